@@ -1,0 +1,66 @@
+import type { Disposable } from "./Disposable.js";
+
+/** Time as the runtime sees it; injected so tests never sleep. */
+export interface Clock {
+  /** Milliseconds, monotonic, arbitrary origin. */
+  now(): number;
+  /** Milliseconds since the Unix epoch, for persisted timestamps. */
+  wallNow(): number;
+  /** Runs `fn` after `ms` milliseconds; dispose to cancel. The timer never keeps the process alive. */
+  setTimeout(fn: () => void, ms: number): Disposable;
+}
+
+/** The real clock (`performance.now`, `Date.now`, unref'd timers). */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  wallNow: () => Date.now(),
+  setTimeout(fn, ms) {
+    const handle = setTimeout(fn, ms);
+    handle.unref();
+    return { dispose: () => clearTimeout(handle) };
+  },
+};
+
+/**
+ * A clock that moves only when told to, for tests: `advance(ms)` fires due timers in order.
+ */
+export class ManualClock implements Clock {
+  private time = 0;
+  private seq = 0;
+  private readonly timers = new Map<number, { at: number; fn: () => void }>();
+
+  constructor(private readonly epoch = 1_700_000_000_000) {}
+
+  now(): number {
+    return this.time;
+  }
+
+  wallNow(): number {
+    return this.epoch + this.time;
+  }
+
+  setTimeout(fn: () => void, ms: number): Disposable {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.time + Math.max(0, ms), fn });
+    return { dispose: () => this.timers.delete(id) };
+  }
+
+  /** Number of pending timers. */
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due, earliest first. */
+  advance(ms: number): void {
+    const target = this.time + ms;
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.timers) if (entry[1].at <= target && (!next || entry[1].at < next[1].at)) next = entry;
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.time = next[1].at;
+      next[1].fn();
+    }
+    this.time = target;
+  }
+}

@@ -1,0 +1,60 @@
+/** Something that releases what it holds when disposed. Disposing twice is harmless. */
+export interface Disposable {
+  dispose(): void;
+}
+
+/** A disposable from a function; the function runs at most once. */
+export function toDisposable(fn: () => void): Disposable {
+  let done = false;
+  return {
+    dispose() {
+      if (done) return;
+      done = true;
+      fn();
+    },
+  };
+}
+
+/**
+ * Owns disposables (listeners, timers, hosts) acquired on behalf of one owner, such as a
+ * module instance, and releases them together, newest first. Adding to a disposed store
+ * disposes the item at once so nothing leaks.
+ */
+export class DisposableStore implements Disposable {
+  private readonly items = new Set<Disposable>();
+  private disposed = false;
+
+  /** True once {@link dispose} has run. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Takes ownership of `item` and returns it. */
+  add<T extends Disposable>(item: T): T {
+    if (this.disposed) item.dispose();
+    else this.items.add(item);
+    return item;
+  }
+
+  /** Releases `item` without disposing it (its owner changed). */
+  delete(item: Disposable): void {
+    this.items.delete(item);
+  }
+
+  /** Disposes every item, newest first; errors are collected and rethrown together. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const errors: unknown[] = [];
+    for (const item of [...this.items].reverse()) {
+      try {
+        item.dispose();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    this.items.clear();
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, "several disposables failed");
+  }
+}

@@ -1,0 +1,58 @@
+import type { ErrorCode } from "./codes.js";
+
+const brand = Symbol.for("chipset.error");
+
+/** Options accepted by {@link ChipsetError}. */
+export interface ChipsetErrorOptions {
+  /** The underlying error (kept as the standard `cause`). */
+  cause?: unknown;
+  /** The module the error is about, as `id` or `id@version`. */
+  module?: string;
+  /** Structured facts for programs (paths, ranges, chains); JSON-serialisable. */
+  details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The one base class of every error Chipset raises: a stable `code`, a message saying what
+ * happened and what to do, the `module` concerned and the original `cause`.
+ * `instanceof` works across two copies of the library (branded with `Symbol.for`).
+ */
+export class ChipsetError extends Error {
+  readonly code: ErrorCode;
+  readonly module: string | undefined;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: ChipsetErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "ChipsetError";
+    this.code = code;
+    this.module = options.module;
+    this.details = options.details ?? {};
+    Object.defineProperty(this, brand, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+
+  /** A plain object for `--json` output and for crossing process boundaries. */
+  toJSON(): { name: string; code: ErrorCode; message: string; module?: string; details: Readonly<Record<string, unknown>> } {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      ...(this.module === undefined ? {} : { module: this.module }),
+      details: this.details,
+    };
+  }
+}
+
+/** True when `err` is a {@link ChipsetError} with the given code. */
+export function hasCode(err: unknown, code: ErrorCode): err is ChipsetError {
+  return err instanceof ChipsetError && err.code === code;
+}
+
+/** The message of any thrown value, for composing messages. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,59 @@
+/**
+ * Every stable error code Chipset raises. Codes are public API: never reuse or rename one.
+ * Each is documented in `docs/errors.md` (a test fails when one is missing).
+ */
+export const ErrorCodes = {
+  /** A manifest (`chipset` field of package.json) failed validation. */
+  MANIFEST_INVALID: "CHIP_ERR_MANIFEST_INVALID",
+  /** Per-module configuration failed the module's `configSchema`. */
+  CONFIG_INVALID: "CHIP_ERR_CONFIG_INVALID",
+  /** The runtime options or `chipset.config.json` are malformed. */
+  OPTIONS_INVALID: "CHIP_ERR_OPTIONS_INVALID",
+  /** No module (or no such version) is registered under that id. */
+  MODULE_NOT_FOUND: "CHIP_ERR_MODULE_NOT_FOUND",
+  /** A module's `requires` names a module that is not registered at all. */
+  DEPENDENCY_MISSING: "CHIP_ERR_DEPENDENCY_MISSING",
+  /** The dependency graph contains a cycle. */
+  DEPENDENCY_CYCLE: "CHIP_ERR_DEPENDENCY_CYCLE",
+  /** No installed version satisfies every constraint on a module. */
+  VERSION_CONFLICT: "CHIP_ERR_VERSION_CONFLICT",
+  /** A module could not start because a hard dependency is not running. */
+  DEPENDENCY_FAILED: "CHIP_ERR_DEPENDENCY_FAILED",
+  /** A module called `ctx.use()` on a module it did not declare in `requires`/`optional`. */
+  DEPENDENCY_UNDECLARED: "CHIP_ERR_DEPENDENCY_UNDECLARED",
+  /** A lifecycle hook did not settle within its phase timeout. */
+  HOOK_TIMEOUT: "CHIP_ERR_HOOK_TIMEOUT",
+  /** A lifecycle hook (module or application) threw or rejected. */
+  HOOK_FAILED: "CHIP_ERR_HOOK_FAILED",
+  /** The requested lifecycle transition is not allowed from the current state. */
+  INVALID_TRANSITION: "CHIP_ERR_INVALID_TRANSITION",
+  /** A module's code could not be imported or does not export a module definition. */
+  LOAD_FAILED: "CHIP_ERR_LOAD_FAILED",
+  /** `loadSync` cannot load this module synchronously (top-level await, or not inline). */
+  SYNC_LOAD_UNSUPPORTED: "CHIP_ERR_SYNC_LOAD_UNSUPPORTED",
+  /** The module's `api` has no such method. */
+  METHOD_NOT_FOUND: "CHIP_ERR_METHOD_NOT_FOUND",
+  /** A method of the module threw or rejected; the original error is the `cause`. */
+  CALL_FAILED: "CHIP_ERR_CALL_FAILED",
+  /** The module is paused and the call could not wait any longer (queue full or wait too long). */
+  MODULE_PAUSED: "CHIP_ERR_MODULE_PAUSED",
+  /** The module cannot take calls in its current state (stopped, failed). */
+  MODULE_UNAVAILABLE: "CHIP_ERR_MODULE_UNAVAILABLE",
+  /** The operation needs the module not to be in use (running, or with running dependents). */
+  MODULE_IN_USE: "CHIP_ERR_MODULE_IN_USE",
+  /** The operation was cancelled by its AbortSignal; `cause` is `signal.reason`. */
+  ABORTED: "CHIP_ERR_ABORTED",
+  /** Shutdown did not finish within its deadline. */
+  SHUTDOWN_TIMEOUT: "CHIP_ERR_SHUTDOWN_TIMEOUT",
+  /** The runtime was closed; no further operations are accepted. */
+  RUNTIME_CLOSED: "CHIP_ERR_RUNTIME_CLOSED",
+  /** The persistent store could not be opened or written. */
+  STORE_FAILED: "CHIP_ERR_STORE_FAILED",
+  /** A module kind was registered twice. */
+  KIND_EXISTS: "CHIP_ERR_KIND_EXISTS",
+  /** A command-line invocation was malformed. */
+  CLI_USAGE: "CHIP_ERR_CLI_USAGE",
+} as const;
+
+/** One of the stable `CHIP_ERR_*` codes. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

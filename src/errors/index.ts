@@ -1,0 +1,2 @@
+export { ChipsetError, hasCode, messageOf, type ChipsetErrorOptions } from "./ChipsetError.js";
+export { ErrorCodes, type ErrorCode } from "./codes.js";

@@ -1,0 +1,102 @@
+/**
+ * The lifecycle as a pure table: (state, command) -> next state, the hook to run, and how to
+ * roll back when that hook fails. The runner (LifecycleRunner) does the I/O; this file decides.
+ *
+ *   registered -load-> loaded -init-> initialized -start-> running <-pause/resume-> paused
+ *   running|paused|initialized -stop-> stopped -start-> running
+ *   loaded|stopped|failed -unload-> registered
+ *
+ * `stop` cannot be rolled back (the module may have released half of its resources), so a
+ * failed stop leaves the instance `failed`; so does a failed rollback.
+ */
+
+/** Lifecycle states of an instance. */
+export type LifecycleState = "registered" | "loaded" | "initialized" | "running" | "paused" | "stopped" | "failed";
+
+/** Commands that move an instance between states. */
+export type LifecycleCommand = "load" | "init" | "start" | "pause" | "resume" | "stop" | "unload";
+
+/** Every state, in lifecycle order. */
+export const lifecycleStates: readonly LifecycleState[] = [
+  "registered",
+  "loaded",
+  "initialized",
+  "running",
+  "paused",
+  "stopped",
+  "failed",
+];
+
+/** Every command. */
+export const lifecycleCommands: readonly LifecycleCommand[] = ["load", "init", "start", "pause", "resume", "stop", "unload"];
+
+/** What the runner does for an allowed command. */
+export interface TransitionPlan {
+  readonly from: LifecycleState;
+  readonly to: LifecycleState;
+  readonly command: LifecycleCommand;
+  /** The module hook to call (`load` imports the code; `unload` calls none). */
+  readonly hook: LifecycleCommand | undefined;
+  /** On failure: the hook to call to clean up (if any) and the state to return to. */
+  readonly rollback: { readonly hook: "stop" | "resume" | undefined; readonly to: LifecycleState };
+}
+
+/** The result of asking the table. */
+export type TransitionResult =
+  | { readonly ok: true; readonly plan: TransitionPlan }
+  | { readonly ok: false; readonly allowed: readonly LifecycleCommand[] };
+
+type Row = Partial<Record<LifecycleCommand, Omit<TransitionPlan, "from" | "command">>>;
+
+const table: Record<LifecycleState, Row> = {
+  registered: { load: { to: "loaded", hook: "load", rollback: { hook: undefined, to: "registered" } } },
+  loaded: {
+    init: { to: "initialized", hook: "init", rollback: { hook: undefined, to: "loaded" } },
+    unload: { to: "registered", hook: undefined, rollback: { hook: undefined, to: "loaded" } },
+  },
+  initialized: {
+    start: { to: "running", hook: "start", rollback: { hook: "stop", to: "initialized" } },
+    stop: { to: "stopped", hook: "stop", rollback: { hook: undefined, to: "failed" } },
+  },
+  running: {
+    pause: { to: "paused", hook: "pause", rollback: { hook: undefined, to: "running" } },
+    stop: { to: "stopped", hook: "stop", rollback: { hook: undefined, to: "failed" } },
+  },
+  paused: {
+    resume: { to: "running", hook: "resume", rollback: { hook: undefined, to: "paused" } },
+    stop: { to: "stopped", hook: "stop", rollback: { hook: undefined, to: "failed" } },
+  },
+  stopped: {
+    start: { to: "running", hook: "start", rollback: { hook: "stop", to: "stopped" } },
+    unload: { to: "registered", hook: undefined, rollback: { hook: undefined, to: "stopped" } },
+  },
+  failed: { unload: { to: "registered", hook: undefined, rollback: { hook: undefined, to: "failed" } } },
+};
+
+/** Looks up `command` in `state`: the plan, or the commands that are allowed instead. */
+export function transition(state: LifecycleState, command: LifecycleCommand): TransitionResult {
+  const row = table[state];
+  const entry = row[command];
+  if (!entry) return { ok: false, allowed: Object.keys(row) as LifecycleCommand[] };
+  return { ok: true, plan: { from: state, command, ...entry } };
+}
+
+/**
+ * The commands that bring `state` to `target` along the happy path, or undefined when there is
+ * none (e.g. from `failed` only `unload` leads anywhere). Used by `use()` to reach `running`.
+ */
+export function pathTo(state: LifecycleState, target: LifecycleState): LifecycleCommand[] | undefined {
+  const seen = new Set<LifecycleState>([state]);
+  const queue: Array<[LifecycleState, LifecycleCommand[]]> = [[state, []]];
+  while (queue.length > 0) {
+    const [s, path] = queue.shift()!;
+    if (s === target) return path;
+    for (const [command, entry] of Object.entries(table[s]) as Array<[LifecycleCommand, { to: LifecycleState }]>) {
+      if (!seen.has(entry.to)) {
+        seen.add(entry.to);
+        queue.push([entry.to, [...path, command]]);
+      }
+    }
+  }
+  return undefined;
+}

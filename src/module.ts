@@ -1,0 +1,92 @@
+/**
+ * The module author's SDK (`import { defineModule } from "chipset/module"`).
+ * Kept free of runtime dependencies: a module imports it without installing chipset, and the
+ * host makes the import resolve to its own copy. The brand uses `Symbol.for`, so a definition
+ * made with another copy of this file is recognised too.
+ */
+
+/** Structured logger handed to a module (a pino child logger bound to the module id). */
+export interface ModuleLogger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** Something released when the module stops or unloads. */
+export interface ModuleDisposable {
+  dispose(): void;
+}
+
+/** The calling side of a module: every method of its `api`, always async. */
+export type ModuleProxy<Api> = {
+  readonly [K in keyof Api]: Api[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+};
+
+/** What a lifecycle hook receives. */
+export interface ModuleContext<Config = unknown> {
+  /** The module id (package name). */
+  readonly id: string;
+  /** The running version. */
+  readonly version: string;
+  /** Configuration, validated against the manifest's `configSchema` before `init`. */
+  readonly config: Config;
+  /** Logger bound to this module. */
+  readonly log: ModuleLogger;
+  /** Aborted when the current phase times out or is cancelled; pass it to your own I/O. */
+  readonly signal: AbortSignal;
+  /** A hard dependency (declared in `requires`), as a proxy. */
+  use<Api = Record<string, (...args: never[]) => unknown>>(id: string): ModuleProxy<Api>;
+  /** An optional dependency (declared in `optional`), or `undefined` when it is absent or incompatible. */
+  optional<Api = Record<string, (...args: never[]) => unknown>>(id: string): ModuleProxy<Api> | undefined;
+  /** Registers cleanup (timers, listeners, handles) that runs when the module stops. */
+  onStop(item: ModuleDisposable | (() => void)): void;
+}
+
+/** A lifecycle hook; may be async. */
+export type ModuleHook<Config> = (ctx: ModuleContext<Config>) => void | Promise<void>;
+
+/** Health as a module reports it. */
+export interface ModuleHealth {
+  ok: boolean;
+  detail?: string;
+}
+
+/** What a module implements. Every member is optional. */
+export interface ModuleDefinition<Api extends object = object, Config = unknown> {
+  init?: ModuleHook<Config>;
+  start?: ModuleHook<Config>;
+  pause?: ModuleHook<Config>;
+  resume?: ModuleHook<Config>;
+  stop?: ModuleHook<Config>;
+  /** What other modules and the host may call; arguments and results must be structured-clonable. */
+  api?: Api;
+  /** State to carry over to a new version (hot update). */
+  exportState?(): unknown;
+  /** Receives state from an older version. */
+  importState?(state: unknown, fromVersion: string): void | Promise<void>;
+  /** Health probe. */
+  health?(): ModuleHealth | Promise<ModuleHealth>;
+}
+
+const brand = Symbol.for("chipset.module-definition");
+
+/** A definition returned by {@link defineModule}. */
+export type DefinedModule<Api extends object = object, Config = unknown> = ModuleDefinition<Api, Config> & {
+  readonly [brand]: true;
+};
+
+/**
+ * Declares a module. Export it as `module` or as the default export of the entry file:
+ * `export const module = defineModule({ api: { ... } })`.
+ */
+export function defineModule<Api extends object = object, Config = unknown>(
+  definition: ModuleDefinition<Api, Config>,
+): DefinedModule<Api, Config> {
+  return Object.assign(Object.create(null) as object, definition, { [brand]: true as const }) as DefinedModule<Api, Config>;
+}
+
+/** True when `value` was made by {@link defineModule} (any copy of this SDK). */
+export function isModuleDefinition(value: unknown): value is DefinedModule {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}

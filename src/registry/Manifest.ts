@@ -1,0 +1,73 @@
+/** Where an instance's code runs. Only `inline` exists in this build; the others are accepted by the schema. */
+export type Isolation = "inline" | "worker" | "process";
+
+/** When a module starts: with the runtime, on first use, or when one of the named events fires. */
+export type Activation = "eager" | "lazy" | { onEvent: string[] };
+
+/** The lifecycle phases whose hooks have a timeout. */
+export type Phase = "load" | "init" | "start" | "pause" | "resume" | "stop";
+
+/** The `chipset` field of a module's package.json. See DESIGN.md for the meaning of each field. */
+export interface ChipsetManifest {
+  kind: string;
+  description?: string;
+  keywords?: string[];
+  /** Hard dependencies: id -> semver range. */
+  requires?: Record<string, string>;
+  /** Optional dependencies: used when present and compatible. */
+  optional?: Record<string, string>;
+  provides?: string[];
+  activation?: Activation;
+  isolation?: Isolation;
+  singleton?: boolean;
+  /** JSON Schema for the module's configuration. */
+  configSchema?: Record<string, unknown>;
+  limits?: { memoryMb?: number; cpuPercent?: number };
+  permissions?: { fsRead?: string[]; fsWrite?: string[]; childProcess?: boolean; worker?: boolean };
+  restart?: { policy?: "permanent" | "transient" | "temporary"; maxRestarts?: number; withinMs?: number };
+  calls?: { timeoutMs?: number; methods?: Record<string, { idempotent?: boolean; timeoutMs?: number }> };
+  fallback?: string;
+  /** Per-phase hook timeouts in milliseconds (defaults come from the kind, then the runtime). */
+  timeouts?: Partial<Record<Phase, number>>;
+  /** Unload after this many milliseconds without calls (overrides the runtime default). */
+  idleUnloadMs?: number;
+}
+
+/** A package.json as Chipset reads it: `name` is the module id, `version` its version. */
+export interface PackageManifest {
+  name: string;
+  version: string;
+  type?: string;
+  main?: string;
+  exports?: unknown;
+  chipset: ChipsetManifest;
+}
+
+/** One registered module version. */
+export interface ModuleRecord {
+  id: string;
+  version: string;
+  manifest: ChipsetManifest;
+  /** Absolute directory of the installed copy, or undefined for modules registered in code. */
+  dir: string | undefined;
+  /** Entry file relative to `dir`. */
+  entry: string | undefined;
+  /** Content digest of the installed files (sha256 hex), or undefined for code modules. */
+  digest: string | undefined;
+  /** Where the module was added from. */
+  source: string;
+  /** Milliseconds since epoch. */
+  installedAt: number;
+}
+
+/** `id@version`: the key of an instance and of a registry row. */
+export function moduleKey(id: string, version: string): string {
+  return `${id}@${version}`;
+}
+
+/** Splits `id[@version]` (scoped ids such as `@acme/x@1.0.0` included). */
+export function parseModuleRef(ref: string): { id: string; version?: string } {
+  const at = ref.lastIndexOf("@");
+  if (at > 0) return { id: ref.slice(0, at), version: ref.slice(at + 1) };
+  return { id: ref };
+}

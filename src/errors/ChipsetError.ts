@@ -20,7 +20,7 @@ export interface ChipsetErrorOptions {
 export class ChipsetError extends Error {
   readonly code: ErrorCode;
   readonly module: string | undefined;
-  readonly details: Readonly<Record<string, unknown>>;
+  details: Readonly<Record<string, unknown>>;
 
   constructor(code: ErrorCode, message: string, options: ChipsetErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -1,0 +1,48 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ErrorCodes } from "./codes.js";
+import { ChipsetError, hasCode } from "./ChipsetError.js";
+
+const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
+
+describe("error codes", () => {
+  it("are each documented in docs/errors.md", () => {
+    const missing = Object.values(ErrorCodes).filter((code) => !doc.includes(`\`${code}\``));
+    expect(missing).toEqual([]);
+  });
+
+  it("are all distinct and prefixed CHIP_ERR_", () => {
+    const codes = Object.values(ErrorCodes);
+    expect(new Set(codes).size).toBe(codes.length);
+    for (const code of codes) expect(code).toMatch(/^CHIP_ERR_[A-Z_]+$/);
+  });
+
+  it("documents no code that does not exist", () => {
+    const documented = [...doc.matchAll(/`(CHIP_ERR_[A-Z_]+)`/g)].map((m) => m[1]);
+    const known = new Set<string>(Object.values(ErrorCodes));
+    expect(documented.filter((c) => !known.has(c!))).toEqual([]);
+  });
+});
+
+describe("ChipsetError", () => {
+  it("is recognised by instanceof even when made by another copy of the library", () => {
+    const foreign = Object.assign(new Error("x"), { code: ErrorCodes.ABORTED });
+    Object.defineProperty(foreign, Symbol.for("chipset.error"), { value: true });
+    expect(foreign instanceof ChipsetError).toBe(true);
+    expect(new Error("plain") instanceof ChipsetError).toBe(false);
+  });
+
+  it("keeps the cause, the module and the details, and serialises them", () => {
+    const cause = new Error("disk gone");
+    const err = new ChipsetError(ErrorCodes.HOOK_FAILED, "init failed", { cause, module: "a@1.0.0", details: { hook: "init" } });
+    expect(err.cause).toBe(cause);
+    expect(hasCode(err, ErrorCodes.HOOK_FAILED)).toBe(true);
+    expect(JSON.parse(JSON.stringify(err))).toEqual({
+      name: "ChipsetError",
+      code: "CHIP_ERR_HOOK_FAILED",
+      message: "init failed",
+      module: "a@1.0.0",
+      details: { hook: "init" },
+    });
+  });
+});

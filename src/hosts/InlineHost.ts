@@ -1,0 +1,127 @@
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import { isModuleDefinition, type ModuleContext, type ModuleDefinition } from "../module.js";
+import type { HostHook, ModuleHost } from "./ModuleHost.js";
+
+const requireEsm = createRequire(import.meta.url);
+
+/** Where an inline module's code comes from: files on disk, or a definition handed over in code. */
+export type InlineSource = { kind: "file"; dir: string; entry: string } | { kind: "code"; definition: ModuleDefinition };
+
+/**
+ * Runs a module in this thread. File modules are imported from their installed directory;
+ * after an unload the next import adds a generation query so the code is evaluated afresh
+ * (Node cannot evict an ES module; the old copy stays in its cache until the process ends).
+ */
+export class InlineHost implements ModuleHost {
+  readonly isolation = "inline" as const;
+  private definition: ModuleDefinition | undefined;
+  private generation = 0;
+
+  constructor(
+    private readonly source: InlineSource,
+    private readonly key: string,
+  ) {}
+
+  get loaded(): boolean {
+    return this.definition !== undefined;
+  }
+
+  async load(_signal: AbortSignal): Promise<void> {
+    if (this.source.kind === "code") {
+      this.definition = this.source.definition;
+      return;
+    }
+    const url = pathToFileURL(join(this.source.dir, this.source.entry)).href;
+    let namespace: unknown;
+    try {
+      namespace = await import(this.generation === 0 ? url : `${url}?generation=${this.generation}`);
+    } catch (err) {
+      throw this.loadError(err);
+    }
+    this.definition = this.pick(namespace);
+  }
+
+  loadSync(): void {
+    if (this.source.kind === "code") {
+      this.definition = this.source.definition;
+      return;
+    }
+    if (this.generation > 0) {
+      throw new ChipsetError(
+        ErrorCodes.SYNC_LOAD_UNSUPPORTED,
+        `${this.key} was unloaded before; Node cannot evaluate an ES module afresh synchronously. Use load() instead`,
+        { module: this.key },
+      );
+    }
+    let namespace: unknown;
+    try {
+      namespace = requireEsm(join(this.source.dir, this.source.entry));
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === "ERR_REQUIRE_ASYNC_MODULE" || code === "ERR_REQUIRE_ESM") {
+        throw new ChipsetError(
+          ErrorCodes.SYNC_LOAD_UNSUPPORTED,
+          `${this.key} cannot be loaded synchronously (${code}: it uses top-level await). Use load() instead`,
+          { module: this.key, cause: err },
+        );
+      }
+      throw this.loadError(err);
+    }
+    this.definition = this.pick(namespace);
+  }
+
+  runHook(hook: HostHook, ctx: ModuleContext): unknown {
+    const fn = this.definition?.[hook];
+    return fn === undefined ? undefined : fn.call(this.definition, ctx);
+  }
+
+  hasHook(hook: HostHook): boolean {
+    return typeof this.definition?.[hook] === "function";
+  }
+
+  methods(): string[] {
+    const api = this.definition?.api as Record<string, unknown> | undefined;
+    return api ? Object.keys(api).filter((k) => typeof api[k] === "function") : [];
+  }
+
+  hasMethod(method: string): boolean {
+    const api = this.definition?.api as Record<string, unknown> | undefined;
+    return api !== undefined && Object.hasOwn(api, method) && typeof api[method] === "function";
+  }
+
+  call(method: string, args: readonly unknown[]): unknown {
+    const api = this.definition!.api as Record<string, (...a: unknown[]) => unknown>;
+    return api[method]!.apply(api, args as unknown[]);
+  }
+
+  unload(): void {
+    if (this.source.kind === "file" && this.definition !== undefined) this.generation++;
+    this.definition = undefined;
+  }
+
+  private pick(namespace: unknown): ModuleDefinition {
+    const ns = namespace as { module?: unknown; default?: unknown };
+    const candidate = isModuleDefinition(ns.module) ? ns.module : ns.default;
+    if (isModuleDefinition(candidate)) return candidate;
+    const file = this.source.kind === "file" ? join(this.source.dir, this.source.entry) : "(code)";
+    throw new ChipsetError(
+      ErrorCodes.LOAD_FAILED,
+      `${this.key}: ${file} does not export a module definition; export one with ` +
+        '`export const module = defineModule({ ... })` (from "chipset/module")',
+      { module: this.key, details: { file } },
+    );
+  }
+
+  private loadError(err: unknown): ChipsetError {
+    const file = this.source.kind === "file" ? join(this.source.dir, this.source.entry) : "(code)";
+    return new ChipsetError(ErrorCodes.LOAD_FAILED, `${this.key}: importing ${file} failed: ${messageOf(err)}`, {
+      module: this.key,
+      cause: err,
+      details: { file },
+    });
+  }
+}

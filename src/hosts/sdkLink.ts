@@ -1,0 +1,34 @@
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The root directory of this chipset package (the folder holding its package.json). */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "chipset") return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("chipset: cannot find its own package.json");
+    dir = parent;
+  }
+}
+
+/**
+ * Makes `import "chipset/module"` resolve, for every module installed under `storeDir`, to this
+ * host's own SDK: Node looks for `node_modules/chipset` in each parent of the importing file,
+ * so one link at `<storeDir>/node_modules/chipset` serves them all (imports and require alike,
+ * in this thread, in workers and in child processes).
+ */
+export function linkSdk(storeDir: string): void {
+  const link = join(storeDir, "node_modules", "chipset");
+  const target = packageRoot();
+  try {
+    if (lstatSync(link).isSymbolicLink() && resolve(dirname(link), readlinkSync(link)) === target) return;
+    rmSync(link, { recursive: true, force: true });
+  } catch {
+    // no link yet
+  }
+  mkdirSync(dirname(link), { recursive: true });
+  symlinkSync(target, link, process.platform === "win32" ? "junction" : "dir");
+}

@@ -1,0 +1,126 @@
+import { ChipsetError } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { Clock } from "../common/Clock.js";
+import type { Disposable } from "../common/Disposable.js";
+
+/** Bounds on calls that wait while a module is paused. */
+export interface IntakeLimits {
+  /** Most calls allowed to wait at once; more are refused at once. Default 1000. */
+  maxWaiting: number;
+  /** Longest a call waits for `resume`, in ms. Default 30 000. */
+  maxWaitMs: number;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+  timer: Disposable;
+}
+
+/**
+ * Counts in-flight calls of one instance and holds new ones while it is paused: `close()` stops
+ * intake, `drained()` resolves when in-flight calls have finished, `open()` releases the waiters,
+ * `fail(err)` rejects them (the module stopped instead of resuming).
+ */
+export class IntakeGate {
+  private inflight = 0;
+  private closed = false;
+  private readonly waiters = new Set<Waiter>();
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly module: string,
+    private readonly clock: Clock,
+    private readonly limits: IntakeLimits,
+  ) {}
+
+  /** True while new calls pass straight through. */
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Calls currently running inside the module. */
+  get inFlight(): number {
+    return this.inflight;
+  }
+
+  /** Calls currently waiting for the gate to open. */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
+  /** Marks a call as started (the caller checked {@link isOpen} or awaited {@link wait}). */
+  enter(): void {
+    this.inflight++;
+  }
+
+  /** Marks a call as finished. */
+  leave(): void {
+    if (--this.inflight === 0 && this.drainWaiters.length > 0) {
+      const list = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const fn of list) fn();
+    }
+  }
+
+  /** Waits until the gate opens, bounded by the limits; rejects with `CHIP_ERR_MODULE_PAUSED`. */
+  wait(): Promise<void> {
+    if (!this.closed) return Promise.resolve();
+    if (this.waiters.size >= this.limits.maxWaiting) {
+      return Promise.reject(
+        new ChipsetError(
+          ErrorCodes.MODULE_PAUSED,
+          `${this.module} is paused and ${this.limits.maxWaiting} calls are already waiting; resume it or retry later`,
+          { module: this.module, details: { reason: "queue-full", maxWaiting: this.limits.maxWaiting } },
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: this.clock.setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(
+            new ChipsetError(
+              ErrorCodes.MODULE_PAUSED,
+              `${this.module} stayed paused for ${this.limits.maxWaitMs} ms while a call waited; resume it or retry later`,
+              { module: this.module, details: { reason: "wait-timeout", maxWaitMs: this.limits.maxWaitMs } },
+            ),
+          );
+        }, this.limits.maxWaitMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Stops intake: new calls wait. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Resolves once no call is in flight. */
+  drained(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Reopens intake and releases every waiting call. */
+  open(): void {
+    this.closed = false;
+    for (const w of this.waiters) {
+      w.timer.dispose();
+      w.resolve();
+    }
+    this.waiters.clear();
+  }
+
+  /** Rejects every waiting call with `err` (intake stays closed). */
+  fail(err: unknown): void {
+    for (const w of this.waiters) {
+      w.timer.dispose();
+      w.reject(err);
+    }
+    this.waiters.clear();
+  }
+}

@@ -1,0 +1,334 @@
+import type { Clock } from "../common/Clock.js";
+import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { HostHook } from "../hosts/ModuleHost.js";
+import { Deadline, settle } from "./Deadline.js";
+import type { HookRegistry } from "./HookRegistry.js";
+import type { LifecycleSubject } from "./LifecycleSubject.js";
+import { pathTo, transition, type LifecycleCommand, type LifecycleState, type TransitionPlan } from "./transitions.js";
+
+/** A completed transition, as reported to the runtime. */
+export interface TransitionReport {
+  subject: LifecycleSubject;
+  command: LifecycleCommand;
+  from: LifecycleState;
+  to: LifecycleState;
+  /** Time the module's hook (and app hooks) took, in ms. */
+  durationMs: number;
+}
+
+/** A failed transition: the state it rolled back to and why. */
+export interface FailureReport {
+  subject: LifecycleSubject;
+  command: LifecycleCommand;
+  error: ChipsetError;
+  /** The state after rollback (`failed` when the rollback itself failed or `stop` failed). */
+  state: LifecycleState;
+}
+
+/** What the runner needs from the runtime. */
+export interface RunnerDeps {
+  clock: Clock;
+  hooks: HookRegistry;
+  /** Checks run before a transition (dependencies running, config valid); throw to refuse. */
+  guard(subject: LifecycleSubject, command: LifecycleCommand): void;
+  onTransition(report: TransitionReport): void;
+  onFailure(report: FailureReport): void;
+  /** An `after:` hook failed; the transition stands. */
+  onAfterHookError(subject: LifecycleSubject, command: LifecycleCommand, error: ChipsetError): void;
+}
+
+interface Flight {
+  pending: Map<string, Promise<void>>;
+  tail: Promise<void>;
+  busy: boolean;
+}
+
+/**
+ * Executes lifecycle transitions: one at a time per instance (later requests queue behind the
+ * running one), concurrent requests for the same command share one promise, every hook runs
+ * with the phase timeout and an AbortSignal, and a failure rolls back as the table says.
+ */
+export class LifecycleRunner {
+  private readonly flights = new WeakMap<LifecycleSubject, Flight>();
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  /** Runs `command` on `subject`; resolves when the new state is reached. */
+  run(subject: LifecycleSubject, command: LifecycleCommand, signal?: AbortSignal): Promise<void> {
+    return this.enqueue(subject, command, () => this.execute(subject, command, signal));
+  }
+
+  /**
+   * Moves `subject` along the happy path to `target`, choosing each command when its turn
+   * comes (so concurrent callers never queue a command that another caller made stale).
+   * A paused instance counts as having reached `running` (its calls wait for `resume`).
+   */
+  advance(subject: LifecycleSubject, target: LifecycleState, signal?: AbortSignal): Promise<void> {
+    if (reached(subject.state, target)) return Promise.resolve();
+    return this.enqueue(subject, `to:${target}`, async () => {
+      while (!reached(subject.state, target)) {
+        if (subject.state === "failed") {
+          throw new ChipsetError(
+            ErrorCodes.MODULE_UNAVAILABLE,
+            `${subject.key} is failed (${subject.lastError?.message ?? "unknown cause"}); unload it, then use it again`,
+            { module: subject.key, cause: subject.lastError },
+          );
+        }
+        const next = pathTo(subject.state, target)?.[0];
+        if (next === undefined) return;
+        await this.execute(subject, next, signal);
+      }
+    });
+  }
+
+  /**
+   * Loads `subject` synchronously (`registered -> loaded`), running application hooks that
+   * answer synchronously; an asynchronous `before:load` hook makes it impossible
+   * (`CHIP_ERR_SYNC_LOAD_UNSUPPORTED`).
+   */
+  loadSync(subject: LifecycleSubject): void {
+    const result = transition(subject.state, "load");
+    if (!result.ok) return;
+    const started = this.deps.clock.now();
+    const hooks = this.deps.hooks.matching("before:load", subject.id, subject.kind);
+    const event = { id: subject.id, version: subject.version, kind: subject.kind, command: "load" as const, signal: new AbortController().signal };
+    try {
+      for (const fn of hooks) {
+        if (isPromiseLike(fn(event))) {
+          throw new ChipsetError(
+            ErrorCodes.SYNC_LOAD_UNSUPPORTED,
+            `${subject.key}: an asynchronous before:load hook is registered; use load() instead`,
+            { module: subject.key },
+          );
+        }
+      }
+      subject.host.loadSync();
+    } catch (err) {
+      const error = toChipsetError(err, subject, "load");
+      subject.lastError = error;
+      this.deps.onFailure({ subject, command: "load", error, state: subject.state });
+      throw error;
+    }
+    subject.state = "loaded";
+    const durationMs = this.deps.clock.now() - started;
+    subject.timings.load = durationMs;
+    this.deps.onTransition({ subject, command: "load", from: "registered", to: "loaded", durationMs });
+    for (const fn of this.deps.hooks.matching("after:load", subject.id, subject.kind)) {
+      try {
+        const value = fn(event);
+        if (isPromiseLike(value)) value.then(undefined, (err: unknown) => this.deps.onAfterHookError(subject, "load", toChipsetError(err, subject, "load")));
+      } catch (err) {
+        this.deps.onAfterHookError(subject, "load", toChipsetError(err, subject, "load"));
+      }
+    }
+  }
+
+  /** True while a transition of `subject` is running or queued. */
+  isBusy(subject: LifecycleSubject): boolean {
+    return this.flights.get(subject)?.busy ?? false;
+  }
+
+  private enqueue(subject: LifecycleSubject, key: string, work: () => Promise<void>): Promise<void> {
+    let flight = this.flights.get(subject);
+    if (!flight) this.flights.set(subject, (flight = { pending: new Map(), tail: Promise.resolve(), busy: false }));
+    const shared = flight.pending.get(key);
+    if (shared) return shared;
+    const f = flight;
+    f.busy = true;
+    const promise = f.tail.then(work);
+    f.pending.set(key, promise);
+    const cleared = promise.finally(() => {
+      if (f.pending.get(key) === promise) f.pending.delete(key);
+      if (f.pending.size === 0) f.busy = false;
+    });
+    f.tail = cleared.catch(() => {});
+    return promise;
+  }
+
+  private async execute(subject: LifecycleSubject, command: LifecycleCommand, signal: AbortSignal | undefined): Promise<void> {
+    const result = transition(subject.state, command);
+    if (!result.ok) {
+      throw new ChipsetError(
+        ErrorCodes.INVALID_TRANSITION,
+        `cannot ${command} ${subject.key}: it is ${subject.state}; allowed from there: ${result.allowed.join(", ") || "nothing"}`,
+        { module: subject.key, details: { state: subject.state, command, allowed: result.allowed } },
+      );
+    }
+    const plan = result.plan;
+    const started = this.deps.clock.now();
+    try {
+      this.deps.guard(subject, command);
+      await this.appHooks(subject, plan, "before", signal);
+      await this.body(subject, plan, signal);
+    } catch (err) {
+      const error = toChipsetError(err, subject, command);
+      const state = await this.rollback(subject, plan, error);
+      subject.state = state;
+      subject.lastError = error;
+      this.deps.onFailure({ subject, command, error, state });
+      throw error;
+    }
+    subject.state = plan.to;
+    this.afterSuccess(subject, plan);
+    const durationMs = this.deps.clock.now() - started;
+    subject.timings[command] = durationMs;
+    this.deps.onTransition({ subject, command, from: plan.from, to: plan.to, durationMs });
+    try {
+      await this.appHooks(subject, plan, "after", signal);
+    } catch (err) {
+      this.deps.onAfterHookError(subject, command, toChipsetError(err, subject, command));
+    }
+  }
+
+  private async body(subject: LifecycleSubject, plan: TransitionPlan, signal: AbortSignal | undefined): Promise<void> {
+    switch (plan.command) {
+      case "load": {
+        const deadline = new Deadline();
+        await settle(subject.host.load(deadline.signal), deadline, this.options(subject, "load", signal));
+        return;
+      }
+      case "unload":
+        subject.host.unload();
+        return;
+      case "pause":
+        subject.gate.close();
+        await this.bounded(subject, "pause", () => subject.gate.drained(), signal);
+        return this.hook(subject, "pause", signal);
+      case "stop":
+        subject.gate.close();
+        await this.bounded(subject, "stop", () => subject.gate.drained(), signal);
+        return this.hook(subject, "stop", signal);
+      default:
+        return this.hook(subject, plan.command, signal);
+    }
+  }
+
+  private afterSuccess(subject: LifecycleSubject, plan: TransitionPlan): void {
+    if (plan.command === "start" || plan.command === "resume") subject.gate.open();
+    if (plan.command === "stop") this.closeAfterStop(subject);
+  }
+
+  private closeAfterStop(subject: LifecycleSubject): void {
+    subject.gate.fail(
+      new ChipsetError(ErrorCodes.MODULE_UNAVAILABLE, `${subject.key} stopped while calls waited for it to resume`, {
+        module: subject.key,
+      }),
+    );
+    subject.releaseStopScope();
+  }
+
+  private async rollback(subject: LifecycleSubject, plan: TransitionPlan, error: ChipsetError): Promise<LifecycleState> {
+    switch (plan.command) {
+      case "init":
+        subject.releaseStopScope();
+        break;
+      case "pause":
+        subject.gate.open();
+        break;
+      case "stop":
+        this.closeAfterStop(subject);
+        break;
+    }
+    if (plan.rollback.hook === "stop") {
+      try {
+        await this.hook(subject, "stop", undefined);
+      } catch (cleanup) {
+        subject.releaseStopScope();
+        error.details = { ...error.details, rollback: messageOf(cleanup) };
+        return "failed";
+      }
+      subject.releaseStopScope();
+    }
+    return plan.rollback.to;
+  }
+
+  private hook(subject: LifecycleSubject, hook: HostHook, signal: AbortSignal | undefined): void | Promise<void> {
+    if (!subject.host.hasHook(hook)) return;
+    const deadline = new Deadline();
+    let value: unknown;
+    try {
+      value = subject.host.runHook(hook, subject.context(() => deadline.signal));
+    } catch (err) {
+      throw hookFailed(err, subject, hook);
+    }
+    return settle(value, deadline, this.options(subject, hook, signal));
+  }
+
+  private async bounded(
+    subject: LifecycleSubject,
+    command: LifecycleCommand,
+    fn: () => Promise<void>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const deadline = new Deadline();
+    await settle(fn(), deadline, this.options(subject, command, signal));
+  }
+
+  private async appHooks(
+    subject: LifecycleSubject,
+    plan: TransitionPlan,
+    when: "before" | "after",
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const hooks = this.deps.hooks.matching(`${when}:${plan.command}`, subject.id, subject.kind);
+    for (const fn of hooks) {
+      const deadline = new Deadline();
+      let value: unknown;
+      const event = { id: subject.id, version: subject.version, kind: subject.kind, command: plan.command };
+      try {
+        value = fn({ ...event, get signal() { return deadline.signal; } });
+      } catch (err) {
+        throw hookFailed(err, subject, `${when}:${plan.command}`);
+      }
+      await settle(value, deadline, {
+        ...this.options(subject, plan.command, signal),
+        onError: (err) => hookFailed(err, subject, `${when}:${plan.command}`),
+      });
+    }
+  }
+
+  private options(subject: LifecycleSubject, phase: LifecycleCommand, signal: AbortSignal | undefined) {
+    const ms = subject.timeoutFor(phase);
+    return {
+      clock: this.deps.clock,
+      ms,
+      signal,
+      what: `${phase} of ${subject.key}`,
+      module: subject.key,
+      onTimeout: () =>
+        new ChipsetError(
+          ErrorCodes.HOOK_TIMEOUT,
+          `${subject.key} did not finish ${phase} within ${ms} ms; raise chipset.timeouts.${phase} in its manifest ` +
+            `or find what blocks it`,
+          { module: subject.key, details: { phase, timeoutMs: ms } },
+        ),
+      onError: (err: unknown) => (phase === "load" ? err : hookFailed(err, subject, phase)),
+    };
+  }
+}
+
+function hookFailed(err: unknown, subject: LifecycleSubject, hook: string): ChipsetError {
+  return new ChipsetError(ErrorCodes.HOOK_FAILED, `${subject.key}: ${hook} hook failed: ${messageOf(err)}`, {
+    module: subject.key,
+    cause: err,
+    details: { hook },
+  });
+}
+
+function toChipsetError(err: unknown, subject: LifecycleSubject, command: LifecycleCommand): ChipsetError {
+  return err instanceof ChipsetError ? err : hookFailed(err, subject, command);
+}
+
+/** `loaded` is reached by any later state; `running` by `paused` too. */
+function reached(state: LifecycleState, target: LifecycleState): boolean {
+  if (state === target) return true;
+  if (target === "running") return state === "paused";
+  if (target === "loaded") return state === "initialized" || state === "running" || state === "paused" || state === "stopped";
+  if (target === "initialized") return state === "running" || state === "paused" || state === "stopped";
+  return false;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}

@@ -1,0 +1,118 @@
+import { ManualClock } from "../../src/common/Clock.js";
+import { DisposableStore, toDisposable } from "../../src/common/Disposable.js";
+import type { ChipsetError } from "../../src/errors/ChipsetError.js";
+import type { HostHook, ModuleHost } from "../../src/hosts/ModuleHost.js";
+import { IntakeGate } from "../../src/lifecycle/IntakeGate.js";
+import type { LifecycleSubject } from "../../src/lifecycle/LifecycleSubject.js";
+import type { LifecycleCommand, LifecycleState } from "../../src/lifecycle/transitions.js";
+import type { ModuleContext } from "../../src/module.js";
+
+/** How a fake hook behaves on its next run. */
+export type Behaviour = "ok" | "async-ok" | "throw" | "reject" | "hang";
+
+/** A host whose hooks do what the test says, recording every run (for runner unit tests only). */
+export class FakeHost implements ModuleHost {
+  readonly isolation = "inline" as const;
+  loaded = false;
+  readonly runs: string[] = [];
+  readonly signals: AbortSignal[] = [];
+  behaviour: Partial<Record<HostHook | "load", Behaviour>> = {};
+
+  load(signal: AbortSignal): Promise<void> {
+    this.runs.push("load");
+    this.signals.push(signal);
+    const result = act(this.behaviour.load ?? "async-ok", signal);
+    return Promise.resolve(result).then(() => {
+      this.loaded = true;
+    });
+  }
+  loadSync(): void {
+    this.loaded = true;
+  }
+  runHook(hook: HostHook, ctx: ModuleContext): unknown {
+    this.runs.push(hook);
+    return act(this.behaviour[hook] ?? "ok", ctx.signal, (s) => this.signals.push(s));
+  }
+  hasHook(): boolean {
+    return true;
+  }
+  methods(): string[] {
+    return [];
+  }
+  hasMethod(): boolean {
+    return false;
+  }
+  call(): unknown {
+    return undefined;
+  }
+  unload(): void {
+    this.runs.push("unload");
+    this.loaded = false;
+  }
+}
+
+function act(b: Behaviour, signal: AbortSignal, seen?: (s: AbortSignal) => void): unknown {
+  seen?.(signal);
+  switch (b) {
+    case "ok":
+      return undefined;
+    case "async-ok":
+      return Promise.resolve();
+    case "throw":
+      throw new Error("hook exploded");
+    case "reject":
+      return Promise.reject(new Error("hook rejected"));
+    case "hang":
+      return new Promise(() => {});
+  }
+}
+
+/** A lifecycle subject around a {@link FakeHost}, with a manual clock. */
+export class FakeSubject implements LifecycleSubject {
+  readonly id = "fake";
+  readonly version = "1.0.0";
+  readonly key = "fake@1.0.0";
+  readonly kind = "test";
+  state: LifecycleState = "registered";
+  lastError: ChipsetError | undefined;
+  readonly timings: Partial<Record<LifecycleCommand, number>> = {};
+  readonly gate: IntakeGate;
+  stopScope = new DisposableStore();
+  released = 0;
+
+  constructor(
+    readonly host: FakeHost,
+    readonly clock: ManualClock,
+    readonly timeoutMs = 100,
+  ) {
+    this.gate = new IntakeGate(this.key, clock, { maxWaiting: 10, maxWaitMs: 1000 });
+  }
+
+  timeoutFor(): number {
+    return this.timeoutMs;
+  }
+
+  context(signal: () => AbortSignal): ModuleContext {
+    const scope = this.stopScope;
+    return {
+      id: this.id,
+      version: this.version,
+      config: {},
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+      get signal() {
+        return signal();
+      },
+      use: () => {
+        throw new Error("no deps in fakes");
+      },
+      optional: () => undefined,
+      onStop: (item) => scope.add(typeof item === "function" ? toDisposable(item) : item),
+    };
+  }
+
+  releaseStopScope(): void {
+    this.released++;
+    this.stopScope.dispose();
+    this.stopScope = new DisposableStore();
+  }
+}

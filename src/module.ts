@@ -83,7 +83,7 @@ export type DefinedModule<Api extends object = object, Config = unknown> = Modul
 export function defineModule<Api extends object = object, Config = unknown>(
   definition: ModuleDefinition<Api, Config>,
 ): DefinedModule<Api, Config> {
-  return Object.assign(Object.create(null) as object, definition, { [brand]: true as const }) as DefinedModule<Api, Config>;
+  return { ...definition, [brand]: true as const };
 }
 
 /** True when `value` was made by {@link defineModule} (any copy of this SDK). */

@@ -53,6 +53,8 @@ export function settle(value: unknown, deadline: Deadline, options: SettleOption
       done = true;
       timer?.dispose();
       signal?.removeEventListener("abort", onAbort);
+      // The rejection is whatever the phase failed with (already wrapped by `onError`).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       if (failed) reject(err);
       else resolve();
     };

@@ -160,8 +160,6 @@ describe("LifecycleRunner", () => {
 
 // ---- model-based test: the runner against the pure table ----------------------------------
 
-const behaviours: Behaviour[] = ["ok", "async-ok", "throw", "reject", "hang"];
-
 function expectedAfter(state: LifecycleState, command: LifecycleCommand, main: Behaviour, cleanup: Behaviour) {
   const result = transition(state, command);
   if (!result.ok) return { state, code: ErrorCodes.INVALID_TRANSITION as string };

@@ -1,0 +1,145 @@
+import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
+import type { LifecycleState } from "../lifecycle/transitions.js";
+import { orderLevels } from "../resolver/DependencyGraph.js";
+import { selectVersions, type Selection, type SelectionRequest } from "../resolver/selectVersions.js";
+import type { Catalog } from "./Catalog.js";
+import type { Instance } from "./Instance.js";
+
+/** The outcome of one module in a batch. */
+export interface ModuleOutcome {
+  id: string;
+  version: string;
+  ok: boolean;
+  error?: ChipsetError;
+}
+
+/** A resolved activation: the instances to bring up, level by level (each level in parallel). */
+export interface ActivationPlan {
+  levels: Instance[][];
+  selection: Selection;
+}
+
+/** What the activator needs from the runtime. */
+export interface ActivatorDeps {
+  catalog: Catalog;
+  runner: LifecycleRunner;
+  /** The active instance of each id (one version per id in this build). */
+  active: Map<string, Instance>;
+  /** Creates (and registers as active) the instance of `id@version`. */
+  instantiate(id: string, version: string): Instance;
+}
+
+/**
+ * Turns "I need these modules in this state" into work: resolves versions against what is
+ * already active, orders the result into topological levels, and drives each instance along
+ * the lifecycle, a level at a time, the modules of one level in parallel. A module whose hard
+ * dependency failed is not attempted and fails with `CHIP_ERR_DEPENDENCY_FAILED` naming the chain.
+ */
+export class Activator {
+  constructor(private readonly deps: ActivatorDeps) {}
+
+  /** Resolves `requests` into instances and levels, creating instances that do not exist yet. */
+  plan(requests: readonly SelectionRequest[]): ActivationPlan {
+    const { selection, depsOf, levels } = this.resolve(requests);
+    return {
+      selection,
+      levels: levels.map((level) =>
+        level.map((id) => {
+          const inst = this.deps.active.get(id) ?? this.deps.instantiate(id, selection.selected.get(id)!);
+          inst.deps = depsOf.get(id) ?? [];
+          return inst;
+        }),
+      ),
+    };
+  }
+
+  /** The load order of `ids` and their dependencies (as `id@version`), without creating anything. */
+  planOrder(requests: readonly SelectionRequest[]): { order: string[]; levels: string[][]; selection: Selection } {
+    const { selection, levels } = this.resolve(requests);
+    const key = (id: string) => `${id}@${selection.selected.get(id)!}`;
+    return { selection, levels: levels.map((l) => l.map(key)), order: levels.flat().map(key) };
+  }
+
+  private resolve(requests: readonly SelectionRequest[]) {
+    const pinned = new Map<string, string>();
+    for (const [id, inst] of this.deps.active) pinned.set(id, inst.version);
+    const selection = selectVersions(requests, this.deps.catalog, pinned);
+    const ids = [...selection.selected.keys()];
+    const depsOf = new Map<string, Array<{ id: string; optional: boolean }>>();
+    for (const edge of selection.edges) {
+      let list = depsOf.get(edge.from);
+      if (!list) depsOf.set(edge.from, (list = []));
+      list.push({ id: edge.to, optional: edge.optional });
+    }
+    const { levels } = orderLevels(ids, (id) => (depsOf.get(id) ?? []).map((d) => d.id));
+    return { selection, depsOf, levels };
+  }
+
+  /**
+   * Brings every instance of `plan` to `target` (`loaded` or `running`). Resolves with one
+   * outcome per module; never rejects for a module's failure (the outcome carries it).
+   */
+  async bringUp(
+    plan: ActivationPlan,
+    target: "loaded" | "running",
+    signal?: AbortSignal,
+    progress?: (outcome: ModuleOutcome, done: number, total: number) => void,
+  ): Promise<ModuleOutcome[]> {
+    const total = plan.levels.reduce((n, level) => n + level.length, 0);
+    const failures = new Map<string, { error: ChipsetError; chain: string[] }>();
+    const outcomes: ModuleOutcome[] = [];
+    for (const level of plan.levels) {
+      await Promise.all(
+        level.map(async (inst) => {
+          const error = await this.bringOne(inst, target, failures, signal);
+          const outcome: ModuleOutcome = error ? { id: inst.id, version: inst.version, ok: false, error } : { id: inst.id, version: inst.version, ok: true };
+          outcomes.push(outcome);
+          progress?.(outcome, outcomes.length, total);
+        }),
+      );
+    }
+    return outcomes;
+  }
+
+  private async bringOne(
+    inst: Instance,
+    target: LifecycleState,
+    failures: Map<string, { error: ChipsetError; chain: string[] }>,
+    signal: AbortSignal | undefined,
+  ): Promise<ChipsetError | undefined> {
+    if (target === "running") {
+      const broken = inst.deps.find((d) => !d.optional && failures.has(d.id));
+      if (broken) {
+        const upstream = failures.get(broken.id)!;
+        const chain = [inst.id, ...upstream.chain];
+        const error = dependencyFailed(inst, chain, upstream.error);
+        failures.set(inst.id, { error, chain });
+        return error;
+      }
+    }
+    try {
+      await this.drive(inst, target, signal);
+      return undefined;
+    } catch (err) {
+      const error = err instanceof ChipsetError ? err : new ChipsetError(ErrorCodes.HOOK_FAILED, messageOf(err), { cause: err, module: inst.key });
+      failures.set(inst.id, { error, chain: [inst.id] });
+      return error;
+    }
+  }
+
+  /** Runs the commands that take `inst` from where it is to `target`. */
+  drive(inst: Instance, target: LifecycleState, signal?: AbortSignal): Promise<void> {
+    return this.deps.runner.advance(inst, target, signal);
+  }
+}
+
+function dependencyFailed(inst: Instance, chain: string[], cause: ChipsetError): ChipsetError {
+  const failed = chain[chain.length - 1];
+  return new ChipsetError(
+    ErrorCodes.DEPENDENCY_FAILED,
+    `${inst.key} cannot start: its dependency ${failed} failed (${chain.join(" -> ")}): ${cause.message}`,
+    { module: inst.key, cause, details: { chain, failed, code: cause.code } },
+  );
+}

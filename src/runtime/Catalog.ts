@@ -1,0 +1,64 @@
+import semver from "semver";
+import type { ModuleDefinition } from "../module.js";
+import type { ChipsetManifest, ModuleRecord } from "../registry/Manifest.js";
+import type { Registry } from "../registry/Registry.js";
+import type { VersionCatalog } from "../resolver/selectVersions.js";
+
+/** A module version the catalogue knows, and its definition when it was registered in code. */
+export interface CatalogEntry {
+  record: ModuleRecord;
+  definition: ModuleDefinition | undefined;
+}
+
+/**
+ * Every module version the runtime can use: the persistent registry (installed directories)
+ * plus modules the application registered in code, which live only as long as the runtime.
+ * A code module shadows an installed one of the same id and version.
+ */
+export class Catalog implements VersionCatalog {
+  private readonly code = new Map<string, Map<string, CatalogEntry>>();
+
+  constructor(readonly registry: Registry) {}
+
+  /** Adds a module registered in code. */
+  addCode(record: ModuleRecord, definition: ModuleDefinition): void {
+    let versions = this.code.get(record.id);
+    if (!versions) this.code.set(record.id, (versions = new Map<string, CatalogEntry>()));
+    versions.set(record.version, { record, definition });
+  }
+
+  /** Installed and in-code versions of `id`, highest first. */
+  versions(id: string): string[] {
+    const code = this.code.get(id);
+    const stored = this.registry.versions(id);
+    if (!code) return stored;
+    return semver.rsort([...new Set([...stored, ...code.keys()])]);
+  }
+
+  /** The entry of `id@version`, or of the highest version of `id` when `version` is omitted. */
+  get(id: string, version?: string): CatalogEntry | undefined {
+    const v = version ?? this.versions(id)[0];
+    if (v === undefined) return undefined;
+    const code = this.code.get(id)?.get(v);
+    if (code) return code;
+    const record = this.registry.get(id, v);
+    return record ? { record, definition: undefined } : undefined;
+  }
+
+  /** The manifest of `id@version` (for the resolver). */
+  manifest(id: string, version: string): ChipsetManifest {
+    const entry = this.get(id, version);
+    if (!entry) throw new Error(`catalog: ${id}@${version} vanished during resolution`);
+    return entry.record.manifest;
+  }
+
+  /** Every module registered in code. */
+  codeRecords(): ModuleRecord[] {
+    return [...this.code.values()].flatMap((versions) => [...versions.values()].map((e) => e.record));
+  }
+
+  /** True when `id@version` was registered in code. */
+  isCode(id: string, version: string): boolean {
+    return this.code.get(id)?.has(version) ?? false;
+  }
+}

@@ -1,0 +1,122 @@
+import type { Clock } from "../common/Clock.js";
+import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { ModuleProxy } from "../module.js";
+import type { Instance } from "./Instance.js";
+
+/** Any module api, as seen through an untyped proxy. */
+export type AnyApi = Record<string, (...args: never[]) => unknown>;
+
+/** What the call path needs from the runtime. */
+export interface CallDeps {
+  clock: Clock;
+  active: ReadonlyMap<string, Instance>;
+  /** Throws `CHIP_ERR_RUNTIME_CLOSED` once the runtime is closing. */
+  assertOpen(): void;
+  /** Brings `ref` and its dependencies to `running`. */
+  ensureRunning(ref: string, signal?: AbortSignal): Promise<Instance>;
+  /** Counts one call (usage statistics). */
+  count(id: string): void;
+}
+
+/**
+ * How a call reaches a module. The hot path (module running, intake open) is one map lookup,
+ * a method check and the call itself, with no extra promise when the module answers
+ * synchronously; everything else (first use, paused) takes the slow path.
+ */
+export class ModuleCalls {
+  private readonly proxies = new Map<string, ModuleProxy<AnyApi>>();
+  private closed = false;
+
+  constructor(private readonly deps: CallDeps) {}
+
+  /** Refuses every later call (the runtime is closing). */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** The proxy of `ref`, made once and reused. */
+  use(ref: string): ModuleProxy<AnyApi> {
+    let proxy = this.proxies.get(ref);
+    if (!proxy) this.proxies.set(ref, (proxy = this.makeProxy(ref)));
+    return proxy;
+  }
+
+  /** Calls `method` of `ref` with `args`, loading and starting it on demand. */
+  call(ref: string, method: string, args: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
+    const inst = this.deps.active.get(ref);
+    if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed) return this.invoke(inst, method, args);
+    return this.slowCall(ref, method, args, signal);
+  }
+
+  private makeProxy(ref: string): ModuleProxy<AnyApi> {
+    const methods = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+    return new Proxy(Object.create(null) as object, {
+      get: (_target, prop) => {
+        // `then` must stay undefined, or `await proxy` would treat the proxy as a promise.
+        if (typeof prop !== "string" || prop === "then") return undefined;
+        let fn = methods.get(prop);
+        if (!fn) methods.set(prop, (fn = (...args: unknown[]) => this.call(ref, prop, args)));
+        return fn;
+      },
+    }) as ModuleProxy<AnyApi>;
+  }
+
+  private async slowCall(ref: string, method: string, args: readonly unknown[], signal: AbortSignal | undefined): Promise<unknown> {
+    this.deps.assertOpen();
+    const inst = await this.deps.ensureRunning(ref, signal);
+    if (!inst.gate.isOpen) await inst.gate.wait();
+    if (inst.state !== "running") {
+      throw new ChipsetError(ErrorCodes.MODULE_UNAVAILABLE, `${inst.key} is ${inst.state} and cannot take calls; start it again`, {
+        module: inst.key,
+      });
+    }
+    return this.invoke(inst, method, args);
+  }
+
+  private invoke(inst: Instance, method: string, args: readonly unknown[]): Promise<unknown> {
+    if (!inst.host.hasMethod(method)) return Promise.reject(methodNotFound(inst, method));
+    inst.gate.enter();
+    inst.calls++;
+    inst.lastUsedAt = this.deps.clock.now();
+    this.deps.count(inst.id);
+    let value: unknown;
+    try {
+      value = inst.host.call(method, args);
+    } catch (err) {
+      inst.gate.leave();
+      return Promise.reject(callFailed(inst, method, err));
+    }
+    if (typeof (value as { then?: unknown } | null)?.then !== "function") {
+      inst.gate.leave();
+      return Promise.resolve(value);
+    }
+    return (value as Promise<unknown>).then(
+      (result) => {
+        inst.gate.leave();
+        return result;
+      },
+      (err: unknown) => {
+        inst.gate.leave();
+        throw callFailed(inst, method, err);
+      },
+    );
+  }
+}
+
+function methodNotFound(inst: Instance, method: string): ChipsetError {
+  const available = inst.host.methods();
+  return new ChipsetError(
+    ErrorCodes.METHOD_NOT_FOUND,
+    `${inst.key} has no method "${method}"; its api has: ${available.join(", ") || "(no methods)"}`,
+    { module: inst.key, details: { method, available } },
+  );
+}
+
+function callFailed(inst: Instance, method: string, err: unknown): ChipsetError {
+  return new ChipsetError(ErrorCodes.CALL_FAILED, `${inst.key}.${method} failed: ${messageOf(err)}`, {
+    module: inst.key,
+    cause: err,
+    details: { method, ...(err instanceof ChipsetError ? { code: err.code } : {}) },
+  });
+}

@@ -1,0 +1,538 @@
+import type { Logger } from "pino";
+import type { Clock } from "../common/Clock.js";
+import type { Disposable } from "../common/Disposable.js";
+import { Emitter, type Listener } from "../common/Emitter.js";
+import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import { InlineHost } from "../hosts/InlineHost.js";
+import type { ModuleHost } from "../hosts/ModuleHost.js";
+import { HookRegistry, type AppHook, type HookPoint, type HookScope } from "../lifecycle/HookRegistry.js";
+import { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
+import type { ModuleDefinition, ModuleProxy } from "../module.js";
+import type { ModuleRecord, PackageManifest } from "../registry/Manifest.js";
+import { parseModuleRef } from "../registry/Manifest.js";
+import type { Registry } from "../registry/Registry.js";
+import { validateConfig } from "../registry/validateConfig.js";
+import { validatePackageManifest } from "../registry/validateManifest.js";
+import { scanModuleDirs, type ScanReport } from "../registry/scanModuleDirs.js";
+import type { Database } from "../store/Database.js";
+import { Activator, type ModuleOutcome } from "./Activator.js";
+import { Catalog } from "./Catalog.js";
+import { Instance } from "./Instance.js";
+import { KindRegistry, type KindDefinition } from "./KindRegistry.js";
+import { RuntimeQueries } from "./RuntimeQueries.js";
+import type { ResolvedOptions } from "./RuntimeOptions.js";
+import type { RuntimeEvents, UnloadReason } from "./RuntimeEvents.js";
+import { IdleScheduler } from "./IdleScheduler.js";
+import { shutdownInstances, type ShutdownReport } from "./shutdown.js";
+import { stateIsActive } from "./states.js";
+import { ModuleCalls, type AnyApi } from "./ModuleCalls.js";
+
+/** The result of a batch load: one outcome per module, in completion order. */
+export interface LoadReport {
+  outcomes: ModuleOutcome[];
+  /** Wall time of the whole batch, in ms. */
+  durationMs: number;
+}
+
+/** A load running in the background: watch `load.progress` events with this `task`, or await `done`. */
+export interface LoadTask {
+  task: number;
+  /** Resolves with the report; never rejects (failures are in the outcomes). */
+  done: Promise<LoadReport>;
+}
+
+/** Options of the control methods. */
+export interface ControlOptions {
+  signal?: AbortSignal;
+  /** For stop/unload: also stop running dependents first (reverse order). Default false. */
+  cascade?: boolean;
+}
+
+/** What `createRuntime` hands to the constructor. */
+export interface RuntimeParts {
+  options: ResolvedOptions;
+  clock: Clock;
+  logger: Logger;
+  db: Database;
+  registry: Registry;
+  moduleConfig: Record<string, unknown>;
+}
+
+/**
+ * The runtime: the one place that knows every concept. It hands out module proxies (`use`),
+ * drives the lifecycle, resolves dependencies and versions, loads on demand, preloads and
+ * unloads when idle, and emits typed events. Create it with `createRuntime()`.
+ */
+export class Runtime {
+  /** Query side: list, info, dependencies, dependents, order, tree. */
+  readonly queries: RuntimeQueries;
+  /** What the start-up scan of module directories found (set by `createRuntime`). */
+  lastScan: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
+  private readonly events: Emitter<RuntimeEvents>;
+  private readonly hooks = new HookRegistry();
+  private readonly kinds = new KindRegistry();
+  private readonly catalog: Catalog;
+  private readonly runner: LifecycleRunner;
+  private readonly activator: Activator;
+  private readonly idle: IdleScheduler;
+  private readonly active = new Map<string, Instance>();
+  private readonly calls: ModuleCalls;
+  private readonly preloading = new Set<Instance>();
+  private readonly unloadReasons = new WeakMap<Instance, UnloadReason>();
+  private tasks = 0;
+  private state: "created" | "started" | "closing" | "closed" = "created";
+  private closing: Promise<ShutdownReport> | undefined;
+
+  constructor(private readonly parts: RuntimeParts) {
+    const { clock, logger } = parts;
+    this.events = new Emitter<RuntimeEvents>((error, name) => {
+      logger.error({ err: error, event: name }, "an event listener threw");
+    });
+    this.catalog = new Catalog(parts.registry);
+    this.runner = new LifecycleRunner({
+      clock,
+      hooks: this.hooks,
+      guard: (subject, command) => this.guard(subject as Instance, command),
+      onTransition: (r) => this.onTransition(r.subject as Instance, r.command, r.from, r.to, r.durationMs),
+      onFailure: (r) => {
+        const inst = r.subject as Instance;
+        this.preloading.delete(inst);
+        logger.warn({ module: inst.key, command: r.command, code: r.error.code }, r.error.message);
+        this.events.emit("module.failed", { id: inst.id, version: inst.version, command: r.command, error: r.error, state: r.state });
+      },
+      onAfterHookError: (subject, command, error) => {
+        this.events.emit("hook.failed", { id: subject.id, version: subject.version, command, error });
+      },
+    });
+    this.activator = new Activator({
+      catalog: this.catalog,
+      runner: this.runner,
+      active: this.active,
+      instantiate: (id, version) => this.instantiate(id, version),
+    });
+    this.queries = new RuntimeQueries(this.catalog, this.active, (requests) => this.activator.planOrder(requests));
+    this.calls = new ModuleCalls({
+      clock,
+      active: this.active,
+      assertOpen: () => this.assertOpen(),
+      ensureRunning: (ref, signal) => this.ensure(ref, "running", signal),
+      count: (id) => this.idle.count(id),
+    });
+    this.idle = new IdleScheduler({
+      clock,
+      options: parts.options,
+      registry: parts.registry,
+      active: this.active,
+      isCode: (id) => this.catalog.versions(id).some((v) => this.catalog.isCode(id, v)),
+      preload: (id) => this.preload(id),
+      unloadIdle: (inst) => this.unloadInstance(inst, "idle"),
+      onError: (context, error) => this.events.emit("runtime.error", { context, error }),
+    });
+  }
+
+  /** Data directory in use (absolute). */
+  get dataDir(): string {
+    return this.parts.options.dataDir;
+  }
+
+  /** The persistent registry (add, remove, queries on installed versions). */
+  get registry(): Registry {
+    return this.parts.registry;
+  }
+
+  // ---- events, hooks, kinds -------------------------------------------------------------
+
+  /** Subscribes to a runtime event; dispose the result to unsubscribe. */
+  on<K extends keyof RuntimeEvents>(name: K, fn: Listener<RuntimeEvents[K]>): Disposable {
+    return this.events.on(name, fn);
+  }
+
+  /** Adds an application hook around a transition (`before:start`, `after:stop`, ...), for one module, one kind or all. */
+  hook(point: HookPoint, fn: AppHook, scope: HookScope = {}): Disposable {
+    return this.hooks.add(point, fn, scope);
+  }
+
+  /** Registers a module kind with its defaults (kinds are open; registering one is optional). */
+  registerKind(kind: KindDefinition): void {
+    this.kinds.register(kind);
+  }
+
+  /** Registered kinds. */
+  listKinds(): KindDefinition[] {
+    return this.kinds.list();
+  }
+
+  // ---- registration ---------------------------------------------------------------------
+
+  /** Installs a module version from a directory into the registry (validated; copied; one transaction). */
+  add(dir: string): ModuleRecord {
+    this.assertOpen();
+    const { record, status } = this.parts.registry.add(dir);
+    this.events.emit("module.registered", { id: record.id, version: record.version, source: record.source, status });
+    return record;
+  }
+
+  /** Removes one version, or every version, from the registry; refused while an instance of it is active. */
+  remove(ref: string): void {
+    this.assertOpen();
+    const { id, version } = parseModuleRef(ref);
+    const inst = this.active.get(id);
+    if (inst && stateIsActive(inst.state) && (version === undefined || version === inst.version)) {
+      throw new ChipsetError(ErrorCodes.MODULE_IN_USE, `${inst.key} is ${inst.state}; stop and unload it before removing it`, {
+        module: inst.key,
+      });
+    }
+    this.parts.registry.remove(id, version);
+    this.events.emit("module.removed", version === undefined ? { id } : { id, version });
+  }
+
+  /** Registers every module found in `dirs` (each a module or a folder of modules); bad ones are reported, not thrown. */
+  scan(dirs: readonly string[]): ScanReport {
+    const report = scanModuleDirs(this.parts.registry, dirs);
+    for (const status of ["added", "replaced", "unchanged"] as const) {
+      for (const record of report[status]) {
+        this.events.emit("module.registered", { id: record.id, version: record.version, source: record.source, status });
+      }
+    }
+    for (const { dir, error } of report.rejected) this.events.emit("module.rejected", { dir, error });
+    return report;
+  }
+
+  /**
+   * Registers a module in code: the same validation and lifecycle as a directory module, kept
+   * in memory for the life of this runtime. `manifest` has the package.json shape.
+   */
+  register(manifest: PackageManifest, implementation: ModuleDefinition): ModuleRecord {
+    this.assertOpen();
+    const pkg = validatePackageManifest(manifest, `<code: ${String((manifest as { name?: unknown }).name)}>`);
+    const record: ModuleRecord = {
+      id: pkg.name,
+      version: pkg.version,
+      manifest: pkg.chipset,
+      dir: undefined,
+      entry: undefined,
+      digest: undefined,
+      source: "code",
+      installedAt: this.parts.clock.wallNow(),
+    };
+    this.catalog.addCode(record, implementation);
+    this.events.emit("module.registered", { id: record.id, version: record.version, source: "code", status: "added" });
+    return record;
+  }
+
+  // ---- use and calls --------------------------------------------------------------------
+
+  /**
+   * A proxy to module `ref` (`id` or `id@range`), returned at once: its first call loads the
+   * module and its dependencies and brings them to `running`. Every method returns a promise.
+   */
+  use<Api extends object = AnyApi>(ref: string): ModuleProxy<Api> {
+    return this.calls.use(ref) as unknown as ModuleProxy<Api>;
+  }
+
+  /** Calls `method` of module `ref` with `args`, loading and starting it on demand. */
+  call(ref: string, method: string, args: readonly unknown[] = [], options: { signal?: AbortSignal } = {}): Promise<unknown> {
+    return this.calls.call(ref, method, args, options.signal);
+  }
+
+  /** Brings `ref` (and its dependencies) to `target`; rejects with the module's own error or `CHIP_ERR_DEPENDENCY_FAILED`. */
+  private async ensure(ref: string, target: "loaded" | "running", signal?: AbortSignal): Promise<Instance> {
+    const { id, version } = parseModuleRef(ref);
+    const plan = this.activator.plan([{ id, range: version }]);
+    const outcomes = await this.activator.bringUp(plan, target, signal);
+    const mine = outcomes.find((o) => o.id === id)!;
+    if (!mine.ok) throw mine.error!;
+    return this.active.get(id)!;
+  }
+
+  // ---- loading --------------------------------------------------------------------------
+
+  /**
+   * Loads (imports, without init) one or more modules and their dependencies, level by level,
+   * each level in parallel. Rejects with the first failure; `details.outcomes` has them all.
+   */
+  async load(refs: string | readonly string[], options: { signal?: AbortSignal } = {}): Promise<LoadReport> {
+    const report = await this.loadBatch(refs, ++this.tasks, options.signal);
+    const failed = report.outcomes.find((o) => !o.ok);
+    if (failed) {
+      failed.error!.details = { ...failed.error!.details, outcomes: report.outcomes.map((o) => ({ id: o.id, ok: o.ok, code: o.error?.code })) };
+      throw failed.error!;
+    }
+    return report;
+  }
+
+  /** Starts a batch load in the background; progress arrives as `load.progress` events tagged with `task`. */
+  loadInBackground(refs: string | readonly string[], options: { signal?: AbortSignal } = {}): LoadTask {
+    const task = ++this.tasks;
+    const done = this.loadBatch(refs, task, options.signal).catch((err: unknown) => {
+      const error = err instanceof ChipsetError ? err : new ChipsetError(ErrorCodes.LOAD_FAILED, messageOf(err), { cause: err });
+      return { outcomes: [{ id: "(resolution)", version: "", ok: false, error }], durationMs: 0 };
+    });
+    return { task, done };
+  }
+
+  private async loadBatch(refs: string | readonly string[], task: number, signal: AbortSignal | undefined): Promise<LoadReport> {
+    this.assertOpen();
+    const started = this.parts.clock.now();
+    const list = typeof refs === "string" ? [refs] : refs;
+    const plan = this.activator.plan(list.map((ref) => { const { id, version } = parseModuleRef(ref); return { id, range: version }; }));
+    const outcomes = await this.activator.bringUp(plan, "loaded", signal, (outcome, done, total) =>
+      this.events.emit("load.progress", { ...outcome, task, done, total }),
+    );
+    return { outcomes, durationMs: this.parts.clock.now() - started };
+  }
+
+  /**
+   * Loads a module (and its dependencies) synchronously: possible for modules registered in
+   * code and for file modules without top-level await. Otherwise `CHIP_ERR_SYNC_LOAD_UNSUPPORTED`.
+   */
+  loadSync(ref: string): void {
+    this.assertOpen();
+    const { id, version } = parseModuleRef(ref);
+    const plan = this.activator.plan([{ id, range: version }]);
+    for (const level of plan.levels) {
+      for (const inst of level) {
+        if (inst.state !== "registered") continue;
+        if (this.runner.isBusy(inst)) {
+          throw new ChipsetError(ErrorCodes.SYNC_LOAD_UNSUPPORTED, `${inst.key} is being loaded asynchronously right now; await load() instead`, { module: inst.key });
+        }
+        this.runner.loadSync(inst);
+      }
+    }
+  }
+
+  // ---- control --------------------------------------------------------------------------
+
+  /** Loads if needed and runs `init` (lazy init made explicit). */
+  async init(ref: string, options: ControlOptions = {}): Promise<void> {
+    const inst = await this.ensure(ref, "loaded", options.signal);
+    await this.runner.advance(inst, "initialized", options.signal);
+  }
+
+  /** Pauses a running module: new calls wait (bounded) while in-flight calls finish. */
+  pause(ref: string, options: ControlOptions = {}): Promise<void> {
+    return this.runner.run(this.instanceOf(ref), "pause", options.signal);
+  }
+
+  /** Resumes a paused module and releases the calls that waited. */
+  resume(ref: string, options: ControlOptions = {}): Promise<void> {
+    return this.runner.run(this.instanceOf(ref), "resume", options.signal);
+  }
+
+  /** Stops a module; refused while dependents run unless `cascade` (then they stop first). */
+  async stop(ref: string, options: ControlOptions = {}): Promise<void> {
+    const inst = this.instanceOf(ref);
+    await this.stopDependents(inst, options);
+    await this.runner.run(inst, "stop", options.signal);
+  }
+
+  /** Unloads a module (stopping it first if needed); refused while dependents run unless `cascade`. */
+  async unload(ref: string, options: ControlOptions = {}): Promise<void> {
+    const inst = this.instanceOf(ref);
+    await this.stopDependents(inst, options);
+    await this.unloadInstance(inst, "request", options.signal);
+  }
+
+  /** Starts every module whose `activation.onEvent` lists `event`; resolves with their outcomes. */
+  async activate(event: string, options: ControlOptions = {}): Promise<ModuleOutcome[]> {
+    this.assertOpen();
+    const ids = this.queries.list().filter((m) => typeof m.activation === "object" && m.activation.onEvent.includes(event)).map((m) => m.id);
+    if (ids.length === 0) return [];
+    const plan = this.activator.plan(ids.map((id) => ({ id })));
+    return this.activator.bringUp(plan, "running", options.signal);
+  }
+
+  private async stopDependents(inst: Instance, options: ControlOptions): Promise<void> {
+    const dependents = this.runningDependents(inst);
+    if (dependents.length === 0) return;
+    if (!options.cascade) {
+      throw new ChipsetError(
+        ErrorCodes.MODULE_IN_USE,
+        `${inst.key} has running dependents (${dependents.map((d) => d.key).join(", ")}); stop them first or pass cascade`,
+        { module: inst.key, details: { dependents: dependents.map((d) => d.key) } },
+      );
+    }
+    for (const dep of dependents) {
+      await this.stopDependents(dep, options);
+      if (stateIsActive(dep.state)) await this.runner.run(dep, "stop", options.signal);
+    }
+  }
+
+  private runningDependents(inst: Instance): Instance[] {
+    return [...this.active.values()].filter((other) => stateIsActive(other.state) && other.deps.some((d) => d.id === inst.id));
+  }
+
+  private async unloadInstance(inst: Instance, reason: UnloadReason, signal?: AbortSignal): Promise<void> {
+    if (inst.state === "registered") return;
+    if (inst.state === "running" || inst.state === "paused" || inst.state === "initialized") await this.runner.run(inst, "stop", signal);
+    this.unloadReasons.set(inst, reason);
+    await this.runner.run(inst, "unload", signal);
+  }
+
+  private instanceOf(ref: string): Instance {
+    this.assertOpen();
+    const { id, version } = parseModuleRef(ref);
+    const inst = this.active.get(id);
+    if (inst && (version === undefined || inst.version === version)) return inst;
+    const entry = this.catalog.get(id, version);
+    if (!entry) throw this.queries.notFound(ref);
+    return this.instantiate(entry.record.id, entry.record.version);
+  }
+
+  // ---- runtime lifecycle ----------------------------------------------------------------
+
+  /**
+   * With no argument: starts the runtime: eager modules come up level by level, then idle work
+   * begins (preloading the most used modules, unloading idle ones). Rejects with the first
+   * eager failure (`details.outcomes` lists every module). With `ref`: brings that module and
+   * its dependencies to `running`.
+   */
+  async start(): Promise<ModuleOutcome[]>;
+  async start(ref: string, options?: ControlOptions): Promise<void>;
+  async start(ref?: string, options: ControlOptions = {}): Promise<ModuleOutcome[] | void> {
+    this.assertOpen();
+    if (ref !== undefined) {
+      await this.ensure(ref, "running", options.signal);
+      return;
+    }
+    const started = this.parts.clock.now();
+    const eager = this.queries.list().filter((m) => m.activation === "eager" || this.kinds.defaults(m.kind).activation === "eager");
+    const ids = [...new Set(eager.map((m) => m.id))];
+    let outcomes: ModuleOutcome[] = [];
+    if (ids.length > 0) {
+      const plan = this.activator.plan(ids.map((id) => ({ id })));
+      outcomes = await this.activator.bringUp(plan, "running", options.signal);
+      const failed = outcomes.find((o) => !o.ok);
+      if (failed) {
+        failed.error!.details = { ...failed.error!.details, outcomes: outcomes.map((o) => ({ id: o.id, ok: o.ok, code: o.error?.code })) };
+        throw failed.error!;
+      }
+    }
+    this.state = "started";
+    this.idle.start();
+    this.events.emit("runtime.started", { durationMs: this.parts.clock.now() - started, eager: ids });
+    return outcomes;
+  }
+
+  /**
+   * Stops every module in reverse dependency order (each level in parallel) within the shutdown
+   * deadline, saves usage statistics and closes the store. Idempotent: later calls share the first.
+   */
+  close(): Promise<ShutdownReport> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<ShutdownReport> {
+    this.state = "closing";
+    this.calls.close();
+    this.idle.stop();
+    const started = this.parts.clock.now();
+    let report: ShutdownReport;
+    try {
+      report = await shutdownInstances([...this.active.values()], {
+        runner: this.runner,
+        clock: this.parts.clock,
+        deadlineMs: this.parts.options.shutdownTimeoutMs,
+      });
+    } finally {
+      this.idle.flush();
+      this.state = "closed";
+      this.parts.db.close();
+    }
+    this.events.emit("runtime.stopped", { durationMs: this.parts.clock.now() - started, stopped: report.stopped, failed: report.failed });
+    return report;
+  }
+
+  private assertOpen(): void {
+    if (this.state === "closing" || this.state === "closed") {
+      throw new ChipsetError(ErrorCodes.RUNTIME_CLOSED, "the runtime is closed; create a new one to go on");
+    }
+  }
+
+  // ---- wiring ---------------------------------------------------------------------------
+
+  private instantiate(id: string, version: string): Instance {
+    const entry = this.catalog.get(id, version);
+    if (!entry) throw this.queries.notFound(`${id}@${version}`);
+    const { record, definition } = entry;
+    const host: ModuleHost = definition
+      ? new InlineHost({ kind: "code", definition }, `${id}@${version}`)
+      : new InlineHost({ kind: "file", dir: record.dir!, entry: record.entry! }, `${id}@${version}`);
+    const inst = new Instance(record, host, {
+      clock: this.parts.clock,
+      logger: this.parts.logger,
+      intake: this.parts.options.pause,
+      hookTimeoutMs: this.parts.options.hookTimeoutMs,
+      kind: this.kinds.defaults(record.manifest.kind),
+      proxy: (from, target, optional) => this.dependencyProxy(from, target, optional),
+    });
+    this.active.set(id, inst);
+    return inst;
+  }
+
+  private dependencyProxy(from: Instance, target: string, optional: boolean): ModuleProxy<Record<string, never>> | undefined {
+    const manifest = from.record.manifest;
+    const declared = optional ? manifest.optional : manifest.requires;
+    if (!declared || !Object.hasOwn(declared, target)) {
+      const field = optional ? "optional" : "requires";
+      throw new ChipsetError(
+        ErrorCodes.DEPENDENCY_UNDECLARED,
+        `${from.key} used ${target} without declaring it; add "${target}" to chipset.${field} in its package.json`,
+        { module: from.key, details: { dependency: target, field } },
+      );
+    }
+    if (optional) {
+      const chosen = from.deps.some((d) => d.id === target);
+      const dep = this.active.get(target);
+      if (!chosen || !dep || !stateIsActive(dep.state)) return undefined;
+    }
+    return this.use(target) as unknown as ModuleProxy<Record<string, never>>;
+  }
+
+  private guard(inst: Instance, command: string): void {
+    if (command === "init") {
+      const schema = inst.record.manifest.configSchema;
+      const raw = this.parts.moduleConfig[inst.id] ?? {};
+      inst.config = schema ? validateConfig(schema, structuredClone(raw), inst.id) : raw;
+    }
+    if (command === "start") {
+      for (const dep of inst.deps) {
+        if (dep.optional) continue;
+        const other = this.active.get(dep.id);
+        if (!other || other.state !== "running") {
+          throw new ChipsetError(
+            ErrorCodes.DEPENDENCY_FAILED,
+            `${inst.key} cannot start: its dependency ${dep.id} is ${other?.state ?? "not loaded"} (${inst.id} -> ${dep.id}); start ${dep.id} first`,
+            { module: inst.key, details: { chain: [inst.id, dep.id], failed: dep.id } },
+          );
+        }
+      }
+    }
+  }
+
+  private onTransition(inst: Instance, command: string, from: Instance["state"], to: Instance["state"], durationMs: number): void {
+    const ref = { id: inst.id, version: inst.version };
+    this.events.emit("module.state", { ...ref, command: command as never, from, to, durationMs });
+    if (command === "load") {
+      const preload = this.preloading.delete(inst);
+      this.events.emit("module.loaded", { ...ref, durationMs, preload });
+    } else if (to === "running" && command === "start") {
+      inst.lastUsedAt = this.parts.clock.now();
+      this.events.emit("module.started", { ...ref, durationMs });
+    } else if (to === "stopped") {
+      this.events.emit("module.stopped", { ...ref, durationMs });
+    } else if (command === "unload") {
+      this.events.emit("module.unloaded", { ...ref, reason: this.unloadReasons.get(inst) ?? "request" });
+      this.unloadReasons.delete(inst);
+    }
+  }
+
+  private async preload(id: string): Promise<void> {
+    const plan = this.activator.plan([{ id }]);
+    for (const level of plan.levels) for (const inst of level) if (inst.state === "registered") this.preloading.add(inst);
+    const outcomes = await this.activator.bringUp(plan, "loaded");
+    for (const o of outcomes) if (!o.ok) this.events.emit("runtime.error", { context: `preload of ${o.id}`, error: o.error });
+  }
+}

@@ -1,0 +1,46 @@
+import type { ChipsetError } from "../errors/ChipsetError.js";
+import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
+
+/** Identifies the instance an event is about. */
+export interface ModuleRef {
+  id: string;
+  version: string;
+}
+
+/** Why an instance was unloaded. */
+export type UnloadReason = "request" | "idle" | "shutdown";
+
+/** Every event the runtime emits, by name (`runtime.on(name, fn)`). */
+export interface RuntimeEvents {
+  /** A module version entered the catalogue (from a directory or from code). */
+  "module.registered": ModuleRef & { source: string; status: "added" | "replaced" | "unchanged" };
+  /** A directory found at start-up was rejected (bad manifest); the others still register. */
+  "module.rejected": { dir: string; error: ChipsetError };
+  /** One version, or every version, left the registry. */
+  "module.removed": { id: string; version?: string };
+  /** Every successful state change, with the time the phase took in ms. */
+  "module.state": ModuleRef & { command: LifecycleCommand; from: LifecycleState; to: LifecycleState; durationMs: number };
+  /** Code was brought in (`preload` when idle time did it ahead of use). */
+  "module.loaded": ModuleRef & { durationMs: number; preload: boolean };
+  /** The module reached `running`. */
+  "module.started": ModuleRef & { durationMs: number };
+  /** The module reached `stopped`. */
+  "module.stopped": ModuleRef & { durationMs: number };
+  /** The module went back to `registered`. */
+  "module.unloaded": ModuleRef & { reason: UnloadReason };
+  /** A transition failed; `state` is where it rolled back to. */
+  "module.failed": ModuleRef & { command: LifecycleCommand; error: ChipsetError; state: LifecycleState };
+  /** An application `after:` hook failed (the transition stands). */
+  "hook.failed": ModuleRef & { command: LifecycleCommand; error: ChipsetError };
+  /** One module of a batch load finished (`ok` false with `error` when it failed). */
+  "load.progress": ModuleRef & { task: number; done: number; total: number; ok: boolean; error?: ChipsetError };
+  /** `runtime.start()` finished: eager modules are running. */
+  "runtime.started": { durationMs: number; eager: string[] };
+  /** Shutdown finished. */
+  "runtime.stopped": { durationMs: number; stopped: string[]; failed: Array<{ id: string; error: ChipsetError }> };
+  /** Something went wrong outside any caller's reach (a listener, preload, a background flush). */
+  "runtime.error": { context: string; error: unknown };
+}
+
+/** The name of a runtime event. */
+export type RuntimeEventName = keyof RuntimeEvents;

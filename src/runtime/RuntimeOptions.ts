@@ -1,0 +1,44 @@
+import type { Logger } from "pino";
+import type { Clock } from "../common/Clock.js";
+import type { IntakeLimits } from "../lifecycle/IntakeGate.js";
+
+/** Options of `createRuntime()`. Every field is optional. */
+export interface RuntimeOptions {
+  /** Data directory (database and installed modules). Default `./.chipset`. */
+  dataDir?: string;
+  /** A `chipset.config.json` to read at start-up (module directories, per-module config, defaults). */
+  configFile?: string;
+  /** Module directories to scan at start-up, besides the config file's. */
+  moduleDirs?: string[];
+  /** Per-module configuration by id; overrides the config file's. */
+  config?: Record<string, unknown>;
+  /** Default hook timeout per phase, in ms. Default 10 000. */
+  hookTimeoutMs?: number;
+  /** Deadline for `close()` to stop every module, in ms. Default 10 000. */
+  shutdownTimeoutMs?: number;
+  /** Unload lazy modules unused for this long, in ms; 0 never. Default 0. */
+  idleUnloadMs?: number;
+  /** How many of the most used modules idle time preloads after `start()`. Default 3; 0 disables. */
+  preload?: number;
+  /** Delay after `start()` before preloading begins, in ms. Default 200. */
+  preloadDelayMs?: number;
+  /** Bounds on calls waiting while a module is paused. Default 1000 calls, 30 000 ms. */
+  pause?: Partial<IntakeLimits>;
+  /** Clock (tests inject a ManualClock). Default the system clock. */
+  clock?: Clock;
+  /** A pino logger; default: a pino logger at `logLevel` on stderr. */
+  logger?: Logger;
+  /** Level of the default logger. Default `"warn"`. */
+  logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+/** The options with defaults applied. */
+export interface ResolvedOptions {
+  dataDir: string;
+  hookTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  idleUnloadMs: number;
+  preload: number;
+  preloadDelayMs: number;
+  pause: IntakeLimits;
+}

@@ -1,0 +1,206 @@
+import semver from "semver";
+import { ChipsetError } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
+import type { Activation, ChipsetManifest, Isolation, ModuleRecord } from "../registry/Manifest.js";
+import { parseModuleRef } from "../registry/Manifest.js";
+import type { Selection, SelectionRequest } from "../resolver/selectVersions.js";
+import type { Catalog } from "./Catalog.js";
+import type { Instance } from "./Instance.js";
+
+/** One module version in a listing. */
+export interface ModuleSummary {
+  id: string;
+  version: string;
+  kind: string;
+  description: string;
+  keywords: string[];
+  activation: Activation;
+  isolation: Isolation;
+  /** `code` for modules registered in code, else the directory it was added from. */
+  source: string;
+  /** The instance's state when this version is active, else `registered`. */
+  state: LifecycleState;
+}
+
+/** A declared dependency and the version it resolves to now (null when none fits). */
+export interface DependencyInfo {
+  id: string;
+  range: string;
+  optional: boolean;
+  resolved: string | null;
+}
+
+/** Everything known about one module version. */
+export interface ModuleInfo extends ModuleSummary {
+  versions: string[];
+  manifest: ChipsetManifest;
+  dir: string | null;
+  entry: string | null;
+  digest: string | null;
+  installedAt: number;
+  dependencies: DependencyInfo[];
+  dependents: Array<{ id: string; version: string; range: string; optional: boolean }>;
+  instance: null | {
+    state: LifecycleState;
+    host: { isolation: Isolation; pid: number; threadId: number };
+    calls: number;
+    timingsMs: Partial<Record<LifecycleCommand, number>>;
+    lastError: null | { code: string; message: string };
+  };
+}
+
+/** A node of a dependency tree; `cycle` marks a back edge, `missing` an unresolvable dependency. */
+export interface DependencyTree {
+  id: string;
+  version: string | null;
+  range?: string;
+  optional?: boolean;
+  cycle?: true;
+  children: DependencyTree[];
+}
+
+/** Read-only questions about the catalogue and the live instances. */
+export class RuntimeQueries {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly active: ReadonlyMap<string, Instance>,
+    private readonly planOrder: (requests: readonly SelectionRequest[]) => { order: string[]; levels: string[][]; selection: Selection },
+  ) {}
+
+  /** Every registered module version (installed and in code), filtered by kind and keywords. */
+  list(filter: { kind?: string; search?: string } = {}): ModuleSummary[] {
+    const stored = this.catalog.registry.list(filter);
+    const words = (filter.search ?? "").toLowerCase().split(/\s+/).filter(Boolean);
+    const code = this.catalog.codeRecords().filter((r) => {
+      if (filter.kind !== undefined && r.manifest.kind !== filter.kind) return false;
+      const text = [r.id, r.manifest.description ?? "", ...(r.manifest.keywords ?? [])].join(" ").toLowerCase();
+      return words.every((w) => text.includes(w));
+    });
+    const seen = new Set(code.map((r) => `${r.id}@${r.version}`));
+    return [...code, ...stored.filter((r) => !seen.has(`${r.id}@${r.version}`))]
+      .sort((a, b) => a.id.localeCompare(b.id) || semver.rcompare(a.version, b.version))
+      .map((r) => this.summary(r));
+  }
+
+  /** Full information about `ref` (`id` or `id@version`); `CHIP_ERR_MODULE_NOT_FOUND` when unknown. */
+  info(ref: string): ModuleInfo {
+    const record = this.record(ref);
+    const inst = this.instanceOf(record);
+    return {
+      ...this.summary(record),
+      versions: this.catalog.versions(record.id),
+      manifest: record.manifest,
+      dir: record.dir ?? null,
+      entry: record.entry ?? null,
+      digest: record.digest ?? null,
+      installedAt: record.installedAt,
+      dependencies: this.dependencies(`${record.id}@${record.version}`),
+      dependents: this.dependents(record.id),
+      instance: inst
+        ? {
+            state: inst.state,
+            host: { isolation: inst.host.isolation, pid: process.pid, threadId: 0 },
+            calls: inst.calls,
+            timingsMs: { ...inst.timings },
+            lastError: inst.lastError ? { code: inst.lastError.code, message: inst.lastError.message } : null,
+          }
+        : null,
+    };
+  }
+
+  /** The declared dependencies of `ref` with the highest installed version fitting each range. */
+  dependencies(ref: string): DependencyInfo[] {
+    const { manifest } = this.record(ref);
+    const out: DependencyInfo[] = [];
+    for (const [optional, deps] of [[false, manifest.requires], [true, manifest.optional]] as const) {
+      for (const [id, range] of Object.entries(deps ?? {})) {
+        out.push({ id, range, optional, resolved: semver.maxSatisfying(this.catalog.versions(id), range) });
+      }
+    }
+    return out;
+  }
+
+  /** Every registered module version that requires (or optionally uses) `id`. */
+  dependents(id: string): Array<{ id: string; version: string; range: string; optional: boolean }> {
+    const stored = this.catalog.registry.dependents(id);
+    const code = this.catalog.codeRecords().flatMap((r) => {
+      const hard = r.manifest.requires?.[id];
+      const soft = r.manifest.optional?.[id];
+      if (hard !== undefined) return [{ id: r.id, version: r.version, range: hard, optional: false }];
+      if (soft !== undefined) return [{ id: r.id, version: r.version, range: soft, optional: true }];
+      return [];
+    });
+    return [...code, ...stored];
+  }
+
+  /** The dependency tree of `ref`, each dependency resolved to its highest fitting version. */
+  tree(ref: string): DependencyTree {
+    const record = this.record(ref);
+    const walk = (id: string, version: string | null, path: Set<string>, edge: Partial<DependencyTree>): DependencyTree => {
+      const node: DependencyTree = { id, version, ...edge, children: [] };
+      if (version === null) return node;
+      if (path.has(id)) return { ...node, cycle: true };
+      const next = new Set(path).add(id);
+      node.children = this.dependencies(`${id}@${version}`).map((d) =>
+        walk(d.id, d.resolved, next, { range: d.range, optional: d.optional }),
+      );
+      return node;
+    };
+    return walk(record.id, record.version, new Set(), {});
+  }
+
+  /** Load order of `refs` and their dependencies: ids in order, and topological levels. */
+  order(refs: readonly string[]): { order: string[]; levels: string[][]; versions: Record<string, string> } {
+    const requests = refs.map((ref) => {
+      const { id, version } = parseModuleRef(ref);
+      return { id, range: version };
+    });
+    const plan = this.planOrder(requests);
+    const idOf = (key: string) => parseModuleRef(key).id;
+    return {
+      order: plan.order.map(idOf),
+      levels: plan.levels.map((l) => l.map(idOf)),
+      versions: Object.fromEntries(plan.selection.selected),
+    };
+  }
+
+  /** The `CHIP_ERR_MODULE_NOT_FOUND` error for `ref`, with what to do. */
+  notFound(ref: string): ChipsetError {
+    const { id, version } = parseModuleRef(ref);
+    const versions = this.catalog.versions(id);
+    const message =
+      versions.length > 0 && version !== undefined
+        ? `module ${id} has no version ${version}; installed: ${versions.join(", ")}`
+        : `module ${id} is not registered; see \`chipset ls\`, or register it with \`chipset add <dir>\``;
+    return new ChipsetError(ErrorCodes.MODULE_NOT_FOUND, message, { module: id, details: { id, version: version ?? null, installed: versions } });
+  }
+
+  private record(ref: string): ModuleRecord {
+    const { id, version } = parseModuleRef(ref);
+    const inst = this.active.get(id);
+    const wanted = version ?? inst?.version;
+    const entry = this.catalog.get(id, wanted);
+    if (!entry) throw this.notFound(ref);
+    return entry.record;
+  }
+
+  private instanceOf(record: ModuleRecord): Instance | undefined {
+    const inst = this.active.get(record.id);
+    return inst && inst.version === record.version ? inst : undefined;
+  }
+
+  private summary(r: ModuleRecord): ModuleSummary {
+    return {
+      id: r.id,
+      version: r.version,
+      kind: r.manifest.kind,
+      description: r.manifest.description ?? "",
+      keywords: r.manifest.keywords ?? [],
+      activation: r.manifest.activation ?? "lazy",
+      isolation: r.manifest.isolation ?? "inline",
+      source: r.source,
+      state: this.instanceOf(r)?.state ?? "registered",
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { join, resolve } from "node:path";
+import { pino } from "pino";
+import { systemClock } from "../common/Clock.js";
+import { linkSdk } from "../hosts/sdkLink.js";
+import { loadConfigFile } from "../registry/ConfigFile.js";
+import { Registry } from "../registry/Registry.js";
+import { Database } from "../store/Database.js";
+import { Runtime } from "./Runtime.js";
+import type { ResolvedOptions, RuntimeOptions } from "./RuntimeOptions.js";
+
+/**
+ * Opens (or creates) the data directory, reads the config file, registers new or changed
+ * modules found in the module directories, and returns a runtime that has not started yet:
+ * call `start()` to bring up eager modules, or just `use()` modules on demand.
+ * Directories that fail validation are reported in `runtime.lastScan.rejected`.
+ */
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  const file = options.configFile ? loadConfigFile(options.configFile) : undefined;
+  const defaults = file?.defaults ?? {};
+  const resolved: ResolvedOptions = {
+    dataDir: resolve(options.dataDir ?? "./.chipset"),
+    hookTimeoutMs: options.hookTimeoutMs ?? defaults.hookTimeoutMs ?? 10_000,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? defaults.shutdownTimeoutMs ?? 10_000,
+    idleUnloadMs: options.idleUnloadMs ?? defaults.idleUnloadMs ?? 0,
+    preload: options.preload ?? defaults.preload ?? 3,
+    preloadDelayMs: options.preloadDelayMs ?? 200,
+    pause: { maxWaiting: options.pause?.maxWaiting ?? 1000, maxWaitMs: options.pause?.maxWaitMs ?? 30_000 },
+  };
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ level: options.logLevel ?? "warn" }, pino.destination(2));
+  const db = Database.open(resolved.dataDir);
+  try {
+    const registry = new Registry({ db, dataDir: resolved.dataDir, clock });
+    linkSdk(join(resolved.dataDir, "store"));
+    const runtime = new Runtime({
+      options: resolved,
+      clock,
+      logger,
+      db,
+      registry,
+      moduleConfig: { ...file?.modules, ...options.config },
+    });
+    runtime.lastScan = runtime.scan([...(file?.moduleDirs ?? []), ...(options.moduleDirs ?? [])]);
+    return runtime;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

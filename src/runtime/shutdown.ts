@@ -1,0 +1,76 @@
+import type { Clock } from "../common/Clock.js";
+import { ChipsetError } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
+import { orderLevels } from "../resolver/DependencyGraph.js";
+import type { Instance } from "./Instance.js";
+import { stateIsActive } from "./states.js";
+
+/** What shutdown did: modules stopped, and those that failed to stop (or missed the deadline). */
+export interface ShutdownReport {
+  stopped: string[];
+  failed: Array<{ id: string; error: ChipsetError }>;
+}
+
+/**
+ * Stops `instances` in reverse dependency order, one level at a time (dependents first; each
+ * level in parallel), within `deadlineMs`. A module still stopping at the deadline is reported
+ * with `CHIP_ERR_SHUTDOWN_TIMEOUT`; the rest of shutdown goes on.
+ */
+export async function shutdownInstances(
+  instances: readonly Instance[],
+  options: { runner: LifecycleRunner; clock: Clock; deadlineMs: number },
+): Promise<ShutdownReport> {
+  const byId = new Map(instances.map((i) => [i.id, i]));
+  const { levels } = orderLevels(
+    instances.map((i) => i.id),
+    (id) => byId.get(id)!.deps.map((d) => d.id),
+  );
+  const report: ShutdownReport = { stopped: [], failed: [] };
+  let expired = false;
+  let timesUp!: () => void;
+  const timeUp = new Promise<"timeout">((resolve) => (timesUp = () => resolve("timeout")));
+  const deadline = options.clock.setTimeout(() => {
+    expired = true;
+    timesUp();
+  }, options.deadlineMs);
+  try {
+    for (const level of [...levels].reverse()) {
+      const pending = new Set<Instance>();
+      const work = level.map(async (id) => {
+        const inst = byId.get(id)!;
+        if (!stateIsActive(inst.state)) return;
+        if (expired) {
+          report.failed.push({ id, error: timeoutError(inst, options.deadlineMs) });
+          return;
+        }
+        pending.add(inst);
+        try {
+          await options.runner.run(inst, "stop");
+          report.stopped.push(id);
+        } catch (err) {
+          report.failed.push({ id, error: err as ChipsetError });
+        } finally {
+          pending.delete(inst);
+        }
+      });
+      const outcome = await Promise.race([Promise.all(work), timeUp]);
+      if (outcome === "timeout") {
+        expired = true;
+        for (const inst of pending) report.failed.push({ id: inst.id, error: timeoutError(inst, options.deadlineMs) });
+        break;
+      }
+    }
+  } finally {
+    deadline.dispose();
+  }
+  return report;
+}
+
+function timeoutError(inst: Instance, ms: number): ChipsetError {
+  return new ChipsetError(
+    ErrorCodes.SHUTDOWN_TIMEOUT,
+    `${inst.key} was still stopping when the ${ms} ms shutdown deadline passed; its stop hook may be stuck`,
+    { module: inst.key, details: { deadlineMs: ms } },
+  );
+}

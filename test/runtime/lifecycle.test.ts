@@ -1,0 +1,203 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRuntime, defineModule, ManualClock, type Runtime } from "../../src/index.js";
+import { ErrorCodes } from "../../src/errors/codes.js";
+import { workspace, type Workspace } from "../support/fixtures.js";
+import { trace, tracedModule } from "../support/trace.js";
+
+let ws: Workspace;
+let runtime: Runtime | undefined;
+let log: string[];
+
+beforeEach(() => {
+  ws = workspace();
+  log = trace();
+});
+afterEach(async () => {
+  await runtime?.close();
+  runtime = undefined;
+  ws.dispose();
+});
+
+function open(options: Parameters<typeof createRuntime>[0] = {}) {
+  runtime = createRuntime({ dataDir: ws.dataDir, moduleDirs: [ws.modulesDir], logLevel: "silent", ...options });
+  return runtime;
+}
+
+const turn = () => new Promise((r) => setImmediate(r));
+
+function chain(rt: Runtime) {
+  rt.register({ name: "base", version: "1.0.0", chipset: { kind: "core" } }, defineModule({ stop: () => void log.push("stop base"), api: { ping: () => "pong" } }));
+  rt.register(
+    { name: "mid", version: "1.0.0", chipset: { kind: "service", requires: { base: "^1.0.0" } } },
+    defineModule({ stop: () => void log.push("stop mid"), api: { ping: () => "mid" } }),
+  );
+  rt.register(
+    { name: "top", version: "1.0.0", chipset: { kind: "service", requires: { mid: "^1.0.0" } } },
+    defineModule({ stop: () => void log.push("stop top"), api: { ping: () => "top" } }),
+  );
+}
+
+describe("the runtime lifecycle", () => {
+  it("holds calls made while paused and answers them after resume", async () => {
+    const rt = open();
+    chain(rt);
+    await rt.call("base", "ping");
+    await rt.pause("base");
+    let answered = false;
+    const pending = rt.call("base", "ping").then((v) => {
+      answered = true;
+      return v;
+    });
+    await turn();
+    expect(answered).toBe(false);
+    await rt.resume("base");
+    await expect(pending).resolves.toBe("pong");
+  });
+
+  it("refuses calls beyond the paused queue's bound at once", async () => {
+    const rt = open({ pause: { maxWaiting: 2 } });
+    chain(rt);
+    await rt.call("base", "ping");
+    await rt.pause("base");
+    const waiting = [rt.call("base", "ping"), rt.call("base", "ping")];
+    await expect(rt.call("base", "ping")).rejects.toMatchObject({ code: ErrorCodes.MODULE_PAUSED });
+    await rt.resume("base");
+    await expect(Promise.all(waiting)).resolves.toEqual(["pong", "pong"]);
+  });
+
+  it("refuses to stop a module with running dependents unless asked to cascade", async () => {
+    const rt = open();
+    chain(rt);
+    await rt.call("top", "ping");
+    await expect(rt.stop("base")).rejects.toMatchObject({ code: ErrorCodes.MODULE_IN_USE, message: expect.stringContaining("mid@1.0.0") as unknown });
+    expect(rt.queries.info("base").state).toBe("running");
+    await rt.stop("base", { cascade: true });
+    expect(log).toEqual(["stop top", "stop mid", "stop base"]);
+  });
+
+  it("stops every module in reverse dependency order on close", async () => {
+    const rt = open();
+    chain(rt);
+    await rt.call("top", "ping");
+    const report = await rt.close();
+    expect(log).toEqual(["stop top", "stop mid", "stop base"]);
+    expect(report.stopped).toEqual(["top", "mid", "base"]);
+    expect(() => rt.use("top")).not.toThrow();
+    await expect(rt.call("top", "ping")).rejects.toMatchObject({ code: ErrorCodes.RUNTIME_CLOSED });
+  });
+
+  it("finishes shutdown at its deadline when a stop hook hangs, naming the module", async () => {
+    const clock = new ManualClock();
+    const rt = open({ clock, shutdownTimeoutMs: 500, hookTimeoutMs: 60_000 });
+    rt.register({ name: "stuck", version: "1.0.0", chipset: { kind: "x" } }, defineModule({ stop: () => new Promise<void>(() => {}), api: { hi: () => 1 } }));
+    await rt.call("stuck", "hi");
+    const closing = rt.close();
+    await turn();
+    clock.advance(500);
+    const report = await closing;
+    expect(report.failed).toEqual([{ id: "stuck", error: expect.objectContaining({ code: ErrorCodes.SHUTDOWN_TIMEOUT }) as unknown }]);
+  });
+
+  it("starts eager modules with the runtime and leaves lazy ones alone", async () => {
+    ws.module({ name: "core", chipset: { activation: "eager" }, code: tracedModule("core") });
+    ws.module({ name: "lazy", code: tracedModule("lazy") });
+    const rt = open();
+    const started: string[] = [];
+    rt.on("runtime.started", (e) => started.push(...e.eager));
+    await rt.start();
+    expect(started).toEqual(["core"]);
+    expect(log).toEqual(["init core", "start core"]);
+    expect(rt.queries.info("lazy").state).toBe("registered");
+  });
+
+  it("rejects start when an eager module fails, with every module's outcome", async () => {
+    ws.module({ name: "ok", chipset: { activation: "eager" } });
+    ws.module({ name: "bad", chipset: { activation: "eager" }, code: `export const module = defineModule({ start() { throw new Error("port taken"); }, api: {} });` });
+    const err = (await open().start().catch((e: unknown) => e)) as Error & { details: { outcomes: Array<{ id: string; ok: boolean }> } };
+    expect(err.message).toContain("port taken");
+    expect(err.details.outcomes.sort((a, b) => a.id.localeCompare(b.id))).toMatchObject([{ id: "bad", ok: false }, { id: "ok", ok: true }]);
+  });
+
+  it("runs application hooks around transitions for a kind, and a new kind's defaults apply", async () => {
+    const clock = new ManualClock();
+    const rt = open({ clock });
+    rt.registerKind({ name: "media", defaults: { timeouts: { init: 40 } } });
+    rt.hook("before:start", (e) => void log.push(`before:start ${e.id}`), { kind: "media" });
+    rt.hook("after:init", (e) => void log.push(`after:init ${e.id}`));
+    rt.register({ name: "film", version: "1.0.0", chipset: { kind: "media" } }, defineModule({ api: { go: () => 1 } }));
+    rt.register({ name: "slow", version: "1.0.0", chipset: { kind: "media" } }, defineModule({ init: () => new Promise<void>(() => {}), api: {} }));
+    await rt.call("film", "go");
+    expect(log).toEqual(["after:init film", "before:start film"]);
+    const failing = rt.call("slow", "go").catch((e: unknown) => e);
+    for (let i = 0; i < 5; i++) await turn();
+    clock.advance(40);
+    expect(await failing).toMatchObject({ code: ErrorCodes.HOOK_TIMEOUT, message: expect.stringContaining("40 ms") as unknown });
+  });
+
+  it("validates modules registered in code like any other and registers nothing when invalid", () => {
+    const rt = open();
+    const bad = { name: "Bad Name", version: "1.0.0", chipset: { kind: "x" } };
+    expect(() => rt.register(bad, defineModule({}))).toThrow(expect.objectContaining({ code: ErrorCodes.MANIFEST_INVALID }) as Error);
+    expect(() => rt.register({ name: "ok", version: "1.0.0", chipset: { kind: "x", requires: { a: "not a range!" } } }, defineModule({}))).toThrow(
+      expect.objectContaining({ code: ErrorCodes.MANIFEST_INVALID, details: expect.objectContaining({ field: "chipset.requires.a" }) as unknown }) as Error,
+    );
+    expect(rt.queries.list()).toEqual([]);
+  });
+
+  it("emits a typed event for every state change, and a disposed listener hears no more", async () => {
+    const rt = open();
+    chain(rt);
+    const seen: string[] = [];
+    const sub = rt.on("module.state", (e) => seen.push(`${e.id}:${e.from}->${e.to}`));
+    await rt.call("base", "ping");
+    sub.dispose();
+    await rt.call("mid", "ping");
+    expect(seen).toEqual(["base:registered->loaded", "base:loaded->initialized", "base:initialized->running"]);
+  });
+
+  it("starts modules whose activation event fires", async () => {
+    ws.module({ name: "thumbs", chipset: { activation: { onEvent: ["media.imported"] } }, code: tracedModule("thumbs") });
+    const rt = open();
+    await rt.start();
+    expect(log).toEqual([]);
+    await rt.activate("media.imported");
+    expect(log).toEqual(["init thumbs", "start thumbs"]);
+  });
+});
+
+describe("idle time", () => {
+  it("unloads a lazy module idle past its timeout, but not one a running module depends on", async () => {
+    const clock = new ManualClock();
+    const rt = open({ clock, idleUnloadMs: 5_000, preload: 0 });
+    chain(rt);
+    rt.register({ name: "loner", version: "1.0.0", chipset: { kind: "x" } }, defineModule({ api: { hi: () => 1 } }));
+    await rt.start();
+    await rt.call("loner", "hi");
+    await rt.call("mid", "ping");
+    const unloaded: string[] = [];
+    rt.on("module.unloaded", (e) => unloaded.push(`${e.id}:${e.reason}`));
+    for (let i = 0; i < 7; i++) {
+      clock.advance(1_000);
+      for (let j = 0; j < 10; j++) await turn();
+    }
+    // base goes only after mid, the module that needed it, has gone.
+    expect(unloaded).toEqual(["loner:idle", "mid:idle", "base:idle"]);
+    expect(rt.queries.info("loner").state).toBe("registered");
+  });
+
+  it("persists usage across restarts and preloads the most used modules after start", async () => {
+    ws.module({ name: "popular", code: tracedModule("popular", `{ hi() { return 1; } }`) });
+    ws.module({ name: "rare", code: tracedModule("rare", `{ hi() { return 1; } }`) });
+    const first = open({ preload: 0 });
+    for (let i = 0; i < 5; i++) await first.call("popular", "hi");
+    await first.close();
+    const clock = new ManualClock();
+    const rt = open({ clock, preload: 1, preloadDelayMs: 100 });
+    const preloaded = new Promise<string>((resolve) => rt.on("module.loaded", (e) => e.preload && resolve(e.id)));
+    await rt.start();
+    clock.advance(100);
+    expect(await preloaded).toBe("popular");
+    expect(rt.queries.info("popular").state).toBe("loaded");
+    expect(rt.queries.info("rare").state).toBe("registered");
+  });
+});

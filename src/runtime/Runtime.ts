@@ -4,21 +4,19 @@ import type { Disposable } from "../common/Disposable.js";
 import { Emitter, type Listener } from "../common/Emitter.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import { InlineHost } from "../hosts/InlineHost.js";
-import type { ModuleHost } from "../hosts/ModuleHost.js";
 import { HookRegistry, type AppHook, type HookPoint, type HookScope } from "../lifecycle/HookRegistry.js";
 import { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { ModuleDefinition, ModuleProxy } from "../module.js";
 import type { ModuleRecord, PackageManifest } from "../registry/Manifest.js";
 import { parseModuleRef } from "../registry/Manifest.js";
 import type { Registry } from "../registry/Registry.js";
-import { validateConfig } from "../registry/validateConfig.js";
 import { validatePackageManifest } from "../registry/validateManifest.js";
 import { scanModuleDirs, type ScanReport } from "../registry/scanModuleDirs.js";
 import type { Database } from "../store/Database.js";
 import { Activator, type ModuleOutcome } from "./Activator.js";
 import { Catalog } from "./Catalog.js";
-import { Instance } from "./Instance.js";
+import type { Instance } from "./Instance.js";
+import { InstanceFactory } from "./InstanceFactory.js";
 import { KindRegistry, type KindDefinition } from "./KindRegistry.js";
 import { RuntimeQueries } from "./RuntimeQueries.js";
 import type { ResolvedOptions } from "./RuntimeOptions.js";
@@ -78,6 +76,7 @@ export class Runtime {
   private readonly idle: IdleScheduler;
   private readonly active = new Map<string, Instance>();
   private readonly calls: ModuleCalls;
+  private readonly factory: InstanceFactory;
   private readonly preloading = new Set<Instance>();
   private readonly unloadReasons = new WeakMap<Instance, UnloadReason>();
   private tasks = 0;
@@ -90,10 +89,18 @@ export class Runtime {
       logger.error({ err: error, event: name }, "an event listener threw");
     });
     this.catalog = new Catalog(parts.registry);
+    this.factory = new InstanceFactory({
+      parts,
+      clock,
+      catalog: this.catalog,
+      kinds: this.kinds,
+      active: this.active,
+      use: (id) => this.calls.use(id) as unknown as ModuleProxy<Record<string, never>>,
+    });
     this.runner = new LifecycleRunner({
       clock,
       hooks: this.hooks,
-      guard: (subject, command) => this.guard(subject as Instance, command),
+      guard: (subject, command) => this.factory.guard(subject as Instance, command),
       onTransition: (r) => this.onTransition(r.subject as Instance, r.command, r.from, r.to, r.durationMs),
       onFailure: (r) => {
         const inst = r.subject as Instance;
@@ -456,60 +463,7 @@ export class Runtime {
   private instantiate(id: string, version: string): Instance {
     const entry = this.catalog.get(id, version);
     if (!entry) throw this.queries.notFound(`${id}@${version}`);
-    const { record, definition } = entry;
-    const host: ModuleHost = definition
-      ? new InlineHost({ kind: "code", definition }, `${id}@${version}`)
-      : new InlineHost({ kind: "file", dir: record.dir!, entry: record.entry! }, `${id}@${version}`);
-    const inst = new Instance(record, host, {
-      clock: this.parts.clock,
-      logger: this.parts.logger,
-      intake: this.parts.options.pause,
-      hookTimeoutMs: this.parts.options.hookTimeoutMs,
-      kind: this.kinds.defaults(record.manifest.kind),
-      proxy: (from, target, optional) => this.dependencyProxy(from, target, optional),
-    });
-    this.active.set(id, inst);
-    return inst;
-  }
-
-  private dependencyProxy(from: Instance, target: string, optional: boolean): ModuleProxy<Record<string, never>> | undefined {
-    const manifest = from.record.manifest;
-    const declared = optional ? manifest.optional : manifest.requires;
-    if (!declared || !Object.hasOwn(declared, target)) {
-      const field = optional ? "optional" : "requires";
-      throw new ChipsetError(
-        ErrorCodes.DEPENDENCY_UNDECLARED,
-        `${from.key} used ${target} without declaring it; add "${target}" to chipset.${field} in its package.json`,
-        { module: from.key, details: { dependency: target, field } },
-      );
-    }
-    if (optional) {
-      const chosen = from.deps.some((d) => d.id === target);
-      const dep = this.active.get(target);
-      if (!chosen || !dep || !stateIsActive(dep.state)) return undefined;
-    }
-    return this.use(target) as unknown as ModuleProxy<Record<string, never>>;
-  }
-
-  private guard(inst: Instance, command: string): void {
-    if (command === "init") {
-      const schema = inst.record.manifest.configSchema;
-      const raw = this.parts.moduleConfig[inst.id] ?? {};
-      inst.config = schema ? validateConfig(schema, structuredClone(raw), inst.id) : raw;
-    }
-    if (command === "start") {
-      for (const dep of inst.deps) {
-        if (dep.optional) continue;
-        const other = this.active.get(dep.id);
-        if (!other || other.state !== "running") {
-          throw new ChipsetError(
-            ErrorCodes.DEPENDENCY_FAILED,
-            `${inst.key} cannot start: its dependency ${dep.id} is ${other?.state ?? "not loaded"} (${inst.id} -> ${dep.id}); start ${dep.id} first`,
-            { module: inst.key, details: { chain: [inst.id, dep.id], failed: dep.id } },
-          );
-        }
-      }
-    }
+    return this.factory.create(entry);
   }
 
   private onTransition(inst: Instance, command: string, from: Instance["state"], to: Instance["state"], durationMs: number): void {

@@ -1,0 +1,97 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ChipsetError, ErrorCodes } from "../errors/index.js";
+import { CONFIG_FILE_NAME, loadConfigFile, loadDefaultConfigFile } from "./ConfigFile.js";
+
+let dir: string;
+let file: string;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "chipset-config-"));
+  file = path.join(dir, CONFIG_FILE_NAME);
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function rejection(content: unknown): ChipsetError {
+  fs.writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+  try {
+    loadConfigFile(file);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ChipsetError);
+    expect((err as ChipsetError).code).toBe(ErrorCodes.OPTIONS_INVALID);
+    expect((err as ChipsetError).message).toContain(file);
+    return err as ChipsetError;
+  }
+  throw new Error("the config was accepted");
+}
+
+describe("loadConfigFile", () => {
+  it("reads every field and resolves moduleDirs against the file's directory", () => {
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        moduleDirs: ["./modules", "/abs/mods", "../shared"],
+        modules: { "video-player": { bufferMs: 500 }, "@acme/x": {} },
+        defaults: { hookTimeoutMs: 5000, idleUnloadMs: 0, preload: 3, shutdownTimeoutMs: 10000 },
+      }),
+    );
+    expect(loadConfigFile(file)).toEqual({
+      file,
+      moduleDirs: [path.join(dir, "modules"), "/abs/mods", path.resolve(dir, "..", "shared")],
+      modules: { "video-player": { bufferMs: 500 }, "@acme/x": {} },
+      defaults: { hookTimeoutMs: 5000, idleUnloadMs: 0, preload: 3, shutdownTimeoutMs: 10000 },
+    });
+  });
+
+  it("accepts an empty object, filling in empty defaults", () => {
+    fs.writeFileSync(file, "{}");
+    expect(loadConfigFile(file)).toEqual({ file, moduleDirs: [], modules: {}, defaults: {} });
+  });
+
+  it.each<[string, unknown, string]>([
+    ["an unknown top-level key", { moduleDir: ["./m"] }, "moduleDir"],
+    ["moduleDirs that is a string", { moduleDirs: "./modules" }, "moduleDirs"],
+    ["an empty module directory", { moduleDirs: ["./a", ""] }, "moduleDirs.1"],
+    ["module config that is not an object", { modules: { "video-player": 5 } }, "modules.video-player"],
+    ["a module id that is not a package name", { modules: { "Video Player": {} } }, "modules.Video Player"],
+    ["a negative hook timeout", { defaults: { hookTimeoutMs: -1 } }, "defaults.hookTimeoutMs"],
+    ["a fractional preload count", { defaults: { preload: 1.5 } }, "defaults.preload"],
+    ["an unknown default", { defaults: { idleMs: 5 } }, "defaults.idleMs"],
+    ["a document that is not an object", [], ""],
+  ])("rejects %s, naming the file and the field", (_label, content, field) => {
+    expect(rejection(content).details.field).toBe(field);
+  });
+
+  it("says what was expected", () => {
+    const err = rejection({ defaults: { shutdownTimeoutMs: "soon" } });
+    expect(err.message).toContain(
+      '"defaults.shutdownTimeoutMs" is invalid; expected the shutdown deadline: a positive integer number of milliseconds, found "soon"',
+    );
+  });
+
+  it("rejects unparseable JSON", () => {
+    expect(rejection("{ moduleDirs: [").message).toContain("not valid JSON");
+  });
+
+  it("rejects a missing file that was asked for", () => {
+    try {
+      loadConfigFile(path.join(dir, "nope.json"));
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ChipsetError).code).toBe(ErrorCodes.OPTIONS_INVALID);
+      expect((err as ChipsetError).message).toContain(path.join(dir, "nope.json"));
+    }
+  });
+});
+
+describe("loadDefaultConfigFile", () => {
+  it("returns undefined when the directory has no chipset.config.json, and reads it when it has", () => {
+    expect(loadDefaultConfigFile(dir)).toBeUndefined();
+    fs.writeFileSync(file, JSON.stringify({ moduleDirs: ["m"] }));
+    expect(loadDefaultConfigFile(dir)?.moduleDirs).toEqual([path.join(dir, "m")]);
+  });
+});

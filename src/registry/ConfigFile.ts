@@ -1,0 +1,161 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Ajv, type ValidateFunction } from "ajv";
+import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
+import { describeSchemaErrors } from "./describeSchemaErrors.js";
+import { addManifestVocabulary } from "./manifestSchema.js";
+
+/** The conventional name of the config file in an application's directory. */
+export const CONFIG_FILE_NAME = "chipset.config.json";
+
+/** Runtime-wide defaults a config file may set; each overrides the runtime's built-in default. */
+export interface ConfigDefaults {
+  /** Per-phase hook timeout in milliseconds. */
+  hookTimeoutMs?: number;
+  /** Unload a module after this many milliseconds without calls; 0 never unloads. */
+  idleUnloadMs?: number;
+  /** How many of the most used modules to preload after start-up (0 disables). */
+  preload?: number;
+  /** Deadline for a graceful shutdown, in milliseconds. */
+  shutdownTimeoutMs?: number;
+}
+
+/** A validated `chipset.config.json`, paths made absolute. */
+export interface ChipsetConfig {
+  /** Absolute path of the file that was read. */
+  file: string;
+  /** Absolute directories to scan for modules (see `scanModuleDirs`); default `[]`. */
+  moduleDirs: string[];
+  /** Per-module configuration, by module id, validated later against each module's configSchema. */
+  modules: Record<string, Record<string, unknown>>;
+  defaults: ConfigDefaults;
+}
+
+const ms = (what: string) => ({
+  type: "integer",
+  minimum: 1,
+  maximum: 2_147_483_647,
+  expected: `${what}: a positive integer number of milliseconds`,
+});
+
+/** The JSON Schema of `chipset.config.json`; unknown keys are rejected so typos surface. */
+export const configFileSchema = {
+  type: "object",
+  additionalProperties: false,
+  expected: 'an object such as { "moduleDirs": ["./modules"] }',
+  properties: {
+    $schema: { type: "string", expected: "a schema URL" },
+    moduleDirs: {
+      type: "array",
+      expected: 'an array of directories such as ["./modules"]',
+      items: { type: "string", minLength: 1, expected: "a directory path, relative to the config file" },
+    },
+    modules: {
+      type: "object",
+      expected:
+        'an object mapping module ids to their configuration, such as { "video-player": { "bufferMs": 500 } }',
+      propertyNames: { format: "npm-name", expected: "a module id (an npm package name)" },
+      additionalProperties: { type: "object", expected: "a configuration object" },
+    },
+    defaults: {
+      type: "object",
+      additionalProperties: false,
+      expected: 'an object such as { "hookTimeoutMs": 5000, "preload": 3 }',
+      properties: {
+        hookTimeoutMs: ms("the hook timeout"),
+        idleUnloadMs: {
+          type: "integer",
+          minimum: 0,
+          maximum: 2_147_483_647,
+          expected:
+            "the idle time before unloading: a non-negative integer number of milliseconds (0 never unloads)",
+        },
+        preload: { type: "integer", minimum: 0, expected: "a non-negative integer number of modules" },
+        shutdownTimeoutMs: ms("the shutdown deadline"),
+      },
+    },
+  },
+} as const;
+
+// Compiled once per process on first use (a pure memo).
+let validator: ValidateFunction | undefined;
+
+/**
+ * Reads and validates a config file; relative `moduleDirs` are resolved against its directory.
+ * Throws `CHIP_ERR_OPTIONS_INVALID` naming the file (and the field) when it is missing or invalid.
+ */
+export function loadConfigFile(file: string): ChipsetConfig {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(absolute, "utf8");
+  } catch (err) {
+    throw invalid(
+      absolute,
+      "",
+      `Cannot read the config file ${absolute} (${messageOf(err)}). Check the path, or omit it to use none.`,
+      err,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw invalid(
+      absolute,
+      "",
+      `Invalid config file ${absolute}: it is not valid JSON (${messageOf(err)}).`,
+      err,
+    );
+  }
+  validator ??= addManifestVocabulary(
+    new Ajv({ allErrors: true, verbose: true, strict: true, logger: false }),
+  ).compile(configFileSchema);
+  if (!validator(json)) {
+    const problems = describeSchemaErrors(validator.errors ?? [], json);
+    const [first] = problems;
+    throw new ChipsetError(
+      ErrorCodes.OPTIONS_INVALID,
+      `Invalid config file ${absolute}: ${first?.message ?? "it does not match the expected shape"}` +
+        `${
+          problems.length > 1
+            ? ` (and ${problems.length - 1} more: ${problems
+                .slice(1)
+                .map((p) => p.message)
+                .join("; ")})`
+            : ""
+        }.`,
+      {
+        details: {
+          file: absolute,
+          field: first?.field ?? "",
+          expected: first?.expected,
+          found: first?.found,
+          errors: problems,
+        },
+      },
+    );
+  }
+  const config = json as {
+    moduleDirs?: string[];
+    modules?: ChipsetConfig["modules"];
+    defaults?: ConfigDefaults;
+  };
+  const base = path.dirname(absolute);
+  return {
+    file: absolute,
+    moduleDirs: (config.moduleDirs ?? []).map((dir) => path.resolve(base, dir)),
+    modules: config.modules ?? {},
+    defaults: config.defaults ?? {},
+  };
+}
+
+/** Loads `<dir>/chipset.config.json` when it exists; undefined when it does not. */
+export function loadDefaultConfigFile(dir: string): ChipsetConfig | undefined {
+  const file = path.resolve(dir, CONFIG_FILE_NAME);
+  return fs.existsSync(file) ? loadConfigFile(file) : undefined;
+}
+
+function invalid(file: string, field: string, message: string, cause: unknown): ChipsetError {
+  return new ChipsetError(ErrorCodes.OPTIONS_INVALID, message, { cause, details: { file, field } });
+}

@@ -1,0 +1,215 @@
+import type { ErrorObject } from "ajv";
+
+/** One validation problem, phrased for people: which field, what was expected, what was found. */
+export interface SchemaProblem {
+  /** Dotted path of the field (`chipset.requires.file-io`); `""` for the whole document. */
+  field: string;
+  /** What a valid value looks like, such as `a semver range such as "^2.1.0"`. */
+  expected: string;
+  /** The value found, rendered as short JSON, or `nothing` when the field is missing. */
+  found: string;
+  /** One sentence: `"chipset.kind" is missing; expected ...`. */
+  message: string;
+}
+
+// Combinators only summarise the errors of their branches, which are reported themselves.
+const SUMMARY_KEYWORDS = new Set(["if", "anyOf", "oneOf", "allOf", "not", "propertyNames"]);
+
+/**
+ * Turns ajv errors (compiled with `verbose: true`) into {@link SchemaProblem}s, most specific
+ * first. An `expected` annotation on the failing schema node is quoted; otherwise it is derived.
+ */
+export function describeSchemaErrors(errors: readonly ErrorObject[], data: unknown): SchemaProblem[] {
+  const specific = errors.filter((e) => !SUMMARY_KEYWORDS.has(e.keyword));
+  const seen = new Set<string>();
+  const problems: SchemaProblem[] = [];
+  for (const error of specific.length > 0 ? specific : errors) {
+    const problem = describe(error, data);
+    const key = `${problem.field}\0${problem.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(problem);
+  }
+  return problems;
+}
+
+/** Renders a value for a message: short JSON, `nothing` for undefined. */
+export function renderValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined; // cyclic, or a BigInt
+  }
+  text ??= `a ${typeof value}`;
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Joins path segments as `a.b.c` (array indices too: `keywords.1`). */
+export function dottedPath(segments: readonly string[]): string {
+  return segments.join(".");
+}
+
+function describe(error: ErrorObject, data: unknown): SchemaProblem {
+  const base = pointerSegments(error.instancePath);
+  const parent = asRecord(error.parentSchema);
+  const params = error.params as Record<string, unknown>;
+  const annotated = typeof parent?.expected === "string" ? parent.expected : undefined;
+
+  if (error.keyword === "required") {
+    const name = String(params.missingProperty);
+    const field = dottedPath([...base, name]);
+    const propertySchema = asRecord(asRecord(parent?.properties)?.[name]);
+    const expected =
+      typeof propertySchema?.expected === "string"
+        ? propertySchema.expected
+        : deriveFromSchema(propertySchema);
+    return { field, expected, found: "nothing", message: `"${field}" is missing; expected ${expected}` };
+  }
+
+  if (error.keyword === "additionalProperties" || error.keyword === "unevaluatedProperties") {
+    const name = String(params.additionalProperty ?? params.unevaluatedProperty);
+    const field = dottedPath([...base, name]);
+    const known = Object.keys(asRecord(parent?.properties) ?? {});
+    const expected = known.length > 0 ? `one of the known fields: ${known.join(", ")}` : "no such field";
+    const guess = closest(name, known);
+    const hint = guess === undefined ? "" : ` (did you mean "${guess}"?)`;
+    return {
+      field,
+      expected,
+      found: renderValue(valueAt(data, [...base, name])),
+      message: `"${field}" is not a known field${hint}; expected ${expected}`,
+    };
+  }
+
+  const propertyName = (error as ErrorObject & { propertyName?: string }).propertyName;
+  if (propertyName !== undefined) {
+    const field = dottedPath([...base, propertyName]);
+    const expected = annotated ?? deriveFromError(error);
+    const found = renderValue(propertyName);
+    return {
+      field,
+      expected,
+      found,
+      message: `"${field}" has an invalid name; expected ${expected}, found ${found}`,
+    };
+  }
+
+  const field = dottedPath(base);
+  const expected = annotated ?? deriveFromError(error);
+  const found = renderValue(valueAt(data, base));
+  const subject = field === "" ? "The value" : `"${field}"`;
+  return { field, expected, found, message: `${subject} is invalid; expected ${expected}, found ${found}` };
+}
+
+function deriveFromError(error: ErrorObject): string {
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "type":
+      return describeTypes(String(p.type));
+    case "enum":
+      return `one of ${(p.allowedValues as unknown[]).map((v) => renderValue(v)).join(", ")}`;
+    case "const":
+      return renderValue(p.allowedValue);
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      return `a number ${String(p.comparison)} ${String(p.limit)}`;
+    case "multipleOf":
+      return `a multiple of ${String(p.multipleOf)}`;
+    case "minLength":
+      return `a string of at least ${String(p.limit)} characters`;
+    case "maxLength":
+      return `a string of at most ${String(p.limit)} characters`;
+    case "pattern":
+      return `a string matching /${String(p.pattern)}/`;
+    case "format":
+      return `a string in "${String(p.format)}" format`;
+    case "minItems":
+      return `an array of at least ${String(p.limit)} items`;
+    case "maxItems":
+      return `an array of at most ${String(p.limit)} items`;
+    case "uniqueItems":
+      return "an array without duplicate items";
+    case "minProperties":
+      return `an object with at least ${String(p.limit)} fields`;
+    case "maxProperties":
+      return `an object with at most ${String(p.limit)} fields`;
+    default:
+      return `a value that ${error.message ?? "matches the schema"}`;
+  }
+}
+
+function deriveFromSchema(schema: Record<string, unknown> | undefined): string {
+  if (schema === undefined) return "a value";
+  if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((v) => renderValue(v)).join(", ")}`;
+  if (typeof schema.type === "string") return describeTypes(schema.type);
+  if (Array.isArray(schema.type)) return describeTypes(schema.type.join(","));
+  return "a value";
+}
+
+const ARTICLES: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  integer: "an integer",
+  boolean: "true or false",
+  object: "an object",
+  array: "an array",
+  null: "null",
+};
+
+function describeTypes(types: string): string {
+  return types
+    .split(",")
+    .map((t) => ARTICLES[t] ?? t)
+    .join(" or ");
+}
+
+function pointerSegments(pointer: string): string[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+function valueAt(data: unknown, segments: readonly string[]): unknown {
+  let node = data;
+  for (const segment of segments) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The known name within edit distance 2 of `name`, for "did you mean" hints. */
+function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}

@@ -1,0 +1,182 @@
+import semver from "semver";
+import type { Ajv } from "ajv";
+
+/**
+ * The JSON Schema (draft-07) of a module's package.json as Chipset reads it. Every node carries an
+ * `expected` annotation (a registered no-op keyword) that error messages quote verbatim.
+ */
+
+const MAX_TIMER_MS = 2_147_483_647; // setTimeout overflows (and fires at once) above 2^31 - 1
+
+/** Longest npm package name, in characters. */
+export const MAX_PACKAGE_NAME_LENGTH = 214;
+
+// npm's rules for new packages: lowercase, URL-safe, no leading "." or "_", optional @scope/.
+const PACKAGE_NAME = /^(?:@[a-z0-9-][a-z0-9._-]*\/)?[a-z0-9-][a-z0-9._-]*$/;
+
+/** True when `name` is a valid npm package name for a new package (scoped names allowed). */
+export function isValidPackageName(name: string): boolean {
+  return (
+    name.length <= MAX_PACKAGE_NAME_LENGTH &&
+    PACKAGE_NAME.test(name) &&
+    name !== "node_modules" &&
+    name !== "favicon.ico"
+  );
+}
+
+/** True when `version` is a plain semver version (no leading "v" or "=", no spaces; build metadata kept). */
+export function isValidVersion(version: string): boolean {
+  const parsed = semver.parse(version);
+  if (parsed === null) return false;
+  const build = parsed.build.length > 0 ? `+${parsed.build.join(".")}` : "";
+  return `${parsed.version}${build}` === version;
+}
+
+/** True when `range` is a valid semver range (`^2.1.0`, `>=1 <3`, `*`, `1.x`). */
+export function isValidRange(range: string): boolean {
+  return range.trim() !== "" && semver.validRange(range) !== null;
+}
+
+/** Registers the `expected` annotation and the `npm-name`, `semver`, `semver-range` formats. */
+export function addManifestVocabulary(ajv: Ajv): Ajv {
+  ajv.addKeyword({ keyword: "expected", schemaType: "string" });
+  ajv.addFormat("npm-name", isValidPackageName);
+  ajv.addFormat("semver", isValidVersion);
+  ajv.addFormat("semver-range", isValidRange);
+  return ajv;
+}
+
+const NAME = 'a valid npm package name such as "video-player" or "@acme/video-player"';
+const RANGE = 'a semver range such as "^2.1.0"';
+const ACTIVATION = '"eager", "lazy" or { "onEvent": ["event.name", ...] }';
+
+const ms = (what: string) => ({
+  type: "integer",
+  minimum: 1,
+  maximum: MAX_TIMER_MS,
+  expected: `${what}: a positive integer number of milliseconds (at most ${MAX_TIMER_MS})`,
+});
+
+const strings = (expected: string, item = "a non-empty string") => ({
+  type: "array",
+  expected,
+  items: { type: "string", minLength: 1, expected: item },
+});
+
+const dependencyMap = (what: string) => ({
+  type: "object",
+  expected: `an object mapping module ids to semver ranges (${what}), such as { "file-io": "^2.1.0" }`,
+  propertyNames: { format: "npm-name", expected: `a module id that is ${NAME}` },
+  additionalProperties: { type: "string", format: "semver-range", expected: RANGE },
+});
+
+const closed = (expected: string, properties: Record<string, object>) => ({
+  type: "object",
+  additionalProperties: false,
+  expected,
+  properties,
+});
+
+/** The `chipset` field: every property of `ChipsetManifest`; unknown keys are rejected. */
+export const chipsetSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["kind"],
+  expected: 'an object describing the module, such as { "kind": "media" }',
+  properties: {
+    kind: {
+      type: "string",
+      pattern: "^[a-z][a-z0-9]*(?:[-._][a-z0-9]+)*$",
+      maxLength: 64,
+      expected:
+        'a module kind such as "media": lowercase letters and digits, words joined by "-", "." or "_"',
+    },
+    description: { type: "string", maxLength: 1000, expected: "a string of at most 1000 characters" },
+    keywords: strings('an array of keywords such as ["video", "player"]'),
+    requires: dependencyMap("hard dependencies"),
+    optional: dependencyMap("optional dependencies"),
+    provides: { ...strings('an array of capability names such as ["video.play"]'), uniqueItems: true },
+    activation: {
+      expected: ACTIVATION,
+      if: { type: "string" },
+      then: { enum: ["eager", "lazy"], expected: ACTIVATION },
+      else: {
+        type: "object",
+        additionalProperties: false,
+        required: ["onEvent"],
+        expected: ACTIVATION,
+        properties: {
+          onEvent: { ...strings('a non-empty array of event names such as ["file.opened"]'), minItems: 1 },
+        },
+      },
+    },
+    isolation: { enum: ["inline", "worker", "process"], expected: '"inline", "worker" or "process"' },
+    singleton: { type: "boolean", expected: "true or false" },
+    configSchema: {
+      type: "object",
+      expected: 'a JSON Schema (draft-07) object such as { "type": "object", "properties": { ... } }',
+    },
+    limits: closed('an object such as { "memoryMb": 256, "cpuPercent": 50 }', {
+      memoryMb: { type: "number", exclusiveMinimum: 0, expected: "a positive number of megabytes" },
+      cpuPercent: { type: "number", exclusiveMinimum: 0, expected: "a positive percentage of one CPU" },
+    }),
+    permissions: closed('an object such as { "fsRead": ["./media"], "childProcess": false }', {
+      fsRead: strings('an array of paths such as ["./media"]', "a non-empty path"),
+      fsWrite: strings('an array of paths such as ["./cache"]', "a non-empty path"),
+      childProcess: { type: "boolean", expected: "true or false" },
+      worker: { type: "boolean", expected: "true or false" },
+    }),
+    restart: closed('an object such as { "policy": "permanent", "maxRestarts": 5, "withinMs": 60000 }', {
+      policy: {
+        enum: ["permanent", "transient", "temporary"],
+        expected: '"permanent", "transient" or "temporary"',
+      },
+      maxRestarts: { type: "integer", minimum: 0, expected: "a non-negative integer" },
+      withinMs: ms("the restart window"),
+    }),
+    calls: closed(
+      'an object such as { "timeoutMs": 2000, "methods": { "status": { "idempotent": true } } }',
+      {
+        timeoutMs: ms("the default call timeout"),
+        methods: {
+          type: "object",
+          expected: 'an object mapping method names to options, such as { "status": { "idempotent": true } }',
+          additionalProperties: closed('an object such as { "idempotent": true, "timeoutMs": 500 }', {
+            idempotent: { type: "boolean", expected: "true or false" },
+            timeoutMs: ms("the method's call timeout"),
+          }),
+        },
+      },
+    ),
+    fallback: { type: "string", format: "npm-name", expected: `the id of another module, ${NAME}` },
+    timeouts: closed('an object of per-phase hook timeouts such as { "init": 5000, "stop": 2000 }', {
+      load: ms("the load timeout"),
+      init: ms("the init timeout"),
+      start: ms("the start timeout"),
+      pause: ms("the pause timeout"),
+      resume: ms("the resume timeout"),
+      stop: ms("the stop timeout"),
+    }),
+    idleUnloadMs: {
+      type: "integer",
+      minimum: 0,
+      maximum: MAX_TIMER_MS,
+      expected: `the idle time before unloading: a non-negative integer number of milliseconds (0 never unloads)`,
+    },
+  },
+} as const;
+
+/** The package.json shape `{ name, version, chipset }`; other package.json fields pass through. */
+export const manifestSchema = {
+  $id: "chipset:package-manifest",
+  type: "object",
+  required: ["name", "version", "chipset"],
+  expected: "a package.json object",
+  properties: {
+    name: { type: "string", format: "npm-name", expected: NAME },
+    version: { type: "string", format: "semver", expected: 'a semver version such as "1.4.0"' },
+    type: { enum: ["module", "commonjs"], expected: '"module" or "commonjs"' },
+    main: { type: "string", minLength: 1, expected: 'a relative path such as "./dist/index.js"' },
+    chipset: chipsetSchema,
+  },
+} as const;

@@ -1,0 +1,85 @@
+import fs from "node:fs";
+import path from "node:path";
+import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
+import type { ModuleRecord } from "./Manifest.js";
+import type { Registry } from "./Registry.js";
+
+/** What {@link scanModuleDirs} did with each module directory it found. */
+export interface ScanReport {
+  added: ModuleRecord[];
+  replaced: ModuleRecord[];
+  unchanged: ModuleRecord[];
+  /** Directories that could not be registered, with the reason (usually `CHIP_ERR_MANIFEST_INVALID`). */
+  rejected: Array<{ dir: string; error: ChipsetError }>;
+}
+
+/**
+ * Registers the modules found in `dirs`. Each entry is a module directory (its package.json has a
+ * `chipset` field) or a directory of module directories (`@scope/` folders are descended into).
+ * Unchanged modules cost a digest, not a copy; one bad module is reported and the others go on.
+ */
+export function scanModuleDirs(registry: Registry, dirs: readonly string[]): ScanReport {
+  const result: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
+  for (const entry of dirs) {
+    const dir = path.resolve(entry);
+    if (!isDirectory(dir)) {
+      result.rejected.push({
+        dir,
+        error: new ChipsetError(
+          ErrorCodes.OPTIONS_INVALID,
+          `The module directory ${dir} does not exist or is not a directory; fix "moduleDirs".`,
+          { details: { field: "moduleDirs", dir } },
+        ),
+      });
+      continue;
+    }
+    const candidates = isModuleDir(dir) ? [dir] : childModuleDirs(dir);
+    for (const candidate of candidates) {
+      try {
+        const { record, status } = registry.add(candidate);
+        result[status].push(record);
+      } catch (err) {
+        result.rejected.push({ dir: candidate, error: asChipsetError(err, candidate) });
+      }
+    }
+  }
+  return result;
+}
+
+function childModuleDirs(dir: string): string[] {
+  const found: string[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    if (name.startsWith(".") || name === "node_modules") continue;
+    const child = path.join(dir, name);
+    if (!isDirectory(child)) continue;
+    if (isModuleDir(child)) found.push(child);
+    else if (name.startsWith("@")) {
+      for (const sub of fs.readdirSync(child).sort()) {
+        const scoped = path.join(child, sub);
+        if (isDirectory(scoped) && isModuleDir(scoped)) found.push(scoped);
+      }
+    }
+  }
+  return found;
+}
+
+function isModuleDir(dir: string): boolean {
+  return fs.existsSync(path.join(dir, "package.json"));
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function asChipsetError(err: unknown, dir: string): ChipsetError {
+  if (err instanceof ChipsetError) return err;
+  return new ChipsetError(
+    ErrorCodes.STORE_FAILED,
+    `Cannot register the module in ${dir}: ${messageOf(err)}.`,
+    { cause: err },
+  );
+}

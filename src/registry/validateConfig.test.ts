@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { ChipsetError, ErrorCodes } from "../errors/index.js";
+import { compileConfigSchema } from "./compileConfigSchema.js";
+import { validateConfig } from "./validateConfig.js";
+
+const schema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["mode"],
+  properties: {
+    mode: { enum: ["fast", "safe"] },
+    bufferMs: { type: "integer", minimum: 0, default: 500 },
+    codec: { type: "object", properties: { name: { type: "string", default: "h264" } }, default: {} },
+    contact: { type: "string", format: "email" },
+  },
+};
+
+function rejection(config: unknown): ChipsetError {
+  try {
+    validateConfig(schema, config, "video-player");
+  } catch (err) {
+    expect(err).toBeInstanceOf(ChipsetError);
+    return err as ChipsetError;
+  }
+  throw new Error("the config was accepted");
+}
+
+describe("validateConfig", () => {
+  it("returns the config with the schema's defaults applied, nested ones included", () => {
+    expect(validateConfig(schema, { mode: "fast" }, "video-player")).toEqual({
+      mode: "fast",
+      bufferMs: 500,
+      codec: { name: "h264" },
+    });
+  });
+
+  it("does not modify the config it was given", () => {
+    const config = { mode: "safe" };
+    validateConfig(schema, config, "video-player");
+    expect(config).toEqual({ mode: "safe" });
+  });
+
+  it("treats a missing config as an empty object", () => {
+    expect(
+      validateConfig({ type: "object", properties: { a: { type: "number", default: 1 } } }, undefined, "m"),
+    ).toEqual({ a: 1 });
+  });
+
+  it("rejects a wrong type, naming the module, the field, the expected form and the value", () => {
+    const err = rejection({ mode: "fast", bufferMs: "lots" });
+    expect(err.code).toBe(ErrorCodes.CONFIG_INVALID);
+    expect(err.module).toBe("video-player");
+    expect(err.details.field).toBe("bufferMs");
+    expect(err.details.expected).toBe("an integer");
+    expect(err.message).toContain('module "video-player"');
+    expect(err.message).toContain('"bufferMs" is invalid; expected an integer, found "lots"');
+  });
+
+  it("names nested fields as dotted paths", () => {
+    expect(rejection({ mode: "fast", codec: { name: 7 } }).details.field).toBe("codec.name");
+  });
+
+  it("reports missing, unknown, out-of-range and badly formatted fields", () => {
+    expect(rejection({}).details.field).toBe("mode");
+    expect(rejection({ mode: "fast", extra: true }).details.field).toBe("extra");
+    expect(rejection({ mode: "fast", bufferMs: -1 }).details.expected).toBe("a number >= 0");
+    expect(rejection({ mode: "fast", contact: "nobody" }).details.field).toBe("contact");
+    expect(rejection({ mode: "slow" }).details.expected).toBe('one of "fast", "safe"');
+  });
+
+  it("lists every problem", () => {
+    const errors = rejection({ mode: "slow", bufferMs: 1.5 }).details.errors as Array<{ field: string }>;
+    expect(errors.map((e) => e.field).sort()).toEqual(["bufferMs", "mode"]);
+  });
+
+  it("rejects config that is not plain data", () => {
+    expect(rejection({ mode: "fast", bufferMs: () => 1 }).code).toBe(ErrorCodes.CONFIG_INVALID);
+  });
+
+  it("reports an uncompilable schema as a manifest problem", () => {
+    try {
+      validateConfig({ type: "nope" }, {}, "m");
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ChipsetError).code).toBe(ErrorCodes.MANIFEST_INVALID);
+      expect((err as ChipsetError).details.field).toBe("chipset.configSchema");
+    }
+  });
+
+  it("compiles each distinct schema once", () => {
+    const a = compileConfigSchema({ type: "object", properties: { x: { type: "string" } } });
+    const b = compileConfigSchema({ type: "object", properties: { x: { type: "string" } } });
+    const c = compileConfigSchema({ type: "object", properties: { x: { type: "number" } } });
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+  });
+
+  it("lets two schemas share a root $id", () => {
+    const v1 = { $id: "https://example.com/cfg", type: "object", properties: { a: { type: "string" } } };
+    const v2 = { $id: "https://example.com/cfg", type: "object", properties: { a: { type: "number" } } };
+    expect(validateConfig(v1, { a: "x" }, "m")).toEqual({ a: "x" });
+    expect(validateConfig(v2, { a: 1 }, "m")).toEqual({ a: 1 });
+  });
+});

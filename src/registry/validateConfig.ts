@@ -1,0 +1,50 @@
+import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
+import { compileConfigSchema } from "./compileConfigSchema.js";
+import { describeSchemaErrors } from "./describeSchemaErrors.js";
+
+/**
+ * Validates a module's configuration against its `configSchema` and returns a copy with the
+ * schema's defaults applied (`undefined` config counts as `{}`). Throws `CHIP_ERR_CONFIG_INVALID`
+ * naming the module, the field, what was expected and what was found (`details.errors`: all).
+ */
+export function validateConfig<T = unknown>(
+  schema: Record<string, unknown>,
+  config: unknown,
+  moduleId: string,
+): T {
+  let validate;
+  try {
+    validate = compileConfigSchema(schema);
+  } catch (err) {
+    throw new ChipsetError(
+      ErrorCodes.MANIFEST_INVALID,
+      `Module "${moduleId}" has an unusable configSchema (${messageOf(err)}). Fix "chipset.configSchema" in its package.json.`,
+      { cause: err, module: moduleId, details: { field: "chipset.configSchema" } },
+    );
+  }
+  let data: unknown;
+  try {
+    data = config === undefined ? {} : structuredClone(config);
+  } catch (err) {
+    throw new ChipsetError(
+      ErrorCodes.CONFIG_INVALID,
+      `Invalid configuration for module "${moduleId}": it must be plain data (JSON-like), but ${messageOf(err)}.`,
+      { cause: err, module: moduleId, details: { field: "" } },
+    );
+  }
+  if (validate(data)) return data as T;
+
+  const problems = describeSchemaErrors(validate.errors ?? [], data);
+  const [first, ...rest] = problems;
+  const field = first?.field ?? "";
+  const more = rest.length === 0 ? "" : ` (${rest.length} more: ${rest.map((p) => p.message).join("; ")})`;
+  throw new ChipsetError(
+    ErrorCodes.CONFIG_INVALID,
+    `Invalid configuration for module "${moduleId}": ${first?.message ?? "it does not match the module's configSchema"}${more}. ` +
+      `Fix modules["${moduleId}"] in chipset.config.json (or the config passed in code).`,
+    {
+      module: moduleId,
+      details: { field, expected: first?.expected, found: first?.found, errors: problems },
+    },
+  );
+}

@@ -1,0 +1,249 @@
+import { describe, expect, it } from "vitest";
+import { ChipsetError, ErrorCodes } from "../errors/index.js";
+import { validatePackageManifest } from "./validateManifest.js";
+
+/** The example manifest of DESIGN.md, every field filled in. */
+function designExample(): Record<string, unknown> {
+  return {
+    name: "video-player",
+    version: "1.4.0",
+    type: "module",
+    exports: "./dist/index.js",
+    chipset: {
+      kind: "media",
+      description: "Plays video files",
+      keywords: ["video", "player"],
+      requires: { "file-io": "^2.1.0" },
+      optional: { "gpu-decoder": "^1.0.0" },
+      provides: ["video.play"],
+      activation: "lazy",
+      isolation: "worker",
+      singleton: true,
+      configSchema: { type: "object", properties: { bufferMs: { type: "integer" } } },
+      limits: { memoryMb: 256 },
+      permissions: { fsRead: ["./media"] },
+      restart: { policy: "permanent", maxRestarts: 5, withinMs: 60000 },
+      calls: { timeoutMs: 2000, methods: { status: { idempotent: true } } },
+      fallback: "image-viewer",
+      timeouts: { load: 1000, init: 5000, start: 5000, pause: 1000, resume: 1000, stop: 2000 },
+      idleUnloadMs: 300000,
+    },
+  };
+}
+
+function rejection(json: unknown): ChipsetError {
+  try {
+    validatePackageManifest(json, "/mods/video-player/package.json");
+  } catch (err) {
+    expect(err).toBeInstanceOf(ChipsetError);
+    return err as ChipsetError;
+  }
+  throw new Error("the manifest was accepted");
+}
+
+function withChipset(patch: Record<string, unknown>): Record<string, unknown> {
+  const json = designExample();
+  json.chipset = { ...(json.chipset as object), ...patch };
+  return json;
+}
+
+describe("validatePackageManifest", () => {
+  it("accepts the full example manifest of DESIGN.md and returns its fields", () => {
+    const manifest = validatePackageManifest(designExample(), "package.json");
+    expect(manifest.name).toBe("video-player");
+    expect(manifest.version).toBe("1.4.0");
+    expect(manifest.exports).toBe("./dist/index.js");
+    expect(manifest.chipset).toEqual(designExample().chipset);
+  });
+
+  it("accepts a minimal manifest, scoped names and event activation", () => {
+    const manifest = validatePackageManifest(
+      {
+        name: "@acme/x",
+        version: "0.1.0-beta.1+build.7",
+        chipset: {
+          kind: "core.io",
+          activation: { onEvent: ["file.opened"] },
+          requires: { "@acme/y": ">=1 <3 || 4.x" },
+        },
+      },
+      "package.json",
+    );
+    expect(manifest.chipset.activation).toEqual({ onEvent: ["file.opened"] });
+  });
+
+  it("does not keep references to the input", () => {
+    const json = designExample();
+    const manifest = validatePackageManifest(json, "package.json");
+    (json.chipset as { kind: string }).kind = "changed";
+    expect(manifest.chipset.kind).toBe("media");
+  });
+
+  const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
+    [
+      "a bad semver range",
+      withChipset({ requires: { "file-io": "latest-and-greatest" } }),
+      "chipset.requires.file-io",
+      /semver range such as "\^2\.1\.0"/,
+    ],
+    [
+      "a bad optional range",
+      withChipset({ optional: { "gpu-decoder": "1.2.3.4" } }),
+      "chipset.optional.gpu-decoder",
+      /semver range/,
+    ],
+    [
+      "a bad dependency id",
+      withChipset({ requires: { "Bad Name": "^1.0.0" } }),
+      "chipset.requires.Bad Name",
+      /npm package name/,
+    ],
+    [
+      "a version with a leading v",
+      { ...designExample(), version: "v1.4.0" },
+      "version",
+      /semver version such as "1\.4\.0"/,
+    ],
+    ["a non-semver version", { ...designExample(), version: "1.4" }, "version", /semver version/],
+    ["an upper-case name", { ...designExample(), name: "VideoPlayer" }, "name", /npm package name/],
+    ["a name with a leading dot", { ...designExample(), name: ".hidden" }, "name", /npm package name/],
+    ["a name of the wrong type", { ...designExample(), name: 42 }, "name", /npm package name/],
+    ["an unknown chipset key", withChipset({ kindd: "media" }), "chipset.kindd", /did you mean "kind"/],
+    [
+      "a bad isolation",
+      withChipset({ isolation: "thread" }),
+      "chipset.isolation",
+      /"inline", "worker" or "process"/,
+    ],
+    [
+      "a bad activation string",
+      withChipset({ activation: "sometimes" }),
+      "chipset.activation",
+      /"eager", "lazy"/,
+    ],
+    [
+      "an activation object without events",
+      withChipset({ activation: { onEvent: [] } }),
+      "chipset.activation.onEvent",
+      /non-empty array/,
+    ],
+    [
+      "a negative timeout",
+      withChipset({ timeouts: { start: -5 } }),
+      "chipset.timeouts.start",
+      /positive integer number of milliseconds/,
+    ],
+    [
+      "a fractional timeout",
+      withChipset({ timeouts: { stop: 1.5 } }),
+      "chipset.timeouts.stop",
+      /positive integer/,
+    ],
+    [
+      "an unknown phase",
+      withChipset({ timeouts: { warmup: 10 } }),
+      "chipset.timeouts.warmup",
+      /known fields: load, init/,
+    ],
+    ["a singleton that is a string", withChipset({ singleton: "yes" }), "chipset.singleton", /true or false/],
+    [
+      "a keyword that is a number",
+      withChipset({ keywords: ["video", 7] }),
+      "chipset.keywords.1",
+      /non-empty string/,
+    ],
+    ["a bad kind", withChipset({ kind: "Media Player" }), "chipset.kind", /module kind such as "media"/],
+    ["a missing kind", withChipset({ kind: undefined }), "chipset.kind", /is missing/],
+    [
+      "a bad restart policy",
+      withChipset({ restart: { policy: "always" } }),
+      "chipset.restart.policy",
+      /"permanent", "transient" or "temporary"/,
+    ],
+    [
+      "a negative idle timeout",
+      withChipset({ idleUnloadMs: -1 }),
+      "chipset.idleUnloadMs",
+      /non-negative integer/,
+    ],
+    ["a bad fallback id", withChipset({ fallback: "" }), "chipset.fallback", /id of another module/],
+    [
+      "a configSchema of the wrong type",
+      withChipset({ configSchema: [] }),
+      "chipset.configSchema",
+      /JSON Schema/,
+    ],
+    [
+      "a configSchema ajv cannot compile",
+      withChipset({ configSchema: { type: "strnig" } }),
+      "chipset.configSchema",
+      /not a usable JSON Schema/,
+    ],
+    [
+      "a configSchema with a misspelt keyword",
+      withChipset({ configSchema: { type: "object", proprties: {} } }),
+      "chipset.configSchema",
+      /unknown keyword/,
+    ],
+    [
+      "a method option of the wrong type",
+      withChipset({ calls: { methods: { status: { idempotent: 1 } } } }),
+      "chipset.calls.methods.status.idempotent",
+      /true or false/,
+    ],
+    [
+      "a permission of the wrong type",
+      withChipset({ permissions: { fsRead: "./media" } }),
+      "chipset.permissions.fsRead",
+      /array of paths/,
+    ],
+    [
+      "a limit of zero",
+      withChipset({ limits: { memoryMb: 0 } }),
+      "chipset.limits.memoryMb",
+      /positive number of megabytes/,
+    ],
+  ];
+
+  it.each(cases)("rejects %s, naming the field", (_label, json, field, expected) => {
+    const err = rejection(json);
+    expect(err.code).toBe(ErrorCodes.MANIFEST_INVALID);
+    expect(err.details.field).toBe(field);
+    expect(err.details.file).toBe("/mods/video-player/package.json");
+    expect(err.message).toContain("/mods/video-player/package.json");
+    expect(err.message).toContain(`"${field}"`);
+    expect(err.message).toMatch(expected);
+  });
+
+  it("says what was found", () => {
+    const err = rejection(withChipset({ requires: { "file-io": "latest-and-greatest" } }));
+    expect(err.details.found).toBe('"latest-and-greatest"');
+    expect(err.message).toContain('found "latest-and-greatest"');
+    expect(err.details.expected).toBe('a semver range such as "^2.1.0"');
+  });
+
+  it("rejects a package.json without a chipset field, naming the field chipset", () => {
+    const { chipset: _omit, ...json } = designExample();
+    const err = rejection(json);
+    expect(err.code).toBe(ErrorCodes.MANIFEST_INVALID);
+    expect(err.details.field).toBe("chipset");
+    expect(err.message).toContain('"chipset" is missing');
+  });
+
+  it("rejects a document that is not an object", () => {
+    expect(rejection([1, 2]).details.field).toBe("");
+    expect(rejection(null).details.field).toBe("");
+  });
+
+  it("lists every problem in details.errors", () => {
+    const err = rejection({ ...withChipset({ isolation: "thread", singleton: 1 }), version: "x" });
+    const fields = (err.details.errors as Array<{ field: string }>).map((e) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(["version", "chipset.isolation", "chipset.singleton"]));
+    expect(fields).toHaveLength(3);
+    expect(err.message).toContain("2 more problems");
+  });
+
+  it("names the module in the error", () => {
+    expect(rejection(withChipset({ isolation: "thread" })).module).toBe("video-player");
+  });
+});

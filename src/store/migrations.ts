@@ -1,0 +1,58 @@
+/**
+ * The schema of `chipset.db`, one entry per `PRAGMA user_version` step: entry `i` moves the
+ * database from version `i` to `i + 1`. Entries are never edited once released; append new ones.
+ */
+export const migrations: readonly string[] = [
+  // 1: the registry (installed module versions, their dependencies, keyword search) and usage.
+  `
+  CREATE TABLE modules (
+    id           TEXT    NOT NULL,
+    version      TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    description  TEXT    NOT NULL DEFAULT '',
+    keywords     TEXT    NOT NULL DEFAULT '[]',  -- JSON array of strings
+    manifest     TEXT    NOT NULL,               -- JSON: the chipset field
+    dir          TEXT,                           -- absolute path of the installed copy
+    entry        TEXT,                           -- entry file relative to dir
+    digest       TEXT,                           -- sha256 hex of the installed files
+    source       TEXT    NOT NULL,
+    installed_at INTEGER NOT NULL,               -- ms since epoch
+    PRIMARY KEY (id, version)
+  );
+  CREATE INDEX modules_kind ON modules (kind);
+
+  CREATE TABLE module_deps (
+    id       TEXT    NOT NULL,
+    version  TEXT    NOT NULL,
+    dep_id   TEXT    NOT NULL,
+    range    TEXT    NOT NULL,
+    optional INTEGER NOT NULL CHECK (optional IN (0, 1)),
+    PRIMARY KEY (id, version, dep_id),
+    FOREIGN KEY (id, version) REFERENCES modules (id, version) ON DELETE CASCADE
+  );
+  CREATE INDEX module_deps_dep ON module_deps (dep_id);
+
+  -- A standalone FTS5 table (not external-content): the rowids of modules may change on VACUUM.
+  CREATE VIRTUAL TABLE modules_fts USING fts5 (
+    id, description, keywords, version UNINDEXED, tokenize = 'unicode61'
+  );
+  CREATE TRIGGER modules_fts_insert AFTER INSERT ON modules BEGIN
+    INSERT INTO modules_fts (id, description, keywords, version)
+    VALUES (new.id, new.description, new.keywords, new.version);
+  END;
+  CREATE TRIGGER modules_fts_delete AFTER DELETE ON modules BEGIN
+    DELETE FROM modules_fts WHERE id = old.id AND version = old.version;
+  END;
+  CREATE TRIGGER modules_fts_update AFTER UPDATE ON modules BEGIN
+    DELETE FROM modules_fts WHERE id = old.id AND version = old.version;
+    INSERT INTO modules_fts (id, description, keywords, version)
+    VALUES (new.id, new.description, new.keywords, new.version);
+  END;
+
+  CREATE TABLE usage (
+    id           TEXT    PRIMARY KEY,
+    count        INTEGER NOT NULL,
+    last_used_at INTEGER NOT NULL                -- ms since epoch
+  );
+  `,
+];

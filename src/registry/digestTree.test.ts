@@ -50,14 +50,18 @@ describe("digestTree", () => {
     expect(digestTree(dir)).not.toBe(base);
   });
 
-  it("ignores node_modules/, .git/ and the root marker", () => {
+  it("ignores .git/, node_modules/chipset/ and the root marker, but not the module's other dependencies", () => {
+    fs.mkdirSync(path.join(dir, "node_modules"));
     const base = digestTree(dir);
-    fs.mkdirSync(path.join(dir, "node_modules/dep"), { recursive: true });
-    fs.writeFileSync(path.join(dir, "node_modules/dep/index.js"), "");
+    fs.mkdirSync(path.join(dir, "node_modules/chipset"));
+    fs.writeFileSync(path.join(dir, "node_modules/chipset/module.js"), "");
     fs.mkdirSync(path.join(dir, ".git"));
     fs.writeFileSync(path.join(dir, ".git/HEAD"), "");
     fs.writeFileSync(path.join(dir, MARKER_FILE), "{}");
     expect(digestTree(dir)).toBe(base);
+    fs.mkdirSync(path.join(dir, "node_modules/dep"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "node_modules/dep/index.js"), "");
+    expect(digestTree(dir)).not.toBe(base);
   });
 
   it("follows symbolic links and survives a link cycle", () => {

@@ -5,8 +5,10 @@ import path from "node:path";
 /** Name of the completion marker written into an installed module directory (never digested). */
 export const MARKER_FILE = ".chipset-digest";
 
-// Dependencies and VCS data are not part of a module's identity and are never copied.
-const SKIPPED_DIRS = new Set(["node_modules", ".git"]);
+// VCS data is not part of a module. A module's own node_modules/ is (its npm dependencies must
+// resolve from the installed copy), except node_modules/chipset: the host links its own SDK.
+const SKIPPED_DIRS = new Set([".git"]);
+const SKIPPED_PATHS = new Set(["node_modules/chipset"]);
 
 /** One file or directory of a module tree, in the deterministic order of {@link walkTree}. */
 export interface TreeEntry {
@@ -19,7 +21,7 @@ export interface TreeEntry {
 
 /**
  * Lists a module tree depth-first in sorted order, following symbolic links (a link cycle is cut),
- * skipping `node_modules/`, `.git/`, the root marker file and anything that is not a file or directory.
+ * skipping `.git/`, `node_modules/chipset/`, the root marker file and anything that is not a file or directory.
  */
 export function walkTree(root: string): TreeEntry[] {
   const entries: TreeEntry[] = [];
@@ -40,7 +42,7 @@ export function walkTree(root: string): TreeEntry[] {
         continue; // a dangling link
       }
       if (stat.isDirectory()) {
-        if (SKIPPED_DIRS.has(name)) continue;
+        if (SKIPPED_DIRS.has(name) || SKIPPED_PATHS.has(rel)) continue;
         entries.push({ rel, abs, kind: "dir" });
         visit(abs, rel);
       } else if (stat.isFile()) {

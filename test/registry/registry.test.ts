@@ -97,13 +97,14 @@ describe("Registry", () => {
     expect(registry.add(dir).record.source).toBe(dir);
   });
 
-  it("does not copy node_modules/ or .git/", () => {
+  it("copies the module's own node_modules/ but not node_modules/chipset/ or .git/", () => {
     const dir = writeModule(src("a"), {
       name: "a",
-      files: { "node_modules/dep/index.js": "x", ".git/HEAD": "ref", "lib/.gitkeep": "" },
+      files: { "node_modules/dep/index.js": "x", "node_modules/chipset/module.js": "", ".git/HEAD": "ref", "lib/.gitkeep": "" },
     });
     const { record } = registry.add(dir);
-    expect(fs.existsSync(path.join(record.dir!, "node_modules"))).toBe(false);
+    expect(fs.readFileSync(path.join(record.dir!, "node_modules", "dep", "index.js"), "utf8")).toBe("x");
+    expect(fs.existsSync(path.join(record.dir!, "node_modules", "chipset"))).toBe(false);
     expect(fs.existsSync(path.join(record.dir!, ".git"))).toBe(false);
     expect(fs.existsSync(path.join(record.dir!, "lib", ".gitkeep"))).toBe(true);
   });

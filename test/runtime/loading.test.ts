@@ -1,3 +1,5 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createRuntime, type Runtime } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
@@ -46,6 +48,23 @@ describe("on-demand loading of modules from disk", () => {
   it("imports chipset/module from the host, without the module installing chipset", async () => {
     ws.module({ name: "sdk-user", code: `export const module = defineModule({ api: { kind() { return typeof defineModule; } } });` });
     await expect(open().call("sdk-user", "kind")).resolves.toBe("function");
+  });
+
+  it("resolves the module's own npm dependencies from its installed copy, and chipset/module from the host", async () => {
+    const dir = ws.module({
+      name: "with-deps",
+      code: `import pad from "tiny-pad"; export const module = defineModule({ api: { pad(s) { return pad(s); }, sdk() { return typeof defineModule; } } });`,
+    });
+    mkdirSync(join(dir, "node_modules", "tiny-pad"), { recursive: true });
+    writeFileSync(join(dir, "node_modules", "tiny-pad", "package.json"), JSON.stringify({ name: "tiny-pad", version: "1.0.0", type: "module", exports: "./index.js" }));
+    writeFileSync(join(dir, "node_modules", "tiny-pad", "index.js"), `export default (s) => "[" + s + "]";`);
+    // A stale copy of chipset inside the module must not shadow the host's SDK.
+    mkdirSync(join(dir, "node_modules", "chipset"), { recursive: true });
+    writeFileSync(join(dir, "node_modules", "chipset", "package.json"), JSON.stringify({ name: "chipset", version: "0.0.0", type: "module", exports: { "./module": "./nope.js" } }));
+    const rt = open();
+    rmSync(dir, { recursive: true });
+    await expect(rt.call("with-deps", "pad", ["x"])).resolves.toBe("[x]");
+    await expect(rt.call("with-deps", "sdk")).resolves.toBe("function");
   });
 
   it("loads independent modules of one level in parallel", async () => {

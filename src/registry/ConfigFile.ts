@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { Ajv, type ValidateFunction } from "ajv";
+import type { ValidateFunction } from "ajv";
+import { createAjv } from "./createAjv.js";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import { describeSchemaErrors } from "./describeSchemaErrors.js";
 import { addManifestVocabulary } from "./manifestSchema.js";
@@ -109,7 +110,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     );
   }
   validator ??= addManifestVocabulary(
-    new Ajv({ allErrors: true, verbose: true, strict: true, logger: false }),
+    createAjv({ allErrors: true, verbose: true, strict: true, logger: false }),
   ).compile(configFileSchema);
   if (!validator(json)) {
     const problems = describeSchemaErrors(validator.errors ?? [], json);

@@ -8,7 +8,7 @@ import { RegistryTable, type DependencyEdge, type DependentEdge, type UsageEntry
 import { StoreLayout } from "./StoreLayout.js";
 import { copyTree } from "./copyTree.js";
 import { digestTree } from "./digestTree.js";
-import { readPackageManifest, type PackageInfo } from "./readPackageManifest.js";
+import { peekPackageIdentity, readPackageManifest, type PackageInfo } from "./readPackageManifest.js";
 import { emptyTrash, recoverStore, type RecoveryReport } from "./recoverStore.js";
 
 /** What {@link Registry} needs: the open database, the data directory, and a clock for timestamps. */
@@ -79,6 +79,12 @@ export class Registry {
    * `CHIP_ERR_STORE_FAILED`.
    */
   add(dir: string, options: AddOptions = {}): AddResult {
+    // Content already installed was validated when it was added: skip validation (and ajv) for it.
+    const claimed = peekPackageIdentity(path.resolve(dir));
+    const installed = claimed && this.table.get(claimed.name, claimed.version);
+    if (installed !== undefined && installed.digest === this.digestSource(path.resolve(dir), claimed!.name)) {
+      return { record: installed, status: "unchanged" };
+    }
     const info = readPackageManifest(dir);
     const { name: id, version } = info.manifest;
     const existing = this.table.get(id, version);

@@ -1,4 +1,5 @@
-import { Ajv, type ValidateFunction } from "ajv";
+import type { Ajv, ValidateFunction } from "ajv";
+import { createAjv } from "./createAjv.js";
 import { addStandardFormats } from "./standardFormats.js";
 
 // A process-wide memo of compiled validators: compiling is the expensive part (milliseconds) and a
@@ -10,7 +11,7 @@ function configAjv(): Ajv {
   // strictSchema catches typos such as "proprties"; type/tuple/required strictness would reject
   // schemas that are valid JSON Schema, so it stays off.
   ajv ??= addStandardFormats(
-    new Ajv({
+    createAjv({
       allErrors: true,
       verbose: true,
       useDefaults: true,

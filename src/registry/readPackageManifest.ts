@@ -55,6 +55,19 @@ export function readPackageManifest(dir: string): PackageInfo {
   return { dir: root, file, manifest, entry: resolveEntry(root, file, manifest) };
 }
 
+/**
+ * The `name` and `version` a module directory's package.json claims, without validating anything
+ * (undefined when unreadable or absent): enough to tell whether it is already installed unchanged.
+ */
+export function peekPackageIdentity(dir: string): { name: string; version: string } | undefined {
+  try {
+    const json = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: unknown; version?: unknown };
+    return typeof json.name === "string" && typeof json.version === "string" ? { name: json.name, version: json.version } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The entry file of a validated package, relative to `dir`; throws when it does not exist. */
 export function resolveEntry(dir: string, file: string, manifest: PackageManifest): string {
   if (manifest.exports !== undefined && manifest.exports !== null) {

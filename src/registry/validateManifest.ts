@@ -1,4 +1,5 @@
-import { Ajv, type ValidateFunction } from "ajv";
+import type { ValidateFunction } from "ajv";
+import { createAjv } from "./createAjv.js";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import type { PackageManifest } from "./Manifest.js";
 import { compileConfigSchema } from "./compileConfigSchema.js";
@@ -10,7 +11,7 @@ let validator: ValidateFunction | undefined;
 
 function manifestValidator(): ValidateFunction {
   validator ??= addManifestVocabulary(
-    new Ajv({ allErrors: true, verbose: true, strict: true, logger: false }),
+    createAjv({ allErrors: true, verbose: true, strict: true, logger: false }),
   ).compile(manifestSchema);
   return validator;
 }

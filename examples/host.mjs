@@ -1,0 +1,412 @@
+#!/usr/bin/env node
+// The Chipset demo host: a small media application made of the modules in ./modules.
+// It registers them, starts the eager (core) ones, then runs a short scripted session in which
+// the lazy ones come up on demand, and stays running until Ctrl-C (or exits at once with --once).
+//
+//   npm start                                   build, then run this file
+//   node examples/host.mjs --once               run the session, shut down, exit
+//   node examples/host.mjs --data-dir /tmp/x    keep the registry and cache somewhere else
+//   node examples/host.mjs --verbose            also show the modules' own log lines (stderr)
+import { readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { clearInterval, setInterval } from "node:timers";
+import { parseArgs } from "node:util";
+import { createRuntime } from "chipset";
+
+const here = import.meta.dirname;
+const repoRoot = resolve(here, "..");
+const configFile = join(here, "chipset.config.json");
+
+const { values: flags } = parseArgs({
+  options: {
+    once: { type: "boolean", default: false },
+    "data-dir": { type: "string" },
+    verbose: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (flags.help) {
+  console.log("usage: node examples/host.mjs [--once] [--data-dir DIR] [--verbose]");
+  process.exit(0);
+}
+const dataDir = flags["data-dir"] ? resolve(flags["data-dir"]) : join(repoRoot, ".chipset-demo");
+
+// ---- presentation -----------------------------------------------------------------------
+
+const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const paint = (open, close) => (text) =>
+  colour && text !== "" ? `\x1b[${open}m${text}\x1b[${close}m` : String(text);
+const bold = paint(1, 22);
+const dim = paint(2, 22);
+const green = paint(32, 39);
+const red = paint(31, 39);
+const yellow = paint(33, 39);
+const cyan = paint(36, 39);
+
+const out = (line = "") => console.log(line.trimEnd());
+const heading = (text) => out(`\n${bold(text)}`);
+const where = (p) => {
+  const rel = relative(process.cwd(), p);
+  return rel === "" ? "." : rel.startsWith("..") ? p : rel;
+};
+
+/** A duration in ms, to one decimal (or seconds past 1 s). */
+function ms(n) {
+  if (n === undefined) return "–";
+  if (n >= 1000) return `${(n / 1000).toFixed(n % 1000 === 0 ? 0 : 2)} s`;
+  return `${n.toFixed(1)} ms`;
+}
+
+/** Pads plain text to `width`, then colours it (so ANSI codes never break alignment). */
+function cell(text, width, style = (s) => s, align = "left") {
+  const plain = String(text);
+  const pad = " ".repeat(Math.max(0, width - plain.length));
+  return align === "right" ? pad + style(plain) : style(plain) + pad;
+}
+
+function activationOf(activation) {
+  return typeof activation === "object" ? `on ${activation.onEvent.join(", ")}` : activation;
+}
+
+/** Wall-clock time of day, for lines printed while the host waits. */
+function clock() {
+  return new Date().toTimeString().slice(0, 8);
+}
+
+function bytes(n) {
+  return n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KB`;
+}
+
+/** Prints a failed call: its stable code, then the message. */
+function showError(err) {
+  const cause =
+    err.cause instanceof Error && !err.message.includes(err.cause.message)
+      ? dim(` (cause: ${err.cause.message})`)
+      : "";
+  out(`     ${red("✗")} ${red(err.code ?? err.name)}  ${err.message}${cause}`);
+}
+
+// ---- the runtime ------------------------------------------------------------------------
+
+// chipset does not resolve relative paths inside per-module config: resolve file-io's volumes
+// against the config file's directory here, and add a writable cache volume in the data dir.
+const fileConfig = JSON.parse(readFileSync(configFile, "utf8"));
+const fileIo = fileConfig.modules["file-io"];
+const volumes = Object.fromEntries(
+  Object.entries(fileIo.volumes).map(([name, p]) => [name, resolve(here, p)]),
+);
+volumes.cache = join(dataDir, "cache");
+
+const runtime = createRuntime({
+  dataDir,
+  configFile,
+  config: { "file-io": { ...fileIo, volumes } },
+  logLevel: flags.verbose ? "info" : "silent",
+});
+
+// Every phase of every module, as it happens. `trail` collects them for the step being shown.
+const t0 = performance.now();
+let trail = null;
+const startOrder = [];
+const stopOrder = [];
+const failures = [];
+runtime.on("module.state", (e) => trail?.push({ ...e, at: performance.now() }));
+runtime.on("module.started", (e) => startOrder.push(e.id));
+runtime.on("module.stopped", (e) => stopOrder.push(e));
+runtime.on("module.failed", (e) => failures.push(e));
+
+/** Runs `fn`, returning its result (or error), how long it took and the phases it caused. */
+async function watch(fn) {
+  const events = (trail = []);
+  const started = performance.now();
+  try {
+    const value = await fn();
+    return { value, events, tookMs: performance.now() - started, started };
+  } catch (error) {
+    return { error, events, tookMs: performance.now() - started, started };
+  } finally {
+    trail = null;
+  }
+}
+
+/** One line per module that changed state in `events`: its phases and when it was running. */
+function showPhases(events, started, label) {
+  const byModule = new Map();
+  for (const e of events) {
+    if (!byModule.has(e.id)) byModule.set(e.id, { version: e.version, phases: {}, runningAt: undefined });
+    const m = byModule.get(e.id);
+    m.phases[e.command] = e.durationMs;
+    if (e.to === "running") m.runningAt = e.at - started;
+  }
+  let first = true;
+  for (const [id, m] of byModule) {
+    const phases = ["load", "init", "start"]
+      .map((c) => `${c} ${cell(ms(m.phases[c]), 7, dim, "right")}`)
+      .join("  ");
+    const when = m.runningAt === undefined ? "" : `  ${green("running")} ${dim(`at +${ms(m.runningAt)}`)}`;
+    out(
+      `     ${cell(first ? label : "", 11, dim)} ${cell(id, 13, cyan)} ${cell(m.version, 6, dim)}  ${phases}${when}`,
+    );
+    first = false;
+  }
+  return byModule;
+}
+
+function step(n, title, what) {
+  out(`\n  ${bold(`${n}`)}  ${cell(title, 18, bold)} ${dim(what)}`);
+}
+
+// ---- 1. what is registered ----------------------------------------------------------------
+
+const modules = runtime.queries.list();
+const byId = new Map(modules.map((m) => [m.id, m]));
+const scan = runtime.lastScan;
+const status = new Map();
+for (const kind of ["added", "replaced", "unchanged"]) for (const r of scan[kind]) status.set(r.id, kind);
+
+out(bold("Chipset demo") + dim(` · a media application of ${modules.length} modules`));
+out(dim(`  modules ${where(join(here, "modules"))} · config ${where(configFile)} · data ${where(dataDir)}`));
+
+heading("Registry");
+const mark = { added: green("+"), replaced: yellow("~"), unchanged: dim("=") };
+for (const m of modules) {
+  const deps = runtime.queries
+    .dependencies(m.id)
+    .map((d) => `${d.id} ${d.range}${d.optional ? " (optional)" : ""}`)
+    .join(", ");
+  out(
+    `  ${mark[status.get(m.id)] ?? " "} ${cell(m.id, 13, cyan)} ${cell(m.version, 6)}  ${cell(m.kind, 12, dim)} ${cell(activationOf(m.activation), 18)} ${dim(deps ? `needs ${deps}` : "")}`,
+  );
+}
+const counts = ["added", "replaced", "unchanged"]
+  .filter((k) => scan[k].length > 0)
+  .map((k) => `${scan[k].length} ${k === "added" ? "new" : k}`);
+out(dim(`  ${counts.join(" · ")}${counts.length > 0 ? " · " : ""}${scan.rejected.length} rejected`));
+for (const { dir, error } of scan.rejected)
+  out(`  ${red("✗")} ${where(dir)}: ${red(error.code)} ${error.message}`);
+
+// ---- 2. load order -------------------------------------------------------------------------
+
+heading("Load order");
+out(dim("  dependencies first; each level loads in parallel; * starts with the runtime"));
+const order = runtime.queries.order(modules.map((m) => m.id));
+order.levels.forEach((level, i) => {
+  const names = level.map((id) => (byId.get(id)?.activation === "eager" ? bold(`${id}*`) : id));
+  out(`  ${dim(`level ${i + 1}`)}  ${names.join("  ")}`);
+});
+
+// ---- 3. start -----------------------------------------------------------------------------
+
+heading("Start");
+const boot = await watch(() => runtime.start());
+if (boot.error) {
+  showError(boot.error);
+  for (const o of boot.error.details?.outcomes ?? [])
+    out(`     ${o.ok ? green("✓") : red("✗")} ${o.id} ${o.code ?? ""}`);
+  await runtime.close();
+  process.exit(1);
+}
+showPhases(boot.events, boot.started, "eager");
+out(`     ${dim("ready in")} ${bold(ms(boot.tookMs))}`);
+const lazy = runtime.queries
+  .list()
+  .filter((m) => m.state === "registered")
+  .map((m) => m.id);
+out(`     ${cell("still lazy", 11, dim)} ${lazy.join(", ")} ${dim("(not loaded)")}`);
+
+// ---- 4. a session -------------------------------------------------------------------------
+
+heading("Session");
+const video = runtime.use("video-player");
+const viewer = runtime.use("image-viewer");
+const settings = runtime.use("settings");
+const bus = runtime.use("event-bus");
+
+step(1, "Play a video", 'video-player.open("media/clip.cvf"), then play()');
+const running = (id) => runtime.queries.list().find((m) => m.id === id)?.state === "running";
+const needs = runtime.queries
+  .dependencies("video-player")
+  .map((d) => `${d.id} ${running(d.id) ? green("✓") : dim("○")}`);
+out(`     ${cell("needs", 11, dim)} ${needs.join("  ")}  ${dim("(✓ running, ○ not loaded yet)")}`);
+const opened = await watch(() => video.open("media/clip.cvf"));
+showPhases(opened.events, opened.started, "on demand");
+if (opened.error) showError(opened.error);
+else {
+  const v = opened.value;
+  out(
+    `     ${cell("opened", 11, dim)} "${v.title}" · ${v.width}×${v.height} · ${v.fps} fps · ${v.frames} frames (${ms(v.durationMs)}) · ${bytes(v.sizeBytes)} · buffer ${v.bufferFrames} frames`,
+  );
+  out(
+    `     ${cell("", 11)} ${green("first result")} ${bold(ms(opened.tookMs))} after the call, dependencies included`,
+  );
+  const played = await watch(() => video.play());
+  if (played.error) showError(played.error);
+  else {
+    const p = played.value;
+    out(
+      `     ${cell("played", 11, dim)} ${p.frames} frames decoded by ${p.backend} in ${ms(played.tookMs)} · checksum ${p.checksum.toString(16).padStart(8, "0")} · mean luma ${p.meanLuma} · volume ${p.volume}`,
+    );
+  }
+}
+
+step(2, "Show an image", 'image-viewer.show("media/sunset.png")');
+const shown = await watch(() => viewer.show("media/sunset.png"));
+showPhases(shown.events, shown.started, "on demand");
+if (shown.error) showError(shown.error);
+else {
+  const i = shown.value;
+  out(
+    `     ${cell("image", 11, dim)} ${i.width}×${i.height} ${i.colorType}, ${i.bitDepth}-bit · ${bytes(i.sizeBytes)} · chunks ${i.chunks.join(" ")} (CRCs ok) · ${ms(shown.tookMs)}`,
+  );
+}
+
+step(3, "Import media", 'publish 2 × media.imported, then runtime.activate("media.imported")');
+for (const path of ["media/sunset.png", "media/icon.png"]) await bus.publish("media.imported", { path });
+const activated = await watch(() => runtime.activate("media.imported"));
+showPhases(activated.events, activated.started, "on event");
+if (activated.error) showError(activated.error);
+for (const o of activated.value ?? []) if (!o.ok) showError(o.error);
+if (activated.value?.some((o) => o.id === "thumbnailer" && o.ok)) {
+  const thumbs = await runtime.use("thumbnailer").list();
+  for (const t of thumbs)
+    out(
+      `     ${cell("thumbnail", 11, dim)} ${t.source} → ${t.output} ${dim(`(${t.width}×${t.height}, ${bytes(t.bytes)}, in ${where(volumes.cache)})`)}`,
+    );
+}
+
+step(4, "Pause and resume", 'runtime.pause("video-player"); a call made while paused waits');
+const paused = await watch(() => runtime.pause("video-player"));
+out(
+  `     ${cell("paused", 11, dim)} video-player in ${ms(paused.events.find((e) => e.command === "pause")?.durationMs)}`,
+);
+const askedAt = performance.now();
+let answeredAt;
+const held = video.status();
+held.then(
+  () => (answeredAt = performance.now()),
+  () => (answeredAt = performance.now()),
+);
+const meanwhile = await settings.set("volume", 40);
+await new Promise((resolve) => setImmediate(resolve));
+out(
+  `     ${cell("called", 11, dim)} video-player.status() → ${answeredAt === undefined ? yellow("held") : red("answered while paused!")} ${dim("(the call waits at the gate)")}`,
+);
+out(
+  `     ${cell("meanwhile", 11, dim)} settings.set("volume", 40) answered at once: volume ${meanwhile.from} → ${meanwhile.to} ${dim("(other modules keep serving)")}`,
+);
+const resumed = await watch(() => runtime.resume("video-player"));
+const heldStatus = await held.catch((err) => err);
+out(
+  `     ${cell("resumed", 11, dim)} video-player in ${ms(resumed.events.find((e) => e.command === "resume")?.durationMs)}`,
+);
+if (heldStatus instanceof Error) showError(heldStatus);
+else
+  out(
+    `     ${cell("answered", 11, dim)} status() after waiting ${bold(ms(answeredAt - askedAt))}: ${heldStatus.state}, frame ${heldStatus.position}/${heldStatus.frames}`,
+  );
+
+step(5, "Mistakes, handled", 'video-player.rewind(); settings.set("volume", 400)');
+for (const attempt of [() => video.rewind(), () => settings.set("volume", 400)]) {
+  try {
+    await attempt();
+    out(`     ${red("expected an error, got none")}`);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+// ---- 5. the state of things ------------------------------------------------------------------
+
+heading("Modules");
+const columns = [
+  ["module", 13],
+  ["version", 7],
+  ["kind", 11],
+  ["activation", 18],
+  ["state", 10],
+  ["load", 8, "right"],
+  ["init", 8, "right"],
+  ["start", 8, "right"],
+  ["calls", 5, "right"],
+];
+out(dim(`  ${columns.map(([name, width, align]) => cell(name, width, undefined, align)).join("  ")}`));
+for (const m of runtime.queries.list()) {
+  const info = runtime.queries.info(`${m.id}@${m.version}`);
+  const t = info.instance?.timingsMs ?? {};
+  const stateStyle = m.state === "running" ? green : m.state === "failed" ? red : dim;
+  const values = [
+    [m.id, cyan],
+    [m.version],
+    [m.kind, dim],
+    [activationOf(m.activation)],
+    [m.state, stateStyle],
+    [ms(t.load)],
+    [ms(t.init)],
+    [ms(t.start)],
+    [info.instance ? info.instance.calls : "–"],
+  ];
+  out(`  ${values.map(([v, style], i) => cell(v, columns[i][1], style, columns[i][2])).join("  ")}`);
+}
+const neverLoaded = runtime.queries
+  .list()
+  .filter((m) => m.state === "registered")
+  .map((m) => m.id);
+out(`\n  ${cell("start order", 13, dim)} ${startOrder.join(" → ")}`);
+out(
+  `  ${cell("never loaded", 13, dim)} ${neverLoaded.length > 0 ? neverLoaded.join(", ") : "none"} ${dim("(lazy and not needed)")}`,
+);
+out(
+  `  ${cell("uptime", 13, dim)} ${ms(performance.now() - t0)} ${dim(`· eager start ${ms(boot.tookMs)} · first video result ${ms(opened.tookMs)}`)}`,
+);
+if (failures.length > 0)
+  for (const f of failures) out(`  ${red("failed")} ${f.id} ${f.command}: ${f.error.code}`);
+
+// ---- 6. run until asked to stop, then shut down ------------------------------------------------
+
+if (!flags.once) {
+  // Idle work goes on while we wait: show it as it happens.
+  runtime.on(
+    "module.loaded",
+    (e) => e.preload && out(dim(`  · ${clock()} preloaded ${e.id} in idle time (${ms(e.durationMs)})`)),
+  );
+  runtime.on("module.unloaded", (e) => {
+    if (e.reason !== "idle") return;
+    const limit = runtime.queries.info(e.id).manifest.idleUnloadMs;
+    out(dim(`  · ${clock()} unloaded ${e.id}: no calls for ${limit === undefined ? "a while" : ms(limit)}`));
+  });
+  // The handlers go in before the prompt, so a Ctrl-C right after it is never missed.
+  const stopRequested = new Promise((resolve) => {
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    const onSignal = (signal) => {
+      clearInterval(keepAlive);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      // A second Ctrl-C while shutting down leaves at once.
+      process.once("SIGINT", () => process.exit(130));
+      out(dim(`\n  ${signal} received`));
+      resolve();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  out(`\n${bold("Running.")} Press Ctrl-C to stop.`);
+  await stopRequested;
+}
+
+heading("Shutdown");
+out(dim("  dependents first, reverse load order"));
+stopOrder.length = 0; // only what shutdown stops (idle unloads stopped some modules earlier)
+const closing = await watch(() => runtime.close());
+const report = closing.value ?? { stopped: [], failed: [] };
+stopOrder.forEach((e, i) =>
+  out(
+    `  ${dim(String(i + 1).padStart(2))}  ${cell(e.id, 13, cyan)} ${cell("stopped", 8, green)} ${cell(ms(e.durationMs), 7, dim, "right")}`,
+  ),
+);
+for (const { id, error } of report.failed) out(`  ${red("✗")} ${id}: ${error.code} ${error.message}`);
+if (closing.error) showError(closing.error);
+out(`\n  ${cell("stop order", 13, dim)} ${stopOrder.map((e) => e.id).join(" → ")}`);
+out(
+  `  ${stopOrder.length} modules stopped in ${ms(closing.tookMs)}. ${report.failed.length === 0 && !closing.error ? "Bye." : red("Some modules did not stop cleanly.")}`,
+);
+process.exitCode = report.failed.length === 0 && !closing.error ? 0 : 1;

@@ -1,0 +1,164 @@
+// The demo host (examples/host.mjs) run as a person would run it: a real child process on the
+// built package, its own data directory, and assertions on what its output shows. Needs dist/
+// (built by `npm test`'s pretest, or `npm run build`).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+const repoRoot = resolve(import.meta.dirname, "../..");
+const host = join(repoRoot, "examples", "host.mjs");
+const modulesDir = join(repoRoot, "examples", "modules");
+const EAGER = ["event-bus", "file-io", "settings"];
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts the host; `until(text)` resolves once stdout contains `text`, `exit` when it ends. */
+function start(args: string[]) {
+  const child = spawn(process.execPath, [host, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  const watchers: Array<{ text: string; resolve: () => void }> = [];
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    for (const w of watchers.splice(0)) {
+      if (stdout.includes(w.text)) w.resolve();
+      else watchers.push(w);
+    }
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const exit = new Promise<Run>((done, fail) => {
+    child.on("error", fail);
+    child.on("close", (code, signal) => done({ code, signal, stdout, stderr }));
+  });
+  const until = (text: string) =>
+    new Promise<void>((done, fail) => {
+      if (stdout.includes(text)) return done();
+      watchers.push({ text, resolve: done });
+      void exit.then((run) =>
+        fail(
+          new Error(
+            `the host exited (code ${run.code}) before printing "${text}":\n${run.stdout}\n${run.stderr}`,
+          ),
+        ),
+      );
+    });
+  return { child, exit, until };
+}
+
+/** The ids of a "label  a → b → c" line. */
+function arrowList(stdout: string, label: string): string[] {
+  const line = stdout.split("\n").find((l) => l.trimStart().startsWith(label));
+  expect(line, `a "${label}" line in:\n${stdout}`).toBeDefined();
+  return line!.trim().slice(label.length).trim().split(" → ");
+}
+
+/** Every hard and optional dependency declared by the demo modules, as [dependent, dependency]. */
+function dependencyPairs(): Array<[string, string]> {
+  return readdirSync(modulesDir).flatMap((dir) => {
+    const pkg = JSON.parse(readFileSync(join(modulesDir, dir, "package.json"), "utf8")) as {
+      name: string;
+      chipset: { requires?: Record<string, string>; optional?: Record<string, string> };
+    };
+    return Object.keys({ ...pkg.chipset.requires, ...pkg.chipset.optional }).map((dep): [string, string] => [
+      pkg.name,
+      dep,
+    ]);
+  });
+}
+
+/** The state column of `id` in the Modules table. */
+function tableState(stdout: string, id: string): string | undefined {
+  const row = stdout
+    .split("\n")
+    .find(
+      (l) =>
+        l.trimStart().startsWith(`${id} `) &&
+        /\b(registered|loaded|initialized|running|paused|stopped|failed)\b/.test(l),
+    );
+  return row?.match(/\b(registered|loaded|initialized|running|paused|stopped|failed)\b/)?.[1];
+}
+
+describe("the demo host", () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), "chipset-demo-"));
+  });
+  afterEach(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("runs the scripted session with --once and shows on-demand loading, ordered start and stop", async () => {
+    const run = await start(["--once", "--data-dir", dataDir]).exit;
+    expect(run.stderr).toBe("");
+    expect(run.code, run.stdout).toBe(0);
+    const { stdout } = run;
+
+    expect(stdout).toMatch(/9 new · 0 rejected/);
+
+    const started = arrowList(stdout, "start order");
+    const firstLazy = Math.min(...started.map((id, i) => (EAGER.includes(id) ? Infinity : i)));
+    expect(started.slice(0, EAGER.length).sort()).toEqual(EAGER);
+    expect(firstLazy).toBe(EAGER.length);
+    for (const dep of ["file-io", "codec", "gpu-accel"]) {
+      expect(started.indexOf(dep), `${dep} runs before video-player`).toBeLessThan(
+        started.indexOf("video-player"),
+      );
+    }
+    expect(started).toContain("thumbnailer");
+
+    expect(started).not.toContain("subtitles");
+    expect(stdout).toMatch(/never loaded\s+subtitles\b/);
+    expect(tableState(stdout, "subtitles")).toBe("registered");
+    expect(tableState(stdout, "video-player")).toBe("running");
+
+    const stopped = arrowList(stdout, "stop order");
+    expect([...stopped].sort()).toEqual([...started].sort());
+    for (const [dependent, dependency] of dependencyPairs()) {
+      if (!stopped.includes(dependent)) continue;
+      expect(stopped.indexOf(dependent), `${dependent} stops before ${dependency}`).toBeLessThan(
+        stopped.indexOf(dependency),
+      );
+    }
+
+    expect(stdout).toMatch(/called\s+video-player\.status\(\) → held/);
+    expect(stdout).toMatch(/answered\s+status\(\) after waiting/);
+    expect(stdout).toMatch(/CHIP_ERR_METHOD_NOT_FOUND\s+video-player@1\.4\.0 has no method "rewind"/);
+    expect(stdout).toMatch(/CHIP_ERR_CALL_FAILED\s+.*"volume" must be an integer from 0 to 100/);
+
+    const thumbs = join(dataDir, "cache", "thumbs");
+    expect(readdirSync(thumbs).sort()).toEqual(["icon.ppm", "sunset.ppm"]);
+    expect(readFileSync(join(thumbs, "sunset.ppm")).subarray(0, 10).toString("latin1")).toBe("P6\n12 8\n25");
+  });
+
+  it("finds the registry as it left it on the next run", async () => {
+    expect((await start(["--once", "--data-dir", dataDir]).exit).code).toBe(0);
+    const again = await start(["--once", "--data-dir", dataDir]).exit;
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toMatch(/9 unchanged · 0 rejected/);
+  });
+
+  it("keeps running until SIGINT, then stops every module and exits 0", async () => {
+    const host = start(["--data-dir", dataDir]);
+    await host.until("Press Ctrl-C to stop.");
+    host.child.kill("SIGINT");
+    const run = await host.exit;
+    expect(run.stderr).toBe("");
+    expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null });
+    expect(run.stdout).toContain("SIGINT received");
+    const stopped = arrowList(run.stdout, "stop order");
+    expect(stopped.indexOf("video-player")).toBeLessThan(stopped.indexOf("codec"));
+    expect(stopped.indexOf("codec")).toBeLessThan(stopped.indexOf("file-io"));
+    expect(run.stdout).toMatch(/\d modules stopped in .*Bye\./);
+  });
+});

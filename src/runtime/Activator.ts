@@ -47,7 +47,9 @@ export class Activator {
       selection,
       levels: levels.map((level) =>
         level.map((id) => {
-          const inst = this.deps.active.get(id) ?? this.deps.instantiate(id, selection.selected.get(id)!);
+          const version = selection.selected.get(id)!;
+          const existing = this.deps.active.get(id);
+          const inst = existing?.version === version ? existing : this.deps.instantiate(id, version);
           inst.deps = depsOf.get(id) ?? [];
           return inst;
         }),
@@ -64,7 +66,8 @@ export class Activator {
 
   private resolve(requests: readonly SelectionRequest[]) {
     const pinned = new Map<string, string>();
-    for (const [id, inst] of this.deps.active) pinned.set(id, inst.version);
+    // A loaded instance keeps its version (one version per id in this build); an unloaded one does not.
+    for (const [id, inst] of this.deps.active) if (inst.state !== "registered") pinned.set(id, inst.version);
     const selection = selectVersions(requests, this.deps.catalog, pinned);
     const ids = [...selection.selected.keys()];
     const depsOf = new Map<string, Array<{ id: string; optional: boolean }>>();

@@ -16,6 +16,8 @@ export interface IdleDeps {
   active: ReadonlyMap<string, Instance>;
   /** True for modules registered in code (not persisted, so not preloaded from statistics). */
   isCode(id: string): boolean;
+  /** True for modules that start with the runtime (never unloaded for idleness). */
+  isEager(inst: Instance): boolean;
   preload(id: string): Promise<void>;
   unloadIdle(inst: Instance): Promise<void>;
   onError(context: string, error: unknown): void;
@@ -72,7 +74,7 @@ export class IdleScheduler {
     const active = [...this.deps.active.values()];
     for (const inst of active) {
       const limit = inst.idleUnloadMs(this.deps.options.idleUnloadMs);
-      if (limit <= 0 || inst.record.manifest.activation === "eager") continue;
+      if (limit <= 0 || this.deps.isEager(inst)) continue;
       if (!(inst.state === "running" || inst.state === "loaded" || inst.state === "initialized" || inst.state === "stopped")) continue;
       if (inst.gate.inFlight > 0 || now - inst.lastUsedAt < limit) continue;
       const needed = active.some((o) => o !== inst && o.state !== "registered" && o.deps.some((d) => d.id === inst.id) && stateIsActive(o.state));

@@ -7,7 +7,7 @@ import { ErrorCodes } from "../errors/codes.js";
 import { HookRegistry, type AppHook, type HookPoint, type HookScope } from "../lifecycle/HookRegistry.js";
 import { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { ModuleDefinition, ModuleProxy } from "../module.js";
-import type { ModuleRecord, PackageManifest } from "../registry/Manifest.js";
+import type { Activation, ModuleRecord, PackageManifest } from "../registry/Manifest.js";
 import { parseModuleRef } from "../registry/Manifest.js";
 import type { Registry } from "../registry/Registry.js";
 import { validatePackageManifest } from "../registry/validateManifest.js";
@@ -82,6 +82,7 @@ export class Runtime {
   private tasks = 0;
   private state: "created" | "started" | "closing" | "closed" = "created";
   private closing: Promise<ShutdownReport> | undefined;
+  private starting: Promise<ModuleOutcome[]> | undefined;
 
   constructor(private readonly parts: RuntimeParts) {
     const { clock, logger } = parts;
@@ -132,6 +133,7 @@ export class Runtime {
       registry: parts.registry,
       active: this.active,
       isCode: (id) => this.catalog.versions(id).some((v) => this.catalog.isCode(id, v)),
+      isEager: (inst) => this.activationOf(inst.id, inst.version) === "eager",
       preload: (id) => this.preload(id),
       unloadIdle: (inst) => this.unloadInstance(inst, "idle"),
       onError: (context, error) => this.events.emit("runtime.error", { context, error }),
@@ -191,6 +193,7 @@ export class Runtime {
       });
     }
     this.parts.registry.remove(id, version);
+    if (inst && (version === undefined || version === inst.version)) this.active.delete(id);
     this.events.emit("module.removed", version === undefined ? { id } : { id, version });
   }
 
@@ -344,7 +347,13 @@ export class Runtime {
   /** Starts every module whose `activation.onEvent` lists `event`; resolves with their outcomes. */
   async activate(event: string, options: ControlOptions = {}): Promise<ModuleOutcome[]> {
     this.assertOpen();
-    const ids = this.queries.list().filter((m) => typeof m.activation === "object" && m.activation.onEvent.includes(event)).map((m) => m.id);
+    const ids = this.queries
+      .list()
+      .filter((m) => {
+        const activation = this.activationOf(m.id, m.version);
+        return typeof activation === "object" && activation.onEvent.includes(event);
+      })
+      .map((m) => m.id);
     if (ids.length === 0) return [];
     const plan = this.activator.plan(ids.map((id) => ({ id })));
     return this.activator.bringUp(plan, "running", options.signal);
@@ -403,13 +412,19 @@ export class Runtime {
       await this.ensure(ref, "running", options.signal);
       return;
     }
+    // Idempotent: a second start() shares the first (and idle work is scheduled once).
+    this.starting ??= this.startRuntime(options.signal);
+    return this.starting;
+  }
+
+  private async startRuntime(signal: AbortSignal | undefined): Promise<ModuleOutcome[]> {
     const started = this.parts.clock.now();
-    const eager = this.queries.list().filter((m) => m.activation === "eager" || this.kinds.defaults(m.kind).activation === "eager");
+    const eager = this.queries.list().filter((m) => this.activationOf(m.id, m.version) === "eager");
     const ids = [...new Set(eager.map((m) => m.id))];
     let outcomes: ModuleOutcome[] = [];
     if (ids.length > 0) {
       const plan = this.activator.plan(ids.map((id) => ({ id })));
-      outcomes = await this.activator.bringUp(plan, "running", options.signal);
+      outcomes = await this.activator.bringUp(plan, "running", signal);
       const failed = outcomes.find((o) => !o.ok);
       if (failed) {
         failed.error!.details = { ...failed.error!.details, outcomes: outcomes.map((o) => ({ id: o.id, ok: o.ok, code: o.error?.code })) };
@@ -450,6 +465,12 @@ export class Runtime {
     }
     this.events.emit("runtime.stopped", { durationMs: this.parts.clock.now() - started, stopped: report.stopped, failed: report.failed });
     return report;
+  }
+
+  /** A module's activation: its manifest's, else its kind's default, else lazy. */
+  private activationOf(id: string, version: string): Activation {
+    const manifest = this.catalog.get(id, version)!.record.manifest;
+    return manifest.activation ?? this.kinds.defaults(manifest.kind).activation ?? "lazy";
   }
 
   private assertOpen(): void {

@@ -1,3 +1,4 @@
+import { threadId } from "node:worker_threads";
 import semver from "semver";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
@@ -100,7 +101,7 @@ export class RuntimeQueries {
       instance: inst
         ? {
             state: inst.state,
-            host: { isolation: inst.host.isolation, pid: process.pid, threadId: 0 },
+            host: { isolation: inst.host.isolation, pid: process.pid, threadId },
             calls: inst.calls,
             timingsMs: { ...inst.timings },
             lastError: inst.lastError ? { code: inst.lastError.code, message: inst.lastError.message } : null,

@@ -155,6 +155,36 @@ describe("the runtime lifecycle", () => {
     expect(seen).toEqual(["base:registered->loaded", "base:loaded->initialized", "base:initialized->running"]);
   });
 
+  it("starts the runtime once however often start() is called", async () => {
+    ws.module({ name: "core", chipset: { activation: "eager" }, code: tracedModule("core") });
+    const rt = open();
+    let started = 0;
+    rt.on("runtime.started", () => started++);
+    await Promise.all([rt.start(), rt.start()]);
+    await rt.start();
+    expect(started).toBe(1);
+    expect(log).toEqual(["init core", "start core"]);
+  });
+
+  it("takes a module's activation from its kind unless its manifest says otherwise", async () => {
+    ws.module({ name: "driver", chipset: { kind: "driver" }, code: tracedModule("driver") });
+    ws.module({ name: "lazy-driver", chipset: { kind: "driver", activation: "lazy" }, code: tracedModule("lazy-driver") });
+    const rt = open();
+    rt.registerKind({ name: "driver", defaults: { activation: "eager" } });
+    await rt.start();
+    expect(log).toEqual(["init driver", "start driver"]);
+  });
+
+  it("lets a removed version go and uses the one that remains", async () => {
+    for (const v of ["1.0.0", "2.0.0"]) ws.module({ name: "codec", version: v, code: `export const module = defineModule({ api: { v() { return "${v}"; } } });` });
+    const rt = open();
+    expect(await rt.call("codec", "v")).toBe("2.0.0");
+    await rt.unload("codec");
+    rt.remove("codec@2.0.0");
+    expect(await rt.call("codec", "v")).toBe("1.0.0");
+    await expect(Promise.resolve().then(() => rt.remove("codec"))).rejects.toMatchObject({ code: ErrorCodes.MODULE_IN_USE });
+  });
+
   it("starts modules whose activation event fires", async () => {
     ws.module({ name: "thumbs", chipset: { activation: { onEvent: ["media.imported"] } }, code: tracedModule("thumbs") });
     const rt = open();

@@ -30,12 +30,16 @@ export class InlineHost implements ModuleHost {
     return this.definition !== undefined;
   }
 
-  async load(_signal: AbortSignal): Promise<void> {
+  load(): void | Promise<void> {
     if (this.source.kind === "code") {
       this.definition = this.source.definition;
       return;
     }
-    const url = pathToFileURL(join(this.source.dir, this.source.entry)).href;
+    return this.importFile(this.source);
+  }
+
+  private async importFile(source: { dir: string; entry: string }): Promise<void> {
+    const url = pathToFileURL(join(source.dir, source.entry)).href;
     let namespace: unknown;
     try {
       namespace = await import(this.generation === 0 ? url : `${url}?generation=${this.generation}`);

@@ -12,8 +12,11 @@ export type HostHook = "init" | "start" | "pause" | "resume" | "stop";
  */
 export interface ModuleHost {
   readonly isolation: Isolation;
-  /** Brings the code in (import); rejects with `CHIP_ERR_LOAD_FAILED`. */
-  load(signal: AbortSignal): Promise<void>;
+  /**
+   * Brings the code in (import); rejects with `CHIP_ERR_LOAD_FAILED`. Returns nothing when it
+   * finished synchronously. `deadline.signal` is created on first read, so read it only if needed.
+   */
+  load(deadline: { readonly signal: AbortSignal }): void | Promise<void>;
   /** Brings the code in synchronously, or throws `CHIP_ERR_SYNC_LOAD_UNSUPPORTED`. */
   loadSync(): void;
   /** True once the code is in. */

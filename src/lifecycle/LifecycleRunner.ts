@@ -5,7 +5,7 @@ import type { HostHook } from "../hosts/ModuleHost.js";
 import { Deadline, settle } from "./Deadline.js";
 import type { HookRegistry } from "./HookRegistry.js";
 import type { LifecycleSubject } from "./LifecycleSubject.js";
-import { pathTo, transition, type LifecycleCommand, type LifecycleState, type TransitionPlan } from "./transitions.js";
+import { nextStep, transition, type LifecycleCommand, type LifecycleState, type TransitionPlan } from "./transitions.js";
 
 /** A completed transition, as reported to the runtime. */
 export interface TransitionReport {
@@ -75,7 +75,7 @@ export class LifecycleRunner {
             { module: subject.key, cause: subject.lastError },
           );
         }
-        const next = pathTo(subject.state, target)?.[0];
+        const next = nextStep(subject.state, target);
         if (next === undefined) return;
         await this.execute(subject, next, signal);
       }
@@ -185,7 +185,7 @@ export class LifecycleRunner {
     switch (plan.command) {
       case "load": {
         const deadline = new Deadline();
-        await settle(subject.host.load(deadline.signal), deadline, this.options(subject, "load", signal));
+        await settle(subject.host.load(deadline), deadline, this.options(subject, "load", signal));
         return;
       }
       case "unload":
@@ -210,11 +210,13 @@ export class LifecycleRunner {
   }
 
   private closeAfterStop(subject: LifecycleSubject): void {
-    subject.gate.fail(
-      new ChipsetError(ErrorCodes.MODULE_UNAVAILABLE, `${subject.key} stopped while calls waited for it to resume`, {
-        module: subject.key,
-      }),
-    );
+    if (subject.gate.waiting > 0) {
+      subject.gate.fail(
+        new ChipsetError(ErrorCodes.MODULE_UNAVAILABLE, `${subject.key} stopped while calls waited for it to resume`, {
+          module: subject.key,
+        }),
+      );
+    }
     subject.releaseStopScope();
   }
 

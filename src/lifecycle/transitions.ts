@@ -73,12 +73,23 @@ const table: Record<LifecycleState, Row> = {
   failed: { unload: { to: "registered", hook: undefined, rollback: { hook: undefined, to: "failed" } } },
 };
 
+// Plans and happy paths are computed once: transition() and nextStep() sit on every lifecycle
+// step, and 1,000 modules take 3,000 of them to start.
+const plans = new Map<string, TransitionResult>();
+for (const state of lifecycleStates) {
+  const row = table[state];
+  for (const command of lifecycleCommands) {
+    const entry = row[command];
+    const result: TransitionResult = entry
+      ? { ok: true, plan: Object.freeze({ from: state, command, ...entry }) }
+      : { ok: false, allowed: Object.freeze(Object.keys(row) as LifecycleCommand[]) };
+    plans.set(`${state}:${command}`, Object.freeze(result));
+  }
+}
+
 /** Looks up `command` in `state`: the plan, or the commands that are allowed instead. */
 export function transition(state: LifecycleState, command: LifecycleCommand): TransitionResult {
-  const row = table[state];
-  const entry = row[command];
-  if (!entry) return { ok: false, allowed: Object.keys(row) as LifecycleCommand[] };
-  return { ok: true, plan: { from: state, command, ...entry } };
+  return plans.get(`${state}:${command}`)!;
 }
 
 /**
@@ -99,4 +110,12 @@ export function pathTo(state: LifecycleState, target: LifecycleState): Lifecycle
     }
   }
   return undefined;
+}
+
+const firstSteps = new Map<string, LifecycleCommand | undefined>();
+for (const from of lifecycleStates) for (const to of lifecycleStates) firstSteps.set(`${from}>${to}`, pathTo(from, to)?.[0]);
+
+/** The first command of {@link pathTo}`(state, target)`, from a table built once. */
+export function nextStep(state: LifecycleState, target: LifecycleState): LifecycleCommand | undefined {
+  return firstSteps.get(`${state}>${target}`);
 }

@@ -8,6 +8,7 @@ import { HookRegistry, type AppHook, type HookPoint, type HookScope } from "../l
 import { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { ModuleDefinition, ModuleProxy } from "../module.js";
 import type { Activation, ModuleRecord, PackageManifest } from "../registry/Manifest.js";
+import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
 import { parseModuleRef } from "../registry/Manifest.js";
 import type { Registry } from "../registry/Registry.js";
 import { validatePackageManifest } from "../registry/validateManifest.js";
@@ -487,20 +488,23 @@ export class Runtime {
     return this.factory.create(entry);
   }
 
-  private onTransition(inst: Instance, command: string, from: Instance["state"], to: Instance["state"], durationMs: number): void {
-    const ref = { id: inst.id, version: inst.version };
-    this.events.emit("module.state", { ...ref, command: command as never, from, to, durationMs });
+  // Payloads are built only for events someone listens to: this runs on every lifecycle step.
+  private onTransition(inst: Instance, command: LifecycleCommand, from: LifecycleState, to: LifecycleState, durationMs: number): void {
+    const { id, version } = inst;
+    const events = this.events;
+    if (events.has("module.state")) events.emit("module.state", { id, version, command, from, to, durationMs });
     if (command === "load") {
       const preload = this.preloading.delete(inst);
-      this.events.emit("module.loaded", { ...ref, durationMs, preload });
-    } else if (to === "running" && command === "start") {
+      if (events.has("module.loaded")) events.emit("module.loaded", { id, version, durationMs, preload });
+    } else if (command === "start") {
       inst.lastUsedAt = this.parts.clock.now();
-      this.events.emit("module.started", { ...ref, durationMs });
-    } else if (to === "stopped") {
-      this.events.emit("module.stopped", { ...ref, durationMs });
+      if (events.has("module.started")) events.emit("module.started", { id, version, durationMs });
+    } else if (command === "stop") {
+      if (events.has("module.stopped")) events.emit("module.stopped", { id, version, durationMs });
     } else if (command === "unload") {
-      this.events.emit("module.unloaded", { ...ref, reason: this.unloadReasons.get(inst) ?? "request" });
+      const reason = this.unloadReasons.get(inst) ?? "request";
       this.unloadReasons.delete(inst);
+      if (events.has("module.unloaded")) events.emit("module.unloaded", { id, version, reason });
     }
   }
 

@@ -18,7 +18,8 @@ export class FakeHost implements ModuleHost {
   readonly signals: AbortSignal[] = [];
   behaviour: Partial<Record<HostHook | "load", Behaviour>> = {};
 
-  load(signal: AbortSignal): Promise<void> {
+  load(deadline: { readonly signal: AbortSignal }): Promise<void> {
+    const signal = deadline.signal;
     this.runs.push("load");
     this.signals.push(signal);
     const result = act(this.behaviour.load ?? "async-ok", signal);

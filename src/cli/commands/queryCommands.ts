@@ -1,0 +1,63 @@
+import type { Command } from "commander";
+import { withRuntime, type CliContext } from "../context.js";
+import { describeInfo } from "../describeInfo.js";
+import { key, table } from "../format.js";
+import { globalsOf } from "./globals.js";
+
+/** Registers `ls`, `info` and `order`: read-only questions about the registry. */
+export function registerQueryCommands(program: Command, ctx: CliContext): void {
+  program
+    .command("ls")
+    .description("list registered module versions")
+    .option("--kind <kind>", "only modules of this kind")
+    .option("--search <words>", "only modules whose id, description or keywords match every word")
+    .option(
+      "--json",
+      "print JSON: [{ id, version, kind, description, keywords, activation, isolation, source, state }]",
+    )
+    .action(async (opts: { kind?: string; search?: string; json?: boolean }, cmd: Command) => {
+      const filter = {
+        ...(opts.kind === undefined ? {} : { kind: opts.kind }),
+        ...(opts.search === undefined ? {} : { search: opts.search }),
+      };
+      const modules = await withRuntime(globalsOf(cmd, ctx), (runtime) => runtime.queries.list(filter));
+      if (opts.json) return ctx.out.json(modules);
+      if (modules.length === 0) {
+        const filtered = opts.kind !== undefined || opts.search !== undefined;
+        return ctx.out.line(
+          filtered ? "no module matches" : "no modules registered; add one with `chipset add <dir>`",
+        );
+      }
+      ctx.out.lines(
+        table(
+          ["ID", "VERSION", "KIND", "STATE", "DESCRIPTION"],
+          modules.map((m) => [m.id, m.version, m.kind, m.state, m.description]),
+        ),
+      );
+    });
+
+  program
+    .command("info")
+    .description("everything known about one module version (the highest when none is given)")
+    .argument("<ref>", "id or id@version")
+    .option("--json", "print JSON")
+    .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
+      const info = await withRuntime(globalsOf(cmd, ctx), (runtime) => runtime.queries.info(ref));
+      if (opts.json) return ctx.out.json(info);
+      ctx.out.lines(describeInfo(info));
+    });
+
+  program
+    .command("order")
+    .description(
+      "the load order of modules and their dependencies, level by level (a level loads in parallel)",
+    )
+    .argument("<refs...>", "ids or id@range")
+    .option("--json", 'print JSON: { "order": [ids], "levels": [[ids], ...] }')
+    .action(async (refs: string[], opts: { json?: boolean }, cmd: Command) => {
+      const plan = await withRuntime(globalsOf(cmd, ctx), (runtime) => runtime.queries.order(refs));
+      if (opts.json) return ctx.out.json({ order: plan.order, levels: plan.levels });
+      const ref = (id: string) => (plan.versions[id] === undefined ? id : key(id, plan.versions[id]));
+      plan.levels.forEach((level, i) => ctx.out.line(`level ${i}: ${level.map(ref).join(", ")}`));
+    });
+}

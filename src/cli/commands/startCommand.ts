@@ -1,0 +1,120 @@
+import type { Command } from "commander";
+import type { Runtime } from "../../runtime/Runtime.js";
+import type { ShutdownReport } from "../../runtime/shutdown.js";
+import { openRuntime, type CliContext, type GlobalOptions } from "../context.js";
+import { followEvents } from "../describeEvent.js";
+import { key, list, ms, timeOfDay } from "../format.js";
+import { globalsOf } from "./globals.js";
+
+/** Exit status when a second Ctrl-C cuts shutdown short (128 + SIGINT). */
+export const FORCED_EXIT_CODE = 130;
+
+/** Registers `start`: run the host in the foreground until SIGINT/SIGTERM. */
+export function registerStartCommand(program: Command, ctx: CliContext): void {
+  program
+    .command("start")
+    .description(
+      "run the host in the foreground: eager modules start, events are printed; Ctrl-C stops in reverse order",
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      await runForeground(globalsOf(cmd, ctx), ctx);
+    });
+}
+
+/**
+ * Starts the runtime, prints events as they happen, then waits for SIGINT or SIGTERM and shuts
+ * down (dependents first). Sets `ctx.exitCode` to 1 when start-up or shutdown failed. A second
+ * signal during shutdown exits at once with {@link FORCED_EXIT_CODE}.
+ */
+export async function runForeground(globals: GlobalOptions, ctx: CliContext): Promise<void> {
+  const say = (text: string): void => ctx.out.line(`${timeOfDay(new Date())} ${text}`);
+  const stop = awaitStopSignal(say);
+  try {
+    const runtime = await openRuntime(globals);
+    const events = followEvents(runtime, say);
+    try {
+      // The start-up scan ran inside createRuntime, before anyone could subscribe: replay it.
+      for (const status of ["added", "replaced", "unchanged"] as const) {
+        for (const record of runtime.lastScan[status])
+          say(`registered ${key(record.id, record.version)} (${status}) from ${record.source}`);
+      }
+      for (const { dir, error } of runtime.lastScan.rejected)
+        say(`rejected ${dir}: ${error.code}: ${error.message}`);
+      await runtime.start();
+      summarise(runtime, say);
+      say(`chipset is running (pid ${process.pid}, data dir ${globals.dataDir}); press Ctrl-C to stop`);
+      await stop.requested;
+    } catch (err) {
+      ctx.exitCode = ctx.out.error(err, false);
+      say("stopping after a start-up failure...");
+    } finally {
+      const began = performance.now();
+      const report = await runtime.close().catch((err: unknown): ShutdownReport => {
+        ctx.exitCode = ctx.out.error(err, false);
+        return { stopped: [], failed: [] };
+      });
+      events.dispose();
+      reportShutdown(report, performance.now() - began, say, ctx);
+    }
+  } finally {
+    stop.dispose();
+  }
+}
+
+function summarise(runtime: Runtime, say: (text: string) => void): void {
+  const modules = runtime.queries.list();
+  const running = modules.filter((m) => m.state === "running");
+  const runningIds = new Set(running.map((m) => m.id));
+  const seen = new Set<string>();
+  // list() puts the highest version of each id first: show that one for idle modules.
+  const idle = modules.filter((m) => !runningIds.has(m.id) && !seen.has(m.id) && seen.add(m.id));
+  const how = (m: (typeof modules)[number]) =>
+    typeof m.activation === "object" ? ` (on ${m.activation.onEvent.join(", ")})` : "";
+  say(`running (${running.length}): ${list(running.map((m) => key(m.id, m.version)))}`);
+  say(
+    `lazy, loaded on first use (${idle.length}): ${list(idle.map((m) => `${key(m.id, m.version)}${how(m)}`))}`,
+  );
+}
+
+function reportShutdown(
+  report: ShutdownReport,
+  durationMs: number,
+  say: (text: string) => void,
+  ctx: CliContext,
+): void {
+  for (const { error } of report.failed) ctx.out.error(error, false);
+  if (report.failed.length > 0) ctx.exitCode = 1;
+  const failed = report.failed.length > 0 ? `; failed to stop: ${list(report.failed.map((f) => f.id))}` : "";
+  say(`stopped in ${ms(durationMs)}: ${list(report.stopped, "nothing was running")}${failed}`);
+}
+
+/** The first SIGINT/SIGTERM resolves `requested`; a second one exits at once. Dispose when shutdown is over. */
+function awaitStopSignal(say: (text: string) => void): {
+  requested: Promise<NodeJS.Signals>;
+  dispose(): void;
+} {
+  let resolveStop!: (signal: NodeJS.Signals) => void;
+  const requested = new Promise<NodeJS.Signals>((resolve) => (resolveStop = resolve));
+  // Signal handlers do not keep Node alive, and the runtime's timers are unref'd: this timer keeps
+  // the process up while it waits and while it shuts down.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (++signals > 1) {
+      say(`${signal} again: exiting now without finishing shutdown`);
+      process.exit(FORCED_EXIT_CODE);
+    }
+    say(`${signal} received: stopping... (press Ctrl-C again to force)`);
+    resolveStop(signal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    requested,
+    dispose() {
+      clearInterval(keepAlive);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}

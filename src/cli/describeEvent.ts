@@ -1,0 +1,38 @@
+import type { Disposable } from "../common/Disposable.js";
+import { ChipsetError } from "../errors/ChipsetError.js";
+import type { Runtime } from "../runtime/Runtime.js";
+import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
+import { key, ms } from "./format.js";
+
+/** Receives one readable line per event. */
+export type EventLine = (text: string) => void;
+
+const errorText = (err: unknown): string =>
+  err instanceof ChipsetError ? `${err.code}: ${err.message}` : String(err);
+
+/** How each event reads for people, by name. Left out: `module.state` and `load.progress` (too chatty), and
+ * `runtime.started`/`runtime.stopped` (`chipset start` prints its own summaries). */
+const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string } = {
+  "module.registered": (e) => `registered ${key(e.id, e.version)} (${e.status}) from ${e.source}`,
+  "module.rejected": (e) => `rejected ${e.dir}: ${errorText(e.error)}`,
+  "module.removed": (e) => `removed ${e.version === undefined ? e.id : key(e.id, e.version)}`,
+  "module.loaded": (e) =>
+    `${e.preload ? "preloaded" : "loaded"} ${key(e.id, e.version)} in ${ms(e.durationMs)}`,
+  "module.started": (e) => `started ${key(e.id, e.version)} in ${ms(e.durationMs)}`,
+  "module.stopped": (e) => `stopped ${key(e.id, e.version)} in ${ms(e.durationMs)}`,
+  "module.unloaded": (e) => `unloaded ${key(e.id, e.version)} (${e.reason})`,
+  "module.failed": (e) =>
+    `failed ${key(e.id, e.version)} during ${e.command} (now ${e.state}): ${errorText(e.error)}`,
+  "hook.failed": (e) => `hook after ${e.command} of ${key(e.id, e.version)} failed: ${errorText(e.error)}`,
+  "runtime.error": (e) => `error in ${e.context}: ${errorText(e.error)}`,
+};
+
+/** Subscribes to every event `chipset start` shows and hands each, as a readable line, to `write`. */
+export function followEvents(runtime: Runtime, write: EventLine): Disposable {
+  const subs: Disposable[] = [];
+  for (const name of Object.keys(describe) as Array<keyof RuntimeEvents>) {
+    const fn = describe[name] as ((e: unknown) => string) | undefined;
+    if (fn) subs.push(runtime.on(name, (e: unknown) => write(fn(e))));
+  }
+  return { dispose: () => subs.forEach((s) => s.dispose()) };
+}

@@ -1,0 +1,48 @@
+import type { ModuleInfo } from "../runtime/RuntimeQueries.js";
+import { fields, key, list, ms } from "./format.js";
+
+const PHASES = ["load", "init", "start", "pause", "resume", "stop", "unload"] as const;
+
+/** `chipset info` for people: identity, state, host, where it lives, dependencies both ways, timings, last error. */
+export function describeInfo(info: ModuleInfo): string[] {
+  const inst = info.instance;
+  const activation =
+    typeof info.activation === "object" ? `on events ${info.activation.onEvent.join(", ")}` : info.activation;
+  const host = inst
+    ? `${inst.host.isolation} (pid ${inst.host.pid}${inst.host.threadId ? `, thread ${inst.host.threadId}` : ""})`
+    : `${info.isolation} (not loaded)`;
+  const timings = inst
+    ? PHASES.filter((p) => inst.timingsMs[p] !== undefined).map((p) => `${p} ${ms(inst.timingsMs[p]!)}`)
+    : [];
+  const lines = [
+    key(info.id, info.version),
+    ...fields([
+      ["kind", info.kind],
+      ["description", info.description || "(none)"],
+      ["keywords", list(info.keywords)],
+      ["state", info.state],
+      ["activation", activation],
+      ["host", host],
+      ["versions", list(info.versions)],
+      ["dir", info.dir ?? "(registered in code)"],
+      ["source", info.source],
+      ["installed", new Date(info.installedAt).toISOString()],
+      ["calls", inst ? String(inst.calls) : "0"],
+      ["timings", list(timings, "(not loaded in this process)")],
+      ["last error", inst?.lastError ? `${inst.lastError.code}: ${inst.lastError.message}` : "none"],
+    ]),
+    "  dependencies",
+    ...(info.dependencies.length === 0
+      ? ["    none"]
+      : info.dependencies.map(
+          (d) => `    ${d.id} ${d.range}${d.optional ? " (optional)" : ""} -> ${d.resolved ?? "unresolved"}`,
+        )),
+    "  dependents",
+    ...(info.dependents.length === 0
+      ? ["    none"]
+      : info.dependents.map(
+          (d) => `    ${key(d.id, d.version)} (${d.optional ? "optional " : ""}${d.range})`,
+        )),
+  ];
+  return lines;
+}

@@ -1,0 +1,70 @@
+/** Helpers that lay out text for people: tables, trees, durations. No I/O here. */
+
+/** Left-aligned columns separated by two spaces; `headers` is the first row. Trailing spaces trimmed. */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+  const all = [headers, ...rows];
+  const widths = headers.map((_, col) => Math.max(...all.map((row) => (row[col] ?? "").length)));
+  return all.map((row) =>
+    row
+      .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+/** Label / value lines with the values aligned (`kind         media`). */
+export function fields(rows: ReadonlyArray<readonly [string, string]>, indent = "  "): string[] {
+  const width = Math.max(0, ...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${indent}${label.padEnd(width)}  ${value}`.trimEnd());
+}
+
+/** A node of a tree to draw: its own label and its children. */
+export interface TreeNode {
+  label: string;
+  children: readonly TreeNode[];
+}
+
+/**
+ * Draws `root` with box-drawing guides:
+ * ```
+ * app@1.0.0
+ * ├─ lib@1.2.0
+ * │  └─ core@1.0.0
+ * └─ gpu (unresolved)
+ * ```
+ */
+export function tree(root: TreeNode): string[] {
+  const lines = [root.label];
+  const walk = (node: TreeNode, prefix: string): void => {
+    node.children.forEach((child, i) => {
+      const last = i === node.children.length - 1;
+      lines.push(`${prefix}${last ? "└─ " : "├─ "}${child.label}`);
+      walk(child, `${prefix}${last ? "   " : "│  "}`);
+    });
+  };
+  walk(root, "");
+  return lines;
+}
+
+/** A duration for people: `0.4 ms`, `12 ms`, `1.3 s`. */
+export function ms(value: number): string {
+  if (value < 10) return `${Number(value.toFixed(1))} ms`;
+  if (value < 1000) return `${Math.round(value)} ms`;
+  return `${Number((value / 1000).toFixed(1))} s`;
+}
+
+/** `id@version`. */
+export function key(id: string, version: string): string {
+  return `${id}@${version}`;
+}
+
+/** A comma-separated list, or `fallback` when empty. */
+export function list(items: readonly string[], fallback = "none"): string {
+  return items.length === 0 ? fallback : items.join(", ");
+}
+
+/** Wall-clock time of day for log lines: `HH:MM:SS.mmm`, local time. */
+export function timeOfDay(date: Date): string {
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}

@@ -1,0 +1,43 @@
+import { Command } from "commander";
+import { registerCallCommand } from "./commands/callCommand.js";
+import { registerDepsCommand } from "./commands/depsCommand.js";
+import { registerQueryCommands } from "./commands/queryCommands.js";
+import { registerRegistryCommands } from "./commands/registryCommands.js";
+import { registerStartCommand } from "./commands/startCommand.js";
+import { DEFAULT_CONFIG_FILE, DEFAULT_DATA_DIR, type CliContext } from "./context.js";
+
+/**
+ * The `chipset` command line: global options and every command. Commander never exits the
+ * process nor prints its own errors here (`exitOverride`): its errors are thrown, and `runCli`
+ * reports them as `CHIP_ERR_CLI_USAGE`. Help and version go to `ctx.out`'s stdout.
+ */
+export function buildProgram(ctx: CliContext, version: string): Command {
+  const program = new Command("chipset")
+    .description("Chipset: a runtime manager for Node.js modules")
+    .version(version, "-V, --version")
+    .option(
+      "--data-dir <dir>",
+      `data directory: database and installed modules (default: ./${DEFAULT_DATA_DIR})`,
+    )
+    .option("--config <file>", `config file (default: ./${DEFAULT_CONFIG_FILE} if it exists)`)
+    .addHelpText(
+      "after",
+      `\nErrors print CHIP_ERR_...: message on stderr;\nexit status 1 for errors, 2 for usage errors.`,
+    )
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.out.raw(text),
+      writeErr: (text) => ctx.out.rawError(text),
+      outputError: () => undefined,
+    })
+    .showSuggestionAfterError(true);
+  program.hook("preAction", (_program, action) => {
+    ctx.json = action.opts<{ json?: boolean }>().json === true;
+  });
+  registerRegistryCommands(program, ctx);
+  registerQueryCommands(program, ctx);
+  registerDepsCommand(program, ctx);
+  registerCallCommand(program, ctx);
+  registerStartCommand(program, ctx);
+  return program;
+}

@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The built CLI entry (`npm test` builds first through `pretest`). */
+export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+
+/** How a CLI process ended and what it printed. */
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Spawns `node dist/cli/main.js ...args` and collects its output; resolves on exit, whatever the status. */
+export function chipset(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
+  return collect(spawnCli(args, options));
+}
+
+/** Spawns the CLI without waiting for it (for `start`, and for killing it). */
+export function spawnCli(args: readonly string[], options: { cwd?: string } = {}): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? process.cwd(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** Collects a spawned process's output until it exits. */
+export function collect(child: ChildProcess): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** A fresh temporary directory; `cleanup()` removes it. */
+export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `chipset-${prefix}-`));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** What {@link writeModule} writes: the package.json fields and the entry's source. */
+export interface ModuleSpec {
+  name: string;
+  version: string;
+  chipset: Record<string, unknown>;
+  /** Source of `index.js`. */
+  code: string;
+}
+
+/** Writes a module directory `<root>/<name>` (package.json + index.js) and returns its path. */
+export async function writeModule(root: string, spec: ModuleSpec): Promise<string> {
+  const dir = join(root, spec.name);
+  await mkdir(dir, { recursive: true });
+  const pkg = {
+    name: spec.name,
+    version: spec.version,
+    type: "module",
+    exports: "./index.js",
+    chipset: spec.chipset,
+  };
+  await writeFile(join(dir, "package.json"), JSON.stringify(pkg, null, 2));
+  await writeFile(join(dir, "index.js"), spec.code);
+  return dir;
+}
+
+/** Parses stdout as JSON, failing with the whole output when it is not. */
+export function json<T>(result: CliResult): T {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    throw new Error(
+      `stdout is not JSON (exit ${String(result.code)}):\n${result.stdout}\nstderr:\n${result.stderr}`,
+    );
+  }
+}

@@ -1,0 +1,87 @@
+import type { ChildProcess } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { writeChain } from "./fixtures.js";
+import { collect, spawnCli, tempDir, type CliResult } from "./harness.js";
+
+/** Resolves with everything printed so far once stdout matches `pattern`; rejects if the process ends first. */
+function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
+  let seen = "";
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString("utf8");
+      if (pattern.test(seen)) {
+        child.stdout?.off("data", onData);
+        resolve(seen);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.once("exit", (code) =>
+      reject(new Error(`exited with ${String(code)} before printing ${String(pattern)}:\n${seen}`)),
+    );
+  });
+}
+
+/** The module keys of lines `<time> <verb> <id@version> ...`, in printed order. */
+function keysOf(verb: string, out: string): string[] {
+  return [...out.matchAll(new RegExp(`^\\S+ ${verb} (\\S+@\\S+)`, "gm"))].map((m) => m[1]!);
+}
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+let child: ChildProcess | undefined;
+
+beforeEach(async () => {
+  tmp = await tempDir("start");
+  await writeChain(join(tmp.dir, "modules"), "eager");
+  // Relative paths: moduleDirs against the config file, --data-dir against the working directory.
+  await writeFile(join(tmp.dir, "chipset.config.json"), JSON.stringify({ moduleDirs: ["./modules"] }));
+});
+afterEach(async () => {
+  if (child?.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  await tmp.cleanup();
+});
+
+describe("chipset start", () => {
+  it("starts eager modules in dependency order, and on SIGINT stops them in reverse order and exits 0", async () => {
+    // No --config: ./chipset.config.json in the working directory is the default.
+    child = spawnCli(["--data-dir", "data", "start"], { cwd: tmp.dir });
+    const done = collect(child);
+    const boot = await waitForOutput(child, /chipset is running/);
+
+    expect(keysOf("registered", boot).sort()).toEqual([
+      "app@1.0.0",
+      "core@1.0.0",
+      "lib@1.0.0",
+      "other@1.0.0",
+    ]);
+    expect(keysOf("started", boot)).toEqual(["core@1.0.0", "lib@1.0.0", "app@1.0.0"]);
+    expect(keysOf("loaded", boot).sort()).toEqual(["app@1.0.0", "core@1.0.0", "lib@1.0.0"]);
+    expect(boot).toMatch(/started core@1\.0\.0 in [\d.]+ m?s/);
+    expect(boot).toMatch(/running \(3\): app@1\.0\.0, core@1\.0\.0, lib@1\.0\.0/);
+    expect(boot).toMatch(/lazy, loaded on first use \(1\): other@1\.0\.0/);
+
+    child.kill("SIGINT");
+    const result: CliResult = await done;
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const shutdown = result.stdout.slice(result.stdout.indexOf("SIGINT received"));
+    expect(shutdown).toMatch(/^SIGINT received: stopping\.\.\./);
+    expect(keysOf("stopped", shutdown)).toEqual(["app@1.0.0", "lib@1.0.0", "core@1.0.0"]);
+    expect(shutdown).toMatch(/stopped in [\d.]+ m?s: app, lib, core\n$/);
+  });
+
+  it("exits 1 with the error when an eager module fails to start, after closing the runtime", async () => {
+    const broken =
+      'import { defineModule } from "chipset/module";\nexport const module = defineModule({ start() { throw new Error("no disk"); } });\n';
+    await writeFile(join(tmp.dir, "modules", "core", "index.js"), broken);
+    child = spawnCli(["--data-dir", "data", "--config", "chipset.config.json", "start"], { cwd: tmp.dir });
+    const result = await collect(child);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/failed core@1\.0\.0 during start/);
+    expect(result.stdout).toMatch(
+      /stopping after a start-up failure\.\.\.\n(.*\n)*.* stopped in [\d.]+ m?s: /,
+    );
+    expect(result.stderr).toMatch(/^CHIP_ERR_HOOK_FAILED: .*no disk/m);
+  });
+});

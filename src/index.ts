@@ -11,6 +11,7 @@ export type { AppHook, HookEvent, HookPoint, HookScope } from "./lifecycle/HookR
 export type { LifecycleState, LifecycleCommand } from "./lifecycle/transitions.js";
 export type { ChipsetManifest, PackageManifest, ModuleRecord, Activation, Isolation, Phase } from "./registry/Manifest.js";
 export type { ScanReport } from "./registry/scanModuleDirs.js";
+export type { AddResult } from "./registry/Registry.js";
 export { ChipsetError, hasCode, ErrorCodes, type ErrorCode } from "./errors/index.js";
 export { ManualClock, systemClock, type Clock } from "./common/Clock.js";
 export type { Disposable } from "./common/Disposable.js";

@@ -53,6 +53,8 @@ export const ErrorCodes = {
   KIND_EXISTS: "CHIP_ERR_KIND_EXISTS",
   /** A command-line invocation was malformed. */
   CLI_USAGE: "CHIP_ERR_CLI_USAGE",
+  /** Something failed that Chipset did not anticipate (a bug); the original error is the `cause`. */
+  INTERNAL: "CHIP_ERR_INTERNAL",
 } as const;
 
 /** One of the stable `CHIP_ERR_*` codes. */

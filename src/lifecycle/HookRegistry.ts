@@ -37,7 +37,12 @@ export class HookRegistry {
     const entry: Entry = { fn, scope };
     const list = this.hooks.get(point) ?? [];
     this.hooks.set(point, [...list, entry]);
-    return toDisposable(() => this.hooks.set(point, (this.hooks.get(point) ?? []).filter((e) => e !== entry)));
+    return toDisposable(() =>
+      this.hooks.set(
+        point,
+        (this.hooks.get(point) ?? []).filter((e) => e !== entry),
+      ),
+    );
   }
 
   /** The hooks that apply at `point` to a module of `kind`, in registration order. */
@@ -46,7 +51,11 @@ export class HookRegistry {
     if (list === undefined || list.length === 0) return [];
     const out: AppHook[] = [];
     for (const { fn, scope } of list) {
-      if ((scope.module === undefined || scope.module === id) && (scope.kind === undefined || scope.kind === kind)) out.push(fn);
+      if (
+        (scope.module === undefined || scope.module === id) &&
+        (scope.kind === undefined || scope.kind === kind)
+      )
+        out.push(fn);
     }
     return out;
   }

@@ -28,7 +28,11 @@ function setup(timeoutMs = 100) {
 }
 
 /** Lets pending promise callbacks run, then moves the clock past the phase timeout until `p` settles. */
-async function settleWith<T>(p: Promise<T>, clock: ManualClock, stepMs: number): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+async function settleWith<T>(
+  p: Promise<T>,
+  clock: ManualClock,
+  stepMs: number,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
   p.then(
     (value) => (outcome = { ok: true, value }),
@@ -79,10 +83,13 @@ describe("LifecycleRunner", () => {
     const released: string[] = [];
     host.behaviour.start = "reject";
     subject.context(() => new AbortController().signal).onStop(() => released.push("timer"));
-    await expect(runner.run(subject, "start")).rejects.toMatchObject({ code: ErrorCodes.HOOK_FAILED, module: "fake@1.0.0" });
+    await expect(runner.run(subject, "start")).rejects.toMatchObject({
+      code: ErrorCodes.HOOK_FAILED,
+      module: "fake@1.0.0",
+    });
     expect(host.runs.slice(-2)).toEqual(["start", "stop"]);
     expect(released).toEqual(["timer"]);
-    expect(subject.state).toBe("initialized");
+    expect(subject.state).toBe("stopped");
     expect((subject.lastError?.cause as Error).message).toBe("hook rejected");
   });
 
@@ -152,7 +159,11 @@ describe("LifecycleRunner", () => {
 
   it("advance() picks each next command when its turn comes, so concurrent callers never clash", async () => {
     const { runner, subject, host } = setup();
-    await Promise.all([runner.advance(subject, "running"), runner.advance(subject, "loaded"), runner.advance(subject, "running")]);
+    await Promise.all([
+      runner.advance(subject, "running"),
+      runner.advance(subject, "loaded"),
+      runner.advance(subject, "running"),
+    ]);
     expect(subject.state).toBe("running");
     expect(host.runs).toEqual(["load", "init", "start"]);
   });
@@ -160,7 +171,12 @@ describe("LifecycleRunner", () => {
 
 // ---- model-based test: the runner against the pure table ----------------------------------
 
-function expectedAfter(state: LifecycleState, command: LifecycleCommand, main: Behaviour, cleanup: Behaviour) {
+function expectedAfter(
+  state: LifecycleState,
+  command: LifecycleCommand,
+  main: Behaviour,
+  cleanup: Behaviour,
+) {
   const result = transition(state, command);
   if (!result.ok) return { state, code: ErrorCodes.INVALID_TRANSITION as string };
   const { plan } = result;
@@ -195,7 +211,14 @@ describe("LifecycleRunner against the transition table (model-based)", () => {
         for (const { legal, pick, any, main, cleanup } of steps) {
           const allowedNow = lifecycleCommands.filter((c) => transition(model, c).ok);
           const command = legal ? allowedNow[pick % allowedNow.length]! : any;
-          host.behaviour = { load: main, init: main, start: main, pause: main, resume: main, stop: command === "start" ? cleanup : main };
+          host.behaviour = {
+            load: main,
+            init: main,
+            start: main,
+            pause: main,
+            resume: main,
+            stop: command === "start" ? cleanup : main,
+          };
           const expected = expectedAfter(model, command, main, cleanup);
           const outcome = await settleWith(runner.run(subject, command), clock, 50);
           if (expected.code === undefined) expect(outcome.ok).toBe(true);

@@ -5,7 +5,13 @@ import type { HostHook } from "../hosts/ModuleHost.js";
 import { Deadline, settle } from "./Deadline.js";
 import type { HookRegistry } from "./HookRegistry.js";
 import type { LifecycleSubject } from "./LifecycleSubject.js";
-import { nextStep, transition, type LifecycleCommand, type LifecycleState, type TransitionPlan } from "./transitions.js";
+import {
+  nextStep,
+  transition,
+  type LifecycleCommand,
+  type LifecycleState,
+  type TransitionPlan,
+} from "./transitions.js";
 
 /** A completed transition, as reported to the runtime. */
 export interface TransitionReport {
@@ -92,7 +98,13 @@ export class LifecycleRunner {
     if (!result.ok) return;
     const started = this.deps.clock.now();
     const hooks = this.deps.hooks.matching("before:load", subject.id, subject.kind);
-    const event = { id: subject.id, version: subject.version, kind: subject.kind, command: "load" as const, signal: new AbortController().signal };
+    const event = {
+      id: subject.id,
+      version: subject.version,
+      kind: subject.kind,
+      command: "load" as const,
+      signal: new AbortController().signal,
+    };
     try {
       for (const fn of hooks) {
         if (isPromiseLike(fn(event))) {
@@ -117,7 +129,10 @@ export class LifecycleRunner {
     for (const fn of this.deps.hooks.matching("after:load", subject.id, subject.kind)) {
       try {
         const value = fn(event);
-        if (isPromiseLike(value)) value.then(undefined, (err: unknown) => this.deps.onAfterHookError(subject, "load", toChipsetError(err, subject, "load")));
+        if (isPromiseLike(value))
+          value.then(undefined, (err: unknown) =>
+            this.deps.onAfterHookError(subject, "load", toChipsetError(err, subject, "load")),
+          );
       } catch (err) {
         this.deps.onAfterHookError(subject, "load", toChipsetError(err, subject, "load"));
       }
@@ -131,7 +146,8 @@ export class LifecycleRunner {
 
   private enqueue(subject: LifecycleSubject, key: string, work: () => Promise<void>): Promise<void> {
     let flight = this.flights.get(subject);
-    if (!flight) this.flights.set(subject, (flight = { pending: new Map(), tail: Promise.resolve(), busy: false }));
+    if (!flight)
+      this.flights.set(subject, (flight = { pending: new Map(), tail: Promise.resolve(), busy: false }));
     const shared = flight.pending.get(key);
     if (shared) return shared;
     const f = flight;
@@ -146,7 +162,11 @@ export class LifecycleRunner {
     return promise;
   }
 
-  private async execute(subject: LifecycleSubject, command: LifecycleCommand, signal: AbortSignal | undefined): Promise<void> {
+  private async execute(
+    subject: LifecycleSubject,
+    command: LifecycleCommand,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const result = transition(subject.state, command);
     if (!result.ok) {
       throw new ChipsetError(
@@ -181,7 +201,11 @@ export class LifecycleRunner {
     }
   }
 
-  private async body(subject: LifecycleSubject, plan: TransitionPlan, signal: AbortSignal | undefined): Promise<void> {
+  private async body(
+    subject: LifecycleSubject,
+    plan: TransitionPlan,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     switch (plan.command) {
       case "load": {
         const deadline = new Deadline();
@@ -212,15 +236,23 @@ export class LifecycleRunner {
   private closeAfterStop(subject: LifecycleSubject): void {
     if (subject.gate.waiting > 0) {
       subject.gate.fail(
-        new ChipsetError(ErrorCodes.MODULE_UNAVAILABLE, `${subject.key} stopped while calls waited for it to resume`, {
-          module: subject.key,
-        }),
+        new ChipsetError(
+          ErrorCodes.MODULE_UNAVAILABLE,
+          `${subject.key} stopped while calls waited for it to resume`,
+          {
+            module: subject.key,
+          },
+        ),
       );
     }
     subject.releaseStopScope();
   }
 
-  private async rollback(subject: LifecycleSubject, plan: TransitionPlan, error: ChipsetError): Promise<LifecycleState> {
+  private async rollback(
+    subject: LifecycleSubject,
+    plan: TransitionPlan,
+    error: ChipsetError,
+  ): Promise<LifecycleState> {
     switch (plan.command) {
       case "init":
         subject.releaseStopScope();
@@ -245,12 +277,19 @@ export class LifecycleRunner {
     return plan.rollback.to;
   }
 
-  private hook(subject: LifecycleSubject, hook: HostHook, signal: AbortSignal | undefined): void | Promise<void> {
+  private hook(
+    subject: LifecycleSubject,
+    hook: HostHook,
+    signal: AbortSignal | undefined,
+  ): void | Promise<void> {
     if (!subject.host.hasHook(hook)) return;
     const deadline = new Deadline();
     let value: unknown;
     try {
-      value = subject.host.runHook(hook, subject.context(() => deadline.signal));
+      value = subject.host.runHook(
+        hook,
+        subject.context(() => deadline.signal),
+      );
     } catch (err) {
       throw hookFailed(err, subject, hook);
     }
@@ -279,7 +318,12 @@ export class LifecycleRunner {
       let value: unknown;
       const event = { id: subject.id, version: subject.version, kind: subject.kind, command: plan.command };
       try {
-        value = fn({ ...event, get signal() { return deadline.signal; } });
+        value = fn({
+          ...event,
+          get signal() {
+            return deadline.signal;
+          },
+        });
       } catch (err) {
         throw hookFailed(err, subject, `${when}:${plan.command}`);
       }
@@ -326,7 +370,8 @@ function toChipsetError(err: unknown, subject: LifecycleSubject, command: Lifecy
 function reached(state: LifecycleState, target: LifecycleState): boolean {
   if (state === target) return true;
   if (target === "running") return state === "paused";
-  if (target === "loaded") return state === "initialized" || state === "running" || state === "paused" || state === "stopped";
+  if (target === "loaded")
+    return state === "initialized" || state === "running" || state === "paused" || state === "stopped";
   if (target === "initialized") return state === "running" || state === "paused" || state === "stopped";
   return false;
 }

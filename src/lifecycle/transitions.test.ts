@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { lifecycleCommands, lifecycleStates, pathTo, transition, type LifecycleCommand, type LifecycleState } from "./transitions.js";
+import {
+  lifecycleCommands,
+  lifecycleStates,
+  pathTo,
+  transition,
+  type LifecycleCommand,
+  type LifecycleState,
+} from "./transitions.js";
 
 const allowed: Record<LifecycleState, Partial<Record<LifecycleCommand, LifecycleState>>> = {
   registered: { load: "loaded" },
@@ -27,9 +34,9 @@ describe("the lifecycle transition table", () => {
     }
   });
 
-  it("rolls a failed start back through stop, and leaves a failed stop failed", () => {
+  it("cleans a failed start up through stop, ending stopped, and leaves a failed stop failed", () => {
     const start = transition("initialized", "start");
-    expect(start.ok && start.plan.rollback).toEqual({ hook: "stop", to: "initialized" });
+    expect(start.ok && start.plan.rollback).toEqual({ hook: "stop", to: "stopped" });
     const stop = transition("running", "stop");
     expect(stop.ok && stop.plan.rollback.to).toBe("failed");
   });

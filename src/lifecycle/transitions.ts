@@ -6,12 +6,15 @@
  *   running|paused|initialized -stop-> stopped -start-> running
  *   loaded|stopped|failed -unload-> registered
  *
+ * A failed `start` is cleaned up by running `stop`, after which the instance is `stopped` (so
+ * shutdown does not run `stop` a second time; a retry is `stopped -start-> running`).
  * `stop` cannot be rolled back (the module may have released half of its resources), so a
  * failed stop leaves the instance `failed`; so does a failed rollback.
  */
 
 /** Lifecycle states of an instance. */
-export type LifecycleState = "registered" | "loaded" | "initialized" | "running" | "paused" | "stopped" | "failed";
+export type LifecycleState =
+  "registered" | "loaded" | "initialized" | "running" | "paused" | "stopped" | "failed";
 
 /** Commands that move an instance between states. */
 export type LifecycleCommand = "load" | "init" | "start" | "pause" | "resume" | "stop" | "unload";
@@ -28,7 +31,15 @@ export const lifecycleStates: readonly LifecycleState[] = [
 ];
 
 /** Every command. */
-export const lifecycleCommands: readonly LifecycleCommand[] = ["load", "init", "start", "pause", "resume", "stop", "unload"];
+export const lifecycleCommands: readonly LifecycleCommand[] = [
+  "load",
+  "init",
+  "start",
+  "pause",
+  "resume",
+  "stop",
+  "unload",
+];
 
 /** What the runner does for an allowed command. */
 export interface TransitionPlan {
@@ -55,7 +66,7 @@ const table: Record<LifecycleState, Row> = {
     unload: { to: "registered", hook: undefined, rollback: { hook: undefined, to: "loaded" } },
   },
   initialized: {
-    start: { to: "running", hook: "start", rollback: { hook: "stop", to: "initialized" } },
+    start: { to: "running", hook: "start", rollback: { hook: "stop", to: "stopped" } },
     stop: { to: "stopped", hook: "stop", rollback: { hook: undefined, to: "failed" } },
   },
   running: {
@@ -102,7 +113,9 @@ export function pathTo(state: LifecycleState, target: LifecycleState): Lifecycle
   while (queue.length > 0) {
     const [s, path] = queue.shift()!;
     if (s === target) return path;
-    for (const [command, entry] of Object.entries(table[s]) as Array<[LifecycleCommand, { to: LifecycleState }]>) {
+    for (const [command, entry] of Object.entries(table[s]) as Array<
+      [LifecycleCommand, { to: LifecycleState }]
+    >) {
       if (!seen.has(entry.to)) {
         seen.add(entry.to);
         queue.push([entry.to, [...path, command]]);
@@ -113,7 +126,8 @@ export function pathTo(state: LifecycleState, target: LifecycleState): Lifecycle
 }
 
 const firstSteps = new Map<string, LifecycleCommand | undefined>();
-for (const from of lifecycleStates) for (const to of lifecycleStates) firstSteps.set(`${from}>${to}`, pathTo(from, to)?.[0]);
+for (const from of lifecycleStates)
+  for (const to of lifecycleStates) firstSteps.set(`${from}>${to}`, pathTo(from, to)?.[0]);
 
 /** The first command of {@link pathTo}`(state, target)`, from a table built once. */
 export function nextStep(state: LifecycleState, target: LifecycleState): LifecycleCommand | undefined {

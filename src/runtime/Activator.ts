@@ -58,7 +58,11 @@ export class Activator {
   }
 
   /** The load order of `ids` and their dependencies (as `id@version`), without creating anything. */
-  planOrder(requests: readonly SelectionRequest[]): { order: string[]; levels: string[][]; selection: Selection } {
+  planOrder(requests: readonly SelectionRequest[]): {
+    order: string[];
+    levels: string[][];
+    selection: Selection;
+  } {
     const { selection, levels } = this.resolve(requests);
     const key = (id: string) => `${id}@${selection.selected.get(id)!}`;
     return { selection, levels: levels.map((l) => l.map(key)), order: levels.flat().map(key) };
@@ -97,7 +101,9 @@ export class Activator {
       await Promise.all(
         level.map(async (inst) => {
           const error = await this.bringOne(inst, target, failures, signal);
-          const outcome: ModuleOutcome = error ? { id: inst.id, version: inst.version, ok: false, error } : { id: inst.id, version: inst.version, ok: true };
+          const outcome: ModuleOutcome = error
+            ? { id: inst.id, version: inst.version, ok: false, error }
+            : { id: inst.id, version: inst.version, ok: true };
           outcomes.push(outcome);
           progress?.(outcome, outcomes.length, total);
         }),
@@ -126,7 +132,10 @@ export class Activator {
       await this.drive(inst, target, signal);
       return undefined;
     } catch (err) {
-      const error = err instanceof ChipsetError ? err : new ChipsetError(ErrorCodes.HOOK_FAILED, messageOf(err), { cause: err, module: inst.key });
+      const error =
+        err instanceof ChipsetError
+          ? err
+          : new ChipsetError(ErrorCodes.HOOK_FAILED, messageOf(err), { cause: err, module: inst.key });
       failures.set(inst.id, { error, chain: [inst.id] });
       return error;
     }

@@ -44,7 +44,8 @@ export class IdleScheduler {
   /** Schedules preloading and the periodic sweep. */
   start(): void {
     const { options, clock } = this.deps;
-    if (options.preload > 0) this.preloadTimer = clock.setTimeout(() => void this.preload(), options.preloadDelayMs);
+    if (options.preload > 0)
+      this.preloadTimer = clock.setTimeout(() => void this.preload(), options.preloadDelayMs);
     this.schedule();
   }
 
@@ -75,9 +76,21 @@ export class IdleScheduler {
     for (const inst of active) {
       const limit = inst.idleUnloadMs(this.deps.options.idleUnloadMs);
       if (limit <= 0 || this.deps.isEager(inst)) continue;
-      if (!(inst.state === "running" || inst.state === "loaded" || inst.state === "initialized" || inst.state === "stopped")) continue;
+      if (!(
+        inst.state === "running" ||
+        inst.state === "loaded" ||
+        inst.state === "initialized" ||
+        inst.state === "stopped"
+      ))
+        continue;
       if (inst.gate.inFlight > 0 || now - inst.lastUsedAt < limit) continue;
-      const needed = active.some((o) => o !== inst && o.state !== "registered" && o.deps.some((d) => d.id === inst.id) && stateIsActive(o.state));
+      const needed = active.some(
+        (o) =>
+          o !== inst &&
+          o.state !== "registered" &&
+          o.deps.some((d) => d.id === inst.id) &&
+          stateIsActive(o.state),
+      );
       if (needed) continue;
       try {
         await this.deps.unloadIdle(inst);
@@ -100,7 +113,12 @@ export class IdleScheduler {
     try {
       candidates = registry
         .usage()
-        .filter((u) => !this.deps.isCode(u.id) && registry.has(u.id) && (active.get(u.id)?.state ?? "registered") === "registered")
+        .filter(
+          (u) =>
+            !this.deps.isCode(u.id) &&
+            registry.has(u.id) &&
+            (active.get(u.id)?.state ?? "registered") === "registered",
+        )
         .slice(0, options.preload);
     } catch (err) {
       return this.deps.onError("choosing modules to preload", err);

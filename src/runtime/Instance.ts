@@ -64,7 +64,9 @@ export class Instance implements LifecycleSubject {
   /** Phase timeout: manifest, then kind default, then the runtime's. */
   timeoutFor(command: LifecycleCommand): number {
     if (command === "unload") return this.env.hookTimeoutMs;
-    return this.record.manifest.timeouts?.[command] ?? this.env.kind.timeouts?.[command] ?? this.env.hookTimeoutMs;
+    return (
+      this.record.manifest.timeouts?.[command] ?? this.env.kind.timeouts?.[command] ?? this.env.hookTimeoutMs
+    );
   }
 
   /** Idle unload timeout in ms (0: never). */

@@ -71,7 +71,11 @@ export class InstanceFactory {
     }
   }
 
-  private dependencyProxy(from: Instance, target: string, optional: boolean): ModuleProxy<Record<string, never>> | undefined {
+  private dependencyProxy(
+    from: Instance,
+    target: string,
+    optional: boolean,
+  ): ModuleProxy<Record<string, never>> | undefined {
     const manifest = from.record.manifest;
     const declared = optional ? manifest.optional : manifest.requires;
     if (!declared || !Object.hasOwn(declared, target)) {

@@ -28,9 +28,13 @@ export class KindRegistry {
   /** Registers `kind`; `CHIP_ERR_KIND_EXISTS` if the name is taken. */
   register(kind: KindDefinition): void {
     if (this.kinds.has(kind.name)) {
-      throw new ChipsetError(ErrorCodes.KIND_EXISTS, `kind "${kind.name}" is already registered; choose another name`, {
-        details: { kind: kind.name },
-      });
+      throw new ChipsetError(
+        ErrorCodes.KIND_EXISTS,
+        `kind "${kind.name}" is already registered; choose another name`,
+        {
+          details: { kind: kind.name },
+        },
+      );
     }
     this.kinds.set(kind.name, { ...kind, defaults: { ...kind.defaults } });
   }

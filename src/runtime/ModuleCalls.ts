@@ -45,7 +45,8 @@ export class ModuleCalls {
   /** Calls `method` of `ref` with `args`, loading and starting it on demand. */
   call(ref: string, method: string, args: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
     const inst = this.deps.active.get(ref);
-    if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed) return this.invoke(inst, method, args);
+    if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed)
+      return this.invoke(inst, method, args);
     return this.slowCall(ref, method, args, signal);
   }
 
@@ -62,14 +63,23 @@ export class ModuleCalls {
     }) as ModuleProxy<AnyApi>;
   }
 
-  private async slowCall(ref: string, method: string, args: readonly unknown[], signal: AbortSignal | undefined): Promise<unknown> {
+  private async slowCall(
+    ref: string,
+    method: string,
+    args: readonly unknown[],
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
     this.deps.assertOpen();
     const inst = await this.deps.ensureRunning(ref, signal);
     if (!inst.gate.isOpen) await inst.gate.wait();
     if (inst.state !== "running") {
-      throw new ChipsetError(ErrorCodes.MODULE_UNAVAILABLE, `${inst.key} is ${inst.state} and cannot take calls; start it again`, {
-        module: inst.key,
-      });
+      throw new ChipsetError(
+        ErrorCodes.MODULE_UNAVAILABLE,
+        `${inst.key} is ${inst.state} and cannot take calls; start it again`,
+        {
+          module: inst.key,
+        },
+      );
     }
     return this.invoke(inst, method, args);
   }

@@ -10,7 +10,7 @@ import type { ModuleDefinition, ModuleProxy } from "../module.js";
 import type { Activation, ModuleRecord, PackageManifest } from "../registry/Manifest.js";
 import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
 import { parseModuleRef } from "../registry/Manifest.js";
-import type { Registry } from "../registry/Registry.js";
+import type { AddResult, Registry } from "../registry/Registry.js";
 import { validatePackageManifest } from "../registry/validateManifest.js";
 import { scanModuleDirs, type ScanReport } from "../registry/scanModuleDirs.js";
 import type { Database } from "../store/Database.js";
@@ -108,7 +108,13 @@ export class Runtime {
         const inst = r.subject as Instance;
         this.preloading.delete(inst);
         logger.warn({ module: inst.key, command: r.command, code: r.error.code }, r.error.message);
-        this.events.emit("module.failed", { id: inst.id, version: inst.version, command: r.command, error: r.error, state: r.state });
+        this.events.emit("module.failed", {
+          id: inst.id,
+          version: inst.version,
+          command: r.command,
+          error: r.error,
+          state: r.state,
+        });
       },
       onAfterHookError: (subject, command, error) => {
         this.events.emit("hook.failed", { id: subject.id, version: subject.version, command, error });
@@ -120,7 +126,9 @@ export class Runtime {
       active: this.active,
       instantiate: (id, version) => this.instantiate(id, version),
     });
-    this.queries = new RuntimeQueries(this.catalog, this.active, (requests) => this.activator.planOrder(requests));
+    this.queries = new RuntimeQueries(this.catalog, this.active, (requests) =>
+      this.activator.planOrder(requests),
+    );
     this.calls = new ModuleCalls({
       clock,
       active: this.active,
@@ -175,12 +183,21 @@ export class Runtime {
 
   // ---- registration ---------------------------------------------------------------------
 
-  /** Installs a module version from a directory into the registry (validated; copied; one transaction). */
-  add(dir: string): ModuleRecord {
+  /**
+   * Installs a module version from a directory into the registry (validated, copied, one
+   * transaction); `status` says whether it was new, replaced changed content, or was unchanged.
+   */
+  add(dir: string): AddResult {
     this.assertOpen();
-    const { record, status } = this.parts.registry.add(dir);
-    this.events.emit("module.registered", { id: record.id, version: record.version, source: record.source, status });
-    return record;
+    const result = this.parts.registry.add(dir);
+    const { record, status } = result;
+    this.events.emit("module.registered", {
+      id: record.id,
+      version: record.version,
+      source: record.source,
+      status,
+    });
+    return result;
   }
 
   /** Removes one version, or every version, from the registry; refused while an instance of it is active. */
@@ -189,9 +206,13 @@ export class Runtime {
     const { id, version } = parseModuleRef(ref);
     const inst = this.active.get(id);
     if (inst && stateIsActive(inst.state) && (version === undefined || version === inst.version)) {
-      throw new ChipsetError(ErrorCodes.MODULE_IN_USE, `${inst.key} is ${inst.state}; stop and unload it before removing it`, {
-        module: inst.key,
-      });
+      throw new ChipsetError(
+        ErrorCodes.MODULE_IN_USE,
+        `${inst.key} is ${inst.state}; stop and unload it before removing it`,
+        {
+          module: inst.key,
+        },
+      );
     }
     this.parts.registry.remove(id, version);
     if (inst && (version === undefined || version === inst.version)) this.active.delete(id);
@@ -203,7 +224,12 @@ export class Runtime {
     const report = scanModuleDirs(this.parts.registry, dirs);
     for (const status of ["added", "replaced", "unchanged"] as const) {
       for (const record of report[status]) {
-        this.events.emit("module.registered", { id: record.id, version: record.version, source: record.source, status });
+        this.events.emit("module.registered", {
+          id: record.id,
+          version: record.version,
+          source: record.source,
+          status,
+        });
       }
     }
     for (const { dir, error } of report.rejected) this.events.emit("module.rejected", { dir, error });
@@ -228,7 +254,12 @@ export class Runtime {
       installedAt: this.parts.clock.wallNow(),
     };
     this.catalog.addCode(record, implementation);
-    this.events.emit("module.registered", { id: record.id, version: record.version, source: "code", status: "added" });
+    this.events.emit("module.registered", {
+      id: record.id,
+      version: record.version,
+      source: "code",
+      status: "added",
+    });
     return record;
   }
 
@@ -243,7 +274,12 @@ export class Runtime {
   }
 
   /** Calls `method` of module `ref` with `args`, loading and starting it on demand. */
-  call(ref: string, method: string, args: readonly unknown[] = [], options: { signal?: AbortSignal } = {}): Promise<unknown> {
+  call(
+    ref: string,
+    method: string,
+    args: readonly unknown[] = [],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<unknown> {
     return this.calls.call(ref, method, args, options.signal);
   }
 
@@ -267,7 +303,10 @@ export class Runtime {
     const report = await this.loadBatch(refs, ++this.tasks, options.signal);
     const failed = report.outcomes.find((o) => !o.ok);
     if (failed) {
-      failed.error!.details = { ...failed.error!.details, outcomes: report.outcomes.map((o) => ({ id: o.id, ok: o.ok, code: o.error?.code })) };
+      failed.error!.details = {
+        ...failed.error!.details,
+        outcomes: report.outcomes.map((o) => ({ id: o.id, ok: o.ok, code: o.error?.code })),
+      };
       throw failed.error!;
     }
     return report;
@@ -277,17 +316,29 @@ export class Runtime {
   loadInBackground(refs: string | readonly string[], options: { signal?: AbortSignal } = {}): LoadTask {
     const task = ++this.tasks;
     const done = this.loadBatch(refs, task, options.signal).catch((err: unknown) => {
-      const error = err instanceof ChipsetError ? err : new ChipsetError(ErrorCodes.LOAD_FAILED, messageOf(err), { cause: err });
+      const error =
+        err instanceof ChipsetError
+          ? err
+          : new ChipsetError(ErrorCodes.LOAD_FAILED, messageOf(err), { cause: err });
       return { outcomes: [{ id: "(resolution)", version: "", ok: false, error }], durationMs: 0 };
     });
     return { task, done };
   }
 
-  private async loadBatch(refs: string | readonly string[], task: number, signal: AbortSignal | undefined): Promise<LoadReport> {
+  private async loadBatch(
+    refs: string | readonly string[],
+    task: number,
+    signal: AbortSignal | undefined,
+  ): Promise<LoadReport> {
     this.assertOpen();
     const started = this.parts.clock.now();
     const list = typeof refs === "string" ? [refs] : refs;
-    const plan = this.activator.plan(list.map((ref) => { const { id, version } = parseModuleRef(ref); return { id, range: version }; }));
+    const plan = this.activator.plan(
+      list.map((ref) => {
+        const { id, version } = parseModuleRef(ref);
+        return { id, range: version };
+      }),
+    );
     const outcomes = await this.activator.bringUp(plan, "loaded", signal, (outcome, done, total) =>
       this.events.emit("load.progress", { ...outcome, task, done, total }),
     );
@@ -306,7 +357,11 @@ export class Runtime {
       for (const inst of level) {
         if (inst.state !== "registered") continue;
         if (this.runner.isBusy(inst)) {
-          throw new ChipsetError(ErrorCodes.SYNC_LOAD_UNSUPPORTED, `${inst.key} is being loaded asynchronously right now; await load() instead`, { module: inst.key });
+          throw new ChipsetError(
+            ErrorCodes.SYNC_LOAD_UNSUPPORTED,
+            `${inst.key} is being loaded asynchronously right now; await load() instead`,
+            { module: inst.key },
+          );
         }
         this.runner.loadSync(inst);
       }
@@ -377,12 +432,15 @@ export class Runtime {
   }
 
   private runningDependents(inst: Instance): Instance[] {
-    return [...this.active.values()].filter((other) => stateIsActive(other.state) && other.deps.some((d) => d.id === inst.id));
+    return [...this.active.values()].filter(
+      (other) => stateIsActive(other.state) && other.deps.some((d) => d.id === inst.id),
+    );
   }
 
   private async unloadInstance(inst: Instance, reason: UnloadReason, signal?: AbortSignal): Promise<void> {
     if (inst.state === "registered") return;
-    if (inst.state === "running" || inst.state === "paused" || inst.state === "initialized") await this.runner.run(inst, "stop", signal);
+    if (inst.state === "running" || inst.state === "paused" || inst.state === "initialized")
+      await this.runner.run(inst, "stop", signal);
     this.unloadReasons.set(inst, reason);
     await this.runner.run(inst, "unload", signal);
   }
@@ -428,7 +486,10 @@ export class Runtime {
       outcomes = await this.activator.bringUp(plan, "running", signal);
       const failed = outcomes.find((o) => !o.ok);
       if (failed) {
-        failed.error!.details = { ...failed.error!.details, outcomes: outcomes.map((o) => ({ id: o.id, ok: o.ok, code: o.error?.code })) };
+        failed.error!.details = {
+          ...failed.error!.details,
+          outcomes: outcomes.map((o) => ({ id: o.id, ok: o.ok, code: o.error?.code })),
+        };
         throw failed.error!;
       }
     }
@@ -464,7 +525,11 @@ export class Runtime {
       this.state = "closed";
       this.parts.db.close();
     }
-    this.events.emit("runtime.stopped", { durationMs: this.parts.clock.now() - started, stopped: report.stopped, failed: report.failed });
+    this.events.emit("runtime.stopped", {
+      durationMs: this.parts.clock.now() - started,
+      stopped: report.stopped,
+      failed: report.failed,
+    });
     return report;
   }
 
@@ -489,10 +554,17 @@ export class Runtime {
   }
 
   // Payloads are built only for events someone listens to: this runs on every lifecycle step.
-  private onTransition(inst: Instance, command: LifecycleCommand, from: LifecycleState, to: LifecycleState, durationMs: number): void {
+  private onTransition(
+    inst: Instance,
+    command: LifecycleCommand,
+    from: LifecycleState,
+    to: LifecycleState,
+    durationMs: number,
+  ): void {
     const { id, version } = inst;
     const events = this.events;
-    if (events.has("module.state")) events.emit("module.state", { id, version, command, from, to, durationMs });
+    if (events.has("module.state"))
+      events.emit("module.state", { id, version, command, from, to, durationMs });
     if (command === "load") {
       const preload = this.preloading.delete(inst);
       if (events.has("module.loaded")) events.emit("module.loaded", { id, version, durationMs, preload });
@@ -510,8 +582,10 @@ export class Runtime {
 
   private async preload(id: string): Promise<void> {
     const plan = this.activator.plan([{ id }]);
-    for (const level of plan.levels) for (const inst of level) if (inst.state === "registered") this.preloading.add(inst);
+    for (const level of plan.levels)
+      for (const inst of level) if (inst.state === "registered") this.preloading.add(inst);
     const outcomes = await this.activator.bringUp(plan, "loaded");
-    for (const o of outcomes) if (!o.ok) this.events.emit("runtime.error", { context: `preload of ${o.id}`, error: o.error });
+    for (const o of outcomes)
+      if (!o.ok) this.events.emit("runtime.error", { context: `preload of ${o.id}`, error: o.error });
   }
 }

@@ -19,7 +19,12 @@ export interface RuntimeEvents {
   /** One version, or every version, left the registry. */
   "module.removed": { id: string; version?: string };
   /** Every successful state change, with the time the phase took in ms. */
-  "module.state": ModuleRef & { command: LifecycleCommand; from: LifecycleState; to: LifecycleState; durationMs: number };
+  "module.state": ModuleRef & {
+    command: LifecycleCommand;
+    from: LifecycleState;
+    to: LifecycleState;
+    durationMs: number;
+  };
   /** Code was brought in (`preload` when idle time did it ahead of use). */
   "module.loaded": ModuleRef & { durationMs: number; preload: boolean };
   /** The module reached `running`. */
@@ -33,11 +38,21 @@ export interface RuntimeEvents {
   /** An application `after:` hook failed (the transition stands). */
   "hook.failed": ModuleRef & { command: LifecycleCommand; error: ChipsetError };
   /** One module of a batch load finished (`ok` false with `error` when it failed). */
-  "load.progress": ModuleRef & { task: number; done: number; total: number; ok: boolean; error?: ChipsetError };
+  "load.progress": ModuleRef & {
+    task: number;
+    done: number;
+    total: number;
+    ok: boolean;
+    error?: ChipsetError;
+  };
   /** `runtime.start()` finished: eager modules are running. */
   "runtime.started": { durationMs: number; eager: string[] };
   /** Shutdown finished. */
-  "runtime.stopped": { durationMs: number; stopped: string[]; failed: Array<{ id: string; error: ChipsetError }> };
+  "runtime.stopped": {
+    durationMs: number;
+    stopped: string[];
+    failed: Array<{ id: string; error: ChipsetError }>;
+  };
   /** Something went wrong outside any caller's reach (a listener, preload, a background flush). */
   "runtime.error": { context: string; error: unknown };
 }

@@ -66,7 +66,11 @@ export class RuntimeQueries {
   constructor(
     private readonly catalog: Catalog,
     private readonly active: ReadonlyMap<string, Instance>,
-    private readonly planOrder: (requests: readonly SelectionRequest[]) => { order: string[]; levels: string[][]; selection: Selection },
+    private readonly planOrder: (requests: readonly SelectionRequest[]) => {
+      order: string[];
+      levels: string[][];
+      selection: Selection;
+    },
   ) {}
 
   /** Every registered module version (installed and in code), filtered by kind and keywords. */
@@ -75,7 +79,9 @@ export class RuntimeQueries {
     const words = (filter.search ?? "").toLowerCase().split(/\s+/).filter(Boolean);
     const code = this.catalog.codeRecords().filter((r) => {
       if (filter.kind !== undefined && r.manifest.kind !== filter.kind) return false;
-      const text = [r.id, r.manifest.description ?? "", ...(r.manifest.keywords ?? [])].join(" ").toLowerCase();
+      const text = [r.id, r.manifest.description ?? "", ...(r.manifest.keywords ?? [])]
+        .join(" ")
+        .toLowerCase();
       return words.every((w) => text.includes(w));
     });
     const seen = new Set(code.map((r) => `${r.id}@${r.version}`));
@@ -114,7 +120,10 @@ export class RuntimeQueries {
   dependencies(ref: string): DependencyInfo[] {
     const { manifest } = this.record(ref);
     const out: DependencyInfo[] = [];
-    for (const [optional, deps] of [[false, manifest.requires], [true, manifest.optional]] as const) {
+    for (const [optional, deps] of [
+      [false, manifest.requires],
+      [true, manifest.optional],
+    ] as const) {
       for (const [id, range] of Object.entries(deps ?? {})) {
         out.push({ id, range, optional, resolved: semver.maxSatisfying(this.catalog.versions(id), range) });
       }
@@ -138,7 +147,12 @@ export class RuntimeQueries {
   /** The dependency tree of `ref`, each dependency resolved to its highest fitting version. */
   tree(ref: string): DependencyTree {
     const record = this.record(ref);
-    const walk = (id: string, version: string | null, path: Set<string>, edge: Partial<DependencyTree>): DependencyTree => {
+    const walk = (
+      id: string,
+      version: string | null,
+      path: Set<string>,
+      edge: Partial<DependencyTree>,
+    ): DependencyTree => {
       const node: DependencyTree = { id, version, ...edge, children: [] };
       if (version === null) return node;
       if (path.has(id)) return { ...node, cycle: true };
@@ -174,7 +188,10 @@ export class RuntimeQueries {
       versions.length > 0 && version !== undefined
         ? `module ${id} has no version ${version}; installed: ${versions.join(", ")}`
         : `module ${id} is not registered; see \`chipset ls\`, or register it with \`chipset add <dir>\``;
-    return new ChipsetError(ErrorCodes.MODULE_NOT_FOUND, message, { module: id, details: { id, version: version ?? null, installed: versions } });
+    return new ChipsetError(ErrorCodes.MODULE_NOT_FOUND, message, {
+      module: id,
+      details: { id, version: version ?? null, installed: versions },
+    });
   }
 
   private record(ref: string): ModuleRecord {

@@ -57,7 +57,8 @@ export async function shutdownInstances(
       const outcome = await Promise.race([Promise.all(work), timeUp]);
       if (outcome === "timeout") {
         expired = true;
-        for (const inst of pending) report.failed.push({ id: inst.id, error: timeoutError(inst, options.deadlineMs) });
+        for (const inst of pending)
+          report.failed.push({ id: inst.id, error: timeoutError(inst, options.deadlineMs) });
         break;
       }
     }

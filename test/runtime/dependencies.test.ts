@@ -19,7 +19,12 @@ afterEach(async () => {
 });
 
 function open(options: Parameters<typeof createRuntime>[0] = {}) {
-  runtime = createRuntime({ dataDir: ws.dataDir, moduleDirs: [ws.modulesDir], logLevel: "silent", ...options });
+  runtime = createRuntime({
+    dataDir: ws.dataDir,
+    moduleDirs: [ws.modulesDir],
+    logLevel: "silent",
+    ...options,
+  });
   return runtime;
 }
 
@@ -30,7 +35,11 @@ describe("dependencies and versions", () => {
     for (const v of ["1.0.0", "1.4.2", "2.0.0"]) ws.module({ name: "codec", version: v, code: versionOf });
     ws.module({ name: "a", chipset: { requires: { codec: "^1.0.0" } } });
     ws.module({ name: "b", chipset: { requires: { codec: ">=1.2.0" } } });
-    ws.module({ name: "app", chipset: { requires: { a: "1", b: "1" } }, code: `export const module = defineModule({ api: { go() { return 1; } } });` });
+    ws.module({
+      name: "app",
+      chipset: { requires: { a: "1", b: "1" } },
+      code: `export const module = defineModule({ api: { go() { return 1; } } });`,
+    });
     const rt = open();
     await rt.call("app", "go");
     expect(log).toContain("codec@1.4.2");
@@ -42,9 +51,12 @@ describe("dependencies and versions", () => {
     ws.module({ name: "a", chipset: { requires: { codec: "^1.0.0" } } });
     ws.module({ name: "b", chipset: { requires: { codec: "^2.0.0" } } });
     ws.module({ name: "app", chipset: { requires: { a: "1", b: "1" } } });
-    const err = (await open().call("app", "go").catch((e: unknown) => e)) as Error & { code: string };
+    const err = (await open()
+      .call("app", "go")
+      .catch((e: unknown) => e)) as Error & { code: string };
     expect(err.code).toBe(ErrorCodes.VERSION_CONFLICT);
-    for (const part of ["codec", "a@1.0.0", "^1.0.0", "b@1.0.0", "^2.0.0", "1.0.0", "2.0.0"]) expect(err.message).toContain(part);
+    for (const part of ["codec", "a@1.0.0", "^1.0.0", "b@1.0.0", "^2.0.0", "1.0.0", "2.0.0"])
+      expect(err.message).toContain(part);
   });
 
   it("rejects a dependency cycle with its full path and loads nothing", async () => {
@@ -62,21 +74,39 @@ describe("dependencies and versions", () => {
     const probe = `let ctx; export const module = defineModule({ init(c) { ctx = c; },
       api: { async accel() { const gpu = ctx.optional("gpu"); return gpu ? await gpu.speed() : "cpu"; } } });`;
     ws.module({ name: "codec", chipset: { optional: { gpu: "^2.0.0" } }, code: probe });
-    ws.module({ name: "gpu", version: "1.0.0", code: `export const module = defineModule({ api: { speed() { return "gpu-1"; } } });` });
+    ws.module({
+      name: "gpu",
+      version: "1.0.0",
+      code: `export const module = defineModule({ api: { speed() { return "gpu-1"; } } });`,
+    });
     const rt = open();
     await expect(rt.call("codec", "accel")).resolves.toBe("cpu");
     await rt.close();
-    ws.module({ name: "gpu", version: "2.1.0", code: `export const module = defineModule({ api: { speed() { return "gpu-2"; } } });` });
+    ws.module({
+      name: "gpu",
+      version: "2.1.0",
+      code: `export const module = defineModule({ api: { speed() { return "gpu-2"; } } });`,
+    });
     const again = open();
     await expect(again.call("codec", "accel")).resolves.toBe("gpu-2");
   });
 
   it("does not start a dependent whose dependency failed, and names the whole chain", async () => {
-    ws.module({ name: "disk", code: `export const module = defineModule({ init() { throw new Error("disk missing"); }, api: {} });` });
+    ws.module({
+      name: "disk",
+      code: `export const module = defineModule({ init() { throw new Error("disk missing"); }, api: {} });`,
+    });
     ws.module({ name: "files", chipset: { requires: { disk: "1" } }, code: tracedModule("files") });
-    ws.module({ name: "player", chipset: { requires: { files: "1" } }, code: tracedModule("player", `{ play() {} }`) });
+    ws.module({
+      name: "player",
+      chipset: { requires: { files: "1" } },
+      code: tracedModule("player", `{ play() {} }`),
+    });
     const rt = open();
-    const err = (await rt.call("player", "play").catch((e: unknown) => e)) as Error & { code: string; details: { chain: string[] } };
+    const err = (await rt.call("player", "play").catch((e: unknown) => e)) as Error & {
+      code: string;
+      details: { chain: string[] };
+    };
     expect(err.code).toBe(ErrorCodes.DEPENDENCY_FAILED);
     expect(err.details.chain).toEqual(["player", "files", "disk"]);
     expect(err.message).toContain("player -> files -> disk");
@@ -88,8 +118,13 @@ describe("dependencies and versions", () => {
 
   it("refuses ctx.use of a module the caller did not declare", async () => {
     ws.module({ name: "other", code: `export const module = defineModule({ api: { x() { return 1; } } });` });
-    ws.module({ name: "sneaky", code: `let c; export const module = defineModule({ init(ctx) { c = ctx; }, api: { go() { return c.use("other").x(); } } });` });
-    const err = (await open().call("sneaky", "go").catch((e: unknown) => e)) as Error & { cause: { code: string } };
+    ws.module({
+      name: "sneaky",
+      code: `let c; export const module = defineModule({ init(ctx) { c = ctx; }, api: { go() { return c.use("other").x(); } } });`,
+    });
+    const err = (await open()
+      .call("sneaky", "go")
+      .catch((e: unknown) => e)) as Error & { cause: { code: string } };
     expect(err.cause.code).toBe(ErrorCodes.DEPENDENCY_UNDECLARED);
     expect((err.cause as unknown as Error).message).toContain('add "other" to chipset.requires');
   });
@@ -100,13 +135,20 @@ describe("dependencies and versions", () => {
     ws.module({ name: "right", chipset: { requires: { base: "1" } } });
     ws.module({ name: "top", chipset: { requires: { left: "1", right: "1" } } });
     const rt = open();
-    expect(rt.queries.order(["top"])).toMatchObject({ order: ["base", "left", "right", "top"], levels: [["base"], ["left", "right"], ["top"]] });
+    expect(rt.queries.order(["top"])).toMatchObject({
+      order: ["base", "left", "right", "top"],
+      levels: [["base"], ["left", "right"], ["top"]],
+    });
     expect(rt.queries.info("base").state).toBe("registered");
   });
 });
 
 describe("module configuration", () => {
-  const schema = { type: "object", properties: { bufferMs: { type: "integer", minimum: 0, default: 250 } }, additionalProperties: false };
+  const schema = {
+    type: "object",
+    properties: { bufferMs: { type: "integer", minimum: 0, default: 250 } },
+    additionalProperties: false,
+  };
   const echo = `let c; export const module = defineModule({ init(ctx) { c = ctx.config; }, api: { config() { return c; } } });`;
 
   it("hands init the validated config with schema defaults applied", async () => {

@@ -19,14 +19,22 @@ afterEach(async () => {
 });
 
 function open(options: Parameters<typeof createRuntime>[0] = {}) {
-  runtime = createRuntime({ dataDir: ws.dataDir, moduleDirs: [ws.modulesDir], logLevel: "silent", ...options });
+  runtime = createRuntime({
+    dataDir: ws.dataDir,
+    moduleDirs: [ws.modulesDir],
+    logLevel: "silent",
+    ...options,
+  });
   return runtime;
 }
 
 const turn = () => new Promise((r) => setImmediate(r));
 
 function chain(rt: Runtime) {
-  rt.register({ name: "base", version: "1.0.0", chipset: { kind: "core" } }, defineModule({ stop: () => void log.push("stop base"), api: { ping: () => "pong" } }));
+  rt.register(
+    { name: "base", version: "1.0.0", chipset: { kind: "core" } },
+    defineModule({ stop: () => void log.push("stop base"), api: { ping: () => "pong" } }),
+  );
   rt.register(
     { name: "mid", version: "1.0.0", chipset: { kind: "service", requires: { base: "^1.0.0" } } },
     defineModule({ stop: () => void log.push("stop mid"), api: { ping: () => "mid" } }),
@@ -69,7 +77,10 @@ describe("the runtime lifecycle", () => {
     const rt = open();
     chain(rt);
     await rt.call("top", "ping");
-    await expect(rt.stop("base")).rejects.toMatchObject({ code: ErrorCodes.MODULE_IN_USE, message: expect.stringContaining("mid@1.0.0") as unknown });
+    await expect(rt.stop("base")).rejects.toMatchObject({
+      code: ErrorCodes.MODULE_IN_USE,
+      message: expect.stringContaining("mid@1.0.0") as unknown,
+    });
     expect(rt.queries.info("base").state).toBe("running");
     await rt.stop("base", { cascade: true });
     expect(log).toEqual(["stop top", "stop mid", "stop base"]);
@@ -86,16 +97,57 @@ describe("the runtime lifecycle", () => {
     await expect(rt.call("top", "ping")).rejects.toMatchObject({ code: ErrorCodes.RUNTIME_CLOSED });
   });
 
+  it("runs a module's stop hook once when its start failed, and retries start on the next use", async () => {
+    const rt = open();
+    let starts = 0;
+    rt.register(
+      { name: "flaky", version: "1.0.0", chipset: { kind: "x" } },
+      defineModule({
+        start: () => {
+          if (++starts === 1) throw new Error("port busy");
+        },
+        stop: () => void log.push("stop flaky"),
+        api: { hi: () => "hi" },
+      }),
+    );
+    await expect(rt.call("flaky", "hi")).rejects.toMatchObject({ code: ErrorCodes.HOOK_FAILED });
+    expect(rt.queries.info("flaky").state).toBe("stopped");
+    await rt.close();
+    expect(log).toEqual(["stop flaky"]);
+  });
+
+  it("starts a module again after a failed start, on the next call", async () => {
+    const rt = open();
+    let starts = 0;
+    rt.register(
+      { name: "flaky", version: "1.0.0", chipset: { kind: "x" } },
+      defineModule({
+        start: () => {
+          if (++starts === 1) throw new Error("port busy");
+        },
+        api: { hi: () => "hi" },
+      }),
+    );
+    await expect(rt.call("flaky", "hi")).rejects.toMatchObject({ code: ErrorCodes.HOOK_FAILED });
+    await expect(rt.call("flaky", "hi")).resolves.toBe("hi");
+    expect(starts).toBe(2);
+  });
+
   it("finishes shutdown at its deadline when a stop hook hangs, naming the module", async () => {
     const clock = new ManualClock();
     const rt = open({ clock, shutdownTimeoutMs: 500, hookTimeoutMs: 60_000 });
-    rt.register({ name: "stuck", version: "1.0.0", chipset: { kind: "x" } }, defineModule({ stop: () => new Promise<void>(() => {}), api: { hi: () => 1 } }));
+    rt.register(
+      { name: "stuck", version: "1.0.0", chipset: { kind: "x" } },
+      defineModule({ stop: () => new Promise<void>(() => {}), api: { hi: () => 1 } }),
+    );
     await rt.call("stuck", "hi");
     const closing = rt.close();
     await turn();
     clock.advance(500);
     const report = await closing;
-    expect(report.failed).toEqual([{ id: "stuck", error: expect.objectContaining({ code: ErrorCodes.SHUTDOWN_TIMEOUT }) as unknown }]);
+    expect(report.failed).toEqual([
+      { id: "stuck", error: expect.objectContaining({ code: ErrorCodes.SHUTDOWN_TIMEOUT }) as unknown },
+    ]);
   });
 
   it("starts eager modules with the runtime and leaves lazy ones alone", async () => {
@@ -112,10 +164,19 @@ describe("the runtime lifecycle", () => {
 
   it("rejects start when an eager module fails, with every module's outcome", async () => {
     ws.module({ name: "ok", chipset: { activation: "eager" } });
-    ws.module({ name: "bad", chipset: { activation: "eager" }, code: `export const module = defineModule({ start() { throw new Error("port taken"); }, api: {} });` });
-    const err = (await open().start().catch((e: unknown) => e)) as Error & { details: { outcomes: Array<{ id: string; ok: boolean }> } };
+    ws.module({
+      name: "bad",
+      chipset: { activation: "eager" },
+      code: `export const module = defineModule({ start() { throw new Error("port taken"); }, api: {} });`,
+    });
+    const err = (await open()
+      .start()
+      .catch((e: unknown) => e)) as Error & { details: { outcomes: Array<{ id: string; ok: boolean }> } };
     expect(err.message).toContain("port taken");
-    expect(err.details.outcomes.sort((a, b) => a.id.localeCompare(b.id))).toMatchObject([{ id: "bad", ok: false }, { id: "ok", ok: true }]);
+    expect(err.details.outcomes.sort((a, b) => a.id.localeCompare(b.id))).toMatchObject([
+      { id: "bad", ok: false },
+      { id: "ok", ok: true },
+    ]);
   });
 
   it("runs application hooks around transitions for a kind, and a new kind's defaults apply", async () => {
@@ -124,22 +185,41 @@ describe("the runtime lifecycle", () => {
     rt.registerKind({ name: "media", defaults: { timeouts: { init: 40 } } });
     rt.hook("before:start", (e) => void log.push(`before:start ${e.id}`), { kind: "media" });
     rt.hook("after:init", (e) => void log.push(`after:init ${e.id}`));
-    rt.register({ name: "film", version: "1.0.0", chipset: { kind: "media" } }, defineModule({ api: { go: () => 1 } }));
-    rt.register({ name: "slow", version: "1.0.0", chipset: { kind: "media" } }, defineModule({ init: () => new Promise<void>(() => {}), api: {} }));
+    rt.register(
+      { name: "film", version: "1.0.0", chipset: { kind: "media" } },
+      defineModule({ api: { go: () => 1 } }),
+    );
+    rt.register(
+      { name: "slow", version: "1.0.0", chipset: { kind: "media" } },
+      defineModule({ init: () => new Promise<void>(() => {}), api: {} }),
+    );
     await rt.call("film", "go");
     expect(log).toEqual(["after:init film", "before:start film"]);
     const failing = rt.call("slow", "go").catch((e: unknown) => e);
     for (let i = 0; i < 5; i++) await turn();
     clock.advance(40);
-    expect(await failing).toMatchObject({ code: ErrorCodes.HOOK_TIMEOUT, message: expect.stringContaining("40 ms") as unknown });
+    expect(await failing).toMatchObject({
+      code: ErrorCodes.HOOK_TIMEOUT,
+      message: expect.stringContaining("40 ms") as unknown,
+    });
   });
 
   it("validates modules registered in code like any other and registers nothing when invalid", () => {
     const rt = open();
     const bad = { name: "Bad Name", version: "1.0.0", chipset: { kind: "x" } };
-    expect(() => rt.register(bad, defineModule({}))).toThrow(expect.objectContaining({ code: ErrorCodes.MANIFEST_INVALID }) as Error);
-    expect(() => rt.register({ name: "ok", version: "1.0.0", chipset: { kind: "x", requires: { a: "not a range!" } } }, defineModule({}))).toThrow(
-      expect.objectContaining({ code: ErrorCodes.MANIFEST_INVALID, details: expect.objectContaining({ field: "chipset.requires.a" }) as unknown }) as Error,
+    expect(() => rt.register(bad, defineModule({}))).toThrow(
+      expect.objectContaining({ code: ErrorCodes.MANIFEST_INVALID }) as Error,
+    );
+    expect(() =>
+      rt.register(
+        { name: "ok", version: "1.0.0", chipset: { kind: "x", requires: { a: "not a range!" } } },
+        defineModule({}),
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        code: ErrorCodes.MANIFEST_INVALID,
+        details: expect.objectContaining({ field: "chipset.requires.a" }) as unknown,
+      }) as Error,
     );
     expect(rt.queries.list()).toEqual([]);
   });
@@ -152,7 +232,11 @@ describe("the runtime lifecycle", () => {
     await rt.call("base", "ping");
     sub.dispose();
     await rt.call("mid", "ping");
-    expect(seen).toEqual(["base:registered->loaded", "base:loaded->initialized", "base:initialized->running"]);
+    expect(seen).toEqual([
+      "base:registered->loaded",
+      "base:loaded->initialized",
+      "base:initialized->running",
+    ]);
   });
 
   it("starts the runtime once however often start() is called", async () => {
@@ -168,7 +252,11 @@ describe("the runtime lifecycle", () => {
 
   it("takes a module's activation from its kind unless its manifest says otherwise", async () => {
     ws.module({ name: "driver", chipset: { kind: "driver" }, code: tracedModule("driver") });
-    ws.module({ name: "lazy-driver", chipset: { kind: "driver", activation: "lazy" }, code: tracedModule("lazy-driver") });
+    ws.module({
+      name: "lazy-driver",
+      chipset: { kind: "driver", activation: "lazy" },
+      code: tracedModule("lazy-driver"),
+    });
     const rt = open();
     rt.registerKind({ name: "driver", defaults: { activation: "eager" } });
     await rt.start();
@@ -176,17 +264,28 @@ describe("the runtime lifecycle", () => {
   });
 
   it("lets a removed version go and uses the one that remains", async () => {
-    for (const v of ["1.0.0", "2.0.0"]) ws.module({ name: "codec", version: v, code: `export const module = defineModule({ api: { v() { return "${v}"; } } });` });
+    for (const v of ["1.0.0", "2.0.0"])
+      ws.module({
+        name: "codec",
+        version: v,
+        code: `export const module = defineModule({ api: { v() { return "${v}"; } } });`,
+      });
     const rt = open();
     expect(await rt.call("codec", "v")).toBe("2.0.0");
     await rt.unload("codec");
     rt.remove("codec@2.0.0");
     expect(await rt.call("codec", "v")).toBe("1.0.0");
-    await expect(Promise.resolve().then(() => rt.remove("codec"))).rejects.toMatchObject({ code: ErrorCodes.MODULE_IN_USE });
+    await expect(Promise.resolve().then(() => rt.remove("codec"))).rejects.toMatchObject({
+      code: ErrorCodes.MODULE_IN_USE,
+    });
   });
 
   it("starts modules whose activation event fires", async () => {
-    ws.module({ name: "thumbs", chipset: { activation: { onEvent: ["media.imported"] } }, code: tracedModule("thumbs") });
+    ws.module({
+      name: "thumbs",
+      chipset: { activation: { onEvent: ["media.imported"] } },
+      code: tracedModule("thumbs"),
+    });
     const rt = open();
     await rt.start();
     expect(log).toEqual([]);
@@ -200,7 +299,10 @@ describe("idle time", () => {
     const clock = new ManualClock();
     const rt = open({ clock, idleUnloadMs: 5_000, preload: 0 });
     chain(rt);
-    rt.register({ name: "loner", version: "1.0.0", chipset: { kind: "x" } }, defineModule({ api: { hi: () => 1 } }));
+    rt.register(
+      { name: "loner", version: "1.0.0", chipset: { kind: "x" } },
+      defineModule({ api: { hi: () => 1 } }),
+    );
     await rt.start();
     await rt.call("loner", "hi");
     await rt.call("mid", "ping");
@@ -223,7 +325,9 @@ describe("idle time", () => {
     await first.close();
     const clock = new ManualClock();
     const rt = open({ clock, preload: 1, preloadDelayMs: 100 });
-    const preloaded = new Promise<string>((resolve) => rt.on("module.loaded", (e) => e.preload && resolve(e.id)));
+    const preloaded = new Promise<string>((resolve) =>
+      rt.on("module.loaded", (e) => e.preload && resolve(e.id)),
+    );
     await rt.start();
     clock.advance(100);
     expect(await preloaded).toBe("popular");

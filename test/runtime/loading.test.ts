@@ -21,7 +21,12 @@ afterEach(async () => {
 });
 
 function open(options: Parameters<typeof createRuntime>[0] = {}) {
-  runtime = createRuntime({ dataDir: ws.dataDir, moduleDirs: [ws.modulesDir], logLevel: "silent", ...options });
+  runtime = createRuntime({
+    dataDir: ws.dataDir,
+    moduleDirs: [ws.modulesDir],
+    logLevel: "silent",
+    ...options,
+  });
   return runtime;
 }
 
@@ -46,7 +51,10 @@ describe("on-demand loading of modules from disk", () => {
   });
 
   it("imports chipset/module from the host, without the module installing chipset", async () => {
-    ws.module({ name: "sdk-user", code: `export const module = defineModule({ api: { kind() { return typeof defineModule; } } });` });
+    ws.module({
+      name: "sdk-user",
+      code: `export const module = defineModule({ api: { kind() { return typeof defineModule; } } });`,
+    });
     await expect(open().call("sdk-user", "kind")).resolves.toBe("function");
   });
 
@@ -56,11 +64,22 @@ describe("on-demand loading of modules from disk", () => {
       code: `import pad from "tiny-pad"; export const module = defineModule({ api: { pad(s) { return pad(s); }, sdk() { return typeof defineModule; } } });`,
     });
     mkdirSync(join(dir, "node_modules", "tiny-pad"), { recursive: true });
-    writeFileSync(join(dir, "node_modules", "tiny-pad", "package.json"), JSON.stringify({ name: "tiny-pad", version: "1.0.0", type: "module", exports: "./index.js" }));
+    writeFileSync(
+      join(dir, "node_modules", "tiny-pad", "package.json"),
+      JSON.stringify({ name: "tiny-pad", version: "1.0.0", type: "module", exports: "./index.js" }),
+    );
     writeFileSync(join(dir, "node_modules", "tiny-pad", "index.js"), `export default (s) => "[" + s + "]";`);
     // A stale copy of chipset inside the module must not shadow the host's SDK.
     mkdirSync(join(dir, "node_modules", "chipset"), { recursive: true });
-    writeFileSync(join(dir, "node_modules", "chipset", "package.json"), JSON.stringify({ name: "chipset", version: "0.0.0", type: "module", exports: { "./module": "./nope.js" } }));
+    writeFileSync(
+      join(dir, "node_modules", "chipset", "package.json"),
+      JSON.stringify({
+        name: "chipset",
+        version: "0.0.0",
+        type: "module",
+        exports: { "./module": "./nope.js" },
+      }),
+    );
     const rt = open();
     rmSync(dir, { recursive: true });
     await expect(rt.call("with-deps", "pad", ["x"])).resolves.toBe("[x]");
@@ -77,7 +96,11 @@ describe("on-demand loading of modules from disk", () => {
       }, api: {} });`;
     ws.module({ name: "left", code: barrier("left", "right") });
     ws.module({ name: "right", code: barrier("right", "left") });
-    ws.module({ name: "top", chipset: { requires: { left: "1", right: "1" } }, code: `export const module = defineModule({ api: { ok() { return true; } } });` });
+    ws.module({
+      name: "top",
+      chipset: { requires: { left: "1", right: "1" } },
+      code: `export const module = defineModule({ api: { ok() { return true; } } });`,
+    });
     const rt = open();
     await expect(rt.call("top", "ok")).resolves.toBe(true);
   });
@@ -108,23 +131,33 @@ describe("on-demand loading of modules from disk", () => {
     const task = rt.loadInBackground(["a", "b", "c"]);
     const report = await task.done;
     expect(report.outcomes.every((o) => o.ok)).toBe(true);
-    expect(progress.map((p) => [p.done, p.total, p.task, p.ok])).toEqual([1, 2, 3].map((n) => [n, 3, task.task, true]));
+    expect(progress.map((p) => [p.done, p.total, p.task, p.ok])).toEqual(
+      [1, 2, 3].map((n) => [n, 3, task.task, true]),
+    );
     expect(progress.map((p) => p.id).sort()).toEqual(["a", "b", "c"]);
     expect(rt.queries.info("b").state).toBe("loaded");
   });
 
   it("loads synchronously when the module allows it, and says why when it does not", () => {
     ws.module({ name: "plain", code: `export const module = defineModule({ api: {} });` });
-    ws.module({ name: "awaits", code: `await Promise.resolve(); export const module = defineModule({ api: {} });` });
+    ws.module({
+      name: "awaits",
+      code: `await Promise.resolve(); export const module = defineModule({ api: {} });`,
+    });
     const rt = open();
     rt.loadSync("plain");
     expect(rt.queries.info("plain").state).toBe("loaded");
-    expect(() => rt.loadSync("awaits")).toThrow(expect.objectContaining({ code: ErrorCodes.SYNC_LOAD_UNSUPPORTED }) as Error);
+    expect(() => rt.loadSync("awaits")).toThrow(
+      expect.objectContaining({ code: ErrorCodes.SYNC_LOAD_UNSUPPORTED }) as Error,
+    );
     expect(rt.queries.info("awaits").state).toBe("registered");
   });
 
   it("evaluates a module's code afresh when it is used again after an unload", async () => {
-    ws.module({ name: "stateful", code: `let n = 0; export const module = defineModule({ api: { next() { return ++n; } } });` });
+    ws.module({
+      name: "stateful",
+      code: `let n = 0; export const module = defineModule({ api: { next() { return ++n; } } });`,
+    });
     const rt = open();
     expect(await rt.call("stateful", "next")).toBe(1);
     expect(await rt.call("stateful", "next")).toBe(2);
@@ -134,7 +167,10 @@ describe("on-demand loading of modules from disk", () => {
   });
 
   it("names the methods a module has when a call names one it has not", async () => {
-    ws.module({ name: "small", code: `export const module = defineModule({ api: { one() {}, two() {} } });` });
+    ws.module({
+      name: "small",
+      code: `export const module = defineModule({ api: { one() {}, two() {} } });`,
+    });
     await expect(open().call("small", "three")).rejects.toMatchObject({
       code: ErrorCodes.METHOD_NOT_FOUND,
       message: expect.stringContaining("one, two") as unknown,
@@ -142,8 +178,13 @@ describe("on-demand loading of modules from disk", () => {
   });
 
   it("wraps an error thrown by a module's method, keeping the original as cause", async () => {
-    ws.module({ name: "grumpy", code: `export const module = defineModule({ api: { go() { throw new TypeError("no way"); } } });` });
-    const err: unknown = await open().call("grumpy", "go").catch((e: unknown) => e);
+    ws.module({
+      name: "grumpy",
+      code: `export const module = defineModule({ api: { go() { throw new TypeError("no way"); } } });`,
+    });
+    const err: unknown = await open()
+      .call("grumpy", "go")
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: ErrorCodes.CALL_FAILED, module: "grumpy@1.0.0" });
     expect((err as Error).cause).toBeInstanceOf(TypeError);
   });
@@ -151,7 +192,10 @@ describe("on-demand loading of modules from disk", () => {
   it("reports a module that does not export a definition, and can load it once fixed", async () => {
     ws.module({ name: "broken", code: `export const nothing = 1;` });
     const rt = open();
-    await expect(rt.call("broken", "x")).rejects.toMatchObject({ code: ErrorCodes.LOAD_FAILED, message: expect.stringContaining("defineModule") as unknown });
+    await expect(rt.call("broken", "x")).rejects.toMatchObject({
+      code: ErrorCodes.LOAD_FAILED,
+      message: expect.stringContaining("defineModule") as unknown,
+    });
     expect(rt.queries.info("broken").state).toBe("registered");
   });
 });

@@ -1,0 +1,87 @@
+/**
+ * Runs Chipset's benchmarks against their peers and writes bench/.results/latest.json.
+ *   npm run bench                       build, then every benchmark
+ *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph)
+ *   BENCH_QUICK=1                      fewer samples (a smoke test; do not quote)
+ */
+import { execSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { table } from "./lib/stats.mjs";
+
+const quick = process.env.BENCH_QUICK === "1";
+const BENCHMARKS = {
+  use: async () => (await import("./useFirstResult.mjs")).run(quick ? { samples: 3, warmup: 1 } : {}),
+  start: async () =>
+    (await import("./start1000.mjs")).run(
+      quick ? { warmSamples: 3, warmWarmup: 1, coldSamples: 2, coldWarmup: 0, filesSamples: 2 } : {},
+    ),
+  graph: async () =>
+    (await import("./graph.mjs")).run(quick ? { samples: 3, warmup: 1, coldSamples: 2 } : {}),
+};
+
+function machine() {
+  const cpuModel = (() => {
+    try {
+      return /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model;
+    } catch {
+      return cpus()[0]?.model;
+    }
+  })();
+  const shell = (cmd) => {
+    try {
+      return execSync(cmd, { encoding: "utf8" }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    nproc: Number(shell("nproc")) || cpus().length,
+    cpu: cpuModel,
+    memory: shell("free -h | awk '/^Mem:/ {print $2}'") ?? `${(totalmem() / 2 ** 30).toFixed(1)}Gi`,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+    loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}
+
+async function main() {
+  const wanted = process.argv.slice(2);
+  const names = wanted.length > 0 ? wanted : Object.keys(BENCHMARKS);
+  for (const name of names)
+    if (!(name in BENCHMARKS))
+      throw new Error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHMARKS).join(", ")}`);
+  if (typeof globalThis.gc !== "function")
+    console.warn("(run with --expose-gc for a collection before each in-process sample)");
+  const info = machine();
+  console.log(`# Chipset benchmarks${quick ? " (QUICK: too few samples to quote)" : ""}`);
+  console.log(
+    `${info.cpu}, ${info.nproc} cores, ${info.memory} RAM, node ${info.node}, ${info.date}, load average ${info.loadAverageAtStart.join(" ")}`,
+  );
+  const started = performance.now();
+  const results = {};
+  for (const name of names) results[name] = await BENCHMARKS[name]();
+  const targets = Object.values(results).flatMap((r) =>
+    r.targets.map((t) => [r.name, t.name, t.value, t.met ? "MET" : "MISSED"]),
+  );
+  console.log("\n## targets");
+  console.log(table(["benchmark", "target", "measured", "status"], targets));
+  const wallSeconds = (performance.now() - started) / 1000;
+  info.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
+  console.log(
+    `load average at the end: ${info.loadAverageAtEnd.join(" ")} (other work on the machine inflates absolute times)`,
+  );
+  console.log(
+    `\n(wall time ${wallSeconds.toFixed(0)} s; ratios are what we quote, absolute times move with the machine)`,
+  );
+  mkdirSync(new URL("./.results/", import.meta.url), { recursive: true });
+  const file = new URL("./.results/latest.json", import.meta.url);
+  writeFileSync(file, `${JSON.stringify({ machine: info, quick, wallSeconds, results }, null, 2)}\n`);
+  console.log(`results: ${file.pathname}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

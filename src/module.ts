@@ -33,7 +33,10 @@ export interface ModuleContext<Config = unknown> {
   readonly config: Config;
   /** Logger bound to this module. */
   readonly log: ModuleLogger;
-  /** Aborted when the current phase times out or is cancelled; pass it to your own I/O. */
+  /**
+   * The signal of the lifecycle phase now running: aborted when it times out or is cancelled.
+   * Read it inside the hook and pass it to your own I/O.
+   */
   readonly signal: AbortSignal;
   /** A hard dependency (declared in `requires`), as a proxy. */
   use<Api = Record<string, (...args: never[]) => unknown>>(id: string): ModuleProxy<Api>;

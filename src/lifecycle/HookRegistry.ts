@@ -23,6 +23,8 @@ export interface HookScope {
   kind?: string;
 }
 
+const none: readonly AppHook[] = Object.freeze([]);
+
 interface Entry {
   fn: AppHook;
   scope: HookScope;
@@ -46,9 +48,9 @@ export class HookRegistry {
   }
 
   /** The hooks that apply at `point` to a module of `kind`, in registration order. */
-  matching(point: HookPoint, id: string, kind: string): AppHook[] {
+  matching(point: HookPoint, id: string, kind: string): readonly AppHook[] {
     const list = this.hooks.get(point);
-    if (list === undefined || list.length === 0) return [];
+    if (list === undefined || list.length === 0) return none;
     const out: AppHook[] = [];
     for (const { fn, scope } of list) {
       if (

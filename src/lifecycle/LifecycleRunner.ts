@@ -3,7 +3,7 @@ import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { HostHook } from "../hosts/ModuleHost.js";
 import { Deadline, settle } from "./Deadline.js";
-import type { HookRegistry } from "./HookRegistry.js";
+import type { AppHook, HookRegistry } from "./HookRegistry.js";
 import type { LifecycleSubject } from "./LifecycleSubject.js";
 import {
   nextStep,
@@ -177,10 +177,14 @@ export class LifecycleRunner {
     }
     const plan = result.plan;
     const started = this.deps.clock.now();
+    // Each step returns a promise only when it went asynchronous: a module whose hooks are
+    // synchronous costs no extra microtask turns (starting 1,000 modules is 3,000 of these).
     try {
       this.deps.guard(subject, command);
-      await this.appHooks(subject, plan, "before", signal);
-      await this.body(subject, plan, signal);
+      const before = this.appHooks(subject, plan, "before", signal);
+      if (before) await before;
+      const body = this.body(subject, plan, signal);
+      if (body) await body;
     } catch (err) {
       const error = toChipsetError(err, subject, command);
       const state = await this.rollback(subject, plan, error);
@@ -195,34 +199,30 @@ export class LifecycleRunner {
     subject.timings[command] = durationMs;
     this.deps.onTransition({ subject, command, from: plan.from, to: plan.to, durationMs });
     try {
-      await this.appHooks(subject, plan, "after", signal);
+      const after = this.appHooks(subject, plan, "after", signal);
+      if (after) await after;
     } catch (err) {
       this.deps.onAfterHookError(subject, command, toChipsetError(err, subject, command));
     }
   }
 
-  private async body(
-    subject: LifecycleSubject,
-    plan: TransitionPlan,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
+  private body(subject: LifecycleSubject, plan: TransitionPlan, signal: AbortSignal | undefined): void | Promise<void> {
     switch (plan.command) {
       case "load": {
         const deadline = new Deadline();
-        await settle(subject.host.load(deadline), deadline, this.options(subject, "load", signal));
-        return;
+        return settle(subject.host.load(deadline), deadline, this.options(subject, "load", signal));
       }
       case "unload":
         subject.host.unload();
         return;
       case "pause":
+      case "stop": {
+        // Intake closes first; the hook runs once the calls already inside have finished.
+        const hook = plan.command;
         subject.gate.close();
-        await this.bounded(subject, "pause", () => subject.gate.drained(), signal);
-        return this.hook(subject, "pause", signal);
-      case "stop":
-        subject.gate.close();
-        await this.bounded(subject, "stop", () => subject.gate.drained(), signal);
-        return this.hook(subject, "stop", signal);
+        if (subject.gate.inFlight === 0) return this.hook(subject, hook, signal);
+        return this.bounded(subject, hook, () => subject.gate.drained(), signal).then(() => this.hook(subject, hook, signal));
+      }
       default:
         return this.hook(subject, plan.command, signal);
     }
@@ -306,13 +306,23 @@ export class LifecycleRunner {
     await settle(fn(), deadline, this.options(subject, command, signal));
   }
 
-  private async appHooks(
+  private appHooks(
+    subject: LifecycleSubject,
+    plan: TransitionPlan,
+    when: "before" | "after",
+    signal: AbortSignal | undefined,
+  ): void | Promise<void> {
+    const hooks = this.deps.hooks.matching(`${when}:${plan.command}`, subject.id, subject.kind);
+    if (hooks.length > 0) return this.runAppHooks(hooks, subject, plan, when, signal);
+  }
+
+  private async runAppHooks(
+    hooks: readonly AppHook[],
     subject: LifecycleSubject,
     plan: TransitionPlan,
     when: "before" | "after",
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const hooks = this.deps.hooks.matching(`${when}:${plan.command}`, subject.id, subject.kind);
     for (const fn of hooks) {
       const deadline = new Deadline();
       let value: unknown;

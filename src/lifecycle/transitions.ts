@@ -86,21 +86,22 @@ const table: Record<LifecycleState, Row> = {
 
 // Plans and happy paths are computed once: transition() and nextStep() sit on every lifecycle
 // step, and 1,000 modules take 3,000 of them to start.
-const plans = new Map<string, TransitionResult>();
+const plans = {} as Record<LifecycleState, Record<LifecycleCommand, TransitionResult>>;
 for (const state of lifecycleStates) {
   const row = table[state];
+  plans[state] = {} as Record<LifecycleCommand, TransitionResult>;
   for (const command of lifecycleCommands) {
     const entry = row[command];
     const result: TransitionResult = entry
       ? { ok: true, plan: Object.freeze({ from: state, command, ...entry }) }
       : { ok: false, allowed: Object.freeze(Object.keys(row) as LifecycleCommand[]) };
-    plans.set(`${state}:${command}`, Object.freeze(result));
+    plans[state][command] = Object.freeze(result);
   }
 }
 
 /** Looks up `command` in `state`: the plan, or the commands that are allowed instead. */
 export function transition(state: LifecycleState, command: LifecycleCommand): TransitionResult {
-  return plans.get(`${state}:${command}`)!;
+  return plans[state][command];
 }
 
 /**

@@ -191,6 +191,11 @@ export class Registry {
    * Every registered version (sorted by id, then semver), optionally only of one `kind` and/or
    * matching `search`: words ANDed, each a prefix of a word of the id, description or keywords.
    */
+  /** Every installed version of `id` as full records (one query), in no particular order. */
+  recordsOf(id: string): ModuleRecord[] {
+    return this.table.versionsOf(id);
+  }
+
   list(filter: { kind?: string; search?: string } = {}): ModuleRecord[] {
     return this.table.list(filter);
   }

@@ -4,7 +4,10 @@ import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { LifecycleState } from "../lifecycle/transitions.js";
 import { orderLevels } from "../resolver/DependencyGraph.js";
 import { selectVersions, type Selection, type SelectionRequest } from "../resolver/selectVersions.js";
-import type { Catalog } from "./Catalog.js";
+import type { Catalog, CatalogEntry } from "./Catalog.js";
+
+/** Plans with more roots than this read the whole registry in one query. */
+const BULK_PLAN = 32;
 import type { Instance } from "./Instance.js";
 
 /** The outcome of one module in a batch. */
@@ -28,7 +31,7 @@ export interface ActivatorDeps {
   /** The active instance of each id (one version per id in this build). */
   active: Map<string, Instance>;
   /** Creates (and registers as active) the instance of `id@version`. */
-  instantiate(id: string, version: string): Instance;
+  instantiate(entry: CatalogEntry): Instance;
 }
 
 /**
@@ -42,14 +45,14 @@ export class Activator {
 
   /** Resolves `requests` into instances and levels, creating instances that do not exist yet. */
   plan(requests: readonly SelectionRequest[]): ActivationPlan {
-    const { selection, depsOf, levels } = this.resolve(requests);
+    const { selection, depsOf, levels, view } = this.resolve(requests);
     return {
       selection,
       levels: levels.map((level) =>
         level.map((id) => {
           const version = selection.selected.get(id)!;
           const existing = this.deps.active.get(id);
-          const inst = existing?.version === version ? existing : this.deps.instantiate(id, version);
+          const inst = existing?.version === version ? existing : this.deps.instantiate(view.get(id, version)!);
           inst.deps = depsOf.get(id) ?? [];
           return inst;
         }),
@@ -72,7 +75,8 @@ export class Activator {
     const pinned = new Map<string, string>();
     // A loaded instance keeps its version (one version per id in this build); an unloaded one does not.
     for (const [id, inst] of this.deps.active) if (inst.state !== "registered") pinned.set(id, inst.version);
-    const selection = selectVersions(requests, this.deps.catalog, pinned);
+    const view = this.deps.catalog.snapshot(requests.length > BULK_PLAN);
+    const selection = selectVersions(requests, view, pinned);
     const ids = [...selection.selected.keys()];
     const depsOf = new Map<string, Array<{ id: string; optional: boolean }>>();
     for (const edge of selection.edges) {
@@ -81,7 +85,7 @@ export class Activator {
       list.push({ id: edge.to, optional: edge.optional });
     }
     const { levels } = orderLevels(ids, (id) => (depsOf.get(id) ?? []).map((d) => d.id));
-    return { selection, depsOf, levels };
+    return { selection, depsOf, levels, view };
   }
 
   /**

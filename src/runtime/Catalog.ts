@@ -3,6 +3,7 @@ import type { ModuleDefinition } from "../module.js";
 import type { ChipsetManifest, ModuleRecord } from "../registry/Manifest.js";
 import type { Registry } from "../registry/Registry.js";
 import type { VersionCatalog } from "../resolver/selectVersions.js";
+import { CatalogView } from "./CatalogView.js";
 
 /** A module version the catalogue knows, and its definition when it was registered in code. */
 export interface CatalogEntry {
@@ -55,6 +56,16 @@ export class Catalog implements VersionCatalog {
   /** Every module registered in code. */
   codeRecords(): ModuleRecord[] {
     return [...this.code.values()].flatMap((versions) => [...versions.values()].map((e) => e.record));
+  }
+
+  /** The in-code entries of `id`. */
+  codeEntries(id: string): Iterable<CatalogEntry> {
+    return this.code.get(id)?.values() ?? [];
+  }
+
+  /** A memoising view for one plan; `prefetchAll` reads the whole registry in one query. */
+  snapshot(prefetchAll = false): CatalogView {
+    return new CatalogView(this, prefetchAll);
   }
 
   /** True when `id@version` was registered in code. */

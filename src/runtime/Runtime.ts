@@ -7,7 +7,7 @@ import { ErrorCodes } from "../errors/codes.js";
 import { HookRegistry, type AppHook, type HookPoint, type HookScope } from "../lifecycle/HookRegistry.js";
 import { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { ModuleDefinition, ModuleProxy } from "../module.js";
-import type { Activation, ModuleRecord, PackageManifest } from "../registry/Manifest.js";
+import type { Activation, ChipsetManifest, ModuleRecord, PackageManifest } from "../registry/Manifest.js";
 import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
 import { parseModuleRef } from "../registry/Manifest.js";
 import type { AddResult, Registry } from "../registry/Registry.js";
@@ -124,7 +124,7 @@ export class Runtime {
       catalog: this.catalog,
       runner: this.runner,
       active: this.active,
-      instantiate: (id, version) => this.instantiate(id, version),
+      instantiate: (entry) => this.factory.create(entry),
     });
     this.queries = new RuntimeQueries(this.catalog, this.active, (requests) =>
       this.activator.planOrder(requests),
@@ -142,7 +142,7 @@ export class Runtime {
       registry: parts.registry,
       active: this.active,
       isCode: (id) => this.catalog.versions(id).some((v) => this.catalog.isCode(id, v)),
-      isEager: (inst) => this.activationOf(inst.id, inst.version) === "eager",
+      isEager: (inst) => this.activationOf(inst.record.manifest) === "eager",
       preload: (id) => this.preload(id),
       unloadIdle: (inst) => this.unloadInstance(inst, "idle"),
       onError: (context, error) => this.events.emit("runtime.error", { context, error }),
@@ -403,13 +403,7 @@ export class Runtime {
   /** Starts every module whose `activation.onEvent` lists `event`; resolves with their outcomes. */
   async activate(event: string, options: ControlOptions = {}): Promise<ModuleOutcome[]> {
     this.assertOpen();
-    const ids = this.queries
-      .list()
-      .filter((m) => {
-        const activation = this.activationOf(m.id, m.version);
-        return typeof activation === "object" && activation.onEvent.includes(event);
-      })
-      .map((m) => m.id);
+    const ids = this.idsWhere((activation) => typeof activation === "object" && activation.onEvent.includes(event));
     if (ids.length === 0) return [];
     const plan = this.activator.plan(ids.map((id) => ({ id })));
     return this.activator.bringUp(plan, "running", options.signal);
@@ -452,7 +446,7 @@ export class Runtime {
     if (inst && (version === undefined || inst.version === version)) return inst;
     const entry = this.catalog.get(id, version);
     if (!entry) throw this.queries.notFound(ref);
-    return this.instantiate(entry.record.id, entry.record.version);
+    return this.factory.create(entry);
   }
 
   // ---- runtime lifecycle ----------------------------------------------------------------
@@ -478,8 +472,7 @@ export class Runtime {
 
   private async startRuntime(signal: AbortSignal | undefined): Promise<ModuleOutcome[]> {
     const started = this.parts.clock.now();
-    const eager = this.queries.list().filter((m) => this.activationOf(m.id, m.version) === "eager");
-    const ids = [...new Set(eager.map((m) => m.id))];
+    const ids = this.idsWhere((activation) => activation === "eager");
     let outcomes: ModuleOutcome[] = [];
     if (ids.length > 0) {
       const plan = this.activator.plan(ids.map((id) => ({ id })));
@@ -534,9 +527,17 @@ export class Runtime {
   }
 
   /** A module's activation: its manifest's, else its kind's default, else lazy. */
-  private activationOf(id: string, version: string): Activation {
-    const manifest = this.catalog.get(id, version)!.record.manifest;
+  private activationOf(manifest: ChipsetManifest): Activation {
     return manifest.activation ?? this.kinds.defaults(manifest.kind).activation ?? "lazy";
+  }
+
+  /** The ids of registered modules (any version) whose activation passes `test`. */
+  private idsWhere(test: (activation: Activation) => boolean): string[] {
+    const ids = new Set<string>();
+    for (const record of [...this.catalog.codeRecords(), ...this.parts.registry.list()]) {
+      if (test(this.activationOf(record.manifest))) ids.add(record.id);
+    }
+    return [...ids];
   }
 
   private assertOpen(): void {
@@ -546,12 +547,6 @@ export class Runtime {
   }
 
   // ---- wiring ---------------------------------------------------------------------------
-
-  private instantiate(id: string, version: string): Instance {
-    const entry = this.catalog.get(id, version);
-    if (!entry) throw this.queries.notFound(`${id}@${version}`);
-    return this.factory.create(entry);
-  }
 
   // Payloads are built only for events someone listens to: this runs on every lifecycle step.
   private onTransition(

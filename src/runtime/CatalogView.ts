@@ -1,0 +1,59 @@
+import semver from "semver";
+import type { ChipsetManifest, ModuleRecord } from "../registry/Manifest.js";
+import type { VersionCatalog } from "../resolver/selectVersions.js";
+import type { Catalog, CatalogEntry } from "./Catalog.js";
+
+/**
+ * The catalogue as one plan sees it: each id's versions are read from the registry at most once
+ * (or all at once, for a big plan such as starting 1,000 modules), then answered from memory.
+ * A resolution asks for the same ids many times; the registry is SQLite.
+ */
+export class CatalogView implements VersionCatalog {
+  private readonly byId = new Map<string, { entries: Map<string, CatalogEntry>; sorted: string[] }>();
+
+  constructor(
+    private readonly catalog: Catalog,
+    prefetchAll: boolean,
+  ) {
+    if (prefetchAll) {
+      const grouped = new Map<string, ModuleRecord[]>();
+      for (const record of catalog.registry.list()) {
+        let list = grouped.get(record.id);
+        if (!list) grouped.set(record.id, (list = []));
+        list.push(record);
+      }
+      for (const [id, records] of grouped) this.byId.set(id, this.build(id, records));
+      for (const record of catalog.codeRecords()) if (!grouped.has(record.id)) this.byId.set(record.id, this.build(record.id, []));
+    }
+  }
+
+  /** Installed and in-code versions of `id`, highest first. */
+  versions(id: string): string[] {
+    return this.of(id).sorted;
+  }
+
+  /** The entry of `id@version`, or undefined. */
+  get(id: string, version: string): CatalogEntry | undefined {
+    return this.of(id).entries.get(version);
+  }
+
+  /** The manifest of `id@version` (for the resolver). */
+  manifest(id: string, version: string): ChipsetManifest {
+    const entry = this.get(id, version);
+    if (!entry) throw new Error(`catalog: ${id}@${version} vanished during resolution`);
+    return entry.record.manifest;
+  }
+
+  private of(id: string) {
+    let found = this.byId.get(id);
+    if (!found) this.byId.set(id, (found = this.build(id, this.catalog.registry.recordsOf(id))));
+    return found;
+  }
+
+  private build(id: string, stored: readonly ModuleRecord[]) {
+    const entries = new Map<string, CatalogEntry>();
+    for (const record of stored) entries.set(record.version, { record, definition: undefined });
+    for (const entry of this.catalog.codeEntries(id)) entries.set(entry.record.version, entry);
+    return { entries, sorted: semver.rsort([...entries.keys()]) };
+  }
+}

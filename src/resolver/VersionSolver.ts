@@ -1,0 +1,325 @@
+import type { ChipsetError } from "../errors/index.js";
+import { moduleKey } from "../registry/Manifest.js";
+import type { Selection, SelectionRequest, VersionCatalog } from "./selectVersions.js";
+import { SemverCache } from "./SemverCache.js";
+import {
+  REQUESTED,
+  dependencyMissing,
+  moduleNotFound,
+  versionConflict,
+  versionUnsettled,
+  type VersionConstraint,
+} from "./versionErrors.js";
+
+/** Identifies one optional dependency: `from` optionally uses `target`. */
+export type OptionalKey = string;
+
+function optionalKey(from: string, target: string): OptionalKey {
+  return `${from}\0${target}`;
+}
+
+/** Why a resolution attempt failed, and the used optional dependency to blame, if any. */
+export interface Failure {
+  error: ChipsetError;
+  culprit: OptionalKey | undefined;
+}
+
+/** How often one module's choice may change before the resolution is declared unsettled. */
+const MAX_CHANGES_PER_MODULE = 64;
+
+interface Constraint extends VersionConstraint {
+  /** The requiring module's id; undefined for a root request. */
+  fromId: string | undefined;
+  optional: boolean;
+}
+
+interface Requirements {
+  requires: Array<[string, string]>;
+  optional: Array<[string, string]>;
+}
+
+/**
+ * One resolution attempt of `selectVersions`: the current choices and the constraints they
+ * place on each other, settled module by module from a work queue until nothing changes.
+ */
+export class VersionSolver {
+  private readonly semver = new SemverCache();
+  private readonly chosen = new Map<string, string>();
+  /** target id -> (constraint key -> constraint); keys identify the source so it can be withdrawn. */
+  private readonly incoming = new Map<string, Map<string, Constraint>>();
+  private readonly dirty = new Set<string>();
+  /** Modules currently without an acceptable version, with the failure as it was found. */
+  private readonly problems = new Map<string, Failure>();
+  private readonly problemCounts = new Map<string, number>();
+  /** The latest failure found more than once: when choices go round in circles, the one that recurs. */
+  private recurring: Failure | undefined;
+  /** The latest optional dependency blamed for a failure, in case choices go round in circles. */
+  private lastCulprit: OptionalKey | undefined;
+  private readonly changes = new Map<string, number>();
+  private readonly installedCache = new Map<string, string[]>();
+  private readonly requirementsCache = new Map<string, Requirements>();
+  private rootIds: string[] = [];
+  /** The module whose choice kept changing, once resolution has given up on settling. */
+  private unsettled: string | undefined;
+
+  constructor(
+    private readonly catalog: VersionCatalog,
+    private readonly pinned: ReadonlyMap<string, string>,
+    /** Optional dependencies to leave out. */
+    private readonly skipped: ReadonlySet<OptionalKey>,
+  ) {}
+
+  /** The selection, or why there is none. */
+  solve(roots: readonly SelectionRequest[]): Selection | Failure {
+    this.rootIds = [...new Set(roots.map((root) => root.id))];
+    roots.forEach((root, index) => {
+      const range = root.range ?? "*";
+      if (this.installed(root.id).length === 0) throw moduleNotFound(root.id, range);
+      this.constrain(root.id, `\0root:${index}`, {
+        from: REQUESTED,
+        fromId: undefined,
+        range,
+        optional: false,
+      });
+    });
+    for (;;) {
+      for (const id of this.dirty) {
+        this.dirty.delete(id);
+        this.settle(id);
+        if (this.unsettled !== undefined) return this.unsettledFailure(this.unsettled);
+      }
+      // Choices withdrawn elsewhere can leave modules (or cycles of them) that only require each
+      // other; they are no longer needed and their constraints must not count.
+      const reachable = this.reachable();
+      const unreachable = [...this.chosen.keys()].filter((id) => !reachable.has(id));
+      if (unreachable.length === 0) break;
+      for (const id of unreachable) this.choose(id, undefined);
+      if (this.unsettled !== undefined) return this.unsettledFailure(this.unsettled);
+    }
+    const [problem] = this.problems;
+    if (problem === undefined) return this.result();
+    const [id, failure] = problem;
+    return { error: failure.error, culprit: this.optionalUpstreamOf(id) ?? failure.culprit };
+  }
+
+  private unsettledFailure(id: string): Failure {
+    const culprit = this.recurring?.culprit ?? this.lastCulprit ?? this.optionalUpstreamOf(id);
+    if (this.recurring !== undefined) return { error: this.recurring.error, culprit };
+    const error = versionUnsettled(
+      id,
+      this.hardConstraintsOn(id),
+      this.sortedCatalogVersions(id),
+      this.changes.get(id) ?? 0,
+    );
+    return { error, culprit };
+  }
+
+  /**
+   * The optional dependency nearest upstream of `id` that takes part in deciding it: following the
+   * modules whose constraints decide `id`, then those deciding them, the first optional constraint
+   * that narrows a chosen module or that leads to a module no chain of hard requirements from the
+   * roots reaches. One on `id` itself counts only when there is no other. Undefined when none.
+   */
+  private optionalUpstreamOf(id: string): OptionalKey | undefined {
+    const hardReachable = this.reachable(false);
+    let own: OptionalKey | undefined;
+    const seen = new Set([id]);
+    for (const node of seen) {
+      const version = this.chosen.get(node);
+      for (const c of this.constraintsOn(node)) {
+        if (c.fromId === undefined) continue;
+        const narrows = version !== undefined && this.semver.satisfies(version, c.range);
+        if (c.optional && (narrows || !hardReachable.has(node))) {
+          const key = optionalKey(c.fromId, node);
+          if (node !== id) return key;
+          own ??= key;
+        }
+        seen.add(c.fromId);
+      }
+    }
+    return own;
+  }
+
+  /** Records that `id` has no acceptable version and drops it, so that its requirements do not count. */
+  private fail(id: string, error: ChipsetError): void {
+    const failure = { error, culprit: this.optionalUpstreamOf(id) };
+    this.problems.set(id, failure);
+    const count = (this.problemCounts.get(id) ?? 0) + 1;
+    this.problemCounts.set(id, count);
+    if (count > 1) this.recurring = failure;
+    if (failure.culprit !== undefined) this.lastCulprit = failure.culprit;
+    this.choose(id, undefined);
+  }
+
+  /** Recomputes the choice for `id` from the constraints currently on it. */
+  private settle(id: string): void {
+    this.problems.delete(id);
+    const constraints = this.constraintsOn(id);
+    const hard = constraints.filter((c) => !c.optional);
+    const optional = constraints
+      .filter((c) => c.optional)
+      .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+    const installed = this.installed(id);
+    if (hard.length > 0 && installed.length === 0) {
+      this.fail(id, dependencyMissing(id, this.hardConstraintsOn(id)));
+      return;
+    }
+    if (constraints.length === 0 || installed.length === 0) {
+      this.choose(id, undefined);
+      return;
+    }
+    let fits = installed.filter((v) => hard.every((c) => this.semver.satisfies(v, c.range)));
+    if (fits.length === 0) {
+      this.fail(
+        id,
+        versionConflict(id, this.hardConstraintsOn(id), this.sortedCatalogVersions(id), this.pinned.get(id)),
+      );
+      return;
+    }
+    let wanted = hard.length > 0;
+    for (const c of optional) {
+      const narrowed = fits.filter((v) => this.semver.satisfies(v, c.range));
+      if (narrowed.length > 0) {
+        fits = narrowed;
+        wanted = true;
+      }
+    }
+    this.choose(id, wanted ? fits[0] : undefined);
+  }
+
+  /** Switches `id` to `version` (or drops it), moving the constraints its manifest places on others. */
+  private choose(id: string, version: string | undefined): void {
+    const previous = this.chosen.get(id);
+    if (previous === version) return;
+    const count = (this.changes.get(id) ?? 0) + 1;
+    this.changes.set(id, count);
+    if (count > MAX_CHANGES_PER_MODULE) {
+      this.unsettled = id;
+      return;
+    }
+    if (previous !== undefined) {
+      const { requires, optional } = this.requirements(id, previous);
+      for (const [target] of requires) this.withdraw(target, `${id}\0requires`);
+      for (const [target] of optional) this.withdraw(target, `${id}\0optional`);
+    }
+    if (version === undefined) {
+      this.chosen.delete(id);
+      return;
+    }
+    this.chosen.set(id, version);
+    const from = moduleKey(id, version);
+    const { requires, optional } = this.requirements(id, version);
+    for (const [target, range] of requires) {
+      this.constrain(target, `${id}\0requires`, { from, fromId: id, range, optional: false });
+    }
+    for (const [target, range] of optional) {
+      if (this.skipped.has(optionalKey(id, target))) continue;
+      this.constrain(target, `${id}\0optional`, { from, fromId: id, range, optional: true });
+    }
+  }
+
+  private constrain(target: string, key: string, constraint: Constraint): void {
+    let onTarget = this.incoming.get(target);
+    if (onTarget === undefined) this.incoming.set(target, (onTarget = new Map<string, Constraint>()));
+    onTarget.set(key, constraint);
+    this.markDirty(target);
+  }
+
+  private withdraw(target: string, key: string): void {
+    if (this.incoming.get(target)?.delete(key) === true) this.markDirty(target);
+  }
+
+  private markDirty(id: string): void {
+    // Re-adding moves the id to the back of the queue: settle it after the changes now in flight.
+    this.dirty.delete(id);
+    this.dirty.add(id);
+  }
+
+  private constraintsOn(id: string): Constraint[] {
+    return [...(this.incoming.get(id)?.values() ?? [])];
+  }
+
+  private hardConstraintsOn(id: string): VersionConstraint[] {
+    return this.constraintsOn(id)
+      .filter((c) => !c.optional)
+      .map(({ from, range }) => ({ from, range }));
+  }
+
+  /** True when `from` uses its optional dependency `target` at `range` in the current choices. */
+  private usesOptional(from: string, target: string, range: string): boolean {
+    const used = this.chosen.get(target);
+    return (
+      used !== undefined && !this.skipped.has(optionalKey(from, target)) && this.semver.satisfies(used, range)
+    );
+  }
+
+  /** Ids reachable from the roots through chosen versions' requirements (and the optional ones they use). */
+  private reachable(withOptional = true): Set<string> {
+    const seen = new Set(this.rootIds);
+    for (const id of seen) {
+      const version = this.chosen.get(id);
+      if (version === undefined) continue;
+      const { requires, optional } = this.requirements(id, version);
+      for (const [target] of requires) seen.add(target);
+      if (!withOptional) continue;
+      for (const [target, range] of optional) if (this.usesOptional(id, target, range)) seen.add(target);
+    }
+    return seen;
+  }
+
+  private result(): Selection {
+    const selected = new Map<string, string>();
+    const edges: Selection["edges"] = [];
+    const skippedOptional: Selection["skippedOptional"] = [];
+    for (const id of this.reachable()) {
+      const version = this.chosen.get(id);
+      if (version === undefined) continue;
+      selected.set(id, version);
+      const { requires, optional } = this.requirements(id, version);
+      for (const [to] of requires) edges.push({ from: id, to, optional: false });
+      for (const [to, range] of optional) {
+        if (this.usesOptional(id, to, range)) edges.push({ from: id, to, optional: true });
+        else
+          skippedOptional.push({
+            from: id,
+            id: to,
+            range,
+            reason: this.installed(to).length === 0 ? "absent" : "incompatible",
+          });
+      }
+    }
+    return { selected, edges, skippedOptional };
+  }
+
+  /** Candidate versions of `id`, highest first: the pinned one alone, or every valid installed one. */
+  private installed(id: string): string[] {
+    const running = this.pinned.get(id);
+    if (running !== undefined) return [running];
+    return this.sortedCatalogVersions(id);
+  }
+
+  private sortedCatalogVersions(id: string): string[] {
+    let versions = this.installedCache.get(id);
+    if (versions === undefined) {
+      versions = this.semver.sortDescending(this.catalog.versions(id));
+      this.installedCache.set(id, versions);
+    }
+    return versions;
+  }
+
+  /** The ranges `id@version` places on others; an optional entry also listed in `requires` is hard. */
+  private requirements(id: string, version: string): Requirements {
+    const key = moduleKey(id, version);
+    let found = this.requirementsCache.get(key);
+    if (found === undefined) {
+      const manifest = this.catalog.manifest(id, version);
+      const requires = Object.entries(manifest.requires ?? {});
+      const optional = Object.entries(manifest.optional ?? {}).filter(
+        ([target]) => !(target in (manifest.requires ?? {})),
+      );
+      found = { requires, optional };
+      this.requirementsCache.set(key, found);
+    }
+    return found;
+  }
+}

@@ -2,13 +2,13 @@ import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { LifecycleState } from "../lifecycle/transitions.js";
-import { orderLevels } from "../resolver/DependencyGraph.js";
 import { selectVersions, type Selection, type SelectionRequest } from "../resolver/selectVersions.js";
 import type { Catalog, CatalogEntry } from "./Catalog.js";
 
 /** Plans with more roots than this read the whole registry in one query. */
 const BULK_PLAN = 32;
 import type { Instance } from "./Instance.js";
+import { orderModules } from "./orderModules.js";
 
 /** The outcome of one module in a batch. */
 export interface ModuleOutcome {
@@ -84,8 +84,7 @@ export class Activator {
       if (!list) depsOf.set(edge.from, (list = []));
       list.push({ id: edge.to, optional: edge.optional });
     }
-    const { levels } = orderLevels(ids, (id) => (depsOf.get(id) ?? []).map((d) => d.id));
-    return { selection, depsOf, levels, view };
+    return { selection, depsOf, levels: orderModules(ids, (id) => depsOf.get(id) ?? []), view };
   }
 
   /**

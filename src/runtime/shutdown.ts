@@ -2,7 +2,7 @@ import type { Clock } from "../common/Clock.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
-import { orderLevels } from "../resolver/DependencyGraph.js";
+import { orderModules } from "./orderModules.js";
 import type { Instance } from "./Instance.js";
 import { stateIsActive } from "./states.js";
 
@@ -22,9 +22,9 @@ export async function shutdownInstances(
   options: { runner: LifecycleRunner; clock: Clock; deadlineMs: number },
 ): Promise<ShutdownReport> {
   const byId = new Map(instances.map((i) => [i.id, i]));
-  const { levels } = orderLevels(
+  const levels = orderModules(
     instances.map((i) => i.id),
-    (id) => byId.get(id)!.deps.map((d) => d.id),
+    (id) => byId.get(id)!.deps,
   );
   const report: ShutdownReport = { stopped: [], failed: [] };
   let expired = false;

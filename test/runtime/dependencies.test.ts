@@ -70,6 +70,14 @@ describe("dependencies and versions", () => {
     expect(log).toEqual([]);
   });
 
+  it("accepts a cycle that only closes through an optional dependency, starting the hard side first", async () => {
+    ws.module({ name: "core", chipset: { optional: { plugin: "1" } }, code: tracedModule("core", `{ hi() { return "core"; } }`) });
+    ws.module({ name: "plugin", chipset: { requires: { core: "1" } }, code: tracedModule("plugin", `{ hi() { return "plugin"; } }`) });
+    const rt = open();
+    await expect(rt.call("plugin", "hi")).resolves.toBe("plugin");
+    expect(log).toEqual(["init core", "start core", "init plugin", "start plugin"]);
+  });
+
   it("uses an optional dependency when present and compatible, and skips it otherwise", async () => {
     const probe = `let ctx; export const module = defineModule({ init(c) { ctx = c; },
       api: { async accel() { const gpu = ctx.optional("gpu"); return gpu ? await gpu.speed() : "cpu"; } } });`;

@@ -1,4 +1,4 @@
-import semver from "semver";
+import { rcompare } from "../resolver/fastSemver.js";
 import type { ModuleDefinition } from "../module.js";
 import type { ChipsetManifest, ModuleRecord } from "../registry/Manifest.js";
 import type { Registry } from "../registry/Registry.js";
@@ -33,7 +33,7 @@ export class Catalog implements VersionCatalog {
     const code = this.code.get(id);
     const stored = this.registry.versions(id);
     if (!code) return stored;
-    return semver.rsort([...new Set([...stored, ...code.keys()])]);
+    return [...new Set([...stored, ...code.keys()])].sort(rcompare);
   }
 
   /** The entry of `id@version`, or of the highest version of `id` when `version` is omitted. */

@@ -1,4 +1,4 @@
-import semver from "semver";
+import { rcompare } from "../resolver/fastSemver.js";
 import type { ChipsetManifest, ModuleRecord } from "../registry/Manifest.js";
 import type { VersionCatalog } from "../resolver/selectVersions.js";
 import type { Catalog, CatalogEntry } from "./Catalog.js";
@@ -54,6 +54,6 @@ export class CatalogView implements VersionCatalog {
     const entries = new Map<string, CatalogEntry>();
     for (const record of stored) entries.set(record.version, { record, definition: undefined });
     for (const entry of this.catalog.codeEntries(id)) entries.set(entry.record.version, entry);
-    return { entries, sorted: semver.rsort([...entries.keys()]) };
+    return { entries, sorted: [...entries.keys()].sort(rcompare) };
   }
 }

@@ -2,8 +2,10 @@ import fc from "fast-check";
 import semver from "semver";
 import { describe, expect, it } from "vitest";
 import { ChipsetError, ErrorCodes } from "../errors/index.js";
+import { quickSelect } from "./quickSelect.js";
 import {
   selectVersions,
+  solveFully,
   type Selection,
   type SelectionRequest,
   type VersionCatalog,
@@ -234,5 +236,38 @@ describe("selectVersions on random catalogs", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("the single-candidate fast path", () => {
+  const sorted = (items: unknown[]) => items.map((x) => JSON.stringify(x)).sort();
+  const outcome = (fn: () => Selection) => {
+    try {
+      const s = fn();
+      return { selected: sorted([...s.selected]), edges: sorted(s.edges), skipped: sorted(s.skippedOptional) };
+    } catch (err) {
+      return { error: (err as ChipsetError).code };
+    }
+  };
+
+  it("gives exactly the full solver's answer whenever it answers", () => {
+    // Worlds where each module has at most one installed version, so the fast path often applies
+    // (random ranges still make many of them unsatisfiable, which sends them to the full solver).
+    const single = worlds(false).map((w) => ({
+      ...w,
+      installed: new Map([...w.installed].map(([id, vs]) => [id, vs.slice(0, 1)])),
+    }));
+    let answered = 0;
+    fc.assert(
+      fc.property(single, (world) => {
+        const fast = quickSelect(world.roots, catalogOf(world), world.pinned);
+        if (fast === undefined) return;
+        answered++;
+        const full = outcome(() => solveFully(world.roots, catalogOf(world), world.pinned));
+        expect(outcome(() => fast)).toEqual(full);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(answered).toBeGreaterThan(300);
   });
 });

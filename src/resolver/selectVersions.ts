@@ -1,4 +1,5 @@
 import type { ChipsetManifest } from "../registry/Manifest.js";
+import { quickSelect } from "./quickSelect.js";
 import { VersionSolver } from "./VersionSolver.js";
 
 /** What the resolver needs to know about installed modules. */
@@ -37,6 +38,15 @@ export interface Selection {
  * choosing a lower version of some other module would have avoided it.
  */
 export function selectVersions(
+  roots: readonly SelectionRequest[],
+  catalog: VersionCatalog,
+  pinned: ReadonlyMap<string, string> = new Map(),
+): Selection {
+  return quickSelect(roots, catalog, pinned) ?? solveFully(roots, catalog, pinned);
+}
+
+/** {@link selectVersions} without the single-candidate fast path (for tests comparing the two). */
+export function solveFully(
   roots: readonly SelectionRequest[],
   catalog: VersionCatalog,
   pinned: ReadonlyMap<string, string> = new Map(),

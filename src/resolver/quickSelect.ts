@@ -1,0 +1,81 @@
+import { satisfies } from "./fastSemver.js";
+import type { Selection, SelectionRequest, VersionCatalog } from "./selectVersions.js";
+
+/**
+ * The common case in one pass: every module in the closure has a single candidate version (one
+ * installed, or pinned because it runs) and every constraint holds. Then that version is the
+ * only choice and the full solver's fixpoint has nothing to decide. Returns undefined as soon as
+ * anything calls for the full solver (several versions, a missing module, an unmet constraint),
+ * which also produces the errors. A property test checks the two agree whenever this answers.
+ * It exists because starting 1,000 modules spent a third of its time in the general solver.
+ */
+export function quickSelect(
+  roots: readonly SelectionRequest[],
+  catalog: VersionCatalog,
+  pinned: ReadonlyMap<string, string>,
+): Selection | undefined {
+  const selected = new Map<string, string>();
+  const hard: Array<{ from: string; to: string; range: string }> = [];
+  const optional: Array<{ from: string; to: string; range: string }> = [];
+  const queue: string[] = [];
+
+  const candidate = (id: string): string | undefined | null => {
+    const fixed = pinned.get(id);
+    if (fixed !== undefined) return fixed;
+    const versions = catalog.versions(id);
+    if (versions.length === 0) return null;
+    return versions.length === 1 ? versions[0] : undefined;
+  };
+  const select = (id: string): boolean => {
+    if (selected.has(id)) return true;
+    const version = candidate(id);
+    if (typeof version !== "string") return false;
+    selected.set(id, version);
+    queue.push(id);
+    return true;
+  };
+  const drain = (): boolean => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      const manifest = catalog.manifest(id, selected.get(id)!);
+      for (const [to, range] of Object.entries(manifest.requires ?? {})) {
+        if (!select(to)) return false;
+        hard.push({ from: id, to, range });
+      }
+      for (const [to, range] of Object.entries(manifest.optional ?? {})) {
+        // A dependency listed as both required and optional is required.
+        if (manifest.requires === undefined || !Object.hasOwn(manifest.requires, to)) optional.push({ from: id, to, range });
+      }
+    }
+    return true;
+  };
+
+  for (const root of roots) if (!select(root.id)) return undefined;
+  if (!drain()) return undefined;
+
+  const edges: Selection["edges"] = [];
+  const skippedOptional: Selection["skippedOptional"] = [];
+  for (let i = 0; i < optional.length; i++) {
+    const { from, to, range } = optional[i]!;
+    if (selected.has(to)) {
+      if (satisfies(selected.get(to)!, range)) edges.push({ from, to, optional: true });
+      else skippedOptional.push({ from, id: to, range, reason: "incompatible" });
+      continue;
+    }
+    const version = candidate(to);
+    if (version === null) skippedOptional.push({ from, id: to, range, reason: "absent" });
+    else if (version === undefined) return undefined;
+    else if (!satisfies(version, range)) skippedOptional.push({ from, id: to, range, reason: "incompatible" });
+    else {
+      select(to);
+      if (!drain()) return undefined;
+      edges.push({ from, to, optional: true });
+    }
+  }
+
+  for (const root of roots) if (!satisfies(selected.get(root.id)!, root.range ?? "*")) return undefined;
+  for (const { from, to, range } of hard) {
+    if (!satisfies(selected.get(to)!, range)) return undefined;
+    edges.push({ from, to, optional: false });
+  }
+  return { selected, edges, skippedOptional };
+}

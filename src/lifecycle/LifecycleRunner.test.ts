@@ -5,20 +5,27 @@ import { ManualClock } from "../common/Clock.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { HookRegistry } from "./HookRegistry.js";
-import { LifecycleRunner, type FailureReport, type TransitionReport } from "./LifecycleRunner.js";
+import { LifecycleRunner, type FailureReport } from "./LifecycleRunner.js";
 import { lifecycleCommands, transition, type LifecycleCommand, type LifecycleState } from "./transitions.js";
 
 function setup(timeoutMs = 100) {
   const clock = new ManualClock();
   const hooks = new HookRegistry();
-  const transitions: TransitionReport[] = [];
+  const transitions: Array<{
+    subject: unknown;
+    command: LifecycleCommand;
+    from: LifecycleState;
+    to: LifecycleState;
+    durationMs: number;
+  }> = [];
   const failures: FailureReport[] = [];
   const afterErrors: ChipsetError[] = [];
   const runner = new LifecycleRunner({
     clock,
     hooks,
     guard: () => {},
-    onTransition: (r) => transitions.push(r),
+    onTransition: (subject, command, from, to, durationMs) =>
+      transitions.push({ subject, command, from, to, durationMs }),
     onFailure: (r) => failures.push(r),
     onAfterHookError: (_s, _c, e) => afterErrors.push(e),
   });
@@ -52,13 +59,14 @@ async function bringTo(runner: LifecycleRunner, subject: FakeSubject, commands: 
 
 describe("LifecycleRunner", () => {
   it("shares one promise between concurrent requests for the same transition", async () => {
-    const { runner, subject, host } = setup();
+    const { runner, subject, host, transitions } = setup();
     const a = runner.run(subject, "load");
     const b = runner.run(subject, "load");
     expect(a).toBe(b);
     await a;
     expect(host.runs.filter((r) => r === "load")).toHaveLength(1);
     expect(subject.state).toBe("loaded");
+    expect(transitions.map((t) => `${t.command}: ${t.from} -> ${t.to}`)).toEqual(["load: registered -> loaded"]);
   });
 
   it("times a hanging hook out, aborts its signal and rolls back", async () => {

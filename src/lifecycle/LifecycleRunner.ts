@@ -13,16 +13,6 @@ import {
   type TransitionPlan,
 } from "./transitions.js";
 
-/** A completed transition, as reported to the runtime. */
-export interface TransitionReport {
-  subject: LifecycleSubject;
-  command: LifecycleCommand;
-  from: LifecycleState;
-  to: LifecycleState;
-  /** Time the module's hook (and app hooks) took, in ms. */
-  durationMs: number;
-}
-
 /** A failed transition: the state it rolled back to and why. */
 export interface FailureReport {
   subject: LifecycleSubject;
@@ -38,7 +28,13 @@ export interface RunnerDeps {
   hooks: HookRegistry;
   /** Checks run before a transition (dependencies running, config valid); throw to refuse. */
   guard(subject: LifecycleSubject, command: LifecycleCommand): void;
-  onTransition(report: TransitionReport): void;
+  onTransition(
+    subject: LifecycleSubject,
+    command: LifecycleCommand,
+    from: LifecycleState,
+    to: LifecycleState,
+    durationMs: number,
+  ): void;
   onFailure(report: FailureReport): void;
   /** An `after:` hook failed; the transition stands. */
   onAfterHookError(subject: LifecycleSubject, command: LifecycleCommand, error: ChipsetError): void;
@@ -125,7 +121,7 @@ export class LifecycleRunner {
     subject.state = "loaded";
     const durationMs = this.deps.clock.now() - started;
     subject.timings.load = durationMs;
-    this.deps.onTransition({ subject, command: "load", from: "registered", to: "loaded", durationMs });
+    this.deps.onTransition(subject, "load", "registered", "loaded", durationMs);
     for (const fn of this.deps.hooks.matching("after:load", subject.id, subject.kind)) {
       try {
         const value = fn(event);
@@ -197,7 +193,7 @@ export class LifecycleRunner {
     this.afterSuccess(subject, plan);
     const durationMs = this.deps.clock.now() - started;
     subject.timings[command] = durationMs;
-    this.deps.onTransition({ subject, command, from: plan.from, to: plan.to, durationMs });
+    this.deps.onTransition(subject, command, plan.from, plan.to, durationMs);
     try {
       const after = this.appHooks(subject, plan, "after", signal);
       if (after) await after;
@@ -206,11 +202,17 @@ export class LifecycleRunner {
     }
   }
 
-  private body(subject: LifecycleSubject, plan: TransitionPlan, signal: AbortSignal | undefined): void | Promise<void> {
+  private body(
+    subject: LifecycleSubject,
+    plan: TransitionPlan,
+    signal: AbortSignal | undefined,
+  ): void | Promise<void> {
     switch (plan.command) {
       case "load": {
         const deadline = new Deadline();
-        return settle(subject.host.load(deadline), deadline, this.options(subject, "load", signal));
+        const loading = subject.host.load(deadline);
+        if (loading) return settle(loading, deadline, this.options(subject, "load", signal));
+        return;
       }
       case "unload":
         subject.host.unload();
@@ -221,7 +223,9 @@ export class LifecycleRunner {
         const hook = plan.command;
         subject.gate.close();
         if (subject.gate.inFlight === 0) return this.hook(subject, hook, signal);
-        return this.bounded(subject, hook, () => subject.gate.drained(), signal).then(() => this.hook(subject, hook, signal));
+        return this.bounded(subject, hook, () => subject.gate.drained(), signal).then(() =>
+          this.hook(subject, hook, signal),
+        );
       }
       default:
         return this.hook(subject, plan.command, signal);
@@ -293,7 +297,7 @@ export class LifecycleRunner {
     } catch (err) {
       throw hookFailed(err, subject, hook);
     }
-    return settle(value, deadline, this.options(subject, hook, signal));
+    if (isPromiseLike(value)) return settle(value, deadline, this.options(subject, hook, signal));
   }
 
   private async bounded(

@@ -52,7 +52,8 @@ export class Activator {
         level.map((id) => {
           const version = selection.selected.get(id)!;
           const existing = this.deps.active.get(id);
-          const inst = existing?.version === version ? existing : this.deps.instantiate(view.get(id, version)!);
+          const inst =
+            existing?.version === version ? existing : this.deps.instantiate(view.get(id, version)!);
           inst.deps = depsOf.get(id) ?? [];
           return inst;
         }),

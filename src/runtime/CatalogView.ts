@@ -23,7 +23,8 @@ export class CatalogView implements VersionCatalog {
         list.push(record);
       }
       for (const [id, records] of grouped) this.byId.set(id, this.build(id, records));
-      for (const record of catalog.codeRecords()) if (!grouped.has(record.id)) this.byId.set(record.id, this.build(record.id, []));
+      for (const record of catalog.codeRecords())
+        if (!grouped.has(record.id)) this.byId.set(record.id, this.build(record.id, []));
     }
   }
 

@@ -103,7 +103,8 @@ export class Runtime {
       clock,
       hooks: this.hooks,
       guard: (subject, command) => this.factory.guard(subject as Instance, command),
-      onTransition: (r) => this.onTransition(r.subject as Instance, r.command, r.from, r.to, r.durationMs),
+      onTransition: (subject, command, from, to, durationMs) =>
+        this.onTransition(subject as Instance, command, from, to, durationMs),
       onFailure: (r) => {
         const inst = r.subject as Instance;
         this.preloading.delete(inst);
@@ -403,7 +404,9 @@ export class Runtime {
   /** Starts every module whose `activation.onEvent` lists `event`; resolves with their outcomes. */
   async activate(event: string, options: ControlOptions = {}): Promise<ModuleOutcome[]> {
     this.assertOpen();
-    const ids = this.idsWhere((activation) => typeof activation === "object" && activation.onEvent.includes(event));
+    const ids = this.idsWhere(
+      (activation) => typeof activation === "object" && activation.onEvent.includes(event),
+    );
     if (ids.length === 0) return [];
     const plan = this.activator.plan(ids.map((id) => ({ id })));
     return this.activator.bringUp(plan, "running", options.signal);

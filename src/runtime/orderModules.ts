@@ -15,11 +15,18 @@ export interface OrderEdge {
  * such an optional dependency may still be starting when its dependent starts (`ctx.optional`
  * answers undefined until it runs). A cycle of hard edges throws `CHIP_ERR_DEPENDENCY_CYCLE`.
  */
-export function orderModules(ids: readonly string[], depsOf: (id: string) => readonly OrderEdge[]): string[][] {
+export function orderModules(
+  ids: readonly string[],
+  depsOf: (id: string) => readonly OrderEdge[],
+): string[][] {
   try {
     return orderLevels(ids, (id) => depsOf(id).map((d) => d.id)).levels;
   } catch (err) {
     if (!hasCode(err, ErrorCodes.DEPENDENCY_CYCLE)) throw err;
-    return orderLevels(ids, (id) => depsOf(id).filter((d) => !d.optional).map((d) => d.id)).levels;
+    return orderLevels(ids, (id) =>
+      depsOf(id)
+        .filter((d) => !d.optional)
+        .map((d) => d.id),
+    ).levels;
   }
 }

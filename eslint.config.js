@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "coverage/", "node_modules/", ".chipset*/", "examples/**/node_modules/"] },
+  { ignores: ["dist/", "coverage/", "node_modules/", ".chipset*/", ".test-results/", "examples/**/node_modules/"] },
   js.configs.recommended,
   {
     files: ["**/*.ts"],

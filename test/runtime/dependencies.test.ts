@@ -1,56 +1,35 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createRuntime, type Runtime } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { RuntimeOptions } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
-import { workspace, type Workspace } from "../support/fixtures.js";
-import { trace, tracedModule } from "../support/trace.js";
+import { runtimeHarness } from "../support/runtimeHarness.js";
+import { tracedModule } from "../support/trace.js";
 
-let ws: Workspace;
-let runtime: Runtime | undefined;
-let log: string[];
-
-beforeEach(() => {
-  ws = workspace();
-  log = trace();
-});
-afterEach(async () => {
-  await runtime?.close();
-  runtime = undefined;
-  ws.dispose();
-});
-
-function open(options: Parameters<typeof createRuntime>[0] = {}) {
-  runtime = createRuntime({
-    dataDir: ws.dataDir,
-    moduleDirs: [ws.modulesDir],
-    logLevel: "silent",
-    ...options,
-  });
-  return runtime;
-}
+const h = runtimeHarness();
+const open = (options?: RuntimeOptions) => h.open(options);
 
 const versionOf = `export const module = defineModule({ init(ctx) { globalThis.__trace.push(ctx.id + "@" + ctx.version); }, api: { v() { return "x"; } } });`;
 
 describe("dependencies and versions", () => {
   it("chooses the highest installed version that satisfies every constraint", async () => {
-    for (const v of ["1.0.0", "1.4.2", "2.0.0"]) ws.module({ name: "codec", version: v, code: versionOf });
-    ws.module({ name: "a", chipset: { requires: { codec: "^1.0.0" } } });
-    ws.module({ name: "b", chipset: { requires: { codec: ">=1.2.0" } } });
-    ws.module({
+    for (const v of ["1.0.0", "1.4.2", "2.0.0"]) h.ws.module({ name: "codec", version: v, code: versionOf });
+    h.ws.module({ name: "a", chipset: { requires: { codec: "^1.0.0" } } });
+    h.ws.module({ name: "b", chipset: { requires: { codec: ">=1.2.0" } } });
+    h.ws.module({
       name: "app",
       chipset: { requires: { a: "1", b: "1" } },
       code: `export const module = defineModule({ api: { go() { return 1; } } });`,
     });
     const rt = open();
     await rt.call("app", "go");
-    expect(log).toContain("codec@1.4.2");
+    expect(h.log).toContain("codec@1.4.2");
     expect(rt.queries.info("codec").version).toBe("1.4.2");
   });
 
   it("names every requiring module, its range and the installed versions on a conflict", async () => {
-    for (const v of ["1.0.0", "2.0.0"]) ws.module({ name: "codec", version: v });
-    ws.module({ name: "a", chipset: { requires: { codec: "^1.0.0" } } });
-    ws.module({ name: "b", chipset: { requires: { codec: "^2.0.0" } } });
-    ws.module({ name: "app", chipset: { requires: { a: "1", b: "1" } } });
+    for (const v of ["1.0.0", "2.0.0"]) h.ws.module({ name: "codec", version: v });
+    h.ws.module({ name: "a", chipset: { requires: { codec: "^1.0.0" } } });
+    h.ws.module({ name: "b", chipset: { requires: { codec: "^2.0.0" } } });
+    h.ws.module({ name: "app", chipset: { requires: { a: "1", b: "1" } } });
     const err = (await open()
       .call("app", "go")
       .catch((e: unknown) => e)) as Error & { code: string };
@@ -60,29 +39,37 @@ describe("dependencies and versions", () => {
   });
 
   it("rejects a dependency cycle with its full path and loads nothing", async () => {
-    ws.module({ name: "a", chipset: { requires: { b: "1" } }, code: tracedModule("a") });
-    ws.module({ name: "b", chipset: { requires: { c: "1" } }, code: tracedModule("b") });
-    ws.module({ name: "c", chipset: { requires: { a: "1" } }, code: tracedModule("c") });
+    h.ws.module({ name: "a", chipset: { requires: { b: "1" } }, code: tracedModule("a") });
+    h.ws.module({ name: "b", chipset: { requires: { c: "1" } }, code: tracedModule("b") });
+    h.ws.module({ name: "c", chipset: { requires: { a: "1" } }, code: tracedModule("c") });
     const rt = open();
     const err = (await rt.call("a", "x").catch((e: unknown) => e)) as Error & { code: string };
     expect(err.code).toBe(ErrorCodes.DEPENDENCY_CYCLE);
     expect(err.message).toMatch(/'a' -> 'b' -> 'c' -> 'a'|'b' -> 'c' -> 'a' -> 'b'|'c' -> 'a' -> 'b' -> 'c'/);
-    expect(log).toEqual([]);
+    expect(h.log).toEqual([]);
   });
 
   it("accepts a cycle that only closes through an optional dependency, starting the hard side first", async () => {
-    ws.module({ name: "core", chipset: { optional: { plugin: "1" } }, code: tracedModule("core", `{ hi() { return "core"; } }`) });
-    ws.module({ name: "plugin", chipset: { requires: { core: "1" } }, code: tracedModule("plugin", `{ hi() { return "plugin"; } }`) });
+    h.ws.module({
+      name: "core",
+      chipset: { optional: { plugin: "1" } },
+      code: tracedModule("core", `{ hi() { return "core"; } }`),
+    });
+    h.ws.module({
+      name: "plugin",
+      chipset: { requires: { core: "1" } },
+      code: tracedModule("plugin", `{ hi() { return "plugin"; } }`),
+    });
     const rt = open();
     await expect(rt.call("plugin", "hi")).resolves.toBe("plugin");
-    expect(log).toEqual(["init core", "start core", "init plugin", "start plugin"]);
+    expect(h.log).toEqual(["init core", "start core", "init plugin", "start plugin"]);
   });
 
   it("uses an optional dependency when present and compatible, and skips it otherwise", async () => {
     const probe = `let ctx; export const module = defineModule({ init(c) { ctx = c; },
       api: { async accel() { const gpu = ctx.optional("gpu"); return gpu ? await gpu.speed() : "cpu"; } } });`;
-    ws.module({ name: "codec", chipset: { optional: { gpu: "^2.0.0" } }, code: probe });
-    ws.module({
+    h.ws.module({ name: "codec", chipset: { optional: { gpu: "^2.0.0" } }, code: probe });
+    h.ws.module({
       name: "gpu",
       version: "1.0.0",
       code: `export const module = defineModule({ api: { speed() { return "gpu-1"; } } });`,
@@ -90,7 +77,7 @@ describe("dependencies and versions", () => {
     const rt = open();
     await expect(rt.call("codec", "accel")).resolves.toBe("cpu");
     await rt.close();
-    ws.module({
+    h.ws.module({
       name: "gpu",
       version: "2.1.0",
       code: `export const module = defineModule({ api: { speed() { return "gpu-2"; } } });`,
@@ -100,12 +87,12 @@ describe("dependencies and versions", () => {
   });
 
   it("does not start a dependent whose dependency failed, and names the whole chain", async () => {
-    ws.module({
+    h.ws.module({
       name: "disk",
       code: `export const module = defineModule({ init() { throw new Error("disk missing"); }, api: {} });`,
     });
-    ws.module({ name: "files", chipset: { requires: { disk: "1" } }, code: tracedModule("files") });
-    ws.module({
+    h.ws.module({ name: "files", chipset: { requires: { disk: "1" } }, code: tracedModule("files") });
+    h.ws.module({
       name: "player",
       chipset: { requires: { files: "1" } },
       code: tracedModule("player", `{ play() {} }`),
@@ -119,14 +106,17 @@ describe("dependencies and versions", () => {
     expect(err.details.chain).toEqual(["player", "files", "disk"]);
     expect(err.message).toContain("player -> files -> disk");
     expect(err.message).toContain("disk missing");
-    expect(log).toEqual([]);
+    expect(h.log).toEqual([]);
     expect(rt.queries.info("disk").state).toBe("loaded");
     expect(rt.queries.info("disk").instance?.lastError?.code).toBe(ErrorCodes.HOOK_FAILED);
   });
 
   it("refuses ctx.use of a module the caller did not declare", async () => {
-    ws.module({ name: "other", code: `export const module = defineModule({ api: { x() { return 1; } } });` });
-    ws.module({
+    h.ws.module({
+      name: "other",
+      code: `export const module = defineModule({ api: { x() { return 1; } } });`,
+    });
+    h.ws.module({
       name: "sneaky",
       code: `let c; export const module = defineModule({ init(ctx) { c = ctx; }, api: { go() { return c.use("other").x(); } } });`,
     });
@@ -138,10 +128,10 @@ describe("dependencies and versions", () => {
   });
 
   it("answers load order as levels without loading anything", () => {
-    ws.module({ name: "base" });
-    ws.module({ name: "left", chipset: { requires: { base: "1" } } });
-    ws.module({ name: "right", chipset: { requires: { base: "1" } } });
-    ws.module({ name: "top", chipset: { requires: { left: "1", right: "1" } } });
+    h.ws.module({ name: "base" });
+    h.ws.module({ name: "left", chipset: { requires: { base: "1" } } });
+    h.ws.module({ name: "right", chipset: { requires: { base: "1" } } });
+    h.ws.module({ name: "top", chipset: { requires: { left: "1", right: "1" } } });
     const rt = open();
     expect(rt.queries.order(["top"])).toMatchObject({
       order: ["base", "left", "right", "top"],
@@ -160,12 +150,12 @@ describe("module configuration", () => {
   const echo = `let c; export const module = defineModule({ init(ctx) { c = ctx.config; }, api: { config() { return c; } } });`;
 
   it("hands init the validated config with schema defaults applied", async () => {
-    ws.module({ name: "settings", chipset: { configSchema: schema }, code: echo });
+    h.ws.module({ name: "settings", chipset: { configSchema: schema }, code: echo });
     await expect(open().call("settings", "config")).resolves.toEqual({ bufferMs: 250 });
   });
 
   it("rejects invalid config before init, naming the module and the field, and keeps the module loaded", async () => {
-    ws.module({ name: "settings", chipset: { configSchema: schema }, code: echo });
+    h.ws.module({ name: "settings", chipset: { configSchema: schema }, code: echo });
     const rt = open({ config: { settings: { bufferMs: "soon" } } });
     const err = (await rt.call("settings", "config").catch((e: unknown) => e)) as Error & { code: string };
     expect(err.code).toBe(ErrorCodes.CONFIG_INVALID);

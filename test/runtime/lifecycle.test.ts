@@ -1,47 +1,26 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createRuntime, defineModule, ManualClock, type Runtime } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { defineModule, ManualClock, type Runtime, type RuntimeOptions } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
-import { workspace, type Workspace } from "../support/fixtures.js";
-import { trace, tracedModule } from "../support/trace.js";
+import { runtimeHarness } from "../support/runtimeHarness.js";
+import { tracedModule } from "../support/trace.js";
 
-let ws: Workspace;
-let runtime: Runtime | undefined;
-let log: string[];
-
-beforeEach(() => {
-  ws = workspace();
-  log = trace();
-});
-afterEach(async () => {
-  await runtime?.close();
-  runtime = undefined;
-  ws.dispose();
-});
-
-function open(options: Parameters<typeof createRuntime>[0] = {}) {
-  runtime = createRuntime({
-    dataDir: ws.dataDir,
-    moduleDirs: [ws.modulesDir],
-    logLevel: "silent",
-    ...options,
-  });
-  return runtime;
-}
+const h = runtimeHarness();
+const open = (options?: RuntimeOptions) => h.open(options);
 
 const turn = () => new Promise((r) => setImmediate(r));
 
 function chain(rt: Runtime) {
   rt.register(
     { name: "base", version: "1.0.0", chipset: { kind: "core" } },
-    defineModule({ stop: () => void log.push("stop base"), api: { ping: () => "pong" } }),
+    defineModule({ stop: () => void h.log.push("stop base"), api: { ping: () => "pong" } }),
   );
   rt.register(
     { name: "mid", version: "1.0.0", chipset: { kind: "service", requires: { base: "^1.0.0" } } },
-    defineModule({ stop: () => void log.push("stop mid"), api: { ping: () => "mid" } }),
+    defineModule({ stop: () => void h.log.push("stop mid"), api: { ping: () => "mid" } }),
   );
   rt.register(
     { name: "top", version: "1.0.0", chipset: { kind: "service", requires: { mid: "^1.0.0" } } },
-    defineModule({ stop: () => void log.push("stop top"), api: { ping: () => "top" } }),
+    defineModule({ stop: () => void h.log.push("stop top"), api: { ping: () => "top" } }),
   );
 }
 
@@ -83,7 +62,7 @@ describe("the runtime lifecycle", () => {
     });
     expect(rt.queries.info("base").state).toBe("running");
     await rt.stop("base", { cascade: true });
-    expect(log).toEqual(["stop top", "stop mid", "stop base"]);
+    expect(h.log).toEqual(["stop top", "stop mid", "stop base"]);
   });
 
   it("stops every module in reverse dependency order on close", async () => {
@@ -91,46 +70,42 @@ describe("the runtime lifecycle", () => {
     chain(rt);
     await rt.call("top", "ping");
     const report = await rt.close();
-    expect(log).toEqual(["stop top", "stop mid", "stop base"]);
+    expect(h.log).toEqual(["stop top", "stop mid", "stop base"]);
     expect(report.stopped).toEqual(["top", "mid", "base"]);
     expect(() => rt.use("top")).not.toThrow();
     await expect(rt.call("top", "ping")).rejects.toMatchObject({ code: ErrorCodes.RUNTIME_CLOSED });
   });
 
-  it("runs a module's stop hook once when its start failed, and retries start on the next use", async () => {
-    const rt = open();
-    let starts = 0;
+  /** A module whose first start fails; its hooks are traced. */
+  function flaky(rt: Runtime) {
     rt.register(
       { name: "flaky", version: "1.0.0", chipset: { kind: "x" } },
       defineModule({
         start: () => {
-          if (++starts === 1) throw new Error("port busy");
+          h.log.push("start flaky");
+          if (h.log.filter((l) => l === "start flaky").length === 1) throw new Error("port busy");
         },
-        stop: () => void log.push("stop flaky"),
+        stop: () => void h.log.push("stop flaky"),
         api: { hi: () => "hi" },
       }),
     );
+  }
+
+  it("runs a module's stop hook once when its start failed", async () => {
+    const rt = open();
+    flaky(rt);
     await expect(rt.call("flaky", "hi")).rejects.toMatchObject({ code: ErrorCodes.HOOK_FAILED });
     expect(rt.queries.info("flaky").state).toBe("stopped");
     await rt.close();
-    expect(log).toEqual(["stop flaky"]);
+    expect(h.log).toEqual(["start flaky", "stop flaky"]);
   });
 
   it("starts a module again after a failed start, on the next call", async () => {
     const rt = open();
-    let starts = 0;
-    rt.register(
-      { name: "flaky", version: "1.0.0", chipset: { kind: "x" } },
-      defineModule({
-        start: () => {
-          if (++starts === 1) throw new Error("port busy");
-        },
-        api: { hi: () => "hi" },
-      }),
-    );
+    flaky(rt);
     await expect(rt.call("flaky", "hi")).rejects.toMatchObject({ code: ErrorCodes.HOOK_FAILED });
     await expect(rt.call("flaky", "hi")).resolves.toBe("hi");
-    expect(starts).toBe(2);
+    expect(h.log).toEqual(["start flaky", "stop flaky", "start flaky"]);
   });
 
   it("finishes shutdown at its deadline when a stop hook hangs, naming the module", async () => {
@@ -151,20 +126,20 @@ describe("the runtime lifecycle", () => {
   });
 
   it("starts eager modules with the runtime and leaves lazy ones alone", async () => {
-    ws.module({ name: "core", chipset: { activation: "eager" }, code: tracedModule("core") });
-    ws.module({ name: "lazy", code: tracedModule("lazy") });
+    h.ws.module({ name: "core", chipset: { activation: "eager" }, code: tracedModule("core") });
+    h.ws.module({ name: "lazy", code: tracedModule("lazy") });
     const rt = open();
     const started: string[] = [];
     rt.on("runtime.started", (e) => started.push(...e.eager));
     await rt.start();
     expect(started).toEqual(["core"]);
-    expect(log).toEqual(["init core", "start core"]);
+    expect(h.log).toEqual(["init core", "start core"]);
     expect(rt.queries.info("lazy").state).toBe("registered");
   });
 
   it("rejects start when an eager module fails, with every module's outcome", async () => {
-    ws.module({ name: "ok", chipset: { activation: "eager" } });
-    ws.module({
+    h.ws.module({ name: "ok", chipset: { activation: "eager" } });
+    h.ws.module({
       name: "bad",
       chipset: { activation: "eager" },
       code: `export const module = defineModule({ start() { throw new Error("port taken"); }, api: {} });`,
@@ -183,8 +158,8 @@ describe("the runtime lifecycle", () => {
     const clock = new ManualClock();
     const rt = open({ clock });
     rt.registerKind({ name: "media", defaults: { timeouts: { init: 40 } } });
-    rt.hook("before:start", (e) => void log.push(`before:start ${e.id}`), { kind: "media" });
-    rt.hook("after:init", (e) => void log.push(`after:init ${e.id}`));
+    rt.hook("before:start", (e) => void h.log.push(`before:start ${e.id}`), { kind: "media" });
+    rt.hook("after:init", (e) => void h.log.push(`after:init ${e.id}`));
     rt.register(
       { name: "film", version: "1.0.0", chipset: { kind: "media" } },
       defineModule({ api: { go: () => 1 } }),
@@ -194,7 +169,7 @@ describe("the runtime lifecycle", () => {
       defineModule({ init: () => new Promise<void>(() => {}), api: {} }),
     );
     await rt.call("film", "go");
-    expect(log).toEqual(["after:init film", "before:start film"]);
+    expect(h.log).toEqual(["after:init film", "before:start film"]);
     const failing = rt.call("slow", "go").catch((e: unknown) => e);
     for (let i = 0; i < 5; i++) await turn();
     clock.advance(40);
@@ -240,19 +215,19 @@ describe("the runtime lifecycle", () => {
   });
 
   it("starts the runtime once however often start() is called", async () => {
-    ws.module({ name: "core", chipset: { activation: "eager" }, code: tracedModule("core") });
+    h.ws.module({ name: "core", chipset: { activation: "eager" }, code: tracedModule("core") });
     const rt = open();
     let started = 0;
     rt.on("runtime.started", () => started++);
     await Promise.all([rt.start(), rt.start()]);
     await rt.start();
     expect(started).toBe(1);
-    expect(log).toEqual(["init core", "start core"]);
+    expect(h.log).toEqual(["init core", "start core"]);
   });
 
   it("takes a module's activation from its kind unless its manifest says otherwise", async () => {
-    ws.module({ name: "driver", chipset: { kind: "driver" }, code: tracedModule("driver") });
-    ws.module({
+    h.ws.module({ name: "driver", chipset: { kind: "driver" }, code: tracedModule("driver") });
+    h.ws.module({
       name: "lazy-driver",
       chipset: { kind: "driver", activation: "lazy" },
       code: tracedModule("lazy-driver"),
@@ -260,12 +235,12 @@ describe("the runtime lifecycle", () => {
     const rt = open();
     rt.registerKind({ name: "driver", defaults: { activation: "eager" } });
     await rt.start();
-    expect(log).toEqual(["init driver", "start driver"]);
+    expect(h.log).toEqual(["init driver", "start driver"]);
   });
 
   it("lets a removed version go and uses the one that remains", async () => {
     for (const v of ["1.0.0", "2.0.0"])
-      ws.module({
+      h.ws.module({
         name: "codec",
         version: v,
         code: `export const module = defineModule({ api: { v() { return "${v}"; } } });`,
@@ -281,16 +256,16 @@ describe("the runtime lifecycle", () => {
   });
 
   it("starts modules whose activation event fires", async () => {
-    ws.module({
+    h.ws.module({
       name: "thumbs",
       chipset: { activation: { onEvent: ["media.imported"] } },
       code: tracedModule("thumbs"),
     });
     const rt = open();
     await rt.start();
-    expect(log).toEqual([]);
+    expect(h.log).toEqual([]);
     await rt.activate("media.imported");
-    expect(log).toEqual(["init thumbs", "start thumbs"]);
+    expect(h.log).toEqual(["init thumbs", "start thumbs"]);
   });
 });
 
@@ -318,8 +293,8 @@ describe("idle time", () => {
   });
 
   it("persists usage across restarts and preloads the most used modules after start", async () => {
-    ws.module({ name: "popular", code: tracedModule("popular", `{ hi() { return 1; } }`) });
-    ws.module({ name: "rare", code: tracedModule("rare", `{ hi() { return 1; } }`) });
+    h.ws.module({ name: "popular", code: tracedModule("popular", `{ hi() { return 1; } }`) });
+    h.ws.module({ name: "rare", code: tracedModule("rare", `{ hi() { return 1; } }`) });
     const first = open({ preload: 0 });
     for (let i = 0; i < 5; i++) await first.call("popular", "hi");
     await first.close();

@@ -1,39 +1,21 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createRuntime, type Runtime } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { RuntimeOptions } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
-import { workspace, type Workspace } from "../support/fixtures.js";
-import { trace, tracedModule } from "../support/trace.js";
+import { runtimeHarness } from "../support/runtimeHarness.js";
+import { tracedModule } from "../support/trace.js";
 
-let ws: Workspace;
-let runtime: Runtime | undefined;
-let log: string[];
-
-beforeEach(() => {
-  ws = workspace();
-  log = trace();
-});
-afterEach(async () => {
-  await runtime?.close();
-  runtime = undefined;
-  ws.dispose();
-});
-
-function open(options: Parameters<typeof createRuntime>[0] = {}) {
-  runtime = createRuntime({
-    dataDir: ws.dataDir,
-    moduleDirs: [ws.modulesDir],
-    logLevel: "silent",
-    ...options,
-  });
-  return runtime;
-}
+const h = runtimeHarness();
+const open = (options?: RuntimeOptions) => h.open(options);
 
 describe("on-demand loading of modules from disk", () => {
   it("returns a proxy at once and loads the module and its dependencies on the first call", async () => {
-    ws.module({ name: "file-io", code: tracedModule("file-io", `{ read(p) { return "bytes of " + p; } }`) });
-    ws.module({
+    h.ws.module({
+      name: "file-io",
+      code: tracedModule("file-io", `{ read(p) { return "bytes of " + p; } }`),
+    });
+    h.ws.module({
       name: "player",
       chipset: { requires: { "file-io": "^1.0.0" } },
       code: `let files; export const module = defineModule({
@@ -44,14 +26,14 @@ describe("on-demand loading of modules from disk", () => {
     const rt = open();
     const player = rt.use<{ play(p: string): string }>("player");
     expect(rt.queries.info("player").state).toBe("registered");
-    expect(log).toEqual([]);
+    expect(h.log).toEqual([]);
     await expect(player.play("a.vid")).resolves.toBe("playing bytes of a.vid");
-    expect(log).toEqual(["init file-io", "start file-io", "init player", "start player"]);
+    expect(h.log).toEqual(["init file-io", "start file-io", "init player", "start player"]);
     expect(rt.queries.info("file-io").state).toBe("running");
   });
 
   it("imports chipset/module from the host, without the module installing chipset", async () => {
-    ws.module({
+    h.ws.module({
       name: "sdk-user",
       code: `export const module = defineModule({ api: { kind() { return typeof defineModule; } } });`,
     });
@@ -59,7 +41,7 @@ describe("on-demand loading of modules from disk", () => {
   });
 
   it("resolves the module's own npm dependencies from its installed copy, and chipset/module from the host", async () => {
-    const dir = ws.module({
+    const dir = h.ws.module({
       name: "with-deps",
       code: `import pad from "tiny-pad"; export const module = defineModule({ api: { pad(s) { return pad(s); }, sdk() { return typeof defineModule; } } });`,
     });
@@ -94,9 +76,9 @@ describe("on-demand loading of modules from disk", () => {
         for (let i = 0; i < 1000 && !globalThis.__trace.includes("${other}"); i++) await new Promise((r) => setImmediate(r));
         if (!globalThis.__trace.includes("${other}")) throw new Error("${other} did not start in parallel");
       }, api: {} });`;
-    ws.module({ name: "left", code: barrier("left", "right") });
-    ws.module({ name: "right", code: barrier("right", "left") });
-    ws.module({
+    h.ws.module({ name: "left", code: barrier("left", "right") });
+    h.ws.module({ name: "right", code: barrier("right", "left") });
+    h.ws.module({
       name: "top",
       chipset: { requires: { left: "1", right: "1" } },
       code: `export const module = defineModule({ api: { ok() { return true; } } });`,
@@ -106,25 +88,25 @@ describe("on-demand loading of modules from disk", () => {
   });
 
   it("initialises a module once however many first calls arrive together", async () => {
-    ws.module({ name: "counter", code: tracedModule("counter", `{ n() { return 1; } }`) });
+    h.ws.module({ name: "counter", code: tracedModule("counter", `{ n() { return 1; } }`) });
     const rt = open();
     const results = await Promise.all(Array.from({ length: 20 }, () => rt.call("counter", "n")));
     expect(results).toEqual(Array(20).fill(1));
-    expect(log.filter((l) => l === "init counter")).toHaveLength(1);
+    expect(h.log.filter((l) => l === "init counter")).toHaveLength(1);
   });
 
   it("load() imports without init, and init waits for the first use", async () => {
-    ws.module({ name: "lazy", code: tracedModule("lazy", `{ hi() { return "hi"; } }`) });
+    h.ws.module({ name: "lazy", code: tracedModule("lazy", `{ hi() { return "hi"; } }`) });
     const rt = open();
     await rt.load("lazy");
     expect(rt.queries.info("lazy").state).toBe("loaded");
-    expect(log).toEqual([]);
+    expect(h.log).toEqual([]);
     await rt.call("lazy", "hi");
-    expect(log).toEqual(["init lazy", "start lazy"]);
+    expect(h.log).toEqual(["init lazy", "start lazy"]);
   });
 
   it("loads a batch in the background and reports progress for each module", async () => {
-    for (const name of ["a", "b", "c"]) ws.module({ name });
+    for (const name of ["a", "b", "c"]) h.ws.module({ name });
     const rt = open();
     const progress: Array<{ id: string; done: number; total: number; task: number; ok: boolean }> = [];
     rt.on("load.progress", (e) => progress.push(e));
@@ -139,8 +121,8 @@ describe("on-demand loading of modules from disk", () => {
   });
 
   it("loads synchronously when the module allows it, and says why when it does not", () => {
-    ws.module({ name: "plain", code: `export const module = defineModule({ api: {} });` });
-    ws.module({
+    h.ws.module({ name: "plain", code: `export const module = defineModule({ api: {} });` });
+    h.ws.module({
       name: "awaits",
       code: `await Promise.resolve(); export const module = defineModule({ api: {} });`,
     });
@@ -154,7 +136,7 @@ describe("on-demand loading of modules from disk", () => {
   });
 
   it("evaluates a module's code afresh when it is used again after an unload", async () => {
-    ws.module({
+    h.ws.module({
       name: "stateful",
       code: `let n = 0; export const module = defineModule({ api: { next() { return ++n; } } });`,
     });
@@ -167,7 +149,7 @@ describe("on-demand loading of modules from disk", () => {
   });
 
   it("names the methods a module has when a call names one it has not", async () => {
-    ws.module({
+    h.ws.module({
       name: "small",
       code: `export const module = defineModule({ api: { one() {}, two() {} } });`,
     });
@@ -178,7 +160,7 @@ describe("on-demand loading of modules from disk", () => {
   });
 
   it("wraps an error thrown by a module's method, keeping the original as cause", async () => {
-    ws.module({
+    h.ws.module({
       name: "grumpy",
       code: `export const module = defineModule({ api: { go() { throw new TypeError("no way"); } } });`,
     });
@@ -190,7 +172,7 @@ describe("on-demand loading of modules from disk", () => {
   });
 
   it("reports a module that does not export a definition, and can load it once fixed", async () => {
-    ws.module({ name: "broken", code: `export const nothing = 1;` });
+    h.ws.module({ name: "broken", code: `export const nothing = 1;` });
     const rt = open();
     await expect(rt.call("broken", "x")).rejects.toMatchObject({
       code: ErrorCodes.LOAD_FAILED,

@@ -37,7 +37,13 @@ export function workspace(): Workspace {
       const version = spec.version ?? "1.0.0";
       const dir = join(modulesDir, spec.dirName ?? `${spec.name.replace("/", "__")}-${version}`);
       mkdirSync(dir, { recursive: true });
-      const pkg = { name: spec.name, version, type: "module", exports: "./index.js", chipset: { kind: "test", ...spec.chipset } };
+      const pkg = {
+        name: spec.name,
+        version,
+        type: "module",
+        exports: "./index.js",
+        chipset: { kind: "test", ...spec.chipset },
+      };
       writeFileSync(join(dir, "package.json"), JSON.stringify(pkg, null, 2));
       const code = spec.code ?? "export const module = defineModule({ api: {} });";
       writeFileSync(join(dir, "index.js"), `import { defineModule } from "chipset/module";\n${code}\n`);

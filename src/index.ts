@@ -1,6 +1,7 @@
 /** Chipset's host API: create a runtime, register and use modules, watch events. */
 export { createRuntime } from "./runtime/createRuntime.js";
-export type { Runtime, LoadReport, LoadTask, ControlOptions } from "./runtime/Runtime.js";
+export type { Runtime, ControlOptions } from "./runtime/Runtime.js";
+export type { LoadReport, LoadTask } from "./runtime/Loader.js";
 export type { RuntimeOptions } from "./runtime/RuntimeOptions.js";
 export type { RuntimeEvents, RuntimeEventName, ModuleRef, UnloadReason } from "./runtime/RuntimeEvents.js";
 export type { ModuleSummary, ModuleInfo, DependencyInfo, DependencyTree } from "./runtime/RuntimeQueries.js";
@@ -9,7 +10,14 @@ export type { ShutdownReport } from "./runtime/shutdown.js";
 export type { KindDefinition, KindDefaults } from "./runtime/KindRegistry.js";
 export type { AppHook, HookEvent, HookPoint, HookScope } from "./lifecycle/HookRegistry.js";
 export type { LifecycleState, LifecycleCommand } from "./lifecycle/transitions.js";
-export type { ChipsetManifest, PackageManifest, ModuleRecord, Activation, Isolation, Phase } from "./registry/Manifest.js";
+export type {
+  ChipsetManifest,
+  PackageManifest,
+  ModuleRecord,
+  Activation,
+  Isolation,
+  Phase,
+} from "./registry/Manifest.js";
 export type { ScanReport } from "./registry/scanModuleDirs.js";
 export type { AddResult } from "./registry/Registry.js";
 export { ChipsetError, hasCode, ErrorCodes, type ErrorCode } from "./errors/index.js";

@@ -2,6 +2,7 @@ import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { LifecycleState } from "../lifecycle/transitions.js";
+import { parseModuleRef } from "../registry/Manifest.js";
 import { selectVersions, type Selection, type SelectionRequest } from "../resolver/selectVersions.js";
 import type { Catalog, CatalogEntry } from "./Catalog.js";
 
@@ -16,6 +17,24 @@ export interface ModuleOutcome {
   version: string;
   ok: boolean;
   error?: ChipsetError;
+}
+
+/** The resolver's request for `ref` (`id` or `id@range`). */
+export function requestOf(ref: string): SelectionRequest {
+  const { id, version } = parseModuleRef(ref);
+  return version === undefined ? { id } : { id, range: version };
+}
+
+/** Throws the first failed outcome's error, with every outcome attached as `details.outcomes`. */
+export function throwFirstFailure(outcomes: readonly ModuleOutcome[]): void {
+  const failed = outcomes.find((o) => !o.ok);
+  if (!failed) return;
+  const error = failed.error!;
+  error.details = {
+    ...error.details,
+    outcomes: outcomes.map((o) => ({ id: o.id, ok: o.ok, code: o.error?.code })),
+  };
+  throw error;
 }
 
 /** A resolved activation: the instances to bring up, level by level (each level in parallel). */

@@ -1,6 +1,6 @@
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import type { Activation, Phase } from "../registry/Manifest.js";
+import type { Activation, ChipsetManifest, Phase } from "../registry/Manifest.js";
 
 /** Defaults a kind gives to its modules when their manifest does not say. */
 export interface KindDefaults {
@@ -42,6 +42,11 @@ export class KindRegistry {
   /** The defaults of `name` (empty for an unregistered kind). */
   defaults(name: string): KindDefaults {
     return this.kinds.get(name)?.defaults ?? {};
+  }
+
+  /** A module's activation: its manifest's, else its kind's default, else lazy. */
+  activationOf(manifest: ChipsetManifest): Activation {
+    return manifest.activation ?? this.defaults(manifest.kind).activation ?? "lazy";
   }
 
   /** Every registered kind. */

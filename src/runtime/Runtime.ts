@@ -2,19 +2,19 @@ import type { Logger } from "pino";
 import type { Clock } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
 import { Emitter, type Listener } from "../common/Emitter.js";
-import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { HookRegistry, type AppHook, type HookPoint, type HookScope } from "../lifecycle/HookRegistry.js";
 import { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { ModuleDefinition, ModuleProxy } from "../module.js";
-import type { Activation, ChipsetManifest, ModuleRecord, PackageManifest } from "../registry/Manifest.js";
+import type { Activation, ModuleRecord, PackageManifest } from "../registry/Manifest.js";
 import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
 import { parseModuleRef } from "../registry/Manifest.js";
 import type { AddResult, Registry } from "../registry/Registry.js";
 import { validatePackageManifest } from "../registry/validateManifest.js";
 import { scanModuleDirs, type ScanReport } from "../registry/scanModuleDirs.js";
 import type { Database } from "../store/Database.js";
-import { Activator, type ModuleOutcome } from "./Activator.js";
+import { Activator, requestOf, throwFirstFailure, type ModuleOutcome } from "./Activator.js";
 import { Catalog } from "./Catalog.js";
 import type { Instance } from "./Instance.js";
 import { InstanceFactory } from "./InstanceFactory.js";
@@ -25,21 +25,9 @@ import type { RuntimeEvents, UnloadReason } from "./RuntimeEvents.js";
 import { IdleScheduler } from "./IdleScheduler.js";
 import { shutdownInstances, type ShutdownReport } from "./shutdown.js";
 import { stateIsActive } from "./states.js";
+import { stopDependents } from "./dependents.js";
 import { ModuleCalls, type AnyApi } from "./ModuleCalls.js";
-
-/** The result of a batch load: one outcome per module, in completion order. */
-export interface LoadReport {
-  outcomes: ModuleOutcome[];
-  /** Wall time of the whole batch, in ms. */
-  durationMs: number;
-}
-
-/** A load running in the background: watch `load.progress` events with this `task`, or await `done`. */
-export interface LoadTask {
-  task: number;
-  /** Resolves with the report; never rejects (failures are in the outcomes). */
-  done: Promise<LoadReport>;
-}
+import { Loader, type LoadReport, type LoadTask } from "./Loader.js";
 
 /** Options of the control methods. */
 export interface ControlOptions {
@@ -77,10 +65,10 @@ export class Runtime {
   private readonly idle: IdleScheduler;
   private readonly active = new Map<string, Instance>();
   private readonly calls: ModuleCalls;
+  private readonly loader: Loader;
   private readonly factory: InstanceFactory;
   private readonly preloading = new Set<Instance>();
   private readonly unloadReasons = new WeakMap<Instance, UnloadReason>();
-  private tasks = 0;
   private state: "created" | "started" | "closing" | "closed" = "created";
   private closing: Promise<ShutdownReport> | undefined;
   private starting: Promise<ModuleOutcome[]> | undefined;
@@ -127,6 +115,14 @@ export class Runtime {
       active: this.active,
       instantiate: (entry) => this.factory.create(entry),
     });
+    this.loader = new Loader({
+      clock,
+      activator: this.activator,
+      runner: this.runner,
+      assertOpen: () => this.assertOpen(),
+      progress: (task, outcome, done, total) =>
+        this.events.emit("load.progress", { ...outcome, task, done, total }),
+    });
     this.queries = new RuntimeQueries(this.catalog, this.active, (requests) =>
       this.activator.planOrder(requests),
     );
@@ -143,7 +139,7 @@ export class Runtime {
       registry: parts.registry,
       active: this.active,
       isCode: (id) => this.catalog.versions(id).some((v) => this.catalog.isCode(id, v)),
-      isEager: (inst) => this.activationOf(inst.record.manifest) === "eager",
+      isEager: (inst) => this.kinds.activationOf(inst.record.manifest) === "eager",
       preload: (id) => this.preload(id),
       unloadIdle: (inst) => this.unloadInstance(inst, "idle"),
       onError: (context, error) => this.events.emit("runtime.error", { context, error }),
@@ -286,8 +282,9 @@ export class Runtime {
 
   /** Brings `ref` (and its dependencies) to `target`; rejects with the module's own error or `CHIP_ERR_DEPENDENCY_FAILED`. */
   private async ensure(ref: string, target: "loaded" | "running", signal?: AbortSignal): Promise<Instance> {
-    const { id, version } = parseModuleRef(ref);
-    const plan = this.activator.plan([{ id, range: version }]);
+    const request = requestOf(ref);
+    const id = request.id;
+    const plan = this.activator.plan([request]);
     const outcomes = await this.activator.bringUp(plan, target, signal);
     const mine = outcomes.find((o) => o.id === id)!;
     if (!mine.ok) throw mine.error!;
@@ -300,50 +297,13 @@ export class Runtime {
    * Loads (imports, without init) one or more modules and their dependencies, level by level,
    * each level in parallel. Rejects with the first failure; `details.outcomes` has them all.
    */
-  async load(refs: string | readonly string[], options: { signal?: AbortSignal } = {}): Promise<LoadReport> {
-    const report = await this.loadBatch(refs, ++this.tasks, options.signal);
-    const failed = report.outcomes.find((o) => !o.ok);
-    if (failed) {
-      failed.error!.details = {
-        ...failed.error!.details,
-        outcomes: report.outcomes.map((o) => ({ id: o.id, ok: o.ok, code: o.error?.code })),
-      };
-      throw failed.error!;
-    }
-    return report;
+  load(refs: string | readonly string[], options: { signal?: AbortSignal } = {}): Promise<LoadReport> {
+    return this.loader.load(refs, options.signal);
   }
 
   /** Starts a batch load in the background; progress arrives as `load.progress` events tagged with `task`. */
   loadInBackground(refs: string | readonly string[], options: { signal?: AbortSignal } = {}): LoadTask {
-    const task = ++this.tasks;
-    const done = this.loadBatch(refs, task, options.signal).catch((err: unknown) => {
-      const error =
-        err instanceof ChipsetError
-          ? err
-          : new ChipsetError(ErrorCodes.LOAD_FAILED, messageOf(err), { cause: err });
-      return { outcomes: [{ id: "(resolution)", version: "", ok: false, error }], durationMs: 0 };
-    });
-    return { task, done };
-  }
-
-  private async loadBatch(
-    refs: string | readonly string[],
-    task: number,
-    signal: AbortSignal | undefined,
-  ): Promise<LoadReport> {
-    this.assertOpen();
-    const started = this.parts.clock.now();
-    const list = typeof refs === "string" ? [refs] : refs;
-    const plan = this.activator.plan(
-      list.map((ref) => {
-        const { id, version } = parseModuleRef(ref);
-        return { id, range: version };
-      }),
-    );
-    const outcomes = await this.activator.bringUp(plan, "loaded", signal, (outcome, done, total) =>
-      this.events.emit("load.progress", { ...outcome, task, done, total }),
-    );
-    return { outcomes, durationMs: this.parts.clock.now() - started };
+    return this.loader.loadInBackground(refs, options.signal);
   }
 
   /**
@@ -351,22 +311,7 @@ export class Runtime {
    * code and for file modules without top-level await. Otherwise `CHIP_ERR_SYNC_LOAD_UNSUPPORTED`.
    */
   loadSync(ref: string): void {
-    this.assertOpen();
-    const { id, version } = parseModuleRef(ref);
-    const plan = this.activator.plan([{ id, range: version }]);
-    for (const level of plan.levels) {
-      for (const inst of level) {
-        if (inst.state !== "registered") continue;
-        if (this.runner.isBusy(inst)) {
-          throw new ChipsetError(
-            ErrorCodes.SYNC_LOAD_UNSUPPORTED,
-            `${inst.key} is being loaded asynchronously right now; await load() instead`,
-            { module: inst.key },
-          );
-        }
-        this.runner.loadSync(inst);
-      }
-    }
+    this.loader.loadSync(ref);
   }
 
   // ---- control --------------------------------------------------------------------------
@@ -390,14 +335,14 @@ export class Runtime {
   /** Stops a module; refused while dependents run unless `cascade` (then they stop first). */
   async stop(ref: string, options: ControlOptions = {}): Promise<void> {
     const inst = this.instanceOf(ref);
-    await this.stopDependents(inst, options);
+    await stopDependents(this.active, this.runner, inst, options);
     await this.runner.run(inst, "stop", options.signal);
   }
 
   /** Unloads a module (stopping it first if needed); refused while dependents run unless `cascade`. */
   async unload(ref: string, options: ControlOptions = {}): Promise<void> {
     const inst = this.instanceOf(ref);
-    await this.stopDependents(inst, options);
+    await stopDependents(this.active, this.runner, inst, options);
     await this.unloadInstance(inst, "request", options.signal);
   }
 
@@ -410,28 +355,6 @@ export class Runtime {
     if (ids.length === 0) return [];
     const plan = this.activator.plan(ids.map((id) => ({ id })));
     return this.activator.bringUp(plan, "running", options.signal);
-  }
-
-  private async stopDependents(inst: Instance, options: ControlOptions): Promise<void> {
-    const dependents = this.runningDependents(inst);
-    if (dependents.length === 0) return;
-    if (!options.cascade) {
-      throw new ChipsetError(
-        ErrorCodes.MODULE_IN_USE,
-        `${inst.key} has running dependents (${dependents.map((d) => d.key).join(", ")}); stop them first or pass cascade`,
-        { module: inst.key, details: { dependents: dependents.map((d) => d.key) } },
-      );
-    }
-    for (const dep of dependents) {
-      await this.stopDependents(dep, options);
-      if (stateIsActive(dep.state)) await this.runner.run(dep, "stop", options.signal);
-    }
-  }
-
-  private runningDependents(inst: Instance): Instance[] {
-    return [...this.active.values()].filter(
-      (other) => stateIsActive(other.state) && other.deps.some((d) => d.id === inst.id),
-    );
   }
 
   private async unloadInstance(inst: Instance, reason: UnloadReason, signal?: AbortSignal): Promise<void> {
@@ -480,14 +403,7 @@ export class Runtime {
     if (ids.length > 0) {
       const plan = this.activator.plan(ids.map((id) => ({ id })));
       outcomes = await this.activator.bringUp(plan, "running", signal);
-      const failed = outcomes.find((o) => !o.ok);
-      if (failed) {
-        failed.error!.details = {
-          ...failed.error!.details,
-          outcomes: outcomes.map((o) => ({ id: o.id, ok: o.ok, code: o.error?.code })),
-        };
-        throw failed.error!;
-      }
+      throwFirstFailure(outcomes);
     }
     this.state = "started";
     this.idle.start();
@@ -529,18 +445,10 @@ export class Runtime {
     return report;
   }
 
-  /** A module's activation: its manifest's, else its kind's default, else lazy. */
-  private activationOf(manifest: ChipsetManifest): Activation {
-    return manifest.activation ?? this.kinds.defaults(manifest.kind).activation ?? "lazy";
-  }
-
   /** The ids of registered modules (any version) whose activation passes `test`. */
   private idsWhere(test: (activation: Activation) => boolean): string[] {
-    const ids = new Set<string>();
-    for (const record of [...this.catalog.codeRecords(), ...this.parts.registry.list()]) {
-      if (test(this.activationOf(record.manifest))) ids.add(record.id);
-    }
-    return [...ids];
+    const records = [...this.catalog.codeRecords(), ...this.parts.registry.list()];
+    return [...new Set(records.filter((r) => test(this.kinds.activationOf(r.manifest))).map((r) => r.id))];
   }
 
   private assertOpen(): void {

@@ -5,6 +5,7 @@ import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
 import type { Activation, ChipsetManifest, Isolation, ModuleRecord } from "../registry/Manifest.js";
 import { parseModuleRef } from "../registry/Manifest.js";
+import { requestOf } from "./Activator.js";
 import type { Selection, SelectionRequest } from "../resolver/selectVersions.js";
 import type { Catalog } from "./Catalog.js";
 import type { Instance } from "./Instance.js";
@@ -167,11 +168,7 @@ export class RuntimeQueries {
 
   /** Load order of `refs` and their dependencies: ids in order, and topological levels. */
   order(refs: readonly string[]): { order: string[]; levels: string[][]; versions: Record<string, string> } {
-    const requests = refs.map((ref) => {
-      const { id, version } = parseModuleRef(ref);
-      return { id, range: version };
-    });
-    const plan = this.planOrder(requests);
+    const plan = this.planOrder(refs.map(requestOf));
     const idOf = (key: string) => parseModuleRef(key).id;
     return {
       order: plan.order.map(idOf),

@@ -1,0 +1,37 @@
+import { ChipsetError } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
+import type { Instance } from "./Instance.js";
+import { stateIsActive } from "./states.js";
+
+/** The active instances that depend (hard or optional) on `inst`. */
+export function runningDependents(active: ReadonlyMap<string, Instance>, inst: Instance): Instance[] {
+  return [...active.values()].filter(
+    (other) => stateIsActive(other.state) && other.deps.some((d) => d.id === inst.id),
+  );
+}
+
+/**
+ * Makes way for stopping `inst`: with `cascade`, stops its running dependents first (theirs
+ * before them, recursively); without, refuses with `CHIP_ERR_MODULE_IN_USE` naming them.
+ */
+export async function stopDependents(
+  active: ReadonlyMap<string, Instance>,
+  runner: LifecycleRunner,
+  inst: Instance,
+  options: { cascade?: boolean; signal?: AbortSignal },
+): Promise<void> {
+  const dependents = runningDependents(active, inst);
+  if (dependents.length === 0) return;
+  if (!options.cascade) {
+    throw new ChipsetError(
+      ErrorCodes.MODULE_IN_USE,
+      `${inst.key} has running dependents (${dependents.map((d) => d.key).join(", ")}); stop them first or pass cascade`,
+      { module: inst.key, details: { dependents: dependents.map((d) => d.key) } },
+    );
+  }
+  for (const dep of dependents) {
+    await stopDependents(active, runner, dep, options);
+    if (stateIsActive(dep.state)) await runner.run(dep, "stop", options.signal);
+  }
+}

@@ -20,7 +20,9 @@ export interface ModuleDisposable {
 
 /** The calling side of a module: every method of its `api`, always async. */
 export type ModuleProxy<Api> = {
-  readonly [K in keyof Api]: Api[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+  readonly [K in keyof Api]: Api[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
 };
 
 /** What a lifecycle hook receives. */

@@ -21,7 +21,8 @@ export function toDisposable(fn: () => void): Disposable {
  * disposes the item at once so nothing leaks.
  */
 export class DisposableStore implements Disposable {
-  private readonly items = new Set<Disposable>();
+  // Made on first add: most owners (module instances) never register anything.
+  private items: Set<Disposable> | undefined;
   private disposed = false;
 
   /** True once {@link dispose} has run. */
@@ -32,13 +33,13 @@ export class DisposableStore implements Disposable {
   /** Takes ownership of `item` and returns it. */
   add<T extends Disposable>(item: T): T {
     if (this.disposed) item.dispose();
-    else this.items.add(item);
+    else (this.items ??= new Set()).add(item);
     return item;
   }
 
   /** Releases `item` without disposing it (its owner changed). */
   delete(item: Disposable): void {
-    this.items.delete(item);
+    this.items?.delete(item);
   }
 
   /** Disposes every item, newest first; errors are collected and rethrown together. */
@@ -46,14 +47,14 @@ export class DisposableStore implements Disposable {
     if (this.disposed) return;
     this.disposed = true;
     const errors: unknown[] = [];
-    for (const item of [...this.items].reverse()) {
+    for (const item of [...(this.items ?? [])].reverse()) {
       try {
         item.dispose();
       } catch (err) {
         errors.push(err);
       }
     }
-    this.items.clear();
+    this.items = undefined;
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, "several disposables failed");
   }

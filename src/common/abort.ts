@@ -20,7 +20,14 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string, mo
  */
 export async function withDeadline<T>(
   fn: (signal: AbortSignal) => Promise<T> | T,
-  options: { ms: number; clock: Clock; signal?: AbortSignal; onTimeout: () => Error; what: string; module?: string },
+  options: {
+    ms: number;
+    clock: Clock;
+    signal?: AbortSignal;
+    onTimeout: () => Error;
+    what: string;
+    module?: string;
+  },
 ): Promise<T> {
   const { ms, clock, signal: parent, onTimeout, what, module } = options;
   throwIfAborted(parent, what, module);

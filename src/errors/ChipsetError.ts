@@ -36,7 +36,13 @@ export class ChipsetError extends Error {
   }
 
   /** A plain object for `--json` output and for crossing process boundaries. */
-  toJSON(): { name: string; code: ErrorCode; message: string; module?: string; details: Readonly<Record<string, unknown>> } {
+  toJSON(): {
+    name: string;
+    code: ErrorCode;
+    message: string;
+    module?: string;
+    details: Readonly<Record<string, unknown>>;
+  } {
     return {
       name: this.name,
       code: this.code,

@@ -34,7 +34,11 @@ describe("ChipsetError", () => {
 
   it("keeps the cause, the module and the details, and serialises them", () => {
     const cause = new Error("disk gone");
-    const err = new ChipsetError(ErrorCodes.HOOK_FAILED, "init failed", { cause, module: "a@1.0.0", details: { hook: "init" } });
+    const err = new ChipsetError(ErrorCodes.HOOK_FAILED, "init failed", {
+      cause,
+      module: "a@1.0.0",
+      details: { hook: "init" },
+    });
     expect(err.cause).toBe(cause);
     expect(hasCode(err, ErrorCodes.HOOK_FAILED)).toBe(true);
     expect(JSON.parse(JSON.stringify(err))).toEqual({

@@ -9,7 +9,8 @@ import type { HostHook, ModuleHost } from "./ModuleHost.js";
 const requireEsm = createRequire(import.meta.url);
 
 /** Where an inline module's code comes from: files on disk, or a definition handed over in code. */
-export type InlineSource = { kind: "file"; dir: string; entry: string } | { kind: "code"; definition: ModuleDefinition };
+export type InlineSource =
+  { kind: "file"; dir: string; entry: string } | { kind: "code"; definition: ModuleDefinition };
 
 /**
  * Runs a module in this thread. File modules are imported from their installed directory;
@@ -122,10 +123,14 @@ export class InlineHost implements ModuleHost {
 
   private loadError(err: unknown): ChipsetError {
     const file = this.source.kind === "file" ? join(this.source.dir, this.source.entry) : "(code)";
-    return new ChipsetError(ErrorCodes.LOAD_FAILED, `${this.key}: importing ${file} failed: ${messageOf(err)}`, {
-      module: this.key,
-      cause: err,
-      details: { file },
-    });
+    return new ChipsetError(
+      ErrorCodes.LOAD_FAILED,
+      `${this.key}: importing ${file} failed: ${messageOf(err)}`,
+      {
+        module: this.key,
+        cause: err,
+        details: { file },
+      },
+    );
   }
 }

@@ -25,8 +25,9 @@ interface Waiter {
 export class IntakeGate {
   private inflight = 0;
   private closed = false;
-  private readonly waiters = new Set<Waiter>();
-  private drainWaiters: Array<() => void> = [];
+  // Made on first use: most instances never pause, and a runtime may hold thousands.
+  private waiters: Set<Waiter> | undefined;
+  private drainWaiters: Array<() => void> | undefined;
 
   constructor(
     private readonly module: string,
@@ -46,7 +47,7 @@ export class IntakeGate {
 
   /** Calls currently waiting for the gate to open. */
   get waiting(): number {
-    return this.waiters.size;
+    return this.waiters?.size ?? 0;
   }
 
   /** Marks a call as started (the caller checked {@link isOpen} or awaited {@link wait}). */
@@ -56,9 +57,9 @@ export class IntakeGate {
 
   /** Marks a call as finished. */
   leave(): void {
-    if (--this.inflight === 0 && this.drainWaiters.length > 0) {
+    if (--this.inflight === 0 && this.drainWaiters !== undefined) {
       const list = this.drainWaiters;
-      this.drainWaiters = [];
+      this.drainWaiters = undefined;
       for (const fn of list) fn();
     }
   }
@@ -66,7 +67,8 @@ export class IntakeGate {
   /** Waits until the gate opens, bounded by the limits; rejects with `CHIP_ERR_MODULE_PAUSED`. */
   wait(): Promise<void> {
     if (!this.closed) return Promise.resolve();
-    if (this.waiters.size >= this.limits.maxWaiting) {
+    const waiters = (this.waiters ??= new Set());
+    if (waiters.size >= this.limits.maxWaiting) {
       return Promise.reject(
         new ChipsetError(
           ErrorCodes.MODULE_PAUSED,
@@ -80,7 +82,7 @@ export class IntakeGate {
         resolve,
         reject,
         timer: this.clock.setTimeout(() => {
-          this.waiters.delete(waiter);
+          waiters.delete(waiter);
           reject(
             new ChipsetError(
               ErrorCodes.MODULE_PAUSED,
@@ -90,7 +92,7 @@ export class IntakeGate {
           );
         }, this.limits.maxWaitMs),
       };
-      this.waiters.add(waiter);
+      waiters.add(waiter);
     });
   }
 
@@ -102,25 +104,27 @@ export class IntakeGate {
   /** Resolves once no call is in flight. */
   drained(): Promise<void> {
     if (this.inflight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve));
   }
 
   /** Reopens intake and releases every waiting call. */
   open(): void {
     this.closed = false;
-    for (const w of this.waiters) {
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    for (const w of waiters ?? []) {
       w.timer.dispose();
       w.resolve();
     }
-    this.waiters.clear();
   }
 
   /** Rejects every waiting call with `err` (intake stays closed). */
   fail(err: unknown): void {
-    for (const w of this.waiters) {
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    for (const w of waiters ?? []) {
       w.timer.dispose();
       w.reject(err);
     }
-    this.waiters.clear();
   }
 }

@@ -66,7 +66,9 @@ describe("LifecycleRunner", () => {
     await a;
     expect(host.runs.filter((r) => r === "load")).toHaveLength(1);
     expect(subject.state).toBe("loaded");
-    expect(transitions.map((t) => `${t.command}: ${t.from} -> ${t.to}`)).toEqual(["load: registered -> loaded"]);
+    expect(transitions.map((t) => `${t.command}: ${t.from} -> ${t.to}`)).toEqual([
+      "load: registered -> loaded",
+    ]);
   });
 
   it("times a hanging hook out, aborts its signal and rolls back", async () => {
@@ -163,6 +165,27 @@ describe("LifecycleRunner", () => {
     const waiting = subject.gate.wait();
     await runner.run(subject, "stop");
     await expect(waiting).rejects.toMatchObject({ code: ErrorCodes.MODULE_UNAVAILABLE });
+  });
+
+  it("serves a hook that acts on its own module after the work in progress, not in the middle of it", async () => {
+    const { runner, subject, hooks, transitions, host } = setup();
+    host.behaviour.load = "ok"; // all synchronous: the hook runs while the first call is still on the stack
+    let pausing: Promise<void> | undefined;
+    // While start is in progress the module is still "initialized": a pause served now would be refused.
+    hooks.add("before:start", () => {
+      pausing ??= runner.run(subject, "pause");
+    });
+    await runner.advance(subject, "running");
+    await pausing;
+    expect(subject.state).toBe("paused");
+    expect(transitions.map((t) => t.command)).toEqual(["load", "init", "start", "pause"]);
+  });
+
+  it("moves a module whose hooks answer synchronously without waiting for a promise", () => {
+    const { runner, subject, host } = setup();
+    host.behaviour.load = "ok";
+    expect(runner.advanceNow(subject, "running")).toBeUndefined();
+    expect(subject.state).toBe("running");
   });
 
   it("advance() picks each next command when its turn comes, so concurrent callers never clash", async () => {

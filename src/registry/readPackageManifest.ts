@@ -61,8 +61,13 @@ export function readPackageManifest(dir: string): PackageInfo {
  */
 export function peekPackageIdentity(dir: string): { name: string; version: string } | undefined {
   try {
-    const json = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: unknown; version?: unknown };
-    return typeof json.name === "string" && typeof json.version === "string" ? { name: json.name, version: json.version } : undefined;
+    const json = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as {
+      name?: unknown;
+      version?: unknown;
+    };
+    return typeof json.name === "string" && typeof json.version === "string"
+      ? { name: json.name, version: json.version }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -7,7 +7,10 @@ const n = fc.oneof(fc.constantFrom(0, 1, 2), fc.nat(12));
 const plain = fc.tuple(n, n, n).map(([a, b, c]) => `${a}.${b}.${c}`);
 const version = fc.oneof(
   { weight: 4, arbitrary: plain },
-  { weight: 1, arbitrary: fc.tuple(plain, fc.constantFrom("-alpha", "-0", "-rc.1", "+build")).map(([v, s]) => v + s) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(plain, fc.constantFrom("-alpha", "-0", "-rc.1", "+build")).map(([v, s]) => v + s),
+  },
 );
 const part = fc.oneof(n.map(String), fc.constantFrom("x", "X", "*"));
 const partial = fc.oneof(
@@ -17,8 +20,21 @@ const partial = fc.oneof(
   fc.tuple(part, part).map(([a, b]) => `${a}.${b}`),
 );
 const range = fc.oneof(
-  fc.tuple(fc.constantFrom("", "^", "~", "=", ">=", ">", "<", "<=", "v", "~>"), partial).map(([op, v]) => op + v),
-  fc.constantFrom("*", "x", "", "1.0.0 - 2.0.0", "^1.0.0 || ^2.0.0", ">=1.0.0 <2.0.0", "01.2.3", "1.2.3-beta", "^1.2.3-0", " ^1.0.0"),
+  fc
+    .tuple(fc.constantFrom("", "^", "~", "=", ">=", ">", "<", "<=", "v", "~>"), partial)
+    .map(([op, v]) => op + v),
+  fc.constantFrom(
+    "*",
+    "x",
+    "",
+    "1.0.0 - 2.0.0",
+    "^1.0.0 || ^2.0.0",
+    ">=1.0.0 <2.0.0",
+    "01.2.3",
+    "1.2.3-beta",
+    "^1.2.3-0",
+    " ^1.0.0",
+  ),
 );
 
 describe("fastSemver", () => {

@@ -40,7 +40,8 @@ function simpleBounds(range: string): Bounds | null {
 }
 
 function parseSimple(range: string): Bounds | null {
-  if (range === "*" || range === "x" || range === "X" || range === "") return { min: [0, 0, 0], max: undefined };
+  if (range === "*" || range === "x" || range === "X" || range === "")
+    return { min: [0, 0, 0], max: undefined };
   let op = "";
   let rest = range;
   if (rest.startsWith(">=")) [op, rest] = [">=", rest.slice(2)];

@@ -43,7 +43,8 @@ export function quickSelect(
       }
       for (const [to, range] of Object.entries(manifest.optional ?? {})) {
         // A dependency listed as both required and optional is required.
-        if (manifest.requires === undefined || !Object.hasOwn(manifest.requires, to)) optional.push({ from: id, to, range });
+        if (manifest.requires === undefined || !Object.hasOwn(manifest.requires, to))
+          optional.push({ from: id, to, range });
       }
     }
     return true;
@@ -64,7 +65,8 @@ export function quickSelect(
     const version = candidate(to);
     if (version === null) skippedOptional.push({ from, id: to, range, reason: "absent" });
     else if (version === undefined) return undefined;
-    else if (!satisfies(version, range)) skippedOptional.push({ from, id: to, range, reason: "incompatible" });
+    else if (!satisfies(version, range))
+      skippedOptional.push({ from, id: to, range, reason: "incompatible" });
     else {
       select(to);
       if (!drain()) return undefined;

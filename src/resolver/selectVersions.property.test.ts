@@ -244,7 +244,11 @@ describe("the single-candidate fast path", () => {
   const outcome = (fn: () => Selection) => {
     try {
       const s = fn();
-      return { selected: sorted([...s.selected]), edges: sorted(s.edges), skipped: sorted(s.skippedOptional) };
+      return {
+        selected: sorted([...s.selected]),
+        edges: sorted(s.edges),
+        skipped: sorted(s.skippedOptional),
+      };
     } catch (err) {
       return { error: (err as ChipsetError).code };
     }

@@ -120,27 +120,33 @@ export class Activator {
     const total = plan.levels.reduce((n, level) => n + level.length, 0);
     const failures = new Map<string, { error: ChipsetError; chain: string[] }>();
     const outcomes: ModuleOutcome[] = [];
+    const record = (inst: Instance, error: ChipsetError | undefined) => {
+      const outcome: ModuleOutcome = error
+        ? { id: inst.id, version: inst.version, ok: false, error }
+        : { id: inst.id, version: inst.version, ok: true };
+      outcomes.push(outcome);
+      progress?.(outcome, outcomes.length, total);
+    };
     for (const level of plan.levels) {
-      await Promise.all(
-        level.map(async (inst) => {
-          const error = await this.bringOne(inst, target, failures, signal);
-          const outcome: ModuleOutcome = error
-            ? { id: inst.id, version: inst.version, ok: false, error }
-            : { id: inst.id, version: inst.version, ok: true };
-          outcomes.push(outcome);
-          progress?.(outcome, outcomes.length, total);
-        }),
-      );
+      // Modules that come up synchronously are recorded at once; only the others are awaited.
+      const waiting: Array<Promise<void>> = [];
+      for (const inst of level) {
+        const result = this.bringOne(inst, target, failures, signal);
+        if (result instanceof Promise) waiting.push(result.then((error) => record(inst, error)));
+        else record(inst, result);
+      }
+      if (waiting.length > 0) await Promise.all(waiting);
     }
     return outcomes;
   }
 
-  private async bringOne(
+  /** Brings one module up: its error, or undefined; a promise of that only if it went asynchronous. */
+  private bringOne(
     inst: Instance,
     target: LifecycleState,
     failures: Map<string, { error: ChipsetError; chain: string[] }>,
     signal: AbortSignal | undefined,
-  ): Promise<ChipsetError | undefined> {
+  ): ChipsetError | undefined | Promise<ChipsetError | undefined> {
     if (target === "running") {
       const broken = inst.deps.find((d) => !d.optional && failures.has(d.id));
       if (broken) {
@@ -151,22 +157,21 @@ export class Activator {
         return error;
       }
     }
-    try {
-      await this.drive(inst, target, signal);
-      return undefined;
-    } catch (err) {
+    const failed = (err: unknown) => {
       const error =
         err instanceof ChipsetError
           ? err
           : new ChipsetError(ErrorCodes.HOOK_FAILED, messageOf(err), { cause: err, module: inst.key });
       failures.set(inst.id, { error, chain: [inst.id] });
       return error;
+    };
+    let pending: void | Promise<void>;
+    try {
+      pending = this.deps.runner.advanceNow(inst, target, signal);
+    } catch (err) {
+      return failed(err);
     }
-  }
-
-  /** Runs the commands that take `inst` from where it is to `target`. */
-  drive(inst: Instance, target: LifecycleState, signal?: AbortSignal): Promise<void> {
-    return this.deps.runner.advance(inst, target, signal);
+    return pending ? pending.then(() => undefined, failed) : undefined;
   }
 }
 

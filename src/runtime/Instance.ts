@@ -22,7 +22,6 @@ export interface InstanceEnv {
   logger: Logger;
   intake: IntakeLimits;
   hookTimeoutMs: number;
-  kind: KindDefaults;
   /** A proxy to `id` for this instance's `ctx.use` / `ctx.optional`. */
   proxy(from: Instance, id: string, optional: boolean): ModuleProxy<Record<string, never>> | undefined;
 }
@@ -54,6 +53,7 @@ export class Instance implements LifecycleSubject {
     readonly record: ModuleRecord,
     readonly host: ModuleHost,
     private readonly env: InstanceEnv,
+    private readonly kindDefaults: KindDefaults,
   ) {
     this.id = record.id;
     this.version = record.version;
@@ -67,13 +67,15 @@ export class Instance implements LifecycleSubject {
   timeoutFor(command: LifecycleCommand): number {
     if (command === "unload") return this.env.hookTimeoutMs;
     return (
-      this.record.manifest.timeouts?.[command] ?? this.env.kind.timeouts?.[command] ?? this.env.hookTimeoutMs
+      this.record.manifest.timeouts?.[command] ??
+      this.kindDefaults.timeouts?.[command] ??
+      this.env.hookTimeoutMs
     );
   }
 
   /** Idle unload timeout in ms (0: never). */
   idleUnloadMs(runtimeDefault: number): number {
-    return this.record.manifest.idleUnloadMs ?? this.env.kind.idleUnloadMs ?? runtimeDefault;
+    return this.record.manifest.idleUnloadMs ?? this.kindDefaults.idleUnloadMs ?? runtimeDefault;
   }
 
   context(signal: () => AbortSignal): ModuleContext {
@@ -89,28 +91,62 @@ export class Instance implements LifecycleSubject {
     scope.dispose();
   }
 
+  /** The signal of the phase now running (for {@link HookContext}). */
+  phaseSignalNow(): AbortSignal {
+    if (!this.phaseSignal)
+      throw new Error(`${this.key}: ctx.signal is only available once a lifecycle hook has run`);
+    return this.phaseSignal();
+  }
+
+  /** This module's logger, made on first use: most modules never log during start-up. */
+  moduleLogger(): ModuleContext["log"] {
+    return (this.logger ??= this.env.logger.child({ module: this.key }));
+  }
+
+  /** A proxy to a declared dependency (for `ctx.use` / `ctx.optional`). */
+  dependency(id: string, optional: boolean): ModuleProxy<Record<string, never>> | undefined {
+    return this.env.proxy(this, id, optional);
+  }
+
+  /** Registers cleanup that runs when the module stops (for `ctx.onStop`). */
+  addStopItem(item: ModuleDisposable | (() => void)): void {
+    this.stopScope.add(typeof item === "function" ? toDisposable(item) : item);
+  }
+
   private makeContext(): ModuleContext {
-    const config = () => this.config;
-    const signal = () => this.phaseSignal!();
-    // The pino child logger is made on first use: most modules never log during start-up.
-    const log = () => (this.logger ??= this.env.logger.child({ module: this.key }));
-    return {
-      id: this.id,
-      version: this.version,
-      get config() {
-        return config();
-      },
-      get log() {
-        return log();
-      },
-      get signal(): AbortSignal {
-        return signal();
-      },
-      use: (id: string) => this.env.proxy(this, id, false)!,
-      optional: (id: string) => this.env.proxy(this, id, true),
-      onStop: (item: ModuleDisposable | (() => void)) => {
-        this.stopScope.add(typeof item === "function" ? toDisposable(item) : item);
-      },
-    } as ModuleContext;
+    return new HookContext(this) as unknown as ModuleContext;
+  }
+}
+
+/**
+ * What a module's hooks receive as `ctx`: getters on the prototype (one small object per
+ * instance, not an object literal with accessors and closures), while `use`, `optional` and
+ * `onStop` stay arrow functions so that `init({ use, config })` destructuring works.
+ */
+class HookContext {
+  readonly id: string;
+  readonly version: string;
+  readonly use: (id: string) => ModuleProxy<Record<string, never>>;
+  readonly optional: (id: string) => ModuleProxy<Record<string, never>> | undefined;
+  readonly onStop: (item: ModuleDisposable | (() => void)) => void;
+
+  constructor(private readonly inst: Instance) {
+    this.id = inst.id;
+    this.version = inst.version;
+    this.use = (id) => inst.dependency(id, false)!;
+    this.optional = (id) => inst.dependency(id, true);
+    this.onStop = (item) => inst.addStopItem(item);
+  }
+
+  get config(): unknown {
+    return this.inst.config;
+  }
+
+  get log(): ModuleContext["log"] {
+    return this.inst.moduleLogger();
+  }
+
+  get signal(): AbortSignal {
+    return this.inst.phaseSignalNow();
   }
 }

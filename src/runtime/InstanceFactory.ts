@@ -7,7 +7,7 @@ import type { LifecycleCommand } from "../lifecycle/transitions.js";
 import type { ModuleProxy } from "../module.js";
 import { validateConfig } from "../registry/validateConfig.js";
 import type { Catalog, CatalogEntry } from "./Catalog.js";
-import { Instance } from "./Instance.js";
+import { Instance, type InstanceEnv } from "./Instance.js";
 import type { KindRegistry } from "./KindRegistry.js";
 import type { RuntimeParts } from "./Runtime.js";
 import { stateIsActive } from "./states.js";
@@ -29,7 +29,19 @@ export interface FactoryDeps {
  * the lifecycle requires (valid config before `init`; hard dependencies running before `start`).
  */
 export class InstanceFactory {
-  constructor(private readonly deps: FactoryDeps) {}
+  /** Shared by every instance (one object per runtime, not per module). */
+  private readonly env: InstanceEnv;
+
+  constructor(private readonly deps: FactoryDeps) {
+    const { options, logger } = deps.parts;
+    this.env = {
+      clock: deps.clock,
+      logger,
+      intake: options.pause,
+      hookTimeoutMs: options.hookTimeoutMs,
+      proxy: (from, target, optional) => this.dependencyProxy(from, target, optional),
+    };
+  }
 
   /** Creates the instance of a catalogue entry and makes it the active instance of its id. */
   create({ record, definition }: CatalogEntry): Instance {
@@ -37,15 +49,7 @@ export class InstanceFactory {
     const host: ModuleHost = definition
       ? new InlineHost({ kind: "code", definition }, key)
       : new InlineHost({ kind: "file", dir: record.dir!, entry: record.entry! }, key);
-    const { options, logger } = this.deps.parts;
-    const inst = new Instance(record, host, {
-      clock: this.deps.clock,
-      logger,
-      intake: options.pause,
-      hookTimeoutMs: options.hookTimeoutMs,
-      kind: this.deps.kinds.defaults(record.manifest.kind),
-      proxy: (from, target, optional) => this.dependencyProxy(from, target, optional),
-    });
+    const inst = new Instance(record, host, this.env, this.deps.kinds.defaults(record.manifest.kind));
     this.deps.active.set(record.id, inst);
     return inst;
   }

@@ -100,7 +100,12 @@ describe("Registry", () => {
   it("copies the module's own node_modules/ but not node_modules/chipset/ or .git/", () => {
     const dir = writeModule(src("a"), {
       name: "a",
-      files: { "node_modules/dep/index.js": "x", "node_modules/chipset/module.js": "", ".git/HEAD": "ref", "lib/.gitkeep": "" },
+      files: {
+        "node_modules/dep/index.js": "x",
+        "node_modules/chipset/module.js": "",
+        ".git/HEAD": "ref",
+        "lib/.gitkeep": "",
+      },
     });
     const { record } = registry.add(dir);
     expect(fs.readFileSync(path.join(record.dir!, "node_modules", "dep", "index.js"), "utf8")).toBe("x");

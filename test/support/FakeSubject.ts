@@ -18,11 +18,15 @@ export class FakeHost implements ModuleHost {
   readonly signals: AbortSignal[] = [];
   behaviour: Partial<Record<HostHook | "load", Behaviour>> = {};
 
-  load(deadline: { readonly signal: AbortSignal }): Promise<void> {
+  load(deadline: { readonly signal: AbortSignal }): void | Promise<void> {
     const signal = deadline.signal;
     this.runs.push("load");
     this.signals.push(signal);
     const result = act(this.behaviour.load ?? "async-ok", signal);
+    if (result === undefined) {
+      this.loaded = true;
+      return;
+    }
     return Promise.resolve(result).then(() => {
       this.loaded = true;
     });

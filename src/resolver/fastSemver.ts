@@ -33,6 +33,7 @@ const boundsCache = new Map<string, Bounds | null>();
 function simpleBounds(range: string): Bounds | null {
   let cached = boundsCache.get(range);
   if (cached === undefined) {
+    if (boundsCache.size >= MAX_CACHED_RANGES) boundsCache.clear();
     cached = parseSimple(range);
     boundsCache.set(range, cached);
   }
@@ -82,8 +83,24 @@ export function isPlainVersion(version: string): boolean {
   return PLAIN.test(version);
 }
 
+// Answers by range, then version: manifests repeat the same few pairs ("^1.0.0" against "1.0.0")
+// thousands of times in one resolution. Bounded so a long-lived runtime cannot grow it forever.
+const answers = new Map<string, Map<string, boolean>>();
+const MAX_CACHED_RANGES = 10_000;
+
 /** `semver.satisfies(version, range)`, without semver for plain versions and simple ranges. */
 export function satisfies(version: string, range: string): boolean {
+  let byVersion = answers.get(range);
+  if (byVersion === undefined) {
+    if (answers.size >= MAX_CACHED_RANGES) answers.clear();
+    answers.set(range, (byVersion = new Map<string, boolean>()));
+  }
+  let answer = byVersion.get(version);
+  if (answer === undefined) byVersion.set(version, (answer = compute(version, range)));
+  return answer;
+}
+
+function compute(version: string, range: string): boolean {
   const v = plainVersion(version);
   const bounds = v ? simpleBounds(range) : null;
   if (!v || !bounds) return semver.satisfies(version, range);

@@ -34,8 +34,10 @@ export function quickSelect(
     queue.push(id);
     return true;
   };
+  let head = 0; // an index, not shift(): shift() on a 1,000-long queue is quadratic
   const drain = (): boolean => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+    for (; head < queue.length; head++) {
+      const id = queue[head]!;
       const manifest = catalog.manifest(id, selected.get(id)!);
       for (const [to, range] of Object.entries(manifest.requires ?? {})) {
         if (!select(to)) return false;

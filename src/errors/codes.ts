@@ -41,6 +41,8 @@ export const ErrorCodes = {
   MODULE_UNAVAILABLE: "CHIP_ERR_MODULE_UNAVAILABLE",
   /** The operation needs the module not to be in use (running, or with running dependents). */
   MODULE_IN_USE: "CHIP_ERR_MODULE_IN_USE",
+  /** The manifest asks for an isolation (`worker`, `process`) this build cannot provide. */
+  ISOLATION_UNSUPPORTED: "CHIP_ERR_ISOLATION_UNSUPPORTED",
   /** The operation was cancelled by its AbortSignal; `cause` is `signal.reason`. */
   ABORTED: "CHIP_ERR_ABORTED",
   /** Shutdown did not finish within its deadline. */

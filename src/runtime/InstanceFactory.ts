@@ -46,6 +46,16 @@ export class InstanceFactory {
   /** Creates the instance of a catalogue entry and makes it the active instance of its id. */
   create({ record, definition }: CatalogEntry): Instance {
     const key = `${record.id}@${record.version}`;
+    const isolation = record.manifest.isolation ?? "inline";
+    if (isolation !== "inline") {
+      // Running it inline would silently drop the isolation it asked for.
+      throw new ChipsetError(
+        ErrorCodes.ISOLATION_UNSUPPORTED,
+        `${key} asks for isolation "${isolation}", which this build cannot provide (modules run inline only); ` +
+          `set "isolation": "inline" in its manifest for now`,
+        { module: key, details: { isolation } },
+      );
+    }
     const host: ModuleHost = definition
       ? new InlineHost({ kind: "code", definition }, key)
       : new InlineHost({ kind: "file", dir: record.dir!, entry: record.entry! }, key);

@@ -148,6 +148,20 @@ describe("on-demand loading of modules from disk", () => {
     expect(await rt.call("stateful", "next")).toBe(1);
   });
 
+  it("refuses a module that asks for an isolation this build cannot give, instead of running it inline", async () => {
+    h.ws.module({
+      name: "walled",
+      chipset: { isolation: "worker" },
+      code: tracedModule("walled", `{ hi() { return 1; } }`),
+    });
+    const rt = open();
+    await expect(rt.call("walled", "hi")).rejects.toMatchObject({
+      code: ErrorCodes.ISOLATION_UNSUPPORTED,
+      message: expect.stringContaining('"isolation": "inline"') as unknown,
+    });
+    expect(h.log).toEqual([]);
+  });
+
   it("names the methods a module has when a call names one it has not", async () => {
     h.ws.module({
       name: "small",

@@ -231,7 +231,7 @@ describe("LifecycleRunner against the transition table (model-based)", () => {
     const commandArb = fc.record({
       legal: fc.nat(9).map((n) => n < 8),
       pick: fc.nat(),
-      any: fc.constantFrom(...lifecycleCommands),
+      arbitrary: fc.constantFrom(...lifecycleCommands),
       main: behaviourArb,
       cleanup: behaviourArb,
     });
@@ -239,9 +239,9 @@ describe("LifecycleRunner against the transition table (model-based)", () => {
       fc.asyncProperty(fc.array(commandArb, { minLength: 1, maxLength: 30 }), async (steps) => {
         const { runner, subject, host, clock } = setup(50);
         let model: LifecycleState = "registered";
-        for (const { legal, pick, any, main, cleanup } of steps) {
+        for (const { legal, pick, arbitrary, main, cleanup } of steps) {
           const allowedNow = lifecycleCommands.filter((c) => transition(model, c).ok);
-          const command = legal ? allowedNow[pick % allowedNow.length]! : any;
+          const command = legal ? allowedNow[pick % allowedNow.length]! : arbitrary;
           host.behaviour = {
             load: main,
             init: main,

@@ -33,6 +33,11 @@ export interface ModuleContext<Config = unknown> {
   readonly version: string;
   /** Configuration, validated against the manifest's `configSchema` before `init`. */
   readonly config: Config;
+  /**
+   * The directory relative paths in `config` are relative to: the config file's directory when
+   * this module's configuration came from `chipset.config.json`, else the working directory.
+   */
+  readonly baseDir: string;
   /** Logger bound to this module. */
   readonly log: ModuleLogger;
   /**

@@ -40,6 +40,8 @@ export class Instance implements LifecycleSubject {
   deps: ResolvedDependency[] = [];
   /** Validated configuration (set before `init`). */
   config: unknown = undefined;
+  /** Where relative paths in `config` start (see `ModuleContext.baseDir`). */
+  baseDir = "";
   /** Calls served since the instance was created. */
   calls = 0;
   /** `clock.now()` of the last call or activation. */
@@ -140,6 +142,10 @@ class HookContext {
 
   get config(): unknown {
     return this.inst.config;
+  }
+
+  get baseDir(): string {
+    return this.inst.baseDir;
   }
 
   get log(): ModuleContext["log"] {

@@ -60,6 +60,7 @@ export class InstanceFactory {
       ? new InlineHost({ kind: "code", definition }, key)
       : new InlineHost({ kind: "file", dir: record.dir!, entry: record.entry! }, key);
     const inst = new Instance(record, host, this.env, this.deps.kinds.defaults(record.manifest.kind));
+    inst.baseDir = this.deps.parts.moduleConfigBase[record.id] ?? process.cwd();
     this.deps.active.set(record.id, inst);
     return inst;
   }

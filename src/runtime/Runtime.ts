@@ -44,6 +44,8 @@ export interface RuntimeParts {
   db: Database;
   registry: Registry;
   moduleConfig: Record<string, unknown>;
+  /** Where relative paths in each module's configuration start (absent: the working directory). */
+  moduleConfigBase: Record<string, string>;
 }
 
 /**

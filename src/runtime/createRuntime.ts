@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { pino } from "pino";
 import { systemClock } from "../common/Clock.js";
 import { linkSdk } from "../hosts/sdkLink.js";
@@ -39,6 +39,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       db,
       registry,
       moduleConfig: { ...file?.modules, ...options.config },
+      moduleConfigBase: Object.fromEntries(
+        Object.keys(file?.modules ?? {})
+          .filter((id) => options.config?.[id] === undefined)
+          .map((id) => [id, dirname(resolve(options.configFile!))]),
+      ),
     });
     runtime.lastScan = runtime.scan([...(file?.moduleDirs ?? []), ...(options.moduleDirs ?? [])]);
     return runtime;

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RuntimeOptions } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
@@ -162,5 +164,21 @@ describe("module configuration", () => {
     expect(err.message).toContain("settings");
     expect(err.message).toContain("bufferMs");
     expect(rt.queries.info("settings").state).toBe("loaded");
+  });
+
+  it("tells a module where relative paths in its config start: the config file's folder, or the cwd", async () => {
+    const where = `let c; export const module = defineModule({ init(ctx) { c = ctx; }, api: { where() { return c.baseDir + "|" + c.config.dir; } } });`;
+    h.ws.module({ name: "assets", code: where });
+    h.ws.module({ name: "other", code: where });
+    const configDir = join(h.ws.root, "conf");
+    mkdirSync(configDir);
+    const configFile = join(configDir, "chipset.config.json");
+    writeFileSync(
+      configFile,
+      JSON.stringify({ modules: { assets: { dir: "./media" }, other: { dir: "./x" } } }),
+    );
+    const rt = open({ configFile, config: { other: { dir: "./y" } } });
+    await expect(rt.call("assets", "where")).resolves.toBe(`${configDir}|./media`);
+    await expect(rt.call("other", "where")).resolves.toBe(`${process.cwd()}|./y`);
   });
 });

@@ -103,6 +103,7 @@ export class FakeSubject implements LifecycleSubject {
       id: this.id,
       version: this.version,
       config: {},
+      baseDir: "/",
       log: { debug() {}, info() {}, warn() {}, error() {} },
       get signal() {
         return signal();

@@ -32,12 +32,9 @@ export const module = defineModule({
     readOnly = new Set(ctx.config.readOnly);
     maxReadBytes = ctx.config.maxReadBytes;
     totals = { reads: 0, writes: 0, bytesRead: 0, bytesWritten: 0 };
-    for (const [name, root] of Object.entries(ctx.config.volumes)) {
-      if (!isAbsolute(root)) {
-        throw new Error(
-          `volume "${name}" must be an absolute path, got "${root}"; resolve it in the host before passing it in`,
-        );
-      }
+    for (const [name, configured] of Object.entries(ctx.config.volumes)) {
+      // Relative volumes start where the configuration came from (the config file's folder).
+      const root = resolve(ctx.baseDir, configured);
       if (readOnly.has(name)) {
         const info = await stat(root);
         if (!info.isDirectory()) throw new Error(`volume "${name}" (${root}) is not a directory`);

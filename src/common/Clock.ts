@@ -6,17 +6,21 @@ export interface Clock {
   now(): number;
   /** Milliseconds since the Unix epoch, for persisted timestamps. */
   wallNow(): number;
-  /** Runs `fn` after `ms` milliseconds; dispose to cancel. The timer never keeps the process alive. */
-  setTimeout(fn: () => void, ms: number): Disposable;
+  /**
+   * Runs `fn` after `ms` milliseconds; dispose to cancel. A deadline someone awaits keeps the
+   * process alive (or `await` would end with the process instead of the timeout); pass
+   * `{ background: true }` for housekeeping that must not (idle sweeps, preloading).
+   */
+  setTimeout(fn: () => void, ms: number, options?: { background?: boolean }): Disposable;
 }
 
-/** The real clock (`performance.now`, `Date.now`, unref'd timers). */
+/** The real clock (`performance.now`, `Date.now`; background timers are unref'd). */
 export const systemClock: Clock = {
   now: () => performance.now(),
   wallNow: () => Date.now(),
-  setTimeout(fn, ms) {
+  setTimeout(fn, ms, options) {
     const handle = setTimeout(fn, ms);
-    handle.unref();
+    if (options?.background) handle.unref();
     return { dispose: () => clearTimeout(handle) };
   },
 };

@@ -1,4 +1,5 @@
 import type { Clock } from "../common/Clock.js";
+import type { Disposable } from "../common/Disposable.js";
 import { abortError } from "../common/abort.js";
 
 /**
@@ -48,6 +49,7 @@ export function settle(value: unknown, deadline: Deadline, options: SettleOption
   const { clock, ms, signal, onTimeout, onError, what, module } = options;
   return new Promise<void>((resolve, reject) => {
     let done = false;
+    let timer: Disposable | undefined;
     const finish = (failed: boolean, err?: unknown) => {
       if (done) return;
       done = true;
@@ -63,12 +65,13 @@ export function settle(value: unknown, deadline: Deadline, options: SettleOption
       finish(true, err);
     };
     const onAbort = () => fail(abortError(signal!, what, module));
-    const timer = Number.isFinite(ms) ? clock.setTimeout(() => fail(onTimeout()), ms) : undefined;
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    // Handlers go on `value` first: a phase abandoned (aborted, timed out) may still reject later.
     value.then(
       () => finish(false),
       (err: unknown) => finish(true, onError(err)),
     );
+    if (signal?.aborted) return onAbort();
+    if (Number.isFinite(ms)) timer = clock.setTimeout(() => fail(onTimeout()), ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -188,6 +188,43 @@ describe("LifecycleRunner", () => {
     expect(subject.state).toBe("running");
   });
 
+  it("runs start, stop, start as three transitions: a request is not shared across one queued after it", async () => {
+    const { runner, subject } = setup();
+    await runner.advance(subject, "initialized");
+    await Promise.all([
+      runner.run(subject, "start"),
+      runner.run(subject, "stop"),
+      runner.run(subject, "start"),
+    ]);
+    expect(subject.state).toBe("running");
+  });
+
+  it("rejects at once, with no unhandled rejection, when the caller's signal is already aborted", async () => {
+    const { runner, subject, host } = setup();
+    await runner.advance(subject, "loaded");
+    host.behaviour.init = "reject";
+    const controller = new AbortController();
+    controller.abort(new Error("user gave up"));
+    await expect(runner.run(subject, "init", controller.signal)).rejects.toMatchObject({
+      code: ErrorCodes.ABORTED,
+    });
+    await new Promise((r) => setImmediate(r)); // the abandoned hook's rejection lands here, handled
+    expect(subject.state).toBe("loaded");
+  });
+
+  it("reports an onStop cleanup that throws, and the stop still stands", async () => {
+    const { runner, subject, afterErrors } = setup();
+    await runner.advance(subject, "running");
+    subject
+      .context(() => new AbortController().signal)
+      .onStop(() => {
+        throw new Error("socket already closed");
+      });
+    await runner.run(subject, "stop");
+    expect(subject.state).toBe("stopped");
+    expect(afterErrors.map((e) => e.message)).toEqual([expect.stringContaining("socket already closed")]);
+  });
+
   it("advance() picks each next command when its turn comes, so concurrent callers never clash", async () => {
     const { runner, subject, host } = setup();
     await Promise.all([

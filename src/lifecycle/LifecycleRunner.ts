@@ -47,6 +47,8 @@ interface Flight {
   tail: Promise<void> | undefined;
   /** True while a step of this instance is executing synchronously (re-entrancy guard). */
   syncing: boolean;
+  /** The key of the work queued last: only that one may be shared (see schedule). */
+  last: string | undefined;
 }
 
 /** What a call that finished synchronously returns to callers that need a promise. */
@@ -173,9 +175,14 @@ export class LifecycleRunner {
   ): void | Promise<void> {
     let flight = this.flights.get(subject);
     if (!flight)
-      this.flights.set(subject, (flight = { pending: undefined, tail: undefined, syncing: false }));
+      this.flights.set(
+        subject,
+        (flight = { pending: undefined, tail: undefined, syncing: false, last: undefined }),
+      );
     const f = flight;
-    const shared = f.pending?.get(key);
+    // Share a pending request only if nothing else was queued after it: `start; stop; start`
+    // must run three transitions, not two with the last start answered by the first.
+    const shared = f.last === key ? f.pending?.get(key) : undefined;
     if (shared) return shared;
     // Called from inside a synchronous step of the same instance (a hook acting on its own
     // module): wait a turn, until that step has finished or registered its continuation.
@@ -197,9 +204,13 @@ export class LifecycleRunner {
 
   private track(f: Flight, key: string, promise: Promise<void>): Promise<void> {
     (f.pending ??= new Map()).set(key, promise);
+    f.last = key;
     const done = () => {
       if (f.pending?.get(key) === promise) f.pending.delete(key);
-      if (f.tail === tail) f.tail = undefined;
+      if (f.tail === tail) {
+        f.tail = undefined;
+        f.last = undefined;
+      }
     };
     const tail: Promise<void> = promise.then(done, done);
     f.tail = tail;
@@ -316,7 +327,16 @@ export class LifecycleRunner {
         ),
       );
     }
-    subject.releaseStopScope();
+    this.release(subject, "stop");
+  }
+
+  /** Runs what the module registered with `ctx.onStop`; a cleanup that throws is reported, not thrown. */
+  private release(subject: LifecycleSubject, command: LifecycleCommand): void {
+    try {
+      subject.releaseStopScope();
+    } catch (err) {
+      this.deps.onAfterHookError(subject, command, hookFailed(err, subject, "onStop cleanup"));
+    }
   }
 
   private async rollback(
@@ -326,7 +346,7 @@ export class LifecycleRunner {
   ): Promise<LifecycleState> {
     switch (plan.command) {
       case "init":
-        subject.releaseStopScope();
+        this.release(subject, "init");
         break;
       case "pause":
         subject.gate.open();
@@ -339,11 +359,11 @@ export class LifecycleRunner {
       try {
         await this.hook(subject, "stop", undefined);
       } catch (cleanup) {
-        subject.releaseStopScope();
+        this.release(subject, plan.command);
         error.details = { ...error.details, rollback: messageOf(cleanup) };
         return "failed";
       }
-      subject.releaseStopScope();
+      this.release(subject, plan.command);
     }
     return plan.rollback.to;
   }

@@ -315,7 +315,7 @@ export class VersionSolver {
       const manifest = this.catalog.manifest(id, version);
       const requires = Object.entries(manifest.requires ?? {});
       const optional = Object.entries(manifest.optional ?? {}).filter(
-        ([target]) => !(target in (manifest.requires ?? {})),
+        ([target]) => !Object.hasOwn(manifest.requires ?? {}, target),
       );
       found = { requires, optional };
       this.requirementsCache.set(key, found);

@@ -15,8 +15,9 @@ interface Bounds {
   max: Triple | undefined;
 }
 
-const NUM = /^(0|[1-9]\d{0,15})$/;
-const PLAIN = /^(0|[1-9]\d{0,15})\.(0|[1-9]\d{0,15})\.(0|[1-9]\d{0,15})$/;
+// At most 15 digits: below 2^53, where semver itself stops accepting numbers.
+const NUM = /^(0|[1-9]\d{0,14})$/;
+const PLAIN = /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/;
 
 function plainVersion(version: string): Triple | undefined {
   const m = PLAIN.exec(version);

@@ -51,6 +51,8 @@ export interface ActivatorDeps {
   active: Map<string, Instance>;
   /** Creates (and registers as active) the instance of `id@version`. */
   instantiate(entry: CatalogEntry): Instance;
+  /** True once the runtime is closing: no further level is brought up. */
+  closing(): boolean;
 }
 
 /**
@@ -60,6 +62,8 @@ export interface ActivatorDeps {
  * dependency failed is not attempted and fails with `CHIP_ERR_DEPENDENCY_FAILED` naming the chain.
  */
 export class Activator {
+  private readonly inflight = new Set<Promise<ModuleOutcome[]>>();
+
   constructor(private readonly deps: ActivatorDeps) {}
 
   /** Resolves `requests` into instances and levels, creating instances that do not exist yet. */
@@ -111,11 +115,29 @@ export class Activator {
    * Brings every instance of `plan` to `target` (`loaded` or `running`). Resolves with one
    * outcome per module; never rejects for a module's failure (the outcome carries it).
    */
-  async bringUp(
+  bringUp(
     plan: ActivationPlan,
     target: "loaded" | "running",
     signal?: AbortSignal,
     progress?: (outcome: ModuleOutcome, done: number, total: number) => void,
+  ): Promise<ModuleOutcome[]> {
+    const work = this.bringUpLevels(plan, target, signal, progress);
+    this.inflight.add(work);
+    const forget = () => this.inflight.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  /** Resolves once every activation in flight now has settled (shutdown waits for them). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private async bringUpLevels(
+    plan: ActivationPlan,
+    target: "loaded" | "running",
+    signal: AbortSignal | undefined,
+    progress: ((outcome: ModuleOutcome, done: number, total: number) => void) | undefined,
   ): Promise<ModuleOutcome[]> {
     const total = plan.levels.reduce((n, level) => n + level.length, 0);
     const failures = new Map<string, { error: ChipsetError; chain: string[] }>();
@@ -128,6 +150,10 @@ export class Activator {
       progress?.(outcome, outcomes.length, total);
     };
     for (const level of plan.levels) {
+      if (this.deps.closing()) {
+        for (const inst of level) record(inst, closed(inst));
+        continue;
+      }
       // Modules that come up synchronously are recorded at once; only the others are awaited.
       const waiting: Array<Promise<void>> = [];
       for (const inst of level) {
@@ -173,6 +199,12 @@ export class Activator {
     }
     return pending ? pending.then(() => undefined, failed) : undefined;
   }
+}
+
+function closed(inst: Instance): ChipsetError {
+  return new ChipsetError(ErrorCodes.RUNTIME_CLOSED, `${inst.key} was not started: the runtime is closing`, {
+    module: inst.key,
+  });
 }
 
 function dependencyFailed(inst: Instance, chain: string[], cause: ChipsetError): ChipsetError {

@@ -45,7 +45,9 @@ export class IdleScheduler {
   start(): void {
     const { options, clock } = this.deps;
     if (options.preload > 0)
-      this.preloadTimer = clock.setTimeout(() => void this.preload(), options.preloadDelayMs);
+      this.preloadTimer = clock.setTimeout(() => void this.preload(), options.preloadDelayMs, {
+        background: true,
+      });
     this.schedule();
   }
 
@@ -102,9 +104,13 @@ export class IdleScheduler {
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = this.deps.clock.setTimeout(() => {
-      void this.sweep().finally(() => this.schedule());
-    }, SWEEP_MS);
+    this.timer = this.deps.clock.setTimeout(
+      () => {
+        void this.sweep().finally(() => this.schedule());
+      },
+      SWEEP_MS,
+      { background: true },
+    );
   }
 
   private async preload(): Promise<void> {

@@ -76,7 +76,8 @@ export class InstanceFactory {
     for (const dep of inst.deps) {
       if (dep.optional) continue;
       const other = this.deps.active.get(dep.id);
-      if (!other || other.state !== "running") {
+      // A paused dependency counts: calls to it wait for resume.
+      if (!other || (other.state !== "running" && other.state !== "paused")) {
         throw new ChipsetError(
           ErrorCodes.DEPENDENCY_FAILED,
           `${inst.key} cannot start: its dependency ${dep.id} is ${other?.state ?? "not loaded"} (${inst.id} -> ${dep.id}); start ${dep.id} first`,

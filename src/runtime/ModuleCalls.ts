@@ -71,15 +71,17 @@ export class ModuleCalls {
   ): Promise<unknown> {
     this.deps.assertOpen();
     const inst = await this.deps.ensureRunning(ref, signal);
-    if (!inst.gate.isOpen) await inst.gate.wait();
-    if (inst.state !== "running") {
-      throw new ChipsetError(
-        ErrorCodes.MODULE_UNAVAILABLE,
-        `${inst.key} is ${inst.state} and cannot take calls; start it again`,
-        {
-          module: inst.key,
-        },
-      );
+    // Wait while the module is paused (or pausing: running with intake closed); a resume followed
+    // at once by another pause sends us back to waiting. Any other state fails at once.
+    while (!(inst.state === "running" && inst.gate.isOpen)) {
+      if (inst.state !== "paused" && inst.state !== "running") {
+        throw new ChipsetError(
+          ErrorCodes.MODULE_UNAVAILABLE,
+          `${inst.key} is ${inst.state} and cannot take calls; start it again`,
+          { module: inst.key },
+        );
+      }
+      await inst.gate.wait();
     }
     return this.invoke(inst, method, args);
   }

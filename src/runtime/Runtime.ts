@@ -116,6 +116,7 @@ export class Runtime {
       runner: this.runner,
       active: this.active,
       instantiate: (entry) => this.factory.create(entry),
+      closing: () => this.state === "closing" || this.state === "closed",
     });
     this.loader = new Loader({
       clock,
@@ -325,12 +326,12 @@ export class Runtime {
   }
 
   /** Pauses a running module: new calls wait (bounded) while in-flight calls finish. */
-  pause(ref: string, options: ControlOptions = {}): Promise<void> {
+  async pause(ref: string, options: ControlOptions = {}): Promise<void> {
     return this.runner.run(this.instanceOf(ref), "pause", options.signal);
   }
 
   /** Resumes a paused module and releases the calls that waited. */
-  resume(ref: string, options: ControlOptions = {}): Promise<void> {
+  async resume(ref: string, options: ControlOptions = {}): Promise<void> {
     return this.runner.run(this.instanceOf(ref), "resume", options.signal);
   }
 
@@ -372,6 +373,14 @@ export class Runtime {
     const { id, version } = parseModuleRef(ref);
     const inst = this.active.get(id);
     if (inst && (version === undefined || inst.version === version)) return inst;
+    if (inst && inst.state !== "registered") {
+      // One version per id in this build: never orphan the active instance by replacing it.
+      throw new ChipsetError(
+        ErrorCodes.MODULE_IN_USE,
+        `${inst.key} is ${inst.state}; ${id}@${version} cannot be controlled while another version is active (unload ${inst.key} first)`,
+        { module: inst.key, details: { active: inst.version, requested: version } },
+      );
+    }
     const entry = this.catalog.get(id, version);
     if (!entry) throw this.queries.notFound(ref);
     return this.factory.create(entry);
@@ -407,6 +416,7 @@ export class Runtime {
       outcomes = await this.activator.bringUp(plan, "running", signal);
       throwFirstFailure(outcomes);
     }
+    if (this.state !== "created") return outcomes; // closed while starting: stay closed
     this.state = "started";
     this.idle.start();
     this.events.emit("runtime.started", { durationMs: this.parts.clock.now() - started, eager: ids });
@@ -426,13 +436,17 @@ export class Runtime {
     this.state = "closing";
     this.calls.close();
     this.idle.stop();
-    const started = this.parts.clock.now();
+    const { clock, options } = this.parts;
+    const started = clock.now();
     let report: ShutdownReport;
     try {
+      // Activations in flight finish their current level first (no new level starts once closing),
+      // so nothing reaches `running` after it was stopped. They share the shutdown deadline.
+      await this.within(this.activator.settled(), options.shutdownTimeoutMs);
       report = await shutdownInstances([...this.active.values()], {
         runner: this.runner,
-        clock: this.parts.clock,
-        deadlineMs: this.parts.options.shutdownTimeoutMs,
+        clock,
+        deadlineMs: Math.max(0, options.shutdownTimeoutMs - (clock.now() - started)),
       });
     } finally {
       this.idle.flush();
@@ -451,6 +465,17 @@ export class Runtime {
   private idsWhere(test: (activation: Activation) => boolean): string[] {
     const records = [...this.catalog.codeRecords(), ...this.parts.registry.list()];
     return [...new Set(records.filter((r) => test(this.kinds.activationOf(r.manifest))).map((r) => r.id))];
+  }
+
+  /** Waits for `work`, but no longer than `ms` (on the runtime's clock). */
+  private async within(work: Promise<void>, ms: number): Promise<void> {
+    let timer: Disposable | undefined;
+    const expiry = new Promise<void>((resolve) => (timer = this.parts.clock.setTimeout(resolve, ms)));
+    try {
+      await Promise.race([work, expiry]);
+    } finally {
+      timer?.dispose();
+    }
   }
 
   private assertOpen(): void {

@@ -36,6 +36,16 @@ export async function shutdownInstances(
   }, options.deadlineMs);
   try {
     for (const level of [...levels].reverse()) {
+      if (expired) {
+        // Past the deadline: what is left is not stopped (its dependents may still be stopping),
+        // but every module is reported.
+        for (const id of level) {
+          const inst = byId.get(id)!;
+          if (stateIsActive(inst.state))
+            report.failed.push({ id, error: notStopped(inst, options.deadlineMs) });
+        }
+        continue;
+      }
       const pending = new Set<Instance>();
       const work = level.map(async (id) => {
         const inst = byId.get(id)!;
@@ -59,13 +69,20 @@ export async function shutdownInstances(
         expired = true;
         for (const inst of pending)
           report.failed.push({ id: inst.id, error: timeoutError(inst, options.deadlineMs) });
-        break;
       }
     }
   } finally {
     deadline.dispose();
   }
   return report;
+}
+
+function notStopped(inst: Instance, ms: number): ChipsetError {
+  return new ChipsetError(
+    ErrorCodes.SHUTDOWN_TIMEOUT,
+    `${inst.key} was not stopped: the ${ms} ms shutdown deadline passed while modules that depend on it were still stopping`,
+    { module: inst.key, details: { deadlineMs: ms, stopped: false } },
+  );
 }
 
 function timeoutError(inst: Instance, ms: number): ChipsetError {

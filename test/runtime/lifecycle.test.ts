@@ -108,21 +108,110 @@ describe("the runtime lifecycle", () => {
     expect(h.log).toEqual(["start flaky", "stop flaky", "start flaky"]);
   });
 
-  it("finishes shutdown at its deadline when a stop hook hangs, naming the module", async () => {
+  it("lets no module start after close(), even one whose activation was in flight", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let initStarted!: () => void;
+    const initializing = new Promise<void>((r) => (initStarted = r));
+    const rt = open();
+    rt.register(
+      { name: "base", version: "1.0.0", chipset: { kind: "x" } },
+      defineModule({
+        init: async () => {
+          h.log.push("init base");
+          initStarted();
+          await gate;
+        },
+        stop: () => void h.log.push("stop base"),
+        api: {},
+      }),
+    );
+    rt.register(
+      { name: "top", version: "1.0.0", chipset: { kind: "x", requires: { base: "1" } } },
+      defineModule({ start: () => void h.log.push("start top"), api: { hi: () => 1 } }),
+    );
+    const call = rt.call("top", "hi").catch((e: unknown) => e);
+    await initializing;
+    const closing = rt.close();
+    release();
+    await closing;
+    expect(await call).toMatchObject({ code: ErrorCodes.RUNTIME_CLOSED });
+    expect(h.log).toEqual(["init base", "stop base"]);
+    expect(() =>
+      rt.register({ name: "late", version: "1.0.0", chipset: { kind: "x" } }, defineModule({})),
+    ).toThrow(expect.objectContaining({ code: ErrorCodes.RUNTIME_CLOSED }) as Error);
+  });
+
+  it("answers a call that arrives while its module stops at once, not after the paused-call timeout", async () => {
+    const rt = open({ pause: { maxWaitMs: 60_000 } });
+    let finishStop!: () => void;
+    let stopBegan!: () => void;
+    const began = new Promise<void>((r) => (stopBegan = r));
+    rt.register(
+      { name: "slowstop", version: "1.0.0", chipset: { kind: "x" } },
+      defineModule({
+        stop: () => {
+          stopBegan();
+          return new Promise<void>((r) => (finishStop = r));
+        },
+        api: { hi: () => 1 },
+      }),
+    );
+    await rt.call("slowstop", "hi");
+    const stopping = rt.stop("slowstop");
+    await began;
+    const call = rt.call("slowstop", "hi").catch((e: unknown) => e);
+    finishStop();
+    await stopping;
+    expect(await call).toMatchObject({ code: ErrorCodes.MODULE_UNAVAILABLE });
+  });
+
+  it("refuses to control another version of a module while one is active, instead of orphaning it", async () => {
+    for (const v of ["1.0.0", "2.0.0"]) h.ws.module({ name: "codec", version: v });
+    const rt = open();
+    await rt.start("codec@1.0.0");
+    await expect(rt.stop("codec@2.0.0")).rejects.toMatchObject({ code: ErrorCodes.MODULE_IN_USE });
+    expect(rt.queries.info("codec").version).toBe("1.0.0");
+    expect(rt.queries.info("codec").state).toBe("running");
+  });
+
+  it("starts a dependent whose dependency is paused (its calls wait for resume)", async () => {
+    const rt = open();
+    chain(rt);
+    await rt.start("base");
+    await rt.pause("base");
+    await expect(rt.start("mid")).resolves.toBeUndefined();
+    expect(rt.queries.info("mid").state).toBe("running");
+  });
+
+  it("finishes shutdown at its deadline when a stop hook hangs, and reports every module left", async () => {
     const clock = new ManualClock();
     const rt = open({ clock, shutdownTimeoutMs: 500, hookTimeoutMs: 60_000 });
     rt.register(
-      { name: "stuck", version: "1.0.0", chipset: { kind: "x" } },
+      { name: "base", version: "1.0.0", chipset: { kind: "x" } },
+      defineModule({ stop: () => void h.log.push("stop base"), api: {} }),
+    );
+    rt.register(
+      { name: "stuck", version: "1.0.0", chipset: { kind: "x", requires: { base: "1" } } },
       defineModule({ stop: () => new Promise<void>(() => {}), api: { hi: () => 1 } }),
     );
     await rt.call("stuck", "hi");
     const closing = rt.close();
-    await turn();
+    while (clock.pending < 2) await turn(); // the shutdown deadline and stuck's stop-phase timer
     clock.advance(500);
     const report = await closing;
     expect(report.failed).toEqual([
       { id: "stuck", error: expect.objectContaining({ code: ErrorCodes.SHUTDOWN_TIMEOUT }) as unknown },
+      {
+        id: "base",
+        error: expect.objectContaining({
+          code: ErrorCodes.SHUTDOWN_TIMEOUT,
+          details: expect.objectContaining({ stopped: false }) as unknown,
+        }) as unknown,
+      },
     ]);
+    // base was not stopped under a dependent that may still be using it.
+    expect(h.log).toEqual([]);
   });
 
   it("starts eager modules with the runtime and leaves lazy ones alone", async () => {

@@ -69,12 +69,15 @@ describe("on-demand loading of modules from disk", () => {
   });
 
   it("loads independent modules of one level in parallel", async () => {
-    // Each init waits for the other's init to begin: loading them one after the other would time out.
+    // A barrier: each init waits until the other has begun. Loaded one after the other, the first
+    // init would wait for ever (ended by the hook timeout); in parallel both go through.
+    (globalThis as { __barrier?: object }).__barrier = {};
     const barrier = (me: string, other: string) => `export const module = defineModule({
       async init() {
-        globalThis.__trace.push("${me}");
-        for (let i = 0; i < 1000 && !globalThis.__trace.includes("${other}"); i++) await new Promise((r) => setImmediate(r));
-        if (!globalThis.__trace.includes("${other}")) throw new Error("${other} did not start in parallel");
+        const b = globalThis.__barrier;
+        b["${me}"] = true;
+        if (b["${other}"]) return b.release();
+        await new Promise((resolve) => (b.release = resolve));
       }, api: {} });`;
     h.ws.module({ name: "left", code: barrier("left", "right") });
     h.ws.module({ name: "right", code: barrier("right", "left") });
@@ -83,7 +86,7 @@ describe("on-demand loading of modules from disk", () => {
       chipset: { requires: { left: "1", right: "1" } },
       code: `export const module = defineModule({ api: { ok() { return true; } } });`,
     });
-    const rt = open();
+    const rt = open({ hookTimeoutMs: 30_000 });
     await expect(rt.call("top", "ok")).resolves.toBe(true);
   });
 

@@ -92,7 +92,7 @@ describe("LifecycleRunner", () => {
     await bringTo(runner, subject, ["load", "init"]);
     const released: string[] = [];
     host.behaviour.start = "reject";
-    subject.context(() => new AbortController().signal).onStop(() => released.push("timer"));
+    subject.context(new AbortController()).onStop(() => released.push("timer"));
     await expect(runner.run(subject, "start")).rejects.toMatchObject({
       code: ErrorCodes.HOOK_FAILED,
       module: "fake@1.0.0",
@@ -215,11 +215,9 @@ describe("LifecycleRunner", () => {
   it("reports an onStop cleanup that throws, and the stop still stands", async () => {
     const { runner, subject, afterErrors } = setup();
     await runner.advance(subject, "running");
-    subject
-      .context(() => new AbortController().signal)
-      .onStop(() => {
-        throw new Error("socket already closed");
-      });
+    subject.context(new AbortController()).onStop(() => {
+      throw new Error("socket already closed");
+    });
     await runner.run(subject, "stop");
     expect(subject.state).toBe("stopped");
     expect(afterErrors.map((e) => e.message)).toEqual([expect.stringContaining("socket already closed")]);

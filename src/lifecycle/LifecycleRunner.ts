@@ -3,9 +3,11 @@ import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { HostHook } from "../hosts/ModuleHost.js";
 import { Deadline, settle } from "./Deadline.js";
-import type { AppHook, HookRegistry } from "./HookRegistry.js";
+import type { AppHook, HookPoint, HookRegistry } from "./HookRegistry.js";
 import type { LifecycleSubject } from "./LifecycleSubject.js";
 import {
+  lifecycleCommands,
+  lifecycleStates,
   nextStep,
   transition,
   type LifecycleCommand,
@@ -83,7 +85,7 @@ export class LifecycleRunner {
   /** {@link advance}, returning nothing at all when `target` was reached synchronously. */
   advanceNow(subject: LifecycleSubject, target: LifecycleState, signal?: AbortSignal): void | Promise<void> {
     if (reached(subject.state, target)) return;
-    return this.schedule(subject, `to:${target}`, () => this.stepsTo(subject, target, signal));
+    return this.schedule(subject, advanceKeys[target], () => this.stepsTo(subject, target, signal));
   }
 
   private stepsTo(
@@ -261,14 +263,16 @@ export class LifecycleRunner {
     const durationMs = this.deps.clock.now() - started;
     subject.timings[plan.command] = durationMs;
     this.deps.onTransition(subject, plan.command, plan.from, plan.to, durationMs);
-    const report = (err: unknown) =>
-      this.deps.onAfterHookError(subject, plan.command, toChipsetError(err, subject, plan.command));
     try {
       const after = this.appHooks(subject, plan, "after", signal);
-      if (after) return after.catch(report);
+      if (after) return after.catch((err: unknown) => this.afterHookFailed(subject, plan.command, err));
     } catch (err) {
-      report(err);
+      this.afterHookFailed(subject, plan.command, err);
     }
+  }
+
+  private afterHookFailed(subject: LifecycleSubject, command: LifecycleCommand, err: unknown): void {
+    this.deps.onAfterHookError(subject, command, toChipsetError(err, subject, command));
   }
 
   private async fail(subject: LifecycleSubject, plan: TransitionPlan, err: unknown): Promise<never> {
@@ -377,10 +381,7 @@ export class LifecycleRunner {
     const deadline = new Deadline();
     let value: unknown;
     try {
-      value = subject.host.runHook(
-        hook,
-        subject.context(() => deadline.signal),
-      );
+      value = subject.host.runHook(hook, subject.context(deadline));
     } catch (err) {
       throw hookFailed(err, subject, hook);
     }
@@ -403,7 +404,7 @@ export class LifecycleRunner {
     when: "before" | "after",
     signal: AbortSignal | undefined,
   ): void | Promise<void> {
-    const hooks = this.deps.hooks.matching(`${when}:${plan.command}`, subject.id, subject.kind);
+    const hooks = this.deps.hooks.matching(hookPoints[when][plan.command], subject.id, subject.kind);
     if (hooks.length > 0) return this.runAppHooks(hooks, subject, plan, when, signal);
   }
 
@@ -480,3 +481,13 @@ function reached(state: LifecycleState, target: LifecycleState): boolean {
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
 }
+
+// Precomputed strings: these are looked up on every lifecycle step.
+const hookPoints = {
+  before: Object.fromEntries(lifecycleCommands.map((c) => [c, `before:${c}`])),
+  after: Object.fromEntries(lifecycleCommands.map((c) => [c, `after:${c}`])),
+} as Record<"before" | "after", Record<LifecycleCommand, HookPoint>>;
+const advanceKeys = Object.fromEntries(lifecycleStates.map((s) => [s, `to:${s}`])) as Record<
+  LifecycleState,
+  string
+>;

@@ -20,8 +20,8 @@ export interface LifecycleSubject {
   readonly timings: Partial<Record<LifecycleCommand, number>>;
   /** Phase timeout in ms for `command`. */
   timeoutFor(command: LifecycleCommand): number;
-  /** The context handed to a hook; `signal` is read lazily. */
-  context(signal: () => AbortSignal): ModuleContext;
+  /** The context handed to a hook; `deadline.signal` is read lazily (only if the hook asks). */
+  context(deadline: { readonly signal: AbortSignal }): ModuleContext;
   /** Releases what the module registered with `ctx.onStop`. */
   releaseStopScope(): void;
 }

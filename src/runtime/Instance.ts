@@ -48,7 +48,7 @@ export class Instance implements LifecycleSubject {
   lastUsedAt: number;
   private stopScope = new DisposableStore();
   private ctx: ModuleContext | undefined;
-  private phaseSignal: (() => AbortSignal) | undefined;
+  private phase: { readonly signal: AbortSignal } | undefined;
   private logger: ModuleContext["log"] | undefined;
 
   constructor(
@@ -80,10 +80,10 @@ export class Instance implements LifecycleSubject {
     return this.record.manifest.idleUnloadMs ?? this.kindDefaults.idleUnloadMs ?? runtimeDefault;
   }
 
-  context(signal: () => AbortSignal): ModuleContext {
+  context(deadline: { readonly signal: AbortSignal }): ModuleContext {
     // One context per instance: its transitions run one at a time, so `signal` is the signal of
     // the phase now running. (A fresh object per hook cost more than the hook on a 1,000-module start.)
-    this.phaseSignal = signal;
+    this.phase = deadline;
     return (this.ctx ??= this.makeContext());
   }
 
@@ -95,9 +95,9 @@ export class Instance implements LifecycleSubject {
 
   /** The signal of the phase now running (for {@link HookContext}). */
   phaseSignalNow(): AbortSignal {
-    if (!this.phaseSignal)
+    if (!this.phase)
       throw new Error(`${this.key}: ctx.signal is only available once a lifecycle hook has run`);
-    return this.phaseSignal();
+    return this.phase.signal;
   }
 
   /** This module's logger, made on first use: most modules never log during start-up. */

@@ -97,7 +97,7 @@ export class FakeSubject implements LifecycleSubject {
     return this.timeoutMs;
   }
 
-  context(signal: () => AbortSignal): ModuleContext {
+  context(deadline: { readonly signal: AbortSignal }): ModuleContext {
     const scope = this.stopScope;
     return {
       id: this.id,
@@ -106,7 +106,7 @@ export class FakeSubject implements LifecycleSubject {
       baseDir: "/",
       log: { debug() {}, info() {}, warn() {}, error() {} },
       get signal() {
-        return signal();
+        return deadline.signal;
       },
       use: () => {
         throw new Error("no deps in fakes");

@@ -116,28 +116,23 @@ export class Instance implements LifecycleSubject {
   }
 
   private makeContext(): ModuleContext {
-    return new HookContext(this) as unknown as ModuleContext;
+    return new HookContext(this);
   }
 }
 
 /**
- * What a module's hooks receive as `ctx`: getters on the prototype (one small object per
- * instance, not an object literal with accessors and closures), while `use`, `optional` and
- * `onStop` stay arrow functions so that `init({ use, config })` destructuring works.
+ * What a module's hooks receive as `ctx`: one small object per instance with getters on the
+ * prototype, not an object literal with accessors and closures (that cost more than the hooks
+ * on a 1,000-module start).
  */
 class HookContext {
   readonly id: string;
   readonly version: string;
-  readonly use: (id: string) => ModuleProxy<Record<string, never>>;
-  readonly optional: (id: string) => ModuleProxy<Record<string, never>> | undefined;
-  readonly onStop: (item: ModuleDisposable | (() => void)) => void;
+  private bound: Pick<ModuleContext, "use" | "optional" | "onStop"> | undefined;
 
   constructor(private readonly inst: Instance) {
     this.id = inst.id;
     this.version = inst.version;
-    this.use = (id) => inst.dependency(id, false)!;
-    this.optional = (id) => inst.dependency(id, true);
-    this.onStop = (item) => inst.addStopItem(item);
   }
 
   get config(): unknown {
@@ -154,5 +149,28 @@ class HookContext {
 
   get signal(): AbortSignal {
     return this.inst.phaseSignalNow();
+  }
+
+  // Getters returning functions bound to the instance, made on first use: destructuring
+  // (`init({ use })`) works, and modules that never use them cost no closures.
+  get use(): ModuleContext["use"] {
+    return this.functions().use;
+  }
+
+  get optional(): ModuleContext["optional"] {
+    return this.functions().optional;
+  }
+
+  get onStop(): ModuleContext["onStop"] {
+    return this.functions().onStop;
+  }
+
+  private functions(): Pick<ModuleContext, "use" | "optional" | "onStop"> {
+    const inst = this.inst;
+    return (this.bound ??= {
+      use: ((id: string) => inst.dependency(id, false)!) as ModuleContext["use"],
+      optional: ((id: string) => inst.dependency(id, true)) as ModuleContext["optional"],
+      onStop: (item) => inst.addStopItem(item),
+    });
   }
 }

@@ -113,6 +113,24 @@ describe("dependencies and versions", () => {
     expect(rt.queries.info("disk").instance?.lastError?.code).toBe(ErrorCodes.HOOK_FAILED);
   });
 
+  it("lets a module destructure its context: init({ use, onStop })", async () => {
+    h.ws.module({
+      name: "dep",
+      code: `export const module = defineModule({ api: { x() { return 41; } } });`,
+    });
+    h.ws.module({
+      name: "user",
+      chipset: { requires: { dep: "1" } },
+      code: `let dep; export const module = defineModule({
+        init({ use, onStop }) { dep = use("dep"); onStop(() => globalThis.__trace.push("cleaned")); },
+        api: { async y() { return (await dep.x()) + 1; } } });`,
+    });
+    const rt = open();
+    await expect(rt.call("user", "y")).resolves.toBe(42);
+    await rt.stop("user");
+    expect(h.log).toEqual(["cleaned"]);
+  });
+
   it("refuses ctx.use of a module the caller did not declare", async () => {
     h.ws.module({
       name: "other",

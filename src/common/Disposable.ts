@@ -25,21 +25,11 @@ export class DisposableStore implements Disposable {
   private items: Set<Disposable> | undefined;
   private disposed = false;
 
-  /** True once {@link dispose} has run. */
-  get isDisposed(): boolean {
-    return this.disposed;
-  }
-
   /** Takes ownership of `item` and returns it. */
   add<T extends Disposable>(item: T): T {
     if (this.disposed) item.dispose();
     else (this.items ??= new Set()).add(item);
     return item;
-  }
-
-  /** Releases `item` without disposing it (its owner changed). */
-  delete(item: Disposable): void {
-    this.items?.delete(item);
   }
 
   /** Disposes every item, newest first; errors are collected and rethrown together. */

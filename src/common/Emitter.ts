@@ -21,15 +21,6 @@ export class Emitter<Events extends object> {
     return toDisposable(() => set.delete(entry));
   }
 
-  /** Subscribes for one event only. */
-  once<K extends keyof Events>(name: K, fn: Listener<Events[K]>): Disposable {
-    const sub = this.on(name, (event) => {
-      sub.dispose();
-      fn(event);
-    });
-    return sub;
-  }
-
   /** True when anyone listens to `name` (lets callers skip building costly payloads). */
   has(name: keyof Events): boolean {
     return (this.listeners.get(name)?.size ?? 0) > 0;
@@ -46,10 +37,5 @@ export class Emitter<Events extends object> {
         this.onListenerError(err, name);
       }
     }
-  }
-
-  /** Removes every listener. */
-  clear(): void {
-    this.listeners.clear();
   }
 }

@@ -1,8 +1,7 @@
 import { rcompare } from "../resolver/fastSemver.js";
 import type { ModuleDefinition } from "../module.js";
-import type { ChipsetManifest, ModuleRecord } from "../registry/Manifest.js";
+import type { ModuleRecord } from "../registry/Manifest.js";
 import type { Registry } from "../registry/Registry.js";
-import type { VersionCatalog } from "../resolver/selectVersions.js";
 import { CatalogView } from "./CatalogView.js";
 
 /** A module version the catalogue knows, and its definition when it was registered in code. */
@@ -16,7 +15,7 @@ export interface CatalogEntry {
  * plus modules the application registered in code, which live only as long as the runtime.
  * A code module shadows an installed one of the same id and version.
  */
-export class Catalog implements VersionCatalog {
+export class Catalog {
   private readonly code = new Map<string, Map<string, CatalogEntry>>();
 
   constructor(readonly registry: Registry) {}
@@ -44,13 +43,6 @@ export class Catalog implements VersionCatalog {
     if (code) return code;
     const record = this.registry.get(id, v);
     return record ? { record, definition: undefined } : undefined;
-  }
-
-  /** The manifest of `id@version` (for the resolver). */
-  manifest(id: string, version: string): ChipsetManifest {
-    const entry = this.get(id, version);
-    if (!entry) throw new Error(`catalog: ${id}@${version} vanished during resolution`);
-    return entry.record.manifest;
   }
 
   /** Every module registered in code. */

@@ -5,6 +5,8 @@
  * made with another copy of this file is recognised too.
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
+
 /** Structured logger handed to a module (a pino child logger bound to the module id). */
 export interface ModuleLogger {
   debug(obj: object | string, msg?: string): void;
@@ -51,6 +53,27 @@ export interface ModuleContext<Config = unknown> {
   optional<Api = Record<string, (...args: never[]) => unknown>>(id: string): ModuleProxy<Api> | undefined;
   /** Registers cleanup (timers, listeners, handles) that runs when the module stops. */
   onStop(item: ModuleDisposable | (() => void)): void;
+  /**
+   * Saves `state` (structured-clonable) in the data directory; after a crash and restart,
+   * `importState(state, version)` receives the last checkpoint. Resolves once it is stored.
+   */
+  checkpoint(state: unknown): Promise<void>;
+}
+
+/** What a module is told about one of its dependencies (see `dependencyChanged`). */
+export interface DependencyChange {
+  /** The dependency's id. */
+  id: string;
+  /** `crashed`: it died; `restarted`: it serves again; `gave-up`: it stays down (failed). */
+  status: "crashed" | "restarted" | "gave-up";
+}
+
+/** The call being served, as seen from inside the module's api method (see {@link currentCall}). */
+export interface CallInfo {
+  /** The method being called. */
+  readonly method: string;
+  /** Aborted when the caller cancels the call (also across a worker or process boundary). */
+  readonly signal: AbortSignal;
 }
 
 /** A lifecycle hook; may be async. */
@@ -77,6 +100,8 @@ export interface ModuleDefinition<Api extends object = object, Config = unknown>
   importState?(state: unknown, fromVersion: string): void | Promise<void>;
   /** Health probe. */
   health?(): ModuleHealth | Promise<ModuleHealth>;
+  /** Told when a dependency crashes, serves again after a restart, or gives up. */
+  dependencyChanged?(change: DependencyChange): void | Promise<void>;
 }
 
 const brand = Symbol.for("chipset.module-definition");
@@ -99,4 +124,22 @@ export function defineModule<Api extends object = object, Config = unknown>(
 /** True when `value` was made by {@link defineModule} (any copy of this SDK). */
 export function isModuleDefinition(value: unknown): value is DefinedModule {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+// One store per process and thread, shared by every copy of this SDK (the host's and a module's).
+const callStoreKey = Symbol.for("chipset.call-store");
+const globals = globalThis as unknown as Record<symbol, AsyncLocalStorage<CallInfo> | undefined>;
+
+/** The store behind {@link currentCall}; the hosts run cancellable calls inside it. */
+export function callStore(): AsyncLocalStorage<CallInfo> {
+  return (globals[callStoreKey] ??= new AsyncLocalStorage<CallInfo>());
+}
+
+/**
+ * The call being served, from inside an api method: its `signal` fires when the caller aborts
+ * the call (`runtime.call(id, m, args, { signal })`), whatever the module's isolation.
+ * Undefined outside a call, or when the caller passed no signal.
+ */
+export function currentCall(): CallInfo | undefined {
+  return globals[callStoreKey]?.getStore();
 }

@@ -41,8 +41,12 @@ export const ErrorCodes = {
   MODULE_UNAVAILABLE: "CHIP_ERR_MODULE_UNAVAILABLE",
   /** The operation needs the module not to be in use (running, or with running dependents). */
   MODULE_IN_USE: "CHIP_ERR_MODULE_IN_USE",
-  /** The manifest asks for an isolation (`worker`, `process`) this build cannot provide. */
+  /** The manifest asks for something its isolation cannot provide (e.g. `permissions` outside a process host). */
   ISOLATION_UNSUPPORTED: "CHIP_ERR_ISOLATION_UNSUPPORTED",
+  /** The module's host died (thrown error, unhandled rejection, hang, heap, exit, abort, memory limit); `details.kind` says which. */
+  MODULE_CRASHED: "CHIP_ERR_MODULE_CRASHED",
+  /** A worker thread or child process for a module could not be started. */
+  HOST_START_FAILED: "CHIP_ERR_HOST_START_FAILED",
   /** The operation was cancelled by its AbortSignal; `cause` is `signal.reason`. */
   ABORTED: "CHIP_ERR_ABORTED",
   /** Shutdown did not finish within its deadline. */

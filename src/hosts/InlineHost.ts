@@ -1,10 +1,12 @@
 import { createRequire } from "node:module";
+import { threadId } from "node:worker_threads";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { isModuleDefinition, type ModuleContext, type ModuleDefinition } from "../module.js";
-import type { HostHook, ModuleHost } from "./ModuleHost.js";
+import type { CrashInfo, HostHook, HostInfo, ModuleHost } from "./ModuleHost.js";
+import type { DefinitionFunction } from "./protocol.js";
 
 const requireEsm = createRequire(import.meta.url);
 
@@ -19,6 +21,9 @@ export type InlineSource =
  */
 export class InlineHost implements ModuleHost {
   readonly isolation = "inline" as const;
+  /** Inline hosts share the runtime's thread: they never die on their own (see Supervisor). */
+  readonly crash: CrashInfo | undefined = undefined;
+  onCrash: ((crash: CrashInfo) => void) | undefined = undefined;
   private definition: ModuleDefinition | undefined;
   private generation = 0;
 
@@ -101,6 +106,19 @@ export class InlineHost implements ModuleHost {
   call(method: string, args: readonly unknown[]): unknown {
     const api = this.definition!.api as Record<string, (...a: unknown[]) => unknown>;
     return api[method]!.apply(api, args as unknown[]);
+  }
+
+  hasFunction(fn: DefinitionFunction): boolean {
+    return typeof this.definition?.[fn] === "function";
+  }
+
+  callFunction(fn: DefinitionFunction, args: readonly unknown[]): unknown {
+    const f = this.definition![fn] as (...a: unknown[]) => unknown;
+    return f.apply(this.definition, args as unknown[]);
+  }
+
+  info(): HostInfo {
+    return { isolation: "inline", pid: process.pid, threadId: threadId };
   }
 
   unload(): void {

@@ -1,14 +1,36 @@
+import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { Isolation } from "../registry/Manifest.js";
 import type { ModuleContext } from "../module.js";
+import type { CrashKind, DefinitionFunction } from "./protocol.js";
 
 /** The hooks a host can run inside the module. */
 export type HostHook = "init" | "start" | "pause" | "resume" | "stop";
 
+/** Where a host runs: its kind, and the pid / thread id that runs the module's code. */
+export interface HostInfo {
+  isolation: Isolation;
+  /** The process running the module (this process for inline and worker hosts). */
+  pid: number;
+  /** The worker thread's id (worker hosts; 0 is the main thread). */
+  threadId: number;
+}
+
+/** How and when a host died. */
+export interface CrashInfo {
+  kind: CrashKind;
+  /** `CHIP_ERR_MODULE_CRASHED`; its `cause` is what the module threw, or the exit / signal. */
+  error: ChipsetError;
+  /** `clock.now()` when the crash was seen. */
+  at: number;
+  exitCode?: number | null;
+  signal?: string | null;
+}
+
 /**
  * Where an instance's code lives. The lifecycle runner and the call path speak only to this
- * interface, so worker and process hosts plug in without changing them.
+ * interface: inline, worker and process hosts behave the same to them and to callers.
  * `runHook` and `call` return a plain value when the module answered synchronously, so the
- * common fast path costs no timer and no extra promise.
+ * common inline fast path costs no timer and no extra promise.
  */
 export interface ModuleHost {
   readonly isolation: Isolation;
@@ -23,14 +45,27 @@ export interface ModuleHost {
   readonly loaded: boolean;
   /** Runs one lifecycle hook; undefined when the module does not define it. */
   runHook(hook: HostHook, ctx: ModuleContext): unknown;
-  /** True when the module defines `hook`. */
+  /** True when the module defines `hook` (isolated hosts always run `stop`: the child releases `ctx.onStop` items). */
   hasHook(hook: HostHook): boolean;
   /** The names of the module's api methods. */
   methods(): string[];
   /** True when `method` is a function of the module's api. */
   hasMethod(method: string): boolean;
-  /** Calls `method` with `args`; the value or a promise of it. */
-  call(method: string, args: readonly unknown[]): unknown;
-  /** Forgets the code (the next load evaluates it afresh). */
+  /**
+   * Calls `method` with `args`; the value or a promise of it. With `signal`, an abort rejects
+   * the call at once with `CHIP_ERR_ABORTED` and aborts it inside the module too.
+   */
+  call(method: string, args: readonly unknown[], signal?: AbortSignal): unknown;
+  /** True when the module defines `fn` (`importState`, `exportState`, `health`, `dependencyChanged`). */
+  hasFunction(fn: DefinitionFunction): boolean;
+  /** Invokes definition function `fn` with `args`; the value or a promise of it. */
+  callFunction(fn: DefinitionFunction, args: readonly unknown[]): unknown;
+  /** Forgets the code (the next load evaluates it afresh); an isolated host ends its thread or process. */
   unload(): void;
+  /** Where the module runs now. */
+  info(): HostInfo;
+  /** Set once the host died unexpectedly (never for inline hosts: see Supervisor for inline crashes). */
+  readonly crash: CrashInfo | undefined;
+  /** Called once when the host dies unexpectedly; set by the owner before `load`. */
+  onCrash: ((crash: CrashInfo) => void) | undefined;
 }

@@ -24,6 +24,8 @@ export interface InstanceEnv {
   hookTimeoutMs: number;
   /** A proxy to `id` for this instance's `ctx.use` / `ctx.optional`. */
   proxy(from: Instance, id: string, optional: boolean): ModuleProxy<Record<string, never>> | undefined;
+  /** Persists `state` as the instance's last checkpoint (for `ctx.checkpoint`). */
+  checkpoint(from: Instance, state: unknown): Promise<void>;
 }
 
 /** One loaded copy of `id@version`: its state, host, gate and bookkeeping. */
@@ -110,6 +112,11 @@ export class Instance implements LifecycleSubject {
     return this.env.proxy(this, id, optional);
   }
 
+  /** Saves `state` as this module's last checkpoint (for `ctx.checkpoint`). */
+  checkpoint(state: unknown): Promise<void> {
+    return this.env.checkpoint(this, state);
+  }
+
   /** Registers cleanup that runs when the module stops (for `ctx.onStop`). */
   addStopItem(item: ModuleDisposable | (() => void)): void {
     this.stopScope.add(typeof item === "function" ? toDisposable(item) : item);
@@ -128,7 +135,7 @@ export class Instance implements LifecycleSubject {
 class HookContext {
   readonly id: string;
   readonly version: string;
-  private bound: Pick<ModuleContext, "use" | "optional" | "onStop"> | undefined;
+  private bound: Pick<ModuleContext, "use" | "optional" | "onStop" | "checkpoint"> | undefined;
 
   constructor(private readonly inst: Instance) {
     this.id = inst.id;
@@ -165,12 +172,17 @@ class HookContext {
     return this.functions().onStop;
   }
 
-  private functions(): Pick<ModuleContext, "use" | "optional" | "onStop"> {
+  get checkpoint(): ModuleContext["checkpoint"] {
+    return this.functions().checkpoint;
+  }
+
+  private functions(): Pick<ModuleContext, "use" | "optional" | "onStop" | "checkpoint"> {
     const inst = this.inst;
     return (this.bound ??= {
       use: ((id: string) => inst.dependency(id, false)!) as ModuleContext["use"],
       optional: ((id: string) => inst.dependency(id, true)) as ModuleContext["optional"],
       onStop: (item) => inst.addStopItem(item),
+      checkpoint: (state) => inst.checkpoint(state),
     });
   }
 }

@@ -40,6 +40,7 @@ export class InstanceFactory {
       intake: options.pause,
       hookTimeoutMs: options.hookTimeoutMs,
       proxy: (from, target, optional) => this.dependencyProxy(from, target, optional),
+      checkpoint: () => Promise.reject(new Error("checkpoint: not wired yet")),
     };
   }
 

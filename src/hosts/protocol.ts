@@ -110,7 +110,8 @@ export type ReplyMessage =
   | { type: "reply"; id: number; ok: false; error: SerializedError };
 
 /** Everything the host sends. */
-export type HostToChild = LoadMessage | HookMessage | CallMessage | CancelMessage | StateMessage | NotifyMessage | ReplyMessage;
+export type HostToChild =
+  LoadMessage | HookMessage | CallMessage | CancelMessage | StateMessage | NotifyMessage | ReplyMessage;
 
 // ---- child -> host ---------------------------------------------------------------------
 
@@ -193,10 +194,13 @@ export type CrashKind =
   | "memory-limit"
   | "killed";
 
-/** The child caught an error nobody else could (it is about to be terminated by the host). */
+/**
+ * The child caught an error nobody else could, or (in a worker) the module called
+ * `process.abort()`; the child stops working and the host terminates it.
+ */
 export interface CrashMessage {
   type: "crash";
-  kind: "uncaught-exception" | "unhandled-rejection";
+  kind: "uncaught-exception" | "unhandled-rejection" | "abort";
   error: SerializedError;
 }
 

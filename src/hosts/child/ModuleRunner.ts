@@ -1,0 +1,276 @@
+import { pathToFileURL } from "node:url";
+import { ChipsetError, messageOf } from "../../errors/ChipsetError.js";
+import { ErrorCodes } from "../../errors/codes.js";
+import { callStore, isModuleDefinition, type CallInfo, type ModuleDefinition } from "../../module.js";
+import type { HostHook } from "../ModuleHost.js";
+import {
+  serializeError,
+  type CallMessage,
+  type DefinitionFunction,
+  type HookMessage,
+  type HostToChild,
+  type LoadMessage,
+  type NotifyMessage,
+  type StateMessage,
+} from "../protocol.js";
+import { ChildContext } from "./ChildContext.js";
+import { HostRequests, neverAborted } from "./HostRequests.js";
+import { rebuildError } from "./rebuildError.js";
+import type { ChildTransport } from "./transport.js";
+
+const hookNames: readonly HostHook[] = ["init", "start", "pause", "resume", "stop"];
+const functionNames: readonly DefinitionFunction[] = [
+  "exportState",
+  "importState",
+  "health",
+  "dependencyChanged",
+];
+
+type ApiObject = Record<string, unknown>;
+type AnyFunction = (...args: unknown[]) => unknown;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+/**
+ * The inside of a worker or child-process host: imports one module and serves the host's
+ * requests. Calls run concurrently (each answered when it settles); a `cancel` aborts the
+ * signal of the hook or cancellable call it names. As in an inline host, the module's code
+ * runs inside {@link callStore}, so `currentCall()` names the call or hook being served.
+ */
+export class ModuleRunner {
+  private definition: ModuleDefinition | undefined;
+  private api: ApiObject | undefined;
+  private ctx: ChildContext | undefined;
+  private load: LoadMessage | undefined;
+  private readonly requests: HostRequests;
+  /** Signals of the hooks and cancellable calls now running, by request id. */
+  private readonly running = new Map<number, AbortController>();
+  private halted = false;
+  private readonly store = callStore();
+  /** The call info of calls without a signal, one per method (made once, not per call). */
+  private readonly scopes = new Map<string, CallInfo>();
+
+  constructor(private readonly transport: ChildTransport) {
+    this.requests = new HostRequests(transport);
+  }
+
+  /** Stops serving: every later message is ignored (the host is about to terminate us). */
+  halt(): void {
+    this.halted = true;
+  }
+
+  /** Handles one message from the host. */
+  readonly receive = (msg: HostToChild): void => {
+    if (this.halted) return;
+    switch (msg.type) {
+      case "call":
+        return this.call(msg);
+      case "reply":
+        return this.requests.settle(msg);
+      case "cancel":
+        this.running.get(msg.id)?.abort(rebuildError(msg.reason));
+        return;
+      case "hook":
+        void this.hook(msg);
+        return;
+      case "load":
+        void this.importModule(msg);
+        return;
+      case "state":
+        return this.state(msg);
+      case "notify":
+        return this.notify(msg);
+    }
+  };
+
+  private async importModule(msg: LoadMessage): Promise<void> {
+    let namespace: unknown;
+    try {
+      namespace = await import(pathToFileURL(msg.file).href);
+    } catch (err) {
+      return this.fail(msg.id, err);
+    }
+    const ns = namespace as { module?: unknown; default?: unknown };
+    const candidate = isModuleDefinition(ns.module) ? ns.module : ns.default;
+    if (!isModuleDefinition(candidate)) {
+      const err = new ChipsetError(
+        ErrorCodes.LOAD_FAILED,
+        `${msg.key}: ${msg.file} does not export a module definition; export one with ` +
+          '`export const module = defineModule({ ... })` (from "chipset/module")',
+        { module: msg.key, details: { file: msg.file } },
+      );
+      return this.fail(msg.id, err);
+    }
+    this.definition = candidate;
+    this.load = msg;
+    const api = candidate.api as ApiObject | undefined;
+    this.api = api;
+    this.ctx = new ChildContext(msg, this.transport, this.requests);
+    this.transport.send({
+      type: "loaded",
+      id: msg.id,
+      methods: api ? Object.keys(api).filter((k) => typeof api[k] === "function") : [],
+      hooks: hookNames.filter((h) => typeof candidate[h] === "function"),
+      functions: functionNames.filter((f) => typeof candidate[f] === "function"),
+    });
+  }
+
+  private async hook(msg: HookMessage): Promise<void> {
+    const ctx = this.ctx;
+    if (ctx === undefined) return this.fail(msg.id, this.notLoaded(`the ${msg.hook} hook`));
+    const controller = new AbortController();
+    this.running.set(msg.id, controller);
+    ctx.config = msg.config;
+    ctx.signal = controller.signal;
+    ctx.available = new Set(msg.available);
+    const fn = this.definition![msg.hook];
+    let failed = false;
+    let error: unknown;
+    try {
+      if (typeof fn === "function") {
+        const scope: CallInfo = { method: msg.hook, signal: controller.signal };
+        await this.store.run(scope, Reflect.apply, fn, this.definition, [ctx]);
+      }
+    } catch (err) {
+      failed = true;
+      error = err;
+    }
+    this.running.delete(msg.id);
+    // As inline: what `onStop` registered is released after stop, and after an init that failed.
+    if (msg.hook === "stop" || (msg.hook === "init" && failed)) {
+      for (const err of ctx.releaseStopItems()) {
+        ctx.logLine(
+          "error",
+          { err: serializeError(err) },
+          `${this.load!.key}: an onStop cleanup threw: ${messageOf(err)}`,
+        );
+      }
+    }
+    if (failed) this.fail(msg.id, error);
+    else this.succeed(msg.id, undefined, msg.hook);
+  }
+
+  private call(msg: CallMessage): void {
+    const api = this.api;
+    const fn = api !== undefined && Object.hasOwn(api, msg.method) ? api[msg.method] : undefined;
+    if (typeof fn !== "function") {
+      const key = this.load?.key ?? "the module";
+      return this.fail(
+        msg.id,
+        new ChipsetError(
+          ErrorCodes.METHOD_NOT_FOUND,
+          `${key} has no api method "${msg.method}"; check the method name`,
+          {
+            module: this.load?.key,
+            details: { method: msg.method },
+          },
+        ),
+      );
+    }
+    let value: unknown;
+    try {
+      const scope = msg.cancellable ? this.cancellableScope(msg) : this.scopeOf(msg.method);
+      value = this.store.run(scope, Reflect.apply, fn as AnyFunction, api, msg.args);
+    } catch (err) {
+      this.running.delete(msg.id);
+      return this.fail(msg.id, err);
+    }
+    if (!isThenable(value)) {
+      if (msg.cancellable) this.running.delete(msg.id);
+      return this.succeed(msg.id, value, msg.method);
+    }
+    const id = msg.id;
+    value.then(
+      (result) => {
+        if (msg.cancellable) this.running.delete(id);
+        this.succeed(id, result, msg.method);
+      },
+      (err: unknown) => {
+        if (msg.cancellable) this.running.delete(id);
+        this.fail(id, err);
+      },
+    );
+  }
+
+  private cancellableScope(msg: CallMessage): CallInfo {
+    const controller = new AbortController();
+    this.running.set(msg.id, controller);
+    return { method: msg.method, signal: controller.signal };
+  }
+
+  private scopeOf(method: string): CallInfo {
+    let scope = this.scopes.get(method);
+    if (scope === undefined) this.scopes.set(method, (scope = { method, signal: neverAborted }));
+    return scope;
+  }
+
+  private state(msg: StateMessage): void {
+    const fn = this.member(msg.fn);
+    if (typeof fn !== "function") return this.fail(msg.id, this.notLoaded(`${msg.fn}()`));
+    let value: unknown;
+    try {
+      value = this.store.run(this.scopeOf(msg.fn), Reflect.apply, fn, this.definition, msg.args);
+    } catch (err) {
+      return this.fail(msg.id, err);
+    }
+    Promise.resolve(value).then(
+      (result) => this.succeed(msg.id, result, `${msg.fn}()`),
+      (err: unknown) => this.fail(msg.id, err),
+    );
+  }
+
+  private notify(msg: NotifyMessage): void {
+    const fn = this.member("dependencyChanged");
+    if (msg.event !== "dependency" || typeof fn !== "function") return;
+    const report = (err: unknown) =>
+      this.ctx?.logLine(
+        "error",
+        { err: serializeError(err) },
+        `${this.load!.key}: dependencyChanged threw: ${messageOf(err)}`,
+      );
+    try {
+      const args = [msg.payload];
+      const value: unknown = this.store.run(
+        this.scopeOf("dependencyChanged"),
+        Reflect.apply,
+        fn,
+        this.definition,
+        args,
+      );
+      Promise.resolve(value).catch(report);
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  /** A function of the definition, unbound (called with the definition as `this`). */
+  private member(name: DefinitionFunction): AnyFunction | undefined {
+    const value = (this.definition as Record<string, unknown> | undefined)?.[name];
+    return typeof value === "function" ? (value as AnyFunction) : undefined;
+  }
+
+  private succeed(id: number, value: unknown, what: string): void {
+    try {
+      this.transport.send({ type: "result", id, value });
+    } catch (err) {
+      this.fail(
+        id,
+        new TypeError(
+          `the result of ${what} could not be sent to the caller (${messageOf(err)}); ` +
+            "return structured-clonable values (no functions, no class instances that hold handles)",
+          { cause: err },
+        ),
+      );
+    }
+  }
+
+  private fail(id: number, err: unknown): void {
+    this.transport.send({ type: "error", id, error: serializeError(err) });
+  }
+
+  private notLoaded(what: string): ChipsetError {
+    return new ChipsetError(ErrorCodes.INTERNAL, `${what} was requested before the module was loaded`);
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Entry of a worker-thread or child-process host (`dist/hosts/child/main.js`). The same file
+ * runs in both: a worker gets its boot config as `workerData` and talks on `parentPort`; a
+ * forked process gets it as JSON in `argv[2]` and talks over IPC (`serialization: "advanced"`).
+ *
+ * Everything under `hosts/child/` imports only Node built-ins and Chipset's dependency-free
+ * files (`module.ts`, `errors/`, `hosts/protocol.ts`): a process host may run under Node's
+ * permission model, where it can read nothing but its own package and the module.
+ */
+import { threadId, workerData } from "node:worker_threads";
+import { PROTOCOL_VERSION, type BootConfig } from "../protocol.js";
+import { installCrashGuard } from "./crashGuard.js";
+import { ModuleRunner } from "./ModuleRunner.js";
+import { currentTransport } from "./transport.js";
+
+const transport = currentTransport();
+const boot = (
+  transport.isolation === "worker" ? workerData : JSON.parse(process.argv[2] ?? "null")
+) as BootConfig | null;
+if (boot?.protocol !== PROTOCOL_VERSION) {
+  throw new Error(
+    `chipset child host: protocol ${String(boot?.protocol)} received, ${PROTOCOL_VERSION} expected; ` +
+      "the host and dist/hosts/child/main.js come from different builds of chipset (run npm run build)",
+  );
+}
+
+// Warm the resolver while the host is blank: the first bare-specifier resolution in a fresh
+// thread costs milliseconds, which a module's `import "chipset/module"` would otherwise pay.
+try {
+  import.meta.resolve("chipset/module");
+} catch {
+  // only a warm-up
+}
+
+const runner = new ModuleRunner(transport);
+// The heartbeat must not keep a process alive on its own: once its host is gone, the child ends.
+const heartbeat = setInterval(() => {
+  const { heapUsed, rss } = process.memoryUsage();
+  transport.send({ type: "heartbeat", heapUsed, rss });
+}, boot.heartbeatMs);
+heartbeat.unref();
+
+installCrashGuard(transport, () => {
+  runner.halt();
+  clearInterval(heartbeat);
+});
+transport.onMessage(runner.receive);
+transport.send({ type: "ready", pid: process.pid, threadId });

@@ -1,0 +1,51 @@
+import type { ChildToHost, HostToChild } from "../protocol.js";
+
+/** The isolations that run a module outside the runtime's thread. */
+export type IsolatedKind = "worker" | "process";
+
+/** How a channel ended. */
+export interface ChannelExit {
+  /** Exit code (a worker ended by `terminate()` reports 1), or null when ended by a signal. */
+  code: number | null;
+  /** The signal that ended a process (`SIGKILL`, `SIGABRT`, ...), else null. */
+  signal: NodeJS.Signals | null;
+  /** The error a worker emitted before it ended (`ERR_WORKER_OUT_OF_MEMORY`, ...), or a spawn error. */
+  error: Error | undefined;
+  /** True when someone called {@link Channel.terminate} before it ended. */
+  terminated: boolean;
+  /** The last bytes the child wrote to stderr (process hosts only; see {@link STDERR_TAIL_BYTES}). */
+  stderr: string;
+}
+
+/** How much of a child process's stderr a channel keeps, in bytes (UTF-16 units). */
+export const STDERR_TAIL_BYTES = 8 * 1024;
+
+/**
+ * One worker thread or child process running `hosts/child/main.js`: messages both ways, its
+ * end, and whether it keeps the runtime's event loop alive. The owner sets the callbacks.
+ */
+export interface Channel {
+  readonly isolation: IsolatedKind;
+  /** The process running the child (this process for a worker); known once started. */
+  readonly pid: number;
+  /** The worker's thread id (0 for a process). */
+  readonly threadId: number;
+  /** Resolves when the child has sent `ready`; rejects with `CHIP_ERR_HOST_START_FAILED` if it ends first. */
+  readonly ready: Promise<void>;
+  /** Resolves once the thread or process has ended (never rejects). */
+  readonly exited: Promise<ChannelExit>;
+  /** False once the child has ended. */
+  readonly alive: boolean;
+  /** Receives every message after `ready`. */
+  onMessage: ((msg: ChildToHost) => void) | undefined;
+  /** Receives stderr output of a process host as it arrives. */
+  onStderr: ((text: string) => void) | undefined;
+  /** Posts `msg`; throws synchronously when it cannot be cloned. Dropped once the child ended. */
+  send(msg: HostToChild): void;
+  /** Ends the child now (worker `terminate()`, process SIGKILL); `exited` resolves when it has. */
+  terminate(): void;
+  /** Lets the child keep the event loop alive (while requests are pending). */
+  ref(): void;
+  /** Stops the child from keeping the event loop alive (idle, or blank in the pool). */
+  unref(): void;
+}

@@ -1,0 +1,99 @@
+import { ChipsetError } from "../../errors/ChipsetError.js";
+import { ErrorCodes } from "../../errors/codes.js";
+import type { ChildToHost, HostToChild } from "../protocol.js";
+import type { Channel, ChannelExit, IsolatedKind } from "./Channel.js";
+
+/**
+ * What worker and process channels share: the `ready` handshake, the `exited` promise and the
+ * dispatch of messages to the owner. Subclasses call {@link deliver} and {@link ended}.
+ */
+export abstract class ChannelBase implements Channel {
+  abstract readonly isolation: IsolatedKind;
+  pid = 0;
+  threadId = 0;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<ChannelExit>;
+  alive = true;
+  onMessage: ((msg: ChildToHost) => void) | undefined = undefined;
+  onStderr: ((text: string) => void) | undefined = undefined;
+  protected terminating = false;
+  private booted = false;
+  private resolveReady!: () => void;
+  private rejectReady!: (err: Error) => void;
+  private resolveExited!: (exit: ChannelExit) => void;
+
+  constructor() {
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    // Nobody may be waiting for a blank host to start; its failure is reported to whoever asks.
+    this.ready.catch(() => undefined);
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+  }
+
+  abstract send(msg: HostToChild): void;
+  /** Makes the thread or process keep the event loop alive (`true`) or not. */
+  protected abstract keepAlive(on: boolean): void;
+  protected abstract kill(): void;
+
+  ref(): void {
+    this.keepAlive(true);
+  }
+
+  unref(): void {
+    // A host being ended keeps the loop alive until it has: see terminate().
+    if (!this.terminating) this.keepAlive(false);
+  }
+
+  terminate(): void {
+    if (!this.alive || this.terminating) return;
+    this.terminating = true;
+    // Until it has ended, so that whoever waits for `exited` (the pool's close) is not cut short.
+    this.keepAlive(true);
+    this.kill();
+  }
+
+  /** Hands a message from the child to the owner (the first one must be `ready`). */
+  protected deliver(msg: ChildToHost): void {
+    if (this.booted) {
+      this.onMessage?.(msg);
+      return;
+    }
+    if (msg.type !== "ready") return;
+    this.booted = true;
+    this.pid = msg.pid;
+    this.threadId = msg.threadId;
+    this.resolveReady();
+  }
+
+  /** Records the end of the child; before `ready`, that is a start failure. */
+  protected ended(exit: Omit<ChannelExit, "terminated">): void {
+    if (!this.alive) return;
+    this.alive = false;
+    const full: ChannelExit = { ...exit, terminated: this.terminating };
+    if (!this.booted) this.rejectReady(this.startError(full));
+    this.resolveExited(full);
+  }
+
+  private startError(exit: ChannelExit): ChipsetError {
+    const how = exit.terminated
+      ? "it was terminated while starting"
+      : exit.error
+        ? `it failed: ${exit.error.message}`
+        : exit.signal
+          ? `it was killed by ${exit.signal}`
+          : `it exited with code ${String(exit.code)}`;
+    const stderr = exit.stderr.trim();
+    return new ChipsetError(
+      ErrorCodes.HOST_START_FAILED,
+      `a ${this.isolation} host could not start: ${how}` +
+        (stderr ? `; its stderr ends with: ${stderr.slice(-500)}` : "") +
+        "; check the memory limit, the permissions and that chipset is built (dist/hosts/child/main.js)",
+      {
+        cause: exit.error ?? new Error(stderr ? `${how}; stderr: ${stderr}` : how),
+        details: { isolation: this.isolation, exitCode: exit.code, signal: exit.signal },
+      },
+    );
+  }
+}

@@ -1,0 +1,496 @@
+import type { Clock } from "../../common/Clock.js";
+import { abortError } from "../../common/abort.js";
+import { ChipsetError, hasCode, messageOf } from "../../errors/ChipsetError.js";
+import { ErrorCodes } from "../../errors/codes.js";
+import type { ModuleContext } from "../../module.js";
+import { rebuildError } from "../child/rebuildError.js";
+import type { CrashInfo, HostHook, HostInfo, ModuleHost } from "../ModuleHost.js";
+import {
+  serializeError,
+  type ChildToHost,
+  type DefinitionFunction,
+  type HeartbeatMessage,
+  type HostToChild,
+  type LoadedMessage,
+  type LogMessage,
+  type SerializedError,
+  type UseMessage,
+} from "../protocol.js";
+import type { Channel, ChannelExit, IsolatedKind } from "./Channel.js";
+import { classifyExit, crashError, type CrashFacts } from "./crashError.js";
+import type { HostBridge } from "./HostBridge.js";
+import type { HostPool } from "./HostPool.js";
+import { moduleHostSpec, type HostSpec } from "./hostSpec.js";
+import { Pending, PendingRequests, type RequestKind } from "./PendingRequests.js";
+import type { HostPermissions } from "./processArgs.js";
+import { StderrLines } from "./StderrLines.js";
+import { Watchdog } from "./Watchdog.js";
+
+export type { HostBridge } from "./HostBridge.js";
+
+/** Everything an {@link IsolatedHost} needs; paths are absolute. */
+export interface IsolatedHostOptions {
+  isolation: IsolatedKind;
+  /** `id@version`, for messages and logs. */
+  key: string;
+  moduleId: string;
+  version: string;
+  /** Absolute path of the module's entry file. */
+  file: string;
+  /** Ids the module may `ctx.use`. */
+  requires: string[];
+  /** Ids the module may `ctx.optional`. */
+  optional: string[];
+  /** `ctx.baseDir`. */
+  baseDir: string;
+  /** Heap limit (worker), or heap and resident-memory limit (process), in MiB; none by default. */
+  memoryMb?: number;
+  /** Node's permission model for a process host (absolute paths); a worker host cannot have any. */
+  permissions?: HostPermissions;
+  pool: HostPool;
+  clock: Clock;
+  bridge: HostBridge;
+  /** No message (heartbeat or other) for this long, in ms, and the host is ended as hung; 0 disables. */
+  hangTimeoutMs: number;
+}
+
+const noMethods: ReadonlySet<string> = new Set();
+
+/**
+ * Runs a module in a worker thread or a child process, behind the same {@link ModuleHost}
+ * interface as an inline host. Requests (load, hooks, calls, definition functions) go out as
+ * numbered messages and are settled by the child's answers; the module's own requests (`use`,
+ * `checkpoint`, `log`) go to the {@link HostBridge}. A watchdog, the heartbeat and the exit of
+ * the thread or process tell when the module crashed: every pending request is then rejected
+ * with `CHIP_ERR_MODULE_CRASHED` and `onCrash` is called once.
+ *
+ * The host keeps the event loop alive only while requests are pending: a script awaiting a
+ * call does not exit early, and an idle host does not hold the process open.
+ */
+export class IsolatedHost implements ModuleHost {
+  readonly isolation: IsolatedKind;
+  onCrash: ((crash: CrashInfo) => void) | undefined = undefined;
+  private crashInfo: CrashInfo | undefined;
+  private channel: Channel | undefined;
+  private shape: LoadedMessage | undefined;
+  private methodSet: ReadonlySet<string> = noMethods;
+  private readonly pending: PendingRequests;
+  private seq = 0;
+  private loading: Promise<void> | undefined;
+  /** Bumped by each unload, so that a load it overtook does not attach a host afterwards. */
+  private generation = 0;
+  /** The module's `use` requests being served, by the child's id. */
+  private readonly serving = new Map<number, AbortController>();
+  private readonly spec: HostSpec;
+  private readonly rssLimit: number | undefined;
+  private lastInfo: HostInfo;
+  private lastMemory: { heapUsed: number; rss: number } | undefined;
+  private readonly watchdog: Watchdog;
+
+  constructor(private readonly options: IsolatedHostOptions) {
+    this.isolation = options.isolation;
+    if (options.isolation === "worker" && options.permissions !== undefined) {
+      throw new ChipsetError(
+        ErrorCodes.ISOLATION_UNSUPPORTED,
+        `${options.key} asks for permissions, which only a process host can enforce; set "isolation": "process" in its manifest`,
+        { module: options.key, details: { isolation: options.isolation } },
+      );
+    }
+    this.spec = moduleHostSpec(options.isolation, options.file, options.memoryMb, options.permissions);
+    this.rssLimit =
+      options.isolation === "process" && options.memoryMb !== undefined
+        ? options.memoryMb * 1024 * 1024
+        : undefined;
+    this.pending = new PendingRequests(options.key, (kind, name) => this.describe(kind, name));
+    this.watchdog = new Watchdog(options.clock, options.hangTimeoutMs, (silentMs) => this.hung(silentMs));
+    this.lastInfo = { isolation: options.isolation, pid: 0, threadId: 0 };
+  }
+
+  get loaded(): boolean {
+    return this.shape !== undefined;
+  }
+
+  get crash(): CrashInfo | undefined {
+    return this.crashInfo;
+  }
+
+  /** The child's memory at its last heartbeat, in bytes (`rss` is the whole process's, for a worker). */
+  memory(): { heapUsed: number; rss: number } | undefined {
+    return this.lastMemory;
+  }
+
+  /**
+   * Takes a host from the pool and imports the module in it. Rejects with `CHIP_ERR_LOAD_FAILED`
+   * (the host is ended), `CHIP_ERR_HOST_START_FAILED`, or the deadline's abort reason.
+   * A host that crashed before can be loaded again: this starts afresh.
+   */
+  load(deadline: { readonly signal: AbortSignal }): Promise<void> {
+    if (this.shape !== undefined) return Promise.resolve();
+    // Concurrent loads share one host.
+    this.loading ??= this.loadOnce(deadline.signal).finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async loadOnce(signal: AbortSignal): Promise<void> {
+    this.crashInfo = undefined;
+    const generation = this.generation;
+    const { key } = this.options;
+    let channel: Channel;
+    try {
+      channel = await this.options.pool.acquire(this.spec, signal);
+    } catch (err) {
+      if (!hasCode(err, ErrorCodes.HOST_START_FAILED)) throw err;
+      throw new ChipsetError(ErrorCodes.HOST_START_FAILED, `${key}: ${err.message}`, {
+        module: key,
+        cause: err.cause,
+        details: err.details,
+      });
+    }
+    if (generation !== this.generation) {
+      channel.terminate();
+      throw new ChipsetError(ErrorCodes.MODULE_UNAVAILABLE, `${key} was unloaded while it was loading`, {
+        module: key,
+      });
+    }
+    this.attach(channel);
+    const { moduleId, version, file, requires, optional, baseDir } = this.options;
+    const id = ++this.seq;
+    let loaded: LoadedMessage;
+    try {
+      loaded = (await this.request(
+        { type: "load", id, key, moduleId, version, file, requires, optional, baseDir },
+        "load",
+        "load",
+        signal,
+      )) as LoadedMessage;
+    } catch (err) {
+      if (this.channel === channel) this.detach();
+      throw err;
+    }
+    this.shape = loaded;
+    this.methodSet = new Set(loaded.methods);
+  }
+
+  loadSync(): void {
+    throw new ChipsetError(
+      ErrorCodes.SYNC_LOAD_UNSUPPORTED,
+      `${this.options.key}: isolated modules load asynchronously; use load()`,
+      { module: this.options.key, details: { isolation: this.isolation } },
+    );
+  }
+
+  runHook(hook: HostHook, ctx: ModuleContext): unknown {
+    if (!this.hasHook(hook)) return undefined;
+    const available = this.options.optional.filter((id) => ctx.optional(id) !== undefined);
+    const id = ++this.seq;
+    return this.request({ type: "hook", id, hook, config: ctx.config, available }, "hook", hook, ctx.signal);
+  }
+
+  hasHook(hook: HostHook): boolean {
+    return hook === "stop" || (this.shape?.hooks.includes(hook) ?? false);
+  }
+
+  methods(): string[] {
+    return this.shape ? [...this.shape.methods] : [];
+  }
+
+  hasMethod(method: string): boolean {
+    return this.methodSet.has(method);
+  }
+
+  call(method: string, args: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
+    const id = ++this.seq;
+    return this.request(
+      { type: "call", id, method, args: args as unknown[], cancellable: signal !== undefined },
+      "call",
+      method,
+      signal,
+    );
+  }
+
+  hasFunction(fn: DefinitionFunction): boolean {
+    return this.shape?.functions.includes(fn) ?? false;
+  }
+
+  callFunction(fn: DefinitionFunction, args: readonly unknown[]): Promise<unknown> {
+    const id = ++this.seq;
+    return this.request({ type: "state", id, fn, args: args as unknown[] }, "state", fn, undefined);
+  }
+
+  /** Tells the module that a dependency changed (`dependencyChanged(payload)` inside it); no answer. */
+  notify(event: "dependency", payload: unknown): void {
+    if (!this.hasFunction("dependencyChanged")) return;
+    try {
+      this.channel?.send({ type: "notify", event, payload });
+    } catch (err) {
+      this.log(
+        "warn",
+        { err },
+        `${this.options.key}: a ${event} notice could not be sent: ${messageOf(err)}`,
+      );
+    }
+  }
+
+  /** Ends the thread or process quietly (no crash); requests still pending are rejected. */
+  unload(): void {
+    this.generation++;
+    if (this.channel === undefined) return;
+    this.detach();
+    this.pending.rejectAll(
+      new ChipsetError(
+        ErrorCodes.MODULE_UNAVAILABLE,
+        `${this.options.key} was unloaded while the request was pending`,
+        {
+          module: this.options.key,
+        },
+      ),
+    );
+  }
+
+  info(): HostInfo {
+    return this.lastInfo;
+  }
+
+  // ---- requests to the child ---------------------------------------------------------
+
+  private request(
+    msg: HostToChild & { id: number },
+    kind: RequestKind,
+    name: string,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const channel = this.channel;
+    if (channel === undefined) return Promise.reject(this.gone(name));
+    if (signal?.aborted)
+      return Promise.reject(abortError(signal, this.describe(kind, name), this.options.key));
+    return new Promise((resolve, reject) => {
+      try {
+        channel.send(msg);
+      } catch (err) {
+        reject(
+          new TypeError(
+            `${this.options.key}: the arguments of ${name} could not be sent to its ${this.isolation} (${messageOf(err)}); pass structured-clonable values`,
+            { cause: err },
+          ),
+        );
+        return;
+      }
+      this.pending.add(msg.id, new Pending(kind, name, resolve, reject), signal);
+    });
+  }
+
+  private describe(kind: RequestKind, name: string): string {
+    const { key } = this.options;
+    if (kind === "call") return `the call of ${key}.${name}()`;
+    if (kind === "hook") return `the ${name} hook of ${key}`;
+    if (kind === "load") return `loading ${key}`;
+    return `${name}() of ${key}`;
+  }
+
+  private gone(name: string): Error {
+    if (this.crashInfo !== undefined) return this.crashInfo.error;
+    return new ChipsetError(
+      ErrorCodes.MODULE_UNAVAILABLE,
+      `${this.options.key} is not loaded, so ${name} cannot run; load it first`,
+      {
+        module: this.options.key,
+      },
+    );
+  }
+
+  private failure(pending: Pending, serialized: SerializedError): Error {
+    const err = rebuildError(serialized);
+    if (pending.kind !== "load" || hasCode(err, ErrorCodes.LOAD_FAILED)) return err;
+    const { key, file } = this.options;
+    return new ChipsetError(ErrorCodes.LOAD_FAILED, `${key}: importing ${file} failed: ${err.message}`, {
+      module: key,
+      cause: err,
+      details: { file },
+    });
+  }
+
+  // ---- messages from the child ---------------------------------------------------------
+
+  private readonly receive = (msg: ChildToHost): void => {
+    this.watchdog.messages++;
+    switch (msg.type) {
+      case "result":
+        this.pending.take(msg.id)?.resolve(msg.value);
+        return;
+      case "error": {
+        const pending = this.pending.take(msg.id);
+        pending?.reject(this.failure(pending, msg.error));
+        return;
+      }
+      case "heartbeat":
+        return this.heartbeat(msg);
+      case "loaded":
+        this.pending.take(msg.id)?.resolve(msg);
+        return;
+      case "use":
+        return this.serveUse(msg);
+      case "use-cancel":
+        this.serving.get(msg.id)?.abort(
+          new ChipsetError(ErrorCodes.ABORTED, `${this.options.key} gave up waiting for ${msg.id}`, {
+            module: this.options.key,
+          }),
+        );
+        this.serving.delete(msg.id);
+        return;
+      case "checkpoint": {
+        const { bridge } = this.options;
+        this.settleChild(
+          this.channel!,
+          msg.id,
+          new Promise((resolve) => resolve(bridge.checkpoint(msg.state))),
+        );
+        return;
+      }
+      case "log":
+        return this.log(msg.level, msg.obj, msg.msg);
+      case "crash":
+        return this.crashed({
+          kind: msg.kind,
+          what:
+            msg.kind === "abort"
+              ? "the module called process.abort()"
+              : `${msg.error.name}: ${msg.error.message}`,
+          cause: rebuildError(msg.error),
+        });
+      case "ready":
+        return;
+    }
+  };
+
+  private serveUse(msg: UseMessage): void {
+    const controller = new AbortController();
+    this.serving.set(msg.id, controller);
+    const { bridge } = this.options;
+    // A bridge that throws instead of rejecting still gets its error back to the module.
+    const answer = new Promise<unknown>((resolve) =>
+      resolve(bridge.use(msg.target, msg.method, msg.args, msg.optional, controller.signal)),
+    );
+    this.settleChild(this.channel!, msg.id, answer, true);
+  }
+
+  /** Sends the child the answer to its request `id` once `answer` settles (if still wanted). */
+  private settleChild(channel: Channel, id: number, answer: Promise<unknown>, isUse = false): void {
+    const send = (ok: boolean, value: unknown) => {
+      if (isUse && !this.serving.delete(id)) return; // the module gave up on it
+      if (this.channel !== channel) return;
+      try {
+        channel.send(
+          ok
+            ? { type: "reply", id, ok: true, value }
+            : { type: "reply", id, ok: false, error: serializeError(value) },
+        );
+      } catch (err) {
+        const error = new TypeError(
+          `the answer could not be sent to ${this.options.key} (${messageOf(err)})`,
+          { cause: err },
+        );
+        channel.send({ type: "reply", id, ok: false, error: serializeError(error) });
+      }
+    };
+    answer.then(
+      (value) => send(true, value),
+      (err: unknown) => send(false, err),
+    );
+  }
+
+  /** Passes a line to the bridge; a logger that throws must not take the runtime down with it. */
+  private log(level: LogMessage["level"], obj: unknown, msg: string | undefined): void {
+    try {
+      this.options.bridge.log(level, obj, msg);
+    } catch {
+      // nowhere left to report it
+    }
+  }
+
+  private heartbeat(msg: HeartbeatMessage): void {
+    this.lastMemory = { heapUsed: msg.heapUsed, rss: msg.rss };
+    if (this.rssLimit !== undefined && msg.rss > this.rssLimit) {
+      const mib = (msg.rss / 1024 / 1024).toFixed(1);
+      this.crashed({
+        kind: "memory-limit",
+        what: `its process used ${mib} MiB of memory, above its limit of ${this.options.memoryMb} MiB`,
+        cause: new Error(`resident memory ${mib} MiB > limits.memoryMb ${this.options.memoryMb}`),
+      });
+    }
+  }
+
+  // ---- the channel's life --------------------------------------------------------------
+
+  private attach(channel: Channel): void {
+    this.channel = channel;
+    this.pending.channel = channel;
+    this.lastInfo = { isolation: this.isolation, pid: channel.pid, threadId: channel.threadId };
+    channel.onMessage = this.receive;
+    let lines: StderrLines | undefined;
+    if (channel.isolation === "process") {
+      lines = new StderrLines((line) => this.log("warn", { stream: "stderr" }, line));
+      channel.onStderr = (text) => lines!.push(text);
+    }
+    void channel.exited.then((exit) => {
+      lines?.flush();
+      this.onExit(channel, exit);
+    });
+    this.watchdog.start();
+  }
+
+  /** Lets go of the channel and ends it; returns it. Pending requests are left to the caller. */
+  private detach(): Channel | undefined {
+    const channel = this.channel;
+    if (channel === undefined) return undefined;
+    this.channel = undefined;
+    this.pending.channel = undefined;
+    this.shape = undefined;
+    this.methodSet = noMethods;
+    this.watchdog.stop();
+    channel.onMessage = undefined;
+    channel.terminate();
+    for (const controller of this.serving.values()) {
+      controller.abort(
+        new ChipsetError(ErrorCodes.ABORTED, `${this.options.key} ended`, { module: this.options.key }),
+      );
+    }
+    this.serving.clear();
+    return channel;
+  }
+
+  private onExit(channel: Channel, exit: ChannelExit): void {
+    if (channel !== this.channel) return;
+    if (exit.terminated) {
+      // Ended by someone else (the pool's destroy at shutdown): gone, but not a crash.
+      this.unload();
+      return;
+    }
+    this.crashed(classifyExit(this.isolation, exit));
+  }
+
+  private crashed(facts: CrashFacts): void {
+    if (this.crashInfo !== undefined || this.channel === undefined) return;
+    this.detach();
+    const error = crashError(this.options.key, facts);
+    const crash: CrashInfo = { kind: facts.kind, error, at: this.options.clock.now() };
+    if (facts.exitCode !== undefined) crash.exitCode = facts.exitCode;
+    if (facts.signal !== undefined) crash.signal = facts.signal;
+    this.crashInfo = crash;
+    this.pending.rejectAll(error);
+    try {
+      this.onCrash?.(crash);
+    } catch (err) {
+      // It runs from a message or exit handler: throwing would crash the runtime's own thread.
+      this.log("error", { err }, `${this.options.key}: the crash handler threw: ${messageOf(err)}`);
+    }
+  }
+
+  private hung(silentMs: number): void {
+    const ms = Math.round(silentMs);
+    this.crashed({
+      kind: "hang",
+      what: `no message from its ${this.isolation} for ${ms} ms (hang timeout ${this.options.hangTimeoutMs} ms)`,
+      cause: new Error(`no heartbeat for ${ms} ms`),
+    });
+  }
+}

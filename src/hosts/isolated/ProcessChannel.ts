@@ -1,0 +1,79 @@
+import { fork, type ChildProcess } from "node:child_process";
+import type { BootConfig, ChildToHost, HostToChild } from "../protocol.js";
+import { STDERR_TAIL_BYTES } from "./Channel.js";
+import { ChannelBase } from "./ChannelBase.js";
+
+/** How long to wait, after a child process exited, for the rest of its stderr (ms). */
+const STDERR_DRAIN_MS = 200;
+
+interface Refable {
+  ref?(): void;
+  unref?(): void;
+}
+
+/** A module host in a forked child process (IPC with `serialization: "advanced"`). */
+export class ProcessChannel extends ChannelBase {
+  readonly isolation = "process" as const;
+  private readonly child: ChildProcess;
+  private tail = "";
+
+  /** Forks `entry` with exactly `execArgv` (never the runtime's own flags, nor NODE_OPTIONS). */
+  constructor(entry: string, boot: BootConfig, execArgv: string[]) {
+    super();
+    // NODE_OPTIONS would add flags behind execArgv's back (and may name files the permission
+    // model then forbids the child to read).
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const child = fork(entry, [JSON.stringify(boot)], {
+      serialization: "advanced",
+      execArgv,
+      env,
+      stdio: ["ignore", "inherit", "pipe", "ipc"],
+    });
+    this.child = child;
+    this.pid = child.pid ?? 0;
+    child.on("message", (msg: ChildToHost) => this.deliver(msg));
+    const stderr = child.stderr!;
+    stderr.setEncoding("utf8");
+    stderr.on("data", (text: string) => {
+      this.tail = (this.tail + text).slice(-STDERR_TAIL_BYTES);
+      this.onStderr?.(text);
+    });
+    child.on("error", (err) => {
+      // Without a pid the process never started (spawn failed); later errors (a send on a
+      // closed channel) are followed by the exit anyway.
+      if (child.pid === undefined) this.ended({ code: null, signal: null, error: err, stderr: this.tail });
+    });
+    child.on("exit", (code, signal) => {
+      // Wait for the end of stderr: a heap-exhaustion abort is told apart from process.abort() by it.
+      const finish = () => {
+        clearTimeout(timer);
+        this.ended({ code, signal, error: undefined, stderr: this.tail });
+      };
+      const timer = setTimeout(finish, STDERR_DRAIN_MS);
+      if (stderr.readableEnded || stderr.destroyed) finish();
+      else stderr.once("close", finish);
+    });
+  }
+
+  send(msg: HostToChild): void {
+    if (this.alive && this.child.connected) this.child.send(msg);
+  }
+
+  protected keepAlive(on: boolean): void {
+    const stderr = this.child.stderr as Refable | null;
+    if (on) {
+      this.child.ref();
+      this.child.channel?.ref();
+      stderr?.ref?.();
+    } else {
+      this.child.unref();
+      this.child.channel?.unref();
+      stderr?.unref?.();
+    }
+  }
+
+  protected kill(): void {
+    this.child.kill("SIGKILL");
+  }
+}

@@ -1,0 +1,96 @@
+import { ChipsetError } from "../../errors/ChipsetError.js";
+import { ErrorCodes } from "../../errors/codes.js";
+import type { CrashKind } from "../protocol.js";
+import type { ChannelExit, IsolatedKind } from "./Channel.js";
+
+/** What a module's author can do about each way of dying. */
+const advice: Record<CrashKind, string> = {
+  "uncaught-exception": "catch the errors of the module's timers, callbacks and event handlers",
+  "unhandled-rejection": "handle the rejection of every promise the module creates",
+  hang: "an endless loop or long synchronous work blocked its event loop; yield to the event loop, or raise the hang timeout",
+  "heap-exhausted": "raise limits.memoryMb in its manifest, or make the module use less memory",
+  exit: "a module must not call process.exit(); throw an error instead",
+  abort: "a module must not call process.abort(); a native addon may also have failed",
+  "memory-limit": "raise limits.memoryMb in its manifest, or make the module use less memory",
+  killed: "something outside chipset (an operator, the system's out-of-memory killer) ended it",
+};
+
+/** Why a host died, as seen by its owner. */
+export interface CrashFacts {
+  kind: CrashKind;
+  /** What happened, in a few words (`"its process exited with code 3"`). */
+  what: string;
+  /** What the module threw, or a description of the exit. */
+  cause: Error;
+  exitCode?: number | null;
+  signal?: string | null;
+}
+
+/** `CHIP_ERR_MODULE_CRASHED` for `key`: `${key} crashed (${kind}): what; advice`, details `{ kind, exitCode?, signal? }`. */
+export function crashError(key: string, facts: CrashFacts): ChipsetError {
+  const details: Record<string, unknown> = { kind: facts.kind };
+  if (facts.exitCode !== undefined) details.exitCode = facts.exitCode;
+  if (facts.signal !== undefined) details.signal = facts.signal;
+  return new ChipsetError(
+    ErrorCodes.MODULE_CRASHED,
+    `${key} crashed (${facts.kind}): ${facts.what}; ${advice[facts.kind]}`,
+    {
+      module: key,
+      cause: facts.cause,
+      details,
+    },
+  );
+}
+
+/** Tells how a thread or process that nobody asked to end died, from its exit code, signal, error and stderr. */
+export function classifyExit(isolation: IsolatedKind, exit: ChannelExit): CrashFacts {
+  const base = { exitCode: exit.code, signal: exit.signal };
+  const errorCode = (exit.error as { code?: unknown } | undefined)?.code;
+  if (errorCode === "ERR_WORKER_OUT_OF_MEMORY") {
+    return {
+      ...base,
+      kind: "heap-exhausted",
+      what: "its worker ran out of JavaScript heap",
+      cause: exit.error!,
+    };
+  }
+  if (exit.signal === "SIGABRT") {
+    if (/heap out of memory/i.test(exit.stderr)) {
+      return {
+        ...base,
+        kind: "heap-exhausted",
+        what: "its process ran out of JavaScript heap",
+        cause: exitCause(exit),
+      };
+    }
+    return { ...base, kind: "abort", what: "its process aborted (SIGABRT)", cause: exitCause(exit) };
+  }
+  if (exit.signal !== null) {
+    return {
+      ...base,
+      kind: "killed",
+      what: `its process was killed by ${exit.signal}`,
+      cause: exitCause(exit),
+    };
+  }
+  if (exit.error !== undefined) {
+    return {
+      ...base,
+      kind: "uncaught-exception",
+      what: `its ${isolation} failed: ${exit.error.message}`,
+      cause: exit.error,
+    };
+  }
+  return {
+    ...base,
+    kind: "exit",
+    what: `its ${isolation} exited with code ${String(exit.code)}`,
+    cause: exitCause(exit),
+  };
+}
+
+function exitCause(exit: ChannelExit): Error {
+  const how = exit.signal !== null ? `killed by ${exit.signal}` : `exited with code ${String(exit.code)}`;
+  const stderr = exit.stderr.trim();
+  return new Error(stderr ? `${how}; stderr ends with: ${stderr.slice(-1000)}` : how);
+}

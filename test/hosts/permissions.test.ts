@@ -1,0 +1,78 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ErrorCodes } from "../../src/errors/codes.js";
+import { processExecArgv } from "../../src/hosts/isolated/processArgs.js";
+import { hostHarness } from "./harness.js";
+
+const h = hostHarness();
+
+const fsModule = `import { readFileSync, writeFileSync } from "node:fs";
+  import { execFileSync } from "node:child_process";
+  import { Worker } from "node:worker_threads";
+  const attempt = (fn) => { try { return fn(); } catch (e) { return e.code; } };
+  export const module = defineModule({ api: {
+    read(path) { return readFileSync(path, "utf8"); },
+    write(path, text) { writeFileSync(path, text); return "written"; },
+    spawn() { return attempt(() => execFileSync(process.execPath, ["-e", "1"]) && "spawned"); },
+    thread() { return attempt(() => { new Worker("0", { eval: true }).terminate(); return "started"; }); },
+  } });`;
+
+describe("a process host under Node's permission model", () => {
+  it("reads and writes only what its manifest grants; no child processes or workers unless granted", async () => {
+    const dirA = join(h.ws.root, "dirA");
+    const dirB = join(h.ws.root, "dirB");
+    const out = join(h.ws.root, "out");
+    for (const dir of [dirA, dirB, out]) mkdirSync(dir);
+    writeFileSync(join(dirA, "a.txt"), "from A");
+    writeFileSync(join(dirB, "b.txt"), "from B");
+    const { host } = await h.started("process", fsModule, {
+      permissions: { fsRead: [dirA], fsWrite: [out], childProcess: false, worker: false },
+    });
+    // It loaded at all: it could read its own files, chipset's SDK and the node_modules/chipset link.
+    await expect(host.call("read", [join(dirA, "a.txt")])).resolves.toBe("from A");
+    await expect(host.call("read", [join(dirB, "b.txt")])).rejects.toMatchObject({
+      code: "ERR_ACCESS_DENIED",
+    });
+    await expect(host.call("write", [join(out, "o.txt"), "hi"])).resolves.toBe("written");
+    expect(readFileSync(join(out, "o.txt"), "utf8")).toBe("hi");
+    await expect(host.call("write", [join(dirA, "x.txt"), "no"])).rejects.toMatchObject({
+      code: "ERR_ACCESS_DENIED",
+    });
+    await expect(host.call("spawn", [])).resolves.toBe("ERR_ACCESS_DENIED");
+    await expect(host.call("thread", [])).resolves.toBe("ERR_ACCESS_DENIED");
+  });
+
+  it("may start child processes and workers when granted", async () => {
+    const { host } = await h.started("process", fsModule, {
+      permissions: { fsRead: [], fsWrite: [], childProcess: true, worker: true },
+    });
+    await expect(host.call("spawn", [])).resolves.toBe("spawned");
+    await expect(host.call("thread", [])).resolves.toBe("started");
+  });
+
+  it("refuses permissions for a worker host (only a process can enforce them)", () => {
+    expect(() =>
+      h.host("worker", fsModule, {
+        permissions: { fsRead: [], fsWrite: [], childProcess: false, worker: false },
+      }),
+    ).toThrow(expect.objectContaining({ code: ErrorCodes.ISOLATION_UNSUPPORTED }));
+  });
+});
+
+describe("the Node flags of a process host", () => {
+  it("are explicit: a heap limit, and one flag per granted path", () => {
+    expect(processExecArgv(undefined, undefined)).toEqual([]);
+    expect(processExecArgv(64, undefined)).toEqual(["--max-old-space-size=64"]);
+    const permissions = { fsRead: ["/a", "/b,c", "/a"], fsWrite: ["/w"], childProcess: true, worker: false };
+    expect(processExecArgv(undefined, permissions, 20)).toEqual([
+      "--experimental-permission",
+      "--disable-warning=ExperimentalWarning",
+      "--allow-fs-read=/a",
+      "--allow-fs-read=/b,c",
+      "--allow-fs-write=/w",
+      "--allow-child-process",
+    ]);
+    expect(processExecArgv(undefined, permissions, 22)[0]).toBe("--permission");
+  });
+});

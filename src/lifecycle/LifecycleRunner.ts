@@ -94,13 +94,7 @@ export class LifecycleRunner {
     signal: AbortSignal | undefined,
   ): void | Promise<void> {
     while (!reached(subject.state, target)) {
-      if (subject.state === "failed") {
-        throw new ChipsetError(
-          ErrorCodes.MODULE_UNAVAILABLE,
-          `${subject.key} is failed (${subject.lastError?.message ?? "unknown cause"}); unload it, then use it again`,
-          { module: subject.key, cause: subject.lastError },
-        );
-      }
+      if (subject.state === "failed" || subject.state === "crashed") throw unavailable(subject);
       const next = nextStep(subject.state, target);
       if (next === undefined) return;
       const pending = this.step(subject, next, signal);
@@ -157,6 +151,36 @@ export class LifecycleRunner {
         this.deps.onAfterHookError(subject, "load", toChipsetError(err, subject, "load"));
       }
     }
+  }
+
+  /**
+   * Marks `subject` crashed once what is queued for it has settled (a step in flight when its
+   * host died fails on its own and lands in `crashed` too). Calls waiting at its gate are
+   * rejected with `error`, and what the module registered with `ctx.onStop` is released.
+   * Resolves with the state the subject was in (nothing happens from `registered` or `crashed`).
+   */
+  markCrashed(subject: LifecycleSubject, error: ChipsetError): Promise<LifecycleState> {
+    let before: LifecycleState = subject.state;
+    const work = () => {
+      before = subject.state;
+      if (before === "registered" || before === "crashed") return;
+      this.enterCrashed(subject, error);
+    };
+    const pending = this.schedule(subject, "crash", work);
+    return pending ? pending.then(() => before) : Promise.resolve(before);
+  }
+
+  private enterCrashed(subject: LifecycleSubject, error: ChipsetError): void {
+    subject.state = "crashed";
+    subject.lastError = error;
+    subject.gate.close();
+    if (subject.gate.waiting > 0) subject.gate.fail(error);
+    this.release(subject, "stop");
+  }
+
+  /** The supervisor gave up on a crashed `subject`: it becomes `failed` (only `unload` leads on). */
+  giveUp(subject: LifecycleSubject): void {
+    if (subject.state === "crashed") subject.state = "failed";
   }
 
   /** True while a transition of `subject` is running or queued. */
@@ -276,6 +300,13 @@ export class LifecycleRunner {
   }
 
   private async fail(subject: LifecycleSubject, plan: TransitionPlan, err: unknown): Promise<never> {
+    const crash = subject.host.crash;
+    if (crash) {
+      // The host died under the transition: no hook can run there any more, so no rollback.
+      this.enterCrashed(subject, crash.error);
+      this.deps.onFailure({ subject, command: plan.command, error: crash.error, state: "crashed" });
+      throw crash.error;
+    }
     const error = toChipsetError(err, subject, plan.command);
     const state = await this.rollback(subject, plan, error);
     subject.state = state;
@@ -456,7 +487,21 @@ export class LifecycleRunner {
   }
 }
 
+function unavailable(subject: LifecycleSubject): ChipsetError {
+  const what =
+    subject.state === "crashed"
+      ? "its supervisor restarts it if its restart policy allows; or unload it, then use it again"
+      : "unload it, then use it again";
+  return new ChipsetError(
+    ErrorCodes.MODULE_UNAVAILABLE,
+    `${subject.key} is ${subject.state} (${subject.lastError?.message ?? "unknown cause"}); ${what}`,
+    { module: subject.key, cause: subject.lastError, details: { state: subject.state } },
+  );
+}
+
 function hookFailed(err: unknown, subject: LifecycleSubject, hook: string): ChipsetError {
+  // A crash is not the hook's failure: keep its code so callers see CHIP_ERR_MODULE_CRASHED.
+  if (err instanceof ChipsetError && err.code === ErrorCodes.MODULE_CRASHED) return err;
   return new ChipsetError(ErrorCodes.HOOK_FAILED, `${subject.key}: ${hook} hook failed: ${messageOf(err)}`, {
     module: subject.key,
     cause: err,

@@ -16,6 +16,7 @@ const allowed: Record<LifecycleState, Partial<Record<LifecycleCommand, Lifecycle
   paused: { resume: "running", stop: "stopped" },
   stopped: { start: "running", unload: "registered" },
   failed: { unload: "registered" },
+  crashed: { unload: "registered" },
 };
 
 describe("the lifecycle transition table", () => {

@@ -4,7 +4,11 @@
  *
  *   registered -load-> loaded -init-> initialized -start-> running <-pause/resume-> paused
  *   running|paused|initialized -stop-> stopped -start-> running
- *   loaded|stopped|failed -unload-> registered
+ *   loaded|stopped|failed|crashed -unload-> registered
+ *
+ * `crashed` is entered from outside the table: the module's host died, or (inline) the module
+ * threw where no caller could catch it (see LifecycleRunner.markCrashed and supervision/). Its
+ * hooks are not run again; the only way on is `unload`, after which the supervisor restarts it.
  *
  * A failed `start` is cleaned up by running `stop`, after which the instance is `stopped` (so
  * shutdown does not run `stop` a second time; a retry is `stopped -start-> running`).
@@ -14,7 +18,7 @@
 
 /** Lifecycle states of an instance. */
 export type LifecycleState =
-  "registered" | "loaded" | "initialized" | "running" | "paused" | "stopped" | "failed";
+  "registered" | "loaded" | "initialized" | "running" | "paused" | "stopped" | "failed" | "crashed";
 
 /** Commands that move an instance between states. */
 export type LifecycleCommand = "load" | "init" | "start" | "pause" | "resume" | "stop" | "unload";
@@ -28,6 +32,7 @@ export const lifecycleStates: readonly LifecycleState[] = [
   "paused",
   "stopped",
   "failed",
+  "crashed",
 ];
 
 /** Every command. */
@@ -82,6 +87,7 @@ const table: Record<LifecycleState, Row> = {
     unload: { to: "registered", hook: undefined, rollback: { hook: undefined, to: "stopped" } },
   },
   failed: { unload: { to: "registered", hook: undefined, rollback: { hook: undefined, to: "failed" } } },
+  crashed: { unload: { to: "registered", hook: undefined, rollback: { hook: undefined, to: "crashed" } } },
 };
 
 // Plans and happy paths are computed once: transition() and nextStep() sit on every lifecycle

@@ -1,7 +1,7 @@
 import { ManualClock } from "../../src/common/Clock.js";
 import { DisposableStore, toDisposable } from "../../src/common/Disposable.js";
 import type { ChipsetError } from "../../src/errors/ChipsetError.js";
-import type { HostHook, ModuleHost } from "../../src/hosts/ModuleHost.js";
+import type { CrashInfo, HostHook, HostInfo, ModuleHost } from "../../src/hosts/ModuleHost.js";
 import { IntakeGate } from "../../src/lifecycle/IntakeGate.js";
 import type { LifecycleSubject } from "../../src/lifecycle/LifecycleSubject.js";
 import type { LifecycleCommand, LifecycleState } from "../../src/lifecycle/transitions.js";
@@ -17,6 +17,8 @@ export class FakeHost implements ModuleHost {
   readonly runs: string[] = [];
   readonly signals: AbortSignal[] = [];
   behaviour: Partial<Record<HostHook | "load", Behaviour>> = {};
+  crash: CrashInfo | undefined;
+  onCrash: ((crash: CrashInfo) => void) | undefined;
 
   load(deadline: { readonly signal: AbortSignal }): void | Promise<void> {
     const signal = deadline.signal;
@@ -49,6 +51,15 @@ export class FakeHost implements ModuleHost {
   }
   call(): unknown {
     return undefined;
+  }
+  hasFunction(): boolean {
+    return false;
+  }
+  callFunction(): unknown {
+    return undefined;
+  }
+  info(): HostInfo {
+    return { isolation: "inline", pid: process.pid, threadId: 0 };
   }
   unload(): void {
     this.runs.push("unload");
@@ -113,6 +124,7 @@ export class FakeSubject implements LifecycleSubject {
       },
       optional: () => undefined,
       onStop: (item) => scope.add(typeof item === "function" ? toDisposable(item) : item),
+      checkpoint: () => Promise.resolve(),
     };
   }
 

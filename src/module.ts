@@ -136,9 +136,10 @@ export function callStore(): AsyncLocalStorage<CallInfo> {
 }
 
 /**
- * The call being served, from inside an api method: its `signal` fires when the caller aborts
- * the call (`runtime.call(id, m, args, { signal })`), whatever the module's isolation.
- * Undefined outside a call, or when the caller passed no signal.
+ * The call or hook being served, from inside the module's code: `signal` fires when the caller
+ * aborts the call (`runtime.call(id, m, args, { signal })`), whatever the module's isolation, and
+ * never fires when the caller passed no signal. Undefined outside a call or hook (and in inline
+ * modules when the runtime was created with `inlineCrashes: false`).
  */
 export function currentCall(): CallInfo | undefined {
   return globals[callStoreKey]?.getStore();

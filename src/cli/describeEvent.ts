@@ -23,6 +23,25 @@ const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string }
   "module.unloaded": (e) => `unloaded ${key(e.id, e.version)} (${e.reason})`,
   "module.failed": (e) =>
     `failed ${key(e.id, e.version)} during ${e.command} (now ${e.state}): ${errorText(e.error)}`,
+  "module.crashed": (e) => `CRASHED ${key(e.id, e.version)} (${e.kind}): ${errorText(e.error)}`,
+  "module.restarting": (e) =>
+    `restarting ${key(e.id, e.version)} in ${ms(e.delayMs)} (attempt ${e.attempt}, backoff)`,
+  "module.restarted": (e) =>
+    `restarted ${key(e.id, e.version)} (attempt ${e.attempt}, down ${ms(e.downtimeMs)})`,
+  "module.gave-up": (e) =>
+    `GAVE UP on ${key(e.id, e.version)}: ${e.restarts} restarts within ${ms(e.withinMs)}; it is failed now ` +
+    `(last crash: ${e.crashes[0] ? `${e.crashes[0].kind}: ${e.crashes[0].message}` : "unknown"})`,
+  "module.fallback": (e) =>
+    e.active
+      ? `fallback on: calls to ${key(e.id, e.version)} go to ${e.fallback}`
+      : `fallback off: calls to ${key(e.id, e.version)} go to it again`,
+  "module.dependency": (e) =>
+    `told ${key(e.id, e.version)} that ${e.dependency} ${e.status}` +
+    (e.status === "crashed" && e.reaction !== "continue"
+      ? ` (${e.reaction === "stop" ? "stopping it" : "stopping it until it is back"})`
+      : ""),
+  "module.stalled": (e) =>
+    `STALL: ${key(e.id, e.version)}.${e.method} blocked the event loop for ${ms(e.durationMs)}; ${e.suggestion}`,
   "hook.failed": (e) => `hook after ${e.command} of ${key(e.id, e.version)} failed: ${errorText(e.error)}`,
   "runtime.error": (e) => `error in ${e.context}: ${errorText(e.error)}`,
 };

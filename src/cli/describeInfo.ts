@@ -31,6 +31,19 @@ export function describeInfo(info: ModuleInfo): string[] {
       ["timings", list(timings, "(not loaded in this process)")],
       ["last error", inst?.lastError ? `${inst.lastError.code}: ${inst.lastError.message}` : "none"],
     ]),
+    "  restart history",
+    ...(info.crashes.length === 0
+      ? ["    no crashes"]
+      : info.crashes.map(
+          (c) =>
+            `    ${new Date(c.at).toISOString()} ${key(c.id, c.version)} ${c.kind} -> ` +
+            (c.action === "restart"
+              ? `restarted after ${ms(c.delayMs ?? 0)}`
+              : c.action === "gave-up"
+                ? "gave up"
+                : "not restarted (policy)") +
+            `: ${c.message}`,
+        )),
     "  dependencies",
     ...(info.dependencies.length === 0
       ? ["    none"]

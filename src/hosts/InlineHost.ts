@@ -2,7 +2,9 @@ import { createRequire } from "node:module";
 import { threadId } from "node:worker_threads";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { raceAbort } from "../common/abort.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import type { InlineCrashTrap, InlineOwner } from "../supervision/InlineCrashTrap.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { isModuleDefinition, type ModuleContext, type ModuleDefinition } from "../module.js";
 import type { CrashInfo, HostHook, HostInfo, ModuleHost } from "./ModuleHost.js";
@@ -19,17 +21,21 @@ export type InlineSource =
  * after an unload the next import adds a generation query so the code is evaluated afresh
  * (Node cannot evict an ES module; the old copy stays in its cache until the process ends).
  */
-export class InlineHost implements ModuleHost {
+export class InlineHost implements ModuleHost, InlineOwner {
   readonly isolation = "inline" as const;
-  /** Inline hosts share the runtime's thread: they never die on their own (see Supervisor). */
-  readonly crash: CrashInfo | undefined = undefined;
+  /** Set when the module threw where no caller could catch it (reported by the trap); cleared by load. */
+  crash: CrashInfo | undefined = undefined;
   onCrash: ((crash: CrashInfo) => void) | undefined = undefined;
+  /** Called when one synchronous stretch of a hook or call took at least the trap's stall threshold. */
+  onStall: ((method: string, durationMs: number) => void) | undefined = undefined;
   private definition: ModuleDefinition | undefined;
   private generation = 0;
 
+  /** @param trap attributes escaped errors and stalls to this module; without it, neither is. */
   constructor(
     private readonly source: InlineSource,
-    private readonly key: string,
+    readonly key: string,
+    private readonly trap?: InlineCrashTrap,
   ) {}
 
   get loaded(): boolean {
@@ -37,6 +43,8 @@ export class InlineHost implements ModuleHost {
   }
 
   load(): void | Promise<void> {
+    this.crash = undefined;
+    if (this.source.kind === "file") this.trap?.track(this, this.source.dir);
     if (this.source.kind === "code") {
       this.definition = this.source.definition;
       return;
@@ -56,6 +64,7 @@ export class InlineHost implements ModuleHost {
   }
 
   loadSync(): void {
+    this.crash = undefined;
     if (this.source.kind === "code") {
       this.definition = this.source.definition;
       return;
@@ -85,8 +94,11 @@ export class InlineHost implements ModuleHost {
   }
 
   runHook(hook: HostHook, ctx: ModuleContext): unknown {
-    const fn = this.definition?.[hook];
-    return fn === undefined ? undefined : fn.call(this.definition, ctx);
+    const fn = this.definition?.[hook] as ((...a: unknown[]) => unknown) | undefined;
+    if (fn === undefined) return undefined;
+    return this.trap
+      ? this.trap.run(this, hook, undefined, fn, this.definition, [ctx])
+      : fn.call(this.definition, ctx);
   }
 
   hasHook(hook: HostHook): boolean {
@@ -103,9 +115,14 @@ export class InlineHost implements ModuleHost {
     return api !== undefined && Object.hasOwn(api, method) && typeof api[method] === "function";
   }
 
-  call(method: string, args: readonly unknown[]): unknown {
+  call(method: string, args: readonly unknown[], signal?: AbortSignal): unknown {
     const api = this.definition!.api as Record<string, (...a: unknown[]) => unknown>;
-    return api[method]!.apply(api, args as unknown[]);
+    const fn = api[method]!;
+    const value = this.trap
+      ? this.trap.run(this, method, signal, fn, api, args)
+      : fn.apply(api, args as unknown[]);
+    if (signal === undefined || !(value instanceof Promise)) return value;
+    return raceAbort(value, signal, `call ${this.key}.${method}`, this.key);
   }
 
   hasFunction(fn: DefinitionFunction): boolean {
@@ -113,8 +130,34 @@ export class InlineHost implements ModuleHost {
   }
 
   callFunction(fn: DefinitionFunction, args: readonly unknown[]): unknown {
-    const f = this.definition![fn] as (...a: unknown[]) => unknown;
-    return f.apply(this.definition, args as unknown[]);
+    const f = (this.definition as Record<DefinitionFunction, (...a: unknown[]) => unknown>)[fn];
+    return this.trap
+      ? this.trap.run(this, fn, undefined, f, this.definition, args)
+      : f.apply(this.definition, args as unknown[]);
+  }
+
+  reportCrash(kind: "uncaught-exception" | "unhandled-rejection", error: unknown): void {
+    if (this.crash || !this.definition) return; // one crash per load; nothing to crash once unloaded
+    const what =
+      kind === "uncaught-exception" ? "threw where no caller could catch it" : "left a promise rejected";
+    this.crash = {
+      kind,
+      at: performance.now(),
+      error: new ChipsetError(
+        ErrorCodes.MODULE_CRASHED,
+        `${this.key} crashed (${kind}): it ${what}: ${messageOf(error)}`,
+        {
+          module: this.key,
+          cause: error,
+          details: { kind },
+        },
+      ),
+    };
+    this.onCrash?.(this.crash);
+  }
+
+  reportStall(method: string, durationMs: number): void {
+    this.onStall?.(method, durationMs);
   }
 
   info(): HostInfo {
@@ -122,6 +165,7 @@ export class InlineHost implements ModuleHost {
   }
 
   unload(): void {
+    if (this.source.kind === "file") this.trap?.untrack(this.source.dir);
     if (this.source.kind === "file" && this.definition !== undefined) this.generation++;
     this.definition = undefined;
   }

@@ -1,4 +1,4 @@
-/** Where an instance's code runs. Only `inline` exists in this build; the others are accepted by the schema. */
+/** Where an instance's code runs: this thread, a worker thread, or a child process. */
 export type Isolation = "inline" | "worker" | "process";
 
 /** When a module starts: with the runtime, on first use, or when one of the named events fires. */
@@ -6,6 +6,22 @@ export type Activation = "eager" | "lazy" | { onEvent: string[] };
 
 /** The lifecycle phases whose hooks have a timeout. */
 export type Phase = "load" | "init" | "start" | "pause" | "resume" | "stop";
+
+/** What happens when a module crashes (see supervision/ and DESIGN.md). */
+export interface RestartManifest {
+  /** `permanent`: restart after any unexpected end; `transient`: only after a crash; `temporary`: never. */
+  policy?: "permanent" | "transient" | "temporary";
+  /** At most this many restarts within `withinMs`; one more and the module is `failed`. */
+  maxRestarts?: number;
+  withinMs?: number;
+  /** Backoff before the first restart, doubled for each further one up to `maxDelayMs` (with jitter). */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  /** After this much uptime without a crash, backoff starts again from `initialDelayMs`. */
+  resetAfterMs?: number;
+  /** What happens to this module when one of its dependencies crashes. */
+  onDependencyCrash?: "continue" | "stop" | "restart";
+}
 
 /** The `chipset` field of a module's package.json. See DESIGN.md for the meaning of each field. */
 export interface ChipsetManifest {
@@ -24,7 +40,7 @@ export interface ChipsetManifest {
   configSchema?: Record<string, unknown>;
   limits?: { memoryMb?: number; cpuPercent?: number };
   permissions?: { fsRead?: string[]; fsWrite?: string[]; childProcess?: boolean; worker?: boolean };
-  restart?: { policy?: "permanent" | "transient" | "temporary"; maxRestarts?: number; withinMs?: number };
+  restart?: RestartManifest;
   calls?: { timeoutMs?: number; methods?: Record<string, { idempotent?: boolean; timeoutMs?: number }> };
   fallback?: string;
   /** Per-phase hook timeouts in milliseconds (defaults come from the kind, then the runtime). */

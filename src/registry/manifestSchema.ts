@@ -133,6 +133,17 @@ export const chipsetSchema = {
       },
       maxRestarts: { type: "integer", minimum: 0, expected: "a non-negative integer" },
       withinMs: ms("the restart window"),
+      initialDelayMs: {
+        ...ms("the first backoff delay"),
+        minimum: 0,
+        expected: `the first backoff delay: 0 or a positive integer number of milliseconds (at most ${MAX_TIMER_MS})`,
+      },
+      maxDelayMs: ms("the longest backoff delay"),
+      resetAfterMs: ms("the uptime after which backoff starts again from the first delay"),
+      onDependencyCrash: {
+        enum: ["continue", "stop", "restart"],
+        expected: '"continue" (keep running, calls to it fail fast), "stop", or "restart" (after it is back)',
+      },
     }),
     calls: closed(
       'an object such as { "timeoutMs": 2000, "methods": { "status": { "idempotent": true } } }',

@@ -1,16 +1,23 @@
 import type { Clock } from "../common/Clock.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
+import { resolve } from "node:path";
 import { InlineHost } from "../hosts/InlineHost.js";
+import type { HostPool } from "../hosts/isolated/HostPool.js";
+import { IsolatedHost, type HostBridge } from "../hosts/isolated/IsolatedHost.js";
 import type { ModuleHost } from "../hosts/ModuleHost.js";
 import type { LifecycleCommand } from "../lifecycle/transitions.js";
 import type { ModuleProxy } from "../module.js";
+import type { ModuleRecord } from "../registry/Manifest.js";
 import { validateConfig } from "../registry/validateConfig.js";
 import type { Catalog, CatalogEntry } from "./Catalog.js";
 import { Instance, type InstanceEnv } from "./Instance.js";
 import type { KindRegistry } from "./KindRegistry.js";
 import type { RuntimeParts } from "./Runtime.js";
 import { stateIsActive } from "./states.js";
+import type { InlineCrashTrap } from "../supervision/InlineCrashTrap.js";
+import type { Supervisor } from "../supervision/Supervisor.js";
+import type { SupervisionStore } from "../supervision/SupervisionStore.js";
 
 /** What the factory needs besides the runtime's parts. */
 export interface FactoryDeps {
@@ -21,6 +28,20 @@ export interface FactoryDeps {
   active: Map<string, Instance>;
   /** The runtime's proxy for `id`. */
   use(id: string): ModuleProxy<Record<string, never>>;
+  /** Calls `method` of `id` (for `ctx.use` inside isolated modules). */
+  call(
+    id: string,
+    method: string,
+    args: readonly unknown[],
+    signal: AbortSignal | undefined,
+  ): Promise<unknown>;
+  pool: HostPool;
+  /** Attributes escaped errors and stalls of inline modules (absent when switched off). */
+  trap: InlineCrashTrap | undefined;
+  supervisor: Supervisor;
+  store: SupervisionStore;
+  /** An inline module stalled the event loop. */
+  onStall(inst: Instance, method: string, durationMs: number): void;
 }
 
 /**
@@ -40,7 +61,15 @@ export class InstanceFactory {
       intake: options.pause,
       hookTimeoutMs: options.hookTimeoutMs,
       proxy: (from, target, optional) => this.dependencyProxy(from, target, optional),
-      checkpoint: () => Promise.reject(new Error("checkpoint: not wired yet")),
+      checkpoint: (from, state) => {
+        // Synchronous SQLite write: resolved once it is stored. A value that cannot be cloned rejects.
+        try {
+          deps.store.saveCheckpoint(from.id, from.version, state, deps.clock.wallNow());
+          return Promise.resolve();
+        } catch (err) {
+          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      },
     };
   }
 
@@ -48,22 +77,86 @@ export class InstanceFactory {
   create({ record, definition }: CatalogEntry): Instance {
     const key = `${record.id}@${record.version}`;
     const isolation = record.manifest.isolation ?? "inline";
-    if (isolation !== "inline") {
-      // Running it inline would silently drop the isolation it asked for.
-      throw new ChipsetError(
-        ErrorCodes.ISOLATION_UNSUPPORTED,
-        `${key} asks for isolation "${isolation}", which this build cannot provide (modules run inline only); ` +
-          `set "isolation": "inline" in its manifest for now`,
-        { module: key, details: { isolation } },
-      );
+    refuseUnenforceable(record, key, isolation, definition !== undefined);
+    const baseDir = this.deps.parts.moduleConfigBase[record.id] ?? process.cwd();
+    // Hosts call back into their instance (stalls, ctx.use from a worker), made just below.
+    const owner = () => inst;
+    let host: ModuleHost;
+    if (isolation === "inline") {
+      const inline = definition
+        ? new InlineHost({ kind: "code", definition }, key, this.deps.trap)
+        : new InlineHost({ kind: "file", dir: record.dir!, entry: record.entry! }, key, this.deps.trap);
+      inline.onStall = (method, durationMs) => this.deps.onStall(owner(), method, durationMs);
+      host = inline;
+    } else {
+      host = this.isolatedHost(record, key, isolation, baseDir, owner);
     }
-    const host: ModuleHost = definition
-      ? new InlineHost({ kind: "code", definition }, key)
-      : new InlineHost({ kind: "file", dir: record.dir!, entry: record.entry! }, key);
     const inst = new Instance(record, host, this.env, this.deps.kinds.defaults(record.manifest.kind));
-    inst.baseDir = this.deps.parts.moduleConfigBase[record.id] ?? process.cwd();
+    inst.baseDir = baseDir;
+    this.deps.supervisor.watch(inst);
     this.deps.active.set(record.id, inst);
     return inst;
+  }
+
+  private isolatedHost(
+    record: ModuleRecord,
+    key: string,
+    isolation: "worker" | "process",
+    baseDir: string,
+    owner: () => Instance,
+  ): IsolatedHost {
+    const { manifest } = record;
+    const bridge: HostBridge = {
+      use: (target, method, args, optional, signal) => {
+        // Same checks as ctx.use in an inline module (declared, and present when optional).
+        if (!this.dependencyProxy(owner(), target, optional)) {
+          return Promise.reject(
+            new ChipsetError(
+              ErrorCodes.MODULE_UNAVAILABLE,
+              `${key}: optional dependency ${target} is not active`,
+              {
+                module: key,
+                details: { dependency: target },
+              },
+            ),
+          );
+        }
+        return this.deps.call(target, method, args, signal);
+      },
+      checkpoint: (state) => owner().checkpoint(state),
+      log: (level, obj, msg) => {
+        const log = owner().moduleLogger();
+        if (typeof obj === "string" && msg === undefined) log[level](obj);
+        else log[level](obj ?? {}, msg);
+      },
+    };
+    const dir = record.dir!;
+    const perms = manifest.permissions;
+    return new IsolatedHost({
+      isolation,
+      key,
+      moduleId: record.id,
+      version: record.version,
+      file: resolve(dir, record.entry!),
+      requires: Object.keys(manifest.requires ?? {}),
+      optional: Object.keys(manifest.optional ?? {}),
+      baseDir,
+      ...(manifest.limits?.memoryMb !== undefined ? { memoryMb: manifest.limits.memoryMb } : {}),
+      ...(perms
+        ? {
+            permissions: {
+              fsRead: (perms.fsRead ?? []).map((p) => resolve(dir, p)),
+              fsWrite: (perms.fsWrite ?? []).map((p) => resolve(dir, p)),
+              childProcess: perms.childProcess ?? false,
+              worker: perms.worker ?? false,
+            },
+          }
+        : {}),
+      pool: this.deps.pool,
+      clock: this.deps.clock,
+      bridge,
+      hangTimeoutMs: this.deps.parts.options.hosts.hangTimeoutMs,
+    });
   }
 
   /** Throws when `command` may not run on `inst` now; validates and sets config before `init`. */
@@ -88,6 +181,7 @@ export class InstanceFactory {
     }
   }
 
+  /** A proxy to `target` for `from` (declared check); undefined for an absent optional dependency. */
   private dependencyProxy(
     from: Instance,
     target: string,
@@ -109,5 +203,29 @@ export class InstanceFactory {
       if (!chosen || !dep || !stateIsActive(dep.state)) return undefined;
     }
     return this.deps.use(target);
+  }
+}
+
+/**
+ * Refuses what the chosen host cannot enforce, rather than run the module without it: Node's
+ * permission model applies to a whole process, and a module registered in code is an object in
+ * this thread that cannot be moved to another.
+ */
+function refuseUnenforceable(record: ModuleRecord, key: string, isolation: string, inCode: boolean): void {
+  if (record.manifest.permissions && isolation !== "process") {
+    throw new ChipsetError(
+      ErrorCodes.ISOLATION_UNSUPPORTED,
+      `${key} declares permissions, which only a process host can enforce (Node's permission model covers a whole process); ` +
+        `set "isolation": "process" in its manifest, or remove "permissions"`,
+      { module: key, details: { isolation } },
+    );
+  }
+  if (inCode && isolation !== "inline") {
+    throw new ChipsetError(
+      ErrorCodes.ISOLATION_UNSUPPORTED,
+      `${key} asks for isolation "${isolation}" but was registered in code: its definition lives in this thread. ` +
+        `Install it from a directory (runtime.add) to isolate it, or use "isolation": "inline"`,
+      { module: key, details: { isolation } },
+    );
   }
 }

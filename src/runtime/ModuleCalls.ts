@@ -1,4 +1,6 @@
 import type { Clock } from "../common/Clock.js";
+import { abortError } from "../common/abort.js";
+import { parseModuleRef } from "../registry/Manifest.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { ModuleProxy } from "../module.js";
@@ -17,6 +19,8 @@ export interface CallDeps {
   ensureRunning(ref: string, signal?: AbortSignal): Promise<Instance>;
   /** Counts one call (usage statistics). */
   count(id: string): void;
+  /** True while module `id` is down after a crash (its calls fail fast or go to its fallback). */
+  isDown(id: string): boolean;
 }
 
 /**
@@ -42,12 +46,21 @@ export class ModuleCalls {
     return proxy;
   }
 
-  /** Calls `method` of `ref` with `args`, loading and starting it on demand. */
+  /**
+   * Calls `method` of `ref` with `args`, loading and starting it on demand. While the module is
+   * down after a crash, the call goes to its `fallback` module, or fails at once.
+   */
   call(ref: string, method: string, args: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
     const inst = this.deps.active.get(ref);
-    if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed)
-      return this.invoke(inst, method, args);
-    return this.slowCall(ref, method, args, signal);
+    if (
+      inst !== undefined &&
+      inst.state === "running" &&
+      inst.gate.isOpen &&
+      !this.closed &&
+      !signal?.aborted
+    )
+      return this.invoke(inst, method, args, signal);
+    return this.slowCall(ref, method, args, signal, true);
   }
 
   private makeProxy(ref: string): ModuleProxy<AnyApi> {
@@ -68,8 +81,24 @@ export class ModuleCalls {
     method: string,
     args: readonly unknown[],
     signal: AbortSignal | undefined,
+    fallbackAllowed: boolean,
   ): Promise<unknown> {
     this.deps.assertOpen();
+    if (signal?.aborted) throw abortError(signal, `call ${ref}.${method}`);
+    const down = this.downInstance(ref);
+    if (down) {
+      const fallback = down.record.manifest.fallback;
+      if (fallback !== undefined && fallbackAllowed)
+        return this.slowCall(fallback, method, args, signal, false);
+      throw new ChipsetError(
+        ErrorCodes.MODULE_UNAVAILABLE,
+        `${down.key} is down after a crash (${down.state}); calls fail until it is restarted` +
+          (fallback === undefined
+            ? ` (declare a "fallback" module in its manifest to answer meanwhile)`
+            : ""),
+        { module: down.key, cause: down.lastError, details: { state: down.state, crashed: true } },
+      );
+    }
     const inst = await this.deps.ensureRunning(ref, signal);
     // Wait while the module is paused (or pausing: running with intake closed); a resume followed
     // at once by another pause sends us back to waiting. Any other state fails at once.
@@ -83,10 +112,22 @@ export class ModuleCalls {
       }
       await inst.gate.wait();
     }
-    return this.invoke(inst, method, args);
+    return this.invoke(inst, method, args, signal);
   }
 
-  private invoke(inst: Instance, method: string, args: readonly unknown[]): Promise<unknown> {
+  private downInstance(ref: string): Instance | undefined {
+    const { id } = parseModuleRef(ref);
+    if (!this.deps.isDown(id)) return undefined;
+    const inst = this.deps.active.get(id);
+    return inst && inst.state !== "running" && inst.state !== "paused" ? inst : undefined;
+  }
+
+  private invoke(
+    inst: Instance,
+    method: string,
+    args: readonly unknown[],
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
     if (!inst.host.hasMethod(method)) return Promise.reject(methodNotFound(inst, method));
     inst.gate.enter();
     inst.calls++;
@@ -94,7 +135,7 @@ export class ModuleCalls {
     this.deps.count(inst.id);
     let value: unknown;
     try {
-      value = inst.host.call(method, args);
+      value = inst.host.call(method, args, signal);
     } catch (err) {
       inst.gate.leave();
       return Promise.reject(callFailed(inst, method, err));
@@ -126,6 +167,10 @@ function methodNotFound(inst: Instance, method: string): ChipsetError {
 }
 
 function callFailed(inst: Instance, method: string, err: unknown): ChipsetError {
+  // The call did not fail in the module: it crashed under it, or the caller gave up on it.
+  if (err instanceof ChipsetError && err.module === inst.key) {
+    if (err.code === ErrorCodes.MODULE_CRASHED || err.code === ErrorCodes.ABORTED) return err;
+  }
   return new ChipsetError(ErrorCodes.CALL_FAILED, `${inst.key}.${method} failed: ${messageOf(err)}`, {
     module: inst.key,
     cause: err,

@@ -28,6 +28,10 @@ import { stateIsActive } from "./states.js";
 import { stopDependents } from "./dependents.js";
 import { ModuleCalls, type AnyApi } from "./ModuleCalls.js";
 import { Loader, type LoadReport, type LoadTask } from "./Loader.js";
+import { HostPool } from "../hosts/isolated/HostPool.js";
+import { InlineCrashTrap } from "../supervision/InlineCrashTrap.js";
+import { SupervisionStore } from "../supervision/SupervisionStore.js";
+import { Supervisor } from "../supervision/Supervisor.js";
 
 /** Options of the control methods. */
 export interface ControlOptions {
@@ -44,6 +48,8 @@ export interface RuntimeParts {
   db: Database;
   registry: Registry;
   moduleConfig: Record<string, unknown>;
+  /** Random numbers in [0, 1) (backoff jitter). */
+  random: () => number;
   /** Where relative paths in each module's configuration start (absent: the working directory). */
   moduleConfigBase: Record<string, string>;
 }
@@ -69,6 +75,10 @@ export class Runtime {
   private readonly calls: ModuleCalls;
   private readonly loader: Loader;
   private readonly factory: InstanceFactory;
+  private readonly pool: HostPool;
+  private readonly trap: InlineCrashTrap | undefined;
+  private readonly supervisor: Supervisor;
+  private readonly supervision: SupervisionStore;
   private readonly preloading = new Set<Instance>();
   private readonly unloadReasons = new WeakMap<Instance, UnloadReason>();
   private state: "created" | "started" | "closing" | "closed" = "created";
@@ -81,6 +91,24 @@ export class Runtime {
       logger.error({ err: error, event: name }, "an event listener threw");
     });
     this.catalog = new Catalog(parts.registry);
+    const { hosts } = parts.options;
+    this.pool = new HostPool({ ...hosts.pool, heartbeatMs: hosts.heartbeatMs });
+    this.trap = parts.options.inlineCrashes ? new InlineCrashTrap(parts.options.stallMs) : undefined;
+    this.supervision = new SupervisionStore(parts.db);
+    this.supervisor = new Supervisor({
+      clock,
+      random: parts.random,
+      runner: (this.runner = this.makeRunner()),
+      active: this.active,
+      store: this.supervision,
+      events: this.events,
+      defaults: parts.options.restart,
+      bringUp: async (inst) => {
+        const plan = this.activator.plan([{ id: inst.id, range: inst.version }]);
+        throwFirstFailure(await this.activator.bringUp(plan, "running"));
+      },
+      closing: () => this.state === "closing" || this.state === "closed",
+    });
     this.factory = new InstanceFactory({
       parts,
       clock,
@@ -88,9 +116,72 @@ export class Runtime {
       kinds: this.kinds,
       active: this.active,
       use: (id) => this.calls.use(id) as unknown as ModuleProxy<Record<string, never>>,
+      call: (id, method, args, signal) => this.calls.call(id, method, args, signal),
+      pool: this.pool,
+      trap: this.trap,
+      supervisor: this.supervisor,
+      store: this.supervision,
+      onStall: (inst, method, durationMs) => {
+        const suggestion = `set "isolation": "worker" in its manifest so it cannot block the runtime`;
+        logger.warn(
+          { module: inst.key, method, durationMs },
+          `${inst.key}.${method} stalled the event loop; ${suggestion}`,
+        );
+        this.events.emit("module.stalled", {
+          id: inst.id,
+          version: inst.version,
+          method,
+          durationMs,
+          suggestion,
+        });
+      },
     });
-    this.runner = new LifecycleRunner({
+    this.activator = new Activator({
+      catalog: this.catalog,
+      runner: this.runner,
+      active: this.active,
+      instantiate: (entry) => this.factory.create(entry),
+      closing: () => this.state === "closing" || this.state === "closed",
+    });
+    this.loader = new Loader({
       clock,
+      activator: this.activator,
+      runner: this.runner,
+      assertOpen: () => this.assertOpen(),
+      progress: (task, outcome, done, total) =>
+        this.events.emit("load.progress", { ...outcome, task, done, total }),
+    });
+    this.queries = new RuntimeQueries(
+      this.catalog,
+      this.active,
+      (requests) => this.activator.planOrder(requests),
+      (id) => this.supervision.crashes(id),
+    );
+    this.calls = new ModuleCalls({
+      clock,
+      active: this.active,
+      assertOpen: () => this.assertOpen(),
+      ensureRunning: (ref, signal) => this.ensure(ref, "running", signal),
+      count: (id) => this.idle.count(id),
+      isDown: (id) => this.supervisor.isDown(id),
+    });
+    this.idle = new IdleScheduler({
+      clock,
+      options: parts.options,
+      registry: parts.registry,
+      active: this.active,
+      isCode: (id) => this.catalog.versions(id).some((v) => this.catalog.isCode(id, v)),
+      isEager: (inst) => this.kinds.activationOf(inst.record.manifest) === "eager",
+      preload: (id) => this.preload(id),
+      unloadIdle: (inst) => this.unloadInstance(inst, "idle"),
+      onError: (context, error) => this.events.emit("runtime.error", { context, error }),
+    });
+  }
+
+  private makeRunner(): LifecycleRunner {
+    const logger = this.parts.logger;
+    return new LifecycleRunner({
+      clock: this.parts.clock,
       hooks: this.hooks,
       guard: (subject, command) => this.factory.guard(subject as Instance, command),
       onTransition: (subject, command, from, to, durationMs) =>
@@ -110,42 +201,6 @@ export class Runtime {
       onAfterHookError: (subject, command, error) => {
         this.events.emit("hook.failed", { id: subject.id, version: subject.version, command, error });
       },
-    });
-    this.activator = new Activator({
-      catalog: this.catalog,
-      runner: this.runner,
-      active: this.active,
-      instantiate: (entry) => this.factory.create(entry),
-      closing: () => this.state === "closing" || this.state === "closed",
-    });
-    this.loader = new Loader({
-      clock,
-      activator: this.activator,
-      runner: this.runner,
-      assertOpen: () => this.assertOpen(),
-      progress: (task, outcome, done, total) =>
-        this.events.emit("load.progress", { ...outcome, task, done, total }),
-    });
-    this.queries = new RuntimeQueries(this.catalog, this.active, (requests) =>
-      this.activator.planOrder(requests),
-    );
-    this.calls = new ModuleCalls({
-      clock,
-      active: this.active,
-      assertOpen: () => this.assertOpen(),
-      ensureRunning: (ref, signal) => this.ensure(ref, "running", signal),
-      count: (id) => this.idle.count(id),
-    });
-    this.idle = new IdleScheduler({
-      clock,
-      options: parts.options,
-      registry: parts.registry,
-      active: this.active,
-      isCode: (id) => this.catalog.versions(id).some((v) => this.catalog.isCode(id, v)),
-      isEager: (inst) => this.kinds.activationOf(inst.record.manifest) === "eager",
-      preload: (id) => this.preload(id),
-      unloadIdle: (inst) => this.unloadInstance(inst, "idle"),
-      onError: (context, error) => this.events.emit("runtime.error", { context, error }),
     });
   }
 
@@ -338,6 +393,9 @@ export class Runtime {
   /** Stops a module; refused while dependents run unless `cascade` (then they stop first). */
   async stop(ref: string, options: ControlOptions = {}): Promise<void> {
     const inst = this.instanceOf(ref);
+    this.supervisor.released(inst.id);
+    // A crashed module has no code running to stop: stopping it means not restarting it, and unloading.
+    if (inst.state === "crashed") return this.unloadInstance(inst, "request", options.signal);
     await stopDependents(this.active, this.runner, inst, options);
     await this.runner.run(inst, "stop", options.signal);
   }
@@ -345,6 +403,7 @@ export class Runtime {
   /** Unloads a module (stopping it first if needed); refused while dependents run unless `cascade`. */
   async unload(ref: string, options: ControlOptions = {}): Promise<void> {
     const inst = this.instanceOf(ref);
+    this.supervisor.released(inst.id);
     await stopDependents(this.active, this.runner, inst, options);
     await this.unloadInstance(inst, "request", options.signal);
   }
@@ -409,6 +468,7 @@ export class Runtime {
 
   private async startRuntime(signal: AbortSignal | undefined): Promise<ModuleOutcome[]> {
     const started = this.parts.clock.now();
+    this.warmPools();
     const ids = this.idsWhere((activation) => activation === "eager");
     let outcomes: ModuleOutcome[] = [];
     if (ids.length > 0) {
@@ -436,6 +496,7 @@ export class Runtime {
     this.state = "closing";
     this.calls.close();
     this.idle.stop();
+    this.supervisor.close();
     const { clock, options } = this.parts;
     const started = clock.now();
     let report: ShutdownReport;
@@ -448,7 +509,13 @@ export class Runtime {
         clock,
         deadlineMs: Math.max(0, options.shutdownTimeoutMs - (clock.now() - started)),
       });
+      // Isolated hosts end with the runtime: no worker thread or child process outlives it.
+      for (const inst of this.active.values())
+        if (inst.host.isolation !== "inline" && inst.state !== "registered" && inst.state !== "crashed")
+          inst.host.unload();
+      await this.pool.close();
     } finally {
+      this.trap?.dispose();
       this.idle.flush();
       this.state = "closed";
       this.parts.db.close();
@@ -459,6 +526,19 @@ export class Runtime {
       failed: report.failed,
     });
     return report;
+  }
+
+  /** Starts blank hosts for the isolations registered modules ask for (in the background). */
+  private warmPools(): void {
+    const records = [...this.catalog.codeRecords(), ...this.parts.registry.list()];
+    for (const isolation of ["worker", "process"] as const)
+      if (
+        records.some(
+          (r) =>
+            r.manifest.isolation === isolation && !r.manifest.permissions && !r.manifest.limits?.memoryMb,
+        )
+      )
+        this.pool.warm(isolation);
   }
 
   /** The ids of registered modules (any version) whose activation passes `test`. */
@@ -496,6 +576,7 @@ export class Runtime {
   ): void {
     const { id, version } = inst;
     const events = this.events;
+    this.supervisor.transitioned(inst, command);
     if (events.has("module.state"))
       events.emit("module.state", { id, version, command, from, to, durationMs });
     if (command === "load") {

@@ -1,5 +1,7 @@
 import type { ChipsetError } from "../errors/ChipsetError.js";
+import type { CrashKind } from "../hosts/protocol.js";
 import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
+import type { CrashRecord } from "../supervision/SupervisionStore.js";
 
 /** Identifies the instance an event is about. */
 export interface ModuleRef {
@@ -35,6 +37,24 @@ export interface RuntimeEvents {
   "module.unloaded": ModuleRef & { reason: UnloadReason };
   /** A transition failed; `state` is where it rolled back to. */
   "module.failed": ModuleRef & { command: LifecycleCommand; error: ChipsetError; state: LifecycleState };
+  /** The module's host died, or (inline) it threw where no caller could catch it; calls in flight got `error`. */
+  "module.crashed": ModuleRef & { kind: CrashKind; error: ChipsetError };
+  /** A restart is scheduled after `delayMs` of backoff (`attempt` counts since backoff last reset). */
+  "module.restarting": ModuleRef & { attempt: number; delayMs: number };
+  /** The module serves again after a crash, `downtimeMs` after it went down. */
+  "module.restarted": ModuleRef & { attempt: number; downtimeMs: number };
+  /** Too many restarts (`restarts` within `withinMs`): the module is `failed`; `crashes` is its history, newest first. */
+  "module.gave-up": ModuleRef & { restarts: number; withinMs: number; crashes: CrashRecord[] };
+  /** Calls to the module go to its `fallback` module (`active` true) or back to it (`active` false). */
+  "module.fallback": ModuleRef & { fallback: string; active: boolean };
+  /** A dependent was told that `dependency` crashed, restarted or gave up; `reaction` is its `onDependencyCrash`. */
+  "module.dependency": ModuleRef & {
+    dependency: string;
+    status: "crashed" | "restarted" | "gave-up";
+    reaction: "continue" | "stop" | "restart";
+  };
+  /** An inline module kept the event loop busy for `durationMs` in one synchronous stretch of `method`. */
+  "module.stalled": ModuleRef & { method: string; durationMs: number; suggestion: string };
   /** An application `after:` hook failed (the transition stands). */
   "hook.failed": ModuleRef & { command: LifecycleCommand; error: ChipsetError };
   /** One module of a batch load finished (`ok` false with `error` when it failed). */

@@ -1,6 +1,17 @@
 import type { Logger } from "pino";
 import type { Clock } from "../common/Clock.js";
 import type { IntakeLimits } from "../lifecycle/IntakeGate.js";
+import type { RestartSettings } from "../supervision/restartPolicy.js";
+
+/** Worker and process hosts. */
+export interface HostOptions {
+  /** Blank hosts kept started, per isolation, so isolated modules load fast. Default 1 worker, 1 process. */
+  pool: { worker: number; process: number };
+  /** How often an isolated module's host reports that it is alive, in ms. Default 200. */
+  heartbeatMs: number;
+  /** A host silent this long (an infinite loop) is terminated as crashed (`hang`), in ms. Default 5 000. */
+  hangTimeoutMs: number;
+}
 
 /** Options of `createRuntime()`. Every field is optional. */
 export interface RuntimeOptions {
@@ -30,6 +41,20 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Level of the default logger. Default `"warn"`. */
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Worker and process hosts: warm pool sizes, heartbeat and hang watchdog. */
+  hosts?: { pool?: Partial<HostOptions["pool"]>; heartbeatMs?: number; hangTimeoutMs?: number };
+  /** Restart defaults for every module (each manifest's `restart` section overrides them). */
+  restart?: Partial<RestartSettings>;
+  /**
+   * Attribute errors that escape inline modules (and stalls) to the module, turning them into a
+   * crash of that module rather than of the process. Uses AsyncLocalStorage, which makes every
+   * promise in the process somewhat slower on Node 20. Default true.
+   */
+  inlineCrashes?: boolean;
+  /** A synchronous stretch of an inline hook or call at least this long is reported (`module.stalled`), in ms. Default 500. */
+  stallMs?: number;
+  /** Random numbers in [0, 1) for backoff jitter (tests inject a seeded generator). Default `Math.random`. */
+  random?: () => number;
 }
 
 /** The options with defaults applied. */
@@ -41,4 +66,8 @@ export interface ResolvedOptions {
   preload: number;
   preloadDelayMs: number;
   pause: IntakeLimits;
+  hosts: HostOptions;
+  restart: Partial<RestartSettings>;
+  inlineCrashes: boolean;
+  stallMs: number;
 }

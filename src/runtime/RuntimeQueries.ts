@@ -1,4 +1,3 @@
-import { threadId } from "node:worker_threads";
 import semver from "semver";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
@@ -8,6 +7,7 @@ import { parseModuleRef } from "../registry/Manifest.js";
 import { requestOf } from "./Activator.js";
 import type { Selection, SelectionRequest } from "../resolver/selectVersions.js";
 import type { Catalog } from "./Catalog.js";
+import type { CrashRecord } from "../supervision/SupervisionStore.js";
 import type { Instance } from "./Instance.js";
 
 /** One module version in a listing. */
@@ -50,6 +50,8 @@ export interface ModuleInfo extends ModuleSummary {
     timingsMs: Partial<Record<LifecycleCommand, number>>;
     lastError: null | { code: string; message: string };
   };
+  /** The most recent crashes of this module id (any version, any process), newest first. */
+  crashes: CrashRecord[];
 }
 
 /** A node of a dependency tree; `cycle` marks a back edge, `missing` an unresolvable dependency. */
@@ -72,6 +74,7 @@ export class RuntimeQueries {
       levels: string[][];
       selection: Selection;
     },
+    private readonly crashesOf: (id: string) => CrashRecord[],
   ) {}
 
   /** Every registered module version (installed and in code), filtered by kind and keywords. */
@@ -108,12 +111,13 @@ export class RuntimeQueries {
       instance: inst
         ? {
             state: inst.state,
-            host: { isolation: inst.host.isolation, pid: process.pid, threadId },
+            host: inst.host.info(),
             calls: inst.calls,
             timingsMs: { ...inst.timings },
             lastError: inst.lastError ? { code: inst.lastError.code, message: inst.lastError.message } : null,
           }
         : null,
+      crashes: this.crashesOf(record.id),
     };
   }
 

@@ -25,6 +25,14 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     preload: options.preload ?? defaults.preload ?? 3,
     preloadDelayMs: options.preloadDelayMs ?? 200,
     pause: { maxWaiting: options.pause?.maxWaiting ?? 1000, maxWaitMs: options.pause?.maxWaitMs ?? 30_000 },
+    hosts: {
+      pool: { worker: options.hosts?.pool?.worker ?? 1, process: options.hosts?.pool?.process ?? 1 },
+      heartbeatMs: options.hosts?.heartbeatMs ?? 200,
+      hangTimeoutMs: options.hosts?.hangTimeoutMs ?? 5_000,
+    },
+    restart: options.restart ?? {},
+    inlineCrashes: options.inlineCrashes ?? true,
+    stallMs: options.stallMs ?? 500,
   };
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: options.logLevel ?? "warn" }, pino.destination(2));
@@ -38,6 +46,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       logger,
       db,
       registry,
+      random: options.random ?? Math.random,
       moduleConfig: { ...file?.modules, ...options.config },
       moduleConfigBase: Object.fromEntries(
         Object.keys(file?.modules ?? {})

@@ -55,4 +55,25 @@ export const migrations: readonly string[] = [
     last_used_at INTEGER NOT NULL                -- ms since epoch
   );
   `,
+  // 2: supervision. The last checkpoint of each module (v8-serialised), and its crash history.
+  `
+  CREATE TABLE checkpoints (
+    id       TEXT    PRIMARY KEY,
+    version  TEXT    NOT NULL,
+    state    BLOB    NOT NULL,                   -- v8.serialize (structured clone)
+    saved_at INTEGER NOT NULL                    -- ms since epoch
+  );
+
+  CREATE TABLE crashes (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT    NOT NULL,
+    version    TEXT    NOT NULL,
+    at         INTEGER NOT NULL,                 -- ms since epoch
+    kind       TEXT    NOT NULL,                 -- CrashKind
+    message    TEXT    NOT NULL,
+    action     TEXT    NOT NULL,                 -- restart | none | gave-up
+    delay_ms   INTEGER                           -- backoff before the restart
+  );
+  CREATE INDEX crashes_id ON crashes (id, seq);
+  `,
 ];

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RuntimeOptions } from "../../src/index.js";
+import { defineModule, type RuntimeOptions } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 import { tracedModule } from "../support/trace.js";
@@ -151,18 +151,27 @@ describe("on-demand loading of modules from disk", () => {
     expect(await rt.call("stateful", "next")).toBe(1);
   });
 
-  it("refuses a module that asks for an isolation this build cannot give, instead of running it inline", async () => {
+  it("refuses permissions it cannot enforce (a worker module), instead of running the module unrestricted", async () => {
     h.ws.module({
       name: "walled",
-      chipset: { isolation: "worker" },
-      code: tracedModule("walled", `{ hi() { return 1; } }`),
+      chipset: { isolation: "worker", permissions: { fsRead: ["./data"] } },
+      code: `export const module = defineModule({ api: { hi() { return 1; } } });`,
     });
-    const rt = open();
+    const rt = open({ hosts: { pool: { worker: 0, process: 0 } } });
     await expect(rt.call("walled", "hi")).rejects.toMatchObject({
       code: ErrorCodes.ISOLATION_UNSUPPORTED,
-      message: expect.stringContaining('"isolation": "inline"') as unknown,
+      message: expect.stringContaining('"isolation": "process"') as unknown,
     });
-    expect(h.log).toEqual([]);
+    expect(rt.queries.info("walled").instance).toBeNull();
+  });
+
+  it("refuses to isolate a module registered in code (its definition lives in this thread)", async () => {
+    const rt = open();
+    rt.register(
+      { name: "in-code", version: "1.0.0", chipset: { kind: "test", isolation: "worker" } },
+      defineModule({}),
+    );
+    await expect(rt.start("in-code")).rejects.toMatchObject({ code: ErrorCodes.ISOLATION_UNSUPPORTED });
   });
 
   it("names the methods a module has when a call names one it has not", async () => {

@@ -1,0 +1,104 @@
+import { deserialize, serialize } from "node:v8";
+import type { Statement } from "better-sqlite3";
+import type { CrashKind } from "../hosts/protocol.js";
+import type { Database } from "../store/Database.js";
+
+/** One crash as recorded: when, how, and what the supervisor did about it. */
+export interface CrashRecord {
+  id: string;
+  version: string;
+  /** Milliseconds since epoch. */
+  at: number;
+  kind: CrashKind;
+  message: string;
+  /** `restart`: restarted after `delayMs`; `none`: its policy does not restart; `gave-up`: over its limit. */
+  action: "restart" | "none" | "gave-up";
+  delayMs: number | undefined;
+}
+
+/** The last checkpoint of a module. */
+export interface Checkpoint {
+  version: string;
+  state: unknown;
+  /** Milliseconds since epoch. */
+  savedAt: number;
+}
+
+/** How many crashes are kept per module (older ones are deleted). */
+const KEEP_CRASHES = 100;
+
+/**
+ * What supervision persists in the data directory's database: each module's last checkpoint
+ * (structured-clone serialised, so anything a module may send across a worker boundary can be
+ * saved) and its crash history (bounded), which `chipset info` shows from another process.
+ */
+export class SupervisionStore {
+  private readonly putCheckpoint: Statement;
+  private readonly getCheckpoint: Statement;
+  private readonly putCrash: Statement;
+  private readonly trimCrashes: Statement;
+  private readonly listCrashes: Statement;
+
+  constructor(private readonly db: Database) {
+    const sql = db.sql;
+    this.putCheckpoint = sql.prepare(
+      "INSERT INTO checkpoints (id, version, state, saved_at) VALUES (?, ?, ?, ?) " +
+        "ON CONFLICT (id) DO UPDATE SET version = excluded.version, state = excluded.state, saved_at = excluded.saved_at",
+    );
+    this.getCheckpoint = sql.prepare("SELECT version, state, saved_at FROM checkpoints WHERE id = ?");
+    this.putCrash = sql.prepare(
+      "INSERT INTO crashes (id, version, at, kind, message, action, delay_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.trimCrashes = sql.prepare(
+      "DELETE FROM crashes WHERE id = ? AND seq <= (SELECT seq FROM crashes WHERE id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+    );
+    this.listCrashes = sql.prepare(
+      "SELECT id, version, at, kind, message, action, delay_ms FROM crashes WHERE id = ? ORDER BY seq DESC LIMIT ?",
+    );
+  }
+
+  /** Saves `state` as the last checkpoint of `id` (throws `DataCloneError` for what cannot be cloned). */
+  saveCheckpoint(id: string, version: string, state: unknown, at: number): void {
+    this.putCheckpoint.run(id, version, serialize(state), at);
+  }
+
+  /** The last checkpoint of `id`, if any. */
+  checkpoint(id: string): Checkpoint | undefined {
+    const row = this.getCheckpoint.get(id) as
+      { version: string; state: Buffer; saved_at: number } | undefined;
+    return row
+      ? { version: row.version, state: deserialize(row.state) as unknown, savedAt: row.saved_at }
+      : undefined;
+  }
+
+  /** Records a crash (keeping the last 100 of each module). */
+  recordCrash(c: CrashRecord): void {
+    if (!this.db.isOpen) return;
+    this.db.transaction(() => {
+      this.putCrash.run(c.id, c.version, c.at, c.kind, c.message, c.action, c.delayMs ?? null);
+      this.trimCrashes.run(c.id, c.id, KEEP_CRASHES);
+    });
+  }
+
+  /** The most recent crashes of `id`, newest first. */
+  crashes(id: string, limit = 20): CrashRecord[] {
+    const rows = this.listCrashes.all(id, limit) as Array<{
+      id: string;
+      version: string;
+      at: number;
+      kind: CrashKind;
+      message: string;
+      action: CrashRecord["action"];
+      delay_ms: number | null;
+    }>;
+    return rows.map((r) => ({
+      id: r.id,
+      version: r.version,
+      at: r.at,
+      kind: r.kind,
+      message: r.message,
+      action: r.action,
+      delayMs: r.delay_ms ?? undefined,
+    }));
+  }
+}

@@ -1,0 +1,301 @@
+import type { Clock } from "../common/Clock.js";
+import type { Disposable } from "../common/Disposable.js";
+import type { Emitter } from "../common/Emitter.js";
+import type { ChipsetError } from "../errors/ChipsetError.js";
+import type { CrashInfo } from "../hosts/ModuleHost.js";
+import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
+import type { DependencyChange } from "../module.js";
+import type { Instance } from "../runtime/Instance.js";
+import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
+import { stateIsActive } from "../runtime/states.js";
+import { backoffDelay, policyRestarts, restartSettings, type RestartSettings } from "./restartPolicy.js";
+import type { SupervisionStore } from "./SupervisionStore.js";
+
+/** What the supervisor needs from the runtime. */
+export interface SupervisorDeps {
+  clock: Clock;
+  /** [0, 1) random numbers for backoff jitter (tests inject a seeded one). */
+  random: () => number;
+  runner: LifecycleRunner;
+  active: ReadonlyMap<string, Instance>;
+  store: SupervisionStore;
+  events: Emitter<RuntimeEvents>;
+  /** Runtime-wide restart defaults (below each manifest's `restart`). */
+  defaults: Partial<RestartSettings>;
+  /** Brings `inst` (unloaded) back to `running`, its dependencies first. */
+  bringUp(inst: Instance): Promise<void>;
+  closing(): boolean;
+}
+
+/** Supervision state of one module id (it outlives instances). */
+interface Watch {
+  /** Started (or resumed) and not stopped on request since: a crash should bring it back. */
+  wanted: boolean;
+  /** Restarts since backoff was last reset (sets the next delay). */
+  attempts: number;
+  /** `clock.now()` of each restart within the window. */
+  restarts: number[];
+  /** `clock.now()` of the last successful start. */
+  startedAt: number | undefined;
+  /** `clock.now()` when it went down; undefined while it serves. */
+  downSince: number | undefined;
+  /** The pending restart. */
+  timer: Disposable | undefined;
+  /** Dependents stopped by this module's crash, to start again once it is back. */
+  waiting: Set<Instance>;
+}
+
+/**
+ * Restarts crashed modules by their `restart` policy (Erlang's permanent / transient /
+ * temporary) with exponential backoff and jitter, gives up after `maxRestarts` within
+ * `withinMs`, tells dependents and applies each one's `onDependencyCrash`, and hands the last
+ * checkpoint to `importState` after a restart. Everything a crash causes happens here.
+ */
+export class Supervisor {
+  private readonly watches = new Map<string, Watch>();
+
+  constructor(private readonly deps: SupervisorDeps) {}
+
+  /** Watches `inst`'s host for crashes. */
+  watch(inst: Instance): void {
+    inst.host.onCrash = (crash) => void this.crashed(inst, crash);
+  }
+
+  /** True while `id` is down after a crash (crashed, restarting, or given up). */
+  isDown(id: string): boolean {
+    return this.watches.get(id)?.downSince !== undefined;
+  }
+
+  /** Records a successful transition (the wanted state follows start / stop). */
+  transitioned(inst: Instance, command: string): void {
+    if (command === "start" || command === "resume") {
+      const w = this.of(inst.id);
+      w.wanted = true;
+      w.startedAt = this.deps.clock.now();
+    } else if (command === "stop") {
+      this.of(inst.id).wanted = false;
+    }
+  }
+
+  /** The module was stopped or unloaded on request: no restart is pending any more. */
+  released(id: string): void {
+    const w = this.watches.get(id);
+    if (!w) return;
+    w.timer?.dispose();
+    w.timer = undefined;
+    w.wanted = false;
+    this.up(id, w, false);
+  }
+
+  /** Cancels every pending restart (shutdown). */
+  close(): void {
+    for (const w of this.watches.values()) {
+      w.timer?.dispose();
+      w.timer = undefined;
+    }
+  }
+
+  /**
+   * Handles a crash of `inst`: marks it crashed (its calls were rejected by its host), records
+   * it, tells dependents, and restarts it after the backoff delay if its policy says so.
+   */
+  async crashed(inst: Instance, crash: CrashInfo): Promise<void> {
+    const { clock, runner, events } = this.deps;
+    const w = this.of(inst.id);
+    await runner.markCrashed(inst, crash.error);
+    if (this.deps.active.get(inst.id) !== inst) return; // replaced or removed meanwhile
+    const { id, version } = inst;
+    const settings = restartSettings(inst.record.manifest.restart, this.deps.defaults);
+    events.emit("module.crashed", { id, version, kind: crash.kind, error: crash.error });
+    if (!w.wanted) {
+      // It crashed before it ever ran (or after it was stopped): like a failed start, the next
+      // use loads it afresh; there is nothing to restart and no fallback to switch to.
+      this.record(inst, crash, "none", undefined);
+      if (inst.state === "crashed")
+        await runner
+          .run(inst, "unload")
+          .catch((error: unknown) =>
+            events.emit("runtime.error", { context: `unload of crashed ${inst.key}`, error }),
+          );
+      return;
+    }
+    const firstDown = w.downSince === undefined;
+    w.downSince ??= clock.now();
+    if (firstDown && inst.record.manifest.fallback !== undefined)
+      events.emit("module.fallback", { id, version, fallback: inst.record.manifest.fallback, active: true });
+    this.tellDependents(inst, "crashed");
+    if (this.deps.closing()) return;
+    if (!policyRestarts(settings.policy, crash.kind, crash.exitCode)) {
+      this.record(inst, crash, "none", undefined);
+      return;
+    }
+    this.schedule(inst, w, settings, crash);
+  }
+
+  private schedule(inst: Instance, w: Watch, settings: RestartSettings, crash: CrashInfo): void {
+    const now = this.deps.clock.now();
+    w.restarts = w.restarts.filter((t) => now - t < settings.withinMs);
+    if (w.restarts.length >= settings.maxRestarts) {
+      this.record(inst, crash, "gave-up", undefined);
+      this.giveUp(inst, w, settings);
+      return;
+    }
+    if (w.startedAt !== undefined && now - w.startedAt >= settings.resetAfterMs) w.attempts = 0;
+    w.attempts++;
+    w.restarts.push(now);
+    const delayMs = backoffDelay(w.attempts, settings, this.deps.random);
+    this.record(inst, crash, "restart", delayMs);
+    this.deps.events.emit("module.restarting", {
+      id: inst.id,
+      version: inst.version,
+      attempt: w.attempts,
+      delayMs,
+    });
+    w.timer?.dispose();
+    w.timer = this.deps.clock.setTimeout(() => void this.restart(inst, w, settings, crash), delayMs);
+  }
+
+  private async restart(
+    inst: Instance,
+    w: Watch,
+    settings: RestartSettings,
+    crash: CrashInfo,
+  ): Promise<void> {
+    w.timer = undefined;
+    const { runner, events, clock } = this.deps;
+    if (this.deps.closing() || !w.wanted || this.deps.active.get(inst.id) !== inst) return;
+    try {
+      if (inst.state !== "registered") await runner.run(inst, "unload");
+      await runner.advance(inst, "initialized");
+      const checkpoint = this.deps.store.checkpoint(inst.id);
+      if (checkpoint && inst.host.hasFunction("importState"))
+        await inst.host.callFunction("importState", [checkpoint.state, checkpoint.version]);
+      await this.deps.bringUp(inst);
+    } catch (err) {
+      // A crash during the restart is handled by crashed() (its host reported it); any other
+      // failure (a hook, importState, a dependency down) counts as one more failed restart.
+      if (inst.state === "crashed" || this.deps.closing() || !w.wanted) return;
+      const error = err as ChipsetError;
+      events.emit("runtime.error", { context: `restart of ${inst.key}`, error });
+      this.schedule(inst, w, settings, { ...crash, error, at: clock.now() });
+      return;
+    }
+    events.emit("module.restarted", {
+      id: inst.id,
+      version: inst.version,
+      attempt: w.attempts,
+      downtimeMs: clock.now() - (w.downSince ?? clock.now()),
+    });
+    this.up(inst.id, w, true);
+  }
+
+  /** Back in service (or stopped on request): fallback ends, dependents are told and restarted. */
+  private up(id: string, w: Watch, restarted: boolean): void {
+    if (w.downSince === undefined) return;
+    w.downSince = undefined;
+    const inst = this.deps.active.get(id);
+    if (!inst) return;
+    const fallback = inst.record.manifest.fallback;
+    if (fallback !== undefined)
+      this.deps.events.emit("module.fallback", { id, version: inst.version, fallback, active: false });
+    if (!restarted) return;
+    this.tellDependents(inst, "restarted");
+    const waiting = [...w.waiting];
+    w.waiting.clear();
+    for (const dep of waiting) {
+      if (this.deps.active.get(dep.id) !== dep || dep.state !== "stopped") continue;
+      this.deps.runner
+        .advance(dep, "running")
+        .catch((error: unknown) =>
+          this.deps.events.emit("runtime.error", { context: `restart of ${dep.key} after ${id}`, error }),
+        );
+    }
+  }
+
+  private giveUp(inst: Instance, w: Watch, settings: RestartSettings): void {
+    this.deps.runner.giveUp(inst);
+    const crashes = this.deps.store.crashes(inst.id, settings.maxRestarts + 1);
+    this.deps.events.emit("module.gave-up", {
+      id: inst.id,
+      version: inst.version,
+      restarts: w.restarts.length,
+      withinMs: settings.withinMs,
+      crashes,
+    });
+    this.tellDependents(inst, "gave-up");
+    w.waiting.clear();
+  }
+
+  /** Tells each active dependent of `inst` what happened, and applies its `onDependencyCrash`. */
+  private tellDependents(inst: Instance, status: DependencyChange["status"]): void {
+    const w = this.of(inst.id);
+    for (const dep of this.deps.active.values()) {
+      if (dep === inst || !dep.deps.some((d) => d.id === inst.id)) continue;
+      const reaction = restartSettings(dep.record.manifest.restart, this.deps.defaults).onDependencyCrash;
+      const active = stateIsActive(dep.state);
+      if (!active && !(status !== "crashed" && w.waiting.has(dep))) continue;
+      this.deps.events.emit("module.dependency", {
+        id: dep.id,
+        version: dep.version,
+        dependency: inst.id,
+        status,
+        reaction,
+      });
+      if (active) this.notify(dep, { id: inst.id, status });
+      if (status !== "crashed" || reaction === "continue" || !active) continue;
+      if (reaction === "restart") w.waiting.add(dep);
+      this.deps.runner.run(dep, "stop").catch((error: unknown) =>
+        this.deps.events.emit("runtime.error", {
+          context: `stop of ${dep.key} after ${inst.id} crashed`,
+          error,
+        }),
+      );
+    }
+  }
+
+  private notify(dep: Instance, change: DependencyChange): void {
+    if (!dep.host.hasFunction("dependencyChanged")) return;
+    const report = (error: unknown) =>
+      this.deps.events.emit("runtime.error", { context: `dependencyChanged of ${dep.key}`, error });
+    try {
+      const value = dep.host.callFunction("dependencyChanged", [change]);
+      if (value instanceof Promise) value.catch(report);
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  private record(
+    inst: Instance,
+    crash: CrashInfo,
+    action: "restart" | "none" | "gave-up",
+    delayMs: number | undefined,
+  ): void {
+    this.deps.store.recordCrash({
+      id: inst.id,
+      version: inst.version,
+      at: this.deps.clock.wallNow(),
+      kind: crash.kind,
+      message: crash.error.message,
+      action,
+      delayMs,
+    });
+  }
+
+  private of(id: string): Watch {
+    let w = this.watches.get(id);
+    if (!w) {
+      w = {
+        wanted: false,
+        attempts: 0,
+        restarts: [],
+        startedAt: undefined,
+        downSince: undefined,
+        timer: undefined,
+        waiting: new Set(),
+      };
+      this.watches.set(id, w);
+    }
+    return w;
+  }
+}

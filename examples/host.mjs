@@ -64,6 +64,15 @@ function cell(text, width, style = (s) => s, align = "left") {
   return align === "right" ? pad + style(plain) : style(plain) + pad;
 }
 
+/** Where a module runs: "inline", "worker (thread 3)", "process (pid 1234)". */
+function hostOf(info) {
+  const host = info.instance?.host;
+  if (!host) return info.isolation;
+  if (host.isolation === "worker") return `worker (thread ${host.threadId})`;
+  if (host.isolation === "process") return `process (pid ${host.pid})`;
+  return "inline";
+}
+
 function activationOf(activation) {
   return typeof activation === "object" ? `on ${activation.onEvent.join(", ")}` : activation;
 }
@@ -315,6 +324,59 @@ for (const attempt of [() => video.rewind(), () => settings.set("volume", 400)])
   }
 }
 
+step(6, "A driver crash", "video-player plays media/damaged.cvf: gpu-accel (a process) hits a bug");
+// Supervision as it happens: crash, fallback, backoff, restart.
+const supervision = [];
+const since = performance.now();
+const note = (text) => supervision.push(`     ${cell(`+${ms(performance.now() - since)}`, 11, dim)} ${text}`);
+const gpuPid = () => runtime.queries.info("gpu-accel").instance?.host.pid;
+const pidBefore = gpuPid();
+const restartedOnce = new Promise((resolve) => {
+  runtime.on("module.crashed", (e) =>
+    note(`${red("crashed")} ${e.id} (${e.kind}): ${e.error.cause?.message ?? e.error.message}`),
+  );
+  runtime.on("module.fallback", (e) =>
+    note(
+      e.active
+        ? `${yellow("fallback")} calls to ${e.id} now go to ${e.fallback}`
+        : `${green("fallback off")} calls go to ${e.id} again`,
+    ),
+  );
+  runtime.on("module.restarting", (e) =>
+    note(`restarting ${e.id} in ${ms(e.delayMs)} ${dim(`(attempt ${e.attempt}, backoff)`)}`),
+  );
+  runtime.on("module.restarted", (e) => {
+    note(
+      `${green("restarted")} ${e.id} after ${ms(e.downtimeMs)} down ${dim(`(pid ${pidBefore} → ${gpuPid()})`)}`,
+    );
+    resolve();
+  });
+});
+const damaged = await watch(async () => {
+  await video.open("media/damaged.cvf");
+  return video.play();
+});
+for (const line of supervision.splice(0)) out(line);
+if (damaged.error) showError(damaged.error);
+const soft = runtime.use("soft-decoder");
+const again = await watch(() => video.play());
+for (const line of supervision.splice(0)) out(line);
+if (again.error) showError(again.error);
+else
+  out(
+    `     ${cell("played", 11, dim)} ${again.value.frames} frames while gpu-accel was down: ${(await soft.device()).framesDecoded} decoded by soft-decoder ${dim("(its fallback)")}`,
+  );
+await restartedOnce;
+for (const line of supervision.splice(0)) out(line);
+const third = await watch(() => video.open("media/clip.cvf").then(() => video.play()));
+if (third.error) showError(third.error);
+else {
+  const gpu = await runtime.use("gpu-accel").device();
+  out(
+    `     ${cell("played", 11, dim)} ${third.value.frames} frames of clip.cvf on gpu-accel again (pid ${gpuPid()}, ${gpu.framesDecoded} frames since its restart) · the other modules never stopped`,
+  );
+}
+
 // ---- 5. the state of things ------------------------------------------------------------------
 
 heading("Modules");
@@ -324,6 +386,7 @@ const columns = [
   ["kind", 11],
   ["activation", 18],
   ["state", 10],
+  ["host", 20],
   ["load", 8, "right"],
   ["init", 8, "right"],
   ["start", 8, "right"],
@@ -340,6 +403,7 @@ for (const m of runtime.queries.list()) {
     [m.kind, dim],
     [activationOf(m.activation)],
     [m.state, stateStyle],
+    [hostOf(info), dim],
     [ms(t.load)],
     [ms(t.init)],
     [ms(t.start)],

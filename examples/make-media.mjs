@@ -1,5 +1,6 @@
 // Writes the demo's sample media into examples/media/: two small PNG images, a short clip in
-// the made-up CVF container (see modules/codec/index.js for the format) and a subtitle file.
+// the made-up CVF container (see modules/codec/index.js for the format), a damaged copy of it
+// and a subtitle file.
 // The files are committed; run this only to regenerate them: `node examples/make-media.mjs`.
 import { Buffer } from "node:buffer";
 import { writeFileSync } from "node:fs";
@@ -82,6 +83,9 @@ header.writeUInt16BE(frames, 10);
 header.write("RLE8", 12, "latin1");
 header[16] = title.length;
 const parts = [header, title];
+// damaged.cvf: the same clip, but frame 3 starts with a zero-length run of 0xEE: harmless to a
+// plain decoder, fatal to gpu-accel's (simulated) driver.
+const damaged = [header, title];
 for (let f = 0; f < frames; f++) {
   const frame = Buffer.alloc(width * height);
   for (let y = 0; y < height; y++) {
@@ -92,8 +96,13 @@ for (let f = 0; f < frames; f++) {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(payload.length);
   parts.push(length, payload);
+  const bad = f === 2 ? Buffer.concat([Buffer.from([0, 0xee]), payload]) : payload;
+  const badLength = Buffer.alloc(4);
+  badLength.writeUInt32BE(bad.length);
+  damaged.push(badLength, bad);
 }
 writeFileSync(join(out, "clip.cvf"), Buffer.concat(parts));
+writeFileSync(join(out, "damaged.cvf"), Buffer.concat(damaged));
 
 writeFileSync(
   join(out, "clip.srt"),

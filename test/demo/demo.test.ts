@@ -84,9 +84,9 @@ function tableState(stdout: string, id: string): string | undefined {
     .find(
       (l) =>
         l.trimStart().startsWith(`${id} `) &&
-        /\b(registered|loaded|initialized|running|paused|stopped|failed)\b/.test(l),
+        /\b(registered|loaded|initialized|running|paused|stopped|failed|crashed)\b/.test(l),
     );
-  return row?.match(/\b(registered|loaded|initialized|running|paused|stopped|failed)\b/)?.[1];
+  return row?.match(/\b(registered|loaded|initialized|running|paused|stopped|failed|crashed)\b/)?.[1];
 }
 
 describe("the demo host", () => {
@@ -104,7 +104,7 @@ describe("the demo host", () => {
     expect(run.code, run.stdout).toBe(0);
     const { stdout } = run;
 
-    expect(stdout).toMatch(/9 new · 0 rejected/);
+    expect(stdout).toMatch(/10 new · 0 rejected/);
 
     const started = arrowList(stdout, "start order");
     const firstLazy = Math.min(...started.map((id, i) => (EAGER.includes(id) ? Infinity : i)));
@@ -123,7 +123,7 @@ describe("the demo host", () => {
     expect(tableState(stdout, "video-player")).toBe("running");
 
     const stopped = arrowList(stdout, "stop order");
-    expect([...stopped].sort()).toEqual([...started].sort());
+    expect([...stopped].sort()).toEqual([...new Set(started)].sort());
     for (const [dependent, dependency] of dependencyPairs()) {
       if (!stopped.includes(dependent)) continue;
       expect(stopped.indexOf(dependent), `${dependent} stops before ${dependency}`).toBeLessThan(
@@ -136,6 +136,18 @@ describe("the demo host", () => {
     expect(stdout).toMatch(/CHIP_ERR_METHOD_NOT_FOUND\s+video-player@1\.4\.0 has no method "rewind"/);
     expect(stdout).toMatch(/CHIP_ERR_CALL_FAILED\s+.*"volume" must be an integer from 0 to 100/);
 
+    // The driver crash: contained in gpu-accel's process, answered by its fallback, restarted.
+    expect(stdout).toMatch(/crashed gpu-accel \(uncaught-exception\): driver fault/);
+    expect(stdout).toMatch(/fallback calls to gpu-accel now go to soft-decoder/);
+    expect(stdout).toMatch(/played\s+24 frames while gpu-accel was down: 24 decoded by soft-decoder/);
+    const pids = stdout.match(/restarted gpu-accel after .* \(pid (\d+) → (\d+)\)/);
+    expect(pids, stdout).not.toBeNull();
+    expect(pids![1]).not.toBe(pids![2]);
+    expect(stdout).toMatch(/fallback off calls go to gpu-accel again/);
+    expect(stdout).toMatch(/played\s+24 frames of clip\.cvf on gpu-accel again/);
+    expect(stdout).toMatch(/gpu-accel .*process \(pid \d+\)/);
+    expect(stdout).toMatch(/video-player .*worker \(thread \d+\)/);
+
     const thumbs = join(dataDir, "cache", "thumbs");
     expect(readdirSync(thumbs).sort()).toEqual(["icon.ppm", "sunset.ppm"]);
     expect(readFileSync(join(thumbs, "sunset.ppm")).subarray(0, 10).toString("latin1")).toBe("P6\n12 8\n25");
@@ -145,7 +157,7 @@ describe("the demo host", () => {
     expect((await start(["--once", "--data-dir", dataDir]).exit).code).toBe(0);
     const again = await start(["--once", "--data-dir", dataDir]).exit;
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toMatch(/9 unchanged · 0 rejected/);
+    expect(again.stdout).toMatch(/10 unchanged · 0 rejected/);
   });
 
   it("keeps running until SIGINT, then stops every module and exits 0", async () => {

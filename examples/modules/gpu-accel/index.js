@@ -1,5 +1,8 @@
 // gpu-accel: an optional accelerator. There is no real GPU here; it stands in for one by decoding
-// RLE8 runs with TypedArray.fill into a pool of frame buffers reserved at init.
+// RLE8 runs with TypedArray.fill into a pool of frame buffers reserved at init. Like a native
+// driver, it has a bug: a zero-length run of value 0xEE (found in media/damaged.cvf) makes its
+// completion callback throw, which nobody can catch. It runs in its own process (see its
+// manifest), so that takes down only this module; soft-decoder answers while it restarts.
 import { defineModule } from "chipset/module";
 
 let device = "";
@@ -29,6 +32,12 @@ export const module = defineModule({
       const frame = pool[slot];
       let at = 0;
       for (let i = 0; i + 1 < payload.length; i += 2) {
+        if (payload[i] === 0 && payload[i + 1] === 0xee) {
+          setImmediate(() => {
+            throw new Error(`driver fault: unknown run command 0xEE after ${decoded} frames`);
+          });
+          return new Promise(() => {}); // the completion never comes
+        }
         frame.fill(payload[i + 1], at, at + payload[i]);
         at += payload[i];
       }

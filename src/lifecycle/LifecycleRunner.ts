@@ -178,9 +178,14 @@ export class LifecycleRunner {
     this.release(subject, "stop");
   }
 
-  /** The supervisor gave up on a crashed `subject`: it becomes `failed` (only `unload` leads on). */
-  giveUp(subject: LifecycleSubject): void {
-    if (subject.state === "crashed") subject.state = "failed";
+  /**
+   * The supervisor gave up on `subject` (crashed, or unloaded after a failed restart): it
+   * becomes `failed`, keeping its last error; only `unload` leads on.
+   */
+  giveUp(subject: LifecycleSubject, error: ChipsetError): void {
+    if (subject.state !== "crashed" && subject.state !== "registered") return;
+    subject.state = "failed";
+    subject.lastError = error;
   }
 
   /** True while a transition of `subject` is running or queued. */

@@ -35,8 +35,10 @@ interface Watch {
   attempts: number;
   /** `clock.now()` of each restart within the window. */
   restarts: number[];
-  /** `clock.now()` of the last successful start. */
+  /** `clock.now()` of the last successful start; cleared when it goes down (so uptime is real uptime). */
   startedAt: number | undefined;
+  /** Dependents whose restart waits for this module to serve again (retrying earlier would fail). */
+  blocked: Map<Instance, () => void>;
   /** `clock.now()` when it went down; undefined while it serves. */
   downSince: number | undefined;
   /** The pending restart. */
@@ -111,12 +113,7 @@ export class Supervisor {
       // It crashed before it ever ran (or after it was stopped): like a failed start, the next
       // use loads it afresh; there is nothing to restart and no fallback to switch to.
       this.record(inst, crash, "none", undefined);
-      if (inst.state === "crashed")
-        await runner
-          .run(inst, "unload")
-          .catch((error: unknown) =>
-            events.emit("runtime.error", { context: `unload of crashed ${inst.key}`, error }),
-          );
+      if (inst.state === "crashed") await this.unloadQuietly(inst);
       return;
     }
     const firstDown = w.downSince === undefined;
@@ -129,18 +126,27 @@ export class Supervisor {
       this.record(inst, crash, "none", undefined);
       return;
     }
-    this.schedule(inst, w, settings, crash);
+    // Backoff starts again only after the module was really up that long (not while restarts fail).
+    const uptime = w.startedAt === undefined ? 0 : clock.now() - w.startedAt;
+    w.startedAt = undefined;
+    this.schedule(inst, w, settings, crash, uptime >= settings.resetAfterMs);
   }
 
-  private schedule(inst: Instance, w: Watch, settings: RestartSettings, crash: CrashInfo): void {
+  private schedule(
+    inst: Instance,
+    w: Watch,
+    settings: RestartSettings,
+    crash: CrashInfo,
+    resetBackoff: boolean,
+  ): void {
     const now = this.deps.clock.now();
     w.restarts = w.restarts.filter((t) => now - t < settings.withinMs);
     if (w.restarts.length >= settings.maxRestarts) {
       this.record(inst, crash, "gave-up", undefined);
-      this.giveUp(inst, w, settings);
+      this.giveUp(inst, w, settings, crash.error);
       return;
     }
-    if (w.startedAt !== undefined && now - w.startedAt >= settings.resetAfterMs) w.attempts = 0;
+    if (resetBackoff) w.attempts = 0;
     w.attempts++;
     w.restarts.push(now);
     const delayMs = backoffDelay(w.attempts, settings, this.deps.random);
@@ -164,8 +170,14 @@ export class Supervisor {
     w.timer = undefined;
     const { runner, events, clock } = this.deps;
     if (this.deps.closing() || !w.wanted || this.deps.active.get(inst.id) !== inst) return;
+    const blocker = inst.deps.find((d) => !d.optional && this.isDown(d.id));
+    if (blocker) {
+      // A hard dependency is down too: starting now would fail. Go when it is back.
+      this.of(blocker.id).blocked.set(inst, () => void this.restart(inst, w, settings, crash));
+      return;
+    }
     try {
-      if (inst.state !== "registered") await runner.run(inst, "unload");
+      await this.toRegistered(inst);
       await runner.advance(inst, "initialized");
       const checkpoint = this.deps.store.checkpoint(inst.id);
       if (checkpoint && inst.host.hasFunction("importState"))
@@ -173,11 +185,15 @@ export class Supervisor {
       await this.deps.bringUp(inst);
     } catch (err) {
       // A crash during the restart is handled by crashed() (its host reported it); any other
-      // failure (a hook, importState, a dependency down) counts as one more failed restart.
+      // failure (a hook, importState, a dependency) counts as one more failed restart, from a
+      // clean slate.
       if (inst.state === "crashed" || this.deps.closing() || !w.wanted) return;
-      const error = err as ChipsetError;
-      events.emit("runtime.error", { context: `restart of ${inst.key}`, error });
-      this.schedule(inst, w, settings, { ...crash, error, at: clock.now() });
+      events.emit("runtime.error", { context: `restart of ${inst.key}`, error: err });
+      await this.toRegistered(inst).catch((error: unknown) =>
+        events.emit("runtime.error", { context: `cleanup after the failed restart of ${inst.key}`, error }),
+      );
+      if (inst.state !== "registered" || this.deps.closing() || !w.wanted) return;
+      this.schedule(inst, w, settings, { ...crash, error: err as ChipsetError, at: clock.now() }, false);
       return;
     }
     events.emit("module.restarted", {
@@ -187,6 +203,12 @@ export class Supervisor {
       downtimeMs: clock.now() - (w.downSince ?? clock.now()),
     });
     this.up(inst.id, w, true);
+  }
+
+  /** Stops (if it serves) and unloads `inst`, so a restart starts from nothing. */
+  private async toRegistered(inst: Instance): Promise<void> {
+    if (stateIsActive(inst.state)) await this.deps.runner.run(inst, "stop");
+    if (inst.state !== "registered") await this.deps.runner.run(inst, "unload");
   }
 
   /** Back in service (or stopped on request): fallback ends, dependents are told and restarted. */
@@ -199,6 +221,9 @@ export class Supervisor {
     if (fallback !== undefined)
       this.deps.events.emit("module.fallback", { id, version: inst.version, fallback, active: false });
     if (!restarted) return;
+    const blocked = [...w.blocked.values()];
+    w.blocked.clear();
+    for (const go of blocked) go();
     this.tellDependents(inst, "restarted");
     const waiting = [...w.waiting];
     w.waiting.clear();
@@ -212,8 +237,8 @@ export class Supervisor {
     }
   }
 
-  private giveUp(inst: Instance, w: Watch, settings: RestartSettings): void {
-    this.deps.runner.giveUp(inst);
+  private giveUp(inst: Instance, w: Watch, settings: RestartSettings, error: ChipsetError): void {
+    this.deps.runner.giveUp(inst, error);
     const crashes = this.deps.store.crashes(inst.id, settings.maxRestarts + 1);
     this.deps.events.emit("module.gave-up", {
       id: inst.id,
@@ -243,6 +268,15 @@ export class Supervisor {
       });
       if (active) this.notify(dep, { id: inst.id, status });
       if (status !== "crashed" || reaction === "continue" || !active) continue;
+      if (this.isDown(dep.id)) {
+        // Down itself (restarting): its own restart waits for this module. Only "stop" changes that.
+        if (reaction === "stop") {
+          // Stopped as asked: no restart, and the next call starts it afresh.
+          this.released(dep.id);
+          if (dep.state === "crashed") void this.unloadQuietly(dep);
+        }
+        continue;
+      }
       if (reaction === "restart") w.waiting.add(dep);
       this.deps.runner.run(dep, "stop").catch((error: unknown) =>
         this.deps.events.emit("runtime.error", {
@@ -251,6 +285,14 @@ export class Supervisor {
         }),
       );
     }
+  }
+
+  private unloadQuietly(inst: Instance): Promise<void> {
+    return this.deps.runner
+      .run(inst, "unload")
+      .catch((error: unknown) =>
+        this.deps.events.emit("runtime.error", { context: `unload of crashed ${inst.key}`, error }),
+      );
   }
 
   private notify(dep: Instance, change: DependencyChange): void {
@@ -290,6 +332,7 @@ export class Supervisor {
         attempts: 0,
         restarts: [],
         startedAt: undefined,
+        blocked: new Map(),
         downSince: undefined,
         timer: undefined,
         waiting: new Set(),

@@ -202,6 +202,40 @@ describe("dependents of a crashed module", () => {
   });
 });
 
+describe("a crash while a dependency is down", () => {
+  it("waits for the dependency to come back before restarting, then restarts without failing", async () => {
+    counter({ initialDelayMs: 100 });
+    h.ws.module({
+      name: "player",
+      chipset: { isolation: "worker", requires: { counter: "^1.0.0" }, restart: { initialDelayMs: 10 } },
+      code: `let c; export const module = defineModule({
+        init(ctx) { c = ctx.use("counter"); },
+        api: { play() { return c.count(); }, die() { setTimeout(() => process.exit(1), 0); return new Promise(() => {}); } },
+      });`,
+    });
+    const { rt, clock } = open();
+    await rt.start("player");
+    const errors: unknown[] = [];
+    rt.on("runtime.error", (e) => errors.push(e.error));
+    const order: string[] = [];
+    rt.on("module.restarted", (e) => order.push(e.id));
+    const counterDown = next(rt, "module.restarting", (e) => e.id === "counter");
+    await crash(rt, "counter");
+    await counterDown;
+    const playerDown = next(rt, "module.restarting", (e) => e.id === "player");
+    await crash(rt, "player");
+    await playerDown;
+    clock.advance(10); // the player's turn comes first, but counter is still down: it waits
+    expect(rt.queries.info("player").state).toBe("crashed");
+    const bothBack = next(rt, "module.restarted", (e) => e.id === "player");
+    clock.advance(90);
+    await bothBack;
+    expect(order).toEqual(["counter", "player"]);
+    expect(await rt.call("player", "play")).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});
+
 describe("fallback", () => {
   it("sends calls to the fallback module while the module is down, and back once it is restarted", async () => {
     h.ws.module({

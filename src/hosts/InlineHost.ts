@@ -30,6 +30,8 @@ export class InlineHost implements ModuleHost, InlineOwner {
   onStall: ((method: string, durationMs: number) => void) | undefined = undefined;
   private definition: ModuleDefinition | undefined;
   private generation = 0;
+  /** Rejecters of the asynchronous calls in flight (tracked only with a trap: crashes need one). */
+  private inFlight = new Set<(err: unknown) => void>();
 
   /** @param trap attributes escaped errors and stalls to this module; without it, neither is. */
   constructor(
@@ -118,11 +120,33 @@ export class InlineHost implements ModuleHost, InlineOwner {
   call(method: string, args: readonly unknown[], signal?: AbortSignal): unknown {
     const api = this.definition!.api as Record<string, (...a: unknown[]) => unknown>;
     const fn = api[method]!;
-    const value = this.trap
-      ? this.trap.run(this, method, signal, fn, api, args)
-      : fn.apply(api, args as unknown[]);
-    if (signal === undefined || !(value instanceof Promise)) return value;
-    return raceAbort(value, signal, `call ${this.key}.${method}`, this.key);
+    if (!this.trap) return fn.apply(api, args as unknown[]);
+    const value = this.trap.run(this, method, signal, fn, api, args);
+    if (!(value instanceof Promise)) return value;
+    const call = this.untilCrash(value);
+    return signal === undefined ? call : raceAbort(call, signal, `call ${this.key}.${method}`, this.key);
+  }
+
+  /**
+   * `value`, or a rejection with the crash error if the module crashes first: a call in flight
+   * when its module crashed would otherwise never settle (and keep the module's gate busy).
+   */
+  private untilCrash<T>(value: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const inFlight = this.inFlight;
+      inFlight.add(reject);
+      value.then(
+        (v) => {
+          inFlight.delete(reject);
+          resolve(v);
+        },
+        (err: unknown) => {
+          inFlight.delete(reject);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the module's own error, as it came
+          reject(err);
+        },
+      );
+    });
   }
 
   hasFunction(fn: DefinitionFunction): boolean {
@@ -153,6 +177,9 @@ export class InlineHost implements ModuleHost, InlineOwner {
         },
       ),
     };
+    const inFlight = this.inFlight;
+    this.inFlight = new Set();
+    for (const reject of inFlight) reject(this.crash.error);
     this.onCrash?.(this.crash);
   }
 

@@ -188,6 +188,11 @@ export class LifecycleRunner {
     subject.lastError = error;
   }
 
+  /** Settles once nothing is running or queued for `subject` (failures included). */
+  async idle(subject: LifecycleSubject): Promise<void> {
+    for (let tail = this.flights.get(subject)?.tail; tail; tail = this.flights.get(subject)?.tail) await tail;
+  }
+
   /** True while a transition of `subject` is running or queued. */
   isBusy(subject: LifecycleSubject): boolean {
     const flight = this.flights.get(subject);

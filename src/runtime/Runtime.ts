@@ -270,7 +270,10 @@ export class Runtime {
       );
     }
     this.parts.registry.remove(id, version);
-    if (inst && (version === undefined || version === inst.version)) this.active.delete(id);
+    if (inst && (version === undefined || version === inst.version)) {
+      this.active.delete(id);
+      this.supervisor.forget(id);
+    }
     this.events.emit("module.removed", version === undefined ? { id } : { id, version });
   }
 
@@ -393,18 +396,19 @@ export class Runtime {
   /** Stops a module; refused while dependents run unless `cascade` (then they stop first). */
   async stop(ref: string, options: ControlOptions = {}): Promise<void> {
     const inst = this.instanceOf(ref);
+    await stopDependents(this.active, this.runner, inst, options);
+    // Stopped on request: no restart (also of one in progress), no fallback any more.
     this.supervisor.released(inst.id);
     // A crashed module has no code running to stop: stopping it means not restarting it, and unloading.
     if (inst.state === "crashed") return this.unloadInstance(inst, "request", options.signal);
-    await stopDependents(this.active, this.runner, inst, options);
     await this.runner.run(inst, "stop", options.signal);
   }
 
   /** Unloads a module (stopping it first if needed); refused while dependents run unless `cascade`. */
   async unload(ref: string, options: ControlOptions = {}): Promise<void> {
     const inst = this.instanceOf(ref);
-    this.supervisor.released(inst.id);
     await stopDependents(this.active, this.runner, inst, options);
+    this.supervisor.released(inst.id);
     await this.unloadInstance(inst, "request", options.signal);
   }
 
@@ -420,6 +424,8 @@ export class Runtime {
   }
 
   private async unloadInstance(inst: Instance, reason: UnloadReason, signal?: AbortSignal): Promise<void> {
+    // A load may be in flight (a restart, an activation): unload what it brings in.
+    if (this.runner.isBusy(inst)) await this.runner.idle(inst);
     if (inst.state === "registered") return;
     if (inst.state === "running" || inst.state === "paused" || inst.state === "initialized")
       await this.runner.run(inst, "stop", signal);
@@ -509,10 +515,9 @@ export class Runtime {
         clock,
         deadlineMs: Math.max(0, options.shutdownTimeoutMs - (clock.now() - started)),
       });
-      // Isolated hosts end with the runtime: no worker thread or child process outlives it.
-      for (const inst of this.active.values())
-        if (inst.host.isolation !== "inline" && inst.state !== "registered" && inst.state !== "crashed")
-          inst.host.unload();
+      // Isolated hosts end with the runtime, whatever their state (one may still be loading):
+      // no worker thread or child process outlives it.
+      for (const inst of this.active.values()) if (inst.host.isolation !== "inline") inst.host.unload();
       await this.pool.close();
     } finally {
       this.trap?.dispose();

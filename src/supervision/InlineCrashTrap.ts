@@ -39,6 +39,7 @@ export class InlineCrashTrap {
   private readonly dirs = new Map<string, InlineOwner>();
   private readonly scopes = new WeakMap<InlineOwner, Map<string, InlineScope>>();
   private installed = false;
+  private disposed = false;
 
   /** @param stallMs a synchronous stretch at least this long is reported as a stall (ms). */
   constructor(private readonly stallMs: number) {}
@@ -55,7 +56,7 @@ export class InlineCrashTrap {
     thisArg: unknown,
     args: readonly unknown[],
   ): unknown {
-    if (!this.installed) this.install();
+    if (!this.installed && !this.disposed) this.install();
     const scope = signal ? new InlineScope(owner, method, signal) : this.scopeOf(owner, method);
     const started = performance.now();
     try {
@@ -76,18 +77,19 @@ export class InlineCrashTrap {
     this.dirs.delete(dir);
   }
 
-  /** Removes the process listeners (runtime closed). */
+  /** Removes the process listeners for good (runtime closed); later runs are not attributed. */
   dispose(): void {
+    this.disposed = true;
     if (!this.installed) return;
     this.installed = false;
-    process.removeListener("uncaughtException", this.onException);
-    process.removeListener("unhandledRejection", this.onRejection);
+    sharedListeners().traps.delete(this);
+    syncListeners();
   }
 
   private install(): void {
     this.installed = true;
-    process.prependListener("uncaughtException", this.onException);
-    process.prependListener("unhandledRejection", this.onRejection);
+    sharedListeners().traps.add(this);
+    syncListeners();
   }
 
   private scopeOf(owner: InlineOwner, method: string): InlineScope {
@@ -98,7 +100,8 @@ export class InlineCrashTrap {
     return scope;
   }
 
-  private ownerOf(error: unknown): InlineOwner | undefined {
+  /** The inline module that owns `error`: by the async context it was raised in, else by its stack. */
+  ownerOf(error: unknown): InlineOwner | undefined {
     const scope = this.store.getStore();
     if (scope instanceof InlineScope) return scope.owner;
     const stack = (error as { stack?: unknown } | null)?.stack;
@@ -106,25 +109,78 @@ export class InlineCrashTrap {
     for (const [dir, owner] of this.dirs) if (stack.includes(dir)) return owner;
     return undefined;
   }
+}
 
-  private readonly onException = (error: unknown): void => {
-    const owner = this.ownerOf(error);
-    if (owner) return owner.reportCrash("uncaught-exception", error);
-    if (process.listenerCount("uncaughtException") > 1) return; // someone else handles it
-    // Nobody owns it and nobody listens: end the process the way Node would have.
-    this.dispose();
-    process.nextTick(() => {
-      throw error;
-    });
-  };
+/**
+ * One pair of process listeners for every trap in this process (several runtimes, or several
+ * copies of this library): each error is offered to every trap, and "someone else handles it"
+ * means a listener that is not ours.
+ */
+interface Shared {
+  traps: Set<InlineCrashTrap>;
+  onException: (error: unknown) => void;
+  onRejection: (reason: unknown) => void;
+}
 
-  private readonly onRejection = (reason: unknown): void => {
-    const owner = this.ownerOf(reason);
-    if (owner) return owner.reportCrash("unhandled-rejection", reason);
-    if (process.listenerCount("unhandledRejection") > 1) return;
-    // Node's default (--unhandled-rejections=throw): raise it as an uncaught exception.
-    process.nextTick(() => {
-      throw reason;
-    });
+const sharedKey = Symbol.for("chipset.inline-crash-listeners");
+
+function sharedListeners(): Shared {
+  const g = globalThis as unknown as Record<symbol, Shared | undefined>;
+  return (g[sharedKey] ??= makeShared());
+}
+
+function makeShared(): Shared {
+  const traps = new Set<InlineCrashTrap>();
+  const ownerOf = (error: unknown) => {
+    for (const trap of traps) {
+      const owner = trap.ownerOf(error);
+      if (owner) return owner;
+    }
+    return undefined;
   };
+  const shared: Shared = {
+    traps,
+    onException: (error) => {
+      const owner = ownerOf(error);
+      if (owner) return owner.reportCrash("uncaught-exception", error);
+      if (othersListen("uncaughtException", shared.onException)) return; // someone else handles it
+      // Nobody owns it and nobody listens: end the process the way Node would have.
+      traps.clear();
+      syncListeners();
+      process.nextTick(() => {
+        throw error;
+      });
+    },
+    onRejection: (reason) => {
+      const owner = ownerOf(reason);
+      if (owner) return owner.reportCrash("unhandled-rejection", reason);
+      if (othersListen("unhandledRejection", shared.onRejection)) return;
+      // Node's default (--unhandled-rejections=throw): raise it as an uncaught exception.
+      process.nextTick(() => {
+        throw reason;
+      });
+    },
+  };
+  return shared;
+}
+
+function othersListen(event: "uncaughtException" | "unhandledRejection", ours: unknown): boolean {
+  const listeners: readonly unknown[] =
+    event === "uncaughtException"
+      ? process.listeners("uncaughtException")
+      : process.listeners("unhandledRejection");
+  return listeners.some((l) => l !== ours);
+}
+
+/** Listens while some trap is installed, and not otherwise. */
+function syncListeners(): void {
+  const shared = sharedListeners();
+  const on = process.listeners("uncaughtException").includes(shared.onException);
+  if (shared.traps.size > 0 && !on) {
+    process.prependListener("uncaughtException", shared.onException);
+    process.prependListener("unhandledRejection", shared.onRejection);
+  } else if (shared.traps.size === 0 && on) {
+    process.removeListener("uncaughtException", shared.onException);
+    process.removeListener("unhandledRejection", shared.onRejection);
+  }
 }

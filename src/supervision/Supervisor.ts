@@ -43,8 +43,10 @@ interface Watch {
   downSince: number | undefined;
   /** The pending restart. */
   timer: Disposable | undefined;
-  /** Dependents stopped by this module's crash, to start again once it is back. */
-  waiting: Set<Instance>;
+  /** Dependents stopped by this module's crash (with their stop), to start again once it is back. */
+  waiting: Map<Instance, Promise<void>>;
+  /** Bumped when the module is stopped or unloaded on request: a restart in progress gives up. */
+  generation: number;
 }
 
 /**
@@ -79,14 +81,21 @@ export class Supervisor {
     }
   }
 
-  /** The module was stopped or unloaded on request: no restart is pending any more. */
+  /** The module was stopped or unloaded on request: no restart is pending (or goes on) any more. */
   released(id: string): void {
     const w = this.watches.get(id);
     if (!w) return;
     w.timer?.dispose();
     w.timer = undefined;
     w.wanted = false;
+    w.generation++;
     this.up(id, w, false);
+  }
+
+  /** The module left the registry: forget everything about it. */
+  forget(id: string): void {
+    this.released(id);
+    this.watches.delete(id);
   }
 
   /** Cancels every pending restart (shutdown). */
@@ -169,30 +178,47 @@ export class Supervisor {
   ): Promise<void> {
     w.timer = undefined;
     const { runner, events, clock } = this.deps;
-    if (this.deps.closing() || !w.wanted || this.deps.active.get(inst.id) !== inst) return;
+    const generation = w.generation;
+    // Still ours to bring back: not closing, not stopped or unloaded on request, not replaced.
+    const current = () =>
+      !this.deps.closing() &&
+      w.wanted &&
+      w.generation === generation &&
+      this.deps.active.get(inst.id) === inst;
+    if (!current()) return;
     const blocker = inst.deps.find((d) => !d.optional && this.isDown(d.id));
     if (blocker) {
+      if (this.deps.active.get(blocker.id)?.state === "failed") {
+        // Its hard dependency was given up on: it cannot run again either.
+        this.record(inst, crash, "gave-up", undefined);
+        this.giveUp(inst, w, settings, crash.error);
+        return;
+      }
       // A hard dependency is down too: starting now would fail. Go when it is back.
       this.of(blocker.id).blocked.set(inst, () => void this.restart(inst, w, settings, crash));
       return;
     }
     try {
       await this.toRegistered(inst);
+      if (!current()) return;
       await runner.advance(inst, "initialized");
+      if (!current()) return;
       const checkpoint = this.deps.store.checkpoint(inst.id);
       if (checkpoint && inst.host.hasFunction("importState"))
         await inst.host.callFunction("importState", [checkpoint.state, checkpoint.version]);
+      if (!current()) return;
       await this.deps.bringUp(inst);
+      if (!current()) return;
     } catch (err) {
       // A crash during the restart is handled by crashed() (its host reported it); any other
       // failure (a hook, importState, a dependency) counts as one more failed restart, from a
       // clean slate.
-      if (inst.state === "crashed" || this.deps.closing() || !w.wanted) return;
+      if (inst.state === "crashed" || !current()) return;
       events.emit("runtime.error", { context: `restart of ${inst.key}`, error: err });
       await this.toRegistered(inst).catch((error: unknown) =>
         events.emit("runtime.error", { context: `cleanup after the failed restart of ${inst.key}`, error }),
       );
-      if (inst.state !== "registered" || this.deps.closing() || !w.wanted) return;
+      if (inst.state !== "registered" || !current()) return;
       this.schedule(inst, w, settings, { ...crash, error: err as ChipsetError, at: clock.now() }, false);
       return;
     }
@@ -220,17 +246,21 @@ export class Supervisor {
     const fallback = inst.record.manifest.fallback;
     if (fallback !== undefined)
       this.deps.events.emit("module.fallback", { id, version: inst.version, fallback, active: false });
-    if (!restarted) return;
+    // Restarts that waited for this module go now (even if it came back by request).
     const blocked = [...w.blocked.values()];
     w.blocked.clear();
     for (const go of blocked) go();
+    if (!restarted) return;
     this.tellDependents(inst, "restarted");
     const waiting = [...w.waiting];
     w.waiting.clear();
-    for (const dep of waiting) {
-      if (this.deps.active.get(dep.id) !== dep || dep.state !== "stopped") continue;
-      this.deps.runner
-        .advance(dep, "running")
+    for (const [dep, stopping] of waiting) {
+      // Its stop may still be running: start it once that has finished.
+      void stopping
+        .then(() => {
+          if (this.deps.active.get(dep.id) === dep && dep.state === "stopped")
+            return this.deps.runner.advance(dep, "running");
+        })
         .catch((error: unknown) =>
           this.deps.events.emit("runtime.error", { context: `restart of ${dep.key} after ${id}`, error }),
         );
@@ -249,6 +279,10 @@ export class Supervisor {
     });
     this.tellDependents(inst, "gave-up");
     w.waiting.clear();
+    // Restarts waiting for this module find it failed and give up too.
+    const blocked = [...w.blocked.values()];
+    w.blocked.clear();
+    for (const go of blocked) go();
   }
 
   /** Tells each active dependent of `inst` what happened, and applies its `onDependencyCrash`. */
@@ -277,13 +311,13 @@ export class Supervisor {
         }
         continue;
       }
-      if (reaction === "restart") w.waiting.add(dep);
-      this.deps.runner.run(dep, "stop").catch((error: unknown) =>
+      const stopping = this.deps.runner.run(dep, "stop").catch((error: unknown) =>
         this.deps.events.emit("runtime.error", {
           context: `stop of ${dep.key} after ${inst.id} crashed`,
           error,
         }),
       );
+      if (reaction === "restart") w.waiting.set(dep, stopping);
     }
   }
 
@@ -335,7 +369,8 @@ export class Supervisor {
         blocked: new Map(),
         downSince: undefined,
         timer: undefined,
-        waiting: new Set(),
+        waiting: new Map(),
+        generation: 0,
       };
       this.watches.set(id, w);
     }

@@ -1,32 +1,11 @@
 import { describe, expect, it } from "vitest";
-import {
-  defineModule,
-  ManualClock,
-  type Runtime,
-  type RuntimeEvents,
-  type RuntimeOptions,
-} from "../../src/index.js";
-import { ChipsetError } from "../../src/errors/ChipsetError.js";
+import { defineModule, ManualClock, type Runtime, type RuntimeOptions } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
 import type { ChipsetManifest } from "../../src/registry/Manifest.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
+import { crash, next } from "./helpers.js";
 
 const h = runtimeHarness();
-
-/** The next `name` event (optionally one that passes `test`). */
-function next<K extends keyof RuntimeEvents>(
-  rt: Runtime,
-  name: K,
-  test: (e: RuntimeEvents[K]) => boolean = () => true,
-): Promise<RuntimeEvents[K]> {
-  return new Promise((resolve) => {
-    const sub = rt.on(name, (e) => {
-      if (!test(e)) return;
-      sub.dispose();
-      resolve(e);
-    });
-  });
-}
 
 /** A worker module that counts calls, checkpoints the count, and can be made to crash. */
 const counter = (restart: ChipsetManifest["restart"] = {}, extra: Partial<ChipsetManifest> = {}) =>
@@ -57,14 +36,6 @@ function open(options: RuntimeOptions = {}): { rt: Runtime; clock: ManualClock }
 /** A runtime on the real clock, for modules restarted with no backoff (`initialDelayMs: 0`). */
 function openRealTime(): Runtime {
   return h.open({ random: () => 0, hosts: { pool: { worker: 0, process: 0 } } });
-}
-
-/** Crashes `id` through its `die` method and returns the caller's error. */
-async function crash(rt: Runtime, id: string, code = 1): Promise<ChipsetError> {
-  return (await rt.call(id, "die", [code]).then(
-    () => expect.unreachable("die() answered"),
-    (e: unknown) => e,
-  )) as ChipsetError;
 }
 
 describe("supervision of a worker module", () => {

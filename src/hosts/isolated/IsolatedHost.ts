@@ -12,6 +12,7 @@ import {
   type HeartbeatMessage,
   type HostToChild,
   type LoadedMessage,
+  type LoadMessage,
   type LogMessage,
   type SerializedError,
   type UseMessage,
@@ -28,21 +29,12 @@ import { Watchdog } from "./Watchdog.js";
 
 export type { HostBridge } from "./HostBridge.js";
 
-/** Everything an {@link IsolatedHost} needs; paths are absolute. */
-export interface IsolatedHostOptions {
+/**
+ * Everything an {@link IsolatedHost} needs; paths are absolute. The module's identity, entry
+ * file and declarations are what its `load` message carries.
+ */
+export interface IsolatedHostOptions extends Omit<LoadMessage, "type" | "id"> {
   isolation: IsolatedKind;
-  /** `id@version`, for messages and logs. */
-  key: string;
-  moduleId: string;
-  version: string;
-  /** Absolute path of the module's entry file. */
-  file: string;
-  /** Ids the module may `ctx.use`. */
-  requires: string[];
-  /** Ids the module may `ctx.optional`. */
-  optional: string[];
-  /** `ctx.baseDir`. */
-  baseDir: string;
   /** Heap limit (worker), or heap and resident-memory limit (process), in MiB; none by default. */
   memoryMb?: number;
   /** Node's permission model for a process host (absolute paths); a worker host cannot have any. */

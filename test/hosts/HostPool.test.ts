@@ -18,16 +18,20 @@ describe.each(isolations)("the host pool for %s hosts", (isolation) => {
     expect(pool.blankCount(isolation)).toBe(2);
     expect(pool.live).toBe(2);
     const first = await pool.acquire({ isolation });
-    // The refill starts at once: two blank again, plus the one in use.
+    // No refill until the module is in (refill): one blank left, plus the one in use.
+    expect(pool.blankCount(isolation)).toBe(1);
+    pool.refill({ isolation });
     expect(pool.blankCount(isolation)).toBe(2);
     expect(pool.live).toBe(3);
     pool.warm(isolation);
     expect(pool.live).toBe(3);
     const second = await pool.acquire({ isolation });
+    pool.refill({ isolation });
     expect(pool.live).toBe(4);
     expect(second).not.toBe(first);
     // A host with a memory limit is never a blank one.
     const limited = await pool.acquire({ isolation, memoryMb: 64 });
+    pool.refill({ isolation, memoryMb: 64 });
     expect(pool.live).toBe(5);
     expect(pool.blankCount(isolation)).toBe(2);
     const pids = [first.pid, second.pid, limited.pid];
@@ -87,6 +91,7 @@ describe("the host pool", () => {
     pool.warm("worker");
     expect(pool.live).toBe(1);
     const taken = await pool.acquire({ isolation: "worker" });
+    pool.refill({ isolation: "worker" });
     expect(pool.live).toBe(2); // the one taken, and its replacement
     // Had the first acquire started a host of its own, the second would get the older blank one.
     const replacement = await pool.acquire({ isolation: "worker" });

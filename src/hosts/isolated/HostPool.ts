@@ -85,7 +85,8 @@ export class HostPool {
 
   /**
    * A started host for `spec`: a blank one from the pool when `spec` is the default (no memory
-   * limit, no permissions), else a new one; the pool is refilled in the background. Rejects
+   * limit, no permissions), else a new one. The pool is not refilled here: call {@link refill}
+   * once the module is in, so the new host does not boot on the same cores as its import. Rejects
    * with `CHIP_ERR_HOST_START_FAILED` when the host cannot start, `CHIP_ERR_ABORTED` when
    * `signal` fires first, `CHIP_ERR_RUNTIME_CLOSED` once the pool is closed.
    */
@@ -96,7 +97,6 @@ export class HostPool {
     if (spec.memoryMb === undefined && spec.permissions === undefined) {
       const blanks = this.blanks[spec.isolation];
       channel = takeBlank(blanks);
-      this.warm(spec.isolation);
     }
     if (channel === undefined) {
       try {
@@ -120,6 +120,11 @@ export class HostPool {
       this.assertOpen();
     }
     return channel;
+  }
+
+  /** Tops the pool up again after an {@link acquire} of `spec` (only default specs use the pool). */
+  refill(spec: HostSpec): void {
+    if (spec.memoryMb === undefined && spec.permissions === undefined) this.warm(spec.isolation);
   }
 
   /** Ends the blank hosts and resolves once every host (the ones in use included) has ended. */

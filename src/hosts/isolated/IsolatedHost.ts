@@ -119,7 +119,11 @@ export class IsolatedHost implements ModuleHost {
   load(deadline: { readonly signal: AbortSignal }): Promise<void> {
     if (this.shape !== undefined) return Promise.resolve();
     // Concurrent loads share one host.
-    this.loading ??= this.loadOnce(deadline.signal).finally(() => (this.loading = undefined));
+    this.loading ??= this.loadOnce(deadline.signal).finally(() => {
+      this.loading = undefined;
+      // Refill the pool now that the module is in (booting a host during its import slows both).
+      this.options.pool.refill(this.spec);
+    });
     return this.loading;
   }
 

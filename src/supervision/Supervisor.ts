@@ -167,7 +167,10 @@ export class Supervisor {
       delayMs,
     });
     w.timer?.dispose();
-    w.timer = this.deps.clock.setTimeout(() => void this.restart(inst, w, settings, crash), delayMs);
+    w.timer = undefined;
+    // No backoff: go at once (a 0 ms timer still costs a turn of the event loop, about a millisecond).
+    if (delayMs === 0) void this.restart(inst, w, settings, crash);
+    else w.timer = this.deps.clock.setTimeout(() => void this.restart(inst, w, settings, crash), delayMs);
   }
 
   private async restart(

@@ -22,7 +22,9 @@ console.log(
 );
 for (const result of Object.values(data.results)) {
   console.log(`### ${result.name}\n`);
-  console.log(markdown(HEADER, result.rows));
+  if (result.rows) console.log(markdown(HEADER, result.rows));
+  for (const [i, t] of (result.tables ?? []).entries())
+    console.log(`${i > 0 ? "\n" : ""}${t.title}:\n\n${markdown(t.header, t.rows)}`);
   if (result.coldRows)
     console.log(`\nCold (first call in a fresh process):\n\n${markdown(HEADER, result.coldRows)}`);
   if (result.chain) {

@@ -1,7 +1,7 @@
 /**
  * Runs Chipset's benchmarks against their peers and writes bench/.results/latest.json.
  *   npm run bench                       build, then every benchmark
- *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph)
+ *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation)
  *   BENCH_QUICK=1                      fewer samples (a smoke test; do not quote)
  */
 import { execSync } from "node:child_process";
@@ -18,6 +18,20 @@ const BENCHMARKS = {
     ),
   graph: async () =>
     (await import("./graph.mjs")).run(quick ? { samples: 3, warmup: 1, coldSamples: 2 } : {}),
+  isolation: async () =>
+    (await import("./isolation.mjs")).run(
+      quick
+        ? {
+            startSamples: 3,
+            startWarmup: 1,
+            rounds: 2,
+            latencyCalls: 100,
+            throughputCalls: 500,
+            crashSamples: 3,
+            crashWarmup: 1,
+          }
+        : {},
+    ),
 };
 
 function machine() {

@@ -48,6 +48,10 @@ export class Instance implements LifecycleSubject {
   calls = 0;
   /** `clock.now()` of the last call or activation. */
   lastUsedAt: number;
+  /** Started (or resumed) and not stopped since: a crash should bring it back (see Supervisor). */
+  wanted = false;
+  /** `clock.now()` of the last successful start; cleared when it crashes (so uptime is real uptime). */
+  startedAt: number | undefined = undefined;
   private stopScope = new DisposableStore();
   private ctx: ModuleContext | undefined;
   private phase: { readonly signal: AbortSignal } | undefined;

@@ -37,7 +37,6 @@ class InlineScope implements CallInfo {
 export class InlineCrashTrap {
   private readonly store: AsyncLocalStorage<CallInfo> = callStore();
   private readonly dirs = new Map<string, InlineOwner>();
-  private readonly scopes = new WeakMap<InlineOwner, Map<string, InlineScope>>();
   private installed = false;
   private disposed = false;
 
@@ -57,7 +56,8 @@ export class InlineCrashTrap {
     args: readonly unknown[],
   ): unknown {
     if (!this.installed && !this.disposed) this.install();
-    const scope = signal ? new InlineScope(owner, method, signal) : this.scopeOf(owner, method);
+    // A small object per run: cheaper than caching one per module and method (a Map each).
+    const scope = new InlineScope(owner, method, signal ?? neverAborted);
     const started = performance.now();
     try {
       return this.store.run(scope, Reflect.apply, fn, thisArg, args);
@@ -90,14 +90,6 @@ export class InlineCrashTrap {
     this.installed = true;
     sharedListeners().traps.add(this);
     syncListeners();
-  }
-
-  private scopeOf(owner: InlineOwner, method: string): InlineScope {
-    let byMethod = this.scopes.get(owner);
-    if (!byMethod) this.scopes.set(owner, (byMethod = new Map<string, InlineScope>()));
-    let scope = byMethod.get(method);
-    if (!scope) byMethod.set(method, (scope = new InlineScope(owner, method, neverAborted)));
-    return scope;
   }
 
   /** The inline module that owns `error`: by the async context it was raised in, else by its stack. */

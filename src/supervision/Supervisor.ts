@@ -29,14 +29,10 @@ export interface SupervisorDeps {
 
 /** Supervision state of one module id (it outlives instances). */
 interface Watch {
-  /** Started (or resumed) and not stopped on request since: a crash should bring it back. */
-  wanted: boolean;
   /** Restarts since backoff was last reset (sets the next delay). */
   attempts: number;
   /** `clock.now()` of each restart within the window. */
   restarts: number[];
-  /** `clock.now()` of the last successful start; cleared when it goes down (so uptime is real uptime). */
-  startedAt: number | undefined;
   /** Dependents whose restart waits for this module to serve again (retrying earlier would fail). */
   blocked: Map<Instance, () => void>;
   /** `clock.now()` when it went down; undefined while it serves. */
@@ -70,24 +66,27 @@ export class Supervisor {
     return this.watches.get(id)?.downSince !== undefined;
   }
 
-  /** Records a successful transition (the wanted state follows start / stop). */
+  /**
+   * Records a successful transition: whether a crash should bring the instance back follows
+   * start / stop. (Kept on the instance: a watch is made only for modules that crash.)
+   */
   transitioned(inst: Instance, command: string): void {
     if (command === "start" || command === "resume") {
-      const w = this.of(inst.id);
-      w.wanted = true;
-      w.startedAt = this.deps.clock.now();
+      inst.wanted = true;
+      inst.startedAt = this.deps.clock.now();
     } else if (command === "stop") {
-      this.of(inst.id).wanted = false;
+      inst.wanted = false;
     }
   }
 
   /** The module was stopped or unloaded on request: no restart is pending (or goes on) any more. */
   released(id: string): void {
+    const inst = this.deps.active.get(id);
+    if (inst) inst.wanted = false;
     const w = this.watches.get(id);
     if (!w) return;
     w.timer?.dispose();
     w.timer = undefined;
-    w.wanted = false;
     w.generation++;
     this.up(id, w, false);
   }
@@ -118,7 +117,7 @@ export class Supervisor {
     const { id, version } = inst;
     const settings = restartSettings(inst.record.manifest.restart, this.deps.defaults);
     events.emit("module.crashed", { id, version, kind: crash.kind, error: crash.error });
-    if (!w.wanted) {
+    if (!inst.wanted) {
       // It crashed before it ever ran (or after it was stopped): like a failed start, the next
       // use loads it afresh; there is nothing to restart and no fallback to switch to.
       this.record(inst, crash, "none", undefined);
@@ -136,8 +135,8 @@ export class Supervisor {
       return;
     }
     // Backoff starts again only after the module was really up that long (not while restarts fail).
-    const uptime = w.startedAt === undefined ? 0 : clock.now() - w.startedAt;
-    w.startedAt = undefined;
+    const uptime = inst.startedAt === undefined ? 0 : clock.now() - inst.startedAt;
+    inst.startedAt = undefined;
     this.schedule(inst, w, settings, crash, uptime >= settings.resetAfterMs);
   }
 
@@ -185,7 +184,7 @@ export class Supervisor {
     // Still ours to bring back: not closing, not stopped or unloaded on request, not replaced.
     const current = () =>
       !this.deps.closing() &&
-      w.wanted &&
+      inst.wanted &&
       w.generation === generation &&
       this.deps.active.get(inst.id) === inst;
     if (!current()) return;
@@ -365,10 +364,8 @@ export class Supervisor {
     let w = this.watches.get(id);
     if (!w) {
       w = {
-        wanted: false,
         attempts: 0,
         restarts: [],
-        startedAt: undefined,
         blocked: new Map(),
         downSince: undefined,
         timer: undefined,

@@ -3,6 +3,7 @@
  *   npm run bench                       build, then every benchmark
  *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation)
  *   BENCH_QUICK=1                      fewer samples (a smoke test; do not quote)
+ *   BENCH_INLINE_CRASHES=0             use/start suites with createRuntime({ inlineCrashes: false })
  */
 import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -6,18 +6,16 @@ import type { ModuleContext } from "../../module.js";
 import { rebuildError } from "../child/rebuildError.js";
 import type { CrashInfo, HostHook, HostInfo, ModuleHost } from "../ModuleHost.js";
 import {
-  serializeError,
   type ChildToHost,
   type DefinitionFunction,
   type HeartbeatMessage,
   type HostToChild,
   type LoadedMessage,
   type LoadMessage,
-  type LogMessage,
   type SerializedError,
-  type UseMessage,
 } from "../protocol.js";
 import type { Channel, ChannelExit, IsolatedKind } from "./Channel.js";
+import { ChildRequests } from "./ChildRequests.js";
 import { classifyExit, crashError, type CrashFacts } from "./crashError.js";
 import type { HostBridge } from "./HostBridge.js";
 import type { HostPool } from "./HostPool.js";
@@ -71,8 +69,8 @@ export class IsolatedHost implements ModuleHost {
   private loading: Promise<void> | undefined;
   /** Bumped by each unload, so that a load it overtook does not attach a host afterwards. */
   private generation = 0;
-  /** The module's `use` requests being served, by the child's id. */
-  private readonly serving = new Map<number, AbortController>();
+  /** What the module asks of the runtime (`ctx.use`, checkpoints, log lines). */
+  private readonly requests: ChildRequests;
   private readonly spec: HostSpec;
   private readonly rssLimit: number | undefined;
   private lastInfo: HostInfo;
@@ -94,6 +92,7 @@ export class IsolatedHost implements ModuleHost {
         ? options.memoryMb * 1024 * 1024
         : undefined;
     this.pending = new PendingRequests(options.key, (kind, name) => this.describe(kind, name));
+    this.requests = new ChildRequests(options.key, options.bridge, () => this.channel);
     this.watchdog = new Watchdog(options.clock, options.hangTimeoutMs, (silentMs) => this.hung(silentMs));
     this.lastInfo = { isolation: options.isolation, pid: 0, threadId: 0 };
   }
@@ -219,7 +218,7 @@ export class IsolatedHost implements ModuleHost {
     try {
       this.channel?.send({ type: "notify", event, payload });
     } catch (err) {
-      this.log(
+      this.requests.log(
         "warn",
         { err },
         `${this.options.key}: a ${event} notice could not be sent: ${messageOf(err)}`,
@@ -324,26 +323,13 @@ export class IsolatedHost implements ModuleHost {
         this.pending.take(msg.id)?.resolve(msg);
         return;
       case "use":
-        return this.serveUse(msg);
+        return this.requests.use(this.channel!, msg);
       case "use-cancel":
-        this.serving.get(msg.id)?.abort(
-          new ChipsetError(ErrorCodes.ABORTED, `${this.options.key} gave up waiting for ${msg.id}`, {
-            module: this.options.key,
-          }),
-        );
-        this.serving.delete(msg.id);
-        return;
-      case "checkpoint": {
-        const { bridge } = this.options;
-        this.settleChild(
-          this.channel!,
-          msg.id,
-          new Promise((resolve) => resolve(bridge.checkpoint(msg.state))),
-        );
-        return;
-      }
+        return this.requests.cancel(msg.id);
+      case "checkpoint":
+        return this.requests.checkpoint(this.channel!, msg);
       case "log":
-        return this.log(msg.level, msg.obj, msg.msg);
+        return this.requests.log(msg.level, msg.obj, msg.msg);
       case "crash":
         return this.crashed({
           kind: msg.kind,
@@ -357,51 +343,6 @@ export class IsolatedHost implements ModuleHost {
         return;
     }
   };
-
-  private serveUse(msg: UseMessage): void {
-    const controller = new AbortController();
-    this.serving.set(msg.id, controller);
-    const { bridge } = this.options;
-    // A bridge that throws instead of rejecting still gets its error back to the module.
-    const answer = new Promise<unknown>((resolve) =>
-      resolve(bridge.use(msg.target, msg.method, msg.args, msg.optional, controller.signal)),
-    );
-    this.settleChild(this.channel!, msg.id, answer, true);
-  }
-
-  /** Sends the child the answer to its request `id` once `answer` settles (if still wanted). */
-  private settleChild(channel: Channel, id: number, answer: Promise<unknown>, isUse = false): void {
-    const send = (ok: boolean, value: unknown) => {
-      if (isUse && !this.serving.delete(id)) return; // the module gave up on it
-      if (this.channel !== channel) return;
-      try {
-        channel.send(
-          ok
-            ? { type: "reply", id, ok: true, value }
-            : { type: "reply", id, ok: false, error: serializeError(value) },
-        );
-      } catch (err) {
-        const error = new TypeError(
-          `the answer could not be sent to ${this.options.key} (${messageOf(err)})`,
-          { cause: err },
-        );
-        channel.send({ type: "reply", id, ok: false, error: serializeError(error) });
-      }
-    };
-    answer.then(
-      (value) => send(true, value),
-      (err: unknown) => send(false, err),
-    );
-  }
-
-  /** Passes a line to the bridge; a logger that throws must not take the runtime down with it. */
-  private log(level: LogMessage["level"], obj: unknown, msg: string | undefined): void {
-    try {
-      this.options.bridge.log(level, obj, msg);
-    } catch {
-      // nowhere left to report it
-    }
-  }
 
   private heartbeat(msg: HeartbeatMessage): void {
     this.lastMemory = { heapUsed: msg.heapUsed, rss: msg.rss };
@@ -424,7 +365,7 @@ export class IsolatedHost implements ModuleHost {
     channel.onMessage = this.receive;
     let lines: StderrLines | undefined;
     if (channel.isolation === "process") {
-      lines = new StderrLines((line) => this.log("warn", { stream: "stderr" }, line));
+      lines = new StderrLines((line) => this.requests.log("warn", { stream: "stderr" }, line));
       channel.onStderr = (text) => lines!.push(text);
     }
     void channel.exited.then((exit) => {
@@ -445,12 +386,7 @@ export class IsolatedHost implements ModuleHost {
     this.watchdog.stop();
     channel.onMessage = undefined;
     channel.terminate();
-    for (const controller of this.serving.values()) {
-      controller.abort(
-        new ChipsetError(ErrorCodes.ABORTED, `${this.options.key} ended`, { module: this.options.key }),
-      );
-    }
-    this.serving.clear();
+    this.requests.abortAll();
     return channel;
   }
 
@@ -477,7 +413,7 @@ export class IsolatedHost implements ModuleHost {
       this.onCrash?.(crash);
     } catch (err) {
       // It runs from a message or exit handler: throwing would crash the runtime's own thread.
-      this.log("error", { err }, `${this.options.key}: the crash handler threw: ${messageOf(err)}`);
+      this.requests.log("error", { err }, `${this.options.key}: the crash handler threw: ${messageOf(err)}`);
     }
   }
 

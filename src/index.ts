@@ -20,7 +20,16 @@ export type {
 } from "./registry/Manifest.js";
 export type { ScanReport } from "./registry/scanModuleDirs.js";
 export type { AddResult } from "./registry/Registry.js";
-export { ChipsetError, hasCode, ErrorCodes, type ErrorCode } from "./errors/index.js";
+export {
+  ChipsetError,
+  hasCode,
+  ErrorCodes,
+  errorTraits,
+  type ErrorCode,
+  type ErrorCategory,
+  type ErrorSeverity,
+  type ErrorTraits,
+} from "./errors/index.js";
 export { ManualClock, systemClock, type Clock } from "./common/Clock.js";
 export type { Disposable } from "./common/Disposable.js";
 export { defineModule, type ModuleDefinition, type ModuleContext, type ModuleProxy } from "./module.js";

@@ -1,4 +1,5 @@
 import type { ErrorCode } from "./codes.js";
+import { errorTraits, type ErrorCategory, type ErrorSeverity } from "./traits.js";
 
 const brand = Symbol.for("chipset.error");
 
@@ -31,6 +32,21 @@ export class ChipsetError extends Error {
     Object.defineProperty(this, brand, { value: true });
   }
 
+  /** What kind of failure this is (from the code; see docs/errors.md). */
+  get category(): ErrorCategory {
+    return errorTraits[this.code].category;
+  }
+
+  /** How bad it is (from the code). */
+  get severity(): ErrorSeverity {
+    return errorTraits[this.code].severity;
+  }
+
+  /** Whether the same request may succeed later as it is (from the code). */
+  get transient(): boolean {
+    return errorTraits[this.code].transient;
+  }
+
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
   }
@@ -39,6 +55,9 @@ export class ChipsetError extends Error {
   toJSON(): {
     name: string;
     code: ErrorCode;
+    category: ErrorCategory;
+    severity: ErrorSeverity;
+    transient: boolean;
     message: string;
     module?: string;
     details: Readonly<Record<string, unknown>>;
@@ -46,6 +65,9 @@ export class ChipsetError extends Error {
     return {
       name: this.name,
       code: this.code,
+      category: this.category,
+      severity: this.severity,
+      transient: this.transient,
       message: this.message,
       ...(this.module === undefined ? {} : { module: this.module }),
       details: this.details,

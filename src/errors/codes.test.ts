@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "./codes.js";
 import { ChipsetError, hasCode } from "./ChipsetError.js";
+import { errorTraits } from "./traits.js";
 
 const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
 
@@ -44,9 +45,31 @@ describe("ChipsetError", () => {
     expect(JSON.parse(JSON.stringify(err))).toEqual({
       name: "ChipsetError",
       code: "CHIP_ERR_HOOK_FAILED",
+      category: "internal",
+      severity: "error",
+      transient: false,
       message: "init failed",
       module: "a@1.0.0",
       details: { hook: "init" },
     });
+  });
+});
+
+describe("error traits", () => {
+  it("give every code a category, a severity and transience, as docs/errors.md lists them", () => {
+    const rows = new Map(
+      [
+        ...doc.matchAll(/^\|\s*`(CHIP_ERR_[A-Z_]+)`\s*\|\s*([a-z-]+)\s*\|\s*([a-z]+)\s*\|\s*(yes|no)\s*\|/gm),
+      ].map((m) => [m[1], { category: m[2], severity: m[3], transient: m[4] === "yes" }]),
+    );
+    for (const code of Object.values(ErrorCodes)) expect(rows.get(code), code).toEqual(errorTraits[code]);
+  });
+
+  it("are read from the code by every ChipsetError, and serialised", () => {
+    const crash = new ChipsetError(ErrorCodes.MODULE_CRASHED, "gone", { module: "a@1.0.0" });
+    expect([crash.category, crash.severity, crash.transient]).toEqual(["crash", "error", true]);
+    expect(crash.toJSON()).toMatchObject({ category: "crash", severity: "error", transient: true });
+    const bad = new ChipsetError(ErrorCodes.MANIFEST_INVALID, "no name");
+    expect([bad.category, bad.transient]).toEqual(["validation", false]);
   });
 });

@@ -233,10 +233,19 @@ export class Supervisor {
     this.up(inst.id, w, true);
   }
 
-  /** Stops (if it serves) and unloads `inst`, so a restart starts from nothing. */
+  /**
+   * Stops (if it serves) and unloads `inst`, so a restart starts from nothing. The stop is the
+   * supervisor's own, not a request: the module is still wanted afterwards (a request in the
+   * meantime bumps the watch's generation, which the restart checks).
+   */
   private async toRegistered(inst: Instance): Promise<void> {
-    if (stateIsActive(inst.state)) await this.deps.runner.run(inst, "stop");
-    if (inst.state !== "registered") await this.deps.runner.run(inst, "unload");
+    const wanted = inst.wanted;
+    try {
+      if (stateIsActive(inst.state)) await this.deps.runner.run(inst, "stop");
+      if (inst.state !== "registered") await this.deps.runner.run(inst, "unload");
+    } finally {
+      inst.wanted = wanted;
+    }
   }
 
   /** Back in service (or stopped on request): fallback ends, dependents are told and restarted. */

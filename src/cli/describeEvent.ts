@@ -1,5 +1,6 @@
 import type { Disposable } from "../common/Disposable.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
+import type { HostInfo } from "../hosts/ModuleHost.js";
 import type { Runtime } from "../runtime/Runtime.js";
 import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
 import { key, ms } from "./format.js";
@@ -18,7 +19,7 @@ const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string }
   "module.removed": (e) => `removed ${e.version === undefined ? e.id : key(e.id, e.version)}`,
   "module.loaded": (e) =>
     `${e.preload ? "preloaded" : "loaded"} ${key(e.id, e.version)} in ${ms(e.durationMs)}`,
-  "module.started": (e) => `started ${key(e.id, e.version)} in ${ms(e.durationMs)}`,
+  "module.started": (e) => `started ${key(e.id, e.version)} in ${ms(e.durationMs)}${where(e.host)}`,
   "module.stopped": (e) => `stopped ${key(e.id, e.version)} in ${ms(e.durationMs)}`,
   "module.unloaded": (e) => `unloaded ${key(e.id, e.version)} (${e.reason})`,
   "module.failed": (e) =>
@@ -45,6 +46,14 @@ const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string }
   "hook.failed": (e) => `hook after ${e.command} of ${key(e.id, e.version)} failed: ${errorText(e.error)}`,
   "runtime.error": (e) => `error in ${e.context}: ${errorText(e.error)}`,
 };
+
+/** Where an isolated module runs, for people: " (worker, pid 1 thread 3)"; nothing for inline. */
+function where(host: HostInfo): string {
+  if (host.isolation === "inline") return "";
+  return host.isolation === "worker"
+    ? ` (worker, pid ${host.pid} thread ${host.threadId})`
+    : ` (process, pid ${host.pid})`;
+}
 
 /** Subscribes to every event `chipset start` shows and hands each, as a readable line, to `write`. */
 export function followEvents(runtime: Runtime, write: EventLine): Disposable {

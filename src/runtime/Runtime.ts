@@ -589,7 +589,8 @@ export class Runtime {
       if (events.has("module.loaded")) events.emit("module.loaded", { id, version, durationMs, preload });
     } else if (command === "start") {
       inst.lastUsedAt = this.parts.clock.now();
-      if (events.has("module.started")) events.emit("module.started", { id, version, durationMs });
+      if (events.has("module.started"))
+        events.emit("module.started", { id, version, durationMs, host: inst.host.info() });
     } else if (command === "stop") {
       if (events.has("module.stopped")) events.emit("module.stopped", { id, version, durationMs });
     } else if (command === "unload") {

@@ -1,4 +1,5 @@
 import type { ChipsetError } from "../errors/ChipsetError.js";
+import type { HostInfo } from "../hosts/ModuleHost.js";
 import type { CrashKind } from "../hosts/protocol.js";
 import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
 import type { CrashRecord } from "../supervision/SupervisionStore.js";
@@ -30,7 +31,8 @@ export interface RuntimeEvents {
   /** Code was brought in (`preload` when idle time did it ahead of use). */
   "module.loaded": ModuleRef & { durationMs: number; preload: boolean };
   /** The module reached `running`. */
-  "module.started": ModuleRef & { durationMs: number };
+  /** The module reached `running`; `host` says where it runs (pid, and thread id for a worker). */
+  "module.started": ModuleRef & { durationMs: number; host: HostInfo };
   /** The module reached `stopped`. */
   "module.stopped": ModuleRef & { durationMs: number };
   /** The module went back to `registered`. */

@@ -42,6 +42,10 @@ describe("chipset start and info with a crashing module", () => {
       });
       child!.once("exit", () => reject(new Error(`exited before giving up:\n${seen}`)));
     });
+    // Where it runs, as it starts (and again after the restart, in a new thread).
+    const threads = [...seen.matchAll(/started flaky@1\.0\.0 in \S+ m?s \(worker, pid \d+ thread (\d+)\)/g)];
+    expect(threads).toHaveLength(2);
+    expect(threads[0]![1]).not.toBe(threads[1]![1]);
     expect(seen).toMatch(
       /CRASHED flaky@1\.0\.0 \(uncaught-exception\): CHIP_ERR_MODULE_CRASHED: .*lost the device/,
     );

@@ -166,7 +166,6 @@ export class InlineHost implements ModuleHost, InlineOwner {
       kind === "uncaught-exception" ? "threw where no caller could catch it" : "left a promise rejected";
     this.crash = {
       kind,
-      at: performance.now(),
       error: new ChipsetError(
         ErrorCodes.MODULE_CRASHED,
         `${this.key} crashed (${kind}): it ${what}: ${messageOf(error)}`,

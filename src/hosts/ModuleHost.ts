@@ -20,8 +20,6 @@ export interface CrashInfo {
   kind: CrashKind;
   /** `CHIP_ERR_MODULE_CRASHED`; its `cause` is what the module threw, or the exit / signal. */
   error: ChipsetError;
-  /** `clock.now()` when the crash was seen. */
-  at: number;
   exitCode?: number | null;
   signal?: string | null;
 }

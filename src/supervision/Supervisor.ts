@@ -221,7 +221,7 @@ export class Supervisor {
         events.emit("runtime.error", { context: `cleanup after the failed restart of ${inst.key}`, error }),
       );
       if (inst.state !== "registered" || !current()) return;
-      this.schedule(inst, w, settings, { ...crash, error: err as ChipsetError, at: clock.now() }, false);
+      this.schedule(inst, w, settings, { ...crash, error: err as ChipsetError }, false);
       return;
     }
     events.emit("module.restarted", {

@@ -404,7 +404,7 @@ export class IsolatedHost implements ModuleHost {
     if (this.crashInfo !== undefined || this.channel === undefined) return;
     this.detach();
     const error = crashError(this.options.key, facts);
-    const crash: CrashInfo = { kind: facts.kind, error, at: this.options.clock.now() };
+    const crash: CrashInfo = { kind: facts.kind, error };
     if (facts.exitCode !== undefined) crash.exitCode = facts.exitCode;
     if (facts.signal !== undefined) crash.signal = facts.signal;
     this.crashInfo = crash;

@@ -29,6 +29,7 @@ import { stopDependents } from "./dependents.js";
 import { ModuleCalls, type AnyApi } from "./ModuleCalls.js";
 import { Loader, type LoadReport, type LoadTask } from "./Loader.js";
 import { HostPool } from "../hosts/isolated/HostPool.js";
+import { isPooled } from "../hosts/isolated/hostSpec.js";
 import { InlineCrashTrap } from "../supervision/InlineCrashTrap.js";
 import { SupervisionStore } from "../supervision/SupervisionStore.js";
 import { Supervisor } from "../supervision/Supervisor.js";
@@ -95,10 +96,11 @@ export class Runtime {
     this.pool = new HostPool({ ...hosts.pool, heartbeatMs: hosts.heartbeatMs });
     this.trap = parts.options.inlineCrashes ? new InlineCrashTrap(parts.options.stallMs) : undefined;
     this.supervision = new SupervisionStore(parts.db);
+    this.runner = this.makeRunner();
     this.supervisor = new Supervisor({
       clock,
       random: parts.random,
-      runner: (this.runner = this.makeRunner()),
+      runner: this.runner,
       active: this.active,
       store: this.supervision,
       events: this.events,
@@ -535,15 +537,14 @@ export class Runtime {
 
   /** Starts blank hosts for the isolations registered modules ask for (in the background). */
   private warmPools(): void {
-    const records = [...this.catalog.codeRecords(), ...this.parts.registry.list()];
-    for (const isolation of ["worker", "process"] as const)
+    for (const { manifest } of [...this.catalog.codeRecords(), ...this.parts.registry.list()]) {
+      const { isolation, limits, permissions } = manifest;
       if (
-        records.some(
-          (r) =>
-            r.manifest.isolation === isolation && !r.manifest.permissions && !r.manifest.limits?.memoryMb,
-        )
+        (isolation === "worker" || isolation === "process") &&
+        isPooled({ memoryMb: limits?.memoryMb, permissions })
       )
-        this.pool.warm(isolation);
+        this.pool.warm(isolation); // fills up to the pool's size; more calls change nothing
+    }
   }
 
   /** The ids of registered modules (any version) whose activation passes `test`. */

@@ -5,7 +5,7 @@ import { ErrorCodes } from "../../errors/codes.js";
 import { PROTOCOL_VERSION, type BootConfig } from "../protocol.js";
 import { packageRoot } from "../sdkLink.js";
 import type { Channel, IsolatedKind } from "./Channel.js";
-import type { HostSpec } from "./hostSpec.js";
+import { isPooled, type HostSpec } from "./hostSpec.js";
 import { processExecArgv } from "./processArgs.js";
 import { ProcessChannel } from "./ProcessChannel.js";
 import { WorkerChannel } from "./WorkerChannel.js";
@@ -94,7 +94,7 @@ export class HostPool {
     this.assertOpen();
     if (signal?.aborted) throw abortError(signal, `starting a ${spec.isolation} host`);
     let channel: Channel | undefined;
-    if (spec.memoryMb === undefined && spec.permissions === undefined) {
+    if (isPooled(spec)) {
       const blanks = this.blanks[spec.isolation];
       channel = takeBlank(blanks);
     }
@@ -124,7 +124,7 @@ export class HostPool {
 
   /** Tops the pool up again after an {@link acquire} of `spec` (only default specs use the pool). */
   refill(spec: HostSpec): void {
-    if (spec.memoryMb === undefined && spec.permissions === undefined) this.warm(spec.isolation);
+    if (isPooled(spec)) this.warm(spec.isolation);
   }
 
   /** Ends the blank hosts and resolves once every host (the ones in use included) has ended. */

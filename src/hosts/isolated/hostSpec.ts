@@ -13,6 +13,11 @@ export interface HostSpec {
   permissions?: HostPermissions;
 }
 
+/** True when a host for this spec comes from the warm pool: no memory limit and no permissions. */
+export function isPooled(spec: { memoryMb?: number | undefined; permissions?: object | undefined }): boolean {
+  return spec.memoryMb === undefined && spec.permissions === undefined;
+}
+
 /**
  * The spec of the host for the module whose entry is `file`. With `permissions`, the child
  * may also read what it needs to run: the module's package directory (its code and its own

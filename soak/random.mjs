@@ -1,16 +1,5 @@
 /** Seeded randomness: the same seed gives the same modules, load targets and crash schedule. */
-
-/** A PRNG (mulberry32) returning numbers in [0, 1). */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as mulberry32 } from "../bench/lib/stats.mjs";
 
 /**
  * Independent streams from one seed, so that a change in how often one part draws (the load

@@ -11,6 +11,26 @@ export interface ChipsetErrorOptions {
   module?: string;
   /** Structured facts for programs (paths, ranges, chains); JSON-serialisable. */
   details?: Readonly<Record<string, unknown>>;
+  /** Where it happened: the call, attempt and host (see {@link ErrorContext}). */
+  context?: ErrorContext;
+}
+
+/**
+ * Where an error happened, for programs and for the error monitor. Set by the call path on
+ * every error a call fails with; lifecycle and crash errors carry the module, version and host.
+ */
+export interface ErrorContext {
+  /** The module's id. */
+  readonly id?: string;
+  readonly version?: string;
+  /** The api method called. */
+  readonly method?: string;
+  /** Which attempt failed (1 for the first; retries count up). */
+  readonly attempt?: number;
+  /** Where the module ran. */
+  readonly host?: "inline" | "worker" | "process";
+  /** The call's id, unique within one runtime (counts from 1). */
+  readonly callId?: number;
 }
 
 /**
@@ -22,6 +42,7 @@ export class ChipsetError extends Error {
   readonly code: ErrorCode;
   readonly module: string | undefined;
   details: Readonly<Record<string, unknown>>;
+  readonly context: ErrorContext;
 
   constructor(code: ErrorCode, message: string, options: ChipsetErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -29,6 +50,7 @@ export class ChipsetError extends Error {
     this.code = code;
     this.module = options.module;
     this.details = options.details ?? {};
+    this.context = options.context ?? noContext;
     Object.defineProperty(this, brand, { value: true });
   }
 
@@ -47,6 +69,22 @@ export class ChipsetError extends Error {
     return errorTraits[this.code].transient;
   }
 
+  /**
+   * A copy of this error with `context` added to its own (same code, message, module, details,
+   * cause and stack). Errors shared by several calls (a crash) get one copy per call.
+   */
+  withContext(context: ErrorContext): ChipsetError {
+    const copy = new ChipsetError(this.code, this.message, {
+      cause: this.cause,
+      module: this.module,
+      details: this.details,
+      context: { ...this.context, ...context },
+    });
+    copy.name = this.name;
+    if (this.stack !== undefined) copy.stack = this.stack;
+    return copy;
+  }
+
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
   }
@@ -61,6 +99,7 @@ export class ChipsetError extends Error {
     message: string;
     module?: string;
     details: Readonly<Record<string, unknown>>;
+    context?: ErrorContext;
   } {
     return {
       name: this.name,
@@ -71,9 +110,12 @@ export class ChipsetError extends Error {
       message: this.message,
       ...(this.module === undefined ? {} : { module: this.module }),
       details: this.details,
+      ...(this.context === noContext ? {} : { context: this.context }),
     };
   }
 }
+
+const noContext: ErrorContext = Object.freeze({});
 
 /** True when `err` is a {@link ChipsetError} with the given code. */
 export function hasCode(err: unknown, code: ErrorCode): err is ChipsetError {

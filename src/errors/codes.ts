@@ -47,6 +47,20 @@ export const ErrorCodes = {
   MODULE_CRASHED: "CHIP_ERR_MODULE_CRASHED",
   /** A worker thread or child process for a module could not be started. */
   HOST_START_FAILED: "CHIP_ERR_HOST_START_FAILED",
+  /** A call did not answer within its `calls` timeout; its signal was aborted. */
+  CALL_TIMEOUT: "CHIP_ERR_CALL_TIMEOUT",
+  /** The module's circuit breaker is open (or isolated by hand): the call was refused without reaching it. */
+  BREAKER_OPEN: "CHIP_ERR_BREAKER_OPEN",
+  /** The module's bulkhead had every slot busy and its queue full: the call was refused at once. */
+  BULKHEAD_FULL: "CHIP_ERR_BULKHEAD_FULL",
+  /** A call policy given at run time is malformed. */
+  POLICY_INVALID: "CHIP_ERR_POLICY_INVALID",
+  /** A fault injected on purpose by a chaos experiment (the `cause` of the error the call failed with). */
+  CHAOS_FAULT: "CHIP_ERR_CHAOS_FAULT",
+  /** A chaos experiment file is malformed. */
+  EXPERIMENT_INVALID: "CHIP_ERR_EXPERIMENT_INVALID",
+  /** A chaos experiment ran, and its steady-state hypothesis did not hold. */
+  HYPOTHESIS_FAILED: "CHIP_ERR_HYPOTHESIS_FAILED",
   /** The operation was cancelled by its AbortSignal; `cause` is `signal.reason`. */
   ABORTED: "CHIP_ERR_ABORTED",
   /** Shutdown did not finish within its deadline. */

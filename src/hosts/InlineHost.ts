@@ -7,7 +7,7 @@ import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import type { InlineCrashTrap, InlineOwner } from "../supervision/InlineCrashTrap.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { isModuleDefinition, type ModuleContext, type ModuleDefinition } from "../module.js";
-import type { CrashInfo, HostHook, HostInfo, ModuleHost } from "./ModuleHost.js";
+import type { CrashInfo, HostHook, HostInfo, ModuleHost, SignalSource } from "./ModuleHost.js";
 import type { DefinitionFunction } from "./protocol.js";
 
 const requireEsm = createRequire(import.meta.url);
@@ -117,14 +117,16 @@ export class InlineHost implements ModuleHost, InlineOwner {
     return api !== undefined && Object.hasOwn(api, method) && typeof api[method] === "function";
   }
 
-  call(method: string, args: readonly unknown[], signal?: AbortSignal): unknown {
+  call(method: string, args: readonly unknown[], signal?: AbortSignal | SignalSource): unknown {
     const api = this.definition!.api as Record<string, (...a: unknown[]) => unknown>;
     const fn = api[method]!;
     if (!this.trap) return fn.apply(api, args as unknown[]);
     const value = this.trap.run(this, method, signal, fn, api, args);
     if (!(value instanceof Promise)) return value;
     const call = this.untilCrash(value);
-    return signal === undefined ? call : raceAbort(call, signal, `call ${this.key}.${method}`, this.key);
+    return signal instanceof AbortSignal
+      ? raceAbort(call, signal, `call ${this.key}.${method}`, this.key)
+      : call;
   }
 
   /**

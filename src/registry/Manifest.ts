@@ -1,3 +1,5 @@
+import type { CallsConfig } from "../policies/CallsConfig.js";
+
 /** Where an instance's code runs: this thread, a worker thread, or a child process. */
 export type Isolation = "inline" | "worker" | "process";
 
@@ -41,7 +43,8 @@ export interface ChipsetManifest {
   limits?: { memoryMb?: number; cpuPercent?: number };
   permissions?: { fsRead?: string[]; fsWrite?: string[]; childProcess?: boolean; worker?: boolean };
   restart?: RestartManifest;
-  calls?: { timeoutMs?: number; methods?: Record<string, { idempotent?: boolean; timeoutMs?: number }> };
+  /** Call policies: timeout, retry, breaker, bulkhead, module-wide and per method (see docs/policies.md). */
+  calls?: CallsConfig;
   fallback?: string;
   /** Per-phase hook timeouts in milliseconds (defaults come from the kind, then the runtime). */
   timeouts?: Partial<Record<Phase, number>>;

@@ -77,6 +77,79 @@ const closed = (expected: string, properties: Record<string, object>) => ({
   properties,
 });
 
+/** `false`, or an object of the given shape (a policy turned off, or its settings). */
+const offOr = (what: string, example: string, properties: Record<string, object>) => {
+  const expected = `false (no ${what}) or an object such as ${example}`;
+  return {
+    expected,
+    if: { type: "boolean" },
+    then: { const: false, expected },
+    else: closed(expected, properties),
+  };
+};
+
+const count = (what: string, minimum: number) => ({
+  type: "integer",
+  minimum,
+  maximum: 1_000_000,
+  expected: `${what}: an integer from ${minimum} to 1000000`,
+});
+
+const fraction = (what: string) => ({
+  type: "number",
+  minimum: 0,
+  maximum: 1,
+  expected: `${what}: a number from 0 to 1`,
+});
+
+const delay = (what: string) => ({
+  type: "integer",
+  minimum: 0,
+  maximum: MAX_TIMER_MS,
+  expected: `${what}: a non-negative integer number of milliseconds (at most ${MAX_TIMER_MS})`,
+});
+
+/** The policies of one level of `calls` (module-wide, or one method). */
+const policyProperties = {
+  timeoutMs: delay("the deadline of each attempt (0 for none)"),
+  idempotent: { type: "boolean", expected: "true or false (true: safe to call twice, so it may be retried)" },
+  retry: offOr("retries", '{ "maxAttempts": 3, "initialDelayMs": 50 }', {
+    maxAttempts: count("attempts in all, the first included", 1),
+    initialDelayMs: delay("the delay before the first retry"),
+    maxDelayMs: delay("the longest delay between attempts"),
+    multiplier: { type: "number", minimum: 1, maximum: 100, expected: "the growth of each delay: a number from 1 to 100" },
+    jitter: fraction("the random part of each delay"),
+  }),
+  breaker: offOr("circuit breaker", '{ "consecutiveFailures": 5, "openMs": 5000 }', {
+    consecutiveFailures: count("failures in a row that open it (0: never)", 0),
+    failureRate: fraction("the failed fraction of calls in the window that opens it (0: never)"),
+    windowMs: ms("the window the failure rate is measured over"),
+    minCalls: count("calls the window needs before the rate counts", 1),
+    openMs: ms("how long it stays open before probing"),
+    halfOpenProbes: count("calls let through while half-open", 1),
+  }),
+  bulkhead: offOr("bulkhead", '{ "maxConcurrent": 10, "maxQueue": 100 }', {
+    maxConcurrent: count("calls running at once", 1),
+    maxQueue: count("calls waiting for a slot", 0),
+  }),
+};
+
+/** The `calls` section (also what `runtime.policies.set` accepts). */
+export const callsSchema = closed(
+  'an object such as { "timeoutMs": 2000, "retry": { "maxAttempts": 3 }, "methods": { "status": { "idempotent": true } } }',
+  {
+    ...policyProperties,
+    methods: {
+      type: "object",
+      expected: 'an object mapping method names to policies, such as { "status": { "idempotent": true, "timeoutMs": 500 } }',
+      additionalProperties: closed(
+        'an object such as { "idempotent": true, "timeoutMs": 500, "retry": { "maxAttempts": 5 } }',
+        policyProperties,
+      ),
+    },
+  },
+);
+
 /** The `chipset` field: every property of `ChipsetManifest`; unknown keys are rejected. */
 export const chipsetSchema = {
   type: "object",
@@ -145,20 +218,7 @@ export const chipsetSchema = {
         expected: '"continue" (keep running, calls to it fail fast), "stop", or "restart" (after it is back)',
       },
     }),
-    calls: closed(
-      'an object such as { "timeoutMs": 2000, "methods": { "status": { "idempotent": true } } }',
-      {
-        timeoutMs: ms("the default call timeout"),
-        methods: {
-          type: "object",
-          expected: 'an object mapping method names to options, such as { "status": { "idempotent": true } }',
-          additionalProperties: closed('an object such as { "idempotent": true, "timeoutMs": 500 }', {
-            idempotent: { type: "boolean", expected: "true or false" },
-            timeoutMs: ms("the method's call timeout"),
-          }),
-        },
-      },
-    ),
+    calls: callsSchema,
     fallback: { type: "string", format: "npm-name", expected: `the id of another module, ${NAME}` },
     timeouts: closed('an object of per-phase hook timeouts such as { "init": 5000, "stop": 2000 }', {
       load: ms("the load timeout"),

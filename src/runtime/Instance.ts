@@ -71,6 +71,11 @@ export class Instance implements LifecycleSubject {
     this.lastUsedAt = env.clock.now();
   }
 
+  /** Where its code runs. */
+  get isolation(): ModuleHost["isolation"] {
+    return this.host.isolation;
+  }
+
   /** Phase timeout: manifest, then kind default, then the runtime's. */
   timeoutFor(command: LifecycleCommand): number {
     if (command === "unload") return this.env.hookTimeoutMs;

@@ -1,18 +1,45 @@
 import type { Clock } from "../common/Clock.js";
 import { abortError } from "../common/abort.js";
-import { parseModuleRef } from "../registry/Manifest.js";
+import { parseModuleRef, type ChipsetManifest } from "../registry/Manifest.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
+import type { SignalSource } from "../hosts/ModuleHost.js";
 import type { ModuleProxy } from "../module.js";
+import { CallPipeline, type CallRun, type PipelineTarget } from "../policies/CallPipeline.js";
+import type { ModulePolicies, PolicyBook } from "../policies/PolicyBook.js";
+import type { PolicyEventSink } from "../policies/PolicyEvents.js";
 import type { Instance } from "./Instance.js";
 
 /** Any module api, as seen through an untyped proxy. */
 export type AnyApi = Record<string, (...args: never[]) => unknown>;
 
+/** Watches every call (error monitor, anomaly baselines, chaos reports). */
+export interface CallObserver {
+  /** Once per call, when it settles; `error` is what the caller got (undefined on success). */
+  settled(run: CallRun, error: ChipsetError | undefined): void;
+  /** After each attempt that reached a module, with its duration in ms and whether it counted against the module. */
+  attempted(run: CallRun, durationMs: number, failed: boolean): void;
+}
+
+/** Intercepts attempts on their way into a module (chaos fault injection); absent when chaos is off. */
+export interface CallInterceptor {
+  /** True while anything may be injected: the call path asks `around` only then. */
+  readonly active: boolean;
+  /** Runs `call` (the real call into `inst`), or instead of it a fault: delayed, failed, hung, or with the host crashed. */
+  around(inst: Instance, run: CallRun, call: () => unknown): unknown;
+}
+
 /** What the call path needs from the runtime. */
 export interface CallDeps {
   clock: Clock;
+  random: () => number;
   active: ReadonlyMap<string, Instance>;
+  policies: PolicyBook;
+  events: PolicyEventSink;
+  observer: CallObserver;
+  interceptor: CallInterceptor;
+  /** The manifest of module `id` when it is not active (the version a first call would load). */
+  manifestOf(id: string): ChipsetManifest | undefined;
   /** Throws `CHIP_ERR_RUNTIME_CLOSED` once the runtime is closing. */
   assertOpen(): void;
   /** Brings `ref` and its dependencies to `running`. */
@@ -24,19 +51,26 @@ export interface CallDeps {
 }
 
 /**
- * How a call reaches a module. The hot path (module running, intake open) is one map lookup,
- * a method check and the call itself, with no extra promise when the module answers
- * synchronously; everything else (first use, paused) takes the slow path.
+ * How a call reaches a module: through the policy pipeline (fallback, retry, breaker,
+ * bulkhead, timeout; see {@link CallPipeline}) to one attempt. An attempt's hot path (module
+ * running, intake open) is one map lookup, a method check and the call itself, with no extra
+ * promise when the module answers synchronously; everything else (first use, paused, down
+ * after a crash) takes the slow path.
  */
-export class ModuleCalls {
+export class ModuleCalls implements PipelineTarget {
   private readonly proxies = new Map<string, ModuleProxy<AnyApi>>();
+  private readonly byRef = new Map<string, ModulePolicies>();
+  readonly pipeline: CallPipeline;
   private closed = false;
 
-  constructor(private readonly deps: CallDeps) {}
+  constructor(private readonly deps: CallDeps) {
+    this.pipeline = new CallPipeline(deps.clock, deps.random, deps.events, this);
+  }
 
   /** Refuses every later call (the runtime is closing). */
   close(): void {
     this.closed = true;
+    this.pipeline.dispose();
   }
 
   /** The proxy of `ref`, made once and reused. */
@@ -47,21 +81,59 @@ export class ModuleCalls {
   }
 
   /**
-   * Calls `method` of `ref` with `args`, loading and starting it on demand. While the module is
-   * down after a crash, the call goes to its `fallback` module, or fails at once.
+   * Calls `method` of `ref` with `args` through its policies, loading and starting it on
+   * demand. While the module cannot answer (down after a crash, breaker open, timed out), its
+   * fallback answers if it has one (`fallbackAllowed` false for a call that is itself a fallback).
    */
-  call(ref: string, method: string, args: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
+  call(
+    ref: string,
+    method: string,
+    args: readonly unknown[],
+    signal?: AbortSignal,
+    fallbackAllowed = true,
+  ): Promise<unknown> {
+    let policies = this.byRef.get(ref);
+    if (policies === undefined) this.byRef.set(ref, (policies = this.deps.policies.module(parseModuleRef(ref).id)));
     const inst = this.deps.active.get(ref);
-    if (
-      inst !== undefined &&
-      inst.state === "running" &&
-      inst.gate.isOpen &&
-      !this.closed &&
-      !signal?.aborted
-    )
-      return this.invoke(inst, method, args, signal);
-    return this.slowCall(ref, method, args, signal, true);
+    const calls = (inst !== undefined ? inst.record.manifest : this.deps.manifestOf(policies.id))?.calls;
+    return this.pipeline.call(policies.plan(method, calls), ref, args, signal, fallbackAllowed);
   }
+
+  // ---- PipelineTarget ------------------------------------------------------------------------
+
+  /** @internal one attempt of `run` (see {@link PipelineTarget.attempt}). */
+  attempt(run: CallRun, signal: SignalSource | AbortSignal | undefined): unknown {
+    const inst = this.deps.active.get(run.ref);
+    if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed) {
+      run.site = inst;
+      const interceptor = this.deps.interceptor;
+      if (interceptor.active) return interceptor.around(inst, run, () => this.invoke(inst, run.method, run.args, signal));
+      return this.invoke(inst, run.method, run.args, signal);
+    }
+    return this.slowAttempt(run, signal);
+  }
+
+  /** @internal */
+  fallback(fallback: string, run: CallRun): unknown {
+    return this.call(fallback, run.method, run.args, run.callerSignal, false);
+  }
+
+  /** @internal */
+  fallbackOf(id: string): string | undefined {
+    return (this.deps.active.get(id)?.record.manifest ?? this.deps.manifestOf(id))?.fallback;
+  }
+
+  /** @internal */
+  settled(run: CallRun, error: ChipsetError | undefined): void {
+    this.deps.observer.settled(run, error);
+  }
+
+  /** @internal */
+  attempted(run: CallRun, durationMs: number, failed: boolean): void {
+    this.deps.observer.attempted(run, durationMs, failed);
+  }
+
+  // ---- attempts ------------------------------------------------------------------------------
 
   private makeProxy(ref: string): ModuleProxy<AnyApi> {
     const methods = new Map<string, (...args: unknown[]) => Promise<unknown>>();
@@ -76,20 +148,14 @@ export class ModuleCalls {
     }) as ModuleProxy<AnyApi>;
   }
 
-  private async slowCall(
-    ref: string,
-    method: string,
-    args: readonly unknown[],
-    signal: AbortSignal | undefined,
-    fallbackAllowed: boolean,
-  ): Promise<unknown> {
+  private async slowAttempt(run: CallRun, signal: SignalSource | AbortSignal | undefined): Promise<unknown> {
+    const { ref, method, callerSignal } = run;
     this.deps.assertOpen();
-    if (signal?.aborted) throw abortError(signal, `call ${ref}.${method}`);
+    if (callerSignal?.aborted) throw abortError(callerSignal, `call ${ref}.${method}`);
     const down = this.downInstance(ref);
     if (down) {
+      run.site = down;
       const fallback = down.record.manifest.fallback;
-      if (fallback !== undefined && fallbackAllowed)
-        return this.slowCall(fallback, method, args, signal, false);
       throw new ChipsetError(
         ErrorCodes.MODULE_UNAVAILABLE,
         `${down.key} is down after a crash (${down.state}); calls fail until it is restarted` +
@@ -99,7 +165,8 @@ export class ModuleCalls {
         { module: down.key, cause: down.lastError, details: { state: down.state, crashed: true } },
       );
     }
-    const inst = await this.deps.ensureRunning(ref, signal);
+    const inst = await this.deps.ensureRunning(ref, callerSignal);
+    run.site = inst;
     // Wait while the module is paused (or pausing: running with intake closed); a resume followed
     // at once by another pause sends us back to waiting. Any other state fails at once.
     while (!(inst.state === "running" && inst.gate.isOpen)) {
@@ -112,7 +179,9 @@ export class ModuleCalls {
       }
       await inst.gate.wait();
     }
-    return this.invoke(inst, method, args, signal);
+    const interceptor = this.deps.interceptor;
+    if (interceptor.active) return interceptor.around(inst, run, () => this.invoke(inst, method, run.args, signal));
+    return this.invoke(inst, method, run.args, signal);
   }
 
   private downInstance(ref: string): Instance | undefined {
@@ -126,9 +195,9 @@ export class ModuleCalls {
     inst: Instance,
     method: string,
     args: readonly unknown[],
-    signal: AbortSignal | undefined,
-  ): Promise<unknown> {
-    if (!inst.host.hasMethod(method)) return Promise.reject(methodNotFound(inst, method));
+    signal: SignalSource | AbortSignal | undefined,
+  ): unknown {
+    if (!inst.host.hasMethod(method)) throw methodNotFound(inst, method);
     inst.gate.enter();
     inst.calls++;
     inst.lastUsedAt = this.deps.clock.now();
@@ -138,11 +207,11 @@ export class ModuleCalls {
       value = inst.host.call(method, args, signal);
     } catch (err) {
       inst.gate.leave();
-      return Promise.reject(callFailed(inst, method, err));
+      throw callFailed(inst, method, err);
     }
     if (typeof (value as { then?: unknown } | null)?.then !== "function") {
       inst.gate.leave();
-      return Promise.resolve(value);
+      return value;
     }
     return (value as Promise<unknown>).then(
       (result) => {

@@ -33,6 +33,9 @@ import { isPooled } from "../hosts/isolated/hostSpec.js";
 import { InlineCrashTrap } from "../supervision/InlineCrashTrap.js";
 import { SupervisionStore } from "../supervision/SupervisionStore.js";
 import { Supervisor } from "../supervision/Supervisor.js";
+import { PolicyBook } from "../policies/PolicyBook.js";
+import { RuntimePolicies } from "./RuntimePolicies.js";
+import type { ChipsetManifest } from "../registry/Manifest.js";
 
 /** Options of the control methods. */
 export interface ControlOptions {
@@ -63,6 +66,8 @@ export interface RuntimeParts {
 export class Runtime {
   /** Query side: list, info, dependencies, dependents, order, tree. */
   readonly queries: RuntimeQueries;
+  /** Call policies at run time: overrides, fallback answers, isolation, breaker states. */
+  readonly policies: RuntimePolicies;
   /** What the start-up scan of module directories found (set by `createRuntime`). */
   lastScan: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
   private readonly events: Emitter<RuntimeEvents>;
@@ -159,8 +164,17 @@ export class Runtime {
       (requests) => this.activator.planOrder(requests),
       (id) => this.supervision.crashes(id),
     );
+    const book = new PolicyBook(clock, this.events, parts.options.calls);
+    for (const [id, calls] of Object.entries(parts.options.policies)) book.override(id, calls);
+    this.policies = new RuntimePolicies(book, (id) => this.manifestOf(id));
     this.calls = new ModuleCalls({
       clock,
+      random: parts.random,
+      policies: book,
+      events: this.events,
+      observer: { settled: () => undefined, attempted: () => undefined },
+      interceptor: { active: false, around: (_inst, _run, call) => call() },
+      manifestOf: (id) => this.manifestOf(id),
       active: this.active,
       assertOpen: () => this.assertOpen(),
       ensureRunning: (ref, signal) => this.ensure(ref, "running", signal),
@@ -341,6 +355,11 @@ export class Runtime {
     options: { signal?: AbortSignal } = {},
   ): Promise<unknown> {
     return this.calls.call(ref, method, args, options.signal);
+  }
+
+  /** The manifest calls to `id` use now: the active version's, else the highest registered. */
+  private manifestOf(id: string): ChipsetManifest | undefined {
+    return (this.active.get(id)?.record ?? this.catalog.get(id)?.record)?.manifest;
   }
 
   /** Brings `ref` (and its dependencies) to `target`; rejects with the module's own error or `CHIP_ERR_DEPENDENCY_FAILED`. */

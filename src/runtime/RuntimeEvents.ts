@@ -2,6 +2,7 @@ import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { HostInfo } from "../hosts/ModuleHost.js";
 import type { CrashKind } from "../hosts/protocol.js";
 import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
+import type { PolicyEvents } from "../policies/PolicyEvents.js";
 import type { CrashRecord } from "../supervision/SupervisionStore.js";
 
 /** Identifies the instance an event is about. */
@@ -13,8 +14,8 @@ export interface ModuleRef {
 /** Why an instance was unloaded. */
 export type UnloadReason = "request" | "idle" | "shutdown";
 
-/** Every event the runtime emits, by name (`runtime.on(name, fn)`). */
-export interface RuntimeEvents {
+/** Every event the runtime emits, by name (`runtime.on(name, fn)`); the call policies' too. */
+export interface RuntimeEvents extends PolicyEvents {
   /** A module version entered the catalogue (from a directory or from code). */
   "module.registered": ModuleRef & { source: string; status: "added" | "replaced" | "unchanged" };
   /** A directory found at start-up was rejected (bad manifest); the others still register. */

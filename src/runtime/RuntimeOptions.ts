@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../common/Clock.js";
 import type { IntakeLimits } from "../lifecycle/IntakeGate.js";
+import type { CallsConfig } from "../policies/CallsConfig.js";
 import type { RestartSettings } from "../supervision/restartPolicy.js";
 
 /** Worker and process hosts. */
@@ -55,6 +56,13 @@ export interface RuntimeOptions {
   stallMs?: number;
   /** Random numbers in [0, 1) for backoff jitter (tests inject a seeded generator). Default `Math.random`. */
   random?: () => number;
+  /**
+   * Call policies for every module, below each manifest's `calls` (same shape). Default none:
+   * no timeout, retry, breaker or bulkhead unless a manifest or `policies` asks for one.
+   */
+  calls?: CallsConfig;
+  /** Call policies per module id, over its manifest's `calls` (as `runtime.policies.set` would). */
+  policies?: Record<string, CallsConfig>;
 }
 
 /** The options with defaults applied. */
@@ -70,4 +78,6 @@ export interface ResolvedOptions {
   restart: Partial<RestartSettings>;
   inlineCrashes: boolean;
   stallMs: number;
+  calls: CallsConfig | undefined;
+  policies: Record<string, CallsConfig>;
 }

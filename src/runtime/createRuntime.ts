@@ -4,6 +4,7 @@ import { systemClock } from "../common/Clock.js";
 import { linkSdk } from "../hosts/sdkLink.js";
 import { loadConfigFile } from "../registry/ConfigFile.js";
 import { Registry } from "../registry/Registry.js";
+import { validateCallsConfig } from "../registry/validateCalls.js";
 import { Database } from "../store/Database.js";
 import { Runtime } from "./Runtime.js";
 import type { ResolvedOptions, RuntimeOptions } from "./RuntimeOptions.js";
@@ -33,6 +34,13 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     restart: options.restart ?? {},
     inlineCrashes: options.inlineCrashes ?? true,
     stallMs: options.stallMs ?? 500,
+    calls: options.calls === undefined ? undefined : validateCallsConfig(options.calls, "options.calls"),
+    policies: Object.fromEntries(
+      Object.entries(options.policies ?? {}).map(([id, calls]) => [
+        id,
+        validateCallsConfig(calls, `options.policies["${id}"]`),
+      ]),
+    ),
   };
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: options.logLevel ?? "warn" }, pino.destination(2));

@@ -17,8 +17,14 @@ class InlineScope implements CallInfo {
   constructor(
     readonly owner: InlineOwner,
     readonly method: string,
-    readonly signal: AbortSignal,
+    private readonly source: AbortSignal | { readonly signal: AbortSignal } | undefined,
   ) {}
+
+  get signal(): AbortSignal {
+    const source = this.source;
+    if (source === undefined) return neverAborted;
+    return source instanceof AbortSignal ? source : source.signal;
+  }
 }
 
 /**
@@ -50,14 +56,14 @@ export class InlineCrashTrap {
   run(
     owner: InlineOwner,
     method: string,
-    signal: AbortSignal | undefined,
+    signal: AbortSignal | { readonly signal: AbortSignal } | undefined,
     fn: (...args: unknown[]) => unknown,
     thisArg: unknown,
     args: readonly unknown[],
   ): unknown {
     if (!this.installed && !this.disposed) this.install();
     // A small object per run: cheaper than caching one per module and method (a Map each).
-    const scope = new InlineScope(owner, method, signal ?? neverAborted);
+    const scope = new InlineScope(owner, method, signal);
     const started = performance.now();
     try {
       return this.store.run(scope, Reflect.apply, fn, thisArg, args);

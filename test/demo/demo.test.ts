@@ -139,6 +139,11 @@ describe("the demo host", () => {
     // The driver crash: contained in gpu-accel's process, answered by its fallback, restarted.
     expect(stdout).toMatch(/crashed gpu-accel \(uncaught-exception\): driver fault/);
     expect(stdout).toMatch(/fallback calls to gpu-accel now go to soft-decoder/);
+    // The frame in flight at the crash goes to the fallback too: no call fails.
+    const damaged = stdout.match(/played\s+24 frames of damaged\.cvf: (\d+) on gpu-accel, then (\d+) by soft-decoder/);
+    expect(damaged, stdout).not.toBeNull();
+    expect(Number(damaged![1]) + Number(damaged![2])).toBe(24);
+    expect(Number(damaged![2])).toBeGreaterThan(0);
     expect(stdout).toMatch(/played\s+24 frames while gpu-accel was down: 24 decoded by soft-decoder/);
     const pids = stdout.match(/restarted gpu-accel after .* \(pid (\d+) → (\d+)\)/);
     expect(pids, stdout).not.toBeNull();

@@ -182,8 +182,8 @@ const closedObjects: Array<[string, string[]]> = [
   ["chipset.limits", ["memoryMb", "cpuPercent"]],
   ["chipset.permissions", ["fsRead", "fsWrite", "childProcess", "worker"]],
   ["chipset.restart", ["policy", "maxRestarts", "withinMs"]],
-  ["chipset.calls", ["timeoutMs", "methods"]],
-  ["chipset.calls.methods.status", ["idempotent", "timeoutMs"]],
+  ["chipset.calls", ["timeoutMs", "idempotent", "retry", "breaker", "bulkhead", "methods"]],
+  ["chipset.calls.methods.status", ["timeoutMs", "idempotent", "retry", "breaker", "bulkhead"]],
   ["chipset.timeouts", ["load", "init", "start", "pause", "resume", "stop"]],
 ];
 const unknownKey = fc
@@ -245,6 +245,7 @@ const badNumber = fc
     if (field.endsWith("idleUnloadMs") || field.endsWith("maxRestarts"))
       return n < 0 || !Number.isInteger(n) || (n >= 2 ** 31 && field.endsWith("idleUnloadMs"));
     if (field.startsWith("chipset.limits")) return n <= 0;
+    if (field.startsWith("chipset.calls")) return n !== 0; // a call timeout of 0 means none
     return true;
   })
   .map(([field, n]) => corrupt(field, n));

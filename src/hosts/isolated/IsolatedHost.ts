@@ -4,7 +4,7 @@ import { ChipsetError, hasCode, messageOf } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
 import type { ModuleContext } from "../../module.js";
 import { rebuildError } from "../child/rebuildError.js";
-import type { CrashInfo, HostHook, HostInfo, ModuleHost } from "../ModuleHost.js";
+import type { CrashInfo, HostHook, HostInfo, ModuleHost, SignalSource } from "../ModuleHost.js";
 import {
   type ChildToHost,
   type DefinitionFunction,
@@ -193,8 +193,10 @@ export class IsolatedHost implements ModuleHost {
     return this.methodSet.has(method);
   }
 
-  call(method: string, args: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
+  call(method: string, args: readonly unknown[], source?: AbortSignal | SignalSource): Promise<unknown> {
     const id = ++this.seq;
+    // Cancellation crosses the boundary as a message, so an isolated call always needs the signal itself.
+    const signal = source === undefined || source instanceof AbortSignal ? source : source.signal;
     return this.request(
       { type: "call", id, method, args: args as unknown[], cancellable: signal !== undefined },
       "call",

@@ -1,0 +1,464 @@
+import type { Clock } from "../common/Clock.js";
+import type { Disposable } from "../common/Disposable.js";
+import { abortError } from "../common/abort.js";
+import { ChipsetError, type ErrorContext } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { Isolation } from "../registry/Manifest.js";
+import { Pass } from "./CircuitBreaker.js";
+import type { BulkheadTicket } from "./Bulkhead.js";
+import { Deadlines, type Deadline } from "./Deadlines.js";
+import { countsAgainstModule, isRetryable, retryDelay, wantsFallback } from "./outcomes.js";
+import type { MethodPlan } from "./PolicyBook.js";
+import type { PolicyEventSink } from "./PolicyEvents.js";
+
+/** Where an attempt ran: the instance's version and host (for error context and observers). */
+export interface CallSite {
+  readonly version: string;
+  readonly isolation: Isolation;
+}
+
+/**
+ * The cancellation handed to one attempt. `signal` is made on first read (an AbortSignal costs
+ * ~2 µs to make on Node 20, more than a whole inline call), so hosts that can do without one
+ * (inline, answering synchronously) never pay for it.
+ */
+export interface AttemptSignal {
+  readonly signal: AbortSignal;
+  /** True once the attempt was given up (timed out, or the caller aborted). */
+  readonly aborted: boolean;
+}
+
+/** What the pipeline needs from the runtime. */
+export interface PipelineTarget {
+  /**
+   * Runs one attempt of `run`: its value, or a promise of it; throws or rejects with a
+   * ChipsetError. Sets `run.site` once it knows the instance. `signal` is undefined when the
+   * call can be neither cancelled nor timed out.
+   */
+  attempt(run: CallRun, signal: AttemptSignal | AbortSignal | undefined): unknown;
+  /** Calls `method` of the fallback module `fallback`, with no fallback of its own. */
+  fallback(fallback: string, run: CallRun): unknown;
+  /** The manifest fallback module of `id`, if any. */
+  fallbackOf(id: string): string | undefined;
+  /** Told once per call when it settles (monitoring: error monitor, anomaly baselines). */
+  settled(run: CallRun, error: ChipsetError | undefined): void;
+  /** Told after each attempt, with its duration in ms and whether it counted against the module. */
+  attempted(run: CallRun, durationMs: number, failed: boolean): void;
+}
+
+/**
+ * The fixed order every call goes through, outermost first:
+ *
+ *   fallback -> retry -> circuit breaker -> bulkhead -> timeout -> (chaos) -> the module
+ *
+ * Fallback answers when all the rest failed for want of the module; retry runs the inner
+ * layers again for idempotent methods; each attempt asks the breaker, then takes a bulkhead
+ * slot (or waits in its queue), under the attempt's deadline (queueing time included). The
+ * caller's AbortSignal reaches every layer: a wait in the queue or between retries ends at
+ * once, and the module's own signal fires.
+ *
+ * The layers are one state machine per call ({@link CallRun}), not a promise per layer as in
+ * cockatiel: the whole pipeline must add well under 1 µs to an inline call.
+ */
+export class CallPipeline {
+  readonly deadlines: Deadlines;
+  private seq = 0;
+
+  constructor(
+    readonly clock: Clock,
+    /** [0, 1) random numbers for retry jitter. */
+    readonly random: () => number,
+    readonly events: PolicyEventSink,
+    readonly target: PipelineTarget,
+  ) {
+    this.deadlines = new Deadlines(clock);
+  }
+
+  /** Runs one call of `plan`'s method through every policy. */
+  call(
+    plan: MethodPlan,
+    ref: string,
+    args: readonly unknown[],
+    signal: AbortSignal | undefined,
+    fallbackAllowed: boolean,
+  ): Promise<unknown> {
+    const run = new CallRun(this, plan, ref, args, signal, ++this.seq, fallbackAllowed);
+    return run.start();
+  }
+
+  /** Stops the deadline timer (runtime closing). */
+  dispose(): void {
+    this.deadlines.dispose();
+  }
+}
+
+const PENDING = 0;
+const OK = 1;
+const FAILED = 2;
+
+/** One call in flight through the {@link CallPipeline}. */
+export class CallRun implements AttemptSignal {
+  /** Which attempt is running (1 for the first). */
+  attempt = 0;
+  /** Where the last attempt ran, once known. */
+  site: CallSite | undefined = undefined;
+  /** The fallback that answered the call, if one did (a module id, or "handler"). */
+  answeredBy: string | undefined = undefined;
+  private outcome = PENDING;
+  private value: unknown = undefined;
+  private error: ChipsetError | undefined = undefined;
+  private resolve: ((value: unknown) => void) | undefined = undefined;
+  private reject: ((error: unknown) => void) | undefined = undefined;
+  private pass: Pass = Pass.Call;
+  private holdsSlot = false;
+  private ticket: BulkheadTicket | undefined = undefined;
+  private deadline: Deadline | undefined = undefined;
+  private waiting: Disposable | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+  private attemptStarted = 0;
+  /** Bumped when an attempt is given up, so its late answer is ignored. */
+  private generation = 0;
+  private attemptAborted = false;
+  private onCallerAbort: (() => void) | undefined = undefined;
+  readonly startedAt: number;
+
+  constructor(
+    private readonly pipeline: CallPipeline,
+    readonly plan: MethodPlan,
+    readonly ref: string,
+    readonly args: readonly unknown[],
+    readonly callerSignal: AbortSignal | undefined,
+    readonly callId: number,
+    private readonly fallbackAllowed: boolean,
+  ) {
+    this.startedAt = pipeline.clock.now();
+  }
+
+  get method(): string {
+    return this.plan.method;
+  }
+
+  /** The attempt's signal (see {@link AttemptSignal}): aborted on timeout or by the caller. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.attemptAborted) this.controller.abort(this.abortReason());
+    }
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.attemptAborted;
+  }
+
+  start(): Promise<unknown> {
+    const signal = this.callerSignal;
+    if (signal !== undefined) {
+      if (signal.aborted) return Promise.reject(this.withContext(abortError(signal, this.describe())));
+      this.onCallerAbort = () => this.callerAborted();
+      signal.addEventListener("abort", this.onCallerAbort, { once: true });
+    }
+    this.begin();
+    if (this.outcome === OK) return Promise.resolve(this.value);
+    if (this.error !== undefined) return Promise.reject(this.error);
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  // ---- one attempt: breaker, bulkhead, deadline, the module ---------------------------------
+
+  private begin(): void {
+    this.attempt++;
+    this.attemptAborted = false;
+    this.controller = undefined;
+    this.attemptStarted = this.pipeline.clock.now();
+    const { breaker, bulkhead } = this.plan;
+    if (breaker !== undefined) {
+      this.pass = breaker.pass();
+      if (this.pass === Pass.Refuse) return this.failed(this.breakerOpen());
+    }
+    if (bulkhead !== undefined) {
+      if (bulkhead.tryEnter()) this.holdsSlot = true;
+      else {
+        this.ticket = bulkhead.enqueue(() => this.dequeued());
+        if (this.ticket === undefined) {
+          breaker?.release(this.pass);
+          return this.failed(this.bulkheadFull(), false);
+        }
+        this.arm();
+        return;
+      }
+    }
+    this.invoke();
+  }
+
+  private dequeued(): void {
+    this.ticket = undefined;
+    this.holdsSlot = true;
+    this.invoke();
+  }
+
+  private invoke(): void {
+    const { timeoutMs } = this.plan.policy;
+    const signal = timeoutMs > 0 ? this : this.callerSignal;
+    const generation = this.generation;
+    let value: unknown;
+    try {
+      value = this.pipeline.target.attempt(this, signal);
+    } catch (err) {
+      return this.attemptFailed(this.asChipsetError(err));
+    }
+    if (typeof (value as { then?: unknown } | null)?.then !== "function") return this.attemptSucceeded(value);
+    this.arm();
+    (value as Promise<unknown>).then(
+      (v) => {
+        if (generation === this.generation) this.attemptSucceeded(v);
+      },
+      (err: unknown) => {
+        if (generation === this.generation) this.attemptFailed(this.asChipsetError(err));
+      },
+    );
+  }
+
+  /** Arms the attempt's deadline (once it must wait: for a bulkhead slot, or for an answer). */
+  private arm(): void {
+    const { timeoutMs } = this.plan.policy;
+    if (timeoutMs > 0 && this.deadline === undefined)
+      this.deadline = this.pipeline.deadlines.add(timeoutMs, () => this.timedOut());
+  }
+
+  /** Ends the attempt's hold on the policies; answers how long it took. */
+  private endAttempt(): number {
+    this.deadline?.cancel();
+    this.deadline = undefined;
+    if (this.ticket !== undefined) {
+      this.ticket.cancel();
+      this.ticket = undefined;
+    }
+    if (this.holdsSlot) {
+      this.holdsSlot = false;
+      this.plan.bulkhead!.leave();
+    }
+    return this.pipeline.clock.now() - this.attemptStarted;
+  }
+
+  private attemptSucceeded(value: unknown): void {
+    const durationMs = this.endAttempt();
+    this.plan.breaker?.success(this.pass);
+    this.pipeline.target.attempted(this, durationMs, false);
+    this.succeed(value);
+  }
+
+  private attemptFailed(error: ChipsetError): void {
+    const durationMs = this.endAttempt();
+    const counts = countsAgainstModule(error);
+    const breaker = this.plan.breaker;
+    if (breaker !== undefined) {
+      if (counts) breaker.failure(this.pass);
+      else breaker.release(this.pass);
+    }
+    this.pipeline.target.attempted(this, durationMs, counts);
+    this.failed(error);
+  }
+
+  private timedOut(): void {
+    this.deadline = undefined;
+    this.giveUpAttempt();
+    const { timeoutMs } = this.plan.policy;
+    const events = this.pipeline.events;
+    if (events.has("call.timeout"))
+      events.emit("call.timeout", { id: this.plan.id, method: this.method, attempt: this.attempt, timeoutMs });
+    this.attemptFailed(
+      new ChipsetError(
+        ErrorCodes.CALL_TIMEOUT,
+        `${this.ref}.${this.method} did not answer within ${timeoutMs} ms (attempt ${this.attempt}); ` +
+          `raise calls.timeoutMs in its manifest if it needs longer`,
+        { module: this.plan.id, details: { method: this.method, timeoutMs, attempt: this.attempt } },
+      ),
+    );
+  }
+
+  /** Abandons the attempt in flight: its late answer is ignored, the module's signal fires. */
+  private giveUpAttempt(): void {
+    this.generation++;
+    this.attemptAborted = true;
+    this.controller?.abort(this.abortReason());
+  }
+
+  private callerAborted(): void {
+    if (this.outcome !== PENDING) return;
+    const error = abortError(this.callerSignal!, this.describe(), this.plan.id);
+    if (this.waiting !== undefined) {
+      // Between retries: nothing is in flight.
+      this.waiting.dispose();
+      this.waiting = undefined;
+    } else {
+      this.giveUpAttempt();
+      this.endAttempt();
+      this.plan.breaker?.release(this.pass);
+    }
+    this.fail(error);
+  }
+
+  // ---- after an attempt: retry, fallback, or the answer ---------------------------------------
+
+  /** The attempt failed with `error` (already accounted for by the breaker): retry, fall back, or fail. */
+  private failed(error: ChipsetError, retryAllowed = true): void {
+    const retry = this.plan.policy.retry;
+    if (
+      retryAllowed &&
+      retry !== undefined &&
+      this.attempt < retry.maxAttempts &&
+      !this.callerSignal?.aborted &&
+      isRetryable(error)
+    ) {
+      const delayMs = retryDelay(retry, this.attempt, this.pipeline.random);
+      const events = this.pipeline.events;
+      if (events.has("retry.attempt"))
+        events.emit("retry.attempt", {
+          id: this.plan.id,
+          method: this.method,
+          attempt: this.attempt,
+          delayMs,
+          error,
+        });
+      this.waiting = this.pipeline.clock.setTimeout(() => {
+        this.waiting = undefined;
+        this.begin();
+      }, delayMs);
+      return;
+    }
+    this.fallBack(error);
+  }
+
+  private fallBack(error: ChipsetError): void {
+    if (!this.fallbackAllowed || !wantsFallback(error)) return this.fail(error);
+    const handler = this.plan.handler;
+    const fallback = handler === undefined ? this.pipeline.target.fallbackOf(this.plan.id) : "handler";
+    if (fallback === undefined) return this.fail(error);
+    const events = this.pipeline.events;
+    if (events.has("fallback.used"))
+      events.emit("fallback.used", { id: this.plan.id, method: this.method, fallback, error });
+    let value: unknown;
+    try {
+      value =
+        handler !== undefined
+          ? handler(this.withContext(error), this.args)
+          : this.pipeline.target.fallback(fallback, this);
+    } catch (err) {
+      return this.fail(asChipsetError(err, error));
+    }
+    this.answeredBy = fallback;
+    if (typeof (value as { then?: unknown } | null)?.then !== "function") return this.succeed(value);
+    (value as Promise<unknown>).then(
+      (v) => this.succeed(v),
+      (err: unknown) => this.fail(asChipsetError(err, error)),
+    );
+  }
+
+  private succeed(value: unknown): void {
+    if (this.outcome !== PENDING) return;
+    this.outcome = OK;
+    this.value = value;
+    this.cleanUp();
+    this.pipeline.target.settled(this, undefined);
+    this.resolve?.(value);
+  }
+
+  private fail(error: ChipsetError): void {
+    if (this.outcome !== PENDING) return;
+    const final = this.withContext(error);
+    this.outcome = FAILED;
+    this.error = final;
+    this.cleanUp();
+    this.pipeline.target.settled(this, final);
+    this.reject?.(final);
+  }
+
+  private cleanUp(): void {
+    if (this.onCallerAbort !== undefined)
+      this.callerSignal!.removeEventListener("abort", this.onCallerAbort);
+  }
+
+  // ---- errors --------------------------------------------------------------------------
+
+  /** What an attempt threw, as a ChipsetError (the target wraps module errors; anything else is a bug). */
+  private asChipsetError(err: unknown): ChipsetError {
+    if (err instanceof ChipsetError) return err;
+    return new ChipsetError(
+      ErrorCodes.INTERNAL,
+      `${this.describe()} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`,
+      { module: this.plan.id, cause: err },
+    );
+  }
+
+  private withContext(error: ChipsetError): ChipsetError {
+    const context: ErrorContext = {
+      id: this.plan.id,
+      method: this.method,
+      attempt: this.attempt,
+      callId: this.callId,
+      ...(this.site === undefined ? {} : { version: this.site.version, host: this.site.isolation }),
+    };
+    return error.withContext(context);
+  }
+
+  private abortReason(): unknown {
+    return this.callerSignal?.aborted
+      ? this.callerSignal.reason
+      : new ChipsetError(ErrorCodes.CALL_TIMEOUT, `${this.describe()} timed out`, { module: this.plan.id });
+  }
+
+  private describe(): string {
+    return `the call of ${this.ref}.${this.method}()`;
+  }
+
+  private breakerOpen(): ChipsetError {
+    const s = this.plan.breaker!.state;
+    const why =
+      s.name === "isolated"
+        ? "it was isolated by hand (release the isolation to let calls through)"
+        : s.name === "open"
+          ? `it failed repeatedly (${s.reason}); probes begin in ${Math.max(0, Math.round(s.until - this.pipeline.clock.now()))} ms`
+          : "its probes are in flight";
+    return new ChipsetError(
+      ErrorCodes.BREAKER_OPEN,
+      `${this.ref}.${this.method} was not called: the circuit breaker of ${this.plan.id} is ${s.name}, because ${why}`,
+      {
+        module: this.plan.id,
+        details: { method: this.method, state: s.name, ...(s.name === "open" ? { retryAt: s.until } : {}) },
+      },
+    );
+  }
+
+  private bulkheadFull(): ChipsetError {
+    const bulkhead = this.plan.bulkhead!;
+    const { maxConcurrent, maxQueue } = bulkhead.settings;
+    const events = this.pipeline.events;
+    if (events.has("bulkhead.rejected"))
+      events.emit("bulkhead.rejected", {
+        id: this.plan.id,
+        method: this.method,
+        active: bulkhead.active,
+        queued: bulkhead.queued,
+      });
+    return new ChipsetError(
+      ErrorCodes.BULKHEAD_FULL,
+      `${this.ref}.${this.method} was refused: ${maxConcurrent} calls are running and ${maxQueue} waiting, ` +
+        `the most its bulkhead allows; slow down or raise calls.bulkhead`,
+      { module: this.plan.id, details: { method: this.method, maxConcurrent, maxQueue } },
+    );
+  }
+}
+
+/** A fallback's failure as a ChipsetError (its own if it is one; else `CALL_FAILED` with it as cause). */
+function asChipsetError(err: unknown, original: ChipsetError): ChipsetError {
+  if (err instanceof ChipsetError) return err;
+  return new ChipsetError(
+    ErrorCodes.CALL_FAILED,
+    `the fallback for ${original.module ?? "the module"} failed too: ${err instanceof Error ? err.message : String(err)}`,
+    { module: original.module, cause: err, details: { fallbackOf: original.code } },
+  );
+}

@@ -1,0 +1,230 @@
+import type { Clock } from "../common/Clock.js";
+import { toDisposable, type Disposable } from "../common/Disposable.js";
+import type { ChipsetError } from "../errors/ChipsetError.js";
+import { Bulkhead } from "./Bulkhead.js";
+import {
+  policyDefaults,
+  resolveMethodPolicy,
+  type BreakerSettings,
+  type CallsConfig,
+  type MethodPolicy,
+} from "./CallsConfig.js";
+import { CircuitBreaker, type BreakerStateName, type BreakerTransition } from "./CircuitBreaker.js";
+import type { PolicyEventSink, PolicyRef } from "./PolicyEvents.js";
+
+/**
+ * What the application answers with while a module cannot (see `runtime.policies.fallback`):
+ * called with the error and the call's arguments; its value (or promise) is the call's result,
+ * and if it throws, the call fails with that.
+ */
+export type FallbackHandler = (error: ChipsetError, args: readonly unknown[]) => unknown;
+
+/** Everything the pipeline needs for calls to one method, resolved once and reused. */
+export interface MethodPlan {
+  readonly id: string;
+  readonly method: string;
+  readonly policy: MethodPolicy;
+  readonly breaker: CircuitBreaker | undefined;
+  readonly bulkhead: Bulkhead | undefined;
+  readonly handler: FallbackHandler | undefined;
+  /** The manifest `calls` this plan was made from (a new version's makes a new plan). */
+  readonly source: CallsConfig | undefined;
+  readonly generation: number;
+}
+
+/** A breaker as queries show it. */
+export interface BreakerSnapshot extends PolicyRef {
+  state: BreakerStateName;
+  /** Open: when probes begin, in ms on the runtime's clock. */
+  retryAt?: number;
+}
+
+/** Breakers that never trip by themselves: made to isolate a scope that has no breaker configured. */
+const isolationOnly: BreakerSettings = { ...policyDefaults.breaker, consecutiveFailures: 0, failureRate: 0 };
+
+/** The call policies of one module id: its plans per method and the breakers and bulkheads they share. */
+export class ModulePolicies {
+  private plans = new Map<string, MethodPlan>();
+  /** Breakers and bulkheads by scope: "" for the module's shared one, else the method's name. */
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly bulkheads = new Map<string, Bulkhead>();
+  /** Scopes isolated by hand, each with the hold that keeps its breaker isolated. */
+  private readonly isolated = new Map<string, Disposable>();
+  private generation = 0;
+  override: CallsConfig | undefined;
+  readonly handlers = new Map<string, FallbackHandler>();
+
+  constructor(
+    readonly id: string,
+    private readonly book: PolicyBook,
+  ) {}
+
+  /** The plan for `method` under the manifest's `calls` (hot path: one lookup, two compares). */
+  plan(method: string, calls: CallsConfig | undefined): MethodPlan {
+    const plan = this.plans.get(method);
+    if (plan !== undefined && plan.source === calls && plan.generation === this.generation) return plan;
+    return this.build(method, calls);
+  }
+
+  /** The policies of `method`, every level combined: runtime defaults, the manifest's `calls`, the override. */
+  resolve(method: string, calls: CallsConfig | undefined): MethodPolicy {
+    return resolveMethodPolicy(method, [this.book.defaults, calls, this.override]);
+  }
+
+  /** Something changed (override, handler, isolation): every plan is made again on its next call. */
+  invalidate(): void {
+    this.generation++;
+    this.plans = new Map();
+  }
+
+  /** Isolates the module (`method` undefined) or one method until the result is disposed. */
+  isolate(method: string | undefined): Disposable {
+    const scope = method ?? "";
+    if (this.isolated.has(scope)) return this.isolated.get(scope)!;
+    // The scope's own breaker if it has one (it closes with a clean slate after); else one that never trips by itself.
+    const breaker = this.breakers.get(scope) ?? this.breakerFor(scope, isolationOnly);
+    const hold = breaker.isolate();
+    const release = toDisposable(() => {
+      this.isolated.delete(scope);
+      hold.dispose();
+      if (breaker.settings === isolationOnly) this.breakers.delete(scope);
+      this.invalidate();
+    });
+    this.isolated.set(scope, release);
+    this.invalidate();
+    return release;
+  }
+
+  /** Every breaker of the module, for queries. */
+  snapshot(): BreakerSnapshot[] {
+    return [...this.breakers].map(([scope, breaker]) => {
+      const s = breaker.state;
+      return {
+        id: this.id,
+        ...(scope === "" ? {} : { method: scope }),
+        state: s.name,
+        ...(s.name === "open" ? { retryAt: s.until } : {}),
+      };
+    });
+  }
+
+  private build(method: string, calls: CallsConfig | undefined): MethodPlan {
+    const policy = this.resolve(method, calls);
+    // An isolated scope's breaker wins: it refuses everything until released.
+    let breaker: CircuitBreaker | undefined;
+    if (this.isolated.has(method)) breaker = this.breakers.get(method);
+    else if (this.isolated.has("")) breaker = this.breakers.get("");
+    else if (policy.breaker)
+      breaker = this.breakerFor(policy.breaker.scope === "method" ? method : "", policy.breaker.settings);
+    const bulkheadScope = policy.bulkhead?.scope === "method" ? method : "";
+    const bulkhead = policy.bulkhead && this.bulkheadFor(bulkheadScope, policy.bulkhead.settings);
+    const handler = this.handlers.get(method) ?? this.handlers.get("*");
+    const plan: MethodPlan = {
+      id: this.id,
+      method,
+      policy,
+      breaker,
+      bulkhead,
+      handler,
+      source: calls,
+      generation: this.generation,
+    };
+    this.plans.set(method, plan);
+    return plan;
+  }
+
+  private breakerFor(scope: string, settings: BreakerSettings): CircuitBreaker {
+    const existing = this.breakers.get(scope);
+    // Same settings: keep its state (a new plan after an override must not reset an open breaker).
+    if (existing && sameSettings(existing.settings, settings)) return existing;
+    const ref: PolicyRef = scope === "" ? { id: this.id } : { id: this.id, method: scope };
+    const breaker = new CircuitBreaker(settings, this.book.clock, (t) => this.book.transitioned(ref, t, settings));
+    this.breakers.set(scope, breaker);
+    return breaker;
+  }
+
+  private bulkheadFor(scope: string, settings: Bulkhead["settings"]): Bulkhead {
+    const existing = this.bulkheads.get(scope);
+    if (existing && sameSettings(existing.settings, settings)) return existing;
+    const bulkhead = new Bulkhead(settings);
+    this.bulkheads.set(scope, bulkhead);
+    return bulkhead;
+  }
+}
+
+function sameSettings(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  return keys.length === Object.keys(y).length && keys.every((k) => x[k] === y[k]);
+}
+
+/**
+ * The call policies of every module: runtime overrides over the manifests' `calls`, the
+ * application's fallback handlers, manual isolation, and the breakers' and bulkheads' state
+ * (which outlives instances: a restarted module finds its breaker as it left it).
+ */
+export class PolicyBook {
+  private readonly modules = new Map<string, ModulePolicies>();
+
+  /**
+   * @param defaults the runtime-wide `calls` defaults, below every manifest
+   * @param events where breaker transitions go
+   */
+  constructor(
+    readonly clock: Clock,
+    private readonly events: PolicyEventSink,
+    readonly defaults: CallsConfig | undefined,
+  ) {}
+
+  /** The policies of module `id`, made on first use. */
+  module(id: string): ModulePolicies {
+    let m = this.modules.get(id);
+    if (m === undefined) this.modules.set(id, (m = new ModulePolicies(id, this)));
+    return m;
+  }
+
+  /** Replaces the runtime override of `id`'s policies (undefined removes it). Validated by the caller. */
+  override(id: string, config: CallsConfig | undefined): void {
+    const m = this.module(id);
+    m.override = config;
+    m.invalidate();
+  }
+
+  /** Registers a fallback handler for `id`'s `method` (`"*"`: every method); dispose to remove it. */
+  fallback(id: string, method: string, handler: FallbackHandler): Disposable {
+    const m = this.module(id);
+    m.handlers.set(method, handler);
+    m.invalidate();
+    return toDisposable(() => {
+      if (m.handlers.get(method) !== handler) return;
+      m.handlers.delete(method);
+      m.invalidate();
+    });
+  }
+
+  /** Every breaker that exists, for queries. */
+  breakers(): BreakerSnapshot[] {
+    return [...this.modules.values()].flatMap((m) => m.snapshot());
+  }
+
+  /** @internal reports a breaker transition as an event. */
+  transitioned(ref: PolicyRef, t: BreakerTransition, settings: BreakerSettings): void {
+    const events = this.events;
+    if (t.to === "open" && events.has("breaker.opened")) {
+      events.emit("breaker.opened", {
+        ...ref,
+        reason: t.reason ?? "consecutive-failures",
+        failures: t.failures,
+        rate: t.rate,
+        openMs: settings.openMs,
+      });
+    } else if (t.to === "half-open" && events.has("breaker.half-open")) {
+      events.emit("breaker.half-open", { ...ref });
+    } else if (t.to === "closed" && events.has("breaker.closed")) {
+      events.emit("breaker.closed", { ...ref, from: t.from });
+    } else if (t.to === "isolated" && events.has("breaker.isolated")) {
+      events.emit("breaker.isolated", { ...ref });
+    }
+  }
+}

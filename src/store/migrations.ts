@@ -76,4 +76,32 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX crashes_id ON crashes (id, seq);
   `,
+  // 3: the error monitor. Recent errors (the writer keeps the newest N) and all-time counts.
+  `
+  CREATE TABLE errors (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        INTEGER NOT NULL,                  -- ms since epoch
+    code      TEXT    NOT NULL,                  -- CHIP_ERR_* or UNKNOWN
+    name      TEXT    NOT NULL,                  -- ChipsetError, TypeError, NonError, ...
+    category  TEXT    NOT NULL,
+    severity  TEXT    NOT NULL,
+    transient INTEGER NOT NULL CHECK (transient IN (0, 1)),
+    message   TEXT    NOT NULL,
+    module    TEXT    NOT NULL,                  -- module id, or '(runtime)' for none
+    version   TEXT,
+    method    TEXT,
+    attempt   INTEGER,
+    host      TEXT,                              -- inline | worker | process
+    call_id   INTEGER,
+    causes    TEXT    NOT NULL DEFAULT '[]'      -- JSON array: first line of each cause, at most 5
+  );
+  CREATE INDEX errors_module ON errors (module, seq);
+
+  CREATE TABLE error_counts (
+    code   TEXT    NOT NULL,
+    module TEXT    NOT NULL,                     -- module id, or '(runtime)' for none
+    count  INTEGER NOT NULL,
+    PRIMARY KEY (code, module)
+  ) WITHOUT ROWID;
+  `,
 ];

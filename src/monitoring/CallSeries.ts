@@ -1,0 +1,179 @@
+import type { AnomalyDetectorContext, AnomalyState } from "./AnomalyDetectorContext.js";
+import { Ewma } from "./Ewma.js";
+import { NORMAL, Sustain } from "./Sustain.js";
+
+/** One (module, version, method) series; the call path holds it and feeds it on every call. */
+export interface CallSeries {
+  /**
+   * Feeds one finished call: its latency in ms and whether it succeeded. Cheap (no allocation,
+   * no lookup). Latency counts for successful calls only; failures count towards the error rate.
+   */
+  observe(latencyMs: number, ok: boolean): void;
+}
+
+/** The baselines and state of one call series. */
+export interface CallSeriesSnapshot {
+  id: string;
+  version: string;
+  method: string;
+  /** Successful calls behind the latency baseline. */
+  samples: number;
+  /** Baseline latency mean and standard deviation, in ms. */
+  meanMs: number;
+  sdMs: number;
+  /** Recent latency (about the last 20 successful calls), in ms. */
+  recentMs: number;
+  /** Calls behind the error-rate baseline. */
+  calls: number;
+  /** Baseline error rate (0..1). */
+  errorRate: number;
+  /** Recent error rate (about the last 40 calls, 0..1). */
+  recentErrorRate: number;
+  anomalies: AnomalyState[];
+}
+
+// The baseline remembers ~1000 calls (its time constant is 500): long enough that a burst is a
+// small part of it, short enough to follow a module whose load changes over minutes.
+const BASELINE_ALPHA = 0.002;
+// The recent figures: ~20 calls for latency; a rate needs more calls than a mean to be told from
+// chance (at a 10% baseline, 40 calls put a 0.2 rise four of their standard deviations out).
+const RECENT_LATENCY_ALPHA = 0.1;
+const RECENT_ERROR_ALPHA = 0.05;
+// A call counts as at most 4 times the recent figure: one stalled call then moves it by 30% at
+// most and it takes three in a row to double it, while a real fault of 100x is still tracked
+// within ~20 calls.
+const STEP_CAP = 4;
+// The baseline counts a call as at most 6 of its deviations (or latencyMinRiseMs) above its mean
+// (Huber): a fault's first calls, before the recent figure crosses the threshold, would otherwise
+// inflate the variance (they count squared) and lift the threshold out of their reach. Six, not
+// latencyDeviations: tighter clipping biases the baseline low (at 1, by a third on exponential
+// latencies), and even exponential latencies pass 6 deviations only once in a thousand calls.
+const HUBER_DEVIATIONS = 6;
+// Keeps the cap above zero for series whose calls measure as 0 ms (1 us, below timer resolution).
+const MIN_SCALE_MS = 0.001;
+// A deviation must also span as many calls as the recent figure takes to forget (1 / alpha): at
+// a call a second, sustainMs alone would let the slow decay of one burst count as sustained.
+const LATENCY_RUN = 10;
+const ERROR_RUN = 20;
+
+/** The {@link CallSeries} the detector hands out: baselines, recent figures and a {@link Sustain} per metric. */
+export class LiveCallSeries implements CallSeries {
+  retired = false;
+  readonly latency = new Ewma(BASELINE_ALPHA);
+  readonly recentLatency = new Ewma(RECENT_LATENCY_ALPHA);
+  readonly errors = new Ewma(BASELINE_ALPHA);
+  readonly recentErrors = new Ewma(RECENT_ERROR_ALPHA);
+  readonly latencyState: Sustain;
+  readonly errorState: Sustain;
+
+  constructor(
+    private readonly ctx: AnomalyDetectorContext,
+    readonly id: string,
+    readonly version: string,
+    readonly method: string,
+  ) {
+    this.latencyState = new Sustain(ctx.settings.sustainMs, LATENCY_RUN);
+    this.errorState = new Sustain(ctx.settings.sustainMs, ERROR_RUN);
+  }
+
+  observe(latencyMs: number, ok: boolean): void {
+    if (this.retired) return;
+    this.observeOutcome(ok ? 0 : 1);
+    if (ok && latencyMs >= 0 && latencyMs < Infinity) this.observeLatency(latencyMs);
+  }
+
+  /** The latency `recentLatency` must exceed, in ms. */
+  latencyThreshold(): number {
+    const { mean, sd } = this.latency;
+    const s = this.ctx.settings;
+    return Math.max(mean + s.latencyDeviations * sd, mean * s.latencyRatio, mean + s.latencyMinRiseMs);
+  }
+
+  errorThreshold(): number {
+    return this.errors.mean + this.ctx.settings.errorRateRise;
+  }
+
+  private observeLatency(ms: number): void {
+    const base = this.latency;
+    const recent = this.recentLatency;
+    if (base.count < this.ctx.settings.minSamples) {
+      recent.add(ms);
+      base.add(ms);
+      return;
+    }
+    recent.add(Math.min(ms, STEP_CAP * Math.max(recent.mean, base.mean, MIN_SCALE_MS)));
+    const fire = this.latencyThreshold();
+    const clear = (base.mean + fire) / 2;
+    const change = this.latencyState.step(recent.mean > fire, recent.mean < clear, this.ctx.clock);
+    if (change !== 0) this.report("latency", change > 0, recent.mean, base.mean, fire, base.count);
+    // Frozen from the first sign of a deviation, or a long fault would become the new normal.
+    if (this.latencyState.phase !== NORMAL) return;
+    base.add(
+      Math.min(ms, base.mean + Math.max(HUBER_DEVIATIONS * base.sd, this.ctx.settings.latencyMinRiseMs)),
+    );
+  }
+
+  private observeOutcome(failed: 0 | 1): void {
+    const base = this.errors;
+    const recent = this.recentErrors;
+    recent.add(failed);
+    if (base.count >= this.ctx.settings.minSamples) {
+      const fire = this.errorThreshold();
+      const clear = base.mean + this.ctx.settings.errorRateRise / 2;
+      const change = this.errorState.step(recent.mean > fire, recent.mean < clear, this.ctx.clock);
+      if (change !== 0) this.report("error-rate", change > 0, recent.mean, base.mean, fire, base.count);
+    }
+    if (this.errorState.phase === NORMAL) base.add(failed);
+  }
+
+  private report(
+    metric: "latency" | "error-rate",
+    active: boolean,
+    observed: number,
+    baseline: number,
+    threshold: number,
+    samples: number,
+  ): void {
+    const { id, version, method } = this;
+    const unit = metric === "latency" ? "ms" : "ratio";
+    this.ctx.emit({ id, version, method, metric, active, observed, baseline, threshold, unit, samples });
+  }
+
+  snapshot(): CallSeriesSnapshot {
+    const anomalies: AnomalyState[] = [];
+    const { latency, recentLatency, errors, recentErrors } = this;
+    if (this.latencyState.active) {
+      anomalies.push({
+        metric: "latency",
+        since: this.latencyState.firedAt,
+        observed: recentLatency.mean,
+        baseline: latency.mean,
+        threshold: this.latencyThreshold(),
+        unit: "ms",
+      });
+    }
+    if (this.errorState.active) {
+      anomalies.push({
+        metric: "error-rate",
+        since: this.errorState.firedAt,
+        observed: recentErrors.mean,
+        baseline: errors.mean,
+        threshold: this.errorThreshold(),
+        unit: "ratio",
+      });
+    }
+    return {
+      id: this.id,
+      version: this.version,
+      method: this.method,
+      samples: latency.count,
+      meanMs: latency.mean,
+      sdMs: latency.sd,
+      recentMs: recentLatency.mean,
+      calls: errors.count,
+      errorRate: errors.mean,
+      recentErrorRate: recentErrors.mean,
+      anomalies,
+    };
+  }
+}

@@ -220,7 +220,7 @@ describe("ErrorMonitor", () => {
     });
   });
 
-  it("flushes once per interval on the clock, on a background timer that close stops", () => {
+  it("flushes an interval after an error is recorded, keeps no timer while idle, and close stops it", () => {
     const store = new ErrorStore(db);
     const m = monitor({ store, flushMs: 1000 });
     m.start();
@@ -237,9 +237,10 @@ describe("ErrorMonitor", () => {
     expect(store.recent()).toHaveLength(1);
     clock.advance(1);
     expect(store.recent()).toHaveLength(2);
-    expect(clock.pending).toBe(1);
+    expect(clock.pending).toBe(0); // nothing to write: no timer
 
     m.record(failed("echo"));
+    expect(clock.pending).toBe(1);
     m.close();
     expect(store.recent()).toHaveLength(3);
     expect(clock.pending).toBe(0);

@@ -72,6 +72,7 @@ export class ErrorMonitor {
 
   private timer: Disposable | undefined;
   private closed = false;
+  private started = false;
 
   /** Reads the last stored `seq` (so numbering goes on across runs); throws when the store cannot be read. */
   constructor(deps: ErrorMonitorDeps) {
@@ -113,6 +114,7 @@ export class ErrorMonitor {
       let byModule = this.deltas.get(code);
       if (byModule === undefined) this.deltas.set(code, (byModule = new Map<string, number>()));
       byModule.set(module, (byModule.get(module) ?? 0) + 1);
+      if (this.started && this.timer === undefined && !this.closed) this.arm();
     } catch (err) {
       // Only a hostile value (a throwing Proxy) gets here; the error path must not throw.
       this.report(
@@ -184,9 +186,14 @@ export class ErrorMonitor {
     this.nextSeq = Math.max(this.nextSeq, last + 1);
   }
 
-  /** Starts the background flush every `flushMs` (a background timer: it keeps no process alive). Idempotent. */
+  /**
+   * Starts the background flush: `flushMs` after an error is recorded, its batch is written (a
+   * background timer: it keeps no process alive, and none runs while there is nothing to write).
+   * Idempotent.
+   */
   start(): void {
-    if (this.timer === undefined && !this.closed) this.arm();
+    this.started = true;
+    if (this.timer === undefined && !this.closed && this.size > 0) this.arm();
   }
 
   /**
@@ -206,7 +213,7 @@ export class ErrorMonitor {
       () => {
         this.timer = undefined;
         this.flushReporting();
-        if (!this.closed) this.arm();
+        if (!this.closed && this.size > 0) this.arm(); // the flush failed: try again later
       },
       this.flushMs,
       { background: true },

@@ -8,7 +8,8 @@ import type { InlineCrashTrap, InlineOwner } from "../supervision/InlineCrashTra
 import { ErrorCodes } from "../errors/codes.js";
 import { isModuleDefinition, type ModuleContext, type ModuleDefinition } from "../module.js";
 import type { CrashInfo, HostHook, HostInfo, ModuleHost, SignalSource } from "./ModuleHost.js";
-import type { DefinitionFunction } from "./protocol.js";
+import { ChaosFaults } from "./child/ChaosFaults.js";
+import type { ChaosMessage, DefinitionFunction } from "./protocol.js";
 
 const requireEsm = createRequire(import.meta.url);
 
@@ -32,6 +33,7 @@ export class InlineHost implements ModuleHost, InlineOwner {
   private generation = 0;
   /** Rejecters of the asynchronous calls in flight (tracked only with a trap: crashes need one). */
   private inFlight = new Set<(err: unknown) => void>();
+  private readonly faults = new ChaosFaults();
 
   /** @param trap attributes escaped errors and stalls to this module; without it, neither is. */
   constructor(
@@ -192,7 +194,19 @@ export class InlineHost implements ModuleHost, InlineOwner {
     return { isolation: "inline", pid: process.pid, threadId: threadId };
   }
 
+  memory(): undefined {
+    return undefined;
+  }
+
+  chaos(fault: ChaosMessage): void {
+    // An inline crash is reported as the trap would report the module's own uncaught error.
+    if (fault.action === "crash")
+      setImmediate(() => this.reportCrash("uncaught-exception", new Error(fault.message)));
+    else this.faults.apply(fault);
+  }
+
   unload(): void {
+    this.faults.apply({ type: "chaos", action: "release" });
     if (this.source.kind === "file") this.trap?.untrack(this.source.dir);
     if (this.source.kind === "file" && this.definition !== undefined) this.generation++;
     this.definition = undefined;

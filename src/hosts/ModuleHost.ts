@@ -1,7 +1,7 @@
 import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { Isolation } from "../registry/Manifest.js";
 import type { ModuleContext } from "../module.js";
-import type { CrashKind, DefinitionFunction } from "./protocol.js";
+import type { ChaosMessage, CrashKind, DefinitionFunction } from "./protocol.js";
 
 /** The hooks a host can run inside the module. */
 export type HostHook = "init" | "start" | "pause" | "resume" | "stop";
@@ -72,6 +72,10 @@ export interface ModuleHost {
   unload(): void;
   /** Where the module runs now. */
   info(): HostInfo;
+  /** The module's heap at the host's last report, in bytes; undefined for inline hosts (the heap is the runtime's). */
+  memory(): { heapUsed: number; rss: number } | undefined;
+  /** Injects a fault inside the host (chaos experiments): a crash nobody can catch, or a heap leak until released. */
+  chaos(fault: ChaosMessage): void;
   /** Set once the host died unexpectedly (never for inline hosts: see Supervisor for inline crashes). */
   readonly crash: CrashInfo | undefined;
   /** Called once when the host dies unexpectedly; set by the owner before `load`. */

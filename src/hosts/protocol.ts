@@ -7,7 +7,7 @@
  * Requests carry an `id`; the host numbers its requests (load, hook, call, state, ...) and the
  * child numbers its own (use, checkpoint); the two id spaces are separate.
  *
- *   host -> child: boot config (workerData / argv), load, hook, call, cancel, state, notify, reply
+ *   host -> child: boot config (workerData / argv), load, hook, call, cancel, state, notify, reply, chaos
  *   child -> host: ready, loaded, result, error, heartbeat, use, use-cancel, checkpoint, log, crash
  */
 import type { HostHook } from "./ModuleHost.js";
@@ -104,6 +104,16 @@ export interface NotifyMessage {
   payload: unknown;
 }
 
+/**
+ * Fault injection inside the child (chaos experiments; sent only while chaos is on): `crash`
+ * throws where nobody can catch it, as a module bug would; `leak` keeps `mbPerSecond` of heap
+ * growing until `release`, which frees it.
+ */
+export type ChaosMessage =
+  | { type: "chaos"; action: "crash"; message: string }
+  | { type: "chaos"; action: "leak"; mbPerSecond: number }
+  | { type: "chaos"; action: "release" };
+
 /** The answer to a child's request (`use` or `checkpoint`). */
 export type ReplyMessage =
   | { type: "reply"; id: number; ok: true; value: unknown }
@@ -111,7 +121,14 @@ export type ReplyMessage =
 
 /** Everything the host sends. */
 export type HostToChild =
-  LoadMessage | HookMessage | CallMessage | CancelMessage | StateMessage | NotifyMessage | ReplyMessage;
+  | LoadMessage
+  | HookMessage
+  | CallMessage
+  | CancelMessage
+  | StateMessage
+  | NotifyMessage
+  | ReplyMessage
+  | ChaosMessage;
 
 // ---- child -> host ---------------------------------------------------------------------
 

@@ -42,8 +42,8 @@ export interface PipelineTarget {
   fallbackOf(id: string): string | undefined;
   /** Told once per call when it settles (monitoring: error monitor, anomaly baselines). */
   settled(run: CallRun, error: ChipsetError | undefined): void;
-  /** Told after each attempt, with its duration in ms and whether it counted against the module. */
-  attempted(run: CallRun, durationMs: number, failed: boolean): void;
+  /** Told after each attempt that ran (reached the module, or timed out), with its duration in ms and its error. */
+  attempted(run: CallRun, durationMs: number, error: ChipsetError | undefined): void;
 }
 
 /**
@@ -74,16 +74,15 @@ export class CallPipeline {
     this.deadlines = new Deadlines(clock);
   }
 
-  /** Runs one call of `plan`'s method through every policy. */
-  call(
+  /** Makes the run of one call of `plan`'s method; `run.start()` sends it through every policy. */
+  run(
     plan: MethodPlan,
     ref: string,
     args: readonly unknown[],
     signal: AbortSignal | undefined,
     fallbackAllowed: boolean,
-  ): Promise<unknown> {
-    const run = new CallRun(this, plan, ref, args, signal, ++this.seq, fallbackAllowed);
-    return run.start();
+  ): CallRun {
+    return new CallRun(this, plan, ref, args, signal, ++this.seq, fallbackAllowed);
   }
 
   /** Stops the deadline timer (runtime closing). */
@@ -247,7 +246,7 @@ export class CallRun implements AttemptSignal {
   private attemptSucceeded(value: unknown): void {
     const durationMs = this.endAttempt();
     this.plan.breaker?.success(this.pass);
-    this.pipeline.target.attempted(this, durationMs, false);
+    this.pipeline.target.attempted(this, durationMs, undefined);
     this.succeed(value);
   }
 
@@ -259,7 +258,7 @@ export class CallRun implements AttemptSignal {
       if (counts) breaker.failure(this.pass);
       else breaker.release(this.pass);
     }
-    this.pipeline.target.attempted(this, durationMs, counts);
+    this.pipeline.target.attempted(this, durationMs, error);
     this.failed(error);
   }
 

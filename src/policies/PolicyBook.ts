@@ -30,6 +30,8 @@ export interface MethodPlan {
   /** The manifest `calls` this plan was made from (a new version's makes a new plan). */
   readonly source: CallsConfig | undefined;
   readonly generation: number;
+  /** The runtime's per-method statistics (anomaly baselines), attached on first use. */
+  series: { observe(latencyMs: number, ok: boolean): void } | undefined;
 }
 
 /** A breaker as queries show it. */
@@ -128,6 +130,7 @@ export class ModulePolicies {
       handler,
       source: calls,
       generation: this.generation,
+      series: undefined,
     };
     this.plans.set(method, plan);
     return plan;

@@ -13,12 +13,28 @@ import type { Instance } from "./Instance.js";
 /** Any module api, as seen through an untyped proxy. */
 export type AnyApi = Record<string, (...args: never[]) => unknown>;
 
+/** How one call went (`runtime.callDetailed`). */
+export interface CallOutcome {
+  /** True when the caller got a value, from the module or from a fallback. */
+  ok: boolean;
+  value?: unknown;
+  /** What the call failed with (with its context). */
+  error?: ChipsetError;
+  /** The fallback that answered: its module id, or `"handler"` for the application's. */
+  answeredBy?: string;
+  /** Attempts made (retries count). */
+  attempts: number;
+  /** From the call to its answer, in ms. */
+  durationMs: number;
+  callId: number;
+}
+
 /** Watches every call (error monitor, anomaly baselines, chaos reports). */
 export interface CallObserver {
   /** Once per call, when it settles; `error` is what the caller got (undefined on success). */
   settled(run: CallRun, error: ChipsetError | undefined): void;
-  /** After each attempt that reached a module, with its duration in ms and whether it counted against the module. */
-  attempted(run: CallRun, durationMs: number, failed: boolean): void;
+  /** After each attempt that ran, with its duration in ms and its error (undefined: it succeeded). */
+  attempted(run: CallRun, durationMs: number, error: ChipsetError | undefined): void;
 }
 
 /** Intercepts attempts on their way into a module (chaos fault injection); absent when chaos is off. */
@@ -92,11 +108,49 @@ export class ModuleCalls implements PipelineTarget {
     signal?: AbortSignal,
     fallbackAllowed = true,
   ): Promise<unknown> {
+    return this.run(ref, method, args, signal, fallbackAllowed).start();
+  }
+
+  /**
+   * Like {@link call}, but never rejects: resolves with how the call went (answered by the module
+   * or a fallback, or the error; attempts; duration in ms on the runtime's clock).
+   */
+  async callDetailed(
+    ref: string,
+    method: string,
+    args: readonly unknown[],
+    signal?: AbortSignal,
+  ): Promise<CallOutcome> {
+    const run = this.run(ref, method, args, signal, true);
+    try {
+      const value = await run.start();
+      return { ok: true, value, ...this.facts(run) };
+    } catch (err) {
+      return { ok: false, error: err as ChipsetError, ...this.facts(run) };
+    }
+  }
+
+  private facts(run: CallRun): Omit<CallOutcome, "ok" | "value" | "error"> {
+    return {
+      callId: run.callId,
+      attempts: run.attempt,
+      durationMs: this.deps.clock.now() - run.startedAt,
+      ...(run.answeredBy === undefined ? {} : { answeredBy: run.answeredBy }),
+    };
+  }
+
+  private run(
+    ref: string,
+    method: string,
+    args: readonly unknown[],
+    signal: AbortSignal | undefined,
+    fallbackAllowed: boolean,
+  ): CallRun {
     let policies = this.byRef.get(ref);
     if (policies === undefined) this.byRef.set(ref, (policies = this.deps.policies.module(parseModuleRef(ref).id)));
-    const inst = this.deps.active.get(ref);
+    const inst = this.deps.active.get(policies.id);
     const calls = (inst !== undefined ? inst.record.manifest : this.deps.manifestOf(policies.id))?.calls;
-    return this.pipeline.call(policies.plan(method, calls), ref, args, signal, fallbackAllowed);
+    return this.pipeline.run(policies.plan(method, calls), ref, args, signal, fallbackAllowed);
   }
 
   // ---- PipelineTarget ------------------------------------------------------------------------
@@ -129,8 +183,8 @@ export class ModuleCalls implements PipelineTarget {
   }
 
   /** @internal */
-  attempted(run: CallRun, durationMs: number, failed: boolean): void {
-    this.deps.observer.attempted(run, durationMs, failed);
+  attempted(run: CallRun, durationMs: number, error: ChipsetError | undefined): void {
+    this.deps.observer.attempted(run, durationMs, error);
   }
 
   // ---- attempts ------------------------------------------------------------------------------

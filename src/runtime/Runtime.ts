@@ -26,7 +26,7 @@ import { IdleScheduler } from "./IdleScheduler.js";
 import { shutdownInstances, type ShutdownReport } from "./shutdown.js";
 import { stateIsActive } from "./states.js";
 import { stopDependents } from "./dependents.js";
-import { ModuleCalls, type AnyApi } from "./ModuleCalls.js";
+import { ModuleCalls, type AnyApi, type CallOutcome } from "./ModuleCalls.js";
 import { Loader, type LoadReport, type LoadTask } from "./Loader.js";
 import { HostPool } from "../hosts/isolated/HostPool.js";
 import { isPooled } from "../hosts/isolated/hostSpec.js";
@@ -34,6 +34,9 @@ import { InlineCrashTrap } from "../supervision/InlineCrashTrap.js";
 import { SupervisionStore } from "../supervision/SupervisionStore.js";
 import { Supervisor } from "../supervision/Supervisor.js";
 import { PolicyBook } from "../policies/PolicyBook.js";
+import { ChaosEngine } from "../chaos/ChaosEngine.js";
+import { Monitoring, type ErrorQueries } from "./Monitoring.js";
+import type { AnomalySnapshot } from "../monitoring/AnomalyDetector.js";
 import { RuntimePolicies } from "./RuntimePolicies.js";
 import type { ChipsetManifest } from "../registry/Manifest.js";
 
@@ -68,6 +71,15 @@ export class Runtime {
   readonly queries: RuntimeQueries;
   /** Call policies at run time: overrides, fallback answers, isolation, breaker states. */
   readonly policies: RuntimePolicies;
+  /** Fault injection for chaos experiments; off until `chaos.enable(seed)`. */
+  readonly chaos: ChaosEngine;
+  /** Every error the runtime raised or passed on: recent ones with their context, and counts by code and module. */
+  readonly errors: ErrorQueries;
+
+  /** Latency and error-rate baselines per module and method, heap trends, and the anomalies in progress. */
+  anomalies(): AnomalySnapshot {
+    return this.monitoring.anomalies?.snapshot() ?? { calls: [], memory: [] };
+  }
   /** What the start-up scan of module directories found (set by `createRuntime`). */
   lastScan: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
   private readonly events: Emitter<RuntimeEvents>;
@@ -85,6 +97,7 @@ export class Runtime {
   private readonly trap: InlineCrashTrap | undefined;
   private readonly supervisor: Supervisor;
   private readonly supervision: SupervisionStore;
+  private readonly monitoring: Monitoring;
   private readonly preloading = new Set<Instance>();
   private readonly unloadReasons = new WeakMap<Instance, UnloadReason>();
   private state: "created" | "started" | "closing" | "closed" = "created";
@@ -164,6 +177,21 @@ export class Runtime {
       (requests) => this.activator.planOrder(requests),
       (id) => this.supervision.crashes(id),
     );
+    this.monitoring = new Monitoring({
+      clock,
+      logger,
+      db: parts.db,
+      events: this.events,
+      active: this.active,
+      anomalies: parts.options.anomalies,
+    });
+    this.errors = this.monitoring.errors;
+    this.chaos = new ChaosEngine({
+      clock,
+      active: this.active,
+      hook: (hook, fn) => this.hooks.add(`before:${hook}` as HookPoint, fn),
+      onStarted: (fn) => this.events.on("module.started", (e) => fn(e.id)),
+    });
     const book = new PolicyBook(clock, this.events, parts.options.calls);
     for (const [id, calls] of Object.entries(parts.options.policies)) book.override(id, calls);
     this.policies = new RuntimePolicies(book, (id) => this.manifestOf(id));
@@ -172,8 +200,8 @@ export class Runtime {
       random: parts.random,
       policies: book,
       events: this.events,
-      observer: { settled: () => undefined, attempted: () => undefined },
-      interceptor: { active: false, around: (_inst, _run, call) => call() },
+      observer: this.monitoring,
+      interceptor: this.chaos,
       manifestOf: (id) => this.manifestOf(id),
       active: this.active,
       assertOpen: () => this.assertOpen(),
@@ -362,6 +390,19 @@ export class Runtime {
     return (this.active.get(id)?.record ?? this.catalog.get(id)?.record)?.manifest;
   }
 
+  /**
+   * Calls `method` of `ref` like {@link call}, but resolves with how it went instead of
+   * rejecting: the value or the error, which fallback answered, attempts and duration.
+   */
+  callDetailed(
+    ref: string,
+    method: string,
+    args: readonly unknown[] = [],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<CallOutcome> {
+    return this.calls.callDetailed(ref, method, args, options.signal);
+  }
+
   /** Brings `ref` (and its dependencies) to `target`; rejects with the module's own error or `CHIP_ERR_DEPENDENCY_FAILED`. */
   private async ensure(ref: string, target: "loaded" | "running", signal?: AbortSignal): Promise<Instance> {
     const request = requestOf(ref);
@@ -542,7 +583,9 @@ export class Runtime {
       await this.pool.close();
     } finally {
       this.trap?.dispose();
+      this.chaos.disable();
       this.idle.flush();
+      this.monitoring.close();
       this.state = "closed";
       this.parts.db.close();
     }

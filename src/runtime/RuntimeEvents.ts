@@ -3,6 +3,7 @@ import type { HostInfo } from "../hosts/ModuleHost.js";
 import type { CrashKind } from "../hosts/protocol.js";
 import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
 import type { PolicyEvents } from "../policies/PolicyEvents.js";
+import type { AnomalyEvent } from "../monitoring/AnomalyDetector.js";
 import type { CrashRecord } from "../supervision/SupervisionStore.js";
 
 /** Identifies the instance an event is about. */
@@ -58,6 +59,11 @@ export interface RuntimeEvents extends PolicyEvents {
   };
   /** An inline module kept the event loop busy for `durationMs` in one synchronous stretch of `method`. */
   "module.stalled": ModuleRef & { method: string; durationMs: number; suggestion: string };
+  /**
+   * A module's latency, error rate (per method) or heap trend left its baseline and stayed out
+   * (`active` true), or came back (`active` false). Debounced both ways: no alert storms.
+   */
+  "module.anomaly": AnomalyEvent;
   /** An application `after:` hook failed (the transition stands). */
   "hook.failed": ModuleRef & { command: LifecycleCommand; error: ChipsetError };
   /** One module of a batch load finished (`ok` false with `error` when it failed). */

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../common/Clock.js";
 import type { IntakeLimits } from "../lifecycle/IntakeGate.js";
 import type { CallsConfig } from "../policies/CallsConfig.js";
+import type { AnomalyOptions } from "./Monitoring.js";
 import type { RestartSettings } from "../supervision/restartPolicy.js";
 
 /** Worker and process hosts. */
@@ -63,6 +64,8 @@ export interface RuntimeOptions {
   calls?: CallsConfig;
   /** Call policies per module id, over its manifest's `calls` (as `runtime.policies.set` would). */
   policies?: Record<string, CallsConfig>;
+  /** Anomaly detection thresholds (`module.anomaly` events), or `false` to turn it off. Defaults: see `anomalyDefaults`. */
+  anomalies?: AnomalyOptions | false;
 }
 
 /** The options with defaults applied. */
@@ -80,4 +83,5 @@ export interface ResolvedOptions {
   stallMs: number;
   calls: CallsConfig | undefined;
   policies: Record<string, CallsConfig>;
+  anomalies: AnomalyOptions | false;
 }

@@ -35,6 +35,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     inlineCrashes: options.inlineCrashes ?? true,
     stallMs: options.stallMs ?? 500,
     calls: options.calls === undefined ? undefined : validateCallsConfig(options.calls, "options.calls"),
+    anomalies: options.anomalies ?? {},
     policies: Object.fromEntries(
       Object.entries(options.policies ?? {}).map(([id, calls]) => [
         id,

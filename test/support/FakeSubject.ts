@@ -61,6 +61,10 @@ export class FakeHost implements ModuleHost {
   info(): HostInfo {
     return { isolation: "inline", pid: process.pid, threadId: 0 };
   }
+  chaos(): void {}
+  memory(): undefined {
+    return undefined;
+  }
   unload(): void {
     this.runs.push("unload");
     this.loaded = false;

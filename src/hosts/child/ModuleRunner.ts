@@ -15,6 +15,7 @@ import {
 } from "../protocol.js";
 import { ChildContext } from "./ChildContext.js";
 import { HostRequests, neverAborted } from "./HostRequests.js";
+import { ChaosFaults } from "./ChaosFaults.js";
 import { rebuildError } from "./rebuildError.js";
 import type { ChildTransport } from "./transport.js";
 
@@ -51,6 +52,7 @@ export class ModuleRunner {
   private readonly store = callStore();
   /** The call info of calls without a signal, one per method (made once, not per call). */
   private readonly scopes = new Map<string, CallInfo>();
+  private readonly faults = new ChaosFaults();
 
   constructor(private readonly transport: ChildTransport) {
     this.requests = new HostRequests(transport);
@@ -59,6 +61,7 @@ export class ModuleRunner {
   /** Stops serving: every later message is ignored (the host is about to terminate us). */
   halt(): void {
     this.halted = true;
+    this.faults.apply({ type: "chaos", action: "release" });
   }
 
   /** Handles one message from the host. */
@@ -82,6 +85,8 @@ export class ModuleRunner {
         return this.state(msg);
       case "notify":
         return this.notify(msg);
+      case "chaos":
+        return this.faults.apply(msg);
     }
   };
 

@@ -6,6 +6,7 @@ import type { ModuleContext } from "../../module.js";
 import { rebuildError } from "../child/rebuildError.js";
 import type { CrashInfo, HostHook, HostInfo, ModuleHost, SignalSource } from "../ModuleHost.js";
 import {
+  type ChaosMessage,
   type ChildToHost,
   type DefinitionFunction,
   type HeartbeatMessage,
@@ -246,6 +247,10 @@ export class IsolatedHost implements ModuleHost {
 
   info(): HostInfo {
     return this.lastInfo;
+  }
+
+  chaos(fault: ChaosMessage): void {
+    this.channel?.send(fault);
   }
 
   // ---- requests to the child ---------------------------------------------------------

@@ -42,6 +42,12 @@ export interface ChaosDeps {
   onStarted(fn: (id: string) => void): Disposable;
 }
 
+/** A fault in place: dispose to remove it. */
+export interface FaultHandle extends Disposable {
+  /** Calls (or hook runs, or instances for a leak) it affected so far. */
+  readonly injected: number;
+}
+
 /** How often each fault fired. */
 export interface FaultCount {
   name: string;
@@ -103,7 +109,7 @@ export class ChaosEngine {
    * Puts `fault` in place until the result is disposed. Throws `CHIP_ERR_OPTIONS_INVALID` while
    * chaos is off (nothing is ever injected by accident) or for a percentage outside 0 to 100.
    */
-  inject(fault: Fault): Disposable {
+  inject(fault: Fault): FaultHandle {
     if (!this.on)
       throw new ChipsetError(
         ErrorCodes.OPTIONS_INVALID,
@@ -126,7 +132,12 @@ export class ChaosEngine {
         this.callFaults = this.callFaults.filter((f) => f !== entry);
       }),
     );
-    return toDisposable(() => entry.owned.dispose());
+    return {
+      get injected() {
+        return entry.injected;
+      },
+      dispose: () => entry.owned.dispose(),
+    };
   }
 
   /** Crashes the host of every running instance that `target` matches, now; answers their keys. */

@@ -1,5 +1,8 @@
 import { Command } from "commander";
 import { registerCallCommand } from "./commands/callCommand.js";
+import { registerBisectCommand } from "./commands/bisectCommand.js";
+import { registerChaosCommand } from "./commands/chaosCommand.js";
+import { registerErrorsCommand } from "./commands/errorsCommand.js";
 import { registerDepsCommand } from "./commands/depsCommand.js";
 import { registerQueryCommands } from "./commands/queryCommands.js";
 import { registerRegistryCommands } from "./commands/registryCommands.js";
@@ -39,5 +42,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerDepsCommand(program, ctx);
   registerCallCommand(program, ctx);
   registerStartCommand(program, ctx);
+  registerErrorsCommand(program, ctx);
+  registerChaosCommand(program, ctx);
+  registerBisectCommand(program, ctx);
   return program;
 }

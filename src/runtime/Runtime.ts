@@ -6,7 +6,7 @@ import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { HookRegistry, type AppHook, type HookPoint, type HookScope } from "../lifecycle/HookRegistry.js";
 import { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
-import type { ModuleDefinition, ModuleProxy } from "../module.js";
+import type { ModuleDefinition, ModuleHealth, ModuleProxy } from "../module.js";
 import type { Activation, ModuleRecord, PackageManifest } from "../registry/Manifest.js";
 import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
 import { parseModuleRef } from "../registry/Manifest.js";
@@ -403,6 +403,26 @@ export class Runtime {
     return this.calls.callDetailed(ref, method, args, options.signal);
   }
 
+  /**
+   * The module's own health (its `health()`, within the hook timeout), or `{ ok: false }` with
+   * the reason when it is not running. A module without `health()` is healthy while it runs.
+   */
+  async health(ref: string): Promise<ModuleHealth> {
+    const inst = this.active.get(parseModuleRef(ref).id);
+    if (inst === undefined || inst.state !== "running")
+      return { ok: false, detail: inst === undefined ? "not loaded" : `${inst.state}` };
+    if (!inst.host.hasFunction("health")) return { ok: true };
+    try {
+      const health = await this.within(
+        Promise.resolve(inst.host.callFunction("health", [])) as Promise<ModuleHealth>,
+        inst.timeoutFor("start"),
+      );
+      return health ?? { ok: false, detail: `health() did not answer within ${inst.timeoutFor("start")} ms` };
+    } catch (err) {
+      return { ok: false, detail: `health() threw: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
   /** Brings `ref` (and its dependencies) to `target`; rejects with the module's own error or `CHIP_ERR_DEPENDENCY_FAILED`. */
   private async ensure(ref: string, target: "loaded" | "running", signal?: AbortSignal): Promise<Instance> {
     const request = requestOf(ref);
@@ -615,12 +635,12 @@ export class Runtime {
     return [...new Set(records.filter((r) => test(this.kinds.activationOf(r.manifest))).map((r) => r.id))];
   }
 
-  /** Waits for `work`, but no longer than `ms` (on the runtime's clock). */
-  private async within(work: Promise<void>, ms: number): Promise<void> {
+  /** Waits for `work`, but no longer than `ms` (on the runtime's clock): its value, or undefined at the deadline. */
+  private async within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
     let timer: Disposable | undefined;
-    const expiry = new Promise<void>((resolve) => (timer = this.parts.clock.setTimeout(resolve, ms)));
+    const expiry = new Promise<undefined>((resolve) => (timer = this.parts.clock.setTimeout(() => resolve(undefined), ms)));
     try {
-      await Promise.race([work, expiry]);
+      return await Promise.race([work, expiry]);
     } finally {
       timer?.dispose();
     }

@@ -1,0 +1,272 @@
+import { setMaxListeners } from "node:events";
+import type { Clock } from "../common/Clock.js";
+import type { Disposable } from "../common/Disposable.js";
+import type { ChipsetError } from "../errors/ChipsetError.js";
+import type { CallsConfig } from "../policies/CallsConfig.js";
+import type { BreakerSnapshot } from "../policies/PolicyBook.js";
+import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
+import type { ChaosEngine, FaultHandle } from "./ChaosEngine.js";
+import type { Experiment, LoadSpec, ScheduledFault } from "./Experiment.js";
+import { buildReport, type ExperimentReport, type Phase, type RecordedCall, type RecordedEvent } from "./experimentReport.js";
+
+/** What an experiment needs of the runtime (a `Runtime` fits). */
+export interface ExperimentTarget {
+  readonly chaos: ChaosEngine;
+  readonly policies: {
+    set(id: string, calls: CallsConfig): void;
+    reset(id: string): void;
+    breakers(): BreakerSnapshot[];
+  };
+  on<K extends keyof RuntimeEvents>(name: K, fn: (event: RuntimeEvents[K]) => void): Disposable;
+  callDetailed(
+    ref: string,
+    method: string,
+    args?: readonly unknown[],
+    options?: { signal?: AbortSignal },
+  ): Promise<{ ok: boolean; error?: ChipsetError; answeredBy?: string; durationMs: number }>;
+  start(ref: string): Promise<void>;
+  stop(ref: string, options?: { cascade?: boolean }): Promise<void>;
+  resume(ref: string): Promise<void>;
+}
+
+/** Options of {@link runExperiment}. */
+export interface RunOptions {
+  clock: Clock;
+  signal?: AbortSignal;
+  /** Told as each phase begins. */
+  onPhase?: (phase: Phase, atMs: number) => void;
+  /** How long calls still in flight at the end may take before they are cancelled, in ms. Default 1 000. */
+  graceMs?: number;
+}
+
+/** Events the report is built from. */
+const WATCHED = [
+  "breaker.opened",
+  "breaker.half-open",
+  "breaker.closed",
+  "breaker.isolated",
+  "module.crashed",
+  "module.restarted",
+  "module.fallback",
+  "module.anomaly",
+] as const;
+
+/** Most calls an open-loop load keeps in flight; past it, the load skips calls (counted) rather than pile up. */
+const MAX_IN_FLIGHT = 10_000;
+
+/**
+ * Runs an experiment against a runtime: turns chaos on with the experiment's seed, sets its
+ * policies, starts its modules, drives its load through a steady phase, the fault phase (faults
+ * in place on their schedule) and a second steady phase, then removes every fault, resets the
+ * policies, carries out the rollbacks and turns chaos off, whatever happened. Resolves with the
+ * report; whether the hypothesis held is `report.held`.
+ */
+export async function runExperiment(
+  target: ExperimentTarget,
+  experiment: Experiment,
+  options: RunOptions,
+): Promise<ExperimentReport> {
+  const { clock } = options;
+  const steadyMs = experiment.steadyMs ?? 1_000;
+  const seed = experiment.seed ?? 1;
+  let origin = clock.now();
+  const at = (): number => clock.now() - origin;
+  const events: RecordedEvent[] = [];
+  const calls: RecordedCall[] = [];
+  const owned: Disposable[] = [];
+  const stopLoad = new AbortController();
+  const cancel = new AbortController();
+  setMaxListeners(0, cancel.signal); // one listener per call in flight: thousands, by design
+  const onAbort = () => cancel.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const startedAt = new Date().toISOString();
+  const bounds = { during: 0, after: 0, end: 0 };
+  const faultCounts = new Map<ScheduledFault, number>();
+  let skipped = 0;
+  target.chaos.enable(seed);
+  try {
+    for (const [id, calls] of Object.entries(experiment.policies ?? {})) target.policies.set(id, calls);
+    for (const id of experiment.start ?? []) await target.start(id);
+    for (const name of WATCHED)
+      owned.push(target.on(name, (e: object) => events.push({ name, atMs: at(), event: e as Record<string, unknown> })));
+    origin = clock.now(); // times count from the first call, after the set-up
+    const loads = experiment.load.map((spec, index) =>
+      drive(target, spec, index, clock, stopLoad.signal, cancel.signal, at, calls, () => skipped++),
+    );
+    options.onPhase?.("before", 0);
+    await wait(clock, steadyMs, cancel.signal);
+    bounds.during = at();
+    options.onPhase?.("during", bounds.during);
+    const faults = experiment.faults.map((f) => schedule(target.chaos, f, experiment.durationMs, clock, faultCounts));
+    await wait(clock, experiment.durationMs, cancel.signal);
+    for (const f of faults) f.dispose();
+    bounds.after = at();
+    options.onPhase?.("after", bounds.after);
+    await wait(clock, steadyMs, cancel.signal);
+    bounds.end = at();
+    stopLoad.abort();
+    // Calls in flight get a grace period, then are cancelled (a hung call is a failure, not a wait).
+    const grace = clock.setTimeout(() => cancel.abort(), options.graceMs ?? 1_000);
+    await Promise.all(loads);
+    grace.dispose();
+  } finally {
+    stopLoad.abort();
+    cancel.abort();
+    options.signal?.removeEventListener("abort", onAbort);
+    target.chaos.clear();
+    for (const d of owned) d.dispose();
+    for (const id of Object.keys(experiment.policies ?? {})) target.policies.reset(id);
+    target.chaos.disable();
+  }
+  const rollbacks = await rollBack(target, experiment);
+  options.signal?.throwIfAborted();
+  return buildReport({
+    experiment,
+    seed,
+    startedAt,
+    durationMs: at(),
+    phases: {
+      before: [0, bounds.during],
+      during: [bounds.during, bounds.after],
+      after: [bounds.after, bounds.end],
+    },
+    calls,
+    events,
+    skipped,
+    breakers: target.policies.breakers(),
+    faults: experiment.faults.map((f) => ({ fault: f, injected: faultCounts.get(f) ?? 0 })),
+    rollbacks,
+  });
+}
+
+/** Drives one load until `stop` fires; each call is recorded by the time it began. */
+async function drive(
+  target: ExperimentTarget,
+  spec: LoadSpec,
+  index: number,
+  clock: Clock,
+  stop: AbortSignal,
+  cancel: AbortSignal,
+  at: () => number,
+  calls: RecordedCall[],
+  skip: () => void,
+): Promise<void> {
+  const dot = spec.call.lastIndexOf(".");
+  const ref = spec.call.slice(0, dot);
+  const method = spec.call.slice(dot + 1);
+  const args = spec.args ?? [];
+  const one = async (): Promise<void> => {
+    const startMs = at();
+    const outcome = await target.callDetailed(ref, method, args, { signal: cancel });
+    calls.push({
+      load: index,
+      call: spec.call,
+      startMs,
+      durationMs: outcome.durationMs,
+      ok: outcome.ok,
+      ...(outcome.answeredBy === undefined ? {} : { answeredBy: outcome.answeredBy }),
+      ...(outcome.error === undefined ? {} : { code: outcome.error.code }),
+    });
+  };
+  if (spec.concurrency !== undefined) {
+    const worker = async (): Promise<void> => {
+      while (!stop.aborted) await one();
+    };
+    await Promise.all(Array.from({ length: spec.concurrency }, worker));
+    return;
+  }
+  // Open loop: calls are due at `rate` per second whatever the answers; a tick issues the ones due.
+  const rate = spec.rate!;
+  const inFlight = new Set<Promise<void>>();
+  const tickMs = Math.max(1, Math.min(20, Math.floor(1000 / rate)));
+  let issued = 0;
+  const begun = clock.now();
+  while (!stop.aborted) {
+    const due = Math.floor(((clock.now() - begun) * rate) / 1000) - issued;
+    for (let i = 0; i < due; i++) {
+      issued++;
+      if (inFlight.size >= MAX_IN_FLIGHT) {
+        skip();
+        continue;
+      }
+      const p = one().finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await wait(clock, tickMs, stop);
+  }
+  await Promise.all(inFlight);
+}
+
+/** Puts a fault in place on its schedule within the fault phase; dispose at the phase's end. */
+function schedule(
+  chaos: ChaosEngine,
+  fault: ScheduledFault,
+  durationMs: number,
+  clock: Clock,
+  counts: Map<ScheduledFault, number>,
+): Disposable {
+  const { startMs = 0, endMs = durationMs, everyMs, ...spec } = fault;
+  const timers: Disposable[] = [];
+  let placed: FaultHandle | undefined;
+  const count = (n: number): void => void counts.set(fault, (counts.get(fault) ?? 0) + n);
+  const begin = (): void => {
+    if (everyMs !== undefined) {
+      const crash = (): void => {
+        count(chaos.crash(spec.target ?? {}, `chaos: ${fault.name ?? "scheduled crash"}`).length);
+        timers.push(clock.setTimeout(crash, everyMs));
+      };
+      crash();
+    } else {
+      placed = chaos.inject(spec);
+    }
+  };
+  const end = (): void => {
+    for (const t of timers.splice(0)) t.dispose();
+    if (placed !== undefined) {
+      count(placed.injected);
+      placed.dispose();
+      placed = undefined;
+    }
+  };
+  timers.push(clock.setTimeout(begin, startMs));
+  const ending = clock.setTimeout(end, endMs);
+  return {
+    dispose() {
+      ending.dispose();
+      end();
+      for (const t of timers.splice(0)) t.dispose();
+    },
+  };
+}
+
+async function rollBack(target: ExperimentTarget, experiment: Experiment): Promise<Array<{ action: string; module: string; error?: string }>> {
+  const done: Array<{ action: string; module: string; error?: string }> = [];
+  for (const r of experiment.rollbacks ?? []) {
+    try {
+      if (r.action === "restart") {
+        await target.stop(r.module, { cascade: true });
+        await target.start(r.module);
+      } else if (r.action === "start") await target.start(r.module);
+      else if (r.action === "resume") await target.resume(r.module);
+      else target.policies.reset(r.module);
+      done.push({ action: r.action, module: r.module });
+    } catch (err) {
+      done.push({ action: r.action, module: r.module, error: (err as Error).message });
+    }
+  }
+  return done;
+}
+
+/** Resolves after `ms` on `clock`, or at once when `signal` fires. */
+function wait(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(done, ms);
+    function done(): void {
+      timer.dispose();
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

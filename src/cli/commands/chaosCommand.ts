@@ -1,0 +1,52 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import type { Command } from "commander";
+import { runExperiment } from "../../chaos/ExperimentRunner.js";
+import { describeReport } from "../../chaos/experimentReport.js";
+import { readExperiment } from "../../chaos/readExperiment.js";
+import { systemClock } from "../../common/Clock.js";
+import { ChipsetError } from "../../errors/ChipsetError.js";
+import { ErrorCodes } from "../../errors/codes.js";
+import { withRuntime, type CliContext } from "../context.js";
+import { globalsOf } from "./globals.js";
+
+/** Registers `chaos run FILE`: run an experiment and report whether its hypothesis held. */
+export function registerChaosCommand(program: Command, ctx: CliContext): void {
+  const chaos = program.command("chaos").description("chaos experiments: inject faults on purpose and check that the runtime copes");
+  chaos
+    .command("run")
+    .description(
+      "run an experiment file (JSON or YAML): check its hypothesis before, during and after its faults, write a report; exit 1 if it did not hold",
+    )
+    .argument("<file>", "the experiment (see docs/chaos.md)")
+    .option("--report <file>", "where to write the JSON report (default: <data dir>/chaos/<file name>.json; a .txt summary goes beside it)")
+    .option("--json", "print the report as JSON instead of the summary")
+    .action(async (file: string, opts: { report?: string; json?: boolean }, cmd: Command) => {
+      const globals = globalsOf(cmd, ctx);
+      const path = resolve(ctx.cwd, file);
+      const experiment = readExperiment(path);
+      const report = await withRuntime(globals, async (runtime) => {
+        await runtime.start();
+        return runExperiment(runtime, experiment, {
+          clock: systemClock,
+          onPhase: opts.json ? undefined : (phase, atMs) => ctx.out.note(`${phase} phase at ${Math.round(atMs)} ms`),
+        });
+      });
+      const out = opts.report ? resolve(ctx.cwd, opts.report) : join(globals.dataDir, "chaos", `${basename(path, extname(path))}.json`);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+      const summary = describeReport(report);
+      writeFileSync(out.replace(/\.json$/, "") + ".txt", `${summary.join("\n")}\n`);
+      if (opts.json) ctx.out.json(report);
+      else {
+        ctx.out.lines(summary);
+        ctx.out.line(`report: ${out}`);
+      }
+      if (!report.held)
+        throw new ChipsetError(
+          ErrorCodes.HYPOTHESIS_FAILED,
+          `the hypothesis of "${report.name}" did not hold: ${report.failed.map((f) => `${f.phase}: ${f.check} (measured ${f.observed})`).join("; ")}`,
+          { details: { failed: report.failed, report: out } },
+        );
+    });
+}

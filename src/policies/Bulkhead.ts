@@ -29,6 +29,9 @@ export class Bulkhead {
   private readonly queue: Waiter[] = [];
   private head = 0;
   private waiting = 0;
+  /** True while `leave` hands slots on; `returned` counts the slots given back meanwhile. */
+  private handing = false;
+  private returned = 0;
 
   constructor(readonly settings: BulkheadSettings) {}
 
@@ -63,21 +66,44 @@ export class Bulkhead {
 
   /** Gives back a slot: the oldest waiter takes it at once. */
   leave(): void {
+    // A waiter's `run` may give its slot straight back (a module that answers synchronously):
+    // that slot is handed on by this loop, not by recursing, or a long queue overflows the stack.
+    if (this.handing) {
+      this.returned++;
+      return;
+    }
+    this.handing = true;
+    let slots = 1;
+    try {
+      while (slots > 0) {
+        slots--;
+        const next = this.oldest();
+        if (next === undefined) this.running--;
+        else {
+          this.waiting--;
+          next.cancelled = true; // no cancel after it has run
+          next.run(); // the slot passes to it: `running` stays the same
+        }
+        slots += this.returned;
+        this.returned = 0;
+      }
+    } finally {
+      this.handing = false;
+    }
+  }
+
+  /** Takes the oldest waiter that did not give up off the queue. */
+  private oldest(): Waiter | undefined {
     for (;;) {
       const next = this.queue[this.head];
-      if (next === undefined) break;
+      if (next === undefined) return undefined;
       this.queue[this.head++] = undefined as unknown as Waiter;
       if (this.head === this.queue.length) {
         this.queue.length = 0;
         this.head = 0;
       }
-      if (next.cancelled) continue;
-      this.waiting--;
-      next.cancelled = true; // no cancel after it has run
-      next.run(); // the slot passes to it: `running` stays the same
-      return;
+      if (!next.cancelled) return next;
     }
-    this.running--;
   }
 
   /** @internal a waiter gave up its place. */

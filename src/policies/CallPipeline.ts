@@ -108,6 +108,7 @@ export class CallRun implements AttemptSignal {
   private error: ChipsetError | undefined = undefined;
   private resolve: ((value: unknown) => void) | undefined = undefined;
   private reject: ((error: unknown) => void) | undefined = undefined;
+  /** What the breaker let through for the attempt; `Refuse` once accounted for (nothing to give back). */
   private pass: Pass = Pass.Call;
   private holdsSlot = false;
   private ticket: BulkheadTicket | undefined = undefined;
@@ -153,7 +154,10 @@ export class CallRun implements AttemptSignal {
   start(): Promise<unknown> {
     const signal = this.callerSignal;
     if (signal !== undefined) {
-      if (signal.aborted) return Promise.reject(this.withContext(abortError(signal, this.describe())));
+      if (signal.aborted) {
+        this.fail(abortError(signal, this.describe(), this.plan.id));
+        return Promise.reject(this.error!);
+      }
       this.onCallerAbort = () => this.callerAborted();
       signal.addEventListener("abort", this.onCallerAbort, { once: true });
     }
@@ -184,6 +188,7 @@ export class CallRun implements AttemptSignal {
         this.ticket = bulkhead.enqueue(() => this.dequeued());
         if (this.ticket === undefined) {
           breaker?.release(this.pass);
+          this.pass = Pass.Refuse;
           return this.failed(this.bulkheadFull(), false);
         }
         this.arm();
@@ -246,6 +251,7 @@ export class CallRun implements AttemptSignal {
   private attemptSucceeded(value: unknown): void {
     const durationMs = this.endAttempt();
     this.plan.breaker?.success(this.pass);
+    this.pass = Pass.Refuse;
     this.pipeline.target.attempted(this, durationMs, undefined);
     this.succeed(value);
   }
@@ -257,6 +263,7 @@ export class CallRun implements AttemptSignal {
     if (breaker !== undefined) {
       if (counts) breaker.failure(this.pass);
       else breaker.release(this.pass);
+      this.pass = Pass.Refuse;
     }
     this.pipeline.target.attempted(this, durationMs, error);
     this.failed(error);
@@ -294,9 +301,11 @@ export class CallRun implements AttemptSignal {
       this.waiting.dispose();
       this.waiting = undefined;
     } else {
+      // An attempt in flight or queued, or a fallback pending (its attempt already accounted for).
       this.giveUpAttempt();
       this.endAttempt();
       this.plan.breaker?.release(this.pass);
+      this.pass = Pass.Refuse;
     }
     this.fail(error);
   }

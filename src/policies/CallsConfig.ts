@@ -119,11 +119,11 @@ export function resolveMethodPolicy(method: string, levels: readonly (CallsConfi
     retry = merge(retry, level.retry);
     if (level.breaker !== undefined) {
       breaker = merge(breaker, level.breaker);
-      breakerScope = scope;
+      breakerScope = scopeAfter(breakerScope, level.breaker, scope);
     }
     if (level.bulkhead !== undefined) {
       bulkhead = merge(bulkhead, level.bulkhead);
-      bulkheadScope = scope;
+      bulkheadScope = scopeAfter(bulkheadScope, level.bulkhead, scope);
     }
   };
   for (const level of levels) {
@@ -138,6 +138,16 @@ export function resolveMethodPolicy(method: string, levels: readonly (CallsConfi
       ? { settings: { ...policyDefaults.bulkhead, ...bulkhead }, scope: bulkheadScope }
       : undefined,
   };
+}
+
+/**
+ * A method level's fields stay in the merge until a `false` wipes them, so the policy stays the
+ * method's own even when a later module-wide level adjusts it (shared, it would have settings
+ * its siblings do not).
+ */
+function scopeAfter(was: PolicyScope, level: object | false, scope: PolicyScope): PolicyScope {
+  if (level === false) return "module";
+  return scope === "method" ? "method" : was;
 }
 
 function merge<T extends object>(below: T | false | undefined, level: T | false | undefined): T | false | undefined {

@@ -46,6 +46,12 @@ export type Pass = (typeof Pass)[keyof typeof Pass];
 export class CircuitBreaker {
   private current: BreakerState = { name: "closed" };
   private consecutive = 0;
+  /**
+   * Probes let through in an earlier half-open spell and not back yet. A `Pass` does not say
+   * which spell it came from, so a probe that comes back is counted against these first: a
+   * straggler must not free a slot of the current spell (that would let one probe too many through).
+   */
+  private strays = 0;
   private readonly window: SlidingWindow;
 
   /** @param onChange told of every transition, synchronously. */
@@ -82,8 +88,7 @@ export class CircuitBreaker {
   success(pass: Pass): void {
     if (pass === Pass.Probe) {
       const s = this.current;
-      if (s.name !== "half-open") return; // isolated meanwhile
-      s.probes--;
+      if (!this.probeBack() || s.name !== "half-open") return; // a straggler, or isolated meanwhile
       if (++s.successes >= this.settings.halfOpenProbes) this.close();
       return;
     }
@@ -95,6 +100,7 @@ export class CircuitBreaker {
   failure(pass: Pass): void {
     const now = this.clock.now();
     if (pass === Pass.Probe) {
+      this.probeBack();
       if (this.current.name === "half-open") this.open(now, "probe-failed");
       return;
     }
@@ -111,8 +117,7 @@ export class CircuitBreaker {
 
   /** The call let through by `pass` never ran (refused further in, or cancelled first): frees its probe. */
   release(pass: Pass): void {
-    const s = this.current;
-    if (pass === Pass.Probe && s.name === "half-open") s.probes--;
+    if (pass === Pass.Probe) this.probeBack();
   }
 
   /** Holds the breaker open until the result is disposed; then it closes with a clean slate. */
@@ -121,6 +126,18 @@ export class CircuitBreaker {
     return toDisposable(() => {
       if (this.current.name === "isolated") this.close();
     });
+  }
+
+  /** A probe came back: true when it was one of the current half-open spell's (its slot is freed). */
+  private probeBack(): boolean {
+    if (this.strays > 0) {
+      this.strays--;
+      return false;
+    }
+    const s = this.current;
+    if (s.name !== "half-open") return false;
+    s.probes--;
+    return true;
   }
 
   private open(now: number, reason: OpenReason): void {
@@ -143,6 +160,7 @@ export class CircuitBreaker {
       rate: this.window.rate(now),
       ...(reason === undefined ? {} : { reason }),
     };
+    if (this.current.name === "half-open") this.strays += this.current.probes;
     this.current = next;
     if (next.name !== "closed") this.consecutive = 0;
     this.onChange(transition);

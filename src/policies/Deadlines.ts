@@ -108,6 +108,7 @@ export class Deadlines {
     }
     if (next !== Infinity) this.arm(next);
     for (const entry of due) {
+      if (entry.done) continue; // cancelled by the handler of one that fell due with it
       entry.done = true;
       entry.onExpire();
     }

@@ -170,7 +170,12 @@ async function drive(
   };
   if (spec.concurrency !== undefined) {
     const worker = async (): Promise<void> => {
-      while (!stop.aborted) await one();
+      while (!stop.aborted) {
+        await one();
+        // A call answered synchronously (an inline fallback) settles in a microtask: without a
+        // turn of the event loop, a closed loop would starve every timer, the phases' included.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     };
     await Promise.all(Array.from({ length: spec.concurrency }, worker));
     return;

@@ -19,6 +19,45 @@ export type {
   Phase,
 } from "./registry/Manifest.js";
 export type { ScanReport } from "./registry/scanModuleDirs.js";
+export type {
+  CallsConfig,
+  PolicyConfig,
+  RetryConfig,
+  BreakerConfig,
+  BulkheadConfig,
+  MethodPolicy,
+} from "./policies/CallsConfig.js";
+export { policyDefaults } from "./policies/CallsConfig.js";
+export type { FallbackHandler, BreakerSnapshot } from "./policies/PolicyBook.js";
+export type { PolicyEvents, PolicyRef } from "./policies/PolicyEvents.js";
+export type { BreakerStateName, OpenReason } from "./policies/CircuitBreaker.js";
+export type { RuntimePolicies } from "./runtime/RuntimePolicies.js";
+export type { CallOutcome } from "./runtime/ModuleCalls.js";
+export type { ErrorQueries, AnomalyOptions } from "./runtime/Monitoring.js";
+export type { ErrorEntry, ErrorCounts } from "./monitoring/ErrorMonitor.js";
+export {
+  anomalyDefaults,
+  type AnomalyEvent,
+  type AnomalySettings,
+  type AnomalySnapshot,
+} from "./monitoring/AnomalyDetector.js";
+export type { ChaosEngine, FaultHandle, FaultCount } from "./chaos/ChaosEngine.js";
+export type { Fault, FaultKind, FaultTarget, Latency, FaultHook } from "./chaos/faults.js";
+export type {
+  Experiment,
+  LoadSpec,
+  ScheduledFault,
+  Hypothesis,
+  HypothesisCheck,
+  BreakerCheck,
+  MetricName,
+  Rollback,
+} from "./chaos/Experiment.js";
+export { runExperiment, type ExperimentTarget, type RunOptions } from "./chaos/ExperimentRunner.js";
+export { readExperiment, validateExperiment } from "./chaos/readExperiment.js";
+export { describeReport, type ExperimentReport, type PhaseReport, type CheckResult } from "./chaos/experimentReport.js";
+export { bisect, type BisectResult, type BisectTrial, type BisectVerdict } from "./chaos/bisect.js";
+export { healthTrial, type HealthCheck, type HealthCall } from "./chaos/healthTrial.js";
 export type { AddResult } from "./registry/Registry.js";
 export {
   ChipsetError,
@@ -29,6 +68,7 @@ export {
   type ErrorCategory,
   type ErrorSeverity,
   type ErrorTraits,
+  type ErrorContext,
 } from "./errors/index.js";
 export { ManualClock, systemClock, type Clock } from "./common/Clock.js";
 export type { Disposable } from "./common/Disposable.js";

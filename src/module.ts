@@ -72,7 +72,7 @@ export interface DependencyChange {
 export interface CallInfo {
   /** The method being called. */
   readonly method: string;
-  /** Aborted when the caller cancels the call (also across a worker or process boundary). */
+  /** Aborted when the caller cancels the call or its timeout expires (also across a worker or process boundary). */
   readonly signal: AbortSignal;
 }
 
@@ -137,8 +137,8 @@ export function callStore(): AsyncLocalStorage<CallInfo> {
 
 /**
  * The call or hook being served, from inside the module's code: `signal` fires when the caller
- * aborts the call (`runtime.call(id, m, args, { signal })`), whatever the module's isolation, and
- * never fires when the caller passed no signal. Undefined outside a call or hook (and in inline
+ * aborts the call (`runtime.call(id, m, args, { signal })`) or its `calls` timeout expires,
+ * whatever the module's isolation, and never fires for a call that has neither. Undefined outside a call or hook (and in inline
  * modules when the runtime was created with `inlineCrashes: false`).
  */
 export function currentCall(): CallInfo | undefined {

@@ -150,6 +150,12 @@ describe("the demo host", () => {
     expect(pids![1]).not.toBe(pids![2]);
     expect(stdout).toMatch(/fallback off calls go to gpu-accel again/);
     expect(stdout).toMatch(/played\s+24 frames of clip\.cvf on gpu-accel again/);
+    // A slow dependency: two timeouts open the breaker, which then refuses at once, and closes after.
+    expect(stdout).toMatch(/probe 1\s+CHIP_ERR_CALL_TIMEOUT/);
+    expect(stdout).toMatch(/probe 2\s+CHIP_ERR_CALL_TIMEOUT[\s\S]*breaker open codec\.probe after 2 failures/);
+    expect(stdout).toMatch(/probe 3\s+CHIP_ERR_BREAKER_OPEN in \d(\.\d+)? ms/); // under 10 ms even on a loaded machine
+    expect(stdout).toMatch(/probe 4\s+answered[\s\S]*breaker closed codec\.probe/);
+    expect(stdout).toMatch(/errors\s+\d+ recorded: .*CHIP_ERR_CALL_TIMEOUT 2/);
     expect(stdout).toMatch(/gpu-accel .*process \(pid \d+\)/);
     expect(stdout).toMatch(/video-player .*worker \(thread \d+\)/);
 

@@ -11,6 +11,10 @@ export type EventLine = (text: string) => void;
 const errorText = (err: unknown): string =>
   err instanceof ChipsetError ? `${err.code}: ${err.message}` : String(err);
 
+/** `id` or `id.method`: which breaker, or where an anomaly is. */
+const scope = (e: { id: string; method?: string }): string =>
+  e.method === undefined ? e.id : `${e.id}.${e.method}`;
+
 /** How each event reads for people, by name. Left out: `module.state` and `load.progress` (too chatty), and
  * `runtime.started`/`runtime.stopped` (`chipset start` prints its own summaries). */
 const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string } = {
@@ -43,6 +47,14 @@ const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string }
       : ""),
   "module.stalled": (e) =>
     `STALL: ${key(e.id, e.version)}.${e.method} blocked the event loop for ${ms(e.durationMs)}; ${e.suggestion}`,
+  "module.anomaly": (e) =>
+    `${e.active ? "ANOMALY" : "anomaly over"}: ${e.id}@${e.version}${e.method === undefined ? "" : `.${e.method}`} ${e.metric} ` +
+    `${e.observed.toFixed(2)} ${e.unit} (baseline ${e.baseline.toFixed(2)}, threshold ${e.threshold.toFixed(2)})`,
+  "breaker.opened": (e) =>
+    `breaker OPEN for ${scope(e)} (${e.reason}: ${e.failures} failures in a row, ` +
+    `${Math.round(e.rate * 100)}% failed); calls are refused for ${ms(e.openMs)}`,
+  "breaker.closed": (e) => `breaker closed for ${scope(e)} (was ${e.from})`,
+  "breaker.isolated": (e) => `breaker isolated by hand for ${scope(e)}`,
   "hook.failed": (e) => `hook after ${e.command} of ${key(e.id, e.version)} failed: ${errorText(e.error)}`,
   "runtime.error": (e) => `error in ${e.context}: ${errorText(e.error)}`,
 };

@@ -30,6 +30,20 @@ function rejection(content: unknown): ChipsetError {
 }
 
 describe("loadConfigFile", () => {
+  it("reads call policies for every module and per module", () => {
+    const policies = { codec: { methods: { probe: { idempotent: true, retry: { maxAttempts: 5 } } } } };
+    fs.writeFileSync(file, JSON.stringify({ calls: { timeoutMs: 30000, breaker: {} }, policies }));
+    const config = loadConfigFile(file);
+    expect(config.calls).toEqual({ timeoutMs: 30000, breaker: {} });
+    expect(config.policies).toEqual(policies);
+  });
+
+  it("rejects a malformed call policy, naming the field", () => {
+    const err = rejection({ policies: { codec: { bulkhead: { maxConcurrent: 0 } } } });
+    expect((err.details as { field: string }).field).toBe("policies.codec.bulkhead.maxConcurrent");
+    expect(err.message).toMatch(/calls running at once/);
+  });
+
   it("reads every field and resolves moduleDirs against the file's directory", () => {
     fs.writeFileSync(
       file,
@@ -44,12 +58,13 @@ describe("loadConfigFile", () => {
       moduleDirs: [path.join(dir, "modules"), "/abs/mods", path.resolve(dir, "..", "shared")],
       modules: { "video-player": { bufferMs: 500 }, "@acme/x": {} },
       defaults: { hookTimeoutMs: 5000, idleUnloadMs: 0, preload: 3, shutdownTimeoutMs: 10000 },
+      policies: {},
     });
   });
 
   it("accepts an empty object, filling in empty defaults", () => {
     fs.writeFileSync(file, "{}");
-    expect(loadConfigFile(file)).toEqual({ file, moduleDirs: [], modules: {}, defaults: {} });
+    expect(loadConfigFile(file)).toEqual({ file, moduleDirs: [], modules: {}, defaults: {}, policies: {} });
   });
 
   it.each<[string, unknown, string]>([

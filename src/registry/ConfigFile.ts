@@ -4,7 +4,8 @@ import type { ValidateFunction } from "ajv";
 import { createAjv } from "./createAjv.js";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import { describeSchemaErrors } from "./describeSchemaErrors.js";
-import { addManifestVocabulary } from "./manifestSchema.js";
+import { addManifestVocabulary, callsSchema } from "./manifestSchema.js";
+import type { CallsConfig } from "../policies/CallsConfig.js";
 
 /** The conventional name of the config file in an application's directory. */
 export const CONFIG_FILE_NAME = "chipset.config.json";
@@ -30,6 +31,10 @@ export interface ChipsetConfig {
   /** Per-module configuration, by module id, validated later against each module's configSchema. */
   modules: Record<string, Record<string, unknown>>;
   defaults: ConfigDefaults;
+  /** Call policies for every module, below each manifest's `calls`. */
+  calls: CallsConfig | undefined;
+  /** Call policies by module id, over its manifest's `calls`. */
+  policies: Record<string, CallsConfig>;
 }
 
 const ms = (what: string) => ({
@@ -57,6 +62,13 @@ export const configFileSchema = {
         'an object mapping module ids to their configuration, such as { "video-player": { "bufferMs": 500 } }',
       propertyNames: { format: "npm-name", expected: "a module id (an npm package name)" },
       additionalProperties: { type: "object", expected: "a configuration object" },
+    },
+    calls: callsSchema,
+    policies: {
+      type: "object",
+      expected: 'an object mapping module ids to call policies, such as { "codec": { "timeoutMs": 500 } }',
+      propertyNames: { format: "npm-name", expected: "a module id (an npm package name)" },
+      additionalProperties: callsSchema,
     },
     defaults: {
       type: "object",
@@ -141,6 +153,8 @@ export function loadConfigFile(file: string): ChipsetConfig {
     moduleDirs?: string[];
     modules?: ChipsetConfig["modules"];
     defaults?: ConfigDefaults;
+    calls?: CallsConfig;
+    policies?: Record<string, CallsConfig>;
   };
   const base = path.dirname(absolute);
   return {
@@ -148,6 +162,8 @@ export function loadConfigFile(file: string): ChipsetConfig {
     moduleDirs: (config.moduleDirs ?? []).map((dir) => path.resolve(base, dir)),
     modules: config.modules ?? {},
     defaults: config.defaults ?? {},
+    calls: config.calls,
+    policies: config.policies ?? {},
   };
 }
 

@@ -34,14 +34,17 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     restart: options.restart ?? {},
     inlineCrashes: options.inlineCrashes ?? true,
     stallMs: options.stallMs ?? 500,
-    calls: options.calls === undefined ? undefined : validateCallsConfig(options.calls, "options.calls"),
+    calls: options.calls === undefined ? file?.calls : validateCallsConfig(options.calls, "options.calls"),
     anomalies: options.anomalies ?? {},
-    policies: Object.fromEntries(
-      Object.entries(options.policies ?? {}).map(([id, calls]) => [
-        id,
-        validateCallsConfig(calls, `options.policies["${id}"]`),
-      ]),
-    ),
+    policies: {
+      ...file?.policies,
+      ...Object.fromEntries(
+        Object.entries(options.policies ?? {}).map(([id, calls]) => [
+          id,
+          validateCallsConfig(calls, `options.policies["${id}"]`),
+        ]),
+      ),
+    },
   };
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: options.logLevel ?? "warn" }, pino.destination(2));

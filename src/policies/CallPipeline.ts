@@ -62,6 +62,8 @@ export interface PipelineTarget {
  */
 export class CallPipeline {
   readonly deadlines: Deadlines;
+  /** Calls not answered synchronously and not settled yet: closing the runtime fails them. */
+  readonly inFlight = new Set<CallRun>();
   private seq = 0;
 
   constructor(
@@ -88,6 +90,11 @@ export class CallPipeline {
   /** Stops the deadline timer (runtime closing). */
   dispose(): void {
     this.deadlines.dispose();
+    const closed = new ChipsetError(
+      ErrorCodes.RUNTIME_CLOSED,
+      "the runtime closed while the call was in flight; create a new one to go on",
+    );
+    for (const run of [...this.inFlight]) run.abandon(closed);
   }
 }
 
@@ -164,10 +171,28 @@ export class CallRun implements AttemptSignal {
     this.begin();
     if (this.outcome === OK) return Promise.resolve(this.value);
     if (this.error !== undefined) return Promise.reject(this.error);
+    this.pipeline.inFlight.add(this);
     return new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
+  }
+
+  /** Fails the call now with `error`, whatever it is waiting for (the caller aborted, the runtime is closing). */
+  abandon(error: ChipsetError): void {
+    if (this.outcome !== PENDING) return;
+    if (this.waiting !== undefined) {
+      // Between retries: nothing is in flight.
+      this.waiting.dispose();
+      this.waiting = undefined;
+    } else {
+      // An attempt in flight or queued, or a fallback pending (its attempt already accounted for).
+      this.giveUpAttempt();
+      this.endAttempt();
+      this.plan.breaker?.release(this.pass);
+      this.pass = Pass.Refuse;
+    }
+    this.fail(error);
   }
 
   // ---- one attempt: breaker, bulkhead, deadline, the module ---------------------------------
@@ -275,7 +300,12 @@ export class CallRun implements AttemptSignal {
     const { timeoutMs } = this.plan.policy;
     const events = this.pipeline.events;
     if (events.has("call.timeout"))
-      events.emit("call.timeout", { id: this.plan.id, method: this.method, attempt: this.attempt, timeoutMs });
+      events.emit("call.timeout", {
+        id: this.plan.id,
+        method: this.method,
+        attempt: this.attempt,
+        timeoutMs,
+      });
     this.attemptFailed(
       new ChipsetError(
         ErrorCodes.CALL_TIMEOUT,
@@ -294,20 +324,7 @@ export class CallRun implements AttemptSignal {
   }
 
   private callerAborted(): void {
-    if (this.outcome !== PENDING) return;
-    const error = abortError(this.callerSignal!, this.describe(), this.plan.id);
-    if (this.waiting !== undefined) {
-      // Between retries: nothing is in flight.
-      this.waiting.dispose();
-      this.waiting = undefined;
-    } else {
-      // An attempt in flight or queued, or a fallback pending (its attempt already accounted for).
-      this.giveUpAttempt();
-      this.endAttempt();
-      this.plan.breaker?.release(this.pass);
-      this.pass = Pass.Refuse;
-    }
-    this.fail(error);
+    if (this.outcome === PENDING) this.abandon(abortError(this.callerSignal!, this.describe(), this.plan.id));
   }
 
   // ---- after an attempt: retry, fallback, or the answer ---------------------------------------
@@ -386,8 +403,8 @@ export class CallRun implements AttemptSignal {
   }
 
   private cleanUp(): void {
-    if (this.onCallerAbort !== undefined)
-      this.callerSignal!.removeEventListener("abort", this.onCallerAbort);
+    this.pipeline.inFlight.delete(this);
+    if (this.onCallerAbort !== undefined) this.callerSignal!.removeEventListener("abort", this.onCallerAbort);
   }
 
   // ---- errors --------------------------------------------------------------------------

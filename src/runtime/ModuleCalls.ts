@@ -83,8 +83,13 @@ export class ModuleCalls implements PipelineTarget {
     this.pipeline = new CallPipeline(deps.clock, deps.random, deps.events, this);
   }
 
-  /** Refuses every later call (the runtime is closing). */
+  /** Refuses every later call (the runtime is closing); calls in flight go on. */
   close(): void {
+    this.closed = true;
+  }
+
+  /** Fails the calls still in flight with `CHIP_ERR_RUNTIME_CLOSED` and stops the deadline timer (the runtime closed). */
+  dispose(): void {
     this.closed = true;
     this.pipeline.dispose();
   }
@@ -147,7 +152,8 @@ export class ModuleCalls implements PipelineTarget {
     fallbackAllowed: boolean,
   ): CallRun {
     let policies = this.byRef.get(ref);
-    if (policies === undefined) this.byRef.set(ref, (policies = this.deps.policies.module(parseModuleRef(ref).id)));
+    if (policies === undefined)
+      this.byRef.set(ref, (policies = this.deps.policies.module(parseModuleRef(ref).id)));
     const inst = this.deps.active.get(policies.id);
     const calls = (inst !== undefined ? inst.record.manifest : this.deps.manifestOf(policies.id))?.calls;
     return this.pipeline.run(policies.plan(method, calls), ref, args, signal, fallbackAllowed);
@@ -157,14 +163,7 @@ export class ModuleCalls implements PipelineTarget {
 
   /** @internal one attempt of `run` (see {@link PipelineTarget.attempt}). */
   attempt(run: CallRun, signal: SignalSource | AbortSignal | undefined): unknown {
-    const inst = this.deps.active.get(run.ref);
-    if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed) {
-      run.site = inst;
-      const interceptor = this.deps.interceptor;
-      if (interceptor.active) return interceptor.around(inst, run, () => this.invoke(inst, run.method, run.args, signal));
-      return this.invoke(inst, run.method, run.args, signal);
-    }
-    return this.slowAttempt(run, signal);
+    return this.reach(run, signal, true);
   }
 
   /** @internal */
@@ -202,7 +201,30 @@ export class ModuleCalls implements PipelineTarget {
     }) as ModuleProxy<AnyApi>;
   }
 
-  private async slowAttempt(run: CallRun, signal: SignalSource | AbortSignal | undefined): Promise<unknown> {
+  /**
+   * Takes `run` to its module: at once when it is running with intake open, else the slow way.
+   * With `intercept`, chaos may stand in between; a call it let through (after a delay) comes
+   * back here without it, so it finds the module as it is by then (paused, stopped, crashed).
+   */
+  private reach(run: CallRun, signal: SignalSource | AbortSignal | undefined, intercept: boolean): unknown {
+    const inst = this.deps.active.get(run.ref);
+    if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed) {
+      run.site = inst;
+      if (intercept && this.deps.interceptor.active) return this.intercepted(inst, run, signal);
+      return this.invoke(inst, run.method, run.args, signal);
+    }
+    return this.slowAttempt(run, signal, intercept);
+  }
+
+  private intercepted(inst: Instance, run: CallRun, signal: SignalSource | AbortSignal | undefined): unknown {
+    return this.deps.interceptor.around(inst, run, () => this.reach(run, signal, false));
+  }
+
+  private async slowAttempt(
+    run: CallRun,
+    signal: SignalSource | AbortSignal | undefined,
+    intercept: boolean,
+  ): Promise<unknown> {
     const { ref, method, callerSignal } = run;
     this.deps.assertOpen();
     if (callerSignal?.aborted) throw abortError(callerSignal, `call ${ref}.${method}`);
@@ -233,8 +255,7 @@ export class ModuleCalls implements PipelineTarget {
       }
       await inst.gate.wait();
     }
-    const interceptor = this.deps.interceptor;
-    if (interceptor.active) return interceptor.around(inst, run, () => this.invoke(inst, method, run.args, signal));
+    if (intercept && this.deps.interceptor.active) return this.intercepted(inst, run, signal);
     return this.invoke(inst, method, run.args, signal);
   }
 

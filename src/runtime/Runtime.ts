@@ -603,6 +603,7 @@ export class Runtime {
       await this.pool.close();
     } finally {
       this.trap?.dispose();
+      this.calls.dispose();
       this.chaos.disable();
       this.idle.flush();
       this.monitoring.close();
@@ -638,7 +639,9 @@ export class Runtime {
   /** Waits for `work`, but no longer than `ms` (on the runtime's clock): its value, or undefined at the deadline. */
   private async within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
     let timer: Disposable | undefined;
-    const expiry = new Promise<undefined>((resolve) => (timer = this.parts.clock.setTimeout(() => resolve(undefined), ms)));
+    const expiry = new Promise<undefined>(
+      (resolve) => (timer = this.parts.clock.setTimeout(() => resolve(undefined), ms)),
+    );
     try {
       return await Promise.race([work, expiry]);
     } finally {

@@ -24,17 +24,32 @@ async function dataDir(): Promise<string> {
 }
 
 /** Runs an experiment file with the CLI and reads the JSON report it wrote. */
-async function run(file: string, args: string[]): Promise<{ code: number | null; stderr: string; stdout: string; report: ExperimentReport }> {
+async function run(
+  file: string,
+  args: string[],
+): Promise<{ code: number | null; stderr: string; stdout: string; report: ExperimentReport }> {
   const dir = await dataDir();
   const reportFile = join(dir, "report.json");
-  const result = await chipset(["--data-dir", join(dir, "data"), ...args, "chaos", "run", file, "--report", reportFile]);
+  const result = await chipset([
+    "--data-dir",
+    join(dir, "data"),
+    ...args,
+    "chaos",
+    "run",
+    file,
+    "--report",
+    reportFile,
+  ]);
   const report = JSON.parse(readFileSync(reportFile, "utf8")) as ExperimentReport;
   return { ...result, report };
 }
 
 describe("chaos experiments against the demo modules", () => {
   it("30% injected errors on an idempotent method with retries: at least 99.9% of calls succeed", async () => {
-    const { code, stdout, report } = await run(join(EXAMPLES, "chaos/retries-absorb-errors.yaml"), ["--config", CONFIG]);
+    const { code, stdout, report } = await run(join(EXAMPLES, "chaos/retries-absorb-errors.yaml"), [
+      "--config",
+      CONFIG,
+    ]);
     expect(code, stdout).toBe(0);
     expect(report.held).toBe(true);
     const during = report.phases.during;
@@ -46,7 +61,10 @@ describe("chaos experiments against the demo modules", () => {
   });
 
   it("2 s latency with a 100 ms timeout: the breaker opens, refuses in under 1 ms, and closes after the fault", async () => {
-    const { code, stdout, report } = await run(join(EXAMPLES, "chaos/latency-opens-breaker.yaml"), ["--config", CONFIG]);
+    const { code, stdout, report } = await run(join(EXAMPLES, "chaos/latency-opens-breaker.yaml"), [
+      "--config",
+      CONFIG,
+    ]);
     expect(code, stdout).toBe(0);
     const during = report.phases.during;
     expect(during.calls.byCode.CHIP_ERR_CALL_TIMEOUT).toBeGreaterThanOrEqual(3);
@@ -62,9 +80,13 @@ describe("chaos experiments against the demo modules", () => {
   });
 
   it("a process module crashed every 2 s with a fallback: every call is answered", async () => {
-    const { code, stdout, report } = await run(join(EXAMPLES, "chaos/crashes-answered-by-fallback.yaml"), ["--config", CONFIG]);
+    const { code, stdout, report } = await run(join(EXAMPLES, "chaos/crashes-answered-by-fallback.yaml"), [
+      "--config",
+      CONFIG,
+    ]);
     expect(code, stdout).toBe(0);
-    for (const phase of ["before", "during", "after"] as const) expect(report.phases[phase].calls.failed, phase).toBe(0);
+    for (const phase of ["before", "during", "after"] as const)
+      expect(report.phases[phase].calls.failed, phase).toBe(0);
     expect(report.crashes).toBeGreaterThanOrEqual(2);
     expect(report.restarts).toBeGreaterThanOrEqual(2);
     expect(report.fallbackMs["gpu-accel"]).toBeGreaterThan(0);
@@ -104,7 +126,9 @@ describe("chaos experiments against a worker module", () => {
         durationMs: 4500,
         start: ["ranker", "ranker-lite"],
         load: [{ call: "ranker.rank", args: [["b", "a", "c"]], concurrency: 4 }],
-        faults: [{ kind: "crash", target: { module: "ranker", host: "worker" }, startMs: 250, everyMs: 2000 }],
+        faults: [
+          { kind: "crash", target: { module: "ranker", host: "worker" }, startMs: 250, everyMs: 2000 },
+        ],
         hypothesis: {
           steadyState: [{ metric: "successRate", min: 1 }],
           during: [
@@ -163,6 +187,8 @@ describe("chaos experiments against a worker module", () => {
     );
     const result = await chipset(["--data-dir", join(dir, "data"), "chaos", "run", experiment]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/CHIP_ERR_EXPERIMENT_INVALID: .*bad\.yaml.*"faults\.0\.latencyMs" is missing/);
+    expect(result.stderr).toMatch(
+      /CHIP_ERR_EXPERIMENT_INVALID: .*bad\.yaml.*"faults\.0\.latencyMs" is missing/,
+    );
   });
 });

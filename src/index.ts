@@ -42,7 +42,14 @@ export {
   type AnomalySnapshot,
 } from "./monitoring/AnomalyDetector.js";
 export type { ChaosEngine, FaultHandle, FaultCount } from "./chaos/ChaosEngine.js";
-export type { Fault, FaultKind, FaultTarget, Latency, FaultHook } from "./chaos/faults.js";
+export {
+  seededRandom,
+  type Fault,
+  type FaultKind,
+  type FaultTarget,
+  type Latency,
+  type FaultHook,
+} from "./chaos/faults.js";
 export type {
   Experiment,
   LoadSpec,
@@ -55,7 +62,12 @@ export type {
 } from "./chaos/Experiment.js";
 export { runExperiment, type ExperimentTarget, type RunOptions } from "./chaos/ExperimentRunner.js";
 export { readExperiment, validateExperiment } from "./chaos/readExperiment.js";
-export { describeReport, type ExperimentReport, type PhaseReport, type CheckResult } from "./chaos/experimentReport.js";
+export {
+  describeReport,
+  type ExperimentReport,
+  type PhaseReport,
+  type CheckResult,
+} from "./chaos/experimentReport.js";
 export { bisect, type BisectResult, type BisectTrial, type BisectVerdict } from "./chaos/bisect.js";
 export { healthTrial, type HealthCheck, type HealthCall } from "./chaos/healthTrial.js";
 export type { AddResult } from "./registry/Registry.js";

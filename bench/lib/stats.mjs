@@ -73,14 +73,5 @@ export function collect() {
   if (typeof globalThis.gc === "function") globalThis.gc();
 }
 
-/** A small seeded PRNG (mulberry32), so every run builds the same graphs. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (mulberry32, Chipset's own `seededRandom`), so every run builds the same graphs. */
+export { seededRandom as prng } from "chipset";

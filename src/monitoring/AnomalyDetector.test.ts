@@ -1,22 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../common/Clock.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
+import { seededRandom as mulberry32 } from "../chaos/faults.js";
 import {
   AnomalyDetector,
   anomalyDefaults,
   type AnomalyEvent,
   type AnomalySettings,
 } from "./AnomalyDetector.js";
-
-/** A tiny seeded PRNG (mulberry32): numbers in [0, 1). */
-function mulberry32(seed: number): () => number {
-  return () => {
-    let t = (seed += 0x6d2b79f5);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MB = 1024 * 1024;
 

@@ -6,6 +6,7 @@ import { systemClock } from "../../src/common/Clock.js";
 import { Registry } from "../../src/registry/Registry.js";
 import { Database } from "../../src/store/Database.js";
 import { chipset, collect, json, spawnCli, tempDir } from "./harness.js";
+import { seededRandom as mulberry32 } from "../../src/chaos/faults.js";
 
 const ID = "bulk";
 const VERSION = "1.0.0";
@@ -15,18 +16,6 @@ const ITERATIONS = 20;
 
 /** One content of bulk@1.0.0: relative path -> bytes (without the store's own marker file). */
 type Tree = Map<string, Buffer>;
-
-/** A small deterministic PRNG (mulberry32): the same seed gives the same kill delays on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes variant `tag` of bulk@1.0.0 (same package.json, different files) and returns its tree. */
 async function writeVariant(dir: string, tag: string): Promise<Tree> {

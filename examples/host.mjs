@@ -384,28 +384,38 @@ else {
   );
 }
 
-step(7, "A slow dependency", "codec.probe gets 500 ms slower; its policy: 50 ms timeout, breaker after 2 failures");
+step(
+  7,
+  "A slow dependency",
+  "codec.probe gets 500 ms slower; its policy: 50 ms timeout, breaker after 2 failures",
+);
 // Policies can be set at run time over the manifest's `calls`; chaos injects the fault on purpose.
 runtime.policies.set("codec", {
   methods: { probe: { timeoutMs: 50, breaker: { consecutiveFailures: 2, failureRate: 0, openMs: 200 } } },
 });
 const breakerLog = [];
 const breakerEvents = [
-  runtime.on("breaker.opened", (e) => breakerLog.push(`${red("breaker open")} ${e.id}.${e.method} after ${e.failures} failures in a row`)),
-  runtime.on("breaker.closed", (e) => breakerLog.push(`${green("breaker closed")} ${e.id}.${e.method}: its probe succeeded`)),
+  runtime.on("breaker.opened", (e) =>
+    breakerLog.push(`${red("breaker open")} ${e.id}.${e.method} after ${e.failures} failures in a row`),
+  ),
+  runtime.on("breaker.closed", (e) =>
+    breakerLog.push(`${green("breaker closed")} ${e.id}.${e.method}: its probe succeeded`),
+  ),
 ];
 const codec = runtime.use("codec");
 const probe = async (label) => {
   const began = performance.now();
   const outcome = await runtime.callDetailed("codec", "probe", ["media/clip.cvf"]);
   const took = ms(performance.now() - began);
-  out(
-    `     ${cell(label, 11, dim)} ${outcome.ok ? green("answered") : red(outcome.error.code)} in ${took}`,
-  );
+  out(`     ${cell(label, 11, dim)} ${outcome.ok ? green("answered") : red(outcome.error.code)} in ${took}`);
   for (const line of breakerLog.splice(0)) out(`     ${cell("", 11)} ${line}`);
 };
 runtime.chaos.enable(7);
-const slowdown = runtime.chaos.inject({ kind: "latency", latencyMs: 500, target: { module: "codec", method: "probe" } });
+const slowdown = runtime.chaos.inject({
+  kind: "latency",
+  latencyMs: 500,
+  target: { module: "codec", method: "probe" },
+});
 for (const n of [1, 2, 3]) await probe(`probe ${n}`);
 slowdown.dispose();
 out(`     ${cell("", 11)} ${dim("the slowdown ends; the breaker lets a probe through after 200 ms")}`);

@@ -121,7 +121,13 @@ export class ChaosEngine {
         ErrorCodes.OPTIONS_INVALID,
         `fault "${faultName(fault)}": percent must be from 0 to 100, got ${String(fault.percent)}`,
       );
-    const entry: Active = { fault, name: faultName(fault), injected: 0, percent, owned: new DisposableStore() };
+    const entry: Active = {
+      fault,
+      name: faultName(fault),
+      injected: 0,
+      percent,
+      owned: new DisposableStore(),
+    };
     this.faults.push(entry);
     if (fault.kind === "leak") this.leak(entry, fault.mbPerSecond);
     else if (fault.kind === "slow-hook" || fault.kind === "failing-hook") this.hookFault(entry);
@@ -232,10 +238,14 @@ export class ChaosEngine {
         const subject = { id: event.id, version: event.version, isolation: inst?.isolation };
         if (!matches(fault.target, subject) || !this.roll(entry)) return;
         if (fault.kind === "failing-hook")
-          throw new ChipsetError(ErrorCodes.CHAOS_FAULT, fault.message ?? `chaos: the ${fault.hook} hook failed on purpose`, {
-            module: `${event.id}@${event.version}`,
-            details: { fault: entry.name },
-          });
+          throw new ChipsetError(
+            ErrorCodes.CHAOS_FAULT,
+            fault.message ?? `chaos: the ${fault.hook} hook failed on purpose`,
+            {
+              module: `${event.id}@${event.version}`,
+              details: { fault: entry.name },
+            },
+          );
         await this.sleep(sampleLatency(fault.latencyMs, this.random), event.signal);
       }),
     );
@@ -272,7 +282,11 @@ function matches(
   if (target.module !== undefined && target.module !== inst.id) return false;
   if (target.method !== undefined && target.method !== method) return false;
   if (target.host !== undefined && target.host !== inst.isolation) return false;
-  if (target.version !== undefined && target.version !== inst.version && !semver.satisfies(inst.version, target.version))
+  if (
+    target.version !== undefined &&
+    target.version !== inst.version &&
+    !semver.satisfies(inst.version, target.version)
+  )
     return false;
   return true;
 }

@@ -7,7 +7,13 @@ import type { BreakerSnapshot } from "../policies/PolicyBook.js";
 import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
 import type { ChaosEngine, FaultHandle } from "./ChaosEngine.js";
 import type { Experiment, LoadSpec, ScheduledFault } from "./Experiment.js";
-import { buildReport, type ExperimentReport, type Phase, type RecordedCall, type RecordedEvent } from "./experimentReport.js";
+import {
+  buildReport,
+  type ExperimentReport,
+  type Phase,
+  type RecordedCall,
+  type RecordedEvent,
+} from "./experimentReport.js";
 
 /** What an experiment needs of the runtime (a `Runtime` fits). */
 export interface ExperimentTarget {
@@ -88,7 +94,11 @@ export async function runExperiment(
     for (const [id, calls] of Object.entries(experiment.policies ?? {})) target.policies.set(id, calls);
     for (const id of experiment.start ?? []) await target.start(id);
     for (const name of WATCHED)
-      owned.push(target.on(name, (e: object) => events.push({ name, atMs: at(), event: e as Record<string, unknown> })));
+      owned.push(
+        target.on(name, (e: object) =>
+          events.push({ name, atMs: at(), event: e as Record<string, unknown> }),
+        ),
+      );
     origin = clock.now(); // times count from the first call, after the set-up
     const loads = experiment.load.map((spec, index) =>
       drive(target, spec, index, clock, stopLoad.signal, cancel.signal, at, calls, () => skipped++),
@@ -97,7 +107,9 @@ export async function runExperiment(
     await wait(clock, steadyMs, cancel.signal);
     bounds.during = at();
     options.onPhase?.("during", bounds.during);
-    const faults = experiment.faults.map((f) => schedule(target.chaos, f, experiment.durationMs, clock, faultCounts));
+    const faults = experiment.faults.map((f) =>
+      schedule(target.chaos, f, experiment.durationMs, clock, faultCounts),
+    );
     await wait(clock, experiment.durationMs, cancel.signal);
     for (const f of faults) f.dispose();
     bounds.after = at();
@@ -244,7 +256,10 @@ function schedule(
   };
 }
 
-async function rollBack(target: ExperimentTarget, experiment: Experiment): Promise<Array<{ action: string; module: string; error?: string }>> {
+async function rollBack(
+  target: ExperimentTarget,
+  experiment: Experiment,
+): Promise<Array<{ action: string; module: string; error?: string }>> {
   const done: Array<{ action: string; module: string; error?: string }> = [];
   for (const r of experiment.rollbacks ?? []) {
     try {

@@ -129,7 +129,10 @@ export function buildReport(input: ReportInput): ExperimentReport {
   const duringFrom = input.phases.during[0];
   const faultsEnd =
     duringFrom +
-    Math.max(0, ...experiment.faults.map((f) => Math.min(f.endMs ?? experiment.durationMs, experiment.durationMs)));
+    Math.max(
+      0,
+      ...experiment.faults.map((f) => Math.min(f.endMs ?? experiment.durationMs, experiment.durationMs)),
+    );
   return {
     name: experiment.name,
     seed: input.seed,
@@ -213,7 +216,11 @@ function evaluate(
     const { module, method } = check.breaker;
     const found = breakers.find((b) => b.id === module && b.method === method);
     const observed = found?.state ?? "closed"; // a breaker never made has never opened
-    return { check: `breaker ${module}${method ? `.${method}` : ""} is ${check.state}`, observed, held: observed === check.state };
+    return {
+      check: `breaker ${module}${method ? `.${method}` : ""} is ${check.state}`,
+      observed,
+      held: observed === check.state,
+    };
   }
   const observed = round(measure(check, calls, events), 4);
   const bounds = [
@@ -224,11 +231,17 @@ function evaluate(
   return {
     check: `${check.metric}${narrowed ? ` (${narrowed})` : ""} ${bounds}`,
     observed,
-    held: (check.min === undefined || observed >= check.min) && (check.max === undefined || observed <= check.max),
+    held:
+      (check.min === undefined || observed >= check.min) &&
+      (check.max === undefined || observed <= check.max),
   };
 }
 
-function measure(check: HypothesisCheck, calls: readonly RecordedCall[], events: readonly RecordedEvent[]): number {
+function measure(
+  check: HypothesisCheck,
+  calls: readonly RecordedCall[],
+  events: readonly RecordedEvent[],
+): number {
   const mine = check.call === undefined ? calls : calls.filter((c) => c.call === check.call);
   const coded = check.code === undefined ? mine : mine.filter((c) => c.code === check.code);
   const ofModule = (name: string) =>
@@ -238,7 +251,9 @@ function measure(check: HypothesisCheck, calls: readonly RecordedCall[], events:
     case "successRate":
       return mine.length === 0 ? 0 : mine.filter((c) => c.ok).length / mine.length;
     case "fallbackRate":
-      return mine.length === 0 ? 0 : mine.filter((c) => c.ok && c.answeredBy !== undefined).length / mine.length;
+      return mine.length === 0
+        ? 0
+        : mine.filter((c) => c.ok && c.answeredBy !== undefined).length / mine.length;
     case "count":
       return coded.length;
     case "p50Ms":
@@ -267,7 +282,8 @@ function breakerStatesAt(events: readonly RecordedEvent[], atMs: number): Breake
     if (e.atMs >= atMs || !e.name.startsWith("breaker.")) continue;
     const id = String(e.event.id);
     const method = text(e, "method");
-    const state = e.name === "breaker.opened" ? "open" : (e.name.slice("breaker.".length) as BreakerSnapshot["state"]);
+    const state =
+      e.name === "breaker.opened" ? "open" : (e.name.slice("breaker.".length) as BreakerSnapshot["state"]);
     states.set(`${id}\0${method ?? ""}`, { id, ...(method === undefined ? {} : { method }), state });
   }
   return [...states.values()];
@@ -318,7 +334,9 @@ function round(n: number, digits = 2): number {
 
 /** The report as lines for people: the verdict, each phase, faults, breakers, recovery. */
 export function describeReport(r: ExperimentReport): string[] {
-  const lines = [`experiment "${r.name}" (seed ${r.seed}): ${r.held ? "the hypothesis HELD" : "the hypothesis did NOT hold"}`];
+  const lines = [
+    `experiment "${r.name}" (seed ${r.seed}): ${r.held ? "the hypothesis HELD" : "the hypothesis did NOT hold"}`,
+  ];
   for (const phase of ["before", "during", "after"] as const) {
     const p = r.phases[phase];
     const codes = Object.entries(p.calls.byCode)
@@ -329,7 +347,8 @@ export function describeReport(r: ExperimentReport): string[] {
     );
     for (const c of p.checks) lines.push(`         ${c.held ? "ok  " : "FAIL"} ${c.check}: ${c.observed}`);
   }
-  for (const f of r.faults) lines.push(`  fault  ${f.name} (${f.startMs}-${f.endMs} ms): injected ${f.injected} times`);
+  for (const f of r.faults)
+    lines.push(`  fault  ${f.name} (${f.startMs}-${f.endMs} ms): injected ${f.injected} times`);
   const t = r.breakers.transitions;
   if (t.length > 0)
     lines.push(
@@ -342,7 +361,9 @@ export function describeReport(r: ExperimentReport): string[] {
       `, recovered ${r.recoveryMs === null ? "never (no ten good calls in a row after the faults)" : `${Math.round(r.recoveryMs)} ms after the faults ended`}`,
   );
   if (r.anomalies.length > 0)
-    lines.push(`  anomalies: ${r.anomalies.map((a) => `${a.id}${a.method ? `.${a.method}` : ""} ${a.metric} ${a.active ? "began" : "ended"} at ${Math.round(a.atMs)} ms`).join(", ")}`);
+    lines.push(
+      `  anomalies: ${r.anomalies.map((a) => `${a.id}${a.method ? `.${a.method}` : ""} ${a.metric} ${a.active ? "began" : "ended"} at ${Math.round(a.atMs)} ms`).join(", ")}`,
+    );
   if (r.skipped > 0) lines.push(`  ${r.skipped} load calls skipped (too many in flight)`);
   for (const rb of r.rollbacks) lines.push(`  rollback ${rb.action} ${rb.module}: ${rb.error ?? "done"}`);
   return lines;

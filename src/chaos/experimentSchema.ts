@@ -28,9 +28,21 @@ const latency = {
     'a delay in ms (a number), or { "uniform": { "minMs", "maxMs" } }, { "normal": { "meanMs", "sdMs" } }, { "exponential": { "meanMs" } }',
   anyOf: [
     { type: "number", minimum: 0 },
-    closed("a uniform delay", { uniform: closed("{ minMs, maxMs }", { minMs: ms("minMs"), maxMs: ms("maxMs") }, ["minMs", "maxMs"]) }, ["uniform"]),
-    closed("a normal delay", { normal: closed("{ meanMs, sdMs }", { meanMs: ms("meanMs"), sdMs: ms("sdMs") }, ["meanMs", "sdMs"]) }, ["normal"]),
-    closed("an exponential delay", { exponential: closed("{ meanMs }", { meanMs: ms("meanMs", 1) }, ["meanMs"]) }, ["exponential"]),
+    closed(
+      "a uniform delay",
+      { uniform: closed("{ minMs, maxMs }", { minMs: ms("minMs"), maxMs: ms("maxMs") }, ["minMs", "maxMs"]) },
+      ["uniform"],
+    ),
+    closed(
+      "a normal delay",
+      { normal: closed("{ meanMs, sdMs }", { meanMs: ms("meanMs"), sdMs: ms("sdMs") }, ["meanMs", "sdMs"]) },
+      ["normal"],
+    ),
+    closed(
+      "an exponential delay",
+      { exponential: closed("{ meanMs }", { meanMs: ms("meanMs", 1) }, ["meanMs"]) },
+      ["exponential"],
+    ),
   ],
 };
 
@@ -68,7 +80,9 @@ const fault = {
     { if: { properties: { kind: { const: "failing-hook" } } }, then: { required: ["hook"] } },
     {
       if: { required: ["everyMs"] },
-      then: { properties: { kind: { const: "crash", expected: '"crash" (only crashes repeat every everyMs)' } } },
+      then: {
+        properties: { kind: { const: "crash", expected: '"crash" (only crashes repeat every everyMs)' } },
+      },
     },
   ],
 };
@@ -94,9 +108,11 @@ const check = {
   then: closed(
     '{ "breaker": { "module": "...", "method": "..." }, "state": "closed" }',
     {
-      breaker: closed('{ "module": "codec", "method": "probe" }', { module: text("a module id"), method: text("a method") }, [
-        "module",
-      ]),
+      breaker: closed(
+        '{ "module": "codec", "method": "probe" }',
+        { module: text("a module id"), method: text("a method") },
+        ["module"],
+      ),
       state: { enum: STATES, expected: `one of ${STATES.join(", ")}` },
     },
     ["breaker", "state"],
@@ -107,7 +123,11 @@ const check = {
       {
         metric: { enum: METRICS, expected: `one of ${METRICS.join(", ")}` },
         call,
-        code: { type: "string", pattern: "^CHIP_ERR_[A-Z_]+$", expected: "an error code such as CHIP_ERR_BREAKER_OPEN" },
+        code: {
+          type: "string",
+          pattern: "^CHIP_ERR_[A-Z_]+$",
+          expected: "an error code such as CHIP_ERR_BREAKER_OPEN",
+        },
         module: text("a module id"),
         min: { type: "number", expected: "a number" },
         max: { type: "number", expected: "a number" },
@@ -117,7 +137,11 @@ const check = {
     anyOf: [{ required: ["min"] }, { required: ["max"] }],
   },
 };
-const checks = (phase: string) => ({ type: "array", items: check, expected: `the checks of ${phase}: an array` });
+const checks = (phase: string) => ({
+  type: "array",
+  items: check,
+  expected: `the checks of ${phase}: an array`,
+});
 
 const ACTIONS = ["restart", "start", "resume", "reset-policies"];
 
@@ -127,22 +151,38 @@ export const experimentSchema = closed(
   {
     name: text("the experiment's name"),
     description: { type: "string", expected: "a description" },
-    seed: { type: "integer", minimum: 0, maximum: 4294967295, expected: "a seed: an integer from 0 to 4294967295" },
+    seed: {
+      type: "integer",
+      minimum: 0,
+      maximum: 4294967295,
+      expected: "a seed: an integer from 0 to 4294967295",
+    },
     durationMs: ms("the length of the fault phase", 1),
     steadyMs: ms("the length of the steady phases before and after", 1),
     start: { type: "array", items: text("a module id"), expected: "module ids to start first" },
     load: {
       type: "array",
       minItems: 1,
-      expected: 'an array of loads such as [{ "call": "codec.probe", "args": ["media/clip.cvf"], "rate": 200 }]',
+      expected:
+        'an array of loads such as [{ "call": "codec.probe", "args": ["media/clip.cvf"], "rate": 200 }]',
       items: {
         ...closed(
           '{ "call": "codec.probe", "args": [...], "rate": 200 } or { ..., "concurrency": 4 }',
           {
             call,
             args: { type: "array", expected: "the arguments of each call: an array" },
-            rate: { type: "number", exclusiveMinimum: 0, maximum: 100_000, expected: "calls per second, above 0" },
-            concurrency: { type: "integer", minimum: 1, maximum: 1000, expected: "callers: an integer from 1 to 1000" },
+            rate: {
+              type: "number",
+              exclusiveMinimum: 0,
+              maximum: 100_000,
+              expected: "calls per second, above 0",
+            },
+            concurrency: {
+              type: "integer",
+              minimum: 1,
+              maximum: 1000,
+              expected: "callers: an integer from 1 to 1000",
+            },
           },
           ["call"],
         ),

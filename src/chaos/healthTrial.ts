@@ -83,13 +83,16 @@ export async function healthTrial(
               () => undefined,
               (err: ChipsetError) => {
                 failures++;
-                if (!firstFailure.has(`${c.id}.${c.method}`)) firstFailure.set(`${c.id}.${c.method}`, err.code);
+                if (!firstFailure.has(`${c.id}.${c.method}`))
+                  firstFailure.set(`${c.id}.${c.method}`, err.code);
               },
             ),
           );
         }
       }
-      await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.max(1, Math.min(50, 1000 / check.rate))));
+      await new Promise<void>((resolve) =>
+        clock.setTimeout(resolve, Math.max(1, Math.min(50, 1000 / check.rate))),
+      );
     }
     await Promise.all(inFlight);
     for (const id of modules) {

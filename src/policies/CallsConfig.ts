@@ -104,7 +104,10 @@ export interface MethodPolicy {
  * merges field by field into the one below it. Breakers and bulkheads set at a method level are
  * the method's own; otherwise they are shared by the module's methods.
  */
-export function resolveMethodPolicy(method: string, levels: readonly (CallsConfig | undefined)[]): MethodPolicy {
+export function resolveMethodPolicy(
+  method: string,
+  levels: readonly (CallsConfig | undefined)[],
+): MethodPolicy {
   let timeoutMs = 0;
   let idempotent = false;
   let retry: RetryConfig | false | undefined;
@@ -133,7 +136,9 @@ export function resolveMethodPolicy(method: string, levels: readonly (CallsConfi
   return {
     timeoutMs,
     retry: idempotent && retry ? { ...policyDefaults.retry, ...retry } : undefined,
-    breaker: breaker ? { settings: { ...policyDefaults.breaker, ...breaker }, scope: breakerScope } : undefined,
+    breaker: breaker
+      ? { settings: { ...policyDefaults.breaker, ...breaker }, scope: breakerScope }
+      : undefined,
     bulkhead: bulkhead
       ? { settings: { ...policyDefaults.bulkhead, ...bulkhead }, scope: bulkheadScope }
       : undefined,
@@ -150,7 +155,10 @@ function scopeAfter(was: PolicyScope, level: object | false, scope: PolicyScope)
   return scope === "method" ? "method" : was;
 }
 
-function merge<T extends object>(below: T | false | undefined, level: T | false | undefined): T | false | undefined {
+function merge<T extends object>(
+  below: T | false | undefined,
+  level: T | false | undefined,
+): T | false | undefined {
   if (level === undefined) return below;
   if (level === false) return false;
   return below ? { ...below, ...level } : { ...level };

@@ -110,7 +110,11 @@ export class CircuitBreaker {
     const { consecutiveFailures, failureRate, minCalls } = this.settings;
     if (consecutiveFailures > 0 && this.consecutive >= consecutiveFailures) {
       this.open(now, "consecutive-failures");
-    } else if (failureRate > 0 && this.window.calls(now) >= minCalls && this.window.rate(now) >= failureRate) {
+    } else if (
+      failureRate > 0 &&
+      this.window.calls(now) >= minCalls &&
+      this.window.rate(now) >= failureRate
+    ) {
       this.open(now, "failure-rate");
     }
   }

@@ -70,7 +70,8 @@ export class Deadlines {
   /** Deadlines not yet expired nor cancelled (for tests and leak checks). */
   get pending(): number {
     let n = 0;
-    for (const q of this.queues.values()) for (let i = q.head; i < q.items.length; i++) if (!q.items[i]!.done) n++;
+    for (const q of this.queues.values())
+      for (let i = q.head; i < q.items.length; i++) if (!q.items[i]!.done) n++;
     return n;
   }
 

@@ -141,7 +141,9 @@ export class ModulePolicies {
     // Same settings: keep its state (a new plan after an override must not reset an open breaker).
     if (existing && sameSettings(existing.settings, settings)) return existing;
     const ref: PolicyRef = scope === "" ? { id: this.id } : { id: this.id, method: scope };
-    const breaker = new CircuitBreaker(settings, this.book.clock, (t) => this.book.transitioned(ref, t, settings));
+    const breaker = new CircuitBreaker(settings, this.book.clock, (t) =>
+      this.book.transitioned(ref, t, settings),
+    );
     this.breakers.set(scope, breaker);
     return breaker;
   }

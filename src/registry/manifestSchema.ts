@@ -117,7 +117,12 @@ const policyProperties = {
     maxAttempts: count("attempts in all, the first included", 1),
     initialDelayMs: delay("the delay before the first retry"),
     maxDelayMs: delay("the longest delay between attempts"),
-    multiplier: { type: "number", minimum: 1, maximum: 100, expected: "the growth of each delay: a number from 1 to 100" },
+    multiplier: {
+      type: "number",
+      minimum: 1,
+      maximum: 100,
+      expected: "the growth of each delay: a number from 1 to 100",
+    },
     jitter: fraction("the random part of each delay"),
   }),
   breaker: offOr("circuit breaker", '{ "consecutiveFailures": 5, "openMs": 5000 }', {
@@ -141,7 +146,8 @@ export const callsSchema = closed(
     ...policyProperties,
     methods: {
       type: "object",
-      expected: 'an object mapping method names to policies, such as { "status": { "idempotent": true, "timeoutMs": 500 } }',
+      expected:
+        'an object mapping method names to policies, such as { "status": { "idempotent": true, "timeoutMs": 500 } }',
       additionalProperties: closed(
         'an object such as { "idempotent": true, "timeoutMs": 500, "retry": { "maxAttempts": 5 } }',
         policyProperties,

@@ -18,7 +18,16 @@ async function workspace(): Promise<{ dir: string; data: string }> {
 
 interface ErrorsJson {
   counts: { byCode: Record<string, number>; byModule: Record<string, number>; total: number };
-  recent: Array<{ code: string; id?: string; version?: string; method?: string; attempt?: number; host?: string; callId?: number; causes: string[] }>;
+  recent: Array<{
+    code: string;
+    id?: string;
+    version?: string;
+    method?: string;
+    attempt?: number;
+    host?: string;
+    callId?: number;
+    causes: string[];
+  }>;
 }
 
 describe("chipset errors", () => {
@@ -93,16 +102,37 @@ describe("chipset bisect", () => {
     for (const name of ["alpha", "bravo", "charlie", "delta", "echo"])
       expect((await chipset(["--data-dir", data, "add", join(mods, name)])).code).toBe(0);
 
-    const result = await chipset(["--data-dir", data, "bisect", "--probe-ms", "300", "--call", "alpha.ping", "--json"]);
+    const result = await chipset([
+      "--data-dir",
+      data,
+      "bisect",
+      "--probe-ms",
+      "300",
+      "--call",
+      "alpha.ping",
+      "--json",
+    ]);
     expect(result.code, result.stderr).toBe(0);
-    const report = json<{ culprits: string[]; found: boolean; trials: Array<{ modules: string[]; healthy: boolean; detail?: string }> }>(result);
+    const report = json<{
+      culprits: string[];
+      found: boolean;
+      trials: Array<{ modules: string[]; healthy: boolean; detail?: string }>;
+    }>(result);
     expect(report.found).toBe(true);
     expect(report.culprits).toEqual(["charlie"]);
     expect(report.trials[0]!.healthy).toBe(false);
     expect(report.trials[0]!.detail).toMatch(/charlie crashed \(uncaught-exception\)/);
     expect(report.trials.length).toBeLessThanOrEqual(6);
 
-    const text = await chipset(["--data-dir", data, "bisect", "--probe-ms", "300", "--modules", "alpha,bravo,echo"]);
+    const text = await chipset([
+      "--data-dir",
+      data,
+      "bisect",
+      "--probe-ms",
+      "300",
+      "--modules",
+      "alpha,bravo,echo",
+    ]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/no culprit found: the runtime was healthy with every module/);
   });

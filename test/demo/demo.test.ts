@@ -140,7 +140,9 @@ describe("the demo host", () => {
     expect(stdout).toMatch(/crashed gpu-accel \(uncaught-exception\): driver fault/);
     expect(stdout).toMatch(/fallback calls to gpu-accel now go to soft-decoder/);
     // The frame in flight at the crash goes to the fallback too: no call fails.
-    const damaged = stdout.match(/played\s+24 frames of damaged\.cvf: (\d+) on gpu-accel, then (\d+) by soft-decoder/);
+    const damaged = stdout.match(
+      /played\s+24 frames of damaged\.cvf: (\d+) on gpu-accel, then (\d+) by soft-decoder/,
+    );
     expect(damaged, stdout).not.toBeNull();
     expect(Number(damaged![1]) + Number(damaged![2])).toBe(24);
     expect(Number(damaged![2])).toBeGreaterThan(0);
@@ -152,7 +154,9 @@ describe("the demo host", () => {
     expect(stdout).toMatch(/played\s+24 frames of clip\.cvf on gpu-accel again/);
     // A slow dependency: two timeouts open the breaker, which then refuses at once, and closes after.
     expect(stdout).toMatch(/probe 1\s+CHIP_ERR_CALL_TIMEOUT/);
-    expect(stdout).toMatch(/probe 2\s+CHIP_ERR_CALL_TIMEOUT[\s\S]*breaker open codec\.probe after 2 failures/);
+    expect(stdout).toMatch(
+      /probe 2\s+CHIP_ERR_CALL_TIMEOUT[\s\S]*breaker open codec\.probe after 2 failures/,
+    );
     expect(stdout).toMatch(/probe 3\s+CHIP_ERR_BREAKER_OPEN in \d(\.\d+)? ms/); // under 10 ms even on a loaded machine
     expect(stdout).toMatch(/probe 4\s+answered[\s\S]*breaker closed codec\.probe/);
     expect(stdout).toMatch(/errors\s+\d+ recorded: .*CHIP_ERR_CALL_TIMEOUT 2/);

@@ -13,15 +13,23 @@ function parseCall(text: string): HealthCall {
   const name = colon < 0 ? text : text.slice(0, colon);
   const dot = name.lastIndexOf(".");
   if (dot <= 0 || dot === name.length - 1)
-    throw usageError(`--call ${text}: expected module.method or module.method:[json args], such as codec.probe:["media/clip.cvf"]`, { call: text });
+    throw usageError(
+      `--call ${text}: expected module.method or module.method:[json args], such as codec.probe:["media/clip.cvf"]`,
+      { call: text },
+    );
   const args = colon < 0 ? [] : parseJsonArgs([text.slice(colon + 1)])[0];
-  if (!Array.isArray(args)) throw usageError(`--call ${text}: the arguments after ":" must be a JSON array`, { call: text });
+  if (!Array.isArray(args))
+    throw usageError(`--call ${text}: the arguments after ":" must be a JSON array`, { call: text });
   return { id: name.slice(0, dot), method: name.slice(dot + 1), args };
 }
 
 function positive(name: string, text: string, max = Infinity): number {
   const n = Number(text);
-  if (!(n > 0 && n <= max)) throw usageError(`${name} must be a number above 0${max < Infinity ? ` and at most ${max}` : ""}, got ${text}`, { [name]: text });
+  if (!(n > 0 && n <= max))
+    throw usageError(
+      `${name} must be a number above 0${max < Infinity ? ` and at most ${max}` : ""}, got ${text}`,
+      { [name]: text },
+    );
   return n;
 }
 
@@ -32,15 +40,33 @@ export function registerBisectCommand(program: Command, ctx: CliContext): void {
     .description(
       "find the module that makes the runtime unstable (crashes, failed starts, anomalies, unhealthy, failing calls) by running halves of the modules against a health check",
     )
-    .option("--modules <ids>", "comma-separated module ids to search among (default: every registered module)")
-    .option("--call <module.method[:json]>", 'a call the health check makes, e.g. codec.probe:["media/clip.cvf"] (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option(
+      "--modules <ids>",
+      "comma-separated module ids to search among (default: every registered module)",
+    )
+    .option(
+      "--call <module.method[:json]>",
+      'a call the health check makes, e.g. codec.probe:["media/clip.cvf"] (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option("--probe-ms <ms>", "how long each trial runs (default 3000)", "3000")
     .option("--rate <n>", "calls per second of each --call (default 20)", "20")
     .option("--min-success <ratio>", "share of calls that must succeed (default 1)", "1")
-    .option("--json", "print JSON: { culprits, found, minimal, note, trials: [{ modules, healthy, detail }] }")
+    .option(
+      "--json",
+      "print JSON: { culprits, found, minimal, note, trials: [{ modules, healthy, detail }] }",
+    )
     .action(
       async (
-        opts: { modules?: string; call: string[]; probeMs: string; rate: string; minSuccess: string; json?: boolean },
+        opts: {
+          modules?: string;
+          call: string[];
+          probeMs: string;
+          rate: string;
+          minSuccess: string;
+          json?: boolean;
+        },
         cmd: Command,
       ) => {
         const globals = globalsOf(cmd, ctx);
@@ -51,9 +77,13 @@ export function registerBisectCommand(program: Command, ctx: CliContext): void {
           calls: opts.call.map(parseCall),
         };
         const candidates =
-          opts.modules?.split(",").map((s) => s.trim()).filter((s) => s !== "") ??
+          opts.modules
+            ?.split(",")
+            .map((s) => s.trim())
+            .filter((s) => s !== "") ??
           (await withRuntime(globals, (runtime) => [...new Set(runtime.queries.list().map((m) => m.id))]));
-        if (candidates.length === 0) throw usageError("there are no modules to bisect; register some with chipset add", {});
+        if (candidates.length === 0)
+          throw usageError("there are no modules to bisect; register some with chipset add", {});
         const result = await bisect(
           candidates,
           // Every trial is a fresh runtime on the same data directory: nothing carries over between them.
@@ -62,14 +92,21 @@ export function registerBisectCommand(program: Command, ctx: CliContext): void {
             onTrial: opts.json
               ? undefined
               : (trial, n) =>
-                  ctx.out.note(`trial ${n}: ${trial.modules.join(", ") || "(none)"}: ${trial.healthy ? "healthy" : `UNHEALTHY: ${trial.detail ?? ""}`}`),
+                  ctx.out.note(
+                    `trial ${n}: ${trial.modules.join(", ") || "(none)"}: ${trial.healthy ? "healthy" : `UNHEALTHY: ${trial.detail ?? ""}`}`,
+                  ),
           },
         );
         if (opts.json) return ctx.out.json(result);
         if (!result.found) return ctx.out.line(`no culprit found: ${result.note}`);
-        const who = result.culprits.length === 1 ? `the module responsible is ${result.culprits[0]}` : `the modules responsible together are ${result.culprits.join(" + ")} (each is fine alone)`;
+        const who =
+          result.culprits.length === 1
+            ? `the module responsible is ${result.culprits[0]}`
+            : `the modules responsible together are ${result.culprits.join(" + ")} (each is fine alone)`;
         ctx.out.line(`${who}; ${result.note}`);
-        const last = [...result.trials].reverse().find((t) => !t.healthy && t.modules.length === result.culprits.length);
+        const last = [...result.trials]
+          .reverse()
+          .find((t) => !t.healthy && t.modules.length === result.culprits.length);
         if (last?.detail) ctx.out.line(`  what went wrong: ${last.detail}`);
         ctx.out.line(`  ${result.trials.length} trials`);
       },

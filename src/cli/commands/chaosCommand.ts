@@ -12,14 +12,19 @@ import { globalsOf } from "./globals.js";
 
 /** Registers `chaos run FILE`: run an experiment and report whether its hypothesis held. */
 export function registerChaosCommand(program: Command, ctx: CliContext): void {
-  const chaos = program.command("chaos").description("chaos experiments: inject faults on purpose and check that the runtime copes");
+  const chaos = program
+    .command("chaos")
+    .description("chaos experiments: inject faults on purpose and check that the runtime copes");
   chaos
     .command("run")
     .description(
       "run an experiment file (JSON or YAML): check its hypothesis before, during and after its faults, write a report; exit 1 if it did not hold",
     )
     .argument("<file>", "the experiment (see docs/chaos.md)")
-    .option("--report <file>", "where to write the JSON report (default: <data dir>/chaos/<file name>.json; a .txt summary goes beside it)")
+    .option(
+      "--report <file>",
+      "where to write the JSON report (default: <data dir>/chaos/<file name>.json; a .txt summary goes beside it)",
+    )
     .option("--json", "print the report as JSON instead of the summary")
     .action(async (file: string, opts: { report?: string; json?: boolean }, cmd: Command) => {
       const globals = globalsOf(cmd, ctx);
@@ -29,10 +34,14 @@ export function registerChaosCommand(program: Command, ctx: CliContext): void {
         await runtime.start();
         return runExperiment(runtime, experiment, {
           clock: systemClock,
-          onPhase: opts.json ? undefined : (phase, atMs) => ctx.out.note(`${phase} phase at ${Math.round(atMs)} ms`),
+          onPhase: opts.json
+            ? undefined
+            : (phase, atMs) => ctx.out.note(`${phase} phase at ${Math.round(atMs)} ms`),
         });
       });
-      const out = opts.report ? resolve(ctx.cwd, opts.report) : join(globals.dataDir, "chaos", `${basename(path, extname(path))}.json`);
+      const out = opts.report
+        ? resolve(ctx.cwd, opts.report)
+        : join(globals.dataDir, "chaos", `${basename(path, extname(path))}.json`);
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
       const summary = describeReport(report);

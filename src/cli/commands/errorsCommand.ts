@@ -8,7 +8,9 @@ import { globalsOf } from "./globals.js";
 export function registerErrorsCommand(program: Command, ctx: CliContext): void {
   program
     .command("errors")
-    .description("errors recorded by the runtime (by any process on this data directory): counts, and the most recent with their context")
+    .description(
+      "errors recorded by the runtime (by any process on this data directory): counts, and the most recent with their context",
+    )
     .option("--module <id>", "only errors of this module ((runtime) for those of no module)")
     .option("--limit <n>", "recent errors to show (default 20)")
     .option("--json", 'print JSON: { "counts": { byCode, byModule, total }, "recent": [...] }')
@@ -26,19 +28,33 @@ export function registerErrorsCommand(program: Command, ctx: CliContext): void {
         return ctx.out.line(`no errors recorded${opts.module === undefined ? "" : ` for ${opts.module}`}`);
       const byCount = (o: Record<string, number>) => Object.entries(o).sort((a, b) => b[1] - a[1]);
       ctx.out.line(`${counts.total} errors recorded`);
-      ctx.out.lines(table(["CODE", "COUNT"], byCount(counts.byCode).map(([c, n]) => [c, String(n)])));
+      ctx.out.lines(
+        table(
+          ["CODE", "COUNT"],
+          byCount(counts.byCode).map(([c, n]) => [c, String(n)]),
+        ),
+      );
       ctx.out.line();
-      ctx.out.lines(table(["MODULE", "COUNT"], byCount(counts.byModule).map(([m, n]) => [m, String(n)])));
+      ctx.out.lines(
+        table(
+          ["MODULE", "COUNT"],
+          byCount(counts.byModule).map(([m, n]) => [m, String(n)]),
+        ),
+      );
       ctx.out.line();
       ctx.out.line(`most recent ${recent.length}:`);
       for (const e of recent) {
         const where = [
-          e.id === undefined ? undefined : `${e.id}${e.version === undefined ? "" : `@${e.version}`}${e.method === undefined ? "" : `.${e.method}`}`,
+          e.id === undefined
+            ? undefined
+            : `${e.id}${e.version === undefined ? "" : `@${e.version}`}${e.method === undefined ? "" : `.${e.method}`}`,
           e.attempt === undefined ? undefined : `attempt ${e.attempt}`,
           e.host,
           e.callId === undefined ? undefined : `call ${e.callId}`,
         ].filter((x) => x !== undefined);
-        ctx.out.line(`  ${new Date(e.at).toISOString()} ${e.code} ${where.length > 0 ? `[${where.join(", ")}] ` : ""}${e.message}`);
+        ctx.out.line(
+          `  ${new Date(e.at).toISOString()} ${e.code} ${where.length > 0 ? `[${where.join(", ")}] ` : ""}${e.message}`,
+        );
         for (const cause of e.causes) ctx.out.line(`      caused by ${cause}`);
       }
     });

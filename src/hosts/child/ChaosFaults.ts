@@ -22,7 +22,10 @@ export class ChaosFaults {
     } else if (msg.action === "leak") {
       this.release();
       const perStep = Math.max(1, Math.round((msg.mbPerSecond * DOUBLES_PER_MB * LEAK_STEP_MS) / 1000));
-      this.timer = setInterval(() => this.leaked.push(new Array<number>(perStep).fill(Math.random())), LEAK_STEP_MS);
+      this.timer = setInterval(
+        () => this.leaked.push(new Array<number>(perStep).fill(Math.random())),
+        LEAK_STEP_MS,
+      );
       this.timer.unref();
     } else {
       this.release();

@@ -20,8 +20,10 @@ export interface ChaosSubject {
 /** A call on its way into a module, as chaos sees it (the pipeline's CallRun fits). */
 export interface ChaosCall {
   readonly method: string;
-  /** True once the call gave up on this attempt (timed out, or the caller aborted). */
-  readonly aborted: boolean;
+  /** The attempt now running (1 for the first). */
+  readonly attempt: number;
+  /** False once the call gave up on attempt `attempt` (timed out, aborted, retried, settled). */
+  isCurrent(attempt: number): boolean;
 }
 
 /** What a lifecycle hook fault is told (the runtime's application-hook event fits). */
@@ -194,9 +196,10 @@ export class ChaosEngine {
   }
 
   private delayed(ms: number, run: ChaosCall, call: () => unknown): Promise<unknown> {
+    const attempt = run.attempt;
     return new Promise((resolve, reject) => {
       this.deps.clock.setTimeout(() => {
-        if (run.aborted) return resolve(undefined); // the caller moved on; do not call the module late
+        if (!run.isCurrent(attempt)) return resolve(undefined); // the caller moved on; do not call the module late
         try {
           resolve(call());
         } catch (err) {

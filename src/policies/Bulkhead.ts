@@ -33,7 +33,24 @@ export class Bulkhead {
   private handing = false;
   private returned = 0;
 
-  constructor(readonly settings: BulkheadSettings) {}
+  constructor(private current: BulkheadSettings) {}
+
+  /** The limits in force. */
+  get settings(): BulkheadSettings {
+    return this.current;
+  }
+
+  /**
+   * New limits for the calls from now on; the calls running and waiting stay counted. A larger
+   * `maxConcurrent` lets waiters in at once; a smaller one lets no new call in until enough finish.
+   */
+  reconfigure(settings: BulkheadSettings): void {
+    this.current = settings;
+    while (this.running < settings.maxConcurrent && this.waiting > 0) {
+      this.running++;
+      this.leave(); // hands the new slot to the oldest waiter
+    }
+  }
 
   /** Calls holding a slot now. */
   get active(): number {
@@ -47,7 +64,7 @@ export class Bulkhead {
 
   /** Takes a slot if one is free. */
   tryEnter(): boolean {
-    if (this.running >= this.settings.maxConcurrent) return false;
+    if (this.running >= this.current.maxConcurrent) return false;
     this.running++;
     return true;
   }
@@ -57,7 +74,7 @@ export class Bulkhead {
    * Call only after `tryEnter` said no.
    */
   enqueue(run: () => void): BulkheadTicket | undefined {
-    if (this.waiting >= this.settings.maxQueue) return undefined;
+    if (this.waiting >= this.current.maxQueue) return undefined;
     const waiter = new Waiter(this, run);
     this.queue.push(waiter);
     this.waiting++;

@@ -158,6 +158,15 @@ export class CallRun implements AttemptSignal {
     return this.attemptAborted;
   }
 
+  /**
+   * True while attempt number `attempt` is still the one the call waits for: not given up (timed
+   * out, aborted), not replaced by a retry, and the call not settled. Work that resumes after a
+   * wait (a start, a pause, an injected delay) checks it before reaching the module.
+   */
+  isCurrent(attempt: number): boolean {
+    return this.outcome === PENDING && this.attempt === attempt && !this.attemptAborted;
+  }
+
   start(): Promise<unknown> {
     const signal = this.callerSignal;
     if (signal !== undefined) {
@@ -375,12 +384,12 @@ export class CallRun implements AttemptSignal {
     } catch (err) {
       return this.fail(asChipsetError(err, error));
     }
-    this.answeredBy = fallback;
-    if (typeof (value as { then?: unknown } | null)?.then !== "function") return this.succeed(value);
-    (value as Promise<unknown>).then(
-      (v) => this.succeed(v),
-      (err: unknown) => this.fail(asChipsetError(err, error)),
-    );
+    const answered = (v: unknown): void => {
+      this.answeredBy = fallback;
+      this.succeed(v);
+    };
+    if (typeof (value as { then?: unknown } | null)?.then !== "function") return answered(value);
+    (value as Promise<unknown>).then(answered, (err: unknown) => this.fail(asChipsetError(err, error)));
   }
 
   private succeed(value: unknown): void {

@@ -52,15 +52,29 @@ export class CircuitBreaker {
    * straggler must not free a slot of the current spell (that would let one probe too many through).
    */
   private strays = 0;
-  private readonly window: SlidingWindow;
+  private window: SlidingWindow;
 
   /** @param onChange told of every transition, synchronously. */
   constructor(
-    readonly settings: BreakerSettings,
+    private config: BreakerSettings,
     private readonly clock: Clock,
     private readonly onChange: (t: BreakerTransition) => void = () => {},
   ) {
-    this.window = new SlidingWindow(settings.windowMs);
+    this.window = new SlidingWindow(config.windowMs);
+  }
+
+  /** The settings in force. */
+  get settings(): BreakerSettings {
+    return this.config;
+  }
+
+  /**
+   * New settings from now on; the state stays (an open breaker stays open until its `until`).
+   * A different `windowMs` starts an empty window.
+   */
+  reconfigure(settings: BreakerSettings): void {
+    if (settings.windowMs !== this.config.windowMs) this.window = new SlidingWindow(settings.windowMs);
+    this.config = settings;
   }
 
   /** The current state (an `open` breaker past `openMs` reads as open until a call moves it). */
@@ -77,7 +91,7 @@ export class CircuitBreaker {
       this.move({ name: "half-open", probes: 0, successes: 0 });
       return this.pass();
     }
-    if (s.name === "half-open" && s.probes + s.successes < this.settings.halfOpenProbes) {
+    if (s.name === "half-open" && s.probes + s.successes < this.config.halfOpenProbes) {
       s.probes++;
       return Pass.Probe;
     }
@@ -89,7 +103,7 @@ export class CircuitBreaker {
     if (pass === Pass.Probe) {
       const s = this.current;
       if (!this.probeBack() || s.name !== "half-open") return; // a straggler, or isolated meanwhile
-      if (++s.successes >= this.settings.halfOpenProbes) this.close();
+      if (++s.successes >= this.config.halfOpenProbes) this.close();
       return;
     }
     this.consecutive = 0;
@@ -145,7 +159,7 @@ export class CircuitBreaker {
   }
 
   private open(now: number, reason: OpenReason): void {
-    this.move({ name: "open", since: now, until: now + this.settings.openMs, reason }, reason);
+    this.move({ name: "open", since: now, until: now + this.config.openMs, reason }, reason);
   }
 
   private close(): void {

@@ -138,11 +138,14 @@ export class ModulePolicies {
 
   private breakerFor(scope: string, settings: BreakerSettings): CircuitBreaker {
     const existing = this.breakers.get(scope);
-    // Same settings: keep its state (a new plan after an override must not reset an open breaker).
-    if (existing && sameSettings(existing.settings, settings)) return existing;
+    // New settings keep the state: an override must not reset an open breaker (nor a bulkhead's count).
+    if (existing) {
+      if (!sameSettings(existing.settings, settings)) existing.reconfigure(settings);
+      return existing;
+    }
     const ref: PolicyRef = scope === "" ? { id: this.id } : { id: this.id, method: scope };
-    const breaker = new CircuitBreaker(settings, this.book.clock, (t) =>
-      this.book.transitioned(ref, t, settings),
+    const breaker: CircuitBreaker = new CircuitBreaker(settings, this.book.clock, (t) =>
+      this.book.transitioned(ref, t, breaker.settings),
     );
     this.breakers.set(scope, breaker);
     return breaker;
@@ -150,7 +153,10 @@ export class ModulePolicies {
 
   private bulkheadFor(scope: string, settings: Bulkhead["settings"]): Bulkhead {
     const existing = this.bulkheads.get(scope);
-    if (existing && sameSettings(existing.settings, settings)) return existing;
+    if (existing) {
+      if (!sameSettings(existing.settings, settings)) existing.reconfigure(settings);
+      return existing;
+    }
     const bulkhead = new Bulkhead(settings);
     this.bulkheads.set(scope, bulkhead);
     return bulkhead;

@@ -156,7 +156,10 @@ export class ModuleCalls implements PipelineTarget {
       this.byRef.set(ref, (policies = this.deps.policies.module(parseModuleRef(ref).id)));
     const inst = this.deps.active.get(policies.id);
     const calls = (inst !== undefined ? inst.record.manifest : this.deps.manifestOf(policies.id))?.calls;
-    return this.pipeline.run(policies.plan(method, calls), ref, args, signal, fallbackAllowed);
+    const run = this.pipeline.run(policies.plan(method, calls), ref, args, signal, fallbackAllowed);
+    // Errors of calls refused before any attempt (breaker, bulkhead) still say where the module runs.
+    if (inst !== undefined) run.site = inst;
+    return run;
   }
 
   // ---- PipelineTarget ------------------------------------------------------------------------
@@ -226,6 +229,7 @@ export class ModuleCalls implements PipelineTarget {
     intercept: boolean,
   ): Promise<unknown> {
     const { ref, method, callerSignal } = run;
+    const attempt = run.attempt;
     this.deps.assertOpen();
     if (callerSignal?.aborted) throw abortError(callerSignal, `call ${ref}.${method}`);
     const down = this.downInstance(ref);
@@ -255,6 +259,8 @@ export class ModuleCalls implements PipelineTarget {
       }
       await inst.gate.wait();
     }
+    // Given up while it waited (timed out, aborted, retried): it must not reach the module late.
+    if (!run.isCurrent(attempt)) return undefined;
     if (intercept && this.deps.interceptor.active) return this.intercepted(inst, run, signal);
     return this.invoke(inst, method, run.args, signal);
   }

@@ -62,8 +62,11 @@ export interface PipelineTarget {
  */
 export class CallPipeline {
   readonly deadlines: Deadlines;
-  /** Calls not answered synchronously and not settled yet: closing the runtime fails them. */
-  readonly inFlight = new Set<CallRun>();
+  /**
+   * Calls not answered synchronously and not settled yet (closing the runtime fails them), as a
+   * list threaded through the runs themselves: no allocation and no hashing per call.
+   */
+  private readonly inFlight = new RunList();
   private seq = 0;
 
   constructor(
@@ -87,6 +90,16 @@ export class CallPipeline {
     return new CallRun(this, plan, ref, args, signal, ++this.seq, fallbackAllowed);
   }
 
+  /** @internal the call waits for an answer. */
+  track(run: CallRun): void {
+    this.inFlight.add(run);
+  }
+
+  /** @internal the call settled. */
+  untrack(run: CallRun): void {
+    this.inFlight.remove(run);
+  }
+
   /** Stops the deadline timer (runtime closing). */
   dispose(): void {
     this.deadlines.dispose();
@@ -94,7 +107,36 @@ export class CallPipeline {
       ErrorCodes.RUNTIME_CLOSED,
       "the runtime closed while the call was in flight; create a new one to go on",
     );
-    for (const run of [...this.inFlight]) run.abandon(closed);
+    for (const run of this.inFlight.drain()) run.abandon(closed);
+  }
+}
+
+/** An intrusive doubly linked list of runs (each run holds its own links). */
+class RunList {
+  private head: CallRun | undefined = undefined;
+
+  add(run: CallRun): void {
+    run.next = this.head;
+    if (this.head !== undefined) this.head.prev = run;
+    this.head = run;
+    run.listed = true;
+  }
+
+  remove(run: CallRun): void {
+    if (!run.listed) return;
+    run.listed = false;
+    if (run.prev !== undefined) run.prev.next = run.next;
+    else this.head = run.next;
+    if (run.next !== undefined) run.next.prev = run.prev;
+    run.prev = run.next = undefined;
+  }
+
+  /** Empties the list and answers what it held. */
+  drain(): CallRun[] {
+    const runs: CallRun[] = [];
+    for (let r = this.head; r !== undefined; r = r.next) runs.push(r);
+    for (const r of runs) this.remove(r);
+    return runs;
   }
 }
 
@@ -110,6 +152,12 @@ export class CallRun implements AttemptSignal {
   site: CallSite | undefined = undefined;
   /** The fallback that answered the call, if one did (a module id, or "handler"). */
   answeredBy: string | undefined = undefined;
+  /** @internal links of the pipeline's list of calls in flight. */
+  prev: CallRun | undefined = undefined;
+  /** @internal */
+  next: CallRun | undefined = undefined;
+  /** @internal */
+  listed = false;
   private outcome = PENDING;
   private value: unknown = undefined;
   private error: ChipsetError | undefined = undefined;
@@ -180,7 +228,7 @@ export class CallRun implements AttemptSignal {
     this.begin();
     if (this.outcome === OK) return Promise.resolve(this.value);
     if (this.error !== undefined) return Promise.reject(this.error);
-    this.pipeline.inFlight.add(this);
+    this.pipeline.track(this);
     return new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -413,7 +461,7 @@ export class CallRun implements AttemptSignal {
   }
 
   private cleanUp(): void {
-    this.pipeline.inFlight.delete(this);
+    this.pipeline.untrack(this);
     if (this.onCallerAbort !== undefined) this.callerSignal!.removeEventListener("abort", this.onCallerAbort);
   }
 

@@ -1,7 +1,7 @@
 /**
  * Runs Chipset's benchmarks against their peers and writes bench/.results/latest.json.
  *   npm run bench                       build, then every benchmark
- *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation)
+ *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation, policies)
  *   BENCH_QUICK=1                      fewer samples (a smoke test; do not quote)
  *   BENCH_INLINE_CRASHES=0             use/start suites with createRuntime({ inlineCrashes: false })
  */
@@ -33,6 +33,8 @@ const BENCHMARKS = {
           }
         : {},
     ),
+  policies: async () =>
+    (await import("./policies.mjs")).run(quick ? { rounds: 3, calls: 1_024, warmup: 128 } : {}),
 };
 
 function machine() {

@@ -158,3 +158,22 @@ describe("Deadlines", () => {
     expect(fired).toBe(true);
   });
 });
+
+describe("Deadlines under a long-lived deadline", () => {
+  it("frees cancelled deadlines queued behind one that stays, and keeps no timer once none is pending", () => {
+    const clock = new ManualClock();
+    const deadlines = new Deadlines(clock);
+    let fired = 0;
+    const hung = deadlines.add(1000, () => fired++);
+    for (let i = 0; i < 10_000; i++) deadlines.add(1000, () => fired++).cancel();
+    expect(deadlines.pending).toBe(1);
+    // Internal queue stays about the size of what is pending, not of what was ever added.
+    const queue = (deadlines as unknown as { queues: Map<number, { items: unknown[]; head: number }> }).queues.get(1000)!;
+    expect(queue.items.length - queue.head).toBeLessThan(2100);
+    hung.cancel();
+    expect(deadlines.pending).toBe(0);
+    expect(clock.pending).toBe(0);
+    clock.advance(2000);
+    expect(fired).toBe(0);
+  });
+});

@@ -6,15 +6,23 @@ export interface Deadline {
   cancel(): void;
 }
 
+const nothing = (): void => undefined;
+
 class Entry implements Deadline {
   done = false;
   constructor(
     readonly at: number,
-    readonly onExpire: () => void,
+    public onExpire: () => void,
+    private readonly queue: Queue,
+    private readonly owner: Deadlines,
   ) {}
 
   cancel(): void {
+    if (this.done) return;
     this.done = true;
+    this.onExpire = nothing; // what the work holds (a call, its arguments) is free at once
+    this.queue.dead++;
+    this.owner.cancelled();
   }
 }
 
@@ -22,14 +30,27 @@ class Entry implements Deadline {
 class Queue {
   items: Entry[] = [];
   head = 0;
+  /** Cancelled entries still in `items` after `head`. */
+  dead = 0;
 
-  /** Drops finished entries at the front; compacts once the dead prefix is large. */
+  /**
+   * Drops finished entries at the front; and when cancelled ones behind a long-lived entry (a
+   * hung call) outnumber the live ones, drops those too, so the queue holds about what is pending.
+   */
   trim(): void {
     const items = this.items;
-    while (this.head < items.length && items[this.head]!.done) this.head++;
+    while (this.head < items.length && items[this.head]!.done) {
+      this.head++;
+      this.dead = Math.max(0, this.dead - 1);
+    }
     if (this.head === items.length) {
       this.items = [];
       this.head = 0;
+      this.dead = 0;
+    } else if (this.dead > 1024 && this.dead * 2 > items.length - this.head) {
+      this.items = items.slice(this.head).filter((e) => !e.done);
+      this.head = 0;
+      this.dead = 0;
     } else if (this.head > 1024 && this.head * 2 > items.length) {
       this.items = items.slice(this.head);
       this.head = 0;
@@ -47,40 +68,53 @@ class Queue {
  * here a deadline is an object pushed on a queue per duration, and a single timer is armed
  * for the earliest one. Deadlines of one duration expire in the order they were added, so
  * each queue stays sorted without a heap; a cancelled deadline is dropped when it reaches the
- * front (calls mostly finish in order, so the queues stay short).
+ * front, or sooner when many pile up behind one that stays. With no deadline pending, no timer
+ * is armed (nothing keeps the process alive for a deadline nobody waits on).
  */
 export class Deadlines {
   private readonly queues = new Map<number, Queue>();
   private timer: Disposable | undefined;
   private armedAt = Infinity;
+  private live = 0;
 
   constructor(private readonly clock: Clock) {}
 
   /** Calls `onExpire` once `ms` milliseconds have passed, unless cancelled first. */
   add(ms: number, onExpire: () => void): Deadline {
-    const entry = new Entry(this.clock.now() + ms, onExpire);
     let queue = this.queues.get(ms);
     if (queue === undefined) this.queues.set(ms, (queue = new Queue()));
     else queue.trim();
+    const entry = new Entry(this.clock.now() + ms, onExpire, queue, this);
     queue.items.push(entry);
+    this.live++;
     if (entry.at < this.armedAt) this.arm(entry.at);
     return entry;
   }
 
   /** Deadlines not yet expired nor cancelled (for tests and leak checks). */
   get pending(): number {
-    let n = 0;
-    for (const q of this.queues.values())
-      for (let i = q.head; i < q.items.length; i++) if (!q.items[i]!.done) n++;
-    return n;
+    return this.live;
   }
 
   /** Cancels the timer; pending deadlines never fire (the runtime is closing). */
   dispose(): void {
+    this.disarm();
+    this.queues.clear();
+    this.live = 0;
+  }
+
+  /** @internal one deadline was cancelled. */
+  cancelled(): void {
+    if (--this.live === 0) {
+      this.disarm();
+      this.queues.clear();
+    }
+  }
+
+  private disarm(): void {
     this.timer?.dispose();
     this.timer = undefined;
     this.armedAt = Infinity;
-    this.queues.clear();
   }
 
   private arm(at: number): void {
@@ -101,6 +135,7 @@ export class Deadlines {
       while (entry !== undefined && entry.at <= now) {
         queue.head++;
         if (!entry.done) due.push(entry);
+        else queue.dead = Math.max(0, queue.dead - 1);
         queue.trim();
         entry = queue.first();
       }
@@ -111,6 +146,7 @@ export class Deadlines {
     for (const entry of due) {
       if (entry.done) continue; // cancelled by the handler of one that fell due with it
       entry.done = true;
+      this.live--;
       entry.onExpire();
     }
   }

@@ -295,8 +295,11 @@ export class CallRun implements AttemptSignal {
     try {
       value = this.pipeline.target.attempt(this, signal);
     } catch (err) {
-      return this.attemptFailed(this.asChipsetError(err));
+      if (generation === this.generation) this.attemptFailed(this.asChipsetError(err));
+      return;
     }
+    // The module may have aborted its own caller before it returned: that attempt is over.
+    if (generation !== this.generation) return;
     if (typeof (value as { then?: unknown } | null)?.then !== "function") return this.attemptSucceeded(value);
     this.arm();
     (value as Promise<unknown>).then(

@@ -100,6 +100,7 @@ export class CircuitBreaker {
 
   /** The call let through by `pass` succeeded. */
   success(pass: Pass): void {
+    if (pass === Pass.Refuse) return; // nothing was let through
     if (pass === Pass.Probe) {
       const s = this.current;
       if (!this.probeBack() || s.name !== "half-open") return; // a straggler, or isolated meanwhile
@@ -112,6 +113,7 @@ export class CircuitBreaker {
 
   /** The call let through by `pass` failed in a way that counts against the module. */
   failure(pass: Pass): void {
+    if (pass === Pass.Refuse) return;
     const now = this.clock.now();
     if (pass === Pass.Probe) {
       this.probeBack();

@@ -50,8 +50,8 @@ export class ModulePolicies {
   /** Breakers and bulkheads by scope: "" for the module's shared one, else the method's name. */
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly bulkheads = new Map<string, Bulkhead>();
-  /** Scopes isolated by hand, each with the hold that keeps its breaker isolated. */
-  private readonly isolated = new Map<string, Disposable>();
+  /** Scopes isolated by hand: the hold that keeps its breaker isolated, and how many isolations share it. */
+  private readonly isolated = new Map<string, { hold: Disposable; breaker: CircuitBreaker; count: number }>();
   private generation = 0;
   override: CallsConfig | undefined;
   readonly handlers = new Map<string, FallbackHandler>();
@@ -82,19 +82,24 @@ export class ModulePolicies {
   /** Isolates the module (`method` undefined) or one method until the result is disposed. */
   isolate(method: string | undefined): Disposable {
     const scope = method ?? "";
-    if (this.isolated.has(scope)) return this.isolated.get(scope)!;
-    // The scope's own breaker if it has one (it closes with a clean slate after); else one that never trips by itself.
-    const breaker = this.breakers.get(scope) ?? this.breakerFor(scope, isolationOnly);
-    const hold = breaker.isolate();
-    const release = toDisposable(() => {
+    let held = this.isolated.get(scope);
+    if (held === undefined) {
+      // The scope's own breaker if it has one (it closes with a clean slate after); else one that never trips by itself.
+      const breaker = this.breakers.get(scope) ?? this.breakerFor(scope, isolationOnly);
+      held = { hold: breaker.isolate(), breaker, count: 0 };
+      this.isolated.set(scope, held);
+      this.invalidate();
+    }
+    const isolation = held;
+    isolation.count++;
+    // Each caller gets its own release: the scope stays isolated until every one has let go.
+    return toDisposable(() => {
+      if (--isolation.count > 0) return;
       this.isolated.delete(scope);
-      hold.dispose();
-      if (breaker.settings === isolationOnly) this.breakers.delete(scope);
+      isolation.hold.dispose();
+      if (isolation.breaker.settings === isolationOnly) this.breakers.delete(scope);
       this.invalidate();
     });
-    this.isolated.set(scope, release);
-    this.invalidate();
-    return release;
   }
 
   /** Every breaker of the module, for queries. */

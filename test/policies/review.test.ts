@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { ErrorCodes } from "../../src/index.js";
+import { currentCall } from "../../src/module.js";
+import { collect, failure, flush, inline, nextEvent, policyHarness } from "./fixtures.js";
+
+const h = policyHarness();
+
+describe("policies, cases found in review", () => {
+  it("keeps a module isolated until every isolation of it has been released", async () => {
+    const { rt } = h.openManual();
+    inline(rt, "svc", { hi: () => "hi" });
+    const operator = rt.policies.isolate("svc");
+    const script = rt.policies.isolate("svc");
+    script.dispose();
+    expect((await failure(rt.call("svc", "hi"))).code).toBe(ErrorCodes.BREAKER_OPEN);
+    operator.dispose();
+    await expect(rt.call("svc", "hi")).resolves.toBe("hi");
+  });
+
+  it("does not time out, or count against the breaker, a call the module aborted from inside before answering", async () => {
+    const { rt, clock } = h.openManual();
+    const controller = new AbortController();
+    inline(
+      rt,
+      "selfish",
+      {
+        ping: () => "pong",
+        wait: () => {
+          controller.abort(new Error("changed my mind"));
+          // It stops once told (so the runtime can close), but only after it has answered the call.
+          const signal = currentCall()!.signal;
+          return new Promise((_, reject) =>
+            signal.aborted
+              ? queueMicrotask(() => reject(signal.reason as Error))
+              : signal.addEventListener("abort", () => reject(signal.reason as Error)),
+          );
+        },
+      },
+      { calls: { timeoutMs: 50, breaker: { consecutiveFailures: 1 } } },
+    );
+    expect(await rt.call("selfish", "ping")).toBe("pong"); // running: the next call takes the fast path
+    const timeouts = collect(rt, "call.timeout");
+    const opened = collect(rt, "breaker.opened");
+    const err = await failure(rt.call("selfish", "wait", [], { signal: controller.signal }));
+    expect(err.code).toBe(ErrorCodes.ABORTED);
+    clock.advance(1_000);
+    await flush();
+    expect(timeouts).toEqual([]);
+    expect(opened).toEqual([]);
+    expect(rt.policies.breakers()).toEqual([{ id: "selfish", state: "closed" }]);
+  });
+
+  it("sends calls to a module that is down straight to its fallback: no retries, and its breaker does not count them", async () => {
+    const { rt } = h.openManual({ restart: { initialDelayMs: 60_000 } });
+    inline(rt, "backup", { get: () => "from backup" });
+    inline(
+      rt,
+      "primary",
+      { get: () => "from primary" },
+      {
+        fallback: "backup",
+        calls: { idempotent: true, retry: { maxAttempts: 5 }, breaker: { consecutiveFailures: 2 } },
+      },
+    );
+    expect(await rt.call("primary", "get")).toBe("from primary");
+    rt.chaos.enable(1);
+    const crashed = nextEvent(rt, "module.crashed");
+    rt.chaos.crash({ module: "primary" });
+    await crashed;
+    for (let i = 0; i < 3; i++) {
+      const outcome = await rt.callDetailed("primary", "get");
+      expect(outcome).toMatchObject({ ok: true, value: "from backup", answeredBy: "backup", attempts: 1 });
+    }
+    expect(rt.policies.breakers()).toEqual([{ id: "primary", state: "closed" }]);
+  });
+});

@@ -77,6 +77,8 @@ export class ChaosEngine {
   private random: () => number = seededRandom(0);
   private faults: Active[] = [];
   private callFaults: Active[] = [];
+  /** Calls held back by a latency fault: removing the faults lets them through at once. */
+  private readonly delays = new Set<() => void>();
 
   constructor(private readonly deps: ChaosDeps) {}
 
@@ -102,9 +104,10 @@ export class ChaosEngine {
     this.on = false;
   }
 
-  /** Removes every fault (leaks are released). */
+  /** Removes every fault (leaks are released, calls held back by a delay go on at once). */
   clear(): void {
     for (const f of [...this.faults]) f.owned.dispose();
+    for (const go of [...this.delays]) go();
   }
 
   /**
@@ -198,7 +201,9 @@ export class ChaosEngine {
   private delayed(ms: number, run: ChaosCall, call: () => unknown): Promise<unknown> {
     const attempt = run.attempt;
     return new Promise((resolve, reject) => {
-      this.deps.clock.setTimeout(() => {
+      const go = (): void => {
+        this.delays.delete(go);
+        timer.dispose();
         if (!run.isCurrent(attempt)) return resolve(undefined); // the caller moved on; do not call the module late
         try {
           resolve(call());
@@ -206,7 +211,9 @@ export class ChaosEngine {
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the call's own ChipsetError, as it came
           reject(err);
         }
-      }, ms);
+      };
+      const timer = this.deps.clock.setTimeout(go, ms);
+      this.delays.add(go);
     });
   }
 

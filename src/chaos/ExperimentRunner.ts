@@ -19,7 +19,7 @@ import {
 export interface ExperimentTarget {
   readonly chaos: ChaosEngine;
   readonly policies: {
-    set(id: string, calls: CallsConfig): void;
+    layer(id: string, calls: CallsConfig): Disposable;
     reset(id: string): void;
     breakers(): BreakerSnapshot[];
   };
@@ -61,11 +61,11 @@ const WATCHED = [
 const MAX_IN_FLIGHT = 10_000;
 
 /**
- * Runs an experiment against a runtime: turns chaos on with the experiment's seed, sets its
- * policies, starts its modules, drives its load through a steady phase, the fault phase (faults
- * in place on their schedule) and a second steady phase, then removes every fault, resets the
- * policies, carries out the rollbacks and turns chaos off, whatever happened. Resolves with the
- * report; whether the hypothesis held is `report.held`.
+ * Runs an experiment against a runtime: turns chaos on with the experiment's seed, layers its
+ * policies over the module's own, starts its modules, drives its load through a steady phase,
+ * the fault phase (faults in place on their schedule) and a second steady phase; then, whatever
+ * happened, removes its faults and policy layers, carries out the rollbacks, and turns chaos
+ * off unless it was on before. Resolves with the report; whether the hypothesis held is `report.held`.
  */
 export async function runExperiment(
   target: ExperimentTarget,
@@ -89,9 +89,12 @@ export async function runExperiment(
   const bounds = { during: 0, after: 0, end: 0 };
   const faultCounts = new Map<ScheduledFault, number>();
   let skipped = 0;
+  // Chaos stays as the application had it: on (with its own faults) or off.
+  const chaosWasOn = target.chaos.enabled;
   target.chaos.enable(seed);
   try {
-    for (const [id, calls] of Object.entries(experiment.policies ?? {})) target.policies.set(id, calls);
+    for (const [id, calls] of Object.entries(experiment.policies ?? {}))
+      owned.push(target.policies.layer(id, calls));
     for (const id of experiment.start ?? []) await target.start(id);
     for (const name of WATCHED)
       owned.push(
@@ -110,6 +113,7 @@ export async function runExperiment(
     const faults = experiment.faults.map((f) =>
       schedule(target.chaos, f, experiment.durationMs, clock, faultCounts),
     );
+    owned.push(...faults); // removed in any case, even if a wait below throws
     await wait(clock, experiment.durationMs, cancel.signal);
     for (const f of faults) f.dispose();
     bounds.after = at();
@@ -125,10 +129,8 @@ export async function runExperiment(
     stopLoad.abort();
     cancel.abort();
     options.signal?.removeEventListener("abort", onAbort);
-    target.chaos.clear();
-    for (const d of owned) d.dispose();
-    for (const id of Object.keys(experiment.policies ?? {})) target.policies.reset(id);
-    target.chaos.disable();
+    for (const d of owned.reverse()) d.dispose();
+    if (!chaosWasOn) target.chaos.disable();
   }
   const rollbacks = await rollBack(target, experiment);
   options.signal?.throwIfAborted();

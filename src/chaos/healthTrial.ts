@@ -28,7 +28,12 @@ export interface HealthCheck {
 export interface TrialRuntime {
   on<K extends keyof RuntimeEvents>(name: K, fn: (event: RuntimeEvents[K]) => void): Disposable;
   start(ref: string): Promise<void>;
-  call(ref: string, method: string, args?: readonly unknown[]): Promise<unknown>;
+  call(
+    ref: string,
+    method: string,
+    args?: readonly unknown[],
+    options?: { signal?: AbortSignal },
+  ): Promise<unknown>;
   health(ref: string): Promise<ModuleHealth>;
 }
 
@@ -70,6 +75,8 @@ export async function healthTrial(
       }
     }
     const mine = check.calls.filter((c) => modules.includes(c.id));
+    // A call that has not answered a probe's length after the probe ended has hung: it fails.
+    const giveUp = new AbortController();
     const inFlight: Promise<void>[] = [];
     const began = clock.now();
     let issued = 0;
@@ -79,7 +86,7 @@ export async function healthTrial(
         for (const c of mine) {
           calls++;
           inFlight.push(
-            runtime.call(c.id, c.method, c.args).then(
+            runtime.call(c.id, c.method, c.args, { signal: giveUp.signal }).then(
               () => undefined,
               (err: ChipsetError) => {
                 failures++;
@@ -94,7 +101,9 @@ export async function healthTrial(
         clock.setTimeout(resolve, Math.max(1, Math.min(50, 1000 / check.rate))),
       );
     }
+    const grace = clock.setTimeout(() => giveUp.abort(), check.probeMs);
     await Promise.all(inFlight);
+    grace.dispose();
     for (const id of modules) {
       const health = await runtime.health(id);
       if (!health.ok) note(`${id} is not healthy (${health.detail ?? "health() said no"})`);

@@ -16,9 +16,12 @@ export interface JsonError {
   };
 }
 
-/** Exit status of a failed command: 2 for usage errors, 1 for everything else. */
+/** Exit status of a failed command: 2 for usage errors, 3 for a chaos hypothesis that did not hold, 1 for everything else. */
 export function exitCodeOf(err: unknown): number {
-  return err instanceof ChipsetError && err.code === ErrorCodes.CLI_USAGE ? 2 : 1;
+  if (!(err instanceof ChipsetError)) return 1;
+  if (err.code === ErrorCodes.CLI_USAGE) return 2;
+  // An experiment that ran and whose hypothesis did not hold, told apart from one that could not run.
+  return err.code === ErrorCodes.HYPOTHESIS_FAILED ? 3 : 1;
 }
 
 /**

@@ -25,7 +25,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
     .option("--config <file>", `config file (default: ./${DEFAULT_CONFIG_FILE} if it exists)`)
     .addHelpText(
       "after",
-      `\nErrors print CHIP_ERR_...: message on stderr;\nexit status 1 for errors, 2 for usage errors.`,
+      `\nErrors print CHIP_ERR_...: message on stderr;\nexit status 1 for errors, 2 for usage errors, 3 when a chaos hypothesis did not hold.`,
     )
     .exitOverride()
     .configureOutput({

@@ -74,14 +74,17 @@ export class ChipsetError extends Error {
    * cause and stack). Errors shared by several calls (a crash) get one copy per call.
    */
   withContext(context: ErrorContext): ChipsetError {
-    const copy = new ChipsetError(this.code, this.message, {
-      cause: this.cause,
-      module: this.module,
-      details: this.details,
-      context: { ...this.context, ...context },
+    // A copy of the own properties (message, stack, cause, code, ...), not a new Error: capturing
+    // a stack costs microseconds, and refused calls (breaker open) get one each.
+    const copy = Object.create(
+      Object.getPrototypeOf(this) as object,
+      Object.getOwnPropertyDescriptors(this),
+    ) as ChipsetError;
+    Object.defineProperty(copy, "context", {
+      value: { ...this.context, ...context },
+      enumerable: true,
+      writable: true,
     });
-    copy.name = this.name;
-    if (this.stack !== undefined) copy.stack = this.stack;
     return copy;
   }
 

@@ -73,3 +73,28 @@ describe("error traits", () => {
     expect([bad.category, bad.transient]).toEqual(["validation", false]);
   });
 });
+
+describe("ChipsetError.withContext", () => {
+  it("copies the error with the context added, keeping code, message, stack and cause, and leaves the original alone", () => {
+    const cause = new Error("disk gone");
+    const original = new ChipsetError(ErrorCodes.MODULE_CRASHED, "a crashed", {
+      module: "a@1.0.0",
+      cause,
+      context: { id: "a" },
+    });
+    const copy = original.withContext({ method: "read", attempt: 2, callId: 7 });
+    expect(copy).not.toBe(original);
+    expect(copy instanceof ChipsetError).toBe(true);
+    expect([copy.code, copy.message, copy.stack, copy.cause, copy.module]).toEqual([
+      original.code,
+      original.message,
+      original.stack,
+      cause,
+      "a@1.0.0",
+    ]);
+    expect(copy.context).toEqual({ id: "a", method: "read", attempt: 2, callId: 7 });
+    expect(original.context).toEqual({ id: "a" });
+    expect(copy.toJSON().context).toEqual({ id: "a", method: "read", attempt: 2, callId: 7 });
+    expect(copy.category).toBe("crash");
+  });
+});

@@ -168,7 +168,9 @@ describe("Deadlines under a long-lived deadline", () => {
     for (let i = 0; i < 10_000; i++) deadlines.add(1000, () => fired++).cancel();
     expect(deadlines.pending).toBe(1);
     // Internal queue stays about the size of what is pending, not of what was ever added.
-    const queue = (deadlines as unknown as { queues: Map<number, { items: unknown[]; head: number }> }).queues.get(1000)!;
+    const queue = (
+      deadlines as unknown as { queues: Map<number, { items: unknown[]; head: number }> }
+    ).queues.get(1000)!;
     expect(queue.items.length - queue.head).toBeLessThan(2100);
     hung.cancel();
     expect(deadlines.pending).toBe(0);

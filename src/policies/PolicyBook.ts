@@ -54,6 +54,8 @@ export class ModulePolicies {
   private readonly isolated = new Map<string, { hold: Disposable; breaker: CircuitBreaker; count: number }>();
   private generation = 0;
   override: CallsConfig | undefined;
+  /** Temporary layers over the override (an experiment's policies), newest last. */
+  layers: CallsConfig[] = [];
   readonly handlers = new Map<string, FallbackHandler>();
 
   constructor(
@@ -68,9 +70,9 @@ export class ModulePolicies {
     return this.build(method, calls);
   }
 
-  /** The policies of `method`, every level combined: runtime defaults, the manifest's `calls`, the override. */
+  /** The policies of `method`, every level combined: runtime defaults, the manifest's `calls`, the override, the layers. */
   resolve(method: string, calls: CallsConfig | undefined): MethodPolicy {
-    return resolveMethodPolicy(method, [this.book.defaults, calls, this.override]);
+    return resolveMethodPolicy(method, [this.book.defaults, calls, this.override, ...this.layers]);
   }
 
   /** Something changed (override, handler, isolation): every plan is made again on its next call. */
@@ -205,6 +207,17 @@ export class PolicyBook {
     const m = this.module(id);
     m.override = config;
     m.invalidate();
+  }
+
+  /** Puts `config` over `id`'s policies (and its override) until the result is disposed. Validated by the caller. */
+  layer(id: string, config: CallsConfig): Disposable {
+    const m = this.module(id);
+    m.layers = [...m.layers, config];
+    m.invalidate();
+    return toDisposable(() => {
+      m.layers = m.layers.filter((l) => l !== config);
+      m.invalidate();
+    });
   }
 
   /** Registers a fallback handler for `id`'s `method` (`"*"`: every method); dispose to remove it. */

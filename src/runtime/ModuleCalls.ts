@@ -113,8 +113,10 @@ export class ModuleCalls implements PipelineTarget {
     signal?: AbortSignal,
     fallbackAllowed = true,
   ): Promise<unknown> {
+    if (this.closed) return Promise.reject(closedError());
     return this.run(ref, method, args, signal, fallbackAllowed).start();
   }
+
 
   /**
    * Like {@link call}, but never rejects: resolves with how the call went (answered by the module
@@ -126,6 +128,7 @@ export class ModuleCalls implements PipelineTarget {
     args: readonly unknown[],
     signal?: AbortSignal,
   ): Promise<CallOutcome> {
+    if (this.closed) return { ok: false, error: closedError(), attempts: 0, durationMs: 0, callId: 0 };
     const run = this.run(ref, method, args, signal, true);
     try {
       const value = await run.start();
@@ -305,6 +308,11 @@ export class ModuleCalls implements PipelineTarget {
       },
     );
   }
+}
+
+/** What a call made once the runtime is closing gets (the database may be closed: no lookup first). */
+function closedError(): ChipsetError {
+  return new ChipsetError(ErrorCodes.RUNTIME_CLOSED, "the runtime is closed; create a new one to go on");
 }
 
 function methodNotFound(inst: Instance, method: string): ChipsetError {

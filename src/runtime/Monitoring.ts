@@ -69,7 +69,8 @@ export class Monitoring implements CallObserver {
     this.anomalies = detector;
     // The heap is sampled only while an isolated module runs: an idle or inline-only runtime has no timer.
     this.subscriptions.push(
-      events.on("module.unloaded", (e) => detector.forget(e.id, e.version)),
+      // Baselines outlive unloads and restarts (the same version behaves the same; the call path
+      // keeps its series): only a version leaving the registry is forgotten.
       events.on("module.removed", (e) => detector.forget(e.id, e.version)),
       events.on("module.started", (e) => {
         if (e.host.isolation !== "inline" && this.sampler === undefined) this.sampleMemory(memorySampleMs);

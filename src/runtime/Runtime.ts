@@ -47,6 +47,9 @@ export interface ControlOptions {
   cascade?: boolean;
 }
 
+/** What `within` answers when its deadline passed first. */
+const timedOut: unique symbol = Symbol("timed out");
+
 /** What `createRuntime` hands to the constructor. */
 export interface RuntimeParts {
   options: ResolvedOptions;
@@ -185,7 +188,11 @@ export class Runtime {
       active: this.active,
       anomalies: parts.options.anomalies,
     });
-    this.errors = this.monitoring.errors;
+    const monitor = this.monitoring.errors;
+    this.errors = {
+      recent: (filter) => (this.assertReadable(), monitor.recent(filter)),
+      counts: (filter) => (this.assertReadable(), monitor.counts(filter)),
+    };
     this.chaos = new ChaosEngine({
       clock,
       active: this.active,
@@ -404,7 +411,7 @@ export class Runtime {
   }
 
   /**
-   * The module's own health (its `health()`, within the hook timeout), or `{ ok: false }` with
+   * The module's own health (its `health()`, within `hookTimeoutMs`), or `{ ok: false }` with
    * the reason when it is not running. A module without `health()` is healthy while it runs.
    */
   async health(ref: string): Promise<ModuleHealth> {
@@ -412,12 +419,20 @@ export class Runtime {
     if (inst === undefined || inst.state !== "running")
       return { ok: false, detail: inst === undefined ? "not loaded" : `${inst.state}` };
     if (!inst.host.hasFunction("health")) return { ok: true };
+    const ms = this.parts.options.hookTimeoutMs;
     try {
       const health = await this.within(
-        Promise.resolve(inst.host.callFunction("health", [])) as Promise<ModuleHealth>,
-        inst.timeoutFor("start"),
+        Promise.resolve(inst.host.callFunction("health", [])) as Promise<ModuleHealth | undefined>,
+        ms,
+        timedOut,
       );
-      return health ?? { ok: false, detail: `health() did not answer within ${inst.timeoutFor("start")} ms` };
+      if (health === timedOut) return { ok: false, detail: `health() did not answer within ${ms} ms` };
+      if (typeof health?.ok !== "boolean")
+        return {
+          ok: false,
+          detail: `health() answered ${JSON.stringify(health) ?? "nothing"}, not { ok: true | false }`,
+        };
+      return health;
     } catch (err) {
       return { ok: false, detail: `health() threw: ${err instanceof Error ? err.message : String(err)}` };
     }
@@ -591,7 +606,7 @@ export class Runtime {
     try {
       // Activations in flight finish their current level first (no new level starts once closing),
       // so nothing reaches `running` after it was stopped. They share the shutdown deadline.
-      await this.within(this.activator.settled(), options.shutdownTimeoutMs);
+      await this.within(this.activator.settled(), options.shutdownTimeoutMs, undefined);
       report = await shutdownInstances([...this.active.values()], {
         runner: this.runner,
         clock,
@@ -636,17 +651,26 @@ export class Runtime {
     return [...new Set(records.filter((r) => test(this.kinds.activationOf(r.manifest))).map((r) => r.id))];
   }
 
-  /** Waits for `work`, but no longer than `ms` (on the runtime's clock): its value, or undefined at the deadline. */
-  private async within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  /** Waits for `work`, but no longer than `ms` (on the runtime's clock): its value, or `expired` at the deadline. */
+  private async within<T, E>(work: Promise<T>, ms: number, expired: E): Promise<T | E> {
     let timer: Disposable | undefined;
-    const expiry = new Promise<undefined>(
-      (resolve) => (timer = this.parts.clock.setTimeout(() => resolve(undefined), ms)),
+    const expiry = new Promise<E>(
+      (resolve) => (timer = this.parts.clock.setTimeout(() => resolve(expired), ms)),
     );
     try {
       return await Promise.race([work, expiry]);
     } finally {
       timer?.dispose();
     }
+  }
+
+  /** Queries that read the database work until it is closed (while closing too). */
+  private assertReadable(): void {
+    if (this.state === "closed")
+      throw new ChipsetError(
+        ErrorCodes.RUNTIME_CLOSED,
+        "the runtime is closed, and its database with it; read errors with a new runtime on the same data directory (or chipset errors)",
+      );
   }
 
   private assertOpen(): void {

@@ -24,6 +24,14 @@ export class RuntimePolicies {
     this.book.override(id, validateCallsConfig(calls, `runtime.policies.set("${id}")`));
   }
 
+  /**
+   * Puts `calls` over `id`'s policies, override included, until the result is disposed; then
+   * what was there applies again (a chaos experiment's policies). `CHIP_ERR_POLICY_INVALID` if malformed.
+   */
+  layer(id: string, calls: CallsConfig): Disposable {
+    return this.book.layer(id, validateCallsConfig(calls, `runtime.policies.layer("${id}")`));
+  }
+
   /** Removes the runtime override of `id`: its manifest's `calls` apply again. */
   reset(id: string): void {
     this.book.override(id, undefined);

@@ -82,3 +82,16 @@ describe("fault counts and removal", () => {
     expect(() => rt.chaos.crash()).toThrow(expect.objectContaining({ code: ErrorCodes.OPTIONS_INVALID }));
   });
 });
+
+describe("calls held back by a latency fault", () => {
+  it("go on at once when chaos is switched off, so nothing waits on a fault that is gone", async () => {
+    const rt = h.open();
+    inline(rt, "svc", { a: () => "a" });
+    await rt.start("svc");
+    rt.chaos.enable(1);
+    rt.chaos.inject({ kind: "latency", latencyMs: 3_600_000, target: { module: "svc" } });
+    const held = rt.call("svc", "a");
+    rt.chaos.disable();
+    await expect(held).resolves.toBe("a");
+  });
+});

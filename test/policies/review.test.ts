@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/index.js";
-import { currentCall } from "../../src/module.js";
+import { currentCall, defineModule } from "../../src/module.js";
 import { collect, failure, flush, inline, nextEvent, policyHarness } from "./fixtures.js";
 
 const h = policyHarness();
@@ -72,5 +72,50 @@ describe("policies, cases found in review", () => {
       expect(outcome).toMatchObject({ ok: true, value: "from backup", answeredBy: "backup", attempts: 1 });
     }
     expect(rt.policies.breakers()).toEqual([{ id: "primary", state: "closed" }]);
+  });
+});
+
+describe("the runtime after close, and run-time policy layers", () => {
+  it("rejects a call made after close with CHIP_ERR_RUNTIME_CLOSED, and says so for error queries", async () => {
+    const rt = h.open();
+    inline(rt, "svc", { hi: () => "hi" });
+    await rt.close();
+    expect((await failure(rt.call("svc", "hi"))).code).toBe(ErrorCodes.RUNTIME_CLOSED);
+    expect((await rt.callDetailed("svc", "hi")).error?.code).toBe(ErrorCodes.RUNTIME_CLOSED);
+    expect(() => rt.errors.recent()).toThrow(
+      expect.objectContaining({ code: ErrorCodes.RUNTIME_CLOSED }) as Error,
+    );
+  });
+
+  it("puts a layer over the override and, once disposed, lets the override apply again", async () => {
+    const { rt } = h.openManual({ policies: { svc: { timeoutMs: 200 } } });
+    inline(rt, "svc", { hi: () => "hi" });
+    const layer = rt.policies.layer("svc", { breaker: { consecutiveFailures: 3 } });
+    expect(rt.policies.effective("svc", "hi")).toMatchObject({
+      timeoutMs: 200,
+      breaker: { scope: "module" },
+    });
+    layer.dispose();
+    expect(rt.policies.effective("svc", "hi")).toMatchObject({ timeoutMs: 200, breaker: undefined });
+  });
+
+  it("answers health from the module's health(), and says what is wrong when it answers nothing", async () => {
+    const rt = h.open();
+    rt.register(
+      { name: "fine", version: "1.0.0", chipset: { kind: "test" } },
+      defineModule({ api: {}, health: () => ({ ok: true }) }),
+    );
+    rt.register(
+      { name: "mute", version: "1.0.0", chipset: { kind: "test" } },
+      defineModule({ api: {}, health: () => undefined as unknown as { ok: boolean } }),
+    );
+    await rt.start("fine");
+    await rt.start("mute");
+    expect(await rt.health("fine")).toEqual({ ok: true });
+    expect(await rt.health("mute")).toEqual({
+      ok: false,
+      detail: expect.stringMatching(/answered nothing/) as string,
+    });
+    expect(await rt.health("nobody")).toEqual({ ok: false, detail: "not loaded" });
   });
 });

@@ -2,10 +2,15 @@ import type { Command } from "commander";
 import { bisect } from "../../chaos/bisect.js";
 import { healthTrial, type HealthCall } from "../../chaos/healthTrial.js";
 import { systemClock } from "../../common/Clock.js";
+import { ChipsetError } from "../../errors/ChipsetError.js";
 import { withRuntime, type CliContext } from "../context.js";
 import { usageError } from "../usage.js";
 import { parseJsonArgs } from "./callCommand.js";
 import { globalsOf } from "./globals.js";
+
+function describe(err: unknown): string {
+  return err instanceof ChipsetError ? `${err.code}: ${err.message}` : String(err);
+}
 
 /** Parses `module.method` or `module.method:[json, args]`. */
 function parseCall(text: string): HealthCall {
@@ -87,7 +92,11 @@ export function registerBisectCommand(program: Command, ctx: CliContext): void {
         const result = await bisect(
           candidates,
           // Every trial is a fresh runtime on the same data directory: nothing carries over between them.
-          (subset) => withRuntime(globals, (runtime) => healthTrial(runtime, subset, check, systemClock)),
+          (subset) =>
+            withRuntime(globals, (runtime) => healthTrial(runtime, subset, check, systemClock)).catch(
+              // A trial whose runtime would not shut down cleanly was not healthy either.
+              (err: unknown) => ({ healthy: false, detail: `shutdown failed: ${describe(err)}` }),
+            ),
           {
             onTrial: opts.json
               ? undefined

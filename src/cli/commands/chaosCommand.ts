@@ -10,6 +10,13 @@ import { ErrorCodes } from "../../errors/codes.js";
 import { withRuntime, type CliContext } from "../context.js";
 import { globalsOf } from "./globals.js";
 
+/** Where the readable summary goes: beside the report, `.txt` in place of its extension (`.summary.txt` for a `.txt` report). */
+function summaryPath(report: string): string {
+  const ext = extname(report);
+  const stem = ext === "" ? report : report.slice(0, -ext.length);
+  return ext === ".txt" ? `${stem}.summary.txt` : `${stem}.txt`;
+}
+
 /** Registers `chaos run FILE`: run an experiment and report whether its hypothesis held. */
 export function registerChaosCommand(program: Command, ctx: CliContext): void {
   const chaos = program
@@ -18,7 +25,7 @@ export function registerChaosCommand(program: Command, ctx: CliContext): void {
   chaos
     .command("run")
     .description(
-      "run an experiment file (JSON or YAML): check its hypothesis before, during and after its faults, write a report; exit 1 if it did not hold",
+      "run an experiment file (JSON or YAML): check its hypothesis before, during and after its faults, write a report; exit 3 if it did not hold, 1 if it could not run",
     )
     .argument("<file>", "the experiment (see docs/chaos.md)")
     .option(
@@ -45,7 +52,7 @@ export function registerChaosCommand(program: Command, ctx: CliContext): void {
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
       const summary = describeReport(report);
-      writeFileSync(out.replace(/\.json$/, "") + ".txt", `${summary.join("\n")}\n`);
+      writeFileSync(summaryPath(out), `${summary.join("\n")}\n`);
       if (opts.json) ctx.out.json(report);
       else {
         ctx.out.lines(summary);

@@ -87,7 +87,7 @@ describe("the runtime after close, and run-time policy layers", () => {
     );
   });
 
-  it("puts a layer over the override and, once disposed, lets the override apply again", async () => {
+  it("puts a layer over the override and, once disposed, lets the override apply again", () => {
     const { rt } = h.openManual({ policies: { svc: { timeoutMs: 200 } } });
     inline(rt, "svc", { hi: () => "hi" });
     const layer = rt.policies.layer("svc", { breaker: { consecutiveFailures: 3 } });

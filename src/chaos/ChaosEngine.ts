@@ -1,5 +1,6 @@
 import semver from "semver";
 import type { Clock } from "../common/Clock.js";
+import { sleep } from "../common/sleep.js";
 import { DisposableStore, toDisposable, type Disposable } from "../common/Disposable.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
@@ -256,22 +257,9 @@ export class ChaosEngine {
               details: { fault: entry.name },
             },
           );
-        await this.sleep(sampleLatency(fault.latencyMs, this.random), event.signal);
+        await sleep(this.deps.clock, sampleLatency(fault.latencyMs, this.random), event.signal); // less if the phase times out
       }),
     );
-  }
-
-  /** Waits `ms` on the runtime's clock, or less if `signal` fires (the phase timed out). */
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this.deps.clock.setTimeout(done, ms);
-      function done(): void {
-        timer.dispose();
-        signal.removeEventListener("abort", done);
-        resolve();
-      }
-      signal.addEventListener("abort", done, { once: true });
-    });
   }
 
   private assertOn(what: string): void {

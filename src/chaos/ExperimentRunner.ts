@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { Clock } from "../common/Clock.js";
+import { sleep } from "../common/sleep.js";
 import type { Disposable } from "../common/Disposable.js";
 import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { CallsConfig } from "../policies/CallsConfig.js";
@@ -107,18 +108,18 @@ export async function runExperiment(
       drive(target, spec, index, clock, stopLoad.signal, cancel.signal, at, calls, () => skipped++),
     );
     options.onPhase?.("before", 0);
-    await wait(clock, steadyMs, cancel.signal);
+    await sleep(clock, steadyMs, cancel.signal);
     bounds.during = at();
     options.onPhase?.("during", bounds.during);
     const faults = experiment.faults.map((f) =>
       schedule(target.chaos, f, experiment.durationMs, clock, faultCounts),
     );
     owned.push(...faults); // removed in any case, even if a wait below throws
-    await wait(clock, experiment.durationMs, cancel.signal);
+    await sleep(clock, experiment.durationMs, cancel.signal);
     for (const f of faults) f.dispose();
     bounds.after = at();
     options.onPhase?.("after", bounds.after);
-    await wait(clock, steadyMs, cancel.signal);
+    await sleep(clock, steadyMs, cancel.signal);
     bounds.end = at();
     stopLoad.abort();
     // Calls in flight get a grace period, then are cancelled (a hung call is a failure, not a wait).
@@ -211,7 +212,7 @@ async function drive(
       const p = one().finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
-    await wait(clock, tickMs, stop);
+    await sleep(clock, tickMs, stop);
   }
   await Promise.all(inFlight);
 }
@@ -277,18 +278,4 @@ async function rollBack(
     }
   }
   return done;
-}
-
-/** Resolves after `ms` on `clock`, or at once when `signal` fires. */
-function wait(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = clock.setTimeout(done, ms);
-    function done(): void {
-      timer.dispose();
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

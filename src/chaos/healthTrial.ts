@@ -1,4 +1,5 @@
 import type { Clock } from "../common/Clock.js";
+import { sleep } from "../common/sleep.js";
 import type { Disposable } from "../common/Disposable.js";
 import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { ModuleHealth } from "../module.js";
@@ -97,9 +98,7 @@ export async function healthTrial(
           );
         }
       }
-      await new Promise<void>((resolve) =>
-        clock.setTimeout(resolve, Math.max(1, Math.min(50, 1000 / check.rate))),
-      );
+      await sleep(clock, Math.max(1, Math.min(50, 1000 / check.rate)));
     }
     const grace = clock.setTimeout(() => giveUp.abort(), check.probeMs);
     await Promise.all(inFlight);

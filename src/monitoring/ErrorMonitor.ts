@@ -1,5 +1,6 @@
 import type { Clock } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
+import { parseModuleRef } from "../registry/Manifest.js";
 import {
   ChipsetError,
   ErrorCodes,
@@ -245,7 +246,7 @@ export class ErrorMonitor {
     if (ref === undefined || ref === "") return RUNTIME_MODULE;
     if (ref !== this.lastRef) {
       this.lastRef = ref;
-      this.lastRefId = splitRef(ref).id;
+      this.lastRefId = parseModuleRef(ref).id;
     }
     return this.lastRefId;
   }
@@ -295,7 +296,7 @@ function describeError(
   const ctx: ErrorContext = context === undefined ? own : { ...own, ...context };
   let version = ctx.version;
   if (version === undefined && isChipset && error.module !== undefined) {
-    const ref = splitRef(error.module);
+    const ref = parseModuleRef(error.module);
     if (ref.id === at.module) version = ref.version;
   }
   return {
@@ -335,10 +336,4 @@ function firstLine(value: unknown): string {
   }
   const end = text.indexOf("\n");
   return end === -1 ? text : text.slice(0, end);
-}
-
-/** Splits `id[@version]`; scoped ids (`@scope/name@1.0.0`) keep their leading `@`. */
-function splitRef(ref: string): { id: string; version?: string } {
-  const at = ref.lastIndexOf("@");
-  return at > 0 ? { id: ref.slice(0, at), version: ref.slice(at + 1) } : { id: ref };
 }

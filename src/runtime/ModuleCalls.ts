@@ -117,7 +117,6 @@ export class ModuleCalls implements PipelineTarget {
     return this.run(ref, method, args, signal, fallbackAllowed).start();
   }
 
-
   /**
    * Like {@link call}, but never rejects: resolves with how the call went (answered by the module
    * or a fallback, or the error; attempts; duration in ms on the runtime's clock).

@@ -1,0 +1,419 @@
+import type { Disposable } from "../common/Disposable.js";
+import { abortError } from "../common/abort.js";
+import { ChipsetError, type ErrorContext } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { BulkheadTicket } from "./Bulkhead.js";
+import type { AttemptSignal, CallPipeline, CallSite } from "./CallPipeline.js";
+import { Pass } from "./CircuitBreaker.js";
+import type { Deadline } from "./Deadlines.js";
+import { countsAgainstModule, isRetryable, retryDelay, wantsFallback } from "./outcomes.js";
+import type { MethodPlan } from "./PolicyBook.js";
+
+const PENDING = 0;
+const OK = 1;
+const FAILED = 2;
+
+/** One call in flight through the {@link CallPipeline}. */
+export class CallRun implements AttemptSignal {
+  /** Which attempt is running (1 for the first). */
+  attempt = 0;
+  /** Where the last attempt ran, once known. */
+  site: CallSite | undefined = undefined;
+  /** The fallback that answered the call, if one did (a module id, or "handler"). */
+  answeredBy: string | undefined = undefined;
+  /** @internal links of the pipeline's list of calls in flight. */
+  prev: CallRun | undefined = undefined;
+  /** @internal */
+  next: CallRun | undefined = undefined;
+  /** @internal */
+  listed = false;
+  private outcome = PENDING;
+  private value: unknown = undefined;
+  private error: ChipsetError | undefined = undefined;
+  private resolve: ((value: unknown) => void) | undefined = undefined;
+  private reject: ((error: unknown) => void) | undefined = undefined;
+  /** What the breaker let through for the attempt; `Refuse` once accounted for (nothing to give back). */
+  private pass: Pass = Pass.Call;
+  private holdsSlot = false;
+  private ticket: BulkheadTicket | undefined = undefined;
+  private deadline: Deadline | undefined = undefined;
+  private waiting: Disposable | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+  private attemptStarted = 0;
+  /** Bumped when an attempt is given up, so its late answer is ignored. */
+  private generation = 0;
+  private attemptAborted = false;
+  private onCallerAbort: (() => void) | undefined = undefined;
+  readonly startedAt: number;
+
+  constructor(
+    private readonly pipeline: CallPipeline,
+    readonly plan: MethodPlan,
+    readonly ref: string,
+    readonly args: readonly unknown[],
+    readonly callerSignal: AbortSignal | undefined,
+    readonly callId: number,
+    private readonly fallbackAllowed: boolean,
+  ) {
+    this.startedAt = pipeline.clock.now();
+  }
+
+  get method(): string {
+    return this.plan.method;
+  }
+
+  /** The attempt's signal (see {@link AttemptSignal}): aborted on timeout or by the caller. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.attemptAborted) this.controller.abort(this.abortReason());
+    }
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.attemptAborted;
+  }
+
+  /**
+   * True while attempt number `attempt` is still the one the call waits for: not given up (timed
+   * out, aborted), not replaced by a retry, and the call not settled. Work that resumes after a
+   * wait (a start, a pause, an injected delay) checks it before reaching the module.
+   */
+  isCurrent(attempt: number): boolean {
+    return this.outcome === PENDING && this.attempt === attempt && !this.attemptAborted;
+  }
+
+  start(): Promise<unknown> {
+    const signal = this.callerSignal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.fail(abortError(signal, this.describe(), this.plan.id));
+        return Promise.reject(this.error!);
+      }
+      this.onCallerAbort = () => this.callerAborted();
+      signal.addEventListener("abort", this.onCallerAbort, { once: true });
+    }
+    this.begin();
+    if (this.outcome === OK) return Promise.resolve(this.value);
+    if (this.error !== undefined) return Promise.reject(this.error);
+    this.pipeline.track(this);
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** Fails the call now with `error`, whatever it is waiting for (the caller aborted, the runtime is closing). */
+  abandon(error: ChipsetError): void {
+    if (this.outcome !== PENDING) return;
+    if (this.waiting !== undefined) {
+      // Between retries: nothing is in flight.
+      this.waiting.dispose();
+      this.waiting = undefined;
+    } else {
+      // An attempt in flight or queued, or a fallback pending (its attempt already accounted for).
+      this.giveUpAttempt();
+      this.endAttempt();
+      this.plan.breaker?.release(this.pass);
+      this.pass = Pass.Refuse;
+    }
+    this.fail(error);
+  }
+
+  // ---- one attempt: breaker, bulkhead, deadline, the module ---------------------------------
+
+  private begin(): void {
+    this.attempt++;
+    this.attemptAborted = false;
+    this.controller = undefined;
+    // The first attempt starts with the call: one clock read fewer on every call.
+    this.attemptStarted = this.attempt === 1 ? this.startedAt : this.pipeline.clock.now();
+    const { breaker, bulkhead } = this.plan;
+    if (breaker !== undefined) {
+      this.pass = breaker.pass();
+      if (this.pass === Pass.Refuse) return this.failed(this.breakerOpen());
+    }
+    if (bulkhead !== undefined) {
+      if (bulkhead.tryEnter()) this.holdsSlot = true;
+      else {
+        this.ticket = bulkhead.enqueue(() => this.dequeued());
+        if (this.ticket === undefined) {
+          breaker?.release(this.pass);
+          this.pass = Pass.Refuse;
+          return this.failed(this.bulkheadFull(), false);
+        }
+        this.arm();
+        return;
+      }
+    }
+    this.invoke();
+  }
+
+  private dequeued(): void {
+    this.ticket = undefined;
+    this.holdsSlot = true;
+    this.invoke();
+  }
+
+  private invoke(): void {
+    const { timeoutMs } = this.plan.policy;
+    const signal = timeoutMs > 0 ? this : this.callerSignal;
+    const generation = this.generation;
+    let value: unknown;
+    try {
+      value = this.pipeline.target.attempt(this, signal);
+    } catch (err) {
+      if (generation === this.generation) this.attemptFailed(this.asChipsetError(err));
+      return;
+    }
+    // The module may have aborted its own caller before it returned: that attempt is over.
+    if (generation !== this.generation) return;
+    if (typeof (value as { then?: unknown } | null)?.then !== "function") return this.attemptSucceeded(value);
+    this.arm();
+    (value as Promise<unknown>).then(
+      (v) => {
+        if (generation === this.generation) this.attemptSucceeded(v);
+      },
+      (err: unknown) => {
+        if (generation === this.generation) this.attemptFailed(this.asChipsetError(err));
+      },
+    );
+  }
+
+  /** Arms the attempt's deadline (once it must wait: for a bulkhead slot, or for an answer). */
+  private arm(): void {
+    const { timeoutMs } = this.plan.policy;
+    if (timeoutMs > 0 && this.deadline === undefined)
+      this.deadline = this.pipeline.deadlines.add(timeoutMs, () => this.timedOut());
+  }
+
+  /** Ends the attempt's hold on the policies; answers how long it took. */
+  private endAttempt(): number {
+    this.deadline?.cancel();
+    this.deadline = undefined;
+    if (this.ticket !== undefined) {
+      this.ticket.cancel();
+      this.ticket = undefined;
+    }
+    if (this.holdsSlot) {
+      this.holdsSlot = false;
+      this.plan.bulkhead!.leave();
+    }
+    return this.pipeline.clock.now() - this.attemptStarted;
+  }
+
+  private attemptSucceeded(value: unknown): void {
+    const durationMs = this.endAttempt();
+    this.plan.breaker?.success(this.pass);
+    this.pass = Pass.Refuse;
+    this.pipeline.target.attempted(this, durationMs, undefined);
+    this.succeed(value);
+  }
+
+  private attemptFailed(error: ChipsetError): void {
+    const durationMs = this.endAttempt();
+    const counts = countsAgainstModule(error);
+    const breaker = this.plan.breaker;
+    if (breaker !== undefined) {
+      if (counts) breaker.failure(this.pass);
+      else breaker.release(this.pass);
+      this.pass = Pass.Refuse;
+    }
+    this.pipeline.target.attempted(this, durationMs, error);
+    this.failed(error);
+  }
+
+  private timedOut(): void {
+    this.deadline = undefined;
+    this.giveUpAttempt();
+    const { timeoutMs } = this.plan.policy;
+    const events = this.pipeline.events;
+    if (events.has("call.timeout"))
+      events.emit("call.timeout", {
+        id: this.plan.id,
+        method: this.method,
+        attempt: this.attempt,
+        timeoutMs,
+      });
+    this.attemptFailed(
+      new ChipsetError(
+        ErrorCodes.CALL_TIMEOUT,
+        `${this.ref}.${this.method} did not answer within ${timeoutMs} ms (attempt ${this.attempt}); ` +
+          `raise calls.timeoutMs in its manifest if it needs longer`,
+        { module: this.plan.id, details: { method: this.method, timeoutMs, attempt: this.attempt } },
+      ),
+    );
+  }
+
+  /** Abandons the attempt in flight: its late answer is ignored, the module's signal fires. */
+  private giveUpAttempt(): void {
+    this.generation++;
+    this.attemptAborted = true;
+    this.controller?.abort(this.abortReason());
+  }
+
+  private callerAborted(): void {
+    if (this.outcome === PENDING) this.abandon(abortError(this.callerSignal!, this.describe(), this.plan.id));
+  }
+
+  // ---- after an attempt: retry, fallback, or the answer ---------------------------------------
+
+  /** The attempt failed with `error` (already accounted for by the breaker): retry, fall back, or fail. */
+  private failed(error: ChipsetError, retryAllowed = true): void {
+    const retry = this.plan.policy.retry;
+    if (
+      retryAllowed &&
+      retry !== undefined &&
+      this.attempt < retry.maxAttempts &&
+      !this.callerSignal?.aborted &&
+      isRetryable(error)
+    ) {
+      const delayMs = retryDelay(retry, this.attempt, this.pipeline.random);
+      const events = this.pipeline.events;
+      if (events.has("retry.attempt"))
+        events.emit("retry.attempt", {
+          id: this.plan.id,
+          method: this.method,
+          attempt: this.attempt,
+          delayMs,
+          error,
+        });
+      this.waiting = this.pipeline.clock.setTimeout(() => {
+        this.waiting = undefined;
+        this.begin();
+      }, delayMs);
+      return;
+    }
+    this.fallBack(error);
+  }
+
+  private fallBack(error: ChipsetError): void {
+    if (!this.fallbackAllowed || !wantsFallback(error)) return this.fail(error);
+    const handler = this.plan.handler;
+    const fallback = handler === undefined ? this.pipeline.target.fallbackOf(this.plan.id) : "handler";
+    if (fallback === undefined) return this.fail(error);
+    const events = this.pipeline.events;
+    if (events.has("fallback.used"))
+      events.emit("fallback.used", { id: this.plan.id, method: this.method, fallback, error });
+    let value: unknown;
+    try {
+      value =
+        handler !== undefined
+          ? handler(this.withContext(error), this.args)
+          : this.pipeline.target.fallback(fallback, this);
+    } catch (err) {
+      return this.fail(fallbackError(err, error));
+    }
+    const answered = (v: unknown): void => {
+      this.answeredBy = fallback;
+      this.succeed(v);
+    };
+    if (typeof (value as { then?: unknown } | null)?.then !== "function") return answered(value);
+    (value as Promise<unknown>).then(answered, (err: unknown) => this.fail(fallbackError(err, error)));
+  }
+
+  private succeed(value: unknown): void {
+    if (this.outcome !== PENDING) return;
+    this.outcome = OK;
+    this.value = value;
+    this.cleanUp();
+    this.pipeline.target.settled(this, undefined);
+    this.resolve?.(value);
+  }
+
+  private fail(error: ChipsetError): void {
+    if (this.outcome !== PENDING) return;
+    const final = this.withContext(error);
+    this.outcome = FAILED;
+    this.error = final;
+    this.cleanUp();
+    this.pipeline.target.settled(this, final);
+    this.reject?.(final);
+  }
+
+  private cleanUp(): void {
+    this.pipeline.untrack(this);
+    if (this.onCallerAbort !== undefined) this.callerSignal!.removeEventListener("abort", this.onCallerAbort);
+  }
+
+  // ---- errors --------------------------------------------------------------------------
+
+  /** What an attempt threw, as a ChipsetError (the target wraps module errors; anything else is a bug). */
+  private asChipsetError(err: unknown): ChipsetError {
+    if (err instanceof ChipsetError) return err;
+    return new ChipsetError(
+      ErrorCodes.INTERNAL,
+      `${this.describe()} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`,
+      { module: this.plan.id, cause: err },
+    );
+  }
+
+  private withContext(error: ChipsetError): ChipsetError {
+    const context: ErrorContext = {
+      id: this.plan.id,
+      method: this.method,
+      attempt: this.attempt,
+      callId: this.callId,
+      ...(this.site === undefined ? {} : { version: this.site.version, host: this.site.isolation }),
+    };
+    return error.withContext(context);
+  }
+
+  private abortReason(): unknown {
+    return this.callerSignal?.aborted
+      ? this.callerSignal.reason
+      : new ChipsetError(ErrorCodes.CALL_TIMEOUT, `${this.describe()} timed out`, { module: this.plan.id });
+  }
+
+  private describe(): string {
+    return `the call of ${this.ref}.${this.method}()`;
+  }
+
+  private breakerOpen(): ChipsetError {
+    const s = this.plan.breaker!.state;
+    const why =
+      s.name === "isolated"
+        ? "it was isolated by hand (release the isolation to let calls through)"
+        : s.name === "open"
+          ? `it failed repeatedly (${s.reason}); probes begin in ${Math.max(0, Math.round(s.until - this.pipeline.clock.now()))} ms`
+          : "its probes are in flight";
+    return new ChipsetError(
+      ErrorCodes.BREAKER_OPEN,
+      `${this.ref}.${this.method} was not called: the circuit breaker of ${this.plan.id} is ${s.name}, because ${why}`,
+      {
+        module: this.plan.id,
+        details: { method: this.method, state: s.name, ...(s.name === "open" ? { retryAt: s.until } : {}) },
+      },
+    );
+  }
+
+  private bulkheadFull(): ChipsetError {
+    const bulkhead = this.plan.bulkhead!;
+    const { maxConcurrent, maxQueue } = bulkhead.settings;
+    const events = this.pipeline.events;
+    if (events.has("bulkhead.rejected"))
+      events.emit("bulkhead.rejected", {
+        id: this.plan.id,
+        method: this.method,
+        active: bulkhead.active,
+        queued: bulkhead.queued,
+      });
+    return new ChipsetError(
+      ErrorCodes.BULKHEAD_FULL,
+      `${this.ref}.${this.method} was refused: ${maxConcurrent} calls are running and ${maxQueue} waiting, ` +
+        `the most its bulkhead allows; slow down or raise calls.bulkhead`,
+      { module: this.plan.id, details: { method: this.method, maxConcurrent, maxQueue } },
+    );
+  }
+}
+
+/** A fallback's failure as a ChipsetError (its own if it is one; else `CALL_FAILED` with it as cause). */
+function fallbackError(err: unknown, original: ChipsetError): ChipsetError {
+  if (err instanceof ChipsetError) return err;
+  return new ChipsetError(
+    ErrorCodes.CALL_FAILED,
+    `the fallback for ${original.module ?? "the module"} failed too: ${err instanceof Error ? err.message : String(err)}`,
+    { module: original.module, cause: err, details: { fallbackOf: original.code } },
+  );
+}

@@ -8,13 +8,8 @@ import type { BreakerSnapshot } from "../policies/PolicyBook.js";
 import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
 import type { ChaosEngine, FaultHandle } from "./ChaosEngine.js";
 import type { Experiment, LoadSpec, ScheduledFault } from "./Experiment.js";
-import {
-  buildReport,
-  type ExperimentReport,
-  type Phase,
-  type RecordedCall,
-  type RecordedEvent,
-} from "./experimentReport.js";
+import { CallLog, type Phase } from "./CallLog.js";
+import { buildReport, type ExperimentReport, type RecordedEvent } from "./experimentReport.js";
 
 /** What an experiment needs of the runtime (a `Runtime` fits). */
 export interface ExperimentTarget {
@@ -79,7 +74,8 @@ export async function runExperiment(
   let origin = clock.now();
   const at = (): number => clock.now() - origin;
   const events: RecordedEvent[] = [];
-  const calls: RecordedCall[] = [];
+  const calls = new CallLog(seed);
+  let phase: Phase = "before";
   const owned: Disposable[] = [];
   const stopLoad = new AbortController();
   const cancel = new AbortController();
@@ -104,12 +100,29 @@ export async function runExperiment(
         ),
       );
     origin = clock.now(); // times count from the first call, after the set-up
-    const loads = experiment.load.map((spec, index) =>
-      drive(target, spec, index, clock, stopLoad.signal, cancel.signal, at, calls, () => skipped++),
+    const loads = experiment.load.map((spec) =>
+      drive(
+        target,
+        spec,
+        clock,
+        stopLoad.signal,
+        cancel.signal,
+        () => ({ phase, atMs: at() }),
+        calls,
+        () => skipped++,
+      ),
     );
     options.onPhase?.("before", 0);
     await sleep(clock, steadyMs, cancel.signal);
     bounds.during = at();
+    phase = "during";
+    calls.faultsEndAt(
+      bounds.during +
+        Math.max(
+          0,
+          ...experiment.faults.map((f) => Math.min(f.endMs ?? experiment.durationMs, experiment.durationMs)),
+        ),
+    );
     options.onPhase?.("during", bounds.during);
     const faults = experiment.faults.map((f) =>
       schedule(target.chaos, f, experiment.durationMs, clock, faultCounts),
@@ -118,6 +131,7 @@ export async function runExperiment(
     await sleep(clock, experiment.durationMs, cancel.signal);
     for (const f of faults) f.dispose();
     bounds.after = at();
+    phase = "after";
     options.onPhase?.("after", bounds.after);
     await sleep(clock, steadyMs, cancel.signal);
     bounds.end = at();
@@ -158,12 +172,11 @@ export async function runExperiment(
 async function drive(
   target: ExperimentTarget,
   spec: LoadSpec,
-  index: number,
   clock: Clock,
   stop: AbortSignal,
   cancel: AbortSignal,
-  at: () => number,
-  calls: RecordedCall[],
+  now: () => { phase: Phase; atMs: number },
+  calls: CallLog,
   skip: () => void,
 ): Promise<void> {
   const dot = spec.call.lastIndexOf(".");
@@ -171,10 +184,10 @@ async function drive(
   const method = spec.call.slice(dot + 1);
   const args = spec.args ?? [];
   const one = async (): Promise<void> => {
-    const startMs = at();
+    const { phase, atMs: startMs } = now();
     const outcome = await target.callDetailed(ref, method, args, { signal: cancel });
-    calls.push({
-      load: index,
+    calls.record({
+      phase,
       call: spec.call,
       startMs,
       durationMs: outcome.durationMs,

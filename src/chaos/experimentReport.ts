@@ -1,38 +1,15 @@
 import type { BreakerSnapshot } from "../policies/PolicyBook.js";
 import type { BreakerCheck, Experiment, HypothesisCheck, ScheduledFault } from "./Experiment.js";
 import { faultName } from "./faults.js";
+import type { CallLog, CallTally, Phase, RecordedCall } from "./CallLog.js";
 
-/** The three phases of an experiment. */
-export type Phase = "before" | "during" | "after";
-
-/** One call of the load, as recorded (times in ms from the experiment's start). */
-export interface RecordedCall {
-  load: number;
-  call: string;
-  startMs: number;
-  durationMs: number;
-  ok: boolean;
-  answeredBy?: string;
-  code?: string;
-}
+export type { CallTally, Phase, RecordedCall } from "./CallLog.js";
 
 /** One runtime event seen during the experiment. */
 export interface RecordedEvent {
   name: string;
   atMs: number;
   event: Record<string, unknown>;
-}
-
-/** Calls of a phase by outcome. */
-export interface CallTally {
-  total: number;
-  /** Answered by the module. */
-  ok: number;
-  /** Answered by a fallback. */
-  fallback: number;
-  failed: number;
-  /** Failed calls by error code. */
-  byCode: Record<string, number>;
 }
 
 /** Latency of a phase's calls, in ms. */
@@ -56,7 +33,8 @@ export interface PhaseReport {
   fromMs: number;
   toMs: number;
   calls: CallTally;
-  latency: Latency;
+  /** Percentiles of every call of the phase, or of a uniform sample of 50,000 when there were more. */
+  latency: Latency & { sampled: boolean };
   checks: CheckResult[];
 }
 
@@ -96,15 +74,13 @@ export interface ReportInput {
   startedAt: string;
   durationMs: number;
   phases: Record<Phase, [number, number]>;
-  calls: RecordedCall[];
+  calls: CallLog;
   events: RecordedEvent[];
   skipped: number;
   breakers: BreakerSnapshot[];
   faults: Array<{ fault: ScheduledFault; injected: number }>;
   rollbacks: Array<{ action: string; module: string; error?: string }>;
 }
-
-const RECOVERED_RUN = 10;
 
 /** Builds the report: every phase's calls, latency and checks, and the whole run's events. */
 export function buildReport(input: ReportInput): ExperimentReport {
@@ -119,20 +95,19 @@ export function buildReport(input: ReportInput): ExperimentReport {
   const failed: ExperimentReport["failed"] = [];
   for (const phase of ["before", "during", "after"] as const) {
     const [fromMs, toMs] = input.phases[phase];
-    const inPhase = calls.filter((c) => c.startMs >= fromMs && c.startMs < toMs);
     const seen = events.filter((e) => e.atMs >= fromMs && e.atMs < toMs);
     const finalState = phase === "after" ? input.breakers : breakerStatesAt(events, toMs);
-    const checks = checksOf[phase].map((check) => evaluate(check, inPhase, seen, finalState));
+    const checks = checksOf[phase].map((check) => evaluate(check, calls, phase, seen, finalState));
     for (const c of checks) if (!c.held) failed.push({ ...c, phase });
-    phases[phase] = { fromMs, toMs, calls: tally(inPhase), latency: latency(inPhase), checks };
+    const kept = calls.kept(phase);
+    phases[phase] = {
+      fromMs,
+      toMs,
+      calls: calls.tally(phase),
+      latency: { ...latency(kept), sampled: calls.sampled(phase) },
+      checks,
+    };
   }
-  const duringFrom = input.phases.during[0];
-  const faultsEnd =
-    duringFrom +
-    Math.max(
-      0,
-      ...experiment.faults.map((f) => Math.min(f.endMs ?? experiment.durationMs, experiment.durationMs)),
-    );
   return {
     name: experiment.name,
     seed: input.seed,
@@ -162,7 +137,7 @@ export function buildReport(input: ReportInput): ExperimentReport {
     crashes: events.filter((e) => e.name === "module.crashed").length,
     restarts: events.filter((e) => e.name === "module.restarted").length,
     fallbackMs: fallbackTime(events, input.durationMs),
-    recoveryMs: recovery(calls, faultsEnd),
+    recoveryMs: calls.recoveryMs === null ? null : round(calls.recoveryMs),
     anomalies: events
       .filter((e) => e.name === "module.anomaly")
       .map((e) => ({
@@ -176,18 +151,6 @@ export function buildReport(input: ReportInput): ExperimentReport {
     rollbacks: input.rollbacks,
     failed,
   };
-}
-
-function tally(calls: readonly RecordedCall[]): CallTally {
-  const byCode: Record<string, number> = {};
-  let ok = 0;
-  let fallback = 0;
-  for (const c of calls) {
-    if (c.ok && c.answeredBy === undefined) ok++;
-    else if (c.ok) fallback++;
-    else byCode[c.code ?? "UNKNOWN"] = (byCode[c.code ?? "UNKNOWN"] ?? 0) + 1;
-  }
-  return { total: calls.length, ok, fallback, failed: calls.length - ok - fallback, byCode };
 }
 
 function latency(calls: readonly RecordedCall[]): Latency {
@@ -208,7 +171,8 @@ function quantile(sorted: readonly number[], q: number): number {
 
 function evaluate(
   check: HypothesisCheck | BreakerCheck,
-  calls: readonly RecordedCall[],
+  calls: CallLog,
+  phase: Phase,
   events: readonly RecordedEvent[],
   breakers: readonly BreakerSnapshot[],
 ): CheckResult {
@@ -222,7 +186,7 @@ function evaluate(
       held: observed === check.state,
     };
   }
-  const observed = round(measure(check, calls, events), 4);
+  const observed = round(measure(check, calls, phase, events), 4);
   const bounds = [
     ...(check.min === undefined ? [] : [`>= ${check.min}`]),
     ...(check.max === undefined ? [] : [`<= ${check.max}`]),
@@ -239,23 +203,29 @@ function evaluate(
 
 function measure(
   check: HypothesisCheck,
-  calls: readonly RecordedCall[],
+  calls: CallLog,
+  phase: Phase,
   events: readonly RecordedEvent[],
 ): number {
-  const mine = check.call === undefined ? calls : calls.filter((c) => c.call === check.call);
-  const coded = check.code === undefined ? mine : mine.filter((c) => c.code === check.code);
+  // Rates and counts are exact; latency comes from the calls kept (all, or a uniform sample).
+  const tally = calls.tally(phase, check.call);
+  const kept = calls
+    .kept(phase)
+    .filter(
+      (c) =>
+        (check.call === undefined || c.call === check.call) &&
+        (check.code === undefined || c.code === check.code),
+    );
   const ofModule = (name: string) =>
     events.filter((e) => e.name === name && (check.module === undefined || e.event.id === check.module));
-  const latencyOf = latency(coded);
+  const latencyOf = latency(kept);
   switch (check.metric) {
     case "successRate":
-      return mine.length === 0 ? 0 : mine.filter((c) => c.ok).length / mine.length;
+      return tally.total === 0 ? 0 : (tally.ok + tally.fallback) / tally.total;
     case "fallbackRate":
-      return mine.length === 0
-        ? 0
-        : mine.filter((c) => c.ok && c.answeredBy !== undefined).length / mine.length;
+      return tally.total === 0 ? 0 : tally.fallback / tally.total;
     case "count":
-      return coded.length;
+      return check.code === undefined ? tally.total : (tally.byCode[check.code] ?? 0);
     case "p50Ms":
       return latencyOf.p50Ms;
     case "p95Ms":
@@ -303,16 +273,6 @@ function fallbackTime(events: readonly RecordedEvent[], endMs: number): Record<s
   }
   for (const [id, from] of since) total[id] = round((total[id] ?? 0) + endMs - from);
   return total;
-}
-
-function recovery(calls: readonly RecordedCall[], faultsEnd: number): number | null {
-  const after = calls.filter((c) => c.startMs >= faultsEnd).sort((a, b) => a.startMs - b.startMs);
-  for (let i = 0; i < after.length; i++) {
-    const run = after.slice(i, i + RECOVERED_RUN);
-    if (run.length === RECOVERED_RUN && run.every((c) => c.ok && c.answeredBy === undefined))
-      return round(after[i]!.startMs - faultsEnd);
-  }
-  return null;
 }
 
 /** A string field of an event's payload, or undefined. */

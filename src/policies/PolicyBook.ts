@@ -41,6 +41,10 @@ export interface BreakerSnapshot extends PolicyRef {
   retryAt?: number;
 }
 
+/** Plans kept per module, and modules kept with nothing to remember, before the oldest are dropped. */
+const MAX_PLANS = 1_000;
+const MAX_IDLE_MODULES = 10_000;
+
 /** Breakers that never trip by themselves: made to isolate a scope that has no breaker configured. */
 const isolationOnly: BreakerSettings = { ...policyDefaults.breaker, consecutiveFailures: 0, failureRate: 0 };
 
@@ -67,7 +71,21 @@ export class ModulePolicies {
   plan(method: string, calls: CallsConfig | undefined): MethodPlan {
     const plan = this.plans.get(method);
     if (plan !== undefined && plan.source === calls && plan.generation === this.generation) return plan;
+    // Plans are made for any name called, real or not: a caller inventing names must not grow this for ever.
+    if (this.plans.size >= MAX_PLANS) this.plans = new Map();
     return this.build(method, calls);
+  }
+
+  /** True when nothing here outlives a plan: no override, layer, handler, isolation, breaker or bulkhead. */
+  get idle(): boolean {
+    return (
+      this.override === undefined &&
+      this.layers.length === 0 &&
+      this.handlers.size === 0 &&
+      this.isolated.size === 0 &&
+      this.breakers.size === 0 &&
+      this.bulkheads.size === 0
+    );
   }
 
   /** The policies of `method`, every level combined: runtime defaults, the manifest's `calls`, the override, the layers. */
@@ -198,7 +216,11 @@ export class PolicyBook {
   /** The policies of module `id`, made on first use. */
   module(id: string): ModulePolicies {
     let m = this.modules.get(id);
-    if (m === undefined) this.modules.set(id, (m = new ModulePolicies(id, this)));
+    if (m === undefined) {
+      if (this.modules.size >= MAX_IDLE_MODULES)
+        for (const [other, policies] of this.modules) if (policies.idle) this.modules.delete(other);
+      this.modules.set(id, (m = new ModulePolicies(id, this)));
+    }
     return m;
   }
 

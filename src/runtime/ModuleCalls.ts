@@ -6,12 +6,15 @@ import { ErrorCodes } from "../errors/codes.js";
 import type { SignalSource } from "../hosts/ModuleHost.js";
 import type { ModuleProxy } from "../module.js";
 import { CallPipeline, type CallRun, type PipelineTarget } from "../policies/CallPipeline.js";
-import type { ModulePolicies, PolicyBook } from "../policies/PolicyBook.js";
+import type { PolicyBook } from "../policies/PolicyBook.js";
 import type { PolicyEventSink } from "../policies/PolicyEvents.js";
 import type { Instance } from "./Instance.js";
 
 /** Any module api, as seen through an untyped proxy. */
 export type AnyApi = Record<string, (...args: never[]) => unknown>;
+
+/** Distinct refs whose ids are remembered; past it the memo starts again. */
+const MAX_REFS = 10_000;
 
 /** How one call went (`runtime.callDetailed`). */
 export interface CallOutcome {
@@ -75,7 +78,8 @@ export interface CallDeps {
  */
 export class ModuleCalls implements PipelineTarget {
   private readonly proxies = new Map<string, ModuleProxy<AnyApi>>();
-  private readonly byRef = new Map<string, ModulePolicies>();
+  /** The module id of each ref called (`id@range` parsed once). */
+  private readonly ids = new Map<string, string>();
   readonly pipeline: CallPipeline;
   private closed = false;
 
@@ -153,9 +157,12 @@ export class ModuleCalls implements PipelineTarget {
     signal: AbortSignal | undefined,
     fallbackAllowed: boolean,
   ): CallRun {
-    let policies = this.byRef.get(ref);
-    if (policies === undefined)
-      this.byRef.set(ref, (policies = this.deps.policies.module(parseModuleRef(ref).id)));
+    let id = this.ids.get(ref);
+    if (id === undefined) {
+      if (this.ids.size >= MAX_REFS) this.ids.clear(); // refs are caller-made strings
+      this.ids.set(ref, (id = parseModuleRef(ref).id));
+    }
+    const policies = this.deps.policies.module(id);
     const inst = this.deps.active.get(policies.id);
     const calls = (inst !== undefined ? inst.record.manifest : this.deps.manifestOf(policies.id))?.calls;
     const run = this.pipeline.run(policies.plan(method, calls), ref, args, signal, fallbackAllowed);

@@ -1,5 +1,14 @@
 import type { Disposable } from "./Disposable.js";
 
+/** A pending timer: dispose to cancel it. */
+export interface Timer extends Disposable {
+  /**
+   * Whether the timer keeps the process alive while it waits (a deadline nobody awaits any more
+   * should not). Cheap: a flag, not a new timer.
+   */
+  keepAlive(on: boolean): void;
+}
+
 /** Time as the runtime sees it; injected so tests never sleep. */
 export interface Clock {
   /** Milliseconds, monotonic, arbitrary origin. */
@@ -11,7 +20,7 @@ export interface Clock {
    * process alive (or `await` would end with the process instead of the timeout); pass
    * `{ background: true }` for housekeeping that must not (idle sweeps, preloading).
    */
-  setTimeout(fn: () => void, ms: number, options?: { background?: boolean }): Disposable;
+  setTimeout(fn: () => void, ms: number, options?: { background?: boolean }): Timer;
 }
 
 /** The real clock (`performance.now`, `Date.now`; background timers are unref'd). */
@@ -21,7 +30,10 @@ export const systemClock: Clock = {
   setTimeout(fn, ms, options) {
     const handle = setTimeout(fn, ms);
     if (options?.background) handle.unref();
-    return { dispose: () => clearTimeout(handle) };
+    return {
+      dispose: () => clearTimeout(handle),
+      keepAlive: (on) => void (on ? handle.ref() : handle.unref()),
+    };
   },
 };
 
@@ -31,7 +43,7 @@ export const systemClock: Clock = {
 export class ManualClock implements Clock {
   private time = 0;
   private seq = 0;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
+  private readonly timers = new Map<number, { at: number; fn: () => void; alive: boolean }>();
 
   constructor(private readonly epoch = 1_700_000_000_000) {}
 
@@ -43,10 +55,14 @@ export class ManualClock implements Clock {
     return this.epoch + this.time;
   }
 
-  setTimeout(fn: () => void, ms: number): Disposable {
+  setTimeout(fn: () => void, ms: number, options?: { background?: boolean }): Timer {
     const id = ++this.seq;
-    this.timers.set(id, { at: this.time + Math.max(0, ms), fn });
-    return { dispose: () => this.timers.delete(id) };
+    const timer = { at: this.time + Math.max(0, ms), fn, alive: options?.background !== true };
+    this.timers.set(id, timer);
+    return {
+      dispose: () => this.timers.delete(id),
+      keepAlive: (on) => void (timer.alive = on),
+    };
   }
 
   /** Number of pending timers. */
@@ -54,11 +70,18 @@ export class ManualClock implements Clock {
     return this.timers.size;
   }
 
+  /** Pending timers that would keep a real process alive (not background, not let go by `keepAlive(false)`). */
+  get alive(): number {
+    let n = 0;
+    for (const t of this.timers.values()) if (t.alive) n++;
+    return n;
+  }
+
   /** Moves time forward by `ms`, firing every timer that falls due, earliest first. */
   advance(ms: number): void {
     const target = this.time + ms;
     for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
+      let next: [number, { at: number; fn: () => void; alive: boolean }] | undefined;
       for (const entry of this.timers)
         if (entry[1].at <= target && (!next || entry[1].at < next[1].at)) next = entry;
       if (!next) break;

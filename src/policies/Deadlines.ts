@@ -1,5 +1,4 @@
-import type { Clock } from "../common/Clock.js";
-import type { Disposable } from "../common/Disposable.js";
+import type { Clock, Timer } from "../common/Clock.js";
 
 /** One pending deadline; `cancel()` once the work finished in time (cheap, and harmless twice). */
 export interface Deadline {
@@ -68,12 +67,12 @@ class Queue {
  * here a deadline is an object pushed on a queue per duration, and a single timer is armed
  * for the earliest one. Deadlines of one duration expire in the order they were added, so
  * each queue stays sorted without a heap; a cancelled deadline is dropped when it reaches the
- * front, or sooner when many pile up behind one that stays. With no deadline pending, no timer
- * is armed (nothing keeps the process alive for a deadline nobody waits on).
+ * front, or sooner when many pile up behind one that stays. With no deadline pending, the timer
+ * keeps no process alive.
  */
 export class Deadlines {
   private readonly queues = new Map<number, Queue>();
-  private timer: Disposable | undefined;
+  private timer: Timer | undefined;
   private armedAt = Infinity;
   private live = 0;
 
@@ -86,7 +85,7 @@ export class Deadlines {
     else queue.trim();
     const entry = new Entry(this.clock.now() + ms, onExpire, queue, this);
     queue.items.push(entry);
-    this.live++;
+    if (this.live++ === 0) this.timer?.keepAlive(true);
     if (entry.at < this.armedAt) this.arm(entry.at);
     return entry;
   }
@@ -103,12 +102,12 @@ export class Deadlines {
     this.live = 0;
   }
 
-  /** @internal one deadline was cancelled. */
+  /**
+   * @internal one deadline was cancelled. With none left, the timer stays (a call a moment later
+   * would arm a new one: a timer per call is what this class avoids) but lets the process exit.
+   */
   cancelled(): void {
-    if (--this.live === 0) {
-      this.disarm();
-      this.queues.clear();
-    }
+    if (--this.live === 0) this.timer?.keepAlive(false);
   }
 
   private disarm(): void {
@@ -121,6 +120,7 @@ export class Deadlines {
     this.timer?.dispose();
     this.armedAt = at;
     this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, at - this.clock.now()));
+    if (this.live === 0) this.timer.keepAlive(false);
   }
 
   private fire(): void {

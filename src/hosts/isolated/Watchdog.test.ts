@@ -41,7 +41,7 @@ describe("Watchdog", () => {
       wallNow: () => now,
       setTimeout: (fn: () => void) => {
         due = fn;
-        return { dispose: () => (due = undefined) };
+        return { dispose: () => (due = undefined), keepAlive: () => undefined };
       },
     };
     const hangs: number[] = [];

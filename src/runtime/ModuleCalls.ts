@@ -223,7 +223,7 @@ export class ModuleCalls implements PipelineTarget {
     if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed) {
       run.site = inst;
       if (intercept && this.deps.interceptor.active) return this.intercepted(inst, run, signal);
-      return this.invoke(inst, run.method, run.args, signal);
+      return this.invoke(inst, run, signal);
     }
     return this.slowAttempt(run, signal, intercept);
   }
@@ -271,7 +271,7 @@ export class ModuleCalls implements PipelineTarget {
     // Given up while it waited (timed out, aborted, retried): it must not reach the module late.
     if (!run.isCurrent(attempt)) return undefined;
     if (intercept && this.deps.interceptor.active) return this.intercepted(inst, run, signal);
-    return this.invoke(inst, method, run.args, signal);
+    return this.invoke(inst, run, signal);
   }
 
   private downInstance(ref: string): Instance | undefined {
@@ -281,16 +281,13 @@ export class ModuleCalls implements PipelineTarget {
     return inst && inst.state !== "running" && inst.state !== "paused" ? inst : undefined;
   }
 
-  private invoke(
-    inst: Instance,
-    method: string,
-    args: readonly unknown[],
-    signal: SignalSource | AbortSignal | undefined,
-  ): unknown {
+  private invoke(inst: Instance, run: CallRun, signal: SignalSource | AbortSignal | undefined): unknown {
+    const { method, args } = run;
     if (!inst.host.hasMethod(method)) throw methodNotFound(inst, method);
     inst.gate.enter();
     inst.calls++;
-    inst.lastUsedAt = this.deps.clock.now();
+    // The call's own clock reading (one fewer per call); a start during the call may be later.
+    if (run.startedAt > inst.lastUsedAt) inst.lastUsedAt = run.startedAt;
     this.deps.count(inst.id);
     let value: unknown;
     try {

@@ -185,7 +185,7 @@ export class CallRun implements AttemptSignal {
   private arm(): void {
     const { timeoutMs } = this.plan.policy;
     if (timeoutMs > 0 && this.deadline === undefined)
-      this.deadline = this.pipeline.deadlines.add(timeoutMs, () => this.timedOut());
+      this.deadline = this.pipeline.deadlines.add(timeoutMs, this);
   }
 
   /** Ends the attempt's hold on the policies; answers how long it took. */
@@ -224,7 +224,8 @@ export class CallRun implements AttemptSignal {
     this.failed(error);
   }
 
-  private timedOut(): void {
+  /** @internal the attempt's deadline passed (see {@link Deadlines}). */
+  onDeadline(): void {
     this.deadline = undefined;
     this.giveUpAttempt();
     const { timeoutMs } = this.plan.policy;

@@ -5,13 +5,17 @@ export interface Deadline {
   cancel(): void;
 }
 
-const nothing = (): void => undefined;
+/** What a deadline tells when it expires: a function, or an object with `onDeadline` (no closure per call). */
+export type DeadlineTarget = (() => void) | { onDeadline(): void };
 
 class Entry implements Deadline {
   done = false;
   constructor(
     readonly at: number,
-    public onExpire: () => void,
+    // Never cleared on cancel: writing the field again made every call through the pipeline
+    // about 1 µs slower in the benchmark (measured; somewhere in V8's optimisation of the call
+    // path), and cancelled entries leave the queue soon anyway (see trim).
+    private readonly target: DeadlineTarget,
     private readonly queue: Queue,
     private readonly owner: Deadlines,
   ) {}
@@ -19,9 +23,16 @@ class Entry implements Deadline {
   cancel(): void {
     if (this.done) return;
     this.done = true;
-    this.onExpire = nothing; // what the work holds (a call, its arguments) is free at once
     this.queue.dead++;
     this.owner.cancelled();
+  }
+
+  /** @internal the deadline passed. */
+  expire(): void {
+    this.done = true;
+    const target = this.target;
+    if (typeof target === "function") target();
+    else target.onDeadline();
   }
 }
 
@@ -78,12 +89,12 @@ export class Deadlines {
 
   constructor(private readonly clock: Clock) {}
 
-  /** Calls `onExpire` once `ms` milliseconds have passed, unless cancelled first. */
-  add(ms: number, onExpire: () => void): Deadline {
+  /** Tells `target` once `ms` milliseconds have passed, unless cancelled first. */
+  add(ms: number, target: DeadlineTarget): Deadline {
     let queue = this.queues.get(ms);
     if (queue === undefined) this.queues.set(ms, (queue = new Queue()));
     else queue.trim();
-    const entry = new Entry(this.clock.now() + ms, onExpire, queue, this);
+    const entry = new Entry(this.clock.now() + ms, target, queue, this);
     queue.items.push(entry);
     if (this.live++ === 0) this.timer?.keepAlive(true);
     if (entry.at < this.armedAt) this.arm(entry.at);
@@ -145,9 +156,8 @@ export class Deadlines {
     if (next !== Infinity) this.arm(next);
     for (const entry of due) {
       if (entry.done) continue; // cancelled by the handler of one that fell due with it
-      entry.done = true;
       this.live--;
-      entry.onExpire();
+      entry.expire();
     }
   }
 }

@@ -22,7 +22,7 @@ export interface ErrorEntry {
   attempt?: number;
   host?: string;
   callId?: number;
-  /** The first line of each cause down the chain: "CHIP_ERR_X: msg" or "TypeError: msg". At most 5. */
+  /** The first line of each cause down the chain: "CHIP_ERR_CALL_FAILED: msg" or "TypeError: msg". At most 5. */
   causes: string[];
 }
 

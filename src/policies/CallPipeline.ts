@@ -9,8 +9,6 @@ import type { MethodPlan } from "./PolicyBook.js";
 import type { PolicyEventSink } from "./PolicyEvents.js";
 import { RunList } from "./RunList.js";
 
-export { CallRun } from "./CallRun.js";
-
 /** Where an attempt ran: the instance's version and host (for error context and observers). */
 export interface CallSite {
   readonly version: string;

@@ -6,7 +6,7 @@ import type { ChipsetError } from "../errors/ChipsetError.js";
 import { AnomalyDetector, type AnomalySettings } from "../monitoring/AnomalyDetector.js";
 import { ErrorMonitor, type ErrorCounts, type ErrorEntry } from "../monitoring/ErrorMonitor.js";
 import { ErrorStore } from "../monitoring/ErrorStore.js";
-import type { CallRun } from "../policies/CallPipeline.js";
+import type { CallRun } from "../policies/CallRun.js";
 import type { Database } from "../store/Database.js";
 import type { Instance } from "./Instance.js";
 import type { CallObserver } from "./ModuleCalls.js";

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { ErrorCounts, ErrorEntry } from "../../src/index.js";
 import { chipset, json, tempDir, writeModule } from "./harness.js";
 
 const sdk = 'import { defineModule } from "chipset/module";\n';
@@ -16,18 +17,10 @@ async function workspace(): Promise<{ dir: string; data: string }> {
   return { dir, data: join(dir, "data") };
 }
 
+/** What `chipset errors --json` prints. */
 interface ErrorsJson {
-  counts: { byCode: Record<string, number>; byModule: Record<string, number>; total: number };
-  recent: Array<{
-    code: string;
-    id?: string;
-    version?: string;
-    method?: string;
-    attempt?: number;
-    host?: string;
-    callId?: number;
-    causes: string[];
-  }>;
+  counts: ErrorCounts;
+  recent: ErrorEntry[];
 }
 
 describe("chipset errors", () => {

@@ -134,20 +134,7 @@ export function watch<T>(promise: Promise<T>): { readonly settled: boolean; read
   };
 }
 
-/** The next `name` event (optionally one that passes `test`). */
-export function nextEvent<K extends keyof RuntimeEvents>(
-  rt: Runtime,
-  name: K,
-  test: (e: RuntimeEvents[K]) => boolean = () => true,
-): Promise<RuntimeEvents[K]> {
-  return new Promise((resolve) => {
-    const sub = rt.on(name, (e) => {
-      if (!test(e)) return;
-      sub.dispose();
-      resolve(e);
-    });
-  });
-}
+export { next as nextEvent } from "../supervision/helpers.js";
 
 /** Every `name` event from now on, in order. */
 export function collect<K extends keyof RuntimeEvents>(rt: Runtime, name: K): Array<RuntimeEvents[K]> {

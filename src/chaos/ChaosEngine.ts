@@ -1,6 +1,6 @@
 import semver from "semver";
 import type { Clock } from "../common/Clock.js";
-import { sleep } from "../common/sleep.js";
+import { sleep } from "../common/race.js";
 import { DisposableStore, toDisposable, type Disposable } from "../common/Disposable.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";

@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { Clock } from "../common/Clock.js";
-import { sleep } from "../common/sleep.js";
+import { sleep } from "../common/race.js";
 import type { Disposable } from "../common/Disposable.js";
 import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { CallsConfig } from "../policies/CallsConfig.js";

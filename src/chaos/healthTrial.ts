@@ -1,5 +1,5 @@
 import type { Clock } from "../common/Clock.js";
-import { sleep } from "../common/sleep.js";
+import { sleep } from "../common/race.js";
 import type { Disposable } from "../common/Disposable.js";
 import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { ModuleHealth } from "../module.js";

@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { threadId } from "node:worker_threads";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { raceAbort } from "../common/abort.js";
+import { race } from "../common/race.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import type { InlineCrashTrap, InlineOwner } from "../supervision/InlineCrashTrap.js";
 import { ErrorCodes } from "../errors/codes.js";
@@ -127,7 +127,7 @@ export class InlineHost implements ModuleHost, InlineOwner {
     if (!(value instanceof Promise)) return value;
     const call = this.untilCrash(value);
     return signal instanceof AbortSignal
-      ? raceAbort(call, signal, `call ${this.key}.${method}`, this.key)
+      ? race(call, { signal, what: `call ${this.key}.${method}`, module: this.key })
       : call;
   }
 

@@ -2,10 +2,12 @@ import type { Clock } from "../common/Clock.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { HostHook } from "../hosts/ModuleHost.js";
-import { Deadline, settle } from "./Deadline.js";
+import { isPromiseLike } from "../common/isPromiseLike.js";
+import { LazyAbort, race } from "../common/race.js";
 import type { AppHook, HookPoint, HookRegistry } from "./HookRegistry.js";
 import type { LifecycleSubject } from "./LifecycleSubject.js";
 import {
+  afterIncident,
   lifecycleCommands,
   lifecycleStates,
   nextStep,
@@ -136,7 +138,7 @@ export class LifecycleRunner {
       this.deps.onFailure({ subject, command: "load", error, state: subject.state });
       throw error;
     }
-    subject.state = "loaded";
+    subject.state = result.plan.to;
     const durationMs = this.deps.clock.now() - started;
     subject.timings.load = durationMs;
     this.deps.onTransition(subject, "load", "registered", "loaded", durationMs);
@@ -163,7 +165,8 @@ export class LifecycleRunner {
     let before: LifecycleState = subject.state;
     const work = () => {
       before = subject.state;
-      if (before === "registered" || before === "crashed") return;
+      // An unloaded instance has no host to crash: a report that arrives after its unload is stale.
+      if (before === "registered") return;
       this.enterCrashed(subject, error);
     };
     const pending = this.schedule(subject, "crash", work);
@@ -171,7 +174,9 @@ export class LifecycleRunner {
   }
 
   private enterCrashed(subject: LifecycleSubject, error: ChipsetError): void {
-    subject.state = "crashed";
+    const next = afterIncident(subject.state, "crash");
+    if (next === undefined) return;
+    subject.state = next;
     subject.lastError = error;
     subject.gate.close();
     if (subject.gate.waiting > 0) subject.gate.fail(error);
@@ -183,8 +188,9 @@ export class LifecycleRunner {
    * becomes `failed`, keeping its last error; only `unload` leads on.
    */
   giveUp(subject: LifecycleSubject, error: ChipsetError): void {
-    if (subject.state !== "crashed" && subject.state !== "registered") return;
-    subject.state = "failed";
+    const next = afterIncident(subject.state, "give-up");
+    if (next === undefined) return;
+    subject.state = next;
     subject.lastError = error;
   }
 
@@ -314,7 +320,7 @@ export class LifecycleRunner {
     if (crash) {
       // The host died under the transition: no hook can run there any more, so no rollback.
       this.enterCrashed(subject, crash.error);
-      this.deps.onFailure({ subject, command: plan.command, error: crash.error, state: "crashed" });
+      this.deps.onFailure({ subject, command: plan.command, error: crash.error, state: subject.state });
       throw crash.error;
     }
     const error = toChipsetError(err, subject, plan.command);
@@ -332,9 +338,9 @@ export class LifecycleRunner {
   ): void | Promise<void> {
     switch (plan.command) {
       case "load": {
-        const deadline = new Deadline();
-        const loading = subject.host.load(deadline);
-        if (loading) return settle(loading, deadline, this.options(subject, "load", signal));
+        const phase = new LazyAbort();
+        const loading = subject.host.load(phase);
+        if (loading) return this.bounded(subject, "load", loading, phase, signal);
         return;
       }
       case "unload":
@@ -346,7 +352,7 @@ export class LifecycleRunner {
         const hook = plan.command;
         subject.gate.close();
         if (subject.gate.inFlight === 0) return this.hook(subject, hook, signal);
-        return this.bounded(subject, hook, () => subject.gate.drained(), signal).then(() =>
+        return this.bounded(subject, hook, subject.gate.drained(), new LazyAbort(), signal).then(() =>
           this.hook(subject, hook, signal),
         );
       }
@@ -419,24 +425,48 @@ export class LifecycleRunner {
     signal: AbortSignal | undefined,
   ): void | Promise<void> {
     if (!subject.host.hasHook(hook)) return;
-    const deadline = new Deadline();
+    const phase = new LazyAbort();
     let value: unknown;
     try {
-      value = subject.host.runHook(hook, subject.context(deadline));
+      value = subject.host.runHook(hook, subject.context(phase));
     } catch (err) {
       throw hookFailed(err, subject, hook);
     }
-    if (isPromiseLike(value)) return settle(value, deadline, this.options(subject, hook, signal));
+    if (isPromiseLike(value)) return this.bounded(subject, hook, value, phase, signal);
   }
 
-  private async bounded(
+  /**
+   * Waits for what a phase returned, within the phase's timeout and the caller's `signal`;
+   * aborts `phase` when either ends it first. A rejection is the hook's failure (`wrap`; a
+   * load's errors are already coded by its host).
+   */
+  private bounded(
     subject: LifecycleSubject,
     command: LifecycleCommand,
-    fn: () => Promise<void>,
+    work: PromiseLike<unknown>,
+    phase: LazyAbort,
     signal: AbortSignal | undefined,
+    wrap: (err: unknown) => unknown = (err) => (command === "load" ? err : hookFailed(err, subject, command)),
   ): Promise<void> {
-    const deadline = new Deadline();
-    await settle(fn(), deadline, this.options(subject, command, signal));
+    const ms = subject.timeoutFor(command);
+    // What a phase resolves with is of no interest: typed as void rather than mapped (one promise fewer).
+    return race(work as PromiseLike<void>, {
+      clock: this.deps.clock,
+      ms,
+      onTimeout: () => {
+        throw new ChipsetError(
+          ErrorCodes.HOOK_TIMEOUT,
+          `${subject.key} did not finish ${command} within ${ms} ms; raise chipset.timeouts.${command} in its manifest ` +
+            `or find what blocks it`,
+          { module: subject.key, details: { phase: command, timeoutMs: ms } },
+        );
+      },
+      signal,
+      what: `${command} of ${subject.key}`,
+      module: subject.key,
+      onReject: wrap,
+      onGiveUp: (reason) => phase.abort(reason),
+    });
   }
 
   private appHooks(
@@ -456,44 +486,26 @@ export class LifecycleRunner {
     when: "before" | "after",
     signal: AbortSignal | undefined,
   ): Promise<void> {
+    const name = `${when}:${plan.command}`;
     for (const fn of hooks) {
-      const deadline = new Deadline();
+      const phase = new LazyAbort();
       let value: unknown;
       const event = { id: subject.id, version: subject.version, kind: subject.kind, command: plan.command };
       try {
         value = fn({
           ...event,
           get signal() {
-            return deadline.signal;
+            return phase.signal;
           },
         });
       } catch (err) {
-        throw hookFailed(err, subject, `${when}:${plan.command}`);
+        throw hookFailed(err, subject, name);
       }
-      await settle(value, deadline, {
-        ...this.options(subject, plan.command, signal),
-        onError: (err) => hookFailed(err, subject, `${when}:${plan.command}`),
-      });
+      if (isPromiseLike(value))
+        await this.bounded(subject, plan.command, value, phase, signal, (err) =>
+          hookFailed(err, subject, name),
+        );
     }
-  }
-
-  private options(subject: LifecycleSubject, phase: LifecycleCommand, signal: AbortSignal | undefined) {
-    const ms = subject.timeoutFor(phase);
-    return {
-      clock: this.deps.clock,
-      ms,
-      signal,
-      what: `${phase} of ${subject.key}`,
-      module: subject.key,
-      onTimeout: () =>
-        new ChipsetError(
-          ErrorCodes.HOOK_TIMEOUT,
-          `${subject.key} did not finish ${phase} within ${ms} ms; raise chipset.timeouts.${phase} in its manifest ` +
-            `or find what blocks it`,
-          { module: subject.key, details: { phase, timeoutMs: ms } },
-        ),
-      onError: (err: unknown) => (phase === "load" ? err : hookFailed(err, subject, phase)),
-    };
   }
 }
 
@@ -531,10 +543,6 @@ function reached(state: LifecycleState, target: LifecycleState): boolean {
     return state === "initialized" || state === "running" || state === "paused" || state === "stopped";
   if (target === "initialized") return state === "running" || state === "paused" || state === "stopped";
   return false;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 // Precomputed strings: these are looked up on every lifecycle step.

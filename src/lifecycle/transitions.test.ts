@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  afterIncident,
   lifecycleCommands,
   lifecycleStates,
   pathTo,
@@ -40,6 +41,33 @@ describe("the lifecycle transition table", () => {
     expect(start.ok && start.plan.rollback).toEqual({ hook: "stop", to: "stopped" });
     const stop = transition("running", "stop");
     expect(stop.ok && stop.plan.rollback.to).toBe("failed");
+  });
+
+  it("sends a crash from any state with code (or code loading) to crashed, and a give-up from crashed or unloaded to failed", () => {
+    const crash: Record<LifecycleState, LifecycleState | undefined> = {
+      registered: "crashed",
+      loaded: "crashed",
+      initialized: "crashed",
+      running: "crashed",
+      paused: "crashed",
+      stopped: "crashed",
+      failed: "crashed",
+      crashed: undefined,
+    };
+    const giveUp: Record<LifecycleState, LifecycleState | undefined> = {
+      registered: "failed",
+      loaded: undefined,
+      initialized: undefined,
+      running: undefined,
+      paused: undefined,
+      stopped: undefined,
+      failed: undefined,
+      crashed: "failed",
+    };
+    for (const state of lifecycleStates) {
+      expect(afterIncident(state, "crash"), `${state} -crash->`).toBe(crash[state]);
+      expect(afterIncident(state, "give-up"), `${state} -give-up->`).toBe(giveUp[state]);
+    }
   });
 
   it("finds the happy path to running from every state that has one", () => {

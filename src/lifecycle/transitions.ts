@@ -6,9 +6,10 @@
  *   running|paused|initialized -stop-> stopped -start-> running
  *   loaded|stopped|failed|crashed -unload-> registered
  *
- * `crashed` is entered from outside the table: the module's host died, or (inline) the module
- * threw where no caller could catch it (see LifecycleRunner.markCrashed and supervision/). Its
- * hooks are not run again; the only way on is `unload`, after which the supervisor restarts it.
+ * Two incidents happen to an instance without anyone asking, and are rows of the table too:
+ * `crash` (its host died, or an inline module threw where no caller could catch it) leads to
+ * `crashed`, whose hooks are not run again (the only way on is `unload`, after which the
+ * supervisor restarts it); `give-up` (the supervisor stopped restarting it) leads to `failed`.
  *
  * A failed `start` is cleaned up by running `stop`, after which the instance is `stopped` (so
  * shutdown does not run `stop` a second time; a retry is `stopped -start-> running`).
@@ -45,6 +46,9 @@ export const lifecycleCommands: readonly LifecycleCommand[] = [
   "stop",
   "unload",
 ];
+
+/** What happens to an instance without a command: its host died, or its supervisor gave up on it. */
+export type LifecycleIncident = "crash" | "give-up";
 
 /** What the runner does for an allowed command. */
 export interface TransitionPlan {
@@ -89,6 +93,30 @@ const table: Record<LifecycleState, Row> = {
   failed: { unload: { to: "registered", hook: undefined, rollback: { hook: undefined, to: "failed" } } },
   crashed: { unload: { to: "registered", hook: undefined, rollback: { hook: undefined, to: "crashed" } } },
 };
+
+/**
+ * Where each incident leads from each state (absent: it changes nothing there). A crash can
+ * happen in any state that has code loaded or being loaded (a host may die during its load);
+ * the supervisor gives up on an instance it left crashed, or unloaded after a failed restart.
+ */
+const incidents: Record<LifecycleState, Partial<Record<LifecycleIncident, LifecycleState>>> = {
+  registered: { crash: "crashed", "give-up": "failed" },
+  loaded: { crash: "crashed" },
+  initialized: { crash: "crashed" },
+  running: { crash: "crashed" },
+  paused: { crash: "crashed" },
+  stopped: { crash: "crashed" },
+  failed: { crash: "crashed" },
+  crashed: { "give-up": "failed" },
+};
+
+/** The state `incident` leads to from `state`, or undefined when it changes nothing there. */
+export function afterIncident(
+  state: LifecycleState,
+  incident: LifecycleIncident,
+): LifecycleState | undefined {
+  return incidents[state][incident];
+}
 
 // Plans and happy paths are computed once: transition() and nextStep() sit on every lifecycle
 // step, and 1,000 modules take 3,000 of them to start.

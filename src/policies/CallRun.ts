@@ -1,3 +1,4 @@
+import { isPromiseLike } from "../common/isPromiseLike.js";
 import type { Disposable } from "../common/Disposable.js";
 import { abortError } from "../common/abort.js";
 import { ChipsetError, type ErrorContext } from "../errors/ChipsetError.js";
@@ -169,7 +170,7 @@ export class CallRun implements AttemptSignal {
     }
     // The module may have aborted its own caller before it returned: that attempt is over.
     if (generation !== this.generation) return;
-    if (typeof (value as { then?: unknown } | null)?.then !== "function") return this.attemptSucceeded(value);
+    if (!isPromiseLike(value)) return this.attemptSucceeded(value);
     this.arm();
     (value as Promise<unknown>).then(
       (v) => {
@@ -310,7 +311,7 @@ export class CallRun implements AttemptSignal {
       this.answeredBy = fallback;
       this.succeed(v);
     };
-    if (typeof (value as { then?: unknown } | null)?.then !== "function") return answered(value);
+    if (!isPromiseLike(value)) return answered(value);
     (value as Promise<unknown>).then(answered, (err: unknown) => this.fail(fallbackError(err, error)));
   }
 

@@ -1,3 +1,4 @@
+import { isPromiseLike } from "../common/isPromiseLike.js";
 import type { Clock } from "../common/Clock.js";
 import { abortError } from "../common/abort.js";
 import { parseModuleRef, type ChipsetManifest } from "../registry/Manifest.js";
@@ -297,7 +298,7 @@ export class ModuleCalls implements PipelineTarget {
       inst.gate.leave();
       throw callFailed(inst, method, err);
     }
-    if (typeof (value as { then?: unknown } | null)?.then !== "function") {
+    if (!isPromiseLike(value)) {
       inst.gate.leave();
       return value;
     }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
+import { race } from "../common/race.js";
 import { Emitter, type Listener } from "../common/Emitter.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
@@ -47,7 +48,7 @@ export interface ControlOptions {
   cascade?: boolean;
 }
 
-/** What `within` answers when its deadline passed first. */
+/** What `health` gets when the module's `health()` did not answer in time. */
 const timedOut: unique symbol = Symbol("timed out");
 
 /** What `createRuntime` hands to the constructor. */
@@ -421,10 +422,11 @@ export class Runtime {
     if (!inst.host.hasFunction("health")) return { ok: true };
     const ms = this.parts.options.hookTimeoutMs;
     try {
-      const health = await this.within(
-        Promise.resolve(inst.host.callFunction("health", [])) as Promise<ModuleHealth | undefined>,
-        ms,
-        timedOut,
+      const health = await race(
+        Promise.resolve(inst.host.callFunction("health", [])) as Promise<
+          ModuleHealth | undefined | typeof timedOut
+        >,
+        { clock: this.parts.clock, ms, onTimeout: (): typeof timedOut => timedOut },
       );
       if (health === timedOut) return { ok: false, detail: `health() did not answer within ${ms} ms` };
       if (typeof health?.ok !== "boolean")
@@ -606,7 +608,11 @@ export class Runtime {
     try {
       // Activations in flight finish their current level first (no new level starts once closing),
       // so nothing reaches `running` after it was stopped. They share the shutdown deadline.
-      await this.within(this.activator.settled(), options.shutdownTimeoutMs, undefined);
+      await race(this.activator.settled(), {
+        clock,
+        ms: options.shutdownTimeoutMs,
+        onTimeout: () => undefined,
+      });
       report = await shutdownInstances([...this.active.values()], {
         runner: this.runner,
         clock,
@@ -649,19 +655,6 @@ export class Runtime {
   private idsWhere(test: (activation: Activation) => boolean): string[] {
     const records = [...this.catalog.codeRecords(), ...this.parts.registry.list()];
     return [...new Set(records.filter((r) => test(this.kinds.activationOf(r.manifest))).map((r) => r.id))];
-  }
-
-  /** Waits for `work`, but no longer than `ms` (on the runtime's clock): its value, or `expired` at the deadline. */
-  private async within<T, E>(work: Promise<T>, ms: number, expired: E): Promise<T | E> {
-    let timer: Disposable | undefined;
-    const expiry = new Promise<E>(
-      (resolve) => (timer = this.parts.clock.setTimeout(() => resolve(expired), ms)),
-    );
-    try {
-      return await Promise.race([work, expiry]);
-    } finally {
-      timer?.dispose();
-    }
   }
 
   /** Queries that read the database work until it is closed (while closing too). */

@@ -1,3 +1,4 @@
+import { isPromiseLike } from "../../common/isPromiseLike.js";
 import { pathToFileURL } from "node:url";
 import { ChipsetError, messageOf } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
@@ -29,10 +30,6 @@ const functionNames: readonly DefinitionFunction[] = [
 
 type ApiObject = Record<string, unknown>;
 type AnyFunction = (...args: unknown[]) => unknown;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
-}
 
 /**
  * The inside of a worker or child-process host: imports one module and serves the host's
@@ -182,7 +179,7 @@ export class ModuleRunner {
       this.running.delete(msg.id);
       return this.fail(msg.id, err);
     }
-    if (!isThenable(value)) {
+    if (!isPromiseLike(value)) {
       if (msg.cancellable) this.running.delete(msg.id);
       return this.succeed(msg.id, value, msg.method);
     }

@@ -37,21 +37,33 @@ export interface ErrorContext {
  * The one base class of every error Chipset raises: a stable `code`, a message saying what
  * happened and what to do, the `module` concerned and the original `cause`.
  * `instanceof` works across two copies of the library (branded with `Symbol.for`).
+ *
+ * An error is a value: once made, its code, message, module, details and context cannot change
+ * (assigning throws in strict mode). Adding facts makes a copy ({@link withContext},
+ * {@link withDetails}), so an error shared by several callers (a crash) is never altered under them.
  */
 export class ChipsetError extends Error {
-  readonly code: ErrorCode;
-  readonly module: string | undefined;
-  details: Readonly<Record<string, unknown>>;
-  readonly context: ErrorContext;
+  declare readonly code: ErrorCode;
+  declare readonly module: string | undefined;
+  declare readonly details: Readonly<Record<string, unknown>>;
+  declare readonly context: ErrorContext;
 
   constructor(code: ErrorCode, message: string, options: ChipsetErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ChipsetError";
-    this.code = code;
-    this.module = options.module;
-    this.details = options.details ?? {};
-    this.context = options.context ?? noContext;
-    Object.defineProperty(this, brand, { value: true });
+    Object.defineProperties(this, {
+      message: { value: message, writable: false, enumerable: false, configurable: false },
+      code: { value: code, writable: false, enumerable: true, configurable: false },
+      module: { value: options.module, writable: false, enumerable: true, configurable: false },
+      details: { value: freeze(options.details), writable: false, enumerable: true, configurable: false },
+      context: {
+        value: options.context === undefined ? noContext : Object.freeze({ ...options.context }),
+        writable: false,
+        enumerable: true,
+        configurable: false,
+      },
+      [brand]: { value: true },
+    });
   }
 
   /** What kind of failure this is (from the code; see docs/errors.md). */
@@ -74,18 +86,33 @@ export class ChipsetError extends Error {
    * cause and stack). Errors shared by several calls (a crash) get one copy per call.
    */
   withContext(context: ErrorContext): ChipsetError {
-    // A copy of the own properties (message, stack, cause, code, ...), not a new Error: capturing
-    // a stack costs microseconds, and refused calls (breaker open) get one each.
-    const copy = Object.create(
-      Object.getPrototypeOf(this) as object,
-      Object.getOwnPropertyDescriptors(this),
-    ) as ChipsetError;
-    Object.defineProperty(copy, "context", {
-      value: { ...this.context, ...context },
-      enumerable: true,
-      writable: true,
-    });
-    return copy;
+    return this.copy("context", Object.freeze({ ...this.context, ...context }));
+  }
+
+  /** A copy of this error with `details` added to its own (same code, message, module, context, cause and stack). */
+  withDetails(details: Readonly<Record<string, unknown>>): ChipsetError {
+    return this.copy("details", Object.freeze({ ...this.details, ...details }));
+  }
+
+  /**
+   * A copy of the own properties with one replaced, not a new Error: capturing a stack costs
+   * microseconds, and refused calls (breaker open) get a copy each. The stack is read from the
+   * original when asked for (on Node 24 it is an accessor that answers only for its own error,
+   * and formatting it eagerly would cost as much as capturing a new one).
+   */
+  private copy(key: "context" | "details", value: unknown): ChipsetError {
+    const descriptors = Object.getOwnPropertyDescriptors(this) as Record<PropertyKey, PropertyDescriptor>;
+    descriptors[key] = { value, writable: false, enumerable: true, configurable: false };
+    const original = this as Error;
+    descriptors["stack"] = {
+      get: () => original.stack,
+      set(this: Error, stack: unknown) {
+        Object.defineProperty(this, "stack", { value: stack, writable: true, configurable: true });
+      },
+      enumerable: false,
+      configurable: true,
+    };
+    return Object.create(Object.getPrototypeOf(this) as object, descriptors) as ChipsetError;
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -119,6 +146,12 @@ export class ChipsetError extends Error {
 }
 
 const noContext: ErrorContext = Object.freeze({});
+const noDetails: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function freeze(details: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> {
+  if (details === undefined) return noDetails;
+  return Object.isFrozen(details) ? details : Object.freeze({ ...details });
+}
 
 /** True when `err` is a {@link ChipsetError} with the given code. */
 export function hasCode(err: unknown, code: ErrorCode): err is ChipsetError {

@@ -45,7 +45,7 @@ describe("ChipsetError", () => {
     expect(JSON.parse(JSON.stringify(err))).toEqual({
       name: "ChipsetError",
       code: "CHIP_ERR_HOOK_FAILED",
-      category: "internal",
+      category: "module",
       severity: "error",
       transient: false,
       message: "init failed",
@@ -96,5 +96,51 @@ describe("ChipsetError.withContext", () => {
     expect(original.context).toEqual({ id: "a" });
     expect(copy.toJSON().context).toEqual({ id: "a", method: "read", attempt: 2, callId: 7 });
     expect(copy.category).toBe("crash");
+  });
+
+  it("keeps the original's stack on the copy (on Node 24 the stack is an accessor of the original only)", () => {
+    const original = new ChipsetError(ErrorCodes.CALL_TIMEOUT, "too slow");
+    const copy = original.withContext({ attempt: 1 });
+    expect(typeof copy.stack).toBe("string");
+    expect(copy.stack).toBe(original.stack);
+    expect(copy.stack).toContain("too slow");
+  });
+});
+
+describe("a ChipsetError once made", () => {
+  it("cannot have its code, message, module, details or context changed", () => {
+    const err = new ChipsetError(ErrorCodes.HOOK_FAILED, "init failed", {
+      module: "a@1.0.0",
+      details: { hook: "init" },
+      context: { id: "a" },
+    });
+    const attempts: Array<() => void> = [
+      () => Object.assign(err, { code: ErrorCodes.INTERNAL }),
+      () => Object.assign(err, { message: "something else" }),
+      () => Object.assign(err, { module: "b@1.0.0" }),
+      () => Object.assign(err, { details: {} }),
+      () => Object.assign(err, { context: {} }),
+      () => Object.assign(err.details, { hook: "start" }),
+      () => Object.assign(err.context, { id: "b" }),
+    ];
+    for (const attempt of attempts) expect(attempt).toThrow(TypeError);
+    expect(err).toMatchObject({ code: ErrorCodes.HOOK_FAILED, message: "init failed", module: "a@1.0.0" });
+    expect(err.details).toEqual({ hook: "init" });
+    expect(err.context).toEqual({ id: "a" });
+  });
+
+  it("is not changed by the details it was made with changing afterwards", () => {
+    const details: Record<string, unknown> = { hook: "init" };
+    const err = new ChipsetError(ErrorCodes.HOOK_FAILED, "init failed", { details });
+    details["hook"] = "start";
+    expect(err.details).toEqual({ hook: "init" });
+  });
+
+  it("gains details only as a copy (withDetails), leaving the original as it was", () => {
+    const original = new ChipsetError(ErrorCodes.HOOK_FAILED, "start failed", { details: { hook: "start" } });
+    const copy = original.withDetails({ rollback: "stop failed too" });
+    expect(copy.details).toEqual({ hook: "start", rollback: "stop failed too" });
+    expect(original.details).toEqual({ hook: "start" });
+    expect([copy.code, copy.message, copy.stack]).toEqual([original.code, original.message, original.stack]);
   });
 });

@@ -39,6 +39,8 @@ export const ErrorCodes = {
   MODULE_PAUSED: "CHIP_ERR_MODULE_PAUSED",
   /** The module cannot take calls in its current state (stopped, failed). */
   MODULE_UNAVAILABLE: "CHIP_ERR_MODULE_UNAVAILABLE",
+  /** The module is down after a crash (restarting, or given up on): its calls fail at once, or go to its fallback. */
+  MODULE_DOWN: "CHIP_ERR_MODULE_DOWN",
   /** The operation needs the module not to be in use (running, or with running dependents). */
   MODULE_IN_USE: "CHIP_ERR_MODULE_IN_USE",
   /** The manifest asks for something its isolation cannot provide (e.g. `permissions` outside a process host). */

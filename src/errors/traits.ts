@@ -9,6 +9,7 @@ export type ErrorCategory =
   | "timeout"
   | "cancelled"
   | "crash"
+  | "module"
   | "overload"
   | "policy"
   | "internal";
@@ -30,7 +31,8 @@ const t = (category: ErrorCategory, severity: ErrorSeverity, transient: boolean)
 /**
  * The traits of every code, in one table (documented in docs/errors.md): the category, the
  * severity, and whether retrying the same request can succeed. Errors thrown by a module's own
- * code (`HOOK_FAILED`, `CALL_FAILED`, `LOAD_FAILED`) are `internal` to that module and not
+ * code (`HOOK_FAILED`, `CALL_FAILED`, `LOAD_FAILED`, and chaos faults that stand in for them)
+ * are in the `module` category, apart from `internal` (a bug in Chipset itself), and not
  * transient by default (a retry policy may still declare a method idempotent).
  */
 export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.freeze({
@@ -44,14 +46,15 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.DEPENDENCY_FAILED]: t("dependency", "error", true),
   [ErrorCodes.DEPENDENCY_UNDECLARED]: t("dependency", "error", false),
   [ErrorCodes.HOOK_TIMEOUT]: t("timeout", "error", true),
-  [ErrorCodes.HOOK_FAILED]: t("internal", "error", false),
+  [ErrorCodes.HOOK_FAILED]: t("module", "error", false),
   [ErrorCodes.INVALID_TRANSITION]: t("validation", "error", false),
-  [ErrorCodes.LOAD_FAILED]: t("internal", "error", false),
+  [ErrorCodes.LOAD_FAILED]: t("module", "error", false),
   [ErrorCodes.SYNC_LOAD_UNSUPPORTED]: t("validation", "error", false),
   [ErrorCodes.METHOD_NOT_FOUND]: t("not-found", "error", false),
-  [ErrorCodes.CALL_FAILED]: t("internal", "error", false),
+  [ErrorCodes.CALL_FAILED]: t("module", "error", false),
   [ErrorCodes.MODULE_PAUSED]: t("overload", "warning", true),
   [ErrorCodes.MODULE_UNAVAILABLE]: t("dependency", "warning", true),
+  [ErrorCodes.MODULE_DOWN]: t("dependency", "warning", true),
   [ErrorCodes.MODULE_IN_USE]: t("validation", "error", false),
   [ErrorCodes.ISOLATION_UNSUPPORTED]: t("validation", "error", false),
   [ErrorCodes.MODULE_CRASHED]: t("crash", "error", true),
@@ -60,7 +63,7 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.BREAKER_OPEN]: t("policy", "warning", true),
   [ErrorCodes.BULKHEAD_FULL]: t("overload", "warning", true),
   [ErrorCodes.POLICY_INVALID]: t("validation", "error", false),
-  [ErrorCodes.CHAOS_FAULT]: t("internal", "warning", true),
+  [ErrorCodes.CHAOS_FAULT]: t("module", "warning", true),
   [ErrorCodes.EXPERIMENT_INVALID]: t("validation", "error", false),
   [ErrorCodes.HYPOTHESIS_FAILED]: t("policy", "error", false),
   [ErrorCodes.ABORTED]: t("cancelled", "warning", false),

@@ -323,8 +323,9 @@ export class LifecycleRunner {
       this.deps.onFailure({ subject, command: plan.command, error: crash.error, state: subject.state });
       throw crash.error;
     }
-    const error = toChipsetError(err, subject, plan.command);
-    const state = await this.rollback(subject, plan, error);
+    let error = toChipsetError(err, subject, plan.command);
+    const { state, cleanupError } = await this.rollback(subject, plan);
+    if (cleanupError !== undefined) error = error.withDetails({ rollback: messageOf(cleanupError) });
     subject.state = state;
     subject.lastError = error;
     this.deps.onFailure({ subject, command: plan.command, error, state });
@@ -393,8 +394,7 @@ export class LifecycleRunner {
   private async rollback(
     subject: LifecycleSubject,
     plan: TransitionPlan,
-    error: ChipsetError,
-  ): Promise<LifecycleState> {
+  ): Promise<{ state: LifecycleState; cleanupError?: unknown }> {
     switch (plan.command) {
       case "init":
         this.release(subject, "init");
@@ -409,14 +409,13 @@ export class LifecycleRunner {
     if (plan.rollback.hook === "stop") {
       try {
         await this.hook(subject, "stop", undefined);
-      } catch (cleanup) {
+      } catch (cleanupError) {
         this.release(subject, plan.command);
-        error.details = { ...error.details, rollback: messageOf(cleanup) };
-        return "failed";
+        return { state: "failed", cleanupError };
       }
       this.release(subject, plan.command);
     }
-    return plan.rollback.to;
+    return { state: plan.rollback.to };
   }
 
   private hook(

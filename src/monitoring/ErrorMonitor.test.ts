@@ -161,7 +161,7 @@ describe("ErrorMonitor", () => {
       at: clock.wallNow(),
       code: "CHIP_ERR_CALL_FAILED",
       name: "ChipsetError",
-      category: "internal",
+      category: "module",
       severity: "error",
       transient: false,
       message: "echo.ping failed",

@@ -42,6 +42,7 @@ describe("outcomes", () => {
     ErrorCodes.METHOD_NOT_FOUND,
     ErrorCodes.BREAKER_OPEN,
     ErrorCodes.BULKHEAD_FULL,
+    ErrorCodes.MODULE_DOWN,
   ])("neither counts %s against the module nor retries it", (code) => {
     expect(countsAgainstModule(error(code))).toBe(false);
     expect(isRetryable(error(code))).toBe(false);
@@ -57,6 +58,7 @@ describe("outcomes", () => {
     ErrorCodes.BREAKER_OPEN,
     ErrorCodes.BULKHEAD_FULL,
     ErrorCodes.MODULE_UNAVAILABLE,
+    ErrorCodes.MODULE_DOWN,
   ])("falls back on %s", (code) => {
     expect(wantsFallback(error(code))).toBe(true);
   });

@@ -13,7 +13,7 @@ export function countsAgainstModule(err: unknown): boolean {
   if (!(err instanceof ChipsetError)) return true;
   // Down after a crash: the supervisor already knows and restarts it; counting this against the
   // breaker would keep it refused long after it is back, and retrying only delays the fallback.
-  if (isDown(err)) return false;
+  if (err.code === ErrorCodes.MODULE_DOWN) return false;
   switch (err.category) {
     case "cancelled":
     case "validation":
@@ -26,11 +26,6 @@ export function countsAgainstModule(err: unknown): boolean {
     default:
       return true;
   }
-}
-
-/** `CHIP_ERR_MODULE_UNAVAILABLE` for a module that is down after a crash (restarting, or given up). */
-function isDown(err: ChipsetError): boolean {
-  return err.code === ErrorCodes.MODULE_UNAVAILABLE && err.details.crashed === true;
 }
 
 /** Whether an idempotent method's attempt that failed with `err` is worth another attempt. */
@@ -52,7 +47,11 @@ export function wantsFallback(err: unknown): boolean {
     case "policy":
       return true;
     case "dependency":
-      return err.code === ErrorCodes.MODULE_UNAVAILABLE || err.code === ErrorCodes.DEPENDENCY_FAILED;
+      return (
+        err.code === ErrorCodes.MODULE_UNAVAILABLE ||
+        err.code === ErrorCodes.MODULE_DOWN ||
+        err.code === ErrorCodes.DEPENDENCY_FAILED
+      );
     default:
       return false;
   }

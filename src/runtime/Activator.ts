@@ -29,12 +29,9 @@ export function requestOf(ref: string): SelectionRequest {
 export function throwFirstFailure(outcomes: readonly ModuleOutcome[]): void {
   const failed = outcomes.find((o) => !o.ok);
   if (!failed) return;
-  const error = failed.error!;
-  error.details = {
-    ...error.details,
+  throw failed.error!.withDetails({
     outcomes: outcomes.map((o) => ({ id: o.id, ok: o.ok, code: o.error?.code })),
-  };
-  throw error;
+  });
 }
 
 /** A resolved activation: the instances to bring up, level by level (each level in parallel). */

@@ -248,12 +248,12 @@ export class ModuleCalls implements PipelineTarget {
       run.site = down;
       const fallback = down.record.manifest.fallback;
       throw new ChipsetError(
-        ErrorCodes.MODULE_UNAVAILABLE,
+        ErrorCodes.MODULE_DOWN,
         `${down.key} is down after a crash (${down.state}); calls fail until it is restarted` +
           (fallback === undefined
             ? ` (declare a "fallback" module in its manifest to answer meanwhile)`
             : ""),
-        { module: down.key, cause: down.lastError, details: { state: down.state, crashed: true } },
+        { module: down.key, cause: down.lastError, details: { state: down.state } },
       );
     }
     const inst = await this.deps.ensureRunning(ref, callerSignal);

@@ -93,7 +93,7 @@ export class Monitoring implements CallObserver {
     let ok = true;
     if (error !== undefined) {
       const c = error.category;
-      if (c !== "internal" && c !== "timeout" && c !== "crash") return;
+      if (c !== "module" && c !== "internal" && c !== "timeout" && c !== "crash") return;
       ok = false;
     }
     const plan = run.plan;

@@ -52,7 +52,7 @@ describe("supervision of a worker module", () => {
     expect(await restarting).toMatchObject({ attempt: 1, delayMs: 100 });
     expect(rt.queries.info("counter").state).toBe("crashed");
     // Down: fails fast (no fallback declared) instead of waiting for the restart.
-    await expect(rt.call("counter", "count")).rejects.toMatchObject({ code: ErrorCodes.MODULE_UNAVAILABLE });
+    await expect(rt.call("counter", "count")).rejects.toMatchObject({ code: ErrorCodes.MODULE_DOWN });
     const restarted = next(rt, "module.restarted");
     clock.advance(100);
     expect((await restarted).attempt).toBe(1);
@@ -102,7 +102,7 @@ describe("supervision of a worker module", () => {
     expect(event.restarts).toBe(2);
     expect(event.crashes.map((c) => c.action)).toEqual(["gave-up", "restart", "restart"]);
     expect(rt.queries.info("counter").state).toBe("failed");
-    await expect(rt.call("counter", "count")).rejects.toMatchObject({ code: ErrorCodes.MODULE_UNAVAILABLE });
+    await expect(rt.call("counter", "count")).rejects.toMatchObject({ code: ErrorCodes.MODULE_DOWN });
   });
 
   it("never restarts a temporary module: it stays crashed and its calls fail fast", async () => {
@@ -114,7 +114,7 @@ describe("supervision of a worker module", () => {
     await crashed;
     expect(rt.queries.info("counter").state).toBe("crashed");
     expect(rt.queries.info("counter").crashes[0]).toMatchObject({ action: "none" });
-    await expect(rt.call("counter", "count")).rejects.toMatchObject({ code: ErrorCodes.MODULE_UNAVAILABLE });
+    await expect(rt.call("counter", "count")).rejects.toMatchObject({ code: ErrorCodes.MODULE_DOWN });
   });
 
   it("restarts a transient module after an abnormal exit, not after exit code 0", async () => {

@@ -9,7 +9,7 @@ export type { ModuleOutcome } from "./runtime/Activator.js";
 export type { ShutdownReport } from "./runtime/shutdown.js";
 export type { KindDefinition, KindDefaults } from "./runtime/KindRegistry.js";
 export type { AppHook, HookEvent, HookPoint, HookScope } from "./lifecycle/HookRegistry.js";
-export type { LifecycleState, LifecycleCommand } from "./lifecycle/transitions.js";
+export type { LifecycleState, LifecycleCommand } from "./vocabulary/lifecycle.js";
 export type {
   ChipsetManifest,
   PackageManifest,
@@ -17,7 +17,7 @@ export type {
   Activation,
   Isolation,
   Phase,
-} from "./registry/Manifest.js";
+} from "./vocabulary/manifest.js";
 export type { ScanReport } from "./registry/scanModuleDirs.js";
 export type {
   CallsConfig,
@@ -25,8 +25,8 @@ export type {
   RetryConfig,
   BreakerConfig,
   BulkheadConfig,
-  MethodPolicy,
-} from "./policies/CallsConfig.js";
+} from "./vocabulary/calls.js";
+export type { MethodPolicy } from "./policies/CallsConfig.js";
 export { policyDefaults } from "./policies/CallsConfig.js";
 export type { FallbackHandler, BreakerSnapshot } from "./policies/PolicyBook.js";
 export type { PolicyEvents, PolicyRef } from "./policies/PolicyEvents.js";

@@ -4,8 +4,8 @@ import { sleep } from "../common/race.js";
 import { DisposableStore, toDisposable, type Disposable } from "../common/Disposable.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import type { ChaosMessage } from "../hosts/protocol.js";
-import type { Isolation } from "../registry/Manifest.js";
+import type { HostFault } from "../vocabulary/hosts.js";
+import type { Isolation } from "../vocabulary/manifest.js";
 import { faultName, sampleLatency, seededRandom, type Fault, type FaultTarget } from "./faults.js";
 
 /** An instance as chaos sees it (the runtime's Instance fits). */
@@ -15,7 +15,7 @@ export interface ChaosSubject {
   readonly key: string;
   readonly isolation: Isolation;
   readonly state: string;
-  readonly host: { chaos(fault: ChaosMessage): void };
+  readonly host: { chaos(fault: HostFault): void };
 }
 
 /** A call on its way into a module, as chaos sees it (the pipeline's CallRun fits). */
@@ -159,7 +159,7 @@ export class ChaosEngine {
     for (const inst of this.deps.active.values()) {
       if (inst.state !== "running" && inst.state !== "paused") continue;
       if (!matches(target, inst)) continue;
-      inst.host.chaos({ type: "chaos", action: "crash", message });
+      inst.host.chaos({ action: "crash", message });
       crashed.push(inst.key);
     }
     return crashed;
@@ -186,7 +186,7 @@ export class ChaosEngine {
         case "hang":
           return new Promise<never>(() => undefined);
         case "crash":
-          inst.host.chaos({ type: "chaos", action: "crash", message: `chaos: ${f.name}` });
+          inst.host.chaos({ action: "crash", message: `chaos: ${f.name}` });
           return call();
       }
     }
@@ -222,7 +222,7 @@ export class ChaosEngine {
     const leaking = new Set<ChaosSubject>();
     const start = (inst: ChaosSubject): void => {
       if (!matches(entry.fault.target, inst) || !this.roll(entry)) return;
-      inst.host.chaos({ type: "chaos", action: "leak", mbPerSecond });
+      inst.host.chaos({ action: "leak", mbPerSecond });
       leaking.add(inst);
     };
     for (const inst of this.deps.active.values())
@@ -235,7 +235,7 @@ export class ChaosEngine {
     );
     entry.owned.add(
       toDisposable(() => {
-        for (const inst of leaking) inst.host.chaos({ type: "chaos", action: "release" });
+        for (const inst of leaking) inst.host.chaos({ action: "release" });
       }),
     );
   }

@@ -1,4 +1,4 @@
-import type { CallsConfig } from "../policies/CallsConfig.js";
+import type { CallsConfig } from "../vocabulary/calls.js";
 import type { Fault } from "./faults.js";
 
 /** Calls an experiment drives at one method while it runs. */

@@ -3,7 +3,7 @@ import type { Clock } from "../common/Clock.js";
 import { sleep } from "../common/race.js";
 import type { Disposable } from "../common/Disposable.js";
 import type { ChipsetError } from "../errors/ChipsetError.js";
-import type { CallsConfig } from "../policies/CallsConfig.js";
+import type { CallsConfig } from "../vocabulary/calls.js";
 import type { BreakerSnapshot } from "../policies/PolicyBook.js";
 import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
 import type { ChaosEngine, FaultHandle } from "./ChaosEngine.js";

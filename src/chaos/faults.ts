@@ -1,4 +1,4 @@
-import type { Isolation } from "../registry/Manifest.js";
+import type { Isolation } from "../vocabulary/manifest.js";
 
 /** Which calls or instances a fault applies to; every field given must match (absent: any). */
 export interface FaultTarget {

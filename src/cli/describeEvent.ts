@@ -1,6 +1,6 @@
 import type { Disposable } from "../common/Disposable.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
-import type { HostInfo } from "../hosts/ModuleHost.js";
+import type { HostInfo } from "../vocabulary/hosts.js";
 import type { Runtime } from "../runtime/Runtime.js";
 import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
 import { key, ms } from "./format.js";

@@ -7,9 +7,16 @@ import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import type { InlineCrashTrap, InlineOwner } from "../supervision/InlineCrashTrap.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { isModuleDefinition, type ModuleContext, type ModuleDefinition } from "../module.js";
-import type { CrashInfo, HostHook, HostInfo, ModuleHost, SignalSource } from "./ModuleHost.js";
+import type {
+  CrashInfo,
+  DefinitionFunction,
+  HostFault,
+  HostInfo,
+  SignalSource,
+} from "../vocabulary/hosts.js";
+import type { HostHook } from "../vocabulary/lifecycle.js";
+import type { ModuleHost } from "./ModuleHost.js";
 import { ChaosFaults } from "./child/ChaosFaults.js";
-import type { ChaosMessage, DefinitionFunction } from "./protocol.js";
 
 const requireEsm = createRequire(import.meta.url);
 
@@ -198,7 +205,7 @@ export class InlineHost implements ModuleHost, InlineOwner {
     return undefined;
   }
 
-  chaos(fault: ChaosMessage): void {
+  chaos(fault: HostFault): void {
     // An inline crash is reported as the trap would report the module's own uncaught error.
     if (fault.action === "crash")
       setImmediate(() => this.reportCrash("uncaught-exception", new Error(fault.message)));
@@ -206,7 +213,7 @@ export class InlineHost implements ModuleHost, InlineOwner {
   }
 
   unload(): void {
-    this.faults.apply({ type: "chaos", action: "release" });
+    this.faults.apply({ action: "release" });
     if (this.source.kind === "file") this.trap?.untrack(this.source.dir);
     if (this.source.kind === "file" && this.definition !== undefined) this.generation++;
     this.definition = undefined;

@@ -1,37 +1,13 @@
-import type { ChipsetError } from "../errors/ChipsetError.js";
-import type { Isolation } from "../registry/Manifest.js";
+import type { Isolation } from "../vocabulary/manifest.js";
 import type { ModuleContext } from "../module.js";
-import type { ChaosMessage, CrashKind, DefinitionFunction } from "./protocol.js";
-
-/** The hooks a host can run inside the module. */
-export type HostHook = "init" | "start" | "pause" | "resume" | "stop";
-
-/** Where a host runs: its kind, and the pid / thread id that runs the module's code. */
-export interface HostInfo {
-  isolation: Isolation;
-  /** The process running the module (this process for inline and worker hosts). */
-  pid: number;
-  /** The worker thread's id (worker hosts; 0 is the main thread). */
-  threadId: number;
-}
-
-/**
- * A call's cancellation whose AbortSignal is made on first read: an AbortSignal costs ~2 µs to
- * make on Node 20, more than a whole inline call, so the call path hands this to inline hosts
- * and only a module that reads `currentCall().signal` pays for it.
- */
-export interface SignalSource {
-  readonly signal: AbortSignal;
-}
-
-/** How and when a host died. */
-export interface CrashInfo {
-  kind: CrashKind;
-  /** `CHIP_ERR_MODULE_CRASHED`; its `cause` is what the module threw, or the exit / signal. */
-  error: ChipsetError;
-  exitCode?: number | null;
-  signal?: string | null;
-}
+import type { HostHook } from "../vocabulary/lifecycle.js";
+import type {
+  CrashInfo,
+  DefinitionFunction,
+  HostFault,
+  HostInfo,
+  SignalSource,
+} from "../vocabulary/hosts.js";
 
 /**
  * Where an instance's code lives. The lifecycle runner and the call path speak only to this
@@ -75,7 +51,7 @@ export interface ModuleHost {
   /** The module's heap at the host's last report, in bytes; undefined for inline hosts (the heap is the runtime's). */
   memory(): { heapUsed: number; rss: number } | undefined;
   /** Injects a fault inside the host (chaos experiments): a crash nobody can catch, or a heap leak until released. */
-  chaos(fault: ChaosMessage): void;
+  chaos(fault: HostFault): void;
   /** Set once the host died unexpectedly (never for inline hosts: see Supervisor for inline crashes). */
   readonly crash: CrashInfo | undefined;
   /** Called once when the host dies unexpectedly; set by the owner before `load`. */

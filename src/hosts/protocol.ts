@@ -10,7 +10,8 @@
  *   host -> child: boot config (workerData / argv), load, hook, call, cancel, state, notify, reply, chaos
  *   child -> host: ready, loaded, result, error, heartbeat, use, use-cancel, checkpoint, log, crash
  */
-import type { HostHook } from "./ModuleHost.js";
+import type { HostHook } from "../vocabulary/lifecycle.js";
+import type { CrashKind, DefinitionFunction, HostFault } from "../vocabulary/hosts.js";
 
 /** Bumped on any incompatible change; the child refuses a boot config of another version. */
 export const PROTOCOL_VERSION = 1;
@@ -83,9 +84,6 @@ export interface CancelMessage {
   reason: SerializedError;
 }
 
-/** The definition functions besides hooks and api that the host may invoke. */
-export type DefinitionFunction = "exportState" | "importState" | "health" | "dependencyChanged";
-
 /** Invoke a definition function (`importState(state, fromVersion)`, `health()`, ...). */
 export interface StateMessage {
   type: "state";
@@ -104,15 +102,8 @@ export interface NotifyMessage {
   payload: unknown;
 }
 
-/**
- * Fault injection inside the child (chaos experiments; sent only while chaos is on): `crash`
- * throws where nobody can catch it, as a module bug would; `leak` keeps `mbPerSecond` of heap
- * growing until `release`, which frees it.
- */
-export type ChaosMessage =
-  | { type: "chaos"; action: "crash"; message: string }
-  | { type: "chaos"; action: "leak"; mbPerSecond: number }
-  | { type: "chaos"; action: "release" };
+/** A fault injected inside the host (chaos experiments); see {@link HostFault}. */
+export type ChaosMessage = { type: "chaos" } & HostFault;
 
 /** The answer to a child's request (`use` or `checkpoint`). */
 export type ReplyMessage =
@@ -199,17 +190,6 @@ export interface LogMessage {
   obj: unknown;
   msg: string | undefined;
 }
-
-/** How a host died (the `cause.kind` of `CHIP_ERR_MODULE_CRASHED`). */
-export type CrashKind =
-  | "uncaught-exception"
-  | "unhandled-rejection"
-  | "hang"
-  | "heap-exhausted"
-  | "exit"
-  | "abort"
-  | "memory-limit"
-  | "killed";
 
 /**
  * The child caught an error nobody else could, or (in a worker) the module called

@@ -1,5 +1,5 @@
 import { toDisposable, type Disposable } from "../common/Disposable.js";
-import type { LifecycleCommand } from "./transitions.js";
+import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
 
 /** `before:<command>` or `after:<command>`, e.g. `before:start`, `after:stop`. */
 export type HookPoint = `${"before" | "after"}:${LifecycleCommand}`;

@@ -6,7 +6,8 @@ import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { HookRegistry } from "./HookRegistry.js";
 import { LifecycleRunner, type FailureReport } from "./LifecycleRunner.js";
-import { lifecycleCommands, transition, type LifecycleCommand, type LifecycleState } from "./transitions.js";
+import { lifecycleCommands, transition } from "./transitions.js";
+import { type LifecycleCommand, type LifecycleState } from "../vocabulary/lifecycle.js";
 
 function setup(timeoutMs = 100) {
   const clock = new ManualClock();

@@ -1,7 +1,7 @@
 import type { Clock } from "../common/Clock.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import type { HostHook } from "../hosts/ModuleHost.js";
+import { type HostHook, type LifecycleCommand, type LifecycleState } from "../vocabulary/lifecycle.js";
 import { isPromiseLike } from "../common/isPromiseLike.js";
 import { LazyAbort, race } from "../common/race.js";
 import type { AppHook, HookPoint, HookRegistry } from "./HookRegistry.js";
@@ -12,8 +12,6 @@ import {
   lifecycleStates,
   nextStep,
   transition,
-  type LifecycleCommand,
-  type LifecycleState,
   type TransitionPlan,
 } from "./transitions.js";
 

@@ -2,7 +2,7 @@ import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { ModuleHost } from "../hosts/ModuleHost.js";
 import type { ModuleContext } from "../module.js";
 import type { IntakeGate } from "./IntakeGate.js";
-import type { LifecycleCommand, LifecycleState } from "./transitions.js";
+import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
 
 /** What the lifecycle runner needs of an instance (the runtime's Instance implements it). */
 export interface LifecycleSubject {

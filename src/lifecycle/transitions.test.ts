@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  afterIncident,
-  lifecycleCommands,
-  lifecycleStates,
-  pathTo,
-  transition,
-  type LifecycleCommand,
-  type LifecycleState,
-} from "./transitions.js";
+import { afterIncident, lifecycleCommands, lifecycleStates, pathTo, transition } from "./transitions.js";
+import { type LifecycleCommand, type LifecycleState } from "../vocabulary/lifecycle.js";
 
 const allowed: Record<LifecycleState, Partial<Record<LifecycleCommand, LifecycleState>>> = {
   registered: { load: "loaded" },

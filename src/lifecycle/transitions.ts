@@ -16,13 +16,7 @@
  * `stop` cannot be rolled back (the module may have released half of its resources), so a
  * failed stop leaves the instance `failed`; so does a failed rollback.
  */
-
-/** Lifecycle states of an instance. */
-export type LifecycleState =
-  "registered" | "loaded" | "initialized" | "running" | "paused" | "stopped" | "failed" | "crashed";
-
-/** Commands that move an instance between states. */
-export type LifecycleCommand = "load" | "init" | "start" | "pause" | "resume" | "stop" | "unload";
+import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
 
 /** Every state, in lifecycle order. */
 export const lifecycleStates: readonly LifecycleState[] = [

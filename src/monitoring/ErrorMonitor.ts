@@ -1,6 +1,6 @@
 import type { Clock } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
-import { parseModuleRef } from "../registry/Manifest.js";
+import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import {
   ChipsetError,
   ErrorCodes,

@@ -5,7 +5,7 @@ import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { CallPipeline, type AttemptSignal, type PipelineTarget } from "./CallPipeline.js";
 import type { CallRun } from "./CallRun.js";
-import type { CallsConfig } from "./CallsConfig.js";
+import type { CallsConfig } from "../vocabulary/calls.js";
 import { PolicyBook } from "./PolicyBook.js";
 import type { PolicyEventSink } from "./PolicyEvents.js";
 

@@ -4,7 +4,7 @@ import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes, type ErrorCode } from "../errors/codes.js";
 import { CallPipeline, type AttemptSignal, type PipelineTarget } from "./CallPipeline.js";
 import type { CallRun } from "./CallRun.js";
-import type { CallsConfig } from "./CallsConfig.js";
+import type { CallsConfig } from "../vocabulary/calls.js";
 import { PolicyBook } from "./PolicyBook.js";
 import type { PolicyEventSink, PolicyEvents } from "./PolicyEvents.js";
 

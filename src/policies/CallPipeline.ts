@@ -1,8 +1,8 @@
 import type { Clock } from "../common/Clock.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import type { SignalSource } from "../hosts/ModuleHost.js";
-import type { Isolation } from "../registry/Manifest.js";
+import type { SignalSource } from "../vocabulary/hosts.js";
+import type { Isolation } from "../vocabulary/manifest.js";
 import { CallRun } from "./CallRun.js";
 import { Deadlines } from "./Deadlines.js";
 import type { MethodPlan } from "./PolicyBook.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { policyDefaults, resolveMethodPolicy, type CallsConfig } from "./CallsConfig.js";
+import { policyDefaults, resolveMethodPolicy } from "./CallsConfig.js";
+import { type CallsConfig } from "../vocabulary/calls.js";
 
 /** The five levels in order: runtime defaults, manifest, override (each module-wide, with `methods`). */
 function resolve(

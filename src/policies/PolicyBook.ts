@@ -6,9 +6,9 @@ import {
   policyDefaults,
   resolveMethodPolicy,
   type BreakerSettings,
-  type CallsConfig,
   type MethodPolicy,
 } from "./CallsConfig.js";
+import { type CallsConfig } from "../vocabulary/calls.js";
 import { CircuitBreaker, type BreakerStateName, type BreakerTransition } from "./CircuitBreaker.js";
 import type { PolicyEventSink, PolicyRef } from "./PolicyEvents.js";
 

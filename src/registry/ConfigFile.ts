@@ -5,7 +5,7 @@ import { createAjv } from "./createAjv.js";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import { describeSchemaErrors } from "./describeSchemaErrors.js";
 import { addManifestVocabulary, callsSchema } from "./manifestSchema.js";
-import type { CallsConfig } from "../policies/CallsConfig.js";
+import type { CallsConfig } from "../vocabulary/calls.js";
 
 /** The conventional name of the config file in an application's directory. */
 export const CONFIG_FILE_NAME = "chipset.config.json";

@@ -1,6 +1,6 @@
 import semver from "semver";
 import type { Database } from "../store/Database.js";
-import type { ChipsetManifest, ModuleRecord } from "./Manifest.js";
+import type { ChipsetManifest, ModuleRecord } from "../vocabulary/manifest.js";
 import { ftsQuery } from "./ftsQuery.js";
 
 /** A dependency edge declared by a module version (`requires` or `optional`). */

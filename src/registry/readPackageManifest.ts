@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
-import type { PackageManifest } from "./Manifest.js";
+import type { PackageManifest } from "../vocabulary/manifest.js";
 import { renderValue } from "./describeSchemaErrors.js";
 import { validatePackageManifest } from "./validateManifest.js";
 

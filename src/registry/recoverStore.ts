@@ -1,4 +1,4 @@
-import { moduleKey } from "./Manifest.js";
+import { moduleKey } from "../vocabulary/moduleRef.js";
 import type { RegistryTable } from "./RegistryTable.js";
 import { isOtherLiveProcess, type StoreLayout } from "./StoreLayout.js";
 

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
-import type { ModuleRecord } from "./Manifest.js";
+import type { ModuleRecord } from "../vocabulary/manifest.js";
 import type { Registry } from "./Registry.js";
 
 /** What {@link scanModuleDirs} did with each module directory it found. */

@@ -1,7 +1,7 @@
 import type { ValidateFunction } from "ajv";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import type { CallsConfig } from "../policies/CallsConfig.js";
+import type { CallsConfig } from "../vocabulary/calls.js";
 import { createAjv } from "./createAjv.js";
 import { describeSchemaErrors } from "./describeSchemaErrors.js";
 import { addManifestVocabulary, callsSchema } from "./manifestSchema.js";

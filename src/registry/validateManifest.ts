@@ -1,7 +1,7 @@
 import type { ValidateFunction } from "ajv";
 import { createAjv } from "./createAjv.js";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
-import type { PackageManifest } from "./Manifest.js";
+import type { PackageManifest } from "../vocabulary/manifest.js";
 import { compileConfigSchema } from "./compileConfigSchema.js";
 import { describeSchemaErrors, renderValue, type SchemaProblem } from "./describeSchemaErrors.js";
 import { addManifestVocabulary, manifestSchema } from "./manifestSchema.js";

@@ -1,5 +1,5 @@
 import type { ChipsetError } from "../errors/index.js";
-import { moduleKey } from "../registry/Manifest.js";
+import { moduleKey } from "../vocabulary/moduleRef.js";
 import type { Selection, SelectionRequest, VersionCatalog } from "./selectVersions.js";
 import { SemverCache } from "./SemverCache.js";
 import {

@@ -1,4 +1,4 @@
-import type { ChipsetManifest } from "../registry/Manifest.js";
+import type { ChipsetManifest } from "../vocabulary/manifest.js";
 import { quickSelect } from "./quickSelect.js";
 import { VersionSolver } from "./VersionSolver.js";
 

@@ -1,8 +1,8 @@
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
-import type { LifecycleState } from "../lifecycle/transitions.js";
-import { parseModuleRef } from "../registry/Manifest.js";
+import type { LifecycleState } from "../vocabulary/lifecycle.js";
+import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import { selectVersions, type Selection, type SelectionRequest } from "../resolver/selectVersions.js";
 import type { Catalog, CatalogEntry } from "./Catalog.js";
 

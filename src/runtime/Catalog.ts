@@ -1,6 +1,6 @@
 import { rcompare } from "../resolver/fastSemver.js";
 import type { ModuleDefinition } from "../module.js";
-import type { ModuleRecord } from "../registry/Manifest.js";
+import type { ModuleRecord } from "../vocabulary/manifest.js";
 import type { Registry } from "../registry/Registry.js";
 import { CatalogView } from "./CatalogView.js";
 

@@ -1,5 +1,5 @@
 import { rcompare } from "../resolver/fastSemver.js";
-import type { ChipsetManifest, ModuleRecord } from "../registry/Manifest.js";
+import type { ChipsetManifest, ModuleRecord } from "../vocabulary/manifest.js";
 import type { VersionCatalog } from "../resolver/selectVersions.js";
 import type { Catalog, CatalogEntry } from "./Catalog.js";
 

@@ -3,7 +3,7 @@ import type { Disposable } from "../common/Disposable.js";
 import type { Registry } from "../registry/Registry.js";
 import type { Instance } from "./Instance.js";
 import type { ResolvedOptions } from "./RuntimeOptions.js";
-import { stateIsActive } from "./states.js";
+import { stateIsActive } from "../vocabulary/lifecycle.js";
 
 /** How often idle work runs, in ms. */
 const SWEEP_MS = 1000;

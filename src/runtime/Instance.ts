@@ -5,9 +5,9 @@ import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { ModuleHost } from "../hosts/ModuleHost.js";
 import { IntakeGate, type IntakeLimits } from "../lifecycle/IntakeGate.js";
 import type { LifecycleSubject } from "../lifecycle/LifecycleSubject.js";
-import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
+import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
 import type { ModuleContext, ModuleDisposable, ModuleProxy } from "../module.js";
-import type { ModuleRecord } from "../registry/Manifest.js";
+import type { ModuleRecord } from "../vocabulary/manifest.js";
 import type { KindDefaults } from "./KindRegistry.js";
 
 /** A resolved dependency of an instance: which module, and whether it is optional. */

@@ -1,6 +1,6 @@
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import type { Activation, ChipsetManifest, Phase } from "../registry/Manifest.js";
+import type { Activation, ChipsetManifest, Phase } from "../vocabulary/manifest.js";
 
 /** Defaults a kind gives to its modules when their manifest does not say. */
 export interface KindDefaults {

@@ -1,10 +1,11 @@
 import { isPromiseLike } from "../common/isPromiseLike.js";
 import type { Clock } from "../common/Clock.js";
 import { abortError } from "../common/abort.js";
-import { parseModuleRef, type ChipsetManifest } from "../registry/Manifest.js";
+import { parseModuleRef } from "../vocabulary/moduleRef.js";
+import { type ChipsetManifest } from "../vocabulary/manifest.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import type { SignalSource } from "../hosts/ModuleHost.js";
+import type { SignalSource } from "../vocabulary/hosts.js";
 import type { ModuleProxy } from "../module.js";
 import { CallPipeline, type PipelineTarget } from "../policies/CallPipeline.js";
 import type { CallRun } from "../policies/CallRun.js";

@@ -8,9 +8,9 @@ import { ErrorCodes } from "../errors/codes.js";
 import { HookRegistry, type AppHook, type HookPoint, type HookScope } from "../lifecycle/HookRegistry.js";
 import { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { ModuleDefinition, ModuleHealth, ModuleProxy } from "../module.js";
-import type { Activation, ModuleRecord, PackageManifest } from "../registry/Manifest.js";
-import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
-import { parseModuleRef } from "../registry/Manifest.js";
+import type { Activation, ModuleRecord, PackageManifest, ChipsetManifest } from "../vocabulary/manifest.js";
+import { type LifecycleCommand, type LifecycleState, stateIsActive } from "../vocabulary/lifecycle.js";
+import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import type { AddResult, Registry } from "../registry/Registry.js";
 import { validatePackageManifest } from "../registry/validateManifest.js";
 import { scanModuleDirs, type ScanReport } from "../registry/scanModuleDirs.js";
@@ -25,7 +25,6 @@ import type { ResolvedOptions } from "./RuntimeOptions.js";
 import type { RuntimeEvents, UnloadReason } from "./RuntimeEvents.js";
 import { IdleScheduler } from "./IdleScheduler.js";
 import { shutdownInstances, type ShutdownReport } from "./shutdown.js";
-import { stateIsActive } from "./states.js";
 import { stopDependents } from "./dependents.js";
 import { ModuleCalls, type AnyApi, type CallOutcome } from "./ModuleCalls.js";
 import { Loader, type LoadReport, type LoadTask } from "./Loader.js";
@@ -39,7 +38,6 @@ import { ChaosEngine } from "../chaos/ChaosEngine.js";
 import { Monitoring, type ErrorQueries } from "./Monitoring.js";
 import type { AnomalySnapshot } from "../monitoring/AnomalyDetector.js";
 import { RuntimePolicies } from "./RuntimePolicies.js";
-import type { ChipsetManifest } from "../registry/Manifest.js";
 
 /** Options of the control methods. */
 export interface ControlOptions {

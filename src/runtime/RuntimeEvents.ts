@@ -1,7 +1,6 @@
 import type { ChipsetError } from "../errors/ChipsetError.js";
-import type { HostInfo } from "../hosts/ModuleHost.js";
-import type { CrashKind } from "../hosts/protocol.js";
-import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
+import type { HostInfo, CrashKind } from "../vocabulary/hosts.js";
+import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
 import type { PolicyEvents } from "../policies/PolicyEvents.js";
 import type { AnomalyEvent } from "../monitoring/AnomalyDetector.js";
 import type { CrashRecord } from "../supervision/SupervisionStore.js";

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../common/Clock.js";
 import type { IntakeLimits } from "../lifecycle/IntakeGate.js";
-import type { CallsConfig } from "../policies/CallsConfig.js";
+import type { CallsConfig } from "../vocabulary/calls.js";
 import type { AnomalyOptions } from "./Monitoring.js";
 import type { RestartSettings } from "../supervision/restartPolicy.js";
 

@@ -1,7 +1,8 @@
 import type { Disposable } from "../common/Disposable.js";
-import type { CallsConfig, MethodPolicy } from "../policies/CallsConfig.js";
+import type { CallsConfig } from "../vocabulary/calls.js";
+import type { MethodPolicy } from "../policies/CallsConfig.js";
 import type { BreakerSnapshot, FallbackHandler, PolicyBook } from "../policies/PolicyBook.js";
-import type { ChipsetManifest } from "../registry/Manifest.js";
+import type { ChipsetManifest } from "../vocabulary/manifest.js";
 import { validateCallsConfig } from "../registry/validateCalls.js";
 
 /**

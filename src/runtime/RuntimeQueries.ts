@@ -1,9 +1,9 @@
 import semver from "semver";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.js";
-import type { Activation, ChipsetManifest, Isolation, ModuleRecord } from "../registry/Manifest.js";
-import { parseModuleRef } from "../registry/Manifest.js";
+import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
+import type { Activation, ChipsetManifest, Isolation, ModuleRecord } from "../vocabulary/manifest.js";
+import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import { requestOf } from "./Activator.js";
 import type { Selection, SelectionRequest } from "../resolver/selectVersions.js";
 import type { Catalog } from "./Catalog.js";

@@ -2,7 +2,7 @@ import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { Instance } from "./Instance.js";
-import { stateIsActive } from "./states.js";
+import { stateIsActive } from "../vocabulary/lifecycle.js";
 
 /** The active instances that depend (hard or optional) on `inst`. */
 export function runningDependents(active: ReadonlyMap<string, Instance>, inst: Instance): Instance[] {

@@ -4,7 +4,7 @@ import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import { orderModules } from "./orderModules.js";
 import type { Instance } from "./Instance.js";
-import { stateIsActive } from "./states.js";
+import { stateIsActive } from "../vocabulary/lifecycle.js";
 
 /** What shutdown did: modules stopped, and those that failed to stop (or missed the deadline). */
 export interface ShutdownReport {

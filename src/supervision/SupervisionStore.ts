@@ -1,6 +1,6 @@
 import { deserialize, serialize } from "node:v8";
 import type { Statement } from "better-sqlite3";
-import type { CrashKind } from "../hosts/protocol.js";
+import type { CrashKind } from "../vocabulary/hosts.js";
 import type { Database } from "../store/Database.js";
 
 /** One crash as recorded: when, how, and what the supervisor did about it. */

@@ -2,12 +2,12 @@ import type { Clock } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
 import type { Emitter } from "../common/Emitter.js";
 import type { ChipsetError } from "../errors/ChipsetError.js";
-import type { CrashInfo } from "../hosts/ModuleHost.js";
+import type { CrashInfo } from "../vocabulary/hosts.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { DependencyChange } from "../module.js";
 import type { Instance } from "../runtime/Instance.js";
 import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
-import { stateIsActive } from "../runtime/states.js";
+import { stateIsActive } from "../vocabulary/lifecycle.js";
 import { backoffDelay, policyRestarts, restartSettings, type RestartSettings } from "./restartPolicy.js";
 import type { SupervisionStore } from "./SupervisionStore.js";
 

@@ -1,5 +1,5 @@
-import type { CrashKind } from "../hosts/protocol.js";
-import type { RestartManifest } from "../registry/Manifest.js";
+import type { CrashKind } from "../vocabulary/hosts.js";
+import type { RestartManifest } from "../vocabulary/manifest.js";
 
 /** A module's restart settings with every default applied. */
 export interface RestartSettings {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChipsetError } from "../../src/errors/ChipsetError.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
-import type { CrashKind } from "../../src/hosts/protocol.js";
+import type { CrashKind } from "../../src/vocabulary/hosts.js";
 import { hostHarness, isGone, type HostOverrides, type TestHost } from "./harness.js";
 
 const h = hostHarness();

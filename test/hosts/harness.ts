@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { systemClock } from "../../src/common/Clock.js";
-import type { CrashInfo } from "../../src/hosts/ModuleHost.js";
+import type { CrashInfo } from "../../src/vocabulary/hosts.js";
 import type { HostBridge } from "../../src/hosts/isolated/HostBridge.js";
 import { HostPool, type HostPoolOptions } from "../../src/hosts/isolated/HostPool.js";
 import { IsolatedHost, type IsolatedHostOptions } from "../../src/hosts/isolated/IsolatedHost.js";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
 import { ManualClock, type Clock } from "../../src/common/Clock.js";
-import type { ChipsetManifest } from "../../src/registry/Manifest.js";
+import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
 import { Registry } from "../../src/registry/Registry.js";
 import { StoreLayout } from "../../src/registry/StoreLayout.js";
 import { Database } from "../../src/store/Database.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defineModule, ManualClock, type Runtime, type RuntimeOptions } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
-import type { ChipsetManifest } from "../../src/registry/Manifest.js";
+import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 import { crash, next } from "./helpers.js";
 

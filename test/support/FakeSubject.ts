@@ -1,10 +1,11 @@
 import { ManualClock } from "../../src/common/Clock.js";
 import { DisposableStore, toDisposable } from "../../src/common/Disposable.js";
 import type { ChipsetError } from "../../src/errors/ChipsetError.js";
-import type { CrashInfo, HostHook, HostInfo, ModuleHost } from "../../src/hosts/ModuleHost.js";
+import type { CrashInfo, HostInfo } from "../../src/vocabulary/hosts.js";
+import type { HostHook, LifecycleCommand, LifecycleState } from "../../src/vocabulary/lifecycle.js";
+import type { ModuleHost } from "../../src/hosts/ModuleHost.js";
 import { IntakeGate } from "../../src/lifecycle/IntakeGate.js";
 import type { LifecycleSubject } from "../../src/lifecycle/LifecycleSubject.js";
-import type { LifecycleCommand, LifecycleState } from "../../src/lifecycle/transitions.js";
 import type { ModuleContext } from "../../src/module.js";
 
 /** How a fake hook behaves on its next run. */

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ChipsetManifest } from "../../src/registry/Manifest.js";
+import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
 
 /** A temporary workspace: a data dir and a folder for module sources, removed by `dispose()`. */
 export interface Workspace {

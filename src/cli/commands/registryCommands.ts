@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { parseModuleRef } from "../../registry/Manifest.js";
+import { parseModuleRef } from "../../vocabulary/moduleRef.js";
 import { withRuntime, type CliContext } from "../context.js";
 import { key, list } from "../format.js";
 import { globalsOf } from "./globals.js";

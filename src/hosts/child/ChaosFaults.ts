@@ -1,4 +1,4 @@
-import type { ChaosMessage } from "../protocol.js";
+import type { HostFault } from "../../vocabulary/hosts.js";
 
 /** How often a leak grows, in ms: small steps, so the heap rises as a trend and not in jumps. */
 const LEAK_STEP_MS = 100;
@@ -13,8 +13,8 @@ export class ChaosFaults {
   private leaked: number[][] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
 
-  /** Carries out one chaos message. */
-  apply(msg: ChaosMessage): void {
+  /** Carries out one fault. */
+  apply(msg: HostFault): void {
     if (msg.action === "crash") {
       setImmediate(() => {
         throw new Error(msg.message);

@@ -3,17 +3,17 @@ import { pathToFileURL } from "node:url";
 import { ChipsetError, messageOf } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
 import { callStore, isModuleDefinition, type CallInfo, type ModuleDefinition } from "../../module.js";
-import type { HostHook } from "../ModuleHost.js";
+import type { HostHook } from "../../vocabulary/lifecycle.js";
 import {
   serializeError,
   type CallMessage,
-  type DefinitionFunction,
   type HookMessage,
   type HostToChild,
   type LoadMessage,
   type NotifyMessage,
   type StateMessage,
 } from "../protocol.js";
+import { type DefinitionFunction } from "../../vocabulary/hosts.js";
 import { ChildContext } from "./ChildContext.js";
 import { HostRequests, neverAborted } from "./HostRequests.js";
 import { ChaosFaults } from "./ChaosFaults.js";
@@ -58,7 +58,7 @@ export class ModuleRunner {
   /** Stops serving: every later message is ignored (the host is about to terminate us). */
   halt(): void {
     this.halted = true;
-    this.faults.apply({ type: "chaos", action: "release" });
+    this.faults.apply({ action: "release" });
   }
 
   /** Handles one message from the host. */

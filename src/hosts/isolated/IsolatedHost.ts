@@ -4,11 +4,17 @@ import { ChipsetError, hasCode, messageOf } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
 import type { ModuleContext } from "../../module.js";
 import { rebuildError } from "../child/rebuildError.js";
-import type { CrashInfo, HostHook, HostInfo, ModuleHost, SignalSource } from "../ModuleHost.js";
+import type {
+  CrashInfo,
+  DefinitionFunction,
+  HostFault,
+  HostInfo,
+  SignalSource,
+} from "../../vocabulary/hosts.js";
+import type { HostHook } from "../../vocabulary/lifecycle.js";
+import type { ModuleHost } from "../ModuleHost.js";
 import {
-  type ChaosMessage,
   type ChildToHost,
-  type DefinitionFunction,
   type HeartbeatMessage,
   type HostToChild,
   type LoadedMessage,
@@ -249,8 +255,8 @@ export class IsolatedHost implements ModuleHost {
     return this.lastInfo;
   }
 
-  chaos(fault: ChaosMessage): void {
-    this.channel?.send(fault);
+  chaos(fault: HostFault): void {
+    this.channel?.send({ type: "chaos", ...fault });
   }
 
   // ---- requests to the child ---------------------------------------------------------

@@ -1,6 +1,6 @@
 import { ChipsetError } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
-import type { CrashKind } from "../protocol.js";
+import type { CrashKind } from "../../vocabulary/hosts.js";
 import type { ChannelExit, IsolatedKind } from "./Channel.js";
 
 /** What a module's author can do about each way of dying. */

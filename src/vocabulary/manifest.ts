@@ -1,4 +1,8 @@
-import type { CallsConfig } from "../policies/CallsConfig.js";
+/**
+ * The manifest and the registry record: the words every layer uses for a module version.
+ * Types only; registry/ validates and stores them.
+ */
+import type { CallsConfig } from "./calls.js";
 
 /** Where an instance's code runs: this thread, a worker thread, or a child process. */
 export type Isolation = "inline" | "worker" | "process";
@@ -77,16 +81,4 @@ export interface ModuleRecord {
   source: string;
   /** Milliseconds since epoch. */
   installedAt: number;
-}
-
-/** `id@version`: the key of an instance and of a registry row. */
-export function moduleKey(id: string, version: string): string {
-  return `${id}@${version}`;
-}
-
-/** Splits `id[@version]` (scoped ids such as `@acme/x@1.0.0` included). */
-export function parseModuleRef(ref: string): { id: string; version?: string } {
-  const at = ref.lastIndexOf("@");
-  if (at > 0) return { id: ref.slice(0, at), version: ref.slice(at + 1) };
-  return { id: ref };
 }

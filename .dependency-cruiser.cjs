@@ -1,0 +1,88 @@
+// The layers of docs/architecture.md, checked on every `npm run lint` (`npm run deps` alone).
+// Imports point down the layers; concept folders do not import each other; a folder's
+// subfolders are its internals; nothing imports in a circle. Tests are exempt from the layers
+// (a test may reach into what it tests) but not from the rule against circles.
+const bottom = "(vocabulary|common|errors)";
+const concepts = "(registry|resolver|lifecycle|hosts|supervision|policies|monitoring)";
+const above = (...folders) => `^src/(${folders.join("|")})/`;
+const notTest = "\\.test\\.ts$";
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "An import circle: one of its files must stop importing the other (move the shared part down).",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "bottom-imports-nothing-above",
+      severity: "error",
+      comment: "vocabulary/, common/, errors/ and the module SDK are the bottom layer: they import nothing above it.",
+      from: { path: [`^src/${bottom}/`, "^src/module\\.ts$"], pathNot: notTest },
+      to: { path: "^src/", pathNot: [`^src/${bottom}/`, "^src/module\\.ts$"] },
+    },
+    {
+      name: "store-below-concepts",
+      severity: "error",
+      comment: "store/ (persistence) sits below the concept folders.",
+      from: { path: "^src/store/", pathNot: notTest },
+      to: { path: "^src/", pathNot: [`^src/${bottom}/`, "^src/store/", "^src/module\\.ts$"] },
+    },
+    {
+      name: "concepts-independent",
+      severity: "error",
+      comment: "A concept folder imports only the layers below it, never another concept folder: share a type through vocabulary/, or let runtime/ wire the two.",
+      from: { path: `^src/${concepts}/`, pathNot: notTest },
+      to: { path: "^src/", pathNot: [`^src/${bottom}/`, "^src/store/", "^src/module\\.ts$", "^src/$1/"] },
+    },
+    {
+      name: "instances-below-runtime",
+      severity: "error",
+      comment: "instances/ (the instance table) sits below runtime/ and the tools.",
+      from: { path: "^src/instances/", pathNot: notTest },
+      to: { path: [above("runtime", "chaos", "cli"), "^src/index\\.ts$", "^src/chaos\\.ts$"] },
+    },
+    {
+      name: "runtime-below-tools",
+      severity: "error",
+      comment: "runtime/ is the facade; tools (chaos, cli) and the entry points sit above it.",
+      from: { path: "^src/runtime/", pathNot: notTest },
+      to: { path: [above("chaos", "cli"), "^src/index\\.ts$", "^src/chaos\\.ts$"] },
+    },
+    {
+      name: "chaos-below-cli",
+      severity: "error",
+      comment: "chaos/ is a tool the CLI drives, not the other way round.",
+      from: { path: "^src/chaos/", pathNot: notTest },
+      to: { path: [above("cli"), "^src/index\\.ts$"] },
+    },
+    {
+      name: "no-internals",
+      severity: "error",
+      comment: "A folder's subfolders are its internals: import the folder's own top-level files instead.",
+      from: { path: "^src/([^/]+)/", pathNot: notTest },
+      to: { path: "^src/[^/]+/[^/]+/", pathNot: "^src/$1/" },
+    },
+    {
+      name: "no-internals-from-entries",
+      severity: "error",
+      comment: "The entry points export what a user needs from each folder's top level, never a subfolder's internals.",
+      from: { path: "^src/[^/]+\\.ts$", pathNot: notTest },
+      to: { path: "^src/[^/]+/[^/]+/" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)node_modules/|\\.d\\.ts$" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".js", ".mjs", ".cjs", ".json"],
+    },
+  },
+};

@@ -5,7 +5,7 @@
  * made with another copy of this file is recognised too.
  */
 
-import { AsyncLocalStorage } from "node:async_hooks";
+import type { AsyncLocalStorage } from "node:async_hooks";
 
 /** Structured logger handed to a module (a pino child logger bound to the module id). */
 export interface ModuleLogger {
@@ -126,14 +126,10 @@ export function isModuleDefinition(value: unknown): value is DefinedModule {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }
 
-// One store per process and thread, shared by every copy of this SDK (the host's and a module's).
+// One store per process and thread, shared by every copy of this SDK (the host's and a module's);
+// hosts/callStore.ts makes it, and runs calls and hooks inside it.
 const callStoreKey = Symbol.for("chipset.call-store");
 const globals = globalThis as unknown as Record<symbol, AsyncLocalStorage<CallInfo> | undefined>;
-
-/** The store behind {@link currentCall}; the hosts run cancellable calls inside it. */
-export function callStore(): AsyncLocalStorage<CallInfo> {
-  return (globals[callStoreKey] ??= new AsyncLocalStorage<CallInfo>());
-}
 
 /**
  * The call or hook being served, from inside the module's code: `signal` fires when the caller

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { race } from "../common/race.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
-import type { InlineCrashTrap, InlineOwner } from "../supervision/InlineCrashTrap.js";
+import type { InlineCrashTrap, InlineOwner } from "./InlineCrashTrap.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { isModuleDefinition, type ModuleContext, type ModuleDefinition } from "../module.js";
 import type {

@@ -1,8 +1,23 @@
 import type { ChipsetError } from "../errors/ChipsetError.js";
-import type { ModuleHost } from "../hosts/ModuleHost.js";
 import type { ModuleContext } from "../module.js";
 import type { IntakeGate } from "./IntakeGate.js";
-import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
+import type { HostHook, LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
+
+/** What the lifecycle runner needs of the host an instance runs in (hosts' ModuleHost fits). */
+export interface LifecycleHost {
+  /** Brings the code in; nothing when it finished synchronously. `phase.signal` is made on first read. */
+  load(phase: { readonly signal: AbortSignal }): void | Promise<void>;
+  /** Brings the code in synchronously, or throws `CHIP_ERR_SYNC_LOAD_UNSUPPORTED`. */
+  loadSync(): void;
+  /** Forgets the code (an isolated host ends its thread or process). */
+  unload(): void;
+  /** Runs one of the module's hooks: its value, or a promise of it. */
+  runHook(hook: HostHook, ctx: ModuleContext): unknown;
+  /** True when the module defines `hook`. */
+  hasHook(hook: HostHook): boolean;
+  /** Set once the host died: a transition it was running then cannot be rolled back. */
+  readonly crash: { readonly error: ChipsetError } | undefined;
+}
 
 /** What the lifecycle runner needs of an instance (the runtime's Instance implements it). */
 export interface LifecycleSubject {
@@ -12,7 +27,7 @@ export interface LifecycleSubject {
   readonly key: string;
   readonly kind: string;
   state: LifecycleState;
-  readonly host: ModuleHost;
+  readonly host: LifecycleHost;
   readonly gate: IntakeGate;
   /** The cause of the last failed transition. */
   lastError: ChipsetError | undefined;

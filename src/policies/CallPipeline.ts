@@ -1,47 +1,11 @@
 import type { Clock } from "../common/Clock.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import type { SignalSource } from "../vocabulary/hosts.js";
-import type { Isolation } from "../vocabulary/manifest.js";
-import { CallRun } from "./CallRun.js";
+import { CallRun, type PipelineTarget, type RunContext } from "./CallRun.js";
 import { Deadlines } from "./Deadlines.js";
 import type { MethodPlan } from "./PolicyBook.js";
 import type { PolicyEventSink } from "./PolicyEvents.js";
 import { RunList } from "./RunList.js";
-
-/** Where an attempt ran: the instance's version and host (for error context and observers). */
-export interface CallSite {
-  readonly version: string;
-  readonly isolation: Isolation;
-}
-
-/**
- * The cancellation handed to one attempt: its `signal` is made on first read (an AbortSignal
- * costs ~2 µs to make on Node 20, more than a whole inline call), so hosts that can do without
- * one (inline, answering synchronously) never pay for it.
- */
-export interface AttemptSignal extends SignalSource {
-  /** True once the attempt was given up (timed out, or the caller aborted). */
-  readonly aborted: boolean;
-}
-
-/** What the pipeline needs from the runtime. */
-export interface PipelineTarget {
-  /**
-   * Runs one attempt of `run`: its value, or a promise of it; throws or rejects with a
-   * ChipsetError. Sets `run.site` once it knows the instance. `signal` is undefined when the
-   * call can be neither cancelled nor timed out.
-   */
-  attempt(run: CallRun, signal: AttemptSignal | AbortSignal | undefined): unknown;
-  /** Calls `method` of the fallback module `fallback`, with no fallback of its own. */
-  fallback(fallback: string, run: CallRun): unknown;
-  /** The manifest fallback module of `id`, if any. */
-  fallbackOf(id: string): string | undefined;
-  /** Told once per call when it settles (monitoring: error monitor, anomaly baselines). */
-  settled(run: CallRun, error: ChipsetError | undefined): void;
-  /** Told after each attempt that ran (reached the module, or timed out), with its duration in ms and its error. */
-  attempted(run: CallRun, durationMs: number, error: ChipsetError | undefined): void;
-}
 
 /**
  * The fixed order every call goes through, outermost first:
@@ -57,13 +21,13 @@ export interface PipelineTarget {
  * The layers are one state machine per call ({@link CallRun}), not a promise per layer as in
  * cockatiel: the whole pipeline must add well under 1 µs to an inline call.
  */
-export class CallPipeline {
+export class CallPipeline implements RunContext {
   readonly deadlines: Deadlines;
   /**
    * Calls not answered synchronously and not settled yet (closing the runtime fails them), as a
    * list threaded through the runs themselves: no allocation and no hashing per call.
    */
-  private readonly inFlight = new RunList();
+  private readonly inFlight = new RunList<CallRun>();
   private seq = 0;
 
   constructor(

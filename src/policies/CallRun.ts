@@ -4,11 +4,62 @@ import { abortError } from "../common/abort.js";
 import { ChipsetError, type ErrorContext } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { BulkheadTicket } from "./Bulkhead.js";
-import type { AttemptSignal, CallPipeline, CallSite } from "./CallPipeline.js";
+import type { Clock } from "../common/Clock.js";
+import type { SignalSource } from "../vocabulary/hosts.js";
+import type { Isolation } from "../vocabulary/manifest.js";
 import { Pass } from "./CircuitBreaker.js";
-import type { Deadline } from "./Deadlines.js";
+import type { Deadline, Deadlines } from "./Deadlines.js";
 import { countsAgainstModule, isRetryable, retryDelay, wantsFallback } from "./outcomes.js";
 import type { MethodPlan } from "./PolicyBook.js";
+import type { PolicyEventSink } from "./PolicyEvents.js";
+
+/** Where an attempt ran: the instance's version and host (for error context and observers). */
+export interface CallSite {
+  readonly version: string;
+  readonly isolation: Isolation;
+}
+
+/**
+ * The cancellation handed to one attempt: its `signal` is made on first read (an AbortSignal
+ * costs ~2 µs to make on Node 20, more than a whole inline call), so hosts that can do without
+ * one (inline, answering synchronously) never pay for it.
+ */
+export interface AttemptSignal extends SignalSource {
+  /** True once the attempt was given up (timed out, or the caller aborted). */
+  readonly aborted: boolean;
+}
+
+/** What the pipeline needs from the runtime. */
+export interface PipelineTarget {
+  /**
+   * Runs one attempt of `run`: its value, or a promise of it; throws or rejects with a
+   * ChipsetError. Sets `run.site` once it knows the instance. `signal` is undefined when the
+   * call can be neither cancelled nor timed out.
+   */
+  attempt(run: CallRun, signal: AttemptSignal | AbortSignal | undefined): unknown;
+  /** Calls `method` of the fallback module `fallback`, with no fallback of its own. */
+  fallback(fallback: string, run: CallRun): unknown;
+  /** The manifest fallback module of `id`, if any. */
+  fallbackOf(id: string): string | undefined;
+  /** Told once per call when it settles (monitoring: error monitor, anomaly baselines). */
+  settled(run: CallRun, error: ChipsetError | undefined): void;
+  /** Told after each attempt that ran (reached the module, or timed out), with its duration in ms and its error. */
+  attempted(run: CallRun, durationMs: number, error: ChipsetError | undefined): void;
+}
+
+/** What a run needs of its pipeline (the {@link CallPipeline} in production). */
+export interface RunContext {
+  readonly clock: Clock;
+  /** [0, 1) random numbers for retry jitter. */
+  readonly random: () => number;
+  readonly events: PolicyEventSink;
+  readonly target: PipelineTarget;
+  readonly deadlines: Deadlines;
+  /** The call waits for an answer (closing the runtime fails it). */
+  track(run: CallRun): void;
+  /** The call settled. */
+  untrack(run: CallRun): void;
+}
 
 const PENDING = 0;
 const OK = 1;
@@ -48,7 +99,7 @@ export class CallRun implements AttemptSignal {
   readonly startedAt: number;
 
   constructor(
-    private readonly pipeline: CallPipeline,
+    private readonly pipeline: RunContext,
     readonly plan: MethodPlan,
     readonly ref: string,
     readonly args: readonly unknown[],

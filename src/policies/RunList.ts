@@ -1,17 +1,22 @@
-import type { CallRun } from "./CallRun.js";
+/** What an item of a {@link RunList} carries: its own links. */
+export interface Linked<T> {
+  prev: T | undefined;
+  next: T | undefined;
+  listed: boolean;
+}
 
 /** An intrusive doubly linked list of runs (each run holds its own links). */
-export class RunList {
-  private head: CallRun | undefined = undefined;
+export class RunList<T extends Linked<T>> {
+  private head: T | undefined = undefined;
 
-  add(run: CallRun): void {
+  add(run: T): void {
     run.next = this.head;
     if (this.head !== undefined) this.head.prev = run;
     this.head = run;
     run.listed = true;
   }
 
-  remove(run: CallRun): void {
+  remove(run: T): void {
     if (!run.listed) return;
     run.listed = false;
     if (run.prev !== undefined) run.prev.next = run.next;
@@ -21,8 +26,8 @@ export class RunList {
   }
 
   /** Empties the list and answers what it held. */
-  drain(): CallRun[] {
-    const runs: CallRun[] = [];
+  drain(): T[] {
+    const runs: T[] = [];
     for (let r = this.head; r !== undefined; r = r.next) runs.push(r);
     for (const r of runs) this.remove(r);
     return runs;

@@ -1,6 +1,6 @@
 import type { ChipsetError } from "../errors/index.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
-import type { Selection, SelectionRequest, VersionCatalog } from "./selectVersions.js";
+import type { Selection, SelectionRequest, VersionCatalog } from "./Selection.js";
 import { SemverCache } from "./SemverCache.js";
 import {
   REQUESTED,

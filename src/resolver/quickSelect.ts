@@ -1,5 +1,5 @@
 import { satisfies } from "./fastSemver.js";
-import type { Selection, SelectionRequest, VersionCatalog } from "./selectVersions.js";
+import type { Selection, SelectionRequest, VersionCatalog } from "./Selection.js";
 
 /**
  * The common case in one pass: every module in the closure has a single candidate version (one

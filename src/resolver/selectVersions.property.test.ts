@@ -3,13 +3,8 @@ import semver from "semver";
 import { describe, expect, it } from "vitest";
 import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import { quickSelect } from "./quickSelect.js";
-import {
-  selectVersions,
-  solveFully,
-  type Selection,
-  type SelectionRequest,
-  type VersionCatalog,
-} from "./selectVersions.js";
+import { selectVersions, solveFully } from "./selectVersions.js";
+import { type Selection, type SelectionRequest, type VersionCatalog } from "./Selection.js";
 
 const IDS = ["a", "b", "c", "d", "e"] as const;
 const VERSIONS = ["1.0.0", "1.2.0", "2.0.0", "2.3.0", "3.0.0-beta.1"] as const;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ChipsetError, ErrorCodes, type ErrorCode } from "../errors/index.js";
-import { selectVersions, type SelectionRequest, type VersionCatalog } from "./selectVersions.js";
+import { selectVersions } from "./selectVersions.js";
+import { type SelectionRequest, type VersionCatalog } from "./Selection.js";
 
 type Deps = { requires?: Record<string, string>; optional?: Record<string, string> };
 type Spec = Record<string, Record<string, Deps>>;

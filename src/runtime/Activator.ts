@@ -3,8 +3,10 @@ import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { LifecycleState } from "../vocabulary/lifecycle.js";
 import { parseModuleRef } from "../vocabulary/moduleRef.js";
-import { selectVersions, type Selection, type SelectionRequest } from "../resolver/selectVersions.js";
-import type { Catalog, CatalogEntry } from "./Catalog.js";
+import { selectVersions } from "../resolver/selectVersions.js";
+import { type Selection, type SelectionRequest } from "../resolver/Selection.js";
+import type { Catalog } from "./Catalog.js";
+import type { CatalogEntry } from "./CatalogView.js";
 
 /** Plans with more roots than this read the whole registry in one query. */
 const BULK_PLAN = 32;

@@ -2,20 +2,14 @@ import { rcompare } from "../resolver/fastSemver.js";
 import type { ModuleDefinition } from "../module.js";
 import type { ModuleRecord } from "../vocabulary/manifest.js";
 import type { Registry } from "../registry/Registry.js";
-import { CatalogView } from "./CatalogView.js";
-
-/** A module version the catalogue knows, and its definition when it was registered in code. */
-export interface CatalogEntry {
-  record: ModuleRecord;
-  definition: ModuleDefinition | undefined;
-}
+import { CatalogView, type CatalogEntry, type CatalogSource } from "./CatalogView.js";
 
 /**
  * Every module version the runtime can use: the persistent registry (installed directories)
  * plus modules the application registered in code, which live only as long as the runtime.
  * A code module shadows an installed one of the same id and version.
  */
-export class Catalog {
+export class Catalog implements CatalogSource {
   private readonly code = new Map<string, Map<string, CatalogEntry>>();
 
   constructor(readonly registry: Registry) {}

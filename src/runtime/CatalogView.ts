@@ -1,7 +1,23 @@
 import { rcompare } from "../resolver/fastSemver.js";
 import type { ChipsetManifest, ModuleRecord } from "../vocabulary/manifest.js";
-import type { VersionCatalog } from "../resolver/selectVersions.js";
-import type { Catalog, CatalogEntry } from "./Catalog.js";
+import type { VersionCatalog } from "../resolver/Selection.js";
+import type { ModuleDefinition } from "../module.js";
+import type { Registry } from "../registry/Registry.js";
+
+/** A module version the catalogue knows, and its definition when it was registered in code. */
+export interface CatalogEntry {
+  record: ModuleRecord;
+  definition: ModuleDefinition | undefined;
+}
+
+/** What a view reads: the registry, and the modules registered in code. */
+export interface CatalogSource {
+  readonly registry: Pick<Registry, "list" | "recordsOf">;
+  /** Every module registered in code. */
+  codeRecords(): ModuleRecord[];
+  /** The in-code entries of `id`. */
+  codeEntries(id: string): Iterable<CatalogEntry>;
+}
 
 /**
  * The catalogue as one plan sees it: each id's versions are read from the registry at most once
@@ -12,7 +28,7 @@ export class CatalogView implements VersionCatalog {
   private readonly byId = new Map<string, { entries: Map<string, CatalogEntry>; sorted: string[] }>();
 
   constructor(
-    private readonly catalog: Catalog,
+    private readonly catalog: CatalogSource,
     prefetchAll: boolean,
   ) {
     if (prefetchAll) {

@@ -10,11 +10,12 @@ import { type LifecycleCommand, stateIsActive } from "../vocabulary/lifecycle.js
 import type { ModuleProxy } from "../module.js";
 import type { ModuleRecord } from "../vocabulary/manifest.js";
 import { validateConfig } from "../registry/validateConfig.js";
-import type { Catalog, CatalogEntry } from "./Catalog.js";
+import type { Catalog } from "./Catalog.js";
+import type { CatalogEntry } from "./CatalogView.js";
 import { Instance, type InstanceEnv } from "./Instance.js";
 import type { KindRegistry } from "./KindRegistry.js";
 import type { RuntimeParts } from "./Runtime.js";
-import type { InlineCrashTrap } from "../supervision/InlineCrashTrap.js";
+import type { InlineCrashTrap } from "../hosts/InlineCrashTrap.js";
 import type { Supervisor } from "../supervision/Supervisor.js";
 import type { SupervisionStore } from "../supervision/SupervisionStore.js";
 

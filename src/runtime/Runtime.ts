@@ -30,7 +30,7 @@ import { ModuleCalls, type AnyApi, type CallOutcome } from "./ModuleCalls.js";
 import { Loader, type LoadReport, type LoadTask } from "./Loader.js";
 import { HostPool } from "../hosts/isolated/HostPool.js";
 import { isPooled } from "../hosts/isolated/hostSpec.js";
-import { InlineCrashTrap } from "../supervision/InlineCrashTrap.js";
+import { InlineCrashTrap } from "../hosts/InlineCrashTrap.js";
 import { SupervisionStore } from "../supervision/SupervisionStore.js";
 import { Supervisor } from "../supervision/Supervisor.js";
 import { PolicyBook } from "../policies/PolicyBook.js";

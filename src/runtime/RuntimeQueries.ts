@@ -5,7 +5,7 @@ import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.j
 import type { Activation, ChipsetManifest, Isolation, ModuleRecord } from "../vocabulary/manifest.js";
 import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import { requestOf } from "./Activator.js";
-import type { Selection, SelectionRequest } from "../resolver/selectVersions.js";
+import type { Selection, SelectionRequest } from "../resolver/Selection.js";
 import type { Catalog } from "./Catalog.js";
 import type { CrashRecord } from "../supervision/SupervisionStore.js";
 import type { Instance } from "./Instance.js";

@@ -1,6 +1,6 @@
 import { ChipsetError, messageOf } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
-import { callStore } from "../../module.js";
+import { callStore } from "../callStore.js";
 import type { CheckpointMessage, ReplyMessage, UseMessage } from "../protocol.js";
 import { rebuildError } from "./rebuildError.js";
 import type { ChildTransport } from "./transport.js";

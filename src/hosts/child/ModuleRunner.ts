@@ -2,7 +2,8 @@ import { isPromiseLike } from "../../common/isPromiseLike.js";
 import { pathToFileURL } from "node:url";
 import { ChipsetError, messageOf } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
-import { callStore, isModuleDefinition, type CallInfo, type ModuleDefinition } from "../../module.js";
+import { callStore } from "../callStore.js";
+import { isModuleDefinition, type CallInfo, type ModuleDefinition } from "../../module.js";
 import type { HostHook } from "../../vocabulary/lifecycle.js";
 import {
   serializeError,

@@ -1,5 +1,6 @@
 import type { AsyncLocalStorage } from "node:async_hooks";
-import { callStore, type CallInfo } from "../module.js";
+import { callStore } from "./callStore.js";
+import type { CallInfo } from "../module.js";
 
 /** What the trap needs of an inline host: a way to report a crash or a stall of its module. */
 export interface InlineOwner {

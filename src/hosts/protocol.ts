@@ -11,7 +11,7 @@
  *   child -> host: ready, loaded, result, error, heartbeat, use, use-cancel, checkpoint, log, crash
  */
 import type { HostHook } from "../vocabulary/lifecycle.js";
-import type { CrashKind, DefinitionFunction, HostFault } from "../vocabulary/hosts.js";
+import type { DefinitionFunction, HostFault } from "../vocabulary/hosts.js";
 
 /** Bumped on any incompatible change; the child refuses a boot config of another version. */
 export const PROTOCOL_VERSION = 1;

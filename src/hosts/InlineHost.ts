@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { threadId } from "node:worker_threads";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { EventSource } from "../common/Event.js";
 import { race } from "../common/race.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import type { InlineCrashTrap, InlineOwner } from "./InlineCrashTrap.js";
@@ -33,9 +34,11 @@ export class InlineHost implements ModuleHost, InlineOwner {
   readonly isolation = "inline" as const;
   /** Set when the module threw where no caller could catch it (reported by the trap); cleared by load. */
   crash: CrashInfo | undefined = undefined;
-  onCrash: ((crash: CrashInfo) => void) | undefined = undefined;
-  /** Called when one synchronous stretch of a hook or call took at least the trap's stall threshold. */
-  onStall: ((method: string, durationMs: number) => void) | undefined = undefined;
+  private readonly crashes = new EventSource<CrashInfo>();
+  private readonly stalls = new EventSource<{ method: string; durationMs: number }>();
+  readonly onCrash = this.crashes.on;
+  /** Subscribes to stalls: one synchronous stretch of a hook or call took at least the trap's stall threshold. */
+  readonly onStall = this.stalls.on;
   private definition: ModuleDefinition | undefined;
   private generation = 0;
   /** Rejecters of the asynchronous calls in flight (tracked only with a trap: crashes need one). */
@@ -164,10 +167,10 @@ export class InlineHost implements ModuleHost, InlineOwner {
     return typeof this.definition?.[fn] === "function";
   }
 
-  callFunction(fn: DefinitionFunction, args: readonly unknown[]): unknown {
+  callFunction(fn: DefinitionFunction, args: readonly unknown[], signal?: AbortSignal): unknown {
     const f = (this.definition as Record<DefinitionFunction, (...a: unknown[]) => unknown>)[fn];
     return this.trap
-      ? this.trap.run(this, fn, undefined, f, this.definition, args)
+      ? this.trap.run(this, fn, signal, f, this.definition, args)
       : f.apply(this.definition, args as unknown[]);
   }
 
@@ -190,11 +193,11 @@ export class InlineHost implements ModuleHost, InlineOwner {
     const inFlight = this.inFlight;
     this.inFlight = new Set();
     for (const reject of inFlight) reject(this.crash.error);
-    this.onCrash?.(this.crash);
+    this.crashes.emit(this.crash);
   }
 
   reportStall(method: string, durationMs: number): void {
-    this.onStall?.(method, durationMs);
+    this.stalls.emit({ method, durationMs });
   }
 
   info(): HostInfo {

@@ -1,4 +1,5 @@
 import type { Isolation } from "../vocabulary/manifest.js";
+import type { Event } from "../common/Event.js";
 import type { ModuleContext } from "../module.js";
 import type { HostHook } from "../vocabulary/lifecycle.js";
 import type {
@@ -42,8 +43,11 @@ export interface ModuleHost {
   call(method: string, args: readonly unknown[], signal?: AbortSignal | SignalSource): unknown;
   /** True when the module defines `fn` (`importState`, `exportState`, `health`, `dependencyChanged`). */
   hasFunction(fn: DefinitionFunction): boolean;
-  /** Invokes definition function `fn` with `args`; the value or a promise of it. */
-  callFunction(fn: DefinitionFunction, args: readonly unknown[]): unknown;
+  /**
+   * Invokes definition function `fn` with `args`; the value or a promise of it. With `signal`,
+   * the module sees it as `currentCall().signal` (across a worker or process boundary too).
+   */
+  callFunction(fn: DefinitionFunction, args: readonly unknown[], signal?: AbortSignal): unknown;
   /** Forgets the code (the next load evaluates it afresh); an isolated host ends its thread or process. */
   unload(): void;
   /** Where the module runs now. */
@@ -54,6 +58,6 @@ export interface ModuleHost {
   chaos(fault: HostFault): void;
   /** Set once the host died unexpectedly (never for inline hosts: see Supervisor for inline crashes). */
   readonly crash: CrashInfo | undefined;
-  /** Called once when the host dies unexpectedly; set by the owner before `load`. */
-  onCrash: ((crash: CrashInfo) => void) | undefined;
+  /** Subscribes to the host dying unexpectedly (told once per load); dispose to leave. */
+  readonly onCrash: Event<CrashInfo>;
 }

@@ -14,7 +14,7 @@ import type { HostHook } from "../vocabulary/lifecycle.js";
 import type { DefinitionFunction, HostFault } from "../vocabulary/hosts.js";
 
 /** Bumped on any incompatible change; the child refuses a boot config of another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** An error as it crosses the boundary: enough to rebuild it on the other side. */
 export interface SerializedError {
@@ -90,6 +90,8 @@ export interface StateMessage {
   id: number;
   fn: DefinitionFunction;
   args: unknown[];
+  /** The host passed a signal (a restart's `importState`), so a `cancel` may follow. */
+  cancellable: boolean;
 }
 
 /**

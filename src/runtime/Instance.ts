@@ -71,6 +71,11 @@ export class Instance implements LifecycleSubject {
     this.lastUsedAt = env.clock.now();
   }
 
+  /** Its manifest (the `chipset` field of its package.json). */
+  get manifest(): ModuleRecord["manifest"] {
+    return this.record.manifest;
+  }
+
   /** Where its code runs. */
   get isolation(): ModuleHost["isolation"] {
     return this.host.isolation;

@@ -38,7 +38,7 @@ export interface FactoryDeps {
   pool: HostPool;
   /** Attributes escaped errors and stalls of inline modules (absent when switched off). */
   trap: InlineCrashTrap | undefined;
-  supervisor: Supervisor;
+  supervisor: Supervisor<Instance>;
   store: SupervisionStore;
   /** An inline module stalled the event loop. */
   onStall(inst: Instance, method: string, durationMs: number): void;
@@ -86,14 +86,14 @@ export class InstanceFactory {
       const inline = definition
         ? new InlineHost({ kind: "code", definition }, key, this.deps.trap)
         : new InlineHost({ kind: "file", dir: record.dir!, entry: record.entry! }, key, this.deps.trap);
-      inline.onStall = (method, durationMs) => this.deps.onStall(owner(), method, durationMs);
+      inline.onStall(({ method, durationMs }) => this.deps.onStall(owner(), method, durationMs));
       host = inline;
     } else {
       host = this.isolatedHost(record, key, isolation, baseDir, owner);
     }
     const inst = new Instance(record, host, this.env, this.deps.kinds.defaults(record.manifest.kind));
     inst.baseDir = baseDir;
-    this.deps.supervisor.watch(inst);
+    host.onCrash((crash) => void this.deps.supervisor.crashed(inst, crash));
     this.deps.active.set(record.id, inst);
     return inst;
   }

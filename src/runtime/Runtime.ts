@@ -97,7 +97,7 @@ export class Runtime {
   private readonly factory: InstanceFactory;
   private readonly pool: HostPool;
   private readonly trap: InlineCrashTrap | undefined;
-  private readonly supervisor: Supervisor;
+  private readonly supervisor: Supervisor<Instance>;
   private readonly supervision: SupervisionStore;
   private readonly monitoring: Monitoring;
   private readonly preloading = new Set<Instance>();
@@ -117,13 +117,14 @@ export class Runtime {
     this.trap = parts.options.inlineCrashes ? new InlineCrashTrap(parts.options.stallMs) : undefined;
     this.supervision = new SupervisionStore(parts.db);
     this.runner = this.makeRunner();
-    this.supervisor = new Supervisor({
+    this.supervisor = new Supervisor<Instance>({
       clock,
       random: parts.random,
-      runner: this.runner,
-      active: this.active,
+      lifecycle: this.runner,
+      instances: { current: (id) => this.active.get(id), all: () => this.active.values() },
       store: this.supervision,
       events: this.events,
+      onError: (context, error) => this.events.emit("runtime.error", { context, error }),
       defaults: parts.options.restart,
       bringUp: async (inst) => {
         const plan = this.activator.plan([{ id: inst.id, range: inst.version }]);

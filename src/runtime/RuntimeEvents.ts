@@ -1,9 +1,9 @@
 import type { ChipsetError } from "../errors/ChipsetError.js";
-import type { HostInfo, CrashKind } from "../vocabulary/hosts.js";
+import type { HostInfo } from "../vocabulary/hosts.js";
 import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
 import type { PolicyEvents } from "../policies/PolicyEvents.js";
 import type { AnomalyEvent } from "../monitoring/AnomalyDetector.js";
-import type { CrashRecord } from "../supervision/SupervisionStore.js";
+import type { SupervisionEvents } from "../supervision/SupervisionEvents.js";
 
 /** Identifies the instance an event is about. */
 export interface ModuleRef {
@@ -14,8 +14,8 @@ export interface ModuleRef {
 /** Why an instance was unloaded. */
 export type UnloadReason = "request" | "idle" | "shutdown";
 
-/** Every event the runtime emits, by name (`runtime.on(name, fn)`); the call policies' too. */
-export interface RuntimeEvents extends PolicyEvents {
+/** Every event the runtime emits, by name (`runtime.on(name, fn)`); the call policies' and supervision's too. */
+export interface RuntimeEvents extends PolicyEvents, SupervisionEvents {
   /** A module version entered the catalogue (from a directory or from code). */
   "module.registered": ModuleRef & { source: string; status: "added" | "replaced" | "unchanged" };
   /** A directory found at start-up was rejected (bad manifest); the others still register. */
@@ -40,22 +40,6 @@ export interface RuntimeEvents extends PolicyEvents {
   "module.unloaded": ModuleRef & { reason: UnloadReason };
   /** A transition failed; `state` is where it rolled back to. */
   "module.failed": ModuleRef & { command: LifecycleCommand; error: ChipsetError; state: LifecycleState };
-  /** The module's host died, or (inline) it threw where no caller could catch it; calls in flight got `error`. */
-  "module.crashed": ModuleRef & { kind: CrashKind; error: ChipsetError };
-  /** A restart is scheduled after `delayMs` of backoff (`attempt` counts since backoff last reset). */
-  "module.restarting": ModuleRef & { attempt: number; delayMs: number };
-  /** The module serves again after a crash, `downtimeMs` after it went down. */
-  "module.restarted": ModuleRef & { attempt: number; downtimeMs: number };
-  /** Too many restarts (`restarts` within `withinMs`): the module is `failed`; `crashes` is its history, newest first. */
-  "module.gave-up": ModuleRef & { restarts: number; withinMs: number; crashes: CrashRecord[] };
-  /** Calls to the module go to its `fallback` module (`active` true) or back to it (`active` false). */
-  "module.fallback": ModuleRef & { fallback: string; active: boolean };
-  /** A dependent was told that `dependency` crashed, restarted or gave up; `reaction` is its `onDependencyCrash`. */
-  "module.dependency": ModuleRef & {
-    dependency: string;
-    status: "crashed" | "restarted" | "gave-up";
-    reaction: "continue" | "stop" | "restart";
-  };
   /** An inline module kept the event loop busy for `durationMs` in one synchronous stretch of `method`. */
   "module.stalled": ModuleRef & { method: string; durationMs: number; suggestion: string };
   /**

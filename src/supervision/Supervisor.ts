@@ -1,48 +1,52 @@
 import type { Clock } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
-import type { Emitter } from "../common/Emitter.js";
-import type { ChipsetError } from "../errors/ChipsetError.js";
+import { LazyAbort, race } from "../common/race.js";
+import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
 import type { CrashInfo } from "../vocabulary/hosts.js";
-import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { DependencyChange } from "../module.js";
-import type { Instance } from "../runtime/Instance.js";
-import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 import { backoffDelay, policyRestarts, restartSettings, type RestartSettings } from "./restartPolicy.js";
-import type { SupervisionStore } from "./SupervisionStore.js";
+import type { SupervisedInstances, Supervised, SupervisedLifecycle } from "./Supervised.js";
+import type { SupervisionEventSink } from "./SupervisionEvents.js";
+import type { Checkpoint, SupervisionStore } from "./SupervisionStore.js";
 
 /** What the supervisor needs from the runtime. */
-export interface SupervisorDeps {
+export interface SupervisorDeps<S extends Supervised> {
   clock: Clock;
   /** [0, 1) random numbers for backoff jitter (tests inject a seeded one). */
   random: () => number;
-  runner: LifecycleRunner;
-  active: ReadonlyMap<string, Instance>;
+  lifecycle: SupervisedLifecycle<S>;
+  instances: SupervisedInstances<S>;
   store: SupervisionStore;
-  events: Emitter<RuntimeEvents>;
+  events: SupervisionEventSink;
   /** Runtime-wide restart defaults (below each manifest's `restart`). */
   defaults: Partial<RestartSettings>;
   /** Brings `inst` (unloaded) back to `running`, its dependencies first. */
-  bringUp(inst: Instance): Promise<void>;
+  bringUp(inst: S): Promise<void>;
   closing(): boolean;
+  /** Something failed that no caller is waiting for (a cleanup, a notice): reported, not thrown. */
+  onError(context: string, error: unknown): void;
 }
 
 /** Supervision state of one module id (it outlives instances). */
-interface Watch {
+interface Watch<S extends Supervised> {
   /** Restarts since backoff was last reset (sets the next delay). */
   attempts: number;
   /** `clock.now()` of each restart within the window. */
   restarts: number[];
   /** Dependents whose restart waits for this module to serve again (retrying earlier would fail). */
-  blocked: Map<Instance, () => void>;
+  blocked: Map<S, () => void>;
   /** `clock.now()` when it went down; undefined while it serves. */
   downSince: number | undefined;
   /** The pending restart. */
   timer: Disposable | undefined;
   /** Dependents stopped by this module's crash (with their stop), to start again once it is back. */
-  waiting: Map<Instance, Promise<void>>;
+  waiting: Map<S, Promise<void>>;
   /** Bumped when the module is stopped or unloaded on request: a restart in progress gives up. */
   generation: number;
+  /** Aborts the restart in progress (its `importState` sees the signal): stopped on request, or shutdown. */
+  restarting: LazyAbort | undefined;
 }
 
 /**
@@ -51,15 +55,10 @@ interface Watch {
  * `withinMs`, tells dependents and applies each one's `onDependencyCrash`, and hands the last
  * checkpoint to `importState` after a restart. Everything a crash causes happens here.
  */
-export class Supervisor {
-  private readonly watches = new Map<string, Watch>();
+export class Supervisor<S extends Supervised> {
+  private readonly watches = new Map<string, Watch<S>>();
 
-  constructor(private readonly deps: SupervisorDeps) {}
-
-  /** Watches `inst`'s host for crashes. */
-  watch(inst: Instance): void {
-    inst.host.onCrash = (crash) => void this.crashed(inst, crash);
-  }
+  constructor(private readonly deps: SupervisorDeps<S>) {}
 
   /** True while `id` is down after a crash (crashed, restarting, or given up). */
   isDown(id: string): boolean {
@@ -70,7 +69,7 @@ export class Supervisor {
    * Records a successful transition: whether a crash should bring the instance back follows
    * start / stop. (Kept on the instance: a watch is made only for modules that crash.)
    */
-  transitioned(inst: Instance, command: string): void {
+  transitioned(inst: S, command: string): void {
     if (command === "start" || command === "resume") {
       inst.wanted = true;
       inst.startedAt = this.deps.clock.now();
@@ -81,13 +80,14 @@ export class Supervisor {
 
   /** The module was stopped or unloaded on request: no restart is pending (or goes on) any more. */
   released(id: string): void {
-    const inst = this.deps.active.get(id);
+    const inst = this.deps.instances.current(id);
     if (inst) inst.wanted = false;
     const w = this.watches.get(id);
     if (!w) return;
     w.timer?.dispose();
     w.timer = undefined;
     w.generation++;
+    w.restarting?.abort(released(id));
     this.up(id, w, false);
   }
 
@@ -99,9 +99,10 @@ export class Supervisor {
 
   /** Cancels every pending restart (shutdown). */
   close(): void {
-    for (const w of this.watches.values()) {
+    for (const [id, w] of this.watches) {
       w.timer?.dispose();
       w.timer = undefined;
+      w.restarting?.abort(released(id));
     }
   }
 
@@ -109,13 +110,13 @@ export class Supervisor {
    * Handles a crash of `inst`: marks it crashed (its calls were rejected by its host), records
    * it, tells dependents, and restarts it after the backoff delay if its policy says so.
    */
-  async crashed(inst: Instance, crash: CrashInfo): Promise<void> {
-    const { clock, runner, events } = this.deps;
+  async crashed(inst: S, crash: CrashInfo): Promise<void> {
+    const { clock, lifecycle, events } = this.deps;
     const w = this.of(inst.id);
-    await runner.markCrashed(inst, crash.error);
-    if (this.deps.active.get(inst.id) !== inst) return; // replaced or removed meanwhile
+    await lifecycle.markCrashed(inst, crash.error);
+    if (this.deps.instances.current(inst.id) !== inst) return; // replaced or removed meanwhile
     const { id, version } = inst;
-    const settings = restartSettings(inst.record.manifest.restart, this.deps.defaults);
+    const settings = restartSettings(inst.manifest.restart, this.deps.defaults);
     events.emit("module.crashed", { id, version, kind: crash.kind, error: crash.error });
     if (!inst.wanted) {
       // It crashed before it ever ran (or after it was stopped): like a failed start, the next
@@ -126,8 +127,8 @@ export class Supervisor {
     }
     const firstDown = w.downSince === undefined;
     w.downSince ??= clock.now();
-    if (firstDown && inst.record.manifest.fallback !== undefined)
-      events.emit("module.fallback", { id, version, fallback: inst.record.manifest.fallback, active: true });
+    if (firstDown && inst.manifest.fallback !== undefined)
+      events.emit("module.fallback", { id, version, fallback: inst.manifest.fallback, active: true });
     this.tellDependents(inst, "crashed");
     if (this.deps.closing()) return;
     if (!policyRestarts(settings.policy, crash.kind, crash.exitCode)) {
@@ -141,8 +142,8 @@ export class Supervisor {
   }
 
   private schedule(
-    inst: Instance,
-    w: Watch,
+    inst: S,
+    w: Watch<S>,
     settings: RestartSettings,
     crash: CrashInfo,
     resetBackoff: boolean,
@@ -172,25 +173,20 @@ export class Supervisor {
     else w.timer = this.deps.clock.setTimeout(() => void this.restart(inst, w, settings, crash), delayMs);
   }
 
-  private async restart(
-    inst: Instance,
-    w: Watch,
-    settings: RestartSettings,
-    crash: CrashInfo,
-  ): Promise<void> {
+  private async restart(inst: S, w: Watch<S>, settings: RestartSettings, crash: CrashInfo): Promise<void> {
     w.timer = undefined;
-    const { runner, events, clock } = this.deps;
+    const { lifecycle, clock } = this.deps;
     const generation = w.generation;
     // Still ours to bring back: not closing, not stopped or unloaded on request, not replaced.
     const current = () =>
       !this.deps.closing() &&
       inst.wanted &&
       w.generation === generation &&
-      this.deps.active.get(inst.id) === inst;
+      this.deps.instances.current(inst.id) === inst;
     if (!current()) return;
     const blocker = inst.deps.find((d) => !d.optional && this.isDown(d.id));
     if (blocker) {
-      if (this.deps.active.get(blocker.id)?.state === "failed") {
+      if (this.deps.instances.current(blocker.id)?.state === "failed") {
         // Its hard dependency was given up on: it cannot run again either.
         this.record(inst, crash, "gave-up", undefined);
         this.giveUp(inst, w, settings, crash.error);
@@ -200,14 +196,14 @@ export class Supervisor {
       this.of(blocker.id).blocked.set(inst, () => void this.restart(inst, w, settings, crash));
       return;
     }
+    const abort = (w.restarting = new LazyAbort());
     try {
       await this.toRegistered(inst);
       if (!current()) return;
-      await runner.advance(inst, "initialized");
+      await lifecycle.advance(inst, "initialized");
       if (!current()) return;
       const checkpoint = this.deps.store.checkpoint(inst.id);
-      if (checkpoint && inst.host.hasFunction("importState"))
-        await inst.host.callFunction("importState", [checkpoint.state, checkpoint.version]);
+      if (checkpoint && inst.host.hasFunction("importState")) await this.importState(inst, checkpoint, abort);
       if (!current()) return;
       await this.deps.bringUp(inst);
       if (!current()) return;
@@ -216,15 +212,17 @@ export class Supervisor {
       // failure (a hook, importState, a dependency) counts as one more failed restart, from a
       // clean slate.
       if (inst.state === "crashed" || !current()) return;
-      events.emit("runtime.error", { context: `restart of ${inst.key}`, error: err });
+      this.deps.onError(`restart of ${inst.key}`, err);
       await this.toRegistered(inst).catch((error: unknown) =>
-        events.emit("runtime.error", { context: `cleanup after the failed restart of ${inst.key}`, error }),
+        this.deps.onError(`cleanup after the failed restart of ${inst.key}`, error),
       );
       if (inst.state !== "registered" || !current()) return;
-      this.schedule(inst, w, settings, { ...crash, error: err as ChipsetError }, false);
+      this.schedule(inst, w, settings, { ...crash, error: asChipsetError(err, inst) }, false);
       return;
+    } finally {
+      if (w.restarting === abort) w.restarting = undefined;
     }
-    events.emit("module.restarted", {
+    this.deps.events.emit("module.restarted", {
       id: inst.id,
       version: inst.version,
       attempt: w.attempts,
@@ -234,27 +232,59 @@ export class Supervisor {
   }
 
   /**
+   * Hands the last checkpoint to the module's `importState`, within its `init` timeout; its
+   * signal (`currentCall().signal` inside) fires at the timeout, or when the restart is called
+   * off (stopped on request, or shutdown). Rejects with `CHIP_ERR_HOOK_TIMEOUT` at the timeout.
+   */
+  private importState(inst: S, checkpoint: Checkpoint, abort: LazyAbort): Promise<unknown> {
+    const ms = inst.timeoutFor("init");
+    const what = `importState() of ${inst.key}`;
+    let value: unknown;
+    try {
+      value = inst.host.callFunction("importState", [checkpoint.state, checkpoint.version], abort.signal);
+    } catch (err) {
+      return Promise.reject(hookFailed(err, inst));
+    }
+    return race(Promise.resolve(value), {
+      clock: this.deps.clock,
+      ms,
+      onTimeout: () => {
+        throw new ChipsetError(
+          ErrorCodes.HOOK_TIMEOUT,
+          `${what} did not finish within ${ms} ms of the restart; raise chipset.timeouts.init in its manifest or find what blocks it`,
+          { module: inst.key, details: { phase: "importState", timeoutMs: ms } },
+        );
+      },
+      signal: abort.signal,
+      what,
+      module: inst.key,
+      onReject: (err) => hookFailed(err, inst),
+      onGiveUp: (reason) => abort.abort(reason),
+    });
+  }
+
+  /**
    * Stops (if it serves) and unloads `inst`, so a restart starts from nothing. The stop is the
    * supervisor's own, not a request: the module is still wanted afterwards (a request in the
    * meantime bumps the watch's generation, which the restart checks).
    */
-  private async toRegistered(inst: Instance): Promise<void> {
+  private async toRegistered(inst: S): Promise<void> {
     const wanted = inst.wanted;
     try {
-      if (stateIsActive(inst.state)) await this.deps.runner.run(inst, "stop");
-      if (inst.state !== "registered") await this.deps.runner.run(inst, "unload");
+      if (stateIsActive(inst.state)) await this.deps.lifecycle.run(inst, "stop");
+      if (inst.state !== "registered") await this.deps.lifecycle.run(inst, "unload");
     } finally {
       inst.wanted = wanted;
     }
   }
 
   /** Back in service (or stopped on request): fallback ends, dependents are told and restarted. */
-  private up(id: string, w: Watch, restarted: boolean): void {
+  private up(id: string, w: Watch<S>, restarted: boolean): void {
     if (w.downSince === undefined) return;
     w.downSince = undefined;
-    const inst = this.deps.active.get(id);
+    const inst = this.deps.instances.current(id);
     if (!inst) return;
-    const fallback = inst.record.manifest.fallback;
+    const fallback = inst.manifest.fallback;
     if (fallback !== undefined)
       this.deps.events.emit("module.fallback", { id, version: inst.version, fallback, active: false });
     // Restarts that waited for this module go now (even if it came back by request).
@@ -269,17 +299,15 @@ export class Supervisor {
       // Its stop may still be running: start it once that has finished.
       void stopping
         .then(() => {
-          if (this.deps.active.get(dep.id) === dep && dep.state === "stopped")
-            return this.deps.runner.advance(dep, "running");
+          if (this.deps.instances.current(dep.id) === dep && dep.state === "stopped")
+            return this.deps.lifecycle.advance(dep, "running");
         })
-        .catch((error: unknown) =>
-          this.deps.events.emit("runtime.error", { context: `restart of ${dep.key} after ${id}`, error }),
-        );
+        .catch((error: unknown) => this.deps.onError(`restart of ${dep.key} after ${id}`, error));
     }
   }
 
-  private giveUp(inst: Instance, w: Watch, settings: RestartSettings, error: ChipsetError): void {
-    this.deps.runner.giveUp(inst, error);
+  private giveUp(inst: S, w: Watch<S>, settings: RestartSettings, error: ChipsetError): void {
+    this.deps.lifecycle.giveUp(inst, error);
     const crashes = this.deps.store.crashes(inst.id, settings.maxRestarts + 1);
     this.deps.events.emit("module.gave-up", {
       id: inst.id,
@@ -297,11 +325,11 @@ export class Supervisor {
   }
 
   /** Tells each active dependent of `inst` what happened, and applies its `onDependencyCrash`. */
-  private tellDependents(inst: Instance, status: DependencyChange["status"]): void {
+  private tellDependents(inst: S, status: DependencyChange["status"]): void {
     const w = this.of(inst.id);
-    for (const dep of this.deps.active.values()) {
+    for (const dep of this.deps.instances.all()) {
       if (dep === inst || !dep.deps.some((d) => d.id === inst.id)) continue;
-      const reaction = restartSettings(dep.record.manifest.restart, this.deps.defaults).onDependencyCrash;
+      const reaction = restartSettings(dep.manifest.restart, this.deps.defaults).onDependencyCrash;
       const active = stateIsActive(dep.state);
       if (!active && !(status !== "crashed" && w.waiting.has(dep))) continue;
       this.deps.events.emit("module.dependency", {
@@ -322,28 +350,22 @@ export class Supervisor {
         }
         continue;
       }
-      const stopping = this.deps.runner.run(dep, "stop").catch((error: unknown) =>
-        this.deps.events.emit("runtime.error", {
-          context: `stop of ${dep.key} after ${inst.id} crashed`,
-          error,
-        }),
-      );
+      const stopping = this.deps.lifecycle
+        .run(dep, "stop")
+        .catch((error: unknown) => this.deps.onError(`stop of ${dep.key} after ${inst.id} crashed`, error));
       if (reaction === "restart") w.waiting.set(dep, stopping);
     }
   }
 
-  private unloadQuietly(inst: Instance): Promise<void> {
-    return this.deps.runner
+  private unloadQuietly(inst: S): Promise<void> {
+    return this.deps.lifecycle
       .run(inst, "unload")
-      .catch((error: unknown) =>
-        this.deps.events.emit("runtime.error", { context: `unload of crashed ${inst.key}`, error }),
-      );
+      .catch((error: unknown) => this.deps.onError(`unload of crashed ${inst.key}`, error));
   }
 
-  private notify(dep: Instance, change: DependencyChange): void {
+  private notify(dep: S, change: DependencyChange): void {
     if (!dep.host.hasFunction("dependencyChanged")) return;
-    const report = (error: unknown) =>
-      this.deps.events.emit("runtime.error", { context: `dependencyChanged of ${dep.key}`, error });
+    const report = (error: unknown) => this.deps.onError(`dependencyChanged of ${dep.key}`, error);
     try {
       const value = dep.host.callFunction("dependencyChanged", [change]);
       if (value instanceof Promise) value.catch(report);
@@ -353,7 +375,7 @@ export class Supervisor {
   }
 
   private record(
-    inst: Instance,
+    inst: S,
     crash: CrashInfo,
     action: "restart" | "none" | "gave-up",
     delayMs: number | undefined,
@@ -369,7 +391,7 @@ export class Supervisor {
     });
   }
 
-  private of(id: string): Watch {
+  private of(id: string): Watch<S> {
     let w = this.watches.get(id);
     if (!w) {
       w = {
@@ -380,9 +402,33 @@ export class Supervisor {
         timer: undefined,
         waiting: new Map(),
         generation: 0,
+        restarting: undefined,
       };
       this.watches.set(id, w);
     }
     return w;
   }
+}
+
+/** Why a restart in progress was called off. */
+function released(id: string): ChipsetError {
+  return new ChipsetError(
+    ErrorCodes.ABORTED,
+    `the restart of ${id} was called off: it was stopped or unloaded on request, or the runtime is closing`,
+    { module: id },
+  );
+}
+
+/** What `importState` threw, as the hook failure it is (a crash keeps its own code). */
+function hookFailed(err: unknown, inst: Supervised): ChipsetError {
+  if (err instanceof ChipsetError && err.code === ErrorCodes.MODULE_CRASHED) return err;
+  return new ChipsetError(ErrorCodes.HOOK_FAILED, `${inst.key}: importState() failed: ${messageOf(err)}`, {
+    module: inst.key,
+    cause: err,
+    details: { hook: "importState" },
+  });
+}
+
+function asChipsetError(err: unknown, inst: Supervised): ChipsetError {
+  return err instanceof ChipsetError ? err : hookFailed(err, inst);
 }

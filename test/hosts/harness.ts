@@ -145,10 +145,10 @@ export function hostHarness(
         hangTimeoutMs: 30_000,
         ...overrides,
       });
-      host.onCrash = (crash) => {
+      host.onCrash((crash) => {
         crashes.push(crash);
         onFirst(crash);
-      };
+      });
       hosts.push(host);
       return { host, key: `${name}@1.0.0`, bridge, crashes, crashed };
     },

@@ -1,5 +1,6 @@
 import { ManualClock } from "../../src/common/Clock.js";
 import { DisposableStore, toDisposable } from "../../src/common/Disposable.js";
+import { EventSource } from "../../src/common/Event.js";
 import type { ChipsetError } from "../../src/errors/ChipsetError.js";
 import type { CrashInfo, HostInfo } from "../../src/vocabulary/hosts.js";
 import type { HostHook, LifecycleCommand, LifecycleState } from "../../src/vocabulary/lifecycle.js";
@@ -19,7 +20,7 @@ export class FakeHost implements ModuleHost {
   readonly signals: AbortSignal[] = [];
   behaviour: Partial<Record<HostHook | "load", Behaviour>> = {};
   crash: CrashInfo | undefined;
-  onCrash: ((crash: CrashInfo) => void) | undefined;
+  readonly onCrash = new EventSource<CrashInfo>().on;
 
   load(deadline: { readonly signal: AbortSignal }): void | Promise<void> {
     const signal = deadline.signal;

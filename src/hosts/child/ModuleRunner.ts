@@ -174,7 +174,7 @@ export class ModuleRunner {
     }
     let value: unknown;
     try {
-      const scope = msg.cancellable ? this.cancellableScope(msg) : this.scopeOf(msg.method);
+      const scope = msg.cancellable ? this.cancellableScope(msg.id, msg.method) : this.scopeOf(msg.method);
       value = this.store.run(scope, Reflect.apply, fn as AnyFunction, api, msg.args);
     } catch (err) {
       this.running.delete(msg.id);
@@ -197,10 +197,10 @@ export class ModuleRunner {
     );
   }
 
-  private cancellableScope(msg: CallMessage): CallInfo {
+  private cancellableScope(id: number, method: string): CallInfo {
     const controller = new AbortController();
-    this.running.set(msg.id, controller);
-    return { method: msg.method, signal: controller.signal };
+    this.running.set(id, controller);
+    return { method, signal: controller.signal };
   }
 
   private scopeOf(method: string): CallInfo {
@@ -214,13 +214,21 @@ export class ModuleRunner {
     if (typeof fn !== "function") return this.fail(msg.id, this.notLoaded(`${msg.fn}()`));
     let value: unknown;
     try {
-      value = this.store.run(this.scopeOf(msg.fn), Reflect.apply, fn, this.definition, msg.args);
+      const scope = msg.cancellable ? this.cancellableScope(msg.id, msg.fn) : this.scopeOf(msg.fn);
+      value = this.store.run(scope, Reflect.apply, fn, this.definition, msg.args);
     } catch (err) {
+      this.running.delete(msg.id);
       return this.fail(msg.id, err);
     }
     Promise.resolve(value).then(
-      (result) => this.succeed(msg.id, result, `${msg.fn}()`),
-      (err: unknown) => this.fail(msg.id, err),
+      (result) => {
+        this.running.delete(msg.id);
+        this.succeed(msg.id, result, `${msg.fn}()`);
+      },
+      (err: unknown) => {
+        this.running.delete(msg.id);
+        this.fail(msg.id, err);
+      },
     );
   }
 

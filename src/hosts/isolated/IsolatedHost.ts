@@ -1,5 +1,6 @@
 import type { Clock } from "../../common/Clock.js";
 import { abortError } from "../../common/abort.js";
+import { EventSource } from "../../common/Event.js";
 import { ChipsetError, hasCode, messageOf } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
 import type { ModuleContext } from "../../module.js";
@@ -59,14 +60,18 @@ const noMethods: ReadonlySet<string> = new Set();
  * numbered messages and are settled by the child's answers; the module's own requests (`use`,
  * `checkpoint`, `log`) go to the {@link HostBridge}. A watchdog, the heartbeat and the exit of
  * the thread or process tell when the module crashed: every pending request is then rejected
- * with `CHIP_ERR_MODULE_CRASHED` and `onCrash` is called once.
+ * with `CHIP_ERR_MODULE_CRASHED` and `onCrash` listeners are told once.
  *
  * The host keeps the event loop alive only while requests are pending: a script awaiting a
  * call does not exit early, and an idle host does not hold the process open.
  */
 export class IsolatedHost implements ModuleHost {
   readonly isolation: IsolatedKind;
-  onCrash: ((crash: CrashInfo) => void) | undefined = undefined;
+  // It runs from a message or exit handler: a listener that throws must not crash the runtime's own thread.
+  private readonly crashes = new EventSource<CrashInfo>((err) =>
+    this.requests.log("error", { err }, `${this.options.key}: a crash listener threw: ${messageOf(err)}`),
+  );
+  readonly onCrash = this.crashes.on;
   private crashInfo: CrashInfo | undefined;
   private channel: Channel | undefined;
   private shape: LoadedMessage | undefined;
@@ -216,9 +221,10 @@ export class IsolatedHost implements ModuleHost {
     return this.shape?.functions.includes(fn) ?? false;
   }
 
-  callFunction(fn: DefinitionFunction, args: readonly unknown[]): Promise<unknown> {
+  callFunction(fn: DefinitionFunction, args: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
     const id = ++this.seq;
-    return this.request({ type: "state", id, fn, args: args as unknown[] }, "state", fn, undefined);
+    const cancellable = signal !== undefined;
+    return this.request({ type: "state", id, fn, args: args as unknown[], cancellable }, "state", fn, signal);
   }
 
   /** Tells the module that a dependency changed (`dependencyChanged(payload)` inside it); no answer. */
@@ -422,12 +428,7 @@ export class IsolatedHost implements ModuleHost {
     if (facts.signal !== undefined) crash.signal = facts.signal;
     this.crashInfo = crash;
     this.pending.rejectAll(error);
-    try {
-      this.onCrash?.(crash);
-    } catch (err) {
-      // It runs from a message or exit handler: throwing would crash the runtime's own thread.
-      this.requests.log("error", { err }, `${this.options.key}: the crash handler threw: ${messageOf(err)}`);
-    }
+    this.crashes.emit(crash);
   }
 
   private hung(silentMs: number): void {

@@ -75,9 +75,12 @@ export function makeModuleProxy(
   const methods = new Map<string, (...args: unknown[]) => Promise<unknown>>();
   return new Proxy(target, {
     get(own, prop) {
-      if (typeof prop === "symbol" || PROXY_OWN_NAMES.has(prop)) return Reflect.get(own, prop) as unknown;
+      if (typeof prop === "symbol") return Reflect.get(own, prop) as unknown;
+      // Methods first, so that a repeated call through the proxy costs one map lookup.
       let fn = methods.get(prop);
-      if (fn === undefined) methods.set(prop, (fn = (...args: unknown[]) => call(prop, args)));
+      if (fn !== undefined) return fn;
+      if (PROXY_OWN_NAMES.has(prop)) return Reflect.get(own, prop) as unknown;
+      methods.set(prop, (fn = (...args: unknown[]) => call(prop, args)));
       return fn;
     },
   });

@@ -173,7 +173,7 @@ export class Registry {
   /** `id@version`, or the highest version of `id` by semver precedence when omitted; undefined if absent. */
   get(id: string, version?: string): ModuleRecord | undefined {
     if (version !== undefined) return this.table.get(id, version);
-    return this.table.versionsOf(id).at(-1);
+    return this.table.versionsOf(id)[0];
   }
 
   /** Like {@link get}, but throws `CHIP_ERR_MODULE_NOT_FOUND` (saying how to list and add modules). */
@@ -183,20 +183,23 @@ export class Registry {
     throw this.notFound(id, version);
   }
 
-  /** The registered versions of `id`, lowest first by semver; empty when none. */
+  /**
+   * The registered versions of `id`, highest first by semver (so `[0]` is the one a lookup
+   * without a version gets); empty when none. Every version list in Chipset has this order.
+   */
   versions(id: string): string[] {
     return this.table.versionsOf(id).map((r) => r.version);
   }
 
-  /**
-   * Every registered version (sorted by id, then semver), optionally only of one `kind` and/or
-   * matching `search`: words ANDed, each a prefix of a word of the id, description or keywords.
-   */
-  /** Every installed version of `id` as full records (one query), in no particular order. */
+  /** Every installed version of `id` as full records (one query), highest first. */
   recordsOf(id: string): ModuleRecord[] {
     return this.table.versionsOf(id);
   }
 
+  /**
+   * Every registered version (by id, then highest version first), optionally only of one `kind`
+   * and/or matching `search`: words ANDed, each a prefix of a word of the id, description or keywords.
+   */
   list(filter: { kind?: string; search?: string } = {}): ModuleRecord[] {
     return this.table.list(filter);
   }

@@ -97,12 +97,12 @@ export class RegistryTable {
     return row === undefined ? undefined : this.toRecord(row);
   }
 
-  /** Every version of `id`, lowest first by semver. */
+  /** Every version of `id`, highest first by semver. */
   versionsOf(id: string): ModuleRecord[] {
     return this.sorted(this.statements.versionsOf.all(id));
   }
 
-  /** Rows filtered by kind and/or free-text search, sorted by id then semver. */
+  /** Rows filtered by kind and/or free-text search, by id, then highest version first. */
   list(filter: { kind?: string; search?: string } = {}): ModuleRecord[] {
     const kind = filter.kind ?? null;
     const query = filter.search === undefined ? undefined : ftsQuery(filter.search);
@@ -153,12 +153,12 @@ export class RegistryTable {
       .map((r) => ({ id: r.dep_id, range: r.range, optional: r.optional === 1 }));
   }
 
-  /** Every module version that requires or optionally requires `id`, sorted by id then semver. */
+  /** Every module version that requires or optionally requires `id`, by id, then highest version first. */
   dependents(id: string): DependentEdge[] {
     return this.statements.dependents
       .all(id)
       .map((r) => ({ id: r.id, version: r.version, range: r.range, optional: r.optional === 1 }))
-      .sort((a, b) => compareIds(a.id, b.id) || semver.compare(a.version, b.version));
+      .sort((a, b) => compareIds(a.id, b.id) || semver.rcompare(a.version, b.version));
   }
 
   /** Adds `count` uses of `id` at `at` (ms since epoch). */
@@ -178,7 +178,7 @@ export class RegistryTable {
 
   private sorted(rows: ModuleRow[]): ModuleRecord[] {
     return rows
-      .sort((a, b) => compareIds(a.id, b.id) || semver.compare(a.version, b.version))
+      .sort((a, b) => compareIds(a.id, b.id) || semver.rcompare(a.version, b.version))
       .map((row) => this.toRecord(row));
   }
 

@@ -1,4 +1,5 @@
 import type { ErrorObject } from "ajv";
+import { closestName } from "./closestName.js";
 
 /** One validation problem, phrased for people: which field, what was expected, what was found. */
 export interface SchemaProblem {
@@ -73,7 +74,7 @@ function describe(error: ErrorObject, data: unknown): SchemaProblem {
     const field = dottedPath([...base, name]);
     const known = Object.keys(asRecord(parent?.properties) ?? {});
     const expected = known.length > 0 ? `one of the known fields: ${known.join(", ")}` : "no such field";
-    const guess = closest(name, known);
+    const guess = closestName(name, known);
     const hint = guess === undefined ? "" : ` (did you mean "${guess}"?)`;
     return {
       field,
@@ -188,28 +189,4 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
-}
-
-/** The known name within edit distance 2 of `name`, for "did you mean" hints. */
-function closest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
 }

@@ -5,6 +5,7 @@ import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import { type ChipsetManifest } from "../vocabulary/manifest.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
+import { makeModuleProxy } from "../hosts/makeModuleProxy.js";
 import type { SignalSource } from "../vocabulary/hosts.js";
 import type { ModuleProxy } from "../module.js";
 import { CallPipeline } from "../policies/CallPipeline.js";
@@ -102,7 +103,10 @@ export class ModuleCalls implements PipelineTarget {
     this.pipeline.dispose();
   }
 
-  /** The proxy of `ref`, made once and reused. */
+  /**
+   * The proxy of `ref`, made once and reused: each method name calls the module (see
+   * {@link makeModuleProxy} for the names it answers itself, such as `toJSON` and `toString`).
+   */
   use(ref: string): ModuleProxy<AnyApi> {
     let proxy = this.proxies.get(ref);
     if (!proxy) this.proxies.set(ref, (proxy = this.makeProxy(ref)));
@@ -205,16 +209,7 @@ export class ModuleCalls implements PipelineTarget {
   // ---- attempts ------------------------------------------------------------------------------
 
   private makeProxy(ref: string): ModuleProxy<AnyApi> {
-    const methods = new Map<string, (...args: unknown[]) => Promise<unknown>>();
-    return new Proxy(Object.create(null) as object, {
-      get: (_target, prop) => {
-        // `then` must stay undefined, or `await proxy` would treat the proxy as a promise.
-        if (typeof prop !== "string" || prop === "then") return undefined;
-        let fn = methods.get(prop);
-        if (!fn) methods.set(prop, (fn = (...args: unknown[]) => this.call(ref, prop, args)));
-        return fn;
-      },
-    }) as ModuleProxy<AnyApi>;
+    return makeModuleProxy(ref, (method, args) => this.call(ref, method, args)) as ModuleProxy<AnyApi>;
   }
 
   /**

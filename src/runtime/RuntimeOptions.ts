@@ -15,7 +15,11 @@ export interface HostOptions {
   hangTimeoutMs: number;
 }
 
-/** Options of `createRuntime()`. Every field is optional. */
+/**
+ * Options of `createRuntime()`. Every field is optional; `createRuntime` checks each one (type,
+ * range, no unknown field) and throws `CHIP_ERR_OPTIONS_INVALID` before opening anything.
+ * Durations are integers of milliseconds up to 2^31 - 1 (a timer's range).
+ */
 export interface RuntimeOptions {
   /** Data directory (database and installed modules). Default `./.chipset`. */
   dataDir?: string;
@@ -25,17 +29,17 @@ export interface RuntimeOptions {
   moduleDirs?: string[];
   /** Per-module configuration by id; overrides the config file's. */
   config?: Record<string, unknown>;
-  /** Default hook timeout per phase, in ms. Default 10 000. */
+  /** Default hook timeout per phase, in ms (at least 1). Default 10 000. */
   hookTimeoutMs?: number;
-  /** Deadline for `close()` to stop every module, in ms. Default 10 000. */
+  /** Deadline for `close()` to stop every module, in ms (at least 1). Default 10 000. */
   shutdownTimeoutMs?: number;
   /** Unload lazy modules unused for this long, in ms; 0 never. Default 0. */
   idleUnloadMs?: number;
   /** How many of the most used modules idle time preloads after `start()`. Default 3; 0 disables. */
   preload?: number;
-  /** Delay after `start()` before preloading begins, in ms. Default 200. */
+  /** Delay after `start()` before preloading begins, in ms (0 or more). Default 200. */
   preloadDelayMs?: number;
-  /** Bounds on calls waiting while a module is paused. Default 1000 calls, 30 000 ms. */
+  /** Bounds on calls waiting while a module is paused (`maxWaiting` 0 or more, `maxWaitMs` at least 1). Default 1000 calls, 30 000 ms. */
   pause?: Partial<IntakeLimits>;
   /** Clock (tests inject a ManualClock). Default the system clock. */
   clock?: Clock;
@@ -43,9 +47,9 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Level of the default logger. Default `"warn"`. */
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  /** Worker and process hosts: warm pool sizes, heartbeat and hang watchdog. */
+  /** Worker and process hosts: warm pool sizes (0 or more), heartbeat and hang watchdog (ms, at least 1). */
   hosts?: { pool?: Partial<HostOptions["pool"]>; heartbeatMs?: number; hangTimeoutMs?: number };
-  /** Restart defaults for every module (each manifest's `restart` section overrides them). */
+  /** Restart defaults for every module (each manifest's `restart` section overrides them); `jitter` from 0 to 1. */
   restart?: Partial<RestartSettings>;
   /**
    * Attribute errors that escape inline modules (and stalls) to the module, turning them into a
@@ -53,7 +57,7 @@ export interface RuntimeOptions {
    * promise in the process somewhat slower on Node 20. Default true.
    */
   inlineCrashes?: boolean;
-  /** A synchronous stretch of an inline hook or call at least this long is reported (`module.stalled`), in ms. Default 500. */
+  /** A synchronous stretch of an inline hook or call at least this long is reported (`module.stalled`), in ms (at least 1). Default 500. */
   stallMs?: number;
   /** Random numbers in [0, 1) for backoff jitter (tests inject a seeded generator). Default `Math.random`. */
   random?: () => number;
@@ -62,7 +66,10 @@ export interface RuntimeOptions {
    * no timeout, retry, breaker or bulkhead unless a manifest or `policies` asks for one.
    */
   calls?: CallsConfig;
-  /** Call policies per module id, over its manifest's `calls` (as `runtime.policies.set` would). */
+  /**
+   * Call policies per module id, over its manifest's `calls` (as `runtime.policies.set` would).
+   * Malformed `calls` or `policies` entries throw `CHIP_ERR_POLICY_INVALID`.
+   */
   policies?: Record<string, CallsConfig>;
   /** Anomaly detection thresholds (`module.anomaly` events), or `false` to turn it off. Defaults: see `anomalyDefaults`. */
   anomalies?: AnomalyOptions | false;

@@ -8,15 +8,20 @@ import { validateCallsConfig } from "../registry/validateCalls.js";
 import { Database } from "../store/Database.js";
 import { Runtime } from "./Runtime.js";
 import type { ResolvedOptions, RuntimeOptions } from "./RuntimeOptions.js";
+import { validateConfigDefaults, validateOptions } from "./validateOptions.js";
 
 /**
  * Opens (or creates) the data directory, reads the config file, registers new or changed
  * modules found in the module directories, and returns a runtime that has not started yet:
  * call `start()` to bring up eager modules, or just `use()` modules on demand.
  * Directories that fail validation are reported in `runtime.lastScan.rejected`.
+ * Malformed options (or config file) throw `CHIP_ERR_OPTIONS_INVALID` (`CHIP_ERR_POLICY_INVALID`
+ * for malformed `calls` and `policies`) before anything is opened or written.
  */
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
-  const file = options.configFile ? loadConfigFile(options.configFile) : undefined;
+  validateOptions(options);
+  const file = options.configFile === undefined ? undefined : loadConfigFile(options.configFile);
+  if (file !== undefined) validateConfigDefaults(file.defaults, file.file);
   const defaults = file?.defaults ?? {};
   const resolved: ResolvedOptions = {
     dataDir: resolve(options.dataDir ?? "./.chipset"),

@@ -32,7 +32,7 @@ for (;;) {
 `;
 
 function transpile(build: string): void {
-  for (const folder of ["common", "errors", "store", "registry"]) {
+  for (const folder of ["vocabulary", "common", "errors", "store", "registry"]) {
     const from = path.join(repo, "src", folder);
     const to = path.join(build, "src", folder);
     fs.mkdirSync(to, { recursive: true });

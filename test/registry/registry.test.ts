@@ -121,7 +121,7 @@ describe("Registry", () => {
     );
     expect(registry.get("file-io")?.version).toBe("10.0.0");
     expect(registry.get("file-io", "1.5.0")?.version).toBe("1.5.0");
-    expect(registry.versions("file-io")).toEqual(["1.5.0", "2.3.0", "10.0.0"]);
+    expect(registry.versions("file-io")).toEqual(["10.0.0", "2.3.0", "1.5.0"]);
     expect(registry.get("file-io", "9.9.9")).toBeUndefined();
     expect(registry.get("nothing")).toBeUndefined();
     expect(registry.versions("nothing")).toEqual([]);
@@ -145,16 +145,16 @@ describe("Registry", () => {
     expect(missing.message).toContain("chipset ls");
     expect(missing.message).toContain("chipset add <dir>");
     expect(() => registry.require("file-io", "3.0.0")).toThrow(
-      /has no version 3\.0\.0 \(registered: 1\.5\.0, 2\.3\.0\)/,
+      /has no version 3\.0\.0 \(registered: 2\.3\.0, 1\.5\.0\)/,
     );
     expect(registry.require("file-io").version).toBe("2.3.0");
   });
 
-  it("lists every version sorted by id then semver, and filters by kind", () => {
+  it("lists every version sorted by id, then highest version first, and filters by kind", () => {
     addCatalogue();
     expect(ids(registry.list())).toEqual([
-      "file-io@1.5.0",
       "file-io@2.3.0",
+      "file-io@1.5.0",
       "image-viewer@0.9.0",
       "video-player@1.4.0",
     ]);
@@ -166,16 +166,16 @@ describe("Registry", () => {
     addCatalogue();
     expect(ids(registry.list({ search: "video" }))).toEqual(["video-player@1.4.0"]);
     expect(ids(registry.list({ search: "vid" }))).toEqual(["video-player@1.4.0"]);
-    expect(ids(registry.list({ search: "disk" }))).toEqual(["file-io@1.5.0", "file-io@2.3.0"]);
+    expect(ids(registry.list({ search: "disk" }))).toEqual(["file-io@2.3.0", "file-io@1.5.0"]);
     expect(ids(registry.list({ search: "writes" }))).toEqual(["file-io@2.3.0"]);
     expect(ids(registry.list({ search: "file" }))).toEqual([
-      "file-io@1.5.0",
       "file-io@2.3.0",
+      "file-io@1.5.0",
       "video-player@1.4.0",
     ]);
     expect(ids(registry.list({ search: "file play" }))).toEqual(["video-player@1.4.0"]);
-    expect(ids(registry.list({ search: "file", kind: "io" }))).toEqual(["file-io@1.5.0", "file-io@2.3.0"]);
-    expect(ids(registry.list({ search: "FILE-IO" }))).toEqual(["file-io@1.5.0", "file-io@2.3.0"]);
+    expect(ids(registry.list({ search: "file", kind: "io" }))).toEqual(["file-io@2.3.0", "file-io@1.5.0"]);
+    expect(ids(registry.list({ search: "FILE-IO" }))).toEqual(["file-io@2.3.0", "file-io@1.5.0"]);
     expect(registry.list({ search: "video image" })).toEqual([]);
   });
 
@@ -236,7 +236,7 @@ describe("Registry", () => {
     addCatalogue();
     expect(ids(registry.remove("video-player"))).toEqual(["video-player@1.4.0"]);
     expect(registry.dependents("gpu-decoder")).toEqual([]);
-    expect(ids(registry.remove("file-io"))).toEqual(["file-io@1.5.0", "file-io@2.3.0"]);
+    expect(ids(registry.remove("file-io"))).toEqual(["file-io@2.3.0", "file-io@1.5.0"]);
     expect(registry.has("file-io")).toBe(false);
     expect(fs.existsSync(path.join(dataDir, "store", "file-io"))).toBe(false);
     expect(registry.list({ search: "file" })).toEqual([]);

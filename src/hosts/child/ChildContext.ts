@@ -1,6 +1,7 @@
 import { ChipsetError } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
 import type { ModuleContext, ModuleDisposable, ModuleLogger, ModuleProxy } from "../../module.js";
+import { makeModuleProxy } from "../makeModuleProxy.js";
 import type { LoadMessage, LogMessage } from "../protocol.js";
 import type { HostRequests } from "./HostRequests.js";
 import type { ChildTransport } from "./transport.js";
@@ -94,17 +95,7 @@ export class ChildContext implements ModuleContext {
     let proxy = this.proxies.get(cacheKey);
     if (proxy === undefined) {
       const requests = this.requests;
-      const methods = new Map<string, (...args: unknown[]) => Promise<unknown>>();
-      proxy = new Proxy(Object.create(null) as object, {
-        get(_target, prop) {
-          // `then` must stay undefined, or `await proxy` would treat the proxy as a promise.
-          if (typeof prop !== "string" || prop === "then") return undefined;
-          let fn = methods.get(prop);
-          if (fn === undefined)
-            methods.set(prop, (fn = (...args: unknown[]) => requests.use(id, prop, args, optional)));
-          return fn;
-        },
-      }) as AnyProxy;
+      proxy = makeModuleProxy(id, (method, args) => requests.use(id, method, args, optional)) as AnyProxy;
       this.proxies.set(cacheKey, proxy);
     }
     return proxy;

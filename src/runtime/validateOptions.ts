@@ -1,0 +1,181 @@
+import { ChipsetError } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { SchemaProblem } from "../registry/describeSchemaErrors.js";
+import { isValidPackageName } from "../registry/manifestSchema.js";
+import {
+  anything,
+  boolean,
+  falseOr,
+  finite,
+  func,
+  integer,
+  list,
+  object,
+  oneOf,
+  record,
+  shape,
+  text,
+  withMethods,
+} from "../registry/valueChecks.js";
+import type { RuntimeOptions } from "./RuntimeOptions.js";
+
+// Written by hand rather than with ajv: most options are not JSON (a clock, a logger, functions),
+// and loading ajv and compiling a schema costs some 170 ms in a fresh process, where
+// createRuntime() costs about 10 (every CLI command opens a runtime).
+
+/** setTimeout overflows (and fires at once) above 2^31 - 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+const ms = (what: string) =>
+  integer(1, MAX_TIMER_MS, `${what}: a positive integer number of milliseconds (at most ${MAX_TIMER_MS})`);
+const msOrZero = (what: string, zero: string) =>
+  integer(
+    0,
+    MAX_TIMER_MS,
+    `${what}: a non-negative integer number of milliseconds (${zero}; at most ${MAX_TIMER_MS})`,
+  );
+const count = (what: string) => integer(0, undefined, `${what}: a non-negative integer`);
+
+const MODULE_ID = "a module id (an npm package name)";
+
+const restart = shape(
+  {
+    policy: oneOf(["permanent", "transient", "temporary"], '"permanent", "transient" or "temporary"'),
+    maxRestarts: count("the most restarts within withinMs"),
+    withinMs: ms("the restart window"),
+    initialDelayMs: msOrZero("the first backoff delay", "0 restarts at once"),
+    maxDelayMs: ms("the longest backoff delay"),
+    resetAfterMs: msOrZero(
+      "the uptime after which backoff starts again from the first delay",
+      "0 makes every restart a first one",
+    ),
+    onDependencyCrash: oneOf(["continue", "stop", "restart"], '"continue", "stop" or "restart"'),
+    jitter: finite((n) => n >= 0 && n <= 1, "the fraction of each delay taken off at random: 0 to 1"),
+  },
+  'an object such as { "policy": "permanent", "maxRestarts": 5, "withinMs": 60000 }',
+);
+
+// The same bounds as AnomalyDetectorSettings' own check, which runs only once the database is open.
+const anomalies = falseOr(
+  shape(
+    {
+      minSamples: integer(
+        1,
+        undefined,
+        "the samples a series needs before it can fire: an integer of at least 1",
+      ),
+      latencyDeviations: finite((n) => n >= 0, "standard deviations: a number of at least 0"),
+      latencyRatio: finite((n) => n >= 1, "a ratio to the baseline mean: a number of at least 1"),
+      latencyMinRiseMs: finite((n) => n >= 0, "milliseconds: a number of at least 0"),
+      errorRateRise: finite((n) => n > 0 && n <= 1, "a rise in error rate: more than 0 and at most 1"),
+      sustainMs: finite((n) => n >= 0, "milliseconds: a number of at least 0"),
+      memoryMbPerMin: finite((n) => n > 0, "MB per minute: a number more than 0"),
+      memoryWindowMs: finite((n) => n > 0, "milliseconds: a number more than 0"),
+      memoryMinGrowthMb: finite((n) => n >= 0, "MB: a number of at least 0"),
+      memorySampleMs: ms("how often the heap of isolated modules is read"),
+    },
+    "false, or an object of anomaly thresholds such as { minSamples: 100 }",
+  ),
+);
+
+/** Every field of {@link RuntimeOptions}; `calls` and `policies` contents are checked by `validateCallsConfig`. */
+const runtimeOptions = shape(
+  {
+    dataDir: text("a directory path"),
+    configFile: text("the path of a chipset.config.json"),
+    moduleDirs: list(text("a directory path"), 'an array of directories such as ["./modules"]'),
+    config: record(
+      isValidPackageName,
+      MODULE_ID,
+      object("a configuration object"),
+      'an object mapping module ids to their configuration, such as { "video-player": { "bufferMs": 500 } }',
+    ),
+    hookTimeoutMs: ms("the hook timeout"),
+    shutdownTimeoutMs: ms("the shutdown deadline"),
+    idleUnloadMs: msOrZero("the idle time before unloading", "0 never unloads"),
+    preload: count("the number of most used modules to preload"),
+    preloadDelayMs: msOrZero("the delay before preloading", "0 preloads at once"),
+    pause: shape(
+      {
+        maxWaiting: count("the most calls waiting while a module is paused"),
+        maxWaitMs: ms("the longest a call waits for resume"),
+      },
+      "an object such as { maxWaiting: 1000, maxWaitMs: 30000 }",
+    ),
+    clock: withMethods(
+      ["now", "wallNow", "setTimeout"],
+      "a Clock: an object with now(), wallNow() and setTimeout()",
+    ),
+    logger: withMethods(
+      ["child", "debug", "info", "warn", "error"],
+      "a pino logger: an object with child(), debug(), info(), warn() and error()",
+    ),
+    logLevel: oneOf(
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+      '"fatal", "error", "warn", "info", "debug", "trace" or "silent"',
+    ),
+    hosts: shape(
+      {
+        pool: shape(
+          { worker: count("warm worker hosts"), process: count("warm process hosts") },
+          "an object such as { worker: 1, process: 1 }",
+        ),
+        heartbeatMs: ms("how often an isolated module reports it is alive"),
+        hangTimeoutMs: ms("how long an isolated module may stay silent"),
+      },
+      "an object such as { pool: { worker: 1, process: 1 }, heartbeatMs: 200, hangTimeoutMs: 5000 }",
+    ),
+    restart,
+    inlineCrashes: boolean("true or false"),
+    stallMs: ms("the shortest synchronous stretch reported as a stall"),
+    random: func("a function returning numbers in [0, 1)"),
+    calls: anything,
+    policies: record(
+      isValidPackageName,
+      MODULE_ID,
+      anything,
+      'an object mapping module ids to call policies, such as { "codec": { "timeoutMs": 500 } }',
+    ),
+    anomalies,
+  },
+  'an object of runtime options such as { dataDir: ".chipset" }',
+);
+
+/**
+ * Checks `options` given to `createRuntime`: every field's type and range, and no unknown field
+ * (with the closest known name as a hint). Throws `CHIP_ERR_OPTIONS_INVALID` naming the first
+ * field, what it expected and what it found (`details.errors` has every problem); nothing has
+ * been opened or written by then.
+ */
+export function validateOptions(options: unknown): RuntimeOptions {
+  return check(options, "", "runtime options") as RuntimeOptions;
+}
+
+/**
+ * Checks the `defaults` section of a config file with the same rules as the options it feeds
+ * (`hookTimeoutMs`, `shutdownTimeoutMs`, `idleUnloadMs`, `preload`); fields are named `defaults.*`.
+ */
+export function validateConfigDefaults(defaults: unknown, file: string): void {
+  check(defaults, "defaults", `config file ${file}`, { file });
+}
+
+function check(value: unknown, base: string, what: string, details: Record<string, unknown> = {}): unknown {
+  const problems: SchemaProblem[] = [];
+  runtimeOptions(value, base, problems);
+  const [first, ...more] = problems;
+  if (first === undefined) return value;
+  const rest = more.length > 0 ? ` (and ${more.length} more: ${more.map((p) => p.message).join("; ")})` : "";
+  throw new ChipsetError(
+    ErrorCodes.OPTIONS_INVALID,
+    `Invalid ${what}: ${first.message}${rest}. Fix or remove the option; nothing was opened or written.`,
+    {
+      details: {
+        ...details,
+        field: first.field,
+        expected: first.expected,
+        found: first.found,
+        errors: problems,
+      },
+    },
+  );
+}

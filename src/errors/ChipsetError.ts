@@ -76,10 +76,19 @@ export class ChipsetError extends Error {
   withContext(context: ErrorContext): ChipsetError {
     // A copy of the own properties (message, stack, cause, code, ...), not a new Error: capturing
     // a stack costs microseconds, and refused calls (breaker open) get one each.
-    const copy = Object.create(
-      Object.getPrototypeOf(this) as object,
-      Object.getOwnPropertyDescriptors(this),
-    ) as ChipsetError;
+    const own = Object.getOwnPropertyDescriptors(this);
+    // Node 20 keeps `stack` as an own value; Node 24 as an own accessor that reads a hidden slot
+    // of the error it was captured on, which a copy lacks (its stack read undefined). The copy
+    // reads the original's stack instead, formatted only when someone asks for it.
+    own.stack = {
+      get: () => this.stack,
+      set(this: ChipsetError, stack: string | undefined) {
+        Object.defineProperty(this, "stack", { value: stack, writable: true, configurable: true });
+      },
+      enumerable: false,
+      configurable: true,
+    };
+    const copy = Object.create(Object.getPrototypeOf(this) as object, own) as ChipsetError;
     Object.defineProperty(copy, "context", {
       value: { ...this.context, ...context },
       enumerable: true,

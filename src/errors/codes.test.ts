@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "./codes.js";
 import { ChipsetError, hasCode } from "./ChipsetError.js";
@@ -96,5 +97,23 @@ describe("ChipsetError.withContext", () => {
     expect(original.context).toEqual({ id: "a" });
     expect(copy.toJSON().context).toEqual({ id: "a", method: "read", attempt: 2, callId: 7 });
     expect(copy.category).toBe("crash");
+  });
+
+  it("keeps the stack of where the error was raised, which logs show, on every Node version", () => {
+    function raisedHere(): ChipsetError {
+      return new ChipsetError(ErrorCodes.BREAKER_OPEN, "refused", { module: "a@1.0.0" });
+    }
+    const copy = raisedHere().withContext({ method: "read", callId: 1 }).withContext({ attempt: 2 });
+    expect(copy.stack).toMatch(/^ChipsetError: refused\n\s+at raisedHere /);
+    expect(inspect(copy)).toContain("at raisedHere");
+  });
+
+  it("lets a copy's stack be replaced without touching the original's", () => {
+    const original = new ChipsetError(ErrorCodes.MODULE_CRASHED, "a crashed");
+    const before = original.stack;
+    const copy = original.withContext({ callId: 3 });
+    copy.stack = "ChipsetError: a crashed\n    at elsewhere";
+    expect(copy.stack).toBe("ChipsetError: a crashed\n    at elsewhere");
+    expect(original.stack).toBe(before);
   });
 });

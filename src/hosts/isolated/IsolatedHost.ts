@@ -371,9 +371,9 @@ export class IsolatedHost implements ModuleHost {
   }
 
   /**
-   * Reads a worker's heap from this thread (Node 24). Node answers it between two steps of the
-   * worker's JavaScript, so a module that keeps the worker's event loop busy, and its heartbeat
-   * silent until the hang timeout, is still measured.
+   * Reads a worker's heap from this thread (Node 24). Node usually answers it between two steps
+   * of the worker's JavaScript, so a module that keeps the worker's event loop busy, and its
+   * heartbeat silent until the hang timeout, is still measured.
    */
   private readHeap(): void {
     const channel = this.channel;

@@ -1,11 +1,14 @@
 /**
- * Prints bench/.results/latest.json as Markdown tables (what BENCHMARKS.md quotes):
+ * Prints bench/.results/latest.json, or the results file named, as Markdown tables (what
+ * BENCHMARKS.md quotes):
  *   node bench/report.mjs > /tmp/tables.md
+ *   node bench/report.mjs bench/.results/node24.json
  */
 import { readFileSync } from "node:fs";
 import { HEADER, table } from "./lib/stats.mjs";
 
-const data = JSON.parse(readFileSync(new URL("./.results/latest.json", import.meta.url), "utf8"));
+const file = process.argv[2] ?? new URL("./.results/latest.json", import.meta.url);
+const data = JSON.parse(readFileSync(file, "utf8"));
 
 function markdown(header, rows) {
   const esc = (c) => String(c).replace(/\|/g, "\\|");

@@ -1,13 +1,23 @@
 /**
- * Runs Chipset's benchmarks against their peers and writes bench/.results/latest.json.
+ * Runs Chipset's benchmarks against their peers and writes bench/.results/latest.json (and a
+ * copy per Node major, node20.json, node24.json).
  *   npm run bench                       build, then every benchmark
  *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation, policies)
  *   BENCH_QUICK=1                      fewer samples (a smoke test; do not quote)
  *   BENCH_INLINE_CRASHES=0             use/start suites with createRuntime({ inlineCrashes: false })
+ *   BENCH_NODE=/path/to/bin/node       run them on that Node (e.g. 24 in a checkout installed with 20)
+ *
+ * BENCH_NODE: this process (on the Node npm runs) first makes better-sqlite3 load under that Node
+ * too, with scripts/sqliteForNode.mjs: its addon is built for one Node ABI, so a second build sits
+ * beside the first, each where `bindings` looks for its ABI (compiled once, about 90 s, against
+ * the headers in `npm_config_nodedir` or next to the binary). Nothing is swapped or undone, so the
+ * install keeps working on both Nodes, during the run and after it. Then it runs this script again
+ * on that Node, whose children (`fork`) and hosts run on it too.
  */
-import { execSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, execSync, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
 import { table } from "./lib/stats.mjs";
 
 const quick = process.env.BENCH_QUICK === "1";
@@ -63,7 +73,24 @@ function machine() {
   };
 }
 
+/** Runs this script on BENCH_NODE (when it is another Node than this one); returns its exit code. */
+function onOtherNode() {
+  const other = process.env.BENCH_NODE;
+  if (!other || realpathSync(other) === realpathSync(process.execPath)) return undefined;
+  const script = fileURLToPath(new URL("../scripts/sqliteForNode.mjs", import.meta.url));
+  execFileSync(process.execPath, [script, other], { stdio: "inherit" });
+  const env = { ...process.env };
+  delete env.BENCH_NODE;
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)];
+  return spawnSync(other, args, { stdio: "inherit", env }).status ?? 1;
+}
+
 async function main() {
+  const exitCode = onOtherNode();
+  if (exitCode !== undefined) {
+    process.exitCode = exitCode;
+    return;
+  }
   const wanted = process.argv.slice(2);
   const names = wanted.length > 0 ? wanted : Object.keys(BENCHMARKS);
   for (const name of names)
@@ -94,8 +121,11 @@ async function main() {
   );
   mkdirSync(new URL("./.results/", import.meta.url), { recursive: true });
   const file = new URL("./.results/latest.json", import.meta.url);
-  writeFileSync(file, `${JSON.stringify({ machine: info, quick, wallSeconds, results }, null, 2)}\n`);
-  console.log(`results: ${file.pathname}`);
+  const json = `${JSON.stringify({ machine: info, quick, wallSeconds, results }, null, 2)}\n`;
+  writeFileSync(file, json);
+  const perNode = new URL(`./.results/node${process.versions.node.split(".")[0]}.json`, import.meta.url);
+  writeFileSync(perNode, json);
+  console.log(`results: ${file.pathname} (and ${perNode.pathname})`);
 }
 
 main().catch((err) => {

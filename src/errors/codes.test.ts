@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "./codes.js";
 import { ChipsetError, hasCode } from "./ChipsetError.js";
@@ -98,12 +99,22 @@ describe("ChipsetError.withContext", () => {
     expect(copy.category).toBe("crash");
   });
 
-  it("keeps the original's stack on the copy (on Node 24 the stack is an accessor of the original only)", () => {
-    const original = new ChipsetError(ErrorCodes.CALL_TIMEOUT, "too slow");
-    const copy = original.withContext({ attempt: 1 });
-    expect(typeof copy.stack).toBe("string");
-    expect(copy.stack).toBe(original.stack);
-    expect(copy.stack).toContain("too slow");
+  it("keeps the stack of where the error was raised, which logs show, on every Node version", () => {
+    function raisedHere(): ChipsetError {
+      return new ChipsetError(ErrorCodes.BREAKER_OPEN, "refused", { module: "a@1.0.0" });
+    }
+    const copy = raisedHere().withContext({ method: "read", callId: 1 }).withContext({ attempt: 2 });
+    expect(copy.stack).toMatch(/^ChipsetError: refused\n\s+at raisedHere /);
+    expect(inspect(copy)).toContain("at raisedHere");
+  });
+
+  it("lets a copy's stack be replaced without touching the original's", () => {
+    const original = new ChipsetError(ErrorCodes.MODULE_CRASHED, "a crashed");
+    const before = original.stack;
+    const copy = original.withContext({ callId: 3 });
+    copy.stack = "ChipsetError: a crashed\n    at elsewhere";
+    expect(copy.stack).toBe("ChipsetError: a crashed\n    at elsewhere");
+    expect(original.stack).toBe(before);
   });
 });
 

@@ -38,8 +38,11 @@ class InlineScope implements CallInfo {
  * It also times the synchronous part of each hook and call, to name a module that stalls the
  * event loop.
  *
- * Cost: enabling AsyncLocalStorage makes every promise in the process slower on Node 20 (about
- * 0.3 µs per await on the benchmark machine); `createRuntime({ inlineCrashes: false })` turns it off.
+ * Cost: where AsyncLocalStorage rides on async_hooks (Node 20, or Node 24 started with
+ * `--no-async-context-frame`), entering the store makes every promise in the process slower
+ * (about 0.4 µs per await on the benchmark machine), for good. On AsyncContextFrame (Node 24's
+ * default; see `nodeFeatures.asyncContextFrame`) the store travels with each promise and an
+ * await costs the same with or without it. `createRuntime({ inlineCrashes: false })` turns it off.
  */
 export class InlineCrashTrap {
   private readonly store: AsyncLocalStorage<CallInfo> = callStore();

@@ -52,7 +52,7 @@ export interface ModuleHost {
   unload(): void;
   /** Where the module runs now. */
   info(): HostInfo;
-  /** The module's heap at the host's last report, in bytes; undefined for inline hosts (the heap is the runtime's). */
+  /** The module's heap at the host's latest reading, in bytes; undefined for inline hosts (the heap is the runtime's). */
   memory(): { heapUsed: number; rss: number } | undefined;
   /** Injects a fault inside the host (chaos experiments): a crash nobody can catch, or a heap leak until released. */
   chaos(fault: HostFault): void;

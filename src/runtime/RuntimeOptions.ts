@@ -54,7 +54,8 @@ export interface RuntimeOptions {
   /**
    * Attribute errors that escape inline modules (and stalls) to the module, turning them into a
    * crash of that module rather than of the process. Uses AsyncLocalStorage, which makes every
-   * promise in the process somewhat slower on Node 20. Default true.
+   * promise in the process somewhat slower on Node 20 (not on Node 24, where it runs on
+   * AsyncContextFrame unless `--no-async-context-frame` is given). Default true.
    */
   inlineCrashes?: boolean;
   /** A synchronous stretch of an inline hook or call at least this long is reported (`module.stalled`), in ms (at least 1). Default 500. */

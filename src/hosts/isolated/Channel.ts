@@ -48,4 +48,10 @@ export interface Channel {
   ref(): void;
   /** Stops the child from keeping the event loop alive (idle, or blank in the pool). */
   unref(): void;
+  /**
+   * The child's V8 heap in use, in bytes, read from this thread rather than sent by the child;
+   * undefined where Node cannot do that (process hosts; worker hosts before Node 24).
+   * Rejects when the child ends first.
+   */
+  readHeapUsed(): Promise<number> | undefined;
 }

@@ -46,6 +46,10 @@ export abstract class ChannelBase implements Channel {
     if (!this.terminating) this.keepAlive(false);
   }
 
+  readHeapUsed(): Promise<number> | undefined {
+    return undefined;
+  }
+
   terminate(): void {
     if (!this.alive || this.terminating) return;
     this.terminating = true;

@@ -87,6 +87,8 @@ export class IsolatedHost implements ModuleHost {
   private readonly rssLimit: number | undefined;
   private lastInfo: HostInfo;
   private lastMemory: { heapUsed: number; rss: number } | undefined;
+  /** A read of the worker's heap from this thread is under way (see {@link readHeap}). */
+  private readingHeap = false;
   private readonly watchdog: Watchdog;
 
   constructor(private readonly options: IsolatedHostOptions) {
@@ -117,8 +119,13 @@ export class IsolatedHost implements ModuleHost {
     return this.crashInfo;
   }
 
-  /** The child's memory at its last heartbeat, in bytes (`rss` is the whole process's, for a worker). */
+  /**
+   * The child's memory at the latest reading, in bytes (`rss` is the whole process's, for a
+   * worker). Readings come with each heartbeat; on Node 24 each call also starts a read of a
+   * worker's heap from this thread, which the next call returns.
+   */
   memory(): { heapUsed: number; rss: number } | undefined {
+    this.readHeap();
     return this.lastMemory;
   }
 
@@ -373,6 +380,30 @@ export class IsolatedHost implements ModuleHost {
         cause: new Error(`resident memory ${mib} MiB > limits.memoryMb ${this.options.memoryMb}`),
       });
     }
+  }
+
+  /**
+   * Reads a worker's heap from this thread (Node 24). Node usually answers it between two steps
+   * of the worker's JavaScript, so a module that keeps the worker's event loop busy, and its
+   * heartbeat silent until the hang timeout, is still measured.
+   */
+  private readHeap(): void {
+    const channel = this.channel;
+    if (channel === undefined || this.readingHeap) return;
+    const read = channel.readHeapUsed();
+    if (read === undefined) return;
+    this.readingHeap = true;
+    read.then(
+      (heapUsed) => {
+        this.readingHeap = false;
+        // A worker's rss is this process's, which this thread reads as well as the worker.
+        if (channel === this.channel) this.lastMemory = { heapUsed, rss: process.memoryUsage.rss() };
+      },
+      () => {
+        // The worker ended meanwhile; its exit is reported on its own.
+        this.readingHeap = false;
+      },
+    );
   }
 
   // ---- the channel's life --------------------------------------------------------------

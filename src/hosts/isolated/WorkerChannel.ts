@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { nodeFeatures } from "../../common/nodeFeatures.js";
 import type { BootConfig, ChildToHost, HostToChild } from "../protocol.js";
 import { ChannelBase } from "./ChannelBase.js";
 
@@ -29,6 +30,14 @@ export class WorkerChannel extends ChannelBase {
 
   send(msg: HostToChild): void {
     if (this.alive) this.worker.postMessage(msg);
+  }
+
+  /** On Node 24 (`worker.getHeapStatistics()`); undefined before. */
+  override readHeapUsed(): Promise<number> | undefined {
+    if (!nodeFeatures.workerHeapStatistics) return undefined;
+    // Node 20's types do not declare it; nodeFeatures says it is there.
+    const worker = this.worker as Worker & { getHeapStatistics(): Promise<{ used_heap_size: number }> };
+    return worker.getHeapStatistics().then((stats) => stats.used_heap_size);
   }
 
   protected keepAlive(on: boolean): void {

@@ -7,7 +7,7 @@ export type { RuntimeEvents, RuntimeEventName, ModuleRef, UnloadReason } from ".
 export type { ModuleSummary, ModuleInfo, DependencyInfo, DependencyTree } from "./runtime/RuntimeQueries.js";
 export type { ModuleOutcome } from "./runtime/Activator.js";
 export type { ShutdownReport } from "./runtime/shutdown.js";
-export type { KindDefinition, KindDefaults } from "./runtime/KindRegistry.js";
+export type { KindDefinition, KindDefaults } from "./registry/KindRegistry.js";
 export type { AppHook, HookEvent, HookPoint, HookScope } from "./lifecycle/HookRegistry.js";
 export type { LifecycleState, LifecycleCommand } from "./vocabulary/lifecycle.js";
 export type {

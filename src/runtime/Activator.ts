@@ -10,7 +10,7 @@ import type { CatalogEntry } from "./CatalogView.js";
 
 /** Plans with more roots than this read the whole registry in one query. */
 const BULK_PLAN = 32;
-import type { Instance } from "./Instance.js";
+import type { Instance } from "../instances/Instance.js";
 import { orderModules } from "./orderModules.js";
 
 /** The outcome of one module in a batch. */

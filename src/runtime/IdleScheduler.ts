@@ -1,7 +1,7 @@
 import type { Clock } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
 import type { Registry } from "../registry/Registry.js";
-import type { Instance } from "./Instance.js";
+import type { Instance } from "../instances/Instance.js";
 import type { ResolvedOptions } from "./RuntimeOptions.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 

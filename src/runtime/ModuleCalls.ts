@@ -13,7 +13,7 @@ import type { PipelineTarget } from "../policies/CallRun.js";
 import type { CallRun } from "../policies/CallRun.js";
 import type { PolicyBook } from "../policies/PolicyBook.js";
 import type { PolicyEventSink } from "../policies/PolicyEvents.js";
-import type { Instance } from "./Instance.js";
+import type { Instance } from "../instances/Instance.js";
 
 /** Any module api, as seen through an untyped proxy. */
 export type AnyApi = Record<string, (...args: never[]) => unknown>;

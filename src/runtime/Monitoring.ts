@@ -8,7 +8,7 @@ import { ErrorMonitor, type ErrorCounts, type ErrorEntry } from "../monitoring/E
 import { ErrorStore } from "../monitoring/ErrorStore.js";
 import type { CallRun } from "../policies/CallRun.js";
 import type { Database } from "../store/Database.js";
-import type { Instance } from "./Instance.js";
+import type { Instance } from "../instances/Instance.js";
 import type { CallObserver } from "./ModuleCalls.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
 

@@ -8,7 +8,7 @@ import { requestOf } from "./Activator.js";
 import type { Selection, SelectionRequest } from "../resolver/Selection.js";
 import type { Catalog } from "./Catalog.js";
 import type { CrashRecord } from "../supervision/SupervisionStore.js";
-import type { Instance } from "./Instance.js";
+import type { Instance } from "../instances/Instance.js";
 
 /** One module version in a listing. */
 export interface ModuleSummary {

@@ -1,7 +1,7 @@
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
-import type { Instance } from "./Instance.js";
+import type { Instance } from "../instances/Instance.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 
 /** The active instances that depend (hard or optional) on `inst`. */

@@ -3,7 +3,7 @@ import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import { orderModules } from "./orderModules.js";
-import type { Instance } from "./Instance.js";
+import type { Instance } from "../instances/Instance.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 
 /** What shutdown did: modules stopped, and those that failed to stop (or missed the deadline). */

@@ -8,7 +8,9 @@ import type { LifecycleSubject } from "../lifecycle/LifecycleSubject.js";
 import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
 import type { ModuleContext, ModuleDisposable, ModuleProxy } from "../module.js";
 import type { ModuleRecord } from "../vocabulary/manifest.js";
-import type { KindDefaults } from "./KindRegistry.js";
+import type { KindDefaults } from "../registry/KindRegistry.js";
+import type { Supervised } from "../supervision/Supervised.js";
+import { HookContext } from "./HookContext.js";
 
 /** A resolved dependency of an instance: which module, and whether it is optional. */
 export interface ResolvedDependency {
@@ -28,8 +30,12 @@ export interface InstanceEnv {
   checkpoint(from: Instance, state: unknown): Promise<void>;
 }
 
-/** One loaded copy of `id@version`: its state, host, gate and bookkeeping. */
-export class Instance implements LifecycleSubject {
+/**
+ * One loaded copy of `id@version`: its state, host, gate and bookkeeping. The lifecycle runner
+ * moves it (as a {@link LifecycleSubject}), the supervisor restarts it (as a {@link Supervised}),
+ * and the instance table holds it.
+ */
+export class Instance implements LifecycleSubject, Supervised {
   readonly id: string;
   readonly version: string;
   readonly key: string;
@@ -111,9 +117,8 @@ export class Instance implements LifecycleSubject {
 
   /** The signal of the phase now running (for {@link HookContext}). */
   phaseSignalNow(): AbortSignal {
-    if (!this.phase)
-      throw new Error(`${this.key}: ctx.signal is only available once a lifecycle hook has run`);
-    return this.phase.signal;
+    // The context is handed out only by context(), which sets the phase first.
+    return this.phase!.signal;
   }
 
   /** This module's logger, made on first use: most modules never log during start-up. */
@@ -138,65 +143,5 @@ export class Instance implements LifecycleSubject {
 
   private makeContext(): ModuleContext {
     return new HookContext(this);
-  }
-}
-
-/**
- * What a module's hooks receive as `ctx`: one small object per instance with getters on the
- * prototype, not an object literal with accessors and closures (that cost more than the hooks
- * on a 1,000-module start).
- */
-class HookContext {
-  readonly id: string;
-  readonly version: string;
-  private bound: Pick<ModuleContext, "use" | "optional" | "onStop" | "checkpoint"> | undefined;
-
-  constructor(private readonly inst: Instance) {
-    this.id = inst.id;
-    this.version = inst.version;
-  }
-
-  get config(): unknown {
-    return this.inst.config;
-  }
-
-  get baseDir(): string {
-    return this.inst.baseDir;
-  }
-
-  get log(): ModuleContext["log"] {
-    return this.inst.moduleLogger();
-  }
-
-  get signal(): AbortSignal {
-    return this.inst.phaseSignalNow();
-  }
-
-  // Getters returning functions bound to the instance, made on first use: destructuring
-  // (`init({ use })`) works, and modules that never use them cost no closures.
-  get use(): ModuleContext["use"] {
-    return this.functions().use;
-  }
-
-  get optional(): ModuleContext["optional"] {
-    return this.functions().optional;
-  }
-
-  get onStop(): ModuleContext["onStop"] {
-    return this.functions().onStop;
-  }
-
-  get checkpoint(): ModuleContext["checkpoint"] {
-    return this.functions().checkpoint;
-  }
-
-  private functions(): Pick<ModuleContext, "use" | "optional" | "onStop" | "checkpoint"> {
-    const inst = this.inst;
-    return (this.bound ??= {
-      use: ((id: string) => inst.dependency(id, false)!) as ModuleContext["use"],
-      optional: ((id: string) => inst.dependency(id, true)) as ModuleContext["optional"],
-      onStop: (item) => inst.addStopItem(item),
-      checkpoint: (state) => inst.checkpoint(state),
-    });
   }
 }

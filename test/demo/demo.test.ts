@@ -19,12 +19,17 @@ interface Run {
   stderr: string;
 }
 
-/** Starts the host; `until(text)` resolves once stdout contains `text`, `exit` when it ends. */
-function start(args: string[]) {
+/**
+ * Starts the host; `until(text)` resolves once stdout contains `text`, `exit` when it ends.
+ * With `group`, the host leads a process group of its own, as a shell's foreground job does, so
+ * that `process.kill(-pid, "SIGINT")` is what a terminal's Ctrl-C does.
+ */
+function start(args: string[], options: { group?: boolean } = {}) {
   const child = spawn(process.execPath, [host, ...args], {
     cwd: repoRoot,
     env: { ...process.env, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.group === true,
   });
   let stdout = "";
   let stderr = "";
@@ -187,5 +192,24 @@ describe("the demo host", () => {
     expect(stopped.indexOf("video-player")).toBeLessThan(stopped.indexOf("codec"));
     expect(stopped.indexOf("codec")).toBeLessThan(stopped.indexOf("file-io"));
     expect(run.stdout).toMatch(/\d modules stopped in .*Bye\./);
+  });
+
+  it("stops every module itself and exits 0 when Ctrl-C signals its whole process group", async () => {
+    const demo = start(["--data-dir", dataDir], { group: true });
+    await demo.until("Press Ctrl-C to stop.");
+    // A terminal sends SIGINT to every process of the foreground group, process hosts included.
+    process.kill(-demo.child.pid!, "SIGINT");
+    const run = await demo.exit;
+    expect({ code: run.code, signal: run.signal }, `${run.stdout}\n${run.stderr}`).toEqual({
+      code: 0,
+      signal: null,
+    });
+    const shutdown = run.stdout.slice(run.stdout.indexOf("SIGINT received"));
+    expect(shutdown).not.toMatch(/crashed|killed by|did not stop cleanly/);
+    const stopped = arrowList(run.stdout, "stop order");
+    // gpu-accel runs in a child process: the host stopped it, Ctrl-C did not kill it.
+    expect(stopped).toContain("gpu-accel");
+    expect(stopped.indexOf("codec")).toBeLessThan(stopped.indexOf("gpu-accel"));
+    expect(run.stdout).toMatch(/\d+ modules stopped in .*Bye\./);
   });
 });

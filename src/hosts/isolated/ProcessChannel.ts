@@ -11,7 +11,12 @@ interface Refable {
   unref?(): void;
 }
 
-/** A module host in a forked child process (IPC with `serialization: "advanced"`). */
+/**
+ * A module host in a forked child process (IPC with `serialization: "advanced"`). On POSIX the
+ * child leads its own process group and session: a terminal's Ctrl-C (SIGINT to the whole
+ * foreground group) or hangup reaches the runtime only, which then stops its modules itself. The
+ * child still never outlives the runtime: it exits when its IPC channel closes (hosts/child/transport.ts).
+ */
 export class ProcessChannel extends ChannelBase {
   readonly isolation = "process" as const;
   private readonly child: ChildProcess;
@@ -29,6 +34,8 @@ export class ProcessChannel extends ChannelBase {
       execArgv,
       env,
       stdio: ["ignore", "inherit", "pipe", "ipc"],
+      // On Windows, detached would give the child a console window of its own.
+      detached: process.platform !== "win32",
     });
     this.child = child;
     this.pid = child.pid ?? 0;

@@ -493,6 +493,18 @@ if (!flags.once) {
     const limit = runtime.queries.info(e.id).manifest.idleUnloadMs;
     out(dim(`  · ${clock()} unloaded ${e.id}: no calls for ${limit === undefined ? "a while" : ms(limit)}`));
   });
+  // So do crashes and restarts (gpu-accel's process killed from outside, say).
+  runtime.on("module.crashed", (e) =>
+    out(
+      `  ${red("·")} ${dim(clock())} ${red("crashed")} ${e.id} (${e.kind}): ${e.error.cause?.message ?? e.error.message}`,
+    ),
+  );
+  runtime.on("module.restarting", (e) =>
+    out(dim(`  · ${clock()} restarting ${e.id} in ${ms(e.delayMs)} (attempt ${e.attempt}, backoff)`)),
+  );
+  runtime.on("module.restarted", (e) =>
+    out(dim(`  · ${clock()} restarted ${e.id} after ${ms(e.downtimeMs)} down`)),
+  );
   // The handlers go in before the prompt, so a Ctrl-C right after it is never missed.
   const stopRequested = new Promise((resolve) => {
     const keepAlive = setInterval(() => {}, 1 << 30);
@@ -516,16 +528,30 @@ heading("Shutdown");
 out(dim("  dependents first, reverse load order"));
 stopOrder.length = 0; // only what shutdown stops (idle unloads stopped some modules earlier)
 const closing = await watch(() => runtime.close());
-const report = closing.value ?? { stopped: [], failed: [] };
+const report = closing.value ?? { stopped: [], failed: [], down: [] };
 stopOrder.forEach((e, i) =>
   out(
     `  ${dim(String(i + 1).padStart(2))}  ${cell(e.id, 13, cyan)} ${cell("stopped", 8, green)} ${cell(ms(e.durationMs), 7, dim, "right")}`,
   ),
 );
+// A module that was down when shutdown reached it (crashed, restarting, given up on) had nothing to stop.
+const downAs = {
+  crashed: "had crashed; its restart is cancelled",
+  restarting: "was being restarted after a crash; the restart is abandoned",
+  failed: "had failed earlier",
+};
+for (const { id, status, error } of report.down)
+  out(
+    `   ${yellow("·")}  ${cell(id, 13, cyan)} ${cell("down", 8, yellow)} ${downAs[status]}${error ? dim(` (${error.code})`) : ""}`,
+  );
 for (const { id, error } of report.failed) out(`  ${red("✗")} ${id}: ${error.code} ${error.message}`);
 if (closing.error) showError(closing.error);
 out(`\n  ${cell("stop order", 13, dim)} ${stopOrder.map((e) => e.id).join(" → ")}`);
+const downNote =
+  report.down.length > 0
+    ? `, ${report.down.length} ${report.down.length === 1 ? "was" : "were"} down already`
+    : "";
 out(
-  `  ${stopOrder.length} modules stopped in ${ms(closing.tookMs)}. ${report.failed.length === 0 && !closing.error ? "Bye." : red("Some modules did not stop cleanly.")}`,
+  `  ${stopOrder.length} modules stopped in ${ms(closing.tookMs)}${downNote}. ${report.failed.length === 0 && !closing.error ? "Bye." : red("Some modules did not stop cleanly.")}`,
 );
 process.exitCode = report.failed.length === 0 && !closing.error ? 0 : 1;

@@ -5,6 +5,7 @@ import type { LifecycleCommand, LifecycleState } from "../lifecycle/transitions.
 import type { PolicyEvents } from "../policies/PolicyEvents.js";
 import type { AnomalyEvent } from "../monitoring/AnomalyDetector.js";
 import type { CrashRecord } from "../supervision/SupervisionStore.js";
+import type { DownAtShutdown } from "./shutdown.js";
 
 /** Identifies the instance an event is about. */
 export interface ModuleRef {
@@ -76,11 +77,12 @@ export interface RuntimeEvents extends PolicyEvents {
   };
   /** `runtime.start()` finished: eager modules are running. */
   "runtime.started": { durationMs: number; eager: string[] };
-  /** Shutdown finished. */
+  /** Shutdown finished: what became of each module (see `ShutdownReport`). */
   "runtime.stopped": {
     durationMs: number;
     stopped: string[];
     failed: Array<{ id: string; error: ChipsetError }>;
+    down: DownAtShutdown[];
   };
   /** Something went wrong outside any caller's reach (a listener, preload, a background flush). */
   "runtime.error": { context: string; error: unknown };

@@ -92,6 +92,36 @@ describe("chipset start", () => {
     expect(keysOf("stopped", result.stdout)).toContain("driver@1.0.0");
   });
 
+  it("names a module that crashed and waits for its restart as down when Ctrl-C stops the host, and exits 0", async () => {
+    await writeModule(join(tmp.dir, "modules"), {
+      name: "driver",
+      version: "1.0.0",
+      chipset: {
+        kind: "driver",
+        isolation: "process",
+        activation: "eager",
+        restart: { initialDelayMs: 600_000, maxDelayMs: 600_000 },
+      },
+      // Dies once it has started: a crash the supervisor will restart, ten minutes from now.
+      code:
+        'import { defineModule } from "chipset/module";\n' +
+        "export const module = defineModule({ start() { setTimeout(() => process.exit(3), 0); }, api: {} });\n",
+    });
+    child = spawnCli(["--data-dir", "data", "start"], { cwd: tmp.dir, group: true });
+    const done = collect(child);
+    await waitForOutput(child, /restarting driver@1\.0\.0 in/);
+
+    process.kill(-child.pid!, "SIGINT");
+    const result = await done;
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const shutdown = result.stdout.slice(result.stdout.indexOf("SIGINT received"));
+    expect(shutdown).toMatch(
+      /not stopped: driver had crashed \(CHIP_ERR_MODULE_CRASHED: driver@1\.0\.0 crashed \(exit\).*\); its restart is cancelled/,
+    );
+    expect(shutdown).toMatch(/stopped in [\d.]+ m?s: app, lib, core; down already: driver\n$/);
+  });
+
   it("exits 1 with the error when an eager module fails to start, after closing the runtime", async () => {
     const broken =
       'import { defineModule } from "chipset/module";\nexport const module = defineModule({ start() { throw new Error("no disk"); } });\n';

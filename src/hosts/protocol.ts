@@ -200,6 +200,16 @@ export interface LogMessage {
   msg: string | undefined;
 }
 
+/**
+ * What a worker's module wrote to `process.stdout` or `process.stderr` (`console.log`,
+ * `console.error`). A process host's output reaches the host through its pipes instead.
+ */
+export interface OutputMessage {
+  type: "output";
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
 /** How a host died (the `cause.kind` of `CHIP_ERR_MODULE_CRASHED`). */
 export type CrashKind =
   | "uncaught-exception"
@@ -232,6 +242,7 @@ export type ChildToHost =
   | UseCancelMessage
   | CheckpointMessage
   | LogMessage
+  | OutputMessage
   | CrashMessage;
 
 // ---- errors ------------------------------------------------------------------------------

@@ -39,9 +39,13 @@ export interface RuntimeOptions {
   pause?: Partial<IntakeLimits>;
   /** Clock (tests inject a ManualClock). Default the system clock. */
   clock?: Clock;
-  /** A pino logger; default: a pino logger at `logLevel` on stderr. */
+  /**
+   * A pino logger; default: a pino logger at `logLevel` on stderr. It receives the runtime's
+   * warnings, each module's `ctx.log` (bound to `module: "id@version"`) and, one record per line,
+   * what worker and process modules write to their console (`stream: "stdout"` at info, `"stderr"` at warn).
+   */
   logger?: Logger;
-  /** Level of the default logger. Default `"warn"`. */
+  /** Level of the default logger. Default `"info"` (Chipset itself logs nothing at info; modules do). */
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Worker and process hosts: warm pool sizes, heartbeat and hang watchdog. */
   hosts?: { pool?: Partial<HostOptions["pool"]>; heartbeatMs?: number; hangTimeoutMs?: number };

@@ -30,7 +30,8 @@ export async function runForeground(globals: GlobalOptions, ctx: CliContext): Pr
   const say = (text: string): void => ctx.out.line(`${timeOfDay(new Date())} ${text}`);
   const stop = awaitStopSignal(say);
   try {
-    const runtime = await openRuntime(globals);
+    // Module failures are shown as `module.failed` events: the runtime's own record of them would say it twice.
+    const { runtime } = await openRuntime(globals, ctx, "drop");
     const events = followEvents(runtime, say);
     try {
       // The start-up scan ran inside createRuntime, before anyone could subscribe: replay it.

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Runtime } from "../runtime/Runtime.js";
+import type { ShutdownReport } from "../runtime/shutdown.js";
 import type { CliLog, FailureRecords, LogFormat, LogLevel } from "./CliLog.js";
 import type { Output } from "./output.js";
 
@@ -98,7 +99,13 @@ export async function withRuntime<T>(
     log.release(err);
     throw err;
   }
-  const report = await runtime.close();
+  let report: ShutdownReport;
+  try {
+    report = await runtime.close();
+  } catch (err) {
+    log.release(err);
+    throw err;
+  }
   const failure = report.failed[0];
   log.release(failure?.error);
   if (failure !== undefined) throw failure.error;

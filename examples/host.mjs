@@ -6,12 +6,14 @@
 //   npm start                                   build, then run this file
 //   node examples/host.mjs --once               run the session, shut down, exit
 //   node examples/host.mjs --data-dir /tmp/x    keep the registry and cache somewhere else
-//   node examples/host.mjs --verbose            also show the modules' own log lines (stderr)
+//   node examples/host.mjs --log-level warn     fewer of the modules' own log lines (stderr); info by default
+//   node examples/host.mjs --log-format json    those lines as pino's JSON, as a log collector wants them
 import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { clearInterval, setInterval } from "node:timers";
 import { parseArgs } from "node:util";
 import { createRuntime } from "chipset";
+import { pino } from "pino";
 
 const here = import.meta.dirname;
 const repoRoot = resolve(here, "..");
@@ -21,13 +23,26 @@ const { values: flags } = parseArgs({
   options: {
     once: { type: "boolean", default: false },
     "data-dir": { type: "string" },
-    verbose: { type: "boolean", default: false },
+    "log-level": { type: "string", default: "info" },
+    "log-format": { type: "string", default: "text" },
+    verbose: { type: "boolean", default: false }, // the same as --log-level debug
     help: { type: "boolean", short: "h", default: false },
   },
 });
+const usage =
+  "usage: node examples/host.mjs [--once] [--data-dir DIR] [--log-level fatal|error|warn|info|debug|trace|silent] [--log-format text|json]";
 if (flags.help) {
-  console.log("usage: node examples/host.mjs [--once] [--data-dir DIR] [--verbose]");
+  console.log(usage);
   process.exit(0);
+}
+const logLevel = flags.verbose ? "debug" : flags["log-level"];
+if (!pino.levels.values[logLevel] && logLevel !== "silent") {
+  console.error(`--log-level ${logLevel} is not a level\n${usage}`);
+  process.exit(2);
+}
+if (!["text", "json"].includes(flags["log-format"])) {
+  console.error(`--log-format ${flags["log-format"]} is neither text nor json\n${usage}`);
+  process.exit(2);
 }
 const dataDir = flags["data-dir"] ? resolve(flags["data-dir"]) : join(repoRoot, ".chipset-demo");
 
@@ -86,6 +101,31 @@ function bytes(n) {
   return n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KB`;
 }
 
+/**
+ * Chipset logs through pino, one JSON line per record: the runtime's warnings, the modules'
+ * `ctx.log` and the console output of worker and process modules (tagged `stream`). The demo
+ * shows each as a dim line on stderr naming the module: `  · codec@1.3.0 codec ready backend=gpu`.
+ */
+const levelNames = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };
+const shownApart = new Set(["level", "time", "pid", "hostname", "msg", "module", "stream", "err"]);
+const logLines = {
+  write(line) {
+    const record = JSON.parse(line);
+    const { level, msg = "", module = "chipset", stream, err } = record;
+    const name = levelNames[level] ?? String(level);
+    const tag = level >= 50 ? `${red(name)} ` : level >= 40 ? `${yellow(name)} ` : "";
+    const source = stream === undefined ? module : `${module} ${stream}`;
+    const said = msg.startsWith(`${module}: `) ? msg.slice(module.length + 2) : msg; // the runtime's own say whose
+    const extra = Object.entries(record)
+      .filter(([k]) => !shownApart.has(k))
+      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+      .join(" ");
+    process.stderr.write(
+      `${dim(`  · ${source} `)} ${tag}${said}${err ? ` (${err.message})` : ""}${extra ? dim(`  ${extra}`) : ""}\n`,
+    );
+  },
+};
+
 /** Prints a failed call: its stable code, then the message. */
 function showError(err) {
   const cause =
@@ -110,7 +150,8 @@ const runtime = createRuntime({
   dataDir,
   configFile,
   config: { "file-io": { ...fileIo, volumes } },
-  logLevel: flags.verbose ? "info" : "silent",
+  // pino's JSON lines on stderr as they are, or the lines above.
+  ...(flags["log-format"] === "json" ? { logLevel } : { logger: pino({ level: logLevel }, logLines) }),
 });
 
 // Every phase of every module, as it happens. `trail` collects them for the step being shown.
@@ -493,6 +534,18 @@ if (!flags.once) {
     const limit = runtime.queries.info(e.id).manifest.idleUnloadMs;
     out(dim(`  · ${clock()} unloaded ${e.id}: no calls for ${limit === undefined ? "a while" : ms(limit)}`));
   });
+  // So do crashes and restarts (gpu-accel's process killed from outside, say).
+  runtime.on("module.crashed", (e) =>
+    out(
+      `  ${red("·")} ${dim(clock())} ${red("crashed")} ${e.id} (${e.kind}): ${e.error.cause?.message ?? e.error.message}`,
+    ),
+  );
+  runtime.on("module.restarting", (e) =>
+    out(dim(`  · ${clock()} restarting ${e.id} in ${ms(e.delayMs)} (attempt ${e.attempt}, backoff)`)),
+  );
+  runtime.on("module.restarted", (e) =>
+    out(dim(`  · ${clock()} restarted ${e.id} after ${ms(e.downtimeMs)} down`)),
+  );
   // The handlers go in before the prompt, so a Ctrl-C right after it is never missed.
   const stopRequested = new Promise((resolve) => {
     const keepAlive = setInterval(() => {}, 1 << 30);
@@ -516,16 +569,30 @@ heading("Shutdown");
 out(dim("  dependents first, reverse load order"));
 stopOrder.length = 0; // only what shutdown stops (idle unloads stopped some modules earlier)
 const closing = await watch(() => runtime.close());
-const report = closing.value ?? { stopped: [], failed: [] };
+const report = closing.value ?? { stopped: [], failed: [], down: [] };
 stopOrder.forEach((e, i) =>
   out(
     `  ${dim(String(i + 1).padStart(2))}  ${cell(e.id, 13, cyan)} ${cell("stopped", 8, green)} ${cell(ms(e.durationMs), 7, dim, "right")}`,
   ),
 );
+// A module that was down when shutdown reached it (crashed, restarting, given up on) had nothing to stop.
+const downAs = {
+  crashed: "had crashed; its restart is cancelled",
+  restarting: "was being restarted after a crash; the restart is abandoned",
+  failed: "had failed earlier",
+};
+for (const { id, status, error } of report.down)
+  out(
+    `   ${yellow("·")}  ${cell(id, 13, cyan)} ${cell("down", 8, yellow)} ${downAs[status]}${error ? dim(` (${error.code})`) : ""}`,
+  );
 for (const { id, error } of report.failed) out(`  ${red("✗")} ${id}: ${error.code} ${error.message}`);
 if (closing.error) showError(closing.error);
 out(`\n  ${cell("stop order", 13, dim)} ${stopOrder.map((e) => e.id).join(" → ")}`);
+const downNote =
+  report.down.length > 0
+    ? `, ${report.down.length} ${report.down.length === 1 ? "was" : "were"} down already`
+    : "";
 out(
-  `  ${stopOrder.length} modules stopped in ${ms(closing.tookMs)}. ${report.failed.length === 0 && !closing.error ? "Bye." : red("Some modules did not stop cleanly.")}`,
+  `  ${stopOrder.length} modules stopped in ${ms(closing.tookMs)}${downNote}. ${report.failed.length === 0 && !closing.error ? "Bye." : red("Some modules did not stop cleanly.")}`,
 );
 process.exitCode = report.failed.length === 0 && !closing.error ? 0 : 1;

@@ -6,7 +6,7 @@ export type { RuntimeOptions } from "./runtime/RuntimeOptions.js";
 export type { RuntimeEvents, RuntimeEventName, ModuleRef, UnloadReason } from "./runtime/RuntimeEvents.js";
 export type { ModuleSummary, ModuleInfo, DependencyInfo, DependencyTree } from "./runtime/RuntimeQueries.js";
 export type { ModuleOutcome } from "./runtime/Activator.js";
-export type { ShutdownReport } from "./runtime/shutdown.js";
+export type { DownAtShutdown, ShutdownReport } from "./runtime/shutdown.js";
 export type { KindDefinition, KindDefaults } from "./registry/KindRegistry.js";
 export type { AppHook, HookEvent, HookPoint, HookScope } from "./lifecycle/HookRegistry.js";
 export type { LifecycleState, LifecycleCommand } from "./vocabulary/lifecycle.js";

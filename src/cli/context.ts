@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Runtime } from "../runtime/Runtime.js";
+import type { ShutdownReport } from "../runtime/shutdown.js";
+import type { CliLog, FailureRecords, LogFormat, LogLevel } from "./CliLog.js";
 import type { Output } from "./output.js";
 
 /** The file `--config` defaults to, in the working directory, when it exists. */
@@ -9,11 +11,19 @@ export const DEFAULT_CONFIG_FILE = "chipset.config.json";
 /** The data directory `--data-dir` defaults to. */
 export const DEFAULT_DATA_DIR = ".chipset";
 
+/** `--log-level` when not given: a module's `ctx.log.info` and console output reach the person running it. */
+export const DEFAULT_LOG_LEVEL: LogLevel = "info";
+
+/** `--log-format` when not given: the CLI's output is for people. */
+export const DEFAULT_LOG_FORMAT: LogFormat = "text";
+
 /** The global options, resolved to absolute paths. */
 export interface GlobalOptions {
   dataDir: string;
   /** Undefined when `--config` was not given and `./chipset.config.json` does not exist. */
   configFile: string | undefined;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
 }
 
 /** State shared by the program and its commands during one invocation. */
@@ -27,44 +37,77 @@ export interface CliContext {
   cwd: string;
 }
 
-/** Applies the defaults of `--data-dir` and `--config` (see {@link DEFAULT_CONFIG_FILE}). */
-export function resolveGlobals(raw: { dataDir?: string; config?: string }, cwd: string): GlobalOptions {
+/** Applies the defaults of the global options (see {@link DEFAULT_CONFIG_FILE} and the others). */
+export function resolveGlobals(
+  raw: { dataDir?: string; config?: string; logLevel?: LogLevel; logFormat?: LogFormat },
+  cwd: string,
+): GlobalOptions {
   const fallback = resolve(cwd, DEFAULT_CONFIG_FILE);
   return {
     dataDir: resolve(cwd, raw.dataDir ?? DEFAULT_DATA_DIR),
     configFile:
       raw.config !== undefined ? resolve(cwd, raw.config) : existsSync(fallback) ? fallback : undefined,
+    logLevel: raw.logLevel ?? DEFAULT_LOG_LEVEL,
+    logFormat: raw.logFormat ?? DEFAULT_LOG_FORMAT,
   };
 }
 
+/** A runtime opened by the CLI, and the log its lines go through. */
+export interface CliRuntime {
+  runtime: Runtime;
+  log: CliLog;
+}
+
 /**
- * Creates the runtime the CLI works with: the global options, warnings only on stderr. Imported
- * on demand so that help and usage errors do not pay for loading the runtime (SQLite, ajv, pino).
+ * Creates the runtime the CLI works with: the global options, its log on `ctx.out`'s stderr at
+ * `--log-level` in `--log-format` (see {@link FailureRecords} for `failures`). Imported on demand
+ * so that help and usage errors do not pay for loading the runtime (SQLite, ajv, pino).
  */
-export async function openRuntime(globals: GlobalOptions): Promise<Runtime> {
-  const { createRuntime } = await import("../runtime/createRuntime.js");
-  return createRuntime({ dataDir: globals.dataDir, configFile: globals.configFile, logLevel: "warn" });
+export async function openRuntime(
+  globals: GlobalOptions,
+  ctx: CliContext,
+  failures: FailureRecords,
+): Promise<CliRuntime> {
+  const [{ createRuntime }, { pino }, { CliLog }] = await Promise.all([
+    import("../runtime/createRuntime.js"),
+    import("pino"),
+    import("./CliLog.js"),
+  ]);
+  const log = new CliLog(globals.logFormat, (text) => ctx.out.rawError(text), failures);
+  const logger = pino({ level: globals.logLevel }, log);
+  const runtime = createRuntime({ dataDir: globals.dataDir, configFile: globals.configFile, logger });
+  return { runtime, log };
 }
 
 /**
  * Runs `fn` with a fresh runtime and always closes it (stopping what `fn` started and closing
  * the database), whether `fn` succeeds or throws. A failed shutdown after a successful `fn`
- * rejects with the first failure; after a failed `fn`, `fn`'s error wins.
+ * rejects with the first failure; after a failed `fn`, `fn`'s error wins. Module failures the
+ * command does not fail with are logged once it has ended.
  */
 export async function withRuntime<T>(
   globals: GlobalOptions,
+  ctx: CliContext,
   fn: (runtime: Runtime) => T | Promise<T>,
 ): Promise<T> {
-  const runtime = await openRuntime(globals);
+  const { runtime, log } = await openRuntime(globals, ctx, "hold");
   let result: T;
   try {
     result = await fn(runtime);
   } catch (err) {
     await runtime.close().catch(() => undefined);
+    log.release(err);
     throw err;
   }
-  const report = await runtime.close();
+  let report: ShutdownReport;
+  try {
+    report = await runtime.close();
+  } catch (err) {
+    log.release(err);
+    throw err;
+  }
   const failure = report.failed[0];
+  log.release(failure?.error);
   if (failure !== undefined) throw failure.error;
   return result;
 }

@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { registerCallCommand } from "./commands/callCommand.js";
 import { registerBisectCommand } from "./commands/bisectCommand.js";
 import { registerChaosCommand } from "./commands/chaosCommand.js";
@@ -7,7 +7,14 @@ import { registerDepsCommand } from "./commands/depsCommand.js";
 import { registerQueryCommands } from "./commands/queryCommands.js";
 import { registerRegistryCommands } from "./commands/registryCommands.js";
 import { registerStartCommand } from "./commands/startCommand.js";
-import { DEFAULT_CONFIG_FILE, DEFAULT_DATA_DIR, type CliContext } from "./context.js";
+import { logFormats, logLevels } from "./CliLog.js";
+import {
+  DEFAULT_CONFIG_FILE,
+  DEFAULT_DATA_DIR,
+  DEFAULT_LOG_FORMAT,
+  DEFAULT_LOG_LEVEL,
+  type CliContext,
+} from "./context.js";
 
 /**
  * The `chipset` command line: global options and every command. Commander never exits the
@@ -23,6 +30,18 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       `data directory: database and installed modules (default: ./${DEFAULT_DATA_DIR})`,
     )
     .option("--config <file>", `config file (default: ./${DEFAULT_CONFIG_FILE} if it exists)`)
+    .addOption(
+      new Option(
+        "--log-level <level>",
+        `log lines of chipset and of the modules (ctx.log, and the console of worker and process modules) shown on stderr (default: ${DEFAULT_LOG_LEVEL})`,
+      ).choices(logLevels),
+    )
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        `log lines as text for people, or as pino's JSON lines (default: ${DEFAULT_LOG_FORMAT})`,
+      ).choices(logFormats),
+    )
     .addHelpText(
       "after",
       `\nErrors print CHIP_ERR_...: message on stderr;\nexit status 1 for errors, 2 for usage errors, 3 when a chaos hypothesis did not hold.`,

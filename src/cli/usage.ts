@@ -14,7 +14,10 @@ export function usageError(message: string, details: Record<string, unknown> = {
 export function fromCommanderError(err: CommanderError): ChipsetError | undefined {
   if (err.exitCode === 0) return undefined;
   if (err.code === "commander.help") return usageError("no command given", { commander: err.code });
-  let message = err.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
+  let message = err.message
+    .replace(/^error: /, "")
+    .replace(/\s*\n\s*/g, " ")
+    .replace(/\.$/, "");
   const option = /unknown option '(-[^']*)'/.exec(message)?.[1];
   if (option !== undefined && !Number.isNaN(Number(option))) {
     message += ` (to pass a negative number to \`call\`, put \`--\` before the arguments: \`chipset call <id> <method> -- ${option}\`)`;

@@ -194,6 +194,16 @@ export interface LogMessage {
 }
 
 /**
+ * What a worker's module wrote to `process.stdout` or `process.stderr` (`console.log`,
+ * `console.error`). A process host's output reaches the host through its pipes instead.
+ */
+export interface OutputMessage {
+  type: "output";
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
+/**
  * The child caught an error nobody else could, or (in a worker) the module called
  * `process.abort()`; the child stops working and the host terminates it.
  */
@@ -214,6 +224,7 @@ export type ChildToHost =
   | UseCancelMessage
   | CheckpointMessage
   | LogMessage
+  | OutputMessage
   | CrashMessage;
 
 // ---- errors ------------------------------------------------------------------------------

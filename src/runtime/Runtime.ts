@@ -616,6 +616,7 @@ export class Runtime {
         runner: this.runner,
         clock,
         deadlineMs: Math.max(0, options.shutdownTimeoutMs - (clock.now() - started)),
+        isDown: (id) => this.supervisor.isDown(id),
       });
       // Isolated hosts end with the runtime, whatever their state (one may still be loading):
       // no worker thread or child process outlives it.
@@ -634,6 +635,7 @@ export class Runtime {
       durationMs: this.parts.clock.now() - started,
       stopped: report.stopped,
       failed: report.failed,
+      down: report.down,
     });
     return report;
   }

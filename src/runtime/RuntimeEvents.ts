@@ -4,6 +4,7 @@ import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.j
 import type { PolicyEvents } from "../policies/PolicyEvents.js";
 import type { AnomalyEvent } from "../monitoring/AnomalyDetector.js";
 import type { SupervisionEvents } from "../supervision/SupervisionEvents.js";
+import type { DownAtShutdown } from "./shutdown.js";
 
 /** Identifies the instance an event is about. */
 export interface ModuleRef {
@@ -59,11 +60,12 @@ export interface RuntimeEvents extends PolicyEvents, SupervisionEvents {
   };
   /** `runtime.start()` finished: eager modules are running. */
   "runtime.started": { durationMs: number; eager: string[] };
-  /** Shutdown finished. */
+  /** Shutdown finished: what became of each module (see `ShutdownReport`). */
   "runtime.stopped": {
     durationMs: number;
     stopped: string[];
     failed: Array<{ id: string; error: ChipsetError }>;
+    down: DownAtShutdown[];
   };
   /** Something went wrong outside any caller's reach (a listener, preload, a background flush). */
   "runtime.error": { context: string; error: unknown };

@@ -43,9 +43,13 @@ export interface RuntimeOptions {
   pause?: Partial<IntakeLimits>;
   /** Clock (tests inject a ManualClock). Default the system clock. */
   clock?: Clock;
-  /** A pino logger; default: a pino logger at `logLevel` on stderr. */
+  /**
+   * A pino logger; default: a pino logger at `logLevel` on stderr. It receives the runtime's
+   * warnings, each module's `ctx.log` (bound to `module: "id@version"`) and, one record per line,
+   * what worker and process modules write to their console (`stream: "stdout"` at info, `"stderr"` at warn).
+   */
   logger?: Logger;
-  /** Level of the default logger. Default `"warn"`. */
+  /** Level of the default logger. Default `"info"` (Chipset itself logs nothing at info; modules do). */
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Worker and process hosts: warm pool sizes (0 or more), heartbeat and hang watchdog (ms, at least 1). */
   hosts?: { pool?: Partial<HostOptions["pool"]>; heartbeatMs?: number; hangTimeoutMs?: number };

@@ -52,7 +52,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     },
   };
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? pino({ level: options.logLevel ?? "warn" }, pino.destination(2));
+  const logger = options.logger ?? pino({ level: options.logLevel ?? "info" }, pino.destination(2));
   const db = Database.open(resolved.dataDir);
   try {
     const registry = new Registry({ db, dataDir: resolved.dataDir, clock });

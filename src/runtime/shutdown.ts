@@ -6,27 +6,48 @@ import { orderModules } from "./orderModules.js";
 import type { Instance } from "../instances/Instance.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 
-/** What shutdown did: modules stopped, and those that failed to stop (or missed the deadline). */
+/**
+ * A module that was down when shutdown reached it, so it had no stop hook to run; its host ends
+ * with the runtime. `status`: `crashed` (its restart, if one was due, is cancelled), `restarting`
+ * (the restart under way is abandoned) or `failed` (given up on, or failed to stop, earlier).
+ */
+export interface DownAtShutdown {
+  id: string;
+  status: "crashed" | "restarting" | "failed";
+  /** Its last crash or failure, when known. */
+  error: ChipsetError | undefined;
+}
+
+/**
+ * What shutdown did with every module that was active or down: stopped, failed to stop (or
+ * missed the deadline), or down already. Modules never loaded, or unloaded earlier, are in none.
+ */
 export interface ShutdownReport {
   stopped: string[];
   failed: Array<{ id: string; error: ChipsetError }>;
+  down: DownAtShutdown[];
 }
 
 /**
  * Stops `instances` in reverse dependency order, one level at a time (dependents first; each
  * level in parallel), within `deadlineMs`. A module still stopping at the deadline is reported
- * with `CHIP_ERR_SHUTDOWN_TIMEOUT`; the rest of shutdown goes on.
+ * with `CHIP_ERR_SHUTDOWN_TIMEOUT`; the rest of shutdown goes on. `isDown(id)` tells a module
+ * being restarted after a crash (the supervisor's view) from one that is merely not loaded.
  */
 export async function shutdownInstances(
   instances: readonly Instance[],
-  options: { runner: LifecycleRunner; clock: Clock; deadlineMs: number },
+  options: { runner: LifecycleRunner; clock: Clock; deadlineMs: number; isDown?: (id: string) => boolean },
 ): Promise<ShutdownReport> {
   const byId = new Map(instances.map((i) => [i.id, i]));
   const levels = orderModules(
     instances.map((i) => i.id),
     (id) => byId.get(id)!.deps,
   );
-  const report: ShutdownReport = { stopped: [], failed: [] };
+  const report: ShutdownReport = { stopped: [], failed: [], down: [] };
+  const noteDown = (inst: Instance): void => {
+    const down = downAtShutdown(inst, options.isDown);
+    if (down !== undefined) report.down.push(down);
+  };
   let expired = false;
   let timesUp!: () => void;
   const timeUp = new Promise<"timeout">((resolve) => (timesUp = () => resolve("timeout")));
@@ -43,13 +64,17 @@ export async function shutdownInstances(
           const inst = byId.get(id)!;
           if (stateIsActive(inst.state))
             report.failed.push({ id, error: notStopped(inst, options.deadlineMs) });
+          else noteDown(inst);
         }
         continue;
       }
       const pending = new Set<Instance>();
       const work = level.map(async (id) => {
         const inst = byId.get(id)!;
-        if (!stateIsActive(inst.state)) return;
+        if (!stateIsActive(inst.state)) {
+          noteDown(inst);
+          return;
+        }
         if (expired) {
           report.failed.push({ id, error: timeoutError(inst, options.deadlineMs) });
           return;
@@ -75,6 +100,17 @@ export async function shutdownInstances(
     deadline.dispose();
   }
   return report;
+}
+
+function downAtShutdown(
+  inst: Instance,
+  isDown: ((id: string) => boolean) | undefined,
+): DownAtShutdown | undefined {
+  const error = inst.lastError;
+  if (inst.state === "crashed" || inst.state === "failed") return { id: inst.id, status: inst.state, error };
+  // Unloaded by its restart and not back yet (registered or loaded again).
+  if (isDown?.(inst.id) === true) return { id: inst.id, status: "restarting", error };
+  return undefined;
 }
 
 function notStopped(inst: Instance, ms: number): ChipsetError {

@@ -20,11 +20,19 @@ export function chipset(args: readonly string[], options: { cwd?: string } = {})
   return collect(spawnCli(args, options));
 }
 
-/** Spawns the CLI without waiting for it (for `start`, and for killing it). */
-export function spawnCli(args: readonly string[], options: { cwd?: string } = {}): ChildProcess {
+/**
+ * Spawns the CLI without waiting for it (for `start`, and for killing it). With `group`, it leads
+ * a process group of its own, as a shell's foreground job does: `process.kill(-pid, "SIGINT")`
+ * is then what a terminal's Ctrl-C does.
+ */
+export function spawnCli(
+  args: readonly string[],
+  options: { cwd?: string; group?: boolean } = {},
+): ChildProcess {
   return spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? process.cwd(),
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.group === true,
   });
 }
 

@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { writeChain } from "./fixtures.js";
-import { collect, spawnCli, tempDir, type CliResult } from "./harness.js";
+import { collect, spawnCli, tempDir, writeModule, type CliResult } from "./harness.js";
 
 /** Resolves with everything printed so far once stdout matches `pattern`; rejects if the process ends first. */
 function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
@@ -69,6 +69,57 @@ describe("chipset start", () => {
     expect(shutdown).toMatch(/^SIGINT received: stopping\.\.\./);
     expect(keysOf("stopped", shutdown)).toEqual(["app@1.0.0", "lib@1.0.0", "core@1.0.0"]);
     expect(shutdown).toMatch(/stopped in [\d.]+ m?s: app, lib, core\n$/);
+  });
+
+  it("stops a module in a child process itself and exits 0 when Ctrl-C signals its whole process group", async () => {
+    await writeModule(join(tmp.dir, "modules"), {
+      name: "driver",
+      version: "1.0.0",
+      chipset: { kind: "driver", isolation: "process", activation: "eager" },
+      code: 'import { defineModule } from "chipset/module";\nexport const module = defineModule({ api: {} });\n',
+    });
+    child = spawnCli(["--data-dir", "data", "start"], { cwd: tmp.dir, group: true });
+    const done = collect(child);
+    const boot = await waitForOutput(child, /chipset is running/);
+    expect(boot).toMatch(/started driver@1\.0\.0 in .* \(process, pid \d+\)/);
+
+    // A terminal sends SIGINT to every process of its foreground group, the module's host included.
+    process.kill(-child.pid!, "SIGINT");
+    const result = await done;
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/CRASHED/);
+    expect(keysOf("stopped", result.stdout)).toContain("driver@1.0.0");
+  });
+
+  it("names a module that crashed and waits for its restart as down when Ctrl-C stops the host, and exits 0", async () => {
+    await writeModule(join(tmp.dir, "modules"), {
+      name: "driver",
+      version: "1.0.0",
+      chipset: {
+        kind: "driver",
+        isolation: "process",
+        activation: "eager",
+        restart: { initialDelayMs: 600_000, maxDelayMs: 600_000 },
+      },
+      // Dies once it has started: a crash the supervisor will restart, ten minutes from now.
+      code:
+        'import { defineModule } from "chipset/module";\n' +
+        "export const module = defineModule({ start() { setTimeout(() => process.exit(3), 0); }, api: {} });\n",
+    });
+    child = spawnCli(["--data-dir", "data", "start"], { cwd: tmp.dir, group: true });
+    const done = collect(child);
+    await waitForOutput(child, /restarting driver@1\.0\.0 in/);
+
+    process.kill(-child.pid!, "SIGINT");
+    const result = await done;
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const shutdown = result.stdout.slice(result.stdout.indexOf("SIGINT received"));
+    expect(shutdown).toMatch(
+      /not stopped: driver had crashed \(CHIP_ERR_MODULE_CRASHED: driver@1\.0\.0 crashed \(exit\).*\); its restart is cancelled/,
+    );
+    expect(shutdown).toMatch(/stopped in [\d.]+ m?s: app, lib, core; down already: driver\n$/);
   });
 
   it("exits 1 with the error when an eager module fails to start, after closing the runtime", async () => {

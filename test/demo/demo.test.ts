@@ -19,12 +19,17 @@ interface Run {
   stderr: string;
 }
 
-/** Starts the host; `until(text)` resolves once stdout contains `text`, `exit` when it ends. */
-function start(args: string[]) {
+/**
+ * Starts the host; `until(text)` resolves once stdout contains `text`, `exit` when it ends.
+ * With `group`, the host leads a process group of its own, as a shell's foreground job does, so
+ * that `process.kill(-pid, "SIGINT")` is what a terminal's Ctrl-C does.
+ */
+function start(args: string[], options: { group?: boolean } = {}) {
   const child = spawn(process.execPath, [host, ...args], {
     cwd: repoRoot,
     env: { ...process.env, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.group === true,
   });
   let stdout = "";
   let stderr = "";
@@ -54,6 +59,14 @@ function start(args: string[]) {
       );
     });
   return { child, exit, until };
+}
+
+/** A line the demo prints on stderr for a log record: `  · <id@version>[ stdout|stderr]  [warn |error ]<message>`. */
+const LOG_LINE = /^ {2}· (chipset|\S+@\S+)( stdout| stderr)? {2}((warn|error|fatal) )?\S/;
+
+/** The log lines on stderr at `warn` or above (what went wrong). */
+function warnings(stderr: string): string[] {
+  return stderr.split("\n").filter((line) => LOG_LINE.exec(line)?.[4] !== undefined);
 }
 
 /** The ids of a "label  a → b → c" line. */
@@ -100,7 +113,7 @@ describe("the demo host", () => {
 
   it("runs the scripted session with --once and shows on-demand loading, ordered start and stop", async () => {
     const run = await start(["--once", "--data-dir", dataDir]).exit;
-    expect(run.stderr).toBe("");
+    expect(warnings(run.stderr)).toEqual([]);
     expect(run.code, run.stdout).toBe(0);
     const { stdout } = run;
 
@@ -175,17 +188,68 @@ describe("the demo host", () => {
     expect(again.stdout).toMatch(/10 unchanged · 0 rejected/);
   });
 
+  it("shows the modules' own log lines on stderr, each naming its module, and pino's JSON when asked", async () => {
+    const text = await start(["--once", "--data-dir", dataDir]).exit;
+    expect(text.code, text.stderr).toBe(0);
+    const lines = text.stderr.trimEnd().split("\n");
+    for (const line of lines) expect(line).toMatch(LOG_LINE);
+    // ctx.log.info of an inline module, and of a module in a child process (sent over IPC).
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}· codec@1\.3\.0 {2}codec ready {2}backend=/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}· gpu-accel@2\.0\.1 {2}accelerator released/));
+    // What gpu-accel's process writes to its console, tagged with the module.
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ {2}· gpu-accel@2\.0\.1 stdout {2}sim-gpu0: 2 frame buffers reserved$/),
+    );
+    expect(text.stdout).not.toMatch(/frame buffers reserved/);
+
+    const json = await start(["--once", "--data-dir", dataDir, "--log-format", "json"]).exit;
+    expect(json.code, json.stderr).toBe(0);
+    const records = json.stderr
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { level: number; module?: string; stream?: string; msg: string });
+    expect(records).toContainEqual(
+      expect.objectContaining({ level: 30, module: "codec@1.3.0", msg: "codec ready" }),
+    );
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        module: "gpu-accel@2.0.1",
+        stream: "stdout",
+        msg: "sim-gpu0: 2 frame buffers reserved",
+      }),
+    );
+  });
+
   it("keeps running until SIGINT, then stops every module and exits 0", async () => {
     const host = start(["--data-dir", dataDir]);
     await host.until("Press Ctrl-C to stop.");
     host.child.kill("SIGINT");
     const run = await host.exit;
-    expect(run.stderr).toBe("");
+    expect(warnings(run.stderr)).toEqual([]);
     expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null });
     expect(run.stdout).toContain("SIGINT received");
     const stopped = arrowList(run.stdout, "stop order");
     expect(stopped.indexOf("video-player")).toBeLessThan(stopped.indexOf("codec"));
     expect(stopped.indexOf("codec")).toBeLessThan(stopped.indexOf("file-io"));
     expect(run.stdout).toMatch(/\d modules stopped in .*Bye\./);
+  });
+
+  it("stops every module itself and exits 0 when Ctrl-C signals its whole process group", async () => {
+    const demo = start(["--data-dir", dataDir], { group: true });
+    await demo.until("Press Ctrl-C to stop.");
+    // A terminal sends SIGINT to every process of the foreground group, process hosts included.
+    process.kill(-demo.child.pid!, "SIGINT");
+    const run = await demo.exit;
+    expect({ code: run.code, signal: run.signal }, `${run.stdout}\n${run.stderr}`).toEqual({
+      code: 0,
+      signal: null,
+    });
+    const shutdown = run.stdout.slice(run.stdout.indexOf("SIGINT received"));
+    expect(shutdown).not.toMatch(/crashed|killed by|did not stop cleanly/);
+    const stopped = arrowList(run.stdout, "stop order");
+    // gpu-accel runs in a child process: the host stopped it, Ctrl-C did not kill it.
+    expect(stopped).toContain("gpu-accel");
+    expect(stopped.indexOf("codec")).toBeLessThan(stopped.indexOf("gpu-accel"));
+    expect(run.stdout).toMatch(/\d+ modules stopped in .*Bye\./);
   });
 });

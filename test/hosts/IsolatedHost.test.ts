@@ -189,6 +189,36 @@ describe.each(isolations)("a module in a %s host", (isolation) => {
     await bridge.logged("init aborted");
   });
 
+  it("passes what the module writes to its console to the log, line by line: stdout as info, stderr as warn", async () => {
+    const { host, bridge } = h.host(
+      isolation,
+      `export const module = defineModule({
+         api: {
+           speak() {
+             console.log("first line\\nsecond line");
+             process.stdout.write("in two ");
+             process.stdout.write("writes\\n");
+             console.error("something odd");
+             return "spoken";
+           },
+         },
+       });`,
+    );
+    await host.load(deadline());
+    await expect(host.call("speak", [])).resolves.toBe("spoken");
+    await bridge.logged("something odd");
+    await bridge.logged("in two writes");
+    const console = bridge.logs.filter((l) => (l.obj as { stream?: string } | null)?.stream !== undefined);
+    expect(console.filter((l) => l.level === "info")).toEqual([
+      { level: "info", obj: { stream: "stdout" }, msg: "first line" },
+      { level: "info", obj: { stream: "stdout" }, msg: "second line" },
+      { level: "info", obj: { stream: "stdout" }, msg: "in two writes" },
+    ]);
+    expect(console.filter((l) => l.level === "warn")).toEqual([
+      { level: "warn", obj: { stream: "stderr" }, msg: "something odd" },
+    ]);
+  });
+
   it("routes ctx.use, ctx.optional, ctx.checkpoint and ctx.log to the bridge, also from api methods", async () => {
     const { host, bridge, key } = h.host(
       isolation,

@@ -16,6 +16,8 @@ export const module = defineModule({
     pool = Array.from({ length: ctx.config.poolFrames }, () => new Uint8Array(0));
     next = 0;
     decoded = 0;
+    // Like a native driver, it prints a banner on its console; the host tags the line with the module.
+    console.log(`${device}: ${pool.length} frame buffers reserved`);
   },
   stop(ctx) {
     ctx.log.info({ decoded }, "accelerator released");

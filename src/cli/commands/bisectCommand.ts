@@ -86,14 +86,16 @@ export function registerBisectCommand(program: Command, ctx: CliContext): void {
             ?.split(",")
             .map((s) => s.trim())
             .filter((s) => s !== "") ??
-          (await withRuntime(globals, (runtime) => [...new Set(runtime.queries.list().map((m) => m.id))]));
+          (await withRuntime(globals, ctx, (runtime) => [
+            ...new Set(runtime.queries.list().map((m) => m.id)),
+          ]));
         if (candidates.length === 0)
           throw usageError("there are no modules to bisect; register some with chipset add", {});
         const result = await bisect(
           candidates,
           // Every trial is a fresh runtime on the same data directory: nothing carries over between them.
           (subset) =>
-            withRuntime(globals, (runtime) => healthTrial(runtime, subset, check, systemClock)).catch(
+            withRuntime(globals, ctx, (runtime) => healthTrial(runtime, subset, check, systemClock)).catch(
               // A trial whose runtime would not shut down cleanly was not healthy either.
               (err: unknown) => ({ healthy: false, detail: `shutdown failed: ${describe(err)}` }),
             ),

@@ -36,7 +36,9 @@ export function registerCallCommand(program: Command, ctx: CliContext): void {
     .action(
       async (ref: string, method: string, rawArgs: string[], opts: { json?: boolean }, cmd: Command) => {
         const args = parseJsonArgs(rawArgs);
-        const result = await withRuntime(globalsOf(cmd, ctx), (runtime) => runtime.call(ref, method, args));
+        const result = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) =>
+          runtime.call(ref, method, args),
+        );
         if (opts.json) return ctx.out.json({ result: result ?? null });
         ctx.out.line(result === undefined ? "(no result)" : JSON.stringify(result, null, 2));
       },

@@ -37,7 +37,7 @@ export function registerChaosCommand(program: Command, ctx: CliContext): void {
       const globals = globalsOf(cmd, ctx);
       const path = resolve(ctx.cwd, file);
       const experiment = readExperiment(path);
-      const report = await withRuntime(globals, async (runtime) => {
+      const report = await withRuntime(globals, ctx, async (runtime) => {
         await runtime.start();
         return runExperiment(runtime, experiment, {
           clock: systemClock,

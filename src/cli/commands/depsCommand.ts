@@ -28,7 +28,7 @@ export function registerDepsCommand(program: Command, ctx: CliContext): void {
     .option("--json", "print JSON (a list, or a tree with --tree)")
     .action(
       async (ref: string, opts: { reverse?: boolean; tree?: boolean; json?: boolean }, cmd: Command) => {
-        const lines = await withRuntime(globalsOf(cmd, ctx), (runtime) => {
+        const lines = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) => {
           const info = runtime.queries.info(ref); // CHIP_ERR_MODULE_NOT_FOUND for unknown ids
           const self = key(info.id, info.version);
           if (opts.reverse && opts.tree)

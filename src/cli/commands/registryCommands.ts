@@ -13,7 +13,7 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
     .argument("<dir>", 'module directory: a package.json with a "chipset" field, and its entry file')
     .option("--json", "print the outcome as JSON: { status, id, version, dir }")
     .action(async (dir: string, opts: { json?: boolean }, cmd: Command) => {
-      const outcome = await withRuntime(globalsOf(cmd, ctx), (runtime) => {
+      const outcome = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) => {
         const { record, status } = runtime.add(resolve(ctx.cwd, dir));
         return {
           status,
@@ -40,7 +40,7 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
     .argument("<ref>", "id or id@version")
     .option("--json", "print the removed versions as JSON: { id, versions }")
     .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
-      const removed = await withRuntime(globalsOf(cmd, ctx), (runtime) => {
+      const removed = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) => {
         const { id, version } = runtime.queries.info(ref);
         const all = parseModuleRef(ref).version === undefined;
         const versions = all ? runtime.registry.versions(id) : [version];

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Runtime } from "../../runtime/Runtime.js";
-import type { ShutdownReport } from "../../runtime/shutdown.js";
+import type { DownAtShutdown, ShutdownReport } from "../../runtime/shutdown.js";
 import { openRuntime, type CliContext, type GlobalOptions } from "../context.js";
 import { followEvents } from "../describeEvent.js";
 import { key, list, ms, timeOfDay } from "../format.js";
@@ -30,7 +30,8 @@ export async function runForeground(globals: GlobalOptions, ctx: CliContext): Pr
   const say = (text: string): void => ctx.out.line(`${timeOfDay(new Date())} ${text}`);
   const stop = awaitStopSignal(say);
   try {
-    const runtime = await openRuntime(globals);
+    // Module failures are shown as `module.failed` events: the runtime's own record of them would say it twice.
+    const { runtime } = await openRuntime(globals, ctx, "drop");
     const events = followEvents(runtime, say);
     try {
       // The start-up scan ran inside createRuntime, before anyone could subscribe: replay it.
@@ -51,7 +52,7 @@ export async function runForeground(globals: GlobalOptions, ctx: CliContext): Pr
       const began = performance.now();
       const report = await runtime.close().catch((err: unknown): ShutdownReport => {
         ctx.exitCode = ctx.out.error(err, false);
-        return { stopped: [], failed: [] };
+        return { stopped: [], failed: [], down: [] };
       });
       events.dispose();
       reportShutdown(report, performance.now() - began, say, ctx);
@@ -84,8 +85,19 @@ function reportShutdown(
 ): void {
   for (const { error } of report.failed) ctx.out.error(error, false);
   if (report.failed.length > 0) ctx.exitCode = 1;
+  for (const down of report.down) say(describeDown(down));
   const failed = report.failed.length > 0 ? `; failed to stop: ${list(report.failed.map((f) => f.id))}` : "";
-  say(`stopped in ${ms(durationMs)}: ${list(report.stopped, "nothing was running")}${failed}`);
+  const down = report.down.length > 0 ? `; down already: ${list(report.down.map((d) => d.id))}` : "";
+  say(`stopped in ${ms(durationMs)}: ${list(report.stopped, "nothing was running")}${failed}${down}`);
+}
+
+/** What became of a module that was down when shutdown reached it (it had nothing to stop). */
+function describeDown({ id, status, error }: DownAtShutdown): string {
+  const why = error === undefined ? "" : ` (${error.code}: ${error.message})`;
+  if (status === "crashed") return `not stopped: ${id} had crashed${why}; its restart is cancelled`;
+  if (status === "restarting")
+    return `not stopped: ${id} was being restarted after a crash${why}; the restart is abandoned`;
+  return `not stopped: ${id} had failed${why}`;
 }
 
 /** The first SIGINT/SIGTERM resolves `requested`; a second one exits at once. Dispose when shutdown is over. */

@@ -38,7 +38,9 @@ export interface Channel {
   readonly alive: boolean;
   /** Receives every message after `ready`. */
   onMessage: ((msg: ChildToHost) => void) | undefined;
-  /** Receives stderr output of a process host as it arrives. */
+  /** Receives what the child writes to stdout (`console.log`), as it arrives. */
+  onStdout: ((text: string) => void) | undefined;
+  /** Receives what the child writes to stderr (`console.error`, Node's own reports), as it arrives. */
   onStderr: ((text: string) => void) | undefined;
   /** Posts `msg`; throws synchronously when it cannot be cloned. Dropped once the child ended. */
   send(msg: HostToChild): void;

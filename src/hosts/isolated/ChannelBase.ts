@@ -15,6 +15,7 @@ export abstract class ChannelBase implements Channel {
   readonly exited: Promise<ChannelExit>;
   alive = true;
   onMessage: ((msg: ChildToHost) => void) | undefined = undefined;
+  onStdout: ((text: string) => void) | undefined = undefined;
   onStderr: ((text: string) => void) | undefined = undefined;
   protected terminating = false;
   private booted = false;

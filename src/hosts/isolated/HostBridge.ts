@@ -13,6 +13,6 @@ export interface HostBridge {
   ): Promise<unknown>;
   /** `ctx.checkpoint(state)`: resolves once stored. */
   checkpoint(state: unknown): Promise<void>;
-  /** A line of the module's log, or of its stderr (`obj` is `{ stream: "stderr" }` then). */
+  /** A line of the module's log, or of its console (`obj` is `{ stream: "stdout" }` or `{ stream: "stderr" }` then). */
   log(level: "debug" | "info" | "warn" | "error", obj: unknown, msg: string | undefined): void;
 }

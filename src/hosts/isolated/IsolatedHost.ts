@@ -58,7 +58,7 @@ const noMethods: ReadonlySet<string> = new Set();
  * Runs a module in a worker thread or a child process, behind the same {@link ModuleHost}
  * interface as an inline host. Requests (load, hooks, calls, definition functions) go out as
  * numbered messages and are settled by the child's answers; the module's own requests (`use`,
- * `checkpoint`, `log`) go to the {@link HostBridge}. A watchdog, the heartbeat and the exit of
+ * `checkpoint`, `log`) go to the {@link HostBridge}, and so does its console output, line by line. A watchdog, the heartbeat and the exit of
  * the thread or process tell when the module crashed: every pending request is then rejected
  * with `CHIP_ERR_MODULE_CRASHED` and `onCrash` listeners are told once.
  *
@@ -413,13 +413,14 @@ export class IsolatedHost implements ModuleHost {
     this.pending.channel = channel;
     this.lastInfo = { isolation: this.isolation, pid: channel.pid, threadId: channel.threadId };
     channel.onMessage = this.receive;
-    let lines: StderrLines | undefined;
-    if (channel.isolation === "process") {
-      lines = new StderrLines((line) => this.requests.log("warn", { stream: "stderr" }, line));
-      channel.onStderr = (text) => lines!.push(text);
-    }
+    // The module's console goes to its log, so each line says whose it is: stdout as info, stderr as warn.
+    const stdout = new StderrLines((line) => this.requests.log("info", { stream: "stdout" }, line));
+    const stderr = new StderrLines((line) => this.requests.log("warn", { stream: "stderr" }, line));
+    channel.onStdout = (text) => stdout.push(text);
+    channel.onStderr = (text) => stderr.push(text);
     void channel.exited.then((exit) => {
-      lines?.flush();
+      stdout.flush();
+      stderr.flush();
       this.onExit(channel, exit);
     });
     this.watchdog.start();

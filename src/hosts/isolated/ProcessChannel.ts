@@ -3,7 +3,7 @@ import type { BootConfig, ChildToHost, HostToChild } from "../protocol.js";
 import { STDERR_TAIL_BYTES } from "./Channel.js";
 import { ChannelBase } from "./ChannelBase.js";
 
-/** How long to wait, after a child process exited, for the rest of its stderr (ms). */
+/** How long to wait, after a child process exited, for the rest of its output (ms). */
 const STDERR_DRAIN_MS = 200;
 
 interface Refable {
@@ -11,7 +11,12 @@ interface Refable {
   unref?(): void;
 }
 
-/** A module host in a forked child process (IPC with `serialization: "advanced"`). */
+/**
+ * A module host in a forked child process (IPC with `serialization: "advanced"`). On POSIX the
+ * child leads its own process group and session: a terminal's Ctrl-C (SIGINT to the whole
+ * foreground group) or hangup reaches the runtime only, which then stops its modules itself. The
+ * child still never outlives the runtime: it exits when its IPC channel closes (hosts/child/transport.ts).
+ */
 export class ProcessChannel extends ChannelBase {
   readonly isolation = "process" as const;
   private readonly child: ChildProcess;
@@ -28,11 +33,17 @@ export class ProcessChannel extends ChannelBase {
       serialization: "advanced",
       execArgv,
       env,
-      stdio: ["ignore", "inherit", "pipe", "ipc"],
+      // Its console goes to the owner, which tags each line with the module.
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      // On Windows, detached would give the child a console window of its own.
+      detached: process.platform !== "win32",
     });
     this.child = child;
     this.pid = child.pid ?? 0;
     child.on("message", (msg: ChildToHost) => this.deliver(msg));
+    const stdout = child.stdout!;
+    stdout.setEncoding("utf8");
+    stdout.on("data", (text: string) => this.onStdout?.(text));
     const stderr = child.stderr!;
     stderr.setEncoding("utf8");
     stderr.on("data", (text: string) => {
@@ -45,14 +56,20 @@ export class ProcessChannel extends ChannelBase {
       if (child.pid === undefined) this.ended({ code: null, signal: null, error: err, stderr: this.tail });
     });
     child.on("exit", (code, signal) => {
-      // Wait for the end of stderr: a heap-exhaustion abort is told apart from process.abort() by it.
+      // Wait for the end of its output: a heap-exhaustion abort is told apart from
+      // process.abort() by stderr, and the last lines of both belong to the module's log.
+      const open = [stdout, stderr].filter((stream) => !stream.closed);
       const finish = () => {
         clearTimeout(timer);
         this.ended({ code, signal, error: undefined, stderr: this.tail });
       };
       const timer = setTimeout(finish, STDERR_DRAIN_MS);
-      if (stderr.readableEnded || stderr.destroyed) finish();
-      else stderr.once("close", finish);
+      let left = open.length;
+      if (left === 0) finish();
+      for (const stream of open)
+        stream.once("close", () => {
+          if (--left === 0) finish();
+        });
     });
   }
 
@@ -61,15 +78,15 @@ export class ProcessChannel extends ChannelBase {
   }
 
   protected keepAlive(on: boolean): void {
-    const stderr = this.child.stderr as Refable | null;
+    const streams = [this.child.stdout, this.child.stderr] as Array<Refable | null>;
     if (on) {
       this.child.ref();
       this.child.channel?.ref();
-      stderr?.ref?.();
+      for (const stream of streams) stream?.ref?.();
     } else {
       this.child.unref();
       this.child.channel?.unref();
-      stderr?.unref?.();
+      for (const stream of streams) stream?.unref?.();
     }
   }
 

@@ -1,7 +1,7 @@
-/** Longest stderr line passed on whole, in characters; longer ones are cut. */
+/** Longest line passed on whole, in characters; longer ones are cut. */
 const MAX_LINE = 4096;
 
-/** Splits a child's stderr into lines for the log; a trailing partial line waits for the rest. */
+/** Splits a child's output (stderr or stdout) into lines for the log; a trailing partial line waits for the rest. */
 export class StderrLines {
   private partial = "";
 

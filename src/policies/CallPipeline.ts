@@ -13,6 +13,8 @@ import { RunList } from "./RunList.js";
 export interface CallSite {
   readonly version: string;
   readonly isolation: Isolation;
+  /** `clock.now()` when the instance last started or resumed; undefined while down. */
+  readonly startedAt?: number | undefined;
 }
 
 /**

@@ -6,9 +6,15 @@ import type { CrashInfo } from "../hosts/ModuleHost.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { DependencyChange } from "../module.js";
 import type { Instance } from "../runtime/Instance.js";
-import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
+import type { RuntimeEvents, UnloadReason } from "../runtime/RuntimeEvents.js";
 import { stateIsActive } from "../runtime/states.js";
-import { backoffDelay, policyRestarts, restartSettings, type RestartSettings } from "./restartPolicy.js";
+import {
+  backoffDelay,
+  endedNormally,
+  policyRestarts,
+  restartSettings,
+  type RestartSettings,
+} from "./restartPolicy.js";
 import type { SupervisionStore } from "./SupervisionStore.js";
 
 /** What the supervisor needs from the runtime. */
@@ -24,6 +30,8 @@ export interface SupervisorDeps {
   defaults: Partial<RestartSettings>;
   /** Brings `inst` (unloaded) back to `running`, its dependencies first. */
   bringUp(inst: Instance): Promise<void>;
+  /** Sets the reason the next unload of `inst` reports (`module.unloaded`); default `request`. */
+  unloadReason(inst: Instance, reason: UnloadReason): void;
   closing(): boolean;
 }
 
@@ -116,6 +124,7 @@ export class Supervisor {
     if (this.deps.active.get(inst.id) !== inst) return; // replaced or removed meanwhile
     const { id, version } = inst;
     const settings = restartSettings(inst.record.manifest.restart, this.deps.defaults);
+    if (inst.wanted && endedNormally(settings.policy, crash.kind, crash.exitCode)) return this.exited(inst);
     events.emit("module.crashed", { id, version, kind: crash.kind, error: crash.error });
     if (!inst.wanted) {
       // It crashed before it ever ran (or after it was stopped): like a failed start, the next
@@ -138,6 +147,20 @@ export class Supervisor {
     const uptime = inst.startedAt === undefined ? 0 : clock.now() - inst.startedAt;
     inst.startedAt = undefined;
     this.schedule(inst, w, settings, crash, uptime >= settings.resetAfterMs);
+  }
+
+  /**
+   * `inst` ended its own host with exit code 0 and its policy leaves it so: it is unloaded
+   * (`module.unloaded`, reason `exited`), as a stop and unload on request would leave it, and the
+   * next call loads it again. Not down, so no fallback and nothing to tell dependents (their next
+   * call loads it too); no crash in its history.
+   */
+  private async exited(inst: Instance): Promise<void> {
+    inst.wanted = false;
+    inst.startedAt = undefined;
+    inst.lastError = undefined; // an end, not an error
+    this.deps.unloadReason(inst, "exited");
+    await this.unloadQuietly(inst);
   }
 
   private schedule(
@@ -333,11 +356,12 @@ export class Supervisor {
   }
 
   private unloadQuietly(inst: Instance): Promise<void> {
-    return this.deps.runner
-      .run(inst, "unload")
-      .catch((error: unknown) =>
-        this.deps.events.emit("runtime.error", { context: `unload of crashed ${inst.key}`, error }),
-      );
+    return this.deps.runner.run(inst, "unload").catch((error: unknown) =>
+      this.deps.events.emit("runtime.error", {
+        context: `unload of ${inst.key} after its host ended`,
+        error,
+      }),
+    );
   }
 
   private notify(dep: Instance, change: DependencyChange): void {

@@ -428,11 +428,13 @@ else {
 step(
   7,
   "A slow dependency",
-  "codec.probe gets 500 ms slower; its policy: 50 ms timeout, breaker after 2 failures",
+  "codec.probe gets 2 s slower; its policy: 500 ms timeout, breaker after 2 failures",
 );
 // Policies can be set at run time over the manifest's `calls`; chaos injects the fault on purpose.
+// The timeout leaves a loaded machine room for the healthy probe (a 1 ms call once took 145 ms
+// there); the slowdown still outlasts it four times over.
 runtime.policies.set("codec", {
-  methods: { probe: { timeoutMs: 50, breaker: { consecutiveFailures: 2, failureRate: 0, openMs: 200 } } },
+  methods: { probe: { timeoutMs: 500, breaker: { consecutiveFailures: 2, failureRate: 0, openMs: 200 } } },
 });
 const breakerLog = [];
 const breakerEvents = [
@@ -454,7 +456,7 @@ const probe = async (label) => {
 runtime.chaos.enable(7);
 const slowdown = runtime.chaos.inject({
   kind: "latency",
-  latencyMs: 500,
+  latencyMs: 2000,
   target: { module: "codec", method: "probe" },
 });
 for (const n of [1, 2, 3]) await probe(`probe ${n}`);

@@ -52,25 +52,27 @@ describe("bisect, for random candidates", () => {
     );
   });
 
-  it("returns a 1-minimal failing set when several combinations fail", async () => {
+  it("names disjoint 1-minimal failing groups, without which the runtime is healthy, when several combinations fail", async () => {
     await fc.assert(
       fc.asyncProperty(world({ min: 2, max: 4 }), async ({ ids, failures }) => {
         const { check } = runtime(failures);
         const unhealthy = (subset: string[]) => failures.some((f) => f.every((id) => subset.includes(id)));
         const result = await bisect(ids, check, unlimited);
-        expect(result.found).toBe(true);
-        expect(result.minimal).toBe(true);
-        expect(unhealthy(result.culprits)).toBe(true);
-        expect(result.culprits).toEqual(ids.filter((id) => result.culprits.includes(id)));
-        for (const dropped of result.culprits) {
-          expect(unhealthy(result.culprits.filter((id) => id !== dropped))).toBe(false);
+        expect(result).toMatchObject({ found: true, minimal: true, complete: true });
+        for (const group of result.groups) {
+          expect(unhealthy(group)).toBe(true);
+          expect(group).toEqual(ids.filter((id) => group.includes(id)));
+          for (const dropped of group) expect(unhealthy(group.filter((id) => id !== dropped))).toBe(false);
         }
+        expect(result.groups.flat()).toHaveLength(result.culprits.length);
+        expect(result.culprits).toEqual(ids.filter((id) => result.groups.flat().includes(id)));
+        expect(unhealthy(ids.filter((id) => !result.culprits.includes(id)))).toBe(false);
       }),
       { numRuns: 200 },
     );
   });
 
-  it("finds a single culprit in at most ceil(log2 n) + 2 trials", async () => {
+  it("finds a single culprit, and that it is the only one, in at most ceil(log2 n) + 3 trials", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc
@@ -81,7 +83,7 @@ describe("bisect, for random candidates", () => {
           const { check, calls } = runtime([[`mod-${culprit}`]]);
           const result = await bisect(ids, check);
           expect(result.culprits).toEqual([`mod-${culprit}`]);
-          expect(calls.length).toBeLessThanOrEqual(Math.ceil(Math.log2(n)) + 2);
+          expect(calls.length).toBeLessThanOrEqual(Math.ceil(Math.log2(n)) + 3);
         },
       ),
     );

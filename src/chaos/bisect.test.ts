@@ -35,7 +35,8 @@ describe("bisect", () => {
   });
 
   for (const n of [2, 7, 16, 100]) {
-    const bound = Math.ceil(Math.log2(n)) + 2;
+    // Halving, the last single module, and one trial of the rest without it.
+    const bound = Math.ceil(Math.log2(n)) + 3;
     it(`finds a single culprit at any position among ${n} candidates in at most ${bound} trials`, async () => {
       const ids = modules(n);
       for (const culprit of ids) {
@@ -44,6 +45,7 @@ describe("bisect", () => {
         expect(result.culprits).toEqual([culprit]);
         expect(result.found).toBe(true);
         expect(result.minimal).toBe(true);
+        expect(result.complete).toBe(true);
         expect(result.trials).toHaveLength(calls.length);
         expect(calls.length).toBeLessThanOrEqual(bound);
       }
@@ -54,13 +56,68 @@ describe("bisect", () => {
     const { check, calls } = runtime();
     const result = await bisect(modules(16), check);
     expect(result).toEqual({
+      healthy: true,
       culprits: [],
+      groups: [],
       trials: [{ modules: modules(16), healthy: true }],
       found: false,
       minimal: false,
+      complete: false,
       note: "the runtime was healthy with every module",
     });
     expect(calls).toHaveLength(1);
+  });
+
+  it("names both of two independently bad modules, and checks the runtime is healthy without them", async () => {
+    const ids = modules(16);
+    for (const [a, b] of [
+      ["m0", "m15"],
+      ["m3", "m4"],
+      ["m9", "m2"],
+    ] as const) {
+      const { check } = runtime([a], [b]);
+      const result = await bisect(ids, check);
+      const both = ids.filter((id) => id === a || id === b);
+      expect(result).toMatchObject({
+        healthy: false,
+        culprits: both,
+        found: true,
+        minimal: true,
+        complete: true,
+      });
+      expect(result.groups).toHaveLength(2);
+      expect([...result.groups].sort()).toEqual(both.map((id) => [id]).sort());
+      expect(result.trials.at(-1)).toEqual({
+        modules: ids.filter((id) => !both.includes(id)),
+        healthy: true,
+      });
+      expect(result.note).toMatch(/alone makes the runtime unhealthy; independently, "m\d+" alone makes/);
+      expect(result.note).toContain("without all of them it was healthy");
+    }
+  });
+
+  it("names a bad module and a bad pair side by side, each as its own cause", async () => {
+    const ids = modules(12);
+    const { check } = runtime(["m7"], ["m1", "m10"]);
+    const result = await bisect(ids, check);
+    expect(result.culprits).toEqual(["m1", "m7", "m10"]);
+    expect([...result.groups].sort()).toEqual([["m1", "m10"], ["m7"]]);
+    expect(result).toMatchObject({ found: true, minimal: true, complete: true });
+  });
+
+  it("names what it found so far when the budget runs out before the rest was checked again", async () => {
+    const ids = modules(8);
+    const { check } = runtime(["m0"], ["m5"]);
+    // all, [m0..m3], [m0, m1], [m0]: m0 is found; the rest is never checked.
+    const result = await bisect(ids, check, { maxTrials: 4 });
+    expect(result).toMatchObject({
+      culprits: ["m0"],
+      groups: [["m0"]],
+      found: true,
+      minimal: true,
+      complete: false,
+    });
+    expect(result.note).toContain("ran out before the rest");
   });
 
   it("reports a two-module interaction as exactly those two, though neither fails alone", async () => {
@@ -205,7 +262,7 @@ describe("bisect", () => {
       detail: "gpu-accel crashed twice",
     });
     expect(result.note).toBe(
-      '"gpu-accel" alone makes the runtime unhealthy: gpu-accel crashed twice (found in 4 trials)',
+      '"gpu-accel" alone makes the runtime unhealthy: gpu-accel crashed twice (found in 5 trials)',
     );
   });
 

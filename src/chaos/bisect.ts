@@ -1,6 +1,6 @@
-import { abortError } from "../common/abort.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
+import { quoted, type Subset, TrialLog } from "./TrialLog.js";
 
 /** What one health check says about the runtime with a given set of modules active. */
 export interface BisectVerdict {
@@ -25,12 +25,19 @@ export interface BisectTrial {
 
 /** What {@link bisect} found. */
 export interface BisectResult {
+  /** Whether the runtime was healthy with every candidate (the first trial). */
+  healthy: boolean;
   /**
-   * The smallest set found whose modules together make the runtime unhealthy: one id when a
-   * single module is to blame, several when only their combination fails (an interaction).
+   * Every module found to make the runtime unhealthy, in candidate order (all of `groups`).
    * Empty when the full set was healthy (nothing to find).
    */
   culprits: string[];
+  /**
+   * Each cause found, in the order found: one module that makes the runtime unhealthy alone, or
+   * the smallest combination that does so only together (an interaction). Each is set aside once
+   * found and the rest checked again, so independently bad modules are all named.
+   */
+  groups: string[][];
   /** Every trial, in order. */
   trials: BisectTrial[];
   /**
@@ -39,10 +46,16 @@ export interface BisectResult {
    */
   found: boolean;
   /**
-   * true when removing any one culprit was seen to make the runtime healthy (1-minimal); false when
-   * the trial budget ran out or the results were inconsistent first, or nothing was found.
+   * true when removing any one module of a group was seen to make the runtime healthy (each group
+   * 1-minimal); false when the trial budget ran out or the results were inconsistent first, or
+   * nothing was found.
    */
   minimal: boolean;
+  /**
+   * true when the runtime was seen healthy without the culprits (or nothing else was left), so
+   * no other cause remains; false when trials stopped first, or nothing was found.
+   */
+  complete: boolean;
   /** One sentence for people: what was found, or why nothing was. */
   note: string;
 }
@@ -60,16 +73,16 @@ export interface BisectOptions {
 /** The default of {@link BisectOptions.maxTrials}. */
 export const defaultMaxTrials = 64;
 
-/** A set of candidates, as ascending positions in the candidate list. */
-type Subset = readonly number[];
-
 /**
- * Finds the module (or the smallest combination of modules) that makes the runtime unhealthy.
+ * Finds every module (or smallest combination of modules) that makes the runtime unhealthy.
  *
  * Confirms the whole set fails, then reduces it with Zeller's delta debugging (ddmin) to a
  * 1-minimal failing subset. A bisection pass runs first so one culprit among n costs at most
  * ceil(log2 n) + 2 trials; when it dead-ends (only an interaction fails), ddmin takes over from
- * the smallest set seen failing. No subset is checked twice. The empty set is assumed healthy.
+ * the smallest set seen failing. The subset found is then set aside and the rest checked again
+ * (one more trial), and reduced in turn while it still fails, until the rest is healthy: two
+ * independently bad modules are both named. No subset is checked twice. The empty set is assumed
+ * healthy.
  *
  * The check is taken as given, without retries: a flaky check misleads every later step, so make
  * each check run long enough (enough load, enough time) to show the instability reliably. A
@@ -97,32 +110,38 @@ export async function bisect(
   const all = ids.map((_, i) => i);
 
   const first = await trials.probe(all);
+  const nothing = { culprits: [], groups: [], found: false, minimal: false, complete: false };
   if (first === "healthy") {
     return {
-      culprits: [],
+      healthy: true,
+      ...nothing,
       trials: trials.list,
-      found: false,
-      minimal: false,
       note: "the runtime was healthy with every module",
     };
   }
   if (ids.length === 0) {
     return {
-      culprits: [],
+      healthy: false,
+      ...nothing,
       trials: trials.list,
-      found: false,
-      minimal: false,
       note: "the runtime was unhealthy with no modules active, so no module is to blame",
     };
   }
 
-  const halved = await halve(all, trials);
-  const failing = halved.done ? halved.failing : await ddmin(halved.failing, trials);
-  return report(failing, trials);
+  const groups: Subset[] = [];
+  // `rest` failed: reduce it to one cause, set that aside, and check what is left.
+  let rest: Subset = all;
+  for (;;) {
+    const halved = await halve(rest, trials);
+    const failing = halved.done ? halved.failing : await ddmin(halved.failing, trials);
+    if (trials.stop !== undefined) return report(groups, rest, failing, trials);
+    groups.push(failing);
+    rest = without(rest, failing);
+    if (rest.length === 0) return report(groups, rest, undefined, trials);
+    const verdict = await trials.probe(rest);
+    if (verdict !== "unhealthy") return report(groups, rest, undefined, trials);
+  }
 }
-
-/** Why trials stopped before the reduction reached a 1-minimal set. */
-type Stop = "budget" | "inconsistent";
 
 interface Halving {
   /** The smallest subset seen failing so far. */
@@ -193,110 +212,62 @@ async function ddmin(start: Subset, trials: TrialLog): Promise<Subset> {
   return failing;
 }
 
-function report(reduced: Subset, trials: TrialLog): BisectResult {
-  // A contradiction stops trials before the reduction can adopt the set that just failed.
-  const failing = trials.stop === "inconsistent" ? trials.smallestFailing() : reduced;
-  const culprits = trials.names(failing);
+/**
+ * The result, from the causes found (`groups`) and the rest of the candidates without them; when
+ * trials stopped while `rest` was being reduced, `reduced` is where the reduction had got to.
+ */
+function report(groups: Subset[], rest: Subset, reduced: Subset | undefined, trials: TrialLog): BisectResult {
   const count = trials.list.length;
-  const base = { culprits, trials: trials.list };
-  const named = quoted(culprits);
-  if (trials.stop === "inconsistent") {
-    const note = `${trials.contradiction ?? "inconsistent results"}; the smallest set seen failing was ${named}`;
+  const stop = trials.stop;
+  // A contradiction stops trials before the reduction can adopt the set that just failed.
+  const pending =
+    reduced === undefined ? undefined : stop === "inconsistent" ? trials.smallestFailing(rest) : reduced;
+  const all = pending === undefined ? groups : [...groups, pending];
+  const found = all.map((g) => trials.names(g));
+  const culprits = trials.names(all.flat().sort((a, b) => a - b));
+  const base = { healthy: false, culprits, groups: found, trials: trials.list, complete: false };
+  const sofar = groups.length === 0 ? "" : `${describeGroups(groups, trials)}; `;
+  if (stop === "inconsistent") {
+    const seen =
+      pending === undefined ? "" : `; the smallest set seen failing was ${quoted(trials.names(pending))}`;
+    const note = `${sofar}${trials.contradiction ?? "inconsistent results"}${seen}`;
     return { ...base, found: false, minimal: false, note };
   }
-  if (trials.stop === "budget") {
+  if (stop === "budget") {
+    const where =
+      pending === undefined
+        ? `before the rest (${quoted(trials.names(rest))}) could be checked again, so more may be to blame`
+        : `${quoted(trials.names(pending))} is the smallest set seen failing${groups.length === 0 ? "" : " among the rest"} and may not be minimal`;
     return {
       ...base,
       found: true,
-      minimal: false,
-      note:
-        `the budget of ${count} trials ran out; ${named} is the smallest set seen failing and may not ` +
-        `be minimal (raise maxTrials, or bisect again over these modules)`,
+      minimal: pending === undefined,
+      note: `${sofar}the budget of ${count} trials ran out ${where} (raise maxTrials, or bisect again over these modules)`,
     };
   }
-  const detail = trials.detailOf(failing);
-  const seen = detail === undefined ? "" : `: ${detail}`;
-  const note =
-    culprits.length === 1
-      ? `${named} alone makes the runtime unhealthy${seen} (found in ${count} trials)`
-      : `only ${named} together make the runtime unhealthy; without any one of them it was healthy${seen} (found in ${count} trials)`;
-  return { ...base, found: true, minimal: true, note };
+  const without = groups.length > 1 ? "; without all of them it was healthy" : "";
+  return {
+    ...base,
+    found: true,
+    minimal: true,
+    complete: true,
+    note: `${describeGroups(groups, trials)}${without} (found in ${count} trials)`,
+  };
 }
 
-type Probe = "healthy" | "unhealthy" | "stopped";
-
-/** Runs checks through a cache keyed by subset, within the budget, and watches for contradictions. */
-class TrialLog {
-  readonly list: BisectTrial[] = [];
-  stop: Stop | undefined;
-  contradiction: string | undefined;
-  private readonly seen = new Map<string, { subset: Subset; trial: BisectTrial }>();
-
-  constructor(
-    private readonly ids: readonly string[],
-    private readonly check: BisectCheck,
-    private readonly maxTrials: number,
-    private readonly options: BisectOptions,
-  ) {}
-
-  async probe(subset: Subset): Promise<Probe> {
-    const cached = this.seen.get(key(subset));
-    if (cached !== undefined) return cached.trial.healthy ? "healthy" : "unhealthy";
-    if (this.stop !== undefined) return "stopped";
-    if (this.list.length >= this.maxTrials) {
-      this.stop = "budget";
-      return "stopped";
-    }
-    const { signal } = this.options;
-    if (signal?.aborted === true) throw abortError(signal, "bisect");
-
-    const modules = this.names(subset);
-    const verdict = await this.check([...modules], signal);
-    const trial: BisectTrial = { modules, healthy: verdict.healthy === true };
-    if (verdict.detail !== undefined) trial.detail = verdict.detail;
-    this.list.push(trial);
-    this.seen.set(key(subset), { subset, trial });
-    this.options.onTrial?.(trial, this.list.length);
-
-    this.contradiction = this.findContradiction(subset, trial.healthy);
-    if (this.contradiction !== undefined) {
-      this.stop = "inconsistent";
-      return "stopped";
-    }
-    return trial.healthy ? "healthy" : "unhealthy";
-  }
-
-  names(subset: Subset): string[] {
-    return subset.map((i) => this.ids[i] as string);
-  }
-
-  /** The smallest subset seen failing (the earliest of equal size); the whole set if none. */
-  smallestFailing(): Subset {
-    let smallest: Subset = this.ids.map((_, i) => i);
-    for (const { subset, trial } of this.seen.values()) {
-      if (!trial.healthy && subset.length < smallest.length) smallest = subset;
-    }
-    return smallest;
-  }
-
-  detailOf(subset: Subset): string | undefined {
-    return this.seen.get(key(subset))?.trial.detail;
-  }
-
-  /** A failing set inside a healthy one cannot happen if a module's harm only adds up. */
-  private findContradiction(subset: Subset, healthy: boolean): string | undefined {
-    for (const { subset: other, trial } of this.seen.values()) {
-      if (trial.healthy === healthy) continue;
-      const [small, large] = healthy ? [other, subset] : [subset, other];
-      if (!contains(large, small)) continue;
-      return (
-        `inconsistent results: the runtime was unhealthy with ${quoted(this.names(small))} but healthy ` +
-        `with ${quoted(this.names(large))}, which includes them, so the check is flaky (or one module ` +
-        `hides another's failure); make each check run longer, then bisect again`
-      );
-    }
-    return undefined;
-  }
+/** What each cause found does, for the note. */
+function describeGroups(groups: Subset[], trials: TrialLog): string {
+  return groups
+    .map((group, i) => {
+      const named = quoted(trials.names(group));
+      const detail = trials.detailOf(group);
+      const seen = detail === undefined ? "" : `: ${detail}`;
+      const also = i === 0 ? "" : "independently, ";
+      return group.length === 1
+        ? `${also}${named} alone makes the runtime unhealthy${seen}`
+        : `${also}only ${named} together make the runtime unhealthy; without any one of them it was healthy${seen}`;
+    })
+    .join("; ");
 }
 
 function validCandidates(candidates: readonly string[]): readonly string[] {
@@ -331,23 +302,4 @@ function split(subset: Subset, n: number): Subset[] {
 function without(subset: Subset, part: Subset): Subset {
   const drop = new Set(part);
   return subset.filter((i) => !drop.has(i));
-}
-
-/** Whether ascending `large` holds every position of ascending `small`. */
-function contains(large: Subset, small: Subset): boolean {
-  let j = 0;
-  for (const i of small) {
-    while (j < large.length && (large[j] as number) < i) j++;
-    if (large[j] !== i) return false;
-    j++;
-  }
-  return true;
-}
-
-function key(subset: Subset): string {
-  return subset.join(",");
-}
-
-function quoted(ids: readonly string[]): string {
-  return ids.length === 0 ? "no modules" : ids.map((id) => `"${id}"`).join(", ");
 }

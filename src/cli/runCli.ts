@@ -14,7 +14,8 @@ export interface CliIO {
 
 /**
  * Runs one `chipset` command line (`argv` without the `node` and script entries) and resolves
- * with its exit status: 0 on success, 1 on errors, 2 on usage errors. Never rejects.
+ * with its exit status: 0 on success, 1 on errors, 2 on usage errors, 3 when `chaos run` or
+ * `bisect` ran and found the runtime failing. Never rejects.
  */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const ctx: CliContext = { out: new Output(io.stdout, io.stderr), json: false, exitCode: 0, cwd: io.cwd };

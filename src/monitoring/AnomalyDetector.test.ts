@@ -74,6 +74,26 @@ describe("call anomalies", () => {
     expect(snap?.errorRate).toBeLessThan(0.07);
   });
 
+  it.each([
+    ["its first call filled a cache", 1, 2_000],
+    ["its first calls ran before the JIT compiled it", 5, 1_000],
+  ])("fire on a 30x slowdown of a method though %s (%i calls of %i ms)", (_why, cold, coldMs) => {
+    const t = setup();
+    t.calls(cold, () => coldMs);
+    t.calls(200, t.steady);
+    expect(t.events).toEqual([]);
+    expect(t.detector.snapshot().calls[0]?.meanMs).toBeCloseTo(10, 0);
+    t.calls(200, () => 300);
+    expect(t.events.map((e) => [e.metric, e.active])).toEqual([["latency", true]]);
+  });
+
+  it("never fire on a method that is slow in a tenth of its calls from the start", () => {
+    const t = setup();
+    // A cache that misses one call in ten, at 30 times the cost of a hit: the tail is its normal.
+    t.calls(20_000, () => (t.random() < 0.1 ? 300 : t.steady()));
+    expect(t.events).toEqual([]);
+  });
+
   it("fire once on a sustained latency jump, with sensible figures, and clear once after it ends", () => {
     const t = setup();
     t.calls(1000, t.steady);

@@ -49,6 +49,17 @@ const STEP_CAP = 4;
 // latencyDeviations: tighter clipping biases the baseline low (at 1, by a third on exponential
 // latencies), and even exponential latencies pass 6 deviations only once in a thousand calls.
 const HUBER_DEVIATIONS = 6;
+// The baseline is seeded from the first SEED_CALLS successful calls (fewer if minSamples is
+// lower), each clipped at their median plus HUBER_DEVIATIONS robust deviations (MAD_TO_SD times
+// the median absolute deviation, which is the standard deviation for normal latencies). A first
+// call that filled a cache, or the first few before V8 compiled the method, can take hundreds of
+// times the usual latency: counted as they are, they lift the mean and, squared, the variance so
+// far that the threshold (mean + 4 deviations) stays above a 30x slowdown for thousands of calls.
+// The median of 16 is unmoved by up to 7 such calls; later warm-up calls are clipped against the
+// seeded baseline (Huber, as after warm-up), and a call that waited for the module to load or
+// start is not observed at all (see Monitoring.attempted).
+const SEED_CALLS = 16;
+const MAD_TO_SD = 1.4826;
 // Keeps the cap above zero for series whose calls measure as 0 ms (1 us, below timer resolution).
 const MIN_SCALE_MS = 0.001;
 // A deviation must also span as many calls as the recent figure takes to forget (1 / alpha): at
@@ -65,6 +76,8 @@ export class LiveCallSeries implements CallSeries {
   readonly recentErrors = new Ewma(RECENT_ERROR_ALPHA);
   readonly latencyState: Sustain;
   readonly errorState: Sustain;
+  /** The latencies the baseline will be seeded from, until it is (then undefined). */
+  private seeds: number[] | undefined = [];
 
   constructor(
     private readonly ctx: AnomalyDetectorContext,
@@ -96,21 +109,48 @@ export class LiveCallSeries implements CallSeries {
   private observeLatency(ms: number): void {
     const base = this.latency;
     const recent = this.recentLatency;
-    if (base.count < this.ctx.settings.minSamples) {
+    const seeds = this.seeds;
+    if (seeds !== undefined) {
+      // Counted as they are for now (the snapshot shows something while it learns), then replaced.
+      seeds.push(ms);
       recent.add(ms);
       base.add(ms);
+      if (seeds.length >= Math.min(SEED_CALLS, this.ctx.settings.minSamples)) this.seed(seeds);
       return;
     }
     recent.add(Math.min(ms, STEP_CAP * Math.max(recent.mean, base.mean, MIN_SCALE_MS)));
+    if (base.count < this.ctx.settings.minSamples) {
+      base.add(this.clip(ms));
+      return;
+    }
     const fire = this.latencyThreshold();
     const clear = (base.mean + fire) / 2;
     const change = this.latencyState.step(recent.mean > fire, recent.mean < clear, this.ctx.clock);
     if (change !== 0) this.report("latency", change > 0, recent.mean, base.mean, fire, base.count);
     // Frozen from the first sign of a deviation, or a long fault would become the new normal.
     if (this.latencyState.phase !== NORMAL) return;
-    base.add(
-      Math.min(ms, base.mean + Math.max(HUBER_DEVIATIONS * base.sd, this.ctx.settings.latencyMinRiseMs)),
-    );
+    base.add(this.clip(ms));
+  }
+
+  /** `ms` as the baseline counts it: at most HUBER_DEVIATIONS of its deviations (or latencyMinRiseMs) above its mean. */
+  private clip(ms: number): number {
+    const base = this.latency;
+    return Math.min(ms, base.mean + Math.max(HUBER_DEVIATIONS * base.sd, this.ctx.settings.latencyMinRiseMs));
+  }
+
+  /** Starts the baseline and the recent figure again from `seeds`, clipped by their median and MAD. */
+  private seed(seeds: number[]): void {
+    this.seeds = undefined;
+    const median = medianOf(seeds.slice());
+    const sd = MAD_TO_SD * medianOf(seeds.map((x) => Math.abs(x - median)));
+    const limit = median + Math.max(HUBER_DEVIATIONS * sd, this.ctx.settings.latencyMinRiseMs);
+    this.latency.reset();
+    this.recentLatency.reset();
+    for (const x of seeds) {
+      const clipped = Math.min(x, limit);
+      this.latency.add(clipped);
+      this.recentLatency.add(clipped);
+    }
   }
 
   private observeOutcome(failed: 0 | 1): void {
@@ -176,4 +216,12 @@ export class LiveCallSeries implements CallSeries {
       anomalies,
     };
   }
+}
+
+/** The median of `values` (which it sorts in place); 0 for none. */
+function medianOf(values: number[]): number {
+  if (values.length === 0) return 0;
+  values.sort((a, b) => a - b);
+  const mid = values.length >> 1;
+  return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
 }

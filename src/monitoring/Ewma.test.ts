@@ -32,4 +32,15 @@ describe("Ewma", () => {
     expect(e.mean).toBeCloseTo(50, 6);
     expect(e.variance).toBeLessThan(1e-6);
   });
+
+  it("starts again from nothing on reset", () => {
+    const e = new Ewma(0.1);
+    for (const x of [100, 300, 200]) e.add(x);
+    e.reset();
+    e.add(4);
+    e.add(6);
+    expect(e.count).toBe(2);
+    expect(e.mean).toBe(5);
+    expect(e.variance).toBe(1);
+  });
 });

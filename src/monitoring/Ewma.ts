@@ -20,6 +20,13 @@ export class Ewma {
     return Math.sqrt(this.variance);
   }
 
+  /** Forgets every sample (as new). */
+  reset(): void {
+    this.mean = 0;
+    this.variance = 0;
+    this.count = 0;
+  }
+
   /** Adds one sample. */
   add(x: number): void {
     const n = ++this.count;

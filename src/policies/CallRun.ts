@@ -17,6 +17,8 @@ import type { PolicyEventSink } from "./PolicyEvents.js";
 export interface CallSite {
   readonly version: string;
   readonly isolation: Isolation;
+  /** `clock.now()` when the instance last started or resumed; undefined while down. */
+  readonly startedAt?: number | undefined;
 }
 
 /**

@@ -85,7 +85,8 @@ export class Monitoring implements CallObserver {
 
   /**
    * @internal an attempt ran: its latency and outcome feed the method's baseline. Failures that
-   * are not the module's doing (refused, cancelled, the module down) say nothing about its health.
+   * are not the module's doing (refused, cancelled, the module down) say nothing about its health,
+   * nor does the time of a success that first waited for the module to load, start or resume.
    */
   attempted(run: CallRun, durationMs: number, error: ChipsetError | undefined): void {
     const site = run.site;
@@ -96,6 +97,10 @@ export class Monitoring implements CallObserver {
       if (c !== "module" && c !== "internal" && c !== "timeout" && c !== "crash") return;
       ok = false;
     }
+    // An attempt begun before its instance last started or resumed waited for that: its time says
+    // how long loading, starting or a pause took, not how fast the method answers.
+    const startedAt = site.startedAt;
+    if (ok && startedAt !== undefined && startedAt > run.startedAt) return;
     const plan = run.plan;
     (plan.series ??= this.anomalies.series(plan.id, site.version, plan.method)).observe(durationMs, ok);
   }

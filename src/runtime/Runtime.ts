@@ -130,6 +130,7 @@ export class Runtime {
         const plan = this.activator.plan([{ id: inst.id, range: inst.version }]);
         throwFirstFailure(await this.activator.bringUp(plan, "running"));
       },
+      unloadReason: (inst, reason) => this.unloadReasons.set(inst, reason),
       closing: () => this.state === "closing" || this.state === "closed",
     });
     this.factory = new InstanceFactory({

@@ -12,8 +12,11 @@ export interface ModuleRef {
   version: string;
 }
 
-/** Why an instance was unloaded. */
-export type UnloadReason = "request" | "idle" | "shutdown";
+/**
+ * Why an instance was unloaded; `exited`: it ended its own host with exit code 0 and its restart
+ * policy (`transient`, `temporary`) does not bring it back (the next call loads it again).
+ */
+export type UnloadReason = "request" | "idle" | "shutdown" | "exited";
 
 /** Every event the runtime emits, by name (`runtime.on(name, fn)`); the call policies' and supervision's too. */
 export interface RuntimeEvents extends PolicyEvents, SupervisionEvents {

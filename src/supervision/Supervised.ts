@@ -10,6 +10,8 @@ export interface Supervised {
   /** `id@version`. */
   readonly key: string;
   readonly state: LifecycleState;
+  /** The cause of its last failure (cleared when it ended normally: that is not an error). */
+  lastError: ChipsetError | undefined;
   /** Its manifest's `restart` policy and `fallback` module. */
   readonly manifest: Pick<ChipsetManifest, "restart" | "fallback">;
   /** The dependencies its resolution chose (a dependent is told when one of them crashes). */

@@ -6,7 +6,13 @@ import { ErrorCodes } from "../errors/codes.js";
 import type { CrashInfo } from "../vocabulary/hosts.js";
 import type { DependencyChange } from "../module.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
-import { backoffDelay, policyRestarts, restartSettings, type RestartSettings } from "./restartPolicy.js";
+import {
+  backoffDelay,
+  endedNormally,
+  policyRestarts,
+  restartSettings,
+  type RestartSettings,
+} from "./restartPolicy.js";
 import type { SupervisedInstances, Supervised, SupervisedLifecycle } from "./Supervised.js";
 import type { SupervisionEventSink } from "./SupervisionEvents.js";
 import type { Checkpoint, SupervisionStore } from "./SupervisionStore.js";
@@ -24,6 +30,8 @@ export interface SupervisorDeps<S extends Supervised> {
   defaults: Partial<RestartSettings>;
   /** Brings `inst` (unloaded) back to `running`, its dependencies first. */
   bringUp(inst: S): Promise<void>;
+  /** Sets the reason the next unload of `inst` reports (`module.unloaded`); default `request`. */
+  unloadReason(inst: S, reason: "exited"): void;
   closing(): boolean;
   /** Something failed that no caller is waiting for (a cleanup, a notice): reported, not thrown. */
   onError(context: string, error: unknown): void;
@@ -117,6 +125,7 @@ export class Supervisor<S extends Supervised> {
     if (this.deps.instances.current(inst.id) !== inst) return; // replaced or removed meanwhile
     const { id, version } = inst;
     const settings = restartSettings(inst.manifest.restart, this.deps.defaults);
+    if (inst.wanted && endedNormally(settings.policy, crash.kind, crash.exitCode)) return this.exited(inst);
     events.emit("module.crashed", { id, version, kind: crash.kind, error: crash.error });
     if (!inst.wanted) {
       // It crashed before it ever ran (or after it was stopped): like a failed start, the next
@@ -139,6 +148,20 @@ export class Supervisor<S extends Supervised> {
     const uptime = inst.startedAt === undefined ? 0 : clock.now() - inst.startedAt;
     inst.startedAt = undefined;
     this.schedule(inst, w, settings, crash, uptime >= settings.resetAfterMs);
+  }
+
+  /**
+   * `inst` ended its own host with exit code 0 and its policy leaves it so: it is unloaded
+   * (`module.unloaded`, reason `exited`), as a stop and unload on request would leave it, and the
+   * next call loads it again. Not down, so no fallback and nothing to tell dependents (their next
+   * call loads it too); no crash in its history.
+   */
+  private async exited(inst: S): Promise<void> {
+    inst.wanted = false;
+    inst.startedAt = undefined;
+    inst.lastError = undefined; // an end, not an error
+    this.deps.unloadReason(inst, "exited");
+    await this.unloadQuietly(inst);
   }
 
   private schedule(
@@ -360,7 +383,7 @@ export class Supervisor<S extends Supervised> {
   private unloadQuietly(inst: S): Promise<void> {
     return this.deps.lifecycle
       .run(inst, "unload")
-      .catch((error: unknown) => this.deps.onError(`unload of crashed ${inst.key}`, error));
+      .catch((error: unknown) => this.deps.onError(`unload of ${inst.key} after its host ended`, error));
   }
 
   private notify(dep: S, change: DependencyChange): void {

@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backoffDelay, policyRestarts, restartDefaults, restartSettings } from "./restartPolicy.js";
+import {
+  backoffDelay,
+  endedNormally,
+  policyRestarts,
+  restartDefaults,
+  restartSettings,
+} from "./restartPolicy.js";
 
 describe("restart policies", () => {
   it("restart as Erlang's do: permanent always, transient only after a crash, temporary never", () => {
@@ -10,6 +16,15 @@ describe("restart policies", () => {
     expect(policyRestarts("transient", "exit", 3)).toBe(true);
     expect(policyRestarts("transient", "heap-exhausted")).toBe(true);
     expect(policyRestarts("temporary", "uncaught-exception")).toBe(false);
+  });
+
+  it("take exit code 0 as a normal end, as Erlang's normal exit, unless the policy is permanent", () => {
+    expect(endedNormally("transient", "exit", 0)).toBe(true);
+    expect(endedNormally("temporary", "exit", 0)).toBe(true);
+    expect(endedNormally("permanent", "exit", 0)).toBe(false);
+    expect(endedNormally("transient", "exit", 1)).toBe(false);
+    expect(endedNormally("transient", "exit", null)).toBe(false);
+    expect(endedNormally("temporary", "killed", null)).toBe(false);
   });
 
   it("take the manifest over the runtime's defaults over the built-in ones", () => {

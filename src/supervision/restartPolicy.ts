@@ -49,6 +49,19 @@ export function policyRestarts(
 }
 
 /**
+ * Whether an end of `kind` is a normal one under `policy`: the module ended its own host with
+ * exit code 0 and its policy does not restart it (`transient`, `temporary`). As for an Erlang
+ * child that exits `normal`, that is not a crash: nothing is restarted, reported or failed over.
+ */
+export function endedNormally(
+  policy: RestartSettings["policy"],
+  kind: CrashKind,
+  exitCode?: number | null,
+): boolean {
+  return policy !== "permanent" && kind === "exit" && exitCode === 0;
+}
+
+/**
  * The delay before restart number `attempt` (1 for the first since the last reset), in ms:
  * `initialDelayMs * 2^(attempt-1)`, capped at `maxDelayMs`, less a random part of up to
  * `jitter` of it (`random` returns [0, 1)), so modules that crashed together do not restart in step.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock, type Runtime, type RuntimeOptions } from "../../src/index.js";
+import { defineModule, ManualClock, type Runtime, type RuntimeOptions } from "../../src/index.js";
 import type { CallSeriesSnapshot } from "../../src/monitoring/AnomalyDetector.js";
 import { chaosHarness, collect, inline, settleTimes, watch } from "./faultFixtures.js";
 
@@ -159,5 +159,78 @@ describe("anomaly detection switched off", () => {
     await serve(60);
     expect(anomalies).toEqual([]);
     expect(rt.anomalies()).toEqual({ calls: [], memory: [] });
+  });
+});
+
+/**
+ * A runtime on a manual clock with inline module `lazy`, not started: its first call loads it,
+ * and its `start` hook takes `loadMs` of the clock (a model or an index read on first use).
+ * `work` then takes `latency` ms, plus 0-2 ms of jitter.
+ */
+function lazyService(loadMs: number) {
+  const clock = new ManualClock();
+  const rt = h.open({ clock });
+  const latency = { ms: 4 };
+  let n = 0;
+  rt.register(
+    { name: "lazy", version: "1.0.0", chipset: { kind: "test" } },
+    defineModule({
+      start: () => new Promise<void>((resolve) => clock.setTimeout(resolve, loadMs)),
+      api: {
+        work: () => new Promise((resolve) => clock.setTimeout(() => resolve("done"), latency.ms + (n++ % 3))),
+      },
+    }),
+  );
+  /** Makes `count` calls one after the other. */
+  async function serve(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const call = watch(rt.call("lazy", "work"));
+      await settleTimes(clock, [call]);
+      expect(call.value).toBe("done");
+    }
+  }
+  return { rt, clock, latency, serve, anomalies: collect(rt, "module.anomaly") };
+}
+
+describe("a latency anomaly of a lazily loaded module", () => {
+  it.each([200, 1_000, 5_000])(
+    "is reported when its calls become 30x slower, though its first call spent %i ms loading it",
+    async (loadMs) => {
+      const { rt, latency, serve, anomalies } = lazyService(loadMs);
+      await serve(150);
+      expect(anomalies).toEqual([]);
+      const learned = rt.anomalies().calls.find((s) => s.id === "lazy")!;
+      expect(learned.meanMs).toBeCloseTo(5, 0); // the module's calls, not its loading
+
+      latency.ms = 150; // 30 times the 5 ms it answered in
+      await serve(30); // 4.5 s of the clock, well past sustainMs (1 s)
+      expect(anomalies).toMatchObject([{ id: "lazy", method: "work", metric: "latency", active: true }]);
+    },
+  );
+
+  it("leaves out of its latency baseline the calls that waited for it to load or to be resumed", async () => {
+    const { rt, clock, serve } = lazyService(1_000);
+    await serve(100); // the first one loaded it
+    await rt.pause("lazy");
+    const waiting = watch(rt.call("lazy", "work"));
+    clock.advance(10_000);
+    await rt.resume("lazy");
+    await settleTimes(clock, [waiting]);
+    expect(waiting.value).toBe("done");
+    const learned = rt.anomalies().calls.find((s) => s.id === "lazy")!;
+    expect(learned.calls).toBe(99); // nor in its error rate: they said nothing of it
+    expect(learned.samples).toBe(99);
+    expect(learned.meanMs).toBeCloseTo(5, 0);
+  });
+
+  it("is reported when its calls become 30x slower after it was unloaded and loaded again by a call", async () => {
+    const { rt, latency, serve, anomalies } = lazyService(1_000);
+    await serve(20);
+    await rt.unload("lazy");
+    await serve(130); // the first of them loads it again
+    expect(anomalies).toEqual([]);
+    latency.ms = 150;
+    await serve(30);
+    expect(anomalies).toMatchObject([{ id: "lazy", method: "work", metric: "latency", active: true }]);
   });
 });

@@ -119,7 +119,11 @@ describe("a call delayed by latency while its module changes state", () => {
     return { rt, clock, served, call: watch(rt.call("svc", "work")) };
   }
 
-  const unavailable: string[] = [ErrorCodes.MODULE_UNAVAILABLE, ErrorCodes.MODULE_CRASHED];
+  const unavailable: string[] = [
+    ErrorCodes.MODULE_UNAVAILABLE,
+    ErrorCodes.MODULE_DOWN,
+    ErrorCodes.MODULE_CRASHED,
+  ];
 
   it("is not served by the module after its stop hook ran", async () => {
     const { rt, clock, served, call } = await tracked();

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ErrorCounts, ErrorEntry } from "../../src/index.js";
+import type { BisectResult, ErrorCounts, ErrorEntry } from "../../src/index.js";
 import { chipset, json, tempDir, writeModule } from "./harness.js";
 
 const sdk = 'import { defineModule } from "chipset/module";\n';
@@ -70,63 +70,114 @@ describe("chipset errors", () => {
   });
 });
 
-describe("chipset bisect", () => {
-  it("finds the one module that crashes among five, and says what went wrong", async () => {
-    const { dir, data } = await workspace();
-    const mods = join(dir, "mods");
-    for (const name of ["alpha", "bravo", "delta", "echo"]) {
-      await writeModule(mods, {
-        name,
-        version: "1.0.0",
-        chipset: { kind: "tool" },
-        code: `${sdk}export const module = defineModule({ api: { ping() { return "${name}"; } } });\n`,
-      });
-    }
-    // charlie starts fine, then throws from a timer where nobody can catch it.
+/** Writes and adds healthy modules `healthy`, plus charlie (crashes from a timer) and foxtrot (fails to start). */
+async function bisectWorkspace(healthy: string[]): Promise<{ data: string }> {
+  const { dir, data } = await workspace();
+  const mods = join(dir, "mods");
+  for (const name of healthy) {
     await writeModule(mods, {
-      name: "charlie",
+      name,
       version: "1.0.0",
-      chipset: { kind: "tool", restart: { policy: "temporary" } },
-      code: `${sdk}export const module = defineModule({
+      chipset: { kind: "tool" },
+      code: `${sdk}export const module = defineModule({ api: { ping() { return "${name}"; } } });\n`,
+    });
+  }
+  // charlie starts fine, then throws from a timer where nobody can catch it.
+  await writeModule(mods, {
+    name: "charlie",
+    version: "1.0.0",
+    chipset: { kind: "tool", restart: { policy: "temporary" } },
+    code: `${sdk}export const module = defineModule({
   start(ctx) { const t = setTimeout(() => { throw new Error("charlie lost its temper"); }, 20); ctx.onStop(() => clearTimeout(t)); },
   api: { ping() { return "charlie"; } },
 });\n`,
-    });
-    for (const name of ["alpha", "bravo", "charlie", "delta", "echo"])
-      expect((await chipset(["--data-dir", data, "add", join(mods, name)])).code).toBe(0);
-
-    const result = await chipset([
-      "--data-dir",
-      data,
-      "bisect",
-      "--probe-ms",
-      "300",
-      "--call",
-      "alpha.ping",
-      "--json",
-    ]);
-    expect(result.code, result.stderr).toBe(0);
-    const report = json<{
-      culprits: string[];
-      found: boolean;
-      trials: Array<{ modules: string[]; healthy: boolean; detail?: string }>;
-    }>(result);
-    expect(report.found).toBe(true);
-    expect(report.culprits).toEqual(["charlie"]);
-    expect(report.trials[0]!.healthy).toBe(false);
-    expect(report.trials[0]!.detail).toMatch(/charlie crashed \(uncaught-exception\)/);
-    expect(report.trials.length).toBeLessThanOrEqual(6);
-
-    const text = await chipset([
-      "--data-dir",
-      data,
-      "bisect",
-      "--probe-ms",
-      "300",
-      "--modules",
-      "alpha,bravo,echo",
-    ]);
-    expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/no culprit found: the runtime was healthy with every module/);
   });
+  await writeModule(mods, {
+    name: "foxtrot",
+    version: "1.0.0",
+    chipset: { kind: "tool" },
+    code: `${sdk}export const module = defineModule({ start() { throw new Error("foxtrot has no licence"); }, api: {} });\n`,
+  });
+  for (const name of [...healthy, "charlie", "foxtrot"])
+    expect((await chipset(["--data-dir", data, "add", join(mods, name)])).code).toBe(0);
+  return { data };
+}
+
+// Each trial starts a runtime and runs it 300 ms; on a loaded machine a dozen of them take a while.
+const BISECT_TIMEOUT_MS = 180_000;
+
+describe("chipset bisect", () => {
+  it(
+    "finds the one module that crashes among five, says what went wrong, and exits 3",
+    async () => {
+      const { data } = await bisectWorkspace(["alpha", "bravo", "delta", "echo"]);
+
+      const result = await chipset([
+        "--data-dir",
+        data,
+        "bisect",
+        "--probe-ms",
+        "300",
+        "--modules",
+        "alpha,bravo,charlie,delta,echo",
+        "--call",
+        "alpha.ping",
+        "--json",
+      ]);
+      expect(result.code, result.stderr).toBe(3); // the runtime was unhealthy
+      const report = json<BisectResult>(result);
+      expect(report.found).toBe(true);
+      expect(report.culprits).toEqual(["charlie"]);
+      expect(report.trials[0]!.healthy).toBe(false);
+      expect(report.trials[0]!.detail).toMatch(/charlie crashed \(uncaught-exception\)/);
+      expect(report.trials.length).toBeLessThanOrEqual(6);
+      expect(report.trials.at(-1)).toEqual({ modules: ["alpha", "bravo", "delta", "echo"], healthy: true });
+
+      const text = await chipset([
+        "--data-dir",
+        data,
+        "bisect",
+        "--probe-ms",
+        "300",
+        "--modules",
+        "alpha,bravo,echo",
+      ]);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toMatch(/no culprit found: the runtime was healthy with every module/);
+    },
+    BISECT_TIMEOUT_MS,
+  );
+
+  it(
+    "names both of two independently bad modules, and exits 3",
+    async () => {
+      const { data } = await bisectWorkspace(["alpha", "bravo", "delta", "echo"]);
+      const result = await chipset(["--data-dir", data, "bisect", "--probe-ms", "300", "--json"]);
+      expect(result.code, result.stderr).toBe(3);
+      const report = json<BisectResult>(result);
+      expect(report).toMatchObject({ healthy: false, found: true, minimal: true, complete: true });
+      expect([...report.culprits].sort()).toEqual(["charlie", "foxtrot"]);
+      expect([...report.groups].sort()).toEqual([["charlie"], ["foxtrot"]]);
+      const rest = report.trials.at(-1)!;
+      expect([...rest.modules].sort()).toEqual(["alpha", "bravo", "delta", "echo"]);
+      expect(rest.healthy).toBe(true);
+
+      const text = await chipset([
+        "--data-dir",
+        data,
+        "bisect",
+        "--probe-ms",
+        "300",
+        "--modules",
+        "alpha,charlie,foxtrot",
+      ]);
+      expect(text.code, text.stderr).toBe(3);
+      expect(text.stdout).toMatch(
+        /2 causes, each making the runtime unhealthy on its own: (charlie; foxtrot|foxtrot; charlie)/,
+      );
+      expect(text.stdout).toMatch(/what went wrong with charlie: charlie crashed \(uncaught-exception\)/);
+      expect(text.stdout).toMatch(/what went wrong with foxtrot: foxtrot (failed to start|did not start)/);
+    },
+    BISECT_TIMEOUT_MS,
+  );
 });

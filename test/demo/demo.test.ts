@@ -170,7 +170,8 @@ describe("the demo host", () => {
     expect(stdout).toMatch(
       /probe 2\s+CHIP_ERR_CALL_TIMEOUT[\s\S]*breaker open codec\.probe after 2 failures/,
     );
-    expect(stdout).toMatch(/probe 3\s+CHIP_ERR_BREAKER_OPEN in \d(\.\d+)? ms/); // under 10 ms even on a loaded machine
+    // Refused by the open breaker, not left to its timeout (how fast is the machine's business).
+    expect(stdout).toMatch(/probe 3\s+CHIP_ERR_BREAKER_OPEN in /);
     expect(stdout).toMatch(/probe 4\s+answered[\s\S]*breaker closed codec\.probe/);
     expect(stdout).toMatch(/errors\s+\d+ recorded: .*CHIP_ERR_CALL_TIMEOUT 2/);
     expect(stdout).toMatch(/gpu-accel .*process \(pid \d+\)/);

@@ -117,21 +117,61 @@ describe("supervision of a worker module", () => {
     await expect(rt.call("counter", "count")).rejects.toMatchObject({ code: ErrorCodes.MODULE_DOWN });
   });
 
-  it("restarts a transient module after an abnormal exit, not after exit code 0", async () => {
+  it("restarts a transient module after an abnormal exit", async () => {
     counter({ policy: "transient", initialDelayMs: 0 });
     const rt = openRealTime();
     await rt.start("counter");
     const restarted = next(rt, "module.restarted");
     await crash(rt, "counter", 7);
     await restarted;
-    const crashed = next(rt, "module.crashed");
-    await crash(rt, "counter", 0);
-    await crashed;
-    await new Promise((r) => setImmediate(r));
-    expect(rt.queries.info("counter").state).toBe("crashed");
-    expect(rt.queries.info("counter").crashes[0]).toMatchObject({ kind: "exit", action: "none" });
+    expect(rt.queries.info("counter").state).toBe("running");
+    expect(rt.queries.info("counter").crashes[0]).toMatchObject({ kind: "exit", action: "restart" });
   });
 });
+
+describe.each(["worker", "process"] as const)(
+  "a module that ends its own %s with exit code 0",
+  (isolation) => {
+    it.each(["transient", "temporary"] as const)(
+      "under policy %s ended normally: unloaded, neither crashed nor restarted, and the next call loads it again",
+      async (policy) => {
+        counter({ policy, initialDelayMs: 0 }, { isolation });
+        const rt = openRealTime();
+        await rt.start("counter");
+        expect(await rt.call("counter", "bump")).toBe(1);
+        const firstHost = rt.queries.info("counter").instance!.host;
+        const seen: string[] = [];
+        for (const name of ["module.crashed", "module.restarting", "module.dependency"] as const)
+          rt.on(name, () => seen.push(name));
+        const ended = Promise.race([
+          next(rt, "module.unloaded").then((e) => `unloaded (${e.reason})`),
+          next(rt, "module.crashed").then((e) => `crashed (${e.kind})`),
+        ]);
+
+        // The call in flight cannot be answered: it says how the module ended, not that it crashed.
+        const inFlight = await crash(rt, "counter", 0);
+        expect(inFlight.details).toMatchObject({ kind: "exit", exitCode: 0 });
+        expect(inFlight.message).toMatch(/ended its own .* with exit code 0/);
+        expect(inFlight.message).not.toMatch(/crashed|must not/);
+
+        expect(await ended).toBe("unloaded (exited)");
+        const info = rt.queries.info("counter");
+        expect(info.state).toBe("registered");
+        expect(info.instance?.lastError ?? null).toBeNull();
+        expect(info.crashes).toEqual([]);
+        expect(seen).toEqual([]);
+
+        // Not down: the next call loads it afresh, in a new host.
+        const started = next(rt, "module.started");
+        expect(await rt.call("counter", "count")).toBe(0);
+        expect((await started).host.pid + (await started).host.threadId).not.toBe(
+          firstHost.pid + firstHost.threadId,
+        );
+        expect(rt.queries.info("counter").state).toBe("running");
+      },
+    );
+  },
+);
 
 describe("dependents of a crashed module", () => {
   it("are told, and continue (calls fail fast), stop, or stop and come back after it restarts", async () => {

@@ -38,12 +38,24 @@ function positive(name: string, text: string, max = Infinity): number {
   return n;
 }
 
-/** Registers `bisect`: find the module that makes the runtime unstable. */
+/** Exit status when the runtime was unhealthy with every module (as `chaos run` for a hypothesis that did not hold). */
+const UNHEALTHY_EXIT = 3;
+
+/** One cause found, for people: a module, or modules that fail only together. */
+function cause(group: string[]): string {
+  return group.length === 1 ? group[0]! : `${group.join(" + ")} together`;
+}
+
+function sameModules(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+/** Registers `bisect`: find the modules that make the runtime unstable; exit 3 when it was. */
 export function registerBisectCommand(program: Command, ctx: CliContext): void {
   program
     .command("bisect")
     .description(
-      "find the module that makes the runtime unstable (crashes, failed starts, anomalies, unhealthy, failing calls) by running halves of the modules against a health check",
+      "find every module that makes the runtime unstable (crashes, failed starts, anomalies, unhealthy, failing calls) by running halves of the modules against a health check; exit 3 if the runtime was unhealthy",
     )
     .option(
       "--modules <ids>",
@@ -60,7 +72,7 @@ export function registerBisectCommand(program: Command, ctx: CliContext): void {
     .option("--min-success <ratio>", "share of calls that must succeed (default 1)", "1")
     .option(
       "--json",
-      "print JSON: { culprits, found, minimal, note, trials: [{ modules, healthy, detail }] }",
+      "print JSON: { healthy, culprits, groups, found, minimal, complete, note, trials: [{ modules, healthy, detail }] }",
     )
     .action(
       async (
@@ -108,17 +120,22 @@ export function registerBisectCommand(program: Command, ctx: CliContext): void {
                   ),
           },
         );
+        // The runtime was unhealthy, whether or not a culprit could be named: a script must not read success.
+        if (!result.healthy) ctx.exitCode = UNHEALTHY_EXIT;
         if (opts.json) return ctx.out.json(result);
         if (!result.found) return ctx.out.line(`no culprit found: ${result.note}`);
+        const [only] = result.groups;
         const who =
-          result.culprits.length === 1
-            ? `the module responsible is ${result.culprits[0]}`
-            : `the modules responsible together are ${result.culprits.join(" + ")} (each is fine alone)`;
+          result.groups.length > 1
+            ? `${result.groups.length} causes, each making the runtime unhealthy on its own: ${result.groups.map(cause).join("; ")}`
+            : only!.length === 1
+              ? `the module responsible is ${only![0]}`
+              : `the modules responsible together are ${only!.join(" + ")} (each is fine alone)`;
         ctx.out.line(`${who}; ${result.note}`);
-        const last = [...result.trials]
-          .reverse()
-          .find((t) => !t.healthy && t.modules.length === result.culprits.length);
-        if (last?.detail) ctx.out.line(`  what went wrong: ${last.detail}`);
+        for (const group of result.groups) {
+          const seen = result.trials.find((t) => !t.healthy && sameModules(t.modules, group));
+          if (seen?.detail) ctx.out.line(`  what went wrong with ${group.join(" + ")}: ${seen.detail}`);
+        }
         ctx.out.line(`  ${result.trials.length} trials`);
       },
     );

@@ -26,14 +26,24 @@ export interface CrashFacts {
   signal?: string | null;
 }
 
-/** `CHIP_ERR_MODULE_CRASHED` for `key`: `${key} crashed (${kind}): what; advice`, details `{ kind, exitCode?, signal? }`. */
+// Exit code 0 is how a module ends itself on purpose; only its restart policy says what follows.
+const normalExit =
+  'restart policies "transient" and "temporary" take that as a normal end and leave the module unloaded ' +
+  'until its next call, "permanent" restarts it; a module that should keep serving returns instead of calling process.exit()';
+
+/**
+ * `CHIP_ERR_MODULE_CRASHED` for `key`: `${key} crashed (${kind}): what; advice` (exit code 0:
+ * `${key} what before answering; ...`, which is no crash), details `{ kind, exitCode?, signal? }`.
+ */
 export function crashError(key: string, facts: CrashFacts): ChipsetError {
   const details: Record<string, unknown> = { kind: facts.kind };
   if (facts.exitCode !== undefined) details.exitCode = facts.exitCode;
   if (facts.signal !== undefined) details.signal = facts.signal;
   return new ChipsetError(
     ErrorCodes.MODULE_CRASHED,
-    `${key} crashed (${facts.kind}): ${facts.what}; ${advice[facts.kind]}`,
+    isNormalExit(facts)
+      ? `${key} ${facts.what} before answering; ${normalExit}`
+      : `${key} crashed (${facts.kind}): ${facts.what}; ${advice[facts.kind]}`,
     {
       module: key,
       cause: facts.cause,
@@ -84,9 +94,16 @@ export function classifyExit(isolation: IsolatedKind, exit: ChannelExit): CrashF
   return {
     ...base,
     kind: "exit",
-    what: `its ${isolation} exited with code ${String(exit.code)}`,
+    what:
+      exit.code === 0
+        ? `ended its own ${isolation} with exit code 0`
+        : `its ${isolation} exited with code ${String(exit.code)}`,
     cause: exitCause(exit),
   };
+}
+
+function isNormalExit(facts: CrashFacts): boolean {
+  return facts.kind === "exit" && facts.exitCode === 0;
 }
 
 function exitCause(exit: ChannelExit): Error {

@@ -48,7 +48,7 @@ import {
 } from "cockatiel";
 import CircuitBreaker from "opossum";
 import { createRuntime } from "chipset";
-import { callStore, defineModule } from "chipset/module";
+import { defineModule } from "chipset/module";
 import { childMain } from "./lib/child.mjs";
 import { removeDir, tempDir } from "./lib/fixtures.mjs";
 import { collect, median, summarize, table, x } from "./lib/stats.mjs";
@@ -216,7 +216,8 @@ function assertNothingLeaked(before) {
  * Node 20's AsyncLocalStorage (async_hooks based) says whether it was ever entered; where that
  * flag does not exist (AsyncContextFrame, Node 24) the store costs promises nothing anyway.
  */
-const storeEntered = () => callStore().enabled === true;
+const callStore = () => globalThis[Symbol.for("chipset.call-store")];
+const storeEntered = () => callStore()?.enabled === true;
 
 /** The child's work: both phases; answers the raw samples. */
 async function measureInChild(options) {
@@ -249,7 +250,8 @@ async function measureInChild(options) {
       pipeline: { call: (i) => attributed.call(FULL, "inc", [i]), share: 1 },
     };
     phases.B = await measurePhase(pick(all, PHASES.B), options);
-    if ("enabled" in callStore() && !storeEntered()) throw new Error("phase B ran without AsyncLocalStorage");
+    if ("enabled" in (callStore() ?? {}) && !storeEntered())
+      throw new Error("phase B ran without AsyncLocalStorage");
   } finally {
     opossum.shutdown();
     opossumNoTimeout.shutdown();

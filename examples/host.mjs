@@ -13,6 +13,7 @@ import { join, relative, resolve } from "node:path";
 import { clearInterval, setInterval } from "node:timers";
 import { parseArgs } from "node:util";
 import { createRuntime } from "chipset";
+import { chaosOf } from "chipset/chaos";
 import { pino } from "pino";
 
 const here = import.meta.dirname;
@@ -453,8 +454,9 @@ const probe = async (label) => {
   out(`     ${cell(label, 11, dim)} ${outcome.ok ? green("answered") : red(outcome.error.code)} in ${took}`);
   for (const line of breakerLog.splice(0)) out(`     ${cell("", 11)} ${line}`);
 };
-runtime.chaos.enable(7);
-const slowdown = runtime.chaos.inject({
+const chaos = chaosOf(runtime);
+chaos.enable(7);
+const slowdown = chaos.inject({
   kind: "latency",
   latencyMs: 2000,
   target: { module: "codec", method: "probe" },
@@ -465,7 +467,7 @@ out(`     ${cell("", 11)} ${dim("the slowdown ends; the breaker lets a probe thr
 await new Promise((resolve) => setTimeout(resolve, 250));
 await probe("probe 4");
 await codec.probe("media/clip.cvf");
-runtime.chaos.disable();
+chaos.disable();
 runtime.policies.reset("codec");
 for (const d of breakerEvents) d.dispose();
 const errorCounts = runtime.errors.counts();

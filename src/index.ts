@@ -1,6 +1,7 @@
 /** Chipset's host API: create a runtime, register and use modules, watch events. */
 export { createRuntime } from "./runtime/createRuntime.js";
-export type { Runtime, ControlOptions } from "./runtime/Runtime.js";
+export type { Runtime, ControlOptions, InstanceSummary } from "./runtime/Runtime.js";
+export type { CallInterceptor, InterceptedCall, InterceptedTarget } from "./runtime/CallInterceptor.js";
 export type { LoadReport, LoadTask } from "./runtime/Loader.js";
 export type { RuntimeOptions } from "./runtime/RuntimeOptions.js";
 export type { RuntimeEvents, RuntimeEventName, ModuleRef, UnloadReason } from "./runtime/RuntimeEvents.js";
@@ -10,6 +11,7 @@ export type { DownAtShutdown, ShutdownReport } from "./runtime/shutdown.js";
 export type { KindDefinition, KindDefaults } from "./registry/KindRegistry.js";
 export type { AppHook, HookEvent, HookPoint, HookScope } from "./lifecycle/HookRegistry.js";
 export type { LifecycleState, LifecycleCommand } from "./vocabulary/lifecycle.js";
+export type { HostFault, HostInfo, CrashKind } from "./vocabulary/hosts.js";
 export type {
   ChipsetManifest,
   PackageManifest,
@@ -41,35 +43,6 @@ export {
   type AnomalySettings,
   type AnomalySnapshot,
 } from "./monitoring/AnomalyDetector.js";
-export type { ChaosEngine, FaultHandle, FaultCount } from "./chaos/ChaosEngine.js";
-export {
-  seededRandom,
-  type Fault,
-  type FaultKind,
-  type FaultTarget,
-  type Latency,
-  type FaultHook,
-} from "./chaos/faults.js";
-export type {
-  Experiment,
-  LoadSpec,
-  ScheduledFault,
-  Hypothesis,
-  HypothesisCheck,
-  BreakerCheck,
-  MetricName,
-  Rollback,
-} from "./chaos/Experiment.js";
-export { runExperiment, type ExperimentTarget, type RunOptions } from "./chaos/ExperimentRunner.js";
-export { readExperiment, validateExperiment } from "./chaos/readExperiment.js";
-export {
-  describeReport,
-  type ExperimentReport,
-  type PhaseReport,
-  type CheckResult,
-} from "./chaos/experimentReport.js";
-export { bisect, type BisectResult, type BisectTrial, type BisectVerdict } from "./chaos/bisect.js";
-export { healthTrial, type HealthCheck, type HealthCall } from "./chaos/healthTrial.js";
 export type { AddResult } from "./registry/Registry.js";
 export {
   ChipsetError,

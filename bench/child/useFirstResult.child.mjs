@@ -14,7 +14,11 @@ async function chipset(dataDir) {
   const t0 = performance.now();
   const { createRuntime } = await import("chipset");
   const t1 = performance.now();
-  const runtime = createRuntime({ dataDir, preload: 0, inlineCrashes: process.env.BENCH_INLINE_CRASHES !== "0" });
+  const runtime = createRuntime({
+    dataDir,
+    preload: 0,
+    inlineCrashes: process.env.BENCH_INLINE_CRASHES !== "0",
+  });
   const t2 = performance.now();
   const result = await runtime.use("bench-use-app").compute(21);
   const t3 = performance.now();

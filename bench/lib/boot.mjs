@@ -25,7 +25,11 @@ export function manifestOf(node) {
  * (timed as `startMs`). Closes the runtime afterwards (not timed).
  */
 export async function chipsetCodeBoot({ createRuntime, defineModule }, nodes, dataDir) {
-  const runtime = createRuntime({ dataDir, preload: 0, inlineCrashes: process.env.BENCH_INLINE_CRASHES !== "0" });
+  const runtime = createRuntime({
+    dataDir,
+    preload: 0,
+    inlineCrashes: process.env.BENCH_INLINE_CRASHES !== "0",
+  });
   const manifests = nodes.map(manifestOf);
   const definitions = nodes.map(() => defineModule({ init() {}, start() {} }));
   const t0 = performance.now();

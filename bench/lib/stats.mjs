@@ -74,4 +74,4 @@ export function collect() {
 }
 
 /** A small seeded PRNG (mulberry32, Chipset's own `seededRandom`), so every run builds the same graphs. */
-export { seededRandom as prng } from "chipset";
+export { seededRandom as prng } from "chipset/chaos";

@@ -5,26 +5,17 @@ import { DisposableStore, toDisposable, type Disposable } from "../common/Dispos
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { HostFault } from "../vocabulary/hosts.js";
+import type { CallInterceptor, InterceptedCall } from "../runtime/CallInterceptor.js";
 import type { Isolation } from "../vocabulary/manifest.js";
 import { faultName, sampleLatency, seededRandom, type Fault, type FaultTarget } from "./faults.js";
 
-/** An instance as chaos sees it (the runtime's Instance fits). */
+/** An instance as chaos sees it (the runtime's instance summaries, and an intercepted call's target, fit). */
 export interface ChaosSubject {
   readonly id: string;
   readonly version: string;
+  /** Its address (`id@version`), where host faults are aimed. */
   readonly key: string;
   readonly isolation: Isolation;
-  readonly state: string;
-  readonly host: { chaos(fault: HostFault): void };
-}
-
-/** A call on its way into a module, as chaos sees it (the pipeline's CallRun fits). */
-export interface ChaosCall {
-  readonly method: string;
-  /** The attempt now running (1 for the first). */
-  readonly attempt: number;
-  /** False once the call gave up on attempt `attempt` (timed out, aborted, retried, settled). */
-  isCurrent(attempt: number): boolean;
 }
 
 /** What a lifecycle hook fault is told (the runtime's application-hook event fits). */
@@ -34,11 +25,13 @@ export interface ChaosHookEvent {
   readonly signal: AbortSignal;
 }
 
-/** What the engine needs from the runtime. */
+/** What the engine needs from the runtime (`chaosOf` wires it to one). */
 export interface ChaosDeps {
   clock: Clock;
-  /** The active instances, by id. */
-  active: ReadonlyMap<string, ChaosSubject>;
+  /** The live instances. */
+  instances(): Iterable<ChaosSubject & { readonly state: string }>;
+  /** Injects `fault` inside the host of the instance at `key`. */
+  faultHost(key: string, fault: HostFault): void;
   /** Registers an application hook `before:<hook>` for every module; dispose to remove it. */
   hook(hook: string, fn: (event: ChaosHookEvent) => void | Promise<void>): Disposable;
   /** Calls `fn` each time an instance starts (a leak goes on in the new host after a restart). */
@@ -73,7 +66,7 @@ interface Active {
  * the call path pays one boolean test. Every draw comes from one seeded generator, so the same
  * seed and the same calls give the same faults.
  */
-export class ChaosEngine {
+export class ChaosEngine implements CallInterceptor {
   private on = false;
   private random: () => number = seededRandom(0);
   private faults: Active[] = [];
@@ -119,7 +112,7 @@ export class ChaosEngine {
     if (!this.on)
       throw new ChipsetError(
         ErrorCodes.OPTIONS_INVALID,
-        `chaos is off, so "${faultName(fault)}" cannot be injected; call runtime.chaos.enable(seed) first`,
+        `chaos is off, so "${faultName(fault)}" cannot be injected; call chaosOf(runtime).enable(seed) first`,
       );
     const percent = fault.percent ?? 100;
     if (!(percent >= 0 && percent <= 100))
@@ -156,10 +149,10 @@ export class ChaosEngine {
   crash(target: FaultTarget = {}, message = "chaos: the host was crashed on purpose"): string[] {
     this.assertOn("crash");
     const crashed: string[] = [];
-    for (const inst of this.deps.active.values()) {
+    for (const inst of this.deps.instances()) {
       if (inst.state !== "running" && inst.state !== "paused") continue;
       if (!matches(target, inst)) continue;
-      inst.host.chaos({ action: "crash", message });
+      this.deps.faultHost(inst.key, { action: "crash", message });
       crashed.push(inst.key);
     }
     return crashed;
@@ -174,7 +167,7 @@ export class ChaosEngine {
    * Runs `call` (the real call into `inst`), or a fault instead: the first call fault that
    * matches and whose percentage the draw falls in decides.
    */
-  around(inst: ChaosSubject, run: ChaosCall, call: () => unknown): unknown {
+  around(inst: ChaosSubject, run: InterceptedCall, call: () => unknown): unknown {
     for (const f of this.callFaults) {
       if (!matches(f.fault.target, inst, run.method) || !this.roll(f)) continue;
       const fault = f.fault;
@@ -186,7 +179,7 @@ export class ChaosEngine {
         case "hang":
           return new Promise<never>(() => undefined);
         case "crash":
-          inst.host.chaos({ action: "crash", message: `chaos: ${f.name}` });
+          this.deps.faultHost(inst.key, { action: "crash", message: `chaos: ${f.name}` });
           return call();
       }
     }
@@ -199,7 +192,7 @@ export class ChaosEngine {
     return true;
   }
 
-  private delayed(ms: number, run: ChaosCall, call: () => unknown): Promise<unknown> {
+  private delayed(ms: number, run: InterceptedCall, call: () => unknown): Promise<unknown> {
     const attempt = run.attempt;
     return new Promise((resolve, reject) => {
       const go = (): void => {
@@ -219,23 +212,23 @@ export class ChaosEngine {
   }
 
   private leak(entry: Active, mbPerSecond: number): void {
-    const leaking = new Set<ChaosSubject>();
+    const leaking = new Set<string>();
     const start = (inst: ChaosSubject): void => {
       if (!matches(entry.fault.target, inst) || !this.roll(entry)) return;
-      inst.host.chaos({ action: "leak", mbPerSecond });
-      leaking.add(inst);
+      this.deps.faultHost(inst.key, { action: "leak", mbPerSecond });
+      leaking.add(inst.key);
     };
-    for (const inst of this.deps.active.values())
+    for (const inst of this.deps.instances())
       if (inst.state === "running" || inst.state === "paused") start(inst);
     entry.owned.add(
       this.deps.onStarted((id) => {
-        const inst = this.deps.active.get(id);
+        const inst = this.instanceOf(id);
         if (inst) start(inst);
       }),
     );
     entry.owned.add(
       toDisposable(() => {
-        for (const inst of leaking) inst.host.chaos({ action: "release" });
+        for (const key of leaking) this.deps.faultHost(key, { action: "release" });
       }),
     );
   }
@@ -245,7 +238,7 @@ export class ChaosEngine {
     if (fault.kind !== "slow-hook" && fault.kind !== "failing-hook") return;
     entry.owned.add(
       this.deps.hook(fault.hook, async (event) => {
-        const inst = this.deps.active.get(event.id);
+        const inst = this.instanceOf(event.id);
         const subject = { id: event.id, version: event.version, isolation: inst?.isolation };
         if (!matches(fault.target, subject) || !this.roll(entry)) return;
         if (fault.kind === "failing-hook")
@@ -262,11 +255,21 @@ export class ChaosEngine {
     );
   }
 
+  /** The runtime is closing: every fault goes (calls held back go on, leaks are released). */
+  close(): void {
+    this.disable();
+  }
+
+  private instanceOf(id: string): (ChaosSubject & { readonly state: string }) | undefined {
+    for (const inst of this.deps.instances()) if (inst.id === id) return inst;
+    return undefined;
+  }
+
   private assertOn(what: string): void {
     if (!this.on)
       throw new ChipsetError(
         ErrorCodes.OPTIONS_INVALID,
-        `chaos is off, so nothing can ${what}; call runtime.chaos.enable(seed) first`,
+        `chaos is off, so nothing can ${what}; call chaosOf(runtime).enable(seed) first`,
       );
   }
 }

@@ -2,34 +2,12 @@ import { setMaxListeners } from "node:events";
 import type { Clock } from "../common/Clock.js";
 import { sleep } from "../common/race.js";
 import type { Disposable } from "../common/Disposable.js";
-import type { ChipsetError } from "../errors/ChipsetError.js";
-import type { CallsConfig } from "../vocabulary/calls.js";
-import type { BreakerSnapshot } from "../policies/PolicyBook.js";
-import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
+import type { Runtime } from "../runtime/Runtime.js";
 import type { ChaosEngine, FaultHandle } from "./ChaosEngine.js";
+import { chaosOf } from "./chaosOf.js";
 import type { Experiment, LoadSpec, ScheduledFault } from "./Experiment.js";
 import { CallLog, type Phase } from "./CallLog.js";
 import { buildReport, type ExperimentReport, type RecordedEvent } from "./experimentReport.js";
-
-/** What an experiment needs of the runtime (a `Runtime` fits). */
-export interface ExperimentTarget {
-  readonly chaos: ChaosEngine;
-  readonly policies: {
-    layer(id: string, calls: CallsConfig): Disposable;
-    reset(id: string): void;
-    breakers(): BreakerSnapshot[];
-  };
-  on<K extends keyof RuntimeEvents>(name: K, fn: (event: RuntimeEvents[K]) => void): Disposable;
-  callDetailed(
-    ref: string,
-    method: string,
-    args?: readonly unknown[],
-    options?: { signal?: AbortSignal },
-  ): Promise<{ ok: boolean; error?: ChipsetError; answeredBy?: string; durationMs: number }>;
-  start(ref: string): Promise<void>;
-  stop(ref: string, options?: { cascade?: boolean }): Promise<void>;
-  resume(ref: string): Promise<void>;
-}
 
 /** Options of {@link runExperiment}. */
 export interface RunOptions {
@@ -64,7 +42,7 @@ const MAX_IN_FLIGHT = 10_000;
  * off unless it was on before. Resolves with the report; whether the hypothesis held is `report.held`.
  */
 export async function runExperiment(
-  target: ExperimentTarget,
+  target: Runtime,
   experiment: Experiment,
   options: RunOptions,
 ): Promise<ExperimentReport> {
@@ -87,8 +65,9 @@ export async function runExperiment(
   const faultCounts = new Map<ScheduledFault, number>();
   let skipped = 0;
   // Chaos stays as the application had it: on (with its own faults) or off.
-  const chaosWasOn = target.chaos.enabled;
-  target.chaos.enable(seed);
+  const chaos = chaosOf(target);
+  const chaosWasOn = chaos.enabled;
+  chaos.enable(seed);
   try {
     for (const [id, calls] of Object.entries(experiment.policies ?? {}))
       owned.push(target.policies.layer(id, calls));
@@ -125,7 +104,7 @@ export async function runExperiment(
     );
     options.onPhase?.("during", bounds.during);
     const faults = experiment.faults.map((f) =>
-      schedule(target.chaos, f, experiment.durationMs, clock, faultCounts),
+      schedule(chaos, f, experiment.durationMs, clock, faultCounts),
     );
     owned.push(...faults); // removed in any case, even if a wait below throws
     await sleep(clock, experiment.durationMs, cancel.signal);
@@ -145,7 +124,7 @@ export async function runExperiment(
     cancel.abort();
     options.signal?.removeEventListener("abort", onAbort);
     for (const d of owned.reverse()) d.dispose();
-    if (!chaosWasOn) target.chaos.disable();
+    if (!chaosWasOn) chaos.disable();
   }
   const rollbacks = await rollBack(target, experiment);
   options.signal?.throwIfAborted();
@@ -170,7 +149,7 @@ export async function runExperiment(
 
 /** Drives one load until `stop` fires; each call is recorded by the time it began. */
 async function drive(
-  target: ExperimentTarget,
+  target: Runtime,
   spec: LoadSpec,
   clock: Clock,
   stop: AbortSignal,
@@ -273,7 +252,7 @@ function schedule(
 }
 
 async function rollBack(
-  target: ExperimentTarget,
+  target: Runtime,
   experiment: Experiment,
 ): Promise<Array<{ action: string; module: string; error?: string }>> {
   const done: Array<{ action: string; module: string; error?: string }> = [];

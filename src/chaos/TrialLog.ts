@@ -1,5 +1,5 @@
 import { abortError } from "../common/abort.js";
-import type { BisectCheck, BisectOptions, BisectTrial } from "./bisect.js";
+import type { BisectCheck, BisectOptions, BisectTrial } from "./BisectTypes.js";
 
 /** A set of candidates, as ascending positions in the candidate list. */
 export type Subset = readonly number[];

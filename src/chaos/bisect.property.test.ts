@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bisect, type BisectCheck } from "./bisect.js";
+import { bisect } from "./bisect.js";
+import { type BisectCheck } from "./BisectTypes.js";
 
 /** Unhealthy exactly when every module of one of `failures` is active; records each subset asked. */
 function runtime(failures: readonly string[][]): { check: BisectCheck; calls: string[][] } {

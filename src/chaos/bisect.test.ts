@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ChipsetError, ErrorCodes } from "../errors/index.js";
-import { bisect, defaultMaxTrials, type BisectCheck } from "./bisect.js";
+import { bisect, defaultMaxTrials } from "./bisect.js";
+import { type BisectCheck } from "./BisectTypes.js";
 
 /** `m0`, `m1`, ... `m{n-1}`. */
 function modules(n: number): string[] {

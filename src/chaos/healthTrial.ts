@@ -4,7 +4,7 @@ import type { Disposable } from "../common/Disposable.js";
 import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { ModuleHealth } from "../module.js";
 import type { RuntimeEvents } from "../runtime/RuntimeEvents.js";
-import type { BisectVerdict } from "./bisect.js";
+import type { BisectVerdict } from "./BisectTypes.js";
 
 /** A call the health check makes during a trial: `module.method` with `args`. */
 export interface HealthCall {

@@ -57,6 +57,8 @@ export const ErrorCodes = {
   BULKHEAD_FULL: "CHIP_ERR_BULKHEAD_FULL",
   /** A call policy given at run time is malformed. */
   POLICY_INVALID: "CHIP_ERR_POLICY_INVALID",
+  /** A state handed to `ctx.checkpoint` cannot be stored: it is not structured-clonable. */
+  STATE_INVALID: "CHIP_ERR_STATE_INVALID",
   /** A fault injected on purpose by a chaos experiment (the `cause` of the error the call failed with). */
   CHAOS_FAULT: "CHIP_ERR_CHAOS_FAULT",
   /** A chaos experiment file is malformed. */

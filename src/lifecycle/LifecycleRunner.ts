@@ -16,8 +16,8 @@ import {
 } from "./transitions.js";
 
 /** A failed transition: the state it rolled back to and why. */
-export interface FailureReport {
-  subject: LifecycleSubject;
+export interface FailureReport<S extends LifecycleSubject = LifecycleSubject> {
+  subject: S;
   command: LifecycleCommand;
   error: ChipsetError;
   /** The state after rollback (`failed` when the rollback itself failed or `stop` failed). */
@@ -25,21 +25,21 @@ export interface FailureReport {
 }
 
 /** What the runner needs from the runtime. */
-export interface RunnerDeps {
+export interface RunnerDeps<S extends LifecycleSubject = LifecycleSubject> {
   clock: Clock;
   hooks: HookRegistry;
   /** Checks run before a transition (dependencies running, config valid); throw to refuse. */
-  guard(subject: LifecycleSubject, command: LifecycleCommand): void;
+  guard(subject: S, command: LifecycleCommand): void;
   onTransition(
-    subject: LifecycleSubject,
+    subject: S,
     command: LifecycleCommand,
     from: LifecycleState,
     to: LifecycleState,
     durationMs: number,
   ): void;
-  onFailure(report: FailureReport): void;
+  onFailure(report: FailureReport<S>): void;
   /** An `after:` hook failed; the transition stands. */
-  onAfterHookError(subject: LifecycleSubject, command: LifecycleCommand, error: ChipsetError): void;
+  onAfterHookError(subject: S, command: LifecycleCommand, error: ChipsetError): void;
 }
 
 interface Flight {
@@ -63,13 +63,13 @@ const DONE: Promise<void> = Promise.resolve();
  * An idle instance whose hooks answer synchronously moves without a single promise: starting
  * 1,000 such modules must cost less than avvio booting 1,000 plugins.
  */
-export class LifecycleRunner {
-  private readonly flights = new WeakMap<LifecycleSubject, Flight>();
+export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
+  private readonly flights = new WeakMap<S, Flight>();
 
-  constructor(private readonly deps: RunnerDeps) {}
+  constructor(private readonly deps: RunnerDeps<S>) {}
 
   /** Runs `command` on `subject`; resolves when the new state is reached. */
-  run(subject: LifecycleSubject, command: LifecycleCommand, signal?: AbortSignal): Promise<void> {
+  run(subject: S, command: LifecycleCommand, signal?: AbortSignal): Promise<void> {
     return this.schedule(subject, command, () => this.step(subject, command, signal)) ?? DONE;
   }
 
@@ -78,21 +78,17 @@ export class LifecycleRunner {
    * comes (so concurrent callers never queue a command that another caller made stale).
    * A paused instance counts as having reached `running` (its calls wait for `resume`).
    */
-  advance(subject: LifecycleSubject, target: LifecycleState, signal?: AbortSignal): Promise<void> {
+  advance(subject: S, target: LifecycleState, signal?: AbortSignal): Promise<void> {
     return this.advanceNow(subject, target, signal) ?? DONE;
   }
 
   /** {@link advance}, returning nothing at all when `target` was reached synchronously. */
-  advanceNow(subject: LifecycleSubject, target: LifecycleState, signal?: AbortSignal): void | Promise<void> {
+  advanceNow(subject: S, target: LifecycleState, signal?: AbortSignal): void | Promise<void> {
     if (reached(subject.state, target)) return;
     return this.schedule(subject, advanceKeys[target], () => this.stepsTo(subject, target, signal));
   }
 
-  private stepsTo(
-    subject: LifecycleSubject,
-    target: LifecycleState,
-    signal: AbortSignal | undefined,
-  ): void | Promise<void> {
+  private stepsTo(subject: S, target: LifecycleState, signal: AbortSignal | undefined): void | Promise<void> {
     while (!reached(subject.state, target)) {
       if (subject.state === "failed" || subject.state === "crashed") throw unavailable(subject);
       const next = nextStep(subject.state, target);
@@ -107,7 +103,7 @@ export class LifecycleRunner {
    * answer synchronously; an asynchronous `before:load` hook makes it impossible
    * (`CHIP_ERR_SYNC_LOAD_UNSUPPORTED`).
    */
-  loadSync(subject: LifecycleSubject): void {
+  loadSync(subject: S): void {
     const result = transition(subject.state, "load");
     if (!result.ok) return;
     const started = this.deps.clock.now();
@@ -159,7 +155,7 @@ export class LifecycleRunner {
    * rejected with `error`, and what the module registered with `ctx.onStop` is released.
    * Resolves with the state the subject was in (nothing happens from `registered` or `crashed`).
    */
-  markCrashed(subject: LifecycleSubject, error: ChipsetError): Promise<LifecycleState> {
+  markCrashed(subject: S, error: ChipsetError): Promise<LifecycleState> {
     let before: LifecycleState = subject.state;
     const work = () => {
       before = subject.state;
@@ -171,7 +167,7 @@ export class LifecycleRunner {
     return pending ? pending.then(() => before) : Promise.resolve(before);
   }
 
-  private enterCrashed(subject: LifecycleSubject, error: ChipsetError): void {
+  private enterCrashed(subject: S, error: ChipsetError): void {
     const next = afterIncident(subject.state, "crash");
     if (next === undefined) return;
     subject.state = next;
@@ -185,7 +181,7 @@ export class LifecycleRunner {
    * The supervisor gave up on `subject` (crashed, or unloaded after a failed restart): it
    * becomes `failed`, keeping its last error; only `unload` leads on.
    */
-  giveUp(subject: LifecycleSubject, error: ChipsetError): void {
+  giveUp(subject: S, error: ChipsetError): void {
     const next = afterIncident(subject.state, "give-up");
     if (next === undefined) return;
     subject.state = next;
@@ -193,12 +189,12 @@ export class LifecycleRunner {
   }
 
   /** Settles once nothing is running or queued for `subject` (failures included). */
-  async idle(subject: LifecycleSubject): Promise<void> {
+  async idle(subject: S): Promise<void> {
     for (let tail = this.flights.get(subject)?.tail; tail; tail = this.flights.get(subject)?.tail) await tail;
   }
 
   /** True while a transition of `subject` is running or queued. */
-  isBusy(subject: LifecycleSubject): boolean {
+  isBusy(subject: S): boolean {
     const flight = this.flights.get(subject);
     return flight !== undefined && (flight.tail !== undefined || flight.syncing);
   }
@@ -208,11 +204,7 @@ export class LifecycleRunner {
    * finished synchronously), else after what is queued. Requests with the same `key` share one
    * promise while it is pending.
    */
-  private schedule(
-    subject: LifecycleSubject,
-    key: string,
-    work: () => void | Promise<void>,
-  ): void | Promise<void> {
+  private schedule(subject: S, key: string, work: () => void | Promise<void>): void | Promise<void> {
     let flight = this.flights.get(subject);
     if (!flight)
       this.flights.set(
@@ -258,11 +250,7 @@ export class LifecycleRunner {
   }
 
   /** One transition; returns a promise only when something in it went asynchronous. */
-  private step(
-    subject: LifecycleSubject,
-    command: LifecycleCommand,
-    signal: AbortSignal | undefined,
-  ): void | Promise<void> {
+  private step(subject: S, command: LifecycleCommand, signal: AbortSignal | undefined): void | Promise<void> {
     const result = transition(subject.state, command);
     if (!result.ok) {
       throw new ChipsetError(
@@ -291,7 +279,7 @@ export class LifecycleRunner {
   }
 
   private succeed(
-    subject: LifecycleSubject,
+    subject: S,
     plan: TransitionPlan,
     started: number,
     signal: AbortSignal | undefined,
@@ -309,11 +297,11 @@ export class LifecycleRunner {
     }
   }
 
-  private afterHookFailed(subject: LifecycleSubject, command: LifecycleCommand, err: unknown): void {
+  private afterHookFailed(subject: S, command: LifecycleCommand, err: unknown): void {
     this.deps.onAfterHookError(subject, command, toChipsetError(err, subject, command));
   }
 
-  private async fail(subject: LifecycleSubject, plan: TransitionPlan, err: unknown): Promise<never> {
+  private async fail(subject: S, plan: TransitionPlan, err: unknown): Promise<never> {
     const crash = subject.host.crash;
     if (crash) {
       // The host died under the transition: no hook can run there any more, so no rollback.
@@ -330,11 +318,7 @@ export class LifecycleRunner {
     throw error;
   }
 
-  private body(
-    subject: LifecycleSubject,
-    plan: TransitionPlan,
-    signal: AbortSignal | undefined,
-  ): void | Promise<void> {
+  private body(subject: S, plan: TransitionPlan, signal: AbortSignal | undefined): void | Promise<void> {
     switch (plan.command) {
       case "load": {
         const phase = new LazyAbort();
@@ -360,12 +344,12 @@ export class LifecycleRunner {
     }
   }
 
-  private afterSuccess(subject: LifecycleSubject, plan: TransitionPlan): void {
+  private afterSuccess(subject: S, plan: TransitionPlan): void {
     if (plan.command === "start" || plan.command === "resume") subject.gate.open();
     if (plan.command === "stop") this.closeAfterStop(subject);
   }
 
-  private closeAfterStop(subject: LifecycleSubject): void {
+  private closeAfterStop(subject: S): void {
     if (subject.gate.waiting > 0) {
       subject.gate.fail(
         new ChipsetError(
@@ -381,7 +365,7 @@ export class LifecycleRunner {
   }
 
   /** Runs what the module registered with `ctx.onStop`; a cleanup that throws is reported, not thrown. */
-  private release(subject: LifecycleSubject, command: LifecycleCommand): void {
+  private release(subject: S, command: LifecycleCommand): void {
     try {
       subject.releaseStopScope();
     } catch (err) {
@@ -390,7 +374,7 @@ export class LifecycleRunner {
   }
 
   private async rollback(
-    subject: LifecycleSubject,
+    subject: S,
     plan: TransitionPlan,
   ): Promise<{ state: LifecycleState; cleanupError?: unknown }> {
     switch (plan.command) {
@@ -416,11 +400,7 @@ export class LifecycleRunner {
     return { state: plan.rollback.to };
   }
 
-  private hook(
-    subject: LifecycleSubject,
-    hook: HostHook,
-    signal: AbortSignal | undefined,
-  ): void | Promise<void> {
+  private hook(subject: S, hook: HostHook, signal: AbortSignal | undefined): void | Promise<void> {
     if (!subject.host.hasHook(hook)) return;
     const phase = new LazyAbort();
     let value: unknown;
@@ -438,7 +418,7 @@ export class LifecycleRunner {
    * load's errors are already coded by its host).
    */
   private bounded(
-    subject: LifecycleSubject,
+    subject: S,
     command: LifecycleCommand,
     work: PromiseLike<unknown>,
     phase: LazyAbort,
@@ -467,7 +447,7 @@ export class LifecycleRunner {
   }
 
   private appHooks(
-    subject: LifecycleSubject,
+    subject: S,
     plan: TransitionPlan,
     when: "before" | "after",
     signal: AbortSignal | undefined,
@@ -478,7 +458,7 @@ export class LifecycleRunner {
 
   private async runAppHooks(
     hooks: readonly AppHook[],
-    subject: LifecycleSubject,
+    subject: S,
     plan: TransitionPlan,
     when: "before" | "after",
     signal: AbortSignal | undefined,

@@ -11,6 +11,7 @@ import type { CatalogEntry } from "./CatalogView.js";
 /** Plans with more roots than this read the whole registry in one query. */
 const BULK_PLAN = 32;
 import type { Instance } from "../instances/Instance.js";
+import type { InstanceReader } from "../instances/InstanceTable.js";
 import { orderModules } from "./orderModules.js";
 
 /** The outcome of one module in a batch. */
@@ -46,9 +47,9 @@ export interface ActivationPlan {
 export interface ActivatorDeps {
   catalog: Catalog;
   runner: LifecycleRunner;
-  /** The active instance of each id (one version per id in this build). */
-  active: Map<string, Instance>;
-  /** Creates (and registers as active) the instance of `id@version`. */
+  /** The live instances (the instance table). */
+  instances: InstanceReader;
+  /** Creates the instance of `id@version` and puts it in the table. */
   instantiate(entry: CatalogEntry): Instance;
   /** True once the runtime is closing: no further level is brought up. */
   closing(): boolean;
@@ -73,7 +74,7 @@ export class Activator {
       levels: levels.map((level) =>
         level.map((id) => {
           const version = selection.selected.get(id)!;
-          const existing = this.deps.active.get(id);
+          const existing = this.deps.instances.current(id);
           const inst =
             existing?.version === version ? existing : this.deps.instantiate(view.get(id, version)!);
           inst.deps = depsOf.get(id) ?? [];
@@ -97,7 +98,8 @@ export class Activator {
   private resolve(requests: readonly SelectionRequest[]) {
     const pinned = new Map<string, string>();
     // A loaded instance keeps its version (one version per id in this build); an unloaded one does not.
-    for (const [id, inst] of this.deps.active) if (inst.state !== "registered") pinned.set(id, inst.version);
+    for (const inst of this.deps.instances.all())
+      if (inst.state !== "registered") pinned.set(inst.id, inst.version);
     const view = this.deps.catalog.snapshot(requests.length > BULK_PLAN);
     const selection = selectVersions(requests, view, pinned);
     const ids = [...selection.selected.keys()];

@@ -2,6 +2,7 @@ import type { Clock } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
 import type { Registry } from "../registry/Registry.js";
 import type { Instance } from "../instances/Instance.js";
+import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { ResolvedOptions } from "./RuntimeOptions.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 
@@ -13,7 +14,7 @@ export interface IdleDeps {
   clock: Clock;
   options: ResolvedOptions;
   registry: Registry;
-  active: ReadonlyMap<string, Instance>;
+  instances: InstanceReader;
   /** True for modules registered in code (not persisted, so not preloaded from statistics). */
   isCode(id: string): boolean;
   /** True for modules that start with the runtime (never unloaded for idleness). */
@@ -74,7 +75,7 @@ export class IdleScheduler {
   async sweep(): Promise<void> {
     this.flush();
     const now = this.deps.clock.now();
-    const active = [...this.deps.active.values()];
+    const active = [...this.deps.instances.all()];
     for (const inst of active) {
       const limit = inst.idleUnloadMs(this.deps.options.idleUnloadMs);
       if (limit <= 0 || this.deps.isEager(inst)) continue;
@@ -114,7 +115,7 @@ export class IdleScheduler {
   }
 
   private async preload(): Promise<void> {
-    const { registry, active, options } = this.deps;
+    const { registry, instances, options } = this.deps;
     let candidates;
     try {
       candidates = registry
@@ -123,7 +124,7 @@ export class IdleScheduler {
           (u) =>
             !this.deps.isCode(u.id) &&
             registry.has(u.id) &&
-            (active.get(u.id)?.state ?? "registered") === "registered",
+            (instances.current(u.id)?.state ?? "registered") === "registered",
         )
         .slice(0, options.preload);
     } catch (err) {

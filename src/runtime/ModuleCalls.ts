@@ -14,6 +14,9 @@ import type { CallRun } from "../policies/CallRun.js";
 import type { PolicyBook } from "../policies/PolicyBook.js";
 import type { PolicyEventSink } from "../policies/PolicyEvents.js";
 import type { Instance } from "../instances/Instance.js";
+import type { InstanceReader } from "../instances/InstanceTable.js";
+import { toDisposable, type Disposable } from "../common/Disposable.js";
+import type { CallInterceptor } from "./CallInterceptor.js";
 
 /** Any module api, as seen through an untyped proxy. */
 export type AnyApi = Record<string, (...args: never[]) => unknown>;
@@ -45,25 +48,16 @@ export interface CallObserver {
   attempted(run: CallRun, durationMs: number, error: ChipsetError | undefined): void;
 }
 
-/** Intercepts attempts on their way into a module (chaos fault injection); absent when chaos is off. */
-export interface CallInterceptor {
-  /** True while anything may be injected: the call path asks `around` only then. */
-  readonly active: boolean;
-  /** Runs `call` (the real call into `inst`), or instead of it a fault: delayed, failed, hung, or with the host crashed. */
-  around(inst: Instance, run: CallRun, call: () => unknown): unknown;
-}
-
 /** What the call path needs from the runtime. */
 export interface CallDeps {
   clock: Clock;
   random: () => number;
-  active: ReadonlyMap<string, Instance>;
+  instances: InstanceReader;
   policies: PolicyBook;
   events: PolicyEventSink;
   observer: CallObserver;
-  interceptor: CallInterceptor;
-  /** The manifest of module `id` when it is not active (the version a first call would load). */
-  manifestOf(id: string): ChipsetManifest | undefined;
+  /** The manifest of the version of `id` (within `range`, if given) a first call would load. */
+  manifestOf(id: string, range?: string): ChipsetManifest | undefined;
   /** Throws `CHIP_ERR_RUNTIME_CLOSED` once the runtime is closing. */
   assertOpen(): void;
   /** Brings `ref` and its dependencies to `running`. */
@@ -76,20 +70,35 @@ export interface CallDeps {
 
 /**
  * How a call reaches a module: through the policy pipeline (fallback, retry, breaker,
- * bulkhead, timeout; see {@link CallPipeline}) to one attempt. An attempt's hot path (module
- * running, intake open) is one map lookup, a method check and the call itself, with no extra
- * promise when the module answers synchronously; everything else (first use, paused, down
- * after a crash) takes the slow path.
+ * bulkhead, timeout; see {@link CallPipeline}) to one attempt, to the instance the instance
+ * table says answers it. An attempt's hot path (module running, intake open) is one map lookup,
+ * a method check and the call itself, with no extra promise when the module answers
+ * synchronously; everything else (first use, paused, down after a crash) takes the slow path.
  */
 export class ModuleCalls implements PipelineTarget {
   private readonly proxies = new Map<string, ModuleProxy<AnyApi>>();
-  /** The module id of each ref called (`id@range` parsed once). */
-  private readonly ids = new Map<string, string>();
+  /** Each ref called, parsed once (`id@range`). */
+  private readonly refs = new Map<string, { id: string; range: string | undefined }>();
   readonly pipeline: CallPipeline;
   private closed = false;
+  /** A tool standing between calls and modules (chaos), if one is installed. */
+  private interceptor: CallInterceptor | undefined = undefined;
 
   constructor(private readonly deps: CallDeps) {
     this.pipeline = new CallPipeline(deps.clock, deps.random, deps.events, this);
+  }
+
+  /** Puts `interceptor` between calls and modules, until the result is disposed (one at a time). */
+  intercept(interceptor: CallInterceptor): Disposable {
+    if (this.interceptor !== undefined && this.interceptor !== interceptor)
+      throw new ChipsetError(
+        ErrorCodes.OPTIONS_INVALID,
+        "another call interceptor is installed on this runtime; dispose it first (chaos is installed once per runtime by chaosOf)",
+      );
+    this.interceptor = interceptor;
+    return toDisposable(() => {
+      if (this.interceptor === interceptor) this.interceptor = undefined;
+    });
   }
 
   /** Refuses every later call (the runtime is closing); calls in flight go on. */
@@ -100,6 +109,8 @@ export class ModuleCalls implements PipelineTarget {
   /** Fails the calls still in flight with `CHIP_ERR_RUNTIME_CLOSED` and stops the deadline timer (the runtime closed). */
   dispose(): void {
     this.closed = true;
+    this.interceptor?.close?.();
+    this.interceptor = undefined;
     this.pipeline.dispose();
   }
 
@@ -165,18 +176,25 @@ export class ModuleCalls implements PipelineTarget {
     signal: AbortSignal | undefined,
     fallbackAllowed: boolean,
   ): CallRun {
-    let id = this.ids.get(ref);
-    if (id === undefined) {
-      if (this.ids.size >= MAX_REFS) this.ids.clear(); // refs are caller-made strings
-      this.ids.set(ref, (id = parseModuleRef(ref).id));
-    }
+    const { id, range } = this.parse(ref);
     const policies = this.deps.policies.module(id);
-    const inst = this.deps.active.get(policies.id);
-    const calls = (inst !== undefined ? inst.record.manifest : this.deps.manifestOf(policies.id))?.calls;
+    const inst = this.deps.instances.answering(id, range);
+    const calls = (inst !== undefined ? inst.manifest : this.deps.manifestOf(id, range))?.calls;
     const run = this.pipeline.run(policies.plan(method, calls), ref, args, signal, fallbackAllowed);
     // Errors of calls refused before any attempt (breaker, bulkhead) still say where the module runs.
     if (inst !== undefined) run.site = inst;
     return run;
+  }
+
+  /** `ref` as an id and a range (absent for a plain id), parsed once per distinct ref. */
+  private parse(ref: string): { id: string; range: string | undefined } {
+    let parsed = this.refs.get(ref);
+    if (parsed === undefined) {
+      if (this.refs.size >= MAX_REFS) this.refs.clear(); // refs are caller-made strings
+      const { id, version } = parseModuleRef(ref);
+      this.refs.set(ref, (parsed = { id, range: version }));
+    }
+    return parsed;
   }
 
   // ---- PipelineTarget ------------------------------------------------------------------------
@@ -193,7 +211,7 @@ export class ModuleCalls implements PipelineTarget {
 
   /** @internal */
   fallbackOf(id: string): string | undefined {
-    return (this.deps.active.get(id)?.record.manifest ?? this.deps.manifestOf(id))?.fallback;
+    return (this.deps.instances.current(id)?.manifest ?? this.deps.manifestOf(id))?.fallback;
   }
 
   /** @internal */
@@ -218,17 +236,20 @@ export class ModuleCalls implements PipelineTarget {
    * back here without it, so it finds the module as it is by then (paused, stopped, crashed).
    */
   private reach(run: CallRun, signal: SignalSource | AbortSignal | undefined, intercept: boolean): unknown {
-    const inst = this.deps.active.get(run.ref);
+    const ref = run.ref;
+    const id = run.plan.id;
+    // A plain id (the usual ref) needs no parsing: the ref is the id.
+    const inst = this.deps.instances.answering(id, ref === id ? undefined : this.parse(ref).range);
     if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed) {
       run.site = inst;
-      if (intercept && this.deps.interceptor.active) return this.intercepted(inst, run, signal);
+      if (intercept && this.interceptor?.active === true) return this.intercepted(inst, run, signal);
       return this.invoke(inst, run, signal);
     }
     return this.slowAttempt(run, signal, intercept);
   }
 
   private intercepted(inst: Instance, run: CallRun, signal: SignalSource | AbortSignal | undefined): unknown {
-    return this.deps.interceptor.around(inst, run, () => this.reach(run, signal, false));
+    return this.interceptor!.around(inst, run, () => this.reach(run, signal, false));
   }
 
   private async slowAttempt(
@@ -240,10 +261,10 @@ export class ModuleCalls implements PipelineTarget {
     const attempt = run.attempt;
     this.deps.assertOpen();
     if (callerSignal?.aborted) throw abortError(callerSignal, `call ${ref}.${method}`);
-    const down = this.downInstance(ref);
+    const down = this.downInstance(run.plan.id);
     if (down) {
       run.site = down;
-      const fallback = down.record.manifest.fallback;
+      const fallback = down.manifest.fallback;
       throw new ChipsetError(
         ErrorCodes.MODULE_DOWN,
         `${down.key} is down after a crash (${down.state}); calls fail until it is restarted` +
@@ -269,14 +290,13 @@ export class ModuleCalls implements PipelineTarget {
     }
     // Given up while it waited (timed out, aborted, retried): it must not reach the module late.
     if (!run.isCurrent(attempt)) return undefined;
-    if (intercept && this.deps.interceptor.active) return this.intercepted(inst, run, signal);
+    if (intercept && this.interceptor?.active === true) return this.intercepted(inst, run, signal);
     return this.invoke(inst, run, signal);
   }
 
-  private downInstance(ref: string): Instance | undefined {
-    const { id } = parseModuleRef(ref);
+  private downInstance(id: string): Instance | undefined {
     if (!this.deps.isDown(id)) return undefined;
-    const inst = this.deps.active.get(id);
+    const inst = this.deps.instances.current(id);
     return inst && inst.state !== "running" && inst.state !== "paused" ? inst : undefined;
   }
 

@@ -8,7 +8,7 @@ import { ErrorMonitor, type ErrorCounts, type ErrorEntry } from "../monitoring/E
 import { ErrorStore } from "../monitoring/ErrorStore.js";
 import type { CallRun } from "../policies/CallRun.js";
 import type { Database } from "../store/Database.js";
-import type { Instance } from "../instances/Instance.js";
+import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { CallObserver } from "./ModuleCalls.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
 
@@ -43,7 +43,7 @@ export class Monitoring implements CallObserver {
       logger: Logger;
       db: Database;
       events: Emitter<RuntimeEvents>;
-      active: ReadonlyMap<string, Instance>;
+      instances: InstanceReader;
       anomalies: AnomalyOptions | false;
     },
   ) {
@@ -118,7 +118,7 @@ export class Monitoring implements CallObserver {
       () => {
         this.sampler = undefined;
         let isolated = false;
-        for (const inst of this.deps.active.values()) {
+        for (const inst of this.deps.instances.all()) {
           if (inst.isolation === "inline" || (inst.state !== "running" && inst.state !== "paused")) continue;
           isolated = true;
           const memory = inst.host.memory();

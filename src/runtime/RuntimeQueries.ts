@@ -1,14 +1,13 @@
 import semver from "semver";
-import { ChipsetError } from "../errors/ChipsetError.js";
-import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
 import type { Activation, ChipsetManifest, Isolation, ModuleRecord } from "../vocabulary/manifest.js";
-import { parseModuleRef } from "../vocabulary/moduleRef.js";
+import { moduleKey, parseModuleRef } from "../vocabulary/moduleRef.js";
 import { requestOf } from "./Activator.js";
 import type { Selection, SelectionRequest } from "../resolver/Selection.js";
 import type { Catalog } from "./Catalog.js";
 import type { CrashRecord } from "../supervision/SupervisionStore.js";
 import type { Instance } from "../instances/Instance.js";
+import type { InstanceReader } from "../instances/InstanceTable.js";
 
 /** One module version in a listing. */
 export interface ModuleSummary {
@@ -68,7 +67,7 @@ export interface DependencyTree {
 export class RuntimeQueries {
   constructor(
     private readonly catalog: Catalog,
-    private readonly active: ReadonlyMap<string, Instance>,
+    private readonly instances: InstanceReader,
     private readonly planOrder: (requests: readonly SelectionRequest[]) => {
       order: string[];
       levels: string[][];
@@ -181,32 +180,17 @@ export class RuntimeQueries {
     };
   }
 
-  /** The `CHIP_ERR_MODULE_NOT_FOUND` error for `ref`, with what to do. */
-  notFound(ref: string): ChipsetError {
-    const { id, version } = parseModuleRef(ref);
-    const versions = this.catalog.versions(id);
-    const message =
-      versions.length > 0 && version !== undefined
-        ? `module ${id} has no version ${version}; installed: ${versions.join(", ")}`
-        : `module ${id} is not registered; see \`chipset ls\`, or register it with \`chipset add <dir>\``;
-    return new ChipsetError(ErrorCodes.MODULE_NOT_FOUND, message, {
-      module: id,
-      details: { id, version: version ?? null, installed: versions },
-    });
-  }
-
   private record(ref: string): ModuleRecord {
     const { id, version } = parseModuleRef(ref);
-    const inst = this.active.get(id);
+    const inst = this.instances.current(id);
     const wanted = version ?? inst?.version;
     const entry = this.catalog.get(id, wanted);
-    if (!entry) throw this.notFound(ref);
+    if (!entry) throw this.catalog.notFound(ref);
     return entry.record;
   }
 
   private instanceOf(record: ModuleRecord): Instance | undefined {
-    const inst = this.active.get(record.id);
-    return inst && inst.version === record.version ? inst : undefined;
+    return this.instances.get(moduleKey(record.id, record.version));
   }
 
   private summary(r: ModuleRecord): ModuleSummary {

@@ -2,11 +2,12 @@ import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { Instance } from "../instances/Instance.js";
+import type { InstanceReader } from "../instances/InstanceTable.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 
 /** The active instances that depend (hard or optional) on `inst`. */
-export function runningDependents(active: ReadonlyMap<string, Instance>, inst: Instance): Instance[] {
-  return [...active.values()].filter(
+export function runningDependents(instances: InstanceReader, inst: Instance): Instance[] {
+  return [...instances.all()].filter(
     (other) => stateIsActive(other.state) && other.deps.some((d) => d.id === inst.id),
   );
 }
@@ -16,12 +17,12 @@ export function runningDependents(active: ReadonlyMap<string, Instance>, inst: I
  * before them, recursively); without, refuses with `CHIP_ERR_MODULE_IN_USE` naming them.
  */
 export async function stopDependents(
-  active: ReadonlyMap<string, Instance>,
-  runner: LifecycleRunner,
+  instances: InstanceReader,
+  runner: LifecycleRunner<Instance>,
   inst: Instance,
   options: { cascade?: boolean; signal?: AbortSignal },
 ): Promise<void> {
-  const dependents = runningDependents(active, inst);
+  const dependents = runningDependents(instances, inst);
   if (dependents.length === 0) return;
   if (!options.cascade) {
     throw new ChipsetError(
@@ -31,7 +32,7 @@ export async function stopDependents(
     );
   }
   for (const dep of dependents) {
-    await stopDependents(active, runner, dep, options);
+    await stopDependents(instances, runner, dep, options);
     if (stateIsActive(dep.state)) await runner.run(dep, "stop", options.signal);
   }
 }

@@ -2,6 +2,8 @@ import { deserialize, serialize } from "node:v8";
 import type { Statement } from "better-sqlite3";
 import type { CrashKind } from "../vocabulary/hosts.js";
 import type { Database } from "../store/Database.js";
+import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
 
 /** One crash as recorded: when, how, and what the supervisor did about it. */
 export interface CrashRecord {
@@ -59,7 +61,26 @@ export class SupervisionStore {
 
   /** Saves `state` as the last checkpoint of `id` (throws `DataCloneError` for what cannot be cloned). */
   saveCheckpoint(id: string, version: string, state: unknown, at: number): void {
-    this.putCheckpoint.run(id, version, serialize(state), at);
+    let bytes: Buffer;
+    try {
+      bytes = serialize(state);
+    } catch (err) {
+      throw new ChipsetError(
+        ErrorCodes.STATE_INVALID,
+        `${id}@${version}: ctx.checkpoint() was given a state that cannot be stored (${messageOf(err)}); ` +
+          `pass structured-clonable data (no functions, handles or class instances with private state)`,
+        { module: `${id}@${version}`, cause: err },
+      );
+    }
+    try {
+      this.putCheckpoint.run(id, version, bytes, at);
+    } catch (err) {
+      throw new ChipsetError(
+        ErrorCodes.STORE_FAILED,
+        `${id}@${version}: its checkpoint could not be written: ${messageOf(err)}. Check that the data directory is writable and has free space.`,
+        { module: `${id}@${version}`, cause: err },
+      );
+    }
   }
 
   /** The last checkpoint of `id`, if any. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defineModule, ManualClock, type Runtime, type RuntimeOptions } from "../../src/index.js";
+import { chaosOf } from "../../src/chaos.js";
 import type { CallSeriesSnapshot } from "../../src/monitoring/AnomalyDetector.js";
 import { chaosHarness, collect, inline, settleTimes, watch } from "./faultFixtures.js";
 
@@ -50,8 +51,8 @@ describe("a latency anomaly", () => {
     expect(base.sdMs).toBeGreaterThan(0.5);
     expect(base.sdMs).toBeLessThan(1);
 
-    rt.chaos.enable(1);
-    const slow = rt.chaos.inject({
+    chaosOf(rt).enable(1);
+    const slow = chaosOf(rt).inject({
       kind: "latency",
       latencyMs: 50,
       target: { module: "svc", method: "work" },
@@ -93,8 +94,8 @@ describe("a latency anomaly", () => {
   it("does not fire for a burst of slow calls shorter than sustainMs", async () => {
     const { rt, serve, anomalies } = await service();
     await serve(200);
-    rt.chaos.enable(1);
-    const burst = rt.chaos.inject({ kind: "latency", latencyMs: 50, target: { module: "svc" } });
+    chaosOf(rt).enable(1);
+    const burst = chaosOf(rt).inject({ kind: "latency", latencyMs: 50, target: { module: "svc" } });
     await serve(12); // 660 ms of the clock
     burst.dispose();
     await serve(300);
@@ -105,8 +106,8 @@ describe("a latency anomaly", () => {
   it("does not fire before minSamples successful calls made a baseline", async () => {
     const { rt, serve, anomalies } = await service({ anomalies: { minSamples: 500 } });
     await serve(100);
-    rt.chaos.enable(1);
-    rt.chaos.inject({ kind: "latency", latencyMs: 50, target: { module: "svc" } });
+    chaosOf(rt).enable(1);
+    chaosOf(rt).inject({ kind: "latency", latencyMs: 50, target: { module: "svc" } });
     await serve(60); // 3.3 s slow, but the baseline is still learning: slow is its normal
     expect(anomalies).toEqual([]);
     expect(series(rt).samples).toBe(160);
@@ -120,8 +121,8 @@ describe("an error-rate anomaly", () => {
     const base = series(rt);
     expect(base).toMatchObject({ calls: 300, errorRate: 0, recentErrorRate: 0 });
 
-    rt.chaos.enable(5);
-    const flaky = rt.chaos.inject({ kind: "error", percent: 60, target: { module: "svc" } });
+    chaosOf(rt).enable(5);
+    const flaky = chaosOf(rt).inject({ kind: "error", percent: 60, target: { module: "svc" } });
     const failed = await serve(200, 10);
     expect(failed).toBe(flaky.injected);
     expect(failed).toBeGreaterThan(80);
@@ -154,8 +155,8 @@ describe("anomaly detection switched off", () => {
   it("raises nothing and keeps no baselines with anomalies: false", async () => {
     const { rt, serve, anomalies } = await service({ anomalies: false });
     await serve(100);
-    rt.chaos.enable(1);
-    rt.chaos.inject({ kind: "latency", latencyMs: 50, target: { module: "svc" } });
+    chaosOf(rt).enable(1);
+    chaosOf(rt).inject({ kind: "latency", latencyMs: 50, target: { module: "svc" } });
     await serve(60);
     expect(anomalies).toEqual([]);
     expect(rt.anomalies()).toEqual({ calls: [], memory: [] });

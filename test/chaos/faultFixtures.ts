@@ -13,6 +13,7 @@ import {
 import { isGone } from "../hosts/harness.js";
 import { flush } from "../supervision/helpers.js";
 import { workspace, type Workspace } from "../support/fixtures.js";
+import { internals } from "../support/internals.js";
 
 export { flush, next } from "../supervision/helpers.js";
 
@@ -46,7 +47,7 @@ export function chaosHarness(): ChaosHarness {
     try {
       for (const { rt, clock } of runs) await closeOn(rt, clock);
       for (const { rt, pids } of runs) {
-        const pool = (rt as unknown as { pool: PoolView }).pool;
+        const pool: PoolView = internals(rt).pool;
         const live = pool.live;
         await pool.destroy(); // in case something outlived close: end it, then fail the test
         expect(live, "worker threads or child processes left after close()").toBe(0);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCodes, ManualClock, type Runtime } from "../../src/index.js";
+import { chaosOf } from "../../src/chaos.js";
 import type { FaultTarget } from "../../src/chaos/faults.js";
 import { chaosHarness, failure, flush, inline, isolated, settleTimes, watch } from "./faultFixtures.js";
 
@@ -19,25 +20,25 @@ describe("chaos switched off", () => {
     const rt = h.open();
     let served = 0;
     inline(rt, "svc", { echo: (x: unknown) => (served++, x) });
-    expect(rt.chaos.enabled).toBe(false);
-    expect(() => rt.chaos.inject({ kind: "error", target: { module: "svc" } })).toThrow(
+    expect(chaosOf(rt).enabled).toBe(false);
+    expect(() => chaosOf(rt).inject({ kind: "error", target: { module: "svc" } })).toThrow(
       expect.objectContaining({ code: ErrorCodes.OPTIONS_INVALID }),
     );
-    expect(() => rt.chaos.crash({ module: "svc" })).toThrow(
+    expect(() => chaosOf(rt).crash({ module: "svc" })).toThrow(
       expect.objectContaining({ code: ErrorCodes.OPTIONS_INVALID }),
     );
-    expect(rt.chaos.counts()).toEqual([]);
+    expect(chaosOf(rt).counts()).toEqual([]);
     expect(await rt.call("svc", "echo", [1])).toBe(1);
 
-    rt.chaos.enable(42);
-    expect(rt.chaos.enabled).toBe(true);
-    expect(rt.chaos.active).toBe(false); // nothing in place: the call path does not ask chaos
+    chaosOf(rt).enable(42);
+    expect(chaosOf(rt).enabled).toBe(true);
+    expect(chaosOf(rt).active).toBe(false); // nothing in place: the call path does not ask chaos
     const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => rt.call("svc", "echo", [i])));
     expect(answers).toEqual(Array.from({ length: 200 }, (_, i) => i));
     expect(served).toBe(201);
 
     // Once on, a fault does go in (so the refusals above were chaos being off, nothing else).
-    const fault = rt.chaos.inject({ kind: "error", target: { module: "svc" } });
+    const fault = chaosOf(rt).inject({ kind: "error", target: { module: "svc" } });
     expect((await failure(rt.call("svc", "echo", [1]))).cause?.code).toBe(ErrorCodes.CHAOS_FAULT);
     fault.dispose();
     expect(await rt.call("svc", "echo", [2])).toBe(2);
@@ -46,12 +47,12 @@ describe("chaos switched off", () => {
 
   it("refuses a percentage outside 0 to 100", () => {
     const rt = h.open();
-    rt.chaos.enable(1);
+    chaosOf(rt).enable(1);
     for (const percent of [-1, 101, Number.NaN])
-      expect(() => rt.chaos.inject({ kind: "error", percent })).toThrow(
+      expect(() => chaosOf(rt).inject({ kind: "error", percent })).toThrow(
         expect.objectContaining({ code: ErrorCodes.OPTIONS_INVALID }),
       );
-    expect(rt.chaos.counts()).toEqual([]);
+    expect(chaosOf(rt).counts()).toEqual([]);
   });
 });
 
@@ -61,8 +62,8 @@ describe("errors", () => {
     const rt = h.open();
     inline(rt, "svc", { echo: (x: unknown) => x });
     await rt.start("svc");
-    rt.chaos.enable(seed);
-    const fault = rt.chaos.inject({
+    chaosOf(rt).enable(seed);
+    const fault = chaosOf(rt).inject({
       kind: "error",
       percent: 30,
       message: "injected",
@@ -114,8 +115,8 @@ describe("targeting", () => {
     inline(rt, "alpha", { a: () => "alpha.a", b: () => "alpha.b" }, {}, "1.2.0");
     inline(rt, "beta", { a: () => "beta.a", b: () => "beta.b" }, {}, "2.0.0");
     for (const id of ["alpha", "beta", "gamma"]) await rt.start(id);
-    rt.chaos.enable(3);
-    const fault = rt.chaos.inject({ kind: "error", target });
+    chaosOf(rt).enable(3);
+    const fault = chaosOf(rt).inject({ kind: "error", target });
     const failed: string[] = [];
     for (const call of everyCall) {
       const [id, method] = call.split(".") as [string, string];
@@ -134,8 +135,8 @@ describe("targeting", () => {
 describe("hangs", () => {
   it("never answers a hung call until its timeout fails it with CALL_TIMEOUT", async () => {
     const { rt, clock } = await svcOnClock({ timeoutMs: 500 });
-    rt.chaos.enable(1);
-    rt.chaos.inject({ kind: "hang", target: { module: "svc" } });
+    chaosOf(rt).enable(1);
+    chaosOf(rt).inject({ kind: "hang", target: { module: "svc" } });
     const hung = watch(rt.call("svc", "echo", [1]));
     expect(await settleTimes(clock, [hung])).toEqual([500]);
     expect(hung.error).toMatchObject({ code: ErrorCodes.CALL_TIMEOUT });
@@ -143,8 +144,8 @@ describe("hangs", () => {
 
   it("fails a hung call when the runtime closes, instead of leaving its caller waiting for good", async () => {
     const { rt, clock } = await svcOnClock({ timeoutMs: 500 });
-    rt.chaos.enable(1);
-    rt.chaos.inject({ kind: "hang", target: { module: "svc" } });
+    chaosOf(rt).enable(1);
+    chaosOf(rt).inject({ kind: "hang", target: { module: "svc" } });
     const hung = watch(rt.call("svc", "echo", [1]));
     await flush();
     await rt.close();
@@ -156,8 +157,8 @@ describe("hangs", () => {
 
   it("never answers a hung call with no timeout until the caller's signal aborts it", async () => {
     const { rt, clock } = await svcOnClock();
-    rt.chaos.enable(1);
-    rt.chaos.inject({ kind: "hang", target: { module: "svc" } });
+    chaosOf(rt).enable(1);
+    chaosOf(rt).inject({ kind: "hang", target: { module: "svc" } });
     const caller = new AbortController();
     const hung = watch(rt.call("svc", "echo", [1], { signal: caller.signal }));
     clock.advance(3_600_000);

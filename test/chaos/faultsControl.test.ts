@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defineModule, ErrorCodes } from "../../src/index.js";
+import { chaosOf } from "../../src/chaos.js";
 import { chaosHarness, failure, inline, isolated, next } from "./faultFixtures.js";
 
 const h = chaosHarness();
@@ -13,11 +14,16 @@ describe("fault counts and removal", () => {
       defineModule({ api: { ping: () => "pong" } }),
     );
     await rt.start("svc");
-    rt.chaos.enable(9);
-    const slow = rt.chaos.inject({ name: "slow a", kind: "latency", latencyMs: 0, target: { method: "a" } });
-    const flaky = rt.chaos.inject({ kind: "error", percent: 50, target: { method: "b" } });
-    const refusing = rt.chaos.inject({ kind: "failing-hook", hook: "start", target: { module: "other" } });
-    const idle = rt.chaos.inject({ kind: "hang", target: { module: "nobody" } });
+    chaosOf(rt).enable(9);
+    const slow = chaosOf(rt).inject({
+      name: "slow a",
+      kind: "latency",
+      latencyMs: 0,
+      target: { method: "a" },
+    });
+    const flaky = chaosOf(rt).inject({ kind: "error", percent: 50, target: { method: "b" } });
+    const refusing = chaosOf(rt).inject({ kind: "failing-hook", hook: "start", target: { module: "other" } });
+    const idle = chaosOf(rt).inject({ kind: "hang", target: { module: "nobody" } });
     for (let i = 0; i < 10; i++) expect(await rt.call("svc", "a")).toBe("a");
     const b = await Promise.allSettled(Array.from({ length: 100 }, () => rt.call("svc", "b")));
     const failedB = b.filter((o) => o.status === "rejected").length;
@@ -25,7 +31,7 @@ describe("fault counts and removal", () => {
     expect(failedB).toBeLessThan(70);
     await failure(rt.start("other"));
 
-    expect(rt.chaos.counts()).toEqual([
+    expect(chaosOf(rt).counts()).toEqual([
       { name: "slow a", kind: "latency", injected: 10 },
       { name: "error *.b", kind: "error", injected: failedB },
       { name: "failing-hook start other", kind: "failing-hook", injected: 1 },
@@ -34,18 +40,22 @@ describe("fault counts and removal", () => {
     expect([slow.injected, flaky.injected, refusing.injected, idle.injected]).toEqual([10, failedB, 1, 0]);
 
     idle.dispose();
-    expect(rt.chaos.counts().map((c) => c.name)).toEqual(["slow a", "error *.b", "failing-hook start other"]);
-    rt.chaos.clear();
-    expect(rt.chaos.counts()).toEqual([]);
-    expect(rt.chaos.enabled).toBe(true);
-    expect(rt.chaos.active).toBe(false);
+    expect(
+      chaosOf(rt)
+        .counts()
+        .map((c) => c.name),
+    ).toEqual(["slow a", "error *.b", "failing-hook start other"]);
+    chaosOf(rt).clear();
+    expect(chaosOf(rt).counts()).toEqual([]);
+    expect(chaosOf(rt).enabled).toBe(true);
+    expect(chaosOf(rt).active).toBe(false);
     const after = await Promise.all(Array.from({ length: 100 }, () => rt.call("svc", "b")));
     expect(after.every((v) => v === "b")).toBe(true);
     await rt.start("other");
     expect(await rt.call("other", "ping")).toBe("pong");
     expect(flaky.injected).toBe(failedB); // a removed fault counts no more
     // Still on: a new fault goes in.
-    rt.chaos.inject({ kind: "error", target: { module: "svc" } });
+    chaosOf(rt).inject({ kind: "error", target: { module: "svc" } });
     expect((await failure(rt.call("svc", "a"))).cause?.code).toBe(ErrorCodes.CHAOS_FAULT);
   });
 
@@ -63,23 +73,23 @@ describe("fault counts and removal", () => {
     });
     await rt.start("leaky");
     const baseMb = (await rt.call("leaky", "heapMb")) as number;
-    rt.chaos.enable(1);
-    const leak = rt.chaos.inject({ kind: "leak", mbPerSecond: 40, target: { module: "leaky" } });
-    rt.chaos.inject({ kind: "error", target: { module: "leaky", method: "ping" } });
+    chaosOf(rt).enable(1);
+    const leak = chaosOf(rt).inject({ kind: "leak", mbPerSecond: 40, target: { module: "leaky" } });
+    chaosOf(rt).inject({ kind: "error", target: { module: "leaky", method: "ping" } });
     expect((await failure(rt.call("leaky", "ping"))).cause?.code).toBe(ErrorCodes.CHAOS_FAULT);
     await next(rt, "module.anomaly", (e) => e.id === "leaky" && e.metric === "memory" && e.active);
     expect((await rt.call("leaky", "heapMb")) as number).toBeGreaterThan(baseMb + 8);
 
-    rt.chaos.disable();
-    expect(rt.chaos.enabled).toBe(false);
-    expect(rt.chaos.counts()).toEqual([]);
+    chaosOf(rt).disable();
+    expect(chaosOf(rt).enabled).toBe(false);
+    expect(chaosOf(rt).counts()).toEqual([]);
     expect(leak.injected).toBe(1);
     expect(await rt.call("leaky", "ping")).toBe("pong");
     expect((await rt.call("leaky", "heapMb")) as number).toBeLessThan(baseMb + 4);
-    expect(() => rt.chaos.inject({ kind: "hang" })).toThrow(
+    expect(() => chaosOf(rt).inject({ kind: "hang" })).toThrow(
       expect.objectContaining({ code: ErrorCodes.OPTIONS_INVALID }),
     );
-    expect(() => rt.chaos.crash()).toThrow(expect.objectContaining({ code: ErrorCodes.OPTIONS_INVALID }));
+    expect(() => chaosOf(rt).crash()).toThrow(expect.objectContaining({ code: ErrorCodes.OPTIONS_INVALID }));
   });
 });
 
@@ -88,10 +98,10 @@ describe("calls held back by a latency fault", () => {
     const rt = h.open();
     inline(rt, "svc", { a: () => "a" });
     await rt.start("svc");
-    rt.chaos.enable(1);
-    rt.chaos.inject({ kind: "latency", latencyMs: 3_600_000, target: { module: "svc" } });
+    chaosOf(rt).enable(1);
+    chaosOf(rt).inject({ kind: "latency", latencyMs: 3_600_000, target: { module: "svc" } });
     const held = rt.call("svc", "a");
-    rt.chaos.disable();
+    chaosOf(rt).disable();
     await expect(held).resolves.toBe("a");
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defineModule, ErrorCodes, ManualClock, type Runtime } from "../../src/index.js";
+import { chaosOf } from "../../src/chaos.js";
 import { chaosHarness, collect, failure, settleTimes, watch } from "./faultFixtures.js";
 
 const h = chaosHarness();
@@ -24,8 +25,8 @@ describe("failing hooks", () => {
     const rt = h.open();
     const svc = startCounting(rt, "svc");
     const other = startCounting(rt, "other");
-    rt.chaos.enable(1);
-    const fault = rt.chaos.inject({
+    chaosOf(rt).enable(1);
+    const fault = chaosOf(rt).inject({
       kind: "failing-hook",
       hook: "start",
       message: "no start today",
@@ -59,8 +60,8 @@ describe("failing hooks", () => {
   it("fail only the hook they name: a failing stop hook leaves start alone", async () => {
     const rt = h.open();
     const svc = startCounting(rt, "svc");
-    rt.chaos.enable(1);
-    rt.chaos.inject({ kind: "failing-hook", hook: "stop", target: { module: "svc" } });
+    chaosOf(rt).enable(1);
+    chaosOf(rt).inject({ kind: "failing-hook", hook: "stop", target: { module: "svc" } });
     await rt.start("svc");
     expect(svc.starts).toBe(1);
     expect(await failure(rt.stop("svc"))).toMatchObject({
@@ -76,8 +77,8 @@ describe("slow hooks", () => {
     const clock = new ManualClock();
     const rt = h.open({ clock });
     const svc = startCounting(rt, "svc", { start: 1000 });
-    rt.chaos.enable(1);
-    rt.chaos.inject({ kind: "slow-hook", hook: "start", latencyMs, target: { module: "svc" } });
+    chaosOf(rt).enable(1);
+    chaosOf(rt).inject({ kind: "slow-hook", hook: "start", latencyMs, target: { module: "svc" } });
     const started = collect(rt, "module.started");
     const starting = watch(rt.start("svc"));
     const [ms] = await settleTimes(clock, [starting]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCodes, type Runtime } from "../../src/index.js";
+import { chaosOf } from "../../src/chaos.js";
 import type { AnomalyOptions } from "../../src/runtime/Monitoring.js";
 import { chaosHarness, collect, failure, inline, isolated, next, watch } from "./faultFixtures.js";
 
@@ -30,17 +31,17 @@ async function svcIn(host: Host): Promise<Runtime> {
 
 describe("crash", () => {
   it.each(hosts)(
-    "runtime.chaos.crash() crashes a running %s module for real, and its supervisor restarts it in a new host",
+    "chaos.crash() crashes a running %s module for real, and its supervisor restarts it in a new host",
     async (host) => {
       const rt = await svcIn(host);
       const before = rt.queries.info("svc").instance!.host;
       expect(await rt.call("svc", "whoami")).toEqual({ pid: before.pid, threadId: before.threadId });
-      rt.chaos.enable(1);
+      chaosOf(rt).enable(1);
       const inFlight = watch(rt.call("svc", "wait"));
       const crashed = next(rt, "module.crashed");
       const restarted = next(rt, "module.restarted");
-      expect(rt.chaos.crash({ module: "svc", host: host === "inline" ? "worker" : "inline" })).toEqual([]);
-      expect(rt.chaos.crash({ module: "svc" })).toEqual(["svc@1.0.0"]);
+      expect(chaosOf(rt).crash({ module: "svc", host: host === "inline" ? "worker" : "inline" })).toEqual([]);
+      expect(chaosOf(rt).crash({ module: "svc" })).toEqual(["svc@1.0.0"]);
       const event = await crashed;
       expect(event).toMatchObject({
         id: "svc",
@@ -64,8 +65,8 @@ describe("crash", () => {
 
   it.each(hosts)("a crash fault at 100% crashes a %s module's host as the call arrives", async (host) => {
     const rt = await svcIn(host);
-    rt.chaos.enable(1);
-    const fault = rt.chaos.inject({ kind: "crash", target: { module: "svc", method: "wait" } });
+    chaosOf(rt).enable(1);
+    const fault = chaosOf(rt).inject({ kind: "crash", target: { module: "svc", method: "wait" } });
     expect(await rt.call("svc", "ping")).toBe("pong"); // another method: untouched
     const crashed = next(rt, "module.crashed");
     const restarted = next(rt, "module.restarted");
@@ -102,9 +103,9 @@ describe("leak", () => {
       const baseMb = (await rt.call("leaky", "heapMb")) as number;
       const steadyMb = (await rt.call("steady", "heapMb")) as number;
       const anomalies = collect(rt, "module.anomaly");
-      rt.chaos.enable(1);
+      chaosOf(rt).enable(1);
       const fired = next(rt, "module.anomaly", (e) => e.metric === "memory" && e.active);
-      const fault = rt.chaos.inject({ kind: "leak", mbPerSecond: 40, target: { module: "leaky" } });
+      const fault = chaosOf(rt).inject({ kind: "leak", mbPerSecond: 40, target: { module: "leaky" } });
       expect(fault.injected).toBe(1); // one instance leaks
 
       const event = await fired;
@@ -141,10 +142,10 @@ describe("leak", () => {
     isolated(h.ws, "leaky", "worker", { restart: { initialDelayMs: 0 } });
     const rt = h.open({ hosts: { pool: { worker: 0, process: 0 }, heartbeatMs: 50 }, anomalies: fastMemory });
     await rt.start("leaky");
-    rt.chaos.enable(1);
-    const fault = rt.chaos.inject({ kind: "leak", mbPerSecond: 40, target: { module: "leaky" } });
+    chaosOf(rt).enable(1);
+    const fault = chaosOf(rt).inject({ kind: "leak", mbPerSecond: 40, target: { module: "leaky" } });
     const restarted = next(rt, "module.restarted");
-    rt.chaos.crash({ module: "leaky" });
+    chaosOf(rt).crash({ module: "leaky" });
     await restarted;
     const baseMb = (await rt.call("leaky", "heapMb")) as number;
     expect(fault.injected).toBe(2); // the first host, then the one after the restart

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defineModule, ErrorCodes, ManualClock, type Runtime } from "../../src/index.js";
+import { chaosOf } from "../../src/chaos.js";
 import type { Latency } from "../../src/chaos/faults.js";
 import { chaosHarness, flush, inline, isolated, next, settleTimes, watch } from "./faultFixtures.js";
 
@@ -19,8 +20,8 @@ describe("latency", () => {
     const { rt, clock } = await svcOnClock();
     inline(rt, "other", { echo: (x: unknown) => x });
     await rt.start("other");
-    rt.chaos.enable(1);
-    const fault = rt.chaos.inject({ kind: "latency", latencyMs: 50, target: { module: "svc" } });
+    chaosOf(rt).enable(1);
+    const fault = chaosOf(rt).inject({ kind: "latency", latencyMs: 50, target: { module: "svc" } });
     const slow = watch(rt.call("svc", "echo", ["late"]));
     const fast = watch(rt.call("other", "echo", ["now"]));
     expect(await settleTimes(clock, [slow, fast])).toEqual([50, 0]);
@@ -34,8 +35,8 @@ describe("latency", () => {
   /** The ms after which each of 12 concurrent calls answered, with `latency` drawn under `seed`. */
   async function delays(seed: number, latencyMs: Latency): Promise<number[]> {
     const { rt, clock } = await svcOnClock();
-    rt.chaos.enable(seed);
-    rt.chaos.inject({ kind: "latency", latencyMs, target: { module: "svc" } });
+    chaosOf(rt).enable(seed);
+    chaosOf(rt).inject({ kind: "latency", latencyMs, target: { module: "svc" } });
     const calls = Array.from({ length: 12 }, (_, i) => watch(rt.call("svc", "echo", [i])));
     const times = await settleTimes(clock, calls);
     expect(calls.map((c) => c.value)).toEqual(Array.from({ length: 12 }, (_, i) => i));
@@ -71,8 +72,8 @@ describe("latency", () => {
       { calls: { methods: { echo: { timeoutMs: 100 } } } },
     );
     inline(rt, "free", { echo: (x: unknown) => (served++, x) });
-    rt.chaos.enable(1);
-    rt.chaos.inject({ kind: "latency", latencyMs: 500 });
+    chaosOf(rt).enable(1);
+    chaosOf(rt).inject({ kind: "latency", latencyMs: 500 });
     await rt.start("svc");
     await rt.start("free");
     const timedOut = watch(rt.call("svc", "echo", [1]));
@@ -114,8 +115,8 @@ describe("a call delayed by latency while its module changes state", () => {
       }),
     );
     await rt.start("svc");
-    rt.chaos.enable(1);
-    rt.chaos.inject({ kind: "latency", latencyMs: 100, target: { module: "svc" } });
+    chaosOf(rt).enable(1);
+    chaosOf(rt).inject({ kind: "latency", latencyMs: 100, target: { module: "svc" } });
     return { rt, clock, served, call: watch(rt.call("svc", "work")) };
   }
 
@@ -157,7 +158,7 @@ describe("a call delayed by latency while its module changes state", () => {
   it("is not served by an inline module that crashed meanwhile and is not restarted yet", async () => {
     const { rt, clock, served, call } = await tracked();
     const crashed = next(rt, "module.crashed");
-    rt.chaos.crash({ module: "svc" });
+    chaosOf(rt).crash({ module: "svc" });
     await crashed;
     await settleTimes(clock, [call]); // 100 ms: the restart is due only after 1000
     expect(rt.queries.info("svc").instance?.state).toBe("crashed");
@@ -170,11 +171,11 @@ describe("a call delayed by latency while its module changes state", () => {
     const clock = new ManualClock();
     const rt = h.open({ clock });
     await rt.start("w");
-    rt.chaos.enable(1);
-    rt.chaos.inject({ kind: "latency", latencyMs: 100, target: { module: "w" } });
+    chaosOf(rt).enable(1);
+    chaosOf(rt).inject({ kind: "latency", latencyMs: 100, target: { module: "w" } });
     const call = watch(rt.call("w", "ping"));
     const crashed = next(rt, "module.crashed");
-    rt.chaos.crash({ module: "w" });
+    chaosOf(rt).crash({ module: "w" });
     await crashed;
     await settleTimes(clock, [call]);
     expect(unavailable).toContain((call.error as { code?: string } | undefined)?.code);

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { BisectResult, ErrorCounts, ErrorEntry } from "../../src/index.js";
+import type { ErrorCounts, ErrorEntry } from "../../src/index.js";
+import type { BisectResult } from "../../src/chaos.js";
 import { chipset, json, tempDir, writeModule } from "./harness.js";
 
 const sdk = 'import { defineModule } from "chipset/module";\n';

@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import type { ChipsetError } from "../../src/errors/ChipsetError.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
-import { HostPool } from "../../src/hosts/isolated/HostPool.js";
+import { HostPool } from "../../src/hosts/HostPool.js";
 import { packageRoot } from "../../src/hosts/sdkLink.js";
 import { isGone, isolations } from "./harness.js";
 

@@ -11,6 +11,7 @@ import {
 } from "../../src/index.js";
 import { isGone } from "../hosts/harness.js";
 import { workspace, type Workspace } from "../support/fixtures.js";
+import { internals } from "../support/internals.js";
 
 /** Per-test state of a policy scenario: a fresh workspace and the runtimes the test opened. */
 export interface PolicyHarness {
@@ -44,7 +45,7 @@ export function policyHarness(): PolicyHarness {
         const report = await closing.promise;
         expect(report.failed, "modules that did not stop cleanly").toEqual([]);
         // White-box: the runtime's host pool counts every worker and child process it started.
-        expect((rt as unknown as { pool: { live: number } }).pool.live).toBe(0);
+        expect(internals(rt).pool.live).toBe(0);
         for (const pid of pids) expect(isGone(pid), `process ${pid} is still alive`).toBe(true);
       }
     } finally {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/index.js";
+import { chaosOf } from "../../src/chaos.js";
 import { currentCall, defineModule } from "../../src/module.js";
 import { collect, failure, flush, inline, nextEvent, policyHarness } from "./fixtures.js";
 
@@ -63,9 +64,9 @@ describe("policies, cases found in review", () => {
       },
     );
     expect(await rt.call("primary", "get")).toBe("from primary");
-    rt.chaos.enable(1);
+    chaosOf(rt).enable(1);
     const crashed = nextEvent(rt, "module.crashed");
-    rt.chaos.crash({ module: "primary" });
+    chaosOf(rt).crash({ module: "primary" });
     await crashed;
     for (let i = 0; i < 3; i++) {
       const outcome = await rt.callDetailed("primary", "get");

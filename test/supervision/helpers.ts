@@ -1,6 +1,7 @@
 import { expect } from "vitest";
 import type { Runtime, RuntimeEvents } from "../../src/index.js";
 import type { ChipsetError } from "../../src/errors/ChipsetError.js";
+import { internals } from "../support/internals.js";
 
 /** The next `name` event (optionally one that passes `test`). */
 export function next<K extends keyof RuntimeEvents>(
@@ -35,8 +36,7 @@ export async function flush(turns = 20): Promise<void> {
 
 /** White-box: the promise of each supervisor restart attempt, in order. */
 export function captureRestarts(rt: Runtime): Array<Promise<void>> {
-  const sup = (rt as unknown as { supervisor: Record<string, (...a: unknown[]) => Promise<void>> })
-    .supervisor;
+  const sup = internals(rt).supervisor as unknown as Record<string, (...a: unknown[]) => Promise<void>>;
   const original = sup.restart!.bind(sup);
   const attempts: Array<Promise<void>> = [];
   sup.restart = (...args: unknown[]) => {

@@ -2,7 +2,7 @@ import { ChipsetError, messageOf } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
 import { serializeError, type CheckpointMessage, type LogMessage, type UseMessage } from "../protocol.js";
 import type { Channel } from "./Channel.js";
-import type { HostBridge } from "./HostBridge.js";
+import type { HostBridge } from "../HostBridge.js";
 
 /**
  * Serves what a module in a worker or process asks of the runtime (its `ctx.use` calls, its

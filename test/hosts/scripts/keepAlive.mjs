@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { systemClock } from "../../../dist/common/Clock.js";
-import { HostPool } from "../../../dist/hosts/isolated/HostPool.js";
-import { IsolatedHost } from "../../../dist/hosts/isolated/IsolatedHost.js";
+import { HostPool } from "../../../dist/hosts/HostPool.js";
+import { IsolatedHost } from "../../../dist/hosts/IsolatedHost.js";
 import { linkSdk } from "../../../dist/hosts/sdkLink.js";
 
 const [mode, isolation] = process.argv.slice(2);

@@ -6,8 +6,8 @@
 import { join } from "node:path";
 import { clearInterval, setInterval } from "node:timers";
 import { systemClock } from "../../../dist/common/Clock.js";
-import { HostPool } from "../../../dist/hosts/isolated/HostPool.js";
-import { IsolatedHost } from "../../../dist/hosts/isolated/IsolatedHost.js";
+import { HostPool } from "../../../dist/hosts/HostPool.js";
+import { IsolatedHost } from "../../../dist/hosts/IsolatedHost.js";
 
 const [mode, root] = process.argv.slice(2);
 const pool = new HostPool({ worker: 0, process: 0, heartbeatMs: 50 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { defineModule, ManualClock } from "../../../src/index.js";
 import { runtimeHarness } from "../../support/runtimeHarness.js";
 import { flush } from "../helpers.js";
+import { internals } from "../../support/internals.js";
 
 const h = runtimeHarness();
 
@@ -29,7 +30,7 @@ describe("shutdown while modules are still coming up", () => {
     });
     const clock = new ManualClock();
     const rt = h.open({ clock, shutdownTimeoutMs: 1000, hosts: { pool: { worker: 0, process: 0 } } });
-    const pool = (rt as unknown as { pool: { live: number; destroy(): Promise<void> } }).pool;
+    const pool = internals(rt).pool;
     try {
       const call = rt.call("slow", "ping").then(
         (value) => value,
@@ -82,7 +83,7 @@ describe("shutdown while modules are still coming up", () => {
       expect(process.listenerCount("uncaughtException")).toBe(baseline);
       expect(process.listenerCount("unhandledRejection")).toBe(baselineRejection);
     } finally {
-      (rt as unknown as { trap: { dispose(): void } }).trap.dispose(); // do not leak into other tests
+      internals(rt).trap?.dispose(); // do not leak into other tests
     }
   });
 });

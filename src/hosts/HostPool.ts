@@ -1,14 +1,14 @@
 import { join } from "node:path";
-import { abortError } from "../../common/abort.js";
-import { ChipsetError, messageOf } from "../../errors/ChipsetError.js";
-import { ErrorCodes } from "../../errors/codes.js";
-import { PROTOCOL_VERSION, type BootConfig } from "../protocol.js";
-import { packageRoot } from "../sdkLink.js";
-import type { Channel, IsolatedKind } from "./Channel.js";
-import { isPooled, type HostSpec } from "./hostSpec.js";
-import { processExecArgv } from "./processArgs.js";
-import { ProcessChannel } from "./ProcessChannel.js";
-import { WorkerChannel } from "./WorkerChannel.js";
+import { abortError } from "../common/abort.js";
+import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import { PROTOCOL_VERSION, type BootConfig } from "./protocol.js";
+import { packageRoot } from "./sdkLink.js";
+import type { Channel, IsolatedKind } from "./isolated/Channel.js";
+import { isPooled, type HostSpec } from "./isolated/hostSpec.js";
+import { processExecArgv } from "./isolated/processArgs.js";
+import { ProcessChannel } from "./isolated/ProcessChannel.js";
+import { WorkerChannel } from "./isolated/WorkerChannel.js";
 
 /** Sizes of the warm pool and the heartbeat of every host it starts. */
 export interface HostPoolOptions {
@@ -81,6 +81,18 @@ export class HostPool {
         () => remove(blanks.starting, channel),
       );
     }
+  }
+
+  /**
+   * Warms the pool for a module that will need a host like `spec` (in the background): only
+   * hosts without a memory limit or permissions come from the pool, so other specs change nothing.
+   */
+  warmFor(spec: {
+    isolation: IsolatedKind;
+    memoryMb?: number | undefined;
+    permissions?: object | undefined;
+  }): void {
+    if (isPooled(spec)) this.warm(spec.isolation);
   }
 
   /**

@@ -1,33 +1,44 @@
-import type { Clock } from "../common/Clock.js";
-import { ChipsetError } from "../errors/ChipsetError.js";
-import { ErrorCodes } from "../errors/codes.js";
 import { resolve } from "node:path";
+import type { Logger } from "pino";
+import type { Clock } from "../common/Clock.js";
+import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { HostBridge } from "../hosts/HostBridge.js";
+import type { HostPool } from "../hosts/HostPool.js";
 import { InlineHost } from "../hosts/InlineHost.js";
-import type { HostPool } from "../hosts/isolated/HostPool.js";
-import { IsolatedHost, type HostBridge } from "../hosts/isolated/IsolatedHost.js";
-import type { ModuleHost } from "../hosts/ModuleHost.js";
-import { type LifecycleCommand, stateIsActive } from "../vocabulary/lifecycle.js";
-import type { ModuleProxy } from "../module.js";
-import type { ModuleRecord } from "../vocabulary/manifest.js";
-import { validateConfig } from "../registry/validateConfig.js";
-import type { Catalog } from "./Catalog.js";
-import type { CatalogEntry } from "./CatalogView.js";
-import { Instance, type InstanceEnv } from "../instances/Instance.js";
-import type { KindRegistry } from "../registry/KindRegistry.js";
-import type { RuntimeParts } from "./Runtime.js";
 import type { InlineCrashTrap } from "../hosts/InlineCrashTrap.js";
-import type { Supervisor } from "../supervision/Supervisor.js";
-import type { SupervisionStore } from "../supervision/SupervisionStore.js";
+import { IsolatedHost } from "../hosts/IsolatedHost.js";
+import type { ModuleHost } from "../hosts/ModuleHost.js";
+import type { IntakeLimits } from "../lifecycle/IntakeGate.js";
+import type { ModuleDefinition, ModuleProxy } from "../module.js";
+import type { KindDefaults } from "../registry/KindRegistry.js";
+import type { CrashInfo } from "../vocabulary/hosts.js";
+import { stateIsActive } from "../vocabulary/lifecycle.js";
+import type { ModuleRecord } from "../vocabulary/manifest.js";
+import { Instance, type InstanceEnv } from "./Instance.js";
+import type { InstanceTable } from "./InstanceTable.js";
 
-/** What the factory needs besides the runtime's parts. */
-export interface FactoryDeps {
-  parts: RuntimeParts;
+/** What the factory needs to make instances, and where it tells what they do. */
+export interface InstanceFactoryOptions {
   clock: Clock;
-  catalog: Catalog;
-  kinds: KindRegistry;
-  active: Map<string, Instance>;
-  /** The runtime's proxy for `id`. */
-  use(id: string): ModuleProxy<Record<string, never>>;
+  logger: Logger;
+  /** Bounds on calls waiting while a module is paused. */
+  intake: IntakeLimits;
+  /** The runtime's default hook timeout, in ms. */
+  hookTimeoutMs: number;
+  /** A worker or process host silent this long is ended as hung, in ms. */
+  hangTimeoutMs: number;
+  /** Where relative paths in each module's configuration start, by id (absent: the working directory). */
+  configBase: Readonly<Record<string, string>>;
+  /** The defaults of each kind. */
+  kinds: { defaults(kind: string): KindDefaults };
+  pool: HostPool;
+  /** Attributes escaped errors and stalls of inline modules (absent when switched off). */
+  trap: InlineCrashTrap | undefined;
+  /** The table this factory owns: it is the only part of the runtime that writes to it. */
+  table: InstanceTable;
+  /** The runtime's proxy for `id` (what `ctx.use` answers). */
+  proxy(id: string): ModuleProxy<Record<string, never>>;
   /** Calls `method` of `id` (for `ctx.use` inside isolated modules). */
   call(
     id: string,
@@ -35,67 +46,63 @@ export interface FactoryDeps {
     args: readonly unknown[],
     signal: AbortSignal | undefined,
   ): Promise<unknown>;
-  pool: HostPool;
-  /** Attributes escaped errors and stalls of inline modules (absent when switched off). */
-  trap: InlineCrashTrap | undefined;
-  supervisor: Supervisor<Instance>;
-  store: SupervisionStore;
-  /** An inline module stalled the event loop. */
+  /** Stores `state` as the last checkpoint of `id@version` (synchronously). */
+  saveCheckpoint(id: string, version: string, state: unknown): void;
+  /** An instance's host died (or, inline, the module threw where no caller could catch it). */
+  onCrash(inst: Instance, crash: CrashInfo): void;
+  /** An inline module kept the event loop busy for `durationMs` in one synchronous stretch of `method`. */
   onStall(inst: Instance, method: string, durationMs: number): void;
 }
 
 /**
- * Makes instances: picks the host for the manifest's isolation, gives each instance the
- * dependency proxies it may use (only what it declared), and checks, before a transition, what
- * the lifecycle requires (valid config before `init`; hard dependencies running before `start`).
+ * Makes instances and owns the instance table: picks the host for the manifest's isolation,
+ * gives each instance the dependency proxies it may use (only what it declared), and puts it in
+ * the table, or takes it out when its module leaves the registry.
  */
 export class InstanceFactory {
   /** Shared by every instance (one object per runtime, not per module). */
   private readonly env: InstanceEnv;
 
-  constructor(private readonly deps: FactoryDeps) {
-    const { options, logger } = deps.parts;
+  constructor(private readonly options: InstanceFactoryOptions) {
     this.env = {
-      clock: deps.clock,
-      logger,
-      intake: options.pause,
+      clock: options.clock,
+      logger: options.logger,
+      intake: options.intake,
       hookTimeoutMs: options.hookTimeoutMs,
       proxy: (from, target, optional) => this.dependencyProxy(from, target, optional),
-      checkpoint: (from, state) => {
-        // Synchronous SQLite write: resolved once it is stored. A value that cannot be cloned rejects.
-        try {
-          deps.store.saveCheckpoint(from.id, from.version, state, deps.clock.wallNow());
-          return Promise.resolve();
-        } catch (err) {
-          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      },
+      checkpoint: (from, state) => this.checkpoint(from, state),
     };
   }
 
-  /** Creates the instance of a catalogue entry and makes it the active instance of its id. */
-  create({ record, definition }: CatalogEntry): Instance {
+  /** Creates the instance of `record` (with its in-code `definition`, if any) and puts it in the table. */
+  create(record: ModuleRecord, definition: ModuleDefinition | undefined): Instance {
     const key = `${record.id}@${record.version}`;
     const isolation = record.manifest.isolation ?? "inline";
     refuseUnenforceable(record, key, isolation, definition !== undefined);
-    const baseDir = this.deps.parts.moduleConfigBase[record.id] ?? process.cwd();
+    const baseDir = this.options.configBase[record.id] ?? process.cwd();
     // Hosts call back into their instance (stalls, ctx.use from a worker), made just below.
     const owner = () => inst;
     let host: ModuleHost;
     if (isolation === "inline") {
+      const { trap } = this.options;
       const inline = definition
-        ? new InlineHost({ kind: "code", definition }, key, this.deps.trap)
-        : new InlineHost({ kind: "file", dir: record.dir!, entry: record.entry! }, key, this.deps.trap);
-      inline.onStall(({ method, durationMs }) => this.deps.onStall(owner(), method, durationMs));
+        ? new InlineHost({ kind: "code", definition }, key, trap)
+        : new InlineHost({ kind: "file", dir: record.dir!, entry: record.entry! }, key, trap);
+      inline.onStall(({ method, durationMs }) => this.options.onStall(owner(), method, durationMs));
       host = inline;
     } else {
       host = this.isolatedHost(record, key, isolation, baseDir, owner);
     }
-    const inst = new Instance(record, host, this.env, this.deps.kinds.defaults(record.manifest.kind));
+    const inst = new Instance(record, host, this.env, this.options.kinds.defaults(record.manifest.kind));
     inst.baseDir = baseDir;
-    host.onCrash((crash) => void this.deps.supervisor.crashed(inst, crash));
-    this.deps.active.set(record.id, inst);
+    host.onCrash((crash) => this.options.onCrash(inst, crash));
+    this.options.table.admit(inst);
     return inst;
+  }
+
+  /** Takes `inst` out of the table (its module left the registry). */
+  forget(inst: Instance): void {
+    this.options.table.evict(inst);
   }
 
   private isolatedHost(
@@ -121,7 +128,7 @@ export class InstanceFactory {
             ),
           );
         }
-        return this.deps.call(target, method, args, signal);
+        return this.options.call(target, method, args, signal);
       },
       checkpoint: (state) => owner().checkpoint(state),
       log: (level, obj, msg) => {
@@ -152,32 +159,20 @@ export class InstanceFactory {
             },
           }
         : {}),
-      pool: this.deps.pool,
-      clock: this.deps.clock,
+      pool: this.options.pool,
+      clock: this.options.clock,
       bridge,
-      hangTimeoutMs: this.deps.parts.options.hosts.hangTimeoutMs,
+      hangTimeoutMs: this.options.hangTimeoutMs,
     });
   }
 
-  /** Throws when `command` may not run on `inst` now; validates and sets config before `init`. */
-  guard(inst: Instance, command: LifecycleCommand): void {
-    if (command === "init") {
-      const schema = inst.record.manifest.configSchema;
-      const raw = this.deps.parts.moduleConfig[inst.id] ?? {};
-      inst.config = schema ? validateConfig(schema, structuredClone(raw), inst.id) : raw;
-    }
-    if (command !== "start") return;
-    for (const dep of inst.deps) {
-      if (dep.optional) continue;
-      const other = this.deps.active.get(dep.id);
-      // A paused dependency counts: calls to it wait for resume.
-      if (!other || (other.state !== "running" && other.state !== "paused")) {
-        throw new ChipsetError(
-          ErrorCodes.DEPENDENCY_FAILED,
-          `${inst.key} cannot start: its dependency ${dep.id} is ${other?.state ?? "not loaded"} (${inst.id} -> ${dep.id}); start ${dep.id} first`,
-          { module: inst.key, details: { chain: [inst.id, dep.id], failed: dep.id } },
-        );
-      }
+  /** `ctx.checkpoint(state)`: a synchronous SQLite write, resolved once it is stored. */
+  private checkpoint(from: Instance, state: unknown): Promise<void> {
+    try {
+      this.options.saveCheckpoint(from.id, from.version, state);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(checkpointFailed(from, err));
     }
   }
 
@@ -199,11 +194,21 @@ export class InstanceFactory {
     }
     if (optional) {
       const chosen = from.deps.some((d) => d.id === target);
-      const dep = this.deps.active.get(target);
+      const dep = this.options.table.answering(target, undefined, from);
       if (!chosen || !dep || !stateIsActive(dep.state)) return undefined;
     }
-    return this.deps.use(target);
+    return this.options.proxy(target);
   }
+}
+
+/** Why `ctx.checkpoint` could not store a state (the store says why in its own errors). */
+function checkpointFailed(from: Instance, err: unknown): ChipsetError {
+  if (err instanceof ChipsetError) return err;
+  return new ChipsetError(
+    ErrorCodes.STORE_FAILED,
+    `${from.key}: its checkpoint could not be written: ${messageOf(err)}. Check that the data directory is writable and has free space.`,
+    { module: from.key, cause: err },
+  );
 }
 
 /**

@@ -1,19 +1,19 @@
-import type { Clock } from "../../common/Clock.js";
-import { abortError } from "../../common/abort.js";
-import { EventSource } from "../../common/Event.js";
-import { ChipsetError, hasCode, messageOf } from "../../errors/ChipsetError.js";
-import { ErrorCodes } from "../../errors/codes.js";
-import type { ModuleContext } from "../../module.js";
-import { rebuildError } from "../child/rebuildError.js";
+import type { Clock } from "../common/Clock.js";
+import { abortError } from "../common/abort.js";
+import { EventSource } from "../common/Event.js";
+import { ChipsetError, hasCode, messageOf } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { ModuleContext } from "../module.js";
+import { rebuildError } from "./child/rebuildError.js";
 import type {
   CrashInfo,
   DefinitionFunction,
   HostFault,
   HostInfo,
   SignalSource,
-} from "../../vocabulary/hosts.js";
-import type { HostHook } from "../../vocabulary/lifecycle.js";
-import type { ModuleHost } from "../ModuleHost.js";
+} from "../vocabulary/hosts.js";
+import type { HostHook } from "../vocabulary/lifecycle.js";
+import type { ModuleHost } from "./ModuleHost.js";
 import {
   type ChildToHost,
   type HeartbeatMessage,
@@ -21,19 +21,17 @@ import {
   type LoadedMessage,
   type LoadMessage,
   type SerializedError,
-} from "../protocol.js";
-import type { Channel, ChannelExit, IsolatedKind } from "./Channel.js";
-import { ChildRequests } from "./ChildRequests.js";
-import { classifyExit, crashError, type CrashFacts } from "./crashError.js";
+} from "./protocol.js";
+import type { Channel, ChannelExit, IsolatedKind } from "./isolated/Channel.js";
+import { ChildRequests } from "./isolated/ChildRequests.js";
+import { classifyExit, crashError, type CrashFacts } from "./isolated/crashError.js";
 import type { HostBridge } from "./HostBridge.js";
 import type { HostPool } from "./HostPool.js";
-import { moduleHostSpec, type HostSpec } from "./hostSpec.js";
-import { Pending, PendingRequests, type RequestKind } from "./PendingRequests.js";
-import type { HostPermissions } from "./processArgs.js";
-import { StderrLines } from "./StderrLines.js";
-import { Watchdog } from "./Watchdog.js";
-
-export type { HostBridge } from "./HostBridge.js";
+import { moduleHostSpec, type HostSpec } from "./isolated/hostSpec.js";
+import { Pending, PendingRequests, type RequestKind } from "./isolated/PendingRequests.js";
+import type { HostPermissions } from "./isolated/processArgs.js";
+import { StderrLines } from "./isolated/StderrLines.js";
+import { Watchdog } from "./isolated/Watchdog.js";
 
 /**
  * Everything an {@link IsolatedHost} needs; paths are absolute. The module's identity, entry

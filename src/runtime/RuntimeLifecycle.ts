@@ -1,0 +1,130 @@
+import type { Clock } from "../common/Clock.js";
+import type { Emitter } from "../common/Emitter.js";
+import { race } from "../common/race.js";
+import type { HostPool } from "../hosts/HostPool.js";
+import type { InlineCrashTrap } from "../hosts/InlineCrashTrap.js";
+import type { Instance } from "../instances/Instance.js";
+import type { InstanceReader } from "../instances/InstanceTable.js";
+import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
+import type { Database } from "../store/Database.js";
+import type { Supervisor } from "../supervision/Supervisor.js";
+import { throwFirstFailure, type Activator, type ModuleOutcome } from "./Activator.js";
+import type { Catalog } from "./Catalog.js";
+import type { IdleScheduler } from "./IdleScheduler.js";
+import type { ModuleCalls } from "./ModuleCalls.js";
+import type { ModuleControl } from "./ModuleControl.js";
+import type { Monitoring } from "./Monitoring.js";
+import type { RuntimeEvents } from "./RuntimeEvents.js";
+import type { RuntimeState } from "./RuntimeState.js";
+import { shutdownInstances, type ShutdownReport } from "./shutdown.js";
+
+/** What starting and closing the runtime touches. */
+export interface RuntimeLifecycleDeps {
+  clock: Clock;
+  /** Deadline for `close()` to stop every module, in ms. */
+  shutdownTimeoutMs: number;
+  state: RuntimeState;
+  events: Emitter<RuntimeEvents>;
+  catalog: Catalog;
+  instances: InstanceReader;
+  runner: LifecycleRunner<Instance>;
+  activator: Activator;
+  control: ModuleControl;
+  supervisor: Supervisor<Instance>;
+  calls: ModuleCalls;
+  idle: IdleScheduler;
+  pool: HostPool;
+  trap: InlineCrashTrap | undefined;
+  monitoring: Monitoring;
+  db: Database;
+}
+
+/**
+ * The runtime's own start and close. Start brings the eager modules up level by level and then
+ * begins idle work; close stops every module in reverse dependency order within the shutdown
+ * deadline, ends every worker and child process, saves usage statistics and errors, and closes
+ * the store. Both are idempotent (later calls share the first).
+ */
+export class RuntimeLifecycle {
+  private starting: Promise<ModuleOutcome[]> | undefined;
+  private closing: Promise<ShutdownReport> | undefined;
+
+  constructor(private readonly deps: RuntimeLifecycleDeps) {}
+
+  /** Starts the runtime (see `Runtime.start`). */
+  start(signal?: AbortSignal): Promise<ModuleOutcome[]> {
+    this.deps.state.assertOpen();
+    this.starting ??= this.startOnce(signal);
+    return this.starting;
+  }
+
+  /** Closes the runtime (see `Runtime.close`). */
+  close(): Promise<ShutdownReport> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async startOnce(signal: AbortSignal | undefined): Promise<ModuleOutcome[]> {
+    const { clock, state, events } = this.deps;
+    const started = clock.now();
+    this.warmPools();
+    const { control } = this.deps;
+    const eager = control.idsWhere((activation) => activation === "eager");
+    const outcomes = await control.startAll(eager, signal);
+    throwFirstFailure(outcomes);
+    if (state.phase !== "created") return outcomes; // closed while starting: stay closed
+    state.phase = "started";
+    this.deps.idle.start();
+    events.emit("runtime.started", { durationMs: clock.now() - started, eager });
+    return outcomes;
+  }
+
+  private async shutdown(): Promise<ShutdownReport> {
+    const { clock, state, calls, idle, supervisor, instances } = this.deps;
+    state.phase = "closing";
+    calls.close();
+    idle.stop();
+    supervisor.close();
+    const started = clock.now();
+    let report: ShutdownReport;
+    try {
+      // Activations in flight finish their current level first (no new level starts once closing),
+      // so nothing reaches `running` after it was stopped. They share the shutdown deadline.
+      const ms = this.deps.shutdownTimeoutMs;
+      await race(this.deps.activator.settled(), { clock, ms, onTimeout: () => undefined });
+      report = await shutdownInstances([...instances.all()], {
+        runner: this.deps.runner,
+        clock,
+        deadlineMs: Math.max(0, ms - (clock.now() - started)),
+        isDown: (id) => supervisor.isDown(id),
+      });
+      // Isolated hosts end with the runtime, whatever their state (one may still be loading):
+      // no worker thread or child process outlives it.
+      for (const inst of instances.all()) if (inst.host.isolation !== "inline") inst.host.unload();
+      await this.deps.pool.close();
+    } finally {
+      this.deps.trap?.dispose();
+      calls.dispose();
+      idle.flush();
+      this.deps.monitoring.close();
+      state.phase = "closed";
+      this.deps.db.close();
+    }
+    this.deps.events.emit("runtime.stopped", {
+      durationMs: clock.now() - started,
+      stopped: report.stopped,
+      failed: report.failed,
+      down: report.down,
+    });
+    return report;
+  }
+
+  /** Starts blank hosts for the isolations registered modules ask for (in the background). */
+  private warmPools(): void {
+    for (const { manifest } of this.deps.catalog.records()) {
+      const { isolation, limits, permissions } = manifest;
+      if (isolation === "worker" || isolation === "process")
+        this.deps.pool.warmFor({ isolation, memoryMb: limits?.memoryMb, permissions });
+    }
+  }
+}

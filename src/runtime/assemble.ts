@@ -1,0 +1,269 @@
+import type { Logger } from "pino";
+import type { Clock } from "../common/Clock.js";
+import { Emitter } from "../common/Emitter.js";
+import { HostPool } from "../hosts/HostPool.js";
+import { InlineCrashTrap } from "../hosts/InlineCrashTrap.js";
+import type { Instance } from "../instances/Instance.js";
+import { InstanceFactory } from "../instances/InstanceFactory.js";
+import { InstanceTable, type InstanceReader } from "../instances/InstanceTable.js";
+import { HookRegistry } from "../lifecycle/HookRegistry.js";
+import { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
+import type { ModuleProxy } from "../module.js";
+import { PolicyBook } from "../policies/PolicyBook.js";
+import { KindRegistry } from "../registry/KindRegistry.js";
+import type { Registry } from "../registry/Registry.js";
+import type { Database } from "../store/Database.js";
+import { SupervisionStore } from "../supervision/SupervisionStore.js";
+import { Supervisor } from "../supervision/Supervisor.js";
+import { Activator, throwFirstFailure } from "./Activator.js";
+import { Catalog } from "./Catalog.js";
+import { IdleScheduler } from "./IdleScheduler.js";
+import { Loader } from "./Loader.js";
+import { ModuleCalls } from "./ModuleCalls.js";
+import { ModuleControl } from "./ModuleControl.js";
+import { Monitoring } from "./Monitoring.js";
+import { Registration } from "./Registration.js";
+import type { RuntimeEvents } from "./RuntimeEvents.js";
+import { RuntimeLifecycle } from "./RuntimeLifecycle.js";
+import type { ResolvedOptions } from "./RuntimeOptions.js";
+import { RuntimePolicies } from "./RuntimePolicies.js";
+import { RuntimeQueries } from "./RuntimeQueries.js";
+import { RuntimeState } from "./RuntimeState.js";
+import { transitionGuard } from "./transitionGuard.js";
+import { TransitionEvents } from "./TransitionEvents.js";
+
+/** What `createRuntime` hands to the runtime. */
+export interface RuntimeParts {
+  options: ResolvedOptions;
+  clock: Clock;
+  logger: Logger;
+  db: Database;
+  registry: Registry;
+  moduleConfig: Record<string, unknown>;
+  /** Random numbers in [0, 1) (backoff jitter). */
+  random: () => number;
+  /** Where relative paths in each module's configuration start (absent: the working directory). */
+  moduleConfigBase: Record<string, string>;
+}
+
+/** The runtime's parts, wired together: what the {@link Runtime} facade delegates to. */
+export interface Assembly {
+  state: RuntimeState;
+  events: Emitter<RuntimeEvents>;
+  hooks: HookRegistry;
+  kinds: KindRegistry;
+  /** The read side of the instance table. */
+  instances: InstanceReader;
+  calls: ModuleCalls;
+  loader: Loader;
+  control: ModuleControl;
+  registration: Registration;
+  lifecycle: RuntimeLifecycle;
+  queries: RuntimeQueries;
+  policies: RuntimePolicies;
+  monitoring: Monitoring;
+  /** The supervisor of every module (crashes, restarts, give-ups). */
+  supervisor: Supervisor<Instance>;
+  /** Every worker thread and child process the runtime started (`live` counts them). */
+  pool: HostPool;
+  /** Attributes escaped errors of inline modules (absent when switched off). */
+  trap: InlineCrashTrap | undefined;
+}
+
+/**
+ * Builds every part of a runtime and wires them: the one place that knows them all. Parts get
+ * narrow views of each other (the instance table's reader side, a lifecycle port, event sinks);
+ * where two parts need each other, the later one is reached through a closure.
+ */
+export function assemble(parts: RuntimeParts): Assembly {
+  const { clock, logger, options, db, registry } = parts;
+  const state = new RuntimeState();
+  const events = new Emitter<RuntimeEvents>((error, name) =>
+    logger.error({ err: error, event: name }, "an event listener threw"),
+  );
+  const onError = (context: string, error: unknown): void => events.emit("runtime.error", { context, error });
+  const hooks = new HookRegistry();
+  const kinds = new KindRegistry();
+  const catalog = new Catalog(registry);
+  const table = new InstanceTable();
+  const pool = new HostPool({ ...options.hosts.pool, heartbeatMs: options.hosts.heartbeatMs });
+  const trap = options.inlineCrashes ? new InlineCrashTrap(options.stallMs) : undefined;
+  const store = new SupervisionStore(db);
+
+  // Parts made further down (supervisor, activator, control, idle) are reached through closures
+  // by parts made before them: a closure runs only once everything is made.
+  const transitions: TransitionEvents = new TransitionEvents({
+    clock,
+    logger,
+    events,
+    transitioned: (inst, command) => supervisor.transitioned(inst, command),
+  });
+  const runner: LifecycleRunner<Instance> = new LifecycleRunner<Instance>({
+    clock,
+    hooks,
+    guard: transitionGuard(parts.moduleConfig, table),
+    onTransition: (inst, command, from, to, durationMs) =>
+      transitions.transitioned(inst, command, from, to, durationMs),
+    onFailure: (report) => transitions.failed(report),
+    onAfterHookError: (inst, command, error) => transitions.afterHookFailed(inst, command, error),
+  });
+  const supervisor: Supervisor<Instance> = new Supervisor<Instance>({
+    clock,
+    random: parts.random,
+    lifecycle: runner,
+    instances: table,
+    store,
+    events,
+    onError,
+    defaults: options.restart,
+    bringUp: async (inst) => {
+      const plan = activator.plan([{ id: inst.id, range: inst.version }]);
+      throwFirstFailure(await activator.bringUp(plan, "running"));
+    },
+    unloadReason: (inst, reason) => transitions.unloadReason(inst, reason),
+    closing: () => state.closing,
+  });
+  const book = new PolicyBook(clock, events, options.calls);
+  for (const [id, calls] of Object.entries(options.policies)) book.override(id, calls);
+  const manifestOf = (id: string, range?: string) =>
+    (table.answering(id, range)?.record ?? catalog.highest(id, range)?.record)?.manifest;
+  const monitoring: Monitoring = new Monitoring({
+    clock,
+    logger,
+    db,
+    events,
+    instances: table,
+    anomalies: options.anomalies,
+  });
+  const calls: ModuleCalls = new ModuleCalls({
+    clock,
+    random: parts.random,
+    policies: book,
+    events,
+    observer: monitoring,
+    instances: table,
+    manifestOf,
+    assertOpen: () => state.assertOpen(),
+    ensureRunning: (ref, signal) => control.ensure(ref, "running", signal),
+    count: (id) => idle.count(id),
+    isDown: (id) => supervisor.isDown(id),
+  });
+  const factory: InstanceFactory = new InstanceFactory({
+    clock,
+    logger,
+    intake: options.pause,
+    hookTimeoutMs: options.hookTimeoutMs,
+    hangTimeoutMs: options.hosts.hangTimeoutMs,
+    configBase: parts.moduleConfigBase,
+    kinds,
+    pool,
+    trap,
+    table,
+    proxy: (id) => calls.use(id) as unknown as ModuleProxy<Record<string, never>>,
+    call: (id, method, args, signal) => calls.call(id, method, args, signal),
+    saveCheckpoint: (id, version, value) => store.saveCheckpoint(id, version, value, clock.wallNow()),
+    onCrash: (inst, crash) => void supervisor.crashed(inst, crash),
+    onStall: (inst, method, durationMs) => {
+      const suggestion = `set "isolation": "worker" in its manifest so it cannot block the runtime`;
+      logger.warn(
+        { module: inst.key, method, durationMs },
+        `${inst.key}.${method} stalled the event loop; ${suggestion}`,
+      );
+      events.emit("module.stalled", { id: inst.id, version: inst.version, method, durationMs, suggestion });
+    },
+  });
+  const activator: Activator = new Activator({
+    catalog,
+    runner,
+    instances: table,
+    instantiate: (entry) => factory.create(entry.record, entry.definition),
+    closing: () => state.closing,
+  });
+  const control: ModuleControl = new ModuleControl({
+    clock,
+    hookTimeoutMs: options.hookTimeoutMs,
+    catalog,
+    instances: table,
+    factory,
+    runner,
+    activator,
+    supervisor,
+    transitions,
+    activationOf: (manifest) => kinds.activationOf(manifest),
+    assertOpen: () => state.assertOpen(),
+    onError,
+  });
+  const idle: IdleScheduler = new IdleScheduler({
+    clock,
+    options,
+    registry,
+    instances: table,
+    isCode: (id) => catalog.versions(id).some((v) => catalog.isCode(id, v)),
+    isEager: (inst) => kinds.activationOf(inst.manifest) === "eager",
+    preload: (id) => control.preload(id),
+    unloadIdle: (inst) => control.unloadInstance(inst, "idle"),
+    onError,
+  });
+  const loader = new Loader({
+    clock,
+    activator,
+    runner,
+    assertOpen: () => state.assertOpen(),
+    progress: (task, outcome, done, total) => events.emit("load.progress", { ...outcome, task, done, total }),
+  });
+  const registration = new Registration({
+    clock,
+    registry,
+    catalog,
+    instances: table,
+    events,
+    forget: (inst) => {
+      factory.forget(inst);
+      supervisor.forget(inst.id);
+    },
+    assertOpen: () => state.assertOpen(),
+  });
+  const lifecycle = new RuntimeLifecycle({
+    clock,
+    shutdownTimeoutMs: options.shutdownTimeoutMs,
+    state,
+    events,
+    catalog,
+    instances: table,
+    runner,
+    activator,
+    control,
+    supervisor,
+    calls,
+    idle,
+    pool,
+    trap,
+    monitoring,
+    db,
+  });
+  const queries = new RuntimeQueries(
+    catalog,
+    table,
+    (requests) => activator.planOrder(requests),
+    (id) => store.crashes(id),
+  );
+  const policies = new RuntimePolicies(book, (id) => manifestOf(id));
+  return {
+    state,
+    events,
+    hooks,
+    kinds,
+    instances: table,
+    calls,
+    loader,
+    control,
+    registration,
+    lifecycle,
+    queries,
+    policies,
+    monitoring,
+    supervisor,
+    pool,
+    trap,
+  };
+}

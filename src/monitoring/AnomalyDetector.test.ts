@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../common/Clock.js";
-import { ChipsetError } from "../errors/ChipsetError.js";
 import { seededRandom as mulberry32 } from "../chaos/faults.js";
 import {
   AnomalyDetector,
@@ -334,17 +333,5 @@ describe("settings", () => {
       memoryWindowMs: 30_000,
       memoryMinGrowthMb: 16,
     });
-  });
-
-  it("reject out-of-range values with CHIP_ERR_OPTIONS_INVALID, naming each", () => {
-    const make = (settings: Partial<AnomalySettings>) => () =>
-      new AnomalyDetector({ clock: new ManualClock(), emit: () => {}, settings });
-    expect(make({ minSamples: 0, errorRateRise: 1.5 })).toThrow(ChipsetError);
-    expect(make({ minSamples: 0, errorRateRise: 1.5 })).toThrow(/minSamples.*errorRateRise/);
-    expect(make({ sustainMs: Number.NaN })).toThrow(
-      expect.objectContaining({ code: "CHIP_ERR_OPTIONS_INVALID" }),
-    );
-    expect(make({ memoryWindowMs: 0 })).toThrow(/memoryWindowMs/);
-    expect(make({ latencyRatio: 1 })).not.toThrow();
   });
 });

@@ -1,6 +1,6 @@
 import type { Clock } from "../common/Clock.js";
 import type { AnomalyDetectorContext, AnomalyEvent } from "./AnomalyDetectorContext.js";
-import { anomalyDefaults, type AnomalySettings, validateAnomalySettings } from "./AnomalyDetectorSettings.js";
+import { anomalyDefaults, type AnomalySettings } from "./AnomalyDetectorSettings.js";
 import { type CallSeries, type CallSeriesSnapshot, LiveCallSeries } from "./CallSeries.js";
 import { type MemorySeriesSnapshot, MemoryTrend } from "./MemoryTrend.js";
 
@@ -42,8 +42,8 @@ export class AnomalyDetector {
     emit: (event: AnomalyEvent) => void;
     settings?: Partial<AnomalySettings>;
   }) {
+    // createRuntime has checked the thresholds (validateOptions), before anything was opened.
     const settings = { ...anomalyDefaults, ...deps.settings };
-    validateAnomalySettings(settings);
     this.ctx = { clock: deps.clock, emit: deps.emit, settings };
   }
 

@@ -1,6 +1,3 @@
-import { ChipsetError } from "../errors/ChipsetError.js";
-import { ErrorCodes } from "../errors/codes.js";
-
 /** Thresholds of {@link AnomalyDetector}; every field is optional in its constructor ({@link anomalyDefaults}). */
 export interface AnomalySettings {
   /** Samples a series needs before it can fire (successful calls for latency, calls for error rate). Default 50. */
@@ -47,30 +44,3 @@ export const anomalyDefaults: Readonly<AnomalySettings> = {
   memoryWindowMs: 30_000,
   memoryMinGrowthMb: 16,
 };
-
-/**
- * Checks every field of `s`, a full set of settings (defaults applied).
- * @throws ChipsetError `CHIP_ERR_OPTIONS_INVALID` naming each field out of range
- */
-export function validateAnomalySettings(s: AnomalySettings): void {
-  const problems: string[] = [];
-  const check = (name: keyof AnomalySettings, ok: (v: number) => boolean, rule: string): void => {
-    const v = s[name];
-    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v))
-      problems.push(`${name} must be ${rule} (got ${String(v)})`);
-  };
-  check("minSamples", (v) => Number.isInteger(v) && v >= 1, "a whole number of at least 1");
-  check("latencyDeviations", (v) => v >= 0, "at least 0");
-  check("latencyRatio", (v) => v >= 1, "at least 1");
-  check("latencyMinRiseMs", (v) => v >= 0, "at least 0");
-  check("errorRateRise", (v) => v > 0 && v <= 1, "more than 0 and at most 1");
-  check("sustainMs", (v) => v >= 0, "at least 0");
-  check("memoryMbPerMin", (v) => v > 0, "more than 0");
-  check("memoryWindowMs", (v) => v > 0, "more than 0");
-  check("memoryMinGrowthMb", (v) => v >= 0, "at least 0");
-  if (problems.length > 0) {
-    throw new ChipsetError(ErrorCodes.OPTIONS_INVALID, `Invalid anomaly settings: ${problems.join("; ")}`, {
-      details: { problems },
-    });
-  }
-}

@@ -55,7 +55,7 @@ const restart = shape(
   'an object such as { "policy": "permanent", "maxRestarts": 5, "withinMs": 60000 }',
 );
 
-// The same bounds as AnomalyDetectorSettings' own check, which runs only once the database is open.
+// The bounds of each anomaly threshold (the detector trusts them: nothing checks them again).
 const anomalies = falseOr(
   shape(
     {

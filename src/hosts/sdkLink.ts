@@ -1,6 +1,8 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ChipsetError } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
 
 /** The root directory of this chipset package (the folder holding its package.json). */
 export function packageRoot(): string {
@@ -10,7 +12,11 @@ export function packageRoot(): string {
     if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "chipset")
       return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error("chipset: cannot find its own package.json");
+    if (parent === dir)
+      throw new ChipsetError(
+        ErrorCodes.INTERNAL,
+        `chipset cannot find its own package.json above ${fileURLToPath(import.meta.url)}; reinstall chipset`,
+      );
     dir = parent;
   }
 }

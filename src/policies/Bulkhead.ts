@@ -123,7 +123,7 @@ export class Bulkhead {
     }
   }
 
-  /** @internal a waiter gave up its place. */
+  /** Told by a waiter that gives up its place (its ticket was cancelled). */
   dropped(_waiter: Waiter): void {
     this.waiting--;
     // Cancelled waiters leave the array when they reach the front; if nothing frees a slot for

@@ -51,12 +51,12 @@ export class CallPipeline implements RunContext {
     return new CallRun(this, plan, ref, args, signal, ++this.seq, fallbackAllowed);
   }
 
-  /** @internal the call waits for an answer. */
+  /** The call waits for an answer ({@link RunContext}: told by the run). */
   track(run: CallRun): void {
     this.inFlight.add(run);
   }
 
-  /** @internal the call settled. */
+  /** The call settled ({@link RunContext}: told by the run). */
   untrack(run: CallRun): void {
     this.inFlight.remove(run);
   }

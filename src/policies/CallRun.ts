@@ -75,11 +75,9 @@ export class CallRun implements AttemptSignal {
   site: CallSite | undefined = undefined;
   /** The fallback that answered the call, if one did (a module id, or "handler"). */
   answeredBy: string | undefined = undefined;
-  /** @internal links of the pipeline's list of calls in flight. */
+  /** Links of the pipeline's list of calls in flight ({@link Linked}, kept by {@link RunList}). */
   prev: CallRun | undefined = undefined;
-  /** @internal */
   next: CallRun | undefined = undefined;
-  /** @internal */
   listed = false;
   private outcome = PENDING;
   private value: unknown = undefined;
@@ -278,7 +276,7 @@ export class CallRun implements AttemptSignal {
     this.failed(error);
   }
 
-  /** @internal the attempt's deadline passed (see {@link Deadlines}). */
+  /** The attempt's deadline passed ({@link DeadlineTarget}: told by the pipeline's deadlines). */
   onDeadline(): void {
     this.deadline = undefined;
     this.giveUpAttempt();

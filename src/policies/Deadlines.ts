@@ -27,7 +27,7 @@ class Entry implements Deadline {
     this.owner.cancelled();
   }
 
-  /** @internal the deadline passed. */
+  /** The deadline passed: tells its target (called by {@link Deadlines} only). */
   expire(): void {
     this.done = true;
     const target = this.target;
@@ -114,7 +114,7 @@ export class Deadlines {
   }
 
   /**
-   * @internal one deadline was cancelled. With none left, the timer stays (a call a moment later
+   * Told by an entry that was cancelled. With none left, the timer stays (a call a moment later
    * would arm a new one: a timer per call is what this class avoids) but lets the process exit.
    */
   cancelled(): void {

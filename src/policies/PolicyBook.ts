@@ -259,7 +259,7 @@ export class PolicyBook {
     return [...this.modules.values()].flatMap((m) => m.snapshot());
   }
 
-  /** @internal reports a breaker transition as an event. */
+  /** Reports a breaker transition as an event (told by the module policies this book made). */
   transitioned(ref: PolicyRef, t: BreakerTransition, settings: BreakerSettings): void {
     const events = this.events;
     if (t.to === "open" && events.has("breaker.opened")) {

@@ -1,4 +1,6 @@
 import { rcompare } from "../resolver/fastSemver.js";
+import { ChipsetError } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
 import type { ChipsetManifest, ModuleRecord } from "../vocabulary/manifest.js";
 import type { VersionCatalog } from "../resolver/Selection.js";
 import type { ModuleDefinition } from "../module.js";
@@ -57,7 +59,11 @@ export class CatalogView implements VersionCatalog {
   /** The manifest of `id@version` (for the resolver). */
   manifest(id: string, version: string): ChipsetManifest {
     const entry = this.get(id, version);
-    if (!entry) throw new Error(`catalog: ${id}@${version} vanished during resolution`);
+    // The resolver asks only for versions this view listed: a miss is a bug, not a user's mistake.
+    if (!entry)
+      throw new ChipsetError(ErrorCodes.INTERNAL, `the catalogue lost ${id}@${version} during a resolution`, {
+        module: `${id}@${version}`,
+      });
     return entry.record.manifest;
   }
 

@@ -75,7 +75,7 @@ export interface CallDeps {
  * a method check and the call itself, with no extra promise when the module answers
  * synchronously; everything else (first use, paused, down after a crash) takes the slow path.
  */
-export class ModuleCalls implements PipelineTarget {
+export class ModuleCalls {
   private readonly proxies = new Map<string, ModuleProxy<AnyApi>>();
   /** Each ref called, parsed once (`id@range`). */
   private readonly refs = new Map<string, { id: string; range: string | undefined }>();
@@ -85,7 +85,17 @@ export class ModuleCalls implements PipelineTarget {
   private interceptor: CallInterceptor | undefined = undefined;
 
   constructor(private readonly deps: CallDeps) {
-    this.pipeline = new CallPipeline(deps.clock, deps.random, deps.events, this);
+    const { observer } = deps;
+    // What the pipeline asks of the runtime: one attempt, a fallback module, and what to tell
+    // the observers (bound once: these run on every call).
+    const target: PipelineTarget = {
+      attempt: (run, signal) => this.reach(run, signal, true),
+      fallback: (fallback, run) => this.call(fallback, run.method, run.args, run.callerSignal, false),
+      fallbackOf: (id) => (deps.instances.current(id)?.manifest ?? deps.manifestOf(id))?.fallback,
+      settled: observer.settled.bind(observer),
+      attempted: observer.attempted.bind(observer),
+    };
+    this.pipeline = new CallPipeline(deps.clock, deps.random, deps.events, target);
   }
 
   /** Puts `interceptor` between calls and modules, until the result is disposed (one at a time). */
@@ -195,33 +205,6 @@ export class ModuleCalls implements PipelineTarget {
       this.refs.set(ref, (parsed = { id, range: version }));
     }
     return parsed;
-  }
-
-  // ---- PipelineTarget ------------------------------------------------------------------------
-
-  /** @internal one attempt of `run` (see {@link PipelineTarget.attempt}). */
-  attempt(run: CallRun, signal: SignalSource | AbortSignal | undefined): unknown {
-    return this.reach(run, signal, true);
-  }
-
-  /** @internal */
-  fallback(fallback: string, run: CallRun): unknown {
-    return this.call(fallback, run.method, run.args, run.callerSignal, false);
-  }
-
-  /** @internal */
-  fallbackOf(id: string): string | undefined {
-    return (this.deps.instances.current(id)?.manifest ?? this.deps.manifestOf(id))?.fallback;
-  }
-
-  /** @internal */
-  settled(run: CallRun, error: ChipsetError | undefined): void {
-    this.deps.observer.settled(run, error);
-  }
-
-  /** @internal */
-  attempted(run: CallRun, durationMs: number, error: ChipsetError | undefined): void {
-    this.deps.observer.attempted(run, durationMs, error);
   }
 
   // ---- attempts ------------------------------------------------------------------------------

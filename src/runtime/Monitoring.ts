@@ -78,13 +78,13 @@ export class Monitoring implements CallObserver {
     );
   }
 
-  /** @internal a call settled: its error, if any, is recorded (with the call's context). */
+  /** A call settled (see {@link CallObserver}): its error, if any, is recorded with the call's context. */
   settled(_run: CallRun, error: ChipsetError | undefined): void {
     if (error !== undefined) this.errors.record(error);
   }
 
   /**
-   * @internal an attempt ran: its latency and outcome feed the method's baseline. Failures that
+   * An attempt ran (see {@link CallObserver}): its latency and outcome feed the method's baseline. Failures that
    * are not the module's doing (refused, cancelled, the module down) say nothing about its health,
    * nor does the time of a success that first waited for the module to load, start or resume.
    */

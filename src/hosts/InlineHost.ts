@@ -3,7 +3,6 @@ import { threadId } from "node:worker_threads";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { EventSource } from "../common/Event.js";
-import { race } from "../common/race.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import type { InlineCrashTrap, InlineOwner } from "./InlineCrashTrap.js";
 import { ErrorCodes } from "../errors/codes.js";
@@ -41,8 +40,6 @@ export class InlineHost implements ModuleHost, InlineOwner {
   readonly onStall = this.stalls.on;
   private definition: ModuleDefinition | undefined;
   private generation = 0;
-  /** Rejecters of the asynchronous calls in flight (tracked only with a trap: crashes need one). */
-  private inFlight = new Set<(err: unknown) => void>();
   private readonly faults = new ChaosFaults();
 
   /** @param trap attributes escaped errors and stalls to this module; without it, neither is. */
@@ -129,38 +126,11 @@ export class InlineHost implements ModuleHost, InlineOwner {
     return api !== undefined && Object.hasOwn(api, method) && typeof api[method] === "function";
   }
 
-  call(method: string, args: readonly unknown[], signal?: AbortSignal | SignalSource): unknown {
+  call(method: string, args: readonly unknown[], signal?: SignalSource): unknown {
     const api = this.definition!.api as Record<string, (...a: unknown[]) => unknown>;
     const fn = api[method]!;
     if (!this.trap) return fn.apply(api, args as unknown[]);
-    const value = this.trap.run(this, method, signal, fn, api, args);
-    if (!(value instanceof Promise)) return value;
-    const call = this.untilCrash(value);
-    return signal instanceof AbortSignal
-      ? race(call, { signal, what: `call ${this.key}.${method}`, module: this.key })
-      : call;
-  }
-
-  /**
-   * `value`, or a rejection with the crash error if the module crashes first: a call in flight
-   * when its module crashed would otherwise never settle (and keep the module's gate busy).
-   */
-  private untilCrash<T>(value: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const inFlight = this.inFlight;
-      inFlight.add(reject);
-      value.then(
-        (v) => {
-          inFlight.delete(reject);
-          resolve(v);
-        },
-        (err: unknown) => {
-          inFlight.delete(reject);
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the module's own error, as it came
-          reject(err);
-        },
-      );
-    });
+    return this.trap.run(this, method, signal, fn, api, args);
   }
 
   hasFunction(fn: DefinitionFunction): boolean {
@@ -190,9 +160,6 @@ export class InlineHost implements ModuleHost, InlineOwner {
         },
       ),
     };
-    const inFlight = this.inFlight;
-    this.inFlight = new Set();
-    for (const reject of inFlight) reject(this.crash.error);
     this.crashes.emit(this.crash);
   }
 

@@ -210,10 +210,10 @@ export class IsolatedHost implements ModuleHost {
     return this.methodSet.has(method);
   }
 
-  call(method: string, args: readonly unknown[], source?: AbortSignal | SignalSource): Promise<unknown> {
+  call(method: string, args: readonly unknown[], source?: SignalSource): Promise<unknown> {
     const id = ++this.seq;
     // Cancellation crosses the boundary as a message, so an isolated call always needs the signal itself.
-    const signal = source === undefined || source instanceof AbortSignal ? source : source.signal;
+    const signal = source?.signal;
     return this.request(
       { type: "call", id, method, args: args as unknown[], cancellable: signal !== undefined },
       "call",

@@ -36,11 +36,11 @@ export interface ModuleHost {
   /** True when `method` is a function of the module's api. */
   hasMethod(method: string): boolean;
   /**
-   * Calls `method` with `args`; the value or a promise of it. With `signal`, an abort rejects
-   * the call at once with `CHIP_ERR_ABORTED` and aborts it inside the module too. With a
-   * {@link SignalSource}, the module sees its signal, and the caller does the rejecting.
+   * Calls `method` with `args`; the value or a promise of it. With `signal`, the module sees
+   * its signal (`currentCall().signal`, across a worker or process boundary too) and the caller
+   * does the rejecting when it fires.
    */
-  call(method: string, args: readonly unknown[], signal?: AbortSignal | SignalSource): unknown;
+  call(method: string, args: readonly unknown[], signal?: SignalSource): unknown;
   /** True when the module defines `fn` (`importState`, `exportState`, `health`, `dependencyChanged`). */
   hasFunction(fn: DefinitionFunction): boolean;
   /**

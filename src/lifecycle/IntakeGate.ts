@@ -24,6 +24,8 @@ interface Waiter {
  */
 export class IntakeGate {
   private inflight = 0;
+  /** Bumped when the calls in flight are given up for good (the module crashed under them). */
+  private epoch = 0;
   private closed = false;
   // Made on first use: most instances never pause, and a runtime may hold thousands.
   private waiters: Set<Waiter> | undefined;
@@ -50,18 +52,36 @@ export class IntakeGate {
     return this.waiters?.size ?? 0;
   }
 
-  /** Marks a call as started (the caller checked {@link isOpen} or awaited {@link wait}). */
-  enter(): void {
+  /**
+   * Marks a call as started (the caller checked {@link isOpen} or awaited {@link wait}); answers
+   * the token to give {@link leave} when it finishes.
+   */
+  enter(): number {
     this.inflight++;
+    return this.epoch;
   }
 
-  /** Marks a call as finished. */
-  leave(): void {
-    if (--this.inflight === 0 && this.drainWaiters !== undefined) {
-      const list = this.drainWaiters;
-      this.drainWaiters = undefined;
-      for (const fn of list) fn();
-    }
+  /** Marks the call that entered with `token` as finished (a call given up by {@link abandon} is not counted twice). */
+  leave(token: number): void {
+    if (token === this.epoch && --this.inflight === 0) this.drained_();
+  }
+
+  /**
+   * Gives up every call in flight: the module crashed under them, so they may never finish.
+   * Whoever waits for the gate to drain (a stop) goes on; their late ends are ignored.
+   */
+  abandon(): void {
+    this.epoch++;
+    if (this.inflight === 0) return;
+    this.inflight = 0;
+    this.drained_();
+  }
+
+  private drained_(): void {
+    if (this.drainWaiters === undefined) return;
+    const list = this.drainWaiters;
+    this.drainWaiters = undefined;
+    for (const fn of list) fn();
   }
 
   /** Waits until the gate opens, bounded by the limits; rejects with `CHIP_ERR_MODULE_PAUSED`. */

@@ -144,11 +144,11 @@ describe("LifecycleRunner", () => {
   it("pauses only after in-flight calls finish, holds new calls, and releases them on resume", async () => {
     const { runner, subject, host } = setup();
     await bringTo(runner, subject, ["load", "init", "start"]);
-    subject.gate.enter();
+    const token = subject.gate.enter();
     const pausing = runner.run(subject, "pause");
     await new Promise((r) => setImmediate(r));
     expect(host.runs).not.toContain("pause");
-    subject.gate.leave();
+    subject.gate.leave(token);
     await pausing;
     expect(subject.state).toBe("paused");
     let released = false;

@@ -52,7 +52,7 @@ class FakeTarget implements PipelineTarget {
   readonly fallbackCalls: { fallback: string; method: string; args: readonly unknown[] }[] = [];
 
   attempt(run: CallRun, given: AttemptSignal | AbortSignal | undefined): unknown {
-    if (this.site !== undefined) run.site = this.site;
+    if (this.site !== undefined) run.site = run.inModule = this.site;
     let resolve!: (value: unknown) => void;
     let rejectIt!: (error: unknown) => void;
     const promise = new Promise((res, rej) => {
@@ -214,11 +214,15 @@ describe("CallPipeline", () => {
       expect(target.attempts[0]!.given).toBeUndefined();
     });
 
-    it("hands the module the caller's own signal when there is no timeout", () => {
+    it("hands the module a signal that fires with the caller's reason when there is no timeout", () => {
       const { target, call } = setup({});
       const controller = new AbortController();
       call({ signal: controller.signal });
-      expect(target.attempts[0]!.given).toBe(controller.signal);
+      const given = target.attempts[0]!.given as { signal: AbortSignal };
+      expect(given.signal.aborted).toBe(false);
+      controller.abort("enough");
+      expect(given.signal.aborted).toBe(true);
+      expect(given.signal.reason).toBe("enough");
     });
 
     it("tells the target after each attempt and once when the call settles", async () => {
@@ -651,6 +655,26 @@ describe("CallPipeline", () => {
           .named("fallback.used")
           .map(({ id, method, fallback, error }) => [id, method, fallback, error.code]),
       ).toEqual([["m", "get", "handler", ErrorCodes.MODULE_CRASHED]]);
+    });
+
+    it("answers a call whose inline module crashed under it from the fallback, and ignores the module's late answer", async () => {
+      const { call, target, pipeline } = setup({});
+      const site = { version: "1.0.0", isolation: "inline" as const };
+      target.site = site;
+      target.fallbackModule = "backup";
+      const c = call();
+      await flush();
+      pipeline.crashedAt({ version: "1.0.0", isolation: "inline" }, moduleError(ErrorCodes.MODULE_CRASHED));
+      await flush();
+      expect(c.done).toBe(false); // another instance's crash changes nothing
+      pipeline.crashedAt(site, moduleError(ErrorCodes.MODULE_CRASHED));
+      await flush();
+      expect(c.value).toBe("from the backup");
+      expect(target.fallbackCalls).toHaveLength(1);
+      target.attempts[0]!.resolve("too late");
+      await flush();
+      expect(c.value).toBe("from the backup");
+      expect(target.attemptedLog.map((a) => a.code)).toEqual([ErrorCodes.MODULE_CRASHED]);
     });
 
     it("answers a timeout and an open breaker from the handler", async () => {

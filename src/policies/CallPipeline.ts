@@ -1,7 +1,7 @@
 import type { Clock } from "../common/Clock.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import { CallRun, type PipelineTarget, type RunContext } from "./CallRun.js";
+import { CallRun, type CallSite, type PipelineTarget, type RunContext } from "./CallRun.js";
 import { Deadlines } from "./Deadlines.js";
 import type { MethodPlan } from "./PolicyBook.js";
 import type { PolicyEventSink } from "./PolicyEvents.js";
@@ -59,6 +59,11 @@ export class CallPipeline implements RunContext {
   /** The call settled ({@link RunContext}: told by the run). */
   untrack(run: CallRun): void {
     this.inFlight.remove(run);
+  }
+
+  /** A module crashed under the attempts running at `site`: they fail now with `error` (see {@link CallRun.crashedAt}). */
+  crashedAt(site: CallSite, error: ChipsetError): void {
+    for (const run of this.inFlight.items()) run.crashedAt(site, error);
   }
 
   /** Stops the deadline timer (runtime closing). */

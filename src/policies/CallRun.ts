@@ -34,11 +34,12 @@ export interface AttemptSignal extends SignalSource {
 /** What the pipeline needs from the runtime. */
 export interface PipelineTarget {
   /**
-   * Runs one attempt of `run`: its value, or a promise of it; throws or rejects with a
-   * ChipsetError. Sets `run.site` once it knows the instance. `signal` is undefined when the
-   * call can be neither cancelled nor timed out.
+   * Runs one attempt of `run`: its value, a promise of it, or {@link LATER} when it reports the
+   * outcome itself (`run.attemptAnswered`); throws or rejects with a ChipsetError. Sets
+   * `run.site` once it knows the instance, and `run.inModule` once the attempt is inside it.
+   * `signal` (the run) is undefined when the call can be neither cancelled nor timed out.
    */
-  attempt(run: CallRun, signal: AttemptSignal | AbortSignal | undefined): unknown;
+  attempt(run: CallRun, signal: AttemptSignal | undefined): unknown;
   /** Calls `method` of the fallback module `fallback`, with no fallback of its own. */
   fallback(fallback: string, run: CallRun): unknown;
   /** The manifest fallback module of `id`, if any. */
@@ -63,6 +64,13 @@ export interface RunContext {
   untrack(run: CallRun): void;
 }
 
+/**
+ * What an attempt answers when it will report its outcome itself, through
+ * {@link CallRun.attemptAnswered}: the call path does so on its fast path, so that a call into a
+ * module costs one `then` on the module's promise rather than one per layer.
+ */
+export const LATER: unique symbol = Symbol("the attempt answers later");
+
 const PENDING = 0;
 const OK = 1;
 const FAILED = 2;
@@ -75,6 +83,11 @@ export class CallRun implements AttemptSignal {
   site: CallSite | undefined = undefined;
   /** The fallback that answered the call, if one did (a module id, or "handler"). */
   answeredBy: string | undefined = undefined;
+  /**
+   * Where the attempt in flight is running inside a module (set by the target once it entered
+   * it, cleared when the attempt ends): a crash of that module fails the attempt at once.
+   */
+  inModule: CallSite | undefined = undefined;
   /** Links of the pipeline's list of calls in flight ({@link Linked}, kept by {@link RunList}). */
   prev: CallRun | undefined = undefined;
   next: CallRun | undefined = undefined;
@@ -208,9 +221,36 @@ export class CallRun implements AttemptSignal {
     this.invoke();
   }
 
+  /** The attempt now running, as a token for {@link attemptAnswered}. */
+  get token(): number {
+    return this.generation;
+  }
+
+  /**
+   * The attempt `token` (see {@link token}) answered `value`, or failed with `error`: what an
+   * attempt that returned {@link LATER} reports. A late answer (the attempt was given up) is ignored.
+   */
+  attemptAnswered(token: number, error: ChipsetError | undefined, value: unknown): void {
+    if (token !== this.generation) return;
+    if (error === undefined) this.attemptSucceeded(value);
+    else this.attemptFailed(error);
+  }
+
+  /**
+   * The module at `site` crashed: if this call's attempt is running inside it, the attempt fails
+   * now with `error`, as a worker's or process's host rejects its requests, and goes through the
+   * policies (retry, breaker, fallback); its late answer, if any, is ignored.
+   */
+  crashedAt(site: CallSite, error: ChipsetError): void {
+    if (this.outcome !== PENDING || this.inModule !== site) return;
+    this.giveUpAttempt();
+    this.attemptFailed(error);
+  }
+
   private invoke(): void {
-    const { timeoutMs } = this.plan.policy;
-    const signal = timeoutMs > 0 ? this : this.callerSignal;
+    // With a timeout or a caller's signal the module gets this run as its signal source (made on
+    // first read); the run itself fails the call when either fires.
+    const signal = this.plan.policy.timeoutMs > 0 || this.callerSignal !== undefined ? this : undefined;
     const generation = this.generation;
     let value: unknown;
     try {
@@ -221,11 +261,13 @@ export class CallRun implements AttemptSignal {
     }
     // The module may have aborted its own caller before it returned: that attempt is over.
     if (generation !== this.generation) return;
+    if (value === LATER) return this.arm();
     if (!isPromiseLike(value)) return this.attemptSucceeded(value);
     this.arm();
     (value as Promise<unknown>).then(
       (v) => {
-        if (generation === this.generation) this.attemptSucceeded(v);
+        // LATER from a slow path: the attempt reports itself.
+        if (generation === this.generation && v !== LATER) this.attemptSucceeded(v);
       },
       (err: unknown) => {
         if (generation === this.generation) this.attemptFailed(this.asChipsetError(err));
@@ -242,6 +284,7 @@ export class CallRun implements AttemptSignal {
 
   /** Ends the attempt's hold on the policies; answers how long it took. */
   private endAttempt(): number {
+    this.inModule = undefined;
     this.deadline?.cancel();
     this.deadline = undefined;
     if (this.ticket !== undefined) {

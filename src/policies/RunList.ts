@@ -25,10 +25,16 @@ export class RunList<T extends Linked<T>> {
     run.prev = run.next = undefined;
   }
 
-  /** Empties the list and answers what it held. */
-  drain(): T[] {
+  /** What the list holds now (a copy: items may leave while the caller goes through them). */
+  items(): T[] {
     const runs: T[] = [];
     for (let r = this.head; r !== undefined; r = r.next) runs.push(r);
+    return runs;
+  }
+
+  /** Empties the list and answers what it held. */
+  drain(): T[] {
+    const runs = this.items();
     for (const r of runs) this.remove(r);
     return runs;
   }

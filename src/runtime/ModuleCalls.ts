@@ -9,7 +9,7 @@ import { makeModuleProxy } from "../hosts/makeModuleProxy.js";
 import type { SignalSource } from "../vocabulary/hosts.js";
 import type { ModuleProxy } from "../module.js";
 import { CallPipeline } from "../policies/CallPipeline.js";
-import type { PipelineTarget } from "../policies/CallRun.js";
+import { LATER, type PipelineTarget } from "../policies/CallRun.js";
 import type { CallRun } from "../policies/CallRun.js";
 import type { PolicyBook } from "../policies/PolicyBook.js";
 import type { PolicyEventSink } from "../policies/PolicyEvents.js";
@@ -218,7 +218,7 @@ export class ModuleCalls {
    * With `intercept`, chaos may stand in between; a call it let through (after a delay) comes
    * back here without it, so it finds the module as it is by then (paused, stopped, crashed).
    */
-  private reach(run: CallRun, signal: SignalSource | AbortSignal | undefined, intercept: boolean): unknown {
+  private reach(run: CallRun, signal: SignalSource | undefined, intercept: boolean): unknown {
     const ref = run.ref;
     const id = run.plan.id;
     // A plain id (the usual ref) needs no parsing: the ref is the id.
@@ -231,13 +231,13 @@ export class ModuleCalls {
     return this.slowAttempt(run, signal, intercept);
   }
 
-  private intercepted(inst: Instance, run: CallRun, signal: SignalSource | AbortSignal | undefined): unknown {
+  private intercepted(inst: Instance, run: CallRun, signal: SignalSource | undefined): unknown {
     return this.interceptor!.around(inst, run, () => this.reach(run, signal, false));
   }
 
   private async slowAttempt(
     run: CallRun,
-    signal: SignalSource | AbortSignal | undefined,
+    signal: SignalSource | undefined,
     intercept: boolean,
   ): Promise<unknown> {
     const { ref, method, callerSignal } = run;
@@ -283,35 +283,55 @@ export class ModuleCalls {
     return inst && inst.state !== "running" && inst.state !== "paused" ? inst : undefined;
   }
 
-  private invoke(inst: Instance, run: CallRun, signal: SignalSource | AbortSignal | undefined): unknown {
+  /**
+   * The attempt enters the module. A synchronous answer comes straight back; an asynchronous one
+   * is reported to the run when it settles ({@link LATER}): one `then` on the module's promise,
+   * which also lets the gate go (unless a crash already gave up the calls in flight).
+   */
+  private invoke(inst: Instance, run: CallRun, signal: SignalSource | undefined): unknown {
     const { method, args } = run;
-    if (!inst.host.hasMethod(method)) throw methodNotFound(inst, method);
-    inst.gate.enter();
+    const host = inst.host;
+    if (!host.hasMethod(method)) throw methodNotFound(inst, method);
+    const gate = inst.gate;
+    const entered = gate.enter();
     inst.calls++;
     // The call's own clock reading (one fewer per call); a start during the call may be later.
     if (run.startedAt > inst.lastUsedAt) inst.lastUsedAt = run.startedAt;
     this.deps.count(inst.id);
     let value: unknown;
     try {
-      value = inst.host.call(method, args, signal);
+      value = host.call(method, args, signal);
     } catch (err) {
-      inst.gate.leave();
+      gate.leave(entered);
       throw callFailed(inst, method, err);
     }
     if (!isPromiseLike(value)) {
-      inst.gate.leave();
+      gate.leave(entered);
       return value;
     }
-    return (value as Promise<unknown>).then(
+    run.inModule = inst;
+    const token = run.token;
+    value.then(
       (result) => {
-        inst.gate.leave();
-        return result;
+        gate.leave(entered);
+        run.attemptAnswered(token, undefined, result);
       },
       (err: unknown) => {
-        inst.gate.leave();
-        throw callFailed(inst, method, err);
+        gate.leave(entered);
+        run.attemptAnswered(token, callFailed(inst, method, err), undefined);
       },
     );
+    return LATER;
+  }
+
+  /**
+   * An inline module crashed under the calls it was serving: they fail now with `error` (through
+   * their policies: retry, fallback), and its gate stops waiting for them. A worker's or process's
+   * host rejects its own requests instead.
+   */
+  crashed(inst: Instance, error: ChipsetError): void {
+    this.pipeline.crashedAt(inst, error);
+    inst.gate.abandon();
   }
 }
 

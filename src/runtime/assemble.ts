@@ -162,7 +162,11 @@ export function assemble(parts: RuntimeParts): Assembly {
     proxy: (id) => calls.use(id) as unknown as ModuleProxy<Record<string, never>>,
     call: (id, method, args, signal) => calls.call(id, method, args, signal),
     saveCheckpoint: (id, version, value) => store.saveCheckpoint(id, version, value, clock.wallNow()),
-    onCrash: (inst, crash) => void supervisor.crashed(inst, crash),
+    onCrash: (inst, crash) => {
+      // An inline module's calls in flight would never settle: they fail now, through their policies.
+      if (inst.isolation === "inline") calls.crashed(inst, crash.error);
+      void supervisor.crashed(inst, crash);
+    },
     onStall: (inst, method, durationMs) => {
       const suggestion = `set "isolation": "worker" in its manifest so it cannot block the runtime`;
       logger.warn(

@@ -153,7 +153,7 @@ describe.each(isolations)("a module in a %s host", (isolation) => {
        });`,
     );
     const controller = new AbortController();
-    const call = host.call("wait", [], controller.signal);
+    const call = host.call("wait", [], { signal: controller.signal });
     controller.abort(new Error("user gave up"));
     const err = (await call.catch((e: unknown) => e)) as ChipsetError;
     expect(err.code).toBe(ErrorCodes.ABORTED);
@@ -163,7 +163,9 @@ describe.each(isolations)("a module in a %s host", (isolation) => {
     // Without a signal, the call is still named, and its signal never fires.
     await expect(host.call("plain", [])).resolves.toEqual(["plain", false]);
     // An already aborted signal rejects without reaching the module.
-    await expect(host.call("plain", [], AbortSignal.abort(new Error("early")))).rejects.toMatchObject({
+    await expect(
+      host.call("plain", [], { signal: AbortSignal.abort(new Error("early")) }),
+    ).rejects.toMatchObject({
       code: ErrorCodes.ABORTED,
     });
   });
@@ -290,7 +292,7 @@ describe.each(isolations)("a module in a %s host", (isolation) => {
     await host.load(deadline());
     await host.runHook("init", hookContext());
     const controller = new AbortController();
-    const call = host.call("slow", [], controller.signal);
+    const call = host.call("slow", [], { signal: controller.signal });
     const signal = await bridgeSignal;
     expect(signal.aborted).toBe(false);
     const aborted = new Promise((resolve) => signal.addEventListener("abort", resolve));

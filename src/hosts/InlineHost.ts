@@ -126,11 +126,11 @@ export class InlineHost implements ModuleHost, InlineOwner {
     return api !== undefined && Object.hasOwn(api, method) && typeof api[method] === "function";
   }
 
-  call(method: string, args: readonly unknown[], signal?: SignalSource): unknown {
+  call(method: string, args: readonly unknown[], signal?: SignalSource, since?: number): unknown {
     const api = this.definition!.api as Record<string, (...a: unknown[]) => unknown>;
     const fn = api[method]!;
     if (!this.trap) return fn.apply(api, args as unknown[]);
-    return this.trap.run(this, method, signal, fn, api, args);
+    return this.trap.run(this, method, signal, fn, api, args, since);
   }
 
   hasFunction(fn: DefinitionFunction): boolean {

@@ -38,9 +38,11 @@ export interface ModuleHost {
   /**
    * Calls `method` with `args`; the value or a promise of it. With `signal`, the module sees
    * its signal (`currentCall().signal`, across a worker or process boundary too) and the caller
-   * does the rejecting when it fires.
+   * does the rejecting when it fires. `since`: when the call began on `performance.now()`'s
+   * scale, if the caller has just read it (an inline host times the module's synchronous part
+   * from it instead of reading the clock again).
    */
-  call(method: string, args: readonly unknown[], signal?: SignalSource): unknown;
+  call(method: string, args: readonly unknown[], signal?: SignalSource, since?: number): unknown;
   /** True when the module defines `fn` (`importState`, `exportState`, `health`, `dependencyChanged`). */
   hasFunction(fn: DefinitionFunction): boolean;
   /**

@@ -179,7 +179,7 @@ export class CallRun implements AttemptSignal {
     } else {
       // An attempt in flight or queued, or a fallback pending (its attempt already accounted for).
       this.giveUpAttempt();
-      this.endAttempt();
+      this.endAttempt(this.pipeline.clock.now());
       this.plan.breaker?.release(this.pass);
       this.pass = Pass.Refuse;
     }
@@ -219,6 +219,11 @@ export class CallRun implements AttemptSignal {
     this.ticket = undefined;
     this.holdsSlot = true;
     this.invoke();
+  }
+
+  /** When the attempt now running began, on the runtime's clock. */
+  get attemptStartedAt(): number {
+    return this.attemptStarted;
   }
 
   /** The attempt now running, as a token for {@link attemptAnswered}. */
@@ -279,11 +284,11 @@ export class CallRun implements AttemptSignal {
   private arm(): void {
     const { timeoutMs } = this.plan.policy;
     if (timeoutMs > 0 && this.deadline === undefined)
-      this.deadline = this.pipeline.deadlines.add(timeoutMs, this);
+      this.deadline = this.pipeline.deadlines.add(timeoutMs, this, this.attemptStarted);
   }
 
-  /** Ends the attempt's hold on the policies; answers how long it took. */
-  private endAttempt(): number {
+  /** Ends the attempt's hold on the policies, at `now`; answers how long it took. */
+  private endAttempt(now: number): number {
     this.inModule = undefined;
     this.deadline?.cancel();
     this.deadline = undefined;
@@ -295,23 +300,25 @@ export class CallRun implements AttemptSignal {
       this.holdsSlot = false;
       this.plan.bulkhead!.leave();
     }
-    return this.pipeline.clock.now() - this.attemptStarted;
+    return now - this.attemptStarted;
   }
 
   private attemptSucceeded(value: unknown): void {
-    const durationMs = this.endAttempt();
-    this.plan.breaker?.success(this.pass);
+    const now = this.pipeline.clock.now();
+    const durationMs = this.endAttempt(now);
+    this.plan.breaker?.success(this.pass, now);
     this.pass = Pass.Refuse;
     this.pipeline.target.attempted(this, durationMs, undefined);
     this.succeed(value);
   }
 
   private attemptFailed(error: ChipsetError): void {
-    const durationMs = this.endAttempt();
+    const now = this.pipeline.clock.now();
+    const durationMs = this.endAttempt(now);
     const counts = countsAgainstModule(error);
     const breaker = this.plan.breaker;
     if (breaker !== undefined) {
-      if (counts) breaker.failure(this.pass);
+      if (counts) breaker.failure(this.pass, now);
       else breaker.release(this.pass);
       this.pass = Pass.Refuse;
     }

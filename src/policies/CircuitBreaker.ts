@@ -98,8 +98,8 @@ export class CircuitBreaker {
     return Pass.Refuse;
   }
 
-  /** The call let through by `pass` succeeded. */
-  success(pass: Pass): void {
+  /** The call let through by `pass` succeeded (at `now`, the clock's reading: default read now). */
+  success(pass: Pass, now?: number): void {
     if (pass === Pass.Refuse) return; // nothing was let through
     if (pass === Pass.Probe) {
       const s = this.current;
@@ -108,13 +108,13 @@ export class CircuitBreaker {
       return;
     }
     this.consecutive = 0;
-    if (this.current.name === "closed") this.window.add(this.clock.now(), false);
+    if (this.current.name === "closed") this.window.add(now ?? this.clock.now(), false);
   }
 
-  /** The call let through by `pass` failed in a way that counts against the module. */
-  failure(pass: Pass): void {
+  /** The call let through by `pass` failed in a way that counts against the module (at `now`: default read now). */
+  failure(pass: Pass, at?: number): void {
     if (pass === Pass.Refuse) return;
-    const now = this.clock.now();
+    const now = at ?? this.clock.now();
     if (pass === Pass.Probe) {
       this.probeBack();
       if (this.current.name === "half-open") this.open(now, "probe-failed");

@@ -89,12 +89,22 @@ export class Deadlines {
 
   constructor(private readonly clock: Clock) {}
 
-  /** Tells `target` once `ms` milliseconds have passed, unless cancelled first. */
-  add(ms: number, target: DeadlineTarget): Deadline {
+  /**
+   * Tells `target` once `ms` milliseconds have passed since `now` (default: the clock's now; a
+   * caller that has just read the clock passes its reading), unless cancelled first.
+   */
+  add(ms: number, target: DeadlineTarget, now: number = this.clock.now()): Deadline {
     let queue = this.queues.get(ms);
     if (queue === undefined) this.queues.set(ms, (queue = new Queue()));
     else queue.trim();
-    const entry = new Entry(this.clock.now() + ms, target, queue, this);
+    // A queue stays in time order: a reading taken a moment before the last entry's does not jump it.
+    const items = queue.items;
+    let at = now + ms;
+    if (items.length > 0) {
+      const last = items[items.length - 1]!.at;
+      if (last > at) at = last;
+    }
+    const entry = new Entry(at, target, queue, this);
     queue.items.push(entry);
     if (this.live++ === 0) this.timer?.keepAlive(true);
     if (entry.at < this.armedAt) this.arm(entry.at);

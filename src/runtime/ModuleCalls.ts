@@ -1,5 +1,5 @@
 import { isPromiseLike } from "../common/isPromiseLike.js";
-import type { Clock } from "../common/Clock.js";
+import { systemClock, type Clock } from "../common/Clock.js";
 import { abortError } from "../common/abort.js";
 import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import { type ChipsetManifest } from "../vocabulary/manifest.js";
@@ -83,8 +83,11 @@ export class ModuleCalls {
   private closed = false;
   /** A tool standing between calls and modules (chaos), if one is installed. */
   private interceptor: CallInterceptor | undefined = undefined;
+  /** True when the runtime keeps time by the system clock: a run's start is on `performance.now()`'s scale. */
+  private readonly systemTime: boolean;
 
   constructor(private readonly deps: CallDeps) {
+    this.systemTime = deps.clock === systemClock;
     const { observer } = deps;
     // What the pipeline asks of the runtime: one attempt, a fallback module, and what to tell
     // the observers (bound once: these run on every call).
@@ -300,7 +303,7 @@ export class ModuleCalls {
     this.deps.count(inst.id);
     let value: unknown;
     try {
-      value = host.call(method, args, signal);
+      value = host.call(method, args, signal, this.since(run));
     } catch (err) {
       gate.leave(entered);
       throw callFailed(inst, method, err);
@@ -322,6 +325,14 @@ export class ModuleCalls {
       },
     );
     return LATER;
+  }
+
+  /**
+   * When `run` began on `performance.now()`'s scale: its own start when the runtime keeps time
+   * by the system clock (the usual case), else unknown (a test's clock has its own origin).
+   */
+  private since(run: CallRun): number | undefined {
+    return this.systemTime ? run.attemptStartedAt : undefined;
   }
 
   /**

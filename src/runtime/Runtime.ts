@@ -23,6 +23,9 @@ import type { RuntimeQueries } from "./RuntimeQueries.js";
 import type { ShutdownReport } from "./shutdown.js";
 
 export type { ControlOptions } from "./ModuleControl.js";
+
+/** The arguments of a call made without any (shared: a call never changes its arguments). */
+const noArgs: readonly unknown[] = Object.freeze([]);
 export type { RuntimeParts } from "./assemble.js";
 
 /** A live instance, as tools see it (`runtime.instances()`). */
@@ -146,10 +149,10 @@ export class Runtime {
   call(
     ref: string,
     method: string,
-    args: readonly unknown[] = [],
-    options: { signal?: AbortSignal } = {},
+    args: readonly unknown[] = noArgs,
+    options?: { signal?: AbortSignal },
   ): Promise<unknown> {
-    return this.parts.calls.call(ref, method, args, options.signal);
+    return this.parts.calls.call(ref, method, args, options?.signal);
   }
 
   /**

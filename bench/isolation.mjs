@@ -69,21 +69,15 @@ async function startRuntime(root, name, dirs, pool) {
 }
 
 /**
- * Resolves once `runtime`'s warm pool holds `size` started blank hosts of `isolation`. The
- * runtime has no public "pool ready" signal, so this reads its HostPool (an internal: update
- * here if it changes) and waits on the `ready` promise of each blank host still starting.
+ * Resolves once `runtime`'s warm pool holds its started blank hosts of `isolation` (a refill due
+ * soon included). The runtime has no public "pool ready" signal, so this reads its HostPool (an
+ * internal: update here if it changes).
  */
-async function poolFilled(runtime, isolation, size = 1) {
-  const blanks = runtime.pool?.blanks?.[isolation];
-  if (!Array.isArray(blanks?.ready) || !Array.isArray(blanks?.starting))
-    throw new Error(
-      "bench/isolation.mjs: Runtime.pool.blanks is gone; update poolFilled() to the new HostPool",
-    );
-  while (blanks.ready.length < size) {
-    if (blanks.starting.length === 0)
-      throw new Error(`the ${isolation} pool holds ${blanks.ready.length} of ${size} hosts and starts none`);
-    await Promise.allSettled(blanks.starting.map((channel) => channel.ready));
-  }
+async function poolFilled(runtime, isolation) {
+  const pool = runtime.parts?.pool;
+  if (typeof pool?.filled !== "function")
+    throw new Error("bench/isolation.mjs: the runtime's pool (runtime.parts.pool.filled) is gone; update poolFilled()");
+  await pool.filled(isolation);
 }
 
 // ---- 1. use() to first result --------------------------------------------------------------
@@ -275,7 +269,7 @@ class EventLog {
 
 /**
  * One crash: `die()` (the module exits in a timer), then, once `module.crashed` was seen, calls
- * `inc` again until one succeeds. A call that fails with `CHIP_ERR_MODULE_UNAVAILABLE` is retried
+ * `inc` again until one succeeds. A call that fails with `CHIP_ERR_MODULE_DOWN` is retried
  * on the next module event or after 1 ms, whichever comes first (no busy loop: on 2 cores a
  * spinning client slows the restart it waits for). Times from just before `die()`: `serving` to
  * the first success, `detected` to `module.crashed`, `restarted` to `module.restarted`.
@@ -295,7 +289,7 @@ async function crashOnce(proxy, seen) {
       if ((await proxy.inc(1)) !== 2) throw new Error("inc(1) after the restart returned a wrong answer");
       break;
     } catch (err) {
-      if (err?.code !== "CHIP_ERR_MODULE_UNAVAILABLE") throw err;
+      if (err?.code !== "CHIP_ERR_MODULE_DOWN") throw err;
       retries++;
       await seen.next(1);
     }

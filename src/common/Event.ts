@@ -14,12 +14,15 @@ export class EventSource<T> {
 
   constructor(private readonly onListenerError: (err: unknown) => void = rethrowLater) {}
 
-  /** Subscribes `listener`; dispose the result to unsubscribe. */
-  readonly on: Event<T> = (listener) => {
+  /**
+   * Subscribes `listener`; dispose the result to unsubscribe. A method, not a bound field: a
+   * host per module keeps one source per event, and a closure each would cost every instance.
+   */
+  subscribe(listener: (value: T) => void): Disposable {
     const set = (this.listeners ??= new Set());
     set.add(listener);
     return toDisposable(() => set.delete(listener));
-  };
+  }
 
   /** True when anyone listens. */
   get listened(): boolean {

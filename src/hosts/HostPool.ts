@@ -20,6 +20,13 @@ export interface HostPoolOptions {
   heartbeatMs: number;
 }
 
+/**
+ * How long after a module took a blank host the pool starts its replacement, in ms. Starting a
+ * child process blocks this thread for several ms (fork), and a new host then boots on the same
+ * two cores as the module's first hooks and calls: the replacement waits until those are done.
+ */
+const REFILL_DELAY_MS = 50;
+
 /** Blank hosts of one isolation: started ones, and ones still starting. */
 interface Blanks {
   ready: Channel[];
@@ -42,6 +49,10 @@ export class HostPool {
     process: { ready: [], starting: [] },
   };
   private readonly channels = new Set<Channel>();
+  /** Refills due soon, by isolation (see {@link refillSoon}). */
+  private readonly refills: Partial<
+    Record<IsolatedKind, { timer: NodeJS.Timeout; done: Promise<void>; resolve: () => void }>
+  > = {};
   private readonly idleWaiters: Array<() => void> = [];
   private closed = false;
 
@@ -139,9 +150,42 @@ export class HostPool {
     if (isPooled(spec)) this.warm(spec.isolation);
   }
 
+  /**
+   * Refills the pool for `spec` a moment from now ({@link REFILL_DELAY_MS}): once a module has
+   * taken a blank host, its first hooks and calls go first. Refills due together are one.
+   */
+  refillSoon(spec: HostSpec): void {
+    if (!isPooled(spec) || this.closed || this.refills[spec.isolation] !== undefined) return;
+    const isolation = spec.isolation;
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const timer = setTimeout(() => {
+      delete this.refills[isolation];
+      this.warm(isolation);
+      resolve();
+    }, REFILL_DELAY_MS);
+    timer.unref();
+    this.refills[isolation] = { timer, done, resolve };
+  }
+
+  /** Resolves once the pool holds its full size of started blank hosts of `isolation` (or is closed). */
+  async filled(isolation: IsolatedKind): Promise<void> {
+    for (;;) {
+      await this.refills[isolation]?.done;
+      const blanks = this.blanks[isolation];
+      if (this.closed || blanks.ready.length >= this.options[isolation]) return;
+      if (blanks.starting.length === 0) return; // a host that cannot start is not retried
+      await Promise.allSettled(blanks.starting.map((channel) => channel.ready));
+    }
+  }
+
   /** Ends the blank hosts and resolves once every host (the ones in use included) has ended. */
   close(): Promise<void> {
     this.closed = true;
+    for (const refill of Object.values(this.refills)) {
+      clearTimeout(refill.timer);
+      refill.resolve();
+    }
     for (const blanks of Object.values(this.blanks)) {
       for (const channel of [...blanks.ready, ...blanks.starting]) channel.terminate();
       blanks.ready.length = 0;

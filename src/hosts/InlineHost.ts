@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { threadId } from "node:worker_threads";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { Disposable } from "../common/Disposable.js";
 import { EventSource } from "../common/Event.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import type { InlineCrashTrap, InlineOwner } from "./InlineCrashTrap.js";
@@ -35,12 +36,11 @@ export class InlineHost implements ModuleHost, InlineOwner {
   crash: CrashInfo | undefined = undefined;
   private readonly crashes = new EventSource<CrashInfo>();
   private readonly stalls = new EventSource<{ method: string; durationMs: number }>();
-  readonly onCrash = this.crashes.on;
-  /** Subscribes to stalls: one synchronous stretch of a hook or call took at least the trap's stall threshold. */
-  readonly onStall = this.stalls.on;
+
   private definition: ModuleDefinition | undefined;
   private generation = 0;
-  private readonly faults = new ChaosFaults();
+  /** Faults a chaos experiment injected (made on the first one). */
+  private faults: ChaosFaults | undefined = undefined;
 
   /** @param trap attributes escaped errors and stalls to this module; without it, neither is. */
   constructor(
@@ -48,6 +48,15 @@ export class InlineHost implements ModuleHost, InlineOwner {
     readonly key: string,
     private readonly trap?: InlineCrashTrap,
   ) {}
+
+  onCrash(listener: (crash: CrashInfo) => void): Disposable {
+    return this.crashes.subscribe(listener);
+  }
+
+  /** Subscribes to stalls: one synchronous stretch of a hook or call took at least the trap's stall threshold. */
+  onStall(listener: (stall: { method: string; durationMs: number }) => void): Disposable {
+    return this.stalls.subscribe(listener);
+  }
 
   get loaded(): boolean {
     return this.definition !== undefined;
@@ -179,11 +188,11 @@ export class InlineHost implements ModuleHost, InlineOwner {
     // An inline crash is reported as the trap would report the module's own uncaught error.
     if (fault.action === "crash")
       setImmediate(() => this.reportCrash("uncaught-exception", new Error(fault.message)));
-    else this.faults.apply(fault);
+    else (this.faults ??= new ChaosFaults()).apply(fault);
   }
 
   unload(): void {
-    this.faults.apply({ action: "release" });
+    this.faults?.apply({ action: "release" });
     if (this.source.kind === "file") this.trap?.untrack(this.source.dir);
     if (this.source.kind === "file" && this.definition !== undefined) this.generation++;
     this.definition = undefined;

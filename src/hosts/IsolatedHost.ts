@@ -1,5 +1,6 @@
 import type { Clock } from "../common/Clock.js";
 import { abortError } from "../common/abort.js";
+import type { Disposable } from "../common/Disposable.js";
 import { EventSource } from "../common/Event.js";
 import { ChipsetError, hasCode, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
@@ -69,7 +70,7 @@ export class IsolatedHost implements ModuleHost {
   private readonly crashes = new EventSource<CrashInfo>((err) =>
     this.requests.log("error", { err }, `${this.options.key}: a crash listener threw: ${messageOf(err)}`),
   );
-  readonly onCrash = this.crashes.on;
+
   private crashInfo: CrashInfo | undefined;
   private channel: Channel | undefined;
   private shape: LoadedMessage | undefined;
@@ -109,6 +110,10 @@ export class IsolatedHost implements ModuleHost {
     this.lastInfo = { isolation: options.isolation, pid: 0, threadId: 0 };
   }
 
+  onCrash(listener: (crash: CrashInfo) => void): Disposable {
+    return this.crashes.subscribe(listener);
+  }
+
   get loaded(): boolean {
     return this.shape !== undefined;
   }
@@ -138,7 +143,7 @@ export class IsolatedHost implements ModuleHost {
     this.loading ??= this.loadOnce(deadline.signal).finally(() => {
       this.loading = undefined;
       // Refill the pool now that the module is in (booting a host during its import slows both).
-      this.options.pool.refill(this.spec);
+      this.options.pool.refillSoon(this.spec);
     });
     return this.loading;
   }

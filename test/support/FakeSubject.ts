@@ -1,5 +1,5 @@
 import { ManualClock } from "../../src/common/Clock.js";
-import { DisposableStore, toDisposable } from "../../src/common/Disposable.js";
+import { DisposableStore, toDisposable, type Disposable } from "../../src/common/Disposable.js";
 import { EventSource } from "../../src/common/Event.js";
 import type { ChipsetError } from "../../src/errors/ChipsetError.js";
 import type { CrashInfo, HostInfo } from "../../src/vocabulary/hosts.js";
@@ -20,7 +20,10 @@ export class FakeHost implements ModuleHost {
   readonly signals: AbortSignal[] = [];
   behaviour: Partial<Record<HostHook | "load", Behaviour>> = {};
   crash: CrashInfo | undefined;
-  readonly onCrash = new EventSource<CrashInfo>().on;
+  private readonly crashes = new EventSource<CrashInfo>();
+  onCrash(listener: (crash: CrashInfo) => void): Disposable {
+    return this.crashes.subscribe(listener);
+  }
 
   load(deadline: { readonly signal: AbortSignal }): void | Promise<void> {
     const signal = deadline.signal;

@@ -18,12 +18,13 @@ import type { ModuleHost } from "./ModuleHost.js";
 import {
   type ChildToHost,
   type HeartbeatMessage,
-  type HostToChild,
   type LoadedMessage,
   type LoadMessage,
   type SerializedError,
+  type StateMessage,
+  serializeError,
 } from "./protocol.js";
-import type { Channel, ChannelExit, IsolatedKind } from "./isolated/Channel.js";
+import type { Channel, ChannelExit, HostMessage, IsolatedKind } from "./isolated/Channel.js";
 import { ChildRequests } from "./isolated/ChildRequests.js";
 import { classifyExit, crashError, type CrashFacts } from "./isolated/crashError.js";
 import type { HostBridge } from "./HostBridge.js";
@@ -220,7 +221,9 @@ export class IsolatedHost implements ModuleHost {
     // Cancellation crosses the boundary as a message, so an isolated call always needs the signal itself.
     const signal = source?.signal;
     return this.request(
-      { type: "call", id, method, args: args as unknown[], cancellable: signal !== undefined },
+      signal === undefined
+        ? { type: "call", id, method, args: args as unknown[] }
+        : { type: "call", id, method, args: args as unknown[], cancellable: true },
       "call",
       method,
       signal,
@@ -233,8 +236,9 @@ export class IsolatedHost implements ModuleHost {
 
   callFunction(fn: DefinitionFunction, args: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
     const id = ++this.seq;
-    const cancellable = signal !== undefined;
-    return this.request({ type: "state", id, fn, args: args as unknown[], cancellable }, "state", fn, signal);
+    const msg: StateMessage = { type: "state", id, fn, args: args as unknown[] };
+    if (signal !== undefined) msg.cancellable = true;
+    return this.request(msg, "state", fn, signal);
   }
 
   /** Tells the module that a dependency changed (`dependencyChanged(payload)` inside it); no answer. */
@@ -278,7 +282,7 @@ export class IsolatedHost implements ModuleHost {
   // ---- requests to the child ---------------------------------------------------------
 
   private request(
-    msg: HostToChild & { id: number },
+    msg: Extract<HostMessage, { id: number }>,
     kind: RequestKind,
     name: string,
     signal: AbortSignal | undefined,
@@ -288,19 +292,35 @@ export class IsolatedHost implements ModuleHost {
     if (signal?.aborted)
       return Promise.reject(abortError(signal, this.describe(kind, name), this.options.key));
     return new Promise((resolve, reject) => {
-      try {
-        channel.send(msg);
-      } catch (err) {
-        reject(
-          new TypeError(
-            `${this.options.key}: the arguments of ${name} could not be sent to its ${this.isolation} (${messageOf(err)}); pass structured-clonable values`,
-            { cause: err },
-          ),
-        );
-        return;
-      }
       this.pending.add(msg.id, new Pending(kind, name, resolve, reject), signal);
+      // Sent with the others of this turn; one that cannot be cloned comes back to sendFailed.
+      channel.send(msg);
     });
+  }
+
+  /** A message could not be cloned: its request fails (an answer goes as an error instead); anything else is logged. */
+  private sendFailed(channel: Channel, msg: HostMessage, err: unknown): void {
+    const { key } = this.options;
+    if (msg.type === "load" || msg.type === "hook" || msg.type === "call" || msg.type === "state") {
+      const pending = this.pending.take(msg.id);
+      pending?.reject(
+        new TypeError(
+          `${key}: the arguments of ${pending.name} could not be sent to its ${this.isolation} (${messageOf(err)}); pass structured-clonable values`,
+          { cause: err },
+        ),
+      );
+    } else if (msg.type === "reply" && msg.ok) {
+      const error = new TypeError(`the answer could not be sent to ${key} (${messageOf(err)})`, {
+        cause: err,
+      });
+      channel.send({ type: "reply", id: msg.id, ok: false, error: serializeError(error) });
+    } else {
+      this.requests.log(
+        "warn",
+        { err },
+        `${key}: a ${msg.type} message could not be sent: ${messageOf(err)}`,
+      );
+    }
   }
 
   private describe(kind: RequestKind, name: string): string {
@@ -416,6 +436,7 @@ export class IsolatedHost implements ModuleHost {
     this.pending.channel = channel;
     this.lastInfo = { isolation: this.isolation, pid: channel.pid, threadId: channel.threadId };
     channel.onMessage = this.receive;
+    channel.onSendFailed = (msg, err) => this.sendFailed(channel, msg, err);
     // The module's console goes to its log, so each line says whose it is: stdout as info, stderr as warn.
     const stdout = new StderrLines((line) => this.requests.log("info", { stream: "stdout" }, line));
     const stderr = new StderrLines((line) => this.requests.log("warn", { stream: "stderr" }, line));
@@ -439,6 +460,7 @@ export class IsolatedHost implements ModuleHost {
     this.methodSet = noMethods;
     this.watchdog.stop();
     channel.onMessage = undefined;
+    channel.onSendFailed = undefined;
     channel.terminate();
     this.requests.abortAll();
     return channel;

@@ -68,13 +68,13 @@ export interface HookMessage {
   available: string[];
 }
 
-/** Call an api method. `cancellable`: the caller passed a signal, so a `cancel` may follow. */
+/** Call an api method. `cancellable` (absent when false: a call sends what it needs): the caller passed a signal, so a `cancel` may follow. */
 export interface CallMessage {
   type: "call";
   id: number;
   method: string;
   args: unknown[];
-  cancellable: boolean;
+  cancellable?: true;
 }
 
 /** Abort the hook or call `id` inside the module (its signal fires with `reason`). */
@@ -91,7 +91,7 @@ export interface StateMessage {
   fn: DefinitionFunction;
   args: unknown[];
   /** The host passed a signal (a restart's `importState`), so a `cancel` may follow. */
-  cancellable: boolean;
+  cancellable?: true;
 }
 
 /**
@@ -114,6 +114,7 @@ export type ReplyMessage =
 
 /** Everything the host sends. */
 export type HostToChild =
+  | HostBatch
   | LoadMessage
   | HookMessage
   | CallMessage
@@ -123,7 +124,19 @@ export type HostToChild =
   | ReplyMessage
   | ChaosMessage;
 
+/** Several messages sent in one turn, in order (see hosts/Outbox.ts). */
+export interface HostBatch {
+  type: "batch";
+  messages: Exclude<HostToChild, HostBatch>[];
+}
+
 // ---- child -> host ---------------------------------------------------------------------
+
+/** Several messages sent in one turn, in order (see hosts/Outbox.ts). */
+export interface ChildBatch {
+  type: "batch";
+  messages: Exclude<ChildToHost, ChildBatch>[];
+}
 
 /** The blank host has booted and waits for `load`. */
 export interface ReadyMessage {
@@ -215,6 +228,7 @@ export interface CrashMessage {
 
 /** Everything the child sends. */
 export type ChildToHost =
+  | ChildBatch
   | ReadyMessage
   | LoadedMessage
   | ResultMessage

@@ -83,11 +83,9 @@ export class ChildContext implements ModuleContext {
 
   /** Sends one log line; an `obj` that cannot be cloned is sent as its string form. */
   logLine(level: LogMessage["level"], obj: unknown, msg: string | undefined): void {
-    try {
-      this.transport.send({ type: "log", level, obj, msg });
-    } catch {
-      this.transport.send({ type: "log", level, obj: { unclonable: String(obj) }, msg });
-    }
+    this.transport.send({ type: "log", level, obj, msg }, () =>
+      this.transport.send({ type: "log", level, obj: { unclonable: String(obj) }, msg }),
+    );
   }
 
   private proxy(id: string, optional: boolean): AnyProxy {

@@ -66,18 +66,16 @@ export class HostRequests {
 
   private send(msg: UseMessage | CheckpointMessage, what: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      try {
-        this.transport.send(msg);
-      } catch (err) {
+      this.waiting.set(msg.id, { resolve, reject });
+      this.transport.send(msg, (err) => {
+        if (!this.waiting.delete(msg.id)) return;
         reject(
           new TypeError(
             `${what} could not be sent to the host (${messageOf(err)}); pass structured-clonable values`,
             { cause: err },
           ),
         );
-        return;
-      }
-      this.waiting.set(msg.id, { resolve, reject });
+      });
     });
   }
 }

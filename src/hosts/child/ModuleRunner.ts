@@ -263,9 +263,12 @@ export class ModuleRunner {
   }
 
   private succeed(id: number, value: unknown, what: string): void {
-    try {
+    // A primitive always clones: no failure callback to make for it.
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) {
       this.transport.send({ type: "result", id, value });
-    } catch (err) {
+      return;
+    }
+    this.transport.send({ type: "result", id, value }, (err) =>
       this.fail(
         id,
         new TypeError(
@@ -273,8 +276,8 @@ export class ModuleRunner {
             "return structured-clonable values (no functions, no class instances that hold handles)",
           { cause: err },
         ),
-      );
-    }
+      ),
+    );
   }
 
   private fail(id: number, err: unknown): void {

@@ -21,7 +21,7 @@ export function installCrashGuard(transport: ChildTransport, halt: () => void): 
     crashed = true;
     halt();
     try {
-      transport.send({ type: "crash", kind, error: serializeError(err) });
+      transport.sendNow({ type: "crash", kind, error: serializeError(err) });
     } catch {
       // The host is gone or the channel closed: the exit tells it what happened.
     }

@@ -1,5 +1,8 @@
 import type { ChildToHost, HostToChild } from "../protocol.js";
 
+/** One message from the host (a batch is made by the channel itself). */
+export type HostMessage = Exclude<HostToChild, { type: "batch" }>;
+
 /** The isolations that run a module outside the runtime's thread. */
 export type IsolatedKind = "worker" | "process";
 
@@ -36,14 +39,19 @@ export interface Channel {
   readonly exited: Promise<ChannelExit>;
   /** False once the child has ended. */
   readonly alive: boolean;
+  /** Told of a message that could not be cloned and had no `onFail` of its own. */
+  onSendFailed: ((msg: HostMessage, err: unknown) => void) | undefined;
   /** Receives every message after `ready`. */
   onMessage: ((msg: ChildToHost) => void) | undefined;
   /** Receives what the child writes to stdout (`console.log`), as it arrives. */
   onStdout: ((text: string) => void) | undefined;
   /** Receives what the child writes to stderr (`console.error`, Node's own reports), as it arrives. */
   onStderr: ((text: string) => void) | undefined;
-  /** Posts `msg`; throws synchronously when it cannot be cloned. Dropped once the child ended. */
-  send(msg: HostToChild): void;
+  /**
+   * Posts `msg` at the end of this turn, with the others sent in it (one post for them all).
+   * `onFail` is told if it cannot be cloned (else the failure is logged). Dropped once the child ended.
+   */
+  send(msg: HostMessage, onFail?: (err: unknown) => void): void;
   /** Ends the child now (worker `terminate()`, process SIGKILL); `exited` resolves when it has. */
   terminate(): void;
   /** Lets the child keep the event loop alive (while requests are pending). */

@@ -1,7 +1,8 @@
 import { ChipsetError } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
+import { Outbox } from "../Outbox.js";
 import type { ChildToHost, HostToChild } from "../protocol.js";
-import type { Channel, ChannelExit, IsolatedKind } from "./Channel.js";
+import type { Channel, ChannelExit, HostMessage, IsolatedKind } from "./Channel.js";
 
 /**
  * What worker and process channels share: the `ready` handshake, the `exited` promise and the
@@ -18,6 +19,12 @@ export abstract class ChannelBase implements Channel {
   onStdout: ((text: string) => void) | undefined = undefined;
   onStderr: ((text: string) => void) | undefined = undefined;
   protected terminating = false;
+  /** Told of a message that could not be sent and had no `onFail` of its own (logged by the owner). */
+  onSendFailed: ((msg: HostMessage, err: unknown) => void) | undefined = undefined;
+  private readonly outbox = new Outbox<HostMessage>(
+    (msg) => this.post(msg),
+    (msg, err) => this.onSendFailed?.(msg, err),
+  );
   private booted = false;
   private resolveReady!: () => void;
   private rejectReady!: (err: Error) => void;
@@ -33,7 +40,12 @@ export abstract class ChannelBase implements Channel {
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
   }
 
-  abstract send(msg: HostToChild): void;
+  send(msg: HostMessage, onFail?: (err: unknown) => void): void {
+    if (this.alive) this.outbox.send(msg, onFail);
+  }
+
+  /** Posts one message or a batch now (a worker's `postMessage`, a process's `send`); throws when it cannot be cloned. */
+  protected abstract post(msg: HostToChild): void;
   /** Makes the thread or process keep the event loop alive (`true`) or not. */
   protected abstract keepAlive(on: boolean): void;
   protected abstract kill(): void;
@@ -59,8 +71,16 @@ export abstract class ChannelBase implements Channel {
     this.kill();
   }
 
-  /** Hands a message from the child to the owner (the first one must be `ready`). */
+  /** Hands a message from the child to the owner (the first one must be `ready`), a batch one by one. */
   protected deliver(msg: ChildToHost): void {
+    if (msg.type === "batch") {
+      for (const m of msg.messages) this.deliver(m);
+      return;
+    }
+    if (msg.type === "output") {
+      (msg.stream === "stdout" ? this.onStdout : this.onStderr)?.(msg.text);
+      return;
+    }
     if (this.booted) {
       this.onMessage?.(msg);
       return;

@@ -1,4 +1,4 @@
-import { ChipsetError, messageOf } from "../../errors/ChipsetError.js";
+import { ChipsetError } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
 import { serializeError, type CheckpointMessage, type LogMessage, type UseMessage } from "../protocol.js";
 import type { Channel } from "./Channel.js";
@@ -67,18 +67,12 @@ export class ChildRequests {
     const send = (ok: boolean, value: unknown) => {
       if (isUse && !this.serving.delete(id)) return; // the module gave up on it
       if (this.current() !== channel) return;
-      try {
-        channel.send(
-          ok
-            ? { type: "reply", id, ok: true, value }
-            : { type: "reply", id, ok: false, error: serializeError(value) },
-        );
-      } catch (err) {
-        const error = new TypeError(`the answer could not be sent to ${this.key} (${messageOf(err)})`, {
-          cause: err,
-        });
-        channel.send({ type: "reply", id, ok: false, error: serializeError(error) });
-      }
+      // An answer that cannot be cloned goes back as an error (the host's sendFailed).
+      channel.send(
+        ok
+          ? { type: "reply", id, ok: true, value }
+          : { type: "reply", id, ok: false, error: serializeError(value) },
+      );
     };
     answer.then(
       (value) => send(true, value),

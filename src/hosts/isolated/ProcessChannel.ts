@@ -73,7 +73,7 @@ export class ProcessChannel extends ChannelBase {
     });
   }
 
-  send(msg: HostToChild): void {
+  protected post(msg: HostToChild): void {
     if (this.alive && this.child.connected) this.child.send(msg);
   }
 

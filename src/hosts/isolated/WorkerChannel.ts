@@ -25,15 +25,12 @@ export class WorkerChannel extends ChannelBase {
     this.threadId = this.worker.threadId;
     // Its console output comes as messages (hosts/child/captureOutput.ts): reading the worker's
     // own stdout and stderr streams would keep this process alive after unref() (Node 20).
-    this.worker.on("message", (msg: ChildToHost) => {
-      if (msg.type === "output") (msg.stream === "stdout" ? this.onStdout : this.onStderr)?.(msg.text);
-      else this.deliver(msg);
-    });
+    this.worker.on("message", (msg: ChildToHost) => this.deliver(msg));
     this.worker.on("error", (err) => (this.error ??= err));
     this.worker.on("exit", (code) => this.ended({ code, signal: null, error: this.error, stderr: "" }));
   }
 
-  send(msg: HostToChild): void {
+  protected post(msg: HostToChild): void {
     if (this.alive) this.worker.postMessage(msg);
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../../../src/index.js";
-import { runtimeHarness } from "../../support/runtimeHarness.js";
-import { crash, dieMethod, next } from "../helpers.js";
+import { ManualClock } from "../../src/index.js";
+import { runtimeHarness } from "../support/runtimeHarness.js";
+import { crash, dieMethod, next } from "./helpers.js";
 
 const h = runtimeHarness();
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { defineModule, ManualClock, type Runtime } from "../../../src/index.js";
-import { ErrorCodes } from "../../../src/errors/codes.js";
-import type { ChipsetManifest } from "../../../src/vocabulary/manifest.js";
-import { runtimeHarness } from "../../support/runtimeHarness.js";
-import { captureRestarts, crash, dieMethod, next } from "../helpers.js";
+import { defineModule, ManualClock, type Runtime } from "../../src/index.js";
+import { ErrorCodes } from "../../src/errors/codes.js";
+import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
+import { runtimeHarness } from "../support/runtimeHarness.js";
+import { captureRestarts, crash, dieMethod, next } from "./helpers.js";
 
 const h = runtimeHarness();
 

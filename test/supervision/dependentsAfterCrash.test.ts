@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { defineModule, ManualClock, type Runtime } from "../../../src/index.js";
-import { runtimeHarness } from "../../support/runtimeHarness.js";
-import { captureRestarts, crash, dieMethod, flush, next } from "../helpers.js";
+import { defineModule, ManualClock, type Runtime } from "../../src/index.js";
+import { runtimeHarness } from "../support/runtimeHarness.js";
+import { captureRestarts, crash, dieMethod, flush, next } from "./helpers.js";
 
 const h = runtimeHarness();
 

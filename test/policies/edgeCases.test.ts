@@ -6,7 +6,7 @@ import { collect, failure, flush, inline, nextEvent, policyHarness } from "./fix
 
 const h = policyHarness();
 
-describe("policies, cases found in review", () => {
+describe("policies at their edges: isolation counts, aborts from inside, a module that is down", () => {
   it("keeps a module isolated until every isolation of it has been released", async () => {
     const { rt } = h.openManual();
     inline(rt, "svc", { hi: () => "hi" });

@@ -1,9 +1,9 @@
 import { BroadcastChannel } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { defineModule, ManualClock } from "../../../src/index.js";
-import { runtimeHarness } from "../../support/runtimeHarness.js";
-import { flush } from "../helpers.js";
-import { internals } from "../../support/internals.js";
+import { defineModule, ManualClock } from "../../src/index.js";
+import { runtimeHarness } from "../support/runtimeHarness.js";
+import { flush } from "./helpers.js";
+import { internals } from "../support/internals.js";
 
 const h = runtimeHarness();
 
@@ -14,7 +14,7 @@ describe("shutdown while modules are still coming up", () => {
       name: "slow",
       chipset: { isolation: "worker" },
       code: `
-        const bc = new BroadcastChannel("chipset-regression-slow-import");
+        const bc = new BroadcastChannel("chipset-supervision-slow-import");
         await new Promise((resolve) => {
           bc.onmessage = (e) => { if (e.data === "go") resolve(); };
           bc.postMessage("importing");
@@ -22,7 +22,7 @@ describe("shutdown while modules are still coming up", () => {
         bc.close();
         export const module = defineModule({ api: { ping() { return "pong"; } } });`,
     });
-    const bc = new BroadcastChannel("chipset-regression-slow-import");
+    const bc = new BroadcastChannel("chipset-supervision-slow-import");
     const importing = new Promise<void>((resolve) => {
       bc.onmessage = (e) => {
         if ((e as MessageEvent).data === "importing") resolve();

@@ -10,7 +10,7 @@ let dir: string | undefined;
 afterEach(() => dir && rmSync(dir, { recursive: true, force: true }));
 
 async function runScript(name: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  dir = mkdtempSync(join(tmpdir(), "chipset-regression-"));
+  dir = mkdtempSync(join(tmpdir(), "chipset-supervision-"));
   const script = join(import.meta.dirname, "fixtures", name);
   return run(process.execPath, [script, dir]).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),

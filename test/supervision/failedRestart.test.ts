@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runtimeHarness } from "../../support/runtimeHarness.js";
-import { crash, dieMethod, next } from "../helpers.js";
+import { runtimeHarness } from "../support/runtimeHarness.js";
+import { crash, dieMethod, next } from "./helpers.js";
 
 const h = runtimeHarness();
 

@@ -154,11 +154,13 @@ export function pathTo(state: LifecycleState, target: LifecycleState): Lifecycle
   return undefined;
 }
 
-const firstSteps = new Map<string, LifecycleCommand | undefined>();
-for (const from of lifecycleStates)
-  for (const to of lifecycleStates) firstSteps.set(`${from}>${to}`, pathTo(from, to)?.[0]);
+const firstSteps = {} as Record<LifecycleState, Record<LifecycleState, LifecycleCommand | undefined>>;
+for (const from of lifecycleStates) {
+  firstSteps[from] = {} as Record<LifecycleState, LifecycleCommand | undefined>;
+  for (const to of lifecycleStates) firstSteps[from][to] = pathTo(from, to)?.[0];
+}
 
 /** The first command of {@link pathTo}`(state, target)`, from a table built once. */
 export function nextStep(state: LifecycleState, target: LifecycleState): LifecycleCommand | undefined {
-  return firstSteps.get(`${state}>${target}`);
+  return firstSteps[state][target];
 }

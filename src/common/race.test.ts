@@ -2,18 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { ManualClock } from "./Clock.js";
+import { deferred } from "../../test/support/deferred.js";
 import { LazyAbort, race, sleep } from "./race.js";
-
-/** A promise and the functions that settle it. */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** Settles once the microtask queue has drained (what a settled race needs to be observed). */
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -82,22 +82,7 @@ export function policyHarness(): PolicyHarness {
   };
 }
 
-/** A promise and the functions that settle it. */
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(err: unknown): void;
-}
-
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { deferred, type Deferred } from "../support/deferred.js";
 
 /** Registers an inline module `name@1.0.0` in code, with `api` and the manifest fields in `chipset`. */
 export function inline(

@@ -3,10 +3,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { systemClock } from "../../../dist/common/Clock.js";
 import { HostPool } from "../../../dist/hosts/HostPool.js";
-import { IsolatedHost } from "../../../dist/hosts/IsolatedHost.js";
 import { linkSdk } from "../../../dist/hosts/sdkLink.js";
+import { loadedHost } from "./loadedHost.mjs";
 
 const [mode, isolation] = process.argv.slice(2);
 const pool = new HostPool({ worker: 1, process: 1, heartbeatMs: 20 });
@@ -30,25 +29,7 @@ if (mode === "blank") {
     `import { defineModule } from "chipset/module";
      export const module = defineModule({ api: { late(isolation) { return new Promise((r) => setTimeout(() => r("answered late from " + isolation), 300)); } } });`,
   );
-  const host = new IsolatedHost({
-    isolation,
-    key: "late@1.0.0",
-    moduleId: "late",
-    version: "1.0.0",
-    file: join(dir, "index.js"),
-    requires: [],
-    optional: [],
-    baseDir: root,
-    pool,
-    clock: systemClock,
-    bridge: {
-      use: () => Promise.reject(new Error("unused")),
-      checkpoint: () => Promise.resolve(),
-      log: () => {},
-    },
-    hangTimeoutMs: 10_000,
-  });
-  await host.load({ signal: new globalThis.AbortController().signal });
+  const host = await loadedHost({ isolation, id: "late", dir, root, pool });
   rmSync(root, { recursive: true, force: true });
   console.log(await host.call("late", [isolation]));
 }

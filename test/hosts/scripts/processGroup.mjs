@@ -5,31 +5,12 @@
 // - `wait`: until it is killed.
 import { join } from "node:path";
 import { clearInterval, setInterval } from "node:timers";
-import { systemClock } from "../../../dist/common/Clock.js";
 import { HostPool } from "../../../dist/hosts/HostPool.js";
-import { IsolatedHost } from "../../../dist/hosts/IsolatedHost.js";
+import { loadedHost } from "./loadedHost.mjs";
 
 const [mode, root] = process.argv.slice(2);
 const pool = new HostPool({ worker: 0, process: 0, heartbeatMs: 50 });
-const host = new IsolatedHost({
-  isolation: "process",
-  key: "echo@1.0.0",
-  moduleId: "echo",
-  version: "1.0.0",
-  file: join(root, "echo", "index.js"),
-  requires: [],
-  optional: [],
-  baseDir: root,
-  pool,
-  clock: systemClock,
-  bridge: {
-    use: () => Promise.reject(new Error("unused")),
-    checkpoint: () => Promise.resolve(),
-    log: () => {},
-  },
-  hangTimeoutMs: 10_000,
-});
-await host.load({ signal: new globalThis.AbortController().signal });
+const host = await loadedHost({ isolation: "process", id: "echo", dir: join(root, "echo"), root, pool });
 await host.runHook("start", {
   signal: new globalThis.AbortController().signal,
   config: {},

@@ -20,18 +20,25 @@ const here = import.meta.dirname;
 const repoRoot = resolve(here, "..");
 const configFile = join(here, "chipset.config.json");
 
-const { values: flags } = parseArgs({
-  options: {
-    once: { type: "boolean", default: false },
-    "data-dir": { type: "string" },
-    "log-level": { type: "string", default: "info" },
-    "log-format": { type: "string", default: "text" },
-    verbose: { type: "boolean", default: false }, // the same as --log-level debug
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
 const usage =
   "usage: node examples/host.mjs [--once] [--data-dir DIR] [--log-level fatal|error|warn|info|debug|trace|silent] [--log-format text|json]";
+let flags;
+try {
+  ({ values: flags } = parseArgs({
+    options: {
+      once: { type: "boolean", default: false },
+      "data-dir": { type: "string" },
+      "log-level": { type: "string", default: "info" },
+      "log-format": { type: "string", default: "text" },
+      verbose: { type: "boolean", default: false }, // the same as --log-level debug
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }));
+} catch (err) {
+  // An unknown option or a missing value: say which, and how to call it.
+  console.error(`${err.message}\n${usage}`);
+  process.exit(2);
+}
 if (flags.help) {
   console.log(usage);
   process.exit(0);

@@ -221,6 +221,22 @@ describe("the demo host", () => {
     );
   });
 
+  it("refuses a wrong option with what was wrong and its usage, exit 2, and starts nothing", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["--bogus"], /Unknown option '--bogus'/],
+      [["--data-dir"], /--data-dir.*argument missing/],
+      [["--log-level", "loud"], /--log-level loud is not a level/],
+    ];
+    for (const [args, said] of cases) {
+      const run = await start(args).exit;
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(said);
+      expect(run.stderr).toMatch(/^usage: node examples\/host\.mjs /m);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.stdout).toBe("");
+    }
+  });
+
   it("keeps running until SIGINT, then stops every module and exits 0", async () => {
     const host = start(["--data-dir", dataDir]);
     await host.until("Press Ctrl-C to stop.");

@@ -1,7 +1,7 @@
 import type { Clock } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
-import { LazyAbort, race } from "../common/race.js";
-import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { LazyAbort } from "../common/race.js";
+import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { CrashInfo } from "../vocabulary/hosts.js";
 import type { DependencyChange } from "../module.js";
@@ -13,9 +13,10 @@ import {
   restartSettings,
   type RestartSettings,
 } from "./restartPolicy.js";
+import { importCheckpoint, notifyDependent, restartError } from "./moduleFunctions.js";
 import type { SupervisedInstances, Supervised, SupervisedLifecycle } from "./Supervised.js";
 import type { SupervisionEventSink } from "./SupervisionEvents.js";
-import type { Checkpoint, SupervisionStore } from "./SupervisionStore.js";
+import type { SupervisionStore } from "./SupervisionStore.js";
 
 /** What the supervisor needs from the runtime. */
 export interface SupervisorDeps<S extends Supervised> {
@@ -226,7 +227,8 @@ export class Supervisor<S extends Supervised> {
       await lifecycle.advance(inst, "initialized");
       if (!current()) return;
       const checkpoint = this.deps.store.checkpoint(inst.id);
-      if (checkpoint && inst.host.hasFunction("importState")) await this.importState(inst, checkpoint, abort);
+      if (checkpoint && inst.host.hasFunction("importState"))
+        await importCheckpoint(inst, checkpoint, abort, this.deps.clock);
       if (!current()) return;
       await this.deps.bringUp(inst);
       if (!current()) return;
@@ -240,7 +242,7 @@ export class Supervisor<S extends Supervised> {
         this.deps.onError(`cleanup after the failed restart of ${inst.key}`, error),
       );
       if (inst.state !== "registered" || !current()) return;
-      this.schedule(inst, w, settings, { ...crash, error: asChipsetError(err, inst) }, false);
+      this.schedule(inst, w, settings, { ...crash, error: restartError(err, inst) }, false);
       return;
     } finally {
       if (w.restarting === abort) w.restarting = undefined;
@@ -252,38 +254,6 @@ export class Supervisor<S extends Supervised> {
       downtimeMs: clock.now() - (w.downSince ?? clock.now()),
     });
     this.up(inst.id, w, true);
-  }
-
-  /**
-   * Hands the last checkpoint to the module's `importState`, within its `init` timeout; its
-   * signal (`currentCall().signal` inside) fires at the timeout, or when the restart is called
-   * off (stopped on request, or shutdown). Rejects with `CHIP_ERR_HOOK_TIMEOUT` at the timeout.
-   */
-  private importState(inst: S, checkpoint: Checkpoint, abort: LazyAbort): Promise<unknown> {
-    const ms = inst.timeoutFor("init");
-    const what = `importState() of ${inst.key}`;
-    let value: unknown;
-    try {
-      value = inst.host.callFunction("importState", [checkpoint.state, checkpoint.version], abort.signal);
-    } catch (err) {
-      return Promise.reject(hookFailed(err, inst));
-    }
-    return race(Promise.resolve(value), {
-      clock: this.deps.clock,
-      ms,
-      onTimeout: () => {
-        throw new ChipsetError(
-          ErrorCodes.HOOK_TIMEOUT,
-          `${what} did not finish within ${ms} ms of the restart; raise chipset.timeouts.init in its manifest or find what blocks it`,
-          { module: inst.key, details: { phase: "importState", timeoutMs: ms } },
-        );
-      },
-      signal: abort.signal,
-      what,
-      module: inst.key,
-      onReject: (err) => hookFailed(err, inst),
-      onGiveUp: (reason) => abort.abort(reason),
-    });
   }
 
   /**
@@ -362,7 +332,8 @@ export class Supervisor<S extends Supervised> {
         status,
         reaction,
       });
-      if (active) this.notify(dep, { id: inst.id, status });
+      if (active)
+        notifyDependent(dep, { id: inst.id, status }, (context, error) => this.deps.onError(context, error));
       if (status !== "crashed" || reaction === "continue" || !active) continue;
       if (this.isDown(dep.id)) {
         // Down itself (restarting): its own restart waits for this module. Only "stop" changes that.
@@ -384,17 +355,6 @@ export class Supervisor<S extends Supervised> {
     return this.deps.lifecycle
       .run(inst, "unload")
       .catch((error: unknown) => this.deps.onError(`unload of ${inst.key} after its host ended`, error));
-  }
-
-  private notify(dep: S, change: DependencyChange): void {
-    if (!dep.host.hasFunction("dependencyChanged")) return;
-    const report = (error: unknown) => this.deps.onError(`dependencyChanged of ${dep.key}`, error);
-    try {
-      const value = dep.host.callFunction("dependencyChanged", [change]);
-      if (value instanceof Promise) value.catch(report);
-    } catch (error) {
-      report(error);
-    }
   }
 
   private record(
@@ -440,18 +400,4 @@ function released(id: string): ChipsetError {
     `the restart of ${id} was called off: it was stopped or unloaded on request, or the runtime is closing`,
     { module: id },
   );
-}
-
-/** What `importState` threw, as the hook failure it is (a crash keeps its own code). */
-function hookFailed(err: unknown, inst: Supervised): ChipsetError {
-  if (err instanceof ChipsetError && err.code === ErrorCodes.MODULE_CRASHED) return err;
-  return new ChipsetError(ErrorCodes.HOOK_FAILED, `${inst.key}: importState() failed: ${messageOf(err)}`, {
-    module: inst.key,
-    cause: err,
-    details: { hook: "importState" },
-  });
-}
-
-function asChipsetError(err: unknown, inst: Supervised): ChipsetError {
-  return err instanceof ChipsetError ? err : hookFailed(err, inst);
 }

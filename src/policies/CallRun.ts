@@ -12,6 +12,7 @@ import type { Deadline, Deadlines } from "./Deadlines.js";
 import { countsAgainstModule, isRetryable, retryDelay, wantsFallback } from "./outcomes.js";
 import type { MethodPlan } from "./PolicyBook.js";
 import type { PolicyEventSink } from "./PolicyEvents.js";
+import { breakerOpenError, bulkheadFullError, fallbackError } from "./refusals.js";
 
 /** Where an attempt ran: the instance's version and host (for error context and observers). */
 export interface CallSite {
@@ -474,26 +475,17 @@ export class CallRun implements AttemptSignal {
   }
 
   private breakerOpen(): ChipsetError {
-    const s = this.plan.breaker!.state;
-    const why =
-      s.name === "isolated"
-        ? "it was isolated by hand (release the isolation to let calls through)"
-        : s.name === "open"
-          ? `it failed repeatedly (${s.reason}); probes begin in ${Math.max(0, Math.round(s.until - this.pipeline.clock.now()))} ms`
-          : "its probes are in flight";
-    return new ChipsetError(
-      ErrorCodes.BREAKER_OPEN,
-      `${this.ref}.${this.method} was not called: the circuit breaker of ${this.plan.id} is ${s.name}, because ${why}`,
-      {
-        module: this.plan.id,
-        details: { method: this.method, state: s.name, ...(s.name === "open" ? { retryAt: s.until } : {}) },
-      },
+    return breakerOpenError(
+      this.ref,
+      this.method,
+      this.plan.id,
+      this.plan.breaker!.state,
+      this.pipeline.clock.now(),
     );
   }
 
   private bulkheadFull(): ChipsetError {
     const bulkhead = this.plan.bulkhead!;
-    const { maxConcurrent, maxQueue } = bulkhead.settings;
     const events = this.pipeline.events;
     if (events.has("bulkhead.rejected"))
       events.emit("bulkhead.rejected", {
@@ -502,21 +494,6 @@ export class CallRun implements AttemptSignal {
         active: bulkhead.active,
         queued: bulkhead.queued,
       });
-    return new ChipsetError(
-      ErrorCodes.BULKHEAD_FULL,
-      `${this.ref}.${this.method} was refused: ${maxConcurrent} calls are running and ${maxQueue} waiting, ` +
-        `the most its bulkhead allows; slow down or raise calls.bulkhead`,
-      { module: this.plan.id, details: { method: this.method, maxConcurrent, maxQueue } },
-    );
+    return bulkheadFullError(this.ref, this.method, this.plan.id, bulkhead.settings);
   }
-}
-
-/** A fallback's failure as a ChipsetError (its own if it is one; else `CALL_FAILED` with it as cause). */
-function fallbackError(err: unknown, original: ChipsetError): ChipsetError {
-  if (err instanceof ChipsetError) return err;
-  return new ChipsetError(
-    ErrorCodes.CALL_FAILED,
-    `the fallback for ${original.module ?? "the module"} failed too: ${err instanceof Error ? err.message : String(err)}`,
-    { module: original.module, cause: err, details: { fallbackOf: original.code } },
-  );
 }

@@ -20,7 +20,6 @@ import {
   type HeartbeatMessage,
   type LoadedMessage,
   type LoadMessage,
-  type SerializedError,
   type StateMessage,
   serializeError,
 } from "./protocol.js";
@@ -30,8 +29,9 @@ import { classifyExit, crashError, type CrashFacts } from "./isolated/crashError
 import type { HostBridge } from "./HostBridge.js";
 import type { HostPool } from "./HostPool.js";
 import { moduleHostSpec, type HostSpec } from "./isolated/hostSpec.js";
-import { Pending, PendingRequests, type RequestKind } from "./isolated/PendingRequests.js";
+import { answerError, Pending, PendingRequests, type RequestKind } from "./isolated/PendingRequests.js";
 import type { HostPermissions } from "./isolated/processArgs.js";
+import { MemoryGauge, type MemoryReading } from "./isolated/MemoryGauge.js";
 import { StderrLines } from "./isolated/StderrLines.js";
 import { Watchdog } from "./isolated/Watchdog.js";
 
@@ -84,11 +84,8 @@ export class IsolatedHost implements ModuleHost {
   /** What the module asks of the runtime (`ctx.use`, checkpoints, log lines). */
   private readonly requests: ChildRequests;
   private readonly spec: HostSpec;
-  private readonly rssLimit: number | undefined;
+  private readonly gauge: MemoryGauge;
   private lastInfo: HostInfo;
-  private lastMemory: { heapUsed: number; rss: number } | undefined;
-  /** A read of the worker's heap from this thread is under way (see {@link readHeap}). */
-  private readingHeap = false;
   private readonly watchdog: Watchdog;
 
   constructor(private readonly options: IsolatedHostOptions) {
@@ -101,11 +98,12 @@ export class IsolatedHost implements ModuleHost {
       );
     }
     this.spec = moduleHostSpec(options.isolation, options.file, options.memoryMb, options.permissions);
-    this.rssLimit =
+    this.gauge = new MemoryGauge(
       options.isolation === "process" && options.memoryMb !== undefined
         ? options.memoryMb * 1024 * 1024
-        : undefined;
-    this.pending = new PendingRequests(options.key, (kind, name) => this.describe(kind, name));
+        : undefined,
+    );
+    this.pending = new PendingRequests(options.key);
     this.requests = new ChildRequests(options.key, options.bridge, () => this.channel);
     this.watchdog = new Watchdog(options.clock, options.hangTimeoutMs, (silentMs) => this.hung(silentMs));
     this.lastInfo = { isolation: options.isolation, pid: 0, threadId: 0 };
@@ -128,9 +126,9 @@ export class IsolatedHost implements ModuleHost {
    * worker). Readings come with each heartbeat; on Node 24 each call also starts a read of a
    * worker's heap from this thread, which the next call returns.
    */
-  memory(): { heapUsed: number; rss: number } | undefined {
-    this.readHeap();
-    return this.lastMemory;
+  memory(): MemoryReading | undefined {
+    this.gauge.read(this.channel, () => this.channel);
+    return this.gauge.current;
   }
 
   /**
@@ -290,7 +288,7 @@ export class IsolatedHost implements ModuleHost {
     const channel = this.channel;
     if (channel === undefined) return Promise.reject(this.gone(name));
     if (signal?.aborted)
-      return Promise.reject(abortError(signal, this.describe(kind, name), this.options.key));
+      return Promise.reject(abortError(signal, this.pending.describe(kind, name), this.options.key));
     return new Promise((resolve, reject) => {
       this.pending.add(msg.id, new Pending(kind, name, resolve, reject), signal);
       // Sent with the others of this turn; one that cannot be cloned comes back to sendFailed.
@@ -323,14 +321,6 @@ export class IsolatedHost implements ModuleHost {
     }
   }
 
-  private describe(kind: RequestKind, name: string): string {
-    const { key } = this.options;
-    if (kind === "call") return `the call of ${key}.${name}()`;
-    if (kind === "hook") return `the ${name} hook of ${key}`;
-    if (kind === "load") return `loading ${key}`;
-    return `${name}() of ${key}`;
-  }
-
   private gone(name: string): Error {
     if (this.crashInfo !== undefined) return this.crashInfo.error;
     return new ChipsetError(
@@ -340,17 +330,6 @@ export class IsolatedHost implements ModuleHost {
         module: this.options.key,
       },
     );
-  }
-
-  private failure(pending: Pending, serialized: SerializedError): Error {
-    const err = rebuildError(serialized);
-    if (pending.kind !== "load" || hasCode(err, ErrorCodes.LOAD_FAILED)) return err;
-    const { key, file } = this.options;
-    return new ChipsetError(ErrorCodes.LOAD_FAILED, `${key}: importing ${file} failed: ${err.message}`, {
-      module: key,
-      cause: err,
-      details: { file },
-    });
   }
 
   // ---- messages from the child ---------------------------------------------------------
@@ -363,7 +342,7 @@ export class IsolatedHost implements ModuleHost {
         return;
       case "error": {
         const pending = this.pending.take(msg.id);
-        pending?.reject(this.failure(pending, msg.error));
+        pending?.reject(answerError(pending, msg.error, this.options.key, this.options.file));
         return;
       }
       case "heartbeat":
@@ -394,39 +373,13 @@ export class IsolatedHost implements ModuleHost {
   };
 
   private heartbeat(msg: HeartbeatMessage): void {
-    this.lastMemory = { heapUsed: msg.heapUsed, rss: msg.rss };
-    if (this.rssLimit !== undefined && msg.rss > this.rssLimit) {
-      const mib = (msg.rss / 1024 / 1024).toFixed(1);
-      this.crashed({
-        kind: "memory-limit",
-        what: `its process used ${mib} MiB of memory, above its limit of ${this.options.memoryMb} MiB`,
-        cause: new Error(`resident memory ${mib} MiB > limits.memoryMb ${this.options.memoryMb}`),
-      });
-    }
-  }
-
-  /**
-   * Reads a worker's heap from this thread (Node 24). Node usually answers it between two steps
-   * of the worker's JavaScript, so a module that keeps the worker's event loop busy, and its
-   * heartbeat silent until the hang timeout, is still measured.
-   */
-  private readHeap(): void {
-    const channel = this.channel;
-    if (channel === undefined || this.readingHeap) return;
-    const read = channel.readHeapUsed();
-    if (read === undefined) return;
-    this.readingHeap = true;
-    read.then(
-      (heapUsed) => {
-        this.readingHeap = false;
-        // A worker's rss is this process's, which this thread reads as well as the worker.
-        if (channel === this.channel) this.lastMemory = { heapUsed, rss: process.memoryUsage.rss() };
-      },
-      () => {
-        // The worker ended meanwhile; its exit is reported on its own.
-        this.readingHeap = false;
-      },
-    );
+    if (!this.gauge.heartbeat({ heapUsed: msg.heapUsed, rss: msg.rss })) return;
+    const mib = (msg.rss / 1024 / 1024).toFixed(1);
+    this.crashed({
+      kind: "memory-limit",
+      what: `its process used ${mib} MiB of memory, above its limit of ${this.options.memoryMb} MiB`,
+      cause: new Error(`resident memory ${mib} MiB > limits.memoryMb ${this.options.memoryMb}`),
+    });
   }
 
   // ---- the channel's life --------------------------------------------------------------

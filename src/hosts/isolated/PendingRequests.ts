@@ -1,5 +1,8 @@
 import { abortError } from "../../common/abort.js";
-import { serializeError } from "../protocol.js";
+import { ChipsetError, hasCode } from "../../errors/ChipsetError.js";
+import { ErrorCodes } from "../../errors/codes.js";
+import { rebuildError } from "../child/rebuildError.js";
+import { serializeError, type SerializedError } from "../protocol.js";
 import type { Channel } from "./Channel.js";
 
 /** What a host asks its child for. */
@@ -29,11 +32,17 @@ export class PendingRequests {
   channel: Channel | undefined = undefined;
   private readonly requests = new Map<number, Pending>();
 
-  constructor(
-    private readonly module: string,
-    /** Names a request in messages ("the call of x@1.0.0.m()"). */
-    private readonly describe: (kind: RequestKind, name: string) => string,
-  ) {}
+  /** @param module the key (`id@version`) of the module the requests go to. */
+  constructor(private readonly module: string) {}
+
+  /** Names a request in messages ("the call of x@1.0.0.m()"). */
+  describe(kind: RequestKind, name: string): string {
+    const key = this.module;
+    if (kind === "call") return `the call of ${key}.${name}()`;
+    if (kind === "hook") return `the ${name} hook of ${key}`;
+    if (kind === "load") return `loading ${key}`;
+    return `${name}() of ${key}`;
+  }
 
   /** Records request `id` (already sent); `signal` may cancel it. */
   add(id: number, pending: Pending, signal: AbortSignal | undefined): void {
@@ -70,4 +79,18 @@ export class PendingRequests {
     };
     signal.addEventListener("abort", pending.onAbort, { once: true });
   }
+}
+
+/**
+ * The error a child answered `pending` with, rebuilt on this side; a load's failure that is not
+ * coded yet becomes `CHIP_ERR_LOAD_FAILED` naming module `key`'s entry `file`.
+ */
+export function answerError(pending: Pending, serialized: SerializedError, key: string, file: string): Error {
+  const err = rebuildError(serialized);
+  if (pending.kind !== "load" || hasCode(err, ErrorCodes.LOAD_FAILED)) return err;
+  return new ChipsetError(ErrorCodes.LOAD_FAILED, `${key}: importing ${file} failed: ${err.message}`, {
+    module: key,
+    cause: err,
+    details: { file },
+  });
 }

@@ -6,11 +6,14 @@ import { isPromiseLike } from "../common/isPromiseLike.js";
 import { LazyAbort, race } from "../common/race.js";
 import type { AppHook, HookPoint, HookRegistry } from "./HookRegistry.js";
 import type { LifecycleSubject } from "./LifecycleSubject.js";
+import { hookFailed, toChipsetError, unavailable } from "./hookErrors.js";
+import { DONE, TransitionQueue } from "./TransitionQueue.js";
 import {
   afterIncident,
   lifecycleCommands,
   lifecycleStates,
   nextStep,
+  reached,
   transition,
   type TransitionPlan,
 } from "./transitions.js";
@@ -42,20 +45,6 @@ export interface RunnerDeps<S extends LifecycleSubject = LifecycleSubject> {
   onAfterHookError(subject: S, command: LifecycleCommand, error: ChipsetError): void;
 }
 
-interface Flight {
-  /** Work registered under a key, shared by concurrent requests for the same thing. */
-  pending: Map<string, Promise<void>> | undefined;
-  /** Settles when everything queued so far has settled; undefined when the instance is idle. */
-  tail: Promise<void> | undefined;
-  /** True while a step of this instance is executing synchronously (re-entrancy guard). */
-  syncing: boolean;
-  /** The key of the work queued last: only that one may be shared (see schedule). */
-  last: string | undefined;
-}
-
-/** What a call that finished synchronously returns to callers that need a promise. */
-const DONE: Promise<void> = Promise.resolve();
-
 /**
  * Executes lifecycle transitions: one at a time per instance (later requests queue behind the
  * running one), concurrent requests for the same command share one promise, every hook runs
@@ -64,13 +53,13 @@ const DONE: Promise<void> = Promise.resolve();
  * 1,000 such modules must cost less than avvio booting 1,000 plugins.
  */
 export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
-  private readonly flights = new WeakMap<S, Flight>();
+  private readonly queue = new TransitionQueue<S>();
 
   constructor(private readonly deps: RunnerDeps<S>) {}
 
   /** Runs `command` on `subject`; resolves when the new state is reached. */
   run(subject: S, command: LifecycleCommand, signal?: AbortSignal): Promise<void> {
-    return this.schedule(subject, command, () => this.step(subject, command, signal)) ?? DONE;
+    return this.queue.schedule(subject, command, () => this.step(subject, command, signal)) ?? DONE;
   }
 
   /**
@@ -85,7 +74,7 @@ export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
   /** {@link advance}, returning nothing at all when `target` was reached synchronously. */
   advanceNow(subject: S, target: LifecycleState, signal?: AbortSignal): void | Promise<void> {
     if (reached(subject.state, target)) return;
-    return this.schedule(subject, advanceKeys[target], () => this.stepsTo(subject, target, signal));
+    return this.queue.schedule(subject, advanceKeys[target], () => this.stepsTo(subject, target, signal));
   }
 
   private stepsTo(subject: S, target: LifecycleState, signal: AbortSignal | undefined): void | Promise<void> {
@@ -163,7 +152,7 @@ export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
       if (before === "registered") return;
       this.enterCrashed(subject, error);
     };
-    const pending = this.schedule(subject, "crash", work);
+    const pending = this.queue.schedule(subject, "crash", work);
     return pending ? pending.then(() => before) : Promise.resolve(before);
   }
 
@@ -189,64 +178,13 @@ export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
   }
 
   /** Settles once nothing is running or queued for `subject` (failures included). */
-  async idle(subject: S): Promise<void> {
-    for (let tail = this.flights.get(subject)?.tail; tail; tail = this.flights.get(subject)?.tail) await tail;
+  idle(subject: S): Promise<void> {
+    return this.queue.idle(subject);
   }
 
   /** True while a transition of `subject` is running or queued. */
   isBusy(subject: S): boolean {
-    const flight = this.flights.get(subject);
-    return flight !== undefined && (flight.tail !== undefined || flight.syncing);
-  }
-
-  /**
-   * Runs `work` for `subject`: at once when the instance is idle (returning nothing if it
-   * finished synchronously), else after what is queued. Requests with the same `key` share one
-   * promise while it is pending.
-   */
-  private schedule(subject: S, key: string, work: () => void | Promise<void>): void | Promise<void> {
-    let flight = this.flights.get(subject);
-    if (!flight)
-      this.flights.set(
-        subject,
-        (flight = { pending: undefined, tail: undefined, syncing: false, last: undefined }),
-      );
-    const f = flight;
-    // Share a pending request only if nothing else was queued after it: `start; stop; start`
-    // must run three transitions, not two with the last start answered by the first.
-    const shared = f.last === key ? f.pending?.get(key) : undefined;
-    if (shared) return shared;
-    // Called from inside a synchronous step of the same instance (a hook acting on its own
-    // module): wait a turn, until that step has finished or registered its continuation.
-    if (f.syncing) return DONE.then(() => this.schedule(subject, key, work));
-    if (f.tail !== undefined) return this.track(f, key, f.tail.then(work));
-    let result: void | Promise<void>;
-    f.syncing = true;
-    try {
-      result = work();
-    } catch (err) {
-      // A synchronous throw (an invalid transition) becomes the caller's rejection, as before.
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      return Promise.reject(err);
-    } finally {
-      f.syncing = false;
-    }
-    return result ? this.track(f, key, result) : undefined;
-  }
-
-  private track(f: Flight, key: string, promise: Promise<void>): Promise<void> {
-    (f.pending ??= new Map()).set(key, promise);
-    f.last = key;
-    const done = () => {
-      if (f.pending?.get(key) === promise) f.pending.delete(key);
-      if (f.tail === tail) {
-        f.tail = undefined;
-        f.last = undefined;
-      }
-    };
-    const tail: Promise<void> = promise.then(done, done);
-    f.tail = tail;
-    return promise;
+    return this.queue.isBusy(subject);
   }
 
   /** One transition; returns a promise only when something in it went asynchronous. */
@@ -484,42 +422,6 @@ export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
         );
     }
   }
-}
-
-function unavailable(subject: LifecycleSubject): ChipsetError {
-  const what =
-    subject.state === "crashed"
-      ? "its supervisor restarts it if its restart policy allows; or unload it, then use it again"
-      : "unload it, then use it again";
-  return new ChipsetError(
-    ErrorCodes.MODULE_UNAVAILABLE,
-    `${subject.key} is ${subject.state} (${subject.lastError?.message ?? "unknown cause"}); ${what}`,
-    { module: subject.key, cause: subject.lastError, details: { state: subject.state } },
-  );
-}
-
-function hookFailed(err: unknown, subject: LifecycleSubject, hook: string): ChipsetError {
-  // A crash is not the hook's failure: keep its code so callers see CHIP_ERR_MODULE_CRASHED.
-  if (err instanceof ChipsetError && err.code === ErrorCodes.MODULE_CRASHED) return err;
-  return new ChipsetError(ErrorCodes.HOOK_FAILED, `${subject.key}: ${hook} hook failed: ${messageOf(err)}`, {
-    module: subject.key,
-    cause: err,
-    details: { hook },
-  });
-}
-
-function toChipsetError(err: unknown, subject: LifecycleSubject, command: LifecycleCommand): ChipsetError {
-  return err instanceof ChipsetError ? err : hookFailed(err, subject, command);
-}
-
-/** `loaded` is reached by any later state; `running` by `paused` too. */
-function reached(state: LifecycleState, target: LifecycleState): boolean {
-  if (state === target) return true;
-  if (target === "running") return state === "paused";
-  if (target === "loaded")
-    return state === "initialized" || state === "running" || state === "paused" || state === "stopped";
-  if (target === "initialized") return state === "running" || state === "paused" || state === "stopped";
-  return false;
 }
 
 // Precomputed strings: these are looked up on every lifecycle step.

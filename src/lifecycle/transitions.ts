@@ -164,3 +164,13 @@ for (const from of lifecycleStates) {
 export function nextStep(state: LifecycleState, target: LifecycleState): LifecycleCommand | undefined {
   return firstSteps[state][target];
 }
+
+/** `loaded` is reached by any later state; `running` by `paused` too. */
+export function reached(state: LifecycleState, target: LifecycleState): boolean {
+  if (state === target) return true;
+  if (target === "running") return state === "paused";
+  if (target === "loaded")
+    return state === "initialized" || state === "running" || state === "paused" || state === "stopped";
+  if (target === "initialized") return state === "running" || state === "paused" || state === "stopped";
+  return false;
+}

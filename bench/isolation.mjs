@@ -399,7 +399,7 @@ export async function run({
   startWarmup = 2,
   rounds = 10,
   latencyCalls = 300,
-  throughputCalls = 3_000,
+  throughputCalls = 30_000,
   crashSamples = 30,
   crashWarmup = 2,
 } = {}) {

@@ -7,12 +7,12 @@ import { selectVersions } from "../resolver/selectVersions.js";
 import { type Selection, type SelectionRequest } from "../resolver/Selection.js";
 import type { Catalog } from "./Catalog.js";
 import type { CatalogEntry } from "./CatalogView.js";
-
-/** Plans with more roots than this read the whole registry in one query. */
-const BULK_PLAN = 32;
 import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import { orderModules } from "./orderModules.js";
+
+/** Plans with more roots than this read the whole registry in one query. */
+const BULK_PLAN = 32;
 
 /** The outcome of one module in a batch. */
 export interface ModuleOutcome {

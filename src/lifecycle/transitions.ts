@@ -165,7 +165,12 @@ export function nextStep(state: LifecycleState, target: LifecycleState): Lifecyc
   return firstSteps[state][target];
 }
 
-/** `loaded` is reached by any later state; `running` by `paused` too. */
+/**
+ * True when an instance in `state` has reached `target` on the happy path: `loaded` is reached
+ * by `initialized`, `running`, `paused` and `stopped` too; `initialized` by `running`, `paused`
+ * and `stopped`; `running` by `paused` (its calls wait for `resume`). `failed` and `crashed`
+ * reach nothing but themselves.
+ */
 export function reached(state: LifecycleState, target: LifecycleState): boolean {
   if (state === target) return true;
   if (target === "running") return state === "paused";

@@ -64,7 +64,11 @@ export function notifyDependent(
   }
 }
 
-/** Why a restart of `inst` failed, as a coded error (an uncoded one came from `importState`). */
+/**
+ * Why a restart of `inst` failed, as a coded error: a ChipsetError as it is; anything else is
+ * reported as a failure of `importState` (the restart's one step that runs the module's own
+ * code without coding what it throws).
+ */
 export function restartError(err: unknown, inst: Supervised): ChipsetError {
   return err instanceof ChipsetError ? err : importFailed(err, inst);
 }

@@ -47,4 +47,16 @@ describe("crash containment for inline modules", () => {
     expect(failure.code).toBe(1);
     expect(failure.stderr).toContain("a bug in the application itself");
   });
+
+  it("leaves an error no module owns to Node also when two runtimes, each with its trap, are open", async () => {
+    dir = mkdtempSync(join(tmpdir(), "chipset-inline-"));
+    const twoRuntimes = join(import.meta.dirname, "fixtures", "twoRuntimes.mjs");
+    const failure = await run(process.execPath, [twoRuntimes, dir]).then(
+      () => expect.unreachable("the process should have ended with the error"),
+      (e: unknown) => e as { code: number; stdout: string; stderr: string },
+    );
+    expect(failure.stdout).toBe("");
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain("a bug in the application itself");
+  });
 });

@@ -13,14 +13,16 @@ module.exports = {
     {
       name: "no-circular",
       severity: "error",
-      comment: "An import circle: one of its files must stop importing the other (move the shared part down).",
+      comment:
+        "An import circle: one of its files must stop importing the other (move the shared part down).",
       from: {},
       to: { circular: true },
     },
     {
       name: "bottom-imports-nothing-above",
       severity: "error",
-      comment: "vocabulary/, common/, errors/ and the module SDK are the bottom layer: they import nothing above it.",
+      comment:
+        "vocabulary/, common/, errors/ and the module SDK are the bottom layer: they import nothing above it.",
       from: { path: [`^src/${bottom}/`, "^src/module\\.ts$"], pathNot: notTest },
       to: { path: "^src/", pathNot: [`^src/${bottom}/`, "^src/module\\.ts$"] },
     },
@@ -34,7 +36,8 @@ module.exports = {
     {
       name: "concepts-independent",
       severity: "error",
-      comment: "A concept folder imports only the layers below it, never another concept folder: share a type through vocabulary/, or let runtime/ wire the two.",
+      comment:
+        "A concept folder imports only the layers below it, never another concept folder: share a type through vocabulary/, or let runtime/ wire the two.",
       from: { path: `^src/${concepts}/`, pathNot: notTest },
       to: { path: "^src/", pathNot: [`^src/${bottom}/`, "^src/store/", "^src/module\\.ts$", "^src/$1/"] },
     },
@@ -69,7 +72,8 @@ module.exports = {
     {
       name: "no-internals-from-entries",
       severity: "error",
-      comment: "The entry points export what a user needs from each folder's top level, never a subfolder's internals.",
+      comment:
+        "The entry points export what a user needs from each folder's top level, never a subfolder's internals.",
       from: { path: "^src/[^/]+\\.ts$", pathNot: notTest },
       to: { path: "^src/[^/]+/[^/]+/" },
     },

@@ -3,7 +3,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "coverage/", "node_modules/", ".chipset*/", ".test-results/", "examples/**/node_modules/"] },
+  {
+    ignores: [
+      "dist/",
+      "coverage/",
+      "node_modules/",
+      ".chipset*/",
+      ".test-results/",
+      "examples/**/node_modules/",
+    ],
+  },
   js.configs.recommended,
   {
     files: ["**/*.ts"],
@@ -19,7 +28,16 @@ export default tseslint.config(
   {
     files: ["**/*.mjs", "**/*.js"],
     languageOptions: {
-      globals: { process: "readonly", console: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setImmediate: "readonly", URL: "readonly", performance: "readonly", structuredClone: "readonly" },
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setImmediate: "readonly",
+        URL: "readonly",
+        performance: "readonly",
+        structuredClone: "readonly",
+      },
     },
   },
 );

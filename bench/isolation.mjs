@@ -76,7 +76,9 @@ async function startRuntime(root, name, dirs, pool) {
 async function poolFilled(runtime, isolation) {
   const pool = runtime.parts?.pool;
   if (typeof pool?.filled !== "function")
-    throw new Error("bench/isolation.mjs: the runtime's pool (runtime.parts.pool.filled) is gone; update poolFilled()");
+    throw new Error(
+      "bench/isolation.mjs: the runtime's pool (runtime.parts.pool.filled) is gone; update poolFilled()",
+    );
   await pool.filled(isolation);
 }
 

@@ -261,7 +261,8 @@ function breakerStatesAt(events: readonly RecordedEvent[], atMs: number): Breake
 
 function fallbackTime(events: readonly RecordedEvent[], endMs: number): Record<string, number> {
   const since = new Map<string, number>();
-  const total: Record<string, number> = {};
+  // Keyed by module id: no prototype, so an id such as `constructor` starts from nothing.
+  const total = Object.create(null) as Record<string, number>;
   for (const e of events) {
     if (e.name !== "module.fallback") continue;
     const id = String(e.event.id);

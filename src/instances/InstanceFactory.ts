@@ -29,7 +29,7 @@ export interface InstanceFactoryOptions {
   /** A worker or process host silent this long is ended as hung, in ms. */
   hangTimeoutMs: number;
   /** Where relative paths in each module's configuration start, by id (absent: the working directory). */
-  configBase: Readonly<Record<string, string>>;
+  configBase: ReadonlyMap<string, string>;
   /** The defaults of each kind. */
   kinds: { defaults(kind: string): KindDefaults };
   pool: HostPool;
@@ -79,7 +79,7 @@ export class InstanceFactory {
     const key = `${record.id}@${record.version}`;
     const isolation = record.manifest.isolation ?? "inline";
     refuseUnenforceable(record, key, isolation, definition !== undefined);
-    const baseDir = this.options.configBase[record.id] ?? process.cwd();
+    const baseDir = this.options.configBase.get(record.id) ?? process.cwd();
     // Hosts call back into their instance (stalls, ctx.use from a worker), made just below.
     const owner = () => inst;
     let host: ModuleHost;

@@ -3,6 +3,7 @@
  * layers; module-wide and per method) combine into the policy of one method: see
  * {@link resolveMethodPolicy}, and docs/policies.md for what each policy does.
  */
+import { ownValue } from "../common/ownValue.js";
 import type {
   BreakerConfig,
   BulkheadConfig,
@@ -82,7 +83,7 @@ export function resolveMethodPolicy(
   };
   for (const level of levels) {
     apply(level, "module");
-    apply(level?.methods?.[method], "method");
+    apply(ownValue(level?.methods, method), "method");
   }
   return {
     timeoutMs,

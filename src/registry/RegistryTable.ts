@@ -1,4 +1,5 @@
 import semver from "semver";
+import { ownValue } from "../common/ownValue.js";
 import type { Database } from "../store/Database.js";
 import type { ChipsetManifest, ModuleRecord } from "../vocabulary/manifest.js";
 import { ftsQuery } from "./ftsQuery.js";
@@ -135,7 +136,7 @@ export class RegistryTable {
     for (const [map, optional] of edges) {
       for (const [dep, range] of Object.entries(map ?? {})) {
         // A module listed in both maps is a hard dependency; the first (requires) edge wins.
-        if (optional === 1 && m.requires?.[dep] !== undefined) continue;
+        if (optional === 1 && ownValue(m.requires, dep) !== undefined) continue;
         this.statements.insertDep.run(record.id, record.version, dep, range, optional);
       }
     }

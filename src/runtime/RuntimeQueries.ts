@@ -1,4 +1,5 @@
 import semver from "semver";
+import { ownValue } from "../common/ownValue.js";
 import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
 import type { Activation, ChipsetManifest, Isolation, ModuleRecord } from "../vocabulary/manifest.js";
 import { moduleKey, parseModuleRef } from "../vocabulary/moduleRef.js";
@@ -139,8 +140,8 @@ export class RuntimeQueries {
   dependents(id: string): Array<{ id: string; version: string; range: string; optional: boolean }> {
     const stored = this.catalog.registry.dependents(id);
     const code = this.catalog.codeRecords().flatMap((r) => {
-      const hard = r.manifest.requires?.[id];
-      const soft = r.manifest.optional?.[id];
+      const hard = ownValue(r.manifest.requires, id);
+      const soft = ownValue(r.manifest.optional, id);
       if (hard !== undefined) return [{ id: r.id, version: r.version, range: hard, optional: false }];
       if (soft !== undefined) return [{ id: r.id, version: r.version, range: soft, optional: true }];
       return [];

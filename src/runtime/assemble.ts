@@ -39,11 +39,11 @@ export interface RuntimeParts {
   logger: Logger;
   db: Database;
   registry: Registry;
-  moduleConfig: Record<string, unknown>;
+  moduleConfig: ReadonlyMap<string, unknown>;
   /** Random numbers in [0, 1) (backoff jitter). */
   random: () => number;
   /** Where relative paths in each module's configuration start (absent: the working directory). */
-  moduleConfigBase: Record<string, string>;
+  moduleConfigBase: ReadonlyMap<string, string>;
 }
 
 /** The runtime's parts, wired together: what the {@link Runtime} facade delegates to. */

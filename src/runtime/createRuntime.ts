@@ -64,10 +64,14 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       db,
       registry,
       random: options.random ?? Math.random,
-      moduleConfig: { ...file?.modules, ...options.config },
-      moduleConfigBase: Object.fromEntries(
+      // Maps, not objects: module ids come from users, and `config.constructor` is Object's.
+      moduleConfig: new Map([
+        ...Object.entries(file?.modules ?? {}),
+        ...Object.entries(options.config ?? {}),
+      ]),
+      moduleConfigBase: new Map(
         Object.keys(file?.modules ?? {})
-          .filter((id) => options.config?.[id] === undefined)
+          .filter((id) => !Object.hasOwn(options.config ?? {}, id))
           .map((id) => [id, dirname(resolve(options.configFile!))]),
       ),
     });

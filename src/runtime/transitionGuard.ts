@@ -11,13 +11,13 @@ import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
  * `start`, its hard dependencies must be running (or paused: calls to them wait). Throws to refuse.
  */
 export function transitionGuard(
-  moduleConfig: Readonly<Record<string, unknown>>,
+  moduleConfig: ReadonlyMap<string, unknown>,
   instances: InstanceReader,
 ): (inst: Instance, command: LifecycleCommand) => void {
   return (inst, command) => {
     if (command === "init") {
       const schema = inst.manifest.configSchema;
-      const raw = moduleConfig[inst.id] ?? {};
+      const raw = moduleConfig.get(inst.id) ?? {};
       inst.config = schema ? validateConfig(schema, structuredClone(raw), inst.id) : raw;
     }
     if (command !== "start") return;

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RuntimeOptions } from "../../src/index.js";
+import { defineModule, type RuntimeOptions } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 import { tracedModule } from "../support/trace.js";
@@ -198,5 +198,34 @@ describe("module configuration", () => {
     const rt = open({ configFile, config: { other: { dir: "./y" } } });
     await expect(rt.call("assets", "where")).resolves.toBe(`${configDir}|./media`);
     await expect(rt.call("other", "where")).resolves.toBe(`${process.cwd()}|./y`);
+  });
+
+  it("looks up only a module's own config: a module named constructor gets none, or exactly its own", async () => {
+    const where = `let c; export const module = defineModule({ init(ctx) { c = ctx; }, api: { config() { return { config: c.config, baseDir: c.baseDir }; } } });`;
+    h.ws.module({ name: "constructor", code: where });
+    await expect(open().call("constructor", "config")).resolves.toEqual({
+      config: {},
+      baseDir: process.cwd(),
+    });
+
+    const configFile = join(h.ws.root, "chipset.config.json");
+    writeFileSync(configFile, JSON.stringify({ modules: { constructor: { dir: "./media" } } }));
+    await expect(open({ configFile }).call("constructor", "config")).resolves.toEqual({
+      config: { dir: "./media" },
+      baseDir: h.ws.root,
+    });
+  });
+
+  it("counts as dependents of a module named constructor only the modules that name it", () => {
+    h.ws.module({ name: "constructor" });
+    h.ws.module({ name: "user", chipset: { requires: {}, optional: { constructor: "^1.0.0" } } });
+    const rt = open();
+    rt.register(
+      { name: "in-code", version: "1.0.0", chipset: { kind: "test", requires: {} } },
+      defineModule({}),
+    );
+    expect(rt.queries.info("constructor").dependents).toEqual([
+      { id: "user", version: "1.0.0", range: "^1.0.0", optional: true },
+    ]);
   });
 });

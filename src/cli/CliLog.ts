@@ -1,4 +1,5 @@
 import { ChipsetError } from "../errors/ChipsetError.js";
+import { printable } from "./format.js";
 import { formatLogRecord, isLifecycleFailure, parseLogRecord, type LogRecord } from "./logRecord.js";
 
 /** Levels `--log-level` accepts (pino's), most severe first. */
@@ -59,7 +60,7 @@ export class CliLog {
 
   // Not named `emit`: pino hands its configuration to a destination's `emit`, if it has one.
   private show(line: string, record: LogRecord): void {
-    this.out(this.format === "json" ? line : `${formatLogRecord(record)}\n`);
+    this.out(this.format === "json" ? line : `${printable(formatLogRecord(record))}\n`);
   }
 }
 

@@ -1,8 +1,22 @@
 /** Helpers that lay out text for people: tables, trees, durations. No I/O here. */
 
+// C0 controls but tab and newline, DEL, and the C1 controls (U+009B is a CSI on its own).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * `text` safe to print on a terminal: every control character but tab and newline becomes a
+ * visible escape (`\x1b`), so text from a manifest, a module's error or its log cannot move the
+ * cursor, retitle the window or hide what follows.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 /** Left-aligned columns separated by two spaces; `headers` is the first row. Trailing spaces trimmed. */
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
-  const all = [headers, ...rows];
+  // Escaped before measuring, so that a cell with control characters keeps its columns aligned.
+  const all = [headers, ...rows].map((row) => row.map((cell) => printable(cell)));
   const widths = headers.map((_, col) => Math.max(...all.map((row) => (row[col] ?? "").length)));
   return all.map((row) =>
     row
@@ -15,7 +29,7 @@ export function table(headers: readonly string[], rows: ReadonlyArray<readonly s
 /** Label / value lines with the values aligned (`kind         media`). */
 export function fields(rows: ReadonlyArray<readonly [string, string]>, indent = "  "): string[] {
   const width = Math.max(0, ...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${indent}${label.padEnd(width)}  ${value}`.trimEnd());
+  return rows.map(([label, value]) => `${indent}${label.padEnd(width)}  ${printable(value)}`.trimEnd());
 }
 
 /** A node of a tree to draw: its own label and its children. */

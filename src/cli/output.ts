@@ -1,5 +1,6 @@
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
+import { printable } from "./format.js";
 
 /** Where the CLI writes text: `process.stdout`/`process.stderr`, or a buffer in tests. */
 export interface TextSink {
@@ -35,9 +36,9 @@ export class Output {
     private readonly stderr: TextSink,
   ) {}
 
-  /** One line for people on stdout. */
+  /** One line for people on stdout, control characters escaped (see {@link printable}). */
   line(text = ""): void {
-    this.stdout.write(`${text}\n`);
+    this.stdout.write(`${printable(text)}\n`);
   }
 
   /** Several lines for people on stdout. */
@@ -60,19 +61,19 @@ export class Output {
     this.stderr.write(text);
   }
 
-  /** A diagnostic line on stderr (warnings, hints): never mixed into machine output. */
+  /** A diagnostic line on stderr (warnings, hints), control characters escaped: never mixed into machine output. */
   note(text: string): void {
-    this.stderr.write(`${text}\n`);
+    this.stderr.write(`${printable(text)}\n`);
   }
 
   /** Reports `err` (see the class comment) and returns the exit status it calls for. */
   error(err: unknown, json: boolean): number {
     if (err instanceof ChipsetError) {
-      this.stderr.write(`${err.code}: ${err.message}\n`);
+      this.stderr.write(`${err.code}: ${printable(err.message)}\n`);
     } else {
       // Not one of ours: a bug. Keep the stack, people will need it for the report.
       this.stderr.write(
-        `${ErrorCodes.INTERNAL}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+        `${ErrorCodes.INTERNAL}: ${printable(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`,
       );
     }
     if (json) this.json(toJsonError(err));

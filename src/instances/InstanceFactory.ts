@@ -14,7 +14,7 @@ import type { ModuleDefinition, ModuleProxy } from "../module.js";
 import type { KindDefaults } from "../registry/KindRegistry.js";
 import type { CrashInfo } from "../vocabulary/hosts.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
-import type { ModuleRecord } from "../vocabulary/manifest.js";
+import { DEFAULT_CHECKPOINT_KB, type ModuleRecord } from "../vocabulary/manifest.js";
 import { Instance, type InstanceEnv } from "./Instance.js";
 import type { InstanceTable } from "./InstanceTable.js";
 
@@ -46,8 +46,8 @@ export interface InstanceFactoryOptions {
     args: readonly unknown[],
     signal: AbortSignal | undefined,
   ): Promise<unknown>;
-  /** Stores `state` as the last checkpoint of `id@version` (synchronously). */
-  saveCheckpoint(id: string, version: string, state: unknown): void;
+  /** Stores `state` as the last checkpoint of `id@version` (synchronously), refusing one over `maxBytes` serialised. */
+  saveCheckpoint(id: string, version: string, state: unknown, maxBytes: number): void;
   /** An instance's host died (or, inline, the module threw where no caller could catch it). */
   onCrash(inst: Instance, crash: CrashInfo): void;
   /** An inline module kept the event loop busy for `durationMs` in one synchronous stretch of `method`. */
@@ -169,7 +169,8 @@ export class InstanceFactory {
   /** `ctx.checkpoint(state)`: a synchronous SQLite write, resolved once it is stored. */
   private checkpoint(from: Instance, state: unknown): Promise<void> {
     try {
-      this.options.saveCheckpoint(from.id, from.version, state);
+      const kb = from.manifest.limits?.checkpointKb ?? DEFAULT_CHECKPOINT_KB;
+      this.options.saveCheckpoint(from.id, from.version, state, kb * 1024);
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(checkpointFailed(from, err));

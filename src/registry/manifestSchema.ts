@@ -198,6 +198,12 @@ export const chipsetSchema = {
     limits: closed('an object such as { "memoryMb": 256, "cpuPercent": 50 }', {
       memoryMb: { type: "number", exclusiveMinimum: 0, expected: "a positive number of megabytes" },
       cpuPercent: { type: "number", exclusiveMinimum: 0, expected: "a positive percentage of one CPU" },
+      checkpointKb: {
+        type: "integer",
+        minimum: 1,
+        maximum: 65536,
+        expected: "a whole number of KiB from 1 to 65536 (64 MiB)",
+      },
     }),
     permissions: closed('an object such as { "fsRead": ["./media"], "childProcess": false }', {
       fsRead: strings('an array of paths such as ["./media"]', "a non-empty path"),

@@ -161,7 +161,8 @@ export function assemble(parts: RuntimeParts): Assembly {
     table,
     proxy: (id) => calls.use(id) as unknown as ModuleProxy<Record<string, never>>,
     call: (id, method, args, signal) => calls.call(id, method, args, signal),
-    saveCheckpoint: (id, version, value) => store.saveCheckpoint(id, version, value, clock.wallNow()),
+    saveCheckpoint: (id, version, value, maxBytes) =>
+      store.saveCheckpoint(id, version, value, clock.wallNow(), maxBytes),
     onCrash: (inst, crash) => {
       // An inline module's calls in flight would never settle: they fail now, through their policies.
       if (inst.isolation === "inline") calls.crashed(inst, crash.error);

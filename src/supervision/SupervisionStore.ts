@@ -59,8 +59,12 @@ export class SupervisionStore {
     );
   }
 
-  /** Saves `state` as the last checkpoint of `id` (throws `DataCloneError` for what cannot be cloned). */
-  saveCheckpoint(id: string, version: string, state: unknown, at: number): void {
+  /**
+   * Saves `state` as the last checkpoint of `id`, at `at` (ms since epoch). Throws
+   * `CHIP_ERR_STATE_INVALID` for a state that cannot be cloned or takes more than `maxBytes`
+   * serialised (nothing is stored then; the last checkpoint stays).
+   */
+  saveCheckpoint(id: string, version: string, state: unknown, at: number, maxBytes: number): void {
     let bytes: Buffer;
     try {
       bytes = serialize(state);
@@ -70,6 +74,15 @@ export class SupervisionStore {
         `${id}@${version}: ctx.checkpoint() was given a state that cannot be stored (${messageOf(err)}); ` +
           `pass structured-clonable data (no functions, handles or class instances with private state)`,
         { module: `${id}@${version}`, cause: err },
+      );
+    }
+    if (bytes.length > maxBytes) {
+      const kib = (n: number) => `${Math.ceil(n / 1024)} KiB`;
+      throw new ChipsetError(
+        ErrorCodes.STATE_INVALID,
+        `${id}@${version}: ctx.checkpoint() was given ${kib(bytes.length)} of state, over its limit of ${kib(maxBytes)}; ` +
+          `checkpoint less (what a restart needs to resume) or raise limits.checkpointKb in its manifest`,
+        { module: `${id}@${version}`, details: { bytes: bytes.length, limitBytes: maxBytes } },
       );
     }
     try {

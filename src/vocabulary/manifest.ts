@@ -44,7 +44,12 @@ export interface ChipsetManifest {
   singleton?: boolean;
   /** JSON Schema for the module's configuration. */
   configSchema?: Record<string, unknown>;
-  limits?: { memoryMb?: number; cpuPercent?: number };
+  limits?: {
+    memoryMb?: number;
+    cpuPercent?: number;
+    /** The most a checkpoint may take once serialised, in KiB; default {@link DEFAULT_CHECKPOINT_KB}. */
+    checkpointKb?: number;
+  };
   permissions?: { fsRead?: string[]; fsWrite?: string[]; childProcess?: boolean; worker?: boolean };
   restart?: RestartManifest;
   /** Call policies: timeout, retry, breaker, bulkhead, module-wide and per method (see docs/policies.md). */
@@ -82,3 +87,6 @@ export interface ModuleRecord {
   /** Milliseconds since epoch. */
   installedAt: number;
 }
+
+/** A checkpoint's size limit when the manifest sets none (`limits.checkpointKb`), in KiB: 1 MiB. */
+export const DEFAULT_CHECKPOINT_KB = 1024;

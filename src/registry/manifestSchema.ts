@@ -24,8 +24,18 @@ export function isValidPackageName(name: string): boolean {
   );
 }
 
-/** True when `version` is a plain semver version (no leading "v" or "=", no spaces; build metadata kept). */
+/**
+ * Longest version, in characters. A version names a store directory (`store/<id>/<version>/`), and
+ * a file name has at most 255 bytes on most file systems; semver itself sets no limit.
+ */
+export const MAX_VERSION_LENGTH = 128;
+
+/**
+ * True when `version` is a plain semver version (no leading "v" or "=", no spaces; build metadata
+ * kept) of at most {@link MAX_VERSION_LENGTH} characters.
+ */
 export function isValidVersion(version: string): boolean {
+  if (version.length > MAX_VERSION_LENGTH) return false;
   const parsed = semver.parse(version);
   if (parsed === null) return false;
   const build = parsed.build.length > 0 ? `+${parsed.build.join(".")}` : "";
@@ -257,7 +267,11 @@ export const manifestSchema = {
   expected: "a package.json object",
   properties: {
     name: { type: "string", format: "npm-name", expected: NAME },
-    version: { type: "string", format: "semver", expected: 'a semver version such as "1.4.0"' },
+    version: {
+      type: "string",
+      format: "semver",
+      expected: `a semver version such as "1.4.0", of at most ${MAX_VERSION_LENGTH} characters`,
+    },
     type: { enum: ["module", "commonjs"], expected: '"module" or "commonjs"' },
     main: { type: "string", minLength: 1, expected: 'a relative path such as "./dist/index.js"' },
     chipset: chipsetSchema,

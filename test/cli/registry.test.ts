@@ -72,6 +72,29 @@ describe.concurrent("commands that change the registry", () => {
     expect((await cli("ls", "--json")).stdout).toBe(before);
   });
 
+  it("add refuses a version too long to name a store directory, and every command still works", async () => {
+    const { dir, cli } = await sandbox();
+    await cli(
+      "add",
+      await writeModule(dir, { name: "good", version: "1.0.0", chipset: { kind: "tool" }, code }),
+    );
+    // Legal semver, 256 characters: as a directory name it is over 255 bytes.
+    const long = await writeModule(dir, {
+      name: "long",
+      version: `1.0.0-${"a".repeat(250)}`,
+      chipset: { kind: "tool" },
+      code,
+    });
+    const result = await cli("add", long);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^CHIP_ERR_MANIFEST_INVALID: .*version.*at most 128 characters/);
+
+    const ls = await cli("ls");
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout).toMatch(/^good\s+1\.0\.0/m);
+    expect(ls.stdout).not.toContain("long");
+  });
+
   it("remove takes one version, then the module, and reports unknown ids", async () => {
     const { dir, cli } = await sandbox();
     const v1 = await writeModule(join(dir, "v1"), {

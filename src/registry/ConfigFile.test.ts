@@ -1,9 +1,10 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChipsetError, ErrorCodes } from "../errors/index.js";
-import { CONFIG_FILE_NAME, loadConfigFile, loadDefaultConfigFile } from "./ConfigFile.js";
+import { CONFIG_FILE_NAME, loadConfigFile, loadDefaultConfigFile, MAX_CONFIG_BYTES } from "./ConfigFile.js";
 
 let dir: string;
 let file: string;
@@ -100,6 +101,38 @@ describe("loadConfigFile", () => {
       expect((err as ChipsetError).code).toBe(ErrorCodes.OPTIONS_INVALID);
       expect((err as ChipsetError).message).toContain(path.join(dir, "nope.json"));
     }
+  });
+});
+
+describe("loadConfigFile with a path that is not a config file", () => {
+  /** The error `loadConfigFile(target)` throws, checked to be OPTIONS_INVALID naming `target`. */
+  function refusal(target: string): ChipsetError {
+    try {
+      loadConfigFile(target);
+    } catch (err) {
+      expect(err).toMatchObject({ code: ErrorCodes.OPTIONS_INVALID, details: { file: target } });
+      return err as ChipsetError;
+    }
+    throw new Error("the config was accepted");
+  }
+
+  it("refuses a link to a device at once instead of reading it for ever", () => {
+    fs.symlinkSync("/dev/zero", file);
+    expect(refusal(file).message).toMatch(/not a regular file \(it is a device\)/);
+  });
+
+  it("refuses a directory and a FIFO without opening them", () => {
+    expect(refusal(dir).message).toMatch(/not a regular file \(it is a directory\)/);
+    const fifo = path.join(dir, "fifo.json");
+    execFileSync("mkfifo", [fifo]);
+    expect(refusal(fifo).message).toMatch(/not a regular file \(it is a FIFO\)/);
+  });
+
+  it("refuses a file larger than 4 MiB, naming its size and the limit", () => {
+    fs.writeFileSync(file, `{}${" ".repeat(MAX_CONFIG_BYTES)}`);
+    expect(refusal(file).message).toContain(
+      `${MAX_CONFIG_BYTES + 2} bytes, more than the ${MAX_CONFIG_BYTES}`,
+    );
   });
 });
 

@@ -101,8 +101,28 @@ export function loadConfigFile(file: string): ChipsetConfig {
   const absolute = path.resolve(file);
   let text: string;
   try {
+    // Looked at before it is opened: a link to /dev/zero would be read for ever, a FIFO would
+    // block the open itself until someone writes to it.
+    const stat = fs.statSync(absolute);
+    if (!stat.isFile()) {
+      throw invalid(
+        absolute,
+        "",
+        `The config file ${absolute} is not a regular file (it is ${kindOf(stat)}); point to a JSON file.`,
+        undefined,
+      );
+    }
+    if (stat.size > MAX_CONFIG_BYTES) {
+      throw invalid(
+        absolute,
+        "",
+        `The config file ${absolute} has ${stat.size} bytes, more than the ${MAX_CONFIG_BYTES} a config file may have; check that it is the right file.`,
+        undefined,
+      );
+    }
     text = fs.readFileSync(absolute, "utf8");
   } catch (err) {
+    if (err instanceof ChipsetError) throw err;
     throw invalid(
       absolute,
       "",
@@ -171,6 +191,17 @@ export function loadConfigFile(file: string): ChipsetConfig {
 export function loadDefaultConfigFile(dir: string): ChipsetConfig | undefined {
   const file = path.resolve(dir, CONFIG_FILE_NAME);
   return fs.existsSync(file) ? loadConfigFile(file) : undefined;
+}
+
+/** The largest config file read, in bytes (4 MiB): a config is a few kilobytes. */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+function kindOf(stat: fs.Stats): string {
+  if (stat.isDirectory()) return "a directory";
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  if (stat.isFIFO()) return "a FIFO";
+  if (stat.isSocket()) return "a socket";
+  return "not a file";
 }
 
 function invalid(file: string, field: string, message: string, cause: unknown): ChipsetError {

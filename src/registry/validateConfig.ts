@@ -23,16 +23,23 @@ export function validateConfig<T = unknown>(
     );
   }
   let data: unknown;
+  let valid: boolean;
   try {
     data = config === undefined ? {} : structuredClone(config);
+    valid = validate(data);
   } catch (err) {
+    const why =
+      err instanceof RangeError
+        ? "it is nested too deeply to be copied and checked"
+        : `it must be plain data (JSON-like), but ${messageOf(err)}`;
     throw new ChipsetError(
       ErrorCodes.CONFIG_INVALID,
-      `Invalid configuration for module "${moduleId}": it must be plain data (JSON-like), but ${messageOf(err)}.`,
+      `Invalid configuration for module "${moduleId}": ${why}. ` +
+        `Fix modules["${moduleId}"] in chipset.config.json (or the config passed in code).`,
       { cause: err, module: moduleId, details: { field: "" } },
     );
   }
-  if (validate(data)) return data as T;
+  if (valid) return data as T;
 
   const problems = describeSchemaErrors(validate.errors ?? [], data);
   const [first, ...rest] = problems;

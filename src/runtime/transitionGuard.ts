@@ -18,7 +18,8 @@ export function transitionGuard(
     if (command === "init") {
       const schema = inst.manifest.configSchema;
       const raw = moduleConfig.get(inst.id) ?? {};
-      inst.config = schema ? validateConfig(schema, structuredClone(raw), inst.id) : raw;
+      // validateConfig works on a copy of its own.
+      inst.config = schema ? validateConfig(schema, raw, inst.id) : raw;
     }
     if (command !== "start") return;
     for (const dep of inst.deps) {

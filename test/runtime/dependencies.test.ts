@@ -184,6 +184,17 @@ describe("module configuration", () => {
     expect(rt.queries.info("settings").state).toBe("loaded");
   });
 
+  it("rejects a config nested too deeply to check with CONFIG_INVALID, not as the module's own failure", async () => {
+    h.ws.module({ name: "settings", chipset: { configSchema: schema }, code: echo });
+    let deep: unknown[] = [];
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const rt = open({ config: { settings: { bufferMs: 1, deep } } });
+    const err = (await rt.call("settings", "config").catch((e: unknown) => e)) as Error & { code: string };
+    expect(err.code).toBe(ErrorCodes.CONFIG_INVALID);
+    expect(err.message).toMatch(/"settings": it is nested too deeply/);
+    expect(rt.queries.info("settings").state).toBe("loaded");
+  });
+
   it("tells a module where relative paths in its config start: the config file's folder, or the cwd", async () => {
     const where = `let c; export const module = defineModule({ init(ctx) { c = ctx; }, api: { where() { return c.baseDir + "|" + c.config.dir; } } });`;
     h.ws.module({ name: "assets", code: where });

@@ -114,6 +114,19 @@ describe("readPackageManifest", () => {
     expect(err.message).toContain('"import", "default" or "node"');
   });
 
+  it("rejects exports nested 200,000 levels deep as an invalid manifest, not a stack overflow", () => {
+    const depth = 200_000;
+    const exports = `${"[".repeat(depth)}"./a.js"${"]".repeat(depth)}`;
+    fs.writeFileSync(
+      path.join(dir, "package.json"),
+      `{ "name": "m", "version": "1.0.0", "chipset": { "kind": "x" }, "exports": ${exports} }`,
+    );
+    fs.writeFileSync(path.join(dir, "a.js"), "export {};\n");
+    const err = rejection();
+    expect(err.details.field).toBe("exports");
+    expect(err.message).toContain("more than 32 levels deep");
+  });
+
   it("rejects an entry outside the module directory", () => {
     write({ main: "../outside.js" });
     fs.writeFileSync(path.join(dir, "..", "outside.js"), "");

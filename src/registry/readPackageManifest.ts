@@ -76,7 +76,7 @@ export function peekPackageIdentity(dir: string): { name: string; version: strin
 /** The entry file of a validated package, relative to `dir`; throws when it does not exist. */
 export function resolveEntry(dir: string, file: string, manifest: PackageManifest): string {
   if (manifest.exports !== undefined && manifest.exports !== null) {
-    const target = exportsTarget(manifest.exports);
+    const target = exportsTarget(manifest.exports, file, 0);
     const expected =
       'an entry file such as "./dist/index.js" (a string, or an "import", "default" or "node" condition under ".")';
     if (target === undefined) {
@@ -97,11 +97,22 @@ export function resolveEntry(dir: string, file: string, manifest: PackageManifes
   return existingFile(dir, file, "main", "index.js", ["index.js"]);
 }
 
-function exportsTarget(value: unknown): string | undefined {
+/** How deep `exports` may nest arrays and conditions (Node's own packages use two or three levels). */
+const MAX_EXPORTS_DEPTH = 32;
+
+function exportsTarget(value: unknown, file: string, depth: number): string | undefined {
   if (typeof value === "string") return value;
+  if (depth >= MAX_EXPORTS_DEPTH) {
+    throw fail(
+      file,
+      "exports",
+      `"exports" nested at most ${MAX_EXPORTS_DEPTH} levels deep`,
+      `Invalid module manifest ${file}: "exports" nests arrays or conditions more than ${MAX_EXPORTS_DEPTH} levels deep; name the entry file with at most a few levels, such as { ".": { "import": "./index.js" } }.`,
+    );
+  }
   if (Array.isArray(value)) {
     for (const item of value) {
-      const target = exportsTarget(item);
+      const target = exportsTarget(item, file, depth + 1);
       if (target !== undefined) return target;
     }
     return undefined;
@@ -110,10 +121,10 @@ function exportsTarget(value: unknown): string | undefined {
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
   // `{ ".": ..., "./sub": ... }` is a subpath map; otherwise the object is "."'s conditions.
-  if (keys.some((k) => k.startsWith("."))) return exportsTarget(record["."]);
+  if (keys.some((k) => k.startsWith("."))) return exportsTarget(record["."], file, depth + 1);
   for (const condition of CONDITIONS) {
-    if (condition in record) {
-      const target = exportsTarget(record[condition]);
+    if (Object.hasOwn(record, condition)) {
+      const target = exportsTarget(record[condition], file, depth + 1);
       if (target !== undefined) return target;
     }
   }

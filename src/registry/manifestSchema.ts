@@ -73,9 +73,13 @@ const strings = (expected: string, item = "a non-empty string") => ({
   items: { type: "string", minLength: 1, expected: item },
 });
 
+/** Most entries in `requires` or `optional`: resolution time grows faster than their number. */
+export const MAX_DEPENDENCIES = 1000;
+
 const dependencyMap = (what: string) => ({
   type: "object",
-  expected: `an object mapping module ids to semver ranges (${what}), such as { "file-io": "^2.1.0" }`,
+  maxProperties: MAX_DEPENDENCIES,
+  expected: `an object mapping at most ${MAX_DEPENDENCIES} module ids to semver ranges (${what}), such as { "file-io": "^2.1.0" }`,
   propertyNames: { format: "npm-name", expected: `a module id that is ${NAME}` },
   additionalProperties: { type: "string", format: "semver-range", expected: RANGE },
 });

@@ -222,6 +222,17 @@ describe("validatePackageManifest", () => {
     expect(err.details.expected).toBe('a semver range such as "^2.1.0"');
   });
 
+  it("accepts 1,000 requires and rejects 1,001, naming the field and the limit", () => {
+    const deps = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`dep-${i}`, "^1.0.0"]));
+    expect(() =>
+      validatePackageManifest(withChipset({ requires: deps(1000) }), "/m/package.json"),
+    ).not.toThrow();
+    const err = rejection(withChipset({ optional: deps(1001) }));
+    expect(err.details.field).toBe("chipset.optional");
+    expect(err.message).toContain("at most 1000 module ids");
+  });
+
   it("rejects a package.json without a chipset field, naming the field chipset", () => {
     const { chipset: _omit, ...json } = designExample();
     const err = rejection(json);

@@ -45,6 +45,8 @@ export const ErrorCodes = {
   MODULE_IN_USE: "CHIP_ERR_MODULE_IN_USE",
   /** The manifest asks for something its isolation cannot provide (e.g. `permissions` outside a process host). */
   ISOLATION_UNSUPPORTED: "CHIP_ERR_ISOLATION_UNSUPPORTED",
+  /** A module tried what its host does not allow (a worker module signalling the process that hosts it). */
+  PERMISSION_DENIED: "CHIP_ERR_PERMISSION_DENIED",
   /** The module's host died (thrown error, unhandled rejection, hang, heap, exit, abort, memory limit); `details.kind` says which. */
   MODULE_CRASHED: "CHIP_ERR_MODULE_CRASHED",
   /** A worker thread or child process for a module could not be started. */

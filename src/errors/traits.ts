@@ -57,6 +57,7 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.MODULE_DOWN]: t("dependency", "warning", true),
   [ErrorCodes.MODULE_IN_USE]: t("validation", "error", false),
   [ErrorCodes.ISOLATION_UNSUPPORTED]: t("validation", "error", false),
+  [ErrorCodes.PERMISSION_DENIED]: t("policy", "error", false),
   [ErrorCodes.MODULE_CRASHED]: t("crash", "error", true),
   [ErrorCodes.HOST_START_FAILED]: t("crash", "error", true),
   [ErrorCodes.CALL_TIMEOUT]: t("timeout", "warning", true),

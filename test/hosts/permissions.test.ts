@@ -76,3 +76,23 @@ describe("the Node flags of a process host", () => {
     expect(processExecArgv(undefined, permissions, 22)[0]).toBe("--permission");
   });
 });
+
+const signaller = `export const module = defineModule({ api: {
+  // Signal 0 only checks that the signal could be sent: if the guard failed, nothing is killed.
+  signal(target) {
+    const pid = target === "host" ? process.pid : target === "group" ? -process.pid : target === "zero" ? 0 : process.ppid;
+    try { return process.kill(pid, 0); } catch (e) { return { code: e.code, message: e.message }; }
+  },
+} });`;
+
+describe("a worker module and the process that hosts it", () => {
+  it("may not signal it, its process group or group 0 (CHIP_ERR_PERMISSION_DENIED); other processes it may", async () => {
+    const { host } = await h.started("worker", signaller);
+    for (const target of ["host", "group", "zero"])
+      await expect(host.call("signal", [target])).resolves.toMatchObject({
+        code: ErrorCodes.PERMISSION_DENIED,
+        message: expect.stringMatching(/may not signal the process that hosts it/) as string,
+      });
+    await expect(host.call("signal", ["parent"])).resolves.toBe(true);
+  });
+});

@@ -11,6 +11,7 @@ import { threadId, workerData } from "node:worker_threads";
 import { PROTOCOL_VERSION, type BootConfig } from "../protocol.js";
 import { captureOutput } from "./captureOutput.js";
 import { installCrashGuard } from "./crashGuard.js";
+import { installWorkerGuard } from "./workerGuard.js";
 import { ModuleRunner } from "./ModuleRunner.js";
 import { currentTransport } from "./transport.js";
 
@@ -33,7 +34,10 @@ try {
   // only a warm-up
 }
 
-if (transport.isolation === "worker") captureOutput(transport);
+if (transport.isolation === "worker") {
+  captureOutput(transport);
+  installWorkerGuard();
+}
 const runner = new ModuleRunner(transport);
 // The heartbeat must not keep a process alive on its own: once its host is gone, the child ends.
 const heartbeat = setInterval(() => {

@@ -32,7 +32,7 @@ import { moduleHostSpec, type HostSpec } from "./isolated/hostSpec.js";
 import { answerError, Pending, PendingRequests, type RequestKind } from "./isolated/PendingRequests.js";
 import type { HostPermissions } from "./isolated/processArgs.js";
 import { MemoryGauge, type MemoryReading } from "./isolated/MemoryGauge.js";
-import { StderrLines } from "./isolated/StderrLines.js";
+import { ModuleOutput } from "./isolated/ModuleOutput.js";
 import { Watchdog } from "./isolated/Watchdog.js";
 
 /**
@@ -390,14 +390,12 @@ export class IsolatedHost implements ModuleHost {
     this.lastInfo = { isolation: this.isolation, pid: channel.pid, threadId: channel.threadId };
     channel.onMessage = this.receive;
     channel.onSendFailed = (msg, err) => this.sendFailed(channel, msg, err);
-    // The module's console goes to its log, so each line says whose it is: stdout as info, stderr as warn.
-    const stdout = new StderrLines((line) => this.requests.log("info", { stream: "stdout" }, line));
-    const stderr = new StderrLines((line) => this.requests.log("warn", { stream: "stderr" }, line));
-    channel.onStdout = (text) => stdout.push(text);
-    channel.onStderr = (text) => stderr.push(text);
+    // The module's console goes to its log, so each line says whose it is.
+    const output = new ModuleOutput((level, obj, line) => this.requests.log(level, obj, line));
+    channel.onStdout = (text) => output.push("stdout", text);
+    channel.onStderr = (text) => output.push("stderr", text);
     void channel.exited.then((exit) => {
-      stdout.flush();
-      stderr.flush();
+      output.end();
       this.onExit(channel, exit);
     });
     this.watchdog.start();

@@ -221,6 +221,31 @@ describe.each(isolations)("a module in a %s host", (isolation) => {
     ]);
   });
 
+  it("keeps at most about 1 MiB per second of a module's console output, and says how much it dropped", async () => {
+    const { host, bridge } = h.host(
+      isolation,
+      `export const module = defineModule({
+         api: {
+           // 16 MiB in 16,384 lines of 1 KiB, as fast as the module can write them.
+           flood() {
+             const line = "x".repeat(1023) + "\\n";
+             for (let i = 0; i < 16384; i++) process.stdout.write(line);
+             return "flooded";
+           },
+         },
+       });`,
+    );
+    await host.load(deadline());
+    await expect(host.call("flood", [])).resolves.toBe("flooded");
+    // Reported once the second the output was dropped in is over.
+    const notice = await bridge.logged("characters of stdout dropped");
+    expect(notice.msg).toMatch(/^\[chipset: \d+ characters of stdout dropped: over 1048576 per second\]$/);
+    const kept = bridge.logs.filter((l) => l.msg?.startsWith("xxx")).length;
+    expect(kept).toBeGreaterThan(0);
+    // Each second passes at most 1,024 of these lines; the flood took a few seconds at most.
+    expect(kept).toBeLessThan(16384 / 2);
+  });
+
   it("routes ctx.use, ctx.optional, ctx.checkpoint and ctx.log to the bridge, also from api methods", async () => {
     const { host, bridge, key } = h.host(
       isolation,

@@ -1,3 +1,4 @@
+import { droppedNotice, OutputBudget } from "../OutputBudget.js";
 import type { ChildTransport } from "./transport.js";
 
 /**
@@ -5,9 +6,15 @@ import type { ChildTransport } from "./transport.js";
  * (`console.log`, `console.error`) to the host as `output` messages, in order with its other
  * messages, so the host can tag each line with the module. Node would otherwise copy it into
  * the runtime's own stdout and stderr, untagged. (A process host's output goes through pipes.)
+ * At most `bytesPerSecond` characters of each stream are sent (see {@link OutputBudget}); a line says how
+ * much was dropped.
  */
-export function captureOutput(transport: ChildTransport): void {
+export function captureOutput(transport: ChildTransport, bytesPerSecond?: number): void {
   for (const stream of ["stdout", "stderr"] as const) {
+    const budget: OutputBudget = new OutputBudget(
+      (count) => transport.send({ type: "output", stream, text: droppedNotice(count, stream, budget.limit) }),
+      bytesPerSecond,
+    );
     const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
       const done = typeof encoding === "function" ? encoding : callback;
       // `encoding` says how a string chunk encodes its bytes (utf8 unless told); bytes are read as UTF-8.
@@ -18,7 +25,7 @@ export function captureOutput(transport: ChildTransport): void {
             ? Buffer.from(chunk, encoding)
             : undefined;
       const text = bytes === undefined ? (chunk as string) : bytes.toString("utf8");
-      transport.send({ type: "output", stream, text });
+      if (budget.take(text)) transport.send({ type: "output", stream, text });
       if (typeof done === "function") process.nextTick(done);
       return true;
     };

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { systemClock } from "../../src/common/Clock.js";
@@ -199,4 +200,24 @@ export function isGone(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ESRCH";
   }
+}
+
+/** True once process `pid` is gone or only a zombie waiting to be reaped. */
+export function ended(pid: number): boolean {
+  if (isGone(pid)) return true;
+  try {
+    // Linux: the state follows the command name in parentheses; Z is a zombie.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return false; // no procfs: kill(pid, 0) said it is alive
+  }
+}
+
+/** Resolves once `pid` has ended. No event tells a process that an unrelated one ended: look every 20 ms. */
+export function whenEnded(pid: number): Promise<void> {
+  return new Promise((resolve) => {
+    const look = () => (ended(pid) ? resolve() : setTimeout(look, 20));
+    look();
+  });
 }

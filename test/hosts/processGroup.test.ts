@@ -3,12 +3,11 @@
 // fresh Node process (test/hosts/scripts/processGroup.mjs, on dist/) leading its own group, as a
 // shell's foreground job does.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { linkSdk, packageRoot } from "../../src/hosts/sdkLink.js";
 import { workspace, type Workspace } from "../support/fixtures.js";
-import { isGone } from "./harness.js";
+import { ended, whenEnded } from "./harness.js";
 
 const script = join(packageRoot(), "test", "hosts", "scripts", "processGroup.mjs");
 
@@ -69,26 +68,6 @@ function startRuntime(mode: "sigint" | "wait"): { child: ChildProcess; line: () 
     return Promise.race([new Promise<string>((resolve) => waiting.push(resolve)), exited]);
   };
   return { child, line };
-}
-
-/** True once process `pid` is gone or only a zombie waiting to be reaped. */
-function ended(pid: number): boolean {
-  if (isGone(pid)) return true;
-  try {
-    // Linux: the state follows the command name in parentheses; Z is a zombie.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return false; // no procfs: kill(pid, 0) said it is alive
-  }
-}
-
-/** Resolves once `pid` has ended. No event tells a process that an unrelated one ended: look every 20 ms. */
-function whenEnded(pid: number): Promise<void> {
-  return new Promise((resolve) => {
-    const look = () => (ended(pid) ? resolve() : setTimeout(look, 20));
-    look();
-  });
 }
 
 describe.skipIf(process.platform === "win32")("process hosts and the runtime's process group", () => {

@@ -32,8 +32,19 @@ export function currentTransport(): ChildTransport {
   }
   if (typeof process.send === "function") {
     const send = process.send.bind(process);
-    // An orphan must not outlive its host: the channel closes when the host process dies.
-    process.on("disconnect", () => process.exit(0));
+    // An orphan must not outlive its host: the channel closes when the host process dies. What
+    // the module started goes with it: the host made this process lead its own process group
+    // (POSIX), so signalling the group reaches its descendants, and this process last.
+    process.on("disconnect", () => {
+      if (process.platform !== "win32") {
+        try {
+          process.kill(-process.pid, "SIGKILL");
+        } catch {
+          // Not a group leader (started by something else than a host): only this process ends.
+        }
+      }
+      process.exit(0);
+    });
     return transport(
       "process",
       (msg) => {

@@ -16,6 +16,9 @@ interface Refable {
  * child leads its own process group and session: a terminal's Ctrl-C (SIGINT to the whole
  * foreground group) or hangup reaches the runtime only, which then stops its modules itself. The
  * child still never outlives the runtime: it exits when its IPC channel closes (hosts/child/transport.ts).
+ * Being a group leader also lets the runtime end what the module started: ending the host, or
+ * its exit, signals the whole group, so a module's child processes do not outlive it (those
+ * that started a group or session of their own do).
  */
 export class ProcessChannel extends ChannelBase {
   readonly isolation = "process" as const;
@@ -56,6 +59,7 @@ export class ProcessChannel extends ChannelBase {
       if (child.pid === undefined) this.ended({ code: null, signal: null, error: err, stderr: this.tail });
     });
     child.on("exit", (code, signal) => {
+      this.killGroup();
       // Wait for the end of its output: a heap-exhaustion abort is told apart from
       // process.abort() by stderr, and the last lines of both belong to the module's log.
       const open = [stdout, stderr].filter((stream) => !stream.closed);
@@ -91,6 +95,17 @@ export class ProcessChannel extends ChannelBase {
   }
 
   protected kill(): void {
-    this.child.kill("SIGKILL");
+    if (!this.killGroup()) this.child.kill("SIGKILL");
+  }
+
+  /** SIGKILLs the child's process group (POSIX: the child leads it); false when there is none left. */
+  private killGroup(): boolean {
+    if (process.platform === "win32" || this.pid === 0) return false;
+    try {
+      process.kill(-this.pid, "SIGKILL");
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

@@ -6,14 +6,13 @@ import type { ChildTransport } from "./transport.js";
  * (`console.log`, `console.error`) to the host as `output` messages, in order with its other
  * messages, so the host can tag each line with the module. Node would otherwise copy it into
  * the runtime's own stdout and stderr, untagged. (A process host's output goes through pipes.)
- * At most `bytesPerSecond` characters of each stream are sent (see {@link OutputBudget}); a line says how
+ * At most 1 MiB per second of each stream is sent (see {@link OutputBudget}); a line says how
  * much was dropped.
  */
-export function captureOutput(transport: ChildTransport, bytesPerSecond?: number): void {
+export function captureOutput(transport: ChildTransport): void {
   for (const stream of ["stdout", "stderr"] as const) {
-    const budget: OutputBudget = new OutputBudget(
-      (count) => transport.send({ type: "output", stream, text: droppedNotice(count, stream, budget.limit) }),
-      bytesPerSecond,
+    const budget: OutputBudget = new OutputBudget((count) =>
+      transport.send({ type: "output", stream, text: droppedNotice(count, stream, budget.limit) }),
     );
     const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
       const done = typeof encoding === "function" ? encoding : callback;

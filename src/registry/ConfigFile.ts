@@ -99,37 +99,7 @@ let validator: ValidateFunction | undefined;
  */
 export function loadConfigFile(file: string): ChipsetConfig {
   const absolute = path.resolve(file);
-  let text: string;
-  try {
-    // Looked at before it is opened: a link to /dev/zero would be read for ever, a FIFO would
-    // block the open itself until someone writes to it.
-    const stat = fs.statSync(absolute);
-    if (!stat.isFile()) {
-      throw invalid(
-        absolute,
-        "",
-        `The config file ${absolute} is not a regular file (it is ${kindOf(stat)}); point to a JSON file.`,
-        undefined,
-      );
-    }
-    if (stat.size > MAX_CONFIG_BYTES) {
-      throw invalid(
-        absolute,
-        "",
-        `The config file ${absolute} has ${stat.size} bytes, more than the ${MAX_CONFIG_BYTES} a config file may have; check that it is the right file.`,
-        undefined,
-      );
-    }
-    text = fs.readFileSync(absolute, "utf8");
-  } catch (err) {
-    if (err instanceof ChipsetError) throw err;
-    throw invalid(
-      absolute,
-      "",
-      `Cannot read the config file ${absolute} (${messageOf(err)}). Check the path, or omit it to use none.`,
-      err,
-    );
-  }
+  const text = readConfigText(absolute);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -191,6 +161,47 @@ export function loadConfigFile(file: string): ChipsetConfig {
 export function loadDefaultConfigFile(dir: string): ChipsetConfig | undefined {
   const file = path.resolve(dir, CONFIG_FILE_NAME);
   return fs.existsSync(file) ? loadConfigFile(file) : undefined;
+}
+
+/**
+ * The text of config file `absolute`. It is looked at before it is opened: a link to /dev/zero
+ * would be read for ever, and opening a FIFO blocks until someone writes to it.
+ */
+function readConfigText(absolute: string): string {
+  const cannotRead = (err: unknown) =>
+    invalid(
+      absolute,
+      "",
+      `Cannot read the config file ${absolute} (${messageOf(err)}). Check the path, or omit it to use none.`,
+      err,
+    );
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(absolute);
+  } catch (err) {
+    throw cannotRead(err);
+  }
+  if (!stat.isFile()) {
+    throw invalid(
+      absolute,
+      "",
+      `The config file ${absolute} is not a regular file (it is ${kindOf(stat)}); point to a JSON file.`,
+      undefined,
+    );
+  }
+  if (stat.size > MAX_CONFIG_BYTES) {
+    throw invalid(
+      absolute,
+      "",
+      `The config file ${absolute} has ${stat.size} bytes, more than the ${MAX_CONFIG_BYTES} a config file may have; check that it is the right file.`,
+      undefined,
+    );
+  }
+  try {
+    return fs.readFileSync(absolute, "utf8");
+  } catch (err) {
+    throw cannotRead(err);
+  }
 }
 
 /** The largest config file read, in bytes (4 MiB): a config is a few kilobytes. */

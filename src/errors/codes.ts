@@ -75,6 +75,8 @@ export const ErrorCodes = {
   RUNTIME_CLOSED: "CHIP_ERR_RUNTIME_CLOSED",
   /** The persistent store could not be opened or written. */
   STORE_FAILED: "CHIP_ERR_STORE_FAILED",
+  /** A registry row (or the database file) is damaged: it cannot be read back as it was written. */
+  STORE_CORRUPT: "CHIP_ERR_STORE_CORRUPT",
   /** A module kind was registered twice. */
   KIND_EXISTS: "CHIP_ERR_KIND_EXISTS",
   /** A command-line invocation was malformed. */

@@ -72,6 +72,7 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.SHUTDOWN_TIMEOUT]: t("timeout", "error", false),
   [ErrorCodes.RUNTIME_CLOSED]: t("cancelled", "warning", false),
   [ErrorCodes.STORE_FAILED]: t("internal", "fatal", false),
+  [ErrorCodes.STORE_CORRUPT]: t("internal", "error", false),
   [ErrorCodes.KIND_EXISTS]: t("validation", "error", false),
   [ErrorCodes.CLI_USAGE]: t("validation", "error", false),
   [ErrorCodes.INTERNAL]: t("internal", "fatal", false),

@@ -1,12 +1,22 @@
 import fs from "node:fs";
 import path from "node:path";
+import semver from "semver";
 import type { Clock } from "../common/Clock.js";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import type { Database } from "../store/Database.js";
+import { storeFailed } from "../store/storeFailed.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
 import { type ModuleRecord } from "../vocabulary/manifest.js";
-import { RegistryTable, type DependencyEdge, type DependentEdge, type UsageEntry } from "./RegistryTable.js";
-import { StoreLayout } from "./StoreLayout.js";
+import { LeaseTable, type Lease } from "./LeaseTable.js";
+import {
+  isBadRow,
+  RegistryTable,
+  type BadRow,
+  type DependencyEdge,
+  type DependentEdge,
+  type UsageEntry,
+} from "./RegistryTable.js";
+import { isOtherLiveProcess, StoreLayout } from "./StoreLayout.js";
 import { copyTree } from "./copyTree.js";
 import { digestTree } from "./digestTree.js";
 import { peekPackageIdentity, readPackageManifest, type PackageInfo } from "./readPackageManifest.js";
@@ -18,6 +28,11 @@ export interface RegistryOptions {
   /** The data directory holding `chipset.db` and `store/`. */
   dataDir: string;
   clock: Clock;
+  /**
+   * Never write to the data directory (default: the database's own `readOnly`): recovery only
+   * reports what it would do, and `add`, `remove` and usage recording throw `CHIP_ERR_STORE_FAILED`.
+   */
+  readOnly?: boolean;
 }
 
 /** Options of {@link Registry.add}. */
@@ -47,27 +62,36 @@ export interface VerifyProblem {
 export class Registry {
   /** Absolute data directory. */
   readonly dataDir: string;
-  /** What the constructor's recovery pass did. */
+  /** What the constructor's recovery pass did (or, read-only, would do). */
   readonly lastRecovery: RecoveryReport;
+  /** Opened read-only: nothing is written to the data directory. */
+  readonly readOnly: boolean;
 
   private readonly db: Database;
   private readonly clock: Clock;
   private readonly layout: StoreLayout;
   private readonly table: RegistryTable;
+  private readonly leases: LeaseTable;
 
   constructor(options: RegistryOptions) {
     this.dataDir = path.resolve(options.dataDir);
     this.db = options.db;
     this.clock = options.clock;
+    this.readOnly = options.readOnly ?? options.db.readOnly;
     this.layout = new StoreLayout(this.dataDir);
     this.table = new RegistryTable(this.db, (relative) => path.resolve(this.dataDir, relative));
+    this.leases = new LeaseTable(this.db);
     this.lastRecovery = this.recover();
   }
 
-  /** Finishes or discards whatever an interrupted add or remove left behind (see `recoverStore`). */
+  /**
+   * Finishes or discards whatever an interrupted add or remove left behind, rebuilds rows the
+   * database lost from the store, and quarantines what Chipset did not write (see `recoverStore`);
+   * read-only, it only reports what it would do.
+   */
   recover(): RecoveryReport {
     try {
-      return recoverStore(this.table, this.layout);
+      return recoverStore(this.table, this.layout, !this.readOnly);
     } catch (err) {
       throw storeFailed(`Cannot recover the module store at ${this.layout.root}`, err);
     }
@@ -80,15 +104,16 @@ export class Registry {
    * `CHIP_ERR_STORE_FAILED`.
    */
   add(dir: string, options: AddOptions = {}): AddResult {
+    this.assertWritable(`add ${dir}`);
     // Content already installed was validated when it was added: skip validation (and ajv) for it.
     const claimed = peekPackageIdentity(path.resolve(dir));
-    const installed = claimed && this.table.get(claimed.name, claimed.version);
+    const installed = claimed && this.readable(claimed.name, claimed.version);
     if (installed !== undefined && installed.digest === this.digestSource(path.resolve(dir), claimed!.name)) {
       return { record: installed, status: "unchanged" };
     }
     const info = readPackageManifest(dir);
     const { name: id, version } = info.manifest;
-    const existing = this.table.get(id, version);
+    const existing = this.readable(id, version);
     if (existing !== undefined && existing.digest === this.digestSource(info.dir, id)) {
       return { record: existing, status: "unchanged" };
     }
@@ -102,10 +127,9 @@ export class Registry {
       const staged = this.readStaged(staging, info.file);
       if (staged.manifest.name !== id || staged.manifest.version !== version)
         throw changedWhileAdding(info.file);
-      const current = this.table.get(id, version);
+      const current = this.readable(id, version);
       if (current !== undefined && current.digest === digest) return { record: current, status: "unchanged" };
 
-      this.layout.writeMarker(staging, { id, version, digest });
       const record: ModuleRecord = {
         id,
         version,
@@ -116,6 +140,13 @@ export class Registry {
         source: options.source ?? info.dir,
         installedAt: this.clock.wallNow(),
       };
+      this.layout.writeMarker(staging, {
+        id,
+        version,
+        digest,
+        source: record.source,
+        installedAt: record.installedAt,
+      });
       const status = this.db.transaction(() => {
         const replaced = this.table.get(id, version) !== undefined;
         this.table.put(record, this.layout.relativeVersionDir(id, version));
@@ -132,12 +163,10 @@ export class Registry {
       const hint = keepStaging
         ? " It is recorded; the next start of the registry finishes installing it."
         : "";
-      throw storeFailed(
-        `Cannot install ${moduleKey(id, version)} from ${info.dir}`,
-        err,
-        moduleKey(id, version),
+      throw storeFailed(`Cannot install ${moduleKey(id, version)} from ${info.dir}`, err, {
+        module: moduleKey(id, version),
         hint,
-      );
+      });
     } finally {
       if (staging !== undefined && !keepStaging) this.layout.destroy(staging);
       emptyTrash(this.layout);
@@ -145,35 +174,83 @@ export class Registry {
   }
 
   /**
-   * Removes one version, or every version when `version` is omitted: rows first (one transaction),
-   * then files. Returns the removed records. Throws `CHIP_ERR_MODULE_NOT_FOUND` when none match.
+   * Removes one version, or every version when `version` is omitted (damaged rows too): in one
+   * transaction, each row is deleted and its files moved to the trash, then the trash is emptied.
+   * Returns the removed versions, highest first. Throws `CHIP_ERR_MODULE_NOT_FOUND` when none
+   * match, and `CHIP_ERR_MODULE_IN_USE` (removing nothing) when a runtime in another live process
+   * has one of them loaded.
    */
-  remove(id: string, version?: string): ModuleRecord[] {
-    const targets = version === undefined ? this.table.versionsOf(id) : [this.require(id, version)];
-    if (targets.length === 0) throw this.notFound(id, undefined);
+  remove(id: string, version?: string): string[] {
+    this.assertWritable(`remove ${version === undefined ? id : moduleKey(id, version)}`);
+    const targets = this.table
+      .keys()
+      .filter((k) => k.id === id && (version === undefined || k.version === version))
+      .map((k) => k.version);
+    if (targets.length === 0) throw this.notFound(id, version);
     try {
       this.db.transaction(() => {
-        for (const t of targets) this.table.delete(t.id, t.version);
-      });
-      // Under the write lock, so a concurrent re-add of the same version is never moved away.
-      this.db.transaction(() => {
-        for (const t of targets) {
-          if (this.table.get(t.id, t.version) === undefined)
-            this.layout.moveToTrash(this.layout.versionDir(t.id, t.version));
+        this.refuseLeased(id, targets);
+        for (const v of targets) {
+          this.table.delete(id, v);
+          // Inside the transaction: a crash before the commit leaves the row with its files in
+          // the trash, which recovery drops; never files without a row that recovery cannot tell
+          // from a lost database.
+          this.layout.moveToTrash(this.layout.versionDir(id, v));
         }
         this.layout.pruneEmptyParents(id);
       });
       emptyTrash(this.layout);
     } catch (err) {
-      throw storeFailed(`Cannot remove ${version === undefined ? id : moduleKey(id, version)}`, err, id);
+      if (err instanceof ChipsetError) throw err;
+      throw storeFailed(`Cannot remove ${version === undefined ? id : moduleKey(id, version)}`, err, {
+        module: id,
+      });
     }
-    return targets;
+    return targets.sort((a, b) =>
+      semver.valid(a) && semver.valid(b) ? semver.rcompare(a, b) : a < b ? 1 : -1,
+    );
   }
 
-  /** `id@version`, or the highest version of `id` by semver precedence when omitted; undefined if absent. */
+  /**
+   * Records that this process has `id@version` loaded, so that a `remove` from another process is
+   * refused until {@link releaseLease}. A no-op for a read-only registry.
+   */
+  acquireLease(id: string, version: string): void {
+    if (this.readOnly) return;
+    this.leases.acquire(id, version, process.pid, this.clock.wallNow());
+  }
+
+  /** Forgets this process's lease on `id@version` (unloaded). */
+  releaseLease(id: string, version: string): void {
+    if (this.readOnly) return;
+    this.leases.release(id, version, process.pid);
+  }
+
+  /** Forgets every lease of this process (the runtime is closing). */
+  releaseLeases(): void {
+    if (this.readOnly) return;
+    this.leases.releaseAll(process.pid);
+  }
+
+  /** The leases on versions of `id` held by runtimes in other live processes. */
+  leasesOf(id: string): Lease[] {
+    return this.leases.of(id).filter((l) => l.pid !== process.pid && isOtherLiveProcess(l.pid));
+  }
+
+  /**
+   * `id@version`, or the highest version of `id` by semver precedence when omitted; undefined if
+   * absent. A damaged row throws `CHIP_ERR_STORE_CORRUPT` saying what is wrong and how to repair.
+   */
   get(id: string, version?: string): ModuleRecord | undefined {
-    if (version !== undefined) return this.table.get(id, version);
-    return this.table.versionsOf(id)[0];
+    if (version === undefined) return this.table.versionsOf(id)[0];
+    const row = this.table.get(id, version);
+    if (row !== undefined && isBadRow(row)) throw badRowError(row);
+    return row;
+  }
+
+  /** The rows that cannot be read back (left out of every listing), with what is wrong with each. */
+  badRows(): BadRow[] {
+    return this.table.badRows();
   }
 
   /** Like {@link get}, but throws `CHIP_ERR_MODULE_NOT_FOUND` (saying how to list and add modules). */
@@ -222,6 +299,7 @@ export class Registry {
 
   /** Adds `count` (default 1, a positive integer) uses of `id`, stamped with the clock's wall time. */
   recordUsage(id: string, count = 1): void {
+    this.assertWritable("record usage");
     if (!Number.isSafeInteger(count) || count < 1) {
       throw new ChipsetError(
         ErrorCodes.OPTIONS_INVALID,
@@ -232,7 +310,11 @@ export class Registry {
         },
       );
     }
-    this.table.recordUsage(id, count, this.clock.wallNow());
+    try {
+      this.table.recordUsage(id, count, this.clock.wallNow());
+    } catch (err) {
+      throw storeFailed(`Cannot record the usage of ${id}`, err, { module: id, path: this.db.path });
+    }
   }
 
   /** Usage counts, most used first (then most recently used); persisted across restarts. */
@@ -264,6 +346,34 @@ export class Registry {
     return problems;
   }
 
+  /** The row of `id@version` when it exists and can be read (a damaged one is replaced by `add`). */
+  private readable(id: string, version: string): ModuleRecord | undefined {
+    const row = this.table.get(id, version);
+    return row === undefined || isBadRow(row) ? undefined : row;
+  }
+
+  private assertWritable(what: string): void {
+    if (!this.readOnly) return;
+    throw new ChipsetError(
+      ErrorCodes.STORE_FAILED,
+      `Cannot ${what}: the registry at ${this.dataDir} was opened read-only. Open it without readOnly to change it.`,
+      { details: { reason: "read-only", path: this.dataDir } },
+    );
+  }
+
+  /** Throws `CHIP_ERR_MODULE_IN_USE` when another live process holds a lease on one of `versions` of `id`. */
+  private refuseLeased(id: string, versions: readonly string[]): void {
+    const held = this.leasesOf(id).filter((l) => versions.includes(l.version));
+    if (held.length === 0) return;
+    const who = held.map((l) => `${moduleKey(l.id, l.version)} by process ${l.pid}`).join(", ");
+    throw new ChipsetError(
+      ErrorCodes.MODULE_IN_USE,
+      `Cannot remove ${id}: a running Chipset runtime has it loaded (${who}). ` +
+        "Unload it there (or stop that runtime) first, then remove it.",
+      { module: id, details: { leases: held.map((l) => ({ version: l.version, pid: l.pid })) } },
+    );
+  }
+
   private notFound(id: string, version: string | undefined): ChipsetError {
     const available = this.versions(id);
     const what =
@@ -280,7 +390,7 @@ export class Registry {
   /** Swaps the committed staging copy in, unless another writer has superseded it or it is in place. */
   private settle(id: string, version: string, staging: string): void {
     this.db.transaction(() => {
-      const row = this.table.get(id, version);
+      const row = this.readable(id, version);
       const marker = this.layout.readMarker(staging);
       if (row === undefined || marker === undefined || row.digest !== marker.digest) return;
       if (this.layout.readMarker(this.layout.versionDir(id, version))?.digest === row.digest) return;
@@ -300,7 +410,7 @@ export class Registry {
     try {
       return digestTree(dir);
     } catch (err) {
-      throw storeFailed(`Cannot read the files of ${id} in ${dir}`, err, id);
+      throw storeFailed(`Cannot read the files of ${id} in ${dir}`, err, { module: id });
     }
   }
 }
@@ -313,10 +423,12 @@ function changedWhileAdding(file: string, cause?: unknown): ChipsetError {
   );
 }
 
-function storeFailed(what: string, cause: unknown, module?: string, hint = ""): ChipsetError {
+function badRowError(row: BadRow): ChipsetError {
+  const key = moduleKey(row.id, row.version);
   return new ChipsetError(
-    ErrorCodes.STORE_FAILED,
-    `${what}: ${messageOf(cause)}.${hint} Check that the data directory is writable and has free space.`,
-    { cause, ...(module === undefined ? {} : { module }) },
+    ErrorCodes.STORE_CORRUPT,
+    `The registry row of ${key} is damaged: ${row.problem}. Run \`chipset doctor --repair\` to rebuild it from the store, ` +
+      `or \`chipset remove ${key}\` and add it again.`,
+    { module: key, details: { id: row.id, version: row.version, problem: row.problem } },
   );
 }

@@ -3,6 +3,7 @@ import { ownValue } from "../common/ownValue.js";
 import type { Database } from "../store/Database.js";
 import type { ChipsetManifest, ModuleRecord } from "../vocabulary/manifest.js";
 import { ftsQuery } from "./ftsQuery.js";
+import { decodeStoredManifest } from "./storedManifest.js";
 
 /** A dependency edge declared by a module version (`requires` or `optional`). */
 export interface DependencyEdge {
@@ -25,6 +26,21 @@ export interface UsageEntry {
   count: number;
   /** Milliseconds since epoch. */
   lastUsedAt: number;
+}
+
+/** A row that cannot be read back as a module version, and why. */
+export interface BadRow {
+  id: string;
+  version: string;
+  /** A sentence such as `its manifest is not valid JSON (...)`. */
+  problem: string;
+}
+
+/** The identity of a row, read without decoding its manifest. */
+export interface RowKey {
+  id: string;
+  version: string;
+  digest: string | undefined;
 }
 
 interface ModuleRow {
@@ -56,6 +72,9 @@ export class RegistryTable {
         `SELECT ${columns} FROM modules WHERE id = ? AND version = ?`,
       ),
       versionsOf: sql.prepare<[string], ModuleRow>(`SELECT ${columns} FROM modules WHERE id = ?`),
+      keys: sql.prepare<[], { id: string; version: string; digest: string | null }>(
+        "SELECT id, version, digest FROM modules ORDER BY id, version",
+      ),
       all: sql.prepare<{ kind: string | null }, ModuleRow>(
         `SELECT ${columns} FROM modules WHERE (@kind IS NULL OR kind = @kind)`,
       ),
@@ -92,24 +111,41 @@ export class RegistryTable {
     };
   }
 
-  /** The row of `id@version`, if any. */
-  get(id: string, version: string): ModuleRecord | undefined {
+  /** The row of `id@version`, if any; a row that cannot be decoded is returned as a {@link BadRow}. */
+  get(id: string, version: string): ModuleRecord | BadRow | undefined {
     const row = this.statements.get.get(id, version);
-    return row === undefined ? undefined : this.toRecord(row);
+    return row === undefined ? undefined : this.decode(row);
   }
 
-  /** Every version of `id`, highest first by semver. */
+  /** Every readable version of `id`, highest first by semver (bad rows left out: see {@link badRows}). */
   versionsOf(id: string): ModuleRecord[] {
     return this.sorted(this.statements.versionsOf.all(id));
   }
 
-  /** Rows filtered by kind and/or free-text search, by id, then highest version first. */
+  /** Readable rows filtered by kind and/or free-text search, by id, then highest version first. */
   list(filter: { kind?: string; search?: string } = {}): ModuleRecord[] {
     const kind = filter.kind ?? null;
     const query = filter.search === undefined ? undefined : ftsQuery(filter.search);
     const rows =
       query === undefined ? this.statements.all.all({ kind }) : this.statements.search.all({ kind, query });
     return this.sorted(rows);
+  }
+
+  /** Every row that cannot be read back, with what is wrong with it. */
+  badRows(): BadRow[] {
+    const bad: BadRow[] = [];
+    for (const row of this.statements.all.all({ kind: null })) {
+      const decoded = this.decode(row);
+      if (isBadRow(decoded)) bad.push(decoded);
+    }
+    return bad;
+  }
+
+  /** The id, version and digest of every row, bad ones included. */
+  keys(): RowKey[] {
+    return this.statements.keys
+      .all()
+      .map((r) => ({ id: r.id, version: r.version, digest: r.digest ?? undefined }));
   }
 
   /** Replaces the row of `record` (and its dependency edges) with `record`. Call inside a transaction. */
@@ -178,16 +214,23 @@ export class RegistryTable {
   }
 
   private sorted(rows: ModuleRow[]): ModuleRecord[] {
-    return rows
-      .sort((a, b) => compareIds(a.id, b.id) || semver.rcompare(a.version, b.version))
-      .map((row) => this.toRecord(row));
+    const records: ModuleRecord[] = [];
+    for (const row of rows) {
+      const decoded = this.decode(row);
+      if (!isBadRow(decoded)) records.push(decoded);
+    }
+    return records.sort((a, b) => compareIds(a.id, b.id) || semver.rcompare(a.version, b.version));
   }
 
-  private toRecord(row: ModuleRow): ModuleRecord {
+  private decode(row: ModuleRow): ModuleRecord | BadRow {
+    const manifest = decodeStoredManifest(row.manifest);
+    if (typeof manifest === "string") return { id: row.id, version: row.version, problem: manifest };
+    if (!semver.valid(row.version))
+      return { id: row.id, version: row.version, problem: "its version is not a semver version" };
     return {
       id: row.id,
       version: row.version,
-      manifest: JSON.parse(row.manifest) as ChipsetManifest,
+      manifest,
       dir: row.dir === null ? undefined : this.toDir(row.dir),
       entry: row.entry ?? undefined,
       digest: row.digest ?? undefined,
@@ -195,6 +238,11 @@ export class RegistryTable {
       installedAt: row.installed_at,
     };
   }
+}
+
+/** True for a {@link BadRow} (a decoded row has a manifest). */
+export function isBadRow(value: ModuleRecord | BadRow): value is BadRow {
+  return "problem" in value;
 }
 
 function compareIds(a: string, b: string): number {

@@ -10,18 +10,26 @@ export interface StoreMarker {
   version: string;
   /** sha256 hex of the tree, as `digestTree` computes it. */
   digest: string;
+  /** Where it was added from (so a lost database row can be rebuilt); absent in older markers. */
+  source?: string;
+  /** When it was added, ms since epoch; absent in older markers. */
+  installedAt?: number;
 }
 
 /** A scratch directory under `.staging/` or `.trash/`, with the process that owns it. */
 export interface ScratchDir {
   dir: string;
-  /** Owning process id, or undefined when the name carries none (treated as abandoned). */
+  /** Owning process id; undefined when the name is not one Chipset gives (`<pid>-<uuid>`): not ours. */
   pid: number | undefined;
 }
+
+/** The names Chipset gives its scratch directories: `<pid>-<uuid>`. */
+const SCRATCH_NAME = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Where installed module versions live under `<dataDir>/store/`: `<id>/<version>/` (scoped ids nest:
  * `@acme/x/1.0.0/`), copies in progress under `.staging/<pid>-<uuid>/`, doomed ones under `.trash/`.
+ * What Chipset did not provably write is never deleted: it is moved to `<dataDir>/quarantine/`.
  */
 export class StoreLayout {
   /** `<dataDir>/store`. */
@@ -30,11 +38,14 @@ export class StoreLayout {
   readonly staging: string;
   /** Directories moved out of the way, deleted when no longer in use. */
   readonly trash: string;
+  /** `<dataDir>/quarantine`: what recovery found in the store and could not prove it wrote. */
+  readonly quarantineRoot: string;
 
   constructor(dataDir: string) {
     this.root = path.resolve(dataDir, "store");
     this.staging = path.join(this.root, ".staging");
     this.trash = path.join(this.root, ".trash");
+    this.quarantineRoot = path.resolve(dataDir, "quarantine");
   }
 
   /** Directory of `id@version` relative to the data directory (as stored in the database). */
@@ -64,7 +75,13 @@ export class StoreLayout {
         typeof value.version === "string" &&
         typeof value.digest === "string"
       ) {
-        return { id: value.id, version: value.version, digest: value.digest };
+        return {
+          id: value.id,
+          version: value.version,
+          digest: value.digest,
+          ...(typeof value.source === "string" ? { source: value.source } : {}),
+          ...(typeof value.installedAt === "number" ? { installedAt: value.installedAt } : {}),
+        };
       }
     } catch {
       // missing or torn: not complete
@@ -102,6 +119,32 @@ export class StoreLayout {
     return true;
   }
 
+  /**
+   * Moves `dir` (something in the store that Chipset cannot prove it wrote) to
+   * `<dataDir>/quarantine/<time>-<pid>-<n>/`, beside a `.json` file saying where it was and why.
+   * Returns the new path. Nothing is deleted: the operator decides.
+   */
+  quarantine(dir: string, reason: string): string {
+    fs.mkdirSync(this.quarantineRoot, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const target = path.join(this.quarantineRoot, `${stamp}-${process.pid}-${randomUUID().slice(0, 8)}`);
+    writeFileDurably(`${target}.json`, `${JSON.stringify({ from: dir, reason, at: Date.now() }, null, 2)}\n`);
+    fs.renameSync(dir, target);
+    fsyncDir(path.dirname(dir));
+    fsyncDir(this.quarantineRoot);
+    return target;
+  }
+
+  /** True when `dir` exists (as anything). */
+  exists(dir: string): boolean {
+    return fs.existsSync(dir);
+  }
+
+  /** When `dir` was last modified, ms since epoch (a lost row's best guess at its install time). */
+  modifiedAt(dir: string): number {
+    return Math.trunc(fs.statSync(dir).mtimeMs);
+  }
+
   /** Deletes a scratch or trashed directory; a missing one is fine. */
   destroy(dir: string): void {
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
@@ -123,7 +166,7 @@ export class StoreLayout {
   scratchDirs(which: "staging" | "trash"): ScratchDir[] {
     const parent = which === "staging" ? this.staging : this.trash;
     return readDirNames(parent).map((name) => {
-      const match = /^(\d+)-/.exec(name);
+      const match = SCRATCH_NAME.exec(name);
       return { dir: path.join(parent, name), pid: match ? Number(match[1]) : undefined };
     });
   }

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -6,6 +7,7 @@ import {
   expectConsistent,
   openRegistry,
   storeListing,
+  NOTHING_FOUND,
   tempDir,
   writeModule,
 } from "../../test/registry/fixtures.js";
@@ -41,10 +43,7 @@ function reopen(): Registry {
 }
 
 function scratch(which: "staging" | "trash", pid: number = deadPid): string {
-  const dir = path.join(
-    which === "staging" ? layout.staging : layout.trash,
-    `${pid}-${Math.random().toString(36).slice(2)}`,
-  );
+  const dir = path.join(which === "staging" ? layout.staging : layout.trash, `${pid}-${randomUUID()}`);
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }
@@ -136,25 +135,30 @@ describe("recoverStore", () => {
     expectConsistent(registry, dataDir);
   });
 
-  it("sweeps a directory whose row was deleted by an interrupted remove", () => {
-    registry.add(source("a", "one"));
-    registry.add(source("@acme/b", "one"));
+  it("rebuilds the rows of a lost database from the store instead of deleting the copies", () => {
+    const a = registry.add(source("a", "one")).record;
+    const b = registry.add(source("@acme/b", "one")).record;
     const db = openRegistry(dataDir).db; // a second connection, as another process would have
     db.sql.prepare("DELETE FROM modules WHERE id IN ('a', '@acme/b')").run();
     db.close();
     const report = reopen().lastRecovery;
-    expect(report.swept.sort()).toEqual(["@acme/b@1.0.0", "a@1.0.0"]);
-    expect(fs.readdirSync(layout.root).filter((n) => !n.startsWith("."))).toEqual([]);
+    expect(report.adopted.sort()).toEqual(["@acme/b@1.0.0", "a@1.0.0"]);
+    expect(report.quarantined).toEqual([]);
+    expect(registry.get("a", "1.0.0")).toEqual(a);
+    expect(registry.get("@acme/b", "1.0.0")).toEqual(b);
     expectConsistent(registry, dataDir);
   });
 
-  it("drops a row that has no complete copy anywhere", () => {
+  it("drops a row that has no complete copy anywhere, and quarantines what is left of it", () => {
     registry.add(source("a", "one"));
     registry.add(source("b", "one"));
     fs.rmSync(layout.versionDir("a", "1.0.0"), { recursive: true });
     fs.rmSync(path.join(layout.versionDir("b", "1.0.0"), ".chipset-digest"));
     const report = reopen().lastRecovery;
     expect(report.dropped.sort()).toEqual(["a@1.0.0", "b@1.0.0"]);
+    expect(report.quarantined.map((q) => q.path)).toEqual([layout.versionDir("b", "1.0.0")]);
+    const moved = report.quarantined[0]?.movedTo as string;
+    expect(fs.readFileSync(path.join(moved, "data.txt"), "utf8")).toBe("one");
     expect(registry.list()).toEqual([]);
     expectConsistent(registry, dataDir);
   });
@@ -162,7 +166,7 @@ describe("recoverStore", () => {
   it("leaves the scratch directories of another live process alone", () => {
     const { record } = registry.add(source("a", "one"));
     const staging = unswap("a", "1.0.0");
-    const live = path.join(layout.staging, `${process.ppid}-in-flight`);
+    const live = path.join(layout.staging, `${process.ppid}-${randomUUID()}`);
     fs.renameSync(staging, live);
     const trash = scratch("trash", process.ppid);
     const report = reopen().lastRecovery;
@@ -178,14 +182,14 @@ describe("recoverStore", () => {
     registry.add(source("a", "two", "2.0.0"));
     const rows = registry.list();
     const listing = storeListing(dataDir);
-    expect(registry.recover()).toEqual({ completed: [], discarded: 0, dropped: [], swept: [], emptied: 0 });
+    expect(registry.recover()).toEqual(NOTHING_FOUND);
     expect(registry.list()).toEqual(rows);
     expect(storeListing(dataDir)).toEqual(listing);
   });
 
   it("ignores store/node_modules, where hosts link the SDK", () => {
     fs.mkdirSync(path.join(layout.root, "node_modules", "chipset"), { recursive: true });
-    expect(reopen().lastRecovery.swept).toEqual([]);
+    expect(reopen().lastRecovery).toEqual(NOTHING_FOUND);
     expect(fs.existsSync(path.join(layout.root, "node_modules", "chipset"))).toBe(true);
   });
 });

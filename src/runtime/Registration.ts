@@ -47,8 +47,11 @@ export class Registration {
     return result;
   }
 
-  /** Removes one version, or every version, from the registry; refused while an instance of it is active. */
-  remove(ref: string): void {
+  /**
+   * Removes one version, or every version, from the registry; refused while an instance of it is
+   * active here or loaded by a runtime in another process. Returns the removed versions.
+   */
+  remove(ref: string): string[] {
     this.deps.assertOpen();
     const { id, version } = parseModuleRef(ref);
     const inst = this.deps.instances.current(id);
@@ -60,9 +63,10 @@ export class Registration {
         { module: inst.key },
       );
     }
-    this.deps.registry.remove(id, version);
+    const removed = this.deps.registry.remove(id, version);
     if (concerned) this.deps.forget(inst);
     this.deps.events.emit("module.removed", version === undefined ? { id } : { id, version });
+    return removed;
   }
 
   /** Registers every module found in `dirs` (each a module or a folder of modules); bad ones are reported, not thrown. */

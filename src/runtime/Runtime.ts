@@ -115,9 +115,13 @@ export class Runtime {
     return this.parts.registration.add(dir);
   }
 
-  /** Removes one version, or every version, from the registry; refused while an instance of it is active. */
-  remove(ref: string): void {
-    this.parts.registration.remove(ref);
+  /**
+   * Removes one version, or every version, from the registry; refused (`CHIP_ERR_MODULE_IN_USE`)
+   * while an instance of it is active here or loaded by a runtime in another process. Returns the
+   * removed versions, highest first.
+   */
+  remove(ref: string): string[] {
+    return this.parts.registration.remove(ref);
   }
 
   /** Registers every module found in `dirs` (each a module or a folder of modules); bad ones are reported, not thrown. */

@@ -1,8 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
+import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import { migrations as defaultMigrations } from "./migrations.js";
+import { storeFailed } from "./storeFailed.js";
 
 /** Options of {@link Database.open}. */
 export interface DatabaseOptions {
@@ -10,6 +11,15 @@ export interface DatabaseOptions {
   busyTimeoutMs?: number;
   /** Schema steps keyed on `PRAGMA user_version`. Default: Chipset's own `migrations`. */
   migrations?: readonly string[];
+  /**
+   * Open without writing anything to the data directory (default false): no directory or file is
+   * created, nothing is migrated on disk. A missing or empty file reads as an empty registry, and a
+   * file whose directory cannot be written (so SQLite cannot create its `-shm`) or whose schema is
+   * older than this Chipset's is read into memory, so reads work on a read-only or full disk.
+   * Writes then go to that memory copy or fail (`SQLITE_READONLY`); callers that open read-only
+   * do not write.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -25,9 +35,16 @@ export class Database {
   /** The underlying better-sqlite3 connection, for the store's own statements. */
   readonly sql: BetterSqlite3.Database;
 
-  private constructor(file: string, sql: BetterSqlite3.Database) {
+  /** Opened with `readOnly`: nothing is written to the data directory. */
+  readonly readOnly: boolean;
+  /** The file did not exist or was empty (only with `readOnly`, which does not create it). */
+  readonly missing: boolean;
+
+  private constructor(file: string, sql: BetterSqlite3.Database, readOnly: boolean, missing: boolean) {
     this.path = file;
     this.sql = sql;
+    this.readOnly = readOnly;
+    this.missing = missing;
   }
 
   /**
@@ -37,26 +54,53 @@ export class Database {
   static open(dataDir: string, options: DatabaseOptions = {}): Database {
     const file = path.resolve(dataDir, Database.FILE_NAME);
     const steps = options.migrations ?? defaultMigrations;
+    const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
+    if (options.readOnly === true) return Database.openReadOnly(file, steps, busyTimeoutMs);
     let sql: BetterSqlite3.Database | undefined;
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       sql = new BetterSqlite3(file);
-      sql.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+      sql.pragma(`busy_timeout = ${busyTimeoutMs}`);
       sql.pragma("journal_mode = WAL");
       sql.pragma("synchronous = NORMAL");
       sql.pragma("foreign_keys = ON");
       migrate(sql, steps, file);
-      return new Database(file, sql);
+      return new Database(file, sql, false, false);
     } catch (err) {
       sql?.close();
-      if (err instanceof ChipsetError) throw err;
-      throw new ChipsetError(
-        ErrorCodes.STORE_FAILED,
-        `Cannot open the Chipset store at ${file}: ${messageOf(err)}. ` +
-          "Check that the directory exists or can be created, is writable, and that the file is a Chipset database " +
-          "(move a damaged file aside), or use another data directory.",
-        { cause: err, details: { path: file } },
-      );
+      throw openFailed(file, err);
+    }
+  }
+
+  private static openReadOnly(file: string, steps: readonly string[], busyTimeoutMs: number): Database {
+    let sql: BetterSqlite3.Database | undefined;
+    try {
+      const size = fileSize(file);
+      if (size === undefined || size === 0) {
+        sql = new BetterSqlite3(":memory:");
+        migrate(sql, steps, file);
+        return new Database(file, sql, true, true);
+      }
+      sql = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+      sql.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      let version: number | undefined;
+      try {
+        version = sql.pragma("user_version", { simple: true }) as number;
+      } catch {
+        // SQLite could not create the WAL index beside the file (a read-only directory): read a copy.
+      }
+      if (version === undefined || version < steps.length) {
+        sql.close();
+        sql = new BetterSqlite3(fs.readFileSync(file));
+        migrate(sql, steps, file);
+      } else if (version > steps.length) {
+        throw newerSchema(file, version, steps.length);
+      }
+      sql.pragma("foreign_keys = ON");
+      return new Database(file, sql, true, false);
+    } catch (err) {
+      sql?.close();
+      throw openFailed(file, err);
     }
   }
 
@@ -88,16 +132,36 @@ function migrate(sql: BetterSqlite3.Database, steps: readonly string[], file: st
   sql
     .transaction(() => {
       const current = sql.pragma("user_version", { simple: true }) as number;
-      if (current > steps.length) {
-        throw new ChipsetError(
-          ErrorCodes.STORE_FAILED,
-          `The Chipset store at ${file} has schema version ${current}, newer than this Chipset knows (${steps.length}). ` +
-            "Upgrade Chipset, or use another data directory.",
-          { details: { path: file, schemaVersion: current, supported: steps.length } },
-        );
-      }
+      if (current > steps.length) throw newerSchema(file, current, steps.length);
       for (let v = current; v < steps.length; v++) sql.exec(steps[v] as string);
       if (current !== steps.length) sql.pragma(`user_version = ${steps.length}`);
     })
     .immediate();
+}
+
+function newerSchema(file: string, current: number, supported: number): ChipsetError {
+  return new ChipsetError(
+    ErrorCodes.STORE_FAILED,
+    `The Chipset store at ${file} has schema version ${current}, newer than this Chipset knows (${supported}). ` +
+      "Upgrade Chipset, or use another data directory.",
+    { details: { path: file, schemaVersion: current, supported } },
+  );
+}
+
+function openFailed(file: string, err: unknown): ChipsetError {
+  if (err instanceof ChipsetError) return err;
+  return storeFailed(`Cannot open the Chipset store at ${file}`, err, {
+    path: file,
+    hint: " Check that the file is a Chipset database (move a damaged file aside), or use another data directory.",
+  });
+}
+
+/** The size of `file` in bytes, or undefined when it does not exist. */
+function fileSize(file: string): number | undefined {
+  try {
+    return fs.statSync(file).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
 }

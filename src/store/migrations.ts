@@ -104,4 +104,15 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (code, module)
   ) WITHOUT ROWID;
   `,
+  // 4: leases. Which running runtime (by process id) has a module version loaded, so that a
+  // `remove` from another process does not delete the files under it.
+  `
+  CREATE TABLE leases (
+    id          TEXT    NOT NULL,
+    version     TEXT    NOT NULL,
+    pid         INTEGER NOT NULL,
+    acquired_at INTEGER NOT NULL,                -- ms since epoch
+    PRIMARY KEY (id, version, pid)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -6,7 +6,21 @@ import { ManualClock, type Clock } from "../../src/common/Clock.js";
 import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
 import { Registry } from "../../src/registry/Registry.js";
 import { StoreLayout } from "../../src/registry/StoreLayout.js";
+import type { RecoveryReport } from "../../src/registry/recoverStore.js";
 import { Database } from "../../src/store/Database.js";
+
+/** The report of a recovery that found nothing to do. */
+export const NOTHING_FOUND: RecoveryReport = Object.freeze({
+  applied: true,
+  completed: [],
+  discarded: 0,
+  restored: [],
+  adopted: [],
+  dropped: [],
+  quarantined: [],
+  failed: [],
+  emptied: 0,
+});
 
 /** A fresh directory under the system temp dir. */
 export function tempDir(prefix = "chipset-registry-"): string {

@@ -5,7 +5,14 @@ import { ManualClock } from "../../src/common/Clock.js";
 import { ChipsetError, ErrorCodes } from "../../src/errors/index.js";
 import type { Registry } from "../../src/registry/Registry.js";
 import { digestTree } from "../../src/registry/digestTree.js";
-import { expectConsistent, openRegistry, storeListing, tempDir, writeModule } from "./fixtures.js";
+import {
+  NOTHING_FOUND,
+  expectConsistent,
+  openRegistry,
+  storeListing,
+  tempDir,
+  writeModule,
+} from "./fixtures.js";
 
 let root: string;
 let dataDir: string;
@@ -224,7 +231,7 @@ describe("Registry", () => {
   it("removes one version: its row, its edges and its files", () => {
     addCatalogue();
     const removed = registry.remove("file-io", "1.5.0");
-    expect(ids(removed)).toEqual(["file-io@1.5.0"]);
+    expect(removed).toEqual(["1.5.0"]);
     expect(registry.versions("file-io")).toEqual(["2.3.0"]);
     expect(fs.existsSync(path.join(dataDir, "store", "file-io", "1.5.0"))).toBe(false);
     expect(fs.existsSync(path.join(dataDir, "store", "file-io", "2.3.0"))).toBe(true);
@@ -234,9 +241,9 @@ describe("Registry", () => {
 
   it("removes every version when none is given, and forgets its dependency edges", () => {
     addCatalogue();
-    expect(ids(registry.remove("video-player"))).toEqual(["video-player@1.4.0"]);
+    expect(registry.remove("video-player")).toEqual(["1.4.0"]);
     expect(registry.dependents("gpu-decoder")).toEqual([]);
-    expect(ids(registry.remove("file-io"))).toEqual(["file-io@2.3.0", "file-io@1.5.0"]);
+    expect(registry.remove("file-io")).toEqual(["2.3.0", "1.5.0"]);
     expect(registry.has("file-io")).toBe(false);
     expect(fs.existsSync(path.join(dataDir, "store", "file-io"))).toBe(false);
     expect(registry.list({ search: "file" })).toEqual([]);
@@ -264,13 +271,7 @@ describe("Registry", () => {
     expect(ids(registry.list({ search: "player" }))).toEqual(["video-player@1.4.0"]);
     expect(registry.dependents("file-io")).toHaveLength(2);
     expect(registry.usage()).toEqual([{ id: "video-player", count: 3, lastUsedAt: clock.wallNow() }]);
-    expect(registry.lastRecovery).toEqual({
-      completed: [],
-      discarded: 0,
-      dropped: [],
-      swept: [],
-      emptied: 0,
-    });
+    expect(registry.lastRecovery).toEqual(NOTHING_FOUND);
     expectConsistent(registry, dataDir);
   });
 
@@ -332,7 +333,7 @@ describe("Registry", () => {
     expect(ids(registry.list({ search: "acme" }))).toEqual(["@acme/x@2.0.0"]);
     close();
     ({ registry, close } = openRegistry(dataDir, clock));
-    expect(registry.lastRecovery.swept).toEqual([]);
+    expect(registry.lastRecovery).toEqual(NOTHING_FOUND);
     expectConsistent(registry, dataDir);
     registry.remove("@acme/x");
     expect(fs.existsSync(path.join(dataDir, "store", "@acme"))).toBe(false);

@@ -1,7 +1,7 @@
 import semver from "semver";
 import { ownValue } from "../common/ownValue.js";
 import type { Database } from "../store/Database.js";
-import type { ChipsetManifest, ModuleRecord } from "../vocabulary/manifest.js";
+import type { ModuleRecord } from "../vocabulary/manifest.js";
 import { ftsQuery } from "./ftsQuery.js";
 import { decodeStoredManifest } from "./storedManifest.js";
 

@@ -67,6 +67,7 @@ export async function openRuntime(
   globals: GlobalOptions,
   ctx: CliContext,
   failures: FailureRecords,
+  readOnly = false,
 ): Promise<CliRuntime> {
   const [{ createRuntime }, { pino }, { CliLog }] = await Promise.all([
     import("../runtime/createRuntime.js"),
@@ -75,7 +76,12 @@ export async function openRuntime(
   ]);
   const log = new CliLog(globals.logFormat, (text) => ctx.out.rawError(text), failures);
   const logger = pino({ level: globals.logLevel }, log);
-  const runtime = createRuntime({ dataDir: globals.dataDir, configFile: globals.configFile, logger });
+  const runtime = createRuntime({
+    dataDir: globals.dataDir,
+    configFile: globals.configFile,
+    logger,
+    ...(readOnly ? { readOnly } : {}),
+  });
   return { runtime, log };
 }
 
@@ -89,8 +95,37 @@ export async function withRuntime<T>(
   globals: GlobalOptions,
   ctx: CliContext,
   fn: (runtime: Runtime) => T | Promise<T>,
+  options: { readOnly?: boolean } = {},
 ): Promise<T> {
-  const { runtime, log } = await openRuntime(globals, ctx, "hold");
+  return runWith(await openRuntime(globals, ctx, "hold", options.readOnly ?? false), fn);
+}
+
+/**
+ * Like {@link withRuntime}, for commands that only look: the data directory is opened read-only
+ * (nothing is written, so they work on a read-only or full disk), and what needs repair there
+ * (recovery findings, damaged rows) is said on stderr with the command that fixes it.
+ */
+export async function lookWithRuntime<T>(
+  globals: GlobalOptions,
+  ctx: CliContext,
+  fn: (runtime: Runtime) => T | Promise<T>,
+): Promise<T> {
+  const { describeRepairNeeded } = await import("./describeDoctor.js");
+  return withRuntime(
+    globals,
+    ctx,
+    (runtime) => {
+      for (const line of describeRepairNeeded(runtime.registry)) ctx.out.note(line);
+      return fn(runtime);
+    },
+    { readOnly: true },
+  );
+}
+
+async function runWith<T>(
+  { runtime, log }: CliRuntime,
+  fn: (runtime: Runtime) => T | Promise<T>,
+): Promise<T> {
   let result: T;
   try {
     result = await fn(runtime);

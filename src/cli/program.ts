@@ -5,6 +5,7 @@ import { registerChaosCommand } from "./commands/chaosCommand.js";
 import { registerErrorsCommand } from "./commands/errorsCommand.js";
 import { registerDepsCommand } from "./commands/depsCommand.js";
 import { registerQueryCommands } from "./commands/queryCommands.js";
+import { registerDoctorCommand } from "./commands/doctorCommand.js";
 import { registerRegistryCommands } from "./commands/registryCommands.js";
 import { registerStartCommand } from "./commands/startCommand.js";
 import { logFormats, logLevels } from "./CliLog.js";
@@ -64,5 +65,6 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerErrorsCommand(program, ctx);
   registerChaosCommand(program, ctx);
   registerBisectCommand(program, ctx);
+  registerDoctorCommand(program, ctx);
   return program;
 }

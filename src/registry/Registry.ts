@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import path from "node:path";
 import semver from "semver";
 import type { Clock } from "../common/Clock.js";
@@ -21,6 +20,9 @@ import { copyTree } from "./copyTree.js";
 import { digestTree } from "./digestTree.js";
 import { peekPackageIdentity, readPackageManifest, type PackageInfo } from "./readPackageManifest.js";
 import { emptyTrash, recoverStore, type RecoveryReport } from "./recoverStore.js";
+import { RegistryDoctor, type VerifyProblem } from "./RegistryDoctor.js";
+
+export type { VerifyProblem } from "./RegistryDoctor.js";
 
 /** What {@link Registry} needs: the open database, the data directory, and a clock for timestamps. */
 export interface RegistryOptions {
@@ -47,13 +49,6 @@ export interface AddResult {
   status: "added" | "replaced" | "unchanged";
 }
 
-/** One problem found by {@link Registry.verify}. */
-export interface VerifyProblem {
-  id: string;
-  version: string;
-  problem: string;
-}
-
 /**
  * The persistent catalogue of installed module versions: rows in SQLite, files under
  * `<dataDir>/store/<id>/<version>/`. Every method is synchronous. A process killed at any point
@@ -66,6 +61,8 @@ export class Registry {
   readonly lastRecovery: RecoveryReport;
   /** Opened read-only: nothing is written to the data directory. */
   readonly readOnly: boolean;
+  /** Deeper checks and repairs of the data directory (`chipset doctor`). */
+  readonly doctor: RegistryDoctor;
 
   private readonly db: Database;
   private readonly clock: Clock;
@@ -81,6 +78,14 @@ export class Registry {
     this.layout = new StoreLayout(this.dataDir);
     this.table = new RegistryTable(this.db, (relative) => path.resolve(this.dataDir, relative));
     this.leases = new LeaseTable(this.db);
+    this.doctor = new RegistryDoctor(this.db, this.table, this.layout, this.leases, (source) => {
+      try {
+        this.add(source);
+        return true;
+      } catch {
+        return false; // the source changed or went away: the operator adds a good copy
+      }
+    });
     this.lastRecovery = this.recover();
   }
 
@@ -324,26 +329,7 @@ export class Registry {
 
   /** Re-hashes every installed directory and reports rows whose files no longer match their digest. */
   verify(): VerifyProblem[] {
-    const problems: VerifyProblem[] = [];
-    for (const record of this.table.list()) {
-      if (record.dir === undefined || record.digest === undefined) continue;
-      if (!fs.existsSync(record.dir))
-        problems.push({ id: record.id, version: record.version, problem: `${record.dir} is missing` });
-      else if (this.layout.readMarker(record.dir)?.digest !== record.digest) {
-        problems.push({
-          id: record.id,
-          version: record.version,
-          problem: "its completion marker does not match",
-        });
-      } else if (digestTree(record.dir) !== record.digest) {
-        problems.push({
-          id: record.id,
-          version: record.version,
-          problem: "its files do not match the recorded digest",
-        });
-      }
-    }
-    return problems;
+    return this.doctor.verify();
   }
 
   /** The row of `id@version` when it exists and can be read (a damaged one is replaced by `add`). */

@@ -1,6 +1,6 @@
 import type { ChipsetManifest } from "../vocabulary/manifest.js";
 
-type Shape = "string" | "number" | "boolean" | "object" | "string[]" | "strings";
+type Shape = "string" | "number" | "boolean" | "object" | "string[]" | "strings" | "string or object";
 
 // The JavaScript shape of every field of a stored manifest. Manifests were validated in full
 // when added; this catches a row damaged afterwards (by hand, a disk error, another program)
@@ -12,7 +12,7 @@ const FIELDS: Readonly<Record<string, Shape>> = {
   requires: "strings",
   optional: "strings",
   provides: "string[]",
-  activation: "string",
+  activation: "string or object",
   isolation: "string",
   singleton: "boolean",
   configSchema: "object",
@@ -53,6 +53,8 @@ function fits(value: unknown, shape: Shape): boolean {
       return Array.isArray(value) && value.every((v) => typeof v === "string");
     case "strings":
       return isRecord(value) && Object.values(value).every((v) => typeof v === "string");
+    case "string or object":
+      return typeof value === "string" || isRecord(value);
     default:
       return typeof value === shape;
   }
@@ -61,6 +63,7 @@ function fits(value: unknown, shape: Shape): boolean {
 function describe(shape: Shape): string {
   if (shape === "string[]") return "an array of strings";
   if (shape === "strings") return "an object of strings";
+  if (shape === "string or object") return "a string or an object";
   return shape === "object" ? "an object" : `a ${shape}`;
 }
 

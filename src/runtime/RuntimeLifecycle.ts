@@ -37,6 +37,8 @@ export interface RuntimeLifecycleDeps {
   trap: InlineCrashTrap | undefined;
   monitoring: Monitoring;
   db: Database;
+  /** Forgets this process's leases on module versions (see `Registry.acquireLease`). */
+  releaseLeases(): void;
 }
 
 /**
@@ -108,6 +110,11 @@ export class RuntimeLifecycle {
       idle.flush();
       this.deps.monitoring.close();
       state.phase = "closed";
+      try {
+        this.deps.releaseLeases();
+      } catch {
+        // Stale leases are ignored by others once this process is gone.
+      }
       this.deps.db.close();
     }
     this.deps.events.emit("runtime.stopped", {

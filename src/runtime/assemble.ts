@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock } from "../common/Clock.js";
+import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import { Emitter } from "../common/Emitter.js";
 import { HostPool } from "../hosts/HostPool.js";
 import { InlineCrashTrap } from "../hosts/InlineCrashTrap.js";
@@ -31,6 +32,7 @@ import { RuntimeQueries } from "./RuntimeQueries.js";
 import { RuntimeState } from "./RuntimeState.js";
 import { transitionGuard } from "./transitionGuard.js";
 import { TransitionEvents } from "./TransitionEvents.js";
+import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
 
 /** What `createRuntime` hands to the runtime. */
 export interface RuntimeParts {
@@ -101,10 +103,18 @@ export function assemble(parts: RuntimeParts): Assembly {
   const runner: LifecycleRunner<Instance> = new LifecycleRunner<Instance>({
     clock,
     hooks,
-    guard: transitionGuard(parts.moduleConfig, table),
-    onTransition: (inst, command, from, to, durationMs) =>
-      transitions.transitioned(inst, command, from, to, durationMs),
-    onFailure: (report) => transitions.failed(report),
+    guard: leased(registry, transitionGuard(parts.moduleConfig, table)),
+    onTransition: (inst, command, from, to, durationMs) => {
+      if (command === "unload" && inst.record.digest !== undefined)
+        registry.releaseLease(inst.id, inst.version);
+      transitions.transitioned(inst, command, from, to, durationMs);
+    },
+    onFailure: (report) => {
+      const inst = report.subject;
+      if (report.state === "registered" && inst.record.digest !== undefined)
+        registry.releaseLease(inst.id, inst.version);
+      transitions.failed(report);
+    },
     onAfterHookError: (inst, command, error) => transitions.afterHookFailed(inst, command, error),
   });
   const supervisor: Supervisor<Instance> = new Supervisor<Instance>({
@@ -245,6 +255,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     trap,
     monitoring,
     db,
+    releaseLeases: () => registry.releaseLeases(),
   });
   const queries = new RuntimeQueries(
     catalog,
@@ -270,5 +281,27 @@ export function assemble(parts: RuntimeParts): Assembly {
     supervisor,
     pool,
     trap,
+  };
+}
+
+/**
+ * `guard`, preceded before each `load` of an installed module version by a lease on it in the
+ * database, so that a `remove` from another process is refused while this runtime has it loaded.
+ */
+function leased(
+  registry: Registry,
+  guard: (inst: Instance, command: LifecycleCommand) => void,
+): (inst: Instance, command: LifecycleCommand) => void {
+  return (inst, command) => {
+    if (command === "load" && registry.readOnly) {
+      throw new ChipsetError(
+        ErrorCodes.STORE_FAILED,
+        `${inst.key} cannot be loaded: this runtime opened ${registry.dataDir} read-only, to look only. ` +
+          "Open it without readOnly to run modules.",
+        { module: inst.key, details: { reason: "read-only", path: registry.dataDir } },
+      );
+    }
+    if (command === "load" && inst.record.digest !== undefined) registry.acquireLease(inst.id, inst.version);
+    guard(inst, command);
   };
 }

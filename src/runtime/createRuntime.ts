@@ -53,10 +53,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   };
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: options.logLevel ?? "info" }, pino.destination(2));
-  const db = Database.open(resolved.dataDir);
+  const readOnly = options.readOnly ?? false;
+  const db = Database.open(resolved.dataDir, { readOnly });
   try {
-    const registry = new Registry({ db, dataDir: resolved.dataDir, clock });
-    linkSdk(join(resolved.dataDir, "store"));
+    const registry = new Registry({ db, dataDir: resolved.dataDir, clock, readOnly });
+    if (!readOnly) linkSdk(join(resolved.dataDir, "store"));
     const runtime = new Runtime({
       options: resolved,
       clock,
@@ -75,7 +76,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
           .map((id) => [id, dirname(resolve(options.configFile!))]),
       ),
     });
-    runtime.lastScan = runtime.scan([...(file?.moduleDirs ?? []), ...(options.moduleDirs ?? [])]);
+    if (!readOnly)
+      runtime.lastScan = runtime.scan([...(file?.moduleDirs ?? []), ...(options.moduleDirs ?? [])]);
     return runtime;
   } catch (err) {
     db.close();

@@ -82,6 +82,7 @@ const anomalies = falseOr(
 const runtimeOptions = shape(
   {
     dataDir: text("a directory path"),
+    readOnly: boolean("true or false"),
     configFile: text("the path of a chipset.config.json"),
     moduleDirs: list(text("a directory path"), 'an array of directories such as ["./modules"]'),
     config: record(

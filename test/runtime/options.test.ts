@@ -145,6 +145,7 @@ describe("createRuntime options", () => {
     });
     const good: Required<RuntimeOptions> = {
       dataDir: ws.dataDir,
+      readOnly: false,
       configFile: file,
       moduleDirs: [ws.modulesDir],
       config: { player: { bufferMs: 500 }, "@scope/codec": {} },

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Runtime } from "../../runtime/Runtime.js";
 import type { DependencyTree } from "../../runtime/RuntimeQueries.js";
-import { withRuntime, type CliContext } from "../context.js";
+import { lookWithRuntime, type CliContext } from "../context.js";
 import { key, tree, type TreeNode } from "../format.js";
 import { globalsOf } from "./globals.js";
 
@@ -28,7 +28,7 @@ export function registerDepsCommand(program: Command, ctx: CliContext): void {
     .option("--json", "print JSON (a list, or a tree with --tree)")
     .action(
       async (ref: string, opts: { reverse?: boolean; tree?: boolean; json?: boolean }, cmd: Command) => {
-        const lines = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) => {
+        const lines = await lookWithRuntime(globalsOf(cmd, ctx), ctx, (runtime) => {
           const info = runtime.queries.info(ref); // CHIP_ERR_MODULE_NOT_FOUND for unknown ids
           const self = key(info.id, info.version);
           if (opts.reverse && opts.tree)

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { withRuntime, type CliContext } from "../context.js";
+import { lookWithRuntime, type CliContext } from "../context.js";
 import { table } from "../format.js";
 import { usageError } from "../usage.js";
 import { globalsOf } from "./globals.js";
@@ -19,7 +19,7 @@ export function registerErrorsCommand(program: Command, ctx: CliContext): void {
       if (!Number.isInteger(limit) || limit < 1)
         throw usageError(`--limit must be a positive integer, got ${opts.limit}`, { limit: opts.limit });
       const filter = opts.module === undefined ? {} : { id: opts.module };
-      const { counts, recent } = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) => ({
+      const { counts, recent } = await lookWithRuntime(globalsOf(cmd, ctx), ctx, (runtime) => ({
         counts: runtime.errors.counts(filter),
         recent: runtime.errors.recent({ ...filter, limit }),
       }));

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { withRuntime, type CliContext } from "../context.js";
+import { lookWithRuntime, type CliContext } from "../context.js";
 import { describeInfo } from "../describeInfo.js";
 import { key, table } from "../format.js";
 import { globalsOf } from "./globals.js";
@@ -20,7 +20,9 @@ export function registerQueryCommands(program: Command, ctx: CliContext): void {
         ...(opts.kind === undefined ? {} : { kind: opts.kind }),
         ...(opts.search === undefined ? {} : { search: opts.search }),
       };
-      const modules = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) => runtime.queries.list(filter));
+      const modules = await lookWithRuntime(globalsOf(cmd, ctx), ctx, (runtime) =>
+        runtime.queries.list(filter),
+      );
       if (opts.json) return ctx.out.json(modules);
       if (modules.length === 0) {
         const filtered = opts.kind !== undefined || opts.search !== undefined;
@@ -42,7 +44,7 @@ export function registerQueryCommands(program: Command, ctx: CliContext): void {
     .argument("<ref>", "id or id@version")
     .option("--json", "print JSON")
     .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
-      const info = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) => runtime.queries.info(ref));
+      const info = await lookWithRuntime(globalsOf(cmd, ctx), ctx, (runtime) => runtime.queries.info(ref));
       if (opts.json) return ctx.out.json(info);
       ctx.out.lines(describeInfo(info));
     });
@@ -55,7 +57,7 @@ export function registerQueryCommands(program: Command, ctx: CliContext): void {
     .argument("<refs...>", "ids or id@range")
     .option("--json", 'print JSON: { "order": [ids], "levels": [[ids], ...] }')
     .action(async (refs: string[], opts: { json?: boolean }, cmd: Command) => {
-      const plan = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) => runtime.queries.order(refs));
+      const plan = await lookWithRuntime(globalsOf(cmd, ctx), ctx, (runtime) => runtime.queries.order(refs));
       if (opts.json) return ctx.out.json({ order: plan.order, levels: plan.levels });
       const ref = (id: string) => (plan.versions[id] === undefined ? id : key(id, plan.versions[id]));
       plan.levels.forEach((level, i) => ctx.out.line(`level ${i}: ${level.map(ref).join(", ")}`));

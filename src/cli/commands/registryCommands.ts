@@ -40,13 +40,10 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
     .argument("<ref>", "id or id@version")
     .option("--json", "print the removed versions as JSON: { id, versions }")
     .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
-      const removed = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) => {
-        const { id, version } = runtime.queries.info(ref);
-        const all = parseModuleRef(ref).version === undefined;
-        const versions = all ? runtime.registry.versions(id) : [version];
-        runtime.remove(all ? id : key(id, version));
-        return { id, versions };
-      });
+      const removed = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) => ({
+        id: parseModuleRef(ref).id,
+        versions: runtime.remove(ref),
+      }));
       if (opts.json) return ctx.out.json(removed);
       ctx.out.line(
         `removed ${removed.id} ${removed.versions.length === 1 ? removed.versions[0] : `(versions ${list(removed.versions)})`}`,

@@ -81,17 +81,17 @@ export class Database {
         migrate(sql, steps, file);
         return new Database(file, sql, true, true);
       }
-      sql = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
-      sql.pragma(`busy_timeout = ${busyTimeoutMs}`);
       let version: number | undefined;
       try {
+        sql = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+        sql.pragma(`busy_timeout = ${busyTimeoutMs}`);
         version = sql.pragma("user_version", { simple: true }) as number;
       } catch {
         // SQLite could not create the WAL index beside the file (a read-only directory): read a copy.
       }
-      if (version === undefined || version < steps.length) {
-        sql.close();
-        sql = new BetterSqlite3(fs.readFileSync(file));
+      if (sql === undefined || version === undefined || version < steps.length) {
+        sql?.close();
+        sql = new BetterSqlite3(inMemoryImage(fs.readFileSync(file)));
         migrate(sql, steps, file);
       } else if (version > steps.length) {
         throw newerSchema(file, version, steps.length);
@@ -154,6 +154,18 @@ function openFailed(file: string, err: unknown): ChipsetError {
     path: file,
     hint: " Check that the file is a Chipset database (move a damaged file aside), or use another data directory.",
   });
+}
+
+/**
+ * A database file's bytes made fit to open in memory: a WAL-mode file (header bytes 18-19 = 2)
+ * is marked as a rollback-journal one, since memory has no WAL index to share.
+ */
+function inMemoryImage(bytes: Buffer): Buffer {
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  return bytes;
 }
 
 /** The size of `file` in bytes, or undefined when it does not exist. */

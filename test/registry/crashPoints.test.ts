@@ -171,4 +171,75 @@ describe("crash points", () => {
     expect(outcomes.before).toBeGreaterThan(0);
     expect(outcomes.after).toBeGreaterThan(0);
   });
+
+  it("loses nothing when a crash hits any point of recovery and of doctor's repair", () => {
+    // A damaged data directory: its database lost a row and has a damaged one, and the store
+    // holds a folder Chipset did not write. Recovery (on open) and repair are then crashed at
+    // every point; the next open must end consistent, with every module and the foreign folder kept.
+    const damaged = path.join(root, "damaged");
+    {
+      const { registry, db, close } = openRegistry(damaged);
+      for (const [name, variant] of [
+        ["a", "one"],
+        ["@acme/b", "one"],
+        ["c", "one"],
+      ] as const) {
+        const dir = writeModule(path.join(root, "src2", `${name.replace("/", "_")}-${variant}`), {
+          name,
+          chipset: { keywords: [variant] },
+        });
+        registry.add(dir);
+      }
+      db.sql.prepare("DELETE FROM modules WHERE id = 'a'").run();
+      db.sql.prepare("UPDATE modules SET manifest = '{' WHERE id = 'c'").run();
+      close();
+      fs.mkdirSync(path.join(damaged, "store", "modules", "cart"), { recursive: true });
+      fs.writeFileSync(path.join(damaged, "store", "modules", "cart", "index.js"), "cart");
+    }
+    const repairAll = (registry: Registry): void => void registry.doctor.repair();
+    const expected = ["@acme/b@1.0.0", "a@1.0.0", "c@1.0.0"];
+    const keysOf = (registry: Registry) => registry.list().map((r) => `${r.id}@${r.version}`);
+    const cartKept = (dataDir: string): boolean =>
+      fs.existsSync(path.join(dataDir, "store", "modules", "cart", "index.js")) ||
+      (fs.existsSync(path.join(dataDir, "quarantine")) &&
+        fs
+          .readdirSync(path.join(dataDir, "quarantine"))
+          .some((q) => fs.existsSync(path.join(dataDir, "quarantine", q, "index.js"))));
+
+    ticks = 0;
+    const counted = path.join(root, "damaged-count");
+    fs.cpSync(damaged, counted, { recursive: true });
+    const probe = openRegistry(counted);
+    repairAll(probe.registry);
+    probe.close();
+    const points = ticks;
+    expect(points).toBeGreaterThan(10);
+
+    for (let k = 0; k < points; k++) {
+      const dataDir = path.join(root, `recovery-crash-${k}`);
+      fs.cpSync(damaged, dataDir, { recursive: true });
+      budget = k;
+      let opened: ReturnType<typeof openRegistry> | undefined;
+      try {
+        opened = openRegistry(dataDir);
+        repairAll(opened.registry);
+      } catch (err) {
+        if (!(err instanceof Crash) && !dead && !(err as { cause?: unknown }).cause) throw err;
+      } finally {
+        budget = Number.POSITIVE_INFINITY;
+        dead = false;
+        opened?.close();
+      }
+      const { registry, close } = openRegistry(dataDir);
+      try {
+        repairAll(registry);
+        expect(keysOf(registry).sort(), `crash point ${k}`).toEqual(expected);
+        expectConsistent(registry, dataDir);
+        expect(cartKept(dataDir), `crash point ${k}: the foreign folder is kept`).toBe(true);
+      } finally {
+        close();
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

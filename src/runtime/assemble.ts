@@ -29,6 +29,7 @@ import type { ResolvedOptions } from "./RuntimeOptions.js";
 import { RuntimePolicies } from "./RuntimePolicies.js";
 import { RuntimeQueries } from "./RuntimeQueries.js";
 import { RuntimeState } from "./RuntimeState.js";
+import { IntegrityCheck } from "../registry/IntegrityCheck.js";
 import { transitionGuard } from "./transitionGuard.js";
 import { TransitionEvents } from "./TransitionEvents.js";
 
@@ -101,7 +102,7 @@ export function assemble(parts: RuntimeParts): Assembly {
   const runner: LifecycleRunner<Instance> = new LifecycleRunner<Instance>({
     clock,
     hooks,
-    guard: transitionGuard(parts.moduleConfig, table),
+    guard: transitionGuard(parts.moduleConfig, table, new IntegrityCheck()),
     onTransition: (inst, command, from, to, durationMs) =>
       transitions.transitioned(inst, command, from, to, durationMs),
     onFailure: (report) => transitions.failed(report),

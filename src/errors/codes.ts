@@ -73,6 +73,8 @@ export const ErrorCodes = {
   SHUTDOWN_TIMEOUT: "CHIP_ERR_SHUTDOWN_TIMEOUT",
   /** The runtime was closed; no further operations are accepted. */
   RUNTIME_CLOSED: "CHIP_ERR_RUNTIME_CLOSED",
+  /** An installed module's files no longer match the digest recorded when it was added: it is not loaded. */
+  INTEGRITY_FAILED: "CHIP_ERR_INTEGRITY_FAILED",
   /** The persistent store could not be opened or written. */
   STORE_FAILED: "CHIP_ERR_STORE_FAILED",
   /** A registry row (or the database file) is damaged: it cannot be read back as it was written. */

@@ -12,6 +12,7 @@ export type ErrorCategory =
   | "module"
   | "overload"
   | "policy"
+  | "integrity"
   | "internal";
 
 /** How bad it is: `warning` (expected under load, handled), `error`, `fatal` (the runtime cannot go on as it was). */
@@ -71,6 +72,7 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.ABORTED]: t("cancelled", "warning", false),
   [ErrorCodes.SHUTDOWN_TIMEOUT]: t("timeout", "error", false),
   [ErrorCodes.RUNTIME_CLOSED]: t("cancelled", "warning", false),
+  [ErrorCodes.INTEGRITY_FAILED]: t("integrity", "error", false),
   [ErrorCodes.STORE_FAILED]: t("internal", "fatal", false),
   [ErrorCodes.STORE_CORRUPT]: t("internal", "error", false),
   [ErrorCodes.KIND_EXISTS]: t("validation", "error", false),

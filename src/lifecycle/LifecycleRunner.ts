@@ -105,6 +105,7 @@ export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
       signal: new AbortController().signal,
     };
     try {
+      this.deps.guard(subject, "load");
       for (const fn of hooks) {
         if (isPromiseLike(fn(event))) {
           throw new ChipsetError(

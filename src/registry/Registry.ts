@@ -396,6 +396,7 @@ export class Registry {
     try {
       return digestTree(dir);
     } catch (err) {
+      if (err instanceof ChipsetError) throw err; // a link leading outside, the size limits
       throw storeFailed(`Cannot read the files of ${id} in ${dir}`, err, { module: id });
     }
   }

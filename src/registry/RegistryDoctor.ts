@@ -1,3 +1,4 @@
+import { messageOf } from "../errors/index.js";
 import type { Database } from "../store/Database.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
 import { digestTree } from "./digestTree.js";
@@ -119,7 +120,11 @@ export class RegistryDoctor {
   private copyProblem(dir: string, digest: string): string | undefined {
     if (!this.layout.exists(dir)) return `${dir} is missing`;
     if (this.layout.readMarker(dir)?.digest !== digest) return "its completion marker does not match";
-    return digestTree(dir) === digest ? undefined : "its files do not match the recorded digest";
+    try {
+      return digestTree(dir) === digest ? undefined : "its files do not match the recorded digest";
+    } catch (err) {
+      return `its files cannot be read as installed (${messageOf(err)})`;
+    }
   }
 
   private sourceMatches(source: string, digest: string): boolean {

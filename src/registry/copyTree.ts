@@ -1,27 +1,44 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { hashEntry, walkTree } from "./digestTree.js";
+import { ChipsetError, ErrorCodes } from "../errors/index.js";
+import { TREE_LIMITS, hashEntry, walkTree, type TreeLimits } from "./digestTree.js";
 
 /**
- * Copies a module tree (as `walkTree` lists it) into the new directory `target`, fsyncing every file
- * and directory, and returns the digest of exactly the bytes written (the source may be changing).
+ * Copies a module tree (as `walkTree` lists it: links kept only when they stay inside, never
+ * followed) into the new directory `target`, fsyncing every file and directory, and returns the
+ * digest of exactly what was written (the source may be changing). Files are streamed in chunks;
+ * `limits` (default `TREE_LIMITS`) are checked while walking, before anything is copied, and again
+ * on the bytes actually read (`CHIP_ERR_MANIFEST_INVALID`).
  */
-export function copyTree(source: string, target: string): string {
+export function copyTree(source: string, target: string, limits: TreeLimits = TREE_LIMITS): string {
   const hash = createHash("sha256");
   const dirs = [target];
   fs.mkdirSync(target, { recursive: true });
-  for (const entry of walkTree(source)) {
+  let bytes = 0;
+  for (const entry of walkTree(source, limits)) {
     const destination = path.join(target, ...entry.rel.split("/"));
     if (entry.kind === "dir") {
       fs.mkdirSync(destination);
       dirs.push(destination);
       hashEntry(hash, entry);
-      continue;
+    } else if (entry.kind === "link") {
+      // The target is relative and inside the tree, so the copy's link stays inside the copy.
+      fs.symlinkSync(entry.target, destination, isDirLink(entry.abs) ? "dir" : "file");
+      hashEntry(hash, entry);
+    } else {
+      const fd = fs.openSync(destination, "wx");
+      try {
+        hashEntry(hash, entry, (chunk) => {
+          bytes += chunk.length;
+          if (bytes > limits.maxBytes) throw grew(source, limits.maxBytes, bytes);
+          fs.writeSync(fd, chunk);
+        });
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
     }
-    const content = fs.readFileSync(entry.abs);
-    writeFileDurably(destination, content);
-    hashEntry(hash, entry, content);
   }
   for (const dir of dirs.reverse()) fsyncDir(dir);
   return hash.digest("hex");
@@ -51,4 +68,21 @@ export function fsyncDir(dir: string): void {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/** Windows needs to know whether a link is to a directory; elsewhere the type is ignored. */
+function isDirLink(abs: string): boolean {
+  try {
+    return fs.statSync(abs).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function grew(source: string, maxBytes: number, bytes: number): ChipsetError {
+  return new ChipsetError(
+    ErrorCodes.MANIFEST_INVALID,
+    `The files of ${source} grew past ${maxBytes.toLocaleString("en-US")} bytes while they were copied (${bytes.toLocaleString("en-US")} read), more than a module may hold. Add it again once nothing writes to it.`,
+    { details: { file: source, field: "", limit: "bytes", maxBytes, found: bytes } },
+  );
 }

@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { copyTree } from "./copyTree.js";
-import { MARKER_FILE, digestTree, walkTree } from "./digestTree.js";
+import { MARKER_FILE, digestTree, hashEntry, walkTree } from "./digestTree.js";
 
 let root: string;
 let dir: string;
@@ -64,12 +65,31 @@ describe("digestTree", () => {
     expect(digestTree(dir)).not.toBe(base);
   });
 
-  it("follows symbolic links and survives a link cycle", () => {
+  it("covers a link inside the module by its target, without following it", () => {
     fs.symlinkSync(path.join(dir, "lib"), path.join(dir, "lib", "b", "loop"), "dir");
-    fs.symlinkSync(path.join(dir, "index.js"), path.join(dir, "alias.js"));
+    fs.symlinkSync("index.js", path.join(dir, "alias.js"));
     const rels = walkTree(dir).map((e) => e.rel);
     expect(rels).toContain("alias.js");
     expect(rels.filter((r) => r.includes("loop"))).toEqual(["lib/b/loop"]);
+    const base = digestTree(dir);
+    fs.rmSync(path.join(dir, "alias.js"));
+    fs.symlinkSync("package.json", path.join(dir, "alias.js"));
+    expect(digestTree(dir)).not.toBe(base);
+  });
+
+  it("hashes a file by streaming it: a 300 MiB sparse file is not refused by the digest itself", () => {
+    // walkTree's limits refuse it; hashEntry alone must not need the file in memory.
+    const big = path.join(root, "big.bin");
+    fs.writeFileSync(big, "");
+    fs.truncateSync(big, 300 * 1024 * 1024);
+    const hash = createHash("sha256");
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    hashEntry(hash, { kind: "file", rel: "big.bin", abs: big, size: 300 * 1024 * 1024 }, (chunk) => {
+      peak = Math.max(peak, chunk.length);
+    });
+    expect(peak).toBe(256 * 1024);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
   });
 });
 
@@ -79,5 +99,18 @@ describe("copyTree", () => {
     expect(copyTree(dir, target)).toBe(digestTree(dir));
     expect(digestTree(target)).toBe(digestTree(dir));
     expect(fs.readFileSync(path.join(target, "lib/b/c.txt"), "utf8")).toBe("c");
+  });
+
+  it("copies a link that stays inside as a relative link into the copy, even one written absolute", () => {
+    fs.symlinkSync(path.join(dir, "lib", "a.js"), path.join(dir, "lib", "b", "a.js"));
+    fs.symlinkSync(path.join(dir, "lib"), path.join(dir, "shortcut"), "dir");
+    const target = path.join(root, "copy");
+    expect(copyTree(dir, target)).toBe(digestTree(dir));
+    expect(fs.readlinkSync(path.join(target, "lib/b/a.js"))).toBe("../a.js");
+    expect(fs.readlinkSync(path.join(target, "shortcut"))).toBe("lib");
+    expect(fs.realpathSync(path.join(target, "shortcut/a.js"))).toBe(
+      fs.realpathSync(path.join(target, "lib/a.js")),
+    );
+    expect(digestTree(target)).toBe(digestTree(dir));
   });
 });

@@ -1,74 +1,66 @@
 import { createHash, type Hash } from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
+import { ChipsetError, ErrorCodes } from "../errors/index.js";
+import { walkTree, type TreeEntry } from "./walkTree.js";
 
-/** Name of the completion marker written into an installed module directory (never digested). */
-export const MARKER_FILE = ".chipset-digest";
+export { MARKER_FILE, TREE_LIMITS, walkTree, type TreeEntry, type TreeLimits } from "./walkTree.js";
 
-// VCS data is not part of a module. A module's own node_modules/ is (its npm dependencies must
-// resolve from the installed copy), except node_modules/chipset: the host links its own SDK.
-const SKIPPED_DIRS = new Set([".git"]);
-const SKIPPED_PATHS = new Set(["node_modules/chipset"]);
+/** Bytes read at a time: files are hashed (and copied) in chunks, never whole in memory. */
+const CHUNK_BYTES = 256 * 1024;
 
-/** One file or directory of a module tree, in the deterministic order of {@link walkTree}. */
-export interface TreeEntry {
-  /** Path relative to the root, "/"-separated. */
-  rel: string;
-  /** Absolute path. */
-  abs: string;
-  kind: "file" | "dir";
-}
+// O_NOFOLLOW: a file swapped for a link since the walk is not followed. O_NONBLOCK: one swapped
+// for a FIFO does not block the open; fstat then refuses it. Windows has neither.
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
 
 /**
- * Lists a module tree depth-first in sorted order, following symbolic links (a link cycle is cut),
- * skipping `.git/`, `node_modules/chipset/`, the root marker file and anything that is not a file or directory.
+ * Adds one entry to a tree digest: its kind, relative path, and a file's size and content or a
+ * link's target. A file is read in chunks of 256 KiB, each also handed to `onChunk` (so a copy
+ * writes exactly the bytes digested). Throws `CHIP_ERR_MANIFEST_INVALID` when a file stopped
+ * being a regular file or shrank since the walk.
  */
-export function walkTree(root: string): TreeEntry[] {
-  const entries: TreeEntry[] = [];
-  const visiting = new Set<string>();
-  const visit = (dir: string, prefix: string): void => {
-    const real = fs.realpathSync(dir);
-    if (visiting.has(real)) return;
-    visiting.add(real);
-    const names = fs.readdirSync(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const name of names) {
-      if (prefix === "" && name === MARKER_FILE) continue;
-      const abs = path.join(dir, name);
-      const rel = prefix === "" ? name : `${prefix}/${name}`;
-      let stat: fs.Stats;
-      try {
-        stat = fs.statSync(abs);
-      } catch {
-        continue; // a dangling link
-      }
-      if (stat.isDirectory()) {
-        if (SKIPPED_DIRS.has(name) || SKIPPED_PATHS.has(rel)) continue;
-        entries.push({ rel, abs, kind: "dir" });
-        visit(abs, rel);
-      } else if (stat.isFile()) {
-        entries.push({ rel, abs, kind: "file" });
-      }
-    }
-    visiting.delete(real);
-  };
-  visit(root, "");
-  return entries;
-}
-
-/** Adds one entry to a tree digest: its kind, relative path, size and content. */
-export function hashEntry(hash: Hash, entry: TreeEntry, content?: Buffer): void {
+export function hashEntry(hash: Hash, entry: TreeEntry, onChunk?: (chunk: Buffer) => void): void {
   if (entry.kind === "dir") {
     hash.update(`d\0${entry.rel}\0`);
     return;
   }
-  const data = content ?? fs.readFileSync(entry.abs);
-  hash.update(`f\0${entry.rel}\0${data.length}\0`);
-  hash.update(data);
+  if (entry.kind === "link") {
+    hash.update(`l\0${entry.rel}\0${entry.target}\0`);
+    return;
+  }
+  const fd = fs.openSync(entry.abs, OPEN_FLAGS);
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw changed(entry, "is no longer a regular file");
+    hash.update(`f\0${entry.rel}\0${stat.size}\0`);
+    const buffer = Buffer.allocUnsafe(Math.min(stat.size, CHUNK_BYTES));
+    let done = 0;
+    while (done < stat.size) {
+      const n = fs.readSync(fd, buffer, 0, Math.min(buffer.length, stat.size - done), done);
+      if (n === 0) throw changed(entry, "shrank while it was read");
+      const chunk = buffer.subarray(0, n);
+      hash.update(chunk);
+      onChunk?.(chunk);
+      done += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
-/** The sha256 (hex) of a module tree: relative paths and file contents, as {@link walkTree} lists them. */
+/**
+ * The sha256 (hex) of a module tree as {@link walkTree} lists it: relative paths, file contents
+ * and link targets. Throws what `walkTree` throws (a link leading outside, the size limits).
+ */
 export function digestTree(root: string): string {
   const hash = createHash("sha256");
   for (const entry of walkTree(root)) hashEntry(hash, entry);
   return hash.digest("hex");
+}
+
+function changed(entry: TreeEntry, what: string): ChipsetError {
+  return new ChipsetError(
+    ErrorCodes.MANIFEST_INVALID,
+    `${entry.abs} ${what}; the module directory changed while it was being read. Add it again once nothing writes to it.`,
+    { details: { file: entry.abs, field: "" } },
+  );
 }

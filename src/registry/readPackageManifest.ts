@@ -3,6 +3,7 @@ import path from "node:path";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import type { PackageManifest } from "../vocabulary/manifest.js";
 import { renderValue } from "./describeSchemaErrors.js";
+import { readRegularFile } from "./readRegularFile.js";
 import { validatePackageManifest } from "./validateManifest.js";
 
 /** A module directory's validated package.json and its resolved entry file. */
@@ -15,6 +16,9 @@ export interface PackageInfo {
   /** Entry file relative to `dir`, with "/" separators and no leading "./". */
   entry: string;
 }
+
+/** The largest package.json read, in bytes (npm's own is about 4 KB). */
+const MAX_PACKAGE_JSON_BYTES = 1024 * 1024;
 
 // Which condition of an `exports` conditions object Chipset loads, in order of preference.
 const CONDITIONS = ["import", "default", "node"] as const;
@@ -29,13 +33,14 @@ export function readPackageManifest(dir: string): PackageInfo {
   const file = path.join(root, "package.json");
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    // A link, FIFO or device must not be read: a link to /etc/shadow would print it in the JSON error.
+    text = readRegularFile(file, MAX_PACKAGE_JSON_BYTES);
   } catch (err) {
     throw fail(
       file,
       "",
       'a package.json with a "chipset" field',
-      `Cannot read ${file} (${messageOf(err)}). A module directory needs a package.json with a "chipset" field.`,
+      `Cannot read ${file} (${messageOf(err)}). A module directory needs a package.json, a regular file of at most 1 MiB, with a "chipset" field.`,
       err,
     );
   }
@@ -61,7 +66,7 @@ export function readPackageManifest(dir: string): PackageInfo {
  */
 export function peekPackageIdentity(dir: string): { name: string; version: string } | undefined {
   try {
-    const json = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as {
+    const json = JSON.parse(readRegularFile(path.join(dir, "package.json"), MAX_PACKAGE_JSON_BYTES)) as {
       name?: unknown;
       version?: unknown;
     };

@@ -30,6 +30,7 @@ import type { ResolvedOptions } from "./RuntimeOptions.js";
 import { RuntimePolicies } from "./RuntimePolicies.js";
 import { RuntimeQueries } from "./RuntimeQueries.js";
 import { RuntimeState } from "./RuntimeState.js";
+import { IntegrityCheck } from "../registry/IntegrityCheck.js";
 import { transitionGuard } from "./transitionGuard.js";
 import { TransitionEvents } from "./TransitionEvents.js";
 import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
@@ -103,7 +104,7 @@ export function assemble(parts: RuntimeParts): Assembly {
   const runner: LifecycleRunner<Instance> = new LifecycleRunner<Instance>({
     clock,
     hooks,
-    guard: leased(registry, transitionGuard(parts.moduleConfig, table)),
+    guard: leased(registry, transitionGuard(parts.moduleConfig, table, new IntegrityCheck())),
     onTransition: (inst, command, from, to, durationMs) => {
       if (command === "unload" && inst.record.digest !== undefined)
         registry.releaseLease(inst.id, inst.version);
@@ -285,7 +286,7 @@ export function assemble(parts: RuntimeParts): Assembly {
 }
 
 /**
- * `guard`, preceded before each `load` of an installed module version by a lease on it in the
+ * `guard`, followed before each `load` of an installed module version by a lease on it in the
  * database, so that a `remove` from another process is refused while this runtime has it loaded.
  */
 function leased(
@@ -301,7 +302,7 @@ function leased(
         { module: inst.key, details: { reason: "read-only", path: registry.dataDir } },
       );
     }
-    if (command === "load" && inst.record.digest !== undefined) registry.acquireLease(inst.id, inst.version);
     guard(inst, command);
+    if (command === "load" && inst.record.digest !== undefined) registry.acquireLease(inst.id, inst.version);
   };
 }

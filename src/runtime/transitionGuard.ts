@@ -2,19 +2,23 @@ import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
+import type { IntegrityCheck } from "../registry/IntegrityCheck.js";
 import { validateConfig } from "../registry/validateConfig.js";
 import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
 
 /**
- * The runtime's checks before a transition (the lifecycle runner's guard): before `init`, the
+ * The runtime's checks before a transition (the lifecycle runner's guard): before `load`, an
+ * installed module's files must still match their digest (`CHIP_ERR_INTEGRITY_FAILED`); before `init`, the
  * module's configuration is validated against its `configSchema` and handed to it; before
  * `start`, its hard dependencies must be running (or paused: calls to them wait). Throws to refuse.
  */
 export function transitionGuard(
   moduleConfig: ReadonlyMap<string, unknown>,
   instances: InstanceReader,
+  integrity: IntegrityCheck,
 ): (inst: Instance, command: LifecycleCommand) => void {
   return (inst, command) => {
+    if (command === "load") integrity.assertIntact(inst.record);
     if (command === "init") {
       const schema = inst.manifest.configSchema;
       const raw = moduleConfig.get(inst.id) ?? {};

@@ -1,0 +1,56 @@
+import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
+import type { ModuleRecord } from "../vocabulary/manifest.js";
+import { moduleKey } from "../vocabulary/moduleRef.js";
+import { digestTree } from "./digestTree.js";
+
+/**
+ * Refuses to load installed code that changed after `add`: before the first import of a version
+ * in this runtime, its store directory is hashed again and compared with the digest recorded
+ * when it was added. A version that matched is not hashed again in this runtime (a restart after
+ * a crash, a reload after unload): see docs/store.md for why. Modules registered in code have no
+ * files and are not checked.
+ */
+export class IntegrityCheck {
+  /** `dir\0digest` of every version that matched in this runtime. */
+  private readonly verified = new Set<string>();
+
+  /**
+   * Throws `CHIP_ERR_INTEGRITY_FAILED` when the files of `record` no longer match its digest
+   * (changed, added, removed, missing directory, a link turned outside). Costs one streamed
+   * sha256 of the tree the first time, a Set lookup after that.
+   */
+  assertIntact(record: ModuleRecord): void {
+    const { dir, digest } = record;
+    if (dir === undefined || digest === undefined) return;
+    const key = `${dir}\0${digest}`;
+    if (this.verified.has(key)) return;
+    let found: string;
+    try {
+      found = digestTree(dir);
+    } catch (err) {
+      throw tampered(record, dir, `they cannot be read as a module tree: ${messageOf(err)}`, undefined, err);
+    }
+    if (found !== digest) throw tampered(record, dir, "a file was changed, added or removed", found);
+    this.verified.add(key);
+  }
+}
+
+function tampered(
+  record: ModuleRecord,
+  dir: string,
+  problem: string,
+  found: string | undefined,
+  cause?: unknown,
+): ChipsetError {
+  const key = moduleKey(record.id, record.version);
+  return new ChipsetError(
+    ErrorCodes.INTEGRITY_FAILED,
+    `${key} is not loaded: its installed files in ${dir} no longer match the digest recorded when it was added (${problem}). ` +
+      `Something changed them after installation. Run \`chipset doctor --repair\` (it moves the changed copy to quarantine and installs ${record.source} again if that still holds what was installed), or \`chipset remove ${key}\` and add a good copy.`,
+    {
+      module: key,
+      ...(cause === undefined ? {} : { cause }),
+      details: { dir, expected: record.digest, found, problem, source: record.source },
+    },
+  );
+}

@@ -40,6 +40,7 @@ export class Database {
     let sql: BetterSqlite3.Database | undefined;
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
+      ownerOnly(file);
       sql = new BetterSqlite3(file);
       sql.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
       sql.pragma("journal_mode = WAL");
@@ -100,4 +101,16 @@ function migrate(sql: BetterSqlite3.Database, steps: readonly string[], file: st
       if (current !== steps.length) sql.pragma(`user_version = ${steps.length}`);
     })
     .immediate();
+}
+
+/**
+ * Makes `file` (created empty if missing) readable and writable by its owner only: mode 0600.
+ * SQLite gives the `-wal` and `-shm` files it creates the database file's mode, so no other
+ * user (a sandboxed module runs as one, where the machine allows) may read or change the
+ * registry. A file another user owns is left as it is.
+ */
+function ownerOnly(file: string): void {
+  fs.closeSync(fs.openSync(file, "a", 0o600));
+  const stat = fs.statSync(file);
+  if ((stat.mode & 0o077) !== 0 && stat.uid === process.getuid?.()) fs.chmodSync(file, stat.mode & 0o700);
 }

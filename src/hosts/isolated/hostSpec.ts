@@ -11,6 +11,8 @@ export interface HostSpec {
   memoryMb?: number;
   /** The permission model's grants, complete (see {@link moduleHostSpec}); process hosts only. */
   permissions?: HostPermissions;
+  /** The most processes and threads of a sandboxed host (one with `permissions`), where a cgroup can enforce it. */
+  pids?: number;
 }
 
 /** True when a host for this spec comes from the warm pool: no memory limit and no permissions. */
@@ -30,10 +32,12 @@ export function moduleHostSpec(
   file: string,
   memoryMb: number | undefined,
   permissions: HostPermissions | undefined,
+  pids?: number,
 ): HostSpec {
   const spec: HostSpec = { isolation };
   if (memoryMb !== undefined) spec.memoryMb = memoryMb;
   if (permissions !== undefined) {
+    if (pids !== undefined) spec.pids = pids;
     const dir = packageDir(file);
     const sdkLink = findSdkLink(dir);
     spec.permissions = {

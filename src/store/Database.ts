@@ -39,7 +39,8 @@ export class Database {
     const steps = options.migrations ?? defaultMigrations;
     let sql: BetterSqlite3.Database | undefined;
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      // Writable by its owner alone, whatever the umask: the store's files live under it.
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
       ownerOnly(file);
       sql = new BetterSqlite3(file);
       sql.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);

@@ -4,6 +4,7 @@ import { registerBisectCommand } from "./commands/bisectCommand.js";
 import { registerChaosCommand } from "./commands/chaosCommand.js";
 import { registerErrorsCommand } from "./commands/errorsCommand.js";
 import { registerDepsCommand } from "./commands/depsCommand.js";
+import { registerEnvCommand } from "./commands/envCommand.js";
 import { registerQueryCommands } from "./commands/queryCommands.js";
 import { registerRegistryCommands } from "./commands/registryCommands.js";
 import { registerStartCommand } from "./commands/startCommand.js";
@@ -64,5 +65,6 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerErrorsCommand(program, ctx);
   registerChaosCommand(program, ctx);
   registerBisectCommand(program, ctx);
+  registerEnvCommand(program, ctx);
   return program;
 }

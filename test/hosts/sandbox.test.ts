@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -8,7 +8,7 @@ import { sandboxFeatures } from "../../src/hosts/sandboxFeatures.js";
 import type { Runtime } from "../../src/index.js";
 import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
-import { hostHarness } from "./harness.js";
+import { deadline, hostHarness } from "./harness.js";
 
 // What this machine allows is what runs: on root Linux with cgroup v1 (this project's CI), all of it.
 const report = sandboxFeatures().report;
@@ -129,6 +129,24 @@ describe("a sandboxed process module (process isolation with permissions)", () =
       await rt.close();
       // Ending the host killed every process of its cgroup, setsid or not, and removed the cgroup.
       expect(existsSync(cgroup)).toBe(false);
+    },
+  );
+});
+
+describe("a sandboxed module whose files its user cannot reach", () => {
+  it.runIf(report.unprivilegedUser.available)(
+    "does not start: CHIP_ERR_HOST_START_FAILED names the directory, its mode and what to do",
+    async () => {
+      chmodSync(hosts.ws.root, 0o700);
+      const { host } = hosts.host("process", "export const module = defineModule({ api: {} });", {
+        permissions: { fsRead: [], fsWrite: [], childProcess: false, worker: false },
+      });
+      await expect(host.load(deadline())).rejects.toMatchObject({
+        code: "CHIP_ERR_HOST_START_FAILED",
+        message: expect.stringContaining(
+          `${hosts.ws.root} is mode 0700 and must allow others to pass through (chmod o+x)`,
+        ) as string,
+      });
     },
   );
 });

@@ -25,7 +25,8 @@ export function isPooled(spec: { memoryMb?: number | undefined; permissions?: ob
  * may also read what it needs to run: the module's package directory (its code and its own
  * node_modules), chipset's package (the child entry and the SDK) and the
  * `node_modules/chipset` link through which the module imports `chipset/module` (Node's
- * resolver stats the link itself before following it to chipset's package).
+ * resolver stats the link itself before following it to chipset's package). `pids` (the
+ * manifest's `limits.pids`) is kept only for such a sandboxed host.
  */
 export function moduleHostSpec(
   isolation: IsolatedKind,

@@ -4,6 +4,7 @@ import { registerBisectCommand } from "./commands/bisectCommand.js";
 import { registerChaosCommand } from "./commands/chaosCommand.js";
 import { registerErrorsCommand } from "./commands/errorsCommand.js";
 import { registerDepsCommand } from "./commands/depsCommand.js";
+import { registerEnvCommand } from "./commands/envCommand.js";
 import { registerQueryCommands } from "./commands/queryCommands.js";
 import { registerDoctorCommand } from "./commands/doctorCommand.js";
 import { registerRegistryCommands } from "./commands/registryCommands.js";
@@ -66,5 +67,6 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerChaosCommand(program, ctx);
   registerBisectCommand(program, ctx);
   registerDoctorCommand(program, ctx);
+  registerEnvCommand(program, ctx);
   return program;
 }

@@ -210,7 +210,20 @@ export class HostPool {
     const channel =
       spec.isolation === "worker"
         ? new WorkerChannel(this.entry, this.boot, spec.memoryMb)
-        : new ProcessChannel(this.entry, this.boot, processExecArgv(spec.memoryMb, spec.permissions));
+        : new ProcessChannel(
+            this.entry,
+            this.boot,
+            processExecArgv(spec.memoryMb, spec.permissions),
+            spec.permissions === undefined
+              ? undefined
+              : {
+                  net: spec.permissions.net ?? false,
+                  // The module's directory comes first in fsRead (see moduleHostSpec).
+                  reads: [this.entry, ...spec.permissions.fsRead.slice(0, 1)],
+                  ...(spec.memoryMb === undefined ? {} : { memoryMb: spec.memoryMb }),
+                  ...(spec.pids === undefined ? {} : { pids: spec.pids }),
+                },
+          );
     this.channels.add(channel);
     void channel.exited.then(() => this.forget(channel));
     return channel;

@@ -45,6 +45,8 @@ export interface IsolatedHostOptions extends Omit<LoadMessage, "type" | "id"> {
   memoryMb?: number;
   /** Node's permission model for a process host (absolute paths); a worker host cannot have any. */
   permissions?: HostPermissions;
+  /** The most processes and threads of a sandboxed process host (`limits.pids`), where a cgroup enforces it. */
+  pids?: number;
   pool: HostPool;
   clock: Clock;
   bridge: HostBridge;
@@ -97,7 +99,13 @@ export class IsolatedHost implements ModuleHost {
         { module: options.key, details: { isolation: options.isolation } },
       );
     }
-    this.spec = moduleHostSpec(options.isolation, options.file, options.memoryMb, options.permissions);
+    this.spec = moduleHostSpec(
+      options.isolation,
+      options.file,
+      options.memoryMb,
+      options.permissions,
+      options.pids,
+    );
     this.gauge = new MemoryGauge(
       options.isolation === "process" && options.memoryMb !== undefined
         ? options.memoryMb * 1024 * 1024
@@ -373,8 +381,11 @@ export class IsolatedHost implements ModuleHost {
   };
 
   private heartbeat(msg: HeartbeatMessage): void {
-    if (!this.gauge.heartbeat({ heapUsed: msg.heapUsed, rss: msg.rss })) return;
-    const mib = (msg.rss / 1024 / 1024).toFixed(1);
+    // A process's resident memory as the kernel counts it, where this process can read it: a
+    // module can make its own report say anything.
+    const rss = this.channel?.readRss() ?? msg.rss;
+    if (!this.gauge.heartbeat({ heapUsed: msg.heapUsed, rss })) return;
+    const mib = (rss / 1024 / 1024).toFixed(1);
     this.crashed({
       kind: "memory-limit",
       what: `its process used ${mib} MiB of memory, above its limit of ${this.options.memoryMb} MiB`,

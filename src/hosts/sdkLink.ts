@@ -36,6 +36,7 @@ export function linkSdk(storeDir: string): void {
   } catch {
     // no link yet
   }
-  mkdirSync(dirname(link), { recursive: true });
+  // Writable by its owner alone whatever the umask: a module must not replace the link.
+  mkdirSync(dirname(link), { recursive: true, mode: 0o755 });
   symlinkSync(target, link, process.platform === "win32" ? "junction" : "dir");
 }

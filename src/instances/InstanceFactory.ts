@@ -149,6 +149,7 @@ export class InstanceFactory {
       optional: Object.keys(manifest.optional ?? {}),
       baseDir,
       ...(manifest.limits?.memoryMb !== undefined ? { memoryMb: manifest.limits.memoryMb } : {}),
+      ...(manifest.limits?.pids !== undefined ? { pids: manifest.limits.pids } : {}),
       ...(perms
         ? {
             permissions: {
@@ -156,6 +157,7 @@ export class InstanceFactory {
               fsWrite: (perms.fsWrite ?? []).map((p) => resolve(dir, p)),
               childProcess: perms.childProcess ?? false,
               worker: perms.worker ?? false,
+              net: perms.net ?? false,
             },
           }
         : {}),

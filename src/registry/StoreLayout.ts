@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { fsyncDir, writeFileDurably } from "./copyTree.js";
+import { fsyncDir, STORE_DIR_MODE, writeFileDurably } from "./copyTree.js";
 import { MARKER_FILE } from "./digestTree.js";
 
 /** The content of a `.chipset-digest` marker: which module version a directory holds, completely. */
@@ -60,9 +60,9 @@ export class StoreLayout {
 
   /** Creates a fresh staging directory owned by this process. */
   createStagingDir(): string {
-    fs.mkdirSync(this.staging, { recursive: true });
+    fs.mkdirSync(this.staging, { recursive: true, mode: STORE_DIR_MODE });
     const dir = path.join(this.staging, `${process.pid}-${randomUUID()}`);
-    fs.mkdirSync(dir);
+    fs.mkdirSync(dir, STORE_DIR_MODE);
     return dir;
   }
 
@@ -100,7 +100,7 @@ export class StoreLayout {
   swapIn(from: string, id: string, version: string): void {
     const target = this.versionDir(id, version);
     this.moveToTrash(target);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.mkdirSync(path.dirname(target), { recursive: true, mode: STORE_DIR_MODE });
     fs.renameSync(from, target);
     fsyncDir(path.dirname(target));
     fsyncDir(path.dirname(from));
@@ -108,7 +108,7 @@ export class StoreLayout {
 
   /** Renames `dir` into `.trash/` (atomic); a missing `dir` is fine. Returns whether it moved. */
   moveToTrash(dir: string): boolean {
-    fs.mkdirSync(this.trash, { recursive: true });
+    fs.mkdirSync(this.trash, { recursive: true, mode: STORE_DIR_MODE });
     try {
       fs.renameSync(dir, path.join(this.trash, `${process.pid}-${randomUUID()}`));
     } catch (err) {

@@ -5,6 +5,15 @@ import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import { TREE_LIMITS, hashEntry, walkTree, type TreeLimits } from "./digestTree.js";
 
 /**
+ * The mode of the store's directories and files (before the umask, which can only narrow it):
+ * readable by every user, writable by the owner alone, so a module running as another user (a
+ * sandboxed one, where the machine allows) can read its code and cannot change anyone's.
+ */
+export const STORE_DIR_MODE = 0o755;
+/** See {@link STORE_DIR_MODE}. */
+export const STORE_FILE_MODE = 0o644;
+
+/**
  * Copies a module tree (as `walkTree` lists it: links kept only when they stay inside, never
  * followed) into the new directory `target`, fsyncing every file and directory, and returns the
  * digest of exactly what was written (the source may be changing). Files are streamed in chunks;
@@ -14,12 +23,12 @@ import { TREE_LIMITS, hashEntry, walkTree, type TreeLimits } from "./digestTree.
 export function copyTree(source: string, target: string, limits: TreeLimits = TREE_LIMITS): string {
   const hash = createHash("sha256");
   const dirs = [target];
-  fs.mkdirSync(target, { recursive: true });
+  fs.mkdirSync(target, { recursive: true, mode: STORE_DIR_MODE });
   let bytes = 0;
   for (const entry of walkTree(source, limits)) {
     const destination = path.join(target, ...entry.rel.split("/"));
     if (entry.kind === "dir") {
-      fs.mkdirSync(destination);
+      fs.mkdirSync(destination, STORE_DIR_MODE);
       dirs.push(destination);
       hashEntry(hash, entry);
     } else if (entry.kind === "link") {
@@ -27,7 +36,7 @@ export function copyTree(source: string, target: string, limits: TreeLimits = TR
       fs.symlinkSync(entry.target, destination, isDirLink(entry.abs) ? "dir" : "file");
       hashEntry(hash, entry);
     } else {
-      const fd = fs.openSync(destination, "wx");
+      const fd = fs.openSync(destination, "wx", STORE_FILE_MODE);
       try {
         hashEntry(hash, entry, (chunk) => {
           bytes += chunk.length;
@@ -44,9 +53,9 @@ export function copyTree(source: string, target: string, limits: TreeLimits = TR
   return hash.digest("hex");
 }
 
-/** Writes a new file (failing if it exists) and fsyncs it before returning. */
+/** Writes a new file (failing if it exists), mode {@link STORE_FILE_MODE}, and fsyncs it before returning. */
 export function writeFileDurably(file: string, content: Buffer | string): void {
-  const fd = fs.openSync(file, "wx");
+  const fd = fs.openSync(file, "wx", STORE_FILE_MODE);
   try {
     fs.writeFileSync(fd, content);
     fs.fsyncSync(fd);

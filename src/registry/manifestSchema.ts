@@ -218,12 +218,19 @@ export const chipsetSchema = {
         maximum: 65536,
         expected: "a whole number of KiB from 1 to 65536 (64 MiB)",
       },
+      pids: {
+        type: "integer",
+        minimum: 32,
+        maximum: 65536,
+        expected: "a whole number of processes and threads from 32 to 65536",
+      },
     }),
     permissions: closed('an object such as { "fsRead": ["./media"], "childProcess": false }', {
       fsRead: strings('an array of paths such as ["./media"]', "a non-empty path"),
       fsWrite: strings('an array of paths such as ["./cache"]', "a non-empty path"),
       childProcess: { type: "boolean", expected: "true or false" },
       worker: { type: "boolean", expected: "true or false" },
+      net: { type: "boolean", expected: "true or false" },
     }),
     restart: closed('an object such as { "policy": "permanent", "maxRestarts": 5, "withinMs": 60000 }', {
       policy: {

@@ -58,7 +58,9 @@ export class Database {
     if (options.readOnly === true) return Database.openReadOnly(file, steps, busyTimeoutMs);
     let sql: BetterSqlite3.Database | undefined;
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      // Writable by its owner alone, whatever the umask: the store's files live under it.
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+      ownerOnly(file);
       sql = new BetterSqlite3(file);
       sql.pragma(`busy_timeout = ${busyTimeoutMs}`);
       sql.pragma("journal_mode = WAL");
@@ -176,4 +178,16 @@ function fileSize(file: string): number | undefined {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
+}
+
+/**
+ * Makes `file` (created empty if missing) readable and writable by its owner only: mode 0600.
+ * SQLite gives the `-wal` and `-shm` files it creates the database file's mode, so no other
+ * user (a sandboxed module runs as one, where the machine allows) may read or change the
+ * registry. A file another user owns is left as it is.
+ */
+function ownerOnly(file: string): void {
+  fs.closeSync(fs.openSync(file, "a", 0o600));
+  const stat = fs.statSync(file);
+  if ((stat.mode & 0o077) !== 0 && stat.uid === process.getuid?.()) fs.chmodSync(file, stat.mode & 0o700);
 }

@@ -49,8 +49,17 @@ export interface ChipsetManifest {
     cpuPercent?: number;
     /** The most a checkpoint may take once serialised, in KiB; default {@link DEFAULT_CHECKPOINT_KB}. */
     checkpointKb?: number;
+    /** The most processes and threads of a sandboxed process module; default {@link DEFAULT_PIDS_LIMIT}. */
+    pids?: number;
   };
-  permissions?: { fsRead?: string[]; fsWrite?: string[]; childProcess?: boolean; worker?: boolean };
+  /** `net`: may use the network (else a sandboxed module has only a loopback of its own, where the machine allows). */
+  permissions?: {
+    fsRead?: string[];
+    fsWrite?: string[];
+    childProcess?: boolean;
+    worker?: boolean;
+    net?: boolean;
+  };
   restart?: RestartManifest;
   /** Call policies: timeout, retry, breaker, bulkhead, module-wide and per method (see docs/policies.md). */
   calls?: CallsConfig;
@@ -90,3 +99,9 @@ export interface ModuleRecord {
 
 /** A checkpoint's size limit when the manifest sets none (`limits.checkpointKb`), in KiB: 1 MiB. */
 export const DEFAULT_CHECKPOINT_KB = 1024;
+
+/**
+ * The most processes and threads a sandboxed process module may have at once when the manifest
+ * sets no `limits.pids` (a kernel cgroup limit, where there is one). Node itself takes about a dozen.
+ */
+export const DEFAULT_PIDS_LIMIT = 256;

@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/errors/codes.js";
 import { processExecArgv } from "../../src/hosts/isolated/processArgs.js";
+import { sandboxFeatures } from "../../src/hosts/sandboxFeatures.js";
 import { hostHarness } from "./harness.js";
 
 const h = hostHarness();
@@ -24,6 +25,9 @@ describe("a process host under Node's permission model", () => {
     const dirB = join(h.ws.root, "dirB");
     const out = join(h.ws.root, "out");
     for (const dir of [dirA, dirB, out]) mkdirSync(dir);
+    // Where the module runs as an unprivileged user, what it is granted to write must be that user's too.
+    const user = sandboxFeatures().user;
+    if (user !== undefined) chownSync(out, user.uid, user.gid);
     writeFileSync(join(dirA, "a.txt"), "from A");
     writeFileSync(join(dirB, "b.txt"), "from B");
     const { host } = await h.started("process", fsModule, {

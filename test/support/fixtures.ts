@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
@@ -24,9 +24,13 @@ export interface ModuleSpec {
   dirName?: string;
 }
 
-/** Creates a workspace under the system temp dir. */
+/**
+ * Creates a workspace under the system temp dir, readable by others as a data directory made
+ * by `mkdir` is (mkdtemp makes it 0700): sandboxed modules run as another user where the machine allows.
+ */
 export function workspace(): Workspace {
   const root = mkdtempSync(join(tmpdir(), "chipset-test-"));
+  chmodSync(root, 0o755);
   const modulesDir = join(root, "modules");
   mkdirSync(modulesDir);
   return {

@@ -18,6 +18,8 @@ export interface ChannelExit {
   terminated: boolean;
   /** The last bytes the child wrote to stderr (process hosts only; see {@link STDERR_TAIL_BYTES}). */
   stderr: string;
+  /** True when the kernel killed a process of its sandbox's cgroup for going over the memory limit. */
+  oomKilled?: boolean;
 }
 
 /** How much of a child process's stderr a channel keeps, in bytes (UTF-16 units). */
@@ -64,4 +66,9 @@ export interface Channel {
    * Rejects when the child ends first.
    */
   readHeapUsed(): Promise<number> | undefined;
+  /**
+   * The child's resident memory in bytes, read by this process (`/proc/<pid>/status`) rather
+   * than sent by the child; undefined where that cannot be read (worker hosts, no `/proc`).
+   */
+  readRss(): number | undefined;
 }

@@ -63,6 +63,10 @@ export abstract class ChannelBase implements Channel {
     return undefined;
   }
 
+  readRss(): number | undefined {
+    return undefined;
+  }
+
   terminate(): void {
     if (!this.alive || this.terminating) return;
     this.terminating = true;

@@ -1,10 +1,16 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import type { BootConfig, ChildToHost, HostToChild } from "../protocol.js";
+import { sandboxFeatures } from "../sandboxFeatures.js";
 import { STDERR_TAIL_BYTES } from "./Channel.js";
 import { ChannelBase } from "./ChannelBase.js";
+import type { SandboxCgroup } from "./cgroup.js";
+import { readRss } from "./procMemory.js";
+import { sandboxLaunch, type SandboxSpec } from "./sandboxLaunch.js";
 
 /** How long to wait, after a child process exited, for the rest of its output (ms). */
 const STDERR_DRAIN_MS = 200;
+/** How often to try again to remove a sandbox's cgroup whose killed processes are still being reaped (ms). */
+const CGROUP_RETRY_MS = 20;
 
 interface Refable {
   ref?(): void;
@@ -19,30 +25,60 @@ interface Refable {
  * Being a group leader also lets the runtime end what the module started: ending the host, or
  * its exit, signals the whole group, so a module's child processes do not outlive it (those
  * that started a group or session of their own do).
+ *
+ * A sandboxed host (`sandbox` given: a module with `permissions`) also gets what the machine
+ * offers of {@link sandboxLaunch}: its own network namespace, an unprivileged user, and a cgroup
+ * with kernel memory and pids limits, whose processes are all killed with the host, whatever
+ * group or session they started.
  */
 export class ProcessChannel extends ChannelBase {
   readonly isolation = "process" as const;
   private readonly child: ChildProcess;
   private tail = "";
+  private readonly cgroup: SandboxCgroup | undefined;
 
-  /** Forks `entry` with exactly `execArgv` (never the runtime's own flags, nor NODE_OPTIONS). */
-  constructor(entry: string, boot: BootConfig, execArgv: string[]) {
+  /**
+   * Forks `entry` with exactly `execArgv` (never the runtime's own flags, nor NODE_OPTIONS), in
+   * a sandbox when `sandbox` is given. Throws when the sandbox's cgroup cannot be made or joined.
+   */
+  constructor(entry: string, boot: BootConfig, execArgv: string[], sandbox?: SandboxSpec) {
     super();
     // NODE_OPTIONS would add flags behind execArgv's back (and may name files the permission
     // model then forbids the child to read).
     const env = { ...process.env };
     delete env.NODE_OPTIONS;
-    const child = fork(entry, [JSON.stringify(boot)], {
-      serialization: "advanced",
-      execArgv,
+    const options = {
+      serialization: "advanced" as const,
       env,
       // Its console goes to the owner, which tags each line with the module.
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      stdio: ["ignore", "pipe", "pipe", "ipc"] as Array<"ignore" | "pipe" | "ipc">,
       // On Windows, detached would give the child a console window of its own.
       detached: process.platform !== "win32",
-    });
+    };
+    const launch = sandbox === undefined ? undefined : sandboxLaunch(sandboxFeatures(), sandbox);
+    this.cgroup = launch?.cgroup;
+    const args = [JSON.stringify(boot)];
+    const child =
+      launch === undefined || launch.prefix.length === 0
+        ? fork(entry, args, { ...options, execArgv })
+        : spawn(
+            launch.prefix[0]!,
+            [...launch.prefix.slice(1), process.execPath, ...execArgv, entry, ...args],
+            options,
+          );
     this.child = child;
     this.pid = child.pid ?? 0;
+    if (this.cgroup !== undefined && this.pid !== 0) {
+      // Before the host's first message, so before any module code runs (and anything it starts).
+      try {
+        this.cgroup.join(this.pid);
+      } catch (err) {
+        this.killGroup();
+        child.kill("SIGKILL");
+        this.cgroup.remove();
+        throw err;
+      }
+    }
     child.on("message", (msg: ChildToHost) => this.deliver(msg));
     const stdout = child.stdout!;
     stdout.setEncoding("utf8");
@@ -60,12 +96,16 @@ export class ProcessChannel extends ChannelBase {
     });
     child.on("exit", (code, signal) => {
       this.killGroup();
+      this.cgroup?.killAll();
+      const oomKilled = this.cgroup?.oomKilled() ?? false;
       // Wait for the end of its output: a heap-exhaustion abort is told apart from
       // process.abort() by stderr, and the last lines of both belong to the module's log.
       const open = [stdout, stderr].filter((stream) => !stream.closed);
       const finish = () => {
         clearTimeout(timer);
-        this.ended({ code, signal, error: undefined, stderr: this.tail });
+        void this.removeCgroup().then(() =>
+          this.ended({ code, signal, error: undefined, stderr: this.tail, oomKilled }),
+        );
       };
       const timer = setTimeout(finish, STDERR_DRAIN_MS);
       let left = open.length;
@@ -95,7 +135,25 @@ export class ProcessChannel extends ChannelBase {
   }
 
   protected kill(): void {
+    this.cgroup?.killAll();
     if (!this.killGroup()) this.child.kill("SIGKILL");
+  }
+
+  /** The child's resident memory from `/proc/<pid>/status`, whatever it says of itself. */
+  override readRss(): number | undefined {
+    return this.alive ? readRss(this.pid) : undefined;
+  }
+
+  /**
+   * Removes the sandbox's cgroup once the processes killed in it are gone (they leave it when
+   * reaped): tries again every {@link CGROUP_RETRY_MS} for up to a second, then leaves it to the
+   * next runtime's clean-up of stale cgroups.
+   */
+  private async removeCgroup(): Promise<void> {
+    const cgroup = this.cgroup;
+    if (cgroup === undefined) return;
+    for (let tries = 0; !cgroup.remove() && tries < 1000 / CGROUP_RETRY_MS; tries++)
+      await new Promise((resolve) => setTimeout(resolve, CGROUP_RETRY_MS));
   }
 
   /** SIGKILLs the child's process group (POSIX: the child leads it); false when there is none left. */

@@ -52,7 +52,10 @@ export function crashError(key: string, facts: CrashFacts): ChipsetError {
   );
 }
 
-/** Tells how a thread or process that nobody asked to end died, from its exit code, signal, error and stderr. */
+/**
+ * Tells how a thread or process that nobody asked to end died, from its exit code, signal,
+ * error, stderr and whether the kernel killed it at its cgroup's memory limit.
+ */
 export function classifyExit(isolation: IsolatedKind, exit: ChannelExit): CrashFacts {
   const base = { exitCode: exit.code, signal: exit.signal };
   const errorCode = (exit.error as { code?: unknown } | undefined)?.code;
@@ -62,6 +65,14 @@ export function classifyExit(isolation: IsolatedKind, exit: ChannelExit): CrashF
       kind: "heap-exhausted",
       what: "its worker ran out of JavaScript heap",
       cause: exit.error!,
+    };
+  }
+  if (exit.oomKilled === true) {
+    return {
+      ...base,
+      kind: "memory-limit",
+      what: "the kernel killed its process at the memory limit of its cgroup (limits.memoryMb)",
+      cause: exitCause(exit),
     };
   }
   if (exit.signal === "SIGABRT") {

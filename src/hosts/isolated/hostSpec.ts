@@ -11,6 +11,8 @@ export interface HostSpec {
   memoryMb?: number;
   /** The permission model's grants, complete (see {@link moduleHostSpec}); process hosts only. */
   permissions?: HostPermissions;
+  /** The most processes and threads of a sandboxed host (one with `permissions`), where a cgroup can enforce it. */
+  pids?: number;
 }
 
 /** True when a host for this spec comes from the warm pool: no memory limit and no permissions. */
@@ -23,17 +25,20 @@ export function isPooled(spec: { memoryMb?: number | undefined; permissions?: ob
  * may also read what it needs to run: the module's package directory (its code and its own
  * node_modules), chipset's package (the child entry and the SDK) and the
  * `node_modules/chipset` link through which the module imports `chipset/module` (Node's
- * resolver stats the link itself before following it to chipset's package).
+ * resolver stats the link itself before following it to chipset's package). `pids` (the
+ * manifest's `limits.pids`) is kept only for such a sandboxed host.
  */
 export function moduleHostSpec(
   isolation: IsolatedKind,
   file: string,
   memoryMb: number | undefined,
   permissions: HostPermissions | undefined,
+  pids?: number,
 ): HostSpec {
   const spec: HostSpec = { isolation };
   if (memoryMb !== undefined) spec.memoryMb = memoryMb;
   if (permissions !== undefined) {
+    if (pids !== undefined) spec.pids = pids;
     const dir = packageDir(file);
     const sdkLink = findSdkLink(dir);
     spec.permissions = {

@@ -8,6 +8,8 @@ export interface HostPermissions {
   childProcess: boolean;
   /** May start worker threads. */
   worker: boolean;
+  /** May use the network (default false: a network namespace of its own where the machine allows, see `sandboxFeatures`). */
+  net?: boolean;
 }
 
 /**

@@ -6,6 +6,7 @@ import { PROTOCOL_VERSION, type BootConfig } from "./protocol.js";
 import { packageRoot } from "./sdkLink.js";
 import type { Channel, IsolatedKind } from "./isolated/Channel.js";
 import { isPooled, type HostSpec } from "./isolated/hostSpec.js";
+import { childEnvironment } from "./isolated/childEnvironment.js";
 import { processExecArgv } from "./isolated/processArgs.js";
 import { ProcessChannel } from "./isolated/ProcessChannel.js";
 import { WorkerChannel } from "./isolated/WorkerChannel.js";
@@ -210,7 +211,12 @@ export class HostPool {
     const channel =
       spec.isolation === "worker"
         ? new WorkerChannel(this.entry, this.boot, spec.memoryMb)
-        : new ProcessChannel(this.entry, this.boot, processExecArgv(spec.memoryMb, spec.permissions));
+        : new ProcessChannel(
+            this.entry,
+            this.boot,
+            processExecArgv(spec.memoryMb, spec.permissions),
+            childEnvironment(spec.permissions),
+          );
     this.channels.add(channel);
     void channel.exited.then(() => this.forget(channel));
     return channel;

@@ -15,7 +15,9 @@ import type { KindDefaults } from "../registry/KindRegistry.js";
 import type { CrashInfo } from "../vocabulary/hosts.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 import { DEFAULT_CHECKPOINT_KB, type ModuleRecord } from "../vocabulary/manifest.js";
+import type { PermissionCeilings } from "../vocabulary/permissions.js";
 import { Instance, type InstanceEnv } from "./Instance.js";
+import { createWriteDirs, sandboxGrant } from "./sandboxGrant.js";
 import type { InstanceTable } from "./InstanceTable.js";
 
 /** What the factory needs to make instances, and where it tells what they do. */
@@ -30,6 +32,8 @@ export interface InstanceFactoryOptions {
   hangTimeoutMs: number;
   /** Where relative paths in each module's configuration start, by id (absent: the working directory). */
   configBase: ReadonlyMap<string, string>;
+  /** The operator's ceilings on what sandboxed modules may be granted (config file `permissions`). */
+  ceilings: PermissionCeilings;
   /** The defaults of each kind. */
   kinds: { defaults(kind: string): KindDefaults };
   pool: HostPool;
@@ -138,7 +142,10 @@ export class InstanceFactory {
       },
     };
     const dir = record.dir!;
-    const perms = manifest.permissions;
+    const asked = manifest.permissions;
+    const permissions =
+      asked === undefined ? undefined : sandboxGrant(key, record.id, dir, asked, this.options.ceilings);
+    if (permissions !== undefined) createWriteDirs(key, dir, permissions);
     return new IsolatedHost({
       isolation,
       key,
@@ -149,16 +156,7 @@ export class InstanceFactory {
       optional: Object.keys(manifest.optional ?? {}),
       baseDir,
       ...(manifest.limits?.memoryMb !== undefined ? { memoryMb: manifest.limits.memoryMb } : {}),
-      ...(perms
-        ? {
-            permissions: {
-              fsRead: (perms.fsRead ?? []).map((p) => resolve(dir, p)),
-              fsWrite: (perms.fsWrite ?? []).map((p) => resolve(dir, p)),
-              childProcess: perms.childProcess ?? false,
-              worker: perms.worker ?? false,
-            },
-          }
-        : {}),
+      ...(permissions === undefined ? {} : { permissions }),
       pool: this.options.pool,
       clock: this.options.clock,
       bridge,

@@ -25,13 +25,12 @@ export class ProcessChannel extends ChannelBase {
   private readonly child: ChildProcess;
   private tail = "";
 
-  /** Forks `entry` with exactly `execArgv` (never the runtime's own flags, nor NODE_OPTIONS). */
-  constructor(entry: string, boot: BootConfig, execArgv: string[]) {
+  /**
+   * Forks `entry` with exactly `execArgv` (never the runtime's own flags) and the environment
+   * `env` (see `childEnvironment`).
+   */
+  constructor(entry: string, boot: BootConfig, execArgv: string[], env: NodeJS.ProcessEnv) {
     super();
-    // NODE_OPTIONS would add flags behind execArgv's back (and may name files the permission
-    // model then forbids the child to read).
-    const env = { ...process.env };
-    delete env.NODE_OPTIONS;
     const child = fork(entry, [JSON.stringify(boot)], {
       serialization: "advanced",
       execArgv,

@@ -8,6 +8,8 @@ export interface HostPermissions {
   childProcess: boolean;
   /** May start worker threads. */
   worker: boolean;
+  /** Names of the runtime's environment variables the child gets; it gets no others (see `childEnvironment`). */
+  env: string[];
 }
 
 /**

@@ -61,11 +61,11 @@ describe("a process host under Node's permission model", () => {
 });
 
 describe("the Node flags of a process host", () => {
-  it("are explicit: a heap limit, and one flag per granted path", () => {
+  it("are explicit: a heap limit, and one flag per granted path, however it is written", () => {
     expect(processExecArgv(undefined, undefined)).toEqual([]);
     expect(processExecArgv(64, undefined)).toEqual(["--max-old-space-size=64"]);
     const permissions = {
-      fsRead: ["/a", "/b,c", "/a"],
+      fsRead: ["/a", "/b,c", "/a/"],
       fsWrite: ["/w"],
       childProcess: true,
       worker: false,

@@ -1,3 +1,5 @@
+import { resolve } from "node:path";
+
 /** What a process host may do under Node's permission model; every path absolute. */
 export interface HostPermissions {
   /** Paths (files or directories) the child may read, beyond what it needs to run (see `hostSpec`). */
@@ -37,6 +39,10 @@ export function processExecArgv(
   return argv;
 }
 
+/**
+ * Each path once, normalised: Node 20 aborts (`Assertion failed: !path_prefix.empty()`) when
+ * one directory is granted both as `/a` and as `/a/`.
+ */
 function unique(paths: string[]): string[] {
-  return [...new Set(paths)];
+  return [...new Set(paths.map((path) => resolve(path)))];
 }

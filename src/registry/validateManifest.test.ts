@@ -204,7 +204,7 @@ describe("validatePackageManifest", () => {
       /no "\.\." segment.*found "\.\.\/\.\.\/\.\."/,
     ],
     [
-      "a write grant whose \"..\" leads out after a step in",
+      'a write grant whose ".." leads out after a step in',
       withChipset({ permissions: { fsWrite: ["out/../../store"] } }),
       "chipset.permissions.fsWrite.0",
       /inside the module's directory.*found "out\/\.\.\/\.\.\/store"/,

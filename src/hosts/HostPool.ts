@@ -6,6 +6,7 @@ import { PROTOCOL_VERSION, type BootConfig } from "./protocol.js";
 import { packageRoot } from "./sdkLink.js";
 import type { Channel, IsolatedKind } from "./isolated/Channel.js";
 import { isPooled, type HostSpec } from "./isolated/hostSpec.js";
+import { childEnvironment } from "./isolated/childEnvironment.js";
 import { processExecArgv } from "./isolated/processArgs.js";
 import { ProcessChannel } from "./isolated/ProcessChannel.js";
 import { WorkerChannel } from "./isolated/WorkerChannel.js";
@@ -214,6 +215,7 @@ export class HostPool {
             this.entry,
             this.boot,
             processExecArgv(spec.memoryMb, spec.permissions),
+            childEnvironment(spec.permissions),
             spec.permissions === undefined
               ? undefined
               : {

@@ -8,6 +8,7 @@ import type { HostPool } from "../hosts/HostPool.js";
 import { InlineHost } from "../hosts/InlineHost.js";
 import type { InlineCrashTrap } from "../hosts/InlineCrashTrap.js";
 import { IsolatedHost } from "../hosts/IsolatedHost.js";
+import { sandboxFeatures } from "../hosts/sandboxFeatures.js";
 import type { ModuleHost } from "../hosts/ModuleHost.js";
 import type { IntakeLimits } from "../lifecycle/IntakeGate.js";
 import type { ModuleDefinition, ModuleProxy } from "../module.js";
@@ -15,7 +16,9 @@ import type { KindDefaults } from "../registry/KindRegistry.js";
 import type { CrashInfo } from "../vocabulary/hosts.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 import { DEFAULT_CHECKPOINT_KB, type ModuleRecord } from "../vocabulary/manifest.js";
+import type { PermissionCeilings } from "../vocabulary/permissions.js";
 import { Instance, type InstanceEnv } from "./Instance.js";
+import { createWriteDirs, sandboxGrant } from "./sandboxGrant.js";
 import type { InstanceTable } from "./InstanceTable.js";
 
 /** What the factory needs to make instances, and where it tells what they do. */
@@ -30,6 +33,8 @@ export interface InstanceFactoryOptions {
   hangTimeoutMs: number;
   /** Where relative paths in each module's configuration start, by id (absent: the working directory). */
   configBase: ReadonlyMap<string, string>;
+  /** The operator's ceilings on what sandboxed modules may be granted (config file `permissions`). */
+  ceilings: PermissionCeilings;
   /** The defaults of each kind. */
   kinds: { defaults(kind: string): KindDefaults };
   pool: HostPool;
@@ -138,7 +143,10 @@ export class InstanceFactory {
       },
     };
     const dir = record.dir!;
-    const perms = manifest.permissions;
+    const asked = manifest.permissions;
+    const permissions =
+      asked === undefined ? undefined : sandboxGrant(key, record.id, dir, asked, this.options.ceilings);
+    if (permissions !== undefined) createWriteDirs(key, dir, permissions, sandboxFeatures().user);
     return new IsolatedHost({
       isolation,
       key,
@@ -150,17 +158,7 @@ export class InstanceFactory {
       baseDir,
       ...(manifest.limits?.memoryMb !== undefined ? { memoryMb: manifest.limits.memoryMb } : {}),
       ...(manifest.limits?.pids !== undefined ? { pids: manifest.limits.pids } : {}),
-      ...(perms
-        ? {
-            permissions: {
-              fsRead: (perms.fsRead ?? []).map((p) => resolve(dir, p)),
-              fsWrite: (perms.fsWrite ?? []).map((p) => resolve(dir, p)),
-              childProcess: perms.childProcess ?? false,
-              worker: perms.worker ?? false,
-              net: perms.net ?? false,
-            },
-          }
-        : {}),
+      ...(permissions === undefined ? {} : { permissions }),
       pool: this.options.pool,
       clock: this.options.clock,
       bridge,

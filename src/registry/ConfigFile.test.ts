@@ -39,6 +39,40 @@ describe("loadConfigFile", () => {
     expect(config.policies).toEqual(policies);
   });
 
+  it("reads the operator's permission ceilings, paths resolved against the file's directory", () => {
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        permissions: {
+          default: { env: ["LANG"], worker: false },
+          codec: { fsRead: ["./media", "/srv/shared"], fsWrite: ["../cache"], childProcess: true },
+        },
+      }),
+    );
+    const { permissions } = loadConfigFile(file);
+    expect(permissions.file).toBe(file);
+    expect(permissions.default).toEqual({ env: ["LANG"], worker: false });
+    expect([...permissions.modules]).toEqual([
+      [
+        "codec",
+        {
+          fsRead: [path.join(dir, "media"), "/srv/shared"],
+          fsWrite: [path.resolve(dir, "..", "cache")],
+          childProcess: true,
+        },
+      ],
+    ]);
+  });
+
+  it("rejects a malformed permission ceiling, naming the field", () => {
+    const err = rejection({ permissions: { codec: { env: ["API TOKEN"] } } });
+    expect((err.details as { field: string }).field).toBe("permissions.codec.env.0");
+    expect(err.message).toMatch(/environment variable name/);
+    const unknown = rejection({ permissions: { default: { network: true } } });
+    expect((unknown.details as { field: string }).field).toBe("permissions.default.network");
+    expect(unknown.message).toMatch(/network/);
+  });
+
   it("rejects a malformed call policy, naming the field", () => {
     const err = rejection({ policies: { codec: { bulkhead: { maxConcurrent: 0 } } } });
     expect((err.details as { field: string }).field).toBe("policies.codec.bulkhead.maxConcurrent");
@@ -60,12 +94,20 @@ describe("loadConfigFile", () => {
       modules: { "video-player": { bufferMs: 500 }, "@acme/x": {} },
       defaults: { hookTimeoutMs: 5000, idleUnloadMs: 0, preload: 3, shutdownTimeoutMs: 10000 },
       policies: {},
+      permissions: { file, default: undefined, modules: new Map() },
     });
   });
 
   it("accepts an empty object, filling in empty defaults", () => {
     fs.writeFileSync(file, "{}");
-    expect(loadConfigFile(file)).toEqual({ file, moduleDirs: [], modules: {}, defaults: {}, policies: {} });
+    expect(loadConfigFile(file)).toEqual({
+      file,
+      moduleDirs: [],
+      modules: {},
+      defaults: {},
+      policies: {},
+      permissions: { file, default: undefined, modules: new Map() },
+    });
   });
 
   it.each<[string, unknown, string]>([

@@ -4,8 +4,9 @@ import type { ValidateFunction } from "ajv";
 import { createAjv } from "./createAjv.js";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import { describeSchemaErrors } from "./describeSchemaErrors.js";
-import { addManifestVocabulary, callsSchema } from "./manifestSchema.js";
+import { addManifestVocabulary, callsSchema, permissionsSchema } from "./manifestSchema.js";
 import type { CallsConfig } from "../vocabulary/calls.js";
+import type { PermissionCeilings, PermissionsSection } from "../vocabulary/permissions.js";
 
 /** The conventional name of the config file in an application's directory. */
 export const CONFIG_FILE_NAME = "chipset.config.json";
@@ -35,6 +36,8 @@ export interface ChipsetConfig {
   calls: CallsConfig | undefined;
   /** Call policies by module id, over its manifest's `calls`. */
   policies: Record<string, CallsConfig>;
+  /** The operator's ceilings on sandboxed modules' permissions, paths absolute; none by default. */
+  permissions: PermissionCeilings;
 }
 
 const ms = (what: string) => ({
@@ -69,6 +72,17 @@ export const configFileSchema = {
       expected: 'an object mapping module ids to call policies, such as { "codec": { "timeoutMs": 500 } }',
       propertyNames: { format: "npm-name", expected: "a module id (an npm package name)" },
       additionalProperties: callsSchema,
+    },
+    permissions: {
+      type: "object",
+      expected:
+        'an object mapping "default" and module ids to the most they may be granted, such as { "default": { "env": ["LANG"] }, "codec": { "fsWrite": ["/var/cache/codec"] } }',
+      propertyNames: { format: "npm-name", expected: 'a module id (an npm package name), or "default"' },
+      additionalProperties: permissionsSchema({
+        type: "string",
+        minLength: 1,
+        expected: "a path, absolute or relative to the config file",
+      }),
     },
     defaults: {
       type: "object",
@@ -145,6 +159,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     defaults?: ConfigDefaults;
     calls?: CallsConfig;
     policies?: Record<string, CallsConfig>;
+    permissions?: Record<string, PermissionsSection>;
   };
   const base = path.dirname(absolute);
   return {
@@ -154,7 +169,26 @@ export function loadConfigFile(file: string): ChipsetConfig {
     defaults: config.defaults ?? {},
     calls: config.calls,
     policies: config.policies ?? {},
+    permissions: ceilings(absolute, config.permissions ?? {}),
   };
+}
+
+/** The `permissions` section of config file `file`, its paths made absolute (relative to the file). */
+function ceilings(file: string, sections: Record<string, PermissionsSection>): PermissionCeilings {
+  const base = path.dirname(file);
+  const absolute = (section: PermissionsSection): PermissionsSection => ({
+    ...section,
+    ...(section.fsRead ? { fsRead: section.fsRead.map((p) => path.resolve(base, p)) } : {}),
+    ...(section.fsWrite ? { fsWrite: section.fsWrite.map((p) => path.resolve(base, p)) } : {}),
+  });
+  // A Map: module ids come from users, and "constructor" is an own property of no plain object.
+  const modules = new Map(
+    Object.entries(sections)
+      .filter(([id]) => id !== "default")
+      .map(([id, section]) => [id, absolute(section)]),
+  );
+  const fallback = Object.hasOwn(sections, "default") ? absolute(sections.default!) : undefined;
+  return { file, default: fallback, modules };
 }
 
 /** Loads `<dir>/chipset.config.json` when it exists; undefined when it does not. */

@@ -73,6 +73,51 @@ const strings = (expected: string, item = "a non-empty string") => ({
   items: { type: "string", minLength: 1, expected: item },
 });
 
+// A ".." segment (either separator): a manifest's grant must not lead out of the module's directory.
+const DOT_DOT_SEGMENT = "(^|[/\\\\])\\.\\.([/\\\\]|$)";
+
+/** A path in a manifest's `permissions`: relative without "..", or absolute (only a ceiling can grant it). */
+const MANIFEST_PATH = {
+  type: "string",
+  minLength: 1,
+  not: { pattern: DOT_DOT_SEGMENT },
+  expected:
+    'a path inside the module\'s directory such as "./media" (no ".." segment), or an absolute path the operator grants',
+};
+
+/** Longest list in a `permissions` section (paths, variable names). */
+export const MAX_PERMISSION_ENTRIES = 256;
+
+/**
+ * The schema of a `permissions` section: the manifest's (what a module asks for) and each entry
+ * of the config file's (the operator's ceiling). `path` is the schema of one path.
+ */
+export function permissionsSchema(path: object): object {
+  const paths = (example: string) => ({
+    type: "array",
+    maxItems: MAX_PERMISSION_ENTRIES,
+    expected: `an array of paths such as ["${example}"] (at most ${MAX_PERMISSION_ENTRIES})`,
+    items: path,
+  });
+  return closed('an object such as { "fsRead": ["./media"], "childProcess": false, "env": ["LANG"] }', {
+    fsRead: paths("./media"),
+    fsWrite: paths("./cache"),
+    childProcess: { type: "boolean", expected: "true or false" },
+    worker: { type: "boolean", expected: "true or false" },
+    net: { type: "boolean", expected: "true or false" },
+    env: {
+      type: "array",
+      maxItems: MAX_PERMISSION_ENTRIES,
+      expected: `an array of environment variable names such as ["LANG"] (at most ${MAX_PERMISSION_ENTRIES})`,
+      items: {
+        type: "string",
+        pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
+        expected: "an environment variable name (letters, digits and _, not starting with a digit)",
+      },
+    },
+  });
+}
+
 /** Most entries in `requires` or `optional`: resolution time grows faster than their number. */
 export const MAX_DEPENDENCIES = 1000;
 
@@ -225,13 +270,7 @@ export const chipsetSchema = {
         expected: "a whole number of processes and threads from 32 to 65536",
       },
     }),
-    permissions: closed('an object such as { "fsRead": ["./media"], "childProcess": false }', {
-      fsRead: strings('an array of paths such as ["./media"]', "a non-empty path"),
-      fsWrite: strings('an array of paths such as ["./cache"]', "a non-empty path"),
-      childProcess: { type: "boolean", expected: "true or false" },
-      worker: { type: "boolean", expected: "true or false" },
-      net: { type: "boolean", expected: "true or false" },
-    }),
+    permissions: permissionsSchema(MANIFEST_PATH),
     restart: closed('an object such as { "policy": "permanent", "maxRestarts": 5, "withinMs": 60000 }', {
       policy: {
         enum: ["permanent", "transient", "temporary"],

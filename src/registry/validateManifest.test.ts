@@ -198,6 +198,24 @@ describe("validatePackageManifest", () => {
       /array of paths/,
     ],
     [
+      "a read grant leading out of the module's directory",
+      withChipset({ permissions: { fsRead: ["./media", "../../.."] } }),
+      "chipset.permissions.fsRead.1",
+      /no "\.\." segment.*found "\.\.\/\.\.\/\.\."/,
+    ],
+    [
+      'a write grant whose ".." leads out after a step in',
+      withChipset({ permissions: { fsWrite: ["out/../../store"] } }),
+      "chipset.permissions.fsWrite.0",
+      /inside the module's directory.*found "out\/\.\.\/\.\.\/store"/,
+    ],
+    [
+      "an environment variable that is not a name",
+      withChipset({ permissions: { env: ["API TOKEN"] } }),
+      "chipset.permissions.env.0",
+      /environment variable name/,
+    ],
+    [
       "a limit of zero",
       withChipset({ limits: { memoryMb: 0 } }),
       "chipset.limits.memoryMb",

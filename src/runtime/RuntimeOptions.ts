@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Clock } from "../common/Clock.js";
 import type { IntakeLimits } from "../lifecycle/IntakeGate.js";
 import type { CallsConfig } from "../vocabulary/calls.js";
+import type { PermissionCeilings } from "../vocabulary/permissions.js";
 import type { AnomalyOptions } from "./Monitoring.js";
 import type { RestartSettings } from "../supervision/restartPolicy.js";
 
@@ -103,4 +104,6 @@ export interface ResolvedOptions {
   calls: CallsConfig | undefined;
   policies: Record<string, CallsConfig>;
   anomalies: AnomalyOptions | false;
+  /** The operator's ceilings on sandboxed modules' permissions (config file `permissions`). */
+  permissions: PermissionCeilings;
 }

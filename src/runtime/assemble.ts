@@ -166,6 +166,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     hookTimeoutMs: options.hookTimeoutMs,
     hangTimeoutMs: options.hosts.hangTimeoutMs,
     configBase: parts.moduleConfigBase,
+    ceilings: options.permissions,
     kinds,
     pool,
     trap,

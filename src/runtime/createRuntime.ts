@@ -2,6 +2,7 @@ import { dirname, join, resolve } from "node:path";
 import { pino } from "pino";
 import { systemClock } from "../common/Clock.js";
 import { linkSdk } from "../hosts/sdkLink.js";
+import { NO_CEILINGS } from "../instances/sandboxGrant.js";
 import { loadConfigFile } from "../registry/ConfigFile.js";
 import { Registry } from "../registry/Registry.js";
 import { validateCallsConfig } from "../registry/validateCalls.js";
@@ -41,6 +42,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     stallMs: options.stallMs ?? 500,
     calls: options.calls === undefined ? file?.calls : validateCallsConfig(options.calls, "options.calls"),
     anomalies: options.anomalies ?? {},
+    permissions: file?.permissions ?? NO_CEILINGS,
     policies: {
       ...file?.policies,
       ...Object.fromEntries(

@@ -3,6 +3,7 @@
  * Types only; registry/ validates and stores them.
  */
 import type { CallsConfig } from "./calls.js";
+import type { PermissionsSection } from "./permissions.js";
 
 /** Where an instance's code runs: this thread, a worker thread, or a child process. */
 export type Isolation = "inline" | "worker" | "process";
@@ -52,14 +53,8 @@ export interface ChipsetManifest {
     /** The most processes and threads of a sandboxed process module; default {@link DEFAULT_PIDS_LIMIT}. */
     pids?: number;
   };
-  /** `net`: may use the network (else a sandboxed module has only a loopback of its own, where the machine allows). */
-  permissions?: {
-    fsRead?: string[];
-    fsWrite?: string[];
-    childProcess?: boolean;
-    worker?: boolean;
-    net?: boolean;
-  };
+  /** What the module asks for under Node's permission model (process isolation only; see docs/isolation.md). */
+  permissions?: PermissionsSection;
   restart?: RestartManifest;
   /** Call policies: timeout, retry, breaker, bulkhead, module-wide and per method (see docs/policies.md). */
   calls?: CallsConfig;

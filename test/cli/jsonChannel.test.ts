@@ -17,11 +17,14 @@ export const module = defineModule({ api: { answer() {
 beforeAll(async () => {
   tmp = await tempDir("json-channel");
   data = join(tmp.dir, "data");
-  for (const isolation of ["worker", "process"]) {
+  for (const isolation of ["worker", "process", "sandboxed"]) {
     const dir = await writeModule(join(tmp.dir, "modules"), {
       name: `noisy-${isolation}`,
       version: "1.0.0",
-      chipset: { kind: "tool", isolation },
+      chipset:
+        isolation === "sandboxed"
+          ? { kind: "tool", isolation: "process", permissions: {} }
+          : { kind: "tool", isolation },
       code: NOISY,
     });
     const added = await cli("add", dir);
@@ -31,7 +34,7 @@ beforeAll(async () => {
 
 afterAll(() => tmp.cleanup());
 
-describe.each(["worker", "process"])(
+describe.each(["worker", "process", "sandboxed"])(
   "call --json into a %s module that writes to its stdout",
   (isolation) => {
     it("prints only the answer on stdout; the module's output goes to the log on stderr", async () => {

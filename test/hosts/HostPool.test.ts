@@ -75,7 +75,7 @@ describe("the host pool", () => {
     // Allowed to read nothing, the child cannot even read its own entry file.
     const spec = {
       isolation: "process" as const,
-      permissions: { fsRead: [], fsWrite: [], childProcess: false, worker: false },
+      permissions: { fsRead: [], fsWrite: [], childProcess: false, worker: false, env: [] },
     };
     const err = (await pool.acquire(spec).catch((e: unknown) => e)) as ChipsetError;
     expect(err.code).toBe(ErrorCodes.HOST_START_FAILED);

@@ -31,7 +31,7 @@ describe("a process host under Node's permission model", () => {
     writeFileSync(join(dirA, "a.txt"), "from A");
     writeFileSync(join(dirB, "b.txt"), "from B");
     const { host } = await h.started("process", fsModule, {
-      permissions: { fsRead: [dirA], fsWrite: [out], childProcess: false, worker: false },
+      permissions: { fsRead: [dirA], fsWrite: [out], childProcess: false, worker: false, env: [] },
     });
     // It loaded at all: it could read its own files, chipset's SDK and the node_modules/chipset link.
     await expect(host.call("read", [join(dirA, "a.txt")])).resolves.toBe("from A");
@@ -49,7 +49,7 @@ describe("a process host under Node's permission model", () => {
 
   it("may start child processes and workers when granted", async () => {
     const { host } = await h.started("process", fsModule, {
-      permissions: { fsRead: [], fsWrite: [], childProcess: true, worker: true },
+      permissions: { fsRead: [], fsWrite: [], childProcess: true, worker: true, env: [] },
     });
     await expect(host.call("spawn", [])).resolves.toBe("spawned");
     await expect(host.call("thread", [])).resolves.toBe("started");
@@ -58,17 +58,23 @@ describe("a process host under Node's permission model", () => {
   it("refuses permissions for a worker host (only a process can enforce them)", () => {
     expect(() =>
       h.host("worker", fsModule, {
-        permissions: { fsRead: [], fsWrite: [], childProcess: false, worker: false },
+        permissions: { fsRead: [], fsWrite: [], childProcess: false, worker: false, env: [] },
       }),
     ).toThrow(expect.objectContaining({ code: ErrorCodes.ISOLATION_UNSUPPORTED }));
   });
 });
 
 describe("the Node flags of a process host", () => {
-  it("are explicit: a heap limit, and one flag per granted path", () => {
+  it("are explicit: a heap limit, and one flag per granted path, however it is written", () => {
     expect(processExecArgv(undefined, undefined)).toEqual([]);
     expect(processExecArgv(64, undefined)).toEqual(["--max-old-space-size=64"]);
-    const permissions = { fsRead: ["/a", "/b,c", "/a"], fsWrite: ["/w"], childProcess: true, worker: false };
+    const permissions = {
+      fsRead: ["/a", "/b,c", "/a/"],
+      fsWrite: ["/w"],
+      childProcess: true,
+      worker: false,
+      env: [],
+    };
     expect(processExecArgv(undefined, permissions, 20)).toEqual([
       "--experimental-permission",
       "--disable-warning=ExperimentalWarning",
@@ -98,5 +104,30 @@ describe("a worker module and the process that hosts it", () => {
         message: expect.stringMatching(/may not signal the process that hosts it/) as string,
       });
     await expect(host.call("signal", ["parent"])).resolves.toBe(true);
+  });
+});
+
+const debuggerOpener = `import inspector from "node:inspector";
+  import { open } from "node:inspector/promises";
+  import { createRequire } from "node:module";
+  const require = createRequire(import.meta.url);
+  const attempt = (fn) => { try { fn(); return "opened"; } catch (e) { return { code: e.code, message: e.message }; } };
+  export const module = defineModule({ api: {
+    // Port 0: were the guard missing, the test would open a port, not take a fixed one.
+    open(how) {
+      if (how === "import") return attempt(() => inspector.open(0, "127.0.0.1"));
+      if (how === "promises") return attempt(() => open(0, "127.0.0.1"));
+      return attempt(() => require("node:inspector").open(0, "127.0.0.1"));
+    },
+  } });`;
+
+describe("a worker module and the inspector of the process that hosts it", () => {
+  it("may not open it, however it reaches it (CHIP_ERR_PERMISSION_DENIED)", async () => {
+    const { host } = await h.started("worker", debuggerOpener);
+    for (const how of ["import", "promises", "require"])
+      await expect(host.call("open", [how]), how).resolves.toMatchObject({
+        code: ErrorCodes.PERMISSION_DENIED,
+        message: expect.stringMatching(/may not open the inspector of the process that hosts it/) as string,
+      });
   });
 });

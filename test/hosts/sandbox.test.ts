@@ -139,7 +139,7 @@ describe("a sandboxed module whose files its user cannot reach", () => {
     async () => {
       chmodSync(hosts.ws.root, 0o700);
       const { host } = hosts.host("process", "export const module = defineModule({ api: {} });", {
-        permissions: { fsRead: [], fsWrite: [], childProcess: false, worker: false },
+        permissions: { fsRead: [], fsWrite: [], childProcess: false, worker: false, env: [] },
       });
       await expect(host.load(deadline())).rejects.toMatchObject({
         code: "CHIP_ERR_HOST_START_FAILED",

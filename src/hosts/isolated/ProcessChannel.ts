@@ -38,15 +38,18 @@ export class ProcessChannel extends ChannelBase {
   private readonly cgroup: SandboxCgroup | undefined;
 
   /**
-   * Forks `entry` with exactly `execArgv` (never the runtime's own flags, nor NODE_OPTIONS), in
-   * a sandbox when `sandbox` is given. Throws when the sandbox's cgroup cannot be made or joined.
+   * Forks `entry` with exactly `execArgv` (never the runtime's own flags) and the environment
+   * `env` (see `childEnvironment`), in a sandbox when `sandbox` is given. Throws when the
+   * sandbox's cgroup cannot be made or joined.
    */
-  constructor(entry: string, boot: BootConfig, execArgv: string[], sandbox?: SandboxSpec) {
+  constructor(
+    entry: string,
+    boot: BootConfig,
+    execArgv: string[],
+    env: NodeJS.ProcessEnv,
+    sandbox?: SandboxSpec,
+  ) {
     super();
-    // NODE_OPTIONS would add flags behind execArgv's back (and may name files the permission
-    // model then forbids the child to read).
-    const env = { ...process.env };
-    delete env.NODE_OPTIONS;
     const options = {
       serialization: "advanced" as const,
       env,

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { packageRoot } from "../sdkLink.js";
 import type { IsolatedKind } from "./Channel.js";
@@ -22,11 +22,12 @@ export function isPooled(spec: { memoryMb?: number | undefined; permissions?: ob
 
 /**
  * The spec of the host for the module whose entry is `file`. With `permissions`, the child
- * may also read what it needs to run: the module's package directory (its code and its own
- * node_modules), chipset's package (the child entry and the SDK) and the
- * `node_modules/chipset` link through which the module imports `chipset/module` (Node's
- * resolver stats the link itself before following it to chipset's package). `pids` (the
- * manifest's `limits.pids`) is kept only for such a sandboxed host.
+ * may also read exactly what it needs to run: the module's package directory (its code and
+ * its own node_modules), chipset's `dist/` (the child entry and the SDK), chipset's
+ * package.json, and the SDK package (`node_modules/chipset`, see `linkSdk`) through which the
+ * module imports `chipset/module`. Nothing else of chipset's package root: in a checkout it
+ * holds data directories and their `chipset.db`. `pids` (the manifest's `limits.pids`) is kept
+ * only for such a sandboxed host.
  */
 export function moduleHostSpec(
   isolation: IsolatedKind,
@@ -39,14 +40,22 @@ export function moduleHostSpec(
   if (memoryMb !== undefined) spec.memoryMb = memoryMb;
   if (permissions !== undefined) {
     if (pids !== undefined) spec.pids = pids;
-    const dir = packageDir(file);
-    const sdkLink = findSdkLink(dir);
-    spec.permissions = {
-      ...permissions,
-      fsRead: [dir, packageRoot(), ...(sdkLink === undefined ? [] : [sdkLink]), ...permissions.fsRead],
-    };
+    spec.permissions = { ...permissions, fsRead: runtimeReads(file, permissions.fsRead) };
   }
   return spec;
+}
+
+/** `granted` and what the child host of the module whose entry is `file` reads to run it. */
+function runtimeReads(file: string, granted: readonly string[]): string[] {
+  const root = packageRoot();
+  const sdk = findSdkPackage(packageDir(file));
+  return [
+    packageDir(file),
+    join(root, "dist"),
+    join(root, "package.json"),
+    ...(sdk === undefined ? [] : [sdk]),
+    ...granted,
+  ];
 }
 
 /** The nearest directory at or above `file` holding a package.json (else the file's directory). */
@@ -59,13 +68,26 @@ function packageDir(file: string): string {
   }
 }
 
-/** The `node_modules/chipset` that `import "chipset/module"` from `dir` resolves through, if any. */
-function findSdkLink(dir: string): string | undefined {
+/**
+ * The `node_modules/chipset` that `import "chipset/module"` from `dir` resolves through, if it
+ * is a directory of its own. A link (an older layout, or one made by hand) is not granted: the
+ * permission model would let the module read everything under its target.
+ */
+function findSdkPackage(dir: string): string | undefined {
   for (let at = dir; ;) {
-    const link = join(at, "node_modules", "chipset");
-    if (existsSync(link)) return link;
+    const sdk = join(at, "node_modules", "chipset");
+    const stat = lstatOrUndefined(sdk);
+    if (stat !== undefined) return stat.isDirectory() ? sdk : undefined;
     const parent = dirname(at);
     if (parent === at) return undefined;
     at = parent;
+  }
+}
+
+function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
   }
 }

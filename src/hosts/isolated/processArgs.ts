@@ -1,3 +1,5 @@
+import { resolve } from "node:path";
+
 /** What a process host may do under Node's permission model; every path absolute. */
 export interface HostPermissions {
   /** Paths (files or directories) the child may read, beyond what it needs to run (see `hostSpec`). */
@@ -10,6 +12,8 @@ export interface HostPermissions {
   worker: boolean;
   /** May use the network (default false: a network namespace of its own where the machine allows, see `sandboxFeatures`). */
   net?: boolean;
+  /** Names of the runtime's environment variables the child gets; it gets no others (see `childEnvironment`). */
+  env: string[];
 }
 
 /**
@@ -37,6 +41,10 @@ export function processExecArgv(
   return argv;
 }
 
+/**
+ * Each path once, normalised: Node 20 aborts (`Assertion failed: !path_prefix.empty()`) when
+ * one directory is granted both as `/a` and as `/a/`.
+ */
 function unique(paths: string[]): string[] {
-  return [...new Set(paths)];
+  return [...new Set(paths.map((path) => resolve(path)))];
 }

@@ -58,11 +58,12 @@ export function linkSdk(storeDir: string): void {
   if (isDirectory(dir) && [...files].every(([name, text]) => readOr(join(dir, name)) === text)) return;
   // An older layout linked the package root here: remove the link itself, never its target.
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  // Writable by its owner alone whatever the umask: a module must not replace the SDK.
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
   for (const [name, text] of files) {
     // Another process may be writing the same files: each appears whole, by a rename.
     const temp = join(dir, `.${name}.${process.pid}.tmp`);
-    writeFileSync(temp, text);
+    writeFileSync(temp, text, { mode: 0o644 });
     renameSync(temp, join(dir, name));
   }
 }

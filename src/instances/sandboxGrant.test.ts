@@ -29,6 +29,7 @@ describe("sandboxGrant", () => {
       childProcess: false,
       worker: false,
       env: [],
+      net: false,
     });
   });
 

@@ -1,6 +1,7 @@
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import type { ModuleRecord } from "../vocabulary/manifest.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
+import { writablePaths } from "./writablePaths.js";
 import { digestTree } from "./digestTree.js";
 
 /**
@@ -26,7 +27,7 @@ export class IntegrityCheck {
     if (this.verified.has(key)) return;
     let found: string;
     try {
-      found = digestTree(dir);
+      found = digestTree(dir, writablePaths(record.manifest));
     } catch (err) {
       throw tampered(record, dir, `they cannot be read as a module tree: ${messageOf(err)}`, undefined, err);
     }

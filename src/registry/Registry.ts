@@ -18,6 +18,7 @@ import {
 import { isOtherLiveProcess, StoreLayout } from "./StoreLayout.js";
 import { copyTree } from "./copyTree.js";
 import { digestTree } from "./digestTree.js";
+import { writablePaths } from "./writablePaths.js";
 import { peekPackageIdentity, readPackageManifest, type PackageInfo } from "./readPackageManifest.js";
 import { emptyTrash, recoverStore, type RecoveryReport } from "./recoverStore.js";
 import { RegistryDoctor, type VerifyProblem } from "./RegistryDoctor.js";
@@ -113,13 +114,18 @@ export class Registry {
     // Content already installed was validated when it was added: skip validation (and ajv) for it.
     const claimed = peekPackageIdentity(path.resolve(dir));
     const installed = claimed && this.readable(claimed.name, claimed.version);
-    if (installed !== undefined && installed.digest === this.digestSource(path.resolve(dir), claimed!.name)) {
+    if (
+      installed !== undefined &&
+      installed.digest ===
+        this.digestSource(path.resolve(dir), claimed!.name, writablePaths(installed.manifest))
+    ) {
       return { record: installed, status: "unchanged" };
     }
     const info = readPackageManifest(dir);
     const { name: id, version } = info.manifest;
+    const writable = writablePaths(info.manifest.chipset);
     const existing = this.readable(id, version);
-    if (existing !== undefined && existing.digest === this.digestSource(info.dir, id)) {
+    if (existing !== undefined && existing.digest === this.digestSource(info.dir, id, writable)) {
       return { record: existing, status: "unchanged" };
     }
 
@@ -127,7 +133,7 @@ export class Registry {
     let keepStaging = false;
     try {
       staging = this.layout.createStagingDir();
-      const digest = copyTree(info.dir, staging);
+      const digest = copyTree(info.dir, staging, undefined, writable);
       // Register what was copied, not what was read earlier: the source may have changed meanwhile.
       const staged = this.readStaged(staging, info.file);
       if (staged.manifest.name !== id || staged.manifest.version !== version)
@@ -392,9 +398,9 @@ export class Registry {
     }
   }
 
-  private digestSource(dir: string, id: string): string {
+  private digestSource(dir: string, id: string, skip: ReadonlySet<string>): string {
     try {
-      return digestTree(dir);
+      return digestTree(dir, skip);
     } catch (err) {
       if (err instanceof ChipsetError) throw err; // a link leading outside, the size limits
       throw storeFailed(`Cannot read the files of ${id} in ${dir}`, err, { module: id });

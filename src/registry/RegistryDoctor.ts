@@ -2,6 +2,7 @@ import { messageOf } from "../errors/index.js";
 import type { Database } from "../store/Database.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
 import { digestTree } from "./digestTree.js";
+import { writablePaths } from "./writablePaths.js";
 import type { Lease, LeaseTable } from "./LeaseTable.js";
 import { recoverStore, type RecoveryReport } from "./recoverStore.js";
 import type { BadRow, RegistryTable } from "./RegistryTable.js";
@@ -60,7 +61,7 @@ export class RegistryDoctor {
     const problems: VerifyProblem[] = [];
     for (const record of this.table.list()) {
       if (record.dir === undefined || record.digest === undefined) continue;
-      const problem = this.copyProblem(record.dir, record.digest);
+      const problem = this.copyProblem(record.dir, record.digest, writablePaths(record.manifest));
       if (problem !== undefined) problems.push({ id: record.id, version: record.version, problem });
     }
     return problems;
@@ -109,7 +110,7 @@ export class RegistryDoctor {
         if (this.layout.exists(dir)) this.layout.quarantine(dir, `${key}: ${changed.problem}`);
       });
       repairs.quarantined.push(key);
-      if (row.digest !== undefined && this.sourceMatches(row.source, row.digest))
+      if (row.digest !== undefined && this.sourceMatches(row.source, row.digest, writablePaths(row.manifest)))
         sources.set(key, row.source);
     }
     const recovery = recoverStore(this.table, this.layout, true);
@@ -117,19 +118,19 @@ export class RegistryDoctor {
     return { ...repairs, recovery };
   }
 
-  private copyProblem(dir: string, digest: string): string | undefined {
+  private copyProblem(dir: string, digest: string, skip: ReadonlySet<string>): string | undefined {
     if (!this.layout.exists(dir)) return `${dir} is missing`;
     if (this.layout.readMarker(dir)?.digest !== digest) return "its completion marker does not match";
     try {
-      return digestTree(dir) === digest ? undefined : "its files do not match the recorded digest";
+      return digestTree(dir, skip) === digest ? undefined : "its files do not match the recorded digest";
     } catch (err) {
       return `its files cannot be read as installed (${messageOf(err)})`;
     }
   }
 
-  private sourceMatches(source: string, digest: string): boolean {
+  private sourceMatches(source: string, digest: string, skip: ReadonlySet<string>): boolean {
     try {
-      return digestTree(source) === digest;
+      return digestTree(source, skip) === digest;
     } catch {
       return false;
     }

@@ -20,13 +20,24 @@ export const STORE_FILE_MODE = 0o644;
  * `limits` (default `TREE_LIMITS`) are checked while walking, before anything is copied, and again
  * on the bytes actually read (`CHIP_ERR_MANIFEST_INVALID`).
  */
-export function copyTree(source: string, target: string, limits: TreeLimits = TREE_LIMITS): string {
+export function copyTree(
+  source: string,
+  target: string,
+  limits: TreeLimits = TREE_LIMITS,
+  /** Relative paths neither copied nor digested (the module's writable directories). */
+  skip?: ReadonlySet<string>,
+): string {
   const hash = createHash("sha256");
   const dirs = [target];
   fs.mkdirSync(target, { recursive: true, mode: STORE_DIR_MODE });
   let bytes = 0;
-  for (const entry of walkTree(source, limits)) {
+  for (const entry of walkTree(source, limits, skip)) {
     const destination = path.join(target, ...entry.rel.split("/"));
+    // A directory above a writable one is not listed (see walkTree's `skip`): made here.
+    if (entry.kind !== "dir" && !fs.existsSync(path.dirname(destination))) {
+      fs.mkdirSync(path.dirname(destination), { recursive: true, mode: STORE_DIR_MODE });
+      dirs.push(path.dirname(destination));
+    }
     if (entry.kind === "dir") {
       fs.mkdirSync(destination, STORE_DIR_MODE);
       dirs.push(destination);

@@ -49,11 +49,11 @@ export function hashEntry(hash: Hash, entry: TreeEntry, onChunk?: (chunk: Buffer
 
 /**
  * The sha256 (hex) of a module tree as {@link walkTree} lists it: relative paths, file contents
- * and link targets. Throws what `walkTree` throws (a link leading outside, the size limits).
+ * and link targets, without the relative paths in `skip` (see `writablePaths`). Throws what `walkTree` throws (a link leading outside, the size limits).
  */
-export function digestTree(root: string): string {
+export function digestTree(root: string, skip?: ReadonlySet<string>): string {
   const hash = createHash("sha256");
-  for (const entry of walkTree(root)) hashEntry(hash, entry);
+  for (const entry of walkTree(root, undefined, skip)) hashEntry(hash, entry);
   return hash.digest("hex");
 }
 

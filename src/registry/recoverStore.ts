@@ -2,6 +2,7 @@ import { messageOf } from "../errors/index.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
 import type { ModuleRecord } from "../vocabulary/manifest.js";
 import { digestTree } from "./digestTree.js";
+import { writablePaths } from "./writablePaths.js";
 import { readPackageManifest } from "./readPackageManifest.js";
 import type { RegistryTable, RowKey } from "./RegistryTable.js";
 import { isOtherLiveProcess, type StoreLayout, type StoreMarker } from "./StoreLayout.js";
@@ -184,13 +185,14 @@ export function recoverStore(table: RegistryTable, layout: StoreLayout, act: boo
   /** Rebuilds the row of the complete copy `marker` describes; returns why it cannot, if so. */
   const adopt = (marker: StoreMarker): string | undefined => {
     const dir = layout.versionDir(marker.id, marker.version);
-    if (digestTree(dir) !== marker.digest) return "its files no longer match the digest in its marker";
     let info;
     try {
       info = readPackageManifest(dir);
     } catch (err) {
       return messageOf(err);
     }
+    if (digestTree(dir, writablePaths(info.manifest.chipset)) !== marker.digest)
+      return "its files no longer match the digest in its marker";
     if (info.manifest.name !== marker.id || info.manifest.version !== marker.version)
       return `its package.json names ${moduleKey(info.manifest.name, info.manifest.version)}, not ${moduleKey(marker.id, marker.version)}`;
     const record: ModuleRecord = {

@@ -36,6 +36,8 @@ export type TreeEntry =
   /** `target`: where the link leads, relative to the link's own directory, "/"-separated. */
   | { kind: "link"; rel: string; abs: string; target: string };
 
+const NOTHING: ReadonlySet<string> = new Set();
+
 /**
  * Lists a module tree depth-first in sorted order without following symbolic links, as
  * `npm pack` never packs through one. A link whose target lies inside the tree is listed as a
@@ -44,9 +46,19 @@ export type TreeEntry =
  * skipped, as are `.git/`, `node_modules/chipset` and the root marker file. Throws
  * `CHIP_ERR_MANIFEST_INVALID` as soon as the tree passes `limits` (default {@link TREE_LIMITS}).
  */
-export function walkTree(root: string, limits: TreeLimits = TREE_LIMITS): TreeEntry[] {
+export function walkTree(
+  root: string,
+  limits: TreeLimits = TREE_LIMITS,
+  /** Relative paths left out with everything under them (a module's writable directories). */
+  skip: ReadonlySet<string> = NOTHING,
+): TreeEntry[] {
   const base = fs.realpathSync(root);
   const entries: TreeEntry[] = [];
+  // The directories above a skipped path may be made for it later (`out/` of `out/logs`): they
+  // are walked, but not listed themselves, so the listing is the same with or without them.
+  const above = new Set<string>();
+  for (const rel of skip)
+    for (let at = path.posix.dirname(rel); at !== "."; at = path.posix.dirname(at)) above.add(at);
   let bytes = 0;
   const visit = (dir: string, prefix: string): void => {
     const dirents = fs.readdirSync(dir, { withFileTypes: true });
@@ -56,7 +68,7 @@ export function walkTree(root: string, limits: TreeLimits = TREE_LIMITS): TreeEn
       if (prefix === "" && name === MARKER_FILE) continue;
       const abs = path.join(dir, name);
       const rel = prefix === "" ? name : `${prefix}/${name}`;
-      if (SKIPPED_PATHS.has(rel)) continue;
+      if (SKIPPED_PATHS.has(rel) || skip.has(rel)) continue;
       let entry: TreeEntry | undefined;
       if (dirent.isDirectory()) {
         if (SKIPPED_DIRS.has(name)) continue;
@@ -68,6 +80,10 @@ export function walkTree(root: string, limits: TreeLimits = TREE_LIMITS): TreeEn
         entry = linkEntry(root, base, rel, abs);
       }
       if (entry === undefined) continue; // FIFO, socket, device, dangling link
+      if (entry.kind === "dir" && above.has(rel)) {
+        visit(abs, rel);
+        continue;
+      }
       entries.push(entry);
       if (entry.kind === "file") bytes += entry.size;
       checkLimits(root, limits, entries.length, bytes, entry);

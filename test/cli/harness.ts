@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,6 +51,8 @@ export function collect(child: ChildProcess): Promise<CliResult> {
 /** A fresh temporary directory; `cleanup()` removes it. */
 export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `chipset-${prefix}-`));
+  // mkdtemp makes it 0700: a sandboxed module's user (where the machine has one) must pass through.
+  await chmod(dir, 0o755);
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 

@@ -34,7 +34,8 @@ describe("chipset call on installed code that changed after add", () => {
     const refused = await cli("call", "victim", "answer");
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("CHIP_ERR_INTEGRITY_FAILED");
-    expect(refused.stderr).toContain(`chipset add ${source}`);
+    expect(refused.stderr).toContain(`chipset doctor --repair`);
+    expect(refused.stderr).toContain(`installs ${source} again`);
     expect(refused.stdout).not.toContain("666");
     expect(json<unknown>(await cli("call", "bystander", "answer", "--json"))).toEqual({ result: 2 });
     expect(json<Array<{ id: string }>>(await cli("ls", "--json")).map((m) => m.id)).toEqual([

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -41,7 +41,10 @@ const probe = `import { execFile } from "node:child_process";
 /** Adds a module with `chipset` (process isolation) from `code` to the store and opens a runtime. */
 function sandboxed(chipset: Partial<ChipsetManifest>, code = probe): { rt: Runtime; dir: string } {
   h.ws.module({ name: "probe", chipset: { isolation: "process", ...chipset }, code });
-  const rt = h.open({ moduleDirs: [], hosts: { pool: { worker: 0, process: 0 } } });
+  // The operator's ceiling lets the probe start the child processes it checks with.
+  const configFile = join(h.ws.root, "ceiling.json");
+  writeFileSync(configFile, JSON.stringify({ permissions: { default: { childProcess: true } } }));
+  const rt = h.open({ moduleDirs: [], configFile, hosts: { pool: { worker: 0, process: 0 } } });
   const { record } = rt.add(join(h.ws.modulesDir, "probe-1.0.0"));
   return { rt, dir: resolve(h.ws.dataDir, record.dir!) };
 }

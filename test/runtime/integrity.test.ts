@@ -51,7 +51,7 @@ describe("loading installed code that changed after add", () => {
     expect(err.module).toBe("victim@1.0.0");
     const dir = path.dirname(storeFile("victim"));
     expect(err.message).toContain(dir);
-    expect(err.message).toContain("chipset add ");
+    expect(err.message).toContain("chipset doctor --repair");
     expect(err.message).toContain("chipset remove victim@1.0.0");
     expect(err.details).toMatchObject({ dir, expected: rt.queries.info("victim").digest });
     expect(fs.existsSync(ranMarker())).toBe(false);

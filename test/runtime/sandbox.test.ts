@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/errors/codes.js";
@@ -48,6 +48,7 @@ describe("what a sandboxed module may read of Chipset itself", () => {
   it("imports chipset/module, but cannot read a data directory inside chipset's checkout, its chipset.db, or chipset's sources", async () => {
     // A demo data directory inside the checkout, as `npm start` makes one.
     inside = mkdtempSync(join(packageRoot(), ".chipset-sandbox-test-"));
+    chmodSync(inside, 0o755); // mkdtemp's 0700 would keep the sandbox's user out of the module too
     sandboxed("walled", {});
     const rt = h.open({ dataDir: inside, ...quiet });
     const db = join(inside, "chipset.db");

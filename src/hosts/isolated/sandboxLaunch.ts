@@ -25,7 +25,8 @@ export interface SandboxLaunch {
 }
 
 // Brings the namespace's loopback up, then runs the rest: `sh -c SCRIPT sh <ip> <command...>`.
-const LOOPBACK_UP = 'ip="$1"; shift; "$ip" link set lo up 2>/dev/null; exec "$@"';
+// The shell exports PWD (and OLDPWD) of its own: unset, so the module gets exactly its environment.
+const LOOPBACK_UP = 'ip="$1"; shift; "$ip" link set lo up 2>/dev/null; unset PWD OLDPWD; exec "$@"';
 
 /**
  * The launch of a sandboxed host on this machine (see {@link SandboxFeatures}): without `net`,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { readRegularFile } from "./readRegularFile.js";
 import { fsyncDir, STORE_DIR_MODE, writeFileDurably } from "./copyTree.js";
 import { MARKER_FILE } from "./digestTree.js";
 
@@ -22,6 +23,9 @@ export interface ScratchDir {
   /** Owning process id; undefined when the name is not one Chipset gives (`<pid>-<uuid>`): not ours. */
   pid: number | undefined;
 }
+
+/** A marker is a short JSON document; anything bigger is not one of Chipset's. */
+const MAX_MARKER_BYTES = 64 * 1024;
 
 /** The names Chipset gives its scratch directories: `<pid>-<uuid>`. */
 const SCRATCH_NAME = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -69,7 +73,9 @@ export class StoreLayout {
   /** The marker of `dir`, or undefined when it is missing or unreadable (an incomplete directory). */
   readMarker(dir: string): StoreMarker | undefined {
     try {
-      const value = JSON.parse(fs.readFileSync(path.join(dir, MARKER_FILE), "utf8")) as Partial<StoreMarker>;
+      // A regular file of a few KiB only: a FIFO planted as a marker must not block recovery.
+      const text = readRegularFile(path.join(dir, MARKER_FILE), MAX_MARKER_BYTES);
+      const value = JSON.parse(text) as Partial<StoreMarker>;
       if (
         typeof value.id === "string" &&
         typeof value.version === "string" &&

@@ -192,4 +192,46 @@ describe("recoverStore", () => {
     expect(reopen().lastRecovery).toEqual(NOTHING_FOUND);
     expect(fs.existsSync(path.join(layout.root, "node_modules", "chipset"))).toBe(true);
   });
+
+  it("quarantines a copy whose marker is a FIFO or that links outside, without blocking, and adopts the others", () => {
+    registry.add(source("a", "one"));
+    registry.add(source("b", "one"));
+    registry.add(source("c", "one"));
+    const db = openRegistry(dataDir).db;
+    db.sql.prepare("DELETE FROM modules").run();
+    db.close();
+    const marker = path.join(layout.versionDir("a", "1.0.0"), ".chipset-digest");
+    fs.rmSync(marker);
+    spawnSync("mkfifo", [marker]);
+    fs.symlinkSync("/etc/passwd", path.join(layout.versionDir("b", "1.0.0"), "passwd"));
+    const report = reopen().lastRecovery;
+    expect(report.adopted).toEqual(["c@1.0.0"]);
+    expect(report.quarantined.map((q) => [q.path, q.reason])).toEqual([
+      [layout.versionDir("a", "1.0.0"), "it has no Chipset marker naming it"],
+      [
+        layout.versionDir("b", "1.0.0"),
+        expect.stringMatching(/^its files cannot be read as installed \(.*passwd/),
+      ],
+    ]);
+    expect(registry.list().map((r) => r.id)).toEqual(["c"]);
+  });
+
+  it.runIf(process.getuid?.() === 0)("reports an entry it cannot move and goes on with the rest", () => {
+    registry.add(source("a", "one"));
+    const foreign = path.join(layout.root, "busy", "1.0.0");
+    fs.mkdirSync(foreign, { recursive: true });
+    // A mount point cannot be renamed (EBUSY): quarantining it fails, whatever the user.
+    spawnSync("mount", ["--bind", foreign, foreign]);
+    try {
+      const db = openRegistry(dataDir).db;
+      db.sql.prepare("DELETE FROM modules").run();
+      db.close();
+      const report = reopen().lastRecovery;
+      expect(report.failed).toEqual([{ path: foreign, message: expect.stringMatching(/EBUSY/) }]);
+      expect(report.adopted).toEqual(["a@1.0.0"]);
+      expect(registry.get("a", "1.0.0")).toBeDefined();
+    } finally {
+      spawnSync("umount", [foreign]);
+    }
+  });
 });

@@ -191,8 +191,13 @@ export function recoverStore(table: RegistryTable, layout: StoreLayout, act: boo
     } catch (err) {
       return messageOf(err);
     }
-    if (digestTree(dir, writablePaths(info.manifest.chipset)) !== marker.digest)
-      return "its files no longer match the digest in its marker";
+    let digest: string;
+    try {
+      digest = digestTree(dir, writablePaths(info.manifest.chipset));
+    } catch (err) {
+      return `its files cannot be read as installed (${messageOf(err)})`;
+    }
+    if (digest !== marker.digest) return "its files no longer match the digest in its marker";
     if (info.manifest.name !== marker.id || info.manifest.version !== marker.version)
       return `its package.json names ${moduleKey(info.manifest.name, info.manifest.version)}, not ${moduleKey(marker.id, marker.version)}`;
     const record: ModuleRecord = {

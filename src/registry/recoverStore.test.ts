@@ -227,7 +227,8 @@ describe("recoverStore", () => {
       db.sql.prepare("DELETE FROM modules").run();
       db.close();
       const report = reopen().lastRecovery;
-      expect(report.failed).toEqual([{ path: foreign, message: expect.stringMatching(/EBUSY/) }]);
+      expect(report.failed.map((f) => f.path)).toEqual([foreign]);
+      expect(report.failed[0]?.message).toMatch(/EBUSY/);
       expect(report.adopted).toEqual(["a@1.0.0"]);
       expect(registry.get("a", "1.0.0")).toBeDefined();
     } finally {

@@ -153,7 +153,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     logger,
     intake: options.pause,
     hookTimeoutMs: options.hookTimeoutMs,
-    hangTimeoutMs: options.hosts.hangTimeoutMs,
+    hang: { timeoutMs: options.hosts.hangTimeoutMs, failureThreshold: options.hosts.hangFailureThreshold },
     configBase: parts.moduleConfigBase,
     kinds,
     pool,

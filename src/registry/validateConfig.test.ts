@@ -150,6 +150,47 @@ describe("validateConfig", () => {
     }
   });
 
+  it("checks and defaults config keys named after Object's members like any other key", () => {
+    const named = {
+      type: "object",
+      properties: {
+        constructor: { type: "string", default: "made" },
+        toString: { type: "number", default: 1 },
+        valueOf: {
+          type: "object",
+          properties: { hasOwnProperty: { type: "boolean", default: true } },
+          default: {},
+        },
+      },
+      required: ["hasOwnProperty"],
+      additionalProperties: false,
+      patternProperties: { "^has": { type: "number" } },
+    };
+    const config = validateConfig<Record<string, unknown>>(named, { hasOwnProperty: 3 }, "m");
+    expect(config).toEqual({
+      hasOwnProperty: 3,
+      constructor: "made",
+      toString: 1,
+      valueOf: { hasOwnProperty: true },
+    });
+    // Ordinary objects again for the module's code.
+    expect(Object.getPrototypeOf(config)).toBe(Object.prototype);
+    expect(rejectionBy(named, {}).details.field).toBe("hasOwnProperty");
+    expect(rejectionBy(named, { hasOwnProperty: 3, constructor: 7 }).details.field).toBe("constructor");
+  });
+
+  it("keeps a config key named __proto__ as data, never as the config's prototype", () => {
+    const config = validateConfig<Record<string, unknown>>(
+      { type: "object" },
+      JSON.parse('{ "__proto__": { "polluted": true }, "a": 1 }'),
+      "m",
+    );
+    expect(Object.keys(config)).toEqual(["__proto__", "a"]);
+    expect(Object.getPrototypeOf(config)).toBe(Object.prototype);
+    expect(config.polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("compiles each distinct schema once", () => {
     const a = compileConfigSchema({ type: "object", properties: { x: { type: "string" } } });
     const b = compileConfigSchema({ type: "object", properties: { x: { type: "string" } } });

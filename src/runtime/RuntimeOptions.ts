@@ -18,7 +18,7 @@ export interface HostOptions {
   hangTimeoutMs: number;
   /**
    * Missed windows in a row after which a host (an infinite loop) is terminated as crashed
-   * (`hang`): 15 s of silence with the defaults. An integer, at least 1. Default 3.
+   * (`hang`): 15 s of silence with the defaults. An integer from 1 to 1000. Default 3.
    */
   hangFailureThreshold: number;
 }
@@ -61,7 +61,7 @@ export interface RuntimeOptions {
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /**
    * Worker and process hosts: warm pool sizes (0 or more), heartbeat and hang watchdog (ms, at
-   * least 1; `hangFailureThreshold` an integer, at least 1). See {@link HostOptions}.
+   * least 1; `hangFailureThreshold` an integer from 1 to 1000). See {@link HostOptions}.
    */
   hosts?: {
     pool?: Partial<HostOptions["pool"]>;

@@ -14,7 +14,7 @@ import { createRuntime } from "../dist/index.js";
 import { CallLog } from "./calls.mjs";
 import { startChaos } from "./chaos.mjs";
 import {
-  childProcesses,
+  descendantProcesses,
   collectedHeap,
   documentedCodes,
   hasProc,
@@ -38,9 +38,16 @@ const SETTINGS = {
   /** Each call's AbortSignal fires after this (ms); a call unsettled `graceMs` later is hung. */
   callTimeoutMs: 3000,
   graceMs: 2000,
-  /** Short, so that hangs are noticed (and recovered from) many times in a run (ms). */
+  /**
+   * Short, so that hangs are noticed (and recovered from) many times in a run: a host silent for
+   * three windows of 1 s in a row is hung (ms). With one window of 1.5 s, healthy modules and
+   * workers busy exhausting their heap were ended as hung on a loaded machine.
+   */
   heartbeatMs: 100,
-  hangTimeoutMs: 1500,
+  hangTimeoutMs: 1000,
+  hangFailureThreshold: 3,
+  /** The longest the runtime's own event loop may stall (ms). */
+  maxStallMs: 1500,
   shutdownTimeoutMs: 5000,
   /** A crash is set off every 150 to 300 ms. */
   crashEveryMs: [150, 300],
@@ -103,7 +110,11 @@ async function soak(options, specs, workspace, threadsBefore) {
     moduleDirs: [workspace.modulesDir],
     config: workspace.config,
     logLevel: "silent",
-    hosts: { heartbeatMs: SETTINGS.heartbeatMs, hangTimeoutMs: SETTINGS.hangTimeoutMs },
+    hosts: {
+      heartbeatMs: SETTINGS.heartbeatMs,
+      hangTimeoutMs: SETTINGS.hangTimeoutMs,
+      hangFailureThreshold: SETTINGS.hangFailureThreshold,
+    },
     // Modules must keep coming back for the whole run: quick restarts, and no giving up.
     restart: { initialDelayMs: 10, maxDelayMs: 500, maxRestarts: 1000, withinMs: 60_000 },
     shutdownTimeoutMs: SETTINGS.shutdownTimeoutMs,
@@ -141,7 +152,7 @@ async function soak(options, specs, workspace, threadsBefore) {
     tally,
     random: random.chaos,
     intervalMs: SETTINGS.crashEveryMs,
-    pendingMs: SETTINGS.hangTimeoutMs + SETTINGS.graceMs,
+    pendingMs: SETTINGS.hangTimeoutMs * SETTINGS.hangFailureThreshold + SETTINGS.graceMs,
   });
   await sleep(options.seconds * 1000);
   chaos.stop();
@@ -207,7 +218,11 @@ async function osAfterShutdown(tally, threadsBefore) {
     (left) => left.length === 0,
     osSettleMs,
   );
-  const childrenLeft = await poll(childProcesses, (left) => left.length === 0, osSettleMs);
+  const childrenLeft = await poll(
+    () => descendantProcesses(tally.childPids),
+    (left) => left.length === 0,
+    osSettleMs,
+  );
   const threadsAfter = await poll(threadCount, (n) => n <= threadsBefore, osSettleMs);
   return { pidsSeen: tally.childPids.size, pidsLeft, childrenLeft, threadsBefore, threadsAfter };
 }

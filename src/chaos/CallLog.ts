@@ -80,7 +80,9 @@ export class CallLog {
 
   /** Calls of `phase` by outcome (of one load's `call`, or of every load). */
   tally(phase: Phase, call?: string): CallTally {
-    const out: CallTally = { total: 0, ok: 0, fallback: 0, failed: 0, byCode: {} };
+    // By code, as the call failed with it: no prototype for a module's own code to hit.
+    const byCode = Object.create(null) as Record<string, number>;
+    const out: CallTally = { total: 0, ok: 0, fallback: 0, failed: 0, byCode };
     for (const [key, c] of this.counts) {
       const [p, name] = key.split("\0") as [Phase, string];
       if (p !== phase || (call !== undefined && name !== call)) continue;

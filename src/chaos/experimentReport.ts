@@ -1,3 +1,4 @@
+import { ownValue } from "../common/ownValue.js";
 import type { BreakerSnapshot } from "../policies/PolicyBook.js";
 import type { BreakerCheck, Experiment, HypothesisCheck, ScheduledFault } from "./Experiment.js";
 import { faultName } from "./faults.js";
@@ -225,7 +226,7 @@ function measure(
     case "fallbackRate":
       return tally.total === 0 ? 0 : tally.fallback / tally.total;
     case "count":
-      return check.code === undefined ? tally.total : (tally.byCode[check.code] ?? 0);
+      return check.code === undefined ? tally.total : (ownValue(tally.byCode, check.code) ?? 0);
     case "p50Ms":
       return latencyOf.p50Ms;
     case "p95Ms":

@@ -33,7 +33,9 @@ import { answerError, Pending, PendingRequests, type RequestKind } from "./isola
 import type { HostPermissions } from "./isolated/processArgs.js";
 import { MemoryGauge, type MemoryReading } from "./isolated/MemoryGauge.js";
 import { ModuleOutput } from "./isolated/ModuleOutput.js";
-import { Watchdog } from "./isolated/Watchdog.js";
+import { type HangTolerance, Watchdog } from "./isolated/Watchdog.js";
+
+export type { HangTolerance } from "./isolated/Watchdog.js";
 
 /**
  * Everything an {@link IsolatedHost} needs; paths are absolute. The module's identity, entry
@@ -50,8 +52,11 @@ export interface IsolatedHostOptions extends Omit<LoadMessage, "type" | "id"> {
   pool: HostPool;
   clock: Clock;
   bridge: HostBridge;
-  /** No message (heartbeat or other) for this long, in ms, and the host is ended as hung; 0 disables. */
-  hangTimeoutMs: number;
+  /**
+   * No message (heartbeat or other) in `failureThreshold` consecutive windows of `timeoutMs` ms,
+   * and the host is ended as hung; a `timeoutMs` of 0 disables the watchdog.
+   */
+  hang: HangTolerance;
 }
 
 const noMethods: ReadonlySet<string> = new Set();
@@ -113,7 +118,7 @@ export class IsolatedHost implements ModuleHost {
     );
     this.pending = new PendingRequests(options.key);
     this.requests = new ChildRequests(options.key, options.bridge, () => this.channel);
-    this.watchdog = new Watchdog(options.clock, options.hangTimeoutMs, (silentMs) => this.hung(silentMs));
+    this.watchdog = new Watchdog(options.clock, options.hang, (silentMs) => this.hung(silentMs));
     this.lastInfo = { isolation: options.isolation, pid: 0, threadId: 0 };
   }
 
@@ -452,9 +457,12 @@ export class IsolatedHost implements ModuleHost {
 
   private hung(silentMs: number): void {
     const ms = Math.round(silentMs);
+    const { timeoutMs: hangTimeoutMs, failureThreshold: hangFailureThreshold } = this.options.hang;
     this.crashed({
       kind: "hang",
-      what: `no message from its ${this.isolation} for ${ms} ms (hang timeout ${this.options.hangTimeoutMs} ms)`,
+      what:
+        `no message from its ${this.isolation} for ${ms} ms ` +
+        `(${hangFailureThreshold} windows of hangTimeoutMs ${hangTimeoutMs} ms in a row)`,
       cause: new Error(`no heartbeat for ${ms} ms`),
     });
   }

@@ -7,7 +7,7 @@ import type { HostBridge } from "../hosts/HostBridge.js";
 import type { HostPool } from "../hosts/HostPool.js";
 import { InlineHost } from "../hosts/InlineHost.js";
 import type { InlineCrashTrap } from "../hosts/InlineCrashTrap.js";
-import { IsolatedHost } from "../hosts/IsolatedHost.js";
+import { type HangTolerance, IsolatedHost } from "../hosts/IsolatedHost.js";
 import { sandboxFeatures } from "../hosts/sandboxFeatures.js";
 import type { ModuleHost } from "../hosts/ModuleHost.js";
 import type { IntakeLimits } from "../lifecycle/IntakeGate.js";
@@ -29,8 +29,8 @@ export interface InstanceFactoryOptions {
   intake: IntakeLimits;
   /** The runtime's default hook timeout, in ms. */
   hookTimeoutMs: number;
-  /** A worker or process host silent this long is ended as hung, in ms. */
-  hangTimeoutMs: number;
+  /** A worker or process host silent for this many windows of this many ms in a row is ended as hung. */
+  hang: HangTolerance;
   /** Where relative paths in each module's configuration start, by id (absent: the working directory). */
   configBase: ReadonlyMap<string, string>;
   /** The operator's ceilings on what sandboxed modules may be granted (config file `permissions`). */
@@ -162,7 +162,7 @@ export class InstanceFactory {
       pool: this.options.pool,
       clock: this.options.clock,
       bridge,
-      hangTimeoutMs: this.options.hangTimeoutMs,
+      hang: this.options.hang,
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Ajv, ValidateFunction } from "ajv";
 import { createAjv } from "./createAjv.js";
+import { linearRegExp } from "./linearRegExp.js";
 import { addStandardFormats } from "./standardFormats.js";
 
 // A process-wide memo of compiled validators: compiling is the expensive part (milliseconds) and a
@@ -9,7 +10,9 @@ const cache = new Map<string, ValidateFunction | Error>();
 
 function configAjv(): Ajv {
   // strictSchema catches typos such as "proprties"; type/tuple/required strictness would reject
-  // schemas that are valid JSON Schema, so it stays off.
+  // schemas that are valid JSON Schema, so it stays off. Patterns (pattern, patternProperties,
+  // and the additionalProperties they imply) run on a linear-time engine: the schema is the
+  // module author's, the value the operator's, and neither may block the runtime.
   ajv ??= addStandardFormats(
     createAjv({
       allErrors: true,
@@ -22,6 +25,7 @@ function configAjv(): Ajv {
       strictRequired: false,
       allowUnionTypes: true,
       logger: false,
+      code: { regExp: linearRegExp },
     }),
   );
   return ajv;
@@ -29,7 +33,8 @@ function configAjv(): Ajv {
 
 /**
  * Compiles a module's `configSchema` (JSON Schema draft-07) with defaults applied on validation.
- * Results are cached by the schema's JSON text. Throws an Error saying why the schema is invalid.
+ * Results are cached by the schema's JSON text. Throws an Error saying why the schema is invalid,
+ * naming the pattern when a regex is one the linear-time engine refuses (see linearRegExp.ts).
  */
 export function compileConfigSchema(schema: Record<string, unknown>): ValidateFunction {
   const key = JSON.stringify(schema);

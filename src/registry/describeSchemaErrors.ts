@@ -1,4 +1,5 @@
 import type { ErrorObject } from "ajv";
+import { ownValue } from "../common/ownValue.js";
 import { closestName } from "./closestName.js";
 
 /** One validation problem, phrased for people: which field, what was expected, what was found. */
@@ -61,7 +62,7 @@ function describe(error: ErrorObject, data: unknown): SchemaProblem {
   if (error.keyword === "required") {
     const name = String(params.missingProperty);
     const field = dottedPath([...base, name]);
-    const propertySchema = asRecord(asRecord(parent?.properties)?.[name]);
+    const propertySchema = asRecord(ownValue(asRecord(parent?.properties), name));
     const expected =
       typeof propertySchema?.expected === "string"
         ? propertySchema.expected
@@ -180,7 +181,7 @@ function valueAt(data: unknown, segments: readonly string[]): unknown {
   let node = data;
   for (const segment of segments) {
     if (typeof node !== "object" || node === null) return undefined;
-    node = (node as Record<string, unknown>)[segment];
+    node = Object.hasOwn(node, segment) ? (node as Record<string, unknown>)[segment] : undefined;
   }
   return node;
 }

@@ -25,6 +25,16 @@ function rejection(config: unknown): ChipsetError {
   throw new Error("the config was accepted");
 }
 
+function rejectionBy(customSchema: Record<string, unknown>, config: unknown): ChipsetError {
+  try {
+    validateConfig(customSchema, config, "m");
+  } catch (err) {
+    expect(err).toBeInstanceOf(ChipsetError);
+    return err as ChipsetError;
+  }
+  throw new Error("the config was accepted");
+}
+
 describe("validateConfig", () => {
   it("returns the config with the schema's defaults applied, nested ones included", () => {
     expect(validateConfig(schema, { mode: "fast" }, "video-player")).toEqual({
@@ -85,6 +95,100 @@ describe("validateConfig", () => {
       expect((err as ChipsetError).code).toBe(ErrorCodes.MANIFEST_INVALID);
       expect((err as ChipsetError).details.field).toBe("chipset.configSchema");
     }
+  });
+
+  // 60 a's and a "!" would take V8's backtracking engine longer than the age of the universe on
+  // ^(a+)+$; a regression hangs this test (and fails it by timeout) rather than passing slowly.
+  const crafted = `${"a".repeat(60)}!`;
+
+  it("rejects a value for a catastrophic pattern as invalid config instead of hanging", () => {
+    const err = rejectionBy(
+      { type: "object", properties: { code: { type: "string", pattern: "^(a+)+$" } } },
+      { code: crafted },
+    );
+    expect(err.code).toBe(ErrorCodes.CONFIG_INVALID);
+    expect(err.details.field).toBe("code");
+    expect(validateConfig({ properties: { code: { pattern: "^(a+)+$" } } }, { code: "aaaa" }, "m")).toEqual({
+      code: "aaaa",
+    });
+  });
+
+  it("rejects a key for a catastrophic patternProperties pattern instead of hanging", () => {
+    const err = rejectionBy(
+      { type: "object", patternProperties: { "^(a+)+$": { type: "number" } }, additionalProperties: false },
+      { [crafted]: 1 },
+    );
+    expect(err.code).toBe(ErrorCodes.CONFIG_INVALID);
+    expect(err.details.field).toBe(crafted);
+  });
+
+  it("matches patterns as JSON Schema does: anywhere in the value, named groups and \\u{...} allowed", () => {
+    const schema = {
+      properties: {
+        v: { type: "string", pattern: "(?<year>\\d{4})-\\u{1F600}" },
+        w: { type: "string", pattern: "^x$" },
+      },
+    };
+    expect(validateConfig(schema, { v: "on 2024-\u{1F600}!", w: "x" }, "m")).toEqual({
+      v: "on 2024-\u{1F600}!",
+      w: "x",
+    });
+    expect(rejectionBy(schema, { v: "on 24-\u{1F600}" }).details.field).toBe("v");
+    expect(rejectionBy(schema, { v: "2024-\u{1F600}", w: "2024-\u{1F600}" }).details.field).toBe("w");
+  });
+
+  it("refuses a pattern with a backreference or lookaround as a manifest problem naming it", () => {
+    for (const pattern of ["^(a)\\1$", "^(?=a)", "(?<!a)b"]) {
+      try {
+        validateConfig({ properties: { v: { type: "string", pattern } } }, {}, "m");
+        expect.unreachable();
+      } catch (err) {
+        expect((err as ChipsetError).code).toBe(ErrorCodes.MANIFEST_INVALID);
+        expect((err as ChipsetError).message).toContain(JSON.stringify(pattern));
+        expect((err as ChipsetError).message).toMatch(/linear-time engine, which has no backreferences/);
+      }
+    }
+  });
+
+  it("checks and defaults config keys named after Object's members like any other key", () => {
+    const named = {
+      type: "object",
+      properties: {
+        constructor: { type: "string", default: "made" },
+        toString: { type: "number", default: 1 },
+        valueOf: {
+          type: "object",
+          properties: { hasOwnProperty: { type: "boolean", default: true } },
+          default: {},
+        },
+      },
+      required: ["hasOwnProperty"],
+      additionalProperties: false,
+      patternProperties: { "^has": { type: "number" } },
+    };
+    const config = validateConfig<Record<string, unknown>>(named, { hasOwnProperty: 3 }, "m");
+    expect(config).toEqual({
+      hasOwnProperty: 3,
+      constructor: "made",
+      toString: 1,
+      valueOf: { hasOwnProperty: true },
+    });
+    // Ordinary objects again for the module's code.
+    expect(Object.getPrototypeOf(config)).toBe(Object.prototype);
+    expect(rejectionBy(named, {}).details.field).toBe("hasOwnProperty");
+    expect(rejectionBy(named, { hasOwnProperty: 3, constructor: 7 }).details.field).toBe("constructor");
+  });
+
+  it("keeps a config key named __proto__ as data, never as the config's prototype", () => {
+    const config = validateConfig<Record<string, unknown>>(
+      { type: "object" },
+      JSON.parse('{ "__proto__": { "polluted": true }, "a": 1 }'),
+      "m",
+    );
+    expect(Object.keys(config)).toEqual(["__proto__", "a"]);
+    expect(Object.getPrototypeOf(config)).toBe(Object.prototype);
+    expect(config.polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it("compiles each distinct schema once", () => {

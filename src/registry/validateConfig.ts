@@ -1,6 +1,10 @@
+import { fromBareData, isBareData, toBareData } from "../common/bareData.js";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import { compileConfigSchema } from "./compileConfigSchema.js";
 import { describeSchemaErrors } from "./describeSchemaErrors.js";
+
+/** Object defaults nested in object defaults deeper than this keep Object's members in view. */
+const MAX_DEFAULT_PASSES = 8;
 
 /**
  * Validates a module's configuration against its `configSchema` and returns a copy with the
@@ -25,8 +29,18 @@ export function validateConfig<T = unknown>(
   let data: unknown;
   let valid: boolean;
   try {
-    data = config === undefined ? {} : structuredClone(config);
-    valid = validate(data);
+    // Checked as bare data (no prototypes): ajv reads `data[key]` for the schema's property
+    // names, and a schema naming "constructor" or "toString" found Object's members in every
+    // config. The copy also proves the config is plain data.
+    let bare = toBareData(config === undefined ? {} : structuredClone(config));
+    valid = validate(bare);
+    // A default that is an object arrives as an ordinary one: checked again once bare, so that
+    // its own properties' defaults and checks see no prototype either (one level per pass).
+    for (let pass = 0; pass < MAX_DEFAULT_PASSES && !isBareData(bare); pass++) {
+      bare = toBareData(bare);
+      valid = validate(bare);
+    }
+    data = fromBareData(bare);
   } catch (err) {
     const why =
       err instanceof RangeError

@@ -186,6 +186,12 @@ describe("validatePackageManifest", () => {
       /unknown keyword/,
     ],
     [
+      "a configSchema pattern with a backreference",
+      withChipset({ configSchema: { properties: { v: { type: "string", pattern: "^(a+)\\1$" } } } }),
+      "chipset.configSchema",
+      /pattern "\^\(a\+\)\\\\1\$" cannot be used .*no backreferences/,
+    ],
+    [
       "a method option of the wrong type",
       withChipset({ calls: { methods: { status: { idempotent: 1 } } } }),
       "chipset.calls.methods.status.idempotent",

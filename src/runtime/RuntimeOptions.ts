@@ -12,8 +12,16 @@ export interface HostOptions {
   pool: { worker: number; process: number };
   /** How often an isolated module's host reports that it is alive, in ms. Default 200. */
   heartbeatMs: number;
-  /** A host silent this long (an infinite loop) is terminated as crashed (`hang`), in ms. Default 5 000. */
+  /**
+   * One window of the hang watchdog, in ms: a window in which a host sent nothing (no heartbeat,
+   * no answer) is missed. Default 5 000.
+   */
   hangTimeoutMs: number;
+  /**
+   * Missed windows in a row after which a host (an infinite loop) is terminated as crashed
+   * (`hang`): 15 s of silence with the defaults. An integer from 1 to 1000. Default 3.
+   */
+  hangFailureThreshold: number;
 }
 
 /**
@@ -59,8 +67,16 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Level of the default logger. Default `"info"` (Chipset itself logs nothing at info; modules do). */
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  /** Worker and process hosts: warm pool sizes (0 or more), heartbeat and hang watchdog (ms, at least 1). */
-  hosts?: { pool?: Partial<HostOptions["pool"]>; heartbeatMs?: number; hangTimeoutMs?: number };
+  /**
+   * Worker and process hosts: warm pool sizes (0 or more), heartbeat and hang watchdog (ms, at
+   * least 1; `hangFailureThreshold` an integer from 1 to 1000). See {@link HostOptions}.
+   */
+  hosts?: {
+    pool?: Partial<HostOptions["pool"]>;
+    heartbeatMs?: number;
+    hangTimeoutMs?: number;
+    hangFailureThreshold?: number;
+  };
   /** Restart defaults for every module (each manifest's `restart` section overrides them); `jitter` from 0 to 1. */
   restart?: Partial<RestartSettings>;
   /**

@@ -164,7 +164,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     logger,
     intake: options.pause,
     hookTimeoutMs: options.hookTimeoutMs,
-    hangTimeoutMs: options.hosts.hangTimeoutMs,
+    hang: { timeoutMs: options.hosts.hangTimeoutMs, failureThreshold: options.hosts.hangFailureThreshold },
     configBase: parts.moduleConfigBase,
     ceilings: options.permissions,
     kinds,

@@ -36,6 +36,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       pool: { worker: options.hosts?.pool?.worker ?? 1, process: options.hosts?.pool?.process ?? 1 },
       heartbeatMs: options.hosts?.heartbeatMs ?? 200,
       hangTimeoutMs: options.hosts?.hangTimeoutMs ?? 5_000,
+      hangFailureThreshold: options.hosts?.hangFailureThreshold ?? 3,
     },
     restart: options.restart ?? {},
     inlineCrashes: options.inlineCrashes ?? true,

@@ -246,6 +246,33 @@ describe.each(isolations)("a module in a %s host", (isolation) => {
     expect(kept).toBeLessThan(16384 / 2);
   });
 
+  it("does not end a module flooding its stdout as hung: its heartbeats are not queued behind its output", async () => {
+    const { host, crashes } = h.host(
+      isolation,
+      `export const module = defineModule({
+         api: {
+           // 64 KiB writes, one per turn of the event loop, for four hang windows in a row.
+           flood(ms) {
+             const chunk = "y".repeat(65535) + "\\n";
+             const until = Date.now() + ms;
+             return new Promise((resolve) => {
+               const write = () => {
+                 process.stdout.write(chunk);
+                 if (Date.now() < until) setImmediate(write);
+                 else resolve("flooded");
+               };
+               write();
+             });
+           },
+         },
+       });`,
+      { hang: { timeoutMs: 1000, failureThreshold: 2 } },
+    );
+    await host.load(deadline());
+    await expect(host.call("flood", [4000])).resolves.toBe("flooded");
+    expect(crashes).toEqual([]);
+  });
+
   it("routes ctx.use, ctx.optional, ctx.checkpoint and ctx.log to the bridge, also from api methods", async () => {
     const { host, bridge, key } = h.host(
       isolation,

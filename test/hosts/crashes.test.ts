@@ -64,8 +64,15 @@ describe.each(["worker", "process"] as const)("a %s host that crashes", (isolati
     expect((error.cause as Error).message).toBe("nobody listens");
   });
 
-  it("ends a host whose event loop is blocked as hung", async () => {
-    await expectCrash(isolation, "hang", `for (;;) {}`, { hangTimeoutMs: 300 });
+  it("ends a host whose event loop is blocked as hung once it missed the threshold's windows in a row", async () => {
+    const { error } = await expectCrash(isolation, "hang", `for (;;) {}`, {
+      hang: { timeoutMs: 250, failureThreshold: 2 },
+    });
+    expect(error.message).toMatch(
+      new RegExp(
+        `no message from its ${isolation} for \\d+ ms \\(2 windows of hangTimeoutMs 250 ms in a row\\)`,
+      ),
+    );
   });
 
   it("reports heap exhaustion under its memory limit", async () => {

@@ -143,7 +143,7 @@ export function hostHarness(
         pool: pool!,
         clock: systemClock,
         bridge,
-        hangTimeoutMs: 30_000,
+        hang: { timeoutMs: 30_000, failureThreshold: 1 },
         ...overrides,
       });
       host.onCrash((crash) => {

@@ -103,6 +103,7 @@ describe("createRuntime options", () => {
     ["hosts.pool.worker", { hosts: { pool: { worker: -1 } } }, "hosts.pool.worker", "-1"],
     ["hosts.heartbeatMs", { hosts: { heartbeatMs: 0 } }, "hosts.heartbeatMs", "0"],
     ["hosts.hangTimeoutMs", { hosts: { hangTimeoutMs: "5s" } }, "hosts.hangTimeoutMs", '"5s"'],
+    ["hosts.hangFailureThreshold", { hosts: { hangFailureThreshold: 0 } }, "hosts.hangFailureThreshold", "0"],
     ["restart.policy", { restart: { policy: "always" } }, "restart.policy", '"always"'],
     ["restart.jitter", { restart: { jitter: 2 } }, "restart.jitter", "2"],
     [
@@ -158,7 +159,12 @@ describe("createRuntime options", () => {
       clock: systemClock,
       logger: pino({ level: "silent" }),
       logLevel: "silent",
-      hosts: { pool: { worker: 0, process: 0 }, heartbeatMs: 1, hangTimeoutMs: 2_147_483_647 },
+      hosts: {
+        pool: { worker: 0, process: 0 },
+        heartbeatMs: 1,
+        hangTimeoutMs: 2_147_483_647,
+        hangFailureThreshold: 1000,
+      },
       restart: {
         policy: "transient",
         maxRestarts: 0,

@@ -34,10 +34,8 @@ try {
   // only a warm-up
 }
 
-if (transport.isolation === "worker") {
-  captureOutput(transport);
-  installWorkerGuard();
-}
+captureOutput(transport);
+if (transport.isolation === "worker") installWorkerGuard();
 const runner = new ModuleRunner(transport);
 // The heartbeat must not keep a process alive on its own: once its host is gone, the child ends.
 const heartbeat = setInterval(() => {

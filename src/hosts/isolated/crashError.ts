@@ -7,7 +7,7 @@ import type { ChannelExit, IsolatedKind } from "./Channel.js";
 const advice: Record<CrashKind, string> = {
   "uncaught-exception": "catch the errors of the module's timers, callbacks and event handlers",
   "unhandled-rejection": "handle the rejection of every promise the module creates",
-  hang: "an endless loop or long synchronous work blocked its event loop; yield to the event loop, or raise the hang timeout",
+  hang: "an endless loop or long synchronous work blocked its event loop; yield to the event loop, or raise hosts.hangTimeoutMs or hosts.hangFailureThreshold",
   "heap-exhausted": "raise limits.memoryMb in its manifest, or make the module use less memory",
   exit: "a module must not call process.exit(); throw an error instead",
   abort: "a module must not call process.abort(); a native addon may also have failed",

@@ -22,7 +22,7 @@ export async function loadedHost({ isolation, id, dir, root, pool }) {
       checkpoint: () => Promise.resolve(),
       log: () => {},
     },
-    hangTimeoutMs: 10_000,
+    hang: { timeoutMs: 10_000, failureThreshold: 1 },
   });
   await host.load({ signal: new globalThis.AbortController().signal });
   return host;

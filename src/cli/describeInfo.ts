@@ -3,6 +3,16 @@ import { fields, key, list, ms } from "./format.js";
 
 const PHASES = ["load", "init", "start", "pause", "resume", "stop", "unload"] as const;
 
+/** What a module's host protects the runtime and other modules from (see docs/security.md). */
+function isolates(info: ModuleInfo): string {
+  if (info.isolation === "inline") return "nothing: it runs in the runtime's own thread (trusted code only)";
+  if (info.isolation === "worker")
+    return "faults only: a crash or hang ends its worker, not the runtime; not a security boundary";
+  if (info.manifest.permissions === undefined)
+    return "faults and memory: a process of its own, with the runtime's user and rights";
+  return "sandboxed: Node's permission model within the operator's ceiling, an explicit environment, and the kernel protections `chipset env` lists";
+}
+
 /** `chipset info` for people: identity, state, host, where it lives, dependencies both ways, timings, last error. */
 export function describeInfo(info: ModuleInfo): string[] {
   const inst = info.instance;
@@ -23,6 +33,7 @@ export function describeInfo(info: ModuleInfo): string[] {
       ["state", info.state],
       ["activation", activation],
       ["host", host],
+      ["isolates", isolates(info)],
       ["versions", list(info.versions)],
       ["dir", info.dir ?? "(registered in code)"],
       ["source", info.source],

@@ -67,6 +67,9 @@ describe.concurrent("read-only commands", () => {
       expect(out).toMatch(/^\s+description\s+Adds to the base$/m);
       expect(out).toMatch(/^\s+state\s+registered$/m);
       expect(out).toMatch(/^\s+host\s+inline \(not loaded\)$/m);
+      expect(out).toMatch(
+        /^\s+isolates\s+nothing: it runs in the runtime's own thread \(trusted code only\)$/m,
+      );
       expect(out).toContain(join(data, "store", "lib", "1.0.0"));
       expect(out).toMatch(/dependencies\n\s+core \^1\.0\.0 -> 1\.0\.0\n/);
       expect(out).toMatch(/dependents\n\s+app@1\.0\.0 \(\^1\.0\.0\)\n/);

@@ -3,6 +3,8 @@ import type { ModuleRecord } from "../vocabulary/manifest.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
 import { writablePaths } from "./writablePaths.js";
 import { digestTree } from "./digestTree.js";
+import { treeFingerprint } from "./treeFingerprint.js";
+import type { VerifiedTable } from "./VerifiedTable.js";
 
 /**
  * Refuses to load installed code that changed after `add`: before the first import of a version
@@ -14,25 +16,42 @@ import { digestTree } from "./digestTree.js";
 export class IntegrityCheck {
   /** `dir\0digest` of every version that matched in this runtime. */
   private readonly verified = new Set<string>();
+  /** How many trees were hashed in full (the rest matched by fingerprint or in this runtime). */
+  hashed = 0;
+
+  /** @param remembered copies found intact by earlier runtimes (absent: hash in every runtime). */
+  constructor(private readonly remembered?: VerifiedTable) {}
 
   /**
    * Throws `CHIP_ERR_INTEGRITY_FAILED` when the files of `record` no longer match its digest
    * (changed, added, removed, missing directory, a link turned outside). Costs one streamed
-   * sha256 of the tree the first time, a Set lookup after that.
+   * sha256 of the tree the first time, a Set lookup after that in this runtime; in a later
+   * runtime, one `lstat` per file when the tree's metadata fingerprint is the one remembered.
    */
   assertIntact(record: ModuleRecord): void {
     const { dir, digest } = record;
     if (dir === undefined || digest === undefined) return;
     const key = `${dir}\0${digest}`;
     if (this.verified.has(key)) return;
+    const skip = writablePaths(record.manifest);
     let found: string;
+    let fingerprint: string | undefined;
     try {
-      found = digestTree(dir, writablePaths(record.manifest));
+      // Taken before the hash: a change after it shows in the next fingerprint, never hidden by it.
+      if (this.remembered !== undefined) fingerprint = treeFingerprint(dir, skip);
+      const remembered = this.remembered?.get(dir);
+      if (remembered?.digest === digest && remembered.fingerprint === fingerprint) {
+        this.verified.add(key);
+        return;
+      }
+      this.hashed++;
+      found = digestTree(dir, skip);
     } catch (err) {
       throw tampered(record, dir, `they cannot be read as a module tree: ${messageOf(err)}`, undefined, err);
     }
     if (found !== digest) throw tampered(record, dir, "a file was changed, added or removed", found);
     this.verified.add(key);
+    if (fingerprint !== undefined) this.remembered?.put(dir, { digest, fingerprint });
   }
 }
 

@@ -7,6 +7,7 @@ import { storeFailed } from "../store/storeFailed.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
 import { type ModuleRecord } from "../vocabulary/manifest.js";
 import { LeaseTable, type Lease } from "./LeaseTable.js";
+import { VerifiedTable } from "./VerifiedTable.js";
 import {
   isBadRow,
   RegistryTable,
@@ -64,6 +65,8 @@ export class Registry {
   readonly readOnly: boolean;
   /** Deeper checks and repairs of the data directory (`chipset doctor`). */
   readonly doctor: RegistryDoctor;
+  /** Installed copies found intact by earlier runtimes (for the load-time check). */
+  readonly verified: VerifiedTable;
 
   private readonly db: Database;
   private readonly clock: Clock;
@@ -79,6 +82,7 @@ export class Registry {
     this.layout = new StoreLayout(this.dataDir);
     this.table = new RegistryTable(this.db, (relative) => path.resolve(this.dataDir, relative));
     this.leases = new LeaseTable(this.db);
+    this.verified = new VerifiedTable(this.db, !this.readOnly);
     this.doctor = new RegistryDoctor(this.db, this.table, this.layout, this.leases, (source) => {
       try {
         this.add(source);

@@ -104,7 +104,10 @@ export function assemble(parts: RuntimeParts): Assembly {
   const runner: LifecycleRunner<Instance> = new LifecycleRunner<Instance>({
     clock,
     hooks,
-    guard: leased(registry, transitionGuard(parts.moduleConfig, table, new IntegrityCheck())),
+    guard: leased(
+      registry,
+      transitionGuard(parts.moduleConfig, table, new IntegrityCheck(registry.verified)),
+    ),
     onTransition: (inst, command, from, to, durationMs) => {
       if (command === "unload" && inst.record.digest !== undefined)
         registry.releaseLease(inst.id, inst.version);

@@ -115,4 +115,13 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (id, version, pid)
   ) WITHOUT ROWID;
   `,
+  // 5: installed copies found intact, by a fingerprint of their files' metadata (sizes, inodes,
+  // modification and change times), so that a later runtime need not hash them again to know.
+  `
+  CREATE TABLE verified (
+    dir         TEXT    PRIMARY KEY,             -- store directory, relative to the data directory
+    digest      TEXT    NOT NULL,
+    fingerprint TEXT    NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

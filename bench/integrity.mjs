@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createRuntime } from "chipset";
 import { IntegrityCheck } from "../dist/registry/IntegrityCheck.js";
+import { VerifiedTable } from "../dist/registry/VerifiedTable.js";
+import { Database } from "../dist/store/Database.js";
 import { walkTree } from "../dist/registry/walkTree.js";
 import { linkChipset, removeDir, repoRoot, tempDir, writeModule } from "./lib/fixtures.mjs";
 import { HEADER, collect, ratio, row, summarize, table, x } from "./lib/stats.mjs";
@@ -39,7 +41,11 @@ export async function run({ samples = 200, warmup = 20 } = {}) {
   const records = [runtime.add(small).record, runtime.add(withDep).record];
   await runtime.close();
   const sizes = records.map((r) => figures(r.dir));
-  const series = records.map(() => ({ check: [], import: [], cached: [] }));
+  const series = records.map(() => ({ check: [], import: [], cached: [], later: [] }));
+  // What a later runtime has: the fingerprints remembered when the copies first hashed intact.
+  const db = Database.open(join(root, "data"));
+  const verified = new VerifiedTable(db, true);
+  for (const record of records) new IntegrityCheck(verified).assertIntact(record);
   try {
     for (let i = 0; i < warmup + samples; i++) {
       for (const [k, record] of records.entries()) {
@@ -51,6 +57,11 @@ export async function run({ samples = 200, warmup = 20 } = {}) {
         t = performance.now();
         check.assertIntact(record);
         const cachedMs = performance.now() - t;
+        const later = new IntegrityCheck(verified);
+        t = performance.now();
+        later.assertIntact(record);
+        const laterMs = performance.now() - t;
+        if (later.hashed !== 0) throw new Error("a later runtime hashed an unchanged copy again");
         const url = `${pathToFileURL(join(record.dir, record.entry)).href}?sample=${i}`;
         t = performance.now();
         await import(url);
@@ -58,16 +69,19 @@ export async function run({ samples = 200, warmup = 20 } = {}) {
         if (i < warmup) continue;
         series[k].check.push(checkMs);
         series[k].cached.push(cachedMs);
+        series[k].later.push(laterMs);
         series[k].import.push(importMs);
       }
     }
   } finally {
+    db.close();
     removeDir(root);
   }
   const stats = series.map((s) => ({
     check: summarize(s.check),
     import: summarize(s.import),
     cached: summarize(s.cached),
+    later: summarize(s.later),
   }));
   const [smallStats, depStats] = stats;
   const rows = [
@@ -75,9 +89,19 @@ export async function run({ samples = 200, warmup = 20 } = {}) {
     row("small: import() of its entry, fresh", smallStats.import, "1.00x"),
     row("small: later check (same runtime)", smallStats.cached),
     row(
+      "small: check in a later runtime (fingerprint)",
+      smallStats.later,
+      x(ratio(smallStats.later, smallStats.import)),
+    ),
+    row(
       `with semver in node_modules (${sizes[1]}): first check`,
       depStats.check,
       x(ratio(depStats.check, smallStats.import)),
+    ),
+    row(
+      "with semver: check in a later runtime (fingerprint)",
+      depStats.later,
+      x(ratio(depStats.later, smallStats.import)),
     ),
   ];
   console.log(

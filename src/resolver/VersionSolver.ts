@@ -24,6 +24,16 @@ export interface Failure {
   culprit: OptionalKey | undefined;
 }
 
+/**
+ * A failure as found, its error built only if it is reported: most are superseded (a resolution
+ * that skips optional dependencies in turn meets the same failures in every round), and building
+ * an error (message and stack) for each was most of the cost. The facts are captured when found.
+ */
+interface FoundFailure {
+  error: () => ChipsetError;
+  culprit: OptionalKey | undefined;
+}
+
 /** How often one module's choice may change before the resolution is declared unsettled. */
 const MAX_CHANGES_PER_MODULE = 64;
 
@@ -31,6 +41,21 @@ interface Constraint extends VersionConstraint {
   /** The requiring module's id; undefined for a root request. */
   fromId: string | undefined;
   optional: boolean;
+}
+
+/**
+ * The constraints on one module, kept so that settling it costs its candidate count and its
+ * optional constraints, not every constraint on it: a module required by many others is settled
+ * again each time one of them changes, and rescanning all of them each time was quadratic.
+ */
+interface Incoming {
+  /** Every constraint, by key (which identifies the source, so that it can be withdrawn), in arrival order. */
+  all: Map<string, Constraint>;
+  /** The optional ones among them, by key. */
+  optional: Map<string, Constraint>;
+  hard: number;
+  /** For each candidate of the module (`installed(id)`, by index): how many hard constraints it fails. */
+  misses: Int32Array;
 }
 
 interface Requirements {
@@ -45,14 +70,24 @@ interface Requirements {
 export class VersionSolver {
   private readonly semver = new SemverCache();
   private readonly chosen = new Map<string, string>();
-  /** target id -> (constraint key -> constraint); keys identify the source so it can be withdrawn. */
-  private readonly incoming = new Map<string, Map<string, Constraint>>();
+  /** target id -> the constraints on it. */
+  private readonly incoming = new Map<string, Incoming>();
+  /** Optional constraints currently placed, on any module: without any, no failure has an optional culprit. */
+  private optionalCount = 0;
+  /** Counts `chosen`'s changes, so that a reachability computed since is known to be current. */
+  private epoch = 0;
+  private hardReachableCache: { epoch: number; ids: Set<string> } | undefined;
+  /**
+   * Units of work done: candidates and constraints examined, nodes visited. For tests that show
+   * resolution grows linearly with the dependency edges without timing anything.
+   */
+  work = 0;
   private readonly dirty = new Set<string>();
   /** Modules currently without an acceptable version, with the failure as it was found. */
-  private readonly problems = new Map<string, Failure>();
+  private readonly problems = new Map<string, FoundFailure>();
   private readonly problemCounts = new Map<string, number>();
   /** The latest failure found more than once: when choices go round in circles, the one that recurs. */
-  private recurring: Failure | undefined;
+  private recurring: FoundFailure | undefined;
   /** The latest optional dependency blamed for a failure, in case choices go round in circles. */
   private lastCulprit: OptionalKey | undefined;
   private readonly changes = new Map<string, number>();
@@ -99,12 +134,12 @@ export class VersionSolver {
     const [problem] = this.problems;
     if (problem === undefined) return this.result();
     const [id, failure] = problem;
-    return { error: failure.error, culprit: this.optionalUpstreamOf(id) ?? failure.culprit };
+    return { error: failure.error(), culprit: this.optionalUpstreamOf(id) ?? failure.culprit };
   }
 
   private unsettledFailure(id: string): Failure {
     const culprit = this.recurring?.culprit ?? this.lastCulprit ?? this.optionalUpstreamOf(id);
-    if (this.recurring !== undefined) return { error: this.recurring.error, culprit };
+    if (this.recurring !== undefined) return { error: this.recurring.error(), culprit };
     const error = versionUnsettled(
       id,
       this.hardConstraintsOn(id),
@@ -121,15 +156,21 @@ export class VersionSolver {
    * roots reaches. One on `id` itself counts only when there is no other. Undefined when none.
    */
   private optionalUpstreamOf(id: string): OptionalKey | undefined {
-    const hardReachable = this.reachable(false);
+    // Called on every failure: with no optional constraint anywhere there is nothing to find, and
+    // walking upstream (or computing reachability) each time made 10,000 missing modules quadratic.
+    if (this.optionalCount === 0) return undefined;
     let own: OptionalKey | undefined;
     const seen = new Set([id]);
     for (const node of seen) {
       const version = this.chosen.get(node);
-      for (const c of this.constraintsOn(node)) {
+      for (const c of this.incoming.get(node)?.all.values() ?? []) {
+        this.work++;
         if (c.fromId === undefined) continue;
-        const narrows = version !== undefined && this.semver.satisfies(version, c.range);
-        if (c.optional && (narrows || !hardReachable.has(node))) {
+        if (
+          c.optional &&
+          ((version !== undefined && this.semver.satisfies(version, c.range)) ||
+            !this.hardReachable().has(node))
+        ) {
           const key = optionalKey(c.fromId, node);
           if (node !== id) return key;
           own ??= key;
@@ -141,7 +182,7 @@ export class VersionSolver {
   }
 
   /** Records that `id` has no acceptable version and drops it, so that its requirements do not count. */
-  private fail(id: string, error: ChipsetError): void {
+  private fail(id: string, error: () => ChipsetError): void {
     const failure = { error, culprit: this.optionalUpstreamOf(id) };
     this.problems.set(id, failure);
     const count = (this.problemCounts.get(id) ?? 0) + 1;
@@ -154,30 +195,34 @@ export class VersionSolver {
   /** Recomputes the choice for `id` from the constraints currently on it. */
   private settle(id: string): void {
     this.problems.delete(id);
-    const constraints = this.constraintsOn(id);
-    const hard = constraints.filter((c) => !c.optional);
-    const optional = constraints
-      .filter((c) => c.optional)
-      .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+    const on = this.incoming.get(id);
     const installed = this.installed(id);
-    if (hard.length > 0 && installed.length === 0) {
-      this.fail(id, dependencyMissing(id, this.hardConstraintsOn(id)));
+    const hard = on?.hard ?? 0;
+    if (hard > 0 && installed.length === 0) {
+      const constraints = this.hardConstraintsOn(id);
+      this.fail(id, () => dependencyMissing(id, constraints));
       return;
     }
-    if (constraints.length === 0 || installed.length === 0) {
+    if (on === undefined || on.all.size === 0 || installed.length === 0) {
       this.choose(id, undefined);
       return;
     }
-    let fits = installed.filter((v) => hard.every((c) => this.semver.satisfies(v, c.range)));
+    this.work += installed.length;
+    const misses = on.misses;
+    let fits = hard === 0 ? installed : installed.filter((_, i) => misses[i] === 0);
     if (fits.length === 0) {
-      this.fail(
-        id,
-        versionConflict(id, this.hardConstraintsOn(id), this.sortedCatalogVersions(id), this.pinned.get(id)),
-      );
+      const constraints = this.hardConstraintsOn(id);
+      const pin = this.pinned.get(id);
+      this.fail(id, () => versionConflict(id, constraints, this.sortedCatalogVersions(id), pin));
       return;
     }
-    let wanted = hard.length > 0;
+    let wanted = hard > 0;
+    // With one fit left and a hard constraint, the optional ones could only narrow it to nothing.
+    const optional = wanted && fits.length === 1 ? [] : [...on.optional.values()];
+    this.work += optional.length;
+    optional.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
     for (const c of optional) {
+      this.work += fits.length;
       const narrowed = fits.filter((v) => this.semver.satisfies(v, c.range));
       if (narrowed.length > 0) {
         fits = narrowed;
@@ -202,6 +247,7 @@ export class VersionSolver {
       for (const [target] of requires) this.withdraw(target, `${id}\0requires`);
       for (const [target] of optional) this.withdraw(target, `${id}\0optional`);
     }
+    this.epoch++;
     if (version === undefined) {
       this.chosen.delete(id);
       return;
@@ -219,14 +265,45 @@ export class VersionSolver {
   }
 
   private constrain(target: string, key: string, constraint: Constraint): void {
-    let onTarget = this.incoming.get(target);
-    if (onTarget === undefined) this.incoming.set(target, (onTarget = new Map<string, Constraint>()));
-    onTarget.set(key, constraint);
+    let on = this.incoming.get(target);
+    if (on === undefined) {
+      on = {
+        all: new Map(),
+        optional: new Map(),
+        hard: 0,
+        misses: new Int32Array(this.installed(target).length),
+      };
+      this.incoming.set(target, on);
+    }
+    const replaced = on.all.get(key);
+    if (replaced !== undefined) this.count(target, on, key, replaced, -1);
+    on.all.set(key, constraint);
+    this.count(target, on, key, constraint, 1);
     this.markDirty(target);
   }
 
   private withdraw(target: string, key: string): void {
-    if (this.incoming.get(target)?.delete(key) === true) this.markDirty(target);
+    const on = this.incoming.get(target);
+    const constraint = on?.all.get(key);
+    if (on === undefined || constraint === undefined) return;
+    on.all.delete(key);
+    this.count(target, on, key, constraint, -1);
+    this.markDirty(target);
+  }
+
+  /** Adds (`delta` 1) or removes (-1) `constraint`'s part in `on`'s tallies. */
+  private count(target: string, on: Incoming, key: string, constraint: Constraint, delta: 1 | -1): void {
+    if (constraint.optional) {
+      if (delta === 1) on.optional.set(key, constraint);
+      else on.optional.delete(key);
+      this.optionalCount += delta;
+      return;
+    }
+    on.hard += delta;
+    const installed = this.installed(target);
+    this.work += installed.length;
+    for (let i = 0; i < installed.length; i++)
+      if (!this.semver.satisfies(installed[i]!, constraint.range)) on.misses[i]! += delta;
   }
 
   private markDirty(id: string): void {
@@ -235,14 +312,10 @@ export class VersionSolver {
     this.dirty.add(id);
   }
 
-  private constraintsOn(id: string): Constraint[] {
-    return [...(this.incoming.get(id)?.values() ?? [])];
-  }
-
   private hardConstraintsOn(id: string): VersionConstraint[] {
-    return this.constraintsOn(id)
-      .filter((c) => !c.optional)
-      .map(({ from, range }) => ({ from, range }));
+    const constraints = [...(this.incoming.get(id)?.all.values() ?? [])];
+    this.work += constraints.length;
+    return constraints.filter((c) => !c.optional).map(({ from, range }) => ({ from, range }));
   }
 
   /** True when `from` uses its optional dependency `target` at `range` in the current choices. */
@@ -253,13 +326,22 @@ export class VersionSolver {
     );
   }
 
+  /** {@link reachable} through hard requirements only, computed again only when a choice has changed since. */
+  private hardReachable(): Set<string> {
+    if (this.hardReachableCache?.epoch !== this.epoch)
+      this.hardReachableCache = { epoch: this.epoch, ids: this.reachable(false) };
+    return this.hardReachableCache.ids;
+  }
+
   /** Ids reachable from the roots through chosen versions' requirements (and the optional ones they use). */
   private reachable(withOptional = true): Set<string> {
     const seen = new Set(this.rootIds);
     for (const id of seen) {
+      this.work++;
       const version = this.chosen.get(id);
       if (version === undefined) continue;
       const { requires, optional } = this.requirements(id, version);
+      this.work += requires.length + (withOptional ? optional.length : 0);
       for (const [target] of requires) seen.add(target);
       if (!withOptional) continue;
       for (const [target, range] of optional) if (this.usesOptional(id, target, range)) seen.add(target);

@@ -66,7 +66,7 @@ function tampered(
   return new ChipsetError(
     ErrorCodes.INTEGRITY_FAILED,
     `${key} is not loaded: its installed files in ${dir} no longer match the digest recorded when it was added (${problem}). ` +
-      `Something changed them after installation. Run \`chipset doctor --repair\` (it moves the changed copy to quarantine and installs ${record.source} again if that still holds what was installed), or \`chipset remove ${key}\` and add a good copy.`,
+      `Something changed them after installation. Run \`chipset add ${record.source}\` or \`chipset doctor --repair\` (which also quarantines the changed copy): either installs ${record.source} again if that still holds what was installed. Otherwise \`chipset remove ${key}\` and add a good copy.`,
     {
       module: key,
       ...(cause === undefined ? {} : { cause }),

@@ -8,6 +8,7 @@ import { moduleKey } from "../vocabulary/moduleRef.js";
 import { type ModuleRecord } from "../vocabulary/manifest.js";
 import { LeaseTable, type Lease } from "./LeaseTable.js";
 import { VerifiedTable } from "./VerifiedTable.js";
+import { IntegrityCheck } from "./IntegrityCheck.js";
 import {
   isBadRow,
   RegistryTable,
@@ -109,8 +110,9 @@ export class Registry {
 
   /**
    * Validates the module in `dir`, copies it to `store/<id>/<version>/` and records it, atomically.
-   * Identical content (same digest) is `"unchanged"` and writes nothing; changed content for a
-   * registered version replaces it. Throws `CHIP_ERR_MANIFEST_INVALID` (nothing written) or
+   * Identical content (same digest) whose installed copy is intact is `"unchanged"` and writes
+   * nothing; changed content for a registered version replaces it, and so does identical content
+   * whose installed copy changed since (`add` repairs a copy the load-time check refuses). Throws `CHIP_ERR_MANIFEST_INVALID` (nothing written) or
    * `CHIP_ERR_STORE_FAILED`.
    */
   add(dir: string, options: AddOptions = {}): AddResult {
@@ -121,7 +123,8 @@ export class Registry {
     if (
       installed !== undefined &&
       installed.digest ===
-        this.digestSource(path.resolve(dir), claimed!.name, writablePaths(installed.manifest))
+        this.digestSource(path.resolve(dir), claimed!.name, writablePaths(installed.manifest)) &&
+      this.copyIntact(installed)
     ) {
       return { record: installed, status: "unchanged" };
     }
@@ -129,7 +132,11 @@ export class Registry {
     const { name: id, version } = info.manifest;
     const writable = writablePaths(info.manifest.chipset);
     const existing = this.readable(id, version);
-    if (existing !== undefined && existing.digest === this.digestSource(info.dir, id, writable)) {
+    if (
+      existing !== undefined &&
+      existing.digest === this.digestSource(info.dir, id, writable) &&
+      this.copyIntact(existing)
+    ) {
       return { record: existing, status: "unchanged" };
     }
 
@@ -143,7 +150,8 @@ export class Registry {
       if (staged.manifest.name !== id || staged.manifest.version !== version)
         throw changedWhileAdding(info.file);
       const current = this.readable(id, version);
-      if (current !== undefined && current.digest === digest) return { record: current, status: "unchanged" };
+      if (current !== undefined && current.digest === digest && this.copyIntact(current))
+        return { record: current, status: "unchanged" };
 
       const record: ModuleRecord = {
         id,
@@ -342,6 +350,16 @@ export class Registry {
     return this.doctor.verify();
   }
 
+  /** True when the installed copy of `record` still holds what was installed (see `IntegrityCheck`). */
+  private copyIntact(record: ModuleRecord): boolean {
+    try {
+      new IntegrityCheck(this.verified).assertIntact(record);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** The row of `id@version` when it exists and can be read (a damaged one is replaced by `add`). */
   private readable(id: string, version: string): ModuleRecord | undefined {
     const row = this.table.get(id, version);
@@ -389,7 +407,8 @@ export class Registry {
       const row = this.readable(id, version);
       const marker = this.layout.readMarker(staging);
       if (row === undefined || marker === undefined || row.digest !== marker.digest) return;
-      if (this.layout.readMarker(this.layout.versionDir(id, version))?.digest === row.digest) return;
+      const inPlace = this.layout.readMarker(this.layout.versionDir(id, version));
+      if (inPlace?.digest === row.digest && this.copyIntact(row)) return;
       this.layout.swapIn(staging, id, version);
     });
   }

@@ -80,7 +80,8 @@ describe("loading installed code that changed after add", () => {
   it("fails a module that requires it with the dependency named", async () => {
     const { rt } = tamperedRuntime();
     h.ws.module({ name: "user", code: answer(3), chipset: { requires: { victim: "^1.0.0" } } });
-    rt.scan([h.ws.modulesDir]);
+    // Only the new module: scanning victim's source again would repair its copy (see below).
+    rt.scan([path.join(h.ws.modulesDir, "user-1.0.0")]);
     const err = await rejection(rt.call("user", "answer"));
     expect(err.code).toBe(ErrorCodes.DEPENDENCY_FAILED);
     expect(JSON.stringify(err.details)).toContain("victim");
@@ -105,7 +106,15 @@ describe("loading installed code that changed after add", () => {
     await rt.unload("victim");
     expect(await rt.call("victim", "answer")).toBe(7);
     await rt.close();
-    rt = h.open();
+    rt = h.open({ moduleDirs: [] });
     expect((await rejection(rt.call("victim", "answer"))).code).toBe(ErrorCodes.INTEGRITY_FAILED);
+  });
+
+  it("is repaired by adding its unchanged source again, as a start that scans it does", async () => {
+    const { rt } = tamperedRuntime();
+    await rejection(rt.load("victim"));
+    expect(rt.add(path.join(h.ws.modulesDir, "victim-1.0.0")).status).toBe("replaced");
+    expect(await rt.call("victim", "answer")).toBe(1);
+    expect(fs.existsSync(ranMarker())).toBe(false);
   });
 });

@@ -19,14 +19,24 @@ import fs from "node:fs";
 import { Database } from "./src/store/Database.js";
 import { Registry } from "./src/registry/Registry.js";
 import { systemClock } from "./src/common/Clock.js";
-const [dataDir, ...pairs] = process.argv.slice(2);
+const [mode, dataDir, ...pairs] = process.argv.slice(2);
 const sources = pairs.map((p) => { const i = p.indexOf("="); return { id: p.slice(0, i), dir: p.slice(i + 1) }; });
 const db = Database.open(dataDir);
 const registry = new Registry({ db, dataDir, clock: systemClock });
+if (mode === "repair") for (const s of sources) registry.add(s.dir);
 process.stdout.write("ready\\n");
-for (;;) {
+for (let n = 0; ; n++) {
   const s = sources[Math.floor(Math.random() * sources.length)];
-  if (Math.random() < 0.2 && registry.has(s.id)) registry.remove(s.id);
+  if (mode === "repair") {
+    // Damage the data directory, then recover and repair it, over and over.
+    db.sql.prepare("DELETE FROM modules WHERE id = ?").run(s.id);
+    db.sql.prepare("UPDATE modules SET manifest = '{' WHERE id <> ?").run(s.id);
+    const foreign = dataDir + "/store/foreign/" + process.pid + "-" + n;
+    fs.mkdirSync(foreign, { recursive: true });
+    fs.writeFileSync(foreign + "/keep.txt", process.pid + "-" + n);
+    registry.recover();
+    registry.doctor.repair();
+  } else if (Math.random() < 0.2 && registry.has(s.id)) registry.remove(s.id);
   else registry.add(s.dir);
 }
 `;
@@ -109,7 +119,7 @@ describe("crash safety", () => {
 
   it(`leaves a consistent registry after ${KILLS} kills at random points of add, replace and remove`, async () => {
     for (let i = 0; i < KILLS; i++) {
-      await runAndKill(build, [dataDir, ...pairs], 30 + Math.floor(Math.random() * 400));
+      await runAndKill(build, ["churn", dataDir, ...pairs], 30 + Math.floor(Math.random() * 400));
       const { registry, close } = openRegistry(dataDir);
       try {
         expectConsistent(registry, dataDir);
@@ -118,6 +128,44 @@ describe("crash safety", () => {
             variants.get(`${record.id}@${record.version}`)?.has(record.digest!),
             `${record.id}@${record.version}`,
           ).toBe(true);
+        }
+      } finally {
+        close();
+      }
+    }
+  });
+
+  it(`loses no module and no foreign file after ${KILLS} kills at random points of recovery and doctor's repair`, async () => {
+    const repairDir = path.join(root, "repair-data");
+    /** The `pid-n` written in every foreign file still there, in the store or in quarantine. */
+    const foreignFiles = (): string[] =>
+      [path.join(repairDir, "store", "foreign"), path.join(repairDir, "quarantine")]
+        .filter((dir) => fs.existsSync(dir))
+        .flatMap((dir) => fs.readdirSync(dir).map((name) => path.join(dir, name, "keep.txt")))
+        .filter((file) => fs.existsSync(file))
+        .map((file) => fs.readFileSync(file, "utf8"));
+    for (let i = 0; i < KILLS; i++) {
+      await runAndKill(build, ["repair", repairDir, ...pairs], 30 + Math.floor(Math.random() * 400));
+      const { registry, close } = openRegistry(repairDir);
+      try {
+        registry.doctor.repair();
+        expect(
+          registry
+            .list()
+            .map((r) => `${r.id}@${r.version}`)
+            .sort(),
+        ).toEqual(["@acme/beta@1.0.0", "alpha@1.0.0", "alpha@2.0.0"]);
+        expectConsistent(registry, repairDir);
+        // Every foreign file a worker wrote is still there, in the store or in quarantine: for each
+        // worker, the files 0..last without a gap (the one it was writing when killed may be missing).
+        const byWorker = new Map<string, number[]>();
+        for (const text of foreignFiles()) {
+          const [pid, n] = text.split("-");
+          byWorker.set(pid!, [...(byWorker.get(pid!) ?? []), Number(n)]);
+        }
+        for (const [pid, numbers] of byWorker) {
+          const sorted = numbers.sort((x, y) => x - y);
+          expect(sorted, `worker ${pid}`).toEqual(sorted.map((_, k) => k));
         }
       } finally {
         close();

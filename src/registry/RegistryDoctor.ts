@@ -5,7 +5,7 @@ import { digestTree } from "./digestTree.js";
 import { writablePaths } from "./writablePaths.js";
 import type { Lease, LeaseTable } from "./LeaseTable.js";
 import { recoverStore, type RecoveryReport } from "./recoverStore.js";
-import type { BadRow, RegistryTable } from "./RegistryTable.js";
+import { isBadRow, type BadRow, type RegistryTable } from "./RegistryTable.js";
 import { isOtherLiveProcess, type StoreLayout } from "./StoreLayout.js";
 
 /** One installed copy whose files are not what was installed. */
@@ -103,7 +103,7 @@ export class RegistryDoctor {
     for (const changed of findings.tampered) {
       const key = moduleKey(changed.id, changed.version);
       const row = this.table.get(changed.id, changed.version);
-      if (row === undefined || "problem" in row) continue;
+      if (row === undefined || isBadRow(row)) continue;
       this.db.transaction(() => {
         this.table.delete(changed.id, changed.version);
         const dir = this.layout.versionDir(changed.id, changed.version);

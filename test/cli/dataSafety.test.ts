@@ -4,7 +4,7 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/errors/codes.js";
-import { chipset, collect, json, spawnCli, tempDir, writeModule } from "./harness.js";
+import { chipset, collect, json, spawnCli, tempDir, waitForOutput, writeModule } from "./harness.js";
 
 // What the data directory holds is the operator's: a lost database, a foreign folder or one
 // damaged row must never cost the installed modules, and looking must never change anything.
@@ -136,7 +136,7 @@ describe("the data directory is never lost or touched by looking", () => {
     expect(added.code, added.stderr).toBe(0);
     host = spawnCli(["--data-dir", data, "start"], { cwd: tmp.dir });
     const running = collect(host);
-    await waitFor(host, /chipset is running/);
+    await waitForOutput(host, /chipset is running/);
     const files = filesUnder(join(data, "store", "delta"));
 
     const refused = await chipset(["--data-dir", data, "remove", "delta", "--json"]);
@@ -181,18 +181,3 @@ describe("the data directory is never lost or touched by looking", () => {
     }
   });
 });
-
-function waitFor(child: ChildProcess, pattern: RegExp): Promise<void> {
-  let seen = "";
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString("utf8");
-      if (pattern.test(seen)) {
-        child.stdout?.off("data", onData);
-        resolve();
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`exited with ${String(code)}:\n${seen}`)));
-  });
-}

@@ -36,6 +36,24 @@ export function spawnCli(
   });
 }
 
+/** Resolves with everything printed so far once stdout matches `pattern`; rejects if the process ends first. */
+export function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
+  let seen = "";
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString("utf8");
+      if (pattern.test(seen)) {
+        child.stdout?.off("data", onData);
+        resolve(seen);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.once("exit", (code) =>
+      reject(new Error(`exited with ${String(code)} before printing ${String(pattern)}:\n${seen}`)),
+    );
+  });
+}
+
 /** Collects a spawned process's output until it exits. */
 export function collect(child: ChildProcess): Promise<CliResult> {
   let stdout = "";

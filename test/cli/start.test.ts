@@ -3,25 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { writeChain } from "./fixtures.js";
-import { collect, spawnCli, tempDir, writeModule, type CliResult } from "./harness.js";
-
-/** Resolves with everything printed so far once stdout matches `pattern`; rejects if the process ends first. */
-function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<string> {
-  let seen = "";
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString("utf8");
-      if (pattern.test(seen)) {
-        child.stdout?.off("data", onData);
-        resolve(seen);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.once("exit", (code) =>
-      reject(new Error(`exited with ${String(code)} before printing ${String(pattern)}:\n${seen}`)),
-    );
-  });
-}
+import { collect, spawnCli, tempDir, waitForOutput, writeModule, type CliResult } from "./harness.js";
 
 /** The module keys of lines `<time> <verb> <id@version> ...`, in printed order. */
 function keysOf(verb: string, out: string): string[] {

@@ -1,4 +1,8 @@
+import type { Clock } from "../common/Clock.js";
+import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import type { Database } from "../store/Database.js";
+import { moduleKey } from "../vocabulary/moduleRef.js";
+import { isOtherLiveProcess } from "./StoreLayout.js";
 
 /** A module version held loaded by a runtime in some process. */
 export interface Lease {
@@ -13,12 +17,18 @@ export interface Lease {
 /**
  * The `leases` table: which runtime process has which installed module version loaded, so that
  * another process (`chipset remove` from a second terminal) does not delete files in use.
- * A lease of a process that is gone (killed) is stale: readers check liveness themselves.
+ * A lease of a process that is gone (killed) is stale and holds nothing back. This process's
+ * leases are written only when the registry is writable.
  */
 export class LeaseTable {
   private readonly statements;
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly clock: Clock,
+    /** False for a read-only registry: this process takes no leases. */
+    private readonly writable: boolean,
+  ) {
     const sql = db.sql;
     this.statements = {
       acquire: sql.prepare<{ id: string; version: string; pid: number; at: number }>(
@@ -35,19 +45,22 @@ export class LeaseTable {
     };
   }
 
-  /** Records that process `pid` has `id@version` loaded since `at` (ms since epoch); idempotent. */
-  acquire(id: string, version: string, pid: number, at: number): void {
-    this.statements.acquire.run({ id, version, pid, at });
+  /** Records that this process has `id@version` loaded (idempotent), until {@link release}. */
+  acquire(id: string, version: string): void {
+    if (!this.writable) return;
+    this.statements.acquire.run({ id, version, pid: process.pid, at: this.clock.wallNow() });
   }
 
-  /** Forgets the lease of `pid` on `id@version`, if any. */
-  release(id: string, version: string, pid: number): void {
+  /** Forgets the lease of `pid` (default: this process) on `id@version`, if any. */
+  release(id: string, version: string, pid = process.pid): void {
+    if (!this.writable) return;
     this.statements.release.run(id, version, pid);
   }
 
-  /** Forgets every lease of `pid`. */
-  releaseAll(pid: number): void {
-    this.statements.releaseAll.run(pid);
+  /** Forgets every lease of this process (its runtime is closing). */
+  releaseAll(): void {
+    if (!this.writable) return;
+    this.statements.releaseAll.run(process.pid);
   }
 
   /** Every lease on a version of `id`, stale ones included. */
@@ -55,5 +68,23 @@ export class LeaseTable {
     return this.statements.of
       .all(id)
       .map((r) => ({ id: r.id, version: r.version, pid: r.pid, acquiredAt: r.acquired_at }));
+  }
+
+  /** The leases on versions of `id` held by runtimes in other live processes. */
+  heldElsewhere(id: string): Lease[] {
+    return this.of(id).filter((l) => l.pid !== process.pid && isOtherLiveProcess(l.pid));
+  }
+
+  /** Throws `CHIP_ERR_MODULE_IN_USE` when another live process holds a lease on one of `versions` of `id`. */
+  refuseRemoval(id: string, versions: readonly string[]): void {
+    const held = this.heldElsewhere(id).filter((l) => versions.includes(l.version));
+    if (held.length === 0) return;
+    const who = held.map((l) => `${moduleKey(l.id, l.version)} by process ${l.pid}`).join(", ");
+    throw new ChipsetError(
+      ErrorCodes.MODULE_IN_USE,
+      `Cannot remove ${id}: a running Chipset runtime has it loaded (${who}). ` +
+        "Unload it there (or stop that runtime) first, then remove it.",
+      { module: id, details: { leases: held.map((l) => ({ version: l.version, pid: l.pid })) } },
+    );
   }
 }

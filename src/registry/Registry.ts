@@ -1,12 +1,13 @@
 import path from "node:path";
 import semver from "semver";
 import type { Clock } from "../common/Clock.js";
-import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
+import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import type { Database } from "../store/Database.js";
 import { storeFailed } from "../store/storeFailed.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
 import { type ModuleRecord } from "../vocabulary/manifest.js";
-import { LeaseTable, type Lease } from "./LeaseTable.js";
+import { LeaseTable } from "./LeaseTable.js";
+import { badRowError, changedWhileAdding } from "./registryErrors.js";
 import { VerifiedTable } from "./VerifiedTable.js";
 import { IntegrityCheck } from "./IntegrityCheck.js";
 import {
@@ -17,7 +18,7 @@ import {
   type DependentEdge,
   type UsageEntry,
 } from "./RegistryTable.js";
-import { isOtherLiveProcess, StoreLayout } from "./StoreLayout.js";
+import { StoreLayout } from "./StoreLayout.js";
 import { copyTree } from "./copyTree.js";
 import { digestTree } from "./digestTree.js";
 import { writablePaths } from "./writablePaths.js";
@@ -64,6 +65,8 @@ export class Registry {
   readonly lastRecovery: RecoveryReport;
   /** Opened read-only: nothing is written to the data directory. */
   readonly readOnly: boolean;
+  /** Which runtime processes have which installed versions loaded (a `remove` elsewhere waits for them). */
+  readonly leases: LeaseTable;
   /** Deeper checks and repairs of the data directory (`chipset doctor`). */
   readonly doctor: RegistryDoctor;
   /** Installed copies found intact by earlier runtimes (for the load-time check). */
@@ -73,7 +76,6 @@ export class Registry {
   private readonly clock: Clock;
   private readonly layout: StoreLayout;
   private readonly table: RegistryTable;
-  private readonly leases: LeaseTable;
 
   constructor(options: RegistryOptions) {
     this.dataDir = path.resolve(options.dataDir);
@@ -82,7 +84,7 @@ export class Registry {
     this.readOnly = options.readOnly ?? options.db.readOnly;
     this.layout = new StoreLayout(this.dataDir);
     this.table = new RegistryTable(this.db, (relative) => path.resolve(this.dataDir, relative));
-    this.leases = new LeaseTable(this.db);
+    this.leases = new LeaseTable(this.db, this.clock, !this.readOnly);
     this.verified = new VerifiedTable(this.db, !this.readOnly);
     this.doctor = new RegistryDoctor(this.db, this.table, this.layout, this.leases, (source) => {
       try {
@@ -212,7 +214,7 @@ export class Registry {
     if (targets.length === 0) throw this.notFound(id, version);
     try {
       this.db.transaction(() => {
-        this.refuseLeased(id, targets);
+        this.leases.refuseRemoval(id, targets);
         for (const v of targets) {
           this.table.delete(id, v);
           // Inside the transaction: a crash before the commit leaves the row with its files in
@@ -232,32 +234,6 @@ export class Registry {
     return targets.sort((a, b) =>
       semver.valid(a) && semver.valid(b) ? semver.rcompare(a, b) : a < b ? 1 : -1,
     );
-  }
-
-  /**
-   * Records that this process has `id@version` loaded, so that a `remove` from another process is
-   * refused until {@link releaseLease}. A no-op for a read-only registry.
-   */
-  acquireLease(id: string, version: string): void {
-    if (this.readOnly) return;
-    this.leases.acquire(id, version, process.pid, this.clock.wallNow());
-  }
-
-  /** Forgets this process's lease on `id@version` (unloaded). */
-  releaseLease(id: string, version: string): void {
-    if (this.readOnly) return;
-    this.leases.release(id, version, process.pid);
-  }
-
-  /** Forgets every lease of this process (the runtime is closing). */
-  releaseLeases(): void {
-    if (this.readOnly) return;
-    this.leases.releaseAll(process.pid);
-  }
-
-  /** The leases on versions of `id` held by runtimes in other live processes. */
-  leasesOf(id: string): Lease[] {
-    return this.leases.of(id).filter((l) => l.pid !== process.pid && isOtherLiveProcess(l.pid));
   }
 
   /**
@@ -375,19 +351,6 @@ export class Registry {
     );
   }
 
-  /** Throws `CHIP_ERR_MODULE_IN_USE` when another live process holds a lease on one of `versions` of `id`. */
-  private refuseLeased(id: string, versions: readonly string[]): void {
-    const held = this.leasesOf(id).filter((l) => versions.includes(l.version));
-    if (held.length === 0) return;
-    const who = held.map((l) => `${moduleKey(l.id, l.version)} by process ${l.pid}`).join(", ");
-    throw new ChipsetError(
-      ErrorCodes.MODULE_IN_USE,
-      `Cannot remove ${id}: a running Chipset runtime has it loaded (${who}). ` +
-        "Unload it there (or stop that runtime) first, then remove it.",
-      { module: id, details: { leases: held.map((l) => ({ version: l.version, pid: l.pid })) } },
-    );
-  }
-
   private notFound(id: string, version: string | undefined): ChipsetError {
     const available = this.versions(id);
     const what =
@@ -429,22 +392,4 @@ export class Registry {
       throw storeFailed(`Cannot read the files of ${id} in ${dir}`, err, { module: id });
     }
   }
-}
-
-function changedWhileAdding(file: string, cause?: unknown): ChipsetError {
-  return new ChipsetError(
-    ErrorCodes.MANIFEST_INVALID,
-    `${file} changed while the module was being added${cause === undefined ? "" : ` (${messageOf(cause)})`}; add it again.`,
-    { cause, details: { file, field: "" } },
-  );
-}
-
-function badRowError(row: BadRow): ChipsetError {
-  const key = moduleKey(row.id, row.version);
-  return new ChipsetError(
-    ErrorCodes.STORE_CORRUPT,
-    `The registry row of ${key} is damaged: ${row.problem}. Run \`chipset doctor --repair\` to rebuild it from the store, ` +
-      `or \`chipset remove ${key}\` and add it again.`,
-    { module: key, details: { id: row.id, version: row.version, problem: row.problem } },
-  );
 }

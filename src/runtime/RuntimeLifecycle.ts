@@ -37,7 +37,7 @@ export interface RuntimeLifecycleDeps {
   trap: InlineCrashTrap | undefined;
   monitoring: Monitoring;
   db: Database;
-  /** Forgets this process's leases on module versions (see `Registry.acquireLease`). */
+  /** Forgets this process's leases on module versions (see `LeaseTable`). */
   releaseLeases(): void;
 }
 

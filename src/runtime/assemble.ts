@@ -110,13 +110,13 @@ export function assemble(parts: RuntimeParts): Assembly {
     ),
     onTransition: (inst, command, from, to, durationMs) => {
       if (command === "unload" && inst.record.digest !== undefined)
-        registry.releaseLease(inst.id, inst.version);
+        registry.leases.release(inst.id, inst.version);
       transitions.transitioned(inst, command, from, to, durationMs);
     },
     onFailure: (report) => {
       const inst = report.subject;
       if (report.state === "registered" && inst.record.digest !== undefined)
-        registry.releaseLease(inst.id, inst.version);
+        registry.leases.release(inst.id, inst.version);
       transitions.failed(report);
     },
     onAfterHookError: (inst, command, error) => transitions.afterHookFailed(inst, command, error),
@@ -260,7 +260,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     trap,
     monitoring,
     db,
-    releaseLeases: () => registry.releaseLeases(),
+    releaseLeases: () => registry.leases.releaseAll(),
   });
   const queries = new RuntimeQueries(
     catalog,
@@ -307,6 +307,7 @@ function leased(
       );
     }
     guard(inst, command);
-    if (command === "load" && inst.record.digest !== undefined) registry.acquireLease(inst.id, inst.version);
+    if (command === "load" && inst.record.digest !== undefined)
+      registry.leases.acquire(inst.id, inst.version);
   };
 }

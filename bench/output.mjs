@@ -16,12 +16,11 @@
  * nothing was dropped): the cost of the capture, not of dropping a flood.
  */
 import { fork } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Worker, isMainThread, parentPort } from "node:worker_threads";
-import { linkChipset, removeDir, tempDir } from "./lib/fixtures.mjs";
+import { linkChipset, removeDir, tempDir, writeModule } from "./lib/fixtures.mjs";
 import { HEADER, collect, ms, summarize, table, x } from "./lib/stats.mjs";
 
 const ID = { worker: "bench-output-worker", process: "bench-output-process" };
@@ -200,16 +199,7 @@ function sink(next) {
 }
 
 function writeModules(root) {
-  return ISOLATIONS.map((isolation) => {
-    const name = ID[isolation];
-    const dir = join(root, name);
-    mkdirSync(dir, { recursive: true });
-    const chipset = { kind: "bench", activation: "lazy", isolation };
-    const pkg = { name, version: "1.0.0", type: "module", exports: "./index.js", chipset };
-    writeFileSync(join(dir, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
-    writeFileSync(join(dir, "index.js"), SOURCE);
-    return dir;
-  });
+  return ISOLATIONS.map((isolation) => writeModule(root, { name: ID[isolation], isolation, source: SOURCE }));
 }
 
 /** A started runtime (no pool) with both modules, logging at info through pino to `stream`. */

@@ -32,7 +32,7 @@ export function linkChipset(root) {
  */
 export function writeModule(
   parent,
-  { name, version = "1.0.0", kind = "bench", activation = "lazy", requires = {}, source },
+  { name, version = "1.0.0", kind = "bench", activation = "lazy", requires = {}, isolation, source },
 ) {
   const dir = join(parent, name);
   mkdirSync(dir, { recursive: true });
@@ -41,7 +41,7 @@ export function writeModule(
     version,
     type: "module",
     exports: "./index.js",
-    chipset: { kind, activation, requires },
+    chipset: { kind, activation, requires, ...(isolation === undefined ? {} : { isolation }) },
   };
   writeFileSync(join(dir, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
   writeFileSync(join(dir, "index.js"), source);

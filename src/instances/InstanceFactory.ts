@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { Logger } from "pino";
 import type { Clock } from "../common/Clock.js";
-import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { HostBridge } from "../hosts/HostBridge.js";
 import type { HostPool } from "../hosts/HostPool.js";
@@ -16,6 +16,7 @@ import type { KindDefaults } from "../registry/KindRegistry.js";
 import type { CrashInfo } from "../vocabulary/hosts.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 import { DEFAULT_CHECKPOINT_KB, type ModuleRecord } from "../vocabulary/manifest.js";
+import { storeFailed } from "../store/storeFailed.js";
 import type { PermissionCeilings } from "../vocabulary/permissions.js";
 import { Instance, type InstanceEnv } from "./Instance.js";
 import { createWriteDirs, sandboxGrant } from "./sandboxGrant.js";
@@ -205,11 +206,7 @@ export class InstanceFactory {
 /** Why `ctx.checkpoint` could not store a state (the store says why in its own errors). */
 function checkpointFailed(from: Instance, err: unknown): ChipsetError {
   if (err instanceof ChipsetError) return err;
-  return new ChipsetError(
-    ErrorCodes.STORE_FAILED,
-    `${from.key}: its checkpoint could not be written: ${messageOf(err)}. Check that the data directory is writable and has free space.`,
-    { module: from.key, cause: err },
-  );
+  return storeFailed(`${from.key}: its checkpoint could not be written`, err, { module: from.key });
 }
 
 /**

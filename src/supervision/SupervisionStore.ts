@@ -2,6 +2,7 @@ import { deserialize, serialize } from "node:v8";
 import type { Statement } from "better-sqlite3";
 import type { CrashKind } from "../vocabulary/hosts.js";
 import type { Database } from "../store/Database.js";
+import { storeFailed } from "../store/storeFailed.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 
@@ -88,11 +89,9 @@ export class SupervisionStore {
     try {
       this.putCheckpoint.run(id, version, bytes, at);
     } catch (err) {
-      throw new ChipsetError(
-        ErrorCodes.STORE_FAILED,
-        `${id}@${version}: its checkpoint could not be written: ${messageOf(err)}. Check that the data directory is writable and has free space.`,
-        { module: `${id}@${version}`, cause: err },
-      );
+      throw storeFailed(`${id}@${version}: its checkpoint could not be written`, err, {
+        module: `${id}@${version}`,
+      });
     }
   }
 

@@ -12,9 +12,12 @@ import type { KindDefaults } from "../registry/KindRegistry.js";
 import type { Supervised } from "../supervision/Supervised.js";
 import { HookContext } from "./HookContext.js";
 
-/** A resolved dependency of an instance: which module, and whether it is optional. */
+/** A resolved dependency of an instance: which module, the version bound to it, and whether it is optional. */
 export interface ResolvedDependency {
   id: string;
+  version: string;
+  /** `id@version`. */
+  key: string;
   optional: boolean;
 }
 

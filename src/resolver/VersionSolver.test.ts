@@ -68,7 +68,7 @@ describe("VersionSolver's work grows linearly with the dependency edges", () => 
 
   it("when one module is required from every step of a long chain", () => {
     const outcome = linear(sharedByAChain);
-    expect("selected" in outcome && outcome.selected.get("shared")).toBe("1.1.0");
+    expect("selected" in outcome && outcome.selected.get("shared")).toEqual(["1.1.0"]);
     expect("selected" in outcome && outcome.selected.size).toBe(2501);
   });
 });

@@ -350,20 +350,22 @@ export class VersionSolver {
   }
 
   private result(): Selection {
-    const selected = new Map<string, string>();
+    const selected = new Map<string, string[]>();
     const edges: Selection["edges"] = [];
     const skippedOptional: Selection["skippedOptional"] = [];
+    const key = (id: string) => moduleKey(id, this.chosen.get(id)!);
     for (const id of this.reachable()) {
       const version = this.chosen.get(id);
       if (version === undefined) continue;
-      selected.set(id, version);
+      selected.set(id, [version]);
+      const from = moduleKey(id, version);
       const { requires, optional } = this.requirements(id, version);
-      for (const [to] of requires) edges.push({ from: id, to, optional: false });
+      for (const [to] of requires) edges.push({ from, to: key(to), optional: false });
       for (const [to, range] of optional) {
-        if (this.usesOptional(id, to, range)) edges.push({ from: id, to, optional: true });
+        if (this.usesOptional(id, to, range)) edges.push({ from, to: key(to), optional: true });
         else
           skippedOptional.push({
-            from: id,
+            from,
             id: to,
             range,
             reason: this.installed(to).length === 0 ? "absent" : "incompatible",

@@ -18,6 +18,7 @@ export function quickSelect(
   const hard: Array<{ from: string; to: string; range: string }> = [];
   const optional: Array<{ from: string; to: string; range: string }> = [];
   const queue: string[] = [];
+  const key = (id: string) => `${id}@${selected.get(id)!}`;
 
   const candidate = (id: string): string | undefined | null => {
     const fixed = pinned.get(id);
@@ -62,26 +63,28 @@ export function quickSelect(
   for (let i = 0; i < optional.length; i++) {
     const { from, to, range } = optional[i]!;
     if (selected.has(to)) {
-      if (satisfies(selected.get(to)!, range)) edges.push({ from, to, optional: true });
-      else skippedOptional.push({ from, id: to, range, reason: "incompatible" });
+      if (satisfies(selected.get(to)!, range)) edges.push({ from: key(from), to: key(to), optional: true });
+      else skippedOptional.push({ from: key(from), id: to, range, reason: "incompatible" });
       continue;
     }
     const version = candidate(to);
-    if (version === null) skippedOptional.push({ from, id: to, range, reason: "absent" });
+    if (version === null) skippedOptional.push({ from: key(from), id: to, range, reason: "absent" });
     else if (version === undefined) return undefined;
     else if (!satisfies(version, range))
-      skippedOptional.push({ from, id: to, range, reason: "incompatible" });
+      skippedOptional.push({ from: key(from), id: to, range, reason: "incompatible" });
     else {
       select(to);
       if (!drain()) return undefined;
-      edges.push({ from, to, optional: true });
+      edges.push({ from: key(from), to: key(to), optional: true });
     }
   }
 
   for (const root of roots) if (!satisfies(selected.get(root.id)!, root.range ?? "*")) return undefined;
   for (const { from, to, range } of hard) {
     if (!satisfies(selected.get(to)!, range)) return undefined;
-    edges.push({ from, to, optional: false });
+    edges.push({ from: key(from), to: key(to), optional: false });
   }
-  return { selected, edges, skippedOptional };
+  const chosen = new Map<string, string[]>();
+  for (const [id, version] of selected) chosen.set(id, [version]);
+  return { selected: chosen, edges, skippedOptional };
 }

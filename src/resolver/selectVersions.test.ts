@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ChipsetError, ErrorCodes, type ErrorCode } from "../errors/index.js";
 import { selectVersions } from "./selectVersions.js";
-import { type SelectionRequest, type VersionCatalog } from "./Selection.js";
+import { type Selection, type SelectionRequest, type VersionCatalog } from "./Selection.js";
+import { parseModuleRef } from "../vocabulary/moduleRef.js";
 
 type Deps = { requires?: Record<string, string>; optional?: Record<string, string> };
 type Spec = Record<string, Record<string, Deps>>;
@@ -17,13 +18,29 @@ function catalog(spec: Spec): VersionCatalog {
   };
 }
 
+/** The selection with one version per id, as ids (these cases never need versions side by side). */
 function select(spec: Spec, roots: Array<string | SelectionRequest>, pinned?: Record<string, string>) {
   const requests = roots.map((root) => (typeof root === "string" ? { id: root } : root));
-  return selectVersions(
+  const selection = selectVersions(
     requests,
     catalog(spec),
-    pinned === undefined ? undefined : new Map(Object.entries(pinned)),
+    pinned === undefined ? {} : { pinned: new Map(Object.entries(pinned)) },
   );
+  return byId(selection);
+}
+
+function byId(selection: Selection) {
+  const id = (key: string) => parseModuleRef(key).id;
+  const selected = new Map<string, string>();
+  for (const [name, versions] of selection.selected) {
+    expect(versions).toHaveLength(1);
+    selected.set(name, versions[0]!);
+  }
+  return {
+    selected,
+    edges: selection.edges.map((e) => ({ from: id(e.from), to: id(e.to), optional: e.optional })),
+    skippedOptional: selection.skippedOptional.map((s) => ({ ...s, from: id(s.from) })),
+  };
 }
 
 function failure(code: ErrorCode, run: () => unknown): ChipsetError {
@@ -138,22 +155,30 @@ describe("selectVersions", () => {
     const err = failure(ErrorCodes.VERSION_CONFLICT, () =>
       select(spec, ["video-player", "audio-player", { id: "file-io", range: "<3.0.0" }]),
     );
-    expect(err.message).toContain("'file-io'");
-    expect(err.message).toContain("'video-player@1.4.0' requires ^2.1.0");
-    expect(err.message).toContain("'audio-player@3.0.1' requires >=2.5.0");
-    expect(err.message).toContain("(requested) <3.0.0");
-    expect(err.message).toContain("Installed versions: 3.0.0, 2.2.0, 2.1.0, 1.0.0.");
-    expect(err.message).toMatch(/install a version of 'file-io' that matches all of these ranges/i);
+    // The smallest reason: video-player's range takes no part in it.
+    expect(err.message).toContain("audio-player and file-io cannot run together");
+    expect(err.message).toContain(
+      "audio-player@3.0.1 (the only installed version of audio-player) requires file-io >=2.5.0.",
+    );
+    expect(err.message).toContain("the application asks for file-io <3.0.0.");
+    expect(err.message).toContain(
+      "file-io is a singleton, and no installed version satisfies <3.0.0 (from the application) and >=2.5.0 (from audio-player@3.0.1) together (installed: 3.0.0, 2.2.0, 2.1.0, 1.0.0).",
+    );
+    expect(err.message).toContain("install a version of file-io that satisfies <3.0.0 and >=2.5.0");
     expect(err.module).toBe("file-io");
-    expect(err.details).toEqual({
+    expect(err.details).toMatchObject({
       module: "file-io",
+      modules: ["audio-player", "file-io"],
       constraints: [
-        { from: "(requested)", range: "<3.0.0" },
-        { from: "video-player@1.4.0", range: "^2.1.0" },
+        { from: "the application", range: "<3.0.0" },
         { from: "audio-player@3.0.1", range: ">=2.5.0" },
       ],
       installed: ["3.0.0", "2.2.0", "2.1.0", "1.0.0"],
     });
+    expect((err.details["fixes"] as Array<{ kind: string }>).map((f) => f.kind)).toEqual([
+      "side-by-side",
+      "install",
+    ]);
   });
 
   it("points at the two ranges that cannot both be met", () => {
@@ -163,15 +188,23 @@ describe("selectVersions", () => {
       lib: { "1.0.0": {}, "2.0.0": {} },
     };
     const err = failure(ErrorCodes.VERSION_CONFLICT, () => select(spec, ["a", "b"]));
-    expect(err.message).toContain("^2.0.0 (from a@1.0.0) and ^1.0.0 (from b@1.0.0) cannot both be met");
+    expect(err.message).toContain(
+      "lib is a singleton, and no installed version satisfies ^2.0.0 (from a@1.0.0) and ^1.0.0 (from b@1.0.0) together",
+    );
+    expect(err.message).toContain("So a and b cannot run together.");
   });
 
   it("reports a requested range that no installed version satisfies as a conflict", () => {
     const err = failure(ErrorCodes.VERSION_CONFLICT, () =>
       select({ lib: { "1.0.0": {} } }, [{ id: "lib", range: "^2.0.0" }]),
     );
-    expect(err.message).toContain("(requested) ^2.0.0");
-    expect(err.message).toContain("Installed versions: 1.0.0.");
+    expect(err.message).toContain(
+      "No installed version of lib satisfies ^2.0.0 (from the application; installed: 1.0.0).",
+    );
+    expect(err.details["fixes"]).toEqual([
+      expect.objectContaining({ kind: "install", id: "lib", version: "^2.0.0" }),
+      expect.objectContaining({ kind: "version", id: "lib", version: "1.0.0" }),
+    ]);
   });
 
   it("reports a hard dependency on a module that is not installed, naming who requires it", () => {
@@ -183,9 +216,11 @@ describe("selectVersions", () => {
     expect(err.message).toContain("'sql-driver' is not installed");
     expect(err.message).toContain("'db@2.1.0' requires it (^4.0.0)");
     expect(err.message).toContain("chipset add <dir>");
-    expect(err.details).toEqual({
+    expect(err.message).toContain("sql-driver is not installed.");
+    expect(err.details).toMatchObject({
       module: "sql-driver",
       constraints: [{ from: "db@2.1.0", range: "^4.0.0" }],
+      modules: ["app"],
     });
   });
 
@@ -287,25 +322,30 @@ describe("selectVersions", () => {
   it("reports a conflict when a pinned running version does not satisfy a requirement", () => {
     const spec = { app: { "2.0.0": { requires: { lib: "^2.0.0" } } }, lib: { "1.0.0": {}, "2.0.0": {} } };
     const err = failure(ErrorCodes.VERSION_CONFLICT, () => select(spec, ["app"], { lib: "1.0.0" }));
-    expect(err.message).toContain("'lib' is running as 1.0.0 and cannot be swapped here");
-    expect(err.message).toContain("'app@2.0.0' requires ^2.0.0");
-    expect(err.message).toContain("Installed versions: 2.0.0, 1.0.0.");
-    expect(err.details).toEqual({
+    expect(err.message).toContain(
+      "lib is running as 1.0.0, and a singleton keeps its version until it is updated, but not every range accepts 1.0.0: ^2.0.0 (from app@2.0.0).",
+    );
+    expect(err.details).toMatchObject({
       module: "lib",
       constraints: [{ from: "app@2.0.0", range: "^2.0.0" }],
       installed: ["2.0.0", "1.0.0"],
-      running: "1.0.0",
     });
   });
 
-  it("reports a conflict instead of looping when each choice changes the requirements on the other", () => {
+  it("explains a conflict where each choice changes the requirements on the other", () => {
     const spec = {
       x: { "1.0.0": { requires: { y: "^2.0.0" } }, "2.0.0": { requires: { y: "^1.0.0" } } },
       y: { "1.0.0": { requires: { x: "^1.0.0" } }, "2.0.0": { requires: { x: "^2.0.0" } } },
     };
     const err = failure(ErrorCodes.VERSION_CONFLICT, () => select(spec, ["x", "y"]));
-    expect(err.message).toMatch(/does not settle/);
-    expect(err.details["unsettled"]).toBe(true);
+    for (const step of [
+      "x@1.0.0 requires y ^2.0.0.",
+      "x@2.0.0 requires y ^1.0.0.",
+      "y@1.0.0 requires x ^1.0.0.",
+      "y@2.0.0 requires x ^2.0.0.",
+      "So x cannot run.",
+    ])
+      expect(err.message).toContain(step);
   });
 
   it("terminates and skips the optional dependency when choices through it go round in circles", () => {

@@ -1,27 +1,55 @@
+import { ChipsetError, ErrorCodes } from "../errors/index.js";
+import { explainConflict } from "./explainConflict.js";
+import { overrideRoots, withOverrides } from "./overrides.js";
 import { quickSelect } from "./quickSelect.js";
+import { searchSelection } from "./searchSelection.js";
 import type { Selection, SelectionRequest, VersionCatalog } from "./Selection.js";
+import { unsolvable } from "./versionErrors.js";
 import { VersionSolver } from "./VersionSolver.js";
 
+/** How a selection is made beyond the requests themselves. */
+export interface SelectOptions {
+  /** id -> running version: a singleton keeps it; a module that may run side by side prefers it. */
+  pinned?: ReadonlyMap<string, string>;
+  /** id -> version or range that replaces every range on it (config `overrides`, pnpm-style). */
+  overrides?: ReadonlyMap<string, string>;
+  /** Whether modules that are not singletons may run several versions at once (default true). */
+  sideBySide?: boolean;
+}
+
 /**
- * Chooses one version per module for `roots` and their transitive dependencies: for each module the
- * highest installed version that satisfies every constraint on it (from the roots and from the chosen
- * versions of the modules requiring it), iterated to a fixpoint. `pinned` (id -> running version) are
- * fixed choices. An optional dependency is used when some installed version fits it together with
- * every other constraint and using it does not make the resolution fail; otherwise it is listed in
- * `skippedOptional`, never an error.
- * Throws `CHIP_ERR_MODULE_NOT_FOUND`, `CHIP_ERR_DEPENDENCY_MISSING` or `CHIP_ERR_VERSION_CONFLICT`.
- * The choice is greedy (highest first) and does not backtrack: a conflict may be reported where
- * choosing a lower version of some other module would have avoided it.
+ * Chooses versions for `roots` and their transitive dependencies. Preferred, in order: one
+ * version per module, the highest, the fewest side by side. The common case is answered greedily:
+ * for each module the highest installed version that satisfies every constraint on it, iterated
+ * to a fixpoint. When that fails, a complete search ({@link searchSelection}) may choose older
+ * versions of dependents, and run modules that are not singletons side by side. An optional
+ * dependency is used when it can be met along with the rest, else listed in `skippedOptional`,
+ * never an error. Throws `CHIP_ERR_MODULE_NOT_FOUND` for a request of a module that is not
+ * installed; when there is no selection, `CHIP_ERR_VERSION_CONFLICT` (or `CHIP_ERR_DEPENDENCY_MISSING`)
+ * with a derivation of why and the fixes (see {@link explainConflict}).
  */
 export function selectVersions(
   roots: readonly SelectionRequest[],
   catalog: VersionCatalog,
-  pinned: ReadonlyMap<string, string> = new Map(),
+  options: SelectOptions = {},
 ): Selection {
-  return quickSelect(roots, catalog, pinned) ?? solveFully(roots, catalog, pinned);
+  const pinned = options.pinned ?? new Map<string, string>();
+  const overrides = options.overrides ?? new Map<string, string>();
+  const requests = overrideRoots(roots, overrides);
+  const view = withOverrides(catalog, overrides);
+  const quick = quickSelect(requests, view, pinned);
+  if (quick !== undefined) return quick;
+  try {
+    return solveFully(requests, view, pinned);
+  } catch (err) {
+    if (!(err instanceof ChipsetError) || err.code === ErrorCodes.MODULE_NOT_FOUND) throw err;
+  }
+  const found = searchSelection(requests, view, pinned, options.sideBySide ?? true);
+  if ("selected" in found) return found;
+  throw unsolvable(explainConflict({ roots: requests, catalog: view, pinned, blamed: found.blamed }));
 }
 
-/** {@link selectVersions} without the single-candidate fast path (for tests comparing the two). */
+/** The greedy solver without the single-candidate fast path (for tests comparing the two). */
 export function solveFully(
   roots: readonly SelectionRequest[],
   catalog: VersionCatalog,

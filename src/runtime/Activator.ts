@@ -4,10 +4,10 @@ import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { LifecycleState } from "../vocabulary/lifecycle.js";
 import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import { selectVersions } from "../resolver/selectVersions.js";
-import { type Selection, type SelectionRequest } from "../resolver/Selection.js";
+import { selectedKeys, type Selection, type SelectionRequest } from "../resolver/Selection.js";
 import type { Catalog } from "./Catalog.js";
-import type { CatalogEntry } from "./CatalogView.js";
-import type { Instance } from "../instances/Instance.js";
+import type { CatalogEntry, CatalogView } from "./CatalogView.js";
+import type { Instance, ResolvedDependency } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import { orderModules } from "./orderModules.js";
 
@@ -72,16 +72,18 @@ export class Activator {
     return {
       selection,
       levels: levels.map((level) =>
-        level.map((id) => {
-          const version = selection.selected.get(id)!;
-          const existing = this.deps.instances.current(id);
-          const inst =
-            existing?.version === version ? existing : this.deps.instantiate(view.get(id, version)!);
-          inst.deps = depsOf.get(id) ?? [];
+        level.map((key) => {
+          const inst = this.deps.instances.get(key) ?? this.instantiate(view, key);
+          inst.deps = depsOf.get(key) ?? [];
           return inst;
         }),
       ),
     };
+  }
+
+  private instantiate(view: CatalogView, key: string): Instance {
+    const { id, version } = parseModuleRef(key);
+    return this.deps.instantiate(view.get(id, version!)!);
   }
 
   /** The load order of `ids` and their dependencies (as `id@version`), without creating anything. */
@@ -91,8 +93,7 @@ export class Activator {
     selection: Selection;
   } {
     const { selection, levels } = this.resolve(requests);
-    const key = (id: string) => `${id}@${selection.selected.get(id)!}`;
-    return { selection, levels: levels.map((l) => l.map(key)), order: levels.flat().map(key) };
+    return { selection, levels, order: levels.flat() };
   }
 
   private resolve(requests: readonly SelectionRequest[]) {
@@ -101,15 +102,18 @@ export class Activator {
     for (const inst of this.deps.instances.all())
       if (inst.state !== "registered") pinned.set(inst.id, inst.version);
     const view = this.deps.catalog.snapshot(requests.length > BULK_PLAN);
-    const selection = selectVersions(requests, view, pinned);
-    const ids = [...selection.selected.keys()];
-    const depsOf = new Map<string, Array<{ id: string; optional: boolean }>>();
+    const selection = selectVersions(requests, view, { pinned, sideBySide: false });
+    const depsOf = new Map<string, ResolvedDependency[]>();
     for (const edge of selection.edges) {
       let list = depsOf.get(edge.from);
       if (!list) depsOf.set(edge.from, (list = []));
-      list.push({ id: edge.to, optional: edge.optional });
+      const { id, version } = parseModuleRef(edge.to);
+      list.push({ id, version: version!, key: edge.to, optional: edge.optional });
     }
-    return { selection, depsOf, levels: orderModules(ids, (id) => depsOf.get(id) ?? []), view };
+    const levels = orderModules(selectedKeys(selection), (key) =>
+      (depsOf.get(key) ?? []).map((d) => ({ id: d.key, optional: d.optional })),
+    );
+    return { selection, depsOf, levels, view };
   }
 
   /**
@@ -175,12 +179,12 @@ export class Activator {
     signal: AbortSignal | undefined,
   ): ChipsetError | undefined | Promise<ChipsetError | undefined> {
     if (target === "running") {
-      const broken = inst.deps.find((d) => !d.optional && failures.has(d.id));
+      const broken = inst.deps.find((d) => !d.optional && failures.has(d.key));
       if (broken) {
-        const upstream = failures.get(broken.id)!;
+        const upstream = failures.get(broken.key)!;
         const chain = [inst.id, ...upstream.chain];
         const error = dependencyFailed(inst, chain, upstream.error);
-        failures.set(inst.id, { error, chain });
+        failures.set(inst.key, { error, chain });
         return error;
       }
     }
@@ -189,7 +193,7 @@ export class Activator {
         err instanceof ChipsetError
           ? err
           : new ChipsetError(ErrorCodes.HOOK_FAILED, messageOf(err), { cause: err, module: inst.key });
-      failures.set(inst.id, { error, chain: [inst.id] });
+      failures.set(inst.key, { error, chain: [inst.id] });
       return error;
     };
     let pending: void | Promise<void>;

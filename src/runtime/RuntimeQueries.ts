@@ -170,14 +170,14 @@ export class RuntimeQueries {
     return walk(record.id, record.version, new Set(), {});
   }
 
-  /** Load order of `refs` and their dependencies: ids in order, and topological levels. */
-  order(refs: readonly string[]): { order: string[]; levels: string[][]; versions: Record<string, string> } {
+  /** Load order of `refs` and their dependencies: ids in order, topological levels of ids, and the same levels as `id@version`. */
+  order(refs: readonly string[]): { order: string[]; levels: string[][]; keyLevels: string[][] } {
     const plan = this.planOrder(refs.map(requestOf));
     const idOf = (key: string) => parseModuleRef(key).id;
     return {
       order: plan.order.map(idOf),
       levels: plan.levels.map((l) => l.map(idOf)),
-      versions: Object.fromEntries(plan.selection.selected),
+      keyLevels: plan.levels,
     };
   }
 

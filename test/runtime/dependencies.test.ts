@@ -47,7 +47,9 @@ describe("dependencies and versions", () => {
     const rt = open();
     const err = (await rt.call("a", "x").catch((e: unknown) => e)) as Error & { code: string };
     expect(err.code).toBe(ErrorCodes.DEPENDENCY_CYCLE);
-    expect(err.message).toMatch(/'a' -> 'b' -> 'c' -> 'a'|'b' -> 'c' -> 'a' -> 'b'|'c' -> 'a' -> 'b' -> 'c'/);
+    expect(err.message).toMatch(
+      /'a@1.0.0' -> 'b@1.0.0' -> 'c@1.0.0' -> 'a@1.0.0'|'b@1.0.0' -> 'c@1.0.0' -> 'a@1.0.0' -> 'b@1.0.0'|'c@1.0.0' -> 'a@1.0.0' -> 'b@1.0.0' -> 'c@1.0.0'/,
+    );
     expect(h.log).toEqual([]);
   });
 

@@ -45,7 +45,7 @@ describe("with two versions of a module installed", () => {
     expect(rt.queries.tree("mid").children.map((c) => c.id)).toEqual(["new-leaf"]);
     expect(rt.queries.order(["mid"])).toMatchObject({
       order: ["new-leaf", "mid"],
-      versions: { mid: "2.0.0", "new-leaf": "1.0.0" },
+      keyLevels: [["new-leaf@1.0.0"], ["mid@2.0.0"]],
     });
     expect(await rt.call("mid", "version")).toBe("init mid@2.0.0");
     expect(h.log).toEqual(["init new-leaf@1.0.0", "init mid@2.0.0"]);

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { ownValue } from "../../common/ownValue.js";
 import { lookWithRuntime, type CliContext } from "../context.js";
 import { describeInfo } from "../describeInfo.js";
-import { key, table } from "../format.js";
+import { table } from "../format.js";
 import { globalsOf } from "./globals.js";
 
 /** Registers `ls`, `info` and `order`: read-only questions about the registry. */
@@ -60,10 +59,6 @@ export function registerQueryCommands(program: Command, ctx: CliContext): void {
     .action(async (refs: string[], opts: { json?: boolean }, cmd: Command) => {
       const plan = await lookWithRuntime(globalsOf(cmd, ctx), ctx, (runtime) => runtime.queries.order(refs));
       if (opts.json) return ctx.out.json({ order: plan.order, levels: plan.levels });
-      const ref = (id: string) => {
-        const version = ownValue(plan.versions, id);
-        return version === undefined ? id : key(id, version);
-      };
-      plan.levels.forEach((level, i) => ctx.out.line(`level ${i}: ${level.map(ref).join(", ")}`));
+      plan.keyLevels.forEach((level, i) => ctx.out.line(`level ${i}: ${level.join(", ")}`));
     });
 }

@@ -6,6 +6,8 @@ export type { LoadReport, LoadTask } from "./runtime/Loader.js";
 export type { RuntimeOptions } from "./runtime/RuntimeOptions.js";
 export type { RuntimeEvents, RuntimeEventName, ModuleRef, UnloadReason } from "./runtime/RuntimeEvents.js";
 export type { ModuleSummary, ModuleInfo, DependencyInfo, DependencyTree } from "./runtime/RuntimeQueries.js";
+export type { VersionWhy, VersionReason, RejectedVersion } from "./runtime/whyVersion.js";
+export type { VersionRule } from "./runtime/Activator.js";
 export type { ModuleOutcome } from "./runtime/Activator.js";
 export type { DownAtShutdown, ShutdownReport } from "./runtime/shutdown.js";
 export type { KindDefinition, KindDefaults } from "./registry/KindRegistry.js";

@@ -134,7 +134,7 @@ export class InstanceFactory {
             ),
           );
         }
-        return this.options.call(target, method, args, signal);
+        return this.options.call(boundRef(owner(), target), method, args, signal);
       },
       checkpoint: (state) => owner().checkpoint(state),
       log: (level, obj, msg) => {
@@ -199,8 +199,14 @@ export class InstanceFactory {
       const dep = this.options.table.answering(target, undefined, from);
       if (!chosen || !dep || !stateIsActive(dep.state)) return undefined;
     }
-    return this.options.proxy(target);
+    return this.options.proxy(boundRef(from, target));
   }
+}
+
+/** The ref `from`'s calls to `target` go to: the version its resolution bound, or the id until it has one. */
+function boundRef(from: Instance, target: string): string {
+  const bound = from.deps.find((d) => d.id === target);
+  return bound === undefined ? target : bound.key;
 }
 
 /** Why `ctx.checkpoint` could not store a state (the store says why in its own errors). */

@@ -1,4 +1,4 @@
-import { satisfies } from "../resolver/fastSemver.js";
+import { rcompare, satisfies } from "../resolver/fastSemver.js";
 import type { Instance } from "./Instance.js";
 
 /**
@@ -27,13 +27,19 @@ export function addressKey(address: InstanceAddress): string {
 export interface InstanceReader {
   /** The instance at `address` (`id@version[#replica][/node]`), if live. */
   get(address: string): Instance | undefined;
-  /** The live instance of `id` (one per id in this build), if any. */
-  current(id: string): Instance | undefined;
   /**
-   * The instance a call to `id` (restricted to `range`, an exact version or a semver range, when
-   * given) goes to without activating anything: the one place that decides which instance answers
-   * a call, from the application or from another module (`from`). Undefined when none is live or
-   * none fits: the caller then activates one through the resolver.
+   * The instance of `id` that stands for the module: the highest version that is loaded, else
+   * the one that came in last. Several versions are live at once only side by side.
+   */
+  current(id: string): Instance | undefined;
+  /** Every live instance of `id`, highest version first. */
+  versionsOf(id: string): Instance[];
+  /**
+   * The instance a call to `id` goes to without activating anything: the one place that decides
+   * which instance answers a call. From a module (`from`), the version its resolution bound to
+   * that dependency; else the highest loaded version within `range` (an exact version or a
+   * semver range, when given), else the highest live one within it. Undefined when none is live
+   * or none fits: the caller then activates one through the resolver.
    */
   answering(id: string, range?: string, from?: Instance): Instance | undefined;
   /** Every live instance. */
@@ -46,13 +52,14 @@ export interface InstanceReader {
  * The one owner of every live instance (an instance is live from its creation until it is
  * replaced or its module leaves the registry, whatever its lifecycle state). Only the instance
  * factory writes to it (`admit`, `evict`); every other part of the runtime gets the
- * {@link InstanceReader} side. One instance per id in this build (a module's versions are
- * singletons); versions side by side, replicas and remote nodes are more entries of the same
- * table, chosen among in {@link answering}.
+ * {@link InstanceReader} side. A singleton has one instance; a module that is not one may have
+ * several versions side by side; replicas and remote nodes are more entries of the same table,
+ * chosen among in {@link answering}.
  */
 export class InstanceTable implements InstanceReader {
   private readonly byAddress = new Map<string, Instance>();
-  private readonly byId = new Map<string, Instance>();
+  /** id -> its instances, in the order they came in. */
+  private readonly byId = new Map<string, Instance[]>();
 
   get size(): number {
     return this.byAddress.size;
@@ -63,28 +70,52 @@ export class InstanceTable implements InstanceReader {
   }
 
   current(id: string): Instance | undefined {
-    return this.byId.get(id);
+    const list = this.byId.get(id);
+    if (list === undefined) return undefined;
+    if (list.length === 1) return list[0];
+    return highest(list.filter(isLoaded)) ?? list[list.length - 1];
   }
 
-  answering(id: string, range?: string, _from?: Instance): Instance | undefined {
-    const inst = this.byId.get(id);
-    if (inst === undefined || range === undefined || range === inst.version) return inst;
-    return satisfies(inst.version, range) ? inst : undefined;
+  versionsOf(id: string): Instance[] {
+    return [...(this.byId.get(id) ?? [])].sort((a, b) => rcompare(a.version, b.version));
   }
 
-  all(): IterableIterator<Instance> {
+  answering(id: string, range?: string, from?: Instance): Instance | undefined {
+    if (from !== undefined) {
+      const bound = from.deps.find((d) => d.id === id);
+      if (bound !== undefined) return this.byAddress.get(bound.key);
+    }
+    const list = this.byId.get(id);
+    if (list === undefined) return undefined;
+    if (list.length === 1) {
+      const inst = list[0]!;
+      return range === undefined || range === inst.version || satisfies(inst.version, range)
+        ? inst
+        : undefined;
+    }
+    const fits =
+      range === undefined ? list : list.filter((i) => i.version === range || satisfies(i.version, range));
+    return highest(fits.filter(isLoaded)) ?? highest(fits);
+  }
+
+  *all(): IterableIterator<Instance> {
     // By id: an instance that replaces another keeps its id's place (the order modules first came in).
-    return this.byId.values();
+    for (const list of this.byId.values()) yield* list;
   }
 
   /**
-   * The owner's: puts `inst` in the table. The instance of the same id it replaces (one that
-   * holds nothing any more: unloaded, or never loaded) leaves it; answers that one.
+   * The owner's: puts `inst` in the table. It replaces the instance at the same address, and, for
+   * a singleton, any other version of it (one that holds nothing any more: unloaded, or never
+   * loaded). Answers the instances it replaced.
    */
-  admit(inst: Instance): Instance | undefined {
-    const replaced = this.byId.get(inst.id);
-    if (replaced !== undefined) this.byAddress.delete(replaced.key);
-    this.byId.set(inst.id, inst);
+  admit(inst: Instance): Instance[] {
+    const list = this.byId.get(inst.id) ?? [];
+    const singleton = inst.manifest.singleton !== false;
+    const replaced = list.filter((other) => other.key === inst.key || singleton);
+    for (const other of replaced) this.byAddress.delete(other.key);
+    const kept = list.filter((other) => !replaced.includes(other));
+    kept.push(inst);
+    this.byId.set(inst.id, kept);
     this.byAddress.set(inst.key, inst);
     return replaced;
   }
@@ -92,6 +123,20 @@ export class InstanceTable implements InstanceReader {
   /** The owner's: takes `inst` out (its module left the registry). */
   evict(inst: Instance): void {
     if (this.byAddress.get(inst.key) === inst) this.byAddress.delete(inst.key);
-    if (this.byId.get(inst.id) === inst) this.byId.delete(inst.id);
+    const list = this.byId.get(inst.id);
+    if (list === undefined) return;
+    const kept = list.filter((other) => other !== inst);
+    if (kept.length === 0) this.byId.delete(inst.id);
+    else this.byId.set(inst.id, kept);
   }
+}
+
+function isLoaded(inst: Instance): boolean {
+  return inst.state !== "registered";
+}
+
+function highest(list: readonly Instance[]): Instance | undefined {
+  let best: Instance | undefined;
+  for (const inst of list) if (best === undefined || rcompare(inst.version, best.version) < 0) best = inst;
+  return best;
 }

@@ -39,6 +39,18 @@ describe("loadConfigFile", () => {
     expect(config.policies).toEqual(policies);
   });
 
+  it("reads the application's version rules: `use` ranges and `overrides`", () => {
+    fs.writeFileSync(file, JSON.stringify({ use: { lib: "^2" }, overrides: { "@acme/log": "1.6.0" } }));
+    const config = loadConfigFile(file);
+    expect(config.use).toEqual({ lib: "^2" });
+    expect(config.overrides).toEqual({ "@acme/log": "1.6.0" });
+  });
+
+  it("refuses a `use` or override that is not a semver range, naming the field", () => {
+    expect(rejection({ use: { lib: "^^2" } }).details["field"]).toBe("use.lib");
+    expect(rejection({ overrides: { lib: "latest" } }).details["field"]).toBe("overrides.lib");
+  });
+
   it("reads the operator's permission ceilings, paths resolved against the file's directory", () => {
     fs.writeFileSync(
       file,
@@ -95,6 +107,8 @@ describe("loadConfigFile", () => {
       defaults: { hookTimeoutMs: 5000, idleUnloadMs: 0, preload: 3, shutdownTimeoutMs: 10000 },
       policies: {},
       permissions: { file, default: undefined, modules: new Map() },
+      use: {},
+      overrides: {},
     });
   });
 
@@ -107,6 +121,8 @@ describe("loadConfigFile", () => {
       defaults: {},
       policies: {},
       permissions: { file, default: undefined, modules: new Map() },
+      use: {},
+      overrides: {},
     });
   });
 

@@ -38,6 +38,10 @@ export interface ChipsetConfig {
   policies: Record<string, CallsConfig>;
   /** The operator's ceilings on sandboxed modules' permissions, paths absolute; none by default. */
   permissions: PermissionCeilings;
+  /** The application's own constraints, by module id: the range `runtime.use(id)` selects in. */
+  use: Record<string, string>;
+  /** Versions or ranges that replace every range on a module (pnpm-style), by module id. */
+  overrides: Record<string, string>;
 }
 
 const ms = (what: string) => ({
@@ -46,6 +50,20 @@ const ms = (what: string) => ({
   maximum: 2_147_483_647,
   expected: `${what}: a positive integer number of milliseconds`,
 });
+
+/** A section mapping module ids to semver ranges (or versions). */
+function rangesByModule(expected: string) {
+  return {
+    type: "object",
+    expected,
+    propertyNames: { format: "npm-name", expected: "a module id (an npm package name)" },
+    additionalProperties: {
+      type: "string",
+      format: "semver-range",
+      expected: 'a semver version or range such as "^2.1.0"',
+    },
+  } as const;
+}
 
 /** The JSON Schema of `chipset.config.json`; unknown keys are rejected so typos surface. */
 export const configFileSchema = {
@@ -66,6 +84,12 @@ export const configFileSchema = {
       propertyNames: { format: "npm-name", expected: "a module id (an npm package name)" },
       additionalProperties: { type: "object", expected: "a configuration object" },
     },
+    use: rangesByModule(
+      'an object mapping module ids to the range the application uses, such as { "lib": "^2" }',
+    ),
+    overrides: rangesByModule(
+      'an object mapping module ids to the version every dependent gets, such as { "lib": "1.6.0" }',
+    ),
     calls: callsSchema,
     policies: {
       type: "object",
@@ -160,6 +184,8 @@ export function loadConfigFile(file: string): ChipsetConfig {
     calls?: CallsConfig;
     policies?: Record<string, CallsConfig>;
     permissions?: Record<string, PermissionsSection>;
+    use?: Record<string, string>;
+    overrides?: Record<string, string>;
   };
   const base = path.dirname(absolute);
   return {
@@ -170,6 +196,8 @@ export function loadConfigFile(file: string): ChipsetConfig {
     calls: config.calls,
     policies: config.policies ?? {},
     permissions: ceilings(absolute, config.permissions ?? {}),
+    use: config.use ?? {},
+    overrides: config.overrides ?? {},
   };
 }
 

@@ -40,6 +40,13 @@ export function text(expected: string): ValueCheck {
   };
 }
 
+/** A string that passes `test`. */
+export function textWhere(test: (value: string) => boolean, expected: string): ValueCheck {
+  return (value, field, problems) => {
+    if (typeof value !== "string" || !test(value)) problems.push(invalid(field, expected, value));
+  };
+}
+
 /** An object (not null, not an array) with any fields. */
 export function object(expected: string): ValueCheck {
   return (value, field, problems) => {

@@ -2,7 +2,8 @@ import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { LifecycleState } from "../vocabulary/lifecycle.js";
-import { parseModuleRef } from "../vocabulary/moduleRef.js";
+import { moduleKey, parseModuleRef } from "../vocabulary/moduleRef.js";
+import { satisfies } from "../resolver/fastSemver.js";
 import { selectVersions } from "../resolver/selectVersions.js";
 import { selectedKeys, type Selection, type SelectionRequest } from "../resolver/Selection.js";
 import type { Catalog } from "./Catalog.js";
@@ -41,6 +42,8 @@ export function throwFirstFailure(outcomes: readonly ModuleOutcome[]): void {
 export interface ActivationPlan {
   levels: Instance[][];
   selection: Selection;
+  /** The instance that answers each request, in the order of the requests. */
+  roots: Instance[];
 }
 
 /** What the activator needs from the runtime. */
@@ -53,6 +56,16 @@ export interface ActivatorDeps {
   instantiate(entry: CatalogEntry): Instance;
   /** True once the runtime is closing: no further level is brought up. */
   closing(): boolean;
+  /** The application's own constraints (`use`): the range a request without one selects in, and where it was set. */
+  use: ReadonlyMap<string, VersionRule>;
+  /** Ranges that replace every range on a module (`overrides`), and where each was set. */
+  overrides: ReadonlyMap<string, VersionRule>;
+}
+
+/** A range the application set for a module, and where (`chipset.config.json use.lib`). */
+export interface VersionRule {
+  range: string;
+  from: string;
 }
 
 /**
@@ -68,17 +81,17 @@ export class Activator {
 
   /** Resolves `requests` into instances and levels, creating instances that do not exist yet. */
   plan(requests: readonly SelectionRequest[]): ActivationPlan {
-    const { selection, depsOf, levels, view } = this.resolve(requests);
-    return {
-      selection,
-      levels: levels.map((level) =>
-        level.map((key) => {
-          const inst = this.deps.instances.get(key) ?? this.instantiate(view, key);
-          inst.deps = depsOf.get(key) ?? [];
-          return inst;
-        }),
-      ),
-    };
+    const { selection, depsOf, levels, view, roots } = this.resolve(requests);
+    const byKey = new Map<string, Instance>();
+    const planned = levels.map((level) =>
+      level.map((key) => {
+        const inst = this.deps.instances.get(key) ?? this.instantiate(view, key);
+        inst.deps = depsOf.get(key) ?? [];
+        byKey.set(key, inst);
+        return inst;
+      }),
+    );
+    return { selection, levels: planned, roots: roots.map((key) => byKey.get(key)!) };
   }
 
   private instantiate(view: CatalogView, key: string): Instance {
@@ -87,22 +100,36 @@ export class Activator {
   }
 
   /** The load order of `ids` and their dependencies (as `id@version`), without creating anything. */
-  planOrder(requests: readonly SelectionRequest[]): {
+  planOrder(
+    requests: readonly SelectionRequest[],
+    /** An id whose loaded versions are not kept (to ask what would be chosen if it were replaced). */
+    free?: string,
+  ): {
     order: string[];
     levels: string[][];
     selection: Selection;
   } {
-    const { selection, levels } = this.resolve(requests);
+    const { selection, levels } = this.resolve(requests, free);
     return { selection, levels, order: levels.flat() };
   }
 
-  private resolve(requests: readonly SelectionRequest[]) {
+  private resolve(requests: readonly SelectionRequest[], free?: string) {
     const pinned = new Map<string, string>();
-    // A loaded instance keeps its version (one version per id in this build); an unloaded one does not.
+    // A loaded instance keeps its version (a singleton's is its only one); an unloaded one does not.
     for (const inst of this.deps.instances.all())
-      if (inst.state !== "registered") pinned.set(inst.id, inst.version);
+      if (inst.state !== "registered" && inst.id !== free) pinned.set(inst.id, inst.version);
     const view = this.deps.catalog.snapshot(requests.length > BULK_PLAN);
-    const selection = selectVersions(requests, view, { pinned, sideBySide: false });
+    const { use, overrides } = this.deps;
+    checkRules(view, "use", use);
+    checkRules(view, "overrides", overrides);
+    const constrained = requests.map((request) => {
+      const rule = request.range === undefined ? use.get(request.id) : undefined;
+      return rule === undefined ? request : { ...request, range: rule.range, from: rule.from };
+    });
+    const selection = selectVersions(constrained, view, {
+      pinned,
+      overrides: new Map([...overrides].map(([id, rule]) => [id, rule.range])),
+    });
     const depsOf = new Map<string, ResolvedDependency[]>();
     for (const edge of selection.edges) {
       let list = depsOf.get(edge.from);
@@ -113,7 +140,13 @@ export class Activator {
     const levels = orderModules(selectedKeys(selection), (key) =>
       (depsOf.get(key) ?? []).map((d) => ({ id: d.key, optional: d.optional })),
     );
-    return { selection, depsOf, levels, view };
+    // Each request is answered by the highest version chosen within its range.
+    const roots = constrained.map((r) => {
+      const versions = selection.selected.get(r.id)!;
+      const range = r.range ?? "*";
+      return moduleKey(r.id, versions.find((v) => v === range || satisfies(v, range)) ?? versions[0]!);
+    });
+    return { selection, depsOf, levels, view, roots };
   }
 
   /**
@@ -203,6 +236,18 @@ export class Activator {
       return failed(err);
     }
     return pending ? pending.then(() => undefined, failed) : undefined;
+  }
+}
+
+/** Refuses a `use` or `overrides` entry that names no installed module (`CHIP_ERR_OPTIONS_INVALID`, the field named). */
+function checkRules(view: CatalogView, field: string, rules: ReadonlyMap<string, VersionRule>): void {
+  for (const [id, rule] of rules) {
+    if (view.versions(id).length > 0) continue;
+    throw new ChipsetError(
+      ErrorCodes.OPTIONS_INVALID,
+      `${rule.from} names ${id}, which is not installed: add it (\`chipset add <dir>\`) or remove the entry`,
+      { details: { field: `${field}.${id}`, expected: "an installed module id", found: id } },
+    );
   }
 }
 

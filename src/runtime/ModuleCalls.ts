@@ -64,8 +64,10 @@ export interface CallDeps {
   ensureRunning(ref: string, signal?: AbortSignal): Promise<Instance>;
   /** Counts one call (usage statistics). */
   count(id: string): void;
-  /** True while module `id` is down after a crash (its calls fail fast or go to its fallback). */
-  isDown(id: string): boolean;
+  /** True while the instance at `key` (`id@version`) is down after a crash (its calls fail fast or go to its fallback). */
+  isDown(key: string): boolean;
+  /** The range the application's `use` sets for `id`: where a call to the plain id goes. */
+  useRange(id: string): string | undefined;
 }
 
 /**
@@ -205,7 +207,7 @@ export class ModuleCalls {
     if (parsed === undefined) {
       if (this.refs.size >= MAX_REFS) this.refs.clear(); // refs are caller-made strings
       const { id, version } = parseModuleRef(ref);
-      this.refs.set(ref, (parsed = { id, range: version }));
+      this.refs.set(ref, (parsed = { id, range: version ?? this.deps.useRange(id) }));
     }
     return parsed;
   }
@@ -224,8 +226,7 @@ export class ModuleCalls {
   private reach(run: CallRun, signal: SignalSource | undefined, intercept: boolean): unknown {
     const ref = run.ref;
     const id = run.plan.id;
-    // A plain id (the usual ref) needs no parsing: the ref is the id.
-    const inst = this.deps.instances.answering(id, ref === id ? undefined : this.parse(ref).range);
+    const inst = this.deps.instances.answering(id, this.parse(ref).range);
     if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed) {
       run.site = inst;
       if (intercept && this.interceptor?.active === true) return this.intercepted(inst, run, signal);
@@ -247,7 +248,7 @@ export class ModuleCalls {
     const attempt = run.attempt;
     this.deps.assertOpen();
     if (callerSignal?.aborted) throw abortError(callerSignal, `call ${ref}.${method}`);
-    const down = this.downInstance(run.plan.id);
+    const down = this.downInstance(ref);
     if (down) {
       run.site = down;
       const fallback = down.manifest.fallback;
@@ -280,10 +281,12 @@ export class ModuleCalls {
     return this.invoke(inst, run, signal);
   }
 
-  private downInstance(id: string): Instance | undefined {
-    if (!this.deps.isDown(id)) return undefined;
-    const inst = this.deps.instances.current(id);
-    return inst && inst.state !== "running" && inst.state !== "paused" ? inst : undefined;
+  /** The instance `ref` goes to, when it is down after a crash. */
+  private downInstance(ref: string): Instance | undefined {
+    const { id, range } = this.parse(ref);
+    const inst = this.deps.instances.answering(id, range);
+    if (inst === undefined || !this.deps.isDown(inst.key)) return undefined;
+    return inst.state !== "running" && inst.state !== "paused" ? inst : undefined;
   }
 
   /**

@@ -56,13 +56,13 @@ export class ModuleControl {
 
   /** Brings `ref` (and its dependencies) to `target`; rejects with the module's own error or `CHIP_ERR_DEPENDENCY_FAILED`. */
   async ensure(ref: string, target: "loaded" | "running", signal?: AbortSignal): Promise<Instance> {
-    const request = requestOf(ref);
     const { activator } = this.deps;
-    const plan = activator.plan([request]);
+    const plan = activator.plan([requestOf(ref)]);
+    const root = plan.roots[0]!;
     const outcomes = await activator.bringUp(plan, target, signal);
-    const mine = outcomes.find((o) => o.id === request.id)!;
+    const mine = outcomes.find((o) => o.id === root.id && o.version === root.version)!;
     if (!mine.ok) throw mine.error!;
-    return this.deps.instances.current(request.id)!;
+    return root;
   }
 
   /** Loads if needed and runs `init` (lazy init made explicit). */
@@ -86,7 +86,7 @@ export class ModuleControl {
     const inst = this.instanceOf(ref);
     await stopDependents(this.deps.instances, this.deps.runner, inst, options);
     // Stopped on request: no restart (also of one in progress), no fallback any more.
-    this.deps.supervisor.released(inst.id);
+    this.deps.supervisor.released(inst.key);
     // A crashed module has no code running to stop: stopping it means not restarting it, and unloading.
     if (inst.state === "crashed") return this.unloadInstance(inst, "request", options.signal);
     await this.deps.runner.run(inst, "stop", options.signal);
@@ -96,7 +96,7 @@ export class ModuleControl {
   async unload(ref: string, options: ControlOptions = {}): Promise<void> {
     const inst = this.instanceOf(ref);
     await stopDependents(this.deps.instances, this.deps.runner, inst, options);
-    this.deps.supervisor.released(inst.id);
+    this.deps.supervisor.released(inst.key);
     await this.unloadInstance(inst, "request", options.signal);
   }
 
@@ -174,24 +174,26 @@ export class ModuleControl {
   }
 
   /**
-   * The instance `ref` names, made (unloaded) when its module has none yet. Refuses a version
-   * other than the one active: one version per id in this build, and the active instance must
-   * never be orphaned by replacing it.
+   * The instance `ref` (`id`, `id@version` or `id@range`) names, made (unloaded) when there is
+   * none yet. For a singleton, refuses a version other than the one active: the active instance
+   * must never be orphaned by replacing it. A module that is not one gets the version beside.
    */
   private instanceOf(ref: string): Instance {
     this.deps.assertOpen();
     const { id, version } = parseModuleRef(ref);
+    const found =
+      version === undefined ? this.deps.instances.current(id) : this.deps.instances.answering(id, version);
+    if (found) return found;
     const inst = this.deps.instances.current(id);
-    if (inst && (version === undefined || inst.version === version)) return inst;
-    if (inst && inst.state !== "registered") {
+    const entry = this.deps.catalog.highest(id, version);
+    if (!entry) throw this.deps.catalog.notFound(ref);
+    if (inst && inst.state !== "registered" && entry.record.manifest.singleton !== false) {
       throw new ChipsetError(
         ErrorCodes.MODULE_IN_USE,
         `${inst.key} is ${inst.state}; ${id}@${version} cannot be controlled while another version is active (unload ${inst.key} first)`,
         { module: inst.key, details: { active: inst.version, requested: version } },
       );
     }
-    const entry = this.deps.catalog.get(id, version);
-    if (!entry) throw this.deps.catalog.notFound(ref);
     return this.deps.factory.create(entry.record, entry.definition);
   }
 }

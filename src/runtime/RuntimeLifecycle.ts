@@ -98,7 +98,7 @@ export class RuntimeLifecycle {
         runner: this.deps.runner,
         clock,
         deadlineMs: Math.max(0, ms - (clock.now() - started)),
-        isDown: (id) => supervisor.isDown(id),
+        isDown: (key) => supervisor.isDown(key),
       });
       // Isolated hosts end with the runtime, whatever their state (one may still be loading):
       // no worker thread or child process outlives it.

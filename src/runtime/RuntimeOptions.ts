@@ -102,6 +102,16 @@ export interface RuntimeOptions {
   policies?: Record<string, CallsConfig>;
   /** Anomaly detection thresholds (`module.anomaly` events), or `false` to turn it off. Defaults: see `anomalyDefaults`. */
   anomalies?: AnomalyOptions | false;
+  /**
+   * The application's own constraints by module id (over the config file's `use`): `use("lib")`
+   * with `{ lib: "^2" }` answers with the highest running or installed 2.x. Each id must be installed.
+   */
+  use?: Record<string, string>;
+  /**
+   * Versions (or ranges) that replace every range on a module, pnpm-style (over the config
+   * file's `overrides`): `{ lib: "1.6.0" }` runs every dependent with lib 1.6.0. Each id must be installed.
+   */
+  overrides?: Record<string, string>;
 }
 
 /** The options with defaults applied. */
@@ -122,4 +132,8 @@ export interface ResolvedOptions {
   anomalies: AnomalyOptions | false;
   /** The operator's ceilings on sandboxed modules' permissions (config file `permissions`). */
   permissions: PermissionCeilings;
+  /** The application's constraints by module id, and where each was set (`chipset.config.json use.lib`, `options.use.lib`). */
+  use: Map<string, { range: string; from: string }>;
+  /** Overrides by module id, and where each was set. */
+  overrides: Map<string, { range: string; from: string }>;
 }

@@ -9,6 +9,7 @@ import type { Catalog } from "./Catalog.js";
 import type { CrashRecord } from "../supervision/SupervisionStore.js";
 import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
+import type { VersionWhy } from "./whyVersion.js";
 
 /** One module version in a listing. */
 export interface ModuleSummary {
@@ -75,7 +76,17 @@ export class RuntimeQueries {
       selection: Selection;
     },
     private readonly crashesOf: (id: string) => CrashRecord[],
+    private readonly whyOf: (id: string) => VersionWhy,
   ) {}
+
+  /**
+   * Why `id` runs (or would run) at its version: the versions chosen, every constraint on it with
+   * who set it, each other installed version with what excluded it, and the conflict's
+   * derivation and fixes when the application's modules cannot run together (see `chipset why`).
+   */
+  why(id: string): VersionWhy {
+    return this.whyOf(id);
+  }
 
   /** Every registered module version (installed and in code), filtered by kind and keywords. */
   list(filter: { kind?: string; search?: string } = {}): ModuleSummary[] {

@@ -29,6 +29,7 @@ import { RuntimeLifecycle } from "./RuntimeLifecycle.js";
 import type { ResolvedOptions } from "./RuntimeOptions.js";
 import { RuntimePolicies } from "./RuntimePolicies.js";
 import { RuntimeQueries } from "./RuntimeQueries.js";
+import { whyVersion } from "./whyVersion.js";
 import { RuntimeState } from "./RuntimeState.js";
 import { IntegrityCheck } from "../registry/IntegrityCheck.js";
 import { transitionGuard } from "./transitionGuard.js";
@@ -160,7 +161,8 @@ export function assemble(parts: RuntimeParts): Assembly {
     assertOpen: () => state.assertOpen(),
     ensureRunning: (ref, signal) => control.ensure(ref, "running", signal),
     count: (id) => idle.count(id),
-    isDown: (id) => supervisor.isDown(id),
+    isDown: (key) => supervisor.isDown(key),
+    useRange: (id) => options.use.get(id)?.range,
   });
   const factory: InstanceFactory = new InstanceFactory({
     clock,
@@ -198,6 +200,8 @@ export function assemble(parts: RuntimeParts): Assembly {
     instances: table,
     instantiate: (entry) => factory.create(entry.record, entry.definition),
     closing: () => state.closing,
+    use: options.use,
+    overrides: options.overrides,
   });
   const control: ModuleControl = new ModuleControl({
     clock,
@@ -239,7 +243,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     events,
     forget: (inst) => {
       factory.forget(inst);
-      supervisor.forget(inst.id);
+      supervisor.forget(inst.key);
     },
     assertOpen: () => state.assertOpen(),
   });
@@ -267,6 +271,18 @@ export function assemble(parts: RuntimeParts): Assembly {
     table,
     (requests) => activator.planOrder(requests),
     (id) => store.crashes(id),
+    (id) =>
+      whyVersion(
+        {
+          catalog,
+          instances: table,
+          planOrder: (requests, free) => activator.planOrder(requests, free),
+          use: options.use,
+          overrides: options.overrides,
+          eagerIds: () => control.idsWhere((activation) => activation === "eager"),
+        },
+        id,
+      ),
   );
   const policies = new RuntimePolicies(book, (id) => manifestOf(id));
   return {

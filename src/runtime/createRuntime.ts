@@ -11,6 +11,20 @@ import { Runtime } from "./Runtime.js";
 import type { ResolvedOptions, RuntimeOptions } from "./RuntimeOptions.js";
 import { validateConfigDefaults, validateOptions } from "./validateOptions.js";
 
+/** A section of ranges by module id from the config file and the options (which win), each with where it was set. */
+function sources(
+  field: "use" | "overrides",
+  fromFile: Record<string, string> | undefined,
+  fromOptions: Record<string, string> | undefined,
+): Map<string, { range: string; from: string }> {
+  const entries = new Map<string, { range: string; from: string }>();
+  for (const [id, range] of Object.entries(fromFile ?? {}))
+    entries.set(id, { range, from: `chipset.config.json ${field}.${id}` });
+  for (const [id, range] of Object.entries(fromOptions ?? {}))
+    entries.set(id, { range, from: `options.${field}.${id}` });
+  return entries;
+}
+
 /**
  * Opens (or creates) the data directory, reads the config file, registers new or changed
  * modules found in the module directories, and returns a runtime that has not started yet:
@@ -44,6 +58,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     calls: options.calls === undefined ? file?.calls : validateCallsConfig(options.calls, "options.calls"),
     anomalies: options.anomalies ?? {},
     permissions: file?.permissions ?? NO_CEILINGS,
+    use: sources("use", file?.use, options.use),
+    overrides: sources("overrides", file?.overrides, options.overrides),
     policies: {
       ...file?.policies,
       ...Object.fromEntries(

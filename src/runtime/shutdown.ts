@@ -31,17 +31,17 @@ export interface ShutdownReport {
 /**
  * Stops `instances` in reverse dependency order, one level at a time (dependents first; each
  * level in parallel), within `deadlineMs`. A module still stopping at the deadline is reported
- * with `CHIP_ERR_SHUTDOWN_TIMEOUT`; the rest of shutdown goes on. `isDown(id)` tells a module
+ * with `CHIP_ERR_SHUTDOWN_TIMEOUT`; the rest of shutdown goes on. `isDown(key)` (`id@version`) tells a module
  * being restarted after a crash (the supervisor's view) from one that is merely not loaded.
  */
 export async function shutdownInstances(
   instances: readonly Instance[],
-  options: { runner: LifecycleRunner; clock: Clock; deadlineMs: number; isDown?: (id: string) => boolean },
+  options: { runner: LifecycleRunner; clock: Clock; deadlineMs: number; isDown?: (key: string) => boolean },
 ): Promise<ShutdownReport> {
-  const byId = new Map(instances.map((i) => [i.id, i]));
+  const byKey = new Map(instances.map((i) => [i.key, i]));
   const levels = orderModules(
-    instances.map((i) => i.id),
-    (id) => byId.get(id)!.deps,
+    instances.map((i) => i.key),
+    (key) => byKey.get(key)!.deps.map((d) => ({ id: d.key, optional: d.optional })),
   );
   const report: ShutdownReport = { stopped: [], failed: [], down: [] };
   const noteDown = (inst: Instance): void => {
@@ -60,17 +60,18 @@ export async function shutdownInstances(
       if (expired) {
         // Past the deadline: what is left is not stopped (its dependents may still be stopping),
         // but every module is reported.
-        for (const id of level) {
-          const inst = byId.get(id)!;
+        for (const key of level) {
+          const inst = byKey.get(key)!;
           if (stateIsActive(inst.state))
-            report.failed.push({ id, error: notStopped(inst, options.deadlineMs) });
+            report.failed.push({ id: inst.id, error: notStopped(inst, options.deadlineMs) });
           else noteDown(inst);
         }
         continue;
       }
       const pending = new Set<Instance>();
-      const work = level.map(async (id) => {
-        const inst = byId.get(id)!;
+      const work = level.map(async (key) => {
+        const inst = byKey.get(key)!;
+        const id = inst.id;
         if (!stateIsActive(inst.state)) {
           noteDown(inst);
           return;
@@ -104,12 +105,12 @@ export async function shutdownInstances(
 
 function downAtShutdown(
   inst: Instance,
-  isDown: ((id: string) => boolean) | undefined,
+  isDown: ((key: string) => boolean) | undefined,
 ): DownAtShutdown | undefined {
   const error = inst.lastError;
   if (inst.state === "crashed" || inst.state === "failed") return { id: inst.id, status: inst.state, error };
   // Unloaded by its restart and not back yet (registered or loaded again).
-  if (isDown?.(inst.id) === true) return { id: inst.id, status: "restarting", error };
+  if (isDown?.(inst.key) === true) return { id: inst.id, status: "restarting", error };
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { SchemaProblem } from "../registry/describeSchemaErrors.js";
-import { isValidPackageName } from "../registry/manifestSchema.js";
+import { isValidPackageName, isValidRange } from "../registry/manifestSchema.js";
 import {
   anything,
   boolean,
@@ -15,6 +15,7 @@ import {
   record,
   shape,
   text,
+  textWhere,
   withMethods,
 } from "../registry/valueChecks.js";
 import type { RuntimeOptions } from "./RuntimeOptions.js";
@@ -143,6 +144,18 @@ const runtimeOptions = shape(
       'an object mapping module ids to call policies, such as { "codec": { "timeoutMs": 500 } }',
     ),
     anomalies,
+    use: record(
+      isValidPackageName,
+      MODULE_ID,
+      textWhere(isValidRange, 'a semver version or range such as "^2.1.0"'),
+      'an object mapping module ids to the range the application uses, such as { "lib": "^2" }',
+    ),
+    overrides: record(
+      isValidPackageName,
+      MODULE_ID,
+      textWhere(isValidRange, 'a semver version or range such as "1.6.0"'),
+      'an object mapping module ids to the version every dependent gets, such as { "lib": "1.6.0" }',
+    ),
   },
   'an object of runtime options such as { dataDir: ".chipset" }',
 );

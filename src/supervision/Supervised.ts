@@ -15,7 +15,7 @@ export interface Supervised {
   /** Its manifest's `restart` policy and `fallback` module. */
   readonly manifest: Pick<ChipsetManifest, "restart" | "fallback">;
   /** The dependencies its resolution chose (a dependent is told when one of them crashes). */
-  readonly deps: readonly { readonly id: string; readonly optional: boolean }[];
+  readonly deps: readonly { readonly id: string; readonly key: string; readonly optional: boolean }[];
   /** Started (or resumed) and not stopped since: a crash should bring it back. Kept up to date by {@link Supervisor.transitioned}. */
   wanted: boolean;
   /** `clock.now()` of its last successful start; cleared when it crashes (so uptime is real uptime). */
@@ -43,8 +43,8 @@ export interface SupervisedLifecycle<S extends Supervised> {
 
 /** The live instances as the supervisor reads them (the instance table fits). */
 export interface SupervisedInstances<S extends Supervised> {
-  /** The instance of `id` that is live now, if any. */
-  current(id: string): S | undefined;
+  /** The live instance at `key` (`id@version`), if any. */
+  get(key: string): S | undefined;
   /** Every live instance. */
   all(): Iterable<S>;
 }

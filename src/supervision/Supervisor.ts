@@ -38,7 +38,7 @@ export interface SupervisorDeps<S extends Supervised> {
   onError(context: string, error: unknown): void;
 }
 
-/** Supervision state of one module id (it outlives instances). */
+/** Supervision state of one module version, `id@version` (it outlives instances). */
 interface Watch<S extends Supervised> {
   /** Restarts since backoff was last reset (sets the next delay). */
   attempts: number;
@@ -69,9 +69,9 @@ export class Supervisor<S extends Supervised> {
 
   constructor(private readonly deps: SupervisorDeps<S>) {}
 
-  /** True while `id` is down after a crash (crashed, restarting, or given up). */
-  isDown(id: string): boolean {
-    return this.watches.get(id)?.downSince !== undefined;
+  /** True while the instance at `key` (`id@version`) is down after a crash (crashed, restarting, or given up). */
+  isDown(key: string): boolean {
+    return this.watches.get(key)?.downSince !== undefined;
   }
 
   /**
@@ -87,31 +87,31 @@ export class Supervisor<S extends Supervised> {
     }
   }
 
-  /** The module was stopped or unloaded on request: no restart is pending (or goes on) any more. */
-  released(id: string): void {
-    const inst = this.deps.instances.current(id);
+  /** The instance at `key` was stopped or unloaded on request: no restart is pending (or goes on) any more. */
+  released(key: string): void {
+    const inst = this.deps.instances.get(key);
     if (inst) inst.wanted = false;
-    const w = this.watches.get(id);
+    const w = this.watches.get(key);
     if (!w) return;
     w.timer?.dispose();
     w.timer = undefined;
     w.generation++;
-    w.restarting?.abort(released(id));
-    this.up(id, w, false);
+    w.restarting?.abort(released(key));
+    this.up(key, w, false);
   }
 
-  /** The module left the registry: forget everything about it. */
-  forget(id: string): void {
-    this.released(id);
-    this.watches.delete(id);
+  /** The instance at `key` left the registry: forget everything about it. */
+  forget(key: string): void {
+    this.released(key);
+    this.watches.delete(key);
   }
 
   /** Cancels every pending restart (shutdown). */
   close(): void {
-    for (const [id, w] of this.watches) {
+    for (const [key, w] of this.watches) {
       w.timer?.dispose();
       w.timer = undefined;
-      w.restarting?.abort(released(id));
+      w.restarting?.abort(released(key));
     }
   }
 
@@ -121,9 +121,9 @@ export class Supervisor<S extends Supervised> {
    */
   async crashed(inst: S, crash: CrashInfo): Promise<void> {
     const { clock, lifecycle, events } = this.deps;
-    const w = this.of(inst.id);
+    const w = this.of(inst.key);
     await lifecycle.markCrashed(inst, crash.error);
-    if (this.deps.instances.current(inst.id) !== inst) return; // replaced or removed meanwhile
+    if (this.deps.instances.get(inst.key) !== inst) return; // replaced or removed meanwhile
     const { id, version } = inst;
     const settings = restartSettings(inst.manifest.restart, this.deps.defaults);
     if (inst.wanted && endedNormally(settings.policy, crash.kind, crash.exitCode)) return this.exited(inst);
@@ -206,18 +206,18 @@ export class Supervisor<S extends Supervised> {
       !this.deps.closing() &&
       inst.wanted &&
       w.generation === generation &&
-      this.deps.instances.current(inst.id) === inst;
+      this.deps.instances.get(inst.key) === inst;
     if (!current()) return;
-    const blocker = inst.deps.find((d) => !d.optional && this.isDown(d.id));
+    const blocker = inst.deps.find((d) => !d.optional && this.isDown(d.key));
     if (blocker) {
-      if (this.deps.instances.current(blocker.id)?.state === "failed") {
+      if (this.deps.instances.get(blocker.key)?.state === "failed") {
         // Its hard dependency was given up on: it cannot run again either.
         this.record(inst, crash, "gave-up", undefined);
         this.giveUp(inst, w, settings, crash.error);
         return;
       }
       // A hard dependency is down too: starting now would fail. Go when it is back.
-      this.of(blocker.id).blocked.set(inst, () => void this.restart(inst, w, settings, crash));
+      this.of(blocker.key).blocked.set(inst, () => void this.restart(inst, w, settings, crash));
       return;
     }
     const abort = (w.restarting = new LazyAbort());
@@ -253,7 +253,7 @@ export class Supervisor<S extends Supervised> {
       attempt: w.attempts,
       downtimeMs: clock.now() - (w.downSince ?? clock.now()),
     });
-    this.up(inst.id, w, true);
+    this.up(inst.key, w, true);
   }
 
   /**
@@ -272,14 +272,19 @@ export class Supervisor<S extends Supervised> {
   }
 
   /** Back in service (or stopped on request): fallback ends, dependents are told and restarted. */
-  private up(id: string, w: Watch<S>, restarted: boolean): void {
+  private up(key: string, w: Watch<S>, restarted: boolean): void {
     if (w.downSince === undefined) return;
     w.downSince = undefined;
-    const inst = this.deps.instances.current(id);
+    const inst = this.deps.instances.get(key);
     if (!inst) return;
     const fallback = inst.manifest.fallback;
     if (fallback !== undefined)
-      this.deps.events.emit("module.fallback", { id, version: inst.version, fallback, active: false });
+      this.deps.events.emit("module.fallback", {
+        id: inst.id,
+        version: inst.version,
+        fallback,
+        active: false,
+      });
     // Restarts that waited for this module go now (even if it came back by request).
     const blocked = [...w.blocked.values()];
     w.blocked.clear();
@@ -292,10 +297,10 @@ export class Supervisor<S extends Supervised> {
       // Its stop may still be running: start it once that has finished.
       void stopping
         .then(() => {
-          if (this.deps.instances.current(dep.id) === dep && dep.state === "stopped")
+          if (this.deps.instances.get(dep.key) === dep && dep.state === "stopped")
             return this.deps.lifecycle.advance(dep, "running");
         })
-        .catch((error: unknown) => this.deps.onError(`restart of ${dep.key} after ${id}`, error));
+        .catch((error: unknown) => this.deps.onError(`restart of ${dep.key} after ${key}`, error));
     }
   }
 
@@ -319,9 +324,9 @@ export class Supervisor<S extends Supervised> {
 
   /** Tells each active dependent of `inst` what happened, and applies its `onDependencyCrash`. */
   private tellDependents(inst: S, status: DependencyChange["status"]): void {
-    const w = this.of(inst.id);
+    const w = this.of(inst.key);
     for (const dep of this.deps.instances.all()) {
-      if (dep === inst || !dep.deps.some((d) => d.id === inst.id)) continue;
+      if (dep === inst || !dep.deps.some((d) => d.key === inst.key)) continue;
       const reaction = restartSettings(dep.manifest.restart, this.deps.defaults).onDependencyCrash;
       const active = stateIsActive(dep.state);
       if (!active && !(status !== "crashed" && w.waiting.has(dep))) continue;
@@ -335,11 +340,11 @@ export class Supervisor<S extends Supervised> {
       if (active)
         notifyDependent(dep, { id: inst.id, status }, (context, error) => this.deps.onError(context, error));
       if (status !== "crashed" || reaction === "continue" || !active) continue;
-      if (this.isDown(dep.id)) {
+      if (this.isDown(dep.key)) {
         // Down itself (restarting): its own restart waits for this module. Only "stop" changes that.
         if (reaction === "stop") {
           // Stopped as asked: no restart, and the next call starts it afresh.
-          this.released(dep.id);
+          this.released(dep.key);
           if (dep.state === "crashed") void this.unloadQuietly(dep);
         }
         continue;
@@ -374,8 +379,8 @@ export class Supervisor<S extends Supervised> {
     });
   }
 
-  private of(id: string): Watch<S> {
-    let w = this.watches.get(id);
+  private of(key: string): Watch<S> {
+    let w = this.watches.get(key);
     if (!w) {
       w = {
         attempts: 0,
@@ -387,7 +392,7 @@ export class Supervisor<S extends Supervised> {
         generation: 0,
         restarting: undefined,
       };
-      this.watches.set(id, w);
+      this.watches.set(key, w);
     }
     return w;
   }

@@ -150,6 +150,8 @@ describe("createRuntime options", () => {
       configFile: file,
       moduleDirs: [ws.modulesDir],
       config: { player: { bufferMs: 500 }, "@scope/codec": {} },
+      use: {},
+      overrides: {},
       hookTimeoutMs: 2_147_483_647,
       shutdownTimeoutMs: 1,
       idleUnloadMs: 0,

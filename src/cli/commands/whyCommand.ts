@@ -1,0 +1,23 @@
+import type { Command } from "commander";
+import { lookWithRuntime, type CliContext } from "../context.js";
+import { describeWhy } from "../describeWhy.js";
+import { globalsOf } from "./globals.js";
+
+/** Registers `why`: which version of a module runs, and what decided it. */
+export function registerWhyCommand(program: Command, ctx: CliContext): void {
+  program
+    .command("why")
+    .description(
+      "why a module runs at its version: the version chosen, every constraint on it and who set it, and why each other installed version was not chosen",
+    )
+    .argument("<id>", "a module id")
+    .option(
+      "--json",
+      "print JSON: { id, chosen, running, constraints, override, rejected, elsewhere, conflict }",
+    )
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const why = await lookWithRuntime(globalsOf(cmd, ctx), ctx, (runtime) => runtime.queries.why(id));
+      if (opts.json) return ctx.out.json(why);
+      ctx.out.lines(describeWhy(why));
+    });
+}

@@ -28,7 +28,7 @@ export function describeWhy(why: VersionWhy): string[] {
     lines.push(...why.rejected.map((r) => `  ${r.version}: ${r.reason}`));
   }
   if (why.elsewhere.length > 0) {
-    lines.push("", "also declared by installed modules not in use:");
+    lines.push("", "also declared by installed modules not in use (resolve with them: --with <id>):");
     lines.push(...why.elsewhere.map((e) => `  ${e.from} wants ${e.range}`));
   }
   return lines;

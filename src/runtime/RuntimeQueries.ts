@@ -76,16 +76,18 @@ export class RuntimeQueries {
       selection: Selection;
     },
     private readonly crashesOf: (id: string) => CrashRecord[],
-    private readonly whyOf: (id: string) => VersionWhy,
+    private readonly whyOf: (id: string, withRefs: readonly string[]) => VersionWhy,
   ) {}
 
   /**
    * Why `id` runs (or would run) at its version: the versions chosen, every constraint on it with
    * who set it, each other installed version with what excluded it, and the conflict's
    * derivation and fixes when the application's modules cannot run together (see `chipset why`).
+   * The application is what runs, the eager modules and those the config's `use` names, plus
+   * `withRefs` (`id` or `id@range`).
    */
-  why(id: string): VersionWhy {
-    return this.whyOf(id);
+  why(id: string, withRefs: readonly string[] = []): VersionWhy {
+    return this.whyOf(id, withRefs);
   }
 
   /** Every registered module version (installed and in code), filtered by kind and keywords. */
@@ -192,11 +194,11 @@ export class RuntimeQueries {
     };
   }
 
+  /** The record `ref` names: `id@version`, the highest within `id@range` (a live one first), or the live or highest version of `id`. */
   private record(ref: string): ModuleRecord {
     const { id, version } = parseModuleRef(ref);
-    const inst = this.instances.current(id);
-    const wanted = version ?? inst?.version;
-    const entry = this.catalog.get(id, wanted);
+    const live = version === undefined ? this.instances.current(id) : this.instances.answering(id, version);
+    const entry = live !== undefined ? this.catalog.get(id, live.version) : this.catalog.highest(id, version);
     if (!entry) throw this.catalog.notFound(ref);
     return entry.record;
   }

@@ -271,7 +271,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     table,
     (requests) => activator.planOrder(requests),
     (id) => store.crashes(id),
-    (id) =>
+    (id, withRefs) =>
       whyVersion(
         {
           catalog,
@@ -282,6 +282,7 @@ export function assemble(parts: RuntimeParts): Assembly {
           eagerIds: () => control.idsWhere((activation) => activation === "eager"),
         },
         id,
+        withRefs,
       ),
   );
   const policies = new RuntimePolicies(book, (id) => manifestOf(id));

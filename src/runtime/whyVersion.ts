@@ -56,11 +56,12 @@ export interface WhyDeps {
 
 /**
  * Resolves the application as it runs or would run (the loaded modules at their versions, the
- * eager ones, those the config's `use` names, and `id`), and tells for `id` the versions chosen,
+ * eager ones, those the config's `use` names, `id`, and `withRefs`: more modules, `id` or
+ * `id@range`, to resolve together with them), and tells for `id` the versions chosen,
  * every constraint on it with who set it, and why each other installed version was not chosen.
  * Throws `CHIP_ERR_MODULE_NOT_FOUND` when `id` is not installed.
  */
-export function whyVersion(deps: WhyDeps, id: string): VersionWhy {
+export function whyVersion(deps: WhyDeps, id: string, withRefs: readonly string[] = []): VersionWhy {
   const installed = deps.catalog.versions(id);
   if (installed.length === 0) throw deps.catalog.notFound(id);
   // What runs stays as it is (loaded versions are kept by the resolution); `id` itself is asked
@@ -76,6 +77,11 @@ export function whyVersion(deps: WhyDeps, id: string): VersionWhy {
     if (seen.has(other)) continue;
     seen.add(other);
     roots.push({ id: other });
+  }
+  for (const ref of withRefs) {
+    const { id: other, version } = parseModuleRef(ref);
+    if (deps.catalog.versions(other).length === 0) throw deps.catalog.notFound(ref);
+    roots.push(version === undefined ? { id: other } : { id: other, range: version });
   }
   const running = deps.instances
     .versionsOf(id)

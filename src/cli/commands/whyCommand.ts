@@ -12,11 +12,17 @@ export function registerWhyCommand(program: Command, ctx: CliContext): void {
     )
     .argument("<id>", "a module id")
     .option(
+      "--with <refs...>",
+      "resolve together with these modules too (ids or id@range), as if the application used them",
+    )
+    .option(
       "--json",
       "print JSON: { id, chosen, running, constraints, override, rejected, elsewhere, conflict }",
     )
-    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-      const why = await lookWithRuntime(globalsOf(cmd, ctx), ctx, (runtime) => runtime.queries.why(id));
+    .action(async (id: string, opts: { json?: boolean; with?: string[] }, cmd: Command) => {
+      const why = await lookWithRuntime(globalsOf(cmd, ctx), ctx, (runtime) =>
+        runtime.queries.why(id, opts.with ?? []),
+      );
       if (opts.json) return ctx.out.json(why);
       ctx.out.lines(describeWhy(why));
     });

@@ -2,7 +2,7 @@
  * Runs Chipset's benchmarks against their peers and writes bench/.results/latest.json (and a
  * copy per Node major, node20.json, node24.json).
  *   npm run bench                       build, then every benchmark
- *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation, policies, integrity, output)
+ *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation, policies, integrity, output, versions)
  *   BENCH_QUICK=1                      fewer samples (a smoke test; do not quote)
  *   BENCH_INLINE_CRASHES=0             use/start suites with createRuntime({ inlineCrashes: false })
  *   BENCH_NODE=/path/to/bin/node       run them on that Node (e.g. 24 in a checkout installed with 20)
@@ -46,6 +46,7 @@ const BENCHMARKS = {
   policies: async () =>
     (await import("./policies.mjs")).run(quick ? { rounds: 3, calls: 1_024, warmup: 128 } : {}),
   integrity: async () => (await import("./integrity.mjs")).run(quick ? { samples: 5, warmup: 1 } : {}),
+  versions: async () => (await import("./versions.mjs")).run(quick ? { samples: 3, warmup: 1 } : {}),
   output: async () =>
     (await import("./output.mjs")).run(
       quick ? { lines: 500, samples: 5, warmup: 1, rounds: 2, calls: 100 } : {},

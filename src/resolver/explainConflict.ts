@@ -100,14 +100,15 @@ export function explainConflict(input: ConflictInput): ConflictExplanation {
     const { fromId, id, range } = group[0]!;
     const versions = group.map((r) => parseModuleRef(r.from).version!).sort(rcompare);
     const fitting = fittingVersions(input, fromId, onId(fromId));
+    const every = versions.length > 1 && versions.length === fitting.length;
     const who =
       versions.length === 1
         ? `${fromId}@${versions[0]}${fitting.length === 1 ? ` (the only ${qualified(fromId, onId(fromId))})` : ""}`
-        : `${versions.map((v) => `${fromId}@${v}`).join(" and ")}${
-            versions.length === fitting.length ? ` (every ${qualified(fromId, onId(fromId))})` : ""
-          }`;
+        : every
+          ? `every ${qualified(fromId, onId(fromId))} (${versions.join(", ")})`
+          : versions.map((v) => `${fromId}@${v}`).join(" and ");
     derivation.push({
-      text: `${who} require${versions.length === 1 ? "s" : ""} ${id} ${range}.`,
+      text: `${who} require${versions.length === 1 || every ? "s" : ""} ${id} ${range}.`,
       constraints: group.map(({ from }) => ({ from, id, range })),
     });
   }
@@ -194,13 +195,34 @@ function clashText(
   const unmet = ranges.find((r) => !installed.some((v) => satisfies(v, r.range)));
   if (unmet !== undefined)
     return `No installed version of ${id} satisfies ${unmet.range} (from ${unmet.from}; installed: ${list}).`;
-  const asked = ranges
-    .filter((r) => r.range !== "*")
-    .map((r) => `${r.range} (from ${r.from})`)
-    .join(" and ");
+  const asked = describeRanges(ranges);
   if (running !== undefined && isSingleton(input, id))
     return `${id} is running as ${running}, and a singleton keeps its version until it is updated, but not every range accepts ${running}: ${asked}.`;
   return `${id} is a singleton, and no installed version satisfies ${asked} together (installed: ${list}).`;
+}
+
+/**
+ * Each distinct range once, with who asked for it: `^2.0.0 (from b@2.0.0)`, or with the ids when
+ * several versions of one module ask the same (`^2.0.0 (from every version of b listed above)`).
+ */
+function describeRanges(ranges: readonly ExplainedConstraint[]): string {
+  const byRange = new Map<string, string[]>();
+  for (const r of ranges) {
+    if (r.range === "*") continue;
+    let from = byRange.get(r.range);
+    if (from === undefined) byRange.set(r.range, (from = []));
+    from.push(r.from);
+  }
+  return [...byRange]
+    .map(([range, from]) => {
+      const ids = [...new Set(from.map((f) => (isModule(f) ? parseModuleRef(f).id : f)))];
+      const who =
+        from.length === ids.length
+          ? from
+          : ids.map((id) => (from.includes(id) ? id : `every version of ${id} above`));
+      return `${range} (from ${who.join(", ")})`;
+    })
+    .join(" and ");
 }
 
 /** Whether the problem, restricted to `only` (all facts when undefined), still has no solution. */

@@ -19,9 +19,20 @@ interface Bounds {
 const NUM = /^(0|[1-9]\d{0,14})$/;
 const PLAIN = /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/;
 
+// Parses by version string: a resolution compares the same few versions thousands of times.
+// Bounded like the answers below; `null` records a version that is not plain.
+const parsedVersions = new Map<string, Triple | null>();
+const MAX_CACHED_VERSIONS = 10_000;
+
 function plainVersion(version: string): Triple | undefined {
-  const m = PLAIN.exec(version);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+  let triple = parsedVersions.get(version);
+  if (triple === undefined) {
+    const m = PLAIN.exec(version);
+    triple = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+    if (parsedVersions.size >= MAX_CACHED_VERSIONS) parsedVersions.clear();
+    parsedVersions.set(version, triple);
+  }
+  return triple ?? undefined;
 }
 
 function compare(a: Triple, b: Triple): number {
@@ -81,7 +92,7 @@ function parseSimple(range: string): Bounds | null {
 
 /** True for a plain `x.y.z` version (no prerelease, no build metadata). */
 export function isPlainVersion(version: string): boolean {
-  return PLAIN.test(version);
+  return plainVersion(version) !== undefined;
 }
 
 // Answers by range, then version: manifests repeat the same few pairs ("^1.0.0" against "1.0.0")

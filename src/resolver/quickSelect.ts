@@ -1,13 +1,14 @@
-import { satisfies } from "./fastSemver.js";
+import { isPlainVersion, rcompare, satisfies } from "./fastSemver.js";
 import type { Selection, SelectionRequest, VersionCatalog } from "./Selection.js";
 
 /**
- * The common case in one pass: every module in the closure has a single candidate version (one
- * installed, or pinned because it runs) and every constraint holds. Then that version is the
- * only choice and the full solver's fixpoint has nothing to decide. Returns undefined as soon as
- * anything calls for the full solver (several versions, a missing module, an unmet constraint),
- * which also produces the errors. A property test checks the two agree whenever this answers.
- * It exists because starting 1,000 modules spent a third of its time in the general solver.
+ * The common case in one pass: every module in the closure is taken at its only candidate (one
+ * installed, or pinned because it runs) or its highest release, and every constraint accepts
+ * them. Then that is the greedy solver's fixpoint, with nothing to decide. Returns undefined as
+ * soon as anything calls for the full solver (a missing module, an unmet constraint, an optional
+ * dependency whose highest version does not fit), which also produces the errors. A property
+ * test checks the two agree whenever this answers. It exists because starting 1,000 modules spent
+ * a third of its time in the general solver, and 10,000 modules with 5 versions each ten times that.
  */
 export function quickSelect(
   roots: readonly SelectionRequest[],
@@ -20,12 +21,16 @@ export function quickSelect(
   const queue: string[] = [];
   const key = (id: string) => `${id}@${selected.get(id)!}`;
 
+  /** Whether `id` had more than one candidate (then one that does not fit is no answer yet). */
+  const several = new Set<string>();
   const candidate = (id: string): string | undefined | null => {
     const fixed = pinned.get(id);
     if (fixed !== undefined) return fixed;
     const versions = catalog.versions(id);
     if (versions.length === 0) return null;
-    return versions.length === 1 ? versions[0] : undefined;
+    if (versions.length === 1) return versions[0];
+    several.add(id);
+    return highestRelease(versions);
   };
   const select = (id: string): boolean => {
     if (selected.has(id)) return true;
@@ -64,15 +69,18 @@ export function quickSelect(
     const { from, to, range } = optional[i]!;
     if (selected.has(to)) {
       if (satisfies(selected.get(to)!, range)) edges.push({ from: key(from), to: key(to), optional: true });
+      else if (several.has(to))
+        return undefined; // another version may fit it: the solver decides
       else skippedOptional.push({ from: key(from), id: to, range, reason: "incompatible" });
       continue;
     }
     const version = candidate(to);
     if (version === null) skippedOptional.push({ from: key(from), id: to, range, reason: "absent" });
     else if (version === undefined) return undefined;
-    else if (!satisfies(version, range))
+    else if (!satisfies(version, range)) {
+      if (several.has(to)) return undefined; // another version may fit: the solver decides
       skippedOptional.push({ from: key(from), id: to, range, reason: "incompatible" });
-    else {
+    } else {
       select(to);
       if (!drain()) return undefined;
       edges.push({ from: key(from), to: key(to), optional: true });
@@ -87,4 +95,14 @@ export function quickSelect(
   const chosen = new Map<string, string[]>();
   for (const [id, version] of selected) chosen.set(id, [version]);
   return { selected: chosen, edges, skippedOptional };
+}
+
+/** The highest of `versions` that is a plain release (no prerelease tag); undefined if none is. */
+function highestRelease(versions: readonly string[]): string | undefined {
+  let best: string | undefined;
+  for (const v of versions) {
+    if (!isPlainVersion(v)) continue;
+    if (best === undefined || rcompare(v, best) < 0) best = v;
+  }
+  return best;
 }

@@ -10,6 +10,9 @@ import {
   type SearchSolution,
 } from "./searchVersions.js";
 
+/** Steps the search for one version per module may take before versions side by side are tried. */
+const PREFERENCE_BUDGET = 100_000;
+
 /**
  * The selection for `roots` by complete search, in the order of preference: one version per
  * module (choosing older versions of dependents where that helps), else with modules that are not
@@ -24,7 +27,8 @@ export function searchSelection(
   sideBySide: boolean,
 ): Selection | SearchFailure {
   let problem: SearchProblem = { roots, catalog, pinned, sideBySide: false };
-  let found = searchVersions(problem);
+  // One version per module is a preference: a search for it that runs long gives way to side by side.
+  let found = searchVersions(sideBySide ? { ...problem, budget: PREFERENCE_BUDGET } : problem);
   if (!("chosen" in found)) {
     if (!sideBySide) return found;
     problem = { ...problem, sideBySide: true };
@@ -80,31 +84,35 @@ function addOptional(problem: SearchProblem, start: SearchSolution): SearchSolut
  * Drops versions run side by side that another chosen version of the same module can stand in
  * for (every requirement bound to it accepts that one), then the versions only they required:
  * the search adds a version per unmet requirement in the order it meets them, which may be more
- * than needed.
+ * than needed. Each round is linear in the bindings; rounds repeat while one drops something.
  */
 function compact(solution: SearchSolution): SearchSolution {
   let { chosen, bindings } = solution;
-  for (let changed = true; changed;) {
-    changed = false;
+  for (;;) {
+    const byTarget = new Map<string, SearchSolution["bindings"]>();
+    for (const b of bindings) {
+      let list = byTarget.get(b.obligation.target);
+      if (list === undefined) byTarget.set(b.obligation.target, (list = []));
+      list.push(b);
+    }
+    const rebound = new Map<SearchSolution["bindings"][number], string>();
     for (const [id, versions] of chosen) {
       if (versions.length < 2) continue;
+      const left = new Set(versions);
       for (const version of [...versions].sort(rcompare).reverse()) {
-        const others = versions.filter((v) => v !== version);
-        const bound = bindings.filter((b) => b.obligation.target === id && b.version === version);
+        const others = [...left].filter((v) => v !== version);
+        const bound = (byTarget.get(id) ?? []).filter((b) => (rebound.get(b) ?? b.version) === version);
         const standIns = bound.map((b) => others.find((v) => satisfies(v, b.obligation.range)));
         if (standIns.some((v) => v === undefined)) continue;
-        const rebound = bindings.map((b) => {
-          const i = bound.indexOf(b);
-          return i < 0 ? b : { obligation: b.obligation, version: standIns[i]! };
-        });
-        ({ chosen, bindings } = reachableOnly(rebound));
-        changed = true;
-        break;
+        bound.forEach((b, i) => rebound.set(b, standIns[i]!));
+        left.delete(version);
       }
-      if (changed) break;
     }
+    if (rebound.size === 0) return { chosen, bindings };
+    ({ chosen, bindings } = reachableOnly(
+      bindings.map((b) => (rebound.has(b) ? { obligation: b.obligation, version: rebound.get(b)! } : b)),
+    ));
   }
-  return { chosen, bindings };
 }
 
 /** Keeps the versions (and their requirements) that the root requests reach through `bindings`. */

@@ -44,6 +44,8 @@ export interface SearchProblem {
   only?: ReadonlySet<FactKey>;
   /** Optional dependencies to treat as hard ones (`requirementFact`s of the optional edges). */
   promoted?: ReadonlySet<FactKey>;
+  /** Steps before giving up (default {@link SEARCH_BUDGET}). */
+  budget?: number;
 }
 
 /** A solution: the chosen versions and each obligation with the version bound to it. */
@@ -126,7 +128,7 @@ class Search {
     });
     let position = 0;
     while (position < this.obligations.length) {
-      if (++this.steps > SEARCH_BUDGET) return { blamed: this.blamed, gaveUp: true };
+      if (++this.steps > (this.problem.budget ?? SEARCH_BUDGET)) return { blamed: this.blamed, gaveUp: true };
       const outcome = this.examine(position);
       if (outcome === undefined) {
         position++;

@@ -288,7 +288,24 @@ describe("selectVersions on random catalogs", () => {
   });
 });
 
-describe("the single-candidate fast path", () => {
+describe("the fast path", () => {
+  it("gives exactly the full solver's answer whenever it answers", () => {
+    // Worlds where each module has at most one installed version, so the fast path often applies
+    // (random ranges still make many of them unsatisfiable, which sends them to the full solver).
+    const single = worlds().map((w) => ({
+      ...w,
+      installed: new Map([...w.installed].map(([id, vs]) => [id, vs.slice(0, 1)])),
+    }));
+    expect(agreeing(single, 5000)).toBeGreaterThan(300);
+  });
+
+  it("gives exactly the full solver's answer when it takes the highest of several versions", () => {
+    expect(agreeing(worlds(), 5000)).toBeGreaterThan(300);
+  });
+});
+
+/** Runs `runs` random worlds; wherever the fast path answers, its answer must be the full solver's. Returns how often it answered. */
+function agreeing(arbitrary: fc.Arbitrary<World>, runs: number): number {
   const sorted = (items: unknown[]) => items.map((x) => JSON.stringify(x)).sort();
   const outcome = (fn: () => Selection) => {
     try {
@@ -302,27 +319,18 @@ describe("the single-candidate fast path", () => {
       return { error: (err as ChipsetError).code };
     }
   };
-
-  it("gives exactly the full solver's answer whenever it answers", () => {
-    // Worlds where each module has at most one installed version, so the fast path often applies
-    // (random ranges still make many of them unsatisfiable, which sends them to the full solver).
-    const single = worlds().map((w) => ({
-      ...w,
-      installed: new Map([...w.installed].map(([id, vs]) => [id, vs.slice(0, 1)])),
-    }));
-    let answered = 0;
-    fc.assert(
-      fc.property(single, (world) => {
-        // The fast path and the greedy solver choose one version per module: singletons only here.
-        world.sideBySide.clear();
-        const fast = quickSelect(world.roots, catalogOf(world), world.pinned);
-        if (fast === undefined) return;
-        answered++;
-        const full = outcome(() => solveFully(world.roots, catalogOf(world), world.pinned));
-        expect(outcome(() => fast)).toEqual(full);
-      }),
-      { numRuns: 5000 },
-    );
-    expect(answered).toBeGreaterThan(300);
-  });
-});
+  let answered = 0;
+  fc.assert(
+    fc.property(arbitrary, (world) => {
+      // The fast path and the greedy solver choose one version per module: singletons only here.
+      world.sideBySide.clear();
+      const fast = quickSelect(world.roots, catalogOf(world), world.pinned);
+      if (fast === undefined) return;
+      answered++;
+      const full = outcome(() => solveFully(world.roots, catalogOf(world), world.pinned));
+      expect(outcome(() => fast)).toEqual(full);
+    }),
+    { numRuns: runs },
+  );
+  return answered;
+}

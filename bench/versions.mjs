@@ -54,7 +54,7 @@ function maxSatisfyingPass(manifests, n) {
   const chosen = new Map();
   for (let i = 0; i < n; i++) chosen.set(`m${i}`, semver.maxSatisfying(VERSIONS, "*"));
   for (const [, manifest] of manifests)
-    for (const [target, range] of Object.entries(manifest.requires)) semver.maxSatisfying(VERSIONS, range);
+    for (const range of Object.values(manifest.requires)) semver.maxSatisfying(VERSIONS, range);
   return chosen;
 }
 

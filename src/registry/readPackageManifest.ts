@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import type { PackageManifest } from "../vocabulary/manifest.js";
-import { renderValue } from "./describeSchemaErrors.js";
+import { renderValue } from "../common/renderValue.js";
 import { MAX_PACKAGE_JSON_BYTES } from "../common/packageIdentity.js";
 import { readRegularFile } from "../common/readRegularFile.js";
 import { validatePackageManifest } from "./validateManifest.js";

@@ -2,6 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { create } from "tar";
+import { expect } from "vitest";
+import { ChipsetError } from "../../src/errors/index.js";
 
 /** A fresh directory under the system temp dir, for one test file. */
 export function tempDir(prefix = "chipset-updates-"): string {
@@ -37,4 +39,14 @@ export async function packModule(dir: string, file: string): Promise<string> {
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }
+}
+
+/** The ChipsetError `work` rejects with (the test fails when it resolves or rejects with anything else). */
+export async function refusal(work: Promise<unknown>): Promise<ChipsetError> {
+  const err = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ChipsetError);
+  return err as ChipsetError;
 }

@@ -3,11 +3,11 @@ import path from "node:path";
 import ssri from "ssri";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestTree } from "../../src/common/digestTree.js";
-import { ChipsetError, ErrorCodes } from "../../src/errors/index.js";
+import { ErrorCodes } from "../../src/errors/index.js";
 import { EMPTY_UPDATE_CONFIG } from "../../src/updates/UpdateConfig.js";
 import { UpdateSources } from "../../src/updates/UpdateSources.js";
 import { validateUpdateConfig } from "../../src/updates/validateUpdateConfig.js";
-import { packModule, tempDir, writeModule } from "./fixtures.js";
+import { packModule, refusal, tempDir, writeModule } from "./fixtures.js";
 import { ed25519Key, type SigningKey } from "./signing.js";
 
 let root: string;
@@ -34,15 +34,6 @@ function trusting(key: SigningKey, require = false): UpdateSources {
   const result = validateUpdateConfig({ trust: { keys: [key.config], require } });
   if (!result.ok) throw result.error;
   return new UpdateSources(result.config);
-}
-
-async function refusal(work: Promise<unknown>): Promise<ChipsetError> {
-  const err = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChipsetError);
-  return err as ChipsetError;
 }
 
 describe("a tarball source", () => {

@@ -3,13 +3,13 @@ import path from "node:path";
 import ssri from "ssri";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestTree } from "../../src/common/digestTree.js";
-import { ChipsetError, ErrorCodes } from "../../src/errors/index.js";
+import { ErrorCodes } from "../../src/errors/index.js";
 import { pickUpdate } from "../../src/updates/pickUpdate.js";
 import { EMPTY_UPDATE_CONFIG, type UpdateConfig } from "../../src/updates/UpdateConfig.js";
 import { UpdateSources } from "../../src/updates/UpdateSources.js";
 import { validateUpdateConfig } from "../../src/updates/validateUpdateConfig.js";
 import { startVerdaccio, type VerdaccioRegistry } from "../support/verdaccio.js";
-import { packModule, tempDir, writeModule } from "./fixtures.js";
+import { packModule, refusal, tempDir, writeModule } from "./fixtures.js";
 import { ed25519Key, npmEcdsaKey } from "./signing.js";
 
 let reg: VerdaccioRegistry;
@@ -46,15 +46,6 @@ function publishedIntegrity(name: string, version: string): string {
     versions: Record<string, { dist: { integrity: string } }>;
   };
   return packument.versions[version]!.dist.integrity;
-}
-
-async function refusal(work: Promise<unknown>): Promise<ChipsetError> {
-  const err = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChipsetError);
-  return err as ChipsetError;
 }
 
 describe("updates from a registry", () => {

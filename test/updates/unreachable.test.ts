@@ -3,10 +3,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChipsetError, ErrorCodes } from "../../src/errors/index.js";
+import { ErrorCodes } from "../../src/errors/index.js";
 import { EMPTY_UPDATE_CONFIG } from "../../src/updates/UpdateConfig.js";
 import { UpdateSources } from "../../src/updates/UpdateSources.js";
-import { tempDir } from "./fixtures.js";
+import { refusal, tempDir } from "./fixtures.js";
 
 let root: string;
 /** A registry that takes requests and never answers them. */
@@ -40,15 +40,6 @@ function sourcesAt(registry: string, timeoutMs?: number): UpdateSources {
     { ...EMPTY_UPDATE_CONFIG, sources: [{ registry }] },
     timeoutMs === undefined ? {} : { timeoutMs },
   );
-}
-
-async function refusal(work: Promise<unknown>): Promise<ChipsetError> {
-  const err = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChipsetError);
-  return err as ChipsetError;
 }
 
 describe("a source that cannot answer", () => {

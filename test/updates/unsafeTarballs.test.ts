@@ -3,10 +3,10 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { Header } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChipsetError, ErrorCodes } from "../../src/errors/index.js";
+import { ErrorCodes, type ChipsetError } from "../../src/errors/index.js";
 import { EMPTY_UPDATE_CONFIG } from "../../src/updates/UpdateConfig.js";
 import { UpdateSources } from "../../src/updates/UpdateSources.js";
-import { tempDir } from "./fixtures.js";
+import { refusal, tempDir } from "./fixtures.js";
 
 /** One entry of a hand-made tarball. */
 interface RawEntry {
@@ -64,12 +64,7 @@ async function refused(entries: readonly RawEntry[]): Promise<{ err: ChipsetErro
   const file = path.join(work, `t${++n}.tgz`);
   fs.writeFileSync(file, rawTarball(entries));
   const staging = path.join(work, `stage${n}`);
-  const err = await sources.fetch({ kind: "tarball", path: file }, { staging }).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChipsetError);
-  return { err: err as ChipsetError, staging };
+  return { err: await refusal(sources.fetch({ kind: "tarball", path: file }, { staging })), staging };
 }
 
 describe("a package tarball", () => {

@@ -12,7 +12,7 @@ import { createRuntime } from "chipset";
 import { IntegrityCheck } from "../dist/registry/IntegrityCheck.js";
 import { VerifiedTable } from "../dist/registry/VerifiedTable.js";
 import { Database } from "../dist/store/Database.js";
-import { walkTree } from "../dist/registry/walkTree.js";
+import { walkTree } from "../dist/common/walkTree.js";
 import { linkChipset, removeDir, repoRoot, tempDir, writeModule } from "./lib/fixtures.mjs";
 import { HEADER, collect, ratio, row, summarize, table, x } from "./lib/stats.mjs";
 

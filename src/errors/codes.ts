@@ -75,6 +75,14 @@ export const ErrorCodes = {
   RUNTIME_CLOSED: "CHIP_ERR_RUNTIME_CLOSED",
   /** An installed module's files no longer match the digest recorded when it was added: it is not loaded. */
   INTEGRITY_FAILED: "CHIP_ERR_INTEGRITY_FAILED",
+  /** A source of new versions (directory, tarball, registry) could not be read or reached, answered an error, or lacks the package or version asked for. */
+  SOURCE_FAILED: "CHIP_ERR_SOURCE_FAILED",
+  /** A package's bytes (or a directory's tree digest) do not match the integrity the registry or the caller gave: nothing was kept. */
+  INTEGRITY_MISMATCH: "CHIP_ERR_INTEGRITY_MISMATCH",
+  /** A package's signature is missing (when trust requires one), made by an unknown key, or does not verify: nothing was kept. */
+  SIGNATURE_INVALID: "CHIP_ERR_SIGNATURE_INVALID",
+  /** A package from a source cannot be used as it is (not a tarball, an entry leading outside, a device, too large, another name): nothing was kept. */
+  PACKAGE_INVALID: "CHIP_ERR_PACKAGE_INVALID",
   /** The persistent store could not be opened or written. */
   STORE_FAILED: "CHIP_ERR_STORE_FAILED",
   /** A registry row (or the database file) is damaged: it cannot be read back as it was written. */

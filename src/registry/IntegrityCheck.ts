@@ -2,7 +2,7 @@ import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import type { ModuleRecord } from "../vocabulary/manifest.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
 import { writablePaths } from "./writablePaths.js";
-import { digestTree } from "./digestTree.js";
+import { digestTree } from "../common/digestTree.js";
 import { treeFingerprint } from "./treeFingerprint.js";
 import type { VerifiedTable } from "./VerifiedTable.js";
 

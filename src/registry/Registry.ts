@@ -19,10 +19,11 @@ import {
   type UsageEntry,
 } from "./RegistryTable.js";
 import { StoreLayout } from "./StoreLayout.js";
-import { copyTree } from "./copyTree.js";
-import { digestTree } from "./digestTree.js";
+import { copyTree } from "../common/copyTree.js";
+import { digestTree } from "../common/digestTree.js";
+import { peekPackageIdentity } from "../common/packageIdentity.js";
 import { writablePaths } from "./writablePaths.js";
-import { peekPackageIdentity, readPackageManifest, type PackageInfo } from "./readPackageManifest.js";
+import { readPackageManifest, type PackageInfo } from "./readPackageManifest.js";
 import { emptyTrash, recoverStore, type RecoveryReport } from "./recoverStore.js";
 import { RegistryDoctor, type VerifyProblem } from "./RegistryDoctor.js";
 

@@ -1,7 +1,7 @@
 import { messageOf } from "../errors/index.js";
 import type { Database } from "../store/Database.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
-import { digestTree } from "./digestTree.js";
+import { digestTree } from "../common/digestTree.js";
 import { writablePaths } from "./writablePaths.js";
 import type { Lease, LeaseTable } from "./LeaseTable.js";
 import { recoverStore, type RecoveryReport } from "./recoverStore.js";

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { readRegularFile } from "./readRegularFile.js";
-import { fsyncDir, STORE_DIR_MODE, writeFileDurably } from "./copyTree.js";
-import { MARKER_FILE } from "./digestTree.js";
+import { readRegularFile } from "../common/readRegularFile.js";
+import { fsyncDir, STORE_DIR_MODE, writeFileDurably } from "../common/copyTree.js";
+import { MARKER_FILE } from "../common/digestTree.js";
 
 /** The content of a `.chipset-digest` marker: which module version a directory holds, completely. */
 export interface StoreMarker {

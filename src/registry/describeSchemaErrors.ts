@@ -1,6 +1,7 @@
 import type { ErrorObject } from "ajv";
 import { ownValue } from "../common/ownValue.js";
-import { closestName } from "./closestName.js";
+import { closestName } from "../common/closestName.js";
+import { renderValue } from "../common/renderValue.js";
 
 /** One validation problem, phrased for people: which field, what was expected, what was found. */
 export interface SchemaProblem {
@@ -33,19 +34,6 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
     problems.push(problem);
   }
   return problems;
-}
-
-/** Renders a value for a message: short JSON, `nothing` for undefined. */
-export function renderValue(value: unknown): string {
-  if (value === undefined) return "nothing";
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = undefined; // cyclic, or a BigInt
-  }
-  text ??= `a ${typeof value}`;
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** Joins path segments as `a.b.c` (array indices too: `keywords.1`). */

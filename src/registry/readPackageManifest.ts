@@ -2,8 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import type { PackageManifest } from "../vocabulary/manifest.js";
-import { renderValue } from "./describeSchemaErrors.js";
-import { readRegularFile } from "./readRegularFile.js";
+import { renderValue } from "../common/renderValue.js";
+import { MAX_PACKAGE_JSON_BYTES } from "../common/packageIdentity.js";
+import { readRegularFile } from "../common/readRegularFile.js";
 import { validatePackageManifest } from "./validateManifest.js";
 
 /** A module directory's validated package.json and its resolved entry file. */
@@ -16,9 +17,6 @@ export interface PackageInfo {
   /** Entry file relative to `dir`, with "/" separators and no leading "./". */
   entry: string;
 }
-
-/** The largest package.json read, in bytes (npm's own is about 4 KB). */
-const MAX_PACKAGE_JSON_BYTES = 1024 * 1024;
 
 // Which condition of an `exports` conditions object Chipset loads, in order of preference.
 const CONDITIONS = ["import", "default", "node"] as const;
@@ -58,24 +56,6 @@ export function readPackageManifest(dir: string): PackageInfo {
   }
   const manifest = validatePackageManifest(json, file);
   return { dir: root, file, manifest, entry: resolveEntry(root, file, manifest) };
-}
-
-/**
- * The `name` and `version` a module directory's package.json claims, without validating anything
- * (undefined when unreadable or absent): enough to tell whether it is already installed unchanged.
- */
-export function peekPackageIdentity(dir: string): { name: string; version: string } | undefined {
-  try {
-    const json = JSON.parse(readRegularFile(path.join(dir, "package.json"), MAX_PACKAGE_JSON_BYTES)) as {
-      name?: unknown;
-      version?: unknown;
-    };
-    return typeof json.name === "string" && typeof json.version === "string"
-      ? { name: json.name, version: json.version }
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The entry file of a validated package, relative to `dir`; throws when it does not exist. */

@@ -13,7 +13,7 @@ import {
 } from "../../test/registry/fixtures.js";
 import type { Registry } from "./Registry.js";
 import { StoreLayout } from "./StoreLayout.js";
-import { copyTree } from "./copyTree.js";
+import { copyTree } from "../common/copyTree.js";
 
 // A process id that belonged to a process that has exited: what a crashed writer leaves behind.
 const deadPid = spawnSync(process.execPath, ["-e", "0"]).pid;

@@ -1,7 +1,7 @@
 import { messageOf } from "../errors/index.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
 import type { ModuleRecord } from "../vocabulary/manifest.js";
-import { digestTree } from "./digestTree.js";
+import { digestTree } from "../common/digestTree.js";
 import { writablePaths } from "./writablePaths.js";
 import { readPackageManifest } from "./readPackageManifest.js";
 import type { RegistryTable, RowKey } from "./RegistryTable.js";

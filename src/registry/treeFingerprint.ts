@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { walkTree } from "./walkTree.js";
+import { walkTree } from "../common/walkTree.js";
 
 /**
  * A sha256 of the metadata of every entry of a module tree (as `walkTree` lists it): kind,

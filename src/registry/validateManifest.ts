@@ -3,7 +3,8 @@ import { createAjv } from "./createAjv.js";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import type { PackageManifest } from "../vocabulary/manifest.js";
 import { compileConfigSchema } from "./compileConfigSchema.js";
-import { describeSchemaErrors, renderValue, type SchemaProblem } from "./describeSchemaErrors.js";
+import { renderValue } from "../common/renderValue.js";
+import { describeSchemaErrors, type SchemaProblem } from "./describeSchemaErrors.js";
 import { addManifestVocabulary, manifestSchema } from "./manifestSchema.js";
 
 // Compiled once per process on first use (a pure memo; see compileConfigSchema.ts).

@@ -1,5 +1,6 @@
-import { closestName } from "./closestName.js";
-import { renderValue, type SchemaProblem } from "./describeSchemaErrors.js";
+import { closestName } from "../common/closestName.js";
+import { renderValue } from "../common/renderValue.js";
+import type { SchemaProblem } from "./describeSchemaErrors.js";
 
 /**
  * Checks the value at `field` (a dotted path, `""` for the whole value) and adds what is wrong

@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { digestTree } from "../../src/registry/digestTree.js";
+import { digestTree } from "../../src/common/digestTree.js";
 import { expectConsistent, openRegistry, tempDir, writeModule } from "./fixtures.js";
 
 // The registry runs in a child process that is killed with SIGKILL at a random moment while it

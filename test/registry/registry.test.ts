@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/common/Clock.js";
 import { ChipsetError, ErrorCodes } from "../../src/errors/index.js";
 import type { Registry } from "../../src/registry/Registry.js";
-import { digestTree } from "../../src/registry/digestTree.js";
+import { digestTree } from "../../src/common/digestTree.js";
 import {
   NOTHING_FOUND,
   expectConsistent,

@@ -52,7 +52,7 @@ export function walkTree(
   /** Relative paths left out with everything under them (a module's writable directories). */
   skip: ReadonlySet<string> = NOTHING,
 ): TreeEntry[] {
-  const base = fs.realpathSync(root);
+  const base = fs.realpathSync.native(root);
   const entries: TreeEntry[] = [];
   // The directories above a skipped path may be made for it later (`out/` of `out/logs`): they
   // are walked, but not listed themselves, so the listing is the same with or without them.
@@ -98,7 +98,10 @@ export function walkTree(
 function linkEntry(root: string, base: string, rel: string, abs: string): TreeEntry | undefined {
   let real: string;
   try {
-    real = fs.realpathSync(abs);
+    // The system's realpath, not Node's JavaScript one: that one applies a target's ".." to the
+    // text before resolving the link in front of it, so `up -> here/..` with `here -> .` would
+    // pass as inside while the system follows it to the parent directory.
+    real = fs.realpathSync.native(abs);
   } catch {
     return undefined; // dangling, or a loop: nothing to copy, as npm skips it
   }

@@ -50,6 +50,15 @@ describe("walkTree", () => {
     expect(refusal(() => walkTree(dir)).details).toMatchObject({ link: "lib/up.js" });
   });
 
+  it("refuses a link that leads outside only through another link, as the system resolves it", () => {
+    fs.symlinkSync(".", path.join(dir, "here"));
+    fs.symlinkSync("here/..", path.join(dir, "parent"));
+    expect(refusal(() => walkTree(dir)).details).toMatchObject({
+      link: "parent",
+      target: fs.realpathSync(root),
+    });
+  });
+
   it("refuses a link to / at once instead of walking the whole filesystem", () => {
     fs.symlinkSync("/", path.join(dir, "everything"), "dir");
     expect(refusal(() => walkTree(dir)).details).toMatchObject({ link: "everything", target: "/" });

@@ -8,6 +8,7 @@ export type { RuntimeEvents, RuntimeEventName, ModuleRef, UnloadReason } from ".
 export type { ModuleSummary, ModuleInfo, DependencyInfo, DependencyTree } from "./runtime/RuntimeQueries.js";
 export type { VersionWhy, VersionReason, RejectedVersion } from "./runtime/whyVersion.js";
 export type { VersionRule } from "./runtime/Activator.js";
+export type { UpdateOptions, UpdateReport, UpdateStep } from "./runtime/updateReport.js";
 export type { ModuleOutcome } from "./runtime/Activator.js";
 export type { DownAtShutdown, ShutdownReport } from "./runtime/shutdown.js";
 export type { KindDefinition, KindDefaults } from "./registry/KindRegistry.js";

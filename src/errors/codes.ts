@@ -83,6 +83,8 @@ export const ErrorCodes = {
   SIGNATURE_INVALID: "CHIP_ERR_SIGNATURE_INVALID",
   /** A package from a source cannot be used as it is (not a tarball, an entry leading outside, a device, too large, another name): nothing was kept. */
   PACKAGE_INVALID: "CHIP_ERR_PACKAGE_INVALID",
+  /** An update of a module did not happen, or was rolled back: the old version serves; `cause` is what failed, `details.report` names the step. */
+  UPDATE_FAILED: "CHIP_ERR_UPDATE_FAILED",
   /** The persistent store could not be opened or written. */
   STORE_FAILED: "CHIP_ERR_STORE_FAILED",
   /** A registry row (or the database file) is damaged: it cannot be read back as it was written. */

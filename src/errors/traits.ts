@@ -77,6 +77,7 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.INTEGRITY_MISMATCH]: t("integrity", "error", false),
   [ErrorCodes.SIGNATURE_INVALID]: t("integrity", "error", false),
   [ErrorCodes.PACKAGE_INVALID]: t("validation", "error", false),
+  [ErrorCodes.UPDATE_FAILED]: t("dependency", "error", false),
   [ErrorCodes.STORE_FAILED]: t("internal", "fatal", false),
   [ErrorCodes.STORE_CORRUPT]: t("internal", "error", false),
   [ErrorCodes.KIND_EXISTS]: t("validation", "error", false),

@@ -18,6 +18,7 @@ import { stateIsActive } from "../vocabulary/lifecycle.js";
 import { DEFAULT_CHECKPOINT_KB, type ModuleRecord } from "../vocabulary/manifest.js";
 import { storeFailed } from "../store/storeFailed.js";
 import type { PermissionCeilings } from "../vocabulary/permissions.js";
+import { makeModuleProxy } from "../hosts/makeModuleProxy.js";
 import { Instance, type InstanceEnv } from "./Instance.js";
 import { createWriteDirs, sandboxGrant } from "./sandboxGrant.js";
 import type { InstanceTable } from "./InstanceTable.js";
@@ -43,9 +44,7 @@ export interface InstanceFactoryOptions {
   trap: InlineCrashTrap | undefined;
   /** The table this factory owns: it is the only part of the runtime that writes to it. */
   table: InstanceTable;
-  /** The runtime's proxy for `id` (what `ctx.use` answers). */
-  proxy(id: string): ModuleProxy<Record<string, never>>;
-  /** Calls `method` of `id` (for `ctx.use` inside isolated modules). */
+  /** Calls `method` of `id` (or `id@version`): what `ctx.use` proxies do. */
   call(
     id: string,
     method: string,
@@ -68,6 +67,8 @@ export interface InstanceFactoryOptions {
 export class InstanceFactory {
   /** Shared by every instance (one object per runtime, not per module). */
   private readonly env: InstanceEnv;
+  /** Each instance's `ctx.use` proxies, by dependency id, made once. */
+  private readonly proxies = new WeakMap<Instance, Map<string, ModuleProxy<Record<string, never>>>>();
 
   constructor(private readonly options: InstanceFactoryOptions) {
     this.env = {
@@ -80,8 +81,12 @@ export class InstanceFactory {
     };
   }
 
-  /** Creates the instance of `record` (with its in-code `definition`, if any) and puts it in the table. */
-  create(record: ModuleRecord, definition: ModuleDefinition | undefined): Instance {
+  /**
+   * Creates the instance of `record` (with its in-code `definition`, if any) and puts it in the
+   * table; `beside` another version of the same singleton (an update's new version) instead of
+   * replacing it.
+   */
+  create(record: ModuleRecord, definition: ModuleDefinition | undefined, beside = false): Instance {
     const key = `${record.id}@${record.version}`;
     const isolation = record.manifest.isolation ?? "inline";
     refuseUnenforceable(record, key, isolation, definition !== undefined);
@@ -102,8 +107,13 @@ export class InstanceFactory {
     const inst = new Instance(record, host, this.env, this.options.kinds.defaults(record.manifest.kind));
     inst.baseDir = baseDir;
     host.onCrash((crash) => this.options.onCrash(inst, crash));
-    this.options.table.admit(inst);
+    this.options.table.admit(inst, beside);
     return inst;
+  }
+
+  /** Sends calls to the plain id `id` to `inst` from now on (an update's switch; undefined: to the highest). */
+  route(id: string, inst: Instance | undefined): void {
+    this.options.table.route(id, inst?.key);
   }
 
   /** Takes `inst` out of the table (its module left the registry). */
@@ -199,7 +209,19 @@ export class InstanceFactory {
       const dep = this.options.table.answering(target, undefined, from);
       if (!chosen || !dep || !stateIsActive(dep.state)) return undefined;
     }
-    return this.options.proxy(boundRef(from, target));
+    let mine = this.proxies.get(from);
+    if (mine === undefined)
+      this.proxies.set(from, (mine = new Map<string, ModuleProxy<Record<string, never>>>()));
+    let proxy = mine.get(target);
+    if (proxy === undefined) {
+      // The version is looked up on each call, not when the proxy is made: a module keeps its
+      // proxies, and an update rebinds its dependencies to the new version under it.
+      proxy = makeModuleProxy(target, (method, args) =>
+        this.options.call(boundRef(from, target), method, args, undefined),
+      ) as ModuleProxy<Record<string, never>>;
+      mine.set(target, proxy);
+    }
+    return proxy;
   }
 }
 

@@ -60,6 +60,8 @@ export class InstanceTable implements InstanceReader {
   private readonly byAddress = new Map<string, Instance>();
   /** id -> its instances, in the order they came in. */
   private readonly byId = new Map<string, Instance[]>();
+  /** id -> the address calls to the plain id go to, while an update runs two versions of a singleton. */
+  private readonly routed = new Map<string, string>();
 
   get size(): number {
     return this.byAddress.size;
@@ -73,6 +75,8 @@ export class InstanceTable implements InstanceReader {
     const list = this.byId.get(id);
     if (list === undefined) return undefined;
     if (list.length === 1) return list[0];
+    const routed = this.routed.get(id);
+    if (routed !== undefined) return this.byAddress.get(routed);
     return highest(list.filter(isLoaded)) ?? list[list.length - 1];
   }
 
@@ -95,7 +99,9 @@ export class InstanceTable implements InstanceReader {
     }
     const fits =
       range === undefined ? list : list.filter((i) => i.version === range || satisfies(i.version, range));
-    return highest(fits.filter(isLoaded)) ?? highest(fits);
+    const routed = this.routed.get(id);
+    const preferred = routed === undefined ? undefined : fits.find((i) => i.key === routed);
+    return preferred ?? highest(fits.filter(isLoaded)) ?? highest(fits);
   }
 
   *all(): IterableIterator<Instance> {
@@ -106,11 +112,12 @@ export class InstanceTable implements InstanceReader {
   /**
    * The owner's: puts `inst` in the table. It replaces the instance at the same address, and, for
    * a singleton, any other version of it (one that holds nothing any more: unloaded, or never
-   * loaded). Answers the instances it replaced.
+   * loaded) unless it comes `beside` it (an update starts the new version beside the old one).
+   * Answers the instances it replaced.
    */
-  admit(inst: Instance): Instance[] {
+  admit(inst: Instance, beside = false): Instance[] {
     const list = this.byId.get(inst.id) ?? [];
-    const singleton = inst.manifest.singleton !== false;
+    const singleton = inst.manifest.singleton !== false && !beside;
     const replaced = list.filter((other) => other.key === inst.key || singleton);
     for (const other of replaced) this.byAddress.delete(other.key);
     const kept = list.filter((other) => !replaced.includes(other));
@@ -120,8 +127,18 @@ export class InstanceTable implements InstanceReader {
     return replaced;
   }
 
-  /** The owner's: takes `inst` out (its module left the registry). */
+  /**
+   * Sends calls to the plain id `id` (and to ranges it fits) to the instance at `address`, whatever
+   * other version is live: an update's switch, in one step. `undefined` goes back to the highest.
+   */
+  route(id: string, address: string | undefined): void {
+    if (address === undefined) this.routed.delete(id);
+    else this.routed.set(id, address);
+  }
+
+  /** The owner's: takes `inst` out (its module left the registry, or an update retired it). */
   evict(inst: Instance): void {
+    if (this.routed.get(inst.id) === inst.key) this.routed.delete(inst.id);
     if (this.byAddress.get(inst.key) === inst) this.byAddress.delete(inst.key);
     const list = this.byId.get(inst.id);
     if (list === undefined) return;

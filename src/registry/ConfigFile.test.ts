@@ -109,6 +109,7 @@ describe("loadConfigFile", () => {
       permissions: { file, default: undefined, modules: new Map() },
       use: {},
       overrides: {},
+      updateFields: { sources: undefined, trust: undefined, updates: undefined },
     });
   });
 
@@ -123,6 +124,7 @@ describe("loadConfigFile", () => {
       permissions: { file, default: undefined, modules: new Map() },
       use: {},
       overrides: {},
+      updateFields: { sources: undefined, trust: undefined, updates: undefined },
     });
   });
 

@@ -42,6 +42,8 @@ export interface ChipsetConfig {
   use: Record<string, string>;
   /** Versions or ranges that replace every range on a module (pnpm-style), by module id. */
   overrides: Record<string, string>;
+  /** The raw `sources`, `trust` and `updates` fields, checked by the updates' own validator. */
+  updateFields: { sources?: unknown; trust?: unknown; updates?: unknown };
 }
 
 const ms = (what: string) => ({
@@ -90,6 +92,13 @@ export const configFileSchema = {
     overrides: rangesByModule(
       'an object mapping module ids to the version every dependent gets, such as { "lib": "1.6.0" }',
     ),
+    // Checked in full by updates/validateUpdateConfig (which parses the keys), where they are used.
+    sources: {
+      type: "array",
+      expected: 'an array of registries such as [{ "registry": "https://registry.npmjs.org/" }]',
+    },
+    trust: { type: "object", expected: 'an object such as { "keys": [...], "require": true }' },
+    updates: { type: "object", expected: 'an object such as { "auto": "patch" }' },
     calls: callsSchema,
     policies: {
       type: "object",
@@ -186,6 +195,9 @@ export function loadConfigFile(file: string): ChipsetConfig {
     permissions?: Record<string, PermissionsSection>;
     use?: Record<string, string>;
     overrides?: Record<string, string>;
+    sources?: unknown;
+    trust?: unknown;
+    updates?: unknown;
   };
   const base = path.dirname(absolute);
   return {
@@ -198,6 +210,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     permissions: ceilings(absolute, config.permissions ?? {}),
     use: config.use ?? {},
     overrides: config.overrides ?? {},
+    updateFields: { sources: config.sources, trust: config.trust, updates: config.updates },
   };
 }
 

@@ -99,6 +99,15 @@ export class Registry {
   }
 
   /**
+   * A fresh, empty scratch directory under the store, owned by this process (`<pid>-<uuid>`):
+   * recovery removes it if the process dies before it is used. For an update to fetch into.
+   */
+  scratchDir(): string {
+    this.assertWritable("make a scratch directory");
+    return this.layout.createStagingDir();
+  }
+
+  /**
    * Finishes or discards whatever an interrupted add or remove left behind, rebuilds rows the
    * database lost from the store, and quarantines what Chipset did not write (see `recoverStore`);
    * read-only, it only reports what it would do.

@@ -291,6 +291,23 @@ export const chipsetSchema = {
       },
     }),
     calls: callsSchema,
+    update: closed('an object such as { "verify": [{ "method": "status" }] }', {
+      verify: {
+        type: "array",
+        maxItems: 100,
+        expected: 'an array of calls such as [{ "method": "status", "args": [] }]',
+        items: {
+          type: "object",
+          additionalProperties: false,
+          required: ["method"],
+          expected: 'a call such as { "method": "status", "args": [] }',
+          properties: {
+            method: { type: "string", minLength: 1, expected: "the name of a method of the module's api" },
+            args: { type: "array", expected: "the call's arguments, as a JSON array" },
+          },
+        },
+      },
+    }),
     fallback: { type: "string", format: "npm-name", expected: `the id of another module, ${NAME}` },
     timeouts: closed('an object of per-phase hook timeouts such as { "init": 5000, "stop": 2000 }', {
       load: ms("the load timeout"),

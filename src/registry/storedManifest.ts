@@ -20,6 +20,7 @@ const FIELDS: Readonly<Record<string, Shape>> = {
   permissions: "object",
   restart: "object",
   calls: "object",
+  update: "object",
   fallback: "string",
   timeouts: "object",
   idleUnloadMs: "number",

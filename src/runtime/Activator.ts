@@ -52,8 +52,8 @@ export interface ActivatorDeps {
   runner: LifecycleRunner;
   /** The live instances (the instance table). */
   instances: InstanceReader;
-  /** Creates the instance of `id@version` and puts it in the table. */
-  instantiate(entry: CatalogEntry): Instance;
+  /** Creates the instance of `id@version` and puts it in the table (`beside` the other version of a singleton). */
+  instantiate(entry: CatalogEntry, beside: boolean): Instance;
   /** True once the runtime is closing: no further level is brought up. */
   closing(): boolean;
   /** The application's own constraints (`use`): the range a request without one selects in, and where it was set. */
@@ -79,13 +79,17 @@ export class Activator {
 
   constructor(private readonly deps: ActivatorDeps) {}
 
-  /** Resolves `requests` into instances and levels, creating instances that do not exist yet. */
-  plan(requests: readonly SelectionRequest[]): ActivationPlan {
-    const { selection, depsOf, levels, view, roots } = this.resolve(requests);
+  /**
+   * Resolves `requests` into instances and levels, creating instances that do not exist yet.
+   * With `beside`, the loaded version of that module is not kept, and its new version's
+   * instance comes beside the old one (an update starts the new version so).
+   */
+  plan(requests: readonly SelectionRequest[], beside?: string): ActivationPlan {
+    const { selection, depsOf, levels, view, roots } = this.resolve(requests, beside);
     const byKey = new Map<string, Instance>();
     const planned = levels.map((level) =>
       level.map((key) => {
-        const inst = this.deps.instances.get(key) ?? this.instantiate(view, key);
+        const inst = this.deps.instances.get(key) ?? this.instantiate(view, key, beside);
         inst.deps = depsOf.get(key) ?? [];
         byKey.set(key, inst);
         return inst;
@@ -94,9 +98,9 @@ export class Activator {
     return { selection, levels: planned, roots: roots.map((key) => byKey.get(key)!) };
   }
 
-  private instantiate(view: CatalogView, key: string): Instance {
+  private instantiate(view: CatalogView, key: string, beside: string | undefined): Instance {
     const { id, version } = parseModuleRef(key);
-    return this.deps.instantiate(view.get(id, version!)!);
+    return this.deps.instantiate(view.get(id, version!)!, id === beside);
   }
 
   /** The load order of `ids` and their dependencies (as `id@version`), without creating anything. */
@@ -116,8 +120,10 @@ export class Activator {
   private resolve(requests: readonly SelectionRequest[], free?: string) {
     const pinned = new Map<string, string>();
     // A loaded instance keeps its version (a singleton's is its only one); an unloaded one does not.
+    // With two versions loaded (an update in progress), the one calls go to now.
     for (const inst of this.deps.instances.all())
-      if (inst.state !== "registered" && inst.id !== free) pinned.set(inst.id, inst.version);
+      if (inst.state !== "registered" && inst.id !== free && !pinned.has(inst.id))
+        pinned.set(inst.id, (this.deps.instances.current(inst.id) ?? inst).version);
     const view = this.deps.catalog.snapshot(requests.length > BULK_PLAN);
     const { use, overrides } = this.deps;
     checkRules(view, "use", use);

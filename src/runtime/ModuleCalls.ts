@@ -261,7 +261,7 @@ export class ModuleCalls {
         { module: down.key, cause: down.lastError, details: { state: down.state } },
       );
     }
-    const inst = await this.deps.ensureRunning(ref, callerSignal);
+    let inst = await this.deps.ensureRunning(ref, callerSignal);
     run.site = inst;
     // Wait while the module is paused (or pausing: running with intake closed); a resume followed
     // at once by another pause sends us back to waiting. Any other state fails at once.
@@ -274,6 +274,11 @@ export class ModuleCalls {
         );
       }
       await inst.gate.wait();
+      // An update's switch holds calls at the old version's gate and opens it once calls go to
+      // the new one: go where the call goes now.
+      const { id, range } = this.parse(ref);
+      const now = this.deps.instances.answering(id, range);
+      if (now !== undefined && now !== inst && now.state === "running") inst = run.site = now;
     }
     // Given up while it waited (timed out, aborted, retried): it must not reach the module late.
     if (!run.isCurrent(attempt)) return undefined;

@@ -23,6 +23,7 @@ import type { RuntimeQueries } from "./RuntimeQueries.js";
 import type { ShutdownReport } from "./shutdown.js";
 
 export type { ControlOptions } from "./ModuleControl.js";
+import type { UpdateOptions, UpdateReport } from "./updateReport.js";
 
 /** The arguments of a call made without any (shared: a call never changes its arguments). */
 const noArgs: readonly unknown[] = Object.freeze([]);
@@ -233,6 +234,26 @@ export class Runtime {
   /** Starts every module whose `activation.onEvent` lists `event`; resolves with their outcomes. */
   activate(event: string, options: ControlOptions = {}): Promise<ModuleOutcome[]> {
     return this.parts.control.activate(event, options);
+  }
+
+  // ---- hot update -------------------------------------------------------------------------
+
+  /**
+   * Updates module `id` to a new version while it keeps serving (blue-green): fetches it (from
+   * `options.from`, an installed version, or the config's registries) and verifies its integrity
+   * and signature, installs it, starts it beside the running version, checks it (`health()` and
+   * its manifest's `update.verify` calls), switches calls to it in one step with the old version's
+   * state (`exportState` / `importState`), watches it for `graceMs` and retires the old version
+   * (stopped, unloaded, kept installed). Rejects with `CHIP_ERR_UPDATE_FAILED` (the old version
+   * serves; `cause` says why, `details.report` which step) or `CHIP_ERR_INTEGRITY_MISMATCH`.
+   */
+  update(id: string, options?: UpdateOptions): Promise<UpdateReport> {
+    return this.parts.updater.update(id, options);
+  }
+
+  /** Updates `id` back to the version its last update in this runtime replaced, the same way. */
+  rollback(id: string, options?: Omit<UpdateOptions, "from" | "version">): Promise<UpdateReport> {
+    return this.parts.updater.rollback(id, options);
   }
 
   // ---- the runtime's own lifecycle --------------------------------------------------------

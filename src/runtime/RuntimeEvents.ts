@@ -16,7 +16,15 @@ export interface ModuleRef {
  * Why an instance was unloaded; `exited`: it ended its own host with exit code 0 and its restart
  * policy (`transient`, `temporary`) does not bring it back (the next call loads it again).
  */
-export type UnloadReason = "request" | "idle" | "shutdown" | "exited";
+export type UnloadReason = "request" | "idle" | "shutdown" | "exited" | "update";
+
+/** What every update event says: the module, the version it served and the one it goes to, and the time since the update began (ms). */
+export interface UpdateEvent {
+  id: string;
+  from: string | null;
+  to: string | null;
+  durationMs: number;
+}
 
 /** Every event the runtime emits, by name (`runtime.on(name, fn)`); the call policies' and supervision's too. */
 export interface RuntimeEvents extends PolicyEvents, SupervisionEvents {
@@ -70,6 +78,18 @@ export interface RuntimeEvents extends PolicyEvents, SupervisionEvents {
     failed: Array<{ id: string; error: ChipsetError }>;
     down: DownAtShutdown[];
   };
+  /** A newer version of a module is there to update to (a source or the registry has it). */
+  "update.available": UpdateEvent & { source: string };
+  /** `runtime.update` began (`to` is the range asked for, if any, until the version is known). */
+  "update.started": UpdateEvent;
+  /** Calls now go to the new version; `gateMs` is how long calls waited at the old one's gate. */
+  "update.switched": UpdateEvent & { gateMs: number };
+  /** The new version serves, the old one is retired (or, for a module not loaded, the new version is installed). */
+  "update.completed": UpdateEvent;
+  /** The update did not happen: the old version serves; `step` is where it stopped. */
+  "update.failed": UpdateEvent & { step: string; error: ChipsetError };
+  /** The new version was taken back after the switch (`reason`: why), or `rollback()` was asked for (`"requested"`). */
+  "update.rolled-back": UpdateEvent & { reason: string };
   /** Something went wrong outside any caller's reach (a listener, preload, a background flush). */
   "runtime.error": { context: string; error: unknown };
 }

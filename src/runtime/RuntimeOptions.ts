@@ -1,3 +1,4 @@
+import type { UpdateConfig } from "../updates/UpdateConfig.js";
 import type { Logger } from "pino";
 import type { Clock } from "../common/Clock.js";
 import type { IntakeLimits } from "../lifecycle/IntakeGate.js";
@@ -136,4 +137,6 @@ export interface ResolvedOptions {
   use: Map<string, { range: string; from: string }>;
   /** Overrides by module id, and where each was set. */
   overrides: Map<string, { range: string; from: string }>;
+  /** Where new versions come from and which signatures count (config file `sources`, `trust`, `updates`). */
+  updates: UpdateConfig;
 }

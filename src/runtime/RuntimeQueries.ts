@@ -198,7 +198,10 @@ export class RuntimeQueries {
   private record(ref: string): ModuleRecord {
     const { id, version } = parseModuleRef(ref);
     const live = version === undefined ? this.instances.current(id) : this.instances.answering(id, version);
-    const entry = live !== undefined ? this.catalog.get(id, live.version) : this.catalog.highest(id, version);
+    // An exact version is read as such (a damaged row says so); a range picks among the good ones.
+    const wanted =
+      live?.version ?? (version !== undefined && semver.valid(version) !== null ? version : undefined);
+    const entry = wanted !== undefined ? this.catalog.get(id, wanted) : this.catalog.highest(id, version);
     if (!entry) throw this.catalog.notFound(ref);
     return entry.record;
   }

@@ -9,7 +9,6 @@ import { InstanceFactory } from "../instances/InstanceFactory.js";
 import { InstanceTable, type InstanceReader } from "../instances/InstanceTable.js";
 import { HookRegistry } from "../lifecycle/HookRegistry.js";
 import { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
-import type { ModuleProxy } from "../module.js";
 import { PolicyBook } from "../policies/PolicyBook.js";
 import { KindRegistry } from "../registry/KindRegistry.js";
 import type { Registry } from "../registry/Registry.js";
@@ -30,6 +29,8 @@ import type { ResolvedOptions } from "./RuntimeOptions.js";
 import { RuntimePolicies } from "./RuntimePolicies.js";
 import { RuntimeQueries } from "./RuntimeQueries.js";
 import { whyVersion } from "./whyVersion.js";
+import { Updater } from "./Updater.js";
+import { UpdateSources } from "../updates/UpdateSources.js";
 import { RuntimeState } from "./RuntimeState.js";
 import { IntegrityCheck } from "../registry/IntegrityCheck.js";
 import { transitionGuard } from "./transitionGuard.js";
@@ -62,6 +63,8 @@ export interface Assembly {
   loader: Loader;
   control: ModuleControl;
   registration: Registration;
+  /** Hot updates (`runtime.update`, `runtime.rollback`). */
+  updater: Updater;
   lifecycle: RuntimeLifecycle;
   queries: RuntimeQueries;
   policies: RuntimePolicies;
@@ -176,7 +179,6 @@ export function assemble(parts: RuntimeParts): Assembly {
     pool,
     trap,
     table,
-    proxy: (id) => calls.use(id) as unknown as ModuleProxy<Record<string, never>>,
     call: (id, method, args, signal) => calls.call(id, method, args, signal),
     saveCheckpoint: (id, version, value, maxBytes) =>
       store.saveCheckpoint(id, version, value, clock.wallNow(), maxBytes),
@@ -198,7 +200,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     catalog,
     runner,
     instances: table,
-    instantiate: (entry) => factory.create(entry.record, entry.definition),
+    instantiate: (entry, beside) => factory.create(entry.record, entry.definition, beside),
     closing: () => state.closing,
     use: options.use,
     overrides: options.overrides,
@@ -245,6 +247,21 @@ export function assemble(parts: RuntimeParts): Assembly {
       factory.forget(inst);
       supervisor.forget(inst.key);
     },
+    assertOpen: () => state.assertOpen(),
+  });
+  const updater = new Updater({
+    clock,
+    events,
+    catalog,
+    instances: table,
+    factory,
+    activator,
+    control,
+    sources: new UpdateSources(options.updates, { clock }),
+    scratchDir: () => registry.scratchDir(),
+    install: (dir) => registration.add(dir),
+    call: (ref, method, args) => calls.call(ref, method, args),
+    release: (key) => supervisor.released(key),
     assertOpen: () => state.assertOpen(),
   });
   const lifecycle = new RuntimeLifecycle({
@@ -296,6 +313,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     loader,
     control,
     registration,
+    updater,
     lifecycle,
     queries,
     policies,

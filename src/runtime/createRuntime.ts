@@ -7,6 +7,8 @@ import { loadConfigFile } from "../registry/ConfigFile.js";
 import { Registry } from "../registry/Registry.js";
 import { validateCallsConfig } from "../registry/validateCalls.js";
 import { Database } from "../store/Database.js";
+import { EMPTY_UPDATE_CONFIG } from "../updates/UpdateConfig.js";
+import { validateUpdateConfig } from "../updates/validateUpdateConfig.js";
 import { Runtime } from "./Runtime.js";
 import type { ResolvedOptions, RuntimeOptions } from "./RuntimeOptions.js";
 import { validateConfigDefaults, validateOptions } from "./validateOptions.js";
@@ -38,6 +40,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const file = options.configFile === undefined ? undefined : loadConfigFile(options.configFile);
   if (file !== undefined) validateConfigDefaults(file.defaults, file.file);
   const defaults = file?.defaults ?? {};
+  const updates =
+    file === undefined
+      ? { ok: true as const, config: EMPTY_UPDATE_CONFIG }
+      : validateUpdateConfig(file.updateFields, file.file);
+  if (!updates.ok) throw updates.error;
   const resolved: ResolvedOptions = {
     dataDir: resolve(options.dataDir ?? "./.chipset"),
     hookTimeoutMs: options.hookTimeoutMs ?? defaults.hookTimeoutMs ?? 10_000,
@@ -60,6 +67,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     permissions: file?.permissions ?? NO_CEILINGS,
     use: sources("use", file?.use, options.use),
     overrides: sources("overrides", file?.overrides, options.overrides),
+    updates: updates.config,
     policies: {
       ...file?.policies,
       ...Object.fromEntries(

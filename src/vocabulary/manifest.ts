@@ -58,6 +58,8 @@ export interface ChipsetManifest {
   restart?: RestartManifest;
   /** Call policies: timeout, retry, breaker, bulkhead, module-wide and per method (see docs/policies.md). */
   calls?: CallsConfig;
+  /** How an update to this version is checked before calls switch to it: calls that must succeed. */
+  update?: { verify?: Array<{ method: string; args?: unknown[] }> };
   fallback?: string;
   /** Per-phase hook timeouts in milliseconds (defaults come from the kind, then the runtime). */
   timeouts?: Partial<Record<Phase, number>>;

@@ -1,0 +1,308 @@
+import { rmSync } from "node:fs";
+import type { Clock } from "../common/Clock.js";
+import { abortError } from "../common/abort.js";
+import { ChipsetError } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { Instance } from "../instances/Instance.js";
+import type { InstanceFactory } from "../instances/InstanceFactory.js";
+import type { InstanceReader } from "../instances/InstanceTable.js";
+import { rcompare, satisfies } from "../resolver/fastSemver.js";
+import type { SourceSpec } from "../updates/SourceSpec.js";
+import type { UpdateSources } from "../updates/UpdateSources.js";
+import { stateIsActive } from "../vocabulary/lifecycle.js";
+import type { AddResult } from "../registry/Registry.js";
+import type { Activator } from "./Activator.js";
+import type { Catalog } from "./Catalog.js";
+import type { ModuleControl } from "./ModuleControl.js";
+import type { Emitter } from "../common/Emitter.js";
+import type { RuntimeEvents } from "./RuntimeEvents.js";
+import {
+  startReport,
+  updateFailed,
+  type UpdateOptions,
+  type UpdateReport,
+  type UpdateStep,
+} from "./updateReport.js";
+import { UpdateSwitch } from "./UpdateSwitch.js";
+
+/** What updates need from the runtime. */
+export interface UpdaterDeps {
+  clock: Clock;
+  events: Emitter<RuntimeEvents>;
+  catalog: Catalog;
+  instances: InstanceReader;
+  factory: InstanceFactory;
+  activator: Activator;
+  control: ModuleControl;
+  sources: UpdateSources;
+  /** A fresh scratch directory in the store (removed by recovery if the process dies). */
+  scratchDir(): string;
+  /** Installs the module in `dir` (validated, copied, recorded). */
+  install(dir: string): AddResult;
+  /** Calls `method` of `ref` through its policies (the new version's verify calls). */
+  call(ref: string, method: string, args: readonly unknown[]): Promise<unknown>;
+  /** Forgets supervision of the instance at `key` (a retired or taken-back version is not restarted). */
+  release(key: string): void;
+  assertOpen(): void;
+}
+
+const DEFAULT_DRAIN_MS = 5_000;
+const DEFAULT_GRACE_MS = 10_000;
+
+/**
+ * Hot update, blue-green: fetches and verifies the new version, installs it, starts it beside
+ * the old one, checks it (`health()` and its manifest's `update.verify` calls), switches calls
+ * to it in one step with the old version's state handed over ({@link UpdateSwitch}), watches it
+ * for a grace period, and retires the old version (stopped and unloaded, kept installed). Any
+ * failure before the switch leaves the old version serving; a crash or an anomaly in the grace
+ * period switches back. `rollback(id)` updates back to the version the last update replaced.
+ */
+export class Updater {
+  /** id -> the version its last completed update replaced (for `rollback`). */
+  private readonly previous = new Map<string, string>();
+  /** Updates in progress, by id: one at a time per module. */
+  private readonly running = new Map<string, Promise<UpdateReport>>();
+
+  constructor(private readonly deps: UpdaterDeps) {}
+
+  /** Updates `id` (see {@link UpdateOptions}); rejects with `CHIP_ERR_UPDATE_FAILED` (or `CHIP_ERR_INTEGRITY_MISMATCH`) when it did not happen. */
+  update(id: string, options: UpdateOptions = {}): Promise<UpdateReport> {
+    this.deps.assertOpen();
+    if (this.running.has(id))
+      return Promise.reject(
+        new ChipsetError(ErrorCodes.MODULE_IN_USE, `an update of ${id} is already in progress; wait for it`, {
+          module: id,
+        }),
+      );
+    const work = this.run(id, options).finally(() => this.running.delete(id));
+    this.running.set(id, work);
+    return work;
+  }
+
+  /** Updates `id` back to the version its last completed update replaced. */
+  async rollback(id: string, options: Omit<UpdateOptions, "from" | "version"> = {}): Promise<UpdateReport> {
+    const before = this.previous.get(id);
+    if (before === undefined)
+      throw new ChipsetError(
+        ErrorCodes.MODULE_NOT_FOUND,
+        `${id} has no update to roll back in this runtime; name the version instead (update ${id} to ${id}@<version>)`,
+        { module: id },
+      );
+    const report = await this.update(id, { ...options, version: before });
+    this.deps.events.emit("update.rolled-back", {
+      id,
+      from: report.from,
+      to: report.to,
+      reason: "requested",
+      durationMs: report.durationMs,
+    });
+    return report;
+  }
+
+  private async run(id: string, options: UpdateOptions): Promise<UpdateReport> {
+    const { clock, events } = this.deps;
+    const started = clock.now();
+    const old = this.active(id);
+    const report = startReport(id, old?.version ?? null);
+    const finish = (outcome: UpdateReport["outcome"]) => {
+      report.outcome = outcome;
+      report.durationMs = clock.now() - started;
+      return report;
+    };
+    let step: UpdateStep = "resolve";
+    const timed = async <T>(name: UpdateStep, fn: () => T | Promise<T>): Promise<T> => {
+      step = name;
+      const t0 = clock.now();
+      if (options.signal?.aborted === true && name !== "grace" && name !== "retire")
+        throw abortError(options.signal, `the update of ${id}`);
+      const value = await fn();
+      report.steps.push({ step: name, ms: clock.now() - t0 });
+      return value;
+    };
+    events.emit("update.started", { id, from: report.from, to: options.version ?? null, durationMs: 0 });
+    try {
+      const to = await this.obtain(id, options, report, timed);
+      report.to = to;
+      if (old !== undefined && old.version === to) return finish("unchanged");
+      if (old === undefined) {
+        events.emit("update.completed", { id, from: null, to, durationMs: clock.now() - started });
+        return finish("installed");
+      }
+      this.refuseBrokenDependents(old, to);
+      // Calls stay with the old version while the new one starts beside it, until the switch.
+      this.deps.factory.route(id, old);
+      const next = await timed("start", () => this.startBeside(id, to));
+      const flip = new UpdateSwitch(old, next, this.deps);
+      try {
+        await timed("verify", () => this.verify(next));
+        await timed("switch", async () => {
+          const { gateMs, stateMigrated } = await flip.forward(options.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
+          report.gateMs = gateMs;
+          report.stateMigrated = stateMigrated;
+        });
+      } catch (err) {
+        await flip.discardNew();
+        throw err;
+      }
+      events.emit("update.switched", {
+        id,
+        from: old.version,
+        to,
+        durationMs: clock.now() - started,
+        gateMs: report.gateMs,
+      });
+      const trouble = await timed("grace", () => flip.watch(options.graceMs ?? DEFAULT_GRACE_MS));
+      if (trouble !== undefined) {
+        step = "grace";
+        await timed("rollback", () => flip.back());
+        finish("rolled-back");
+        events.emit("update.rolled-back", {
+          id,
+          from: old.version,
+          to,
+          reason: trouble.message,
+          durationMs: report.durationMs,
+        });
+        throw updateFailed(report, "grace", trouble);
+      }
+      await timed("retire", () => flip.retireOld());
+      this.previous.set(id, old.version);
+      finish("completed");
+      events.emit("update.completed", { id, from: old.version, to, durationMs: report.durationMs });
+      return report;
+    } catch (err) {
+      const error =
+        err instanceof ChipsetError &&
+        (err.code === ErrorCodes.UPDATE_FAILED || err.details["report"] === report)
+          ? err
+          : updateFailed(finishFailed(report, step, err, clock.now() - started), step, err);
+      if (report.outcome !== "rolled-back")
+        events.emit("update.failed", {
+          id,
+          from: report.from,
+          to: report.to,
+          step,
+          error,
+          durationMs: report.durationMs,
+        });
+      throw error;
+    }
+  }
+
+  /** The loaded instance of `id` that serves calls now, if any. */
+  private active(id: string): Instance | undefined {
+    const inst = this.deps.instances.current(id);
+    return inst !== undefined && stateIsActive(inst.state) ? inst : undefined;
+  }
+
+  /**
+   * The version to update to, installed: an installed version that fits `version` (higher than
+   * the running one when no version is named), else one fetched from `from` or the registries.
+   */
+  private async obtain(
+    id: string,
+    options: UpdateOptions,
+    report: UpdateReport,
+    timed: <T>(name: UpdateStep, fn: () => T | Promise<T>) => Promise<T>,
+  ): Promise<string> {
+    const current = report.from;
+    const installed = await timed("resolve", () =>
+      options.from !== undefined
+        ? undefined
+        : this.deps.catalog
+            .versions(id)
+            .filter((v) =>
+              options.version === undefined
+                ? current === null || rcompare(v, current) < 0
+                : satisfies(v, options.version) || v === options.version,
+            )
+            .sort(rcompare)[0],
+    );
+    if (installed !== undefined) return installed;
+    const spec = sourceSpec(id, options);
+    const staging = this.deps.scratchDir();
+    try {
+      const fetched = await timed("fetch", () =>
+        this.deps.sources.fetch(spec, {
+          staging,
+          ...(options.integrity === undefined ? {} : { integrity: options.integrity }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        }),
+      );
+      report.source = fetched.source;
+      report.integrity = fetched.integrity;
+      const { record } = await timed("install", () => this.deps.install(fetched.dir));
+      return record.version;
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** Refuses a new singleton version that a running dependent's range excludes, naming them. */
+  private refuseBrokenDependents(old: Instance, to: string): void {
+    if (old.manifest.singleton === false) return;
+    for (const dependent of this.deps.instances.all()) {
+      if (!stateIsActive(dependent.state) || !dependent.deps.some((d) => d.key === old.key)) continue;
+      const range = dependent.manifest.requires?.[old.id] ?? dependent.manifest.optional?.[old.id];
+      if (range === undefined || satisfies(to, range)) continue;
+      throw new ChipsetError(
+        ErrorCodes.VERSION_CONFLICT,
+        `${dependent.key} requires ${old.id} ${range}, which ${to} does not satisfy; update ${dependent.id} too, or let ${old.id} run side by side ("singleton": false)`,
+        { module: old.key, details: { dependent: dependent.key, range, to } },
+      );
+    }
+  }
+
+  /** Starts `id@to` (and what it needs) beside the running version; it takes no calls yet. */
+  private async startBeside(id: string, to: string): Promise<Instance> {
+    const { activator } = this.deps;
+    const plan = activator.plan([{ id, range: to }], id);
+    const next = plan.roots[0]!;
+    const outcomes = await activator.bringUp(plan, "running");
+    const failed = outcomes.find((o) => !o.ok);
+    if (failed !== undefined) {
+      await new UpdateSwitch(next, next, this.deps).discardNew();
+      throw failed.error!;
+    }
+    return next;
+  }
+
+  /** The new version's own check: `health()` ok, and every `update.verify` call of its manifest answers. */
+  private async verify(next: Instance): Promise<void> {
+    const health = await this.deps.control.health(next.key);
+    if (!health.ok)
+      throw new ChipsetError(
+        ErrorCodes.HOOK_FAILED,
+        `${next.key} is not healthy: ${health.detail ?? "health() said ok: false"}`,
+        {
+          module: next.key,
+          details: { phase: "health", detail: health.detail ?? null },
+        },
+      );
+    for (const check of next.manifest.update?.verify ?? [])
+      await this.deps.call(next.key, check.method, check.args ?? []);
+  }
+}
+
+function sourceSpec(id: string, options: UpdateOptions): SourceSpec {
+  const from = options.from;
+  if (from === undefined)
+    return options.version === undefined
+      ? { kind: "registry", name: id }
+      : { kind: "registry", name: id, version: options.version };
+  return /\.(tgz|tar\.gz)$/i.test(from)
+    ? { kind: "tarball", path: from, name: id }
+    : { kind: "directory", path: from, name: id };
+}
+
+function finishFailed(
+  report: UpdateReport,
+  step: UpdateStep,
+  err: unknown,
+  durationMs: number,
+): UpdateReport {
+  report.steps.push({ step, ms: 0, error: err instanceof ChipsetError ? err.code : "error" });
+  report.outcome = "failed";
+  report.durationMs = durationMs;
+  return report;
+}

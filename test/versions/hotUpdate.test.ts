@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ChipsetError, ErrorCodes, type Runtime } from "../../src/index.js";
-import { packModule } from "../updates/fixtures.js";
+import { packModule, refusal } from "../updates/fixtures.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 
 const h = runtimeHarness();
@@ -74,15 +74,6 @@ function load(rt: Runtime, stop: Promise<unknown>, lanes = 4) {
   return Promise.all(Array.from({ length: lanes }, lane)).then(() => ({ results, failures }));
 }
 
-async function failure(promise: Promise<unknown>): Promise<ChipsetError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChipsetError);
-  return err as ChipsetError;
-}
-
 describe.each(["inline", "worker", "process"] as const)("hot update (%s)", (isolation) => {
   it("switches to the new version under continuous calls with none failed and the state carried over", async () => {
     const { rt, next } = await runningV1(isolation);
@@ -134,7 +125,7 @@ describe.each(["inline", "worker", "process"] as const)("hot update (%s)", (isol
     const { rt, next } = await runningV1(isolation, broken);
     const update = rt.update("counter", { from: next, graceMs: 0 });
     const { results, failures } = await load(rt, update);
-    const err = await failure(update);
+    const err = await refusal(update);
     expect(failures).toEqual([]);
     expect(err.code).toBe(ErrorCodes.UPDATE_FAILED);
     expect(err.details["step"]).toBe("switch");
@@ -158,7 +149,7 @@ describe.each(["inline", "worker", "process"] as const)("hot update (%s)", (isol
         update: { verify: [{ method: "selfTest" }] },
       },
     );
-    const err = await failure(rt.update("counter", { from: next, graceMs: 0 }));
+    const err = await refusal(rt.update("counter", { from: next, graceMs: 0 }));
     expect(err.code).toBe(ErrorCodes.UPDATE_FAILED);
     expect(err.details["step"]).toBe("verify");
     expect((err.cause as ChipsetError).code).toBe(ErrorCodes.CALL_FAILED);
@@ -173,7 +164,7 @@ describe.each(["inline", "worker", "process"] as const)("hot update (%s)", (isol
     const { rt, next } = await runningV1(isolation, crashing);
     const rolledBack: string[] = [];
     rt.on("update.rolled-back", (e) => rolledBack.push(e.reason));
-    const err = await failure(rt.update("counter", { from: next, graceMs: 600_000 }));
+    const err = await refusal(rt.update("counter", { from: next, graceMs: 600_000 }));
     expect(err.code).toBe(ErrorCodes.UPDATE_FAILED);
     expect(err.details["report"]).toMatchObject({ outcome: "rolled-back", to: "2.0.0" });
     expect(rolledBack).toEqual([expect.stringContaining("crashed after the switch")]);
@@ -195,7 +186,7 @@ describe("hot update", () => {
       moduleDirs: [join(h.ws.modulesDir, "counter-1.0.0"), join(h.ws.modulesDir, "user-1.0.0")],
     });
     await rt.start("user");
-    const err = await failure(rt.update("counter", { from: next, graceMs: 0 }));
+    const err = await refusal(rt.update("counter", { from: next, graceMs: 0 }));
     expect(err.code).toBe(ErrorCodes.UPDATE_FAILED);
     expect((err.cause as ChipsetError).code).toBe(ErrorCodes.VERSION_CONFLICT);
     expect(err.message).toContain("user@1.0.0 requires counter ^1.0.0, which 2.0.0 does not satisfy");
@@ -223,7 +214,7 @@ describe("hot update", () => {
     const rt = h.open({ moduleDirs: [join(h.ws.modulesDir, "counter-1.0.0")] });
     await rt.start("counter");
     const wrong = "sha512-" + Buffer.alloc(64, 1).toString("base64");
-    const err = await failure(rt.update("counter", { from: tarball, integrity: wrong }));
+    const err = await refusal(rt.update("counter", { from: tarball, integrity: wrong }));
     expect(err.code).toBe(ErrorCodes.INTEGRITY_MISMATCH);
     expect(rt.queries.info("counter").versions).toEqual(["1.0.0"]);
     expect(await rt.call("counter", "hit")).toEqual({ version: "1.0.0", count: 1 });
@@ -240,7 +231,7 @@ describe("hot update", () => {
   it("refuses a second update of the same module while one runs", async () => {
     const { rt, next } = await runningV1("inline");
     const first = rt.update("counter", { from: next, graceMs: 0 });
-    const err = await failure(rt.update("counter", { from: next }));
+    const err = await refusal(rt.update("counter", { from: next }));
     expect(err.code).toBe(ErrorCodes.MODULE_IN_USE);
     await first;
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ChipsetError, ErrorCodes, type RuntimeOptions } from "../../src/index.js";
+import { refusal } from "../updates/fixtures.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 
 const h = runtimeHarness();
@@ -25,15 +26,6 @@ function install(isolation: "inline" | "worker" | "process", singleton: boolean)
   h.ws.module({ name: "a", chipset: { requires: { lib: "^1.0.0" }, isolation }, code: dependent });
   h.ws.module({ name: "b", chipset: { requires: { lib: "^2.0.0" }, isolation }, code: dependent });
   h.ws.module({ name: "app", chipset: { requires: { a: "*", b: "*" } } });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ChipsetError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ChipsetError);
-  return err as ChipsetError;
 }
 
 describe.each(["inline", "worker", "process"] as const)("versions side by side (%s)", (isolation) => {
@@ -134,7 +126,7 @@ describe("negotiating versions", () => {
     h.ws.module({ name: "b", version: "2.0.0", chipset: { requires: { lib: "^2.0.0" } }, code: dependent });
     h.ws.module({ name: "app", chipset: { requires: { a: "*", b: "*" } } });
     const rt = h.open();
-    const err = await failure(rt.start("app"));
+    const err = await refusal(rt.start("app"));
     expect(err.code).toBe(ErrorCodes.VERSION_CONFLICT);
     expect(err.message).toContain("a@1.0.0 (the only installed version of a) requires lib ^1.0.0.");
     expect(err.message).toContain("b@2.0.0 (the only installed version of b) requires lib ^2.0.0.");
@@ -175,7 +167,7 @@ describe("the application's version rules", () => {
   it("refuses a rule that names no installed module before anything starts", async () => {
     install("inline", true);
     const rt = h.open({ use: { nope: "^1" } });
-    const err = await failure(rt.start("a"));
+    const err = await refusal(rt.start("a"));
     expect(err.code).toBe(ErrorCodes.OPTIONS_INVALID);
     expect(err.details["field"]).toBe("use.nope");
     expect(rt.instances().filter((i) => i.state !== "registered")).toEqual([]);

@@ -5,6 +5,8 @@ import { race } from "../common/race.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Instance } from "../instances/Instance.js";
+import { satisfies } from "../resolver/fastSemver.js";
+import { stateIsActive } from "../vocabulary/lifecycle.js";
 import type { InstanceFactory } from "../instances/InstanceFactory.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { ModuleControl } from "./ModuleControl.js";
@@ -137,13 +139,23 @@ export class UpdateSwitch {
     }
   }
 
-  /** Calls to the module, and the dependents bound to `from`, go to `to` from now on. */
+  /**
+   * Calls to the module, and the dependents bound to `from` whose range accepts `to`, go to `to`
+   * from now on (a dependent whose range excludes it stays, when the module runs side by side).
+   */
   private route(from: Instance, to: Instance): void {
     this.deps.factory.route(to.id, to);
     for (const inst of this.deps.instances.all()) {
-      if (!inst.deps.some((d) => d.key === from.key)) continue;
+      if (!inst.deps.some((d) => d.key === from.key) || !accepts(inst, to)) continue;
       inst.deps = inst.deps.map((d) => (d.key === from.key ? { ...d, version: to.version, key: to.key } : d));
     }
+  }
+
+  /** The active instances still bound to the old version (dependents whose range excludes the new one). */
+  oldStillNeeded(): boolean {
+    for (const inst of this.deps.instances.all())
+      if (stateIsActive(inst.state) && inst.deps.some((d) => d.key === this.old.key)) return true;
+    return false;
   }
 
   private async within(inst: Instance, fn: "exportState" | "importState", args: unknown[], ms: number) {
@@ -180,4 +192,10 @@ export class UpdateSwitch {
       factory.route(inst.id, undefined);
     }
   }
+}
+
+/** Whether `dependent`'s declared range on `to`'s module accepts `to`'s version. */
+function accepts(dependent: Instance, to: Instance): boolean {
+  const range = dependent.manifest.requires?.[to.id] ?? dependent.manifest.optional?.[to.id];
+  return range === undefined || satisfies(to.version, range);
 }

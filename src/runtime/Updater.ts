@@ -165,7 +165,9 @@ export class Updater {
         });
         throw updateFailed(report, "grace", trouble);
       }
-      await timed("retire", () => flip.retireOld());
+      // A module side by side keeps its old version for the dependents whose range excludes the new one.
+      if (flip.oldStillNeeded()) flip.dispose();
+      else await timed("retire", () => flip.retireOld());
       this.previous.set(id, old.version);
       finish("completed");
       events.emit("update.completed", { id, from: old.version, to, durationMs: report.durationMs });

@@ -208,6 +208,31 @@ describe("hot update", () => {
     expect(await rt.call("user", "viaCounter")).toEqual({ version: "2.0.0", count: 2 });
   });
 
+  it("keeps the old version of a module side by side for a dependent whose range excludes the new one", async () => {
+    h.ws.module({ name: "counter", version: "1.0.0", chipset: { singleton: false }, code: counter() });
+    const next = h.ws.module({
+      name: "counter",
+      version: "2.0.0",
+      chipset: { singleton: false },
+      code: counter(),
+      dirName: "counter-next",
+    });
+    const via = `let c; export const module = defineModule({ init(ctx) { c = ctx.use("counter"); }, api: { viaCounter() { return c.hit(); } } });`;
+    h.ws.module({ name: "old-user", chipset: { requires: { counter: "^1.0.0" } }, code: via });
+    h.ws.module({ name: "new-user", chipset: { requires: { counter: ">=1.0.0" } }, code: via });
+    const dirs = ["counter-1.0.0", "old-user-1.0.0", "new-user-1.0.0"].map((d) => join(h.ws.modulesDir, d));
+    const rt = h.open({ moduleDirs: dirs });
+    await rt.start("old-user");
+    await rt.start("new-user");
+    expect(await rt.call("new-user", "viaCounter")).toEqual({ version: "1.0.0", count: 1 });
+    const report = await rt.update("counter", { from: next, graceMs: 0 });
+    expect(report.outcome).toBe("completed");
+    expect(report.steps.map((s) => s.step)).not.toContain("retire");
+    expect(await rt.call("new-user", "viaCounter")).toEqual({ version: "2.0.0", count: 2 });
+    expect(await rt.call("old-user", "viaCounter")).toEqual({ version: "1.0.0", count: 2 });
+    expect(await rt.call("counter", "hit")).toEqual({ version: "2.0.0", count: 3 });
+  });
+
   it("refuses a tarball whose bytes do not match the integrity given, and installs nothing", async () => {
     const next = installCounter("inline");
     const tarball = await packModule(next, join(h.ws.root, "counter-2.0.0.tgz"));
@@ -226,6 +251,25 @@ describe("hot update", () => {
     const report = await rt.update("counter", { from: next });
     expect(report).toMatchObject({ from: null, to: "2.0.0", outcome: "installed" });
     expect(await rt.call("counter", "hit")).toEqual({ version: "2.0.0", count: 1 });
+  });
+
+  it("stops an update whose signal fires before the switch, the old version serving", async () => {
+    const { rt, next } = await runningV1("worker");
+    const controller = new AbortController();
+    rt.on("module.started", (e) => {
+      if (e.version === "2.0.0") controller.abort(new Error("operator changed their mind"));
+    });
+    const err = await refusal(rt.update("counter", { from: next, graceMs: 0, signal: controller.signal }));
+    expect(err.code).toBe(ErrorCodes.UPDATE_FAILED);
+    expect((err.cause as ChipsetError).code).toBe(ErrorCodes.ABORTED);
+    expect(err.details["step"]).toBe("verify");
+    expect(await rt.call("counter", "hit")).toEqual({ version: "1.0.0", count: 2 });
+    expect(
+      rt
+        .instances()
+        .filter((i) => i.id === "counter")
+        .map((i) => i.key),
+    ).toEqual(["counter@1.0.0"]);
   });
 
   it("refuses a second update of the same module while one runs", async () => {

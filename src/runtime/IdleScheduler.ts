@@ -91,7 +91,7 @@ export class IdleScheduler {
         (o) =>
           o !== inst &&
           o.state !== "registered" &&
-          o.deps.some((d) => d.id === inst.id) &&
+          o.deps.some((d) => d.key === inst.key) &&
           stateIsActive(o.state),
       );
       if (needed) continue;

@@ -8,7 +8,7 @@ import { stateIsActive } from "../vocabulary/lifecycle.js";
 /** The active instances that depend (hard or optional) on `inst`. */
 export function runningDependents(instances: InstanceReader, inst: Instance): Instance[] {
   return [...instances.all()].filter(
-    (other) => stateIsActive(other.state) && other.deps.some((d) => d.id === inst.id),
+    (other) => stateIsActive(other.state) && other.deps.some((d) => d.key === inst.key),
   );
 }
 

@@ -47,6 +47,14 @@ export interface UpdaterDeps {
 }
 
 const DEFAULT_DRAIN_MS = 5_000;
+const BEFORE_SWITCH: ReadonlySet<UpdateStep> = new Set([
+  "resolve",
+  "fetch",
+  "install",
+  "start",
+  "verify",
+  "switch",
+]);
 const DEFAULT_GRACE_MS = 10_000;
 
 /**
@@ -113,7 +121,9 @@ export class Updater {
     const timed = async <T>(name: UpdateStep, fn: () => T | Promise<T>): Promise<T> => {
       step = name;
       const t0 = clock.now();
-      if (options.signal?.aborted === true && name !== "grace" && name !== "retire")
+      // The signal cancels the steps before the switch; from the switch on, an update finishes
+      // (or switches back) rather than leave two versions half-way.
+      if (options.signal?.aborted === true && BEFORE_SWITCH.has(name))
         throw abortError(options.signal, `the update of ${id}`);
       const value = await fn();
       report.steps.push({ step: name, ms: clock.now() - t0 });

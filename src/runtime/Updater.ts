@@ -219,7 +219,7 @@ export class Updater {
             .sort(rcompare)[0],
     );
     if (installed !== undefined) return installed;
-    const spec = sourceSpec(id, options);
+    const spec = sourceSpec(id, current, options);
     const staging = this.deps.scratchDir();
     try {
       const fetched = await timed("fetch", () =>
@@ -284,12 +284,17 @@ export class Updater {
   }
 }
 
-function sourceSpec(id: string, options: UpdateOptions): SourceSpec {
+/**
+ * Where to fetch `id` from. With no version named, a running `current` asks the registry for its
+ * highest version from `current` up: its `latest` tag may point lower (moved back by the
+ * publisher), and a plain update must not go back, as it does not among installed versions.
+ */
+function sourceSpec(id: string, current: string | null, options: UpdateOptions): SourceSpec {
   const from = options.from;
-  if (from === undefined)
-    return options.version === undefined
-      ? { kind: "registry", name: id }
-      : { kind: "registry", name: id, version: options.version };
+  if (from === undefined) {
+    const version = options.version ?? (current === null ? undefined : `>=${current}`);
+    return version === undefined ? { kind: "registry", name: id } : { kind: "registry", name: id, version };
+  }
   return /\.(tgz|tar\.gz)$/i.test(from)
     ? { kind: "tarball", path: from, name: id }
     : { kind: "directory", path: from, name: id };

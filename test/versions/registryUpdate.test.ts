@@ -121,6 +121,22 @@ describe("hot update from a registry", () => {
     expect(rt.queries.info(name).versions).toEqual(["2.0.1", "1.0.0"]);
   });
 
+  it("does not go back to an older version when the registry's latest tag points below the running one", async () => {
+    const name = "counter-retagged";
+    await publishCounter(name, "1.0.0", "2.0.0");
+    const rt = await runningV1(name, { sources: [{ registry: reg.url }] });
+    expect(await rt.update(name, { graceMs: 0 })).toMatchObject({ to: "2.0.0", outcome: "completed" });
+    // The publisher moves "latest" back (npm dist-tag add counter-retagged@1.0.0 latest).
+    reg.editPackument(name, (packument) => {
+      packument["dist-tags"] = { latest: "1.0.0" };
+    });
+
+    const report = await rt.update(name, { graceMs: 0 });
+    expect(report).toMatchObject({ from: "2.0.0", to: "2.0.0", outcome: "unchanged" });
+    expect(await rt.call(name, "hit")).toEqual({ version: "2.0.0", count: 2 });
+    expect(loaded(rt, name)).toEqual([`${name}@2.0.0`]);
+  });
+
   it("refuses a registry tarball altered after publishing; the old version keeps serving and nothing is installed", async () => {
     const name = "counter-altered";
     await publishCounter(name, "1.0.0", "2.0.0");

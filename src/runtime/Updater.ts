@@ -197,7 +197,8 @@ export class Updater {
 
   /**
    * The version to update to, installed: an installed version that fits `version` (higher than
-   * the running one when no version is named), else one fetched from `from` or the registries.
+   * the running one, or than the highest installed when none runs, when no version is named),
+   * else one fetched from `from` or the registries.
    */
   private async obtain(
     id: string,
@@ -205,12 +206,13 @@ export class Updater {
     report: UpdateReport,
     timed: <T>(name: UpdateStep, fn: () => T | Promise<T>) => Promise<T>,
   ): Promise<string> {
-    const current = report.from;
+    const versions = this.deps.catalog.versions(id); // highest first
+    // Nothing loaded: the highest installed version is already there for its next load.
+    const current = report.from ?? versions[0] ?? null;
     const installed = await timed("resolve", () =>
       options.from !== undefined
         ? undefined
-        : this.deps.catalog
-            .versions(id)
+        : versions
             .filter((v) =>
               options.version === undefined
                 ? current === null || rcompare(v, current) < 0

@@ -32,13 +32,18 @@ async function publishCounter(name: string, ...versions: string[]): Promise<void
 
 /**
  * Writes `config` as the workspace's chipset.config.json and opens a runtime on it that knows
- * only `name@1.0.0`, installed from a local directory, and has called it once.
+ * only `name@1.0.0`, installed from a local directory.
  */
-async function runningV1(name: string, config: Record<string, unknown>): Promise<Runtime> {
+function openV1(name: string, config: Record<string, unknown>): Runtime {
   const local = h.ws.module({ name, version: "1.0.0", code: counter() });
   const configFile = join(h.ws.root, "chipset.config.json");
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
-  const rt = h.open({ configFile, moduleDirs: [local] });
+  return h.open({ configFile, moduleDirs: [local] });
+}
+
+/** {@link openV1}, with `name@1.0.0` running and called once. */
+async function runningV1(name: string, config: Record<string, unknown>): Promise<Runtime> {
+  const rt = openV1(name, config);
   expect(await rt.call(name, "hit")).toEqual({ version: "1.0.0", count: 1 });
   return rt;
 }
@@ -135,6 +140,18 @@ describe("hot update from a registry", () => {
     expect(report).toMatchObject({ from: "2.0.0", to: "2.0.0", outcome: "unchanged" });
     expect(await rt.call(name, "hit")).toEqual({ version: "2.0.0", count: 2 });
     expect(loaded(rt, name)).toEqual([`${name}@2.0.0`]);
+  });
+
+  it("installs the registry's newest version of a module that is not loaded, for its next use", async () => {
+    const name = "counter-idle";
+    await publishCounter(name, "1.0.0", "2.0.0");
+    const rt = openV1(name, { sources: [{ registry: reg.url }] });
+
+    const report = await rt.update(name);
+    expect(report).toMatchObject({ from: null, to: "2.0.0", outcome: "installed" });
+    expect(report.source?.kind).toBe("registry");
+    expect(rt.queries.info(name).versions).toEqual(["2.0.0", "1.0.0"]);
+    expect(await rt.call(name, "hit")).toEqual({ version: "2.0.0", count: 1 });
   });
 
   it("refuses a registry tarball altered after publishing; the old version keeps serving and nothing is installed", async () => {

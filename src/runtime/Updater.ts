@@ -209,7 +209,8 @@ export class Updater {
 
   /**
    * The version to update to, installed: an installed version that fits `version` (higher than
-   * the running one when no version is named), else one fetched from `from` or the registries.
+   * the running one, or than the highest installed when none runs, when no version is named),
+   * else one fetched from `from` or the registries.
    */
   private async obtain(
     id: string,
@@ -217,12 +218,13 @@ export class Updater {
     report: UpdateReport,
     timed: <T>(name: UpdateStep, fn: () => T | Promise<T>) => Promise<T>,
   ): Promise<string> {
-    const current = report.from;
+    const versions = this.deps.catalog.versions(id); // highest first
+    // Nothing loaded: the highest installed version is already there for its next load.
+    const current = report.from ?? versions[0] ?? null;
     const installed = await timed("resolve", () =>
       options.from !== undefined
         ? undefined
-        : this.deps.catalog
-            .versions(id)
+        : versions
             .filter((v) =>
               options.version === undefined
                 ? current === null || rcompare(v, current) < 0
@@ -231,7 +233,7 @@ export class Updater {
             .sort(rcompare)[0],
     );
     if (installed !== undefined) return installed;
-    const spec = sourceSpec(id, options);
+    const spec = sourceSpec(id, current, options);
     const staging = this.deps.scratchDir();
     try {
       const fetched = await timed("fetch", () =>
@@ -296,12 +298,17 @@ export class Updater {
   }
 }
 
-function sourceSpec(id: string, options: UpdateOptions): SourceSpec {
+/**
+ * Where to fetch `id` from. With no version named, a running `current` asks the registry for its
+ * highest version from `current` up: its `latest` tag may point lower (moved back by the
+ * publisher), and a plain update must not go back, as it does not among installed versions.
+ */
+function sourceSpec(id: string, current: string | null, options: UpdateOptions): SourceSpec {
   const from = options.from;
-  if (from === undefined)
-    return options.version === undefined
-      ? { kind: "registry", name: id }
-      : { kind: "registry", name: id, version: options.version };
+  if (from === undefined) {
+    const version = options.version ?? (current === null ? undefined : `>=${current}`);
+    return version === undefined ? { kind: "registry", name: id } : { kind: "registry", name: id, version };
+  }
   return /\.(tgz|tar\.gz)$/i.test(from)
     ? { kind: "tarball", path: from, name: id }
     : { kind: "directory", path: from, name: id };

@@ -9,7 +9,7 @@ export type UpdateStep =
 export interface UpdateOptions {
   /** A module directory or an `npm pack` tarball (`.tgz`) to take the new version from; absent: an installed version, else the config's registries (`sources`). */
   from?: string;
-  /** The version or range wanted (default: the highest there is). */
+  /** The version or range wanted (default: the highest there is, from the running version up). */
   version?: string;
   /** An SRI string (`sha512-...`) the package must match; a mismatch is `CHIP_ERR_INTEGRITY_MISMATCH` and nothing is installed. */
   integrity?: string;

@@ -3,27 +3,9 @@ import { describe, expect, it } from "vitest";
 import { ChipsetError, ErrorCodes, type Runtime } from "../../src/index.js";
 import { packModule, refusal } from "../updates/fixtures.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
+import { counter } from "./counterModule.js";
 
 const h = runtimeHarness();
-
-/**
- * A counter whose `hit()` answers its version and the count so far; it hands the count over on
- * an update. `extra` adds to its definition (a failing importState, a verify method...).
- */
-function counter(extra = ""): string {
-  return `import { readFileSync } from "node:fs";
-const own = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")).version;
-let count = 0;
-export const module = defineModule({
-  api: {
-    hit() { count++; return { version: own, count }; },
-    ${extra.includes("selfTest") ? "" : "selfTest() { return true; },"}
-    ${extra}
-  },
-  exportState() { return { count }; },
-  importState(state) { count = state.count; },
-});`;
-}
 
 type Isolation = "inline" | "worker" | "process";
 

@@ -245,6 +245,23 @@ export class Updater {
       );
       report.source = fetched.source;
       report.integrity = fetched.integrity;
+      report.signature = fetched.signature;
+      // A published version never changes: one installed already is kept, and a copy that
+      // differs from it is refused rather than replace files a running module was loaded from.
+      const existing = this.deps.catalog.get(id, fetched.version)?.record;
+      if (existing !== undefined) {
+        if (existing.digest !== undefined && existing.digest !== fetched.digest)
+          throw new ChipsetError(
+            ErrorCodes.INTEGRITY_MISMATCH,
+            `${id}@${fetched.version} from ${fetched.source.location} differs from the installed ${id}@${fetched.version}: ` +
+              "a published version never changes; check the source (or remove the installed copy if it is the wrong one)",
+            {
+              module: `${id}@${fetched.version}`,
+              details: { expected: existing.digest, actual: fetched.digest, source: fetched.source.location },
+            },
+          );
+        return fetched.version;
+      }
       const { record } = await timed("install", () => this.deps.install(fetched.dir));
       return record.version;
     } finally {

@@ -39,6 +39,8 @@ export interface UpdateReport {
   /** Where the new version came from (a path or URL), and its integrity (SRI). */
   source: { kind: string; location: string } | null;
   integrity: string | null;
+  /** Whether the package's signature was checked against a trusted key (and which), when one was fetched. */
+  signature: { verified: boolean; keyid?: string } | null;
   /** Whether the old version's state was handed to the new one (`exportState` / `importState`). */
   stateMigrated: boolean;
   /** How long calls waited at the old version's gate during the switch, in ms. */
@@ -56,6 +58,7 @@ export function startReport(id: string, from: string | null): UpdateReport {
     steps: [],
     source: null,
     integrity: null,
+    signature: null,
     stateMigrated: false,
     gateMs: 0,
     durationMs: 0,
@@ -63,8 +66,10 @@ export function startReport(id: string, from: string | null): UpdateReport {
 }
 
 /**
- * `CHIP_ERR_UPDATE_FAILED` for `report`, with what failed as `cause`. An integrity mismatch is
- * thrown as itself (the caller asked for those bytes), with the report attached.
+ * `CHIP_ERR_UPDATE_FAILED` for `report`, with what failed as `cause`. An integrity mismatch (the
+ * bytes are not those published, or not those the caller named) is thrown as itself, with the
+ * report attached: one code to catch for "these are not the bytes they should be", whatever the
+ * operation.
  */
 export function updateFailed(report: UpdateReport, step: UpdateStep, cause: unknown): ChipsetError {
   const code = cause instanceof ChipsetError ? cause.code : undefined;

@@ -227,6 +227,23 @@ describe("hot update", () => {
     expect(await rt.call("counter", "hit")).toEqual({ version: "1.0.0", count: 1 });
   });
 
+  it("refuses a package that claims an installed version with other files, and leaves the installed copy alone", async () => {
+    const { rt, next } = await runningV1("inline");
+    rt.add(next);
+    const impostor = h.ws.module({
+      name: "counter",
+      version: "2.0.0",
+      code: counter("extra() { return 1; },"),
+      dirName: "counter-impostor",
+    });
+    const err = await refusal(rt.update("counter", { from: impostor, graceMs: 0 }));
+    expect(err.code).toBe(ErrorCodes.INTEGRITY_MISMATCH);
+    expect(err.message).toContain("a published version never changes");
+    const report = await rt.update("counter", { from: next, graceMs: 0 });
+    expect(report).toMatchObject({ to: "2.0.0", outcome: "completed" });
+    expect(await rt.call("counter", "hit")).toEqual({ version: "2.0.0", count: 2 });
+  });
+
   it("installs the new version of a module that is not loaded, for its next use", async () => {
     const next = installCounter("inline");
     const rt = h.open({ moduleDirs: [join(h.ws.modulesDir, "counter-1.0.0")] });

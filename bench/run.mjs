@@ -2,7 +2,7 @@
  * Runs Chipset's benchmarks against their peers and writes bench/.results/latest.json (and a
  * copy per Node major, node20.json, node24.json).
  *   npm run bench                       build, then every benchmark
- *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation, policies, integrity, output, versions)
+ *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation, policies, integrity, output, versions, update)
  *   BENCH_QUICK=1                      fewer samples (a smoke test; do not quote)
  *   BENCH_INLINE_CRASHES=0             use/start suites with createRuntime({ inlineCrashes: false })
  *   BENCH_NODE=/path/to/bin/node       run them on that Node (e.g. 24 in a checkout installed with 20)
@@ -50,6 +50,21 @@ const BENCHMARKS = {
   output: async () =>
     (await import("./output.mjs")).run(
       quick ? { lines: 500, samples: 5, warmup: 1, rounds: 2, calls: 100 } : {},
+    ),
+  update: async () =>
+    (await import("./update.mjs")).run(
+      quick
+        ? {
+            updates: 2,
+            steadyMs: 100,
+            warmupMs: 100,
+            reloads: 2,
+            httpSteadyMs: 300,
+            httpWarmupMs: 300,
+            floorSamples: 2,
+            floorWarmup: 1,
+          }
+        : {},
     ),
 };
 

@@ -93,7 +93,10 @@ export async function run({ samples = 15, warmup = 3, n = 10_000, conflictN = 1_
       floor.push(b);
     }
   }
-  const stats = { "chipset selectVersions": summarize(chipset), "semver.maxSatisfying pass": summarize(floor) };
+  const stats = {
+    "chipset selectVersions": summarize(chipset),
+    "semver.maxSatisfying pass": summarize(floor),
+  };
   const resolveRatio = ratio(stats["chipset selectVersions"], stats["semver.maxSatisfying pass"]);
 
   // ---- a conflict in a 1,000-module registry ----
@@ -151,7 +154,8 @@ export async function run({ samples = 15, warmup = 3, n = 10_000, conflictN = 1_
     {
       name: `a conflict in a ${conflictN}-module registry explained in < 100 ms (median)`,
       value: `${ms(stats["chipset explains a conflict"].median)} ms`,
-      met: stats["chipset explains a conflict"].median < 100 && explained?.code === "CHIP_ERR_VERSION_CONFLICT",
+      met:
+        stats["chipset explains a conflict"].median < 100 && explained?.code === "CHIP_ERR_VERSION_CONFLICT",
     },
   ];
   return { name: "versions", stats, ratios: { resolve: resolveRatio }, targets, rows };

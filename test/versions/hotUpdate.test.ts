@@ -32,6 +32,14 @@ async function runningV1(isolation: Isolation, v2Code?: string, v2Manifest?: Rec
   return { rt, next };
 }
 
+/** The addresses of the live instances of `counter`. */
+function counterInstances(rt: Runtime): string[] {
+  return rt
+    .instances()
+    .filter((i) => i.id === "counter")
+    .map((i) => i.key);
+}
+
 /**
  * Calls `counter.hit()` from `lanes` loops until `stop` settles; answers every result and every
  * failure. The loops never wait on time, only on the calls and the event loop.
@@ -87,12 +95,7 @@ describe.each(["inline", "worker", "process"] as const)("hot update (%s)", (isol
       "update.completed 1.0.0->2.0.0",
     ]);
     // The old version is retired, and kept installed for a rollback.
-    expect(
-      rt
-        .instances()
-        .filter((i) => i.id === "counter")
-        .map((i) => i.key),
-    ).toEqual(["counter@2.0.0"]);
+    expect(counterInstances(rt)).toEqual(["counter@2.0.0"]);
     expect(rt.queries.info("counter").versions).toEqual(["2.0.0", "1.0.0"]);
     const back = await rt.rollback("counter", { graceMs: 0 });
     expect(back).toMatchObject({ from: "2.0.0", to: "1.0.0", outcome: "completed" });
@@ -115,12 +118,7 @@ describe.each(["inline", "worker", "process"] as const)("hot update (%s)", (isol
     expect(err.message).toContain("counter@1.0.0 serves as before");
     expect(results.every((r) => r.version === "1.0.0")).toBe(true);
     expect(await rt.call("counter", "hit")).toEqual({ version: "1.0.0", count: results.length + 2 });
-    expect(
-      rt
-        .instances()
-        .filter((i) => i.id === "counter")
-        .map((i) => i.key),
-    ).toEqual(["counter@1.0.0"]);
+    expect(counterInstances(rt)).toEqual(["counter@1.0.0"]);
   });
 
   it("leaves the old version serving when a verify call of the new manifest fails", async () => {
@@ -151,12 +149,7 @@ describe.each(["inline", "worker", "process"] as const)("hot update (%s)", (isol
     expect(err.details["report"]).toMatchObject({ outcome: "rolled-back", to: "2.0.0" });
     expect(rolledBack).toEqual([expect.stringContaining("crashed after the switch")]);
     expect(await rt.call("counter", "hit")).toEqual({ version: "1.0.0", count: 2 });
-    expect(
-      rt
-        .instances()
-        .filter((i) => i.id === "counter")
-        .map((i) => i.key),
-    ).toEqual(["counter@1.0.0"]);
+    expect(counterInstances(rt)).toEqual(["counter@1.0.0"]);
   });
 });
 
@@ -263,12 +256,7 @@ describe("hot update", () => {
     expect((err.cause as ChipsetError).code).toBe(ErrorCodes.ABORTED);
     expect(err.details["step"]).toBe("verify");
     expect(await rt.call("counter", "hit")).toEqual({ version: "1.0.0", count: 2 });
-    expect(
-      rt
-        .instances()
-        .filter((i) => i.id === "counter")
-        .map((i) => i.key),
-    ).toEqual(["counter@1.0.0"]);
+    expect(counterInstances(rt)).toEqual(["counter@1.0.0"]);
   });
 
   it("refuses a second update of the same module while one runs", async () => {

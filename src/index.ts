@@ -9,6 +9,9 @@ export type { ModuleSummary, ModuleInfo, DependencyInfo, DependencyTree } from "
 export type { VersionWhy, VersionReason, RejectedVersion } from "./runtime/whyVersion.js";
 export type { VersionRule } from "./runtime/Activator.js";
 export type { UpdateOptions, UpdateReport, UpdateStep } from "./runtime/updateReport.js";
+export type { RequestedOutcome, UpdateRequestOptions } from "./runtime/requestUpdate.js";
+export type { RequestedUpdate, UpdateAction } from "./registry/UpdateRequests.js";
+export type { ActiveVersion, ActiveReason } from "./registry/ActiveVersions.js";
 export type { ModuleOutcome } from "./runtime/Activator.js";
 export type { DownAtShutdown, ShutdownReport } from "./runtime/shutdown.js";
 export type { KindDefinition, KindDefaults } from "./registry/KindRegistry.js";

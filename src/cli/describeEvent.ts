@@ -56,6 +56,20 @@ const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string }
   "breaker.closed": (e) => `breaker closed for ${scope(e)} (was ${e.from})`,
   "breaker.isolated": (e) => `breaker isolated by hand for ${scope(e)}`,
   "hook.failed": (e) => `hook after ${e.command} of ${key(e.id, e.version)} failed: ${errorText(e.error)}`,
+  "update.started": (e) =>
+    `updating ${e.id}${e.from === null ? "" : ` from ${e.from}`}${e.to === null ? "" : ` to ${e.to}`}...`,
+  "update.switched": (e) =>
+    `switched ${e.id} ${e.from ?? "?"} -> ${e.to ?? "?"} (calls waited ${ms(e.gateMs)} at the switch)`,
+  "update.completed": (e) =>
+    `updated ${e.id}${e.from === null ? "" : ` ${e.from} ->`} ${e.to ?? "?"} in ${ms(e.durationMs)}`,
+  "update.failed": (e) =>
+    `update of ${e.id} FAILED at ${e.step}; ${e.from === null ? "nothing changed" : `${e.from} serves as before`}: ${errorText(e.error)}`,
+  // A rollback asked for goes from the version that served to the one before it; one after a
+  // crash or an anomaly takes the new version (`to`) back to the old one (`from`).
+  "update.rolled-back": (e) =>
+    e.reason === "requested"
+      ? `rolled back ${e.id} ${e.from ?? "?"} -> ${e.to ?? "?"} (asked for)`
+      : `ROLLED BACK ${e.id} ${e.to ?? "?"} -> ${e.from ?? "?"}: ${e.reason}`,
   "runtime.error": (e) => `error in ${e.context}: ${errorText(e.error)}`,
 };
 

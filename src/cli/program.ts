@@ -10,6 +10,7 @@ import { registerWhyCommand } from "./commands/whyCommand.js";
 import { registerDoctorCommand } from "./commands/doctorCommand.js";
 import { registerRegistryCommands } from "./commands/registryCommands.js";
 import { registerStartCommand } from "./commands/startCommand.js";
+import { registerUpdateCommands } from "./commands/updateCommands.js";
 import { logFormats, logLevels } from "./CliLog.js";
 import {
   DEFAULT_CONFIG_FILE,
@@ -65,6 +66,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerDepsCommand(program, ctx);
   registerCallCommand(program, ctx);
   registerStartCommand(program, ctx);
+  registerUpdateCommands(program, ctx);
   registerErrorsCommand(program, ctx);
   registerChaosCommand(program, ctx);
   registerBisectCommand(program, ctx);

@@ -60,6 +60,8 @@ export interface ActivatorDeps {
   use: ReadonlyMap<string, VersionRule>;
   /** Ranges that replace every range on a module (`overrides`), and where each was set. */
   overrides: ReadonlyMap<string, VersionRule>;
+  /** The version an update or rollback made active, by id (the desired state a host loads). */
+  activeVersions(): ReadonlyMap<string, string>;
 }
 
 /** A range the application set for a module, and where (`chipset.config.json use.lib`). */
@@ -132,10 +134,19 @@ export class Activator {
       const rule = request.range === undefined ? use.get(request.id) : undefined;
       return rule === undefined ? request : { ...request, range: rule.range, from: rule.from };
     });
-    const selection = selectVersions(constrained, view, {
-      pinned,
-      overrides: new Map([...overrides].map(([id, rule]) => [id, rule.range])),
-    });
+    const ruled = new Map([...overrides].map(([id, rule]) => [id, rule.range]));
+    const preferred = this.preferredVersions(view, constrained, pinned, free);
+    const select = (pins: ReadonlyMap<string, string>) =>
+      selectVersions(constrained, view, { pinned: pins, overrides: ruled });
+    let selection: Selection;
+    try {
+      selection = select(preferred.size === 0 ? pinned : new Map([...pinned, ...preferred]));
+    } catch (err) {
+      // The active versions are a preference: one that no longer fits (a new range, a removed
+      // dependency) yields to the constraints rather than stop the module from loading.
+      if (preferred.size === 0) throw err;
+      selection = select(pinned);
+    }
     const depsOf = new Map<string, ResolvedDependency[]>();
     for (const edge of selection.edges) {
       let list = depsOf.get(edge.from);
@@ -153,6 +164,25 @@ export class Activator {
       return moduleKey(r.id, versions.find((v) => v === range || satisfies(v, range)) ?? versions[0]!);
     });
     return { selection, depsOf, levels, view, roots };
+  }
+
+  /**
+   * The active versions (set by updates and rollbacks) of modules not loaded, that are installed
+   * and fit the requests on them (`use` rules included): a host loads those rather than the highest.
+   */
+  private preferredVersions(
+    view: CatalogView,
+    requests: readonly SelectionRequest[],
+    pinned: ReadonlyMap<string, string>,
+    free: string | undefined,
+  ): Map<string, string> {
+    const preferred = new Map<string, string>();
+    for (const [id, version] of this.deps.activeVersions()) {
+      if (id === free || pinned.has(id) || view.get(id, version) === undefined) continue;
+      if (requests.every((r) => r.id !== id || r.range === undefined || satisfies(version, r.range)))
+        preferred.set(id, version);
+    }
+    return preferred;
   }
 
   /**

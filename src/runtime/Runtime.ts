@@ -17,6 +17,8 @@ import type { LoadReport, LoadTask } from "./Loader.js";
 import type { AnyApi, CallOutcome } from "./ModuleCalls.js";
 import type { ControlOptions } from "./ModuleControl.js";
 import type { ErrorQueries } from "./Monitoring.js";
+import { ChipsetError } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
 import type { RuntimePolicies } from "./RuntimePolicies.js";
 import type { RuntimeQueries } from "./RuntimeQueries.js";
@@ -24,6 +26,8 @@ import type { ShutdownReport } from "./shutdown.js";
 
 export type { ControlOptions } from "./ModuleControl.js";
 import type { UpdateOptions, UpdateReport } from "./updateReport.js";
+import { requestUpdate, type RequestedOutcome, type UpdateRequestOptions } from "./requestUpdate.js";
+import { UpdateRequestServer } from "./UpdateRequestServer.js";
 
 /** The arguments of a call made without any (shared: a call never changes its arguments). */
 const noArgs: readonly unknown[] = Object.freeze([]);
@@ -57,6 +61,7 @@ export class Runtime {
   /** What the start-up scan of module directories found (set by `createRuntime`). */
   lastScan: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
   private readonly parts: Assembly;
+  private server: UpdateRequestServer | undefined;
 
   constructor(private readonly made: RuntimeParts) {
     const parts = (this.parts = assemble(made));
@@ -251,9 +256,41 @@ export class Runtime {
     return this.parts.updater.update(id, options);
   }
 
-  /** Updates `id` back to the version its last update in this runtime replaced, the same way. */
+  /**
+   * Updates `id` back to the version its last update (or rollback) replaced, the same way. The
+   * data directory records it, so a rollback works after a restart and from another process.
+   */
   rollback(id: string, options?: Omit<UpdateOptions, "from" | "version">): Promise<UpdateReport> {
     return this.parts.updater.rollback(id, options);
+  }
+
+  /**
+   * Updates or rolls back `id` where it runs: when a host (a runtime that called
+   * {@link serveUpdateRequests}, as `chipset start` does) runs on this data directory, the request
+   * is left for it and its outcome awaited; else the update runs in this runtime.
+   */
+  requestUpdate(id: string, options: UpdateRequestOptions = {}): Promise<RequestedOutcome> {
+    this.parts.state.assertOpen();
+    return requestUpdate({ ...this.parts, clock: this.made.clock }, id, options);
+  }
+
+  /**
+   * Makes this runtime the data directory's host until it closes: update and rollback requests
+   * from other processes ({@link requestUpdate}, `chipset update`) are taken and run here, one at
+   * a time; they are looked for every `pollMs` (default 200 ms). Idempotent.
+   */
+  serveUpdateRequests(pollMs?: number): void {
+    this.parts.state.assertOpen();
+    if (this.made.registry.readOnly)
+      throw new ChipsetError(
+        ErrorCodes.OPTIONS_INVALID,
+        `this runtime opened ${this.dataDir} read-only: it cannot run updates; open it writable to serve update requests`,
+        { details: { field: "readOnly" } },
+      );
+    this.server ??= new UpdateRequestServer(
+      { ...this.parts, clock: this.made.clock, db: this.made.db },
+      pollMs,
+    );
   }
 
   // ---- the runtime's own lifecycle --------------------------------------------------------
@@ -277,6 +314,7 @@ export class Runtime {
    * deadline, saves usage statistics and closes the store. Idempotent: later calls share the first.
    */
   close(): Promise<ShutdownReport> {
+    this.server?.dispose();
     return this.parts.lifecycle.close();
   }
 

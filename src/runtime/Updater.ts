@@ -11,6 +11,7 @@ import type { SourceSpec } from "../updates/SourceSpec.js";
 import type { UpdateSources } from "../updates/UpdateSources.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 import type { AddResult } from "../registry/Registry.js";
+import type { ActiveReason, ActiveVersions } from "../registry/ActiveVersions.js";
 import type { Activator } from "./Activator.js";
 import type { Catalog } from "./Catalog.js";
 import type { ModuleControl } from "./ModuleControl.js";
@@ -35,6 +36,8 @@ export interface UpdaterDeps {
   activator: Activator;
   control: ModuleControl;
   sources: UpdateSources;
+  /** The desired state: the version of each module that serves, recorded at each switch. */
+  active: Pick<ActiveVersions, "get" | "set">;
   /** A fresh scratch directory in the store (removed by recovery if the process dies). */
   scratchDir(): string;
   /** Installs the module in `dir` (validated, copied, recorded). */
@@ -66,8 +69,6 @@ const DEFAULT_GRACE_MS = 10_000;
  * period switches back. `rollback(id)` updates back to the version the last update replaced.
  */
 export class Updater {
-  /** id -> the version its last completed update replaced (for `rollback`). */
-  private readonly previous = new Map<string, string>();
   /** Updates in progress, by id: one at a time per module. */
   private readonly running = new Map<string, Promise<UpdateReport>>();
 
@@ -76,27 +77,37 @@ export class Updater {
   /** Updates `id` (see {@link UpdateOptions}); rejects with `CHIP_ERR_UPDATE_FAILED` (or `CHIP_ERR_INTEGRITY_MISMATCH`) when it did not happen. */
   update(id: string, options: UpdateOptions = {}): Promise<UpdateReport> {
     this.deps.assertOpen();
+    return this.start(id, options, "update");
+  }
+
+  private start(id: string, options: UpdateOptions, reason: ActiveReason): Promise<UpdateReport> {
     if (this.running.has(id))
       return Promise.reject(
         new ChipsetError(ErrorCodes.MODULE_IN_USE, `an update of ${id} is already in progress; wait for it`, {
           module: id,
         }),
       );
-    const work = this.run(id, options).finally(() => this.running.delete(id));
+    const work = this.run(id, options, reason).finally(() => this.running.delete(id));
     this.running.set(id, work);
     return work;
   }
 
-  /** Updates `id` back to the version its last completed update replaced. */
+  /**
+   * Updates `id` back to the version its last update (or rollback) replaced, as the data
+   * directory records it: a rollback survives restarts and may be asked by another process.
+   */
   async rollback(id: string, options: Omit<UpdateOptions, "from" | "version"> = {}): Promise<UpdateReport> {
-    const before = this.previous.get(id);
-    if (before === undefined)
+    this.deps.assertOpen();
+    const before = this.deps.active.get(id)?.previous ?? null;
+    if (before === null || this.deps.catalog.get(id, before) === undefined)
       throw new ChipsetError(
         ErrorCodes.MODULE_NOT_FOUND,
-        `${id} has no update to roll back in this runtime; name the version instead (update ${id} to ${id}@<version>)`,
-        { module: id },
+        before === null
+          ? `${id} has no update to roll back; name the version instead (update ${id} to ${id}@<version>)`
+          : `${id} cannot roll back to ${before}: that version is no longer installed; install it again, or name another version`,
+        { module: id, details: { previous: before } },
       );
-    const report = await this.update(id, { ...options, version: before });
+    const report = await this.start(id, { ...options, version: before }, "rollback");
     this.deps.events.emit("update.rolled-back", {
       id,
       from: report.from,
@@ -107,10 +118,11 @@ export class Updater {
     return report;
   }
 
-  private async run(id: string, options: UpdateOptions): Promise<UpdateReport> {
-    const { clock, events } = this.deps;
+  private async run(id: string, options: UpdateOptions, reason: ActiveReason): Promise<UpdateReport> {
+    const { clock, events, active } = this.deps;
     const started = clock.now();
     const old = this.active(id);
+    const recorded = active.get(id);
     const report = startReport(id, old?.version ?? null);
     const finish = (outcome: UpdateReport["outcome"]) => {
       report.outcome = outcome;
@@ -120,6 +132,7 @@ export class Updater {
     let step: UpdateStep = "resolve";
     const timed = async <T>(name: UpdateStep, fn: () => T | Promise<T>): Promise<T> => {
       step = name;
+      options.onStep?.(name);
       const t0 = clock.now();
       // The signal cancels the steps before the switch; from the switch on, an update finishes
       // (or switches back) rather than leave two versions half-way.
@@ -131,10 +144,16 @@ export class Updater {
     };
     events.emit("update.started", { id, from: report.from, to: options.version ?? null, durationMs: 0 });
     try {
-      const to = await this.obtain(id, options, report, timed);
+      // Until the switch, the version that serves stays the one a restart loads, even though a
+      // higher one gets installed: a process killed half-way comes back on the old version.
+      if (old !== undefined && recorded?.version !== old.version)
+        active.set(id, old.version, recorded?.previous ?? null, "loaded");
+      const idle = recorded?.version ?? this.deps.catalog.versions(id)[0] ?? null; // what loads next
+      const to = await this.obtain(id, options, report, timed, idle);
       report.to = to;
-      if (old !== undefined && old.version === to) return finish("unchanged");
+      if ((old?.version ?? idle) === to) return finish("unchanged");
       if (old === undefined) {
+        active.set(id, to, idle, reason);
         events.emit("update.completed", { id, from: null, to, durationMs: clock.now() - started });
         return finish("installed");
       }
@@ -149,6 +168,7 @@ export class Updater {
           const { gateMs, stateMigrated } = await flip.forward(options.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
           report.gateMs = gateMs;
           report.stateMigrated = stateMigrated;
+          active.set(id, to, old.version, reason); // the moment the new version serves
         });
       } catch (err) {
         await flip.discardNew();
@@ -165,6 +185,7 @@ export class Updater {
       if (trouble !== undefined) {
         step = "grace";
         await timed("rollback", () => flip.back());
+        active.set(id, old.version, recorded?.previous ?? null, "rolled-back");
         finish("rolled-back");
         events.emit("update.rolled-back", {
           id,
@@ -178,7 +199,6 @@ export class Updater {
       // A module side by side keeps its old version for the dependents whose range excludes the new one.
       if (flip.oldStillNeeded()) flip.dispose();
       else await timed("retire", () => flip.retireOld());
-      this.previous.set(id, old.version);
       finish("completed");
       events.emit("update.completed", { id, from: old.version, to, durationMs: report.durationMs });
       return report;
@@ -217,10 +237,11 @@ export class Updater {
     options: UpdateOptions,
     report: UpdateReport,
     timed: <T>(name: UpdateStep, fn: () => T | Promise<T>) => Promise<T>,
+    idle: string | null,
   ): Promise<string> {
     const versions = this.deps.catalog.versions(id); // highest first
-    // Nothing loaded: the highest installed version is already there for its next load.
-    const current = report.from ?? versions[0] ?? null;
+    // Nothing loaded: the version its next load takes is the one to go up from.
+    const current = report.from ?? idle;
     const installed = await timed("resolve", () =>
       options.from !== undefined
         ? undefined
@@ -324,7 +345,12 @@ function sourceSpec(id: string, current: string | null, options: UpdateOptions):
   const from = options.from;
   if (from === undefined) {
     const version = options.version ?? (current === null ? undefined : `>=${current}`);
-    return version === undefined ? { kind: "registry", name: id } : { kind: "registry", name: id, version };
+    return {
+      kind: "registry",
+      name: id,
+      ...(version === undefined ? {} : { version }),
+      ...(options.registry === undefined ? {} : { registry: options.registry }),
+    };
   }
   return /\.(tgz|tar\.gz)$/i.test(from)
     ? { kind: "tarball", path: from, name: id }

@@ -33,6 +33,8 @@ import { Updater } from "./Updater.js";
 import { UpdateSources } from "../updates/UpdateSources.js";
 import { RuntimeState } from "./RuntimeState.js";
 import { IntegrityCheck } from "../registry/IntegrityCheck.js";
+import { ActiveVersions } from "../registry/ActiveVersions.js";
+import { UpdateRequests } from "../registry/UpdateRequests.js";
 import { transitionGuard } from "./transitionGuard.js";
 import { TransitionEvents } from "./TransitionEvents.js";
 import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
@@ -65,6 +67,8 @@ export interface Assembly {
   registration: Registration;
   /** Hot updates (`runtime.update`, `runtime.rollback`). */
   updater: Updater;
+  /** Update and rollback requests between processes, and the hosts that take them. */
+  requests: UpdateRequests;
   lifecycle: RuntimeLifecycle;
   queries: RuntimeQueries;
   policies: RuntimePolicies;
@@ -196,6 +200,7 @@ export function assemble(parts: RuntimeParts): Assembly {
       events.emit("module.stalled", { id: inst.id, version: inst.version, method, durationMs, suggestion });
     },
   });
+  const active = new ActiveVersions(db, clock);
   const activator: Activator = new Activator({
     catalog,
     runner,
@@ -204,6 +209,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     closing: () => state.closing,
     use: options.use,
     overrides: options.overrides,
+    activeVersions: () => new Map(active.all().map((a) => [a.id, a.version])),
   });
   const control: ModuleControl = new ModuleControl({
     clock,
@@ -258,6 +264,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     activator,
     control,
     sources: new UpdateSources(options.updates, { clock }),
+    active,
     scratchDir: () => registry.scratchDir(),
     install: (dir) => registration.add(dir),
     call: (ref, method, args) => calls.call(ref, method, args),
@@ -314,6 +321,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     control,
     registration,
     updater,
+    requests: new UpdateRequests(db, clock),
     lifecycle,
     queries,
     policies,

@@ -19,6 +19,10 @@ export interface UpdateOptions {
   graceMs?: number;
   /** Cancels the update before the switch: the old version keeps serving. */
   signal?: AbortSignal;
+  /** A registry URL to fetch from instead of the one the config's `sources` routes the module to. */
+  registry?: string;
+  /** Called as each step begins (progress for a user watching). */
+  onStep?: (step: UpdateStep) => void;
 }
 
 /** What an update did (`runtime.update` resolves with it; `CHIP_ERR_UPDATE_FAILED` carries it as `details.report`). */
@@ -75,7 +79,7 @@ export function updateFailed(report: UpdateReport, step: UpdateStep, cause: unkn
   const code = cause instanceof ChipsetError ? cause.code : undefined;
   if (cause instanceof ChipsetError && code === ErrorCodes.INTEGRITY_MISMATCH)
     return cause.withDetails({ report });
-  const what = cause instanceof Error ? cause.message : String(cause);
+  const what = (cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, "");
   const rolledBack = report.outcome === "rolled-back";
   const to = report.to === null ? "a new version" : report.to;
   return new ChipsetError(

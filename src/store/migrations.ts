@@ -124,4 +124,36 @@ export const migrations: readonly string[] = [
     fingerprint TEXT    NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 6: desired state of updates. The version of each module that serves (the one a restarted
+  // host loads), and the one it replaced (for rollback); the update and rollback requests a CLI
+  // leaves for a running host, with their progress and outcome; and the hosts that take them.
+  `
+  CREATE TABLE active_versions (
+    id         TEXT    PRIMARY KEY,
+    version    TEXT    NOT NULL,
+    previous   TEXT,                             -- the version this one replaced, for rollback
+    reason     TEXT    NOT NULL,                 -- update | rollback | rolled-back | loaded
+    changed_at INTEGER NOT NULL                  -- ms since epoch
+  ) WITHOUT ROWID;
+
+  CREATE TABLE update_requests (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT    NOT NULL,
+    action       TEXT    NOT NULL CHECK (action IN ('update', 'rollback')),
+    options      TEXT    NOT NULL,               -- JSON: from, version, integrity, registry, timings
+    status       TEXT    NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
+    step         TEXT,                           -- the step under way, while running
+    result       TEXT,                           -- JSON: the report, or the error
+    requested_by INTEGER NOT NULL,               -- pid of the process that asked
+    taken_by     INTEGER,                        -- pid of the host that runs it
+    requested_at INTEGER NOT NULL,               -- ms since epoch
+    finished_at  INTEGER
+  );
+  CREATE INDEX update_requests_status ON update_requests (status, seq);
+
+  CREATE TABLE hosts (
+    pid        INTEGER PRIMARY KEY,
+    started_at INTEGER NOT NULL                  -- ms since epoch
+  );
+  `,
 ];

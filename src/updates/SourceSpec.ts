@@ -22,6 +22,8 @@ export type SourceSpec =
       readonly name: string;
       /** For a fetch: an exact version, a dist-tag or a range (its highest version). Default `"latest"`. */
       readonly version?: string;
+      /** A registry URL to ask instead of the one `sources` routes the name to. */
+      readonly registry?: string;
     };
 
 /** Where a package was found: the kind of source and its path or URL. */

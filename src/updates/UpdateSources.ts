@@ -45,13 +45,34 @@ export class UpdateSources {
 
   constructor(
     private readonly config: Pick<UpdateConfig, "sources" | "trust">,
-    options: UpdateSourcesOptions = {},
+    private readonly options: UpdateSourcesOptions = {},
   ) {
-    this.registry = new RegistryClient(
-      config.sources,
-      options.clock ?? systemClock,
-      options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    this.registry = this.client(config.sources);
+  }
+
+  private client(sources: UpdateConfig["sources"]): RegistryClient {
+    return new RegistryClient(
+      sources,
+      this.options.clock ?? systemClock,
+      this.options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     );
+  }
+
+  /**
+   * The client for `spec`: the configured sources, or the one registry `spec.registry` names
+   * (with the token of a configured source on the same URL, if any).
+   */
+  private registryFor(spec: SourceSpec): RegistryClient {
+    if (spec.kind !== "registry" || spec.registry === undefined) return this.registry;
+    const url = spec.registry;
+    if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url))
+      throw new ChipsetError(
+        ErrorCodes.OPTIONS_INVALID,
+        `The registry ${JSON.stringify(url)} is not an http: or https: URL; give one such as https://registry.npmjs.org/`,
+        { details: { field: "registry", value: url } },
+      );
+    const token = this.config.sources.find((s) => sameUrl(s.registry, url))?.token;
+    return this.client([{ registry: url, ...(token === undefined ? {} : { token }) }]);
   }
 
   /**
@@ -68,7 +89,7 @@ export class UpdateSources {
     const current = options.current === undefined ? undefined : validVersion(options.current);
     if (options.signal?.aborted === true) throw abortError(options.signal, "the update check");
     if (spec.kind === "registry") {
-      const answer = await this.registry.packument(spec.name, options);
+      const answer = await this.registryFor(spec).packument(spec.name, options);
       const versions = packumentVersions(answer.packument);
       return {
         name: spec.name,
@@ -106,11 +127,12 @@ export class UpdateSources {
   async fetch(spec: SourceSpec, options: FetchOptions): Promise<FetchedPackage> {
     if (options.integrity !== undefined) checkIntegrityOption(options.integrity);
     if (options.signal?.aborted === true) throw abortError(options.signal, "the fetch");
+    const registry = this.registryFor(spec);
     const staging = path.resolve(options.staging);
     makeStagingDir(staging);
     const context = {
       trust: this.config.trust,
-      registry: this.registry,
+      registry,
       staging,
       integrity: options.integrity,
       signal: options.signal,
@@ -125,6 +147,10 @@ export class UpdateSources {
       throw err;
     }
   }
+}
+
+function sameUrl(a: string, b: string): boolean {
+  return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 }
 
 function newerThan(versions: readonly string[], current: string | undefined): string[] {

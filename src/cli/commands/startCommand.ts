@@ -42,6 +42,8 @@ export async function runForeground(globals: GlobalOptions, ctx: CliContext): Pr
       for (const { dir, error } of runtime.lastScan.rejected)
         say(`rejected ${dir}: ${error.code}: ${error.message}`);
       await runtime.start();
+      // `chipset update` and `chipset rollback` from another terminal reach this process.
+      runtime.serveUpdateRequests();
       summarise(runtime, say);
       say(`chipset is running (pid ${process.pid}, data dir ${globals.dataDir}); press Ctrl-C to stop`);
       await stop.requested;

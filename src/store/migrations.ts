@@ -156,4 +156,17 @@ export const migrations: readonly string[] = [
     started_at INTEGER NOT NULL                  -- ms since epoch
   );
   `,
+  // 7: one checkpoint per module version, so versions side by side keep theirs apart.
+  `
+  CREATE TABLE checkpoints_by_version (
+    id       TEXT    NOT NULL,
+    version  TEXT    NOT NULL,
+    state    BLOB    NOT NULL,                   -- v8.serialize (structured clone)
+    saved_at INTEGER NOT NULL,                   -- ms since epoch
+    PRIMARY KEY (id, version)
+  );
+  INSERT INTO checkpoints_by_version (id, version, state, saved_at) SELECT id, version, state, saved_at FROM checkpoints;
+  DROP TABLE checkpoints;
+  ALTER TABLE checkpoints_by_version RENAME TO checkpoints;
+  `,
 ];

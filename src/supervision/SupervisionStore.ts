@@ -46,9 +46,11 @@ export class SupervisionStore {
     const sql = db.sql;
     this.putCheckpoint = sql.prepare(
       "INSERT INTO checkpoints (id, version, state, saved_at) VALUES (?, ?, ?, ?) " +
-        "ON CONFLICT (id) DO UPDATE SET version = excluded.version, state = excluded.state, saved_at = excluded.saved_at",
+        "ON CONFLICT (id, version) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at",
     );
-    this.getCheckpoint = sql.prepare("SELECT version, state, saved_at FROM checkpoints WHERE id = ?");
+    this.getCheckpoint = sql.prepare(
+      "SELECT version, state, saved_at FROM checkpoints WHERE id = ? ORDER BY saved_at DESC, version DESC",
+    );
     this.putCrash = sql.prepare(
       "INSERT INTO crashes (id, version, at, kind, message, action, delay_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
@@ -95,10 +97,14 @@ export class SupervisionStore {
     }
   }
 
-  /** The last checkpoint of `id`, if any. */
-  checkpoint(id: string): Checkpoint | undefined {
-    const row = this.getCheckpoint.get(id) as
-      { version: string; state: Buffer; saved_at: number } | undefined;
+  /**
+   * The checkpoint a restart of `id@version` resumes from: that version's own, else the newest
+   * of a version not in `others` (an update's old version hands on; a version running side by
+   * side keeps its own). Undefined when there is none.
+   */
+  checkpoint(id: string, version: string, others: ReadonlySet<string> = new Set()): Checkpoint | undefined {
+    const rows = this.getCheckpoint.all(id) as Array<{ version: string; state: Buffer; saved_at: number }>;
+    const row = rows.find((r) => r.version === version) ?? rows.find((r) => !others.has(r.version));
     return row
       ? { version: row.version, state: deserialize(row.state) as unknown, savedAt: row.saved_at }
       : undefined;

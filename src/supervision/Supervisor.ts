@@ -226,7 +226,12 @@ export class Supervisor<S extends Supervised> {
       if (!current()) return;
       await lifecycle.advance(inst, "initialized");
       if (!current()) return;
-      const checkpoint = this.deps.store.checkpoint(inst.id);
+      const others = [...this.deps.instances.all()].filter((o) => o.id === inst.id && o !== inst);
+      const checkpoint = this.deps.store.checkpoint(
+        inst.id,
+        inst.version,
+        new Set(others.map((o) => o.version)),
+      );
       if (checkpoint && inst.host.hasFunction("importState"))
         await importCheckpoint(inst, checkpoint, abort, this.deps.clock);
       if (!current()) return;

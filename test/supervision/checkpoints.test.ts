@@ -59,3 +59,34 @@ describe("checkpoint size", () => {
     expect(rt.lastScan.rejected.map((r) => r.error.code)).toEqual([ErrorCodes.MANIFEST_INVALID]);
   });
 });
+
+describe("checkpoints of versions side by side", () => {
+  it("restarts each version from its own checkpoint, not the other's", async () => {
+    for (const version of ["1.0.0", "2.0.0"])
+      h.ws.module({
+        name: "tally",
+        version,
+        chipset: { singleton: false, isolation: "worker", restart: { initialDelayMs: 0 } },
+        code: `
+          let ctxRef; let imported = null;
+          export const module = defineModule({
+            init(ctx) { ctxRef = ctx; },
+            importState(state, from) { imported = { ...state, from }; },
+            api: {
+              save(note) { return ctxRef.checkpoint({ note }).then(() => "saved"); },
+              imported() { return imported; },
+              ${dieMethod},
+            },
+          });`,
+      });
+    const rt = h.open({ hosts: { pool: { worker: 0, process: 0 } } });
+    await rt.call("tally@1.0.0", "save", ["one"]);
+    await rt.call("tally@2.0.0", "save", ["two"]);
+    const restarted = next(rt, "module.restarted", (e) => e.version === "1.0.0");
+    await crash(rt, "tally@1.0.0");
+    await restarted;
+    // The newer checkpoint is 2.0.0's, and 2.0.0 still runs: 1.0.0 resumes from its own.
+    expect(await rt.call("tally@1.0.0", "imported")).toEqual({ note: "one", from: "1.0.0" });
+    expect(await rt.call("tally@2.0.0", "imported")).toBeNull();
+  });
+});

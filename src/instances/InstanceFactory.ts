@@ -34,7 +34,7 @@ export interface InstanceFactoryOptions {
   /** A worker or process host silent for this many windows of this many ms in a row is ended as hung. */
   hang: HangTolerance;
   /** Where relative paths in each module's configuration start, by id (absent: the working directory). */
-  configBase: ReadonlyMap<string, string>;
+  configBase: (id: string, version: string) => string | undefined;
   /** The operator's ceilings on what sandboxed modules may be granted (config file `permissions`). */
   ceilings: PermissionCeilings;
   /** The defaults of each kind. */
@@ -90,7 +90,7 @@ export class InstanceFactory {
     const key = `${record.id}@${record.version}`;
     const isolation = record.manifest.isolation ?? "inline";
     refuseUnenforceable(record, key, isolation, definition !== undefined);
-    const baseDir = this.options.configBase.get(record.id) ?? process.cwd();
+    const baseDir = this.options.configBase(record.id, record.version) ?? process.cwd();
     // Hosts call back into their instance (stalls, ctx.use from a worker), made just below.
     const owner = () => inst;
     let host: ModuleHost;

@@ -82,8 +82,11 @@ export const configFileSchema = {
     modules: {
       type: "object",
       expected:
-        'an object mapping module ids to their configuration, such as { "video-player": { "bufferMs": 500 } }',
-      propertyNames: { format: "npm-name", expected: "a module id (an npm package name)" },
+        'an object mapping module ids (or id@range, for the versions in that range) to their configuration, such as { "video-player": { "bufferMs": 500 } }',
+      propertyNames: {
+        format: "module-ref",
+        expected: 'a module id (an npm package name), or id@range such as "video-player@^2"',
+      },
       additionalProperties: { type: "object", expected: "a configuration object" },
     },
     use: rangesByModule(

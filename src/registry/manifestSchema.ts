@@ -1,5 +1,6 @@
 import semver from "semver";
 import type { Ajv } from "ajv";
+import { parseModuleRef } from "../vocabulary/moduleRef.js";
 
 /**
  * The JSON Schema (draft-07) of a module's package.json as Chipset reads it. Every node carries an
@@ -47,12 +48,19 @@ export function isValidRange(range: string): boolean {
   return range.trim() !== "" && semver.validRange(range) !== null;
 }
 
-/** Registers the `expected` annotation and the `npm-name`, `semver`, `semver-range` formats. */
+/** True for a module id, or `id@range` (`lib@^2`): the keys of the config's `modules`. */
+export function isValidModuleRange(ref: string): boolean {
+  const { id, version } = parseModuleRef(ref);
+  return isValidPackageName(id) && (version === undefined || isValidRange(version));
+}
+
+/** Registers the `expected` annotation and the `npm-name`, `semver`, `semver-range`, `module-ref` (`id` or `id@range`) formats. */
 export function addManifestVocabulary(ajv: Ajv): Ajv {
   ajv.addKeyword({ keyword: "expected", schemaType: "string" });
   ajv.addFormat("npm-name", isValidPackageName);
   ajv.addFormat("semver", isValidVersion);
   ajv.addFormat("semver-range", isValidRange);
+  ajv.addFormat("module-ref", isValidModuleRange);
   return ajv;
 }
 

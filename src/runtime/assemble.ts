@@ -36,6 +36,7 @@ import { IntegrityCheck } from "../registry/IntegrityCheck.js";
 import { ActiveVersions } from "../registry/ActiveVersions.js";
 import { UpdateRequests } from "../registry/UpdateRequests.js";
 import { transitionGuard } from "./transitionGuard.js";
+import { configEntry } from "./configEntry.js";
 import { TransitionEvents } from "./TransitionEvents.js";
 import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
 
@@ -177,7 +178,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     intake: options.pause,
     hookTimeoutMs: options.hookTimeoutMs,
     hang: { timeoutMs: options.hosts.hangTimeoutMs, failureThreshold: options.hosts.hangFailureThreshold },
-    configBase: parts.moduleConfigBase,
+    configBase: (id, version) => configEntry(parts.moduleConfigBase, id, version),
     ceilings: options.permissions,
     kinds,
     pool,

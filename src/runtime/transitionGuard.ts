@@ -5,11 +5,12 @@ import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { IntegrityCheck } from "../registry/IntegrityCheck.js";
 import { validateConfig } from "../registry/validateConfig.js";
 import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
+import { configEntry } from "./configEntry.js";
 
 /**
  * The runtime's checks before a transition (the lifecycle runner's guard): before `load`, an
  * installed module's files must still match their digest (`CHIP_ERR_INTEGRITY_FAILED`); before `init`, the
- * module's configuration is validated against its `configSchema` and handed to it; before
+ * module's configuration (its version's own entry, see {@link configEntry}) is validated against its `configSchema` and handed to it; before
  * `start`, its hard dependencies must be running (or paused: calls to them wait). Throws to refuse.
  */
 export function transitionGuard(
@@ -21,7 +22,7 @@ export function transitionGuard(
     if (command === "load") integrity.assertIntact(inst.record);
     if (command === "init") {
       const schema = inst.manifest.configSchema;
-      const raw = moduleConfig.get(inst.id) ?? {};
+      const raw = configEntry(moduleConfig, inst.id, inst.version) ?? {};
       // validateConfig works on a copy of its own.
       inst.config = schema ? validateConfig(schema, raw, inst.id) : raw;
     }

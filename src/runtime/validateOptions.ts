@@ -1,7 +1,7 @@
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { SchemaProblem } from "../registry/describeSchemaErrors.js";
-import { isValidPackageName, isValidRange } from "../registry/manifestSchema.js";
+import { isValidModuleRange, isValidPackageName, isValidRange } from "../registry/manifestSchema.js";
 import {
   anything,
   boolean,
@@ -87,10 +87,10 @@ const runtimeOptions = shape(
     configFile: text("the path of a chipset.config.json"),
     moduleDirs: list(text("a directory path"), 'an array of directories such as ["./modules"]'),
     config: record(
-      isValidPackageName,
-      MODULE_ID,
+      isValidModuleRange,
+      'a module id (an npm package name), or id@range such as "video-player@^2"',
       object("a configuration object"),
-      'an object mapping module ids to their configuration, such as { "video-player": { "bufferMs": 500 } }',
+      'an object mapping module ids (or id@range, for the versions in that range) to their configuration, such as { "video-player": { "bufferMs": 500 } }',
     ),
     hookTimeoutMs: ms("the hook timeout"),
     shutdownTimeoutMs: ms("the shutdown deadline"),

@@ -49,6 +49,18 @@ describe.each(["inline", "worker", "process"] as const)("versions side by side (
 });
 
 describe("versions side by side", () => {
+  it("gives each version the config entry of its range (id@range), the others the module's own", async () => {
+    const echo = `let c; export const module = defineModule({ init(ctx) { c = ctx.config; }, api: { config() { return c; } } });`;
+    for (const version of ["1.0.0", "1.4.0", "2.0.0"])
+      h.ws.module({ name: "lib", version, chipset: { singleton: false }, code: echo });
+    const rt = h.open({
+      config: { "lib@1.0.0": { says: "exact" }, "lib@^1": { says: "one" }, lib: { says: "any" } },
+    });
+    expect(await rt.call("lib@1.0.0", "config")).toEqual({ says: "exact" });
+    expect(await rt.call("lib@1.4.0", "config")).toEqual({ says: "one" });
+    expect(await rt.call("lib@2.0.0", "config")).toEqual({ says: "any" });
+  });
+
   it("answers use(id) within the config's `use` range, and why says who asked", async () => {
     install("inline", false);
     const rt = h.open({ use: { lib: "^1" } });

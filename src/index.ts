@@ -9,6 +9,8 @@ export type { ModuleSummary, ModuleInfo, DependencyInfo, DependencyTree } from "
 export type { VersionWhy, VersionReason, RejectedVersion } from "./runtime/whyVersion.js";
 export type { VersionRule } from "./runtime/Activator.js";
 export type { UpdateOptions, UpdateReport, UpdateStep } from "./runtime/updateReport.js";
+export type { OutdatedModule, UpdateCheckFailure, UpdateCheckReport } from "./runtime/findUpdates.js";
+export type { CheckUpdatesOptions } from "./runtime/UpdateWatcher.js";
 export type { ModuleOutcome } from "./runtime/Activator.js";
 export type { DownAtShutdown, ShutdownReport } from "./runtime/shutdown.js";
 export type { KindDefinition, KindDefaults } from "./registry/KindRegistry.js";

@@ -56,6 +56,8 @@ const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string }
   "breaker.closed": (e) => `breaker closed for ${scope(e)} (was ${e.from})`,
   "breaker.isolated": (e) => `breaker isolated by hand for ${scope(e)}`,
   "hook.failed": (e) => `hook after ${e.command} of ${key(e.id, e.version)} failed: ${errorText(e.error)}`,
+  "update.available": (e) =>
+    `update available: ${e.id} ${e.from ?? "(none)"} -> ${e.to ?? "?"} at ${e.source}`,
   "runtime.error": (e) => `error in ${e.context}: ${errorText(e.error)}`,
 };
 

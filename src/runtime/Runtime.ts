@@ -24,6 +24,8 @@ import type { ShutdownReport } from "./shutdown.js";
 
 export type { ControlOptions } from "./ModuleControl.js";
 import type { UpdateOptions, UpdateReport } from "./updateReport.js";
+import type { UpdateCheckReport } from "./findUpdates.js";
+import type { CheckUpdatesOptions } from "./UpdateWatcher.js";
 
 /** The arguments of a call made without any (shared: a call never changes its arguments). */
 const noArgs: readonly unknown[] = Object.freeze([]);
@@ -256,6 +258,17 @@ export class Runtime {
     return this.parts.updater.rollback(id, options);
   }
 
+  /**
+   * Looks for new versions now, in the module directories and the config's registries (as the
+   * started runtime does every `updates.intervalMs`), announces the newly seen ones
+   * (`update.available`) and answers each installed module with a newer version (`current`,
+   * `wanted`, `latest`, `source`) and each source that failed; applies nothing.
+   */
+  checkUpdates(options?: CheckUpdatesOptions): Promise<UpdateCheckReport> {
+    this.parts.state.assertOpen();
+    return this.parts.watcher.check(options);
+  }
+
   // ---- the runtime's own lifecycle --------------------------------------------------------
 
   /**
@@ -277,6 +290,7 @@ export class Runtime {
    * deadline, saves usage statistics and closes the store. Idempotent: later calls share the first.
    */
   close(): Promise<ShutdownReport> {
+    this.parts.watcher.close();
     return this.parts.lifecycle.close();
   }
 

@@ -139,4 +139,6 @@ export interface ResolvedOptions {
   overrides: Map<string, { range: string; from: string }>;
   /** Where new versions come from and which signatures count (config file `sources`, `trust`, `updates`). */
   updates: UpdateConfig;
+  /** The module directories scanned at creation (the config file's, then the options'), absolute; watched for new versions. */
+  moduleDirs: string[];
 }

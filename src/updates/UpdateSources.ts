@@ -55,6 +55,18 @@ export class UpdateSources {
   }
 
   /**
+   * The URL of the registry `"sources"` routes package `name` to (by its scope, else the
+   * default source), or undefined when no source serves it.
+   */
+  registryFor(name: string): string | undefined {
+    try {
+      return this.registry.sourceFor(name).registry;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
    * The versions `spec`'s source has, and those newer than `current` (a version; all when
    * absent). A registry's packument (abbreviated) is revalidated with its ETag. Throws
    * `CHIP_ERR_SOURCE_FAILED` when the source cannot be read or reached or lacks the package,

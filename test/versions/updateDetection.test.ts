@@ -106,6 +106,11 @@ describe("detecting new versions", () => {
     expect(packumentStatuses(name)).toEqual([200, 200, 304]);
     // Detection installs nothing by itself.
     expect(rt.queries.info(name).versions).toEqual(["1.0.0"]);
+    // Closing ends the watch: no timer is left, and time going on asks the registry nothing.
+    await rt.close();
+    expect(clock.pending).toBe(0);
+    clock.advance(INTERVAL * 10);
+    expect(packumentStatuses(name)).toEqual([200, 200, 304]);
   });
 
   it("finds a module directory's new version and a new directory beside it, and answers current, wanted and latest", async () => {

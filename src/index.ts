@@ -12,6 +12,8 @@ export type { UpdateOptions, UpdateReport, UpdateStep } from "./runtime/updateRe
 export type { RequestedOutcome, UpdateRequestOptions } from "./runtime/requestUpdate.js";
 export type { RequestedUpdate, UpdateAction } from "./registry/UpdateRequests.js";
 export type { ActiveVersion, ActiveReason } from "./registry/ActiveVersions.js";
+export type { OutdatedModule, UpdateCheckFailure, UpdateCheckReport } from "./runtime/findUpdates.js";
+export type { CheckUpdatesOptions } from "./runtime/UpdateWatcher.js";
 export type { ModuleOutcome } from "./runtime/Activator.js";
 export type { DownAtShutdown, ShutdownReport } from "./runtime/shutdown.js";
 export type { KindDefinition, KindDefaults } from "./registry/KindRegistry.js";

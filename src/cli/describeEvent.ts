@@ -70,6 +70,8 @@ const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string }
     e.reason === "requested"
       ? `rolled back ${e.id} ${e.from ?? "?"} -> ${e.to ?? "?"} (asked for)`
       : `ROLLED BACK ${e.id} ${e.to ?? "?"} -> ${e.from ?? "?"}: ${e.reason}`,
+  "update.available": (e) =>
+    `update available: ${e.id} ${e.from ?? "(none)"} -> ${e.to ?? "?"} at ${e.source}`,
   "runtime.error": (e) => `error in ${e.context}: ${errorText(e.error)}`,
 };
 

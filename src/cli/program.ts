@@ -7,6 +7,7 @@ import { registerDepsCommand } from "./commands/depsCommand.js";
 import { registerEnvCommand } from "./commands/envCommand.js";
 import { registerQueryCommands } from "./commands/queryCommands.js";
 import { registerWhyCommand } from "./commands/whyCommand.js";
+import { registerOutdatedCommand } from "./commands/outdatedCommand.js";
 import { registerDoctorCommand } from "./commands/doctorCommand.js";
 import { registerRegistryCommands } from "./commands/registryCommands.js";
 import { registerStartCommand } from "./commands/startCommand.js";
@@ -63,6 +64,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerRegistryCommands(program, ctx);
   registerQueryCommands(program, ctx);
   registerWhyCommand(program, ctx);
+  registerOutdatedCommand(program, ctx);
   registerDepsCommand(program, ctx);
   registerCallCommand(program, ctx);
   registerStartCommand(program, ctx);

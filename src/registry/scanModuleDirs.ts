@@ -14,6 +14,22 @@ export interface ScanReport {
 }
 
 /**
+ * The module directories in `dirs`, as {@link scanModuleDirs} finds them: each entry that is a
+ * module directory itself (it has a package.json), else its children that are (`@scope/`
+ * folders descended into), in name order. `missing`: the entries that are not directories.
+ */
+export function findModuleDirs(dirs: readonly string[]): { found: string[]; missing: string[] } {
+  const found: string[] = [];
+  const missing: string[] = [];
+  for (const entry of dirs) {
+    const dir = path.resolve(entry);
+    if (!isDirectory(dir)) missing.push(dir);
+    else found.push(...(isModuleDir(dir) ? [dir] : childModuleDirs(dir)));
+  }
+  return { found, missing };
+}
+
+/**
  * Registers the modules found in `dirs`. Each entry is a module directory (its package.json has a
  * `chipset` field) or a directory of module directories (`@scope/` folders are descended into).
  * Unchanged modules cost a digest, not a copy; one bad module is reported and the others go on.
@@ -21,8 +37,8 @@ export interface ScanReport {
 export function scanModuleDirs(registry: Registry, dirs: readonly string[]): ScanReport {
   const result: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
   for (const entry of dirs) {
-    const dir = path.resolve(entry);
-    if (!isDirectory(dir)) {
+    const { found, missing } = findModuleDirs([entry]);
+    for (const dir of missing) {
       result.rejected.push({
         dir,
         error: new ChipsetError(
@@ -31,10 +47,8 @@ export function scanModuleDirs(registry: Registry, dirs: readonly string[]): Sca
           { details: { field: "moduleDirs", dir } },
         ),
       });
-      continue;
     }
-    const candidates = isModuleDir(dir) ? [dir] : childModuleDirs(dir);
-    for (const candidate of candidates) {
+    for (const candidate of found) {
       try {
         const { record, status } = registry.add(candidate);
         result[status].push(record);

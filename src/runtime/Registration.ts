@@ -5,7 +5,7 @@ import { ErrorCodes } from "../errors/codes.js";
 import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { ModuleDefinition } from "../module.js";
-import type { AddResult, Registry } from "../registry/Registry.js";
+import type { AddOptions, AddResult, Registry } from "../registry/Registry.js";
 import { scanModuleDirs, type ScanReport } from "../registry/scanModuleDirs.js";
 import { validatePackageManifest } from "../registry/validateManifest.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
@@ -39,9 +39,9 @@ export class Registration {
    * Installs a module version from a directory into the registry (validated, copied, one
    * transaction); `status` says whether it was new, replaced changed content, or was unchanged.
    */
-  add(dir: string): AddResult {
+  add(dir: string, options: AddOptions = {}): AddResult {
     this.deps.assertOpen();
-    const result = this.deps.registry.add(dir);
+    const result = this.deps.registry.add(dir, options);
     const { record, status } = result;
     this.registered(record, status);
     return result;

@@ -28,6 +28,8 @@ export type { ControlOptions } from "./ModuleControl.js";
 import type { UpdateOptions, UpdateReport } from "./updateReport.js";
 import { requestUpdate, type RequestedOutcome, type UpdateRequestOptions } from "./requestUpdate.js";
 import { UpdateRequestServer } from "./UpdateRequestServer.js";
+import type { UpdateCheckReport } from "./findUpdates.js";
+import type { CheckUpdatesOptions } from "./UpdateWatcher.js";
 
 /** The arguments of a call made without any (shared: a call never changes its arguments). */
 const noArgs: readonly unknown[] = Object.freeze([]);
@@ -293,6 +295,17 @@ export class Runtime {
     );
   }
 
+  /**
+   * Looks for new versions now, in the module directories and the config's registries (as the
+   * started runtime does every `updates.intervalMs`), announces the newly seen ones
+   * (`update.available`) and answers each installed module with a newer version (`current`,
+   * `wanted`, `latest`, `source`) and each source that failed; applies nothing.
+   */
+  checkUpdates(options?: CheckUpdatesOptions): Promise<UpdateCheckReport> {
+    this.parts.state.assertOpen();
+    return this.parts.watcher.check(options);
+  }
+
   // ---- the runtime's own lifecycle --------------------------------------------------------
 
   /**
@@ -315,6 +328,7 @@ export class Runtime {
    */
   close(): Promise<ShutdownReport> {
     this.server?.dispose();
+    this.parts.watcher.close();
     return this.parts.lifecycle.close();
   }
 

@@ -78,8 +78,18 @@ export interface RuntimeEvents extends PolicyEvents, SupervisionEvents {
     failed: Array<{ id: string; error: ChipsetError }>;
     down: DownAtShutdown[];
   };
-  /** A newer version of a module is there to update to (a source or the registry has it). */
+  /**
+   * A version of a module newer than every installed one is there to update to, seen for the
+   * first time: `to` is the highest within `^from` (or the application's `use` range) or the
+   * highest of all; `source` is the module directory or the registry packument's URL;
+   * `durationMs` is how long the check took. Each `id@to` is announced once per runtime.
+   */
   "update.available": UpdateEvent & { source: string };
+  /**
+   * A check for new versions finished (on the interval, after the automatic updates it started;
+   * or `checkUpdates()`): how long it took (ms), the ids with a newer version, and how many sources failed.
+   */
+  "update.checked": { durationMs: number; outdated: string[]; failures: number };
   /** `runtime.update` began (`to` is the range asked for, if any, until the version is known). */
   "update.started": UpdateEvent;
   /** Calls now go to the new version; `gateMs` is how long calls waited at the old one's gate. */

@@ -37,7 +37,7 @@ export interface RuntimeOptions {
    * Open the data directory without writing to it (default false), for looking only: nothing is
    * created, recovered, scanned or linked, `runtime.registry.lastRecovery` says what recovery would
    * do, and loading, adding or removing a module throws `CHIP_ERR_STORE_FAILED`. Works on a
-   * read-only or full disk. The CLI's `ls`, `info`, `deps`, `order`, `errors` and `doctor` use it.
+   * read-only or full disk. The CLI's `ls`, `info`, `deps`, `order`, `outdated`, `errors` and `doctor` use it.
    */
   readOnly?: boolean;
   /** A `chipset.config.json` to read at start-up (module directories, per-module config, defaults). */
@@ -139,4 +139,6 @@ export interface ResolvedOptions {
   overrides: Map<string, { range: string; from: string }>;
   /** Where new versions come from and which signatures count (config file `sources`, `trust`, `updates`). */
   updates: UpdateConfig;
+  /** The module directories scanned at creation (the config file's, then the options'), absolute; watched for new versions. */
+  moduleDirs: string[];
 }

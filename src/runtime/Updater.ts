@@ -40,8 +40,8 @@ export interface UpdaterDeps {
   active: Pick<ActiveVersions, "get" | "set">;
   /** A fresh scratch directory in the store (removed by recovery if the process dies). */
   scratchDir(): string;
-  /** Installs the module in `dir` (validated, copied, recorded). */
-  install(dir: string): AddResult;
+  /** Installs the module in `dir` (validated, copied, recorded with `source` as where it came from). */
+  install(dir: string, source: string): AddResult;
   /** Calls `method` of `ref` through its policies (the new version's verify calls). */
   call(ref: string, method: string, args: readonly unknown[]): Promise<unknown>;
   /** Forgets supervision of the instance at `key` (a retired or taken-back version is not restarted). */
@@ -283,7 +283,10 @@ export class Updater {
           );
         return fetched.version;
       }
-      const { record } = await timed("install", () => this.deps.install(fetched.dir));
+      // Recorded as coming from the directory, tarball or URL it was fetched from, not the staging copy.
+      const { record } = await timed("install", () =>
+        this.deps.install(fetched.dir, fetched.source.location),
+      );
       return record.version;
     } finally {
       rmSync(staging, { recursive: true, force: true });

@@ -30,6 +30,7 @@ import { RuntimePolicies } from "./RuntimePolicies.js";
 import { RuntimeQueries } from "./RuntimeQueries.js";
 import { whyVersion } from "./whyVersion.js";
 import { Updater } from "./Updater.js";
+import { UpdateWatcher } from "./UpdateWatcher.js";
 import { UpdateSources } from "../updates/UpdateSources.js";
 import { RuntimeState } from "./RuntimeState.js";
 import { IntegrityCheck } from "../registry/IntegrityCheck.js";
@@ -38,7 +39,7 @@ import { UpdateRequests } from "../registry/UpdateRequests.js";
 import { transitionGuard } from "./transitionGuard.js";
 import { configEntry } from "./configEntry.js";
 import { TransitionEvents } from "./TransitionEvents.js";
-import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
+import { stateIsActive, type LifecycleCommand } from "../vocabulary/lifecycle.js";
 
 /** What `createRuntime` hands to the runtime. */
 export interface RuntimeParts {
@@ -70,6 +71,8 @@ export interface Assembly {
   updater: Updater;
   /** Update and rollback requests between processes, and the hosts that take them. */
   requests: UpdateRequests;
+  /** Detection of new versions on an interval, and automatic updates (`runtime.checkUpdates`). */
+  watcher: UpdateWatcher;
   lifecycle: RuntimeLifecycle;
   queries: RuntimeQueries;
   policies: RuntimePolicies;
@@ -256,6 +259,8 @@ export function assemble(parts: RuntimeParts): Assembly {
     },
     assertOpen: () => state.assertOpen(),
   });
+  // One for updates and detection: they share each registry answer and its ETag.
+  const sources = new UpdateSources(options.updates, { clock });
   const updater = new Updater({
     clock,
     events,
@@ -264,14 +269,31 @@ export function assemble(parts: RuntimeParts): Assembly {
     factory,
     activator,
     control,
-    sources: new UpdateSources(options.updates, { clock }),
     active,
+    sources,
     scratchDir: () => registry.scratchDir(),
-    install: (dir) => registration.add(dir),
+    install: (dir, source) => registration.add(dir, { source }),
     call: (ref, method, args) => calls.call(ref, method, args),
     release: (key) => supervisor.released(key),
     assertOpen: () => state.assertOpen(),
   });
+  const watcher = new UpdateWatcher({
+    clock,
+    logger,
+    events,
+    settings: options.updates.updates,
+    sources,
+    installed: () => registry.list(),
+    running: (id) => table.versionsOf(id).find((inst) => stateIsActive(inst.state))?.version,
+    moduleDirs: options.moduleDirs,
+    dataDir: options.dataDir,
+    use: options.use,
+    overrides: options.overrides,
+    update: (id, updateOptions) => updater.update(id, updateOptions),
+    onError,
+    closing: () => state.closing,
+  });
+  events.on("runtime.started", () => watcher.start());
   const lifecycle = new RuntimeLifecycle({
     clock,
     shutdownTimeoutMs: options.shutdownTimeoutMs,
@@ -323,6 +345,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     registration,
     updater,
     requests: new UpdateRequests(db, clock),
+    watcher,
     lifecycle,
     queries,
     policies,

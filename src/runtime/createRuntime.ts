@@ -68,6 +68,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     use: sources("use", file?.use, options.use),
     overrides: sources("overrides", file?.overrides, options.overrides),
     updates: updates.config,
+    moduleDirs: [...(file?.moduleDirs ?? []), ...(options.moduleDirs ?? [])].map((dir) => resolve(dir)),
     policies: {
       ...file?.policies,
       ...Object.fromEntries(
@@ -103,8 +104,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
           .map((id) => [id, dirname(resolve(options.configFile!))]),
       ),
     });
-    if (!readOnly)
-      runtime.lastScan = runtime.scan([...(file?.moduleDirs ?? []), ...(options.moduleDirs ?? [])]);
+    if (!readOnly) runtime.lastScan = runtime.scan(resolved.moduleDirs);
     return runtime;
   } catch (err) {
     db.close();

@@ -56,19 +56,36 @@ export interface TrustConfig {
  */
 export type AutoUpdatePolicy = "none" | "patch" | "minor";
 
+/**
+ * Config `"updates"`: how often the running runtime looks for new versions, and which of them it
+ * applies by itself.
+ */
+export interface UpdatesSettings {
+  /** Default `"none"`: new versions are announced (`update.available`), not applied. */
+  readonly auto: AutoUpdatePolicy;
+  /**
+   * How often, in ms, a started runtime checks its sources for new versions (0: never; checks
+   * asked for with `checkUpdates()` still run). Default {@link DEFAULT_UPDATE_INTERVAL_MS}.
+   */
+  readonly intervalMs: number;
+}
+
+/** The default of `updates.intervalMs`: ten minutes (a registry answers most checks with a 304). */
+export const DEFAULT_UPDATE_INTERVAL_MS = 600_000;
+
 /** The validated `sources`, `trust` and `updates` fields of a config file. */
 export interface UpdateConfig {
   /** Default `[]`. */
   readonly sources: readonly RegistrySource[];
   /** Default `{ keys: [], require: false }`. */
   readonly trust: TrustConfig;
-  /** Default `{ auto: "none" }`. */
-  readonly updates: { readonly auto: AutoUpdatePolicy };
+  /** Default `{ auto: "none", intervalMs: 600000 }`. */
+  readonly updates: UpdatesSettings;
 }
 
-/** The config with nothing set: no registries, no trusted keys, no automatic updates. */
+/** The config with nothing set: no registries, no trusted keys, no automatic updates, a check every ten minutes. */
 export const EMPTY_UPDATE_CONFIG: UpdateConfig = Object.freeze({
   sources: Object.freeze([]),
   trust: Object.freeze({ keys: Object.freeze([]), require: false }),
-  updates: Object.freeze({ auto: "none" }),
+  updates: Object.freeze({ auto: "none", intervalMs: DEFAULT_UPDATE_INTERVAL_MS }),
 });

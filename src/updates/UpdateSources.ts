@@ -62,7 +62,7 @@ export class UpdateSources {
    * The client for `spec`: the configured sources, or the one registry `spec.registry` names
    * (with the token of a configured source on the same URL, if any).
    */
-  private registryFor(spec: SourceSpec): RegistryClient {
+  private clientFor(spec: SourceSpec): RegistryClient {
     if (spec.kind !== "registry" || spec.registry === undefined) return this.registry;
     const url = spec.registry;
     if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url))
@@ -73,6 +73,18 @@ export class UpdateSources {
       );
     const token = this.config.sources.find((s) => sameUrl(s.registry, url))?.token;
     return this.client([{ registry: url, ...(token === undefined ? {} : { token }) }]);
+  }
+
+  /**
+   * The URL of the registry `"sources"` routes package `name` to (by its scope, else the
+   * default source), or undefined when no source serves it.
+   */
+  registryFor(name: string): string | undefined {
+    try {
+      return this.registry.sourceFor(name).registry;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -89,7 +101,7 @@ export class UpdateSources {
     const current = options.current === undefined ? undefined : validVersion(options.current);
     if (options.signal?.aborted === true) throw abortError(options.signal, "the update check");
     if (spec.kind === "registry") {
-      const answer = await this.registryFor(spec).packument(spec.name, options);
+      const answer = await this.clientFor(spec).packument(spec.name, options);
       const versions = packumentVersions(answer.packument);
       return {
         name: spec.name,
@@ -127,7 +139,7 @@ export class UpdateSources {
   async fetch(spec: SourceSpec, options: FetchOptions): Promise<FetchedPackage> {
     if (options.integrity !== undefined) checkIntegrityOption(options.integrity);
     if (options.signal?.aborted === true) throw abortError(options.signal, "the fetch");
-    const registry = this.registryFor(spec);
+    const registry = this.clientFor(spec);
     const staging = path.resolve(options.staging);
     makeStagingDir(staging);
     const context = {

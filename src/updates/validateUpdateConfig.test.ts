@@ -19,7 +19,11 @@ describe("validateUpdateConfig", () => {
   it("gives the defaults when the fields are absent, and leaves other fields to their own validator", () => {
     expect(validateUpdateConfig({ moduleDirs: ["./modules"] })).toEqual({
       ok: true,
-      config: { sources: [], trust: { keys: [], require: false }, updates: { auto: "none" } },
+      config: {
+        sources: [],
+        trust: { keys: [], require: false },
+        updates: { auto: "none", intervalMs: 600_000 },
+      },
     });
   });
 
@@ -42,7 +46,7 @@ describe("validateUpdateConfig", () => {
         ],
         require: true,
       },
-      updates: { auto: "patch" },
+      updates: { auto: "patch", intervalMs: 60_000 },
     });
     if (!result.ok) throw result.error;
     expect(result.config.sources).toEqual([
@@ -54,7 +58,7 @@ describe("validateUpdateConfig", () => {
       ["SHA256:npm", "ecdsa-sha2-nistp256"],
     ]);
     expect(result.config.trust.require).toBe(true);
-    expect(result.config.updates.auto).toBe("patch");
+    expect(result.config.updates).toEqual({ auto: "patch", intervalMs: 60_000 });
   });
 
   it("names the field of a bad registry URL, and says what a source looks like", () => {
@@ -101,6 +105,18 @@ describe("validateUpdateConfig", () => {
       field: "updates.auto",
       found: '"major"',
     });
+  });
+
+  it("takes 0 as an interval that never checks, and names an interval that is not a timer's milliseconds", () => {
+    const off = validateUpdateConfig({ updates: { intervalMs: 0 } });
+    if (!off.ok) throw off.error;
+    expect(off.config.updates).toEqual({ auto: "none", intervalMs: 0 });
+    for (const bad of [-1, 1.5, "10m", 2 ** 31]) {
+      const found = problems({ updates: { intervalMs: bad } });
+      expect(found.map((p) => p.field)).toEqual(["updates.intervalMs"]);
+      expect(found[0]!.expected).toContain("from 0 (never check by itself)");
+    }
+    expect(problems({ updates: { interval: 1000 } })[0]!.message).toContain('did you mean "intervalMs"');
   });
 
   it("names unknown fields with the closest known name, without showing a token", () => {

@@ -2,13 +2,15 @@ import { closestName } from "../common/closestName.js";
 import { renderValue } from "../common/renderValue.js";
 import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import { isTrustedKey, KEY_FORM, parseTrustedKey, SIGNATURE_ALGORITHMS } from "./trustedKey.js";
-import type {
-  AutoUpdatePolicy,
-  RegistrySource,
-  SignatureAlgorithm,
-  TrustedKey,
-  TrustedKeyConfig,
-  UpdateConfig,
+import {
+  DEFAULT_UPDATE_INTERVAL_MS,
+  type AutoUpdatePolicy,
+  type RegistrySource,
+  type SignatureAlgorithm,
+  type TrustedKey,
+  type TrustedKeyConfig,
+  type UpdateConfig,
+  type UpdatesSettings,
 } from "./UpdateConfig.js";
 
 /**
@@ -28,13 +30,14 @@ export type UpdateConfigResult =
   { ok: true; config: UpdateConfig } | { ok: false; problems: ConfigProblem[]; error: ChipsetError };
 
 const AUTO_POLICIES: readonly AutoUpdatePolicy[] = ["none", "patch", "minor"];
+const MAX_TIMER_MS = 2 ** 31 - 1;
 // npm's scope rule: lower case, URL-safe, not starting with "." or "_".
 const SCOPE = /^@[a-z0-9~-][a-z0-9._~-]*$/;
 const SOURCE_FIELDS = ["registry", "scope", "token"];
 const KEY_FIELDS = ["keyid", "key", "algorithm", "keytype", "scheme", "expires"];
 
 /**
- * Validates the `sources`, `trust` and `updates` fields of a parsed config file `value` (other
+ * Validates the `sources`, `trust` and `updates` (`auto`, `intervalMs`) fields of a parsed config file `value` (other
  * fields are left to their own validator) and parses every trusted key with node:crypto. Pure:
  * reads no file and touches no network. `file` names the config file in the error. Absent
  * fields take the defaults of {@link UpdateConfig}.
@@ -44,9 +47,9 @@ export function validateUpdateConfig(value: unknown, file?: string): UpdateConfi
   const root = isObject(value) ? value : (problems.push(invalid("", "a config object", value)), {});
   const sources = readSources(root["sources"], problems);
   const trust = readTrust(root["trust"], problems);
-  const auto = readUpdates(root["updates"], problems);
+  const updates = readUpdates(root["updates"], problems);
   if (problems.length > 0) return { ok: false, problems, error: configError(problems, file) };
-  return { ok: true, config: { sources, trust, updates: { auto } } };
+  return { ok: true, config: { sources, trust, updates } };
 }
 
 function readSources(value: unknown, problems: ConfigProblem[]): RegistrySource[] {
@@ -171,13 +174,15 @@ function readKey(item: unknown, at: string, problems: ConfigProblem[]): TrustedK
   return undefined;
 }
 
-function readUpdates(value: unknown, problems: ConfigProblem[]): AutoUpdatePolicy {
-  if (value === undefined) return "none";
-  if (!isObject(value))
-    return (void problems.push(invalid("updates", '{ "auto": "none" | "patch" | "minor" }', value)), "none");
-  unknownFields(value, "updates", ["auto"], problems);
+function readUpdates(value: unknown, problems: ConfigProblem[]): UpdatesSettings {
+  const settings = { auto: "none" as AutoUpdatePolicy, intervalMs: DEFAULT_UPDATE_INTERVAL_MS };
+  if (value === undefined) return settings;
+  const form = '{ "auto": "none" | "patch" | "minor", "intervalMs": 600000 }';
+  if (!isObject(value)) return (void problems.push(invalid("updates", form, value)), settings);
+  unknownFields(value, "updates", ["auto", "intervalMs"], problems);
   const auto = value["auto"] ?? "none";
-  if (!AUTO_POLICIES.includes(auto as AutoUpdatePolicy)) {
+  if (AUTO_POLICIES.includes(auto as AutoUpdatePolicy)) settings.auto = auto as AutoUpdatePolicy;
+  else
     problems.push(
       invalid(
         "updates.auto",
@@ -185,9 +190,19 @@ function readUpdates(value: unknown, problems: ConfigProblem[]): AutoUpdatePolic
         auto,
       ),
     );
-    return "none";
-  }
-  return auto as AutoUpdatePolicy;
+  const intervalMs = value["intervalMs"] ?? DEFAULT_UPDATE_INTERVAL_MS;
+  // A timer's range: Node fires a longer delay at once.
+  if (Number.isInteger(intervalMs) && (intervalMs as number) >= 0 && (intervalMs as number) <= MAX_TIMER_MS)
+    settings.intervalMs = intervalMs as number;
+  else
+    problems.push(
+      invalid(
+        "updates.intervalMs",
+        `an integer of milliseconds from 0 (never check by itself) to ${MAX_TIMER_MS}, such as 600000 (ten minutes)`,
+        intervalMs,
+      ),
+    );
+  return settings;
 }
 
 function unknownFields(

@@ -97,6 +97,8 @@ describe.each(["inline", "worker", "process"] as const)("hot update (%s)", (isol
     // The old version is retired, and kept installed for a rollback.
     expect(counterInstances(rt)).toEqual(["counter@2.0.0"]);
     expect(rt.queries.info("counter").versions).toEqual(["2.0.0", "1.0.0"]);
+    // Recorded as coming from where it was fetched, not from the staging copy it was installed from.
+    expect(rt.registry.get("counter", "2.0.0")?.source).toBe(next);
     const back = await rt.rollback("counter", { graceMs: 0 });
     expect(back).toMatchObject({ from: "2.0.0", to: "1.0.0", outcome: "completed" });
     expect(await rt.call("counter", "hit")).toEqual({ version: "1.0.0", count: results.length + 3 });

@@ -96,7 +96,7 @@ function watch(
             return reject(
               abortError(
                 signal,
-                `waiting for the ${request.action} of ${request.id} (the host, process ${host}, goes on with it; \`chipset events\` shows how it ends)`,
+                `waiting for the ${request.action} of ${request.id} (the host, process ${host}, goes on with it and prints how it ends; \`chipset rollback\` undoes it)`,
               ),
             );
         }

@@ -262,6 +262,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     install: (dir) => registration.add(dir),
     call: (ref, method, args) => calls.call(ref, method, args),
     release: (key) => supervisor.released(key),
+    split: (split) => calls.split(split),
     assertOpen: () => state.assertOpen(),
   });
   const lifecycle = new RuntimeLifecycle({

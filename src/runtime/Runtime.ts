@@ -243,10 +243,12 @@ export class Runtime {
    * Updates module `id` to a new version while it keeps serving (blue-green): fetches it (from
    * `options.from`, an installed version, or the config's registries) and verifies its integrity
    * and signature, installs it, starts it beside the running version, checks it (`health()` and
-   * its manifest's `update.verify` calls), switches calls to it in one step with the old version's
-   * state (`exportState` / `importState`), watches it for `graceMs` and retires the old version
-   * (stopped, unloaded, kept installed). Rejects with `CHIP_ERR_UPDATE_FAILED` (the old version
-   * serves; `cause` says why, `details.report` which step) or `CHIP_ERR_INTEGRITY_MISMATCH`.
+   * its manifest's `update.verify` calls), with `strategy: "canary"` sends it a share of the
+   * calls for a while and judges it against the old version, switches calls to it in one step
+   * with the old version's state (`exportState` / `importState`), watches it for `graceMs` and
+   * retires the old version (stopped, unloaded, kept installed). Rejects with
+   * `CHIP_ERR_UPDATE_FAILED` (the old version serves; `cause` says why, `details.report` which
+   * step), `CHIP_ERR_INTEGRITY_MISMATCH`, or `CHIP_ERR_OPTIONS_INVALID` for malformed options.
    */
   update(id: string, options?: UpdateOptions): Promise<UpdateReport> {
     return this.parts.updater.update(id, options);

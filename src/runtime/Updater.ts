@@ -69,10 +69,11 @@ const DEFAULT_GRACE_MS = 10_000;
  * Hot update, blue-green: fetches and verifies the new version, installs it, starts it beside
  * the old one, checks it (`health()` and its manifest's `update.verify` calls), with the canary
  * strategy sends it a share of the calls for a while and judges it against the old one
- * ({@link Canary}), switches calls to it in one step with the old version's state handed over ({@link UpdateSwitch}), watches it
- * for a grace period, and retires the old version (stopped and unloaded, kept installed). Any
- * failure before the switch leaves the old version serving; a crash or an anomaly in the grace
- * period switches back. `rollback(id)` updates back to the version the last update replaced.
+ * ({@link Canary}), switches calls to it in one step with the old version's state handed over
+ * ({@link UpdateSwitch}), watches it for a grace period, and retires the old version (stopped
+ * and unloaded, kept installed). Any failure before the switch (a canary that did not pass
+ * included) leaves the old version serving; a crash or an anomaly in the grace period switches
+ * back. `rollback(id)` updates back to the version the last update replaced.
  */
 export class Updater {
   /** id -> the version its last completed update replaced (for `rollback`). */
@@ -164,14 +165,7 @@ export class Updater {
       try {
         await timed("verify", () => this.verify(next));
         if (options.strategy === "canary")
-          await timed("canary", async () => {
-            const { report: canary, error } = await new Canary(old, next, canarySettings(options.canary), {
-              ...this.deps,
-              route: (from, to) => this.deps.factory.canary(from, to),
-            }).run(options.signal);
-            report.canary = canary;
-            if (error !== undefined) throw error;
-          });
+          await timed("canary", () => this.canary(old, next, options, report));
         await timed("switch", async () => {
           const { gateMs, stateMigrated } = await flip.forward(options.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
           report.gateMs = gateMs;
@@ -328,6 +322,17 @@ export class Updater {
       throw failed.error!;
     }
     return next;
+  }
+
+  /** Runs the canary of `next` beside `old` into `report`; throws unless it passed. */
+  private async canary(old: Instance, next: Instance, options: UpdateOptions, report: UpdateReport) {
+    const canary = new Canary(old, next, canarySettings(options.canary), {
+      ...this.deps,
+      route: (from, to) => this.deps.factory.canary(from, to),
+    });
+    const { report: outcome, error } = await canary.run(options.signal);
+    report.canary = outcome;
+    if (error !== undefined) throw error;
   }
 
   /** The new version's own check: `health()` ok, and every `update.verify` call of its manifest answers. */

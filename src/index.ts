@@ -8,7 +8,15 @@ export type { RuntimeEvents, RuntimeEventName, ModuleRef, UnloadReason } from ".
 export type { ModuleSummary, ModuleInfo, DependencyInfo, DependencyTree } from "./runtime/RuntimeQueries.js";
 export type { VersionWhy, VersionReason, RejectedVersion } from "./runtime/whyVersion.js";
 export type { VersionRule } from "./runtime/Activator.js";
-export type { UpdateOptions, UpdateReport, UpdateStep } from "./runtime/updateReport.js";
+export type {
+  CanaryOptions,
+  CanaryReport,
+  CanarySample,
+  UpdateOptions,
+  UpdateReport,
+  UpdateStep,
+  UpdateStrategy,
+} from "./runtime/updateReport.js";
 export type { RequestedOutcome, UpdateRequestOptions } from "./runtime/requestUpdate.js";
 export type { RequestedUpdate, UpdateAction } from "./registry/UpdateRequests.js";
 export type { ActiveVersion, ActiveReason } from "./registry/ActiveVersions.js";
@@ -42,7 +50,7 @@ export type { FallbackHandler, BreakerSnapshot } from "./policies/PolicyBook.js"
 export type { PolicyEvents, PolicyRef } from "./policies/PolicyEvents.js";
 export type { BreakerStateName, OpenReason } from "./policies/CircuitBreaker.js";
 export type { RuntimePolicies } from "./runtime/RuntimePolicies.js";
-export type { CallOutcome } from "./runtime/ModuleCalls.js";
+export type { CallOutcome } from "./runtime/CallObserver.js";
 export type { ErrorQueries, AnomalyOptions } from "./runtime/Monitoring.js";
 export type { ErrorEntry, ErrorCounts } from "./monitoring/ErrorMonitor.js";
 export {

@@ -19,6 +19,7 @@ import { DEFAULT_CHECKPOINT_KB, type ModuleRecord } from "../vocabulary/manifest
 import { storeFailed } from "../store/storeFailed.js";
 import type { PermissionCeilings } from "../vocabulary/permissions.js";
 import { makeModuleProxy } from "../hosts/makeModuleProxy.js";
+import { satisfies } from "../resolver/fastSemver.js";
 import { Instance, type InstanceEnv } from "./Instance.js";
 import { createWriteDirs, sandboxGrant } from "./sandboxGrant.js";
 import type { InstanceTable } from "./InstanceTable.js";
@@ -116,6 +117,15 @@ export class InstanceFactory {
     this.options.table.route(id, inst?.key);
   }
 
+  /**
+   * While an update's canary runs, `old`'s dependents whose range accepts `next` call through
+   * that range (not `old`'s address), so that the call path may send a share of their calls to
+   * `next`; `next` undefined ends it.
+   */
+  canary(old: Instance, next: Instance | undefined): void {
+    this.options.table.canary(old.id, old.key, next?.key);
+  }
+
   /** Takes `inst` out of the table (its module left the registry). */
   forget(inst: Instance): void {
     this.options.table.evict(inst);
@@ -144,7 +154,7 @@ export class InstanceFactory {
             ),
           );
         }
-        return this.options.call(boundRef(owner(), target), method, args, signal);
+        return this.options.call(this.boundRef(owner(), target), method, args, signal);
       },
       checkpoint: (state) => owner().checkpoint(state),
       log: (level, obj, msg) => {
@@ -188,6 +198,24 @@ export class InstanceFactory {
     }
   }
 
+  /**
+   * The ref `from`'s calls to `target` go to: the version its resolution bound, or the id until
+   * it has one. During a canary of that version, its declared range when that accepts the new
+   * version (the call path sends a share of those to it).
+   */
+  private boundRef(from: Instance, target: string): string {
+    const bound = from.deps.find((d) => d.id === target);
+    if (bound === undefined) return target;
+    const canary = this.options.table.canaryOf(target);
+    if (canary !== undefined && canary.from === bound.key) {
+      const range = from.manifest.requires?.[target] ?? from.manifest.optional?.[target];
+      const to = this.options.table.get(canary.to);
+      if (range !== undefined && to !== undefined && satisfies(to.version, range))
+        return `${target}@${range}`;
+    }
+    return bound.key;
+  }
+
   /** A proxy to `target` for `from` (declared check); undefined for an absent optional dependency. */
   private dependencyProxy(
     from: Instance,
@@ -217,18 +245,12 @@ export class InstanceFactory {
       // The version is looked up on each call, not when the proxy is made: a module keeps its
       // proxies, and an update rebinds its dependencies to the new version under it.
       proxy = makeModuleProxy(target, (method, args) =>
-        this.options.call(boundRef(from, target), method, args, undefined),
+        this.options.call(this.boundRef(from, target), method, args, undefined),
       ) as ModuleProxy<Record<string, never>>;
       mine.set(target, proxy);
     }
     return proxy;
   }
-}
-
-/** The ref `from`'s calls to `target` go to: the version its resolution bound, or the id until it has one. */
-function boundRef(from: Instance, target: string): string {
-  const bound = from.deps.find((d) => d.id === target);
-  return bound === undefined ? target : bound.key;
 }
 
 /** Why `ctx.checkpoint` could not store a state (the store says why in its own errors). */

@@ -42,6 +42,11 @@ export interface InstanceReader {
    * or none fits: the caller then activates one through the resolver.
    */
   answering(id: string, range?: string, from?: Instance): Instance | undefined;
+  /**
+   * The canary of an update of `id`, while one runs: `from` is the address of the version that
+   * serves, `to` the new version's, which takes a share of the calls that may go to it.
+   */
+  canaryOf(id: string): { readonly from: string; readonly to: string } | undefined;
   /** Every live instance. */
   all(): IterableIterator<Instance>;
   /** How many instances are live. */
@@ -62,6 +67,8 @@ export class InstanceTable implements InstanceReader {
   private readonly byId = new Map<string, Instance[]>();
   /** id -> the address calls to the plain id go to, while an update runs two versions of a singleton. */
   private readonly routed = new Map<string, string>();
+  /** id -> the two addresses of the canary of an update, while it runs. */
+  private readonly canaries = new Map<string, { readonly from: string; readonly to: string }>();
 
   get size(): number {
     return this.byAddress.size;
@@ -104,6 +111,10 @@ export class InstanceTable implements InstanceReader {
     return preferred ?? highest(fits.filter(isLoaded)) ?? highest(fits);
   }
 
+  canaryOf(id: string): { readonly from: string; readonly to: string } | undefined {
+    return this.canaries.get(id);
+  }
+
   *all(): IterableIterator<Instance> {
     // By id: an instance that replaces another keeps its id's place (the order modules first came in).
     for (const list of this.byId.values()) yield* list;
@@ -134,6 +145,13 @@ export class InstanceTable implements InstanceReader {
   route(id: string, address: string | undefined): void {
     if (address === undefined) this.routed.delete(id);
     else this.routed.set(id, address);
+  }
+
+  /** The owner's: records (or, with `to` undefined, ends) the canary of an update of `id` from `from` to `to`. */
+  canary(id: string, from: string, to: string | undefined): void {
+    if (to === undefined) {
+      if (this.canaries.get(id)?.from === from) this.canaries.delete(id);
+    } else this.canaries.set(id, { from, to });
   }
 
   /** The owner's: takes `inst` out (its module left the registry, or an update retired it). */

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from "../common/Clock.js";
 import { abortError } from "../common/abort.js";
 import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import { type ChipsetManifest } from "../vocabulary/manifest.js";
-import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { makeModuleProxy } from "../hosts/makeModuleProxy.js";
 import type { SignalSource } from "../vocabulary/hosts.js";
@@ -17,36 +17,15 @@ import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import { toDisposable, type Disposable } from "../common/Disposable.js";
 import type { CallInterceptor } from "./CallInterceptor.js";
+import type { CallSplit, SplitPort } from "./CallSplit.js";
+import { callFailed, closedError, methodNotFound } from "./callErrors.js";
+import type { CallObserver, CallOutcome } from "./CallObserver.js";
 
 /** Any module api, as seen through an untyped proxy. */
 export type AnyApi = Record<string, (...args: never[]) => unknown>;
 
 /** Distinct refs whose ids are remembered; past it the memo starts again. */
 const MAX_REFS = 10_000;
-
-/** How one call went (`runtime.callDetailed`). */
-export interface CallOutcome {
-  /** True when the caller got a value, from the module or from a fallback. */
-  ok: boolean;
-  value?: unknown;
-  /** What the call failed with (with its context). */
-  error?: ChipsetError;
-  /** The fallback that answered: its module id, or `"handler"` for the application's. */
-  answeredBy?: string;
-  /** Attempts made (retries count). */
-  attempts: number;
-  /** From the call to its answer, in ms. */
-  durationMs: number;
-  callId: number;
-}
-
-/** Watches every call (error monitor, anomaly baselines, chaos reports). */
-export interface CallObserver {
-  /** Once per call, when it settles; `error` is what the caller got (undefined on success). */
-  settled(run: CallRun, error: ChipsetError | undefined): void;
-  /** After each attempt that ran, with its duration in ms and its error (undefined: it succeeded). */
-  attempted(run: CallRun, durationMs: number, error: ChipsetError | undefined): void;
-}
 
 /** What the call path needs from the runtime. */
 export interface CallDeps {
@@ -85,6 +64,8 @@ export class ModuleCalls {
   private closed = false;
   /** A tool standing between calls and modules (chaos), if one is installed. */
   private interceptor: CallInterceptor | undefined = undefined;
+  /** Splits of the calls to an instance (an update's canary), by the instance's key. */
+  private readonly splits = new Map<string, CallSplit>();
   /** True when the runtime keeps time by the system clock: a run's start is on `performance.now()`'s scale. */
   private readonly systemTime: boolean;
 
@@ -113,6 +94,26 @@ export class ModuleCalls {
     this.interceptor = interceptor;
     return toDisposable(() => {
       if (this.interceptor === interceptor) this.interceptor = undefined;
+    });
+  }
+
+  /**
+   * Lets `split` choose, per call, where the calls that reach `split.from` go, until the result
+   * is disposed (one split per instance).
+   */
+  split(split: CallSplit): Disposable {
+    const key = split.from.key;
+    if (this.splits.has(key))
+      throw new ChipsetError(
+        ErrorCodes.MODULE_IN_USE,
+        `the calls to ${key} are already split; wait for that to end`,
+        {
+          module: key,
+        },
+      );
+    this.splits.set(key, split);
+    return toDisposable(() => {
+      if (this.splits.get(key) === split) this.splits.delete(key);
     });
   }
 
@@ -223,16 +224,40 @@ export class ModuleCalls {
    * With `intercept`, chaos may stand in between; a call it let through (after a delay) comes
    * back here without it, so it finds the module as it is by then (paused, stopped, crashed).
    */
-  private reach(run: CallRun, signal: SignalSource | undefined, intercept: boolean): unknown {
+  private reach(run: CallRun, signal: SignalSource | undefined, intercept: boolean, split = true): unknown {
     const ref = run.ref;
     const id = run.plan.id;
-    const inst = this.deps.instances.answering(id, this.parse(ref).range);
+    const range = this.parse(ref).range;
+    const inst = this.deps.instances.answering(id, range);
     if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed) {
       run.site = inst;
+      if (split && this.splits.size !== 0) {
+        const by = this.splits.get(inst.key);
+        if (by?.takes(range) === true) return by.attempt(run, this.port(run, signal, intercept));
+      }
       if (intercept && this.interceptor?.active === true) return this.intercepted(inst, run, signal);
       return this.invoke(inst, run, signal);
     }
     return this.slowAttempt(run, signal, intercept);
+  }
+
+  /** How a split takes the attempt of `run` into the instance it chose, or back where calls go without it. */
+  private port(run: CallRun, signal: SignalSource | undefined, intercept: boolean): SplitPort {
+    return {
+      enter: (inst, crashFails) => {
+        run.site = inst;
+        const proceed = () => this.invokeSettled(inst, run, signal, crashFails);
+        // A promise made this way also rejects with what an interceptor throws at once.
+        return new Promise<unknown>((resolve) =>
+          resolve(
+            intercept && this.interceptor?.active === true
+              ? this.interceptor.around(inst, run, proceed)
+              : proceed(),
+          ),
+        );
+      },
+      resend: () => this.reach(run, signal, intercept, false),
+    };
   }
 
   private intercepted(inst: Instance, run: CallRun, signal: SignalSource | undefined): unknown {
@@ -302,13 +327,8 @@ export class ModuleCalls {
   private invoke(inst: Instance, run: CallRun, signal: SignalSource | undefined): unknown {
     const { method, args } = run;
     const host = inst.host;
-    if (!host.hasMethod(method)) throw methodNotFound(inst, method);
     const gate = inst.gate;
-    const entered = gate.enter();
-    inst.calls++;
-    // The call's own clock reading (one fewer per call); a start during the call may be later.
-    if (run.startedAt > inst.lastUsedAt) inst.lastUsedAt = run.startedAt;
-    this.deps.count(inst.id);
+    const entered = this.enter(inst, run);
     let value: unknown;
     try {
       value = host.call(method, args, signal, this.since(run));
@@ -335,6 +355,40 @@ export class ModuleCalls {
     return LATER;
   }
 
+  /** Counts the attempt of `run` in at `inst`'s gate (a missing method throws first); answers the gate's token. */
+  private enter(inst: Instance, run: CallRun): number {
+    if (!inst.host.hasMethod(run.method)) throw methodNotFound(inst, run.method);
+    const entered = inst.gate.enter();
+    inst.calls++;
+    // The call's own clock reading (one fewer per call); a start during the call may be later.
+    if (run.startedAt > inst.lastUsedAt) inst.lastUsedAt = run.startedAt;
+    this.deps.count(inst.id);
+    return entered;
+  }
+
+  /**
+   * Like {@link invoke}, but settles with the module's answer instead of reporting it to the run
+   * (a split judges the answer first). With `crashFails`, a crash of an inline `inst` fails the
+   * attempt at once, as on the usual path.
+   */
+  private async invokeSettled(
+    inst: Instance,
+    run: CallRun,
+    signal: SignalSource | undefined,
+    crashFails: boolean,
+  ): Promise<unknown> {
+    const { method, args } = run;
+    const entered = this.enter(inst, run);
+    if (crashFails) run.inModule = inst;
+    try {
+      return await inst.host.call(method, args, signal, this.since(run));
+    } catch (err) {
+      throw callFailed(inst, method, err);
+    } finally {
+      inst.gate.leave(entered);
+    }
+  }
+
   /**
    * When `run` began on `performance.now()`'s scale: its own start when the runtime keeps time
    * by the system clock (the usual case), else unknown (a test's clock has its own origin).
@@ -352,30 +406,4 @@ export class ModuleCalls {
     this.pipeline.crashedAt(inst, error);
     inst.gate.abandon();
   }
-}
-
-/** What a call made once the runtime is closing gets (the database may be closed: no lookup first). */
-function closedError(): ChipsetError {
-  return new ChipsetError(ErrorCodes.RUNTIME_CLOSED, "the runtime is closed; create a new one to go on");
-}
-
-function methodNotFound(inst: Instance, method: string): ChipsetError {
-  const available = inst.host.methods();
-  return new ChipsetError(
-    ErrorCodes.METHOD_NOT_FOUND,
-    `${inst.key} has no method "${method}"; its api has: ${available.join(", ") || "(no methods)"}`,
-    { module: inst.key, details: { method, available } },
-  );
-}
-
-function callFailed(inst: Instance, method: string, err: unknown): ChipsetError {
-  // The call did not fail in the module: it crashed under it, or the caller gave up on it.
-  if (err instanceof ChipsetError && err.module === inst.key) {
-    if (err.code === ErrorCodes.MODULE_CRASHED || err.code === ErrorCodes.ABORTED) return err;
-  }
-  return new ChipsetError(ErrorCodes.CALL_FAILED, `${inst.key}.${method} failed: ${messageOf(err)}`, {
-    module: inst.key,
-    cause: err,
-    details: { method, ...(err instanceof ChipsetError ? { code: err.code } : {}) },
-  });
 }

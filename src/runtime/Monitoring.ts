@@ -9,7 +9,7 @@ import { ErrorStore } from "../monitoring/ErrorStore.js";
 import type { CallRun } from "../policies/CallRun.js";
 import type { Database } from "../store/Database.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
-import type { CallObserver } from "./ModuleCalls.js";
+import type { CallObserver } from "./CallObserver.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
 
 /** Anomaly detection settings (`createRuntime({ anomalies })`); `false` turns it off. */

@@ -14,7 +14,8 @@ import type { ModuleOutcome } from "./Activator.js";
 import { assemble, type Assembly, type RuntimeParts } from "./assemble.js";
 import type { CallInterceptor } from "./CallInterceptor.js";
 import type { LoadReport, LoadTask } from "./Loader.js";
-import type { AnyApi, CallOutcome } from "./ModuleCalls.js";
+import type { AnyApi } from "./ModuleCalls.js";
+import type { CallOutcome } from "./CallObserver.js";
 import type { ControlOptions } from "./ModuleControl.js";
 import type { ErrorQueries } from "./Monitoring.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
@@ -249,10 +250,12 @@ export class Runtime {
    * Updates module `id` to a new version while it keeps serving (blue-green): fetches it (from
    * `options.from`, an installed version, or the config's registries) and verifies its integrity
    * and signature, installs it, starts it beside the running version, checks it (`health()` and
-   * its manifest's `update.verify` calls), switches calls to it in one step with the old version's
-   * state (`exportState` / `importState`), watches it for `graceMs` and retires the old version
-   * (stopped, unloaded, kept installed). Rejects with `CHIP_ERR_UPDATE_FAILED` (the old version
-   * serves; `cause` says why, `details.report` which step) or `CHIP_ERR_INTEGRITY_MISMATCH`.
+   * its manifest's `update.verify` calls), with `strategy: "canary"` sends it a share of the
+   * calls for a while and judges it against the old version, switches calls to it in one step
+   * with the old version's state (`exportState` / `importState`), watches it for `graceMs` and
+   * retires the old version (stopped, unloaded, kept installed). Rejects with
+   * `CHIP_ERR_UPDATE_FAILED` (the old version serves; `cause` says why, `details.report` which
+   * step), `CHIP_ERR_INTEGRITY_MISMATCH`, or `CHIP_ERR_OPTIONS_INVALID` for malformed options.
    */
   update(id: string, options?: UpdateOptions): Promise<UpdateReport> {
     return this.parts.updater.update(id, options);

@@ -25,6 +25,11 @@ import {
   type UpdateStep,
 } from "./updateReport.js";
 import { UpdateSwitch } from "./UpdateSwitch.js";
+import { Canary } from "./Canary.js";
+import { canarySettings } from "./canaryVerdict.js";
+import type { CallSplit } from "./CallSplit.js";
+import type { Disposable } from "../common/Disposable.js";
+import { validateUpdateOptions } from "./validateOptions.js";
 
 /** What updates need from the runtime. */
 export interface UpdaterDeps {
@@ -46,6 +51,8 @@ export interface UpdaterDeps {
   call(ref: string, method: string, args: readonly unknown[]): Promise<unknown>;
   /** Forgets supervision of the instance at `key` (a retired or taken-back version is not restarted). */
   release(key: string): void;
+  /** Lets `split` choose where calls to an instance go, until disposed (a canary). */
+  split(split: CallSplit): Disposable;
   assertOpen(): void;
 }
 
@@ -56,17 +63,21 @@ const BEFORE_SWITCH: ReadonlySet<UpdateStep> = new Set([
   "install",
   "start",
   "verify",
+  "canary",
   "switch",
 ]);
 const DEFAULT_GRACE_MS = 10_000;
 
 /**
  * Hot update, blue-green: fetches and verifies the new version, installs it, starts it beside
- * the old one, checks it (`health()` and its manifest's `update.verify` calls), switches calls
- * to it in one step with the old version's state handed over ({@link UpdateSwitch}), watches it
- * for a grace period, and retires the old version (stopped and unloaded, kept installed). Any
- * failure before the switch leaves the old version serving; a crash or an anomaly in the grace
- * period switches back. `rollback(id)` updates back to the version the last update replaced.
+ * the old one, checks it (`health()` and its manifest's `update.verify` calls), with the canary
+ * strategy sends it a share of the calls for a while and judges it against the old one
+ * ({@link Canary}), switches calls to it in one step with the old version's state handed over
+ * ({@link UpdateSwitch}), watches it for a grace period, and retires the old version (stopped
+ * and unloaded, kept installed). Any failure before the switch (a canary that did not pass
+ * included) leaves the old version serving; a crash or an anomaly in the grace period switches
+ * back. `rollback(id)` updates back to the version the last update replaced (the data directory
+ * records it, see {@link ActiveVersions}).
  */
 export class Updater {
   /** Updates in progress, by id: one at a time per module. */
@@ -119,6 +130,7 @@ export class Updater {
   }
 
   private async run(id: string, options: UpdateOptions, reason: ActiveReason): Promise<UpdateReport> {
+    validateUpdateOptions(options); // before anything happens (no event, nothing fetched)
     const { clock, events, active } = this.deps;
     const started = clock.now();
     const old = this.active(id);
@@ -130,6 +142,8 @@ export class Updater {
       return report;
     };
     let step: UpdateStep = "resolve";
+    /** Whether the step that failed is in the report already (with its duration). */
+    let failedStepTimed = false;
     const timed = async <T>(name: UpdateStep, fn: () => T | Promise<T>): Promise<T> => {
       step = name;
       options.onStep?.(name);
@@ -138,9 +152,15 @@ export class Updater {
       // (or switches back) rather than leave two versions half-way.
       if (options.signal?.aborted === true && BEFORE_SWITCH.has(name))
         throw abortError(options.signal, `the update of ${id}`);
-      const value = await fn();
-      report.steps.push({ step: name, ms: clock.now() - t0 });
-      return value;
+      try {
+        const value = await fn();
+        report.steps.push({ step: name, ms: clock.now() - t0 });
+        return value;
+      } catch (err) {
+        report.steps.push({ step: name, ms: clock.now() - t0, error: codeOf(err) });
+        failedStepTimed = true;
+        throw err;
+      }
     };
     events.emit("update.started", { id, from: report.from, to: options.version ?? null, durationMs: 0 });
     try {
@@ -164,6 +184,8 @@ export class Updater {
       const flip = new UpdateSwitch(old, next, this.deps);
       try {
         await timed("verify", () => this.verify(next));
+        if (options.strategy === "canary")
+          await timed("canary", () => this.canary(old, next, options, report));
         await timed("switch", async () => {
           const { gateMs, stateMigrated } = await flip.forward(options.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
           report.gateMs = gateMs;
@@ -203,11 +225,16 @@ export class Updater {
       events.emit("update.completed", { id, from: old.version, to, durationMs: report.durationMs });
       return report;
     } catch (err) {
+      // An error that carries this report is the update's own (a rollback after the switch, an
+      // integrity mismatch); anything else is what failed at `step`.
       const error =
-        err instanceof ChipsetError &&
-        (err.code === ErrorCodes.UPDATE_FAILED || err.details["report"] === report)
+        err instanceof ChipsetError && err.details["report"] === report
           ? err
-          : updateFailed(finishFailed(report, step, err, clock.now() - started), step, err);
+          : updateFailed(
+              finishFailed(report, failedStepTimed ? undefined : step, err, clock.now() - started),
+              step,
+              err,
+            );
       if (report.outcome !== "rolled-back")
         events.emit("update.failed", {
           id,
@@ -322,6 +349,17 @@ export class Updater {
     return next;
   }
 
+  /** Runs the canary of `next` beside `old` into `report`; throws unless it passed. */
+  private async canary(old: Instance, next: Instance, options: UpdateOptions, report: UpdateReport) {
+    const canary = new Canary(old, next, canarySettings(options.canary), {
+      ...this.deps,
+      route: (from, to) => this.deps.factory.canary(from, to),
+    });
+    const { report: outcome, error } = await canary.run(options.signal);
+    report.canary = outcome;
+    if (error !== undefined) throw error;
+  }
+
   /** The new version's own check: `health()` ok, and every `update.verify` call of its manifest answers. */
   private async verify(next: Instance): Promise<void> {
     const health = await this.deps.control.health(next.key);
@@ -360,14 +398,19 @@ function sourceSpec(id: string, current: string | null, options: UpdateOptions):
     : { kind: "directory", path: from, name: id };
 }
 
+/** `report` of an update that failed, with the step that failed added when it is not there yet. */
 function finishFailed(
   report: UpdateReport,
-  step: UpdateStep,
+  step: UpdateStep | undefined,
   err: unknown,
   durationMs: number,
 ): UpdateReport {
-  report.steps.push({ step, ms: 0, error: err instanceof ChipsetError ? err.code : "error" });
+  if (step !== undefined) report.steps.push({ step, ms: 0, error: codeOf(err) });
   report.outcome = "failed";
   report.durationMs = durationMs;
   return report;
+}
+
+function codeOf(err: unknown): string {
+  return err instanceof ChipsetError ? err.code : "error";
 }

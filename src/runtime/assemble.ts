@@ -275,6 +275,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     install: (dir, source) => registration.add(dir, { source }),
     call: (ref, method, args) => calls.call(ref, method, args),
     release: (key) => supervisor.released(key),
+    split: (split) => calls.split(split),
     assertOpen: () => state.assertOpen(),
   });
   const watcher = new UpdateWatcher({

@@ -3,7 +3,39 @@ import { ErrorCodes } from "../errors/codes.js";
 
 /** The steps of an update, in order. */
 export type UpdateStep =
-  "resolve" | "fetch" | "install" | "start" | "verify" | "switch" | "grace" | "retire" | "rollback";
+  | "resolve"
+  | "fetch"
+  | "install"
+  | "start"
+  | "verify"
+  | "canary"
+  | "switch"
+  | "grace"
+  | "retire"
+  | "rollback";
+
+/** How the new version takes over: all at once after its checks, or after a canary on a share of the calls. */
+export type UpdateStrategy = "blue-green" | "canary";
+
+/**
+ * The canary of an update (`strategy: "canary"`): for `durationMs`, `percent`% of the calls to the
+ * module go to the new version, then its error rate and p99 are judged against these bounds and
+ * against the old version's in the same window. Every field may be omitted.
+ */
+export interface CanaryOptions {
+  /** The share of calls sent to the new version, in % (more than 0, at most 100). Default 10. */
+  percent?: number;
+  /** How long the canary lasts, in ms. Default 60 000. */
+  durationMs?: number;
+  /** The highest error rate of the new version that passes (0 to 1), when it is also above the old version's. Default 0.01. */
+  maxErrorRate?: number;
+  /**
+   * The highest p99 latency of the new version's calls that passes, in ms. Default: twice the old
+   * version's p99 in the same window plus 100 ms (a judgement that needs 20 calls of the old
+   * version too: give `maxP99Ms` when the old version takes fewer, as with `percent: 100`).
+   */
+  maxP99Ms?: number;
+}
 
 /** How to update a module (`runtime.update(id, options)`). */
 export interface UpdateOptions {
@@ -17,12 +49,43 @@ export interface UpdateOptions {
   drainTimeoutMs?: number;
   /** How long after the switch a crash or an anomaly of the new version rolls it back, in ms (0: no watch). Default 10 000. */
   graceMs?: number;
-  /** Cancels the update before the switch: the old version keeps serving. */
+  /** `"blue-green"` (default): all calls move at the switch; `"canary"`: a share of them first (see {@link CanaryOptions}). */
+  strategy?: UpdateStrategy;
+  /** The canary's settings (only with `strategy: "canary"`). */
+  canary?: CanaryOptions;
+  /** Cancels the update before the switch (a canary included): the old version keeps serving. */
   signal?: AbortSignal;
   /** A registry URL to fetch from instead of the one the config's `sources` routes the module to. */
   registry?: string;
   /** Called as each step begins (progress for a user watching). */
   onStep?: (step: UpdateStep) => void;
+}
+
+/** What one version did during a canary. */
+export interface CanarySample {
+  version: string;
+  /** Calls it answered (for the new version, those that failed and were re-sent to the old one included). */
+  calls: number;
+  /** Calls that failed on it. */
+  errors: number;
+  /** The 99th percentile of its calls' durations, in ms (null: it answered none). */
+  p99Ms: number | null;
+}
+
+/** The canary step of an update: each version's calls in the window, and what was concluded. */
+export interface CanaryReport {
+  /** The share of calls sent to the new version, in %, and the window asked for, in ms. */
+  percent: number;
+  durationMs: number;
+  /** How long the canary ran, in ms (less than `durationMs` when it failed early, crashed or was cancelled). */
+  ranMs: number;
+  from: CanarySample;
+  to: CanarySample;
+  /**
+   * `passed`: the switch goes on; `failed: <why>`: over a bound, or crashed; `inconclusive`: too
+   * few calls to judge (or cancelled). Only `passed` goes on to the switch.
+   */
+  verdict: "passed" | "inconclusive" | `failed: ${string}`;
 }
 
 /** What an update did (`runtime.update` resolves with it; `CHIP_ERR_UPDATE_FAILED` carries it as `details.report`). */
@@ -49,6 +112,8 @@ export interface UpdateReport {
   stateMigrated: boolean;
   /** How long calls waited at the old version's gate during the switch, in ms. */
   gateMs: number;
+  /** The canary, when the update ran one (`strategy: "canary"`, reached its canary step). */
+  canary: CanaryReport | null;
   durationMs: number;
 }
 
@@ -65,6 +130,7 @@ export function startReport(id: string, from: string | null): UpdateReport {
     signature: null,
     stateMigrated: false,
     gateMs: 0,
+    canary: null,
     durationMs: 0,
   };
 }

@@ -17,8 +17,10 @@ import {
   text,
   textWhere,
   withMethods,
+  type ValueCheck,
 } from "../registry/valueChecks.js";
 import type { RuntimeOptions } from "./RuntimeOptions.js";
+import type { UpdateOptions } from "./updateReport.js";
 
 // Written by hand rather than with ajv: most options are not JSON (a clock, a logger, functions),
 // and loading ajv and compiling a schema costs some 170 ms in a fresh process, where
@@ -160,6 +162,52 @@ const runtimeOptions = shape(
   'an object of runtime options such as { dataDir: ".chipset" }',
 );
 
+/** Every field of {@link UpdateOptions}, the canary's bounds included. */
+const updateOptions = shape(
+  {
+    from: text("a module directory or an npm pack tarball (.tgz)"),
+    version: textWhere(isValidRange, 'a semver version or range such as "^2.1.0"'),
+    integrity: text('an SRI string such as "sha512-..."'),
+    drainTimeoutMs: msOrZero("how long in-flight calls may finish at the switch", "0 does not wait"),
+    graceMs: msOrZero("the watch after the switch", "0 does not watch"),
+    strategy: oneOf(["blue-green", "canary"], '"blue-green" or "canary"'),
+    canary: shape(
+      {
+        percent: finite((n) => n > 0 && n <= 100, "the share of calls in %: more than 0 and at most 100"),
+        durationMs: ms("how long the canary lasts"),
+        maxErrorRate: finite((n) => n >= 0 && n <= 1, "an error rate: 0 to 1"),
+        maxP99Ms: finite((n) => n > 0, "milliseconds: a number more than 0"),
+      },
+      "an object such as { percent: 10, durationMs: 60000, maxErrorRate: 0.01, maxP99Ms: 500 }",
+    ),
+    signal: withMethods(["addEventListener", "removeEventListener"], "an AbortSignal"),
+    registry: textWhere(
+      (url) => /^https?:\/\/[^/]/i.test(url) && URL.canParse(url),
+      'an http: or https: registry URL such as "https://registry.npmjs.org/"',
+    ),
+    onStep: func("a function called with each step's name"),
+  },
+  'an object of update options such as { from: "./modules/codec", graceMs: 10000 }',
+);
+
+/**
+ * Checks `options` given to `runtime.update` (or `rollback`): every field's type and range, no
+ * unknown field, and `canary` only with `strategy: "canary"`. Throws `CHIP_ERR_OPTIONS_INVALID`
+ * naming the field before anything is fetched, installed or started.
+ */
+export function validateUpdateOptions(options: unknown): UpdateOptions {
+  check(updateOptions, options, "", "update options", "nothing was changed");
+  const { strategy, canary } = options as UpdateOptions;
+  if (canary !== undefined && strategy !== "canary")
+    throw new ChipsetError(
+      ErrorCodes.OPTIONS_INVALID,
+      `Invalid update options: "canary" is set but "strategy" is ${strategy === undefined ? "not set (blue-green)" : `"${strategy}"`}; ` +
+        'add strategy: "canary" to run a canary, or remove "canary". Nothing was changed.',
+      { details: { field: "canary", expected: 'strategy: "canary"', found: strategy ?? "blue-green" } },
+    );
+  return options as UpdateOptions;
+}
+
 /**
  * Checks `options` given to `createRuntime`: every field's type and range, and no unknown field
  * (with the closest known name as a hint). Throws `CHIP_ERR_OPTIONS_INVALID` naming the first
@@ -167,7 +215,7 @@ const runtimeOptions = shape(
  * been opened or written by then.
  */
 export function validateOptions(options: unknown): RuntimeOptions {
-  return check(options, "", "runtime options") as RuntimeOptions;
+  return check(runtimeOptions, options, "", "runtime options") as RuntimeOptions;
 }
 
 /**
@@ -175,18 +223,25 @@ export function validateOptions(options: unknown): RuntimeOptions {
  * (`hookTimeoutMs`, `shutdownTimeoutMs`, `idleUnloadMs`, `preload`); fields are named `defaults.*`.
  */
 export function validateConfigDefaults(defaults: unknown, file: string): void {
-  check(defaults, "defaults", `config file ${file}`, { file });
+  check(runtimeOptions, defaults, "defaults", `config file ${file}`, undefined, { file });
 }
 
-function check(value: unknown, base: string, what: string, details: Record<string, unknown> = {}): unknown {
+function check(
+  checker: ValueCheck,
+  value: unknown,
+  base: string,
+  what: string,
+  consequence = "nothing was opened or written",
+  details: Record<string, unknown> = {},
+): unknown {
   const problems: SchemaProblem[] = [];
-  runtimeOptions(value, base, problems);
+  checker(value, base, problems);
   const [first, ...more] = problems;
   if (first === undefined) return value;
   const rest = more.length > 0 ? ` (and ${more.length} more: ${more.map((p) => p.message).join("; ")})` : "";
   throw new ChipsetError(
     ErrorCodes.OPTIONS_INVALID,
-    `Invalid ${what}: ${first.message}${rest}. Fix or remove the option; nothing was opened or written.`,
+    `Invalid ${what}: ${first.message}${rest}. Fix or remove the option; ${consequence}.`,
     {
       details: {
         ...details,

@@ -1,68 +1,21 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ChipsetError, ErrorCodes, type Runtime } from "../../src/index.js";
+import { ChipsetError, ErrorCodes } from "../../src/index.js";
 import { packModule, refusal } from "../updates/fixtures.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 import { counter } from "./counterModule.js";
+import {
+  counterInstances,
+  installCounter as install,
+  load,
+  runningV1 as openV1,
+  type Isolation,
+} from "./updateFixtures.js";
 
 const h = runtimeHarness();
-
-type Isolation = "inline" | "worker" | "process";
-
-function installCounter(
-  isolation: Isolation,
-  v2Code = counter(),
-  v2Manifest: Record<string, unknown> = {},
-): string {
-  h.ws.module({ name: "counter", version: "1.0.0", chipset: { isolation }, code: counter() });
-  return h.ws.module({
-    name: "counter",
-    version: "2.0.0",
-    chipset: { isolation, ...v2Manifest },
-    code: v2Code,
-    dirName: "counter-next",
-  });
-}
-
-/** Opens a runtime that knows only counter@1.0.0 (the new version is added by the update itself). */
-async function runningV1(isolation: Isolation, v2Code?: string, v2Manifest?: Record<string, unknown>) {
-  const next = installCounter(isolation, v2Code, v2Manifest);
-  const rt = h.open({ moduleDirs: [join(h.ws.modulesDir, "counter-1.0.0")] });
-  expect(await rt.call("counter", "hit")).toEqual({ version: "1.0.0", count: 1 });
-  return { rt, next };
-}
-
-/** The addresses of the live instances of `counter`. */
-function counterInstances(rt: Runtime): string[] {
-  return rt
-    .instances()
-    .filter((i) => i.id === "counter")
-    .map((i) => i.key);
-}
-
-/**
- * Calls `counter.hit()` from `lanes` loops until `stop` settles; answers every result and every
- * failure. The loops never wait on time, only on the calls and the event loop.
- */
-function load(rt: Runtime, stop: Promise<unknown>, lanes = 4) {
-  let done = false;
-  void stop.finally(() => (done = true)).catch(() => undefined);
-  const results: Array<{ version: string; count: number }> = [];
-  const failures: unknown[] = [];
-  const lane = async () => {
-    while (!done) {
-      // One call per turn of the event loop, as requests arrive: an inline module answers in
-      // microtasks, and a loop of those alone would never let the update's own I/O run.
-      await new Promise((resolve) => setImmediate(resolve));
-      try {
-        results.push((await rt.call("counter", "hit")) as { version: string; count: number });
-      } catch (err) {
-        failures.push(err);
-      }
-    }
-  };
-  return Promise.all(Array.from({ length: lanes }, lane)).then(() => ({ results, failures }));
-}
+const installCounter = (isolation: Isolation) => install(h, isolation);
+const runningV1 = (isolation: Isolation, v2Code?: string, v2Manifest?: Record<string, unknown>) =>
+  openV1(h, isolation, v2Code, v2Manifest);
 
 describe.each(["inline", "worker", "process"] as const)("hot update (%s)", (isolation) => {
   it("switches to the new version under continuous calls with none failed and the state carried over", async () => {

@@ -1,4 +1,3 @@
-import { rmSync } from "node:fs";
 import type { Clock } from "../common/Clock.js";
 import { abortError } from "../common/abort.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
@@ -6,14 +5,10 @@ import { ErrorCodes } from "../errors/codes.js";
 import type { Instance } from "../instances/Instance.js";
 import type { InstanceFactory } from "../instances/InstanceFactory.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
-import { rcompare, satisfies } from "../resolver/fastSemver.js";
-import type { SourceSpec } from "../updates/SourceSpec.js";
-import type { UpdateSources } from "../updates/UpdateSources.js";
+import { satisfies } from "../resolver/fastSemver.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
-import type { AddResult } from "../registry/Registry.js";
 import type { ActiveReason, ActiveVersions } from "../registry/ActiveVersions.js";
 import type { Activator } from "./Activator.js";
-import type { Catalog } from "./Catalog.js";
 import type { ModuleControl } from "./ModuleControl.js";
 import type { Emitter } from "../common/Emitter.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
@@ -25,6 +20,7 @@ import {
   type UpdateStep,
 } from "./updateReport.js";
 import { UpdateSwitch } from "./UpdateSwitch.js";
+import { obtainVersion, type ObtainDeps } from "./obtainVersion.js";
 import { Canary } from "./Canary.js";
 import { canarySettings } from "./canaryVerdict.js";
 import type { CallSplit } from "./CallSplit.js";
@@ -32,21 +28,15 @@ import type { Disposable } from "../common/Disposable.js";
 import { validateUpdateOptions } from "./validateOptions.js";
 
 /** What updates need from the runtime. */
-export interface UpdaterDeps {
+export interface UpdaterDeps extends ObtainDeps {
   clock: Clock;
   events: Emitter<RuntimeEvents>;
-  catalog: Catalog;
   instances: InstanceReader;
   factory: InstanceFactory;
   activator: Activator;
   control: ModuleControl;
-  sources: UpdateSources;
   /** The desired state: the version of each module that serves, recorded at each switch. */
   active: Pick<ActiveVersions, "get" | "set">;
-  /** A fresh scratch directory in the store (removed by recovery if the process dies). */
-  scratchDir(): string;
-  /** Installs the module in `dir` (validated, copied, recorded with `source` as where it came from). */
-  install(dir: string, source: string): AddResult;
   /** Calls `method` of `ref` through its policies (the new version's verify calls). */
   call(ref: string, method: string, args: readonly unknown[]): Promise<unknown>;
   /** Forgets supervision of the instance at `key` (a retired or taken-back version is not restarted). */
@@ -169,7 +159,7 @@ export class Updater {
       if (old !== undefined && recorded?.version !== old.version)
         active.set(id, old.version, recorded?.previous ?? null, "loaded");
       const idle = recorded?.version ?? this.deps.catalog.versions(id)[0] ?? null; // what loads next
-      const to = await this.obtain(id, options, report, timed, idle);
+      const to = await obtainVersion(this.deps, id, options, report, timed, idle);
       report.to = to;
       if ((old?.version ?? idle) === to) return finish("unchanged");
       if (old === undefined) {
@@ -254,72 +244,6 @@ export class Updater {
     return inst !== undefined && stateIsActive(inst.state) ? inst : undefined;
   }
 
-  /**
-   * The version to update to, installed: an installed version that fits `version` (higher than
-   * the running one, or than the highest installed when none runs, when no version is named),
-   * else one fetched from `from` or the registries.
-   */
-  private async obtain(
-    id: string,
-    options: UpdateOptions,
-    report: UpdateReport,
-    timed: <T>(name: UpdateStep, fn: () => T | Promise<T>) => Promise<T>,
-    idle: string | null,
-  ): Promise<string> {
-    const versions = this.deps.catalog.versions(id); // highest first
-    // Nothing loaded: the version its next load takes is the one to go up from.
-    const current = report.from ?? idle;
-    const installed = await timed("resolve", () =>
-      options.from !== undefined
-        ? undefined
-        : versions
-            .filter((v) =>
-              options.version === undefined
-                ? current === null || rcompare(v, current) < 0
-                : satisfies(v, options.version) || v === options.version,
-            )
-            .sort(rcompare)[0],
-    );
-    if (installed !== undefined) return installed;
-    const spec = sourceSpec(id, current, options);
-    const staging = this.deps.scratchDir();
-    try {
-      const fetched = await timed("fetch", () =>
-        this.deps.sources.fetch(spec, {
-          staging,
-          ...(options.integrity === undefined ? {} : { integrity: options.integrity }),
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        }),
-      );
-      report.source = fetched.source;
-      report.integrity = fetched.integrity;
-      report.signature = fetched.signature;
-      // A published version never changes: one installed already is kept, and a copy that
-      // differs from it is refused rather than replace files a running module was loaded from.
-      const existing = this.deps.catalog.get(id, fetched.version)?.record;
-      if (existing !== undefined) {
-        if (existing.digest !== undefined && existing.digest !== fetched.digest)
-          throw new ChipsetError(
-            ErrorCodes.INTEGRITY_MISMATCH,
-            `${id}@${fetched.version} from ${fetched.source.location} differs from the installed ${id}@${fetched.version}: ` +
-              "a published version never changes; check the source (or remove the installed copy if it is the wrong one)",
-            {
-              module: `${id}@${fetched.version}`,
-              details: { expected: existing.digest, actual: fetched.digest, source: fetched.source.location },
-            },
-          );
-        return fetched.version;
-      }
-      // Recorded as coming from the directory, tarball or URL it was fetched from, not the staging copy.
-      const { record } = await timed("install", () =>
-        this.deps.install(fetched.dir, fetched.source.location),
-      );
-      return record.version;
-    } finally {
-      rmSync(staging, { recursive: true, force: true });
-    }
-  }
-
   /** Refuses a new singleton version that a running dependent's range excludes, naming them. */
   private refuseBrokenDependents(old: Instance, to: string): void {
     if (old.manifest.singleton === false) return;
@@ -375,27 +299,6 @@ export class Updater {
     for (const check of next.manifest.update?.verify ?? [])
       await this.deps.call(next.key, check.method, check.args ?? []);
   }
-}
-
-/**
- * Where to fetch `id` from. With no version named, a running `current` asks the registry for its
- * highest version from `current` up: its `latest` tag may point lower (moved back by the
- * publisher), and a plain update must not go back, as it does not among installed versions.
- */
-function sourceSpec(id: string, current: string | null, options: UpdateOptions): SourceSpec {
-  const from = options.from;
-  if (from === undefined) {
-    const version = options.version ?? (current === null ? undefined : `>=${current}`);
-    return {
-      kind: "registry",
-      name: id,
-      ...(version === undefined ? {} : { version }),
-      ...(options.registry === undefined ? {} : { registry: options.registry }),
-    };
-  }
-  return /\.(tgz|tar\.gz)$/i.test(from)
-    ? { kind: "tarball", path: from, name: id }
-    : { kind: "directory", path: from, name: id };
 }
 
 /** `report` of an update that failed, with the step that failed added when it is not there yet. */

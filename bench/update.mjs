@@ -16,6 +16,9 @@
  *      `runtime.call("app", "hit")` into a worker module that `runtime.update` replaces, under
  *      the same keep-alive load: failed requests and latency during the reloads and steady.
  * Ratios are Chipset / PM2; absolute times move with the machine.
+ *
+ * One case alone: `BENCH_UPDATE_CASES=numbers/worker,strings/process node --expose-gc bench/run.mjs update`
+ * runs only those in-process cases (shape/isolation) and their floors, and no HTTP part.
  */
 import { join } from "node:path";
 import { clearInterval, setInterval } from "node:timers";
@@ -29,6 +32,9 @@ import { httpContenders, spread } from "./updateHttp.mjs";
 
 const ISOLATIONS = ["inline", "worker", "process"];
 const SHAPES = Object.keys(STATES);
+/** The in-process cases to run (`shape/isolation`), from BENCH_UPDATE_CASES; all of them (and HTTP) by default. */
+const ONLY = process.env.BENCH_UPDATE_CASES?.split(",").map((c) => c.trim());
+const wanted = (shape, isolation) => ONLY === undefined || ONLY.includes(`${shape}/${isolation}`);
 const ECHO = new URL("./updateEcho.mjs", import.meta.url);
 /** The target on the gate, ms. */
 const GATE_TARGET_MS = 5;
@@ -253,23 +259,26 @@ export async function run({
     linkChipset(root); // the PM2 app imports the module, which imports chipset/module
     for (const shape of SHAPES)
       for (const isolation of ISOLATIONS)
-        calls[`${shape}/${isolation}`] = analyseCalls(
-          await updateUnderLoad(root, { isolation, shape, updates, lanes, steadyMs, warmupMs }),
-        );
+        if (wanted(shape, isolation))
+          calls[`${shape}/${isolation}`] = analyseCalls(
+            await updateUnderLoad(root, { isolation, shape, updates, lanes, steadyMs, warmupMs }),
+          );
     for (const shape of SHAPES)
       for (const kind of ["worker", "process"])
-        floor[`${shape}/${kind}`] = await handoverFloor(kind, shape, {
-          samples: floorSamples,
-          warmup: floorWarmup,
-        });
+        if (wanted(shape, kind))
+          floor[`${shape}/${kind}`] = await handoverFloor(kind, shape, {
+            samples: floorSamples,
+            warmup: floorWarmup,
+          });
     const dirs = writeAppVersions(join(root, "http"), { isolation: "worker", shape: "numbers" });
-    http = await httpContenders(root, dirs, {
-      connections,
-      warmupMs: httpWarmupMs,
-      steadyMs: httpSteadyMs,
-      settleMs,
-      reloads,
-    });
+    if (ONLY === undefined)
+      http = await httpContenders(root, dirs, {
+        connections,
+        warmupMs: httpWarmupMs,
+        steadyMs: httpSteadyMs,
+        settleMs,
+        reloads,
+      });
   } finally {
     removeDir(root);
   }
@@ -331,7 +340,7 @@ function report({ calls, floor, http, updates, lanes, reloads, connections }) {
   };
   const httpRows = [];
   const reloadRows = [];
-  for (const [key, h] of Object.entries(http)) {
+  for (const [key, h] of Object.entries(http ?? {})) {
     const c = http.chipset;
     httpRows.push(
       [
@@ -418,13 +427,17 @@ function report({ calls, floor, http, updates, lanes, reloads, connections }) {
     },
   ];
   console.log("\n## 9. Hot update under load");
-  for (const t of tables) console.log(`\n### ${t.title}\n${table(t.header, t.rows)}`);
+  for (const t of tables) if (t.rows.length > 0) console.log(`\n### ${t.title}\n${table(t.header, t.rows)}`);
 
   const isolationsOf = (pick) =>
-    ISOLATIONS.map((i) => `${i} ${SHAPES.map((s) => pick(calls[`${s}/${i}`])).join("/")}`).join(", ");
+    ISOLATIONS.filter((i) => SHAPES.some((s) => calls[`${s}/${i}`]))
+      .map(
+        (i) => `${i} ${SHAPES.map((s) => (calls[`${s}/${i}`] ? pick(calls[`${s}/${i}`]) : "-")).join("/")}`,
+      )
+      .join(", ");
   const failedTotal = Object.values(calls).reduce((sum, c) => sum + c.failed, 0);
   const gateWorst = Math.max(...Object.values(calls).map((c) => c.gateMs.p99));
-  const ratios = {
+  const ratios = http && {
     reloadP99VsPm2Fork: http.chipset.reload.p99 / http.pm2Fork.reload.p99,
     reloadP99VsPm2Cluster: http.chipset.reload.p99 / http.pm2Cluster.reload.p99,
     steadyP99VsPm2Fork: http.chipset.steady.p99 / http.pm2Fork.steady.p99,

@@ -8,8 +8,8 @@
  * host), two of them on the thread every other call waits for. Serialized once in the old host,
  * the runtime moves bytes (a worker's are transferred, not copied) and only the new host
  * deserializes. Measured on a 2-core EPYC (Node 20, 1 MB): an Array of 131,072 doubles round
- * trip to a worker as a value 35-64 ms, as copied bytes 5-8 ms, as transferred bytes 0.1-0.3 ms;
- * through a forked process 40-60 ms as a value, 2.7-3.1 ms as bytes.
+ * trip to a worker as a value 35-64 ms, as copied bytes 5-15 ms, as transferred bytes 0.1-0.3 ms;
+ * through a forked process 39-90 ms as a value, 2.7-3.1 ms as bytes (BENCHMARKS.md, 9.5).
  */
 import { DefaultDeserializer, DefaultSerializer, Deserializer, Serializer } from "node:v8";
 

@@ -55,8 +55,8 @@ export interface ModuleHost {
    * Runs the module's `exportState()` (check `hasFunction` first) and answers its result as an
    * opaque parcel for any host's {@link importState}: an inline host passes the value itself;
    * an isolated host serializes it once, in its own thread or process, so the runtime's thread
-   * moves bytes instead of cloning the state. Rejects as `callFunction` would; a result that
-   * cannot be cloned is refused as it would be as `callFunction`'s.
+   * moves bytes instead of cloning the state. Rejects as `callFunction` would, and with the same
+   * error as `callFunction`'s result when the state cannot be cloned (a function in it).
    */
   exportState(signal?: AbortSignal): StateParcel | Promise<StateParcel>;
   /**

@@ -6,8 +6,10 @@
  *      `runtime.update("app", { from, graceMs: 0 })` `updates` times, 1.0.0 -> 2.0.0 -> 1.0.0...
  *      each from its directory, after a steady window. Measured: failed calls (target 0), how
  *      long calls waited at the gate (`report.gateMs`, target p99 < 5 ms) against the floor of
- *      handing the state over (the same state to a bare thread or process and back), the
- *      latency of the calls that met the switch (in flight or arriving while the gate was
+ *      handing the state over two ways: cloned twice through this thread (the same state to a
+ *      bare thread or process and back, as the hand-over did before it was serialized once in the
+ *      old host), and serialized once (bench/updateStateHost.mjs: serialized in one bare thread or
+ *      process, read in another, the bytes passing through), the latency of the calls that met the switch (in flight or arriving while the gate was
  *      closed) and of all calls during an update against the steady windows', the longest stall
  *      of the event loop the callers share, the update's steps, and that the count went on
  *      across every update (no call lost or counted twice).
@@ -16,8 +18,14 @@
  *      `runtime.call("app", "hit")` into a worker module that `runtime.update` replaces, under
  *      the same keep-alive load: failed requests and latency during the reloads and steady.
  * Ratios are Chipset / PM2; absolute times move with the machine.
+ *
+ * One case alone: `BENCH_UPDATE_CASES=numbers/worker,strings/process node --expose-gc bench/run.mjs update`
+ * runs only those in-process cases (shape/isolation) and their floors, and no HTTP part.
  */
+import { fork } from "node:child_process";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { clearInterval, setInterval } from "node:timers";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createRuntime } from "chipset";
@@ -29,7 +37,11 @@ import { httpContenders, spread } from "./updateHttp.mjs";
 
 const ISOLATIONS = ["inline", "worker", "process"];
 const SHAPES = Object.keys(STATES);
+/** The in-process cases to run (`shape/isolation`), from BENCH_UPDATE_CASES; all of them (and HTTP) by default. */
+const ONLY = process.env.BENCH_UPDATE_CASES?.split(",").map((c) => c.trim());
+const wanted = (shape, isolation) => ONLY === undefined || ONLY.includes(`${shape}/${isolation}`);
 const ECHO = new URL("./updateEcho.mjs", import.meta.url);
+const STATE_HOST = new URL("./updateStateHost.mjs", import.meta.url);
 /** The target on the gate, ms. */
 const GATE_TARGET_MS = 5;
 
@@ -230,6 +242,78 @@ async function handoverFloor(kind, shape, { samples, warmup }) {
   return spread(times);
 }
 
+/** A bare bench/updateStateHost.mjs in a worker thread or a forked process (advanced serialization). */
+class StateHost {
+  #pending = new Map();
+  #next = 0;
+  #send;
+  #end;
+
+  constructor(kind) {
+    if (kind === "worker") {
+      const worker = new Worker(STATE_HOST, { execArgv: [] });
+      worker.on("message", (m) => this.#settle(m));
+      this.#send = (m, transfer) => worker.postMessage(m, transfer);
+      this.#end = () => worker.terminate();
+    } else {
+      const child = fork(fileURLToPath(STATE_HOST), [], {
+        execArgv: [],
+        serialization: "advanced",
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
+      child.on("message", (m) => this.#settle(m));
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      this.#send = (m) => child.send(m);
+      this.#end = () => {
+        child.kill();
+        return exited;
+      };
+    }
+  }
+
+  /** Sends `{ op, x }` (transferring `transfer` to a worker); resolves with the answer's value. */
+  ask(op, x, transfer = []) {
+    const id = this.#next++;
+    return new Promise((resolve) => {
+      this.#pending.set(id, resolve);
+      this.#send({ id, op, x }, transfer);
+    });
+  }
+
+  close() {
+    return this.#end();
+  }
+
+  #settle({ id, value }) {
+    this.#pending.get(id)?.(value);
+    this.#pending.delete(id);
+  }
+}
+
+/**
+ * The floor of the hand-over as Chipset makes it (src/hosts/StateParcel.ts): the state
+ * serialized once in one bare host, its bytes through this thread (a worker's transferred) to a
+ * second bare host that reads them; the next sample goes back, as the updates alternate (so the
+ * state is, from the second on, what a deserialization made of it). Answers the hand-overs, ms.
+ */
+async function serializedOnceFloor(kind, shape, { samples, warmup }) {
+  const hosts = [new StateHost(kind), new StateHost(kind)];
+  const times = [];
+  try {
+    await hosts[0].ask("keep", STATES[shape].make());
+    for (let i = 0; i < warmup + samples; i++) {
+      const [from, to] = i % 2 === 0 ? hosts : [hosts[1], hosts[0]];
+      const t0 = performance.now();
+      const bytes = await from.ask("pack");
+      await to.ask("unpack", bytes, kind === "worker" ? [bytes.buffer] : []);
+      if (i >= warmup) times.push(performance.now() - t0);
+    }
+  } finally {
+    await Promise.all(hosts.map((h) => h.close()));
+  }
+  return spread(times);
+}
+
 // ---- the run -----------------------------------------------------------------------------------
 
 export async function run({
@@ -248,37 +332,41 @@ export async function run({
   const root = tempDir("update");
   const calls = {};
   const floor = {};
+  const once = {};
   let http;
   try {
     linkChipset(root); // the PM2 app imports the module, which imports chipset/module
     for (const shape of SHAPES)
       for (const isolation of ISOLATIONS)
-        calls[`${shape}/${isolation}`] = analyseCalls(
-          await updateUnderLoad(root, { isolation, shape, updates, lanes, steadyMs, warmupMs }),
-        );
+        if (wanted(shape, isolation))
+          calls[`${shape}/${isolation}`] = analyseCalls(
+            await updateUnderLoad(root, { isolation, shape, updates, lanes, steadyMs, warmupMs }),
+          );
     for (const shape of SHAPES)
-      for (const kind of ["worker", "process"])
-        floor[`${shape}/${kind}`] = await handoverFloor(kind, shape, {
-          samples: floorSamples,
-          warmup: floorWarmup,
-        });
+      for (const kind of ["worker", "process"]) {
+        if (!wanted(shape, kind)) continue;
+        const sampling = { samples: floorSamples, warmup: floorWarmup };
+        floor[`${shape}/${kind}`] = await handoverFloor(kind, shape, sampling);
+        once[`${shape}/${kind}`] = await serializedOnceFloor(kind, shape, sampling);
+      }
     const dirs = writeAppVersions(join(root, "http"), { isolation: "worker", shape: "numbers" });
-    http = await httpContenders(root, dirs, {
-      connections,
-      warmupMs: httpWarmupMs,
-      steadyMs: httpSteadyMs,
-      settleMs,
-      reloads,
-    });
+    if (ONLY === undefined)
+      http = await httpContenders(root, dirs, {
+        connections,
+        warmupMs: httpWarmupMs,
+        steadyMs: httpSteadyMs,
+        settleMs,
+        reloads,
+      });
   } finally {
     removeDir(root);
   }
-  return report({ calls, floor, http, updates, lanes, reloads, connections });
+  return report({ calls, floor, once, http, updates, lanes, reloads, connections });
 }
 
 // ---- report ------------------------------------------------------------------------------------
 
-function report({ calls, floor, http, updates, lanes, reloads, connections }) {
+function report({ calls, floor, once, http, updates, lanes, reloads, connections }) {
   const callRows = [];
   const gateRows = [];
   const stepRows = [];
@@ -311,6 +399,7 @@ function report({ calls, floor, http, updates, lanes, reloads, connections }) {
       ],
     );
     const bare = floor[key];
+    const one = once[key];
     const mp = (d) => `${ms(d.median)} / ${ms(d.p99)}`;
     gateRows.push([
       key,
@@ -319,6 +408,8 @@ function report({ calls, floor, http, updates, lanes, reloads, connections }) {
       mp(c.gateMs),
       bare ? mp(bare) : "-",
       bare ? x(c.gateMs.median / bare.median) : "-",
+      one ? mp(one) : "-",
+      one ? x(c.gateMs.median / one.median) : "-",
       mp(c.stallMs),
       mp(c.steadyStallMs),
     ]);
@@ -331,7 +422,7 @@ function report({ calls, floor, http, updates, lanes, reloads, connections }) {
   };
   const httpRows = [];
   const reloadRows = [];
-  for (const [key, h] of Object.entries(http)) {
+  for (const [key, h] of Object.entries(http ?? {})) {
     const c = http.chipset;
     httpRows.push(
       [
@@ -378,7 +469,7 @@ function report({ calls, floor, http, updates, lanes, reloads, connections }) {
     },
     {
       title:
-        "9.2 Failed calls, the count carried over every update, the gate (report.gateMs), its floor (the state sent to a bare thread or process and back, nothing else running), and the longest stall of this thread's event loop (gap between 1 ms ticks) in an update and in a steady window; ms, median / p99 over the updates or windows",
+        "9.2 Failed calls, the count carried over every update, the gate (report.gateMs), the floor of cloning the state twice through this thread (the state sent to a bare thread or process and back, nothing else running), the floor of serializing it once (serialized in one bare thread or process, its bytes through this thread to a second that reads them), and the longest stall of this thread's event loop (gap between 1 ms ticks) in an update and in a steady window; ms, median / p99 over the updates or windows",
       header: [
         "case",
         "failed / calls",
@@ -386,6 +477,8 @@ function report({ calls, floor, http, updates, lanes, reloads, connections }) {
         "gateMs",
         "floor",
         "gate / floor",
+        "floor, serialized once",
+        "gate / that",
         "loop stall, update",
         "loop stall, steady",
       ],
@@ -418,13 +511,17 @@ function report({ calls, floor, http, updates, lanes, reloads, connections }) {
     },
   ];
   console.log("\n## 9. Hot update under load");
-  for (const t of tables) console.log(`\n### ${t.title}\n${table(t.header, t.rows)}`);
+  for (const t of tables) if (t.rows.length > 0) console.log(`\n### ${t.title}\n${table(t.header, t.rows)}`);
 
   const isolationsOf = (pick) =>
-    ISOLATIONS.map((i) => `${i} ${SHAPES.map((s) => pick(calls[`${s}/${i}`])).join("/")}`).join(", ");
+    ISOLATIONS.filter((i) => SHAPES.some((s) => calls[`${s}/${i}`]))
+      .map(
+        (i) => `${i} ${SHAPES.map((s) => (calls[`${s}/${i}`] ? pick(calls[`${s}/${i}`]) : "-")).join("/")}`,
+      )
+      .join(", ");
   const failedTotal = Object.values(calls).reduce((sum, c) => sum + c.failed, 0);
   const gateWorst = Math.max(...Object.values(calls).map((c) => c.gateMs.p99));
-  const ratios = {
+  const ratios = http && {
     reloadP99VsPm2Fork: http.chipset.reload.p99 / http.pm2Fork.reload.p99,
     reloadP99VsPm2Cluster: http.chipset.reload.p99 / http.pm2Cluster.reload.p99,
     steadyP99VsPm2Fork: http.chipset.steady.p99 / http.pm2Fork.steady.p99,
@@ -444,5 +541,5 @@ function report({ calls, floor, http, updates, lanes, reloads, connections }) {
       met: gateWorst < GATE_TARGET_MS,
     },
   ];
-  return { name: "update", stats: { calls, floor, http }, ratios, targets, tables };
+  return { name: "update", stats: { calls, floor, once, http }, ratios, targets, tables };
 }

@@ -18,6 +18,8 @@ import type {
 import type { HostHook } from "../vocabulary/lifecycle.js";
 import type { ModuleHost } from "./ModuleHost.js";
 import { ChaosFaults } from "./child/ChaosFaults.js";
+import { isPromiseLike } from "../common/isPromiseLike.js";
+import { unpackState, type StateParcel } from "./StateParcel.js";
 
 const requireEsm = createRequire(import.meta.url);
 
@@ -151,6 +153,19 @@ export class InlineHost implements ModuleHost, InlineOwner {
     return this.trap
       ? this.trap.run(this, fn, signal, f, this.definition, args)
       : f.apply(this.definition, args as unknown[]);
+  }
+
+  exportState(signal?: AbortSignal): StateParcel | Promise<StateParcel> {
+    // By reference, as before: an inline module's state never leaves this thread.
+    const value = this.callFunction("exportState", [], signal);
+    return isPromiseLike(value)
+      ? Promise.resolve(value).then((state) => ({ kind: "value", value: state }))
+      : { kind: "value", value };
+  }
+
+  importState(parcel: StateParcel, fromVersion: string, signal?: AbortSignal): unknown {
+    // A parcel of bytes (from an isolated version) is read here, once.
+    return this.callFunction("importState", [unpackState(parcel), fromVersion], signal);
   }
 
   reportCrash(kind: "uncaught-exception" | "unhandled-rejection", error: unknown): void {

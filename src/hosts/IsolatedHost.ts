@@ -15,6 +15,7 @@ import type {
 } from "../vocabulary/hosts.js";
 import type { HostHook } from "../vocabulary/lifecycle.js";
 import type { ModuleHost } from "./ModuleHost.js";
+import { transferOf, type StateParcel } from "./StateParcel.js";
 import {
   type ChildToHost,
   type HeartbeatMessage,
@@ -23,7 +24,14 @@ import {
   type StateMessage,
   serializeError,
 } from "./protocol.js";
-import type { Channel, ChannelExit, HostMessage, IsolatedKind } from "./isolated/Channel.js";
+import {
+  isRequest,
+  type Channel,
+  type ChannelExit,
+  type HostMessage,
+  type IsolatedKind,
+  type RequestMessage,
+} from "./isolated/Channel.js";
 import { ChildRequests } from "./isolated/ChildRequests.js";
 import { classifyExit, crashError, type CrashFacts } from "./isolated/crashError.js";
 import type { HostBridge } from "./HostBridge.js";
@@ -252,6 +260,21 @@ export class IsolatedHost implements ModuleHost {
     return this.request(msg, "state", fn, signal);
   }
 
+  /** The old version's half of an update's hand-over: the state comes back as bytes, serialized in the child. */
+  exportState(signal?: AbortSignal): Promise<StateParcel> {
+    const msg: RequestMessage = { type: "export-state", id: ++this.seq };
+    if (signal !== undefined) msg.cancellable = true;
+    return this.request(msg, "state", "exportState", signal) as Promise<StateParcel>;
+  }
+
+  /** The new version's half: the bytes go on as they came (a worker's are transferred), read once in the child. */
+  importState(parcel: StateParcel, fromVersion: string, signal?: AbortSignal): Promise<unknown> {
+    const msg: RequestMessage = { type: "import-state", id: ++this.seq, parcel, fromVersion };
+    if (signal !== undefined) msg.cancellable = true;
+    const transfer = this.isolation === "worker" ? transferOf(parcel) : undefined;
+    return this.request(msg, "state", "importState", signal, transfer);
+  }
+
   /** Tells the module that a dependency changed (`dependencyChanged(payload)` inside it); no answer. */
   notify(event: "dependency", payload: unknown): void {
     if (!this.hasFunction("dependencyChanged")) return;
@@ -293,10 +316,11 @@ export class IsolatedHost implements ModuleHost {
   // ---- requests to the child ---------------------------------------------------------
 
   private request(
-    msg: Extract<HostMessage, { id: number }>,
+    msg: RequestMessage,
     kind: RequestKind,
     name: string,
     signal: AbortSignal | undefined,
+    transfer?: ArrayBuffer[],
   ): Promise<unknown> {
     const channel = this.channel;
     if (channel === undefined) return Promise.reject(this.gone(name));
@@ -305,14 +329,14 @@ export class IsolatedHost implements ModuleHost {
     return new Promise((resolve, reject) => {
       this.pending.add(msg.id, new Pending(kind, name, resolve, reject), signal);
       // Sent with the others of this turn; one that cannot be cloned comes back to sendFailed.
-      channel.send(msg);
+      channel.send(msg, undefined, transfer);
     });
   }
 
   /** A message could not be cloned: its request fails (an answer goes as an error instead); anything else is logged. */
   private sendFailed(channel: Channel, msg: HostMessage, err: unknown): void {
     const { key } = this.options;
-    if (msg.type === "load" || msg.type === "hook" || msg.type === "call" || msg.type === "state") {
+    if (isRequest(msg)) {
       const pending = this.pending.take(msg.id);
       pending?.reject(
         new TypeError(

@@ -2,6 +2,7 @@ import type { Isolation } from "../vocabulary/manifest.js";
 import type { Event } from "../common/Event.js";
 import type { ModuleContext } from "../module.js";
 import type { HostHook } from "../vocabulary/lifecycle.js";
+import type { StateParcel } from "./StateParcel.js";
 import type {
   CrashInfo,
   DefinitionFunction,
@@ -50,6 +51,20 @@ export interface ModuleHost {
    * the module sees it as `currentCall().signal` (across a worker or process boundary too).
    */
   callFunction(fn: DefinitionFunction, args: readonly unknown[], signal?: AbortSignal): unknown;
+  /**
+   * Runs the module's `exportState()` (check `hasFunction` first) and answers its result as an
+   * opaque parcel for any host's {@link importState}: an inline host passes the value itself;
+   * an isolated host serializes it once, in its own thread or process, so the runtime's thread
+   * moves bytes instead of cloning the state. Rejects as `callFunction` would, and with the same
+   * error as `callFunction`'s result when the state cannot be cloned (a function in it).
+   */
+  exportState(signal?: AbortSignal): StateParcel | Promise<StateParcel>;
+  /**
+   * Runs the module's `importState(state, fromVersion)` with the state in `parcel` (from any
+   * host's {@link exportState}, used once): equal to what `exportState()` returned, as a
+   * structured clone is, or the value itself between two inline hosts. Answers as `callFunction`.
+   */
+  importState(parcel: StateParcel, fromVersion: string, signal?: AbortSignal): unknown;
   /** Forgets the code (the next load evaluates it afresh); an isolated host ends its thread or process. */
   unload(): void;
   /** Where the module runs now. */

@@ -7,14 +7,16 @@
  * Requests carry an `id`; the host numbers its requests (load, hook, call, state, ...) and the
  * child numbers its own (use, checkpoint); the two id spaces are separate.
  *
- *   host -> child: boot config (workerData / argv), load, hook, call, cancel, state, notify, reply, chaos
+ *   host -> child: boot config (workerData / argv), load, hook, call, cancel, state, export-state,
+ *                  import-state, notify, reply, chaos
  *   child -> host: ready, loaded, result, error, heartbeat, use, use-cancel, checkpoint, log, crash
  */
 import type { HostHook } from "../vocabulary/lifecycle.js";
 import type { DefinitionFunction, HostFault } from "../vocabulary/hosts.js";
+import type { StateParcel } from "./StateParcel.js";
 
 /** Bumped on any incompatible change; the child refuses a boot config of another version. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** An error as it crosses the boundary: enough to rebuild it on the other side. */
 export interface SerializedError {
@@ -95,6 +97,26 @@ export interface StateMessage {
 }
 
 /**
+ * Run `exportState()` and answer with its result as a {@link StateParcel}, serialized here (in
+ * the old version's thread or process), so the runtime moves bytes instead of cloning the state
+ * twice on its own thread. `cancellable`: as {@link StateMessage}'s.
+ */
+export interface ExportStateMessage {
+  type: "export-state";
+  id: number;
+  cancellable?: true;
+}
+
+/** Run `importState(state, fromVersion)` with the state in `parcel` (from any host's export). */
+export interface ImportStateMessage {
+  type: "import-state";
+  id: number;
+  parcel: StateParcel;
+  fromVersion: string;
+  cancellable?: true;
+}
+
+/**
  * A fire-and-forget event for the module (no answer): `dependency` tells it that a dependency
  * crashed, restarted or gave up, by calling its `dependencyChanged(payload)` if it has one.
  */
@@ -120,6 +142,8 @@ export type HostToChild =
   | CallMessage
   | CancelMessage
   | StateMessage
+  | ExportStateMessage
+  | ImportStateMessage
   | NotifyMessage
   | ReplyMessage
   | ChaosMessage;
@@ -154,7 +178,7 @@ export interface LoadedMessage {
   functions: DefinitionFunction[];
 }
 
-/** A request (`load`, `hook`, `call`, `state`) succeeded. */
+/** A request (`load`, `hook`, `call`, `state`, `export-state`, `import-state`) succeeded. */
 export interface ResultMessage {
   type: "result";
   id: number;

@@ -127,8 +127,20 @@ export class UpdateSwitch {
       await race(from.gate.drained(), { clock, ms: drainTimeoutMs, onTimeout: () => undefined });
       let stateMigrated = false;
       if (from.host.hasFunction("exportState") && to.host.hasFunction("importState")) {
-        const state = await this.within(from, "exportState", [], from.timeoutFor("stop"));
-        await this.within(to, "importState", [state, from.version], to.timeoutFor("init"));
+        // An opaque parcel: an isolated old version serializes its state once, in its own thread
+        // or process, and only the new version reads it; this thread moves bytes.
+        const parcel = await this.within(
+          from,
+          "exportState",
+          () => from.host.exportState(),
+          from.timeoutFor("stop"),
+        );
+        await this.within(
+          to,
+          "importState",
+          () => to.host.importState(parcel, from.version),
+          to.timeoutFor("init"),
+        );
         stateMigrated = true;
       }
       this.route(from, to);
@@ -158,10 +170,16 @@ export class UpdateSwitch {
     return false;
   }
 
-  private async within(inst: Instance, fn: "exportState" | "importState", args: unknown[], ms: number) {
+  /** Runs `fn` of `inst` (through `run`) within `ms`, its failure or timeout the hook's. */
+  private async within<T>(
+    inst: Instance,
+    fn: "exportState" | "importState",
+    run: () => T | Promise<T>,
+    ms: number,
+  ) {
     const what = `${fn}() of ${inst.key}`;
     try {
-      return await race(Promise.resolve(inst.host.callFunction(fn, args)), {
+      return await race(new Promise<T>((resolve) => resolve(run())), {
         clock: this.deps.clock,
         ms,
         onTimeout: () => {

@@ -5,6 +5,7 @@ import type { ChipsetError } from "../../src/errors/ChipsetError.js";
 import type { CrashInfo, HostInfo } from "../../src/vocabulary/hosts.js";
 import type { HostHook, LifecycleCommand, LifecycleState } from "../../src/vocabulary/lifecycle.js";
 import type { ModuleHost } from "../../src/hosts/ModuleHost.js";
+import type { StateParcel } from "../../src/hosts/StateParcel.js";
 import { IntakeGate } from "../../src/lifecycle/IntakeGate.js";
 import type { LifecycleSubject } from "../../src/lifecycle/LifecycleSubject.js";
 import type { ModuleContext } from "../../src/module.js";
@@ -61,6 +62,12 @@ export class FakeHost implements ModuleHost {
     return false;
   }
   callFunction(): unknown {
+    return undefined;
+  }
+  exportState(): StateParcel {
+    return { kind: "value", value: undefined };
+  }
+  importState(): unknown {
     return undefined;
   }
   info(): HostInfo {

@@ -8,13 +8,16 @@ import type { HostHook } from "../../vocabulary/lifecycle.js";
 import {
   serializeError,
   type CallMessage,
+  type ExportStateMessage,
   type HookMessage,
+  type ImportStateMessage,
   type HostToChild,
   type LoadMessage,
   type NotifyMessage,
   type StateMessage,
 } from "../protocol.js";
 import { type DefinitionFunction } from "../../vocabulary/hosts.js";
+import { packState, transferOf, unpackState, type StateParcel } from "../StateParcel.js";
 import { ChildContext } from "./ChildContext.js";
 import { HostRequests, neverAborted } from "./HostRequests.js";
 import { ChaosFaults } from "./ChaosFaults.js";
@@ -81,6 +84,10 @@ export class ModuleRunner {
         return;
       case "state":
         return this.state(msg);
+      case "export-state":
+        return this.exportState(msg);
+      case "import-state":
+        return this.importState(msg);
       case "notify":
         return this.notify(msg);
       case "chaos":
@@ -210,24 +217,76 @@ export class ModuleRunner {
   }
 
   private state(msg: StateMessage): void {
-    const fn = this.member(msg.fn);
-    if (typeof fn !== "function") return this.fail(msg.id, this.notLoaded(`${msg.fn}()`));
+    this.runFunction(
+      msg.id,
+      msg.fn,
+      () => msg.args,
+      msg.cancellable,
+      (result) => this.succeed(msg.id, result, `${msg.fn}()`),
+    );
+  }
+
+  private exportState(msg: ExportStateMessage): void {
+    this.runFunction(
+      msg.id,
+      "exportState",
+      () => [],
+      msg.cancellable,
+      (state) => {
+        let parcel: StateParcel;
+        try {
+          parcel = packState(state, this.transport.isolation === "worker" ? "clone" : "node");
+        } catch {
+          // Something in it the serializer refuses (a function; a SharedArrayBuffer, which a
+          // worker's message would share): it goes as a value, as before this parcel existed, and
+          // is cloned by the message or refused with the same error as before.
+          parcel = { kind: "value", value: state };
+        }
+        this.succeed(msg.id, parcel, "exportState()", transferOf(parcel));
+      },
+    );
+  }
+
+  private importState(msg: ImportStateMessage): void {
+    this.runFunction(
+      msg.id,
+      "importState",
+      () => [unpackState(msg.parcel, this.transport.isolation !== "worker"), msg.fromVersion],
+      msg.cancellable,
+      (result) => this.succeed(msg.id, result, "importState()"),
+    );
+  }
+
+  /**
+   * Runs definition function `name` with the arguments `args()` makes, in its call scope, and
+   * hands its result to `answer`; what it (or `args`) throws or rejects with is the request's
+   * failure.
+   */
+  private runFunction(
+    id: number,
+    name: DefinitionFunction,
+    args: () => unknown[],
+    cancellable: true | undefined,
+    answer: (result: unknown) => void,
+  ): void {
+    const fn = this.member(name);
+    if (typeof fn !== "function") return this.fail(id, this.notLoaded(`${name}()`));
     let value: unknown;
     try {
-      const scope = msg.cancellable ? this.cancellableScope(msg.id, msg.fn) : this.scopeOf(msg.fn);
-      value = this.store.run(scope, Reflect.apply, fn, this.definition, msg.args);
+      const scope = cancellable ? this.cancellableScope(id, name) : this.scopeOf(name);
+      value = this.store.run(scope, Reflect.apply, fn, this.definition, args());
     } catch (err) {
-      this.running.delete(msg.id);
-      return this.fail(msg.id, err);
+      this.running.delete(id);
+      return this.fail(id, err);
     }
     Promise.resolve(value).then(
       (result) => {
-        this.running.delete(msg.id);
-        this.succeed(msg.id, result, `${msg.fn}()`);
+        this.running.delete(id);
+        answer(result);
       },
       (err: unknown) => {
-        this.running.delete(msg.id);
-        this.fail(msg.id, err);
+        this.running.delete(id);
+        this.fail(id, err);
       },
     );
   }
@@ -262,21 +321,24 @@ export class ModuleRunner {
     return typeof value === "function" ? (value as AnyFunction) : undefined;
   }
 
-  private succeed(id: number, value: unknown, what: string): void {
+  private succeed(id: number, value: unknown, what: string, transfer?: ArrayBuffer[]): void {
     // A primitive always clones: no failure callback to make for it.
     if (value === null || (typeof value !== "object" && typeof value !== "function")) {
       this.transport.send({ type: "result", id, value });
       return;
     }
-    this.transport.send({ type: "result", id, value }, (err) =>
-      this.fail(
-        id,
-        new TypeError(
-          `the result of ${what} could not be sent to the caller (${messageOf(err)}); ` +
-            "return structured-clonable values (no functions, no class instances that hold handles)",
-          { cause: err },
+    this.transport.send(
+      { type: "result", id, value },
+      (err) =>
+        this.fail(
+          id,
+          new TypeError(
+            `the result of ${what} could not be sent to the caller (${messageOf(err)}); ` +
+              "return structured-clonable values (no functions, no class instances that hold handles)",
+            { cause: err },
+          ),
         ),
-      ),
+      transfer,
     );
   }
 

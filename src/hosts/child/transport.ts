@@ -12,8 +12,9 @@ export interface ChildTransport {
   /**
    * Posts `msg` at the end of this turn, with the others sent in it (one post for them all).
    * `onFail` is told if it cannot be cloned; without one, such a message is dropped.
+   * `transfer`: ArrayBuffers in it that a worker moves rather than copies (a process copies them).
    */
-  send(msg: ChildMessage, onFail?: (err: unknown) => void): void;
+  send(msg: ChildMessage, onFail?: (err: unknown) => void, transfer?: ArrayBuffer[]): void;
   /** Posts what is queued, then `msg`, now (a crash report: the thread or process ends next). */
   sendNow(msg: ChildMessage): void;
   /** Delivers every message from the host to `fn`, a batch one by one. */
@@ -26,7 +27,7 @@ export function currentTransport(): ChildTransport {
     const port = parentPort;
     return transport(
       "worker",
-      (msg) => port.postMessage(msg),
+      (msg, transfer) => port.postMessage(msg, transfer),
       (fn) => port.on("message", fn),
     );
   }
@@ -58,14 +59,14 @@ export function currentTransport(): ChildTransport {
 
 function transport(
   isolation: "worker" | "process",
-  post: (msg: ChildToHost) => void,
+  post: (msg: ChildToHost, transfer: ArrayBuffer[]) => void,
   listen: (fn: (msg: HostToChild) => void) => void,
 ): ChildTransport {
   // A message that cannot be cloned and has no onFail of its own has nobody to tell.
   const outbox = new Outbox<ChildMessage>(post, () => undefined);
   return {
     isolation,
-    send: (msg, onFail) => outbox.send(msg, onFail),
+    send: (msg, onFail, transfer) => outbox.send(msg, onFail, transfer),
     sendNow: (msg) => outbox.sendNow(msg),
     onMessage: (fn) =>
       listen((msg) => {

@@ -3,6 +3,26 @@ import type { ChildToHost, HostToChild } from "../protocol.js";
 /** One message from the host (a batch is made by the channel itself). */
 export type HostMessage = Exclude<HostToChild, { type: "batch" }>;
 
+/** The messages that ask the child for an answer: each settles one pending request of the host. */
+export type RequestMessage = Extract<
+  HostMessage,
+  { type: "load" | "hook" | "call" | "state" | "export-state" | "import-state" }
+>;
+
+const requestTypes: ReadonlySet<HostMessage["type"]> = new Set<RequestMessage["type"]>([
+  "load",
+  "hook",
+  "call",
+  "state",
+  "export-state",
+  "import-state",
+]);
+
+/** Whether `msg` asks the child for an answer. */
+export function isRequest(msg: HostMessage): msg is RequestMessage {
+  return requestTypes.has(msg.type);
+}
+
 /** The isolations that run a module outside the runtime's thread. */
 export type IsolatedKind = "worker" | "process";
 
@@ -52,8 +72,9 @@ export interface Channel {
   /**
    * Posts `msg` at the end of this turn, with the others sent in it (one post for them all).
    * `onFail` is told if it cannot be cloned (else the failure is logged). Dropped once the child ended.
+   * `transfer`: ArrayBuffers in it that a worker moves rather than copies (a process copies them).
    */
-  send(msg: HostMessage, onFail?: (err: unknown) => void): void;
+  send(msg: HostMessage, onFail?: (err: unknown) => void, transfer?: ArrayBuffer[]): void;
   /** Ends the child now (worker `terminate()`, process SIGKILL); `exited` resolves when it has. */
   terminate(): void;
   /** Lets the child keep the event loop alive (while requests are pending). */

@@ -22,7 +22,7 @@ export abstract class ChannelBase implements Channel {
   /** Told of a message that could not be sent and had no `onFail` of its own (logged by the owner). */
   onSendFailed: ((msg: HostMessage, err: unknown) => void) | undefined = undefined;
   private readonly outbox = new Outbox<HostMessage>(
-    (msg) => this.post(msg),
+    (msg, transfer) => this.post(msg, transfer),
     (msg, err) => this.onSendFailed?.(msg, err),
   );
   private booted = false;
@@ -40,12 +40,15 @@ export abstract class ChannelBase implements Channel {
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
   }
 
-  send(msg: HostMessage, onFail?: (err: unknown) => void): void {
-    if (this.alive) this.outbox.send(msg, onFail);
+  send(msg: HostMessage, onFail?: (err: unknown) => void, transfer?: ArrayBuffer[]): void {
+    if (this.alive) this.outbox.send(msg, onFail, transfer);
   }
 
-  /** Posts one message or a batch now (a worker's `postMessage`, a process's `send`); throws when it cannot be cloned. */
-  protected abstract post(msg: HostToChild): void;
+  /**
+   * Posts one message or a batch now (a worker's `postMessage`, transferring `transfer`; a
+   * process's `send`, which copies everything); throws when it cannot be cloned.
+   */
+  protected abstract post(msg: HostToChild, transfer: ArrayBuffer[]): void;
   /** Makes the thread or process keep the event loop alive (`true`) or not. */
   protected abstract keepAlive(on: boolean): void;
   protected abstract kill(): void;

@@ -30,8 +30,8 @@ export class WorkerChannel extends ChannelBase {
     this.worker.on("exit", (code) => this.ended({ code, signal: null, error: this.error, stderr: "" }));
   }
 
-  protected post(msg: HostToChild): void {
-    if (this.alive) this.worker.postMessage(msg);
+  protected post(msg: HostToChild, transfer: ArrayBuffer[]): void {
+    if (this.alive) this.worker.postMessage(msg, transfer);
   }
 
   /** On Node 24 (`worker.getHeapStatistics()`); undefined before. */

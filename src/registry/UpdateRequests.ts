@@ -16,6 +16,8 @@ export interface RequestedUpdate {
   registry?: string;
   drainTimeoutMs?: number;
   graceMs?: number;
+  /** The canary strategy's settings (`runtime.update`'s `canary`); absent: blue-green. */
+  canary?: { percent?: number; durationMs?: number; maxErrorRate?: number; maxP99Ms?: number };
 }
 
 /** Where a request is: waiting for a host, being run, or over. */

@@ -3,7 +3,7 @@ import type { Disposable } from "../common/Disposable.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import type { UpdateRequest, UpdateRequests } from "../registry/UpdateRequests.js";
 import type { Database } from "../store/Database.js";
-import { recorded } from "./requestUpdate.js";
+import { recorded, updateOptionsOf } from "./requestUpdate.js";
 import type { Updater } from "./Updater.js";
 import type { UpdateOptions } from "./updateReport.js";
 
@@ -67,23 +67,17 @@ export class UpdateRequestServer implements Disposable {
 
   private async run(request: UpdateRequest): Promise<void> {
     const { requests, updater } = this.deps;
-    const { from, version, integrity, registry, drainTimeoutMs, graceMs } = request.options;
     const options: UpdateOptions = {
-      ...(integrity === undefined ? {} : { integrity }),
-      ...(registry === undefined ? {} : { registry }),
-      ...(drainTimeoutMs === undefined ? {} : { drainTimeoutMs }),
-      ...(graceMs === undefined ? {} : { graceMs }),
+      ...updateOptionsOf(request.options),
       onStep: (step) => this.deps.db.isOpen && requests.progress(request.seq, step),
     };
     try {
+      // A rollback goes to the version recorded before, whatever a request says.
+      const { from: _from, version: _version, ...back } = options;
       const report =
         request.action === "rollback"
-          ? await updater.rollback(request.id, options)
-          : await updater.update(request.id, {
-              ...options,
-              ...(from === undefined ? {} : { from }),
-              ...(version === undefined ? {} : { version }),
-            });
+          ? await updater.rollback(request.id, back)
+          : await updater.update(request.id, options);
       if (this.deps.db.isOpen) requests.finish(request.seq, "done", { report });
     } catch (err) {
       const report = err instanceof ChipsetError ? err.details["report"] : undefined;

@@ -10,7 +10,7 @@ import type {
   UpdateRequests,
 } from "../registry/UpdateRequests.js";
 import type { Updater } from "./Updater.js";
-import type { UpdateReport, UpdateStep } from "./updateReport.js";
+import type { UpdateOptions, UpdateReport, UpdateStep } from "./updateReport.js";
 
 /** How the CLI asks for an update or a rollback (`runtime.requestUpdate`). */
 export interface UpdateRequestOptions extends RequestedUpdate {
@@ -55,8 +55,8 @@ export async function requestUpdate(
   requests.abandonDead();
   const host = requests.liveHost();
   if (host === undefined) {
-    const local = {
-      ...wanted,
+    const local: UpdateOptions = {
+      ...updateOptionsOf(wanted),
       ...(onStep === undefined ? {} : { onStep }),
       ...(signal === undefined ? {} : { signal }),
     };
@@ -121,6 +121,11 @@ function watch(
     };
     look();
   });
+}
+
+/** `runtime.update`'s options for what a request asks (`canary` settings mean the canary strategy). */
+export function updateOptionsOf({ canary, ...rest }: RequestedUpdate): UpdateOptions {
+  return canary === undefined ? rest : { ...rest, strategy: "canary", canary };
 }
 
 /** An error as a request records it (its report, when it carries one, goes beside it). */

@@ -124,6 +124,34 @@ describe("chipset update and rollback with a host running", () => {
     await stopHost();
   });
 
+  it("runs a canary on the host when asked, and refuses the update when the canary had no calls to judge", async () => {
+    expect(await startHost()).toBe("1.0.0");
+    const alone = await chipset([...data(), "update", "counter", "--from", v2, "--canary-ms", "100"]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain("add --canary <percent>");
+    const canary = await chipset([
+      ...data(),
+      "update",
+      "counter",
+      "--from",
+      v2,
+      "--canary",
+      "50",
+      "--canary-ms",
+      "300",
+      "--json",
+    ]);
+    expect(canary.code).toBe(1);
+    const { error } = json<{ error: { code: string; message: string; details: { report: UpdateReport } } }>(
+      canary,
+    );
+    expect(error.code).toBe("CHIP_ERR_UPDATE_FAILED");
+    expect(error.details.report.canary).toMatchObject({ percent: 50, verdict: "inconclusive" });
+    await stopHost();
+    expect(await startHost()).toBe("1.0.0");
+    await stopHost();
+  });
+
   it("tells the waiting command when the host is killed during the update, and the host comes back on the switched-to version", async () => {
     expect(await startHost()).toBe("1.0.0");
     const switched = waitForOutput(host!, /switched counter/);

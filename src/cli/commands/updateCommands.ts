@@ -1,12 +1,25 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { RequestedOutcome, UpdateRequestOptions } from "../../runtime/requestUpdate.js";
-import type { UpdateReport } from "../../runtime/updateReport.js";
+import type { CanarySample, UpdateReport } from "../../runtime/updateReport.js";
 import { parseModuleRef } from "../../vocabulary/moduleRef.js";
 import { withRuntime, type CliContext } from "../context.js";
 import { key, ms } from "../format.js";
 import { usageError } from "../usage.js";
 import { globalsOf } from "./globals.js";
+
+interface SourceFlags {
+  from?: string;
+  registry?: string;
+  integrity?: string;
+}
+
+interface CanaryFlags {
+  canary?: string;
+  canaryMs?: string;
+  maxErrorRate?: string;
+  maxP99?: string;
+}
 
 interface TimingFlags {
   drainTimeout?: string;
@@ -37,22 +50,28 @@ export function registerUpdateCommands(program: Command, ctx: CliContext): void 
       .argument("<ref>", "id, or id@range for the version wanted (default: the highest there is)")
       .option("--from <path>", "a module directory or an npm pack .tgz to take the new version from")
       .option("--registry <url>", 'an npm registry to fetch from, instead of the config\'s "sources"')
-      .option("--integrity <sri>", "the SRI (sha512-...) the package must match"),
-  ).action(
-    async (
-      ref: string,
-      opts: TimingFlags & { from?: string; registry?: string; integrity?: string },
-      cmd: Command,
-    ) => {
-      const { id, version } = parseModuleRef(ref);
-      await run(cmd, ctx, id, opts, {
-        ...(version === undefined ? {} : { version }),
-        ...(opts.from === undefined ? {} : { from: resolve(ctx.cwd, opts.from) }),
-        ...(opts.registry === undefined ? {} : { registry: opts.registry }),
-        ...(opts.integrity === undefined ? {} : { integrity: opts.integrity }),
-      });
-    },
-  );
+      .option("--integrity <sri>", "the SRI (sha512-...) the package must match")
+      .option(
+        "--canary <percent>",
+        "send this share of the calls (%) to the new version first, and switch only if it does as well",
+      )
+      .option("--canary-ms <ms>", "how long the canary lasts (default 60000)")
+      .option("--max-error-rate <rate>", "the canary's highest error rate that passes, 0 to 1 (default 0.01)")
+      .option(
+        "--max-p99 <ms>",
+        "the canary's highest p99 latency that passes (default: twice the old version's, plus 100 ms)",
+      ),
+  ).action(async (ref: string, opts: TimingFlags & SourceFlags & CanaryFlags, cmd: Command) => {
+    const { id, version } = parseModuleRef(ref);
+    const canary = canaryOf(opts);
+    await run(cmd, ctx, id, opts, {
+      ...(version === undefined ? {} : { version }),
+      ...(opts.from === undefined ? {} : { from: resolve(ctx.cwd, opts.from) }),
+      ...(opts.registry === undefined ? {} : { registry: opts.registry }),
+      ...(opts.integrity === undefined ? {} : { integrity: opts.integrity }),
+      ...(canary === undefined ? {} : { canary }),
+    });
+  });
   timing(
     program
       .command("rollback")
@@ -91,18 +110,53 @@ async function run(
   }
 }
 
-function msFlag<K extends "drainTimeoutMs" | "graceMs">(
+/** The canary settings the flags give (`--canary` turns the strategy on), or undefined for blue-green. */
+function canaryOf(flags: CanaryFlags): NonNullable<UpdateRequestOptions["canary"]> | undefined {
+  const given = {
+    percent: flags.canary,
+    durationMs: flags.canaryMs,
+    maxErrorRate: flags.maxErrorRate,
+    maxP99Ms: flags.maxP99,
+  };
+  if (flags.canary === undefined) {
+    if (Object.values(given).some((v) => v !== undefined))
+      throw usageError("--canary-ms, --max-error-rate and --max-p99 set up a canary: add --canary <percent>");
+    return undefined;
+  }
+  return {
+    ...numberFlag("--canary", flags.canary, "percent", /^\d+(\.\d+)?$/, "a share of calls in %"),
+    ...numberFlag("--canary-ms", flags.canaryMs, "durationMs", /^\d+$/, "a whole number of milliseconds"),
+    ...numberFlag(
+      "--max-error-rate",
+      flags.maxErrorRate,
+      "maxErrorRate",
+      /^\d+(\.\d+)?$/,
+      "a rate from 0 to 1",
+    ),
+    ...numberFlag("--max-p99", flags.maxP99, "maxP99Ms", /^\d+(\.\d+)?$/, "milliseconds"),
+  };
+}
+
+function msFlag<K extends string>(
   flag: string,
   value: string | undefined,
   field: K,
 ): Partial<Record<K, number>> {
+  return numberFlag(flag, value, field, /^\d+$/, "a whole number of milliseconds");
+}
+
+/** `{ [field]: value }` when the flag was given as a number `shape` accepts; a usage error when not. */
+function numberFlag<K extends string>(
+  flag: string,
+  value: string | undefined,
+  field: K,
+  shape: RegExp,
+  what: string,
+): Partial<Record<K, number>> {
   if (value === undefined) return {};
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
-    throw usageError(`${flag} takes a whole number of milliseconds, not ${JSON.stringify(value)}`, {
-      option: flag,
-      value,
-    });
+  if (!shape.test(value) || !Number.isFinite(n))
+    throw usageError(`${flag} takes ${what}, not ${JSON.stringify(value)}`, { option: flag, value });
   return { [field]: n } as Partial<Record<K, number>>;
 }
 
@@ -114,6 +168,14 @@ export function describeOutcome({ report, host }: RequestedOutcome): string[] {
   if (report.source !== null) lines.push(`  from ${report.source.location}`);
   if (report.integrity !== null) lines.push(`  integrity ${report.integrity}`);
   if (report.signature?.verified === true) lines.push(`  signature verified (key ${report.signature.keyid})`);
+  if (report.canary !== null) {
+    const { canary } = report;
+    const sample = (s: CanarySample) =>
+      `${s.version} ${s.calls} calls, ${s.errors} errors, p99 ${s.p99Ms === null ? "-" : ms(s.p99Ms)}`;
+    lines.push(
+      `  canary (${canary.percent}% for ${ms(canary.ranMs)}): ${canary.verdict}; ${sample(canary.to)} against ${sample(canary.from)}`,
+    );
+  }
   lines.push(`  steps: ${report.steps.map((s) => `${s.step} ${ms(s.ms)}`).join(", ") || "none"}`);
   return lines;
 }

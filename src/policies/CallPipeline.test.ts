@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../errors/codes.js";
-import type { AttemptSignal } from "./CallRun.js";
+import type { AttemptSignal } from "./PipelineTarget.js";
 import {
   pending,
   value,

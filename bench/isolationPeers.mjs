@@ -6,82 +6,37 @@
  * Plus the two drivers every contender goes through: one call at a time (latency) and a fixed
  * number of calls in flight (throughput).
  */
-import { fork } from "node:child_process";
-import { Worker } from "node:worker_threads";
 import { Piscina } from "piscina";
+import { BareChannel } from "./lib/bareChannel.mjs";
 
 const ECHO = new URL("./isolationEcho.mjs", import.meta.url);
 const ECHO_SDK = new URL("./isolationEchoSdk.mjs", import.meta.url);
 const TASK = new URL("./isolationTask.mjs", import.meta.url).href;
 
 /**
- * A bare echo peer: `call(x)` sends `{ id, x }` and resolves with the reply's `value`.
- * `kind` "worker": `new Worker()`; "process": `fork()` with `serialization: "advanced"` (what
- * Chipset's process host uses, so both sides pay the same structured clone). `entry`: the
+ * A bare echo peer: `call(x)` sends `{ id, x }` and resolves with the reply's `value`, in a
+ * worker (`kind` "worker") or a forked process ("process"), see {@link BareChannel}. `entry`: the
  * script to run (default bench/isolationEcho.mjs).
  */
 export class Echo {
-  #pending = new Map();
-  #next = 0;
-  #send;
-  #end;
+  #channel;
 
   constructor(kind, entry = ECHO) {
-    if (kind === "worker") {
-      // No inherited flags (--expose-gc), as Chipset's hosts start with none.
-      const worker = new Worker(entry, { execArgv: [] });
-      worker.on("message", (m) => this.#settle(m));
-      worker.on("error", (err) => this.#failAll(err));
-      this.#send = (m) => worker.postMessage(m);
-      this.#end = () => worker.terminate();
-    } else {
-      const child = fork(entry, [], {
-        execArgv: [],
-        serialization: "advanced",
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-      });
-      child.on("message", (m) => this.#settle(m));
-      child.on("error", (err) => this.#failAll(err));
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      this.#send = (m) => child.send(m);
-      this.#end = () => {
-        child.kill();
-        return exited;
-      };
-    }
+    this.#channel = new BareChannel(kind, entry);
   }
 
   call(x) {
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#send({ id, x });
-    });
+    return this.#channel.request({ x });
   }
 
   /** Imports `url` in the thread or process; resolves with the module's `api.inc(1)` (`true` if it has none). */
   load(url) {
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#send({ id, url });
-    });
+    return this.#channel.request({ url });
   }
 
   /** Ends the thread or process (and waits for it). */
-  async close() {
-    await this.#end();
-  }
-
-  #settle({ id, value }) {
-    const p = this.#pending.get(id);
-    this.#pending.delete(id);
-    p?.resolve(value);
-  }
-
-  #failAll(err) {
-    for (const p of this.#pending.values()) p.reject(err);
-    this.#pending.clear();
+  close() {
+    return this.#channel.close();
   }
 }
 

@@ -11,25 +11,20 @@
  *      running the same loop, the parent reading their stdout to its last line and dropping it.
  *   2. call latency, 1 in flight: `inc(x)` against `incLogged(x)` (one `console.log` per call),
  *      in Chipset's hosts and in the same bare worker / fork, interleaved call by call.
- * This file is also the bare peer: run as a worker thread, or forked with the argument "peer".
+ * The bare peer is bench/outputPeer.mjs.
  * Chipset's hosts stay under their 1 MiB/s budget (the bench paces itself and checks that
  * nothing was dropped): the cost of the capture, not of dropping a flood.
  */
-import { fork } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
-import { Worker, isMainThread, parentPort } from "node:worker_threads";
 import { linkChipset, removeDir, tempDir, writeModule } from "./lib/fixtures.mjs";
+import { BarePeer, Counter, line } from "./outputPeer.mjs";
 import { HEADER, collect, ms, summarize, table, x } from "./lib/stats.mjs";
 
 const ID = { worker: "bench-output-worker", process: "bench-output-process" };
 const ISOLATIONS = ["worker", "process"];
 /** Each stream's budget in a Chipset host (OutputBudget's default), in characters per second. */
 const BUDGET = 1024 * 1024;
-
-/** Line i of part 1, the same text for Chipset's module and the peers (about 65 characters). */
-const line = (i) => `bench output line ${i}: the quick brown fox jumps over the lazy dog`;
 
 const SOURCE = `import { defineModule } from "chipset/module";
 const line = ${line.toString()};
@@ -41,141 +36,6 @@ export const module = defineModule({
   },
 });
 `;
-
-// ---- the bare peer (this file, in a worker thread or a forked process) ---------------------
-
-async function answer({ id, n, x, log }) {
-  if (n !== undefined) {
-    for (let i = 0; i < n; i++) console.log(line(i));
-    return { id, value: n };
-  }
-  if (log) console.log(`call ${x}`);
-  return { id, value: await (async (v) => v + 1)(x) };
-}
-
-if (!isMainThread && parentPort) {
-  parentPort.on("message", async (m) => parentPort.postMessage(await answer(m)));
-} else if (process.argv[2] === "peer" && process.send) {
-  process.on("message", async (m) => process.send(await answer(m)));
-}
-
-/** Counts what arrives and lets a caller wait until a count is reached. */
-class Counter {
-  count = 0;
-  #waiter;
-
-  add(k) {
-    this.count += k;
-    if (this.#waiter && this.count >= this.#waiter.target) this.#waiter.resolve();
-  }
-
-  /** Resolves once `count` reaches `target`; rejects after `ms` (output lost, or a bench bug). */
-  until(target, what, ms = 10_000) {
-    if (this.count >= target) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiter = undefined;
-        reject(new Error(`${what}: ${this.count} lines after ${ms} ms, expected ${target} (dropped?)`));
-      }, ms);
-      this.#waiter = {
-        target,
-        resolve: () => {
-          clearTimeout(timer);
-          this.#waiter = undefined;
-          resolve();
-        },
-      };
-    });
-  }
-}
-
-/** Number of "\n" bytes in `chunk` (a Buffer). */
-function newlines(chunk) {
-  let k = 0;
-  for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) k++;
-  return k;
-}
-
-/**
- * A bare worker (`stdout: true`: its stdout is a stream in this thread, not copied to ours) or
- * forked process (stdout piped), running this file. `spam(n)` resolves once the reply and n
- * more lines of its stdout have arrived; the lines are read and dropped.
- */
-class BarePeer {
-  lines = new Counter();
-  #pending = new Map();
-  #next = 0;
-  #send;
-  #end;
-
-  constructor(kind) {
-    const file = fileURLToPath(import.meta.url);
-    let stdout;
-    if (kind === "worker") {
-      const worker = new Worker(file, { execArgv: [], stdout: true, stderr: false });
-      worker.on("message", (m) => this.#settle(m));
-      worker.on("error", (err) => this.#failAll(err));
-      stdout = worker.stdout;
-      this.#send = (m) => worker.postMessage(m);
-      this.#end = () => worker.terminate();
-    } else {
-      // As Chipset's process host: advanced serialization, stdout and stderr piped.
-      const child = fork(file, ["peer"], {
-        execArgv: [],
-        serialization: "advanced",
-        stdio: ["ignore", "pipe", "inherit", "ipc"],
-      });
-      child.on("message", (m) => this.#settle(m));
-      child.on("error", (err) => this.#failAll(err));
-      stdout = child.stdout;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      this.#send = (m) => child.send(m);
-      this.#end = () => {
-        child.kill();
-        return exited;
-      };
-    }
-    stdout.on("data", (chunk) => this.lines.add(newlines(chunk)));
-  }
-
-  #request(m) {
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#send({ id, ...m });
-    });
-  }
-
-  async spam(n) {
-    const target = this.lines.count + n;
-    await this.#request({ n });
-    await this.lines.until(target, "bare peer");
-    return n;
-  }
-
-  inc(x) {
-    return this.#request({ x, log: false });
-  }
-
-  incLogged(x) {
-    return this.#request({ x, log: true });
-  }
-
-  close() {
-    return this.#end();
-  }
-
-  #settle({ id, value }) {
-    const p = this.#pending.get(id);
-    this.#pending.delete(id);
-    p?.resolve(value);
-  }
-
-  #failAll(err) {
-    for (const p of this.#pending.values()) p.reject(err);
-    this.#pending.clear();
-  }
-}
 
 // ---- Chipset ---------------------------------------------------------------------------------
 

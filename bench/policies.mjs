@@ -12,7 +12,7 @@
  * about 20x slower, and its samples last about as long as the others' that way); a round samples every
  * contender once, in an order that rotates from round to round, so drift hits them alike.
  *
- * Every contender runs in one fresh child process (this file, forked), so nothing an earlier
+ * Every contender runs in one fresh child process (bench/child/policies.child.mjs), so nothing an earlier
  * suite did in the parent (AsyncLocalStorage entered, JIT feedback from its runtimes) colours it.
  * The child runs two phases, because of AsyncLocalStorage: inline crash attribution (on by
  * default) runs each inline call in the store behind `currentCall()`, and once a store has been
@@ -32,43 +32,27 @@
  * every sample, and are closed or shut down at the end; the child then checks that no handle or
  * process listener outlived them, and reports what each contender left on the heap over the run.
  */
-import { fork } from "node:child_process";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import {
-  ConsecutiveBreaker,
-  ExponentialBackoff,
-  TimeoutStrategy,
-  bulkhead,
-  circuitBreaker,
-  handleAll,
-  retry,
-  timeout,
-  wrap,
-} from "cockatiel";
-import CircuitBreaker from "opossum";
-import { createRuntime } from "chipset";
-import { defineModule } from "chipset/module";
-import { childMain } from "./lib/child.mjs";
-import { removeDir, tempDir } from "./lib/fixtures.mjs";
-import { collect, median, summarize, table, x } from "./lib/stats.mjs";
+import { sampleInChild } from "./lib/child.mjs";
+import { median, summarize, table, x } from "./lib/stats.mjs";
 
-const IN_FLIGHT = [1, 64];
-const PLAIN = "bench-pol-plain";
-const FULL = "bench-pol-full";
+/** The child that measures (bench/child/policies.child.mjs). */
+const CHILD = new URL("./child/policies.child.mjs", import.meta.url);
+
+export const IN_FLIGHT = [1, 64];
+export const PLAIN = "bench-pol-plain";
+export const FULL = "bench-pol-full";
 /** Every policy on: what the target is about. */
-const FULL_POLICIES = {
+export const FULL_POLICIES = {
   timeoutMs: 1000,
   idempotent: true,
   retry: { maxAttempts: 3 },
   breaker: {},
   bulkhead: { maxConcurrent: 1000, maxQueue: 1000 },
 };
-const CHILD_FLAG = "--bench-policies-child";
 /** Fraction of `calls` a cockatiel sample makes. */
-const COCKATIEL_SHARE = 1 / 4;
+export const COCKATIEL_SHARE = 1 / 4;
 
-const LABELS = {
+export const LABELS = {
   bare: "bare: await inc(i)",
   callNoAls: "chipset runtime.call, no policies (inlineCrashes: false)",
   pipelineNoAls: "chipset runtime.call, full pipeline (inlineCrashes: false)",
@@ -78,216 +62,17 @@ const LABELS = {
   opossum: "opossum fire(), timeout 1000",
   opossumNoTimeout: "opossum fire(), timeout: false",
 };
+/** `calls` scaled by `share`, a multiple of 64 (the batch width), at least 64. */
+export const scaled = (calls, share) => Math.max(64, Math.round((calls * share) / 64) * 64);
 /** The contenders of each phase (see the top of this file). */
-const PHASES = {
+export const PHASES = {
   A: ["bare", "callNoAls", "pipelineNoAls", "cockatiel", "opossum", "opossumNoTimeout"],
   B: ["bare", "callNoAls", "pipelineNoAls", "call", "pipeline", "cockatiel", "opossum", "opossumNoTimeout"],
 };
 
-// ---- in the child: contenders --------------------------------------------------------------
-
-/** The function every contender calls, or wraps. */
-const inc = async (x) => x + 1;
-
-/** A started runtime holding the inline module twice: without policies (`PLAIN`) and with all (`FULL`). */
-async function chipsetRuntime(dataDir, inlineCrashes) {
-  const runtime = createRuntime({
-    dataDir,
-    preload: 0,
-    logLevel: "silent",
-    hosts: { pool: { worker: 0, process: 0 } },
-    inlineCrashes,
-  });
-  const definition = defineModule({ api: { inc } });
-  runtime.register({ name: PLAIN, version: "1.0.0", chipset: { kind: "bench" } }, definition);
-  runtime.register(
-    { name: FULL, version: "1.0.0", chipset: { kind: "bench", calls: FULL_POLICIES } },
-    definition,
-  );
-  await runtime.start();
-  return runtime;
-}
-
-function cockatielPolicy() {
-  return wrap(
-    retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() }),
-    circuitBreaker(handleAll, { halfOpenAfter: 5000, breaker: new ConsecutiveBreaker(5) }),
-    timeout(1000, TimeoutStrategy.Cooperative),
-    bulkhead(1000, 1000),
-  );
-}
-
-// ---- in the child: sampling ----------------------------------------------------------------
-
-/** `calls` sequential calls (1 in flight); ns per call. Checks every answer (a sum, the same cost for all). */
-async function sequential(call, calls) {
-  let sum = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < calls; i++) sum += await call(i);
-  const elapsed = performance.now() - t0;
-  if (sum !== (calls * (calls + 1)) / 2) throw new Error(`wrong answers (sum ${sum})`);
-  return (elapsed * 1e6) / calls;
-}
-
-/** `calls` calls in batches of `width` under Promise.all (`width` in flight); ns per call. */
-async function batched(call, calls, width) {
-  let sum = 0;
-  const batch = new Array(width);
-  const t0 = performance.now();
-  for (let i = 0; i < calls;) {
-    for (let k = 0; k < width; k++) batch[k] = call(i++);
-    for (const v of await Promise.all(batch)) sum += v;
-  }
-  const elapsed = performance.now() - t0;
-  if (sum !== (calls * (calls + 1)) / 2) throw new Error(`wrong answers (sum ${sum})`);
-  return (elapsed * 1e6) / calls;
-}
-
-function drive(call, calls, width) {
-  return width === 1 ? sequential(call, calls) : batched(call, calls, width);
-}
-
-/** `calls` scaled by `share`, a multiple of 64 (the batch width), at least 64. */
-const scaled = (calls, share) => Math.max(64, Math.round((calls * share) / 64) * 64);
-
-/**
- * One sample: a warm-up, a collection, then the timed calls. Answers ns per call and the bytes
- * the timed calls left on the heap (after a second collection, not timed).
- */
-async function sample({ call, share }, width, calls, warmup) {
-  await drive(call, scaled(warmup, share), width);
-  collect();
-  const heapBefore = process.memoryUsage().heapUsed;
-  const nsPerCall = await drive(call, scaled(calls, share), width);
-  collect();
-  return { nsPerCall, retained: process.memoryUsage().heapUsed - heapBefore };
-}
-
-/**
- * One phase: every contender answers a first call, one warm-up round (every path compiled at
- * every width), then `rounds` rounds; each samples every contender at every width once, starting
- * 5 slots further along than the round before (5 shares no factor with 12 or 16 slots, so every
- * order comes round). Answers ns per call by width and key, and bytes left on the heap by key.
- */
-async function measurePhase(contenders, { rounds, calls, warmup }) {
-  const keys = Object.keys(contenders);
-  for (const key of keys) {
-    const v = await contenders[key].call(41);
-    if (v !== 42) throw new Error(`${LABELS[key]}: inc(41) answered ${v}`);
-  }
-  const times = Object.fromEntries(IN_FLIGHT.map((w) => [w, Object.fromEntries(keys.map((k) => [k, []]))]));
-  const retained = Object.fromEntries(keys.map((k) => [k, 0]));
-  const slots = IN_FLIGHT.flatMap((width) => keys.map((key) => ({ width, key })));
-  for (const { width, key } of slots) await sample(contenders[key], width, calls, warmup);
-  for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < slots.length; k++) {
-      const { width, key } = slots[(r * 5 + k) % slots.length];
-      const s = await sample(contenders[key], width, calls, warmup);
-      times[width][key].push(s.nsPerCall);
-      retained[key] += s.retained;
-    }
-  }
-  return { times, retained };
-}
-
-/** Every live handle and the process listeners, to check that the suite left nothing behind. */
-function liveResources() {
-  return {
-    resources: process.getActiveResourcesInfo().sort(),
-    listeners: process.listenerCount("uncaughtException") + process.listenerCount("unhandledRejection"),
-  };
-}
-
-function assertNothingLeaked(before) {
-  const after = liveResources();
-  const extra = [...after.resources];
-  for (const r of before.resources) {
-    const at = extra.indexOf(r);
-    if (at >= 0) extra.splice(at, 1);
-  }
-  if (extra.length > 0 || after.listeners !== before.listeners)
-    throw new Error(
-      `bench/policies.mjs left live resources behind: [${extra.join(", ")}], ` +
-        `${after.listeners - before.listeners} process listeners`,
-    );
-}
-
-/**
- * Node 20's AsyncLocalStorage (async_hooks based) says whether it was ever entered; where that
- * flag does not exist (AsyncContextFrame, Node 24) the store costs promises nothing anyway.
- */
-const callStore = () => globalThis[Symbol.for("chipset.call-store")];
-const storeEntered = () => callStore()?.enabled === true;
-
-/** The child's work: both phases; answers the raw samples. */
-async function measureInChild(options) {
-  const before = liveResources();
-  const root = tempDir("policies");
-  const started = performance.now();
-  const unattributed = await chipsetRuntime(join(root, "no-als"), false);
-  const cockatiel = cockatielPolicy();
-  const opossum = new CircuitBreaker(inc, { timeout: 1000 });
-  const opossumNoTimeout = new CircuitBreaker(inc, { timeout: false });
-  let attributed;
-  const phases = {};
-  try {
-    const common = {
-      bare: { call: (i) => inc(i), share: 1 },
-      callNoAls: { call: (i) => unattributed.call(PLAIN, "inc", [i]), share: 1 },
-      pipelineNoAls: { call: (i) => unattributed.call(FULL, "inc", [i]), share: 1 },
-      cockatiel: { call: (i) => cockatiel.execute(() => inc(i)), share: COCKATIEL_SHARE },
-      opossum: { call: (i) => opossum.fire(i), share: 1 },
-      opossumNoTimeout: { call: (i) => opossumNoTimeout.fire(i), share: 1 },
-    };
-    if (storeEntered()) throw new Error("AsyncLocalStorage was entered before phase A");
-    phases.A = await measurePhase(pick(common, PHASES.A), options);
-    if (storeEntered()) throw new Error("AsyncLocalStorage was entered during phase A");
-    // Made only now: the default runtime's first inline call enters the store for good.
-    attributed = await chipsetRuntime(join(root, "default"), true);
-    const all = {
-      ...common,
-      call: { call: (i) => attributed.call(PLAIN, "inc", [i]), share: 1 },
-      pipeline: { call: (i) => attributed.call(FULL, "inc", [i]), share: 1 },
-    };
-    phases.B = await measurePhase(pick(all, PHASES.B), options);
-    if ("enabled" in (callStore() ?? {}) && !storeEntered())
-      throw new Error("phase B ran without AsyncLocalStorage");
-  } finally {
-    opossum.shutdown();
-    opossumNoTimeout.shutdown();
-    await unattributed.close();
-    await attributed?.close();
-    removeDir(root);
-  }
-  assertNothingLeaked(before);
-  return { phases, seconds: (performance.now() - started) / 1000 };
-}
-
-function pick(contenders, keys) {
-  return Object.fromEntries(keys.map((k) => [k, contenders[k]]));
-}
-
-if (process.argv[2] === CHILD_FLAG) childMain(() => measureInChild(JSON.parse(process.argv[3])));
-
-// ---- in the parent: the child, and the report ----------------------------------------------
-
 /** Runs the measurement in a fresh process with --expose-gc (and `BENCH_CHILD_FLAGS`, e.g. --cpu-prof). */
 function inChild(options) {
-  const extra = (process.env.BENCH_CHILD_FLAGS ?? "").split(/\s+/).filter(Boolean);
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, JSON.stringify(options)], {
-      execArgv: ["--expose-gc", ...extra],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    let message;
-    child.on("message", (m) => (message = m));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      if (message?.error) reject(new Error(`bench/policies.mjs child: ${message.error}`));
-      else if (message !== undefined) resolve(message);
-      else reject(new Error(`bench/policies.mjs child exited (${code ?? signal}) without reporting`));
-    });
-  });
+  return sampleInChild(CHILD, [JSON.stringify(options)], { execArgv: ["--expose-gc"] });
 }
 
 /** ns, as an integer with separators. */

@@ -13,6 +13,7 @@
  */
 import { clearInterval, setInterval } from "node:timers";
 import { Pool } from "undici";
+import { countIn, failureKind } from "./lib/tally.mjs";
 
 const { url, connections } = JSON.parse(process.argv[2]);
 const NO_ANSWER_MS = 10_000;
@@ -43,11 +44,10 @@ async function lane() {
       ok = statusCode >= 200 && statusCode < 300;
       if (ok) {
         const { version } = JSON.parse(text);
-        versions[version] = (versions[version] ?? 0) + 1;
-      } else errors[`HTTP ${statusCode}`] = (errors[`HTTP ${statusCode}`] ?? 0) + 1;
+        countIn(versions, version);
+      } else countIn(errors, `HTTP ${statusCode}`);
     } catch (err) {
-      const kind = err?.code ?? err?.name ?? "error";
-      errors[kind] = (errors[kind] ?? 0) + 1;
+      countIn(errors, failureKind(err));
     }
     starts.push(t0);
     durations.push(performance.now() - t0);

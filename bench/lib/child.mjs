@@ -7,11 +7,14 @@ import { fork } from "node:child_process";
  */
 const extraFlags = (process.env.BENCH_CHILD_FLAGS ?? "").split(/\s+/).filter(Boolean);
 
-/** Forks `script` with `args`; resolves with its one message (rejects on error or no message). */
-export function sampleInChild(script, args) {
+/**
+ * Forks `script` with `args` (and Node flags `execArgv`, before `BENCH_CHILD_FLAGS`); resolves
+ * with its one message (rejects on error or no message).
+ */
+export function sampleInChild(script, args, { execArgv = [] } = {}) {
   return new Promise((resolvePromise, reject) => {
     const child = fork(script, args, {
-      execArgv: extraFlags,
+      execArgv: [...execArgv, ...extraFlags],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let message;

@@ -1,11 +1,9 @@
 import type { Clock } from "../common/Clock.js";
-import { abortError } from "../common/abort.js";
 import type { Disposable } from "../common/Disposable.js";
 import { EventSource } from "../common/Event.js";
 import { ChipsetError, hasCode, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { ModuleContext } from "../module.js";
-import { rebuildError } from "./child/rebuildError.js";
 import type {
   CrashInfo,
   DefinitionFunction,
@@ -16,31 +14,17 @@ import type {
 import type { HostHook } from "../vocabulary/lifecycle.js";
 import type { ModuleHost } from "./ModuleHost.js";
 import { transferOf, type StateParcel } from "./StateParcel.js";
-import {
-  type ChildToHost,
-  type HeartbeatMessage,
-  type LoadedMessage,
-  type LoadMessage,
-  type StateMessage,
-  serializeError,
-} from "./protocol.js";
-import {
-  isRequest,
-  type Channel,
-  type ChannelExit,
-  type HostMessage,
-  type IsolatedKind,
-  type RequestMessage,
-} from "./isolated/Channel.js";
+import type { LoadedMessage, LoadMessage, StateMessage } from "./protocol.js";
+import type { Channel, ChannelExit, IsolatedKind, RequestMessage } from "./isolated/Channel.js";
+import { ChildLink } from "./isolated/ChildLink.js";
 import { ChildRequests } from "./isolated/ChildRequests.js";
-import { classifyExit, crashError, type CrashFacts } from "./isolated/crashError.js";
+import { classifyExit, crashError, hangCrash, type CrashFacts } from "./isolated/crashError.js";
 import type { HostBridge } from "./HostBridge.js";
 import type { HostPool } from "./HostPool.js";
 import { moduleHostSpec, type HostSpec } from "./isolated/hostSpec.js";
-import { answerError, Pending, PendingRequests, type RequestKind } from "./isolated/PendingRequests.js";
+import { PendingRequests, type RequestKind } from "./isolated/PendingRequests.js";
 import type { HostPermissions } from "./isolated/processArgs.js";
 import { MemoryGauge, type MemoryReading } from "./isolated/MemoryGauge.js";
-import { ModuleOutput } from "./isolated/ModuleOutput.js";
 import { type HangTolerance, Watchdog } from "./isolated/Watchdog.js";
 
 export type { HangTolerance } from "./isolated/Watchdog.js";
@@ -73,7 +57,8 @@ const noMethods: ReadonlySet<string> = new Set();
  * Runs a module in a worker thread or a child process, behind the same {@link ModuleHost}
  * interface as an inline host. Requests (load, hooks, calls, definition functions) go out as
  * numbered messages and are settled by the child's answers; the module's own requests (`use`,
- * `checkpoint`, `log`) go to the {@link HostBridge}, and so does its console output, line by line. A watchdog, the heartbeat and the exit of
+ * `checkpoint`, `log`) go to the {@link HostBridge}, and so does its console output, line by line
+ * (the routing of one live channel is a `ChildLink`). A watchdog, the heartbeat and the exit of
  * the thread or process tell when the module crashed: every pending request is then rejected
  * with `CHIP_ERR_MODULE_CRASHED` and `onCrash` listeners are told once.
  *
@@ -89,6 +74,8 @@ export class IsolatedHost implements ModuleHost {
 
   private crashInfo: CrashInfo | undefined;
   private channel: Channel | undefined;
+  /** The wiring of `channel` while it is attached. */
+  private link: ChildLink | undefined;
   private shape: LoadedMessage | undefined;
   private methodSet: ReadonlySet<string> = noMethods;
   private readonly pending: PendingRequests;
@@ -126,7 +113,9 @@ export class IsolatedHost implements ModuleHost {
     );
     this.pending = new PendingRequests(options.key);
     this.requests = new ChildRequests(options.key, options.bridge, () => this.channel);
-    this.watchdog = new Watchdog(options.clock, options.hang, (silentMs) => this.hung(silentMs));
+    this.watchdog = new Watchdog(options.clock, options.hang, (silentMs) =>
+      this.crashed(hangCrash(this.isolation, silentMs, options.hang)),
+    );
     this.lastInfo = { isolation: options.isolation, pid: 0, threadId: 0 };
   }
 
@@ -324,38 +313,7 @@ export class IsolatedHost implements ModuleHost {
   ): Promise<unknown> {
     const channel = this.channel;
     if (channel === undefined) return Promise.reject(this.gone(name));
-    if (signal?.aborted)
-      return Promise.reject(abortError(signal, this.pending.describe(kind, name), this.options.key));
-    return new Promise((resolve, reject) => {
-      this.pending.add(msg.id, new Pending(kind, name, resolve, reject), signal);
-      // Sent with the others of this turn; one that cannot be cloned comes back to sendFailed.
-      channel.send(msg, undefined, transfer);
-    });
-  }
-
-  /** A message could not be cloned: its request fails (an answer goes as an error instead); anything else is logged. */
-  private sendFailed(channel: Channel, msg: HostMessage, err: unknown): void {
-    const { key } = this.options;
-    if (isRequest(msg)) {
-      const pending = this.pending.take(msg.id);
-      pending?.reject(
-        new TypeError(
-          `${key}: the arguments of ${pending.name} could not be sent to its ${this.isolation} (${messageOf(err)}); pass structured-clonable values`,
-          { cause: err },
-        ),
-      );
-    } else if (msg.type === "reply" && msg.ok) {
-      const error = new TypeError(`the answer could not be sent to ${key} (${messageOf(err)})`, {
-        cause: err,
-      });
-      channel.send({ type: "reply", id: msg.id, ok: false, error: serializeError(error) });
-    } else {
-      this.requests.log(
-        "warn",
-        { err },
-        `${key}: a ${msg.type} message could not be sent: ${messageOf(err)}`,
-      );
-    }
+    return this.pending.send(channel, msg, kind, name, signal, transfer);
   }
 
   private gone(name: string): Error {
@@ -369,76 +327,25 @@ export class IsolatedHost implements ModuleHost {
     );
   }
 
-  // ---- messages from the child ---------------------------------------------------------
-
-  private readonly receive = (msg: ChildToHost): void => {
-    this.watchdog.messages++;
-    switch (msg.type) {
-      case "result":
-        this.pending.take(msg.id)?.resolve(msg.value);
-        return;
-      case "error": {
-        const pending = this.pending.take(msg.id);
-        pending?.reject(answerError(pending, msg.error, this.options.key, this.options.file));
-        return;
-      }
-      case "heartbeat":
-        return this.heartbeat(msg);
-      case "loaded":
-        this.pending.take(msg.id)?.resolve(msg);
-        return;
-      case "use":
-        return this.requests.use(this.channel!, msg);
-      case "use-cancel":
-        return this.requests.cancel(msg.id);
-      case "checkpoint":
-        return this.requests.checkpoint(this.channel!, msg);
-      case "log":
-        return this.requests.log(msg.level, msg.obj, msg.msg);
-      case "crash":
-        return this.crashed({
-          kind: msg.kind,
-          what:
-            msg.kind === "abort"
-              ? "the module called process.abort()"
-              : `${msg.error.name}: ${msg.error.message}`,
-          cause: rebuildError(msg.error),
-        });
-      case "ready":
-        return;
-    }
-  };
-
-  private heartbeat(msg: HeartbeatMessage): void {
-    // A process's resident memory as the kernel counts it, where this process can read it: a
-    // module can make its own report say anything.
-    const rss = this.channel?.readRss() ?? msg.rss;
-    if (!this.gauge.heartbeat({ heapUsed: msg.heapUsed, rss })) return;
-    const mib = (rss / 1024 / 1024).toFixed(1);
-    this.crashed({
-      kind: "memory-limit",
-      what: `its process used ${mib} MiB of memory, above its limit of ${this.options.memoryMb} MiB`,
-      cause: new Error(`resident memory ${mib} MiB > limits.memoryMb ${this.options.memoryMb}`),
-    });
-  }
-
   // ---- the channel's life --------------------------------------------------------------
 
   private attach(channel: Channel): void {
     this.channel = channel;
-    this.pending.channel = channel;
     this.lastInfo = { isolation: this.isolation, pid: channel.pid, threadId: channel.threadId };
-    channel.onMessage = this.receive;
-    channel.onSendFailed = (msg, err) => this.sendFailed(channel, msg, err);
-    // The module's console goes to its log, so each line says whose it is.
-    const output = new ModuleOutput((level, obj, line) => this.requests.log(level, obj, line));
-    channel.onStdout = (text) => output.push("stdout", text);
-    channel.onStderr = (text) => output.push("stderr", text);
-    void channel.exited.then((exit) => {
-      output.end();
-      this.onExit(channel, exit);
+    const { key, file, memoryMb } = this.options;
+    const { isolation, pending, requests, watchdog, gauge } = this;
+    this.link = new ChildLink(channel, {
+      key,
+      file,
+      isolation,
+      memoryMb,
+      pending,
+      requests,
+      watchdog,
+      gauge,
+      crashed: (facts) => this.crashed(facts),
+      exited: (exit) => this.onExit(channel, exit),
     });
-    this.watchdog.start();
   }
 
   /** Lets go of the channel and ends it; returns it. Pending requests are left to the caller. */
@@ -446,14 +353,10 @@ export class IsolatedHost implements ModuleHost {
     const channel = this.channel;
     if (channel === undefined) return undefined;
     this.channel = undefined;
-    this.pending.channel = undefined;
     this.shape = undefined;
     this.methodSet = noMethods;
-    this.watchdog.stop();
-    channel.onMessage = undefined;
-    channel.onSendFailed = undefined;
-    channel.terminate();
-    this.requests.abortAll();
+    this.link?.close();
+    this.link = undefined;
     return channel;
   }
 
@@ -477,17 +380,5 @@ export class IsolatedHost implements ModuleHost {
     this.crashInfo = crash;
     this.pending.rejectAll(error);
     this.crashes.emit(crash);
-  }
-
-  private hung(silentMs: number): void {
-    const ms = Math.round(silentMs);
-    const { timeoutMs: hangTimeoutMs, failureThreshold: hangFailureThreshold } = this.options.hang;
-    this.crashed({
-      kind: "hang",
-      what:
-        `no message from its ${this.isolation} for ${ms} ms ` +
-        `(${hangFailureThreshold} windows of hangTimeoutMs ${hangTimeoutMs} ms in a row)`,
-      cause: new Error(`no heartbeat for ${ms} ms`),
-    });
   }
 }

@@ -1,16 +1,16 @@
 import type { Clock } from "../common/Clock.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import { type HostHook, type LifecycleCommand, type LifecycleState } from "../vocabulary/lifecycle.js";
+import { type LifecycleCommand, type LifecycleState } from "../vocabulary/lifecycle.js";
 import { isPromiseLike } from "../common/isPromiseLike.js";
-import { LazyAbort, race } from "../common/race.js";
-import type { AppHook, HookPoint, HookRegistry } from "./HookRegistry.js";
+import { LazyAbort } from "../common/race.js";
+import type { HookRegistry } from "./HookRegistry.js";
 import type { LifecycleSubject } from "./LifecycleSubject.js";
 import { hookFailed, toChipsetError, unavailable } from "./hookErrors.js";
+import { PhaseRunner } from "./PhaseRunner.js";
 import { DONE, TransitionQueue } from "./TransitionQueue.js";
 import {
   afterIncident,
-  lifecycleCommands,
   lifecycleStates,
   nextStep,
   reached,
@@ -50,12 +50,16 @@ export interface RunnerDeps<S extends LifecycleSubject = LifecycleSubject> {
  * running one), concurrent requests for the same command share one promise, every hook runs
  * with the phase timeout and an AbortSignal, and a failure rolls back as the table says.
  * An idle instance whose hooks answer synchronously moves without a single promise: starting
- * 1,000 such modules must cost less than avvio booting 1,000 plugins.
+ * 1,000 such modules must cost less than avvio booting 1,000 plugins. The hooks themselves run
+ * in a {@link PhaseRunner}.
  */
 export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
   private readonly queue = new TransitionQueue<S>();
+  private readonly phases: PhaseRunner;
 
-  constructor(private readonly deps: RunnerDeps<S>) {}
+  constructor(private readonly deps: RunnerDeps<S>) {
+    this.phases = new PhaseRunner(deps.clock, deps.hooks);
+  }
 
   /** Runs `command` on `subject`; resolves when the new state is reached. */
   run(subject: S, command: LifecycleCommand, signal?: AbortSignal): Promise<void> {
@@ -203,7 +207,7 @@ export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
     let pending: void | Promise<void>;
     try {
       this.deps.guard(subject, command);
-      const before = this.appHooks(subject, plan, "before", signal);
+      const before = this.phases.appHooks(subject, plan.command, "before", signal);
       pending = before
         ? before.then(() => this.body(subject, plan, signal))
         : this.body(subject, plan, signal);
@@ -229,7 +233,7 @@ export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
     subject.timings[plan.command] = durationMs;
     this.deps.onTransition(subject, plan.command, plan.from, plan.to, durationMs);
     try {
-      const after = this.appHooks(subject, plan, "after", signal);
+      const after = this.phases.appHooks(subject, plan.command, "after", signal);
       if (after) return after.catch((err: unknown) => this.afterHookFailed(subject, plan.command, err));
     } catch (err) {
       this.afterHookFailed(subject, plan.command, err);
@@ -262,7 +266,7 @@ export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
       case "load": {
         const phase = new LazyAbort();
         const loading = subject.host.load(phase);
-        if (loading) return this.bounded(subject, "load", loading, phase, signal);
+        if (loading) return this.phases.bounded(subject, "load", loading, phase, signal);
         return;
       }
       case "unload":
@@ -273,13 +277,13 @@ export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
         // Intake closes first; the hook runs once the calls already inside have finished.
         const hook = plan.command;
         subject.gate.close();
-        if (subject.gate.inFlight === 0) return this.hook(subject, hook, signal);
-        return this.bounded(subject, hook, subject.gate.drained(), new LazyAbort(), signal).then(() =>
-          this.hook(subject, hook, signal),
-        );
+        if (subject.gate.inFlight === 0) return this.phases.moduleHook(subject, hook, signal);
+        return this.phases
+          .bounded(subject, hook, subject.gate.drained(), new LazyAbort(), signal)
+          .then(() => this.phases.moduleHook(subject, hook, signal));
       }
       default:
-        return this.hook(subject, plan.command, signal);
+        return this.phases.moduleHook(subject, plan.command, signal);
     }
   }
 
@@ -329,7 +333,7 @@ export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
     }
     if (plan.rollback.hook === "stop") {
       try {
-        await this.hook(subject, "stop", undefined);
+        await this.phases.moduleHook(subject, "stop", undefined);
       } catch (cleanupError) {
         this.release(subject, plan.command);
         return { state: "failed", cleanupError };
@@ -338,98 +342,9 @@ export class LifecycleRunner<S extends LifecycleSubject = LifecycleSubject> {
     }
     return { state: plan.rollback.to };
   }
-
-  private hook(subject: S, hook: HostHook, signal: AbortSignal | undefined): void | Promise<void> {
-    if (!subject.host.hasHook(hook)) return;
-    const phase = new LazyAbort();
-    let value: unknown;
-    try {
-      value = subject.host.runHook(hook, subject.context(phase));
-    } catch (err) {
-      throw hookFailed(err, subject, hook);
-    }
-    if (isPromiseLike(value)) return this.bounded(subject, hook, value, phase, signal);
-  }
-
-  /**
-   * Waits for what a phase returned, within the phase's timeout and the caller's `signal`;
-   * aborts `phase` when either ends it first. A rejection is the hook's failure (`wrap`; a
-   * load's errors are already coded by its host).
-   */
-  private bounded(
-    subject: S,
-    command: LifecycleCommand,
-    work: PromiseLike<unknown>,
-    phase: LazyAbort,
-    signal: AbortSignal | undefined,
-    wrap: (err: unknown) => unknown = (err) => (command === "load" ? err : hookFailed(err, subject, command)),
-  ): Promise<void> {
-    const ms = subject.timeoutFor(command);
-    // What a phase resolves with is of no interest: typed as void rather than mapped (one promise fewer).
-    return race(work as PromiseLike<void>, {
-      clock: this.deps.clock,
-      ms,
-      onTimeout: () => {
-        throw new ChipsetError(
-          ErrorCodes.HOOK_TIMEOUT,
-          `${subject.key} did not finish ${command} within ${ms} ms; raise chipset.timeouts.${command} in its manifest ` +
-            `or find what blocks it`,
-          { module: subject.key, details: { phase: command, timeoutMs: ms } },
-        );
-      },
-      signal,
-      what: `${command} of ${subject.key}`,
-      module: subject.key,
-      onReject: wrap,
-      onGiveUp: (reason) => phase.abort(reason),
-    });
-  }
-
-  private appHooks(
-    subject: S,
-    plan: TransitionPlan,
-    when: "before" | "after",
-    signal: AbortSignal | undefined,
-  ): void | Promise<void> {
-    const hooks = this.deps.hooks.matching(hookPoints[when][plan.command], subject.id, subject.kind);
-    if (hooks.length > 0) return this.runAppHooks(hooks, subject, plan, when, signal);
-  }
-
-  private async runAppHooks(
-    hooks: readonly AppHook[],
-    subject: S,
-    plan: TransitionPlan,
-    when: "before" | "after",
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    const name = `${when}:${plan.command}`;
-    for (const fn of hooks) {
-      const phase = new LazyAbort();
-      let value: unknown;
-      const event = { id: subject.id, version: subject.version, kind: subject.kind, command: plan.command };
-      try {
-        value = fn({
-          ...event,
-          get signal() {
-            return phase.signal;
-          },
-        });
-      } catch (err) {
-        throw hookFailed(err, subject, name);
-      }
-      if (isPromiseLike(value))
-        await this.bounded(subject, plan.command, value, phase, signal, (err) =>
-          hookFailed(err, subject, name),
-        );
-    }
-  }
 }
 
-// Precomputed strings: these are looked up on every lifecycle step.
-const hookPoints = {
-  before: Object.fromEntries(lifecycleCommands.map((c) => [c, `before:${c}`])),
-  after: Object.fromEntries(lifecycleCommands.map((c) => [c, `after:${c}`])),
-} as Record<"before" | "after", Record<LifecycleCommand, HookPoint>>;
+// Precomputed: looked up on every call of advance().
 const advanceKeys = Object.fromEntries(lifecycleStates.map((s) => [s, `to:${s}`])) as Record<
   LifecycleState,
   string

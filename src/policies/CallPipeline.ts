@@ -1,7 +1,8 @@
 import type { Clock } from "../common/Clock.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
-import { CallRun, type CallSite, type PipelineTarget, type RunContext } from "./CallRun.js";
+import { CallRun, type RunContext } from "./CallRun.js";
+import type { CallSite, PipelineTarget } from "./PipelineTarget.js";
 import { Deadlines } from "./Deadlines.js";
 import type { MethodPlan } from "./PolicyBook.js";
 import type { PolicyEventSink } from "./PolicyEvents.js";
@@ -35,7 +36,7 @@ export class CallPipeline implements RunContext {
     /** [0, 1) random numbers for retry jitter. */
     readonly random: () => number,
     readonly events: PolicyEventSink,
-    readonly target: PipelineTarget,
+    readonly target: PipelineTarget<CallRun>,
   ) {
     this.deadlines = new Deadlines(clock);
   }

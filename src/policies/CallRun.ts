@@ -5,51 +5,25 @@ import { ChipsetError, type ErrorContext } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { BulkheadTicket } from "./Bulkhead.js";
 import type { Clock } from "../common/Clock.js";
-import type { SignalSource } from "../vocabulary/hosts.js";
-import type { Isolation } from "../vocabulary/manifest.js";
 import { Pass } from "./CircuitBreaker.js";
 import type { Deadline, Deadlines } from "./Deadlines.js";
 import { countsAgainstModule, isRetryable, retryDelay, wantsFallback } from "./outcomes.js";
 import type { MethodPlan } from "./PolicyBook.js";
 import type { PolicyEventSink } from "./PolicyEvents.js";
-import { breakerOpenError, bulkheadFullError, fallbackError } from "./refusals.js";
-
-/** Where an attempt ran: the instance's version and host (for error context and observers). */
-export interface CallSite {
-  readonly version: string;
-  readonly isolation: Isolation;
-  /** `clock.now()` when the instance last started or resumed; undefined while down. */
-  readonly startedAt?: number | undefined;
-}
-
-/**
- * The cancellation handed to one attempt: its `signal` is made on first read (an AbortSignal
- * costs ~2 µs to make on Node 20, more than a whole inline call), so hosts that can do without
- * one (inline, answering synchronously) never pay for it.
- */
-export interface AttemptSignal extends SignalSource {
-  /** True once the attempt was given up (timed out, or the caller aborted). */
-  readonly aborted: boolean;
-}
-
-/** What the pipeline needs from the runtime. */
-export interface PipelineTarget {
-  /**
-   * Runs one attempt of `run`: its value, a promise of it, or {@link LATER} when it reports the
-   * outcome itself (`run.attemptAnswered`); throws or rejects with a ChipsetError. Sets
-   * `run.site` once it knows the instance, and `run.inModule` once the attempt is inside it.
-   * `signal` (the run) is undefined when the call can be neither cancelled nor timed out.
-   */
-  attempt(run: CallRun, signal: AttemptSignal | undefined): unknown;
-  /** Calls `method` of the fallback module `fallback`, with no fallback of its own. */
-  fallback(fallback: string, run: CallRun): unknown;
-  /** The manifest fallback module of `id`, if any. */
-  fallbackOf(id: string): string | undefined;
-  /** Told once per call when it settles (monitoring: error monitor, anomaly baselines). */
-  settled(run: CallRun, error: ChipsetError | undefined): void;
-  /** Told after each attempt that ran (reached the module, or timed out), with its duration in ms and its error. */
-  attempted(run: CallRun, durationMs: number, error: ChipsetError | undefined): void;
-}
+import {
+  LATER,
+  type AttemptSignal,
+  type CallSite,
+  type PipelineRun,
+  type PipelineTarget,
+} from "./PipelineTarget.js";
+import {
+  breakerOpenError,
+  bulkheadFullError,
+  callTimeoutError,
+  fallbackError,
+  unexpectedError,
+} from "./refusals.js";
 
 /** What a run needs of its pipeline (the {@link CallPipeline} in production). */
 export interface RunContext {
@@ -57,7 +31,7 @@ export interface RunContext {
   /** [0, 1) random numbers for retry jitter. */
   readonly random: () => number;
   readonly events: PolicyEventSink;
-  readonly target: PipelineTarget;
+  readonly target: PipelineTarget<CallRun>;
   readonly deadlines: Deadlines;
   /** The call waits for an answer (closing the runtime fails it). */
   track(run: CallRun): void;
@@ -65,19 +39,16 @@ export interface RunContext {
   untrack(run: CallRun): void;
 }
 
-/**
- * What an attempt answers when it will report its outcome itself, through
- * {@link CallRun.attemptAnswered}: the call path does so on its fast path, so that a call into a
- * module costs one `then` on the module's promise rather than one per layer.
- */
-export const LATER: unique symbol = Symbol("the attempt answers later");
-
 const PENDING = 0;
 const OK = 1;
 const FAILED = 2;
 
-/** One call in flight through the {@link CallPipeline}. */
-export class CallRun implements AttemptSignal {
+/**
+ * One call in flight through the {@link CallPipeline}: a state machine over its attempts (breaker,
+ * bulkhead, deadline, the module), then retry, fallback or the answer. Its target sees it as a
+ * {@link PipelineRun}.
+ */
+export class CallRun implements AttemptSignal, PipelineRun {
   /** Which attempt is running (1 for the first). */
   attempt = 0;
   /** Where the last attempt ran, once known. */
@@ -340,14 +311,7 @@ export class CallRun implements AttemptSignal {
         attempt: this.attempt,
         timeoutMs,
       });
-    this.attemptFailed(
-      new ChipsetError(
-        ErrorCodes.CALL_TIMEOUT,
-        `${this.ref}.${this.method} did not answer within ${timeoutMs} ms (attempt ${this.attempt}); ` +
-          `raise calls.timeoutMs in its manifest if it needs longer`,
-        { module: this.plan.id, details: { method: this.method, timeoutMs, attempt: this.attempt } },
-      ),
-    );
+    this.attemptFailed(callTimeoutError(this.ref, this.method, this.plan.id, timeoutMs, this.attempt));
   }
 
   /** Abandons the attempt in flight: its late answer is ignored, the module's signal fires. */
@@ -445,12 +409,7 @@ export class CallRun implements AttemptSignal {
 
   /** What an attempt threw, as a ChipsetError (the target wraps module errors; anything else is a bug). */
   private asChipsetError(err: unknown): ChipsetError {
-    if (err instanceof ChipsetError) return err;
-    return new ChipsetError(
-      ErrorCodes.INTERNAL,
-      `${this.describe()} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`,
-      { module: this.plan.id, cause: err },
-    );
+    return err instanceof ChipsetError ? err : unexpectedError(this.describe(), this.plan.id, err);
   }
 
   private withContext(error: ChipsetError): ChipsetError {

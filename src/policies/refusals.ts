@@ -1,4 +1,4 @@
-/** The errors the pipeline makes itself: a call refused before it reached its module, a fallback that failed too. */
+/** The errors the pipeline makes itself: a call refused before it reached its module, an attempt timed out, a fallback that failed too. */
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { BulkheadSettings } from "./CallsConfig.js";
@@ -43,6 +43,31 @@ export function bulkheadFullError(
     `${ref}.${method} was refused: ${maxConcurrent} calls are running and ${maxQueue} waiting, ` +
       `the most its bulkhead allows; slow down or raise calls.bulkhead`,
     { module: id, details: { method, maxConcurrent, maxQueue } },
+  );
+}
+
+/** `CHIP_ERR_CALL_TIMEOUT` for attempt `attempt` of `ref`.`method` (module `id`), unanswered after `timeoutMs` ms. */
+export function callTimeoutError(
+  ref: string,
+  method: string,
+  id: string,
+  timeoutMs: number,
+  attempt: number,
+): ChipsetError {
+  return new ChipsetError(
+    ErrorCodes.CALL_TIMEOUT,
+    `${ref}.${method} did not answer within ${timeoutMs} ms (attempt ${attempt}); ` +
+      `raise calls.timeoutMs in its manifest if it needs longer`,
+    { module: id, details: { method, timeoutMs, attempt } },
+  );
+}
+
+/** `CHIP_ERR_INTERNAL`: `what` (a call of module `id`) threw something no part of Chipset coded, a bug. */
+export function unexpectedError(what: string, id: string, err: unknown): ChipsetError {
+  return new ChipsetError(
+    ErrorCodes.INTERNAL,
+    `${what} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`,
+    { module: id, cause: err },
   );
 }
 

@@ -6,10 +6,10 @@ import type { Database } from "../store/Database.js";
 import { storeFailed } from "../store/storeFailed.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
 import { type ModuleRecord } from "../vocabulary/manifest.js";
+import { Installer, type AddOptions, type AddResult } from "./Installer.js";
 import { LeaseTable } from "./LeaseTable.js";
-import { badRowError, changedWhileAdding } from "./registryErrors.js";
+import { badRowError } from "./registryErrors.js";
 import { VerifiedTable } from "./VerifiedTable.js";
-import { IntegrityCheck } from "./IntegrityCheck.js";
 import {
   isBadRow,
   RegistryTable,
@@ -19,14 +19,10 @@ import {
   type UsageEntry,
 } from "./RegistryTable.js";
 import { StoreLayout } from "./StoreLayout.js";
-import { copyTree } from "../common/copyTree.js";
-import { digestTree } from "../common/digestTree.js";
-import { peekPackageIdentity } from "../common/packageIdentity.js";
-import { writablePaths } from "./writablePaths.js";
-import { readPackageManifest, type PackageInfo } from "./readPackageManifest.js";
-import { emptyTrash, recoverStore, type RecoveryReport } from "./recoverStore.js";
+import { recoverStore, type RecoveryReport } from "./recoverStore.js";
 import { RegistryDoctor, type VerifyProblem } from "./RegistryDoctor.js";
 
+export type { AddOptions, AddResult } from "./Installer.js";
 export type { VerifyProblem } from "./RegistryDoctor.js";
 
 /** What {@link Registry} needs: the open database, the data directory, and a clock for timestamps. */
@@ -40,18 +36,6 @@ export interface RegistryOptions {
    * reports what it would do, and `add`, `remove` and usage recording throw `CHIP_ERR_STORE_FAILED`.
    */
   readOnly?: boolean;
-}
-
-/** Options of {@link Registry.add}. */
-export interface AddOptions {
-  /** Where the module came from, recorded as-is. Default: the absolute source directory. */
-  source?: string;
-}
-
-/** The outcome of {@link Registry.add}: the row as stored, and whether anything changed. */
-export interface AddResult {
-  record: ModuleRecord;
-  status: "added" | "replaced" | "unchanged";
 }
 
 /**
@@ -77,6 +61,7 @@ export class Registry {
   private readonly clock: Clock;
   private readonly layout: StoreLayout;
   private readonly table: RegistryTable;
+  private readonly installer: Installer;
 
   constructor(options: RegistryOptions) {
     this.dataDir = path.resolve(options.dataDir);
@@ -87,6 +72,14 @@ export class Registry {
     this.table = new RegistryTable(this.db, (relative) => path.resolve(this.dataDir, relative));
     this.leases = new LeaseTable(this.db, this.clock, !this.readOnly);
     this.verified = new VerifiedTable(this.db, !this.readOnly);
+    this.installer = new Installer({
+      db: this.db,
+      clock: this.clock,
+      layout: this.layout,
+      table: this.table,
+      leases: this.leases,
+      verified: this.verified,
+    });
     this.doctor = new RegistryDoctor(this.db, this.table, this.layout, this.leases, (source) => {
       try {
         this.add(source);
@@ -124,88 +117,12 @@ export class Registry {
    * Validates the module in `dir`, copies it to `store/<id>/<version>/` and records it, atomically.
    * Identical content (same digest) whose installed copy is intact is `"unchanged"` and writes
    * nothing; changed content for a registered version replaces it, and so does identical content
-   * whose installed copy changed since (`add` repairs a copy the load-time check refuses). Throws `CHIP_ERR_MANIFEST_INVALID` (nothing written) or
-   * `CHIP_ERR_STORE_FAILED`.
+   * whose installed copy changed since (`add` repairs a copy the load-time check refuses). Throws
+   * `CHIP_ERR_MANIFEST_INVALID` (nothing written) or `CHIP_ERR_STORE_FAILED`.
    */
   add(dir: string, options: AddOptions = {}): AddResult {
     this.assertWritable(`add ${dir}`);
-    // Content already installed was validated when it was added: skip validation (and ajv) for it.
-    const claimed = peekPackageIdentity(path.resolve(dir));
-    const installed = claimed && this.readable(claimed.name, claimed.version);
-    if (
-      installed !== undefined &&
-      installed.digest ===
-        this.digestSource(path.resolve(dir), claimed!.name, writablePaths(installed.manifest)) &&
-      this.copyIntact(installed)
-    ) {
-      return { record: installed, status: "unchanged" };
-    }
-    const info = readPackageManifest(dir);
-    const { name: id, version } = info.manifest;
-    const writable = writablePaths(info.manifest.chipset);
-    const existing = this.readable(id, version);
-    if (
-      existing !== undefined &&
-      existing.digest === this.digestSource(info.dir, id, writable) &&
-      this.copyIntact(existing)
-    ) {
-      return { record: existing, status: "unchanged" };
-    }
-
-    let staging: string | undefined;
-    let keepStaging = false;
-    try {
-      staging = this.layout.createStagingDir();
-      const digest = copyTree(info.dir, staging, undefined, writable);
-      // Register what was copied, not what was read earlier: the source may have changed meanwhile.
-      const staged = this.readStaged(staging, info.file);
-      if (staged.manifest.name !== id || staged.manifest.version !== version)
-        throw changedWhileAdding(info.file);
-      const current = this.readable(id, version);
-      if (current !== undefined && current.digest === digest && this.copyIntact(current))
-        return { record: current, status: "unchanged" };
-
-      const record: ModuleRecord = {
-        id,
-        version,
-        manifest: staged.manifest.chipset,
-        dir: this.layout.versionDir(id, version),
-        entry: staged.entry,
-        digest,
-        source: options.source ?? info.dir,
-        installedAt: this.clock.wallNow(),
-      };
-      this.layout.writeMarker(staging, {
-        id,
-        version,
-        digest,
-        source: record.source,
-        installedAt: record.installedAt,
-      });
-      const status = this.db.transaction(() => {
-        const replaced = this.table.get(id, version) !== undefined;
-        this.table.put(record, this.layout.relativeVersionDir(id, version));
-        return replaced ? "replaced" : "added";
-      });
-      // From here the row is committed: if the swap fails, the staging copy must survive so that
-      // the next recovery can finish the job.
-      keepStaging = true;
-      this.settle(id, version, staging);
-      keepStaging = false;
-      return { record, status };
-    } catch (err) {
-      if (err instanceof ChipsetError) throw err;
-      const hint = keepStaging
-        ? " It is recorded; the next start of the registry finishes installing it."
-        : "";
-      throw storeFailed(`Cannot install ${moduleKey(id, version)} from ${info.dir}`, err, {
-        module: moduleKey(id, version),
-        hint,
-      });
-    } finally {
-      if (staging !== undefined && !keepStaging) this.layout.destroy(staging);
-      emptyTrash(this.layout);
-    }
+    return this.installer.install(dir, options);
   }
 
   /**
@@ -216,31 +133,14 @@ export class Registry {
    * has one of them loaded.
    */
   remove(id: string, version?: string): string[] {
-    this.assertWritable(`remove ${version === undefined ? id : moduleKey(id, version)}`);
+    const what = version === undefined ? id : moduleKey(id, version);
+    this.assertWritable(`remove ${what}`);
     const targets = this.table
       .keys()
       .filter((k) => k.id === id && (version === undefined || k.version === version))
       .map((k) => k.version);
     if (targets.length === 0) throw this.notFound(id, version);
-    try {
-      this.db.transaction(() => {
-        this.leases.refuseRemoval(id, targets);
-        for (const v of targets) {
-          this.table.delete(id, v);
-          // Inside the transaction: a crash before the commit leaves the row with its files in
-          // the trash, which recovery drops; never files without a row that recovery cannot tell
-          // from a lost database.
-          this.layout.moveToTrash(this.layout.versionDir(id, v));
-        }
-        this.layout.pruneEmptyParents(id);
-      });
-      emptyTrash(this.layout);
-    } catch (err) {
-      if (err instanceof ChipsetError) throw err;
-      throw storeFailed(`Cannot remove ${version === undefined ? id : moduleKey(id, version)}`, err, {
-        module: id,
-      });
-    }
+    this.installer.uninstall(id, targets, what);
     return targets.sort((a, b) =>
       semver.valid(a) && semver.valid(b) ? semver.rcompare(a, b) : a < b ? 1 : -1,
     );
@@ -336,22 +236,6 @@ export class Registry {
     return this.doctor.verify();
   }
 
-  /** True when the installed copy of `record` still holds what was installed (see `IntegrityCheck`). */
-  private copyIntact(record: ModuleRecord): boolean {
-    try {
-      new IntegrityCheck(this.verified).assertIntact(record);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** The row of `id@version` when it exists and can be read (a damaged one is replaced by `add`). */
-  private readable(id: string, version: string): ModuleRecord | undefined {
-    const row = this.table.get(id, version);
-    return row === undefined || isBadRow(row) ? undefined : row;
-  }
-
   private assertWritable(what: string): void {
     if (!this.readOnly) return;
     throw new ChipsetError(
@@ -372,34 +256,5 @@ export class Registry {
       `${what} Run \`chipset ls\` to see the registered modules, or \`chipset add <dir>\` to register it.`,
       { module: version === undefined ? id : moduleKey(id, version), details: { id, version, available } },
     );
-  }
-
-  /** Swaps the committed staging copy in, unless another writer has superseded it or it is in place. */
-  private settle(id: string, version: string, staging: string): void {
-    this.db.transaction(() => {
-      const row = this.readable(id, version);
-      const marker = this.layout.readMarker(staging);
-      if (row === undefined || marker === undefined || row.digest !== marker.digest) return;
-      const inPlace = this.layout.readMarker(this.layout.versionDir(id, version));
-      if (inPlace?.digest === row.digest && this.copyIntact(row)) return;
-      this.layout.swapIn(staging, id, version);
-    });
-  }
-
-  private readStaged(staging: string, file: string): PackageInfo {
-    try {
-      return readPackageManifest(staging);
-    } catch (err) {
-      throw changedWhileAdding(file, err);
-    }
-  }
-
-  private digestSource(dir: string, id: string, skip: ReadonlySet<string>): string {
-    try {
-      return digestTree(dir, skip);
-    } catch (err) {
-      if (err instanceof ChipsetError) throw err; // a link leading outside, the size limits
-      throw storeFailed(`Cannot read the files of ${id} in ${dir}`, err, { module: id });
-    }
   }
 }

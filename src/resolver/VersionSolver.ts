@@ -1,15 +1,7 @@
-import type { ChipsetError } from "../errors/index.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
 import type { Selection, SelectionRequest, VersionCatalog } from "./Selection.js";
-import { SemverCache } from "./SemverCache.js";
-import {
-  REQUESTED,
-  dependencyMissing,
-  moduleNotFound,
-  versionConflict,
-  versionUnsettled,
-  type VersionConstraint,
-} from "./versionErrors.js";
+import { satisfies, validDescending } from "./fastSemver.js";
+import { moduleNotFound } from "./versionErrors.js";
 
 /** Identifies one optional dependency: `from` optionally uses `target`. */
 export type OptionalKey = string;
@@ -18,26 +10,25 @@ function optionalKey(from: string, target: string): OptionalKey {
   return `${from}\0${target}`;
 }
 
-/** Why a resolution attempt failed, and the used optional dependency to blame, if any. */
-export interface Failure {
-  error: ChipsetError;
-  culprit: OptionalKey | undefined;
-}
-
 /**
- * A failure as found, its error built only if it is reported: most are superseded (a resolution
- * that skips optional dependencies in turn meets the same failures in every round), and building
- * an error (message and stack) for each was most of the cost. The facts are captured when found.
+ * Why a greedy attempt failed: module `failed` has no installed version (`missing`), none that
+ * meets every hard constraint on it (`conflict`), or a choice that kept changing (`unsettled`);
+ * and the used optional dependency to blame, if any. No error is built here: when the greedy
+ * solver fails, the complete search decides, and `explainConflict` tells why it found nothing.
  */
-interface FoundFailure {
-  error: () => ChipsetError;
+export interface Failure {
+  failed: string;
+  reason: "missing" | "conflict" | "unsettled";
   culprit: OptionalKey | undefined;
 }
 
 /** How often one module's choice may change before the resolution is declared unsettled. */
 const MAX_CHANGES_PER_MODULE = 64;
 
-interface Constraint extends VersionConstraint {
+interface Constraint {
+  /** Who asks: `id@version`, or `(requested)` for a root (optional constraints are ordered by it). */
+  from: string;
+  range: string;
   /** The requiring module's id; undefined for a root request. */
   fromId: string | undefined;
   optional: boolean;
@@ -68,7 +59,6 @@ interface Requirements {
  * place on each other, settled module by module from a work queue until nothing changes.
  */
 export class VersionSolver {
-  private readonly semver = new SemverCache();
   private readonly chosen = new Map<string, string>();
   /** target id -> the constraints on it. */
   private readonly incoming = new Map<string, Incoming>();
@@ -84,10 +74,10 @@ export class VersionSolver {
   work = 0;
   private readonly dirty = new Set<string>();
   /** Modules currently without an acceptable version, with the failure as it was found. */
-  private readonly problems = new Map<string, FoundFailure>();
+  private readonly problems = new Map<string, Failure>();
   private readonly problemCounts = new Map<string, number>();
   /** The latest failure found more than once: when choices go round in circles, the one that recurs. */
-  private recurring: FoundFailure | undefined;
+  private recurring: Failure | undefined;
   /** The latest optional dependency blamed for a failure, in case choices go round in circles. */
   private lastCulprit: OptionalKey | undefined;
   private readonly changes = new Map<string, number>();
@@ -111,7 +101,7 @@ export class VersionSolver {
       const range = root.range ?? "*";
       if (this.installed(root.id).length === 0) throw moduleNotFound(root.id, range);
       this.constrain(root.id, `\0root:${index}`, {
-        from: REQUESTED,
+        from: "(requested)",
         fromId: undefined,
         range,
         optional: false,
@@ -134,19 +124,13 @@ export class VersionSolver {
     const [problem] = this.problems;
     if (problem === undefined) return this.result();
     const [id, failure] = problem;
-    return { error: failure.error(), culprit: this.optionalUpstreamOf(id) ?? failure.culprit };
+    return { ...failure, culprit: this.optionalUpstreamOf(id) ?? failure.culprit };
   }
 
   private unsettledFailure(id: string): Failure {
     const culprit = this.recurring?.culprit ?? this.lastCulprit ?? this.optionalUpstreamOf(id);
-    if (this.recurring !== undefined) return { error: this.recurring.error(), culprit };
-    const error = versionUnsettled(
-      id,
-      this.hardConstraintsOn(id),
-      this.sortedCatalogVersions(id),
-      this.changes.get(id) ?? 0,
-    );
-    return { error, culprit };
+    if (this.recurring !== undefined) return { ...this.recurring, culprit };
+    return { failed: id, reason: "unsettled", culprit };
   }
 
   /**
@@ -168,8 +152,7 @@ export class VersionSolver {
         if (c.fromId === undefined) continue;
         if (
           c.optional &&
-          ((version !== undefined && this.semver.satisfies(version, c.range)) ||
-            !this.hardReachable().has(node))
+          ((version !== undefined && satisfies(version, c.range)) || !this.hardReachable().has(node))
         ) {
           const key = optionalKey(c.fromId, node);
           if (node !== id) return key;
@@ -182,8 +165,8 @@ export class VersionSolver {
   }
 
   /** Records that `id` has no acceptable version and drops it, so that its requirements do not count. */
-  private fail(id: string, error: () => ChipsetError): void {
-    const failure = { error, culprit: this.optionalUpstreamOf(id) };
+  private fail(id: string, reason: Failure["reason"]): void {
+    const failure: Failure = { failed: id, reason, culprit: this.optionalUpstreamOf(id) };
     this.problems.set(id, failure);
     const count = (this.problemCounts.get(id) ?? 0) + 1;
     this.problemCounts.set(id, count);
@@ -199,8 +182,7 @@ export class VersionSolver {
     const installed = this.installed(id);
     const hard = on?.hard ?? 0;
     if (hard > 0 && installed.length === 0) {
-      const constraints = this.hardConstraintsOn(id);
-      this.fail(id, () => dependencyMissing(id, constraints));
+      this.fail(id, "missing");
       return;
     }
     if (on === undefined || on.all.size === 0 || installed.length === 0) {
@@ -211,9 +193,7 @@ export class VersionSolver {
     const misses = on.misses;
     let fits = hard === 0 ? installed : installed.filter((_, i) => misses[i] === 0);
     if (fits.length === 0) {
-      const constraints = this.hardConstraintsOn(id);
-      const pin = this.pinned.get(id);
-      this.fail(id, () => versionConflict(id, constraints, this.sortedCatalogVersions(id), pin));
+      this.fail(id, "conflict");
       return;
     }
     let wanted = hard > 0;
@@ -223,7 +203,7 @@ export class VersionSolver {
     optional.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
     for (const c of optional) {
       this.work += fits.length;
-      const narrowed = fits.filter((v) => this.semver.satisfies(v, c.range));
+      const narrowed = fits.filter((v) => satisfies(v, c.range));
       if (narrowed.length > 0) {
         fits = narrowed;
         wanted = true;
@@ -303,7 +283,7 @@ export class VersionSolver {
     const installed = this.installed(target);
     this.work += installed.length;
     for (let i = 0; i < installed.length; i++)
-      if (!this.semver.satisfies(installed[i]!, constraint.range)) on.misses[i]! += delta;
+      if (!satisfies(installed[i]!, constraint.range)) on.misses[i]! += delta;
   }
 
   private markDirty(id: string): void {
@@ -312,18 +292,10 @@ export class VersionSolver {
     this.dirty.add(id);
   }
 
-  private hardConstraintsOn(id: string): VersionConstraint[] {
-    const constraints = [...(this.incoming.get(id)?.all.values() ?? [])];
-    this.work += constraints.length;
-    return constraints.filter((c) => !c.optional).map(({ from, range }) => ({ from, range }));
-  }
-
   /** True when `from` uses its optional dependency `target` at `range` in the current choices. */
   private usesOptional(from: string, target: string, range: string): boolean {
     const used = this.chosen.get(target);
-    return (
-      used !== undefined && !this.skipped.has(optionalKey(from, target)) && this.semver.satisfies(used, range)
-    );
+    return used !== undefined && !this.skipped.has(optionalKey(from, target)) && satisfies(used, range);
   }
 
   /** {@link reachable} through hard requirements only, computed again only when a choice has changed since. */
@@ -379,13 +351,9 @@ export class VersionSolver {
   private installed(id: string): string[] {
     const running = this.pinned.get(id);
     if (running !== undefined) return [running];
-    return this.sortedCatalogVersions(id);
-  }
-
-  private sortedCatalogVersions(id: string): string[] {
     let versions = this.installedCache.get(id);
     if (versions === undefined) {
-      versions = this.semver.sortDescending(this.catalog.versions(id));
+      versions = validDescending(this.catalog.versions(id));
       this.installedCache.set(id, versions);
     }
     return versions;

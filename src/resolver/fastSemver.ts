@@ -126,3 +126,8 @@ export function rcompare(a: string, b: string): number {
   if (!x || !y) return semver.rcompare(a, b);
   return compare(y, x);
 }
+
+/** The valid semver versions of `versions`, highest first (strings that are not versions are dropped). */
+export function validDescending(versions: readonly string[]): string[] {
+  return versions.filter((v) => isPlainVersion(v) || semver.valid(v) !== null).sort(rcompare);
+}

@@ -1,5 +1,5 @@
 import { moduleKey } from "../vocabulary/moduleRef.js";
-import { SemverCache } from "./SemverCache.js";
+import { satisfies, validDescending } from "./fastSemver.js";
 import type { SelectionRequest, VersionCatalog } from "./Selection.js";
 
 /**
@@ -100,7 +100,6 @@ export function searchVersions(problem: SearchProblem): SearchSolution | SearchF
 }
 
 class Search {
-  private readonly semver = new SemverCache();
   private readonly sortedCache = new Map<string, string[]>();
   private readonly candidatesCache = new Map<string, string[]>();
   private readonly obligations: Obligation[] = [];
@@ -148,7 +147,7 @@ class Search {
   private examine(at: number): Set<number> | undefined {
     const ob = this.obligations[at]!;
     const present = this.chosen.get(ob.target) ?? [];
-    if (present.some((c) => this.semver.satisfies(c.version, ob.range))) return undefined;
+    if (present.some((c) => satisfies(c.version, ob.range))) return undefined;
     const single = !this.problem.sideBySide || this.isSingleton(ob.target);
     if (single && present.length > 0) {
       const holder = present[0]!;
@@ -156,7 +155,7 @@ class Search {
       if (holder.by !== undefined) this.blame(holder.by);
       return new Set([ob.level, holder.level]);
     }
-    const candidates = this.candidates(ob.target).filter((v) => this.semver.satisfies(v, ob.range));
+    const candidates = this.candidates(ob.target).filter((v) => satisfies(v, ob.range));
     this.steps += candidates.length;
     if (candidates.length === 0) {
       this.blame(ob);
@@ -263,7 +262,7 @@ class Search {
   private sorted(id: string): string[] {
     let list = this.sortedCache.get(id);
     if (list === undefined)
-      this.sortedCache.set(id, (list = this.semver.sortDescending(this.problem.catalog.versions(id))));
+      this.sortedCache.set(id, (list = validDescending(this.problem.catalog.versions(id))));
     return list;
   }
 
@@ -275,9 +274,9 @@ class Search {
       list.push(c.version);
     }
     const bindings = this.obligations.map((obligation) => {
-      const fits = chosen.get(obligation.target)!.filter((v) => this.semver.satisfies(v, obligation.range));
+      const fits = chosen.get(obligation.target)!.filter((v) => satisfies(v, obligation.range));
       // Bound to the highest chosen version that fits (several only side by side).
-      const version = this.semver.sortDescending(fits)[0]!;
+      const version = validDescending(fits)[0]!;
       return { obligation, version };
     });
     return { chosen, bindings };

@@ -1,4 +1,3 @@
-import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import { explainConflict } from "./explainConflict.js";
 import { overrideRoots, withOverrides } from "./overrides.js";
 import { quickSelect } from "./quickSelect.js";
@@ -39,29 +38,30 @@ export function selectVersions(
   const view = withOverrides(catalog, overrides);
   const quick = quickSelect(requests, view, pinned);
   if (quick !== undefined) return quick;
-  try {
-    return solveFully(requests, view, pinned);
-  } catch (err) {
-    if (!(err instanceof ChipsetError) || err.code === ErrorCodes.MODULE_NOT_FOUND) throw err;
-  }
+  const greedy = solveFully(requests, view, pinned);
+  if (greedy !== undefined) return greedy;
   const found = searchSelection(requests, view, pinned, options.sideBySide ?? true);
   if ("selected" in found) return found;
   throw unsolvable(explainConflict({ roots: requests, catalog: view, pinned, blamed: found.blamed }));
 }
 
-/** The greedy solver without the single-candidate fast path (for tests comparing the two). */
+/**
+ * The greedy solver without the single-candidate fast path (also for tests comparing the two):
+ * undefined when it finds no selection, which leaves the answer to the complete search. Throws
+ * `CHIP_ERR_MODULE_NOT_FOUND` for a request of a module that is not installed.
+ */
 export function solveFully(
   roots: readonly SelectionRequest[],
   catalog: VersionCatalog,
   pinned: ReadonlyMap<string, string> = new Map(),
-): Selection {
+): Selection | undefined {
   // An optional dependency must never fail a resolution: when a failure traces back to one that
   // was used, that one is skipped and the resolution starts over. Each round skips one more.
   const skipped = new Set<string>();
   for (;;) {
     const outcome = new VersionSolver(catalog, pinned, skipped).solve(roots);
-    if (!("error" in outcome)) return outcome;
-    if (outcome.culprit === undefined) throw outcome.error;
+    if ("selected" in outcome) return outcome;
+    if (outcome.culprit === undefined) return undefined;
     skipped.add(outcome.culprit);
   }
 }

@@ -9,7 +9,7 @@ import { makeModuleProxy } from "../hosts/makeModuleProxy.js";
 import type { SignalSource } from "../vocabulary/hosts.js";
 import type { ModuleProxy } from "../module.js";
 import { CallPipeline } from "../policies/CallPipeline.js";
-import { LATER, type PipelineTarget } from "../policies/CallRun.js";
+import { LATER, type PipelineTarget } from "../policies/PipelineTarget.js";
 import type { CallRun } from "../policies/CallRun.js";
 import type { PolicyBook } from "../policies/PolicyBook.js";
 import type { PolicyEventSink } from "../policies/PolicyEvents.js";
@@ -74,7 +74,7 @@ export class ModuleCalls {
     const { observer } = deps;
     // What the pipeline asks of the runtime: one attempt, a fallback module, and what to tell
     // the observers (bound once: these run on every call).
-    const target: PipelineTarget = {
+    const target: PipelineTarget<CallRun> = {
       attempt: (run, signal) => this.reach(run, signal, true),
       fallback: (fallback, run) => this.call(fallback, run.method, run.args, run.callerSignal, false),
       fallbackOf: (id) => (deps.instances.current(id)?.manifest ?? deps.manifestOf(id))?.fallback,

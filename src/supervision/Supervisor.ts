@@ -4,8 +4,8 @@ import { LazyAbort } from "../common/race.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { CrashInfo } from "../vocabulary/hosts.js";
-import type { DependencyChange } from "../module.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
+import { DependentReactions } from "./DependentReactions.js";
 import {
   backoffDelay,
   endedNormally,
@@ -13,7 +13,7 @@ import {
   restartSettings,
   type RestartSettings,
 } from "./restartPolicy.js";
-import { importCheckpoint, notifyDependent, restartError } from "./moduleFunctions.js";
+import { importCheckpoint, restartError } from "./moduleFunctions.js";
 import type { SupervisedInstances, Supervised, SupervisedLifecycle } from "./Supervised.js";
 import type { SupervisionEventSink } from "./SupervisionEvents.js";
 import type { SupervisionStore } from "./SupervisionStore.js";
@@ -39,19 +39,15 @@ export interface SupervisorDeps<S extends Supervised> {
 }
 
 /** Supervision state of one module version, `id@version` (it outlives instances). */
-interface Watch<S extends Supervised> {
+interface Watch {
   /** Restarts since backoff was last reset (sets the next delay). */
   attempts: number;
   /** `clock.now()` of each restart within the window. */
   restarts: number[];
-  /** Dependents whose restart waits for this module to serve again (retrying earlier would fail). */
-  blocked: Map<S, () => void>;
   /** `clock.now()` when it went down; undefined while it serves. */
   downSince: number | undefined;
   /** The pending restart. */
   timer: Disposable | undefined;
-  /** Dependents stopped by this module's crash (with their stop), to start again once it is back. */
-  waiting: Map<S, Promise<void>>;
   /** Bumped when the module is stopped or unloaded on request: a restart in progress gives up. */
   generation: number;
   /** Aborts the restart in progress (its `importState` sees the signal): stopped on request, or shutdown. */
@@ -62,12 +58,28 @@ interface Watch<S extends Supervised> {
  * Restarts crashed modules by their `restart` policy (Erlang's permanent / transient /
  * temporary) with exponential backoff and jitter, gives up after `maxRestarts` within
  * `withinMs`, tells dependents and applies each one's `onDependencyCrash`, and hands the last
- * checkpoint to `importState` after a restart. Everything a crash causes happens here.
+ * checkpoint to `importState` after a restart. Everything a crash causes happens here (what it
+ * does to dependents in {@link DependentReactions}).
  */
 export class Supervisor<S extends Supervised> {
-  private readonly watches = new Map<string, Watch<S>>();
+  private readonly watches = new Map<string, Watch>();
+  private readonly dependents: DependentReactions<S>;
 
-  constructor(private readonly deps: SupervisorDeps<S>) {}
+  constructor(private readonly deps: SupervisorDeps<S>) {
+    this.dependents = new DependentReactions({
+      instances: deps.instances,
+      lifecycle: deps.lifecycle,
+      events: deps.events,
+      defaults: deps.defaults,
+      onError: (context, error) => deps.onError(context, error),
+      isDown: (key) => this.isDown(key),
+      stopSupervising: (dep) => {
+        // Stopped as asked: no restart, and the next call starts it afresh.
+        this.released(dep.key);
+        if (dep.state === "crashed") void this.unloadQuietly(dep);
+      },
+    });
+  }
 
   /** True while the instance at `key` (`id@version`) is down after a crash (crashed, restarting, or given up). */
   isDown(key: string): boolean {
@@ -104,6 +116,7 @@ export class Supervisor<S extends Supervised> {
   forget(key: string): void {
     this.released(key);
     this.watches.delete(key);
+    this.dependents.forget(key);
   }
 
   /** Cancels every pending restart (shutdown). */
@@ -139,7 +152,7 @@ export class Supervisor<S extends Supervised> {
     w.downSince ??= clock.now();
     if (firstDown && inst.manifest.fallback !== undefined)
       events.emit("module.fallback", { id, version, fallback: inst.manifest.fallback, active: true });
-    this.tellDependents(inst, "crashed");
+    this.dependents.crashed(inst);
     if (this.deps.closing()) return;
     if (!policyRestarts(settings.policy, crash.kind, crash.exitCode)) {
       this.record(inst, crash, "none", undefined);
@@ -167,7 +180,7 @@ export class Supervisor<S extends Supervised> {
 
   private schedule(
     inst: S,
-    w: Watch<S>,
+    w: Watch,
     settings: RestartSettings,
     crash: CrashInfo,
     resetBackoff: boolean,
@@ -197,7 +210,7 @@ export class Supervisor<S extends Supervised> {
     else w.timer = this.deps.clock.setTimeout(() => void this.restart(inst, w, settings, crash), delayMs);
   }
 
-  private async restart(inst: S, w: Watch<S>, settings: RestartSettings, crash: CrashInfo): Promise<void> {
+  private async restart(inst: S, w: Watch, settings: RestartSettings, crash: CrashInfo): Promise<void> {
     w.timer = undefined;
     const { lifecycle, clock } = this.deps;
     const generation = w.generation;
@@ -217,7 +230,7 @@ export class Supervisor<S extends Supervised> {
         return;
       }
       // A hard dependency is down too: starting now would fail. Go when it is back.
-      this.of(blocker.key).blocked.set(inst, () => void this.restart(inst, w, settings, crash));
+      this.dependents.waitFor(blocker.key, inst, () => void this.restart(inst, w, settings, crash));
       return;
     }
     const abort = (w.restarting = new LazyAbort());
@@ -277,7 +290,7 @@ export class Supervisor<S extends Supervised> {
   }
 
   /** Back in service (or stopped on request): fallback ends, dependents are told and restarted. */
-  private up(key: string, w: Watch<S>, restarted: boolean): void {
+  private up(key: string, w: Watch, restarted: boolean): void {
     if (w.downSince === undefined) return;
     w.downSince = undefined;
     const inst = this.deps.instances.get(key);
@@ -290,26 +303,10 @@ export class Supervisor<S extends Supervised> {
         fallback,
         active: false,
       });
-    // Restarts that waited for this module go now (even if it came back by request).
-    const blocked = [...w.blocked.values()];
-    w.blocked.clear();
-    for (const go of blocked) go();
-    if (!restarted) return;
-    this.tellDependents(inst, "restarted");
-    const waiting = [...w.waiting];
-    w.waiting.clear();
-    for (const [dep, stopping] of waiting) {
-      // Its stop may still be running: start it once that has finished.
-      void stopping
-        .then(() => {
-          if (this.deps.instances.get(dep.key) === dep && dep.state === "stopped")
-            return this.deps.lifecycle.advance(dep, "running");
-        })
-        .catch((error: unknown) => this.deps.onError(`restart of ${dep.key} after ${key}`, error));
-    }
+    this.dependents.back(inst, restarted);
   }
 
-  private giveUp(inst: S, w: Watch<S>, settings: RestartSettings, error: ChipsetError): void {
+  private giveUp(inst: S, w: Watch, settings: RestartSettings, error: ChipsetError): void {
     this.deps.lifecycle.giveUp(inst, error);
     const crashes = this.deps.store.crashes(inst.id, settings.maxRestarts + 1);
     this.deps.events.emit("module.gave-up", {
@@ -319,46 +316,7 @@ export class Supervisor<S extends Supervised> {
       withinMs: settings.withinMs,
       crashes,
     });
-    this.tellDependents(inst, "gave-up");
-    w.waiting.clear();
-    // Restarts waiting for this module find it failed and give up too.
-    const blocked = [...w.blocked.values()];
-    w.blocked.clear();
-    for (const go of blocked) go();
-  }
-
-  /** Tells each active dependent of `inst` what happened, and applies its `onDependencyCrash`. */
-  private tellDependents(inst: S, status: DependencyChange["status"]): void {
-    const w = this.of(inst.key);
-    for (const dep of this.deps.instances.all()) {
-      if (dep === inst || !dep.deps.some((d) => d.key === inst.key)) continue;
-      const reaction = restartSettings(dep.manifest.restart, this.deps.defaults).onDependencyCrash;
-      const active = stateIsActive(dep.state);
-      if (!active && !(status !== "crashed" && w.waiting.has(dep))) continue;
-      this.deps.events.emit("module.dependency", {
-        id: dep.id,
-        version: dep.version,
-        dependency: inst.id,
-        status,
-        reaction,
-      });
-      if (active)
-        notifyDependent(dep, { id: inst.id, status }, (context, error) => this.deps.onError(context, error));
-      if (status !== "crashed" || reaction === "continue" || !active) continue;
-      if (this.isDown(dep.key)) {
-        // Down itself (restarting): its own restart waits for this module. Only "stop" changes that.
-        if (reaction === "stop") {
-          // Stopped as asked: no restart, and the next call starts it afresh.
-          this.released(dep.key);
-          if (dep.state === "crashed") void this.unloadQuietly(dep);
-        }
-        continue;
-      }
-      const stopping = this.deps.lifecycle
-        .run(dep, "stop")
-        .catch((error: unknown) => this.deps.onError(`stop of ${dep.key} after ${inst.id} crashed`, error));
-      if (reaction === "restart") w.waiting.set(dep, stopping);
-    }
+    this.dependents.gaveUp(inst);
   }
 
   private unloadQuietly(inst: S): Promise<void> {
@@ -384,16 +342,14 @@ export class Supervisor<S extends Supervised> {
     });
   }
 
-  private of(key: string): Watch<S> {
+  private of(key: string): Watch {
     let w = this.watches.get(key);
     if (!w) {
       w = {
         attempts: 0,
         restarts: [],
-        blocked: new Map(),
         downSince: undefined,
         timer: undefined,
-        waiting: new Map(),
         generation: 0,
         restarting: undefined,
       };

@@ -1,4 +1,4 @@
-import { ChipsetError } from "../../errors/ChipsetError.js";
+import { ChipsetError, messageOf } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
 import { serializeError, type CheckpointMessage, type LogMessage, type UseMessage } from "../protocol.js";
 import type { Channel } from "./Channel.js";
@@ -54,6 +54,14 @@ export class ChildRequests {
     }
   }
 
+  /** The answer to the module's request `id` could not be cloned: the module gets an error instead. */
+  unsendable(channel: Channel, id: number, err: unknown): void {
+    const error = new TypeError(`the answer could not be sent to ${this.key} (${messageOf(err)})`, {
+      cause: err,
+    });
+    channel.send({ type: "reply", id, ok: false, error: serializeError(error) });
+  }
+
   /** The host ended: what the module asked for is abandoned. */
   abortAll(): void {
     for (const controller of this.serving.values()) {
@@ -67,7 +75,7 @@ export class ChildRequests {
     const send = (ok: boolean, value: unknown) => {
       if (isUse && !this.serving.delete(id)) return; // the module gave up on it
       if (this.current() !== channel) return;
-      // An answer that cannot be cloned goes back as an error (the host's sendFailed).
+      // An answer that cannot be cloned goes back as an error (the host passes it to unsendable).
       channel.send(
         ok
           ? { type: "reply", id, ok: true, value }

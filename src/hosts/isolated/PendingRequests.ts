@@ -1,9 +1,9 @@
 import { abortError } from "../../common/abort.js";
-import { ChipsetError, hasCode } from "../../errors/ChipsetError.js";
+import { ChipsetError, hasCode, messageOf } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
 import { rebuildError } from "../child/rebuildError.js";
 import { serializeError, type SerializedError } from "../protocol.js";
-import type { Channel } from "./Channel.js";
+import type { Channel, IsolatedKind, RequestMessage } from "./Channel.js";
 
 /** What a host asks its child for. */
 export type RequestKind = "load" | "hook" | "call" | "state";
@@ -44,8 +44,40 @@ export class PendingRequests {
     return `${name}() of ${key}`;
   }
 
+  /**
+   * Sends `msg` on `channel` and settles with the child's answer; rejects at once with
+   * `CHIP_ERR_ABORTED` when `signal` has already fired. `name` is the method, hook or function.
+   */
+  send(
+    channel: Channel,
+    msg: RequestMessage,
+    kind: RequestKind,
+    name: string,
+    signal: AbortSignal | undefined,
+    /** What to transfer rather than copy to a worker (an update's state bytes). */
+    transfer?: ArrayBuffer[],
+  ): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(abortError(signal, this.describe(kind, name), this.module));
+    return new Promise((resolve, reject) => {
+      this.add(msg.id, new Pending(kind, name, resolve, reject), signal);
+      // Sent with the others of this turn; one that cannot be cloned comes back to unsendable().
+      channel.send(msg, undefined, transfer);
+    });
+  }
+
+  /** Request `id` could not be cloned to send to the child (a `where`): it fails, saying what to pass. */
+  unsendable(id: number, err: unknown, where: IsolatedKind): void {
+    const pending = this.take(id);
+    pending?.reject(
+      new TypeError(
+        `${this.module}: the arguments of ${pending.name} could not be sent to its ${where} (${messageOf(err)}); pass structured-clonable values`,
+        { cause: err },
+      ),
+    );
+  }
+
   /** Records request `id` (already sent); `signal` may cancel it. */
-  add(id: number, pending: Pending, signal: AbortSignal | undefined): void {
+  private add(id: number, pending: Pending, signal: AbortSignal | undefined): void {
     this.requests.set(id, pending);
     if (this.requests.size === 1) this.channel?.ref();
     if (signal !== undefined) this.cancelOnAbort(id, pending, signal);

@@ -1,7 +1,10 @@
 import { ChipsetError } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
 import type { CrashKind } from "../../vocabulary/hosts.js";
+import { rebuildError } from "../child/rebuildError.js";
+import type { CrashMessage } from "../protocol.js";
 import type { ChannelExit, IsolatedKind } from "./Channel.js";
+import type { HangTolerance } from "./Watchdog.js";
 
 /** What a module's author can do about each way of dying. */
 const advice: Record<CrashKind, string> = {
@@ -110,6 +113,38 @@ export function classifyExit(isolation: IsolatedKind, exit: ChannelExit): CrashF
         ? `ended its own ${isolation} with exit code 0`
         : `its ${isolation} exited with code ${String(exit.code)}`,
     cause: exitCause(exit),
+  };
+}
+
+/** The child's own report of what killed it (an uncaught error, an unhandled rejection, `process.abort()`). */
+export function reportedCrash(msg: CrashMessage): CrashFacts {
+  return {
+    kind: msg.kind,
+    what:
+      msg.kind === "abort" ? "the module called process.abort()" : `${msg.error.name}: ${msg.error.message}`,
+    cause: rebuildError(msg.error),
+  };
+}
+
+/** A process whose resident memory (`rssBytes`) went past its `limits.memoryMb` (`limitMb`). */
+export function memoryLimitCrash(rssBytes: number, limitMb: number | undefined): CrashFacts {
+  const mib = (rssBytes / 1024 / 1024).toFixed(1);
+  return {
+    kind: "memory-limit",
+    what: `its process used ${mib} MiB of memory, above its limit of ${limitMb} MiB`,
+    cause: new Error(`resident memory ${mib} MiB > limits.memoryMb ${limitMb}`),
+  };
+}
+
+/** A child silent for `silentMs` ms, which the watchdog with tolerance `hang` took for hung. */
+export function hangCrash(isolation: IsolatedKind, silentMs: number, hang: HangTolerance): CrashFacts {
+  const ms = Math.round(silentMs);
+  return {
+    kind: "hang",
+    what:
+      `no message from its ${isolation} for ${ms} ms ` +
+      `(${hang.failureThreshold} windows of hangTimeoutMs ${hang.timeoutMs} ms in a row)`,
+    cause: new Error(`no heartbeat for ${ms} ms`),
   };
 }
 

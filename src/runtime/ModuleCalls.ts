@@ -1,7 +1,6 @@
 import { isPromiseLike } from "../common/isPromiseLike.js";
 import { systemClock, type Clock } from "../common/Clock.js";
 import { abortError } from "../common/abort.js";
-import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import { type ChipsetManifest } from "../vocabulary/manifest.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
@@ -17,15 +16,13 @@ import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import { toDisposable, type Disposable } from "../common/Disposable.js";
 import type { CallInterceptor } from "./CallInterceptor.js";
+import { RefMemo } from "./RefMemo.js";
 import type { CallSplit, SplitPort } from "./CallSplit.js";
 import { callFailed, closedError, methodNotFound } from "./callErrors.js";
 import type { CallObserver, CallOutcome } from "./CallObserver.js";
 
 /** Any module api, as seen through an untyped proxy. */
 export type AnyApi = Record<string, (...args: never[]) => unknown>;
-
-/** Distinct refs whose ids are remembered; past it the memo starts again. */
-const MAX_REFS = 10_000;
 
 /** What the call path needs from the runtime. */
 export interface CallDeps {
@@ -59,7 +56,7 @@ export interface CallDeps {
 export class ModuleCalls {
   private readonly proxies = new Map<string, ModuleProxy<AnyApi>>();
   /** Each ref called, parsed once (`id@range`). */
-  private readonly refs = new Map<string, { id: string; range: string | undefined }>();
+  private readonly refs: RefMemo;
   readonly pipeline: CallPipeline;
   private closed = false;
   /** A tool standing between calls and modules (chaos), if one is installed. */
@@ -71,6 +68,7 @@ export class ModuleCalls {
 
   constructor(private readonly deps: CallDeps) {
     this.systemTime = deps.clock === systemClock;
+    this.refs = new RefMemo((id) => deps.useRange(id));
     const { observer } = deps;
     // What the pipeline asks of the runtime: one attempt, a fallback module, and what to tell
     // the observers (bound once: these run on every call).
@@ -192,7 +190,7 @@ export class ModuleCalls {
     signal: AbortSignal | undefined,
     fallbackAllowed: boolean,
   ): CallRun {
-    const { id, range } = this.parse(ref);
+    const { id, range } = this.refs.parse(ref);
     const policies = this.deps.policies.module(id);
     const inst = this.deps.instances.answering(id, range);
     const calls = (inst !== undefined ? inst.manifest : this.deps.manifestOf(id, range))?.calls;
@@ -200,17 +198,6 @@ export class ModuleCalls {
     // Errors of calls refused before any attempt (breaker, bulkhead) still say where the module runs.
     if (inst !== undefined) run.site = inst;
     return run;
-  }
-
-  /** `ref` as an id and a range (absent for a plain id), parsed once per distinct ref. */
-  private parse(ref: string): { id: string; range: string | undefined } {
-    let parsed = this.refs.get(ref);
-    if (parsed === undefined) {
-      if (this.refs.size >= MAX_REFS) this.refs.clear(); // refs are caller-made strings
-      const { id, version } = parseModuleRef(ref);
-      this.refs.set(ref, (parsed = { id, range: version ?? this.deps.useRange(id) }));
-    }
-    return parsed;
   }
 
   // ---- attempts ------------------------------------------------------------------------------
@@ -227,7 +214,7 @@ export class ModuleCalls {
   private reach(run: CallRun, signal: SignalSource | undefined, intercept: boolean, split = true): unknown {
     const ref = run.ref;
     const id = run.plan.id;
-    const range = this.parse(ref).range;
+    const range = this.refs.parse(ref).range;
     const inst = this.deps.instances.answering(id, range);
     if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed) {
       run.site = inst;
@@ -301,7 +288,7 @@ export class ModuleCalls {
       await inst.gate.wait();
       // An update's switch holds calls at the old version's gate and opens it once calls go to
       // the new one: go where the call goes now.
-      const { id, range } = this.parse(ref);
+      const { id, range } = this.refs.parse(ref);
       const now = this.deps.instances.answering(id, range);
       if (now !== undefined && now !== inst && now.state === "running") inst = run.site = now;
     }
@@ -313,7 +300,7 @@ export class ModuleCalls {
 
   /** The instance `ref` goes to, when it is down after a crash. */
   private downInstance(ref: string): Instance | undefined {
-    const { id, range } = this.parse(ref);
+    const { id, range } = this.refs.parse(ref);
     const inst = this.deps.instances.answering(id, range);
     if (inst === undefined || !this.deps.isDown(inst.key)) return undefined;
     return inst.state !== "running" && inst.state !== "paused" ? inst : undefined;

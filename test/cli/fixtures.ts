@@ -1,4 +1,4 @@
-import { writeModule } from "./harness.js";
+import { writeModule, type ModuleSpec } from "./harness.js";
 
 /**
  * Writes four modules under `root`: `core` <- `lib` <- `app` (app also optionally wants `gpu`,
@@ -51,4 +51,20 @@ export const module = defineModule({
     code: `${sdk}export const module = defineModule({ api: { echo(x) { return x; } } });\n`,
   });
   return { core, lib, app, other };
+}
+
+/** A worker module that answers its version and hands its count over on an update. */
+export function counterSpec(version: string): ModuleSpec {
+  return {
+    name: "counter",
+    version,
+    chipset: { kind: "demo", isolation: "worker", activation: "eager" },
+    code: `import { defineModule } from "chipset/module";
+let count = 0;
+export const module = defineModule({
+  api: { hit() { count++; return { version: "${version}", count }; } },
+  exportState() { return { count }; },
+  importState(state) { count = state.count; },
+});`,
+  };
 }

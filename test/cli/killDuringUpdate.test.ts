@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { ManualClock } from "../../src/common/Clock.js";
 import { ActiveVersions } from "../../src/registry/ActiveVersions.js";
 import { expectConsistent, openRegistry } from "../registry/fixtures.js";
+import { counterSpec } from "./fixtures.js";
 import { chipset, collect, spawnCli, tempDir, waitForOutput, writeModule } from "./harness.js";
 
 // A host killed with SIGKILL at points spread over an update (fetch, install, start, switch,
@@ -28,20 +29,8 @@ const data = () => ["--data-dir", join(tmp.dir, "data")];
 
 beforeAll(async () => {
   tmp = await tempDir("kill-update");
-  const spec = (version: string) => ({
-    name: "counter",
-    version,
-    chipset: { kind: "demo", isolation: "worker", activation: "eager" },
-    code: `import { defineModule } from "chipset/module";
-let count = 0;
-export const module = defineModule({
-  api: { hit() { return ++count; } },
-  exportState() { return { count }; },
-  importState(state) { count = state.count; },
-});`,
-  });
-  const v1 = await writeModule(join(tmp.dir, "v1"), spec("1.0.0"));
-  v2 = await writeModule(join(tmp.dir, "v2"), spec("1.1.0"));
+  const v1 = await writeModule(join(tmp.dir, "v1"), counterSpec("1.0.0"));
+  v2 = await writeModule(join(tmp.dir, "v2"), counterSpec("1.1.0"));
   expect((await chipset([...data(), "add", v1])).code).toBe(0);
 });
 afterAll(() => tmp.cleanup());

@@ -2,26 +2,11 @@ import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { UpdateReport } from "../../src/runtime/updateReport.js";
+import { counterSpec } from "./fixtures.js";
 import { chipset, collect, json, spawnCli, tempDir, waitForOutput, writeModule } from "./harness.js";
 
 // `chipset update` and `chipset rollback` from a second terminal, with and without a host
 // (`chipset start`) running on the same data directory.
-
-/** A worker module that answers its version and hands its count over on an update. */
-function counterSpec(version: string) {
-  return {
-    name: "counter",
-    version,
-    chipset: { kind: "demo", isolation: "worker", activation: "eager" },
-    code: `import { defineModule } from "chipset/module";
-let count = 0;
-export const module = defineModule({
-  api: { hit() { count++; return { version: "${version}", count }; } },
-  exportState() { return { count }; },
-  importState(state) { count = state.count; },
-});`,
-  };
-}
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let host: ChildProcess | undefined;

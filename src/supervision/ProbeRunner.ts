@@ -93,7 +93,6 @@ export class ProbeRunner {
       track.timer?.dispose();
       track.timer = undefined;
       track.inFlight?.abort(new Error("the probe runner stopped"));
-      track.inFlight = undefined;
     }
   }
 
@@ -139,22 +138,23 @@ export class ProbeRunner {
     const { timeoutMs } = track.settings;
     const controller = (track.inFlight = new AbortController());
     return new Promise<Error | undefined>((resolve) => {
-      let timer: Timer | undefined = undefined;
+      let settled = false;
       const done = (error: Error | undefined) => {
-        if (track.inFlight !== controller) return;
-        track.inFlight = undefined;
-        timer?.dispose();
+        if (settled) return;
+        settled = true;
+        timer.dispose();
+        if (track.inFlight === controller) track.inFlight = undefined;
         resolve(error);
       };
-      timer = this.clock.setTimeout(
-        () => {
-          const error = new ProbeTimeout(`did not answer within ${timeoutMs} ms (timeoutMs)`);
-          controller.abort(error);
-          done(error);
-        },
+      // Given up on (its timeout, or the runner stopped): the check fails with the reason, and its signal tells the module.
+      const timer = this.clock.setTimeout(
+        () => controller.abort(new ProbeTimeout(`did not answer within ${timeoutMs} ms (timeoutMs)`)),
         timeoutMs,
         { background: true },
       );
+      controller.signal.addEventListener("abort", () => done(controller.signal.reason as Error), {
+        once: true,
+      });
       let work: Promise<void>;
       try {
         work = this.target.check(track.settings, controller.signal);

@@ -178,6 +178,27 @@ describe("readiness without a fallback", () => {
   });
 });
 
+describe("a health probe", () => {
+  it("judges the module by its health(): { ok: false } fails it, with its detail as the reason", async () => {
+    h.ws.module({
+      name: "svc",
+      chipset: { isolation: "worker", probes: { readiness: { health: true, failureThreshold: 1 } } },
+      code: `
+        let healthy = false;
+        export const module = defineModule({
+          health() { return healthy ? { ok: true } : { ok: false, detail: "database unreachable" }; },
+          api: { heal() { healthy = true; } },
+        });`,
+    });
+    const { rt, clock } = open();
+    await rt.start("svc");
+    const failed = await probeAfter(rt, clock, 0, "readiness");
+    expect(failed).toMatchObject({ ok: false, error: "database unreachable" });
+    await expect(rt.call("svc", "heal")).rejects.toMatchObject({ code: ErrorCodes.MODULE_NOT_READY });
+    expect((await probeAfter(rt, clock, 10_000, "readiness")).ok).toBe(false); // default periodMs
+  });
+});
+
 describe("what chipset start prints", () => {
   it("says when a probe fails, when a module goes out of service and when it is back, and not when a probe passes", async () => {
     svc("inline", { probes: { readiness: { method: "ready", periodMs: 1000, failureThreshold: 1 } } });

@@ -5,6 +5,7 @@ import type { ChipsetManifest, Isolation } from "../../src/vocabulary/manifest.j
 import { runtimeHarness } from "../support/runtimeHarness.js";
 import { flush, next } from "./helpers.js";
 import { followEvents } from "../../src/cli/describeEvent.js";
+import { describeInfo } from "../../src/cli/describeInfo.js";
 
 const h = runtimeHarness();
 
@@ -175,6 +176,9 @@ describe("readiness without a fallback", () => {
       "svc@1.0.0 is out of service: its readiness probe failed 1 times in a row (last: database unreachable)",
     );
     expect(outcome.error?.details).toMatchObject({ probe: "readiness", failures: 1 });
+    expect(describeInfo(rt.queries.info("svc"))).toContainEqual(
+      expect.stringMatching(/^ {2}probes +readiness ready\(\); OUT OF SERVICE \(readiness failing\)$/),
+    );
   });
 });
 

@@ -15,9 +15,9 @@ const errorText = (err: unknown): string =>
 const scope = (e: { id: string; method?: string }): string =>
   e.method === undefined ? e.id : `${e.id}.${e.method}`;
 
-/** How each event reads for people, by name. Left out: `module.state` and `load.progress` (too chatty), and
- * `runtime.started`/`runtime.stopped` (`chipset start` prints its own summaries). */
-const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string } = {
+/** How each event reads for people, by name (undefined: not shown). Left out: `module.state` and `load.progress` (too chatty),
+ * a probe that passed, and `runtime.started`/`runtime.stopped` (`chipset start` prints its own summaries). */
+const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string | undefined } = {
   "module.registered": (e) => `registered ${key(e.id, e.version)} (${e.status}) from ${e.source}`,
   "module.rejected": (e) => `rejected ${e.dir}: ${errorText(e.error)}`,
   "module.removed": (e) => `removed ${e.version === undefined ? e.id : key(e.id, e.version)}`,
@@ -40,6 +40,14 @@ const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string }
     e.active
       ? `fallback on: calls to ${key(e.id, e.version)} go to ${e.fallback}`
       : `fallback off: calls to ${key(e.id, e.version)} go to it again`,
+  "module.probe": (e) =>
+    e.ok
+      ? undefined
+      : `probe failed: ${e.probe} of ${key(e.id, e.version)} (${e.consecutive} in a row): ${e.error ?? "unknown"}`,
+  "module.unready": (e) =>
+    `NOT READY: ${key(e.id, e.version)} is out of service after ${e.failures} failed readiness probes`,
+  "module.ready": (e) =>
+    `ready: ${key(e.id, e.version)} serves again after ${e.successes} passed readiness probes (out for ${ms(e.unreadyMs)})`,
   "module.dependency": (e) =>
     `told ${key(e.id, e.version)} that ${e.dependency} ${e.status}` +
     (e.status === "crashed" && e.reaction !== "continue"
@@ -87,8 +95,14 @@ function where(host: HostInfo): string {
 export function followEvents(runtime: Runtime, write: EventLine): Disposable {
   const subs: Disposable[] = [];
   for (const name of Object.keys(describe) as Array<keyof RuntimeEvents>) {
-    const fn = describe[name] as ((e: unknown) => string) | undefined;
-    if (fn) subs.push(runtime.on(name, (e: unknown) => write(fn(e))));
+    const fn = describe[name] as ((e: unknown) => string | undefined) | undefined;
+    if (fn)
+      subs.push(
+        runtime.on(name, (e: unknown) => {
+          const text = fn(e);
+          if (text !== undefined) write(text);
+        }),
+      );
   }
   return { dispose: () => subs.forEach((s) => s.dispose()) };
 }

@@ -13,6 +13,27 @@ function isolates(info: ModuleInfo): string {
   return "sandboxed: Node's permission model within the operator's ceiling, an explicit environment, and the kernel protections `chipset env` lists";
 }
 
+/** The probes a manifest declares and where they stand: "liveness ping(), readiness health(); out of service". */
+function probes(info: ModuleInfo): string | undefined {
+  const declared = info.manifest.probes;
+  if (declared === undefined) return undefined;
+  const names = (["startup", "liveness", "readiness"] as const).flatMap((name) => {
+    const probe = declared[name];
+    if (probe === undefined) return [];
+    return [`${name} ${probe.method === undefined ? "health" : probe.method}()`];
+  });
+  const status = info.instance?.probes;
+  const now =
+    status === null || status === undefined
+      ? "not probed (not running)"
+      : status.startup === "pending"
+        ? "startup pending"
+        : status.ready
+          ? "in service"
+          : "OUT OF SERVICE (readiness failing)";
+  return `${list(names)}; ${now}`;
+}
+
 /** `chipset info` for people: identity, state, host, where it lives, dependencies both ways, timings, last error. */
 export function describeInfo(info: ModuleInfo): string[] {
   const inst = info.instance;
@@ -24,6 +45,7 @@ export function describeInfo(info: ModuleInfo): string[] {
   const timings = inst
     ? PHASES.filter((p) => inst.timingsMs[p] !== undefined).map((p) => `${p} ${ms(inst.timingsMs[p]!)}`)
     : [];
+  const probeLine = probes(info);
   const lines = [
     key(info.id, info.version),
     ...fields([
@@ -41,6 +63,7 @@ export function describeInfo(info: ModuleInfo): string[] {
       ["calls", inst ? String(inst.calls) : "0"],
       ["timings", list(timings, "(not loaded in this process)")],
       ["last error", inst?.lastError ? `${inst.lastError.code}: ${inst.lastError.message}` : "none"],
+      ...(probeLine === undefined ? [] : [["probes", probeLine] as const]),
     ]),
     "  restart history",
     ...(info.crashes.length === 0

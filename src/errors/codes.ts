@@ -41,6 +41,8 @@ export const ErrorCodes = {
   MODULE_UNAVAILABLE: "CHIP_ERR_MODULE_UNAVAILABLE",
   /** The module is down after a crash (restarting, or given up on): its calls fail at once, or go to its fallback. */
   MODULE_DOWN: "CHIP_ERR_MODULE_DOWN",
+  /** The module runs but its readiness probe failed: it is out of service until the probe passes again; calls fail at once, or go to its fallback. */
+  MODULE_NOT_READY: "CHIP_ERR_MODULE_NOT_READY",
   /** The operation needs the module not to be in use (running, or with running dependents). */
   MODULE_IN_USE: "CHIP_ERR_MODULE_IN_USE",
   /** The manifest asks for something its isolation cannot provide (e.g. `permissions` outside a process host). */

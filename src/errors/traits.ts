@@ -56,6 +56,7 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.MODULE_PAUSED]: t("overload", "warning", true),
   [ErrorCodes.MODULE_UNAVAILABLE]: t("dependency", "warning", true),
   [ErrorCodes.MODULE_DOWN]: t("dependency", "warning", true),
+  [ErrorCodes.MODULE_NOT_READY]: t("dependency", "warning", true),
   [ErrorCodes.MODULE_IN_USE]: t("validation", "error", false),
   [ErrorCodes.ISOLATION_UNSUPPORTED]: t("validation", "error", false),
   [ErrorCodes.PERMISSION_DENIED]: t("policy", "error", false),

@@ -11,6 +11,7 @@ import { isModuleDefinition, type ModuleContext, type ModuleDefinition } from ".
 import type {
   CrashInfo,
   DefinitionFunction,
+  HostEnding,
   HostFault,
   HostInfo,
   SignalSource,
@@ -20,6 +21,7 @@ import type { ModuleHost } from "./ModuleHost.js";
 import { ChaosFaults } from "./child/ChaosFaults.js";
 import { isPromiseLike } from "../common/isPromiseLike.js";
 import { unpackState, type StateParcel } from "./StateParcel.js";
+import { crashError } from "./isolated/crashError.js";
 
 const requireEsm = createRequire(import.meta.url);
 
@@ -184,6 +186,16 @@ export class InlineHost implements ModuleHost, InlineOwner {
         },
       ),
     };
+    this.crashes.emit(this.crash);
+  }
+
+  /**
+   * Reports the crash the runtime decided on (a failed probe). Code running in this thread cannot
+   * be stopped: the restart unloads this copy and evaluates a fresh one.
+   */
+  end(ending: HostEnding): void {
+    if (this.crash || !this.definition) return;
+    this.crash = { kind: ending.kind, error: crashError(this.key, ending) };
     this.crashes.emit(this.crash);
   }
 

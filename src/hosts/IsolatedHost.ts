@@ -7,6 +7,7 @@ import type { ModuleContext } from "../module.js";
 import type {
   CrashInfo,
   DefinitionFunction,
+  HostEnding,
   HostFault,
   HostInfo,
   SignalSource,
@@ -296,6 +297,10 @@ export class IsolatedHost implements ModuleHost {
 
   info(): HostInfo {
     return this.lastInfo;
+  }
+
+  end(ending: HostEnding): void {
+    this.crashed(ending);
   }
 
   chaos(fault: HostFault): void {

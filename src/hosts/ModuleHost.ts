@@ -6,6 +6,7 @@ import type { StateParcel } from "./StateParcel.js";
 import type {
   CrashInfo,
   DefinitionFunction,
+  HostEnding,
   HostFault,
   HostInfo,
   SignalSource,
@@ -73,6 +74,13 @@ export interface ModuleHost {
   memory(): { heapUsed: number; rss: number } | undefined;
   /** Injects a fault inside the host (chaos experiments): a crash nobody can catch, or a heap leak until released. */
   chaos(fault: HostFault): void;
+  /**
+   * Ends the host as crashed on the runtime's own decision (a failed probe): a worker or process
+   * host ends its thread or process and rejects its requests in flight; either kind tells its
+   * `onCrash` listeners once, with `CHIP_ERR_MODULE_CRASHED` of `ending.kind`. Nothing when it is
+   * not loaded or has crashed already.
+   */
+  end(ending: HostEnding): void;
   /** Set once the host died unexpectedly (never for inline hosts: see Supervisor for inline crashes). */
   readonly crash: CrashInfo | undefined;
   /** Subscribes to the host dying unexpectedly (told once per load); dispose to leave. */

@@ -61,6 +61,11 @@ export class Instance implements LifecycleSubject, Supervised {
   wanted = false;
   /** `clock.now()` of the last successful start; cleared when it crashes (so uptime is real uptime). */
   startedAt: number | undefined = undefined;
+  /**
+   * Why it is out of service (`CHIP_ERR_MODULE_NOT_READY`: its readiness probe failed), or
+   * undefined while it serves. Set and cleared by the runtime's probes; calls read it.
+   */
+  unready: ChipsetError | undefined = undefined;
   private stopScope = new DisposableStore();
   private ctx: ModuleContext | undefined;
   private phase: { readonly signal: AbortSignal } | undefined;

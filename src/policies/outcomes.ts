@@ -13,7 +13,8 @@ export function countsAgainstModule(err: unknown): boolean {
   if (!(err instanceof ChipsetError)) return true;
   // Down after a crash: the supervisor already knows and restarts it; counting this against the
   // breaker would keep it refused long after it is back, and retrying only delays the fallback.
-  if (err.code === ErrorCodes.MODULE_DOWN) return false;
+  // Out of service by its readiness probe: likewise, the probe already knows and brings it back.
+  if (err.code === ErrorCodes.MODULE_DOWN || err.code === ErrorCodes.MODULE_NOT_READY) return false;
   switch (err.category) {
     case "cancelled":
     case "validation":
@@ -50,6 +51,7 @@ export function wantsFallback(err: unknown): boolean {
       return (
         err.code === ErrorCodes.MODULE_UNAVAILABLE ||
         err.code === ErrorCodes.MODULE_DOWN ||
+        err.code === ErrorCodes.MODULE_NOT_READY ||
         err.code === ErrorCodes.DEPENDENCY_FAILED
       );
     default:

@@ -223,6 +223,30 @@ export const callsSchema = closed(
   },
 );
 
+/** One probe of `probes`; `successThreshold` may exceed 1 only for readiness (as in Kubernetes). */
+const probeSchema = (name: "liveness" | "readiness" | "startup") =>
+  closed(
+    `an object such as { "method": "ping", "periodMs": 10000, "timeoutMs": 1000, "failureThreshold": 3 } or { "health": true }`,
+    {
+      method: { type: "string", minLength: 1, expected: "the name of a method of the module's api" },
+      health: { const: true, expected: "true (the module's health() is the probe)" },
+      initialDelayMs: delay("the time from running to the first probe"),
+      periodMs: ms("the time between probes"),
+      timeoutMs: ms("the time a probe has to answer"),
+      failureThreshold: count("failures in a row that fail the probe", 1),
+      successThreshold:
+        name === "readiness"
+          ? count("passes in a row that pass it again", 1)
+          : { const: 1, expected: `1 (a ${name} probe passes on one success, as in Kubernetes)` },
+    },
+  );
+
+/** The `probes` section: liveness, readiness and startup. */
+export const probesSchema = closed(
+  'an object such as { "liveness": { "method": "ping" }, "readiness": { "health": true } }',
+  { liveness: probeSchema("liveness"), readiness: probeSchema("readiness"), startup: probeSchema("startup") },
+);
+
 /** The `chipset` field: every property of `ChipsetManifest`; unknown keys are rejected. */
 export const chipsetSchema = {
   type: "object",
@@ -317,6 +341,7 @@ export const chipsetSchema = {
       },
     }),
     fallback: { type: "string", format: "npm-name", expected: `the id of another module, ${NAME}` },
+    probes: probesSchema,
     timeouts: closed('an object of per-phase hook timeouts such as { "init": 5000, "stop": 2000 }', {
       load: ms("the load timeout"),
       init: ms("the init timeout"),

@@ -25,6 +25,11 @@ function designExample(): Record<string, unknown> {
       restart: { policy: "permanent", maxRestarts: 5, withinMs: 60000 },
       calls: { timeoutMs: 2000, methods: { status: { idempotent: true } } },
       fallback: "image-viewer",
+      probes: {
+        liveness: { method: "ping", periodMs: 10000, timeoutMs: 1000, failureThreshold: 3 },
+        readiness: { health: true, successThreshold: 2 },
+        startup: { method: "ping", initialDelayMs: 0, periodMs: 1000, failureThreshold: 30 },
+      },
       timeouts: { load: 1000, init: 5000, start: 5000, pause: 1000, resume: 1000, stop: 2000 },
       idleUnloadMs: 300000,
     },
@@ -226,6 +231,54 @@ describe("validatePackageManifest", () => {
       withChipset({ limits: { memoryMb: 0 } }),
       "chipset.limits.memoryMb",
       /positive number of megabytes/,
+    ],
+    [
+      "a probe with a period of zero",
+      withChipset({ probes: { liveness: { method: "ping", periodMs: 0 } } }),
+      "chipset.probes.liveness.periodMs",
+      /time between probes: a positive integer number of milliseconds/,
+    ],
+    [
+      "a probe timeout that is not a number",
+      withChipset({ probes: { readiness: { health: true, timeoutMs: "1s" } } }),
+      "chipset.probes.readiness.timeoutMs",
+      /time a probe has to answer/,
+    ],
+    [
+      "a failure threshold of zero",
+      withChipset({ probes: { startup: { method: "ping", failureThreshold: 0 } } }),
+      "chipset.probes.startup.failureThreshold",
+      /failures in a row that fail the probe: an integer from 1/,
+    ],
+    [
+      "a liveness probe that needs two successes",
+      withChipset({ probes: { liveness: { method: "ping", successThreshold: 2 } } }),
+      "chipset.probes.liveness.successThreshold",
+      /1 \(a liveness probe passes on one success/,
+    ],
+    [
+      "health given as a string",
+      withChipset({ probes: { readiness: { health: "yes" } } }),
+      "chipset.probes.readiness.health",
+      /true \(the module's health\(\) is the probe\)/,
+    ],
+    [
+      "an unknown probe",
+      withChipset({ probes: { readyness: { health: true } } }),
+      "chipset.probes.readyness",
+      /did you mean "readiness"/,
+    ],
+    [
+      "a probe that names no check",
+      withChipset({ probes: { liveness: { periodMs: 5000 } } }),
+      "chipset.probes.liveness",
+      /names no check; expected exactly one check: \{ "method": "<api method>" \} or \{ "health": true \}/,
+    ],
+    [
+      "a probe that names two checks",
+      withChipset({ probes: { readiness: { method: "ping", health: true } } }),
+      "chipset.probes.readiness",
+      /names both a method and health/,
     ],
   ];
 

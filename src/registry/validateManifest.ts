@@ -6,6 +6,7 @@ import { compileConfigSchema } from "./compileConfigSchema.js";
 import { renderValue } from "../common/renderValue.js";
 import { describeSchemaErrors, type SchemaProblem } from "./describeSchemaErrors.js";
 import { addManifestVocabulary, manifestSchema } from "./manifestSchema.js";
+import { probeProblems } from "./probeProblems.js";
 
 // Compiled once per process on first use (a pure memo; see compileConfigSchema.ts).
 let validator: ValidateFunction | undefined;
@@ -30,6 +31,8 @@ export function validatePackageManifest(json: unknown, file: string): PackageMan
     const problem = configSchemaProblem(configSchema);
     if (problem) problems.push(problem);
   }
+  if (!problems.some((p) => p.field.startsWith("chipset.probes")))
+    problems.push(...probeProblems(chipsetOf(json)?.probes));
   for (const p of problems) {
     if (p.field === "chipset" && p.found === "nothing")
       p.message = `"chipset" is missing, so this package is not a Chipset module; expected ${p.expected}`;

@@ -18,7 +18,7 @@ import { toDisposable, type Disposable } from "../common/Disposable.js";
 import type { CallInterceptor } from "./CallInterceptor.js";
 import { RefMemo } from "./RefMemo.js";
 import type { CallSplit, SplitPort } from "./CallSplit.js";
-import { callFailed, closedError, methodNotFound } from "./callErrors.js";
+import { callFailed, closedError, methodNotFound, moduleDown } from "./callErrors.js";
 import type { CallObserver, CallOutcome } from "./CallObserver.js";
 
 /** Any module api, as seen through an untyped proxy. */
@@ -216,7 +216,13 @@ export class ModuleCalls {
     const id = run.plan.id;
     const range = this.refs.parse(ref).range;
     const inst = this.deps.instances.answering(id, range);
-    if (inst !== undefined && inst.state === "running" && inst.gate.isOpen && !this.closed) {
+    if (
+      inst !== undefined &&
+      inst.state === "running" &&
+      inst.gate.isOpen &&
+      inst.unready === undefined &&
+      !this.closed
+    ) {
       run.site = inst;
       if (split && this.splits.size !== 0) {
         const by = this.splits.get(inst.key);
@@ -260,18 +266,10 @@ export class ModuleCalls {
     const attempt = run.attempt;
     this.deps.assertOpen();
     if (callerSignal?.aborted) throw abortError(callerSignal, `call ${ref}.${method}`);
-    const down = this.downInstance(ref);
-    if (down) {
-      run.site = down;
-      const fallback = down.manifest.fallback;
-      throw new ChipsetError(
-        ErrorCodes.MODULE_DOWN,
-        `${down.key} is down after a crash (${down.state}); calls fail until it is restarted` +
-          (fallback === undefined
-            ? ` (declare a "fallback" module in its manifest to answer meanwhile)`
-            : ""),
-        { module: down.key, cause: down.lastError, details: { state: down.state } },
-      );
+    const refused = this.outOfService(ref);
+    if (refused) {
+      run.site = refused.inst;
+      throw refused.error;
     }
     let inst = await this.deps.ensureRunning(ref, callerSignal);
     run.site = inst;
@@ -294,16 +292,23 @@ export class ModuleCalls {
     }
     // Given up while it waited (timed out, aborted, retried): it must not reach the module late.
     if (!run.isCurrent(attempt)) return undefined;
+    // Taken out of service by its readiness probe while the call waited.
+    if (inst.unready !== undefined) throw inst.unready;
     if (intercept && this.interceptor?.active === true) return this.intercepted(inst, run, signal);
     return this.invoke(inst, run, signal);
   }
 
-  /** The instance `ref` goes to, when it is down after a crash. */
-  private downInstance(ref: string): Instance | undefined {
+  /**
+   * The instance `ref` goes to and why it cannot take calls now, when it cannot: out of service
+   * (its readiness probe failed), or down after a crash. Such calls fail at once (or go to a fallback).
+   */
+  private outOfService(ref: string): { inst: Instance; error: ChipsetError } | undefined {
     const { id, range } = this.refs.parse(ref);
     const inst = this.deps.instances.answering(id, range);
-    if (inst === undefined || !this.deps.isDown(inst.key)) return undefined;
-    return inst.state !== "running" && inst.state !== "paused" ? inst : undefined;
+    if (inst === undefined) return undefined;
+    if (inst.unready !== undefined) return { inst, error: inst.unready };
+    if (!this.deps.isDown(inst.key) || inst.state === "running" || inst.state === "paused") return undefined;
+    return { inst, error: moduleDown(inst) };
   }
 
   /**

@@ -332,6 +332,7 @@ export class Runtime {
   close(): Promise<ShutdownReport> {
     this.server?.dispose();
     this.parts.watcher.close();
+    this.parts.probes.close();
     return this.parts.lifecycle.close();
   }
 

@@ -3,7 +3,7 @@ import type { HostInfo } from "../vocabulary/hosts.js";
 import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
 import type { PolicyEvents } from "../policies/PolicyEvents.js";
 import type { AnomalyEvent } from "../monitoring/AnomalyDetector.js";
-import type { SupervisionEvents } from "../supervision/SupervisionEvents.js";
+import type { ProbeEvents, SupervisionEvents } from "../supervision/SupervisionEvents.js";
 import type { DownAtShutdown } from "./shutdown.js";
 
 /** Identifies the instance an event is about. */
@@ -27,7 +27,7 @@ export interface UpdateEvent {
 }
 
 /** Every event the runtime emits, by name (`runtime.on(name, fn)`); the call policies' and supervision's too. */
-export interface RuntimeEvents extends PolicyEvents, SupervisionEvents {
+export interface RuntimeEvents extends PolicyEvents, SupervisionEvents, ProbeEvents {
   /** A module version entered the catalogue (from a directory or from code). */
   "module.registered": ModuleRef & { source: string; status: "added" | "replaced" | "unchanged" };
   /** A directory found at start-up was rejected (bad manifest); the others still register. */

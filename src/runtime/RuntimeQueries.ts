@@ -10,6 +10,7 @@ import type { CrashRecord } from "../supervision/SupervisionStore.js";
 import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { VersionWhy } from "./whyVersion.js";
+import type { ProbeStatus } from "../supervision/ProbeRunner.js";
 
 /** One module version in a listing. */
 export interface ModuleSummary {
@@ -24,6 +25,11 @@ export interface ModuleSummary {
   source: string;
   /** The instance's state when this version is active, else `registered`. */
   state: LifecycleState;
+  /**
+   * Whether it takes calls by its probes: false while its readiness probe holds it out of
+   * service or its startup probe has not passed yet, true otherwise (also with no probes).
+   */
+  ready: boolean;
 }
 
 /** A declared dependency and the version it resolves to now (null when none fits). */
@@ -50,6 +56,8 @@ export interface ModuleInfo extends ModuleSummary {
     calls: number;
     timingsMs: Partial<Record<LifecycleCommand, number>>;
     lastError: null | { code: string; message: string };
+    /** Where its probes stand (null when its manifest declares none, or it is not running). */
+    probes: ProbeStatus | null;
   };
   /** The most recent crashes of this module id (any version, any process), newest first. */
   crashes: CrashRecord[];
@@ -76,6 +84,7 @@ export class RuntimeQueries {
       selection: Selection;
     },
     private readonly crashesOf: (id: string) => CrashRecord[],
+    private readonly probesOf: (inst: Instance) => ProbeStatus | undefined,
     private readonly whyOf: (id: string, withRefs: readonly string[]) => VersionWhy,
   ) {}
 
@@ -128,6 +137,7 @@ export class RuntimeQueries {
             calls: inst.calls,
             timingsMs: { ...inst.timings },
             lastError: inst.lastError ? { code: inst.lastError.code, message: inst.lastError.message } : null,
+            probes: this.probesOf(inst) ?? null,
           }
         : null,
       crashes: this.crashesOf(record.id),
@@ -211,6 +221,8 @@ export class RuntimeQueries {
   }
 
   private summary(r: ModuleRecord): ModuleSummary {
+    const inst = this.instanceOf(r);
+    const probes = inst && this.probesOf(inst);
     return {
       id: r.id,
       version: r.version,
@@ -220,7 +232,8 @@ export class RuntimeQueries {
       activation: r.manifest.activation ?? "lazy",
       isolation: r.manifest.isolation ?? "inline",
       source: r.source,
-      state: this.instanceOf(r)?.state ?? "registered",
+      state: inst?.state ?? "registered",
+      ready: probes === undefined || (probes.ready && probes.startup === "passed"),
     };
   }
 }

@@ -33,6 +33,7 @@ import { Updater } from "./Updater.js";
 import { UpdateWatcher } from "./UpdateWatcher.js";
 import { UpdateSources } from "../updates/UpdateSources.js";
 import { RuntimeState } from "./RuntimeState.js";
+import { Probes } from "./Probes.js";
 import { IntegrityCheck } from "../registry/IntegrityCheck.js";
 import { ActiveVersions } from "../registry/ActiveVersions.js";
 import { UpdateRequests } from "../registry/UpdateRequests.js";
@@ -83,6 +84,8 @@ export interface Assembly {
   pool: HostPool;
   /** Attributes escaped errors of inline modules (absent when switched off). */
   trap: InlineCrashTrap | undefined;
+  /** The liveness, readiness and startup probes of running modules. */
+  probes: Probes;
 }
 
 /**
@@ -104,6 +107,7 @@ export function assemble(parts: RuntimeParts): Assembly {
   const pool = new HostPool({ ...options.hosts.pool, heartbeatMs: options.hosts.heartbeatMs });
   const trap = options.inlineCrashes ? new InlineCrashTrap(options.stallMs) : undefined;
   const store = new SupervisionStore(db);
+  const probes = new Probes({ clock, events });
 
   // Parts made further down (supervisor, activator, control, idle) are reached through closures
   // by parts made before them: a closure runs only once everything is made.
@@ -111,7 +115,10 @@ export function assemble(parts: RuntimeParts): Assembly {
     clock,
     logger,
     events,
-    transitioned: (inst, command) => supervisor.transitioned(inst, command),
+    transitioned: (inst, command) => {
+      supervisor.transitioned(inst, command);
+      probes.transitioned(inst, command);
+    },
   });
   const runner: LifecycleRunner<Instance> = new LifecycleRunner<Instance>({
     clock,
@@ -193,6 +200,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     onCrash: (inst, crash) => {
       // An inline module's calls in flight would never settle: they fail now, through their policies.
       if (inst.isolation === "inline") calls.crashed(inst, crash.error);
+      probes.crashed(inst);
       void supervisor.crashed(inst, crash);
     },
     onStall: (inst, method, durationMs) => {
@@ -319,6 +327,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     table,
     (requests) => activator.planOrder(requests),
     (id) => store.crashes(id),
+    (inst) => probes.status(inst),
     (id, withRefs) =>
       whyVersion(
         {
@@ -354,6 +363,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     supervisor,
     pool,
     trap,
+    probes,
   };
 }
 

@@ -29,3 +29,14 @@ export function callFailed(inst: Instance, method: string, err: unknown): Chipse
     details: { method, ...(err instanceof ChipsetError ? { code: err.code } : {}) },
   });
 }
+
+/** What a call to `inst`, down after a crash (crashed and waiting for its restart, or failed), fails with. */
+export function moduleDown(inst: Instance): ChipsetError {
+  const fallback = inst.manifest.fallback;
+  return new ChipsetError(
+    ErrorCodes.MODULE_DOWN,
+    `${inst.key} is down after a crash (${inst.state}); calls fail until it is restarted` +
+      (fallback === undefined ? ` (declare a "fallback" module in its manifest to answer meanwhile)` : ""),
+    { module: inst.key, cause: inst.lastError, details: { state: inst.state } },
+  );
+}

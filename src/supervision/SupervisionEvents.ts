@@ -1,6 +1,7 @@
 import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { CrashKind } from "../vocabulary/hosts.js";
 import type { CrashRecord } from "./SupervisionStore.js";
+import type { ProbeName } from "./probeSettings.js";
 
 /** Identifies the instance a supervision event is about. */
 interface About {
@@ -26,6 +27,19 @@ export interface SupervisionEvents {
     status: "crashed" | "restarted" | "gave-up";
     reaction: "continue" | "stop" | "restart";
   };
+}
+
+/** What the probes of a running module report (part of the runtime's events). */
+export interface ProbeEvents {
+  /** One probe ran: passed or failed, `consecutive` results like it in a row, and why it failed (`error`, a message). */
+  "module.probe": About & { probe: ProbeName; ok: boolean; consecutive: number; error?: string };
+  /**
+   * The readiness probe failed `failures` times in a row: the module is out of service, its calls
+   * go to its fallback or fail with `error` (`CHIP_ERR_MODULE_NOT_READY`).
+   */
+  "module.unready": About & { failures: number; error: ChipsetError };
+  /** The readiness probe passed `successes` times in a row: the module serves again, after `unreadyMs` out of service. */
+  "module.ready": About & { successes: number; unreadyMs: number };
 }
 
 /** Where the supervisor sends its events (the runtime's emitter). */

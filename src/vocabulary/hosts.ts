@@ -11,7 +11,11 @@ export type CrashKind =
   | "exit"
   | "abort"
   | "memory-limit"
-  | "killed";
+  | "killed"
+  /** Its liveness probe failed `failureThreshold` times in a row: the runtime ended it. */
+  | "liveness"
+  /** Its startup probe did not pass within `failureThreshold × periodMs`: the runtime ended it. */
+  | "startup";
 
 /** Where a host runs: its kind, and the pid / thread id that runs the module's code. */
 export interface HostInfo {
@@ -38,6 +42,15 @@ export interface CrashInfo {
   error: ChipsetError;
   exitCode?: number | null;
   signal?: string | null;
+}
+
+/** Why the runtime itself ends a host as crashed (a failed probe): `what` happened, and the failure behind it. */
+export interface HostEnding {
+  kind: "liveness" | "startup";
+  /** What happened, in a few words (`"its liveness probe failed 3 times in a row"`). */
+  what: string;
+  /** The last probe's failure. */
+  cause: Error;
 }
 
 /** The definition functions besides hooks and api that the host may invoke. */

@@ -30,6 +30,38 @@ export interface RestartManifest {
   onDependencyCrash?: "continue" | "stop" | "restart";
 }
 
+/**
+ * One probe of `probes` (Kubernetes semantics): what is called, every `periodMs`, within
+ * `timeoutMs`; `failureThreshold` failures in a row fail it, `successThreshold` passes in a row
+ * (readiness only; 1 for the others) pass it again. Exactly one of `method` and `health`.
+ */
+export interface ProbeManifest {
+  /** An api method called with no arguments: passes unless it throws, answers `false`, or answers `{ ok: false }`. */
+  method?: string;
+  /** `true`: the module's `health()` is the probe (passes on `{ ok: true }`; a module without one passes). */
+  health?: true;
+  /** Time from the module reaching `running` to the first probe, in ms; default 0. */
+  initialDelayMs?: number;
+  /** Time between probes, in ms; default 10000. */
+  periodMs?: number;
+  /** A probe that has not answered after this many ms fails; default 1000. */
+  timeoutMs?: number;
+  /** Failures in a row that fail the probe; default 3. */
+  failureThreshold?: number;
+  /** Passes in a row that pass it again after it failed (readiness only); default 1. */
+  successThreshold?: number;
+}
+
+/** The three probes of a module (see docs/architecture.md, "Probes"). */
+export interface ProbesManifest {
+  /** Fails: the module is restarted through its supervisor (crash kind `liveness`). */
+  liveness?: ProbeManifest;
+  /** Fails: the module is out of service (calls go to its fallback or fail with `CHIP_ERR_MODULE_NOT_READY`) until it passes. */
+  readiness?: ProbeManifest;
+  /** Holds the other two back until it passes; not passed within `failureThreshold × periodMs`: restarted (crash kind `startup`). */
+  startup?: ProbeManifest;
+}
+
 /** The `chipset` field of a module's package.json. See DESIGN.md for the meaning of each field. */
 export interface ChipsetManifest {
   kind: string;
@@ -61,6 +93,8 @@ export interface ChipsetManifest {
   /** How an update to this version is checked before calls switch to it: calls that must succeed. */
   update?: { verify?: Array<{ method: string; args?: unknown[] }> };
   fallback?: string;
+  /** Liveness, readiness and startup probes, run while the module is running. */
+  probes?: ProbesManifest;
   /** Per-phase hook timeouts in milliseconds (defaults come from the kind, then the runtime). */
   timeouts?: Partial<Record<Phase, number>>;
   /** Unload after this many milliseconds without calls (overrides the runtime default). */

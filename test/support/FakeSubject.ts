@@ -74,6 +74,7 @@ export class FakeHost implements ModuleHost {
     return { isolation: "inline", pid: process.pid, threadId: 0 };
   }
   chaos(): void {}
+  end(): void {}
   memory(): undefined {
     return undefined;
   }

@@ -16,6 +16,10 @@ const advice: Record<CrashKind, string> = {
   abort: "a module must not call process.abort(); a native addon may also have failed",
   "memory-limit": "raise limits.memoryMb in its manifest, or make the module use less memory",
   killed: "something outside chipset (an operator, the system's out-of-memory killer) ended it",
+  liveness:
+    "find out why its liveness probe fails (a deadlock, a lost connection), or raise probes.liveness.timeoutMs or failureThreshold in its manifest",
+  startup:
+    "make it ready sooner, or give its startup probe more time: raise probes.startup.failureThreshold or periodMs in its manifest",
 };
 
 /** Why a host died, as seen by its owner. */

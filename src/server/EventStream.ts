@@ -68,11 +68,18 @@ export class EventStream {
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
+      // The socket of a stream is not reused: when the stream ends, so does the connection, and a
+      // closing server need not wait for the client to drop it.
+      connection: "close",
       "x-accel-buffering": "no",
     });
     this.clients.add(res);
-    res.on("close", () => this.clients.delete(res));
+    const socket = res.socket;
+    res.on("close", () => {
+      this.clients.delete(res);
+      // A stream's connection is never reused: close it with the stream, or it lingers until the client drops it.
+      socket?.destroy();
+    });
     res.write(`retry: 1000\n\n`);
     const after = parseEventId(lastEventId);
     if (after !== undefined) this.replay(res, after > this.lastId ? 0 : after);
@@ -92,7 +99,7 @@ export class EventStream {
   dispose(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     for (const s of this.subscriptions) s.dispose();
-    for (const res of this.clients) res.end();
+    for (const res of this.clients) res.destroy();
     this.clients.clear();
   }
 

@@ -72,6 +72,8 @@ export class HostServer {
     const stream = new EventStream(runtime, options.events);
     const views = new ModuleViews(runtime);
     try {
+      // Before the plugins: a plugin's routes inherit the hooks and error handler there are when it registers.
+      guard(app, new BearerToken(options.token));
       await app.register(swagger, {
         openapi: {
           openapi: "3.0.3",
@@ -85,7 +87,6 @@ export class HostServer {
         },
       });
       await app.register(swaggerUi, { routePrefix: "/docs" });
-      guard(app, new BearerToken(options.token));
       registerModuleRoutes(app, runtime, views);
       registerHostRoutes(app, runtime, stream);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());

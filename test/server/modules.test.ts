@@ -198,3 +198,77 @@ describe("GET /v1/errors", () => {
     });
   });
 });
+
+describe("POST /v1/modules/{ref}/update and /rollback", () => {
+  const counter = (version: string) => ({
+    name: "counter",
+    version,
+    chipset: { activation: "eager" as const },
+    code: `let count = 0;
+export const module = defineModule({
+  exportState: () => ({ count }),
+  importState: (state) => { count = state.count; },
+  api: { hit: () => ({ version: "${version}", count: ++count }) },
+});`,
+  });
+
+  it("updates a running module from a directory and rolls it back, answering each report", async () => {
+    h.ws.module(counter("1.0.0"));
+    const rt = h.open();
+    await h.serve(rt);
+    await rt.start();
+    await rt.call("counter", "hit");
+    const next = h.ws.module(counter("2.0.0"));
+    const updated = await h.post<{
+      from: string;
+      to: string;
+      outcome: string;
+      steps: Array<{ step: string }>;
+    }>("/v1/modules/counter/update", { from: next, graceMs: 0 });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({
+      id: "counter",
+      from: "1.0.0",
+      to: "2.0.0",
+      outcome: "completed",
+      stateMigrated: true,
+    });
+    expect(updated.body.steps.map((s) => s.step)).toContain("switch");
+    expect(await h.post("/v1/modules/counter/calls/hit")).toEqual({
+      status: 200,
+      body: { result: { version: "2.0.0", count: 2 } },
+    });
+    const rolledBack = await h.post("/v1/modules/counter/rollback", { graceMs: 0 });
+    expect(rolledBack).toMatchObject({
+      status: 200,
+      body: { from: "2.0.0", to: "1.0.0", outcome: "completed" },
+    });
+    expect(rt.queries.info("counter").version).toBe("1.0.0");
+  });
+
+  it("refuses options that are not update options with 400, and changes nothing", async () => {
+    h.ws.module(counter("1.0.0"));
+    const rt = h.open();
+    await h.serve(rt);
+    await rt.start();
+    expect(await h.post("/v1/modules/counter/update", { graceMS: 0 })).toMatchObject({
+      status: 400,
+      body: { code: "CHIP_ERR_REQUEST_INVALID" },
+    });
+    expect(await h.post("/v1/modules/counter/update", { strategy: "yolo" })).toMatchObject({ status: 400 });
+    expect(rt.queries.info("counter").version).toBe("1.0.0");
+  });
+
+  it("answers a failed update with 409 CHIP_ERR_UPDATE_FAILED and its report", async () => {
+    h.ws.module(counter("1.0.0"));
+    const rt = h.open();
+    await h.serve(rt);
+    await rt.start();
+    const { status, body } = await h.post("/v1/modules/counter/update", { from: h.ws.root + "/nowhere" });
+    expect(status).toBe(409);
+    expect(body).toMatchObject({
+      code: "CHIP_ERR_UPDATE_FAILED",
+      details: { report: { outcome: "failed" } },
+    });
+  });
+});

@@ -1,4 +1,4 @@
-import type { Runtime } from "../runtime/Runtime.js";
+import type { InstanceSummary, Runtime } from "../runtime/Runtime.js";
 import type { LifecycleState } from "../vocabulary/lifecycle.js";
 
 /** A module that keeps the host from being ready, and why. */
@@ -17,41 +17,41 @@ export interface Readiness {
 }
 
 /**
- * Whether the host is ready to serve: the runtime is started, every eager module runs, and no
- * module an eager one requires (transitively, `requires` only) has failed or crashed.
+ * Whether the host is ready to serve: the runtime is started, every eager module runs (one of
+ * its versions, while an update has two), and no module an eager one requires (transitively,
+ * `requires` only) has failed or crashed. Reads the catalogue and the instance table only, so a
+ * probe every second costs no database query beyond the catalogue's.
  */
 export function readiness(runtime: Runtime): Readiness {
   const phase = runtime.phase;
   if (phase !== "started") return { ready: false, phase, notReady: [] };
+  const live = new Map<string, InstanceSummary[]>();
+  for (const inst of runtime.instances()) live.set(inst.id, [...(live.get(inst.id) ?? []), inst]);
   const notReady: NotReady[] = [];
-  const live = runtime.instances();
-  const eager = new Set(
-    runtime.queries
-      .list()
-      .filter((m) => m.activation === "eager")
-      .map((m) => m.id),
-  );
   const required = new Set<string>();
-  for (const id of eager) {
-    const info = runtime.queries.info(id);
-    if (info.state !== "running")
-      notReady.push({
-        id,
-        version: info.version,
-        state: info.state,
-        reason: `eager module ${id}@${info.version} is ${info.state}, not running`,
-      });
+  // list() puts the highest version of each id first.
+  const eager = new Map<string, string>();
+  for (const m of runtime.queries.list())
+    if (m.activation === "eager" && !eager.has(m.id)) eager.set(m.id, m.version);
+  for (const [id, highest] of eager) {
+    const instances = live.get(id) ?? [];
+    if (!instances.some((i) => i.state === "running")) {
+      const state = instances[0]?.state ?? "registered";
+      const version = instances[0]?.version ?? highest;
+      notReady.push({ id, version, state, reason: `eager module ${id}@${version} is ${state}, not running` });
+    }
     collectRequired(runtime, id, required);
   }
-  for (const inst of live) {
-    if (!required.has(inst.id) || eager.has(inst.id)) continue;
-    if (inst.state === "failed" || inst.state === "crashed")
-      notReady.push({
-        id: inst.id,
-        version: inst.version,
-        state: inst.state,
-        reason: `${inst.key}, required by an eager module, is ${inst.state}`,
-      });
+  for (const id of required) {
+    if (eager.has(id)) continue;
+    for (const inst of live.get(id) ?? [])
+      if (inst.state === "failed" || inst.state === "crashed")
+        notReady.push({
+          id,
+          version: inst.version,
+          state: inst.state,
+          reason: `${inst.key}, required by an eager module, is ${inst.state}`,
+        });
   }
   return { ready: notReady.length === 0, phase, notReady };
 }

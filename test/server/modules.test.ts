@@ -74,6 +74,20 @@ describe("GET /v1/modules", () => {
     expect((await h.get("/v1/modules/svc%401.0.0")).body).toMatchObject({ id: "svc", state: "running" });
   });
 
+  it("reads a scoped id or a range in the path when it is URL-encoded", async () => {
+    h.ws.module({
+      name: "@acme/x",
+      code: `export const module = defineModule({ api: { ping: () => "pong" } });`,
+    });
+    await h.serve(h.open());
+    expect((await h.get("/v1/modules/%40acme%2Fx")).body).toMatchObject({ id: "@acme/x", version: "1.0.0" });
+    expect((await h.get("/v1/modules/%40acme%2Fx%40%5E1.0.0")).body).toMatchObject({ id: "@acme/x" });
+    expect(await h.post("/v1/modules/%40acme%2Fx/calls/ping")).toEqual({
+      status: 200,
+      body: { result: "pong" },
+    });
+  });
+
   it("answers 404 with CHIP_ERR_MODULE_NOT_FOUND for a module nobody registered", async () => {
     await started();
     const { status, body } = await h.get("/v1/modules/ghost");

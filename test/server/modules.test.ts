@@ -58,6 +58,23 @@ describe("GET /v1/modules", () => {
     expect(body.modules.map((m) => m["id"]).sort()).toEqual(["app", "svc"]);
   });
 
+  it("counts a module's restarts after crashes", async () => {
+    h.ws.module({
+      name: "flaky",
+      chipset: { restart: { initialDelayMs: 0 } },
+      code: `export const module = defineModule({ api: { boom() { setTimeout(() => { throw new Error("flaky blew up"); }, 0); } } });`,
+    });
+    const rt = h.open();
+    await h.serve(rt);
+    const restarted = new Promise<void>((resolve) => rt.on("module.restarted", () => resolve()));
+    await rt.call("flaky", "boom");
+    await restarted;
+    const { body } = await h.get<{ instances: Array<{ restarts: number; state: string }> }>(
+      "/v1/modules/flaky",
+    );
+    expect(body.instances).toEqual([expect.objectContaining({ restarts: 1, state: "running" })]);
+  });
+
   it("answers one module with its manifest, versions, dependencies and live instances", async () => {
     await started();
     const { status, body } = await h.get("/v1/modules/app");

@@ -66,7 +66,8 @@ export class HostServer {
     const app = fastify({
       logger: false,
       bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-      // Refuse what a schema does not name instead of dropping it: a misspelt option must not pass unseen.
+      // Refuse what a schema does not name instead of dropping it: a misspelt option must not pass
+      // unseen. Coerce scalars (a query's `limit=5`), but never wrap a scalar into an array (`"args": "x"`).
       ajv: { customOptions: { removeAdditional: false, coerceTypes: true } },
     });
     const stream = new EventStream(runtime, options.events);

@@ -46,14 +46,14 @@ module.exports = {
       severity: "error",
       comment: "instances/ (the instance table) sits below runtime/ and the tools.",
       from: { path: "^src/instances/", pathNot: notTest },
-      to: { path: [above("runtime", "chaos", "cli"), "^src/index\\.ts$", "^src/chaos\\.ts$"] },
+      to: { path: [above("runtime", "chaos", "server", "cli"), "^src/index\\.ts$", "^src/chaos\\.ts$"] },
     },
     {
       name: "runtime-below-tools",
       severity: "error",
-      comment: "runtime/ is the facade; tools (chaos, cli) and the entry points sit above it.",
+      comment: "runtime/ is the facade; tools (chaos, server, cli) and the entry points sit above it.",
       from: { path: "^src/runtime/", pathNot: notTest },
-      to: { path: [above("chaos", "cli"), "^src/index\\.ts$", "^src/chaos\\.ts$"] },
+      to: { path: [above("chaos", "server", "cli"), "^src/index\\.ts$", "^src/chaos\\.ts$"] },
     },
     {
       name: "chaos-below-cli",
@@ -61,6 +61,21 @@ module.exports = {
       comment: "chaos/ is a tool the CLI drives, not the other way round.",
       from: { path: "^src/chaos/", pathNot: notTest },
       to: { path: [above("cli"), "^src/index\\.ts$"] },
+    },
+    {
+      name: "server-below-cli",
+      severity: "error",
+      comment:
+        "server/ (the host's HTTP API) serves a runtime; the CLI starts it, and chaos has no use for it.",
+      from: { path: "^src/server/", pathNot: notTest },
+      to: { path: [above("cli", "chaos"), "^src/index\\.ts$", "^src/chaos\\.ts$"] },
+    },
+    {
+      name: "chaos-not-server",
+      severity: "error",
+      comment: "chaos/ and server/ are tools side by side: neither imports the other.",
+      from: { path: "^src/chaos/", pathNot: notTest },
+      to: { path: above("server") },
     },
     {
       name: "no-internals",

@@ -4,6 +4,7 @@ export type { Runtime, ControlOptions, InstanceSummary } from "./runtime/Runtime
 export type { CallInterceptor, InterceptedCall, InterceptedTarget } from "./runtime/CallInterceptor.js";
 export type { LoadReport, LoadTask } from "./runtime/Loader.js";
 export type { RuntimeOptions } from "./runtime/RuntimeOptions.js";
+export type { RuntimePhase } from "./runtime/RuntimeState.js";
 export type { RuntimeEvents, RuntimeEventName, ModuleRef, UnloadReason } from "./runtime/RuntimeEvents.js";
 export type { ModuleSummary, ModuleInfo, DependencyInfo, DependencyTree } from "./runtime/RuntimeQueries.js";
 export type { VersionWhy, VersionReason, RejectedVersion } from "./runtime/whyVersion.js";

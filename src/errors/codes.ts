@@ -95,6 +95,16 @@ export const ErrorCodes = {
   KIND_EXISTS: "CHIP_ERR_KIND_EXISTS",
   /** A command-line invocation was malformed. */
   CLI_USAGE: "CHIP_ERR_CLI_USAGE",
+  /** A request to the host's HTTP API had no bearer token, or the wrong one: nothing was done. */
+  UNAUTHORIZED: "CHIP_ERR_UNAUTHORIZED",
+  /** A request to the host's HTTP API is malformed: no such route, a body or query its schema refuses, a body too large. */
+  REQUEST_INVALID: "CHIP_ERR_REQUEST_INVALID",
+  /** The host already serves as many event streams (`GET /v1/events`) as it allows. */
+  EVENT_STREAMS_FULL: "CHIP_ERR_EVENT_STREAMS_FULL",
+  /** Another live host already serves this data directory (its `host.json` names a live pid). */
+  HOST_RUNNING: "CHIP_ERR_HOST_RUNNING",
+  /** The host's HTTP API could not listen on the address asked for (in use, not an address of this machine, not allowed). */
+  LISTEN_FAILED: "CHIP_ERR_LISTEN_FAILED",
   /** Something failed that Chipset did not anticipate (a bug); the original error is the `cause`. */
   INTERNAL: "CHIP_ERR_INTERNAL",
 } as const;

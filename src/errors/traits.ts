@@ -83,5 +83,10 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.STORE_CORRUPT]: t("internal", "error", false),
   [ErrorCodes.KIND_EXISTS]: t("validation", "error", false),
   [ErrorCodes.CLI_USAGE]: t("validation", "error", false),
+  [ErrorCodes.UNAUTHORIZED]: t("policy", "error", false),
+  [ErrorCodes.REQUEST_INVALID]: t("validation", "error", false),
+  [ErrorCodes.EVENT_STREAMS_FULL]: t("overload", "warning", true),
+  [ErrorCodes.HOST_RUNNING]: t("validation", "error", false),
+  [ErrorCodes.LISTEN_FAILED]: t("dependency", "error", true),
   [ErrorCodes.INTERNAL]: t("internal", "fatal", false),
 });

@@ -24,6 +24,7 @@ import type { RuntimeEvents } from "./RuntimeEvents.js";
 import type { RuntimePolicies } from "./RuntimePolicies.js";
 import type { RuntimeQueries } from "./RuntimeQueries.js";
 import type { ShutdownReport } from "./shutdown.js";
+import type { RuntimePhase } from "./RuntimeState.js";
 
 export type { ControlOptions } from "./ModuleControl.js";
 import type { UpdateOptions, UpdateReport } from "./updateReport.js";
@@ -46,6 +47,10 @@ export interface InstanceSummary {
   state: LifecycleState;
   /** Where its code runs now (pid, thread id). */
   host: HostInfo;
+  /** Calls it served since it was made. */
+  calls: number;
+  /** Time since its last successful start or resume, in ms on the runtime's clock; null unless it is running or paused. */
+  uptimeMs: number | null;
 }
 
 /**
@@ -85,6 +90,11 @@ export class Runtime {
   /** The persistent registry (add, remove, queries on installed versions). */
   get registry(): Registry {
     return this.made.registry;
+  }
+
+  /** Where the runtime itself is: `created` (until `start()` has brought the eager modules up), `started`, `closing`, `closed`. */
+  get phase(): RuntimePhase {
+    return this.parts.state.phase;
   }
 
   /** The clock the runtime keeps time by (deadlines, backoff, events' durations). */
@@ -347,6 +357,7 @@ export class Runtime {
 
   /** Every live instance of the instance table, whatever its state. */
   instances(): InstanceSummary[] {
+    const now = this.made.clock.now();
     return [...this.parts.instances.all()].map((inst) => ({
       id: inst.id,
       version: inst.version,
@@ -354,6 +365,11 @@ export class Runtime {
       isolation: inst.isolation,
       state: inst.state,
       host: inst.host.info(),
+      calls: inst.calls,
+      uptimeMs:
+        inst.startedAt !== undefined && (inst.state === "running" || inst.state === "paused")
+          ? now - inst.startedAt
+          : null,
     }));
   }
 

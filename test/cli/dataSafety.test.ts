@@ -4,7 +4,16 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/errors/codes.js";
-import { chipset, collect, json, spawnCli, tempDir, waitForOutput, writeModule } from "./harness.js";
+import {
+  chipset,
+  collect,
+  json,
+  spawnCli,
+  tempDir,
+  waitForOutput,
+  writeModule,
+  FREE_PORT,
+} from "./harness.js";
 
 // What the data directory holds is the operator's: a lost database, a foreign folder or one
 // damaged row must never cost the installed modules, and looking must never change anything.
@@ -134,7 +143,7 @@ describe("the data directory is never lost or touched by looking", () => {
     });
     const added = await chipset(["--data-dir", data, "add", eagerDir]);
     expect(added.code, added.stderr).toBe(0);
-    host = spawnCli(["--data-dir", data, "start"], { cwd: tmp.dir });
+    host = spawnCli(["--data-dir", data, "start", ...FREE_PORT], { cwd: tmp.dir });
     const running = collect(host);
     await waitForOutput(host, /chipset is running/);
     const files = filesUnder(join(data, "store", "delta"));

@@ -109,3 +109,9 @@ export function json<T>(result: CliResult): T {
     );
   }
 }
+
+/**
+ * `chipset start`'s options for an HTTP API on any free loopback port: tests run side by side,
+ * and the default port (7411) would be taken by the first.
+ */
+export const FREE_PORT = ["--http", "127.0.0.1:0"] as const;

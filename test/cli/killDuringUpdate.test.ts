@@ -5,7 +5,7 @@ import { ManualClock } from "../../src/common/Clock.js";
 import { ActiveVersions } from "../../src/registry/ActiveVersions.js";
 import { expectConsistent, openRegistry } from "../registry/fixtures.js";
 import { counterSpec } from "./fixtures.js";
-import { chipset, collect, spawnCli, tempDir, waitForOutput, writeModule } from "./harness.js";
+import { chipset, collect, spawnCli, tempDir, waitForOutput, writeModule, FREE_PORT } from "./harness.js";
 
 // A host killed with SIGKILL at points spread over an update (fetch, install, start, switch,
 // retire, or after), each a random few ms after a step began, comes back with exactly one of the two versions active and a consistent
@@ -37,7 +37,7 @@ afterAll(() => tmp.cleanup());
 
 /** Starts a host; resolves with it and the counter version it started once it runs. */
 async function startHost(): Promise<{ host: ChildProcess; version: string }> {
-  const host = spawnCli([...data(), "start"]);
+  const host = spawnCli([...data(), "start", ...FREE_PORT]);
   const boot = await waitForOutput(host, /chipset is running/);
   expect(boot).toMatch(/running \(1\): counter@\S+\n/);
   return { host, version: /started counter@(\S+)/.exec(boot)![1]! };

@@ -3,7 +3,15 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { writeChain } from "./fixtures.js";
-import { collect, spawnCli, tempDir, waitForOutput, writeModule, type CliResult } from "./harness.js";
+import {
+  collect,
+  spawnCli,
+  tempDir,
+  waitForOutput,
+  writeModule,
+  type CliResult,
+  FREE_PORT,
+} from "./harness.js";
 
 /** The module keys of lines `<time> <verb> <id@version> ...`, in printed order. */
 function keysOf(verb: string, out: string): string[] {
@@ -27,7 +35,7 @@ afterEach(async () => {
 describe("chipset start", () => {
   it("starts eager modules in dependency order, and on SIGINT stops them in reverse order and exits 0", async () => {
     // No --config: ./chipset.config.json in the working directory is the default.
-    child = spawnCli(["--data-dir", "data", "start"], { cwd: tmp.dir });
+    child = spawnCli(["--data-dir", "data", "start", ...FREE_PORT], { cwd: tmp.dir });
     const done = collect(child);
     const boot = await waitForOutput(child, /chipset is running/);
 
@@ -60,7 +68,7 @@ describe("chipset start", () => {
       chipset: { kind: "driver", isolation: "process", activation: "eager" },
       code: 'import { defineModule } from "chipset/module";\nexport const module = defineModule({ api: {} });\n',
     });
-    child = spawnCli(["--data-dir", "data", "start"], { cwd: tmp.dir, group: true });
+    child = spawnCli(["--data-dir", "data", "start", ...FREE_PORT], { cwd: tmp.dir, group: true });
     const done = collect(child);
     const boot = await waitForOutput(child, /chipset is running/);
     expect(boot).toMatch(/started driver@1\.0\.0 in .* \(process, pid \d+\)/);
@@ -89,7 +97,7 @@ describe("chipset start", () => {
         'import { defineModule } from "chipset/module";\n' +
         "export const module = defineModule({ start() { setTimeout(() => process.exit(3), 0); }, api: {} });\n",
     });
-    child = spawnCli(["--data-dir", "data", "start"], { cwd: tmp.dir, group: true });
+    child = spawnCli(["--data-dir", "data", "start", ...FREE_PORT], { cwd: tmp.dir, group: true });
     const done = collect(child);
     await waitForOutput(child, /restarting driver@1\.0\.0 in/);
 
@@ -108,7 +116,9 @@ describe("chipset start", () => {
     const broken =
       'import { defineModule } from "chipset/module";\nexport const module = defineModule({ start() { throw new Error("no disk"); } });\n';
     await writeFile(join(tmp.dir, "modules", "core", "index.js"), broken);
-    child = spawnCli(["--data-dir", "data", "--config", "chipset.config.json", "start"], { cwd: tmp.dir });
+    child = spawnCli(["--data-dir", "data", "--config", "chipset.config.json", "start", ...FREE_PORT], {
+      cwd: tmp.dir,
+    });
     const result = await collect(child);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/failed core@1\.0\.0 during start/);

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chipset, collect, json, spawnCli, tempDir, writeModule } from "./harness.js";
+import { chipset, collect, json, spawnCli, tempDir, writeModule, FREE_PORT } from "./harness.js";
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let child: ChildProcess | undefined;
@@ -32,7 +32,7 @@ afterEach(async () => {
 
 describe("chipset start and info with a crashing module", () => {
   it("shows crashes, the restart and the give-up as they happen, and info shows the restart history", async () => {
-    child = spawnCli(["--data-dir", "data", "start"], { cwd: tmp.dir });
+    child = spawnCli(["--data-dir", "data", "start", ...FREE_PORT], { cwd: tmp.dir });
     const done = collect(child);
     let seen = "";
     await new Promise<void>((resolve, reject) => {

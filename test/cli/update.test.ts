@@ -3,7 +3,16 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { UpdateReport } from "../../src/runtime/updateReport.js";
 import { counterSpec } from "./fixtures.js";
-import { chipset, collect, json, spawnCli, tempDir, waitForOutput, writeModule } from "./harness.js";
+import {
+  chipset,
+  collect,
+  json,
+  spawnCli,
+  tempDir,
+  waitForOutput,
+  writeModule,
+  FREE_PORT,
+} from "./harness.js";
 
 // `chipset update` and `chipset rollback` from a second terminal, with and without a host
 // (`chipset start`) running on the same data directory.
@@ -28,7 +37,7 @@ afterEach(async () => {
 
 /** Starts a host and resolves with the counter version it started, once it runs. */
 async function startHost(): Promise<string> {
-  host = spawnCli([...data(), "start"]);
+  host = spawnCli([...data(), "start", ...FREE_PORT]);
   const boot = await waitForOutput(host, /chipset is running/);
   return /started counter@(\S+)/.exec(boot)![1]!;
 }

@@ -1,10 +1,20 @@
 import type { Command } from "commander";
+import { newToken, readTokenFile } from "../../server/BearerToken.js";
+import { assertNoLiveHost, hostFilePath, removeHostFile, writeHostFile } from "../../server/hostFile.js";
+import type { HostServer } from "../../server/HostServer.js";
+import {
+  DEFAULT_LISTEN,
+  assertExposureAllowed,
+  parseListenAddress,
+  type ListenAddress,
+} from "../../server/listenAddress.js";
 import type { Runtime } from "../../runtime/Runtime.js";
 import type { DownAtShutdown, ShutdownReport } from "../../runtime/shutdown.js";
 import { openRuntime, type CliContext, type GlobalOptions } from "../context.js";
 import { followEvents } from "../describeEvent.js";
 import { key, list, ms, timeOfDay } from "../format.js";
 import { globalsOf } from "./globals.js";
+import { resolve } from "node:path";
 
 /** Exit status when a second Ctrl-C cuts shutdown short (128 + SIGINT). */
 export const FORCED_EXIT_CODE = 130;
@@ -14,26 +24,64 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
   program
     .command("start")
     .description(
-      "run the host in the foreground: eager modules start, events are printed; Ctrl-C stops in reverse order",
+      "run the host in the foreground: eager modules start, events are printed, the HTTP API serves; Ctrl-C stops in reverse order",
     )
-    .action(async (_opts: unknown, cmd: Command) => {
-      await runForeground(globalsOf(cmd, ctx), ctx);
+    .option(
+      "--http <host:port>",
+      "where the HTTP API listens (127.0.0.1:0 picks a free port); an address other machines reach needs --token-file",
+      DEFAULT_LISTEN,
+    )
+    .option(
+      "--token-file <file>",
+      "the API's bearer token, read from this file (default: a random one, in <data-dir>/host.json)",
+    )
+    .action(async (opts: { http: string; tokenFile?: string }, cmd: Command) => {
+      const globals = globalsOf(cmd, ctx);
+      await runForeground(globals, ctx, hostOptions(opts, ctx.cwd));
     });
 }
 
+/** Where and with which token the host's API serves. */
+export interface HostApiOptions {
+  address: ListenAddress;
+  token: string;
+}
+
 /**
- * Starts the runtime, prints events as they happen, then waits for SIGINT or SIGTERM and shuts
- * down (dependents first). Sets `ctx.exitCode` to 1 when start-up or shutdown failed. A second
- * signal during shutdown exits at once with {@link FORCED_EXIT_CODE}.
+ * Checks `--http` and `--token-file` before anything is opened: `CHIP_ERR_CLI_USAGE` for a
+ * malformed address, an unreadable or short token file, or an address other machines can reach
+ * without a token file.
  */
-export async function runForeground(globals: GlobalOptions, ctx: CliContext): Promise<void> {
+function hostOptions(opts: { http: string; tokenFile?: string }, cwd: string): HostApiOptions {
+  const address = parseListenAddress(opts.http);
+  assertExposureAllowed(address, opts.tokenFile !== undefined);
+  const token = opts.tokenFile === undefined ? newToken() : readTokenFile(resolve(cwd, opts.tokenFile));
+  return { address, token };
+}
+
+/**
+ * Starts the runtime and its HTTP API (`api`), prints events as they happen, then waits for
+ * SIGINT or SIGTERM and shuts down: the API first, then the modules (dependents first). The API
+ * listens before the eager modules start (the probes and the event stream see the start-up), and
+ * `<data-dir>/host.json` names it from then until a clean exit. Throws `CHIP_ERR_HOST_RUNNING`
+ * when another live host serves the data directory. Sets `ctx.exitCode` to 1 when start-up or
+ * shutdown failed. A second signal during shutdown exits at once with {@link FORCED_EXIT_CODE}.
+ */
+export async function runForeground(
+  globals: GlobalOptions,
+  ctx: CliContext,
+  api: HostApiOptions,
+): Promise<void> {
   const say = (text: string): void => ctx.out.line(`${timeOfDay(new Date())} ${text}`);
+  assertNoLiveHost(globals.dataDir);
   const stop = awaitStopSignal(say);
   try {
     // Module failures are shown as `module.failed` events: the runtime's own record of them would say it twice.
     const { runtime } = await openRuntime(globals, ctx, "drop");
     const events = followEvents(runtime, say);
+    let server: HostServer | undefined;
     try {
+      server = await serveApi(runtime, api, globals.dataDir, say);
       // The start-up scan ran inside createRuntime, before anyone could subscribe: replay it.
       for (const status of ["added", "replaced", "unchanged"] as const) {
         for (const record of runtime.lastScan[status])
@@ -51,6 +99,9 @@ export async function runForeground(globals: GlobalOptions, ctx: CliContext): Pr
       ctx.exitCode = ctx.out.error(err, false);
       say("stopping after a start-up failure...");
     } finally {
+      // New requests stop before the modules do; open event streams end.
+      await server?.close();
+      removeHostFile(globals.dataDir);
       const began = performance.now();
       const report = await runtime.close().catch((err: unknown): ShutdownReport => {
         ctx.exitCode = ctx.out.error(err, false);
@@ -62,6 +113,32 @@ export async function runForeground(globals: GlobalOptions, ctx: CliContext): Pr
   } finally {
     stop.dispose();
   }
+}
+
+/** Serves the HTTP API and writes host.json naming it. */
+async function serveApi(
+  runtime: Runtime,
+  api: HostApiOptions,
+  dataDir: string,
+  say: (text: string) => void,
+): Promise<HostServer> {
+  const { HostServer } = await import("../../server/HostServer.js");
+  const server = await HostServer.listen(runtime, { ...api.address, token: api.token });
+  try {
+    writeHostFile(dataDir, {
+      url: server.url,
+      pid: process.pid,
+      token: api.token,
+      startedAt: new Date().toISOString(),
+    });
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  say(
+    `HTTP API at ${server.url} (OpenAPI at ${server.url}/openapi.json; bearer token in ${hostFilePath(dataDir)})`,
+  );
+  return server;
 }
 
 function summarise(runtime: Runtime, say: (text: string) => void): void {

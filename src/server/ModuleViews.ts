@@ -1,0 +1,86 @@
+import type { Disposable } from "../common/Disposable.js";
+import type { BreakerSnapshot } from "../policies/PolicyBook.js";
+import type { InstanceSummary, Runtime } from "../runtime/Runtime.js";
+import type { ModuleInfo, ModuleSummary } from "../runtime/RuntimeQueries.js";
+import type { HostInfo } from "../vocabulary/hosts.js";
+import type { LifecycleState } from "../vocabulary/lifecycle.js";
+
+/** A live instance as the API shows it: where it runs and what it did. */
+export interface LiveInstance {
+  version: string;
+  state: LifecycleState;
+  /** Kind of host, pid, and thread id (worker). */
+  host: HostInfo;
+  calls: number;
+  /** Since its last start or resume, in ms; null unless running or paused. */
+  uptimeMs: number | null;
+  /** Restarts after a crash since this host started. */
+  restarts: number;
+}
+
+/** One registered version in `GET /v1/modules`, with its instance when it is live. */
+export type ModuleView = ModuleSummary & { instance: LiveInstance | null; breakers: BreakerSnapshot[] };
+
+/** `GET /v1/modules/{ref}`: everything the runtime knows of one module, every live version of its id, its breakers. */
+export type ModuleDetail = ModuleInfo & { instances: LiveInstance[]; breakers: BreakerSnapshot[] };
+
+/**
+ * The module listings of the API: the runtime's queries joined with its live instances, its
+ * breakers, and the restarts counted here (from `module.restarted`, since the views were made).
+ */
+export class ModuleViews implements Disposable {
+  private readonly restarts = new Map<string, number>();
+  private readonly subscription: Disposable;
+
+  constructor(private readonly runtime: Runtime) {
+    this.subscription = runtime.on("module.restarted", (e) => {
+      const key = `${e.id}@${e.version}`;
+      this.restarts.set(key, (this.restarts.get(key) ?? 0) + 1);
+    });
+  }
+
+  /** Every registered version, highest first within an id. */
+  list(): ModuleView[] {
+    const live = new Map(this.runtime.instances().map((i) => [i.key, i]));
+    const breakers = this.breakersById();
+    return this.runtime.queries.list().map((m) => {
+      const inst = live.get(`${m.id}@${m.version}`);
+      return { ...m, instance: inst ? this.live(inst) : null, breakers: breakers.get(m.id) ?? [] };
+    });
+  }
+
+  /** One module (`id`, `id@version` or `id@range`); `CHIP_ERR_MODULE_NOT_FOUND` when unknown. */
+  detail(ref: string): ModuleDetail {
+    const info = this.runtime.queries.info(ref);
+    const instances = this.runtime
+      .instances()
+      .filter((i) => i.id === info.id)
+      .map((i) => this.live(i));
+    return { ...info, instances, breakers: this.breakersById().get(info.id) ?? [] };
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
+
+  private live(i: InstanceSummary): LiveInstance {
+    return {
+      version: i.version,
+      state: i.state,
+      host: i.host,
+      calls: i.calls,
+      uptimeMs: i.uptimeMs,
+      restarts: this.restarts.get(i.key) ?? 0,
+    };
+  }
+
+  private breakersById(): Map<string, BreakerSnapshot[]> {
+    const out = new Map<string, BreakerSnapshot[]>();
+    for (const b of this.runtime.policies.breakers()) {
+      const list = out.get(b.id);
+      if (list) list.push(b);
+      else out.set(b.id, [b]);
+    }
+    return out;
+  }
+}

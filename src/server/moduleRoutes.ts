@@ -1,0 +1,167 @@
+import type { FastifyInstance } from "fastify";
+import { ChipsetError, ErrorCodes } from "../errors/index.js";
+import type { Runtime } from "../runtime/Runtime.js";
+import type { UpdateOptions } from "../runtime/updateReport.js";
+import type { ModuleViews } from "./ModuleViews.js";
+import {
+  callBody,
+  callParams,
+  callResponse,
+  controlBody,
+  controlParams,
+  controlResponse,
+  errorResponses,
+  moduleDetailSchema,
+  moduleListSchema,
+  refParams,
+  rollbackBody,
+  updateBody,
+  updateReportSchema,
+  type ControlAction,
+} from "./schemas.js";
+
+const tags = ["modules"];
+
+/** `GET /v1/modules[/{ref}]`, `POST /v1/modules/{ref}/{action}`, `.../calls/{method}`, `.../update`, `.../rollback`. */
+export function registerModuleRoutes(app: FastifyInstance, runtime: Runtime, views: ModuleViews): void {
+  app.get(
+    "/v1/modules",
+    {
+      schema: {
+        tags,
+        summary:
+          "Every registered module version, with its live instance, host, calls, uptime, restarts and breakers",
+        response: { 200: moduleListSchema, ...errorResponses },
+      },
+    },
+    () => ({ modules: views.list() }),
+  );
+
+  app.get<{ Params: { ref: string } }>(
+    "/v1/modules/:ref",
+    {
+      schema: {
+        tags,
+        summary:
+          "One module (`id`, `id@version`, `id@range`): its manifest, versions, dependencies, crashes and every live version",
+        params: refParams,
+        response: { 200: moduleDetailSchema, ...errorResponses },
+      },
+    },
+    (request) => views.detail(request.params.ref),
+  );
+
+  app.post<{ Params: { ref: string; action: ControlAction }; Body: { cascade?: boolean } | undefined }>(
+    "/v1/modules/:ref/:action",
+    {
+      schema: {
+        tags,
+        summary: "Control a module: load, start, stop, pause, resume, restart (stop, then start) or unload",
+        params: controlParams,
+        body: controlBody,
+        response: { 200: controlResponse, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { ref, action } = request.params;
+      await control(runtime, ref, action, request.body?.cascade === true);
+      const info = runtime.queries.info(ref);
+      return { id: info.id, version: info.version, action, state: info.state };
+    },
+  );
+
+  app.post<{ Params: { ref: string; method: string }; Body: { args?: unknown[] } | undefined }>(
+    "/v1/modules/:ref/calls/:method",
+    {
+      schema: {
+        tags,
+        summary: "Call a method of a module (loaded and started on demand) with `args`",
+        params: callParams,
+        body: callBody,
+        response: { 200: callResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      // A client that goes away cancels its call: the module sees its signal aborted.
+      const abort = new AbortController();
+      const gone = (): void => {
+        if (!reply.raw.writableFinished)
+          abort.abort(new ChipsetError(ErrorCodes.ABORTED, "the HTTP client closed the connection"));
+      };
+      reply.raw.on("close", gone);
+      try {
+        const result = await runtime.call(
+          request.params.ref,
+          request.params.method,
+          request.body?.args ?? [],
+          {
+            signal: abort.signal,
+          },
+        );
+        return { result: result ?? null };
+      } finally {
+        reply.raw.off("close", gone);
+      }
+    },
+  );
+
+  app.post<{ Params: { ref: string }; Body: JsonUpdateOptions | undefined }>(
+    "/v1/modules/:ref/update",
+    {
+      schema: {
+        tags,
+        summary: "Update a module while it serves (blue-green or canary); answers the update's report",
+        params: refParams,
+        body: updateBody,
+        response: { 200: updateReportSchema, ...errorResponses },
+      },
+    },
+    (request) => runtime.update(request.params.ref, request.body ?? {}),
+  );
+
+  app.post<{ Params: { ref: string }; Body: Pick<UpdateOptions, "drainTimeoutMs" | "graceMs"> | undefined }>(
+    "/v1/modules/:ref/rollback",
+    {
+      schema: {
+        tags,
+        summary: "Update a module back to the version its last update replaced; answers the report",
+        params: refParams,
+        body: rollbackBody,
+        response: { 200: updateReportSchema, ...errorResponses },
+      },
+    },
+    (request) => runtime.rollback(request.params.ref, request.body ?? {}),
+  );
+}
+
+/** The update options that travel as JSON (no signal, no callback). */
+type JsonUpdateOptions = Omit<UpdateOptions, "signal" | "onStep">;
+
+/** Runs one control action; `restart` stops the module when it is running or paused, then starts it. */
+async function control(
+  runtime: Runtime,
+  ref: string,
+  action: ControlAction,
+  cascade: boolean,
+): Promise<void> {
+  switch (action) {
+    case "load":
+      await runtime.load(ref);
+      return;
+    case "start":
+      return runtime.start(ref);
+    case "stop":
+      return runtime.stop(ref, { cascade });
+    case "pause":
+      return runtime.pause(ref);
+    case "resume":
+      return runtime.resume(ref);
+    case "unload":
+      return runtime.unload(ref, { cascade });
+    case "restart": {
+      const { state } = runtime.queries.info(ref);
+      if (state === "running" || state === "paused") await runtime.stop(ref, { cascade });
+      return runtime.start(ref);
+    }
+  }
+}

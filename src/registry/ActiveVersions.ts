@@ -45,7 +45,6 @@ export class ActiveVersions {
          VALUES (@id, @version, @previous, @reason, @at)
          ON CONFLICT (id) DO UPDATE SET version = @version, previous = @previous, reason = @reason, changed_at = @at`,
       ),
-      forget: sql.prepare<[string]>("DELETE FROM active_versions WHERE id = ?"),
     };
   }
 
@@ -64,12 +63,6 @@ export class ActiveVersions {
   set(id: string, version: string, previous: string | null, reason: ActiveReason): void {
     if (this.db.readOnly) return;
     this.statements.set.run({ id, version, previous, reason, at: this.clock.wallNow() });
-  }
-
-  /** Forgets the record of `id` (its versions were removed). */
-  forget(id: string): void {
-    if (this.db.readOnly) return;
-    this.statements.forget.run(id);
   }
 }
 

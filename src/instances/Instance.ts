@@ -66,6 +66,12 @@ export class Instance implements LifecycleSubject, Supervised {
    * undefined while it serves. Set and cleared by the runtime's probes; calls read it.
    */
   unready: ChipsetError | undefined = undefined;
+
+  /** Running with its intake gate open: a call may go straight to it (readiness aside). */
+  get takesCalls(): boolean {
+    return this.state === "running" && this.gate.isOpen;
+  }
+
   private stopScope = new DisposableStore();
   private ctx: ModuleContext | undefined;
   private phase: { readonly signal: AbortSignal } | undefined;

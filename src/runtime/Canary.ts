@@ -142,7 +142,7 @@ export class Canary implements CallSplit {
     const n = ++this.offered;
     const { percent } = this.settings;
     if (Math.floor((n * percent) / 100) === Math.floor(((n - 1) * percent) / 100)) return false;
-    return this.to.state === "running" && this.to.gate.isOpen;
+    return this.to.takesCalls;
   }
 
   private onOld(port: SplitPort): Promise<unknown> {

@@ -216,13 +216,7 @@ export class ModuleCalls {
     const id = run.plan.id;
     const range = this.refs.parse(ref).range;
     const inst = this.deps.instances.answering(id, range);
-    if (
-      inst !== undefined &&
-      inst.state === "running" &&
-      inst.gate.isOpen &&
-      inst.unready === undefined &&
-      !this.closed
-    ) {
+    if (inst?.takesCalls === true && inst.unready === undefined && !this.closed) {
       run.site = inst;
       if (split && this.splits.size !== 0) {
         const by = this.splits.get(inst.key);
@@ -275,7 +269,7 @@ export class ModuleCalls {
     run.site = inst;
     // Wait while the module is paused (or pausing: running with intake closed); a resume followed
     // at once by another pause sends us back to waiting. Any other state fails at once.
-    while (!(inst.state === "running" && inst.gate.isOpen)) {
+    while (!inst.takesCalls) {
       if (inst.state !== "paused" && inst.state !== "running") {
         throw new ChipsetError(
           ErrorCodes.MODULE_UNAVAILABLE,

@@ -75,7 +75,7 @@ export class Probes {
     const { id, version } = inst;
     return {
       check: (settings, signal) => check(inst, settings, signal),
-      probeable: () => inst.state === "running" && inst.gate.isOpen,
+      probeable: () => inst.takesCalls,
       reported: (result) => {
         if (!events.has("module.probe")) return;
         const { probe, ok, consecutive, error } = result;

@@ -2,6 +2,7 @@ import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { SchemaProblem } from "../registry/describeSchemaErrors.js";
 import { isValidModuleRange, isValidPackageName, isValidRange } from "../registry/manifestSchema.js";
+import { isHttpUrl } from "../updates/validateUpdateConfig.js";
 import {
   anything,
   boolean,
@@ -181,10 +182,7 @@ const updateOptions = shape(
       "an object such as { percent: 10, durationMs: 60000, maxErrorRate: 0.01, maxP99Ms: 500 }",
     ),
     signal: withMethods(["addEventListener", "removeEventListener"], "an AbortSignal"),
-    registry: textWhere(
-      (url) => /^https?:\/\/[^/]/i.test(url) && URL.canParse(url),
-      'an http: or https: registry URL such as "https://registry.npmjs.org/"',
-    ),
+    registry: textWhere(isHttpUrl, 'an http: or https: registry URL such as "https://registry.npmjs.org/"'),
     onStep: func("a function called with each step's name"),
   },
   'an object of update options such as { from: "./modules/codec", graceMs: 10000 }',

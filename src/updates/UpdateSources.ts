@@ -21,6 +21,7 @@ import type {
 } from "./SourceSpec.js";
 import { makeStagingDir, removeStagingDir } from "./stagingDir.js";
 import type { UpdateConfig } from "./UpdateConfig.js";
+import { isHttpUrl } from "./validateUpdateConfig.js";
 
 /** How {@link UpdateSources} runs. */
 export interface UpdateSourcesOptions {
@@ -65,10 +66,10 @@ export class UpdateSources {
   private clientFor(spec: SourceSpec): RegistryClient {
     if (spec.kind !== "registry" || spec.registry === undefined) return this.registry;
     const url = spec.registry;
-    if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url))
+    if (!isHttpUrl(url))
       throw new ChipsetError(
         ErrorCodes.OPTIONS_INVALID,
-        `The registry ${JSON.stringify(url)} is not an http: or https: URL; give one such as https://registry.npmjs.org/`,
+        `The registry ${JSON.stringify(url)} is not an http: or https: URL without a user or password; give one such as https://registry.npmjs.org/ (a token goes in "sources")`,
         { details: { field: "registry", value: url } },
       );
     const token = this.config.sources.find((s) => sameUrl(s.registry, url))?.token;

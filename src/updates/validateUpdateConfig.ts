@@ -225,7 +225,8 @@ function unknownFields(
   }
 }
 
-function isHttpUrl(text: string): boolean {
+/** True for an `http:` or `https:` URL without a user or password (a registry's address). */
+export function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
     return (

@@ -5,6 +5,7 @@
 //
 //   npm start                                   build, then run this file
 //   node examples/host.mjs --once               run the session, shut down, exit
+//   node examples/host.mjs --http 127.0.0.1:0   serve the host's HTTP API on a free port (default 127.0.0.1:7411)
 //   node examples/host.mjs --data-dir /tmp/x    keep the registry and cache somewhere else
 //   node examples/host.mjs --log-level warn     fewer of the modules' own log lines (stderr); info by default
 //   node examples/host.mjs --log-format json    those lines as pino's JSON, as a log collector wants them
@@ -14,6 +15,7 @@ import { clearInterval, setInterval } from "node:timers";
 import { parseArgs } from "node:util";
 import { createRuntime } from "chipset";
 import { chaosOf } from "chipset/chaos";
+import { serveHost } from "chipset/server";
 import { pino } from "pino";
 
 const here = import.meta.dirname;
@@ -21,12 +23,13 @@ const repoRoot = resolve(here, "..");
 const configFile = join(here, "chipset.config.json");
 
 const usage =
-  "usage: node examples/host.mjs [--once] [--data-dir DIR] [--log-level fatal|error|warn|info|debug|trace|silent] [--log-format text|json]";
+  "usage: node examples/host.mjs [--once] [--http HOST:PORT] [--data-dir DIR] [--log-level fatal|error|warn|info|debug|trace|silent] [--log-format text|json]";
 let flags;
 try {
   ({ values: flags } = parseArgs({
     options: {
       once: { type: "boolean", default: false },
+      http: { type: "string", default: "127.0.0.1:7411" },
       "data-dir": { type: "string" },
       "log-level": { type: "string", default: "info" },
       "log-format": { type: "string", default: "text" },
@@ -50,6 +53,11 @@ if (!pino.levels.values[logLevel] && logLevel !== "silent") {
 }
 if (!["text", "json"].includes(flags["log-format"])) {
   console.error(`--log-format ${flags["log-format"]} is neither text nor json\n${usage}`);
+  process.exit(2);
+}
+const listen = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(flags.http);
+if (!listen || Number(listen[3]) > 65535) {
+  console.error(`--http ${flags.http} is not HOST:PORT (127.0.0.1:0 picks a free port)\n${usage}`);
   process.exit(2);
 }
 const dataDir = flags["data-dir"] ? resolve(flags["data-dir"]) : join(repoRoot, ".chipset-demo");
@@ -572,8 +580,27 @@ if (!flags.once) {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   });
+  // The running host is reachable from another terminal: its HTTP API, named in <data-dir>/host.json,
+  // is what `chipset ls`, `chipset call` and the rest talk to when they find it.
+  let api;
+  try {
+    api = await serveHost(runtime, { host: listen[1] ?? listen[2], port: Number(listen[3]) });
+  } catch (err) {
+    showError(err);
+    out(dim("  the modules keep running without the HTTP API; try --http 127.0.0.1:0 for a free port"));
+  }
+  if (api) {
+    const cli = where(join(repoRoot, "dist", "cli", "main.js"));
+    out(
+      `\n  ${cell("HTTP API", 13, dim)} ${cyan(api.url)} ${dim(`(OpenAPI at /openapi.json, token in ${where(join(dataDir, "host.json"))})`)}`,
+    );
+    out(
+      `  ${cell("try", 13, dim)} node ${cli} --data-dir ${where(dataDir)} ls ${dim("(from another terminal)")}`,
+    );
+  }
   out(`\n${bold("Running.")} Press Ctrl-C to stop.`);
   await stopRequested;
+  await api?.close();
 }
 
 heading("Shutdown");

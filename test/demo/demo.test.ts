@@ -2,7 +2,7 @@
 // built package, its own data directory, and assertions on what its output shows. Needs dist/
 // (built by `npm test`'s pretest, or `npm run build`).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -237,11 +237,22 @@ describe("the demo host", () => {
     }
   });
 
-  it("keeps running until SIGINT, then stops every module and exits 0", async () => {
-    const host = start(["--data-dir", dataDir]);
+  it("keeps running until SIGINT, serving its HTTP API meanwhile, then stops every module and exits 0", async () => {
+    const host = start(["--data-dir", dataDir, "--http", "127.0.0.1:0"]);
     await host.until("Press Ctrl-C to stop.");
+    // Another terminal finds the host through <data-dir>/host.json, as the chipset CLI does.
+    const { url, token } = JSON.parse(readFileSync(join(dataDir, "host.json"), "utf8")) as {
+      url: string;
+      token: string;
+    };
+    const reply = await fetch(`${url}/v1/modules/settings`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(reply.status).toBe(200);
+    expect(await reply.json()).toMatchObject({ id: "settings", state: "running" });
     host.child.kill("SIGINT");
     const run = await host.exit;
+    expect(existsSync(join(dataDir, "host.json"))).toBe(false);
     expect(warnings(run.stderr)).toEqual([]);
     expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null });
     expect(run.stdout).toContain("SIGINT received");
@@ -252,7 +263,7 @@ describe("the demo host", () => {
   });
 
   it("stops every module itself and exits 0 when Ctrl-C signals its whole process group", async () => {
-    const demo = start(["--data-dir", dataDir], { group: true });
+    const demo = start(["--data-dir", dataDir, "--http", "127.0.0.1:0"], { group: true });
     await demo.until("Press Ctrl-C to stop.");
     // A terminal sends SIGINT to every process of the foreground group, process hosts included.
     process.kill(-demo.child.pid!, "SIGINT");

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { newToken, readTokenFile } from "../../server/BearerToken.js";
-import { assertNoLiveHost, hostFilePath, removeHostFile, writeHostFile } from "../../server/hostFile.js";
-import type { HostServer } from "../../server/HostServer.js";
+import { assertNoLiveHost, hostFilePath } from "../../server/hostFile.js";
+import type { ServedHost } from "../../server/serveHost.js";
 import {
   DEFAULT_LISTEN,
   assertExposureAllowed,
@@ -79,7 +79,7 @@ export async function runForeground(
     // Module failures are shown as `module.failed` events: the runtime's own record of them would say it twice.
     const { runtime } = await openRuntime(globals, ctx, "drop");
     const events = followEvents(runtime, say);
-    let server: HostServer | undefined;
+    let server: ServedHost | undefined;
     try {
       server = await serveApi(runtime, api, globals.dataDir, say);
       // The start-up scan ran inside createRuntime, before anyone could subscribe: replay it.
@@ -99,9 +99,8 @@ export async function runForeground(
       ctx.exitCode = ctx.out.error(err, false);
       say("stopping after a start-up failure...");
     } finally {
-      // New requests stop before the modules do; open event streams end.
+      // New requests stop before the modules do; open event streams end; host.json goes.
       await server?.close();
-      removeHostFile(globals.dataDir);
       const began = performance.now();
       const report = await runtime.close().catch((err: unknown): ShutdownReport => {
         ctx.exitCode = ctx.out.error(err, false);
@@ -121,20 +120,9 @@ async function serveApi(
   api: HostApiOptions,
   dataDir: string,
   say: (text: string) => void,
-): Promise<HostServer> {
-  const { HostServer } = await import("../../server/HostServer.js");
-  const server = await HostServer.listen(runtime, { ...api.address, token: api.token });
-  try {
-    writeHostFile(dataDir, {
-      url: server.url,
-      pid: process.pid,
-      token: api.token,
-      startedAt: new Date().toISOString(),
-    });
-  } catch (err) {
-    await server.close();
-    throw err;
-  }
+): Promise<ServedHost> {
+  const { serveHost } = await import("../../server/serveHost.js");
+  const server = await serveHost(runtime, { ...api.address, token: api.token });
   say(
     `HTTP API at ${server.url} (OpenAPI at ${server.url}/openapi.json; bearer token in ${hostFilePath(dataDir)})`,
   );

@@ -1,0 +1,8 @@
+/**
+ * The running host's HTTP API for applications that embed Chipset: serve a runtime's modules,
+ * control, calls, updates, errors, events and probes, as `chipset start` does.
+ */
+export { serveHost, type ServeHostOptions, type ServedHost } from "./server/serveHost.js";
+export { HostServer, DEFAULT_BODY_LIMIT, type HostServerOptions } from "./server/HostServer.js";
+export type { EventStreamOptions } from "./server/EventStream.js";
+export { hostFilePath, readHostFile, type HostFile } from "./server/hostFile.js";

@@ -11,6 +11,7 @@ import { registerOutdatedCommand } from "./commands/outdatedCommand.js";
 import { registerDoctorCommand } from "./commands/doctorCommand.js";
 import { registerRegistryCommands } from "./commands/registryCommands.js";
 import { registerStartCommand } from "./commands/startCommand.js";
+import { registerServiceCommand } from "./commands/serviceCommand.js";
 import { registerUpdateCommands } from "./commands/updateCommands.js";
 import { logFormats, logLevels } from "./CliLog.js";
 import {
@@ -68,6 +69,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerDepsCommand(program, ctx);
   registerCallCommand(program, ctx);
   registerStartCommand(program, ctx);
+  registerServiceCommand(program, ctx);
   registerUpdateCommands(program, ctx);
   registerErrorsCommand(program, ctx);
   registerChaosCommand(program, ctx);

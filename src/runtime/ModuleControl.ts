@@ -7,6 +7,7 @@ import type { InstanceFactory } from "../instances/InstanceFactory.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { ModuleHealth } from "../module.js";
+import type { DesiredRuns } from "../registry/DesiredRuns.js";
 import type { Supervisor } from "../supervision/Supervisor.js";
 import type { Activation } from "../vocabulary/manifest.js";
 import { parseModuleRef } from "../vocabulary/moduleRef.js";
@@ -21,6 +22,12 @@ export interface ControlOptions {
   signal?: AbortSignal;
   /** For stop/unload: also stop running dependents first (reverse order). Default false. */
   cascade?: boolean;
+  /**
+   * For start/stop/unload: an operator's request (the host's API sets it). Once it succeeded,
+   * the data directory records that the module (and the dependents a cascade stopped) should
+   * run or stay stopped, and a host started on it later brings that back. Default false.
+   */
+  persist?: boolean;
 }
 
 /** What controlling modules needs. */
@@ -41,6 +48,8 @@ export interface ModuleControlDeps {
   assertOpen(): void;
   /** Reports what failed with no caller to tell (a preload). */
   onError(context: string, error: unknown): void;
+  /** Records what an operator wants of modules (see `DesiredRuns`). */
+  desired: Pick<DesiredRuns, "set">;
 }
 
 /** What `health` gets when the module's `health()` did not answer in time. */
@@ -65,6 +74,12 @@ export class ModuleControl {
     return root;
   }
 
+  /** Brings `ref` and its dependencies to `running` (see {@link ensure}); with `persist`, records that it should run. */
+  async start(ref: string, options: ControlOptions = {}): Promise<void> {
+    const inst = await this.ensure(ref, "running", options.signal);
+    if (options.persist === true) this.deps.desired.set([inst.id], "running");
+  }
+
   /** Loads if needed and runs `init` (lazy init made explicit). */
   async init(ref: string, options: ControlOptions = {}): Promise<void> {
     const inst = await this.ensure(ref, "loaded", options.signal);
@@ -84,20 +99,27 @@ export class ModuleControl {
   /** Stops a module; refused while dependents run unless `cascade` (then they stop first). */
   async stop(ref: string, options: ControlOptions = {}): Promise<void> {
     const inst = this.instanceOf(ref);
-    await stopDependents(this.deps.instances, this.deps.runner, inst, options);
+    const dependents = await stopDependents(this.deps.instances, this.deps.runner, inst, options);
     // Stopped on request: no restart (also of one in progress), no fallback any more.
     this.deps.supervisor.released(inst.key);
     // A crashed module has no code running to stop: stopping it means not restarting it, and unloading.
-    if (inst.state === "crashed") return this.unloadInstance(inst, "request", options.signal);
-    await this.deps.runner.run(inst, "stop", options.signal);
+    if (inst.state === "crashed") await this.unloadInstance(inst, "request", options.signal);
+    else await this.deps.runner.run(inst, "stop", options.signal);
+    if (options.persist === true) this.keepStopped([inst, ...dependents]);
   }
 
   /** Unloads a module (stopping it first if needed); refused while dependents run unless `cascade`. */
   async unload(ref: string, options: ControlOptions = {}): Promise<void> {
     const inst = this.instanceOf(ref);
-    await stopDependents(this.deps.instances, this.deps.runner, inst, options);
+    const dependents = await stopDependents(this.deps.instances, this.deps.runner, inst, options);
     this.deps.supervisor.released(inst.key);
     await this.unloadInstance(inst, "request", options.signal);
+    if (options.persist === true) this.keepStopped([inst, ...dependents]);
+  }
+
+  /** Records that `stopped` should stay stopped: a dependent a cascade stopped would otherwise bring its dependency back. */
+  private keepStopped(stopped: readonly Instance[]): void {
+    this.deps.desired.set([...new Set(stopped.map((i) => i.id))], "stopped");
   }
 
   /** Starts every module whose `activation.onEvent` lists `event`; resolves with their outcomes. */

@@ -4,6 +4,7 @@ import type { Listener } from "../common/Emitter.js";
 import type { AppHook, HookPoint, HookScope } from "../lifecycle/HookRegistry.js";
 import type { ModuleDefinition, ModuleHealth, ModuleProxy } from "../module.js";
 import type { AnomalySnapshot } from "../monitoring/AnomalyDetector.js";
+import type { DesiredRun } from "../registry/DesiredRuns.js";
 import type { KindDefinition } from "../registry/KindRegistry.js";
 import type { AddResult, Registry } from "../registry/Registry.js";
 import type { ScanReport } from "../registry/scanModuleDirs.js";
@@ -322,17 +323,20 @@ export class Runtime {
   // ---- the runtime's own lifecycle --------------------------------------------------------
 
   /**
-   * With no argument: starts the runtime: eager modules come up level by level, then idle work
-   * begins (preloading the most used modules, unloading idle ones). Rejects with the first
-   * eager failure (`details.outcomes` lists every module). Idempotent: a second call shares the
-   * first. With `ref`: brings that module and its dependencies to `running`.
+   * With no argument: starts the runtime: eager modules come up level by level (but those an
+   * operator stopped, see {@link desiredRuns}), then the modules an operator started, then idle
+   * work begins (preloading the most used modules, unloading idle ones). Rejects with the first
+   * eager failure (`details.outcomes` lists every module); a module an operator started that
+   * fails to come back is reported (`module.failed`) and does not fail the start. Idempotent: a
+   * second call shares the first. With `ref`: brings that module and its dependencies to
+   * `running` (with `persist`, recorded as the operator's wish).
    */
   async start(): Promise<ModuleOutcome[]>;
   async start(ref: string, options?: ControlOptions): Promise<void>;
   async start(ref?: string, options: ControlOptions = {}): Promise<ModuleOutcome[] | void> {
     if (ref === undefined) return this.parts.lifecycle.start(options.signal);
     this.parts.state.assertOpen();
-    await this.parts.control.ensure(ref, "running", options.signal);
+    await this.parts.control.start(ref, options);
   }
 
   /**
@@ -344,6 +348,15 @@ export class Runtime {
     this.parts.watcher.close();
     this.parts.probes.close();
     return this.parts.lifecycle.close();
+  }
+
+  /**
+   * What operators last asked of modules through the host (a control call with `persist`),
+   * by id: `running` or `stopped`. A started runtime brings it back (see {@link start}).
+   */
+  desiredRuns(): DesiredRun[] {
+    this.parts.state.assertReadable();
+    return this.parts.desired.all();
   }
 
   // ---- monitoring -------------------------------------------------------------------------

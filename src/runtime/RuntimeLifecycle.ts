@@ -6,6 +6,7 @@ import type { InlineCrashTrap } from "../hosts/InlineCrashTrap.js";
 import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
+import type { DesiredRuns } from "../registry/DesiredRuns.js";
 import type { Database } from "../store/Database.js";
 import type { Supervisor } from "../supervision/Supervisor.js";
 import { throwFirstFailure, type Activator, type ModuleOutcome } from "./Activator.js";
@@ -37,6 +38,8 @@ export interface RuntimeLifecycleDeps {
   trap: InlineCrashTrap | undefined;
   monitoring: Monitoring;
   db: Database;
+  /** What operators asked of modules: brought back at start. */
+  desired: Pick<DesiredRuns, "all">;
   /** Forgets this process's leases on module versions (see `LeaseTable`). */
   releaseLeases(): void;
 }
@@ -71,9 +74,29 @@ export class RuntimeLifecycle {
     const started = clock.now();
     this.warmPools();
     const { control } = this.deps;
-    const eager = control.idsWhere((activation) => activation === "eager");
+    // What operators asked through the host before it stopped (pm2's resurrect, without a save).
+    const desired = new Map(this.deps.desired.all().map((d) => [d.id, d.state]));
+    const eager = control
+      .idsWhere((activation) => activation === "eager")
+      .filter((id) => desired.get(id) !== "stopped");
     const outcomes = await control.startAll(eager, signal);
     throwFirstFailure(outcomes);
+    // Started by an operator and still installed; one that fails is reported by its events, as a
+    // lazy module failing on first use would be, and the host serves the others.
+    const installed = new Set(control.idsWhere(() => true));
+    const wanted = [...desired]
+      .filter(([id, want]) => want === "running" && installed.has(id) && !eager.includes(id))
+      .map(([id]) => id);
+    const brought = await Promise.all(
+      wanted.map((id) =>
+        control.startAll([id], signal).catch((error: unknown): ModuleOutcome[] => {
+          // Its plan failed (a dependency removed since): the others still come back.
+          events.emit("runtime.error", { context: `bringing back ${id}, which an operator started`, error });
+          return [];
+        }),
+      ),
+    );
+    outcomes.push(...brought.flat());
     if (state.phase !== "created") return outcomes; // closed while starting: stay closed
     state.phase = "started";
     this.deps.idle.start();

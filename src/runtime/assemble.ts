@@ -36,6 +36,7 @@ import { RuntimeState } from "./RuntimeState.js";
 import { Probes } from "./Probes.js";
 import { IntegrityCheck } from "../registry/IntegrityCheck.js";
 import { ActiveVersions } from "../registry/ActiveVersions.js";
+import { DesiredRuns } from "../registry/DesiredRuns.js";
 import { UpdateRequests } from "../registry/UpdateRequests.js";
 import { transitionGuard } from "./transitionGuard.js";
 import { configEntry } from "./configEntry.js";
@@ -86,6 +87,8 @@ export interface Assembly {
   trap: InlineCrashTrap | undefined;
   /** The liveness, readiness and startup probes of running modules. */
   probes: Probes;
+  /** What operators asked of modules, brought back when the runtime starts. */
+  desired: DesiredRuns;
 }
 
 /**
@@ -213,6 +216,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     },
   });
   const active = new ActiveVersions(db, clock);
+  const desired = new DesiredRuns(db, clock);
   const activator: Activator = new Activator({
     catalog,
     runner,
@@ -236,6 +240,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     activationOf: (manifest) => kinds.activationOf(manifest),
     assertOpen: () => state.assertOpen(),
     onError,
+    desired,
   });
   const idle: IdleScheduler = new IdleScheduler({
     clock,
@@ -320,6 +325,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     trap,
     monitoring,
     db,
+    desired,
     releaseLeases: () => registry.leases.releaseAll(),
   });
   const queries = new RuntimeQueries(
@@ -364,6 +370,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     pool,
     trap,
     probes,
+    desired,
   };
 }
 

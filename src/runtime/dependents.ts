@@ -14,16 +14,17 @@ export function runningDependents(instances: InstanceReader, inst: Instance): In
 
 /**
  * Makes way for stopping `inst`: with `cascade`, stops its running dependents first (theirs
- * before them, recursively); without, refuses with `CHIP_ERR_MODULE_IN_USE` naming them.
+ * before them, recursively) and resolves with them; without, refuses with
+ * `CHIP_ERR_MODULE_IN_USE` naming them.
  */
 export async function stopDependents(
   instances: InstanceReader,
   runner: LifecycleRunner<Instance>,
   inst: Instance,
   options: { cascade?: boolean; signal?: AbortSignal },
-): Promise<void> {
+): Promise<Instance[]> {
   const dependents = runningDependents(instances, inst);
-  if (dependents.length === 0) return;
+  if (dependents.length === 0) return [];
   if (!options.cascade) {
     throw new ChipsetError(
       ErrorCodes.MODULE_IN_USE,
@@ -31,8 +32,11 @@ export async function stopDependents(
       { module: inst.key, details: { dependents: dependents.map((d) => d.key) } },
     );
   }
+  const stopped: Instance[] = [];
   for (const dep of dependents) {
-    await stopDependents(instances, runner, dep, options);
+    stopped.push(...(await stopDependents(instances, runner, dep, options)));
     if (stateIsActive(dep.state)) await runner.run(dep, "stop", options.signal);
+    stopped.push(dep);
   }
+  return stopped;
 }

@@ -137,31 +137,36 @@ export function registerModuleRoutes(app: FastifyInstance, runtime: Runtime, vie
 /** The update options that travel as JSON (no signal, no callback). */
 type JsonUpdateOptions = Omit<UpdateOptions, "signal" | "onStep">;
 
-/** Runs one control action; `restart` stops the module when it is running or paused, then starts it. */
+/**
+ * Runs one control action; `restart` stops the module when it is running or paused, then starts
+ * it. Start, stop, unload and restart are an operator's wishes: the host records them and
+ * brings them back when it starts again (`persist`).
+ */
 async function control(
   runtime: Runtime,
   ref: string,
   action: ControlAction,
   cascade: boolean,
 ): Promise<void> {
+  const persist = true;
   switch (action) {
     case "load":
       await runtime.load(ref);
       return;
     case "start":
-      return runtime.start(ref);
+      return runtime.start(ref, { persist });
     case "stop":
-      return runtime.stop(ref, { cascade });
+      return runtime.stop(ref, { cascade, persist });
     case "pause":
       return runtime.pause(ref);
     case "resume":
       return runtime.resume(ref);
     case "unload":
-      return runtime.unload(ref, { cascade });
+      return runtime.unload(ref, { cascade, persist });
     case "restart": {
       const { state } = runtime.queries.info(ref);
       if (state === "running" || state === "paused") await runtime.stop(ref, { cascade });
-      return runtime.start(ref);
+      return runtime.start(ref, { persist });
     }
   }
 }

@@ -19,8 +19,9 @@ export interface Readiness {
 /**
  * Whether the host is ready to serve: the runtime is started, every eager module runs (one of
  * its versions, while an update has two) and is in service (its readiness probe, if any, passes), and no module an eager one requires (transitively,
- * `requires` only) has failed or crashed. Reads the catalogue and the instance table only, so a
- * probe every second costs no database query beyond the catalogue's.
+ * `requires` only) has failed or crashed. An eager module an operator stopped through the host
+ * (see `Runtime.desiredRuns`) is stopped on purpose and does not count. Reads the catalogue, the
+ * instance table and the small table of operators' wishes.
  */
 export function readiness(runtime: Runtime): Readiness {
   const phase = runtime.phase;
@@ -32,8 +33,15 @@ export function readiness(runtime: Runtime): Readiness {
   // list() puts the highest version of each id first.
   const eager = new Map<string, string>();
   const outOfService = new Set<string>(); // id@version taken out of service by its readiness probe
+  const stoppedOnPurpose = new Set(
+    runtime
+      .desiredRuns()
+      .filter((d) => d.state === "stopped")
+      .map((d) => d.id),
+  );
   for (const m of runtime.queries.list()) {
-    if (m.activation === "eager" && !eager.has(m.id)) eager.set(m.id, m.version);
+    if (m.activation === "eager" && !eager.has(m.id) && !stoppedOnPurpose.has(m.id))
+      eager.set(m.id, m.version);
     if (!m.ready) outOfService.add(`${m.id}@${m.version}`);
   }
   for (const [id, highest] of eager) {

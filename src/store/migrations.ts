@@ -169,4 +169,13 @@ export const migrations: readonly string[] = [
   DROP TABLE checkpoints;
   ALTER TABLE checkpoints_by_version RENAME TO checkpoints;
   `,
+  // 8: desired state of operators. Whether each module an operator started or stopped through
+  // the host should run, so that a host started again (after a reboot) brings it back as it was.
+  `
+  CREATE TABLE desired_runs (
+    id     TEXT    PRIMARY KEY,
+    state  TEXT    NOT NULL CHECK (state IN ('running', 'stopped')),
+    set_at INTEGER NOT NULL                      -- ms since epoch
+  ) WITHOUT ROWID;
+  `,
 ];

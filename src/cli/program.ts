@@ -11,6 +11,8 @@ import { registerOutdatedCommand } from "./commands/outdatedCommand.js";
 import { registerDoctorCommand } from "./commands/doctorCommand.js";
 import { registerRegistryCommands } from "./commands/registryCommands.js";
 import { registerStartCommand } from "./commands/startCommand.js";
+import { registerLogsCommand } from "./commands/logsCommand.js";
+import { registerShutdownCommand } from "./commands/shutdownCommand.js";
 import { registerUpdateCommands } from "./commands/updateCommands.js";
 import { logFormats, logLevels } from "./CliLog.js";
 import {
@@ -68,6 +70,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerDepsCommand(program, ctx);
   registerCallCommand(program, ctx);
   registerStartCommand(program, ctx);
+  registerShutdownCommand(program, ctx);
+  registerLogsCommand(program, ctx);
   registerUpdateCommands(program, ctx);
   registerErrorsCommand(program, ctx);
   registerChaosCommand(program, ctx);

@@ -105,6 +105,8 @@ export const ErrorCodes = {
   HOST_RUNNING: "CHIP_ERR_HOST_RUNNING",
   /** The host's HTTP API could not listen on the address asked for (in use, not an address of this machine, not allowed). */
   LISTEN_FAILED: "CHIP_ERR_LISTEN_FAILED",
+  /** `chipset start --detach`: the host in the background exited before it was ready, or was not ready in time; its output is in `details.log`. */
+  DETACH_FAILED: "CHIP_ERR_DETACH_FAILED",
   /** Something failed that Chipset did not anticipate (a bug); the original error is the `cause`. */
   INTERNAL: "CHIP_ERR_INTERNAL",
 } as const;

@@ -63,11 +63,16 @@ export class RotatingLog {
     this.flush();
   }
 
+  /** Resolves once every line queued so far is written. */
+  drained(): Promise<void> {
+    return this.writing ? new Promise<void>((resolve) => this.idle.push(resolve)) : Promise.resolve();
+  }
+
   /** Resolves once every queued line is written and the file is closed. Idempotent. */
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
-      if (this.writing) await new Promise<void>((resolve) => this.idle.push(resolve));
+      await this.drained();
       fs.closeSync(this.fd);
     }
   }

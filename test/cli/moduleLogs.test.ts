@@ -169,7 +169,7 @@ describe("chipset logs", () => {
           level: 30,
           module: "talk-process@1.0.0",
           msg: "as json",
-          time: expect.any(Number),
+          time: expect.any(Number) as unknown,
         }),
         expect.objectContaining({ module: "talk-process@1.0.0", stream: "stdout", msg: "console as json" }),
       ]),

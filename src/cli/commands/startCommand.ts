@@ -51,7 +51,10 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
       ) => {
         const globals = globalsOf(cmd, ctx);
         const api = hostOptions(opts, ctx.cwd);
-        if (opts.detach !== true) return runForeground(globals, ctx, api);
+        if (opts.detach !== true) {
+          if (opts.readyTimeout !== undefined) throw usageError("--ready-timeout goes with --detach");
+          return runForeground(globals, ctx, api);
+        }
         const { startDetached } = await import("./detach.js");
         await startDetached(globals, ctx, {
           http: opts.http,

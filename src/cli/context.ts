@@ -58,16 +58,24 @@ export interface CliRuntime {
   log: CliLog;
 }
 
+/** A second destination of the runtime's log records, at a level of its own (the host's log file). */
+export interface LogCopy {
+  stream: { write(line: string): void };
+  level: Exclude<LogLevel, "silent">;
+}
+
 /**
  * Creates the runtime the CLI works with: the global options, its log on `ctx.out`'s stderr at
- * `--log-level` in `--log-format` (see {@link FailureRecords} for `failures`). Imported on demand
- * so that help and usage errors do not pay for loading the runtime (SQLite, ajv, pino).
+ * `--log-level` in `--log-format` (see {@link FailureRecords} for `failures`), and in `copy` at
+ * its own level whatever `--log-level` says. Imported on demand so that help and usage errors do
+ * not pay for loading the runtime (SQLite, ajv, pino).
  */
 export async function openRuntime(
   globals: GlobalOptions,
   ctx: CliContext,
   failures: FailureRecords,
   readOnly = false,
+  copy?: LogCopy,
 ): Promise<CliRuntime> {
   const [{ createRuntime }, { pino }, { CliLog }] = await Promise.all([
     import("../runtime/createRuntime.js"),
@@ -75,7 +83,16 @@ export async function openRuntime(
     import("./CliLog.js"),
   ]);
   const log = new CliLog(globals.logFormat, (text) => ctx.out.rawError(text), failures);
-  const logger = pino({ level: globals.logLevel }, log);
+  const logger =
+    copy === undefined
+      ? pino({ level: globals.logLevel }, log)
+      : pino(
+          { level: lowerLevel(globals.logLevel, copy.level) },
+          pino.multistream([
+            ...(globals.logLevel === "silent" ? [] : [{ level: globals.logLevel, stream: log }]),
+            { level: copy.level, stream: copy.stream },
+          ]),
+        );
   const runtime = createRuntime({
     dataDir: globals.dataDir,
     configFile: globals.configFile,
@@ -83,6 +100,12 @@ export async function openRuntime(
     ...(readOnly ? { readOnly } : {}),
   });
   return { runtime, log };
+}
+
+/** The less severe of two levels (the one that lets more through). */
+function lowerLevel(a: LogLevel, b: LogLevel): LogLevel {
+  const order: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+  return order.indexOf(a) <= order.indexOf(b) ? a : b;
 }
 
 /**

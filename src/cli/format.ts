@@ -82,3 +82,9 @@ export function timeOfDay(date: Date): string {
   const pad = (n: number, width = 2) => String(n).padStart(width, "0");
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
 }
+
+/** `2026-12-07 12:00:00.123` in local time: a moment in a log that may span days. */
+export function dateAndTime(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${timeOfDay(date)}`;
+}

@@ -1,4 +1,4 @@
-import { timeOfDay } from "./format.js";
+import { dateAndTime, timeOfDay } from "./format.js";
 
 /** One line of pino's JSON output, as far as the CLI reads it. */
 export interface LogRecord {
@@ -49,9 +49,10 @@ export function parseLogRecord(line: string): LogRecord | undefined {
  * One record for people, without the newline:
  * `12:00:00.123 warn  codec@1.3.0: slow probe ms=512`, `12:00:00.124 info  gpu-accel@2.0.1 stdout: ready`,
  * `12:00:00.125 error chipset: an event listener threw event=module.started; TypeError: boom`,
- * then, at `error` and above, the error's stack (indented).
+ * then, at `error` and above, the error's stack (indented). With `withDate`, the time is preceded
+ * by the date (`2026-12-07 12:00:00.123`), as `chipset logs` shows it.
  */
-export function formatLogRecord(record: LogRecord): string {
+export function formatLogRecord(record: LogRecord, withDate = false): string {
   const level = (levelNames[record.level] ?? `level${record.level}`).padEnd(5);
   const source =
     record.module === undefined ? "chipset" : `${record.module}${record.stream ? ` ${record.stream}` : ""}`;
@@ -64,7 +65,8 @@ export function formatLogRecord(record: LogRecord): string {
     record.module !== undefined && msg.startsWith(`${record.module}: `)
       ? msg.slice(record.module.length + 2)
       : msg;
-  let text = `${timeOfDay(new Date(record.time))} ${level} ${source}: ${said}`;
+  const when = new Date(record.time);
+  let text = `${withDate ? dateAndTime(when) : timeOfDay(when)} ${level} ${source}: ${said}`;
   if (fields.length > 0) text += ` ${fields.join(" ")}`;
   const err = record.err;
   if (err !== undefined) {

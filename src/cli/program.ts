@@ -12,6 +12,8 @@ import { registerDoctorCommand } from "./commands/doctorCommand.js";
 import { registerRegistryCommands } from "./commands/registryCommands.js";
 import { registerStartCommand } from "./commands/startCommand.js";
 import { registerServiceCommand } from "./commands/serviceCommand.js";
+import { registerLogsCommand } from "./commands/logsCommand.js";
+import { registerShutdownCommand } from "./commands/shutdownCommand.js";
 import { registerUpdateCommands } from "./commands/updateCommands.js";
 import { logFormats, logLevels } from "./CliLog.js";
 import {
@@ -70,6 +72,8 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerCallCommand(program, ctx);
   registerStartCommand(program, ctx);
   registerServiceCommand(program, ctx);
+  registerShutdownCommand(program, ctx);
+  registerLogsCommand(program, ctx);
   registerUpdateCommands(program, ctx);
   registerErrorsCommand(program, ctx);
   registerChaosCommand(program, ctx);

@@ -107,6 +107,8 @@ export const ErrorCodes = {
   LISTEN_FAILED: "CHIP_ERR_LISTEN_FAILED",
   /** `chipset service install` or `uninstall` could not finish: the unit file could not be written or removed, is not chipset's, or systemctl is missing or failed. */
   SERVICE_FAILED: "CHIP_ERR_SERVICE_FAILED",
+  /** `chipset start --detach`: the host in the background exited before it was ready, or was not ready in time; its output is in `details.log`. */
+  DETACH_FAILED: "CHIP_ERR_DETACH_FAILED",
   /** Something failed that Chipset did not anticipate (a bug); the original error is the `cause`. */
   INTERNAL: "CHIP_ERR_INTERNAL",
 } as const;

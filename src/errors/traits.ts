@@ -89,5 +89,6 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.HOST_RUNNING]: t("validation", "error", false),
   [ErrorCodes.LISTEN_FAILED]: t("dependency", "error", true),
   [ErrorCodes.SERVICE_FAILED]: t("dependency", "error", false),
+  [ErrorCodes.DETACH_FAILED]: t("dependency", "error", false),
   [ErrorCodes.INTERNAL]: t("internal", "fatal", false),
 });

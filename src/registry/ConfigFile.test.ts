@@ -51,6 +51,13 @@ describe("loadConfigFile", () => {
     expect(rejection({ overrides: { lib: "latest" } }).details["field"]).toBe("overrides.lib");
   });
 
+  it("refuses log file settings out of range, naming the field", () => {
+    expect(rejection({ logs: { maxFileBytes: 100 } }).details["field"]).toBe("logs.maxFileBytes");
+    expect(rejection({ logs: { keepFiles: -1 } }).details["field"]).toBe("logs.keepFiles");
+    expect(rejection({ logs: { level: "loud" } }).details["field"]).toBe("logs.level");
+    expect(rejection({ logs: { maxBytes: 4096 } }).message).toMatch(/maxBytes/);
+  });
+
   it("reads the operator's permission ceilings, paths resolved against the file's directory", () => {
     fs.writeFileSync(
       file,
@@ -98,6 +105,7 @@ describe("loadConfigFile", () => {
         moduleDirs: ["./modules", "/abs/mods", "../shared"],
         modules: { "video-player": { bufferMs: 500 }, "@acme/x": {} },
         defaults: { hookTimeoutMs: 5000, idleUnloadMs: 0, preload: 3, shutdownTimeoutMs: 10000 },
+        logs: { maxFileBytes: 4096, keepFiles: 0, level: "debug" },
       }),
     );
     expect(loadConfigFile(file)).toEqual({
@@ -105,6 +113,7 @@ describe("loadConfigFile", () => {
       moduleDirs: [path.join(dir, "modules"), "/abs/mods", path.resolve(dir, "..", "shared")],
       modules: { "video-player": { bufferMs: 500 }, "@acme/x": {} },
       defaults: { hookTimeoutMs: 5000, idleUnloadMs: 0, preload: 3, shutdownTimeoutMs: 10000 },
+      logs: { maxFileBytes: 4096, keepFiles: 0, level: "debug" },
       policies: {},
       permissions: { file, default: undefined, modules: new Map() },
       use: {},
@@ -120,6 +129,7 @@ describe("loadConfigFile", () => {
       moduleDirs: [],
       modules: {},
       defaults: {},
+      logs: {},
       policies: {},
       permissions: { file, default: undefined, modules: new Map() },
       use: {},

@@ -23,6 +23,16 @@ export interface ConfigDefaults {
   shutdownTimeoutMs?: number;
 }
 
+/** How the running host keeps its log files (`logs` in the config file); each field has a default. */
+export interface LogsConfig {
+  /** Size of a log file before it is rotated, in bytes (at least 1 024). */
+  maxFileBytes?: number;
+  /** How many rotated files are kept besides the current one (0 keeps none). */
+  keepFiles?: number;
+  /** The least severe level written to the files. */
+  level?: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+}
+
 /** A validated `chipset.config.json`, paths made absolute. */
 export interface ChipsetConfig {
   /** Absolute path of the file that was read. */
@@ -42,6 +52,8 @@ export interface ChipsetConfig {
   use: Record<string, string>;
   /** Versions or ranges that replace every range on a module (pnpm-style), by module id. */
   overrides: Record<string, string>;
+  /** How the host keeps its log files; `{}` when the file has no `logs` section. */
+  logs: LogsConfig;
   /** The raw `sources`, `trust` and `updates` fields, checked by the updates' own validator. */
   updateFields: { sources?: unknown; trust?: unknown; updates?: unknown };
 }
@@ -120,6 +132,31 @@ export const configFileSchema = {
         expected: "a path, absolute or relative to the config file",
       }),
     },
+    logs: {
+      type: "object",
+      additionalProperties: false,
+      expected: 'an object such as { "maxFileBytes": 10485760, "keepFiles": 5, "level": "info" }',
+      properties: {
+        maxFileBytes: {
+          type: "integer",
+          minimum: 1024,
+          maximum: 1_073_741_824,
+          expected:
+            "the size of a log file before it is rotated: an integer number of bytes from 1024 to 1 GiB",
+        },
+        keepFiles: {
+          type: "integer",
+          minimum: 0,
+          maximum: 100,
+          expected: "how many rotated log files are kept: an integer from 0 to 100",
+        },
+        level: {
+          enum: ["fatal", "error", "warn", "info", "debug", "trace"],
+          expected:
+            'the least severe level kept in the log files: "fatal", "error", "warn", "info", "debug" or "trace"',
+        },
+      },
+    },
     defaults: {
       type: "object",
       additionalProperties: false,
@@ -193,6 +230,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     moduleDirs?: string[];
     modules?: ChipsetConfig["modules"];
     defaults?: ConfigDefaults;
+    logs?: LogsConfig;
     calls?: CallsConfig;
     policies?: Record<string, CallsConfig>;
     permissions?: Record<string, PermissionsSection>;
@@ -213,6 +251,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     permissions: ceilings(absolute, config.permissions ?? {}),
     use: config.use ?? {},
     overrides: config.overrides ?? {},
+    logs: config.logs ?? {},
     updateFields: { sources: config.sources, trust: config.trust, updates: config.updates },
   };
 }

@@ -12,6 +12,7 @@ import { errorReply, type ErrorReply } from "./httpStatus.js";
 import { urlOf } from "./listenAddress.js";
 import { registerModuleRoutes } from "./moduleRoutes.js";
 import { ModuleViews } from "./ModuleViews.js";
+import { registerShutdownRoute } from "./shutdownRoute.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -35,6 +36,11 @@ export interface HostServerOptions {
   bodyLimit?: number;
   /** Limits of `GET /v1/events` (clients, events kept for resuming). */
   events?: EventStreamOptions;
+  /**
+   * Stops the host (`chipset start` ends as on SIGTERM); serves `POST /v1/shutdown` when given.
+   * Called once the request is answered, and again for each later request.
+   */
+  onShutdown?: () => void;
 }
 
 /**
@@ -90,6 +96,7 @@ export class HostServer {
       await app.register(swaggerUi, { routePrefix: "/docs" });
       registerModuleRoutes(app, runtime, views);
       registerHostRoutes(app, runtime, stream);
+      if (options.onShutdown !== undefined) registerShutdownRoute(app, options.onShutdown);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {
         stream.dispose(); // open streams would hold the server's close forever

@@ -52,7 +52,7 @@ export function assertNoLiveHost(dataDir: string): void {
   if (found !== undefined && isOtherLiveProcess(found.pid))
     throw new ChipsetError(
       ErrorCodes.HOST_RUNNING,
-      `a host already serves ${dataDir} (pid ${found.pid}, ${found.url}); stop it first (Ctrl-C where it runs, or kill ${found.pid}), or use another --data-dir`,
+      `a host already serves ${dataDir} (pid ${found.pid}, ${found.url}); stop it first (\`chipset shutdown\`, or Ctrl-C where it runs), or use another --data-dir`,
       { details: { pid: found.pid, url: found.url, file: hostFilePath(dataDir) } },
     );
 }

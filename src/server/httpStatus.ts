@@ -60,6 +60,7 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCodes.HOST_RUNNING]: 409,
   [ErrorCodes.LISTEN_FAILED]: 500,
   [ErrorCodes.SERVICE_FAILED]: 500,
+  [ErrorCodes.DETACH_FAILED]: 500,
   [ErrorCodes.INTERNAL]: 500,
 });
 

@@ -270,3 +270,19 @@ export const readyzResponse = {
     },
   },
 } as const;
+
+/** `POST /v1/shutdown`: no options. */
+export const shutdownBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {},
+} as const;
+
+export const shutdownResponse = {
+  type: "object",
+  required: ["pid", "stopping"],
+  properties: {
+    pid: { type: "integer", description: "the host's process id; it exits once its modules have stopped" },
+    stopping: { type: "boolean", description: "always true: the shutdown has begun (or had already)" },
+  },
+} as const;

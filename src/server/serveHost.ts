@@ -16,16 +16,19 @@ export interface ServedHost {
   /** The bearer token, also in `<data-dir>/host.json`. */
   readonly token: string;
   /**
-   * Stops serving (requests under way get `graceMs`, default 5 000 ms) and removes `host.json`.
-   * Call it before `runtime.close()`. Idempotent.
+   * Stops serving: requests under way get `graceMs` (default 5 000 ms). Call it before
+   * `runtime.close()`. `host.json` stays until the runtime has stopped: the data directory is
+   * this host's while its modules stop (a second host is refused, `chipset shutdown` waits).
+   * Idempotent.
    */
   close(graceMs?: number): Promise<void>;
 }
 
 /**
  * Serves `runtime`'s HTTP API (see {@link HostServer}) and names it in `<data-dir>/host.json`
- * (`{ url, pid, token, startedAt }`, mode 0600), so that the `chipset` command line run from
- * another terminal against the same data directory reaches this host. Throws
+ * (`{ url, pid, token, startedAt }`, mode 0600) until the runtime has stopped, so that the
+ * `chipset` command line run from another terminal against the same data directory reaches
+ * this host. Throws
  * `CHIP_ERR_HOST_RUNNING` when another live host serves the data directory, and
  * `CHIP_ERR_LISTEN_FAILED` when the address cannot be used; nothing is left behind either way.
  */
@@ -39,13 +42,13 @@ export async function serveHost(runtime: Runtime, options: ServeHostOptions = {}
     await server.close();
     throw err;
   }
-  let closing: Promise<void> | undefined;
+  const stopped = runtime.on("runtime.stopped", () => {
+    stopped.dispose();
+    removeHostFile(dataDir);
+  });
   return {
     url: server.url,
     token,
-    close(graceMs?: number) {
-      closing ??= server.close(graceMs).finally(() => removeHostFile(dataDir));
-      return closing;
-    },
+    close: (graceMs?: number) => server.close(graceMs),
   };
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { newToken, readTokenFile } from "../../server/BearerToken.js";
-import { assertNoLiveHost, hostFilePath } from "../../server/hostFile.js";
+import { assertNoLiveHost, hostFilePath, removeHostFile } from "../../server/hostFile.js";
 import type { ServedHost } from "../../server/serveHost.js";
 import {
   DEFAULT_LISTEN,
@@ -13,6 +13,7 @@ import type { DownAtShutdown, ShutdownReport } from "../../runtime/shutdown.js";
 import { openRuntime, type CliContext, type GlobalOptions } from "../context.js";
 import { followEvents } from "../describeEvent.js";
 import { key, list, ms, timeOfDay } from "../format.js";
+import { usageError } from "../usage.js";
 import { globalsOf } from "./globals.js";
 import { resolve } from "node:path";
 
@@ -35,10 +36,49 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
       "--token-file <file>",
       "the API's bearer token, read from this file (default: a random one, in <data-dir>/host.json)",
     )
-    .action(async (opts: { http: string; tokenFile?: string }, cmd: Command) => {
-      const globals = globalsOf(cmd, ctx);
-      await runForeground(globals, ctx, hostOptions(opts, ctx.cwd));
+    .option(
+      "--detach",
+      "run the host in the background (its output in <data-dir>/logs/host.log) and return once it is ready; `chipset shutdown` stops it",
+    )
+    .option(
+      "--ready-timeout <ms>",
+      `with --detach: how long to wait for the host to be ready (default ${DEFAULT_READY_TIMEOUT_MS})`,
+    )
+    .action(
+      async (
+        opts: { http: string; tokenFile?: string; detach?: boolean; readyTimeout?: string },
+        cmd: Command,
+      ) => {
+        const globals = globalsOf(cmd, ctx);
+        const api = hostOptions(opts, ctx.cwd);
+        if (opts.detach !== true) {
+          if (opts.readyTimeout !== undefined) throw usageError("--ready-timeout goes with --detach");
+          return runForeground(globals, ctx, api);
+        }
+        const { startDetached } = await import("./detach.js");
+        await startDetached(globals, ctx, {
+          http: opts.http,
+          tokenFile: opts.tokenFile === undefined ? undefined : resolve(ctx.cwd, opts.tokenFile),
+          readyTimeoutMs: readyTimeout(opts.readyTimeout),
+          // Unless asked, the log lines stay out of host.log, which is not rotated: they are in the log files.
+          logLevel:
+            cmd.optsWithGlobals<{ logLevel?: string }>().logLevel === undefined ? "silent" : globals.logLevel,
+        });
+      },
+    );
+}
+
+/** How long `start --detach` waits for the host to be ready when `--ready-timeout` is not given, in ms. */
+export const DEFAULT_READY_TIMEOUT_MS = 60_000;
+
+function readyTimeout(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_READY_TIMEOUT_MS;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw usageError(`--ready-timeout must be a positive integer number of ms, got ${text}`, {
+      readyTimeout: text,
     });
+  return value;
 }
 
 /** Where and with which token the host's API serves. */
@@ -61,11 +101,13 @@ function hostOptions(opts: { http: string; tokenFile?: string }, cwd: string): H
 
 /**
  * Starts the runtime and its HTTP API (`api`), prints events as they happen, then waits for
- * SIGINT or SIGTERM and shuts down: the API first, then the modules (dependents first). The API
- * listens before the eager modules start (the probes and the event stream see the start-up), and
- * `<data-dir>/host.json` names it from then until a clean exit. Throws `CHIP_ERR_HOST_RUNNING`
- * when another live host serves the data directory. Sets `ctx.exitCode` to 1 when start-up or
- * shutdown failed. A second signal during shutdown exits at once with {@link FORCED_EXIT_CODE}.
+ * SIGINT, SIGTERM or `POST /v1/shutdown` and shuts down: the API first, then the modules
+ * (dependents first). The API listens before the eager modules start (the probes and the event
+ * stream see the start-up), and `<data-dir>/host.json` names it from then until the modules have
+ * stopped. Log records go to `<data-dir>/logs/modules.log` too, at the config file's `logs.level`.
+ * Throws `CHIP_ERR_HOST_RUNNING` when another live host serves the data directory. Sets
+ * `ctx.exitCode` to 1 when start-up or shutdown failed. A second signal during shutdown exits at
+ * once with {@link FORCED_EXIT_CODE}.
  */
 export async function runForeground(
   globals: GlobalOptions,
@@ -74,14 +116,16 @@ export async function runForeground(
 ): Promise<void> {
   const say = (text: string): void => ctx.out.line(`${timeOfDay(new Date())} ${text}`);
   assertNoLiveHost(globals.dataDir);
+  const { openHostLog } = await import("../logs/openHostLog.js");
+  const file = openHostLog(globals.dataDir, globals.configFile);
   const stop = awaitStopSignal(say);
   try {
     // Module failures are shown as `module.failed` events: the runtime's own record of them would say it twice.
-    const { runtime } = await openRuntime(globals, ctx, "drop");
+    const { runtime } = await openRuntime(globals, ctx, "drop", false, file);
     const events = followEvents(runtime, say);
     let server: ServedHost | undefined;
     try {
-      server = await serveApi(runtime, api, globals.dataDir, say);
+      server = await serveApi(runtime, api, globals.dataDir, say, () => stop.request("shutdown requested"));
       // The start-up scan ran inside createRuntime, before anyone could subscribe: replay it.
       for (const status of ["added", "replaced", "unchanged"] as const) {
         for (const record of runtime.lastScan[status])
@@ -99,7 +143,7 @@ export async function runForeground(
       ctx.exitCode = ctx.out.error(err, false);
       say("stopping after a start-up failure...");
     } finally {
-      // New requests stop before the modules do; open event streams end; host.json goes.
+      // New requests stop before the modules do; open event streams end.
       await server?.close();
       const began = performance.now();
       const report = await runtime.close().catch((err: unknown): ShutdownReport => {
@@ -107,10 +151,15 @@ export async function runForeground(
         return { stopped: [], failed: [], down: [] };
       });
       events.dispose();
+      // Only now (serveHost does it once the runtime has stopped; this is for a shutdown that
+      // failed): until its modules have stopped, this host owns the data directory, and a
+      // `chipset shutdown` waits for this file to go.
+      removeHostFile(globals.dataDir);
       reportShutdown(report, performance.now() - began, say, ctx);
     }
   } finally {
     stop.dispose();
+    await file.stream.close();
   }
 }
 
@@ -120,9 +169,10 @@ async function serveApi(
   api: HostApiOptions,
   dataDir: string,
   say: (text: string) => void,
+  onShutdown: () => void,
 ): Promise<ServedHost> {
   const { serveHost } = await import("../../server/serveHost.js");
-  const server = await serveHost(runtime, { ...api.address, token: api.token });
+  const server = await serveHost(runtime, { ...api.address, token: api.token, onShutdown });
   say(
     `HTTP API at ${server.url} (OpenAPI at ${server.url}/openapi.json; bearer token in ${hostFilePath(dataDir)})`,
   );
@@ -167,13 +217,19 @@ function describeDown({ id, status, error }: DownAtShutdown): string {
   return `not stopped: ${id} had failed${why}`;
 }
 
-/** The first SIGINT/SIGTERM resolves `requested`; a second one exits at once. Dispose when shutdown is over. */
+/**
+ * The first SIGINT/SIGTERM (or `request`) resolves `requested`; a second signal exits at once,
+ * a second request is ignored. Dispose when shutdown is over.
+ */
 function awaitStopSignal(say: (text: string) => void): {
-  requested: Promise<NodeJS.Signals>;
+  requested: Promise<string>;
+  /** Asks for the shutdown as a signal would, `why` said on the line that announces it. */
+  request(why: string): void;
   dispose(): void;
 } {
-  let resolveStop!: (signal: NodeJS.Signals) => void;
-  const requested = new Promise<NodeJS.Signals>((resolve) => (resolveStop = resolve));
+  let resolveStop!: (why: string) => void;
+  const requested = new Promise<string>((resolve) => (resolveStop = resolve));
+  let requests = 0;
   // Signal handlers do not keep Node alive, and the runtime's timers are unref'd: this timer keeps
   // the process up while it waits and while it shuts down.
   const keepAlive = setInterval(() => undefined, 1 << 30);
@@ -190,6 +246,11 @@ function awaitStopSignal(say: (text: string) => void): {
   process.on("SIGTERM", onSignal);
   return {
     requested,
+    request(why) {
+      if (signals > 0 || requests++ > 0) return;
+      say(`${why}: stopping...`);
+      resolveStop(why);
+    },
     dispose() {
       clearInterval(keepAlive);
       process.off("SIGINT", onSignal);

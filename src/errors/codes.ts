@@ -105,6 +105,10 @@ export const ErrorCodes = {
   HOST_RUNNING: "CHIP_ERR_HOST_RUNNING",
   /** The host's HTTP API could not listen on the address asked for (in use, not an address of this machine, not allowed). */
   LISTEN_FAILED: "CHIP_ERR_LISTEN_FAILED",
+  /** The CLI found a host (a live pid in `host.json`, or `--host`) but its API does not answer, or answers something that is not Chipset's API. */
+  HOST_UNREACHABLE: "CHIP_ERR_HOST_UNREACHABLE",
+  /** A command that acts on the running host (`stop <ref>`, `restart <ref>`...) found none serving the data directory. */
+  HOST_NOT_RUNNING: "CHIP_ERR_HOST_NOT_RUNNING",
   /** Something failed that Chipset did not anticipate (a bug); the original error is the `cause`. */
   INTERNAL: "CHIP_ERR_INTERNAL",
 } as const;

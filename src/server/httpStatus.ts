@@ -59,6 +59,9 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCodes.EVENT_STREAMS_FULL]: 503,
   [ErrorCodes.HOST_RUNNING]: 409,
   [ErrorCodes.LISTEN_FAILED]: 500,
+  // The CLI raises these two about a host; no host answers them, but they keep the table whole.
+  [ErrorCodes.HOST_UNREACHABLE]: 502,
+  [ErrorCodes.HOST_NOT_RUNNING]: 409,
   [ErrorCodes.INTERNAL]: 500,
 });
 

@@ -13,31 +13,45 @@ import type { DownAtShutdown, ShutdownReport } from "../../runtime/shutdown.js";
 import { openRuntime, type CliContext, type GlobalOptions } from "../context.js";
 import { followEvents } from "../describeEvent.js";
 import { key, list, ms, timeOfDay } from "../format.js";
+import { usageError } from "../usage.js";
+import { runControl } from "./controlCommands.js";
 import { globalsOf } from "./globals.js";
 import { resolve } from "node:path";
 
 /** Exit status when a second Ctrl-C cuts shutdown short (128 + SIGINT). */
 export const FORCED_EXIT_CODE = 130;
 
-/** Registers `start`: run the host in the foreground until SIGINT/SIGTERM. */
+/**
+ * Registers `start`: without a module, run the host in the foreground until SIGINT/SIGTERM;
+ * `start <ref>` starts one module on the running host, as `stop <ref>` stops it.
+ */
 export function registerStartCommand(program: Command, ctx: CliContext): void {
   program
     .command("start")
     .description(
-      "run the host in the foreground: eager modules start, events are printed, the HTTP API serves; Ctrl-C stops in reverse order",
+      "run the host in the foreground: eager modules start, events are printed, the HTTP API serves; Ctrl-C stops in reverse order. " +
+        "`start <ref>` starts that module on the running host instead",
     )
+    .argument("[ref]", "a module to start on the running host (id, id@version or id@range)")
     .option(
       "--http <host:port>",
       "where the HTTP API listens (127.0.0.1:0 picks a free port); an address other machines reach needs --token-file",
       DEFAULT_LISTEN,
     )
-    .option(
-      "--token-file <file>",
-      "the API's bearer token, read from this file (default: a random one, in <data-dir>/host.json)",
-    )
-    .action(async (opts: { http: string; tokenFile?: string }, cmd: Command) => {
+    .option("--json", "with <ref>: print JSON: { id, version, action, state, instance }")
+    .action(async (ref: string | undefined, opts: { http: string; json?: boolean }, cmd: Command) => {
       const globals = globalsOf(cmd, ctx);
-      await runForeground(globals, ctx, hostOptions(opts, ctx.cwd));
+      if (ref !== undefined) {
+        if (cmd.getOptionValueSource("http") === "cli")
+          throw usageError(`--http is where a host listens: \`chipset start\` without a module runs one`);
+        return runControl(globals, ctx, ref, "start", opts);
+      }
+      if (globals.host !== undefined)
+        throw usageError(
+          "--host names a host to talk to; `chipset start` without a module runs a host here (to start a module there: `chipset --host URL start <ref>`)",
+        );
+      // `--token-file` is a global option (`chipset --host URL --token-file F ls` sends the same token).
+      await runForeground(globals, ctx, hostOptions({ ...opts, tokenFile: globals.tokenFile }, ctx.cwd));
     });
 }
 

@@ -17,6 +17,7 @@ interface HostFile {
 
 interface Listed {
   id: string;
+  version: string;
   state: string;
   instance: null | {
     state: string;
@@ -206,6 +207,46 @@ describe("--host URL", () => {
     });
     expect(fromFile.code).toBe(0);
     expect(fromFile.stdout).toContain('"count": 1');
+  });
+
+  it("update goes through the API of the host --host names, and reports where it ran", async () => {
+    const { url, token } = await startHost();
+    const v2 = await writeModule(join(tmp.dir, "v2"), {
+      name: "counter",
+      version: "1.1.0",
+      chipset: { kind: "demo", isolation: "process", activation: "eager" },
+      code: `import { defineModule } from "chipset/module";
+export const module = defineModule({ api: { hit() { return { pid: process.pid, count: 0 }; } } });`,
+    });
+    await writeFile(join(tmp.dir, "token"), token);
+    const updated = await chipset(
+      [
+        "--data-dir",
+        join(tmp.dir, "elsewhere"),
+        "--host",
+        url,
+        "--token-file",
+        "token",
+        "update",
+        "counter",
+        "--from",
+        v2,
+        "--grace",
+        "0",
+        "--json",
+      ],
+      { cwd: tmp.dir },
+    );
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(json<{ outcome: string; to: string; host: string }>(updated)).toMatchObject({
+      outcome: "completed",
+      to: "1.1.0",
+      host: url,
+    });
+    expect(json<Listed[]>(await cli("ls", "--json")).find((m) => m.state === "running")).toMatchObject({
+      id: "counter",
+      version: "1.1.0",
+    });
   });
 });
 

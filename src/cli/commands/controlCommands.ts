@@ -24,7 +24,7 @@ const COMMANDS: ReadonlyArray<{ action: Exclude<ControlAction, "start">; cascade
   {
     action: "restart",
     cascade: true,
-    what: "stop a module on the running host if it runs, then start it again",
+    what: "restart a module on the running host in a fresh host: unload it (stopping it first), then start it (a process module gets a new pid)",
   },
   { action: "unload", cascade: true, what: "stop a module on the running host and unload its code" },
 ];

@@ -35,7 +35,7 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
     .argument("[ref]", "a module to start on the running host (id, id@version or id@range)")
     .option(
       "--http <host:port>",
-      "where the HTTP API listens (127.0.0.1:0 picks a free port); an address other machines reach needs --token-file",
+      "where the HTTP API listens (127.0.0.1:0 picks a free port); an address other machines reach needs the global --token-file (the token to serve with)",
       DEFAULT_LISTEN,
     )
     .option("--json", "with <ref>: print JSON: { id, version, action, state, instance }")

@@ -32,7 +32,8 @@ interface TimingFlags {
 /**
  * Registers `update` and `rollback`: they change which version of a module serves. With a host
  * (`chipset start`) on the data directory, the host does it and the command waits for the
- * outcome; without one, the new version is installed and made active for the next load.
+ * outcome; without one, the new version is installed and made active for the next load. With
+ * `--host`, that host does it through its API.
  */
 export function registerUpdateCommands(program: Command, ctx: CliContext): void {
   const timing = (cmd: Command) =>

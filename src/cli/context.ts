@@ -24,6 +24,23 @@ export interface GlobalOptions {
   configFile: string | undefined;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** `--host URL`: the host whose API the commands talk to, instead of the one `host.json` names. */
+  host: string | undefined;
+  /** `--token-file`, resolved: the API's bearer token (the one `start` serves with, or `--host` is sent). */
+  tokenFile: string | undefined;
+  /** `--offline`: work on the data directory in this process even when a host serves it. */
+  offline: boolean;
+}
+
+/** The global options as commander parses them. */
+export interface RawGlobals {
+  dataDir?: string;
+  config?: string;
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+  host?: string;
+  tokenFile?: string;
+  offline?: boolean;
 }
 
 /** State shared by the program and its commands during one invocation. */
@@ -38,10 +55,7 @@ export interface CliContext {
 }
 
 /** Applies the defaults of the global options (see {@link DEFAULT_CONFIG_FILE} and the others). */
-export function resolveGlobals(
-  raw: { dataDir?: string; config?: string; logLevel?: LogLevel; logFormat?: LogFormat },
-  cwd: string,
-): GlobalOptions {
+export function resolveGlobals(raw: RawGlobals, cwd: string): GlobalOptions {
   const fallback = resolve(cwd, DEFAULT_CONFIG_FILE);
   return {
     dataDir: resolve(cwd, raw.dataDir ?? DEFAULT_DATA_DIR),
@@ -49,6 +63,9 @@ export function resolveGlobals(
       raw.config !== undefined ? resolve(cwd, raw.config) : existsSync(fallback) ? fallback : undefined,
     logLevel: raw.logLevel ?? DEFAULT_LOG_LEVEL,
     logFormat: raw.logFormat ?? DEFAULT_LOG_FORMAT,
+    host: raw.host,
+    tokenFile: raw.tokenFile === undefined ? undefined : resolve(cwd, raw.tokenFile),
+    offline: raw.offline === true,
   };
 }
 

@@ -1,4 +1,7 @@
+import type { BreakerSnapshot } from "../policies/PolicyBook.js";
 import type { ModuleInfo } from "../runtime/RuntimeQueries.js";
+import type { LiveInstance } from "../server/ModuleViews.js";
+import { liveInfoFields, otherLiveLines } from "./describeLive.js";
 import { fields, key, list, ms } from "./format.js";
 
 const PHASES = ["load", "init", "start", "pause", "resume", "stop", "unload"] as const;
@@ -34,8 +37,17 @@ function probes(info: ModuleInfo): string | undefined {
   return `${list(names)}; ${now}`;
 }
 
-/** `chipset info` for people: identity, state, host, where it lives, dependencies both ways, timings, last error. */
-export function describeInfo(info: ModuleInfo): string[] {
+/** What a running host adds to a module's info (`GET /v1/modules/{ref}`): its live versions and its breakers. */
+export interface LiveFigures {
+  instances: readonly LiveInstance[];
+  breakers: readonly BreakerSnapshot[];
+}
+
+/**
+ * `chipset info` for people: identity, state, host, where it lives, dependencies both ways,
+ * timings, last error; with `live` (from a running host) also uptime, restarts and breakers.
+ */
+export function describeInfo(info: ModuleInfo, live?: LiveFigures): string[] {
   const inst = info.instance;
   const activation =
     typeof info.activation === "object" ? `on events ${info.activation.onEvent.join(", ")}` : info.activation;
@@ -61,10 +73,15 @@ export function describeInfo(info: ModuleInfo): string[] {
       ["source", info.source],
       ["installed", new Date(info.installedAt).toISOString()],
       ["calls", inst ? String(inst.calls) : "0"],
-      ["timings", list(timings, "(not loaded in this process)")],
+      [
+        "timings",
+        list(timings, live === undefined ? "(not loaded in this process)" : "(not loaded on the host)"),
+      ],
       ["last error", inst?.lastError ? `${inst.lastError.code}: ${inst.lastError.message}` : "none"],
       ...(probeLine === undefined ? [] : [["probes", probeLine] as const]),
+      ...(live === undefined ? [] : liveInfoFields(info.version, live.instances, live.breakers)),
     ]),
+    ...(live === undefined ? [] : otherLiveLines(info.version, live.instances)),
     "  restart history",
     ...(info.crashes.length === 0
       ? ["    no crashes"]

@@ -67,6 +67,15 @@ export function ms(value: number): string {
   return `${Number((value / 1000).toFixed(1))} s`;
 }
 
+/** An uptime as `ps` and `pm2` show it, in its largest whole unit: `45s`, `12m`, `3h`, `2d`. */
+export function uptime(valueMs: number): string {
+  const s = Math.floor(valueMs / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86_400)}d`;
+}
+
 /** `id@version`. */
 export function key(id: string, version: string): string {
   return `${id}@${version}`;

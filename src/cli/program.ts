@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { registerCallCommand } from "./commands/callCommand.js";
 import { registerBisectCommand } from "./commands/bisectCommand.js";
 import { registerChaosCommand } from "./commands/chaosCommand.js";
+import { registerControlCommands } from "./commands/controlCommands.js";
 import { registerErrorsCommand } from "./commands/errorsCommand.js";
 import { registerDepsCommand } from "./commands/depsCommand.js";
 import { registerEnvCommand } from "./commands/envCommand.js";
@@ -38,6 +39,18 @@ export function buildProgram(ctx: CliContext, version: string): Command {
       `data directory: database and installed modules (default: ./${DEFAULT_DATA_DIR})`,
     )
     .option("--config <file>", `config file (default: ./${DEFAULT_CONFIG_FILE} if it exists)`)
+    .option(
+      "--host <url>",
+      "talk to the host at this URL (http://HOST:PORT) instead of the one <data-dir>/host.json names; its token comes from --token-file or $CHIPSET_TOKEN",
+    )
+    .option(
+      "--token-file <file>",
+      "the host API's bearer token, in this file: the one `start` serves with, or the one sent to --host",
+    )
+    .option(
+      "--offline",
+      "do not talk to a running host: open the data directory in this process (as with no host)",
+    )
     .addOption(
       new Option(
         "--log-level <level>",
@@ -74,6 +87,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerServiceCommand(program, ctx);
   registerShutdownCommand(program, ctx);
   registerLogsCommand(program, ctx);
+  registerControlCommands(program, ctx);
   registerUpdateCommands(program, ctx);
   registerErrorsCommand(program, ctx);
   registerChaosCommand(program, ctx);

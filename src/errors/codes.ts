@@ -109,6 +109,10 @@ export const ErrorCodes = {
   SERVICE_FAILED: "CHIP_ERR_SERVICE_FAILED",
   /** `chipset start --detach`: the host in the background exited before it was ready, or was not ready in time; its output is in `details.log`. */
   DETACH_FAILED: "CHIP_ERR_DETACH_FAILED",
+  /** The CLI found a host (a live pid in `host.json`, or `--host`) but its API does not answer, or answers something that is not Chipset's API. */
+  HOST_UNREACHABLE: "CHIP_ERR_HOST_UNREACHABLE",
+  /** A command that acts on the running host (`stop <ref>`, `restart <ref>`...) found none serving the data directory. */
+  HOST_NOT_RUNNING: "CHIP_ERR_HOST_NOT_RUNNING",
   /** Something failed that Chipset did not anticipate (a bug); the original error is the `cause`. */
   INTERNAL: "CHIP_ERR_INTERNAL",
 } as const;

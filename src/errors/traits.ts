@@ -90,5 +90,7 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.LISTEN_FAILED]: t("dependency", "error", true),
   [ErrorCodes.SERVICE_FAILED]: t("dependency", "error", false),
   [ErrorCodes.DETACH_FAILED]: t("dependency", "error", false),
+  [ErrorCodes.HOST_UNREACHABLE]: t("dependency", "error", true),
+  [ErrorCodes.HOST_NOT_RUNNING]: t("validation", "error", false),
   [ErrorCodes.INTERNAL]: t("internal", "fatal", false),
 });

@@ -39,11 +39,11 @@ export class ModuleViews implements Disposable {
     });
   }
 
-  /** Every registered version, highest first within an id. */
-  list(): ModuleView[] {
-    const live = new Map(this.runtime.instances().map((i) => [i.key, i]));
+  /** Every registered version, highest first within an id; `filter` as `runtime.queries.list` takes it. */
+  list(filter: { kind?: string; search?: string } = {}): ModuleView[] {
+    const live = new Map(this.loaded().map((i) => [i.key, i]));
     const breakers = this.breakersById();
-    return this.runtime.queries.list().map((m) => {
+    return this.runtime.queries.list(filter).map((m) => {
       const inst = live.get(`${m.id}@${m.version}`);
       return { ...m, instance: inst ? this.live(inst) : null, breakers: breakers.get(m.id) ?? [] };
     });
@@ -52,15 +52,25 @@ export class ModuleViews implements Disposable {
   /** One module (`id`, `id@version` or `id@range`); `CHIP_ERR_MODULE_NOT_FOUND` when unknown. */
   detail(ref: string): ModuleDetail {
     const info = this.runtime.queries.info(ref);
-    const instances = this.runtime
-      .instances()
+    const instances = this.loaded()
       .filter((i) => i.id === info.id)
       .map((i) => this.live(i));
     return { ...info, instances, breakers: this.breakersById().get(info.id) ?? [] };
   }
 
+  /** The live instance of `id@version` (after a control action), or null when it is not live. */
+  instanceOf(id: string, version: string): LiveInstance | null {
+    const inst = this.loaded().find((i) => i.id === id && i.version === version);
+    return inst === undefined ? null : this.live(inst);
+  }
+
   dispose(): void {
     this.subscription.dispose();
+  }
+
+  /** The instances whose code is in a host: an unloaded one (back to `registered`) runs nowhere. */
+  private loaded(): InstanceSummary[] {
+    return this.runtime.instances().filter((i) => i.state !== "registered");
   }
 
   private live(i: InstanceSummary): LiveInstance {

@@ -61,6 +61,9 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCodes.LISTEN_FAILED]: 500,
   [ErrorCodes.SERVICE_FAILED]: 500,
   [ErrorCodes.DETACH_FAILED]: 500,
+  // The CLI raises these two about a host; no host answers them, but they keep the table whole.
+  [ErrorCodes.HOST_UNREACHABLE]: 502,
+  [ErrorCodes.HOST_NOT_RUNNING]: 409,
   [ErrorCodes.INTERNAL]: 500,
 });
 

@@ -12,6 +12,7 @@ import {
   controlResponse,
   errorResponses,
   moduleDetailSchema,
+  moduleListQuery,
   moduleListSchema,
   refParams,
   rollbackBody,
@@ -24,17 +25,18 @@ const tags = ["modules"];
 
 /** `GET /v1/modules[/{ref}]`, `POST /v1/modules/{ref}/{action}`, `.../calls/{method}`, `.../update`, `.../rollback`. */
 export function registerModuleRoutes(app: FastifyInstance, runtime: Runtime, views: ModuleViews): void {
-  app.get(
+  app.get<{ Querystring: { kind?: string; search?: string } }>(
     "/v1/modules",
     {
       schema: {
         tags,
         summary:
           "Every registered module version, with its live instance, host, calls, uptime, restarts and breakers",
+        querystring: moduleListQuery,
         response: { 200: moduleListSchema, ...errorResponses },
       },
     },
-    () => ({ modules: views.list() }),
+    (request) => ({ modules: views.list(request.query) }),
   );
 
   app.get<{ Params: { ref: string } }>(
@@ -56,7 +58,8 @@ export function registerModuleRoutes(app: FastifyInstance, runtime: Runtime, vie
     {
       schema: {
         tags,
-        summary: "Control a module: load, start, stop, pause, resume, restart (stop, then start) or unload",
+        summary:
+          "Control a module: load, start, stop, pause, resume, restart (unload, then start in a fresh host) or unload",
         params: controlParams,
         body: controlBody,
         response: { 200: controlResponse, ...errorResponses },
@@ -66,7 +69,8 @@ export function registerModuleRoutes(app: FastifyInstance, runtime: Runtime, vie
       const { ref, action } = request.params;
       await control(runtime, ref, action, request.body?.cascade === true);
       const info = runtime.queries.info(ref);
-      return { id: info.id, version: info.version, action, state: info.state };
+      const instance = views.instanceOf(info.id, info.version);
+      return { id: info.id, version: info.version, action, state: info.state, instance };
     },
   );
 
@@ -138,9 +142,9 @@ export function registerModuleRoutes(app: FastifyInstance, runtime: Runtime, vie
 type JsonUpdateOptions = Omit<UpdateOptions, "signal" | "onStep">;
 
 /**
- * Runs one control action; `restart` stops the module when it is running or paused, then starts
- * it. Start, stop, unload and restart are an operator's wishes: the host records them and
- * brings them back when it starts again (`persist`).
+ * Runs one control action; `restart` unloads the module (stopping it first) unless it is not
+ * loaded, then starts it. Start, stop, unload and restart are an operator's wishes: the host
+ * records them and brings them back when it starts again (`persist`).
  */
 async function control(
   runtime: Runtime,
@@ -164,8 +168,9 @@ async function control(
     case "unload":
       return runtime.unload(ref, { cascade, persist });
     case "restart": {
-      const { state } = runtime.queries.info(ref);
-      if (state === "running" || state === "paused") await runtime.stop(ref, { cascade });
+      // A fresh host, as `pm2 restart` gives and as a crash's restart does: a process module gets
+      // a new process, a worker module a new thread, and its code is evaluated again.
+      if (runtime.queries.info(ref).state !== "registered") await runtime.unload(ref, { cascade });
       return runtime.start(ref, { persist });
     }
   }

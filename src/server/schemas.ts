@@ -73,7 +73,24 @@ const summaryProperties = {
   isolation: { type: "string", enum: ["inline", "worker", "process"] },
   source: { type: "string" },
   state: { type: "string", description: "the instance's lifecycle state, or registered" },
+  ready: {
+    type: "boolean",
+    description: "false while a readiness probe holds it out of service or its startup probe has not passed",
+  },
   breakers: { type: "array", items: breakerSchema },
+} as const;
+
+/** `GET /v1/modules` query: the filters of `chipset ls`. */
+export const moduleListQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    kind: { type: "string", description: "only modules of this kind" },
+    search: {
+      type: "string",
+      description: "only modules whose id, description or keywords match every word",
+    },
+  },
 } as const;
 
 /** `GET /v1/modules`. */
@@ -146,6 +163,12 @@ export const controlResponse = {
     version: { type: "string" },
     action: { type: "string" },
     state: { type: "string", description: "the module's state after the action" },
+    instance: {
+      ...liveInstanceSchema,
+      nullable: true,
+      description:
+        "its live instance after the action (host, pid: a restarted process module has a new one), or null",
+    },
   },
 } as const;
 

@@ -16,21 +16,25 @@ export interface CliResult {
 }
 
 /** Spawns `node dist/cli/main.js ...args` and collects its output; resolves on exit, whatever the status. */
-export function chipset(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
+export function chipset(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return collect(spawnCli(args, options));
 }
 
 /**
  * Spawns the CLI without waiting for it (for `start`, and for killing it). With `group`, it leads
  * a process group of its own, as a shell's foreground job does: `process.kill(-pid, "SIGINT")`
- * is then what a terminal's Ctrl-C does.
+ * is then what a terminal's Ctrl-C does. `env` replaces the environment (default: the test's).
  */
 export function spawnCli(
   args: readonly string[],
-  options: { cwd?: string; group?: boolean } = {},
+  options: { cwd?: string; group?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): ChildProcess {
   return spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? process.cwd(),
+    ...(options.env === undefined ? {} : { env: options.env }),
     stdio: ["ignore", "pipe", "pipe"],
     detached: options.group === true,
   });

@@ -114,19 +114,26 @@ describe("GET /v1/modules", () => {
 });
 
 describe("POST /v1/modules/{ref}/{action}", () => {
-  it("stops, starts, pauses, resumes, restarts, unloads and loads a module", async () => {
+  it("stops, starts, pauses, resumes, restarts in a fresh host, unloads and loads a module", async () => {
     const rt = await started();
     const step = async (action: string, body?: unknown) =>
       (await h.post(`/v1/modules/app/${action}`, body)).body;
-    expect(await step("stop")).toEqual({ id: "app", version: "1.0.0", action: "stop", state: "stopped" });
+    expect(await step("stop")).toMatchObject({
+      id: "app",
+      version: "1.0.0",
+      action: "stop",
+      state: "stopped",
+      instance: { state: "stopped", host: { pid: process.pid } },
+    });
     expect(await step("start")).toMatchObject({ state: "running" });
     expect(await step("pause")).toMatchObject({ state: "paused" });
     expect(await step("resume")).toMatchObject({ state: "running" });
     const restarted: string[] = [];
     rt.on("module.state", (e) => restarted.push(`${e.id} ${e.command}`));
-    expect(await step("restart")).toMatchObject({ state: "running" });
-    expect(restarted).toEqual(["app stop", "app start"]);
-    expect(await step("unload")).toMatchObject({ state: "registered" });
+    expect(await step("restart")).toMatchObject({ state: "running", instance: { state: "running" } });
+    // A fresh host: unloaded (stopped first), then loaded and started again.
+    expect(restarted).toEqual(["app stop", "app unload", "app load", "app init", "app start"]);
+    expect(await step("unload")).toMatchObject({ state: "registered", instance: null });
     expect(await step("load")).toMatchObject({ state: "loaded" });
   });
 

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { withRuntime, type CliContext } from "../context.js";
+import { connectHost } from "../hostTarget.js";
 import { usageError } from "../usage.js";
 import { globalsOf } from "./globals.js";
 
@@ -25,7 +26,9 @@ export function parseJsonArgs(args: readonly string[]): unknown[] {
 export function registerCallCommand(program: Command, ctx: CliContext): void {
   program
     .command("call")
-    .description("call a method of a module, loading and starting it (and its dependencies) on demand")
+    .description(
+      "call a method of a module, loading and starting it (and its dependencies) on demand: on the running host if there is one, else in this process",
+    )
     .argument("<ref>", "id or id@range")
     .argument("<method>", "a method of the module's api")
     .argument(
@@ -36,9 +39,12 @@ export function registerCallCommand(program: Command, ctx: CliContext): void {
     .action(
       async (ref: string, method: string, rawArgs: string[], opts: { json?: boolean }, cmd: Command) => {
         const args = parseJsonArgs(rawArgs);
-        const result = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) =>
-          runtime.call(ref, method, args),
-        );
+        const globals = globalsOf(cmd, ctx);
+        // With a host, its instance answers (the one `ls` shows); without one, a copy made here for this call.
+        const host = connectHost(globals);
+        const result = host
+          ? await host.call(ref, method, args)
+          : await withRuntime(globals, ctx, (runtime) => runtime.call(ref, method, args));
         if (opts.json) return ctx.out.json({ result: result ?? null });
         ctx.out.line(result === undefined ? "(no result)" : JSON.stringify(result, null, 2));
       },

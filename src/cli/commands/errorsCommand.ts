@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { lookWithRuntime, type CliContext } from "../context.js";
 import { table } from "../format.js";
+import { MAX_HOST_ERRORS } from "../HostClient.js";
+import { connectHost, QUERY_TIMEOUT_MS } from "../hostTarget.js";
 import { usageError } from "../usage.js";
 import { globalsOf } from "./globals.js";
 
@@ -9,7 +11,7 @@ export function registerErrorsCommand(program: Command, ctx: CliContext): void {
   program
     .command("errors")
     .description(
-      "errors recorded by the runtime (by any process on this data directory): counts, and the most recent with their context",
+      "errors recorded by the runtime (by any process on this data directory, asked of the host when one runs): counts, and the most recent with their context",
     )
     .option("--module <id>", "only errors of this module ((runtime) for those of no module)")
     .option("--limit <n>", "recent errors to show (default 20)")
@@ -19,10 +21,16 @@ export function registerErrorsCommand(program: Command, ctx: CliContext): void {
       if (!Number.isInteger(limit) || limit < 1)
         throw usageError(`--limit must be a positive integer, got ${opts.limit}`, { limit: opts.limit });
       const filter = opts.module === undefined ? {} : { id: opts.module };
-      const { counts, recent } = await lookWithRuntime(globalsOf(cmd, ctx), ctx, (runtime) => ({
-        counts: runtime.errors.counts(filter),
-        recent: runtime.errors.recent({ ...filter, limit }),
-      }));
+      const globals = globalsOf(cmd, ctx);
+      const host = connectHost(globals);
+      if (host && limit > MAX_HOST_ERRORS)
+        ctx.out.note(`the host answers at most ${MAX_HOST_ERRORS} recent errors; --offline reads them all`);
+      const { counts, recent } = host
+        ? await host.errors({ ...filter, limit }, AbortSignal.timeout(QUERY_TIMEOUT_MS))
+        : await lookWithRuntime(globals, ctx, (runtime) => ({
+            counts: runtime.errors.counts(filter),
+            recent: runtime.errors.recent({ ...filter, limit }),
+          }));
       if (opts.json) return ctx.out.json({ counts, recent });
       if (counts.total === 0)
         return ctx.out.line(`no errors recorded${opts.module === undefined ? "" : ` for ${opts.module}`}`);

@@ -14,27 +14,29 @@ import { openRuntime, type CliContext, type GlobalOptions } from "../context.js"
 import { followEvents } from "../describeEvent.js";
 import { key, list, ms, timeOfDay } from "../format.js";
 import { usageError } from "../usage.js";
+import { runControl } from "./controlCommands.js";
 import { globalsOf } from "./globals.js";
 import { resolve } from "node:path";
 
 /** Exit status when a second Ctrl-C cuts shutdown short (128 + SIGINT). */
 export const FORCED_EXIT_CODE = 130;
 
-/** Registers `start`: run the host in the foreground until SIGINT/SIGTERM. */
+/**
+ * Registers `start`: without a module, run the host in the foreground until SIGINT/SIGTERM;
+ * `start <ref>` starts one module on the running host, as `stop <ref>` stops it.
+ */
 export function registerStartCommand(program: Command, ctx: CliContext): void {
   program
     .command("start")
     .description(
-      "run the host in the foreground: eager modules start, events are printed, the HTTP API serves; Ctrl-C stops in reverse order",
+      "run the host in the foreground: eager modules start, events are printed, the HTTP API serves; Ctrl-C stops in reverse order. " +
+        "`start <ref>` starts that module on the running host instead",
     )
+    .argument("[ref]", "a module to start on the running host (id, id@version or id@range)")
     .option(
       "--http <host:port>",
-      "where the HTTP API listens (127.0.0.1:0 picks a free port); an address other machines reach needs --token-file",
+      "where the HTTP API listens (127.0.0.1:0 picks a free port); an address other machines reach needs the global --token-file (the token to serve with)",
       DEFAULT_LISTEN,
-    )
-    .option(
-      "--token-file <file>",
-      "the API's bearer token, read from this file (default: a random one, in <data-dir>/host.json)",
     )
     .option(
       "--detach",
@@ -44,13 +46,27 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
       "--ready-timeout <ms>",
       `with --detach: how long to wait for the host to be ready (default ${DEFAULT_READY_TIMEOUT_MS})`,
     )
+    .option("--json", "with <ref>: print JSON: { id, version, action, state, instance }")
     .action(
       async (
-        opts: { http: string; tokenFile?: string; detach?: boolean; readyTimeout?: string },
+        ref: string | undefined,
+        opts: { http: string; json?: boolean; detach?: boolean; readyTimeout?: string },
         cmd: Command,
       ) => {
         const globals = globalsOf(cmd, ctx);
-        const api = hostOptions(opts, ctx.cwd);
+        if (ref !== undefined) {
+          if (cmd.getOptionValueSource("http") === "cli" || opts.detach === true)
+            throw usageError(
+              `--http and --detach are about running a host: \`chipset start\` without a module runs one`,
+            );
+          return runControl(globals, ctx, ref, "start", opts);
+        }
+        if (globals.host !== undefined)
+          throw usageError(
+            "--host names a host to talk to; `chipset start` without a module runs a host here (to start a module there: `chipset --host URL start <ref>`)",
+          );
+        // `--token-file` is a global option (`chipset --host URL --token-file F ls` sends the same token).
+        const api = hostOptions({ ...opts, tokenFile: globals.tokenFile }, ctx.cwd);
         if (opts.detach !== true) {
           if (opts.readyTimeout !== undefined) throw usageError("--ready-timeout goes with --detach");
           return runForeground(globals, ctx, api);
@@ -58,7 +74,7 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
         const { startDetached } = await import("./detach.js");
         await startDetached(globals, ctx, {
           http: opts.http,
-          tokenFile: opts.tokenFile === undefined ? undefined : resolve(ctx.cwd, opts.tokenFile),
+          tokenFile: globals.tokenFile,
           readyTimeoutMs: readyTimeout(opts.readyTimeout),
           // Unless asked, the log lines stay out of host.log, which is not rotated: they are in the log files.
           logLevel:

@@ -5,8 +5,10 @@ import type { CanarySample, UpdateReport } from "../../runtime/updateReport.js";
 import { parseModuleRef } from "../../vocabulary/moduleRef.js";
 import { withRuntime, type CliContext } from "../context.js";
 import { key, ms } from "../format.js";
+import { connectHost } from "../hostTarget.js";
 import { usageError } from "../usage.js";
 import { globalsOf } from "./globals.js";
+import { updateThroughApi, type RemoteOutcome } from "./remoteUpdate.js";
 
 interface SourceFlags {
   from?: string;
@@ -30,7 +32,8 @@ interface TimingFlags {
 /**
  * Registers `update` and `rollback`: they change which version of a module serves. With a host
  * (`chipset start`) on the data directory, the host does it and the command waits for the
- * outcome; without one, the new version is installed and made active for the next load.
+ * outcome; without one, the new version is installed and made active for the next load. With
+ * `--host`, that host does it through its API.
  */
 export function registerUpdateCommands(program: Command, ctx: CliContext): void {
   const timing = (cmd: Command) =>
@@ -100,9 +103,14 @@ async function run(
   const onSignal = () => stop.abort(new Error("interrupted (Ctrl-C)"));
   process.once("SIGINT", onSignal);
   try {
-    const outcome = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) =>
-      runtime.requestUpdate(id, { ...options, signal: stop.signal }),
-    );
+    const globals = globalsOf(cmd, ctx);
+    // `--host`: that host does it through its API; a host on the data directory gets a request.
+    const remote = globals.host === undefined ? undefined : connectHost(globals);
+    const outcome = remote
+      ? await updateThroughApi(remote, id, options, stop.signal)
+      : await withRuntime(globals, ctx, (runtime) =>
+          runtime.requestUpdate(id, { ...options, signal: stop.signal }),
+        );
     if (flags.json === true) return ctx.out.json({ ...outcome.report, host: outcome.host });
     ctx.out.lines(describeOutcome(outcome));
   } finally {
@@ -160,9 +168,14 @@ function numberFlag<K extends string>(
   return { [field]: n } as Partial<Record<K, number>>;
 }
 
-/** The outcome for people: what changed, where, and what each step took. */
-export function describeOutcome({ report, host }: RequestedOutcome): string[] {
-  const where = host === null ? "" : ` on the host (process ${host})`;
+/** The outcome for people: what changed, where (`host`: its pid, its URL with `--host`, null here), and what each step took. */
+export function describeOutcome({ report, host }: RequestedOutcome | RemoteOutcome): string[] {
+  const where =
+    host === null
+      ? ""
+      : typeof host === "string"
+        ? ` on the host at ${host}`
+        : ` on the host (process ${host})`;
   const from = report.from === null ? "" : `${report.from} -> `;
   const lines = [headline(report, where, from)];
   if (report.source !== null) lines.push(`  from ${report.source.location}`);

@@ -7,9 +7,13 @@
  *      The server side is bench/hostApiServer.mjs, in a process of its own; the load is this
  *      process: one undici Pool per contender, `connections` keep-alive connections, one lane per
  *      connection sending the next request as soon as the answer is read (a closed loop).
- *      Each round runs every contender for `warmupMs` then `measureMs`, in an order that turns
- *      round by round; a contender's figure is the median over rounds of its requests per second,
- *      and **ratio = bare requests/s / API requests/s** (time per request, API over bare).
+ *      After a first pass through every contender (not counted), each round runs every contender
+ *      for `warmupMs` then `measureMs`, in an order that turns round by round. Per round: the
+ *      server process's CPU time (every thread, `process.cpuUsage`) per request answered, and
+ *      requests per second. A contender's figure is the median over rounds (and the lower
+ *      quartile: on a machine shared with other work, busy moments inflate some rounds, and the
+ *      quieter quarter shows the cost itself); **ratio = API CPU per request / bare CPU per
+ *      request**, with the time per request (bare requests/s over API requests/s) beside it.
  *   2. Event latency: from a runtime event being emitted (the inline module paused and resumed,
  *      `gapMs` apart, each transition emitting its events) to an SSE client of `GET /v1/events`
  *      in this process having read its frame. Both ends read `process.hrtime` (CLOCK_MONOTONIC,
@@ -128,7 +132,7 @@ async function calls(server, { rounds, warmupMs, measureMs, connections }) {
   }
   try {
     // A first pass through every contender, not counted: the JIT has seen every path before round 1.
-    for (const c of contenders) await load(c.pool, c.path, c.headers, connections, warmupMs * 3);
+    for (const c of contenders) await load(c.pool, c.path, c.headers, connections, warmupMs * 10);
     for (let round = 0; round < rounds; round++) {
       const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]);
       for (const c of order) {
@@ -151,6 +155,7 @@ async function calls(server, { rounds, warmupMs, measureMs, connections }) {
       {
         rps: median(c.rps),
         cpuUs: median(c.cpu),
+        cpuUsP25: percentile(c.cpu, 25),
         cpuRounds: c.cpu.map((v) => Math.round(v)),
         rpsRounds: c.rps.map((v) => Math.round(v)),
         p50: percentile(c.latencies, 50),
@@ -227,9 +232,9 @@ async function eventLatency(server, { events, gapMs }) {
 const TARGET = 1.15;
 
 export async function run({
-  rounds = 8,
-  warmupMs = 300,
-  measureMs = 1_000,
+  rounds = 24,
+  warmupMs = 100,
+  measureMs = 400,
   connections = 16,
   events = 2_000,
   gapMs = 1,
@@ -250,9 +255,10 @@ export async function run({
     await server.ask({ type: "close" });
 
     const fig = (name) => callFigures[name];
-    /** API over bare: server CPU per request, and time per request (the inverse of requests/s). */
+    /** API over bare: server CPU per request (median and lower quartile of the rounds), and time per request (1 / requests/s). */
     const against = (api, bare) => ({
       cpu: fig(api).cpuUs / fig(bare).cpuUs,
+      cpuP25: fig(api).cpuUsP25 / fig(bare).cpuUsP25,
       time: fig(bare).rps / fig(api).rps,
     });
     const ratios = {
@@ -263,34 +269,36 @@ export async function run({
       workerNoSignal: against("API, worker module", "bare Fastify, runtime.call worker"),
       workerDirect: against("API, worker module", "bare Fastify, the function"),
     };
-    const both = (r) => `${x(r.cpu)} (${x(r.time)})`;
-    const ratioOf = {
-      "API, inline module": `${both(ratios.inline)} function, ${both(ratios.inlineCall)} call, ${both(ratios.inlineSignal)} call + signal`,
-      "API, worker module": `${both(ratios.workerDirect)} function, ${both(ratios.workerNoSignal)} call, ${both(ratios.worker)} call + signal`,
-    };
     console.log(
       `\n## 10. Host HTTP API: calls (${connections} keep-alive connections, closed loop, ${rounds} rounds of ${measureMs} ms)`,
     );
     console.log(
       table(
-        [
-          "contender",
-          "server CPU µs/req",
-          "requests/s",
-          "p50 ms",
-          "p99 ms",
-          "failed",
-          "API / bare: CPU (time)",
-        ],
+        ["contender", "server CPU µs/req", "p25", "requests/s", "p50 ms", "p99 ms", "failed"],
         Object.entries(callFigures).map(([name, f]) => [
           name,
           f.cpuUs.toFixed(1),
+          f.cpuUsP25.toFixed(1),
           Math.round(f.rps),
           f.p50.toFixed(2),
           f.p99.toFixed(2),
           f.failed,
-          ratioOf[name] ?? "",
         ]),
+      ),
+    );
+    const ratioRows = [
+      ["API inline / bare, the function", ratios.inline],
+      ["API inline / bare, runtime.call", ratios.inlineCall],
+      ["API inline / bare, runtime.call + signal", ratios.inlineSignal],
+      ["API worker / bare, the function", ratios.workerDirect],
+      ["API worker / bare, runtime.call", ratios.workerNoSignal],
+      ["API worker / bare, runtime.call + signal", ratios.worker],
+    ];
+    console.log("");
+    console.log(
+      table(
+        ["ratio", "CPU per request", "p25", "time per request"],
+        ratioRows.map(([name, r]) => [name, x(r.cpu), x(r.cpuP25), x(r.time)]),
       ),
     );
     console.log(

@@ -1,6 +1,7 @@
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import { printable } from "./format.js";
+import { createProgress, type Progress } from "./progress.js";
 
 /** Where the CLI writes text: `process.stdout`/`process.stderr`, or a buffer in tests. */
 export interface TextSink {
@@ -64,6 +65,14 @@ export class Output {
   /** A diagnostic line on stderr (warnings, hints), control characters escaped: never mixed into machine output. */
   note(text: string): void {
     this.stderr.write(`${printable(text)}\n`);
+  }
+
+  /**
+   * A progress display on stderr for long work: a bar on a terminal; none without one, nor when
+   * `quiet` (under `--json`, where a program reads the output, or for work too short to show).
+   */
+  progress(quiet: boolean): Progress {
+    return createProgress(this.stderr, { quiet });
   }
 
   /** Reports `err` (see the class comment) and returns the exit status it calls for. */

@@ -14,6 +14,8 @@ describe("BearerToken", () => {
       "",
       "Bearer",
       "Bearer s3cret",
+      "Bearer s3cret-token-valuX",
+      "Bearer s3cret-token-value-and-more",
       "Basic s3cret-token-value",
       "s3cret-token-value",
       "Bearer s3cret-token-value x",

@@ -24,6 +24,14 @@ declare module "fastify" {
 /** The largest request body the API reads, in bytes (1 MiB); a larger one is refused with 413. */
 export const DEFAULT_BODY_LIMIT = 1 << 20;
 
+/** One route the host serves, as Fastify has it (`url` with `:param`s). */
+export interface ServedRoute {
+  method: string;
+  url: string;
+  /** Left out of the OpenAPI document (the document itself, the `/docs` pages). */
+  hidden: boolean;
+}
+
 /** Where and how the host's API serves. */
 export interface HostServerOptions {
   /** The address to listen on. Default `127.0.0.1` (this machine only). */
@@ -59,6 +67,8 @@ export class HostServer {
     private readonly clock: Clock,
     /** The URL it serves at, with the port it got (`http://127.0.0.1:7411`). */
     readonly url: string,
+    /** Every route it serves, in the order they were added (HEAD routes Fastify adds included). */
+    readonly routes: readonly ServedRoute[],
   ) {}
 
   /**
@@ -78,12 +88,17 @@ export class HostServer {
     });
     const stream = new EventStream(runtime, options.events);
     const views = new ModuleViews(runtime);
+    const routes: ServedRoute[] = [];
+    app.addHook("onRoute", ({ method, url, schema }) => {
+      for (const m of [method].flat()) routes.push({ method: m, url, hidden: schema?.hide === true });
+    });
     try {
       // Before the plugins: a plugin's routes inherit the hooks and error handler there are when it registers.
       guard(app, new BearerToken(options.token));
       await app.register(swagger, {
         openapi: {
-          openapi: "3.0.3",
+          // 3.1: its schemas are JSON Schema, as the routes' are (3.0 would reject `exclusiveMinimum: 0`).
+          openapi: "3.1.0",
           info: {
             title: "Chipset host API",
             description: "The running host: modules, control, calls, updates, errors, events and probes.",
@@ -116,7 +131,7 @@ export class HostServer {
     }
     const address = app.server.address();
     const bound = typeof address === "object" && address !== null ? address.port : port;
-    return new HostServer(app, stream, views, runtime.clock, urlOf(host, bound));
+    return new HostServer(app, stream, views, runtime.clock, urlOf(host, bound), routes);
   }
 
   /**

@@ -1,3 +1,5 @@
+import { setMaxListeners } from "node:events";
+import type { Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import type { Runtime } from "../runtime/Runtime.js";
@@ -85,27 +87,12 @@ export function registerModuleRoutes(app: FastifyInstance, runtime: Runtime, vie
         response: { 200: callResponse, ...errorResponses },
       },
     },
-    async (request, reply) => {
-      // A client that goes away cancels its call: the module sees its signal aborted.
-      const abort = new AbortController();
-      const gone = (): void => {
-        if (!reply.raw.writableFinished)
-          abort.abort(new ChipsetError(ErrorCodes.ABORTED, "the HTTP client closed the connection"));
-      };
-      reply.raw.on("close", gone);
-      try {
-        const result = await runtime.call(
-          request.params.ref,
-          request.params.method,
-          request.body?.args ?? [],
-          {
-            signal: abort.signal,
-          },
-        );
-        return { result: result ?? null };
-      } finally {
-        reply.raw.off("close", gone);
-      }
+    async (request) => {
+      const signal = connectionSignal(request.raw.socket);
+      const result = await runtime.call(request.params.ref, request.params.method, request.body?.args ?? [], {
+        signal,
+      });
+      return { result: result ?? null };
     },
   );
 
@@ -136,6 +123,27 @@ export function registerModuleRoutes(app: FastifyInstance, runtime: Runtime, vie
     },
     (request) => runtime.rollback(request.params.ref, request.body ?? {}),
   );
+}
+
+const connectionAborts = new WeakMap<Socket, AbortController>();
+
+/**
+ * A signal aborted when the client's connection closes: a client that goes away cancels its
+ * calls (the module sees its signal aborted). One per connection, not per call: making an
+ * AbortController was the largest cost the API added to a call (BENCHMARKS.md, section 10).
+ */
+function connectionSignal(socket: Socket): AbortSignal {
+  let abort = connectionAborts.get(socket);
+  if (abort === undefined) {
+    const made = new AbortController();
+    setMaxListeners(0, made.signal); // one listener per call in flight on the connection
+    socket.once("close", () =>
+      made.abort(new ChipsetError(ErrorCodes.ABORTED, "the HTTP client closed the connection")),
+    );
+    connectionAborts.set(socket, made);
+    abort = made;
+  }
+  return abort.signal;
 }
 
 /** The update options that travel as JSON (no signal, no callback). */

@@ -25,7 +25,14 @@ export const errorSchema = {
 } as const;
 
 /** The error replies every authenticated route may give. */
-export const errorResponses = { "4xx": errorSchema, "5xx": errorSchema } as const;
+export const errorResponses = {
+  401: {
+    ...errorSchema,
+    description: "No bearer token, or not this host's (CHIP_ERR_UNAUTHORIZED, with WWW-Authenticate)",
+  },
+  "4xx": errorSchema,
+  "5xx": errorSchema,
+} as const;
 
 const hostSchema = {
   type: "object",

@@ -103,6 +103,9 @@ export function registerBisectCommand(program: Command, ctx: CliContext): void {
           ]));
         if (candidates.length === 0)
           throw usageError("there are no modules to bisect; register some with chipset add", {});
+        // Trials done against a first guess of how many there will be (one culprit: log2 n + 2).
+        const progress = ctx.out.progress(opts.json === true);
+        progress.start(Math.ceil(Math.log2(candidates.length)) + 2, "trial 1");
         const result = await bisect(
           candidates,
           // Every trial is a fresh runtime on the same data directory: nothing carries over between them.
@@ -112,14 +115,14 @@ export function registerBisectCommand(program: Command, ctx: CliContext): void {
               (err: unknown) => ({ healthy: false, detail: `shutdown failed: ${describe(err)}` }),
             ),
           {
-            onTrial: opts.json
-              ? undefined
-              : (trial, n) =>
-                  ctx.out.note(
-                    `trial ${n}: ${trial.modules.join(", ") || "(none)"}: ${trial.healthy ? "healthy" : `UNHEALTHY: ${trial.detail ?? ""}`}`,
-                  ),
+            onTrial: (trial, n) => {
+              progress.note(
+                `trial ${n}: ${trial.modules.join(", ") || "(none)"}: ${trial.healthy ? "healthy" : `UNHEALTHY: ${trial.detail ?? ""}`}`,
+              );
+              progress.update(n, `trial ${n + 1}`);
+            },
           },
-        );
+        ).finally(() => progress.stop());
         // The runtime was unhealthy, whether or not a culprit could be named: a script must not read success.
         if (!result.healthy) ctx.exitCode = UNHEALTHY_EXIT;
         if (opts.json) return ctx.out.json(result);

@@ -37,15 +37,25 @@ export function registerChaosCommand(program: Command, ctx: CliContext): void {
       const globals = globalsOf(cmd, ctx);
       const path = resolve(ctx.cwd, file);
       const experiment = readExperiment(path);
+      // Seconds through the three phases on a bar on a terminal; a line per phase without one.
+      const progress = ctx.out.progress(opts.json === true);
+      const steadyMs = experiment.steadyMs ?? 1_000;
       const report = await withRuntime(globals, ctx, async (runtime) => {
         await runtime.start();
         return runExperiment(runtime, experiment, {
           clock: systemClock,
-          onPhase: opts.json
-            ? undefined
-            : (phase, atMs) => ctx.out.note(`${phase} phase at ${Math.round(atMs)} ms`),
+          onPhase: (phase, atMs) => {
+            if (!progress.shown) return progress.note(`${phase} phase at ${Math.round(atMs)} ms`);
+            if (phase === "before")
+              progress.startTimed(
+                2 * steadyMs + experiment.durationMs,
+                `${experiment.name}: before`,
+                systemClock,
+              );
+            else progress.update(Math.floor(atMs / 1000), `${experiment.name}: ${phase}`);
+          },
         });
-      });
+      }).finally(() => progress.stop());
       const out = opts.report
         ? resolve(ctx.cwd, opts.report)
         : join(globals.dataDir, "chaos", `${basename(path, extname(path))}.json`);

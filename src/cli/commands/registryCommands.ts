@@ -5,33 +5,63 @@ import { withRuntime, type CliContext } from "../context.js";
 import { key, list } from "../format.js";
 import { globalsOf } from "./globals.js";
 
-/** Registers `add <dir>` and `remove <id>[@version]`: the commands that change the registry. */
+/** What `add` says about one directory. */
+interface AddOutcome {
+  status: "added" | "replaced" | "unchanged";
+  id: string;
+  version: string;
+  dir: string | null;
+  source: string;
+}
+
+/** Registers `add <dir...>` and `remove <id>[@version]`: the commands that change the registry. */
 export function registerRegistryCommands(program: Command, ctx: CliContext): void {
   program
     .command("add")
-    .description("register a module version from a directory (copied into the data directory)")
-    .argument("<dir>", 'module directory: a package.json with a "chipset" field, and its entry file')
-    .option("--json", "print the outcome as JSON: { status, id, version, dir }")
-    .action(async (dir: string, opts: { json?: boolean }, cmd: Command) => {
-      const outcome = await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) => {
-        const { record, status } = runtime.add(resolve(ctx.cwd, dir));
-        return {
-          status,
-          id: record.id,
-          version: record.version,
-          dir: record.dir ?? null,
-          source: record.source,
-        };
-      });
-      if (opts.json) return ctx.out.json(outcome);
-      const what = {
-        added: "added",
-        replaced: "replaced",
-        unchanged: "unchanged (same content already registered)",
-      }[outcome.status];
-      ctx.out.line(`${what}: ${key(outcome.id, outcome.version)}`);
-      ctx.out.line(`  stored in ${outcome.dir ?? "(memory)"}`);
-      ctx.out.line(`  from      ${outcome.source}`);
+    .description("register module versions from directories (each copied into the data directory)")
+    .argument("<dir...>", 'module directories: a package.json with a "chipset" field, and its entry file')
+    .option(
+      "--json",
+      "print the outcome as JSON: { status, id, version, dir } (an array of them for several directories)",
+    )
+    .action(async (dirs: string[], opts: { json?: boolean }, cmd: Command) => {
+      const progress = ctx.out.progress(opts.json === true || dirs.length < 2);
+      const outcomes: AddOutcome[] = [];
+      try {
+        await withRuntime(globalsOf(cmd, ctx), ctx, (runtime) => {
+          progress.start(dirs.length, dirs[0]!);
+          for (const dir of dirs) {
+            progress.update(outcomes.length, dir);
+            const { record, status } = runtime.add(resolve(ctx.cwd, dir));
+            outcomes.push({
+              status,
+              id: record.id,
+              version: record.version,
+              dir: record.dir ?? null,
+              source: record.source,
+            });
+          }
+          progress.update(outcomes.length);
+        });
+      } catch (err) {
+        // Each directory is its own transaction: say which went in before the one that failed.
+        if (outcomes.length > 0)
+          ctx.out.note(`registered before the failure: ${list(outcomes.map((o) => key(o.id, o.version)))}`);
+        throw err;
+      } finally {
+        progress.stop();
+      }
+      if (opts.json) return ctx.out.json(outcomes.length === 1 ? outcomes[0] : outcomes);
+      for (const outcome of outcomes) {
+        const what = {
+          added: "added",
+          replaced: "replaced",
+          unchanged: "unchanged (same content already registered)",
+        }[outcome.status];
+        ctx.out.line(`${what}: ${key(outcome.id, outcome.version)}`);
+        ctx.out.line(`  stored in ${outcome.dir ?? "(memory)"}`);
+        ctx.out.line(`  from      ${outcome.source}`);
+      }
     });
 
   program

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { RequestedOutcome, UpdateRequestOptions } from "../../runtime/requestUpdate.js";
-import type { CanarySample, UpdateReport } from "../../runtime/updateReport.js";
+import type { CanarySample, UpdateReport, UpdateStep } from "../../runtime/updateReport.js";
 import { parseModuleRef } from "../../vocabulary/moduleRef.js";
 import { withRuntime, type CliContext } from "../context.js";
 import { key, ms } from "../format.js";
@@ -97,8 +97,14 @@ async function run(
     ...msFlag("--drain-timeout", flags.drainTimeout, "drainTimeoutMs"),
     ...msFlag("--grace", flags.grace, "graceMs"),
   };
-  // Steps as they begin, for a person watching a terminal; a program gets the report.
-  if (process.stderr.isTTY && flags.json !== true) options.onStep = (step) => ctx.out.note(`  ${step}...`);
+  // Steps as they begin, on a bar for a person watching a terminal; a program gets the report.
+  const progress = ctx.out.progress(flags.json === true);
+  const steps = stepsOf(options);
+  if (progress.shown) {
+    progress.start(steps.length, request.action ?? "update");
+    let done = 0; // a rollback after the switch is not a step back for the bar
+    options.onStep = (step) => progress.update((done = Math.max(done, steps.indexOf(step))), step);
+  }
   const stop = new AbortController();
   const onSignal = () => stop.abort(new Error("interrupted (Ctrl-C)"));
   process.once("SIGINT", onSignal);
@@ -111,11 +117,19 @@ async function run(
       : await withRuntime(globals, ctx, (runtime) =>
           runtime.requestUpdate(id, { ...options, signal: stop.signal }),
         );
+    progress.stop();
     if (flags.json === true) return ctx.out.json({ ...outcome.report, host: outcome.host });
     ctx.out.lines(describeOutcome(outcome));
   } finally {
+    progress.stop();
     process.off("SIGINT", onSignal);
   }
+}
+
+/** The steps an update (or rollback) goes through, in order: the bar's units. */
+function stepsOf(options: UpdateRequestOptions): UpdateStep[] {
+  const canary: UpdateStep[] = options.canary === undefined ? [] : ["canary"];
+  return ["resolve", "fetch", "install", "start", "verify", ...canary, "switch", "grace", "retire"];
 }
 
 /** The canary settings the flags give (`--canary` turns the strategy on), or undefined for blue-green. */

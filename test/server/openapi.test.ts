@@ -1,0 +1,125 @@
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { describe, expect, it } from "vitest";
+import { createAjv } from "../../src/registry/createAjv.js";
+import { hostHarness } from "./harness.js";
+
+const h = hostHarness();
+
+interface Operation {
+  responses: Record<string, { content?: Record<string, { schema?: object }> }>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+}
+
+/** A host serving `svc` (inline, eager), with its document read from `/openapi.json`. */
+async function served() {
+  h.ws.module({
+    name: "svc",
+    chipset: { activation: "eager" },
+    code: `export const module = defineModule({ api: { echo: (x) => x } });`,
+  });
+  const rt = h.open();
+  const server = await h.serve(rt);
+  const { status, body } = await h.get<OpenApiDocument>("/openapi.json");
+  expect(status).toBe(200);
+  return { rt, server, doc: body };
+}
+
+/** Fastify's `/v1/modules/:ref` as OpenAPI writes it: `/v1/modules/{ref}`. */
+const openApiPath = (url: string) => url.replace(/:(\w+)/g, "{$1}");
+
+/** The documented response for `status`: its own entry, else its range (`4XX`), else `default`. */
+function documented(op: Operation, status: number): Operation["responses"][string] | undefined {
+  return op.responses[String(status)] ?? op.responses[`${String(status)[0]}XX`] ?? op.responses["default"];
+}
+
+describe("the OpenAPI document at /openapi.json", () => {
+  it("is a valid OpenAPI document: the validator reports no errors", async () => {
+    const { doc } = await served();
+    const result = await new Validator().validate({ ...doc });
+    expect(result.errors ?? [], JSON.stringify(result.errors, null, 2)).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it("documents every route the server serves (but its own pages), each with its responses", async () => {
+    const { server, doc } = await served();
+    const served_ = server.routes.filter((r) => !r.hidden && r.method !== "HEAD");
+    expect(served_.length).toBeGreaterThanOrEqual(11);
+    for (const { method, url } of served_) {
+      const op = doc.paths[openApiPath(url)]?.[method.toLowerCase()];
+      expect(op, `${method} ${url} is not in the document`).toBeDefined();
+      expect(Object.keys(op!.responses).length, `${method} ${url}`).toBeGreaterThan(0);
+    }
+    // And nothing documented that is not served.
+    const routes = new Set(served_.map((r) => `${r.method.toLowerCase()} ${openApiPath(r.url)}`));
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const method of Object.keys(ops))
+        expect(routes, `${method} ${path}`).toContain(`${method} ${path}`);
+  });
+
+  it("documents the status and the body of what the routes actually answer", async () => {
+    const { rt, doc } = await served();
+    const ajv = createAjv({ strict: false });
+    const seen: string[] = [];
+    /** Asks, and checks the answer against the document: the status is listed and the body fits its schema. */
+    const check = async (
+      method: "get" | "post",
+      route: string,
+      path: string,
+      expected: number,
+      init: { body?: unknown; authorization?: string } = {},
+    ) => {
+      const res = await h.request(path, {
+        method: method.toUpperCase(),
+        headers: {
+          ...(init.authorization === undefined ? {} : { authorization: init.authorization }),
+          ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
+      expect(res.status, `${method} ${path}`).toBe(expected);
+      const op = doc.paths[route]![method]!;
+      const response = documented(op, res.status);
+      expect(response, `${method} ${route} does not document ${res.status}`).toBeDefined();
+      const type = res.headers.get("content-type")!.split(";")[0]!;
+      const schema = response!.content?.[type]?.schema;
+      expect(schema, `${method} ${route} ${res.status} does not document ${type}`).toBeDefined();
+      if (type === "application/json") {
+        const validate = ajv.compile(schema!);
+        const body: unknown = await res.json();
+        expect(validate(body), `${method} ${path} ${res.status}: ${JSON.stringify(validate.errors)}`).toBe(
+          true,
+        );
+      } else await res.body?.cancel();
+      seen.push(`${method} ${route} ${res.status}`);
+    };
+
+    await check("get", "/startupz", "/startupz", 503, { authorization: "" });
+    await rt.start();
+    await check("get", "/startupz", "/startupz", 200, { authorization: "" });
+    await check("get", "/livez", "/livez", 200, { authorization: "" });
+    await check("get", "/readyz", "/readyz", 200, { authorization: "" });
+    await check("get", "/v1/modules", "/v1/modules", 200);
+    await check("get", "/v1/modules", "/v1/modules", 401, { authorization: "" });
+    await check("get", "/v1/modules/{ref}", "/v1/modules/svc", 200);
+    await check("get", "/v1/modules/{ref}", "/v1/modules/nothing-here", 404);
+    await check("post", "/v1/modules/{ref}/calls/{method}", "/v1/modules/svc/calls/echo", 200, {
+      body: { args: [{ a: 1 }] },
+    });
+    await check("post", "/v1/modules/{ref}/calls/{method}", "/v1/modules/svc/calls/nope", 404, {
+      body: { args: [] },
+    });
+    await check("post", "/v1/modules/{ref}/calls/{method}", "/v1/modules/svc/calls/echo", 400, {
+      body: { args: "not an array" },
+    });
+    await check("post", "/v1/modules/{ref}/{action}", "/v1/modules/svc/resume", 409);
+    await check("post", "/v1/modules/{ref}/{action}", "/v1/modules/svc/explode", 400);
+    await check("post", "/v1/modules/{ref}/rollback", "/v1/modules/svc/rollback", 404);
+    await check("post", "/v1/modules/{ref}/{action}", "/v1/modules/svc/stop", 200);
+    await check("get", "/v1/errors", "/v1/errors?limit=5", 200);
+    await check("get", "/v1/events", "/v1/events", 200);
+    expect(seen).toHaveLength(17);
+  });
+});

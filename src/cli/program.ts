@@ -12,6 +12,7 @@ import { registerDoctorCommand } from "./commands/doctorCommand.js";
 import { registerRegistryCommands } from "./commands/registryCommands.js";
 import { registerStartCommand } from "./commands/startCommand.js";
 import { registerUpdateCommands } from "./commands/updateCommands.js";
+import { registerTriggersCommand } from "./commands/triggersCommand.js";
 import { logFormats, logLevels } from "./CliLog.js";
 import {
   DEFAULT_CONFIG_FILE,
@@ -74,5 +75,6 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerBisectCommand(program, ctx);
   registerDoctorCommand(program, ctx);
   registerEnvCommand(program, ctx);
+  registerTriggersCommand(program, ctx);
   return program;
 }

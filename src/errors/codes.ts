@@ -105,6 +105,8 @@ export const ErrorCodes = {
   HOST_RUNNING: "CHIP_ERR_HOST_RUNNING",
   /** The host's HTTP API could not listen on the address asked for (in use, not an address of this machine, not allowed). */
   LISTEN_FAILED: "CHIP_ERR_LISTEN_FAILED",
+  /** No HTTP trigger of a registered module answers that method and path under `/t`. */
+  TRIGGER_NOT_FOUND: "CHIP_ERR_TRIGGER_NOT_FOUND",
   /** Something failed that Chipset did not anticipate (a bug); the original error is the `cause`. */
   INTERNAL: "CHIP_ERR_INTERNAL",
 } as const;

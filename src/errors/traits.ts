@@ -88,5 +88,6 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.EVENT_STREAMS_FULL]: t("overload", "warning", true),
   [ErrorCodes.HOST_RUNNING]: t("validation", "error", false),
   [ErrorCodes.LISTEN_FAILED]: t("dependency", "error", true),
+  [ErrorCodes.TRIGGER_NOT_FOUND]: t("not-found", "error", false),
   [ErrorCodes.INTERNAL]: t("internal", "fatal", false),
 });

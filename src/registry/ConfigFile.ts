@@ -23,6 +23,14 @@ export interface ConfigDefaults {
   shutdownTimeoutMs?: number;
 }
 
+/** The `triggers` section of a config file. */
+export interface ConfigTriggers {
+  /** The IANA time zone cron schedules are read in; default the machine's. */
+  timeZone?: string;
+  /** A module with triggers is unloaded after this long without calls, in ms, unless its manifest says otherwise; 0 never. */
+  idleUnloadMs?: number;
+}
+
 /** A validated `chipset.config.json`, paths made absolute. */
 export interface ChipsetConfig {
   /** Absolute path of the file that was read. */
@@ -42,6 +50,8 @@ export interface ChipsetConfig {
   use: Record<string, string>;
   /** Versions or ranges that replace every range on a module (pnpm-style), by module id. */
   overrides: Record<string, string>;
+  /** Cron triggers' time zone and trigger modules' idle unload (see `triggers` in docs/triggers.md). */
+  triggers: ConfigTriggers;
   /** The raw `sources`, `trust` and `updates` fields, checked by the updates' own validator. */
   updateFields: { sources?: unknown; trust?: unknown; updates?: unknown };
 }
@@ -119,6 +129,25 @@ export const configFileSchema = {
         minLength: 1,
         expected: "a path, absolute or relative to the config file",
       }),
+    },
+    triggers: {
+      type: "object",
+      additionalProperties: false,
+      expected: 'an object such as { "timeZone": "Europe/Paris", "idleUnloadMs": 60000 }',
+      properties: {
+        timeZone: {
+          type: "string",
+          format: "time-zone",
+          expected: 'an IANA time zone such as "Europe/Paris" or "UTC"',
+        },
+        idleUnloadMs: {
+          type: "integer",
+          minimum: 0,
+          maximum: 2_147_483_647,
+          expected:
+            "the idle time before a module with triggers is unloaded: a non-negative integer number of milliseconds (0 never unloads)",
+        },
+      },
     },
     defaults: {
       type: "object",
@@ -201,6 +230,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     sources?: unknown;
     trust?: unknown;
     updates?: unknown;
+    triggers?: ConfigTriggers;
   };
   const base = path.dirname(absolute);
   return {
@@ -213,6 +243,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     permissions: ceilings(absolute, config.permissions ?? {}),
     use: config.use ?? {},
     overrides: config.overrides ?? {},
+    triggers: config.triggers ?? {},
     updateFields: { sources: config.sources, trust: config.trust, updates: config.updates },
   };
 }

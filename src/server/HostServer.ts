@@ -12,6 +12,7 @@ import { errorReply, type ErrorReply } from "./httpStatus.js";
 import { urlOf } from "./listenAddress.js";
 import { registerModuleRoutes } from "./moduleRoutes.js";
 import { ModuleViews } from "./ModuleViews.js";
+import { registerTriggerRoutes } from "./triggerRoutes.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -90,6 +91,7 @@ export class HostServer {
       await app.register(swaggerUi, { routePrefix: "/docs" });
       registerModuleRoutes(app, runtime, views);
       registerHostRoutes(app, runtime, stream);
+      registerTriggerRoutes(app, runtime);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {
         stream.dispose(); // open streams would hold the server's close forever

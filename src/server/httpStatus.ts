@@ -59,6 +59,7 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCodes.EVENT_STREAMS_FULL]: 503,
   [ErrorCodes.HOST_RUNNING]: 409,
   [ErrorCodes.LISTEN_FAILED]: 500,
+  [ErrorCodes.TRIGGER_NOT_FOUND]: 404,
   [ErrorCodes.INTERNAL]: 500,
 });
 

@@ -16,7 +16,7 @@ export function triggerProblems(triggers: unknown): SchemaProblem[] {
     if (typeof trigger.cron === "string") {
       const problem = cronProblem(trigger.cron);
       if (problem !== undefined) {
-        const field = `chipset.triggers[${i}].cron`;
+        const field = `chipset.triggers.${i}.cron`;
         const expected = 'a cron expression of 5 fields (or 6, seconds first) such as "*/5 * * * *"';
         problems.push({
           field,
@@ -28,7 +28,7 @@ export function triggerProblems(triggers: unknown): SchemaProblem[] {
       return;
     }
     const http = trigger.http as { method: string; path: string };
-    const field = `chipset.triggers[${i}].http.path`;
+    const field = `chipset.triggers.${i}.http.path`;
     if (http.path.split("/").some((segment) => segment === "." || segment === "..")) {
       const expected = 'a path without "." or ".." segments such as "/hooks/ingest"';
       problems.push({
@@ -46,7 +46,7 @@ export function triggerProblems(triggers: unknown): SchemaProblem[] {
         field,
         expected,
         found: renderValue(http.path),
-        message: `"chipset.triggers[${i}].http" repeats ${route}, declared by chipset.triggers[${first}] already; expected ${expected}`,
+        message: `"chipset.triggers.${i}.http" repeats ${route}, declared by chipset.triggers.${first} already; expected ${expected}`,
       });
     } else routes.set(route, i);
   });

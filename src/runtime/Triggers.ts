@@ -144,11 +144,12 @@ export class Triggers {
     const triggers = pkg.chipset.triggers ?? [];
     if (triggers.length === 0) return; // most modules: no need to read what else is registered
     const problems: SchemaProblem[] = [];
-    if (triggers.some((t) => !isCronTrigger(t))) this.fresh();
+    // Read afresh: a scan registers several modules before it announces them.
+    if (triggers.some((t) => !isCronTrigger(t))) this.refresh();
     const conflict = this.table.conflictFor(pkg.name, pkg.chipset);
     if (conflict !== undefined) {
       const { index, holder } = conflict;
-      const field = `chipset.triggers[${index}].http`;
+      const field = `chipset.triggers.${index}.http`;
       const expected = "a method and path no other module's HTTP trigger declares";
       const trigger = holder.trigger as { http: { method: string; path: string } };
       problems.push({
@@ -157,13 +158,13 @@ export class Triggers {
         found: routeKey(trigger.http.method, trigger.http.path),
         message:
           `"${field}" declares ${routeKey(trigger.http.method, trigger.http.path)}, which ${holder.id}@${holder.version} ` +
-          `serves already (its chipset.triggers[${holder.index}]); choose another path, or remove ${holder.id} first`,
+          `serves already (its chipset.triggers.${holder.index}); choose another path, or remove ${holder.id} first`,
       });
     }
     if (api !== undefined) {
       triggers.forEach((trigger, index) => {
         if (typeof (api as Record<string, unknown>)[trigger.call] === "function") return;
-        const field = `chipset.triggers[${index}].call`;
+        const field = `chipset.triggers.${index}.call`;
         const methods = Object.keys(api).filter((k) => typeof (api as Record<string, unknown>)[k] === "function");
         const expected = `a method of the module's api (${methods.length === 0 ? "it has none" : methods.join(", ")})`;
         problems.push({
@@ -296,12 +297,12 @@ function refOf(entry: TriggerEntry): TriggerRef {
 
 /** `CHIP_ERR_MANIFEST_INVALID`: `entry` declares the route `holder` serves (found when the runtime starts). */
 function conflictError(entry: TriggerEntry, holder: TriggerEntry): ChipsetError {
-  const field = `chipset.triggers[${entry.index}].http`;
+  const field = `chipset.triggers.${entry.index}.http`;
   const { method, path } = (entry.trigger as { http: { method: string; path: string } }).http;
   return new ChipsetError(
     ErrorCodes.MANIFEST_INVALID,
     `${entry.id}@${entry.version}: "${field}" declares ${method} ${path}, which ${holder.id}@${holder.version} ` +
-      `serves already (its chipset.triggers[${holder.index}]); this trigger is not served. Choose another path and add the module again.`,
+      `serves already (its chipset.triggers.${holder.index}); this trigger is not served. Choose another path and add the module again.`,
     { module: `${entry.id}@${entry.version}`, details: { field, holder: `${holder.id}@${holder.version}` } },
   );
 }

@@ -109,6 +109,7 @@ describe("loadConfigFile", () => {
       permissions: { file, default: undefined, modules: new Map() },
       use: {},
       overrides: {},
+      triggers: {},
       updateFields: { sources: undefined, trust: undefined, updates: undefined },
     });
   });
@@ -124,6 +125,7 @@ describe("loadConfigFile", () => {
       permissions: { file, default: undefined, modules: new Map() },
       use: {},
       overrides: {},
+      triggers: {},
       updateFields: { sources: undefined, trust: undefined, updates: undefined },
     });
   });

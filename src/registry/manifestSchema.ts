@@ -261,7 +261,8 @@ const TRIGGER_CALL = {
 };
 
 const CRON_TRIGGER = 'a cron trigger such as { "cron": "*/5 * * * *", "call": "sweep" }';
-const HTTP_TRIGGER = 'an HTTP trigger such as { "http": { "method": "POST", "path": "/hooks/ingest" }, "call": "ingest" }';
+const HTTP_TRIGGER =
+  'an HTTP trigger such as { "http": { "method": "POST", "path": "/hooks/ingest" }, "call": "ingest" }';
 
 /** The `triggers` section: cron schedules and HTTP routes (the cron expressions are parsed by `triggerProblems`). */
 export const triggersSchema = {

@@ -1,14 +1,7 @@
 import type { ChipsetManifest } from "../vocabulary/manifest.js";
 
 type Shape =
-  | "string"
-  | "number"
-  | "boolean"
-  | "object"
-  | "string[]"
-  | "strings"
-  | "string or object"
-  | "object[]";
+  "string" | "number" | "boolean" | "object" | "string[]" | "strings" | "string or object" | "object[]";
 
 // The JavaScript shape of every field of a stored manifest. Manifests were validated in full
 // when added; this catches a row damaged afterwards (by hand, a disk error, another program)

@@ -46,7 +46,10 @@ export class Registration {
    */
   add(dir: string, options: AddOptions = {}): AddResult {
     this.deps.assertOpen();
-    const result = this.deps.registry.add(dir, { check: (pkg, file) => this.deps.check(pkg, file), ...options });
+    const result = this.deps.registry.add(dir, {
+      check: (pkg, file) => this.deps.check(pkg, file),
+      ...options,
+    });
     const { record, status } = result;
     this.registered(record, status);
     return result;
@@ -76,7 +79,9 @@ export class Registration {
 
   /** Registers every module found in `dirs` (each a module or a folder of modules); bad ones are reported, not thrown. */
   scan(dirs: readonly string[]): ScanReport {
-    const report = scanModuleDirs(this.deps.registry, dirs, { check: (pkg, file) => this.deps.check(pkg, file) });
+    const report = scanModuleDirs(this.deps.registry, dirs, {
+      check: (pkg, file) => this.deps.check(pkg, file),
+    });
     for (const status of ["added", "replaced", "unchanged"] as const)
       for (const record of report[status]) this.registered(record, status);
     for (const { dir, error } of report.rejected) this.deps.events.emit("module.rejected", { dir, error });

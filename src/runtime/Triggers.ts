@@ -165,7 +165,9 @@ export class Triggers {
       triggers.forEach((trigger, index) => {
         if (typeof (api as Record<string, unknown>)[trigger.call] === "function") return;
         const field = `chipset.triggers.${index}.call`;
-        const methods = Object.keys(api).filter((k) => typeof (api as Record<string, unknown>)[k] === "function");
+        const methods = Object.keys(api).filter(
+          (k) => typeof (api as Record<string, unknown>)[k] === "function",
+        );
         const expected = `a method of the module's api (${methods.length === 0 ? "it has none" : methods.join(", ")})`;
         problems.push({
           field,
@@ -235,7 +237,8 @@ export class Triggers {
   /** The schedule of `expression` in the runtime's time zone (one per expression). */
   private schedule(expression: string): CronSchedule {
     let schedule = this.schedules.get(expression);
-    if (schedule === undefined) this.schedules.set(expression, (schedule = new CronSchedule(expression, this.deps.timeZone)));
+    if (schedule === undefined)
+      this.schedules.set(expression, (schedule = new CronSchedule(expression, this.deps.timeZone)));
     return schedule;
   }
 
@@ -263,7 +266,9 @@ export class Triggers {
       const error =
         err instanceof ChipsetError
           ? err
-          : new ChipsetError(ErrorCodes.INTERNAL, `trigger ${entry.key} failed: ${messageOf(err)}`, { cause: err });
+          : new ChipsetError(ErrorCodes.INTERNAL, `trigger ${entry.key} failed: ${messageOf(err)}`, {
+              cause: err,
+            });
       entry.last = { ok: false, at, durationMs, code: error.code, message: error.message };
       events.emit("trigger.completed", { ...ref, ok: false, durationMs, error });
       throw error;

@@ -37,7 +37,11 @@ describe("CronTimer", () => {
     clock.advance(1);
     expect(fired).toEqual(["2023-11-14T22:15:00.000Z"]);
     clock.advance(600_000);
-    expect(fired).toEqual(["2023-11-14T22:15:00.000Z", "2023-11-14T22:20:00.000Z", "2023-11-14T22:25:00.000Z"]);
+    expect(fired).toEqual([
+      "2023-11-14T22:15:00.000Z",
+      "2023-11-14T22:20:00.000Z",
+      "2023-11-14T22:25:00.000Z",
+    ]);
     expect(missed).toEqual([]);
     expect(iso(t.nextRun!)).toBe("2023-11-14T22:30:00.000Z");
   });

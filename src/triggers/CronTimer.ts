@@ -88,7 +88,11 @@ export class CronTimer {
   /** How many ticks there are from `first` to `last` (both ticks), counted up to {@link MAX_COUNTED}. */
   private count(first: number, last: number): number {
     let n = 1;
-    for (let t = this.schedule.next(first); t !== undefined && t <= last && n < MAX_COUNTED; t = this.schedule.next(t))
+    for (
+      let t = this.schedule.next(first);
+      t !== undefined && t <= last && n < MAX_COUNTED;
+      t = this.schedule.next(t)
+    )
       n++;
     return n;
   }

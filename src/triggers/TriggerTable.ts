@@ -69,7 +69,17 @@ export class TriggerTable {
         const old = this.entries.get(key);
         if (old !== undefined && old.version === version && same(old.trigger, trigger)) next.set(key, old);
         else {
-          const entry = { key, id, version, index, trigger, fired: 0, missed: 0, last: undefined, timer: undefined };
+          const entry = {
+            key,
+            id,
+            version,
+            index,
+            trigger,
+            fired: 0,
+            missed: 0,
+            last: undefined,
+            timer: undefined,
+          };
           next.set(key, entry);
           added.push(entry);
         }

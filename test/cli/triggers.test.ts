@@ -3,7 +3,16 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chipset, collect, FREE_PORT, json, spawnCli, tempDir, waitForOutput, writeModule } from "./harness.js";
+import {
+  chipset,
+  collect,
+  FREE_PORT,
+  json,
+  spawnCli,
+  tempDir,
+  waitForOutput,
+  writeModule,
+} from "./harness.js";
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let child: ChildProcess | undefined;
@@ -44,7 +53,9 @@ afterEach(async () => {
 describe("chipset triggers", () => {
   it("lists each trigger with its next run in the configured time zone, from the registry when no host runs", async () => {
     expect((await chipset(["--data-dir", data(), "add", moduleDir], { cwd: tmp.dir })).code).toBe(0);
-    const listed = json<Listed>(await chipset(["--data-dir", data(), "triggers", "--json"], { cwd: tmp.dir }));
+    const listed = json<Listed>(
+      await chipset(["--data-dir", data(), "triggers", "--json"], { cwd: tmp.dir }),
+    );
     expect(listed.source).toBe("registry");
     expect(listed.triggers).toMatchObject([
       { id: "reports", kind: "cron", cron: "0 9 * * *", timeZone: "Europe/Paris", call: "daily", last: null },
@@ -56,21 +67,28 @@ describe("chipset triggers", () => {
 
     const text = await chipset(["--data-dir", data(), "triggers"], { cwd: tmp.dir });
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/reports@1\.0\.0 +cron 0 9 \* \* \* +daily +\d{4}-\d\d-\d\d 09:00:00 Europe\/Paris +unknown/);
+    expect(text.stdout).toMatch(
+      /reports@1\.0\.0 +cron 0 9 \* \* \* +daily +\d{4}-\d\d-\d\d 09:00:00 Europe\/Paris +unknown/,
+    );
     expect(text.stdout).toMatch(/POST \/t\/hooks\/report +report/);
   });
 
   it("shows the last outcome from a running host", async () => {
     child = spawnCli(["--data-dir", data(), "start", ...FREE_PORT], { cwd: tmp.dir });
     await waitForOutput(child, /chipset is running/);
-    const host = JSON.parse(readFileSync(join(data(), "host.json"), "utf8")) as { url: string; token: string };
+    const host = JSON.parse(readFileSync(join(data(), "host.json"), "utf8")) as {
+      url: string;
+      token: string;
+    };
     const res = await fetch(`${host.url}/t/hooks/report`, {
       method: "POST",
       headers: { authorization: `Bearer ${host.token}`, "content-type": "application/json" },
       body: JSON.stringify({ week: 12 }),
     });
     expect(await res.json()).toEqual({ got: { week: 12 } });
-    const listed = json<Listed>(await chipset(["--data-dir", data(), "triggers", "--json"], { cwd: tmp.dir }));
+    const listed = json<Listed>(
+      await chipset(["--data-dir", data(), "triggers", "--json"], { cwd: tmp.dir }),
+    );
     expect(listed.source).toBe("host");
     expect(listed.triggers[1]).toMatchObject({ kind: "http", fired: 1, last: { ok: true } });
     const offline = json<Listed>(

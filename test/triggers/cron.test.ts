@@ -62,7 +62,14 @@ describe("cron triggers", () => {
     await rt.start();
     expect(rt.queries.info("sweeper").state).toBe("registered");
     expect(rt.triggers.list()).toMatchObject([
-      { id: "sweeper", kind: "cron", cron: "*/5 * * * *", timeZone: "UTC", nextRun: "2023-11-14T22:15:00.000Z", last: null },
+      {
+        id: "sweeper",
+        kind: "cron",
+        cron: "*/5 * * * *",
+        timeZone: "UTC",
+        nextRun: "2023-11-14T22:15:00.000Z",
+        last: null,
+      },
     ]);
     const fired: Array<RuntimeEvents["trigger.fired"]> = [];
     rt.on("trigger.fired", (e) => fired.push(e));
@@ -71,9 +78,22 @@ describe("cron triggers", () => {
     expect(fired).toEqual([]);
     const completed = next(rt, "trigger.completed");
     clock.advance(1);
-    expect(await completed).toMatchObject({ id: "sweeper", trigger: 0, kind: "cron", call: "sweep", ok: true });
+    expect(await completed).toMatchObject({
+      id: "sweeper",
+      trigger: 0,
+      kind: "cron",
+      call: "sweep",
+      ok: true,
+    });
     expect(fired).toEqual([
-      { id: "sweeper", version: "1.0.0", trigger: 0, kind: "cron", call: "sweep", tick: "2023-11-14T22:15:00.000Z" },
+      {
+        id: "sweeper",
+        version: "1.0.0",
+        trigger: 0,
+        kind: "cron",
+        call: "sweep",
+        tick: "2023-11-14T22:15:00.000Z",
+      },
     ]);
     expect(rt.queries.info("sweeper").state).toBe("running");
 
@@ -125,7 +145,9 @@ describe("cron triggers", () => {
   });
 
   it("keep the failure of the call as the trigger's last outcome", async () => {
-    writeSweeper(`export const module = defineModule({ api: { sweep() { throw new Error("the disk is full"); } } });`);
+    writeSweeper(
+      `export const module = defineModule({ api: { sweep() { throw new Error("the disk is full"); } } });`,
+    );
     const clock = new ManualClock();
     const rt = h.open({ clock, triggers: { timeZone: "UTC" } });
     await rt.start();
@@ -133,11 +155,9 @@ describe("cron triggers", () => {
     clock.advance(FIRST_TICK_MS);
     const event = await completed;
     expect(event).toMatchObject({ ok: false, error: { code: "CHIP_ERR_CALL_FAILED" } });
-    expect(rt.triggers.list()[0]!.last).toMatchObject({
-      ok: false,
-      code: "CHIP_ERR_CALL_FAILED",
-      message: expect.stringContaining("the disk is full"),
-    });
+    const last = rt.triggers.list()[0]!.last;
+    expect(last).toMatchObject({ ok: false, code: "CHIP_ERR_CALL_FAILED" });
+    expect(last?.message).toContain("the disk is full");
   });
 
   it("fire only while the runtime is started", async () => {
@@ -163,7 +183,10 @@ describe("cron triggers", () => {
     });
     const rt = h.open({ clock: new ManualClock(), triggers: { timeZone: "Asia/Tokyo" } });
     // 22:13 UTC is 07:13 in Tokyo: 09:00 there is 00:00 UTC.
-    expect(rt.triggers.list()[0]).toMatchObject({ timeZone: "Asia/Tokyo", nextRun: "2023-11-15T00:00:00.000Z" });
+    expect(rt.triggers.list()[0]).toMatchObject({
+      timeZone: "Asia/Tokyo",
+      nextRun: "2023-11-15T00:00:00.000Z",
+    });
   });
 });
 

@@ -34,11 +34,16 @@ describe("a manifest's triggers", () => {
   });
 
   it("refuse a bad cron expression, naming the field and croner's reason", () => {
-    const err = refusal([{ cron: "*/5 * * * *", call: "a" }, { cron: "61 * * * *", call: "sweep" }]);
+    const err = refusal([
+      { cron: "*/5 * * * *", call: "a" },
+      { cron: "61 * * * *", call: "sweep" },
+    ]);
     expect(err.details).toMatchObject({ field: "chipset.triggers.1.cron", found: '"61 * * * *"' });
     expect(err.message).toContain('"chipset.triggers.1.cron" is not a valid cron expression');
     expect(err.message).toContain("minute");
-    expect(refusal([{ cron: "* * *", call: "a" }]).details).toMatchObject({ field: "chipset.triggers.0.cron" });
+    expect(refusal([{ cron: "* * *", call: "a" }]).details).toMatchObject({
+      field: "chipset.triggers.0.cron",
+    });
   });
 
   it("refuse a trigger that is neither cron nor HTTP, or misses its call", () => {
@@ -53,9 +58,11 @@ describe("a manifest's triggers", () => {
     expect(refusal([{ http: { method: "POST", path: "hooks" }, call: "a" }]).details).toMatchObject({
       field: "chipset.triggers.0.http.path",
     });
-    expect(refusal([{ http: { method: "POST", path: "/hooks/../admin" }, call: "a" }]).details).toMatchObject({
-      field: "chipset.triggers.0.http.path",
-    });
+    expect(refusal([{ http: { method: "POST", path: "/hooks/../admin" }, call: "a" }]).details).toMatchObject(
+      {
+        field: "chipset.triggers.0.http.path",
+      },
+    );
     const twice = refusal([
       { http: { method: "POST", path: "/hooks/a" }, call: "a" },
       { http: { method: "POST", path: "/hooks/a" }, call: "b" },
@@ -64,10 +71,13 @@ describe("a manifest's triggers", () => {
   });
 
   it("refuse a module whose HTTP trigger takes another module's route, writing nothing", () => {
-    const route = { http: { method: "POST", path: "/hooks/ingest" }, call: "ingest" };
+    const route: TriggerManifest = { http: { method: "POST", path: "/hooks/ingest" }, call: "ingest" };
     h.ws.module({ name: "first", chipset: { triggers: [route] } });
     const rt = h.open();
-    const second = h.ws.module({ name: "second", chipset: { triggers: [{ cron: "0 * * * *", call: "x" }, route] } });
+    const second = h.ws.module({
+      name: "second",
+      chipset: { triggers: [{ cron: "0 * * * *", call: "x" }, route] },
+    });
     let error: ChipsetError | undefined;
     try {
       rt.add(second);
@@ -81,23 +91,31 @@ describe("a manifest's triggers", () => {
   });
 
   it("reject the later of two modules found with one route at start-up, and register the others", () => {
-    const route = { http: { method: "POST", path: "/hooks/ingest" }, call: "ingest" };
+    const route: TriggerManifest = { http: { method: "POST", path: "/hooks/ingest" }, call: "ingest" };
     h.ws.module({ name: "alpha", chipset: { triggers: [route] } });
     h.ws.module({ name: "beta", chipset: { triggers: [route] } });
     h.ws.module({ name: "gamma" });
     const rt = h.open();
     expect(rt.lastScan.added.map((r) => r.id).sort()).toEqual(["alpha", "gamma"]);
-    expect(rt.lastScan.rejected.map((r) => r.error.details)).toMatchObject([{ field: "chipset.triggers.0.http" }]);
+    expect(rt.lastScan.rejected.map((r) => r.error.details)).toMatchObject([
+      { field: "chipset.triggers.0.http" },
+    ]);
   });
 
   it("refuse a module registered in code whose trigger calls a method its api does not have", () => {
     const rt = h.open();
     expect(() =>
       rt.register(
-        { name: "coded", version: "1.0.0", chipset: { kind: "test", triggers: [{ cron: "* * * * *", call: "swep" }] } },
+        {
+          name: "coded",
+          version: "1.0.0",
+          chipset: { kind: "test", triggers: [{ cron: "* * * * *", call: "swep" }] },
+        },
         { api: { sweep() {} } },
       ),
-    ).toThrow(/"chipset\.triggers\.0\.call" names "swep", which is not a method of the module's api; expected a method of the module's api \(sweep\)/);
+    ).toThrow(
+      /"chipset\.triggers\.0\.call" names "swep", which is not a method of the module's api; expected a method of the module's api \(sweep\)/,
+    );
     expect(rt.triggers.list()).toEqual([]);
   });
 });

@@ -22,7 +22,9 @@ export function registerTriggersCommand(program: Command, ctx: CliContext): void
       const host = opts.offline === true ? undefined : readHostFile(globals.dataDir);
       if (host !== undefined && isOtherLiveProcess(host.pid)) {
         triggers = await fromHost(host.url, host.token).catch((err: unknown) => {
-          ctx.out.note(`the host at ${host.url} did not answer (${String(err)}); reading the registry instead`);
+          ctx.out.note(
+            `the host at ${host.url} did not answer (${String(err)}); reading the registry instead`,
+          );
           return undefined;
         });
         if (triggers !== undefined) source = "host";
@@ -35,7 +37,9 @@ export function registerTriggersCommand(program: Command, ctx: CliContext): void
           ["MODULE", "TRIGGER", "CALL", "NEXT RUN", "LAST"],
           triggers.map((t) => [
             `${t.id}@${t.version}`,
-            t.kind === "cron" ? `cron ${t.cron}` : `${t.method} ${t.path}${t.conflict === undefined ? "" : " (not served)"}`,
+            t.kind === "cron"
+              ? `cron ${t.cron}`
+              : `${t.method} ${t.path}${t.conflict === undefined ? "" : " (not served)"}`,
             t.call,
             t.kind === "cron" ? nextRun(t) : "-",
             last(t, source),

@@ -2,6 +2,7 @@ import { abortError } from "../common/abort.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes, type ErrorCode } from "../errors/codes.js";
 import type { ErrorCounts, ErrorEntry } from "../monitoring/ErrorStore.js";
+import type { TriggerStatus } from "../runtime/Triggers.js";
 import type { UpdateOptions, UpdateReport } from "../runtime/updateReport.js";
 import type { LiveInstance, ModuleDetail, ModuleView } from "../server/ModuleViews.js";
 import type { ControlAction } from "../server/schemas.js";
@@ -114,6 +115,12 @@ export class HostClient {
     signal?: AbortSignal,
   ): Promise<UpdateReport> {
     return this.request("POST", `/v1/modules/${encodeURIComponent(id)}/rollback`, options, signal);
+  }
+
+  /** `GET /v1/triggers`: every cron and HTTP trigger with its next run and last outcome. */
+  async triggers(signal?: AbortSignal): Promise<TriggerStatus[]> {
+    const body = await this.request<{ triggers: TriggerStatus[] }>("GET", "/v1/triggers", undefined, signal);
+    return body.triggers;
   }
 
   private async request<T>(

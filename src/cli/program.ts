@@ -16,6 +16,7 @@ import { registerServiceCommand } from "./commands/serviceCommand.js";
 import { registerLogsCommand } from "./commands/logsCommand.js";
 import { registerShutdownCommand } from "./commands/shutdownCommand.js";
 import { registerUpdateCommands } from "./commands/updateCommands.js";
+import { registerTriggersCommand } from "./commands/triggersCommand.js";
 import { logFormats, logLevels } from "./CliLog.js";
 import {
   DEFAULT_CONFIG_FILE,
@@ -94,5 +95,6 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerBisectCommand(program, ctx);
   registerDoctorCommand(program, ctx);
   registerEnvCommand(program, ctx);
+  registerTriggersCommand(program, ctx);
   return program;
 }

@@ -113,6 +113,8 @@ export const ErrorCodes = {
   HOST_UNREACHABLE: "CHIP_ERR_HOST_UNREACHABLE",
   /** A command that acts on the running host (`stop <ref>`, `restart <ref>`...) found none serving the data directory. */
   HOST_NOT_RUNNING: "CHIP_ERR_HOST_NOT_RUNNING",
+  /** No HTTP trigger of a registered module answers that method and path under `/t`. */
+  TRIGGER_NOT_FOUND: "CHIP_ERR_TRIGGER_NOT_FOUND",
   /** Something failed that Chipset did not anticipate (a bug); the original error is the `cause`. */
   INTERNAL: "CHIP_ERR_INTERNAL",
 } as const;

@@ -118,6 +118,7 @@ describe("loadConfigFile", () => {
       permissions: { file, default: undefined, modules: new Map() },
       use: {},
       overrides: {},
+      triggers: {},
       updateFields: { sources: undefined, trust: undefined, updates: undefined },
     });
   });
@@ -134,6 +135,7 @@ describe("loadConfigFile", () => {
       permissions: { file, default: undefined, modules: new Map() },
       use: {},
       overrides: {},
+      triggers: {},
       updateFields: { sources: undefined, trust: undefined, updates: undefined },
     });
   });

@@ -33,6 +33,14 @@ export interface LogsConfig {
   level?: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
 }
 
+/** The `triggers` section of a config file. */
+export interface ConfigTriggers {
+  /** The IANA time zone cron schedules are read in; default the machine's. */
+  timeZone?: string;
+  /** A module with triggers is unloaded after this long without calls, in ms, unless its manifest says otherwise; 0 never. */
+  idleUnloadMs?: number;
+}
+
 /** A validated `chipset.config.json`, paths made absolute. */
 export interface ChipsetConfig {
   /** Absolute path of the file that was read. */
@@ -54,6 +62,8 @@ export interface ChipsetConfig {
   overrides: Record<string, string>;
   /** How the host keeps its log files; `{}` when the file has no `logs` section. */
   logs: LogsConfig;
+  /** Cron triggers' time zone and trigger modules' idle unload (see `triggers` in docs/triggers.md). */
+  triggers: ConfigTriggers;
   /** The raw `sources`, `trust` and `updates` fields, checked by the updates' own validator. */
   updateFields: { sources?: unknown; trust?: unknown; updates?: unknown };
 }
@@ -157,6 +167,25 @@ export const configFileSchema = {
         },
       },
     },
+    triggers: {
+      type: "object",
+      additionalProperties: false,
+      expected: 'an object such as { "timeZone": "Europe/Paris", "idleUnloadMs": 60000 }',
+      properties: {
+        timeZone: {
+          type: "string",
+          format: "time-zone",
+          expected: 'an IANA time zone such as "Europe/Paris" or "UTC"',
+        },
+        idleUnloadMs: {
+          type: "integer",
+          minimum: 0,
+          maximum: 2_147_483_647,
+          expected:
+            "the idle time before a module with triggers is unloaded: a non-negative integer number of milliseconds (0 never unloads)",
+        },
+      },
+    },
     defaults: {
       type: "object",
       additionalProperties: false,
@@ -239,6 +268,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     sources?: unknown;
     trust?: unknown;
     updates?: unknown;
+    triggers?: ConfigTriggers;
   };
   const base = path.dirname(absolute);
   return {
@@ -252,6 +282,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     use: config.use ?? {},
     overrides: config.overrides ?? {},
     logs: config.logs ?? {},
+    triggers: config.triggers ?? {},
     updateFields: { sources: config.sources, trust: config.trust, updates: config.updates },
   };
 }

@@ -6,7 +6,7 @@ import { peekPackageIdentity } from "../common/packageIdentity.js";
 import { ChipsetError } from "../errors/index.js";
 import type { Database } from "../store/Database.js";
 import { storeFailed } from "../store/storeFailed.js";
-import type { ModuleRecord } from "../vocabulary/manifest.js";
+import type { ModuleRecord, PackageManifest } from "../vocabulary/manifest.js";
 import { moduleKey } from "../vocabulary/moduleRef.js";
 import { IntegrityCheck } from "./IntegrityCheck.js";
 import type { LeaseTable } from "./LeaseTable.js";
@@ -22,6 +22,11 @@ import { writablePaths } from "./writablePaths.js";
 export interface AddOptions {
   /** Where the module came from, recorded as-is. Default: the absolute source directory. */
   source?: string;
+  /**
+   * A check of a new or changed manifest against what else is registered (two modules' HTTP
+   * triggers on one route), run before anything is written; it throws to refuse the module.
+   */
+  check?: (manifest: PackageManifest, file: string) => void;
 }
 
 /** The outcome of `Registry.add`: the row as stored, and whether anything changed. */
@@ -67,6 +72,7 @@ export class Installer {
       );
     if (known) return { record: known, status: "unchanged" };
     const info = readPackageManifest(dir);
+    options.check?.(info.manifest, info.file);
     const { name: id, version } = info.manifest;
     const writable = writablePaths(info.manifest.chipset);
     const existing = this.installedAs(id, version, () => this.digestSource(info.dir, id, writable));

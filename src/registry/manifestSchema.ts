@@ -1,6 +1,8 @@
 import semver from "semver";
 import type { Ajv } from "ajv";
+import { isTimeZone } from "../common/timeZone.js";
 import { parseModuleRef } from "../vocabulary/moduleRef.js";
+import { TRIGGER_HTTP_METHODS } from "../vocabulary/triggers.js";
 
 /**
  * The JSON Schema (draft-07) of a module's package.json as Chipset reads it. Every node carries an
@@ -54,13 +56,14 @@ export function isValidModuleRange(ref: string): boolean {
   return isValidPackageName(id) && (version === undefined || isValidRange(version));
 }
 
-/** Registers the `expected` annotation and the `npm-name`, `semver`, `semver-range`, `module-ref` (`id` or `id@range`) formats. */
+/** Registers the `expected` annotation and the `npm-name`, `semver`, `semver-range`, `module-ref` (`id` or `id@range`) and `time-zone` formats. */
 export function addManifestVocabulary(ajv: Ajv): Ajv {
   ajv.addKeyword({ keyword: "expected", schemaType: "string" });
   ajv.addFormat("npm-name", isValidPackageName);
   ajv.addFormat("semver", isValidVersion);
   ajv.addFormat("semver-range", isValidRange);
   ajv.addFormat("module-ref", isValidModuleRange);
+  ajv.addFormat("time-zone", isTimeZone);
   return ajv;
 }
 
@@ -247,6 +250,65 @@ export const probesSchema = closed(
   { liveness: probeSchema("liveness"), readiness: probeSchema("readiness"), startup: probeSchema("startup") },
 );
 
+/** Most entries in `triggers`. */
+export const MAX_TRIGGERS = 100;
+
+const TRIGGER_CALL = {
+  type: "string",
+  minLength: 1,
+  maxLength: 200,
+  expected: "the name of a method of the module's api",
+};
+
+const CRON_TRIGGER = 'a cron trigger such as { "cron": "*/5 * * * *", "call": "sweep" }';
+const HTTP_TRIGGER =
+  'an HTTP trigger such as { "http": { "method": "POST", "path": "/hooks/ingest" }, "call": "ingest" }';
+
+/** The `triggers` section: cron schedules and HTTP routes (the cron expressions are parsed by `triggerProblems`). */
+export const triggersSchema = {
+  type: "array",
+  maxItems: MAX_TRIGGERS,
+  expected: `an array of at most ${MAX_TRIGGERS} triggers, each ${CRON_TRIGGER} or ${HTTP_TRIGGER}`,
+  items: {
+    expected: `${CRON_TRIGGER} or ${HTTP_TRIGGER}`,
+    if: { type: "object", properties: { cron: true }, required: ["cron"] },
+    then: {
+      ...closed(CRON_TRIGGER, {
+        cron: {
+          type: "string",
+          minLength: 1,
+          maxLength: 200,
+          expected: 'a cron expression of 5 fields (or 6, seconds first) such as "*/5 * * * *"',
+        },
+        call: TRIGGER_CALL,
+      }),
+      required: ["cron", "call"],
+    },
+    else: {
+      ...closed(HTTP_TRIGGER, {
+        http: {
+          ...closed('an object such as { "method": "POST", "path": "/hooks/ingest" }', {
+            method: {
+              enum: [...TRIGGER_HTTP_METHODS],
+              expected: TRIGGER_HTTP_METHODS.map((m) => `"${m}"`).join(", "),
+            },
+            path: {
+              type: "string",
+              maxLength: 200,
+              pattern: "^(/[A-Za-z0-9._~-]+)+$",
+              expected:
+                'a path such as "/hooks/ingest": "/"-separated segments of letters, digits, ".", "_", "~" and "-"',
+            },
+          }),
+          required: ["method", "path"],
+        },
+        call: TRIGGER_CALL,
+      }),
+      required: ["http", "call"],
+    },
+  },
+} as const;
+
 /** The `chipset` field: every property of `ChipsetManifest`; unknown keys are rejected. */
 export const chipsetSchema = {
   type: "object",
@@ -356,6 +418,7 @@ export const chipsetSchema = {
       maximum: MAX_TIMER_MS,
       expected: `the idle time before unloading: a non-negative integer number of milliseconds (0 never unloads)`,
     },
+    triggers: triggersSchema,
   },
 } as const;
 

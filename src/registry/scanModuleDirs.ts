@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import type { ModuleRecord } from "../vocabulary/manifest.js";
-import type { Registry } from "./Registry.js";
+import type { AddOptions, Registry } from "./Registry.js";
 
 /** What {@link scanModuleDirs} did with each module directory it found. */
 export interface ScanReport {
@@ -34,7 +34,11 @@ export function findModuleDirs(dirs: readonly string[]): { found: string[]; miss
  * `chipset` field) or a directory of module directories (`@scope/` folders are descended into).
  * Unchanged modules cost a digest, not a copy; one bad module is reported and the others go on.
  */
-export function scanModuleDirs(registry: Registry, dirs: readonly string[]): ScanReport {
+export function scanModuleDirs(
+  registry: Registry,
+  dirs: readonly string[],
+  options: Pick<AddOptions, "check"> = {},
+): ScanReport {
   const result: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
   for (const entry of dirs) {
     const { found, missing } = findModuleDirs([entry]);
@@ -50,7 +54,7 @@ export function scanModuleDirs(registry: Registry, dirs: readonly string[]): Sca
     }
     for (const candidate of found) {
       try {
-        const { record, status } = registry.add(candidate);
+        const { record, status } = registry.add(candidate, options);
         result[status].push(record);
       } catch (err) {
         result.rejected.push({ dir: candidate, error: asChipsetError(err, candidate) });

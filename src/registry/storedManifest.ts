@@ -1,6 +1,7 @@
 import type { ChipsetManifest } from "../vocabulary/manifest.js";
 
-type Shape = "string" | "number" | "boolean" | "object" | "string[]" | "strings" | "string or object";
+type Shape =
+  "string" | "number" | "boolean" | "object" | "string[]" | "strings" | "string or object" | "object[]";
 
 // The JavaScript shape of every field of a stored manifest. Manifests were validated in full
 // when added; this catches a row damaged afterwards (by hand, a disk error, another program)
@@ -24,6 +25,7 @@ const FIELDS: Readonly<Record<string, Shape>> = {
   fallback: "string",
   timeouts: "object",
   idleUnloadMs: "number",
+  triggers: "object[]",
 };
 
 /**
@@ -56,6 +58,8 @@ function fits(value: unknown, shape: Shape): boolean {
       return isRecord(value) && Object.values(value).every((v) => typeof v === "string");
     case "string or object":
       return typeof value === "string" || isRecord(value);
+    case "object[]":
+      return Array.isArray(value) && value.every(isRecord);
     default:
       return typeof value === shape;
   }
@@ -65,6 +69,7 @@ function describe(shape: Shape): string {
   if (shape === "string[]") return "an array of strings";
   if (shape === "strings") return "an object of strings";
   if (shape === "string or object") return "a string or an object";
+  if (shape === "object[]") return "an array of objects";
   return shape === "object" ? "an object" : `a ${shape}`;
 }
 

@@ -7,6 +7,7 @@ import { renderValue } from "../common/renderValue.js";
 import { describeSchemaErrors, type SchemaProblem } from "./describeSchemaErrors.js";
 import { addManifestVocabulary, manifestSchema } from "./manifestSchema.js";
 import { probeProblems } from "./probeProblems.js";
+import { triggerProblems } from "./triggerProblems.js";
 
 // Compiled once per process on first use (a pure memo; see compileConfigSchema.ts).
 let validator: ValidateFunction | undefined;
@@ -33,6 +34,8 @@ export function validatePackageManifest(json: unknown, file: string): PackageMan
   }
   if (!problems.some((p) => p.field.startsWith("chipset.probes")))
     problems.push(...probeProblems(chipsetOf(json)?.probes));
+  if (!problems.some((p) => p.field.startsWith("chipset.triggers")))
+    problems.push(...triggerProblems(chipsetOf(json)?.triggers));
   for (const p of problems) {
     if (p.field === "chipset" && p.found === "nothing")
       p.message = `"chipset" is missing, so this package is not a Chipset module; expected ${p.expected}`;

@@ -77,7 +77,7 @@ export class IdleScheduler {
     const now = this.deps.clock.now();
     const active = [...this.deps.instances.all()];
     for (const inst of active) {
-      const limit = inst.idleUnloadMs(this.deps.options.idleUnloadMs);
+      const limit = inst.idleUnloadMs(this.defaultIdleMs(inst));
       if (limit <= 0 || this.deps.isEager(inst)) continue;
       if (!(
         inst.state === "running" ||
@@ -101,6 +101,16 @@ export class IdleScheduler {
         this.deps.onError(`idle unload of ${inst.key}`, err);
       }
     }
+  }
+
+  /**
+   * The idle time before `inst` is unloaded when neither its manifest nor its kind sets one: a
+   * module with triggers scales to zero (`triggers.idleUnloadMs`, and its next trigger loads it
+   * again); others follow the runtime's `idleUnloadMs`.
+   */
+  private defaultIdleMs(inst: Instance): number {
+    const { options } = this.deps;
+    return (inst.manifest.triggers?.length ?? 0) > 0 ? options.triggers.idleUnloadMs : options.idleUnloadMs;
   }
 
   private schedule(): void {

@@ -25,6 +25,11 @@ export interface RegistrationDeps {
   forget(inst: Instance): void;
   /** Throws `CHIP_ERR_RUNTIME_CLOSED` once the runtime is closing. */
   assertOpen(): void;
+  /**
+   * Refuses a new manifest that clashes with what is registered (an HTTP trigger's route another
+   * module serves) or, given the module's `api`, names a method it does not have.
+   */
+  check(pkg: PackageManifest, file: string, api?: object): void;
 }
 
 /**
@@ -41,7 +46,10 @@ export class Registration {
    */
   add(dir: string, options: AddOptions = {}): AddResult {
     this.deps.assertOpen();
-    const result = this.deps.registry.add(dir, options);
+    const result = this.deps.registry.add(dir, {
+      check: (pkg, file) => this.deps.check(pkg, file),
+      ...options,
+    });
     const { record, status } = result;
     this.registered(record, status);
     return result;
@@ -71,7 +79,9 @@ export class Registration {
 
   /** Registers every module found in `dirs` (each a module or a folder of modules); bad ones are reported, not thrown. */
   scan(dirs: readonly string[]): ScanReport {
-    const report = scanModuleDirs(this.deps.registry, dirs);
+    const report = scanModuleDirs(this.deps.registry, dirs, {
+      check: (pkg, file) => this.deps.check(pkg, file),
+    });
     for (const status of ["added", "replaced", "unchanged"] as const)
       for (const record of report[status]) this.registered(record, status);
     for (const { dir, error } of report.rejected) this.deps.events.emit("module.rejected", { dir, error });
@@ -84,7 +94,9 @@ export class Registration {
    */
   register(manifest: PackageManifest, implementation: ModuleDefinition): ModuleRecord {
     this.deps.assertOpen();
-    const pkg = validatePackageManifest(manifest, `<code: ${String((manifest as { name?: unknown }).name)}>`);
+    const file = `<code: ${String((manifest as { name?: unknown }).name)}>`;
+    const pkg = validatePackageManifest(manifest, file);
+    this.deps.check(pkg, file, implementation.api ?? {});
     const record: ModuleRecord = {
       id: pkg.name,
       version: pkg.version,

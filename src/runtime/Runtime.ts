@@ -32,6 +32,7 @@ import type { UpdateOptions, UpdateReport } from "./updateReport.js";
 import { requestUpdate, type RequestedOutcome, type UpdateRequestOptions } from "./requestUpdate.js";
 import { UpdateRequestServer } from "./UpdateRequestServer.js";
 import type { UpdateCheckReport } from "./findUpdates.js";
+import type { TriggerStatus } from "./Triggers.js";
 import type { CheckUpdatesOptions } from "./UpdateWatcher.js";
 
 /** The arguments of a call made without any (shared: a call never changes its arguments). */
@@ -67,6 +68,14 @@ export class Runtime {
   readonly policies: RuntimePolicies;
   /** Every error the runtime raised or passed on: recent ones with their context, and counts by code and module. */
   readonly errors: ErrorQueries;
+  /**
+   * The modules' triggers: `list()` every cron and HTTP trigger with its next run and last
+   * outcome; `callRoute(method, path, arg)` answers an HTTP trigger as the host does under `/t`.
+   */
+  readonly triggers: {
+    list(): TriggerStatus[];
+    callRoute(method: string, path: string, arg: unknown, signal?: AbortSignal): Promise<unknown>;
+  };
   /** What the start-up scan of module directories found (set by `createRuntime`). */
   lastScan: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
   private readonly parts: Assembly;
@@ -76,6 +85,11 @@ export class Runtime {
     const parts = (this.parts = assemble(made));
     this.queries = parts.queries;
     this.policies = parts.policies;
+    const { triggers } = parts;
+    this.triggers = {
+      list: () => (parts.state.assertReadable(), triggers.list()),
+      callRoute: (method, path, arg, signal) => triggers.callRoute(method, path, arg, signal),
+    };
     const { state, monitoring } = parts;
     this.errors = {
       recent: (filter) => (state.assertReadable(), monitoring.errors.recent(filter)),

@@ -34,6 +34,8 @@ export interface RuntimeLifecycleDeps {
   supervisor: Supervisor<Instance>;
   calls: ModuleCalls;
   idle: IdleScheduler;
+  /** The cron triggers: they fire from start to close. */
+  triggers: { start(): void; stop(): void };
   pool: HostPool;
   trap: InlineCrashTrap | undefined;
   monitoring: Monitoring;
@@ -100,6 +102,7 @@ export class RuntimeLifecycle {
     if (state.phase !== "created") return outcomes; // closed while starting: stay closed
     state.phase = "started";
     this.deps.idle.start();
+    this.deps.triggers.start();
     events.emit("runtime.started", { durationMs: clock.now() - started, eager });
     return outcomes;
   }
@@ -107,6 +110,7 @@ export class RuntimeLifecycle {
   private async shutdown(): Promise<ShutdownReport> {
     const { clock, state, calls, idle, supervisor, instances } = this.deps;
     state.phase = "closing";
+    this.deps.triggers.stop();
     calls.close();
     idle.stop();
     supervisor.close();

@@ -113,7 +113,16 @@ export interface RuntimeOptions {
    * file's `overrides`): `{ lib: "1.6.0" }` runs every dependent with lib 1.6.0. Each id must be installed.
    */
   overrides?: Record<string, string>;
+  /**
+   * Triggers (over the config file's `triggers`): `timeZone`, the IANA time zone cron schedules
+   * are read in (default the machine's); `idleUnloadMs`, how long a module with triggers stays
+   * loaded without calls unless its manifest sets `idleUnloadMs` (default 60 000; 0 never unloads).
+   */
+  triggers?: { timeZone?: string; idleUnloadMs?: number };
 }
+
+/** A module with triggers is unloaded after this long without calls (scale to zero), in ms, unless told otherwise. */
+export const DEFAULT_TRIGGER_IDLE_MS = 60_000;
 
 /** The options with defaults applied. */
 export interface ResolvedOptions {
@@ -139,6 +148,8 @@ export interface ResolvedOptions {
   overrides: Map<string, { range: string; from: string }>;
   /** Where new versions come from and which signatures count (config file `sources`, `trust`, `updates`). */
   updates: UpdateConfig;
+  /** Cron triggers' time zone, and the idle unload of modules with triggers (ms). */
+  triggers: { timeZone: string; idleUnloadMs: number };
   /** The module directories scanned at creation (the config file's, then the options'), absolute; watched for new versions. */
   moduleDirs: string[];
 }

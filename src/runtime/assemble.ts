@@ -34,6 +34,7 @@ import { UpdateWatcher } from "./UpdateWatcher.js";
 import { UpdateSources } from "../updates/UpdateSources.js";
 import { RuntimeState } from "./RuntimeState.js";
 import { Probes } from "./Probes.js";
+import { Triggers } from "./Triggers.js";
 import { IntegrityCheck } from "../registry/IntegrityCheck.js";
 import { ActiveVersions } from "../registry/ActiveVersions.js";
 import { DesiredRuns } from "../registry/DesiredRuns.js";
@@ -89,6 +90,8 @@ export interface Assembly {
   probes: Probes;
   /** What operators asked of modules, brought back when the runtime starts. */
   desired: DesiredRuns;
+  /** The modules' cron and HTTP triggers. */
+  triggers: Triggers;
 }
 
 /**
@@ -253,6 +256,22 @@ export function assemble(parts: RuntimeParts): Assembly {
     unloadIdle: (inst) => control.unloadInstance(inst, "idle"),
     onError,
   });
+  const triggers = new Triggers({
+    clock,
+    events,
+    timeZone: options.triggers.timeZone,
+    sources: () =>
+      catalog
+        .idsWhere((manifest) => (manifest.triggers?.length ?? 0) > 0)
+        .flatMap((id) => {
+          const record = catalog.get(id)?.record;
+          return record === undefined ? [] : [{ id, version: record.version, manifest: record.manifest }];
+        }),
+    call: (id, method, args, signal) => calls.call(id, method, args, signal),
+    onError,
+  });
+  events.on("module.registered", () => triggers.changed());
+  events.on("module.removed", () => triggers.changed());
   const loader = new Loader({
     clock,
     activator,
@@ -271,6 +290,7 @@ export function assemble(parts: RuntimeParts): Assembly {
       supervisor.forget(inst.key);
     },
     assertOpen: () => state.assertOpen(),
+    check: (pkg, file, api) => triggers.check(pkg, file, api),
   });
   // One for updates and detection: they share each registry answer and its ETag.
   const sources = new UpdateSources(options.updates, { clock });
@@ -321,6 +341,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     supervisor,
     calls,
     idle,
+    triggers,
     pool,
     trap,
     monitoring,
@@ -371,6 +392,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     trap,
     probes,
     desired,
+    triggers,
   };
 }
 

@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from "node:path";
 import { pino } from "pino";
 import { systemClock } from "../common/Clock.js";
+import { machineTimeZone } from "../common/timeZone.js";
 import { linkSdk } from "../hosts/sdkLink.js";
 import { NO_CEILINGS } from "../instances/sandboxGrant.js";
 import { loadConfigFile } from "../registry/ConfigFile.js";
@@ -10,7 +11,7 @@ import { Database } from "../store/Database.js";
 import { EMPTY_UPDATE_CONFIG } from "../updates/UpdateConfig.js";
 import { validateUpdateConfig } from "../updates/validateUpdateConfig.js";
 import { Runtime } from "./Runtime.js";
-import type { ResolvedOptions, RuntimeOptions } from "./RuntimeOptions.js";
+import { DEFAULT_TRIGGER_IDLE_MS, type ResolvedOptions, type RuntimeOptions } from "./RuntimeOptions.js";
 import { validateConfigDefaults, validateOptions } from "./validateOptions.js";
 
 /** A section of ranges by module id from the config file and the options (which win), each with where it was set. */
@@ -68,6 +69,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     use: sources("use", file?.use, options.use),
     overrides: sources("overrides", file?.overrides, options.overrides),
     updates: updates.config,
+    triggers: {
+      timeZone: options.triggers?.timeZone ?? file?.triggers.timeZone ?? machineTimeZone(),
+      idleUnloadMs: options.triggers?.idleUnloadMs ?? file?.triggers.idleUnloadMs ?? DEFAULT_TRIGGER_IDLE_MS,
+    },
     moduleDirs: [...(file?.moduleDirs ?? []), ...(options.moduleDirs ?? [])].map((dir) => resolve(dir)),
     policies: {
       ...file?.policies,

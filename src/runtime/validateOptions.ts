@@ -3,6 +3,7 @@ import { ErrorCodes } from "../errors/codes.js";
 import type { SchemaProblem } from "../registry/describeSchemaErrors.js";
 import { isValidModuleRange, isValidPackageName, isValidRange } from "../registry/manifestSchema.js";
 import { isHttpUrl } from "../updates/validateUpdateConfig.js";
+import { isTimeZone } from "../common/timeZone.js";
 import {
   anything,
   boolean,
@@ -158,6 +159,13 @@ const runtimeOptions = shape(
       MODULE_ID,
       textWhere(isValidRange, 'a semver version or range such as "1.6.0"'),
       'an object mapping module ids to the version every dependent gets, such as { "lib": "1.6.0" }',
+    ),
+    triggers: shape(
+      {
+        timeZone: textWhere(isTimeZone, 'an IANA time zone such as "Europe/Paris" or "UTC"'),
+        idleUnloadMs: msOrZero("the idle time before a module with triggers is unloaded", "0 never unloads"),
+      },
+      'an object such as { timeZone: "Europe/Paris", idleUnloadMs: 60000 }',
     ),
   },
   'an object of runtime options such as { dataDir: ".chipset" }',

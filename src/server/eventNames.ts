@@ -42,6 +42,9 @@ const names: Readonly<Record<RuntimeEventName, true>> = {
   "call.timeout": true,
   "bulkhead.rejected": true,
   "fallback.used": true,
+  "trigger.fired": true,
+  "trigger.completed": true,
+  "trigger.missed": true,
 };
 
 /** The name of every event the runtime emits (what `GET /v1/events` streams). */

@@ -64,6 +64,7 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   // The CLI raises these two about a host; no host answers them, but they keep the table whole.
   [ErrorCodes.HOST_UNREACHABLE]: 502,
   [ErrorCodes.HOST_NOT_RUNNING]: 409,
+  [ErrorCodes.TRIGGER_NOT_FOUND]: 404,
   [ErrorCodes.INTERNAL]: 500,
 });
 

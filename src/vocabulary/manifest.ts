@@ -4,6 +4,7 @@
  */
 import type { CallsConfig } from "./calls.js";
 import type { PermissionsSection } from "./permissions.js";
+import type { TriggerManifest } from "./triggers.js";
 
 /** Where an instance's code runs: this thread, a worker thread, or a child process. */
 export type Isolation = "inline" | "worker" | "process";
@@ -99,6 +100,8 @@ export interface ChipsetManifest {
   timeouts?: Partial<Record<Phase, number>>;
   /** Unload after this many milliseconds without calls (overrides the runtime default). */
   idleUnloadMs?: number;
+  /** Cron schedules and HTTP routes that call the module (see docs/triggers.md). */
+  triggers?: TriggerManifest[];
 }
 
 /** A package.json as Chipset reads it: `name` is the module id, `version` its version. */

@@ -152,6 +152,7 @@ describe("createRuntime options", () => {
       config: { player: { bufferMs: 500 }, "@scope/codec": {} },
       use: {},
       overrides: {},
+      triggers: { timeZone: "UTC", idleUnloadMs: 0 },
       hookTimeoutMs: 2_147_483_647,
       shutdownTimeoutMs: 1,
       idleUnloadMs: 0,

@@ -120,6 +120,8 @@ describe("the OpenAPI document", () => {
         "POST /v1/modules/{ref}/calls/{method}",
         "POST /v1/modules/{ref}/rollback",
         "POST /v1/modules/{ref}/update",
+        "GET /v1/triggers",
+        ...["DELETE", "GET", "PATCH", "POST", "PUT"].map((m) => `${m} /t/{*}`),
       ].sort(),
     );
     expect(doc.components.securitySchemes).toEqual({ bearer: { type: "http", scheme: "bearer" } });

@@ -28,7 +28,8 @@ async function served() {
 }
 
 /** Fastify's `/v1/modules/:ref` as OpenAPI writes it: `/v1/modules/{ref}`. */
-const openApiPath = (url: string) => url.replace(/:(\w+)/g, "{$1}");
+/** Fastify's `/v1/modules/:ref` and `/t/*` as OpenAPI writes them: `/v1/modules/{ref}`, `/t/{*}`. */
+const openApiPath = (url: string) => url.replace(/:(\w+)/g, "{$1}").replace(/\/\*$/, "/{*}");
 
 /** The documented response for `status`: its own entry, else its range (`4XX`), else `default`. */
 function documented(op: Operation, status: number): Operation["responses"][string] | undefined {

@@ -27,7 +27,6 @@ async function served() {
   return { rt, server, doc: body };
 }
 
-/** Fastify's `/v1/modules/:ref` as OpenAPI writes it: `/v1/modules/{ref}`. */
 /** Fastify's `/v1/modules/:ref` and `/t/*` as OpenAPI writes them: `/v1/modules/{ref}`, `/t/{*}`. */
 const openApiPath = (url: string) => url.replace(/:(\w+)/g, "{$1}").replace(/\/\*$/, "/{*}");
 

@@ -28,7 +28,7 @@ export async function stopDependents(
   if (!options.cascade) {
     throw new ChipsetError(
       ErrorCodes.MODULE_IN_USE,
-      `${inst.key} has running dependents (${dependents.map((d) => d.key).join(", ")}); stop them first or pass cascade`,
+      `${inst.key} has running dependents (${dependents.map((d) => d.key).join(", ")}); stop them first, or pass cascade (--cascade on the command line, { "cascade": true } in the API's body)`,
       { module: inst.key, details: { dependents: dependents.map((d) => d.key) } },
     );
   }

@@ -151,7 +151,7 @@ type JsonUpdateOptions = Omit<UpdateOptions, "signal" | "onStep">;
 
 /**
  * Runs one control action; `restart` unloads the module (stopping it first) unless it is not
- * loaded, then starts it. Start, stop, unload and restart are an operator's wishes: the host
+ * loaded, then starts it, and starts again the dependents a cascade stopped. Start, stop, unload and restart are an operator's wishes: the host
  * records them and brings them back when it starts again (`persist`).
  */
 async function control(
@@ -178,8 +178,23 @@ async function control(
     case "restart": {
       // A fresh host, as `pm2 restart` gives and as a crash's restart does: a process module gets
       // a new process, a worker module a new thread, and its code is evaluated again.
+      const running = runningKeys(runtime);
       if (runtime.queries.info(ref).state !== "registered") await runtime.unload(ref, { cascade });
-      return runtime.start(ref, { persist });
+      await runtime.start(ref, { persist });
+      // With cascade, the running dependents were stopped first: a restart brings them back too.
+      const now = runningKeys(runtime);
+      for (const key of running) if (!now.has(key)) await runtime.start(key);
+      return;
     }
   }
+}
+
+/** `id@version` of every running module version. */
+function runningKeys(runtime: Runtime): Set<string> {
+  return new Set(
+    runtime.queries
+      .list()
+      .filter((m) => m.state === "running")
+      .map((m) => `${m.id}@${m.version}`),
+  );
 }

@@ -148,6 +148,18 @@ describe("POST /v1/modules/{ref}/{action}", () => {
     expect(rt.queries.info("app").state).toBe("stopped");
   });
 
+  it("restarts a module with running dependents only with cascade, and brings the dependents back", async () => {
+    const rt = await started();
+    expect((await h.post("/v1/modules/svc/restart")).status).toBe(409);
+    const order: string[] = [];
+    rt.on("module.state", (e) => order.push(`${e.id} ${e.command}`));
+    const restarted = await h.post("/v1/modules/svc/restart", { cascade: true });
+    expect(restarted).toMatchObject({ status: 200, body: { state: "running" } });
+    expect(rt.queries.info("app").state).toBe("running");
+    expect(order.indexOf("app stop")).toBeLessThan(order.indexOf("svc stop"));
+    expect(order.indexOf("svc start")).toBeLessThan(order.lastIndexOf("app start"));
+  });
+
   it("answers 409 CHIP_ERR_INVALID_TRANSITION for an action the module's state does not allow", async () => {
     await started();
     const { status, body } = await h.post("/v1/modules/svc/resume");

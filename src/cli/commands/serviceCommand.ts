@@ -38,7 +38,6 @@ interface CommonOptions {
 
 interface InstallOptions extends CommonOptions {
   http: string;
-  tokenFile?: string;
   runAs?: string;
   stopTimeout: string;
   enable: boolean;
@@ -67,10 +66,9 @@ export function registerServiceCommand(program: Command, ctx: CliContext): void 
     )
     .option(
       "--http <host:port>",
-      "where the host's HTTP API listens; an address other machines reach needs --token-file",
+      "where the host's HTTP API listens; an address other machines reach needs the global --token-file (the host reads its bearer token there)",
       DEFAULT_LISTEN,
     )
-    .option("--token-file <file>", "the API's bearer token, read from this file by the host")
     .option(
       "--run-as <user>",
       "the account a system unit runs the host as (default: the user running this, or $SUDO_USER under sudo)",
@@ -95,8 +93,9 @@ function install(opts: InstallOptions, cmd: Command, ctx: CliContext): void {
   const scope: UnitScope = opts.user === true ? "user" : "system";
   const raw = cmd.optsWithGlobals<{ logLevel?: string; logFormat?: string }>();
   const address = parseListenAddress(opts.http);
-  assertExposureAllowed(address, opts.tokenFile !== undefined);
-  const tokenFile = opts.tokenFile === undefined ? undefined : resolve(ctx.cwd, opts.tokenFile);
+  // `--token-file` is a global option (absolute already): the token the host serves with.
+  const tokenFile = globals.tokenFile;
+  assertExposureAllowed(address, tokenFile !== undefined);
   // A typo in the path is found now, not at the next boot.
   if (tokenFile !== undefined) readTokenFile(tokenFile);
   const args = [

@@ -151,8 +151,9 @@ type JsonUpdateOptions = Omit<UpdateOptions, "signal" | "onStep">;
 
 /**
  * Runs one control action; `restart` unloads the module (stopping it first) unless it is not
- * loaded, then starts it, and starts again the dependents a cascade stopped. Start, stop, unload and restart are an operator's wishes: the host
- * records them and brings them back when it starts again (`persist`).
+ * loaded, then starts it, and starts again the dependents a cascade stopped. Start, stop, unload
+ * and restart are an operator's wishes: the host records them and brings them back when it
+ * starts again (`persist`).
  */
 async function control(
   runtime: Runtime,

@@ -45,14 +45,7 @@ export const module = defineModule({ api: {
   });
 
   it("serves call after call on one kept-alive connection: finished calls do not cancel the next", async () => {
-    h.ws.module({
-      name: "svc",
-      chipset: { activation: "eager" },
-      code: `export const module = defineModule({ api: { echo: (x) => x } });`,
-    });
-    const rt = h.open();
-    await h.serve(rt);
-    await rt.start();
+    await h.echoHost();
     for (let i = 0; i < 20; i++)
       expect(await h.post("/v1/modules/svc/calls/echo", { args: [i] })).toEqual({
         status: 200,

@@ -16,6 +16,11 @@ export interface HostHarness extends RuntimeHarness {
   post<T = Record<string, unknown>>(path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** GETs `path` and answers the status and the JSON reply. */
   get<T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T }>;
+  /**
+   * Writes `svc` (inline, eager; `echo(x)` answers `x`), opens a runtime on it and serves it;
+   * starts the runtime unless `start` is false.
+   */
+  echoHost(options?: { start?: boolean }): Promise<{ rt: Runtime; server: HostServer }>;
 }
 
 /** {@link runtimeHarness} plus a host server per test. */
@@ -61,6 +66,17 @@ export function hostHarness(): HostHarness {
     },
     async get(path) {
       return read(await request(path));
+    },
+    async echoHost({ start = true } = {}) {
+      rt.ws.module({
+        name: "svc",
+        chipset: { activation: "eager" },
+        code: `export const module = defineModule({ api: { echo: (x) => x } });`,
+      });
+      const runtime = rt.open();
+      server = await HostServer.listen(runtime, { host: "127.0.0.1", port: 0, token: TOKEN });
+      if (start) await runtime.start();
+      return { rt: runtime, server };
     },
   };
 }

@@ -15,13 +15,7 @@ interface OpenApiDocument {
 
 /** A host serving `svc` (inline, eager), with its document read from `/openapi.json`. */
 async function served() {
-  h.ws.module({
-    name: "svc",
-    chipset: { activation: "eager" },
-    code: `export const module = defineModule({ api: { echo: (x) => x } });`,
-  });
-  const rt = h.open();
-  const server = await h.serve(rt);
+  const { rt, server } = await h.echoHost({ start: false });
   const { status, body } = await h.get<OpenApiDocument>("/openapi.json");
   expect(status).toBe(200);
   return { rt, server, doc: body };

@@ -4,21 +4,9 @@ import { hostHarness, TOKEN } from "./harness.js";
 
 const h = hostHarness();
 
-async function served() {
-  h.ws.module({
-    name: "svc",
-    chipset: { activation: "eager" },
-    code: `export const module = defineModule({ api: { echo: (x) => x } });`,
-  });
-  const rt = h.open();
-  await h.serve(rt);
-  await rt.start();
-  return rt;
-}
-
 describe("the bearer token", () => {
   it("is needed on every route but the probes: missing or wrong is 401 with WWW-Authenticate", async () => {
-    await served();
+    await h.echoHost();
     for (const path of [
       "/v1/modules",
       "/v1/modules/svc",
@@ -42,7 +30,7 @@ describe("the bearer token", () => {
   });
 
   it("changes nothing when it is wrong: a control action or a call is not run", async () => {
-    const rt = await served();
+    const { rt } = await h.echoHost();
     const calls: string[] = [];
     rt.on("module.state", (e) => calls.push(`${e.id} ${e.command}`));
     const stop = await h.request("/v1/modules/svc/stop", {
@@ -64,7 +52,7 @@ describe("the bearer token", () => {
 
 describe("requests", () => {
   it("are refused with 413 when the body is over 1 MiB, and the call is not made", async () => {
-    const rt = await served();
+    const { rt } = await h.echoHost();
     const big = JSON.stringify({ args: ["x".repeat(1 << 20)] });
     const res = await h.request("/v1/modules/svc/calls/echo", {
       method: "POST",
@@ -77,7 +65,7 @@ describe("requests", () => {
   });
 
   it("get no CORS headers: a browser on another origin cannot read the answers", async () => {
-    await served();
+    await h.echoHost();
     const get = await h.request("/v1/modules", { headers: { origin: "https://evil.example" } });
     expect(get.status).toBe(200);
     const preflight = await h.request("/v1/modules/svc/stop", {
@@ -92,7 +80,7 @@ describe("requests", () => {
 
 describe("the OpenAPI document", () => {
   it("is OpenAPI 3 with every route, each with its responses, and schemas that compile", async () => {
-    await served();
+    await h.echoHost();
     const res = await h.request("/openapi.json");
     expect(res.status).toBe(200);
     const doc = (await res.json()) as {
@@ -137,7 +125,7 @@ describe("the OpenAPI document", () => {
   });
 
   it("is browsable at /docs", async () => {
-    await served();
+    await h.echoHost();
     const res = await h.request("/docs/");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/text\/html/);

@@ -2,14 +2,13 @@ import semver from "semver";
 import type { Ajv } from "ajv";
 import { isTimeZone } from "../common/timeZone.js";
 import { parseModuleRef } from "../vocabulary/moduleRef.js";
-import { TRIGGER_HTTP_METHODS } from "../vocabulary/triggers.js";
+import { probesSchema, triggersSchema } from "./probeTriggerSchemas.js";
+import { closed, count, delay, fraction, MAX_TIMER_MS, ms, offOr } from "./schemaParts.js";
 
 /**
  * The JSON Schema (draft-07) of a module's package.json as Chipset reads it. Every node carries an
  * `expected` annotation (a registered no-op keyword) that error messages quote verbatim.
  */
-
-const MAX_TIMER_MS = 2_147_483_647; // setTimeout overflows (and fires at once) above 2^31 - 1
 
 /** Longest npm package name, in characters. */
 export const MAX_PACKAGE_NAME_LENGTH = 214;
@@ -70,13 +69,6 @@ export function addManifestVocabulary(ajv: Ajv): Ajv {
 const NAME = 'a valid npm package name such as "video-player" or "@acme/video-player"';
 const RANGE = 'a semver range such as "^2.1.0"';
 const ACTIVATION = '"eager", "lazy" or { "onEvent": ["event.name", ...] }';
-
-const ms = (what: string) => ({
-  type: "integer",
-  minimum: 1,
-  maximum: MAX_TIMER_MS,
-  expected: `${what}: a positive integer number of milliseconds (at most ${MAX_TIMER_MS})`,
-});
 
 const strings = (expected: string, item = "a non-empty string") => ({
   type: "array",
@@ -140,45 +132,6 @@ const dependencyMap = (what: string) => ({
   additionalProperties: { type: "string", format: "semver-range", expected: RANGE },
 });
 
-const closed = (expected: string, properties: Record<string, object>) => ({
-  type: "object",
-  additionalProperties: false,
-  expected,
-  properties,
-});
-
-/** `false`, or an object of the given shape (a policy turned off, or its settings). */
-const offOr = (what: string, example: string, properties: Record<string, object>) => {
-  const expected = `false (no ${what}) or an object such as ${example}`;
-  return {
-    expected,
-    if: { type: "boolean" },
-    then: { const: false, expected },
-    else: closed(expected, properties),
-  };
-};
-
-const count = (what: string, minimum: number) => ({
-  type: "integer",
-  minimum,
-  maximum: 1_000_000,
-  expected: `${what}: an integer from ${minimum} to 1000000`,
-});
-
-const fraction = (what: string) => ({
-  type: "number",
-  minimum: 0,
-  maximum: 1,
-  expected: `${what}: a number from 0 to 1`,
-});
-
-const delay = (what: string) => ({
-  type: "integer",
-  minimum: 0,
-  maximum: MAX_TIMER_MS,
-  expected: `${what}: a non-negative integer number of milliseconds (at most ${MAX_TIMER_MS})`,
-});
-
 /** The policies of one level of `calls` (module-wide, or one method). */
 const policyProperties = {
   timeoutMs: delay("the deadline of each attempt (0 for none)"),
@@ -225,89 +178,6 @@ export const callsSchema = closed(
     },
   },
 );
-
-/** One probe of `probes`; `successThreshold` may exceed 1 only for readiness (as in Kubernetes). */
-const probeSchema = (name: "liveness" | "readiness" | "startup") =>
-  closed(
-    `an object such as { "method": "ping", "periodMs": 10000, "timeoutMs": 1000, "failureThreshold": 3 } or { "health": true }`,
-    {
-      method: { type: "string", minLength: 1, expected: "the name of a method of the module's api" },
-      health: { const: true, expected: "true (the module's health() is the probe)" },
-      initialDelayMs: delay("the time from running to the first probe"),
-      periodMs: ms("the time between probes"),
-      timeoutMs: ms("the time a probe has to answer"),
-      failureThreshold: count("failures in a row that fail the probe", 1),
-      successThreshold:
-        name === "readiness"
-          ? count("passes in a row that pass it again", 1)
-          : { const: 1, expected: `1 (a ${name} probe passes on one success, as in Kubernetes)` },
-    },
-  );
-
-/** The `probes` section: liveness, readiness and startup. */
-export const probesSchema = closed(
-  'an object such as { "liveness": { "method": "ping" }, "readiness": { "health": true } }',
-  { liveness: probeSchema("liveness"), readiness: probeSchema("readiness"), startup: probeSchema("startup") },
-);
-
-/** Most entries in `triggers`. */
-export const MAX_TRIGGERS = 100;
-
-const TRIGGER_CALL = {
-  type: "string",
-  minLength: 1,
-  maxLength: 200,
-  expected: "the name of a method of the module's api",
-};
-
-const CRON_TRIGGER = 'a cron trigger such as { "cron": "*/5 * * * *", "call": "sweep" }';
-const HTTP_TRIGGER =
-  'an HTTP trigger such as { "http": { "method": "POST", "path": "/hooks/ingest" }, "call": "ingest" }';
-
-/** The `triggers` section: cron schedules and HTTP routes (the cron expressions are parsed by `triggerProblems`). */
-export const triggersSchema = {
-  type: "array",
-  maxItems: MAX_TRIGGERS,
-  expected: `an array of at most ${MAX_TRIGGERS} triggers, each ${CRON_TRIGGER} or ${HTTP_TRIGGER}`,
-  items: {
-    expected: `${CRON_TRIGGER} or ${HTTP_TRIGGER}`,
-    if: { type: "object", properties: { cron: true }, required: ["cron"] },
-    then: {
-      ...closed(CRON_TRIGGER, {
-        cron: {
-          type: "string",
-          minLength: 1,
-          maxLength: 200,
-          expected: 'a cron expression of 5 fields (or 6, seconds first) such as "*/5 * * * *"',
-        },
-        call: TRIGGER_CALL,
-      }),
-      required: ["cron", "call"],
-    },
-    else: {
-      ...closed(HTTP_TRIGGER, {
-        http: {
-          ...closed('an object such as { "method": "POST", "path": "/hooks/ingest" }', {
-            method: {
-              enum: [...TRIGGER_HTTP_METHODS],
-              expected: TRIGGER_HTTP_METHODS.map((m) => `"${m}"`).join(", "),
-            },
-            path: {
-              type: "string",
-              maxLength: 200,
-              pattern: "^(/[A-Za-z0-9._~-]+)+$",
-              expected:
-                'a path such as "/hooks/ingest": "/"-separated segments of letters, digits, ".", "_", "~" and "-"',
-            },
-          }),
-          required: ["method", "path"],
-        },
-        call: TRIGGER_CALL,
-      }),
-      required: ["http", "call"],
-    },
-  },
-} as const;
 
 /** The `chipset` field: every property of `ChipsetManifest`; unknown keys are rejected. */
 export const chipsetSchema = {

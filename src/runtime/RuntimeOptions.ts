@@ -148,8 +148,12 @@ export interface ResolvedOptions {
   overrides: Map<string, { range: string; from: string }>;
   /** Where new versions come from and which signatures count (config file `sources`, `trust`, `updates`). */
   updates: UpdateConfig;
-  /** Cron triggers' time zone, and the idle unload of modules with triggers (ms). */
-  triggers: { timeZone: string; idleUnloadMs: number };
+  /**
+   * Cron triggers' time zone (undefined: the machine's, looked up when a cron trigger first needs
+   * it; ICU's start-up is not worth paying on every command), and the idle unload of modules with
+   * triggers (ms).
+   */
+  triggers: { timeZone: string | undefined; idleUnloadMs: number };
   /** The module directories scanned at creation (the config file's, then the options'), absolute; watched for new versions. */
   moduleDirs: string[];
 }

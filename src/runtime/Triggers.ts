@@ -1,5 +1,6 @@
 import type { Clock } from "../common/Clock.js";
 import type { Emitter } from "../common/Emitter.js";
+import { machineTimeZone } from "../common/timeZone.js";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import type { SchemaProblem } from "../registry/describeSchemaErrors.js";
 import { manifestError } from "../registry/validateManifest.js";
@@ -49,8 +50,8 @@ export interface TriggerStatus {
 export interface TriggersDeps {
   clock: Clock;
   events: Emitter<RuntimeEvents>;
-  /** The IANA time zone cron expressions are read in. */
-  timeZone: string;
+  /** The IANA time zone cron expressions are read in; undefined: the machine's. */
+  timeZone: string | undefined;
   /** The highest registered version of every module that declares triggers. */
   sources(): TriggerSource[];
   /** Calls a module through the normal call path (loads and starts it on demand, policies apply). */
@@ -70,6 +71,7 @@ export class Triggers {
   private stale = true;
   private running = false;
   private readonly schedules = new Map<string, CronSchedule>();
+  private zone: string | undefined;
 
   constructor(private readonly deps: TriggersDeps) {}
 
@@ -108,7 +110,7 @@ export class Triggers {
           ...base,
           kind: "cron" as const,
           cron: trigger.cron,
-          timeZone: this.deps.timeZone,
+          timeZone: this.timeZone,
           nextRun: next === undefined ? null : new Date(next).toISOString(),
         };
       }
@@ -234,11 +236,16 @@ export class Triggers {
     return isCronTrigger(trigger) ? this.schedule(trigger.cron).next(this.deps.clock.wallNow()) : undefined;
   }
 
+  /** The time zone cron expressions are read in: the configured one, else the machine's. */
+  private get timeZone(): string {
+    return (this.zone ??= this.deps.timeZone ?? machineTimeZone());
+  }
+
   /** The schedule of `expression` in the runtime's time zone (one per expression). */
   private schedule(expression: string): CronSchedule {
     let schedule = this.schedules.get(expression);
     if (schedule === undefined)
-      this.schedules.set(expression, (schedule = new CronSchedule(expression, this.deps.timeZone)));
+      this.schedules.set(expression, (schedule = new CronSchedule(expression, this.timeZone)));
     return schedule;
   }
 

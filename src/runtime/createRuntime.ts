@@ -1,7 +1,6 @@
 import { dirname, join, resolve } from "node:path";
 import { pino } from "pino";
 import { systemClock } from "../common/Clock.js";
-import { machineTimeZone } from "../common/timeZone.js";
 import { linkSdk } from "../hosts/sdkLink.js";
 import { NO_CEILINGS } from "../instances/sandboxGrant.js";
 import { loadConfigFile } from "../registry/ConfigFile.js";
@@ -70,7 +69,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     overrides: sources("overrides", file?.overrides, options.overrides),
     updates: updates.config,
     triggers: {
-      timeZone: options.triggers?.timeZone ?? file?.triggers.timeZone ?? machineTimeZone(),
+      timeZone: options.triggers?.timeZone ?? file?.triggers.timeZone,
       idleUnloadMs: options.triggers?.idleUnloadMs ?? file?.triggers.idleUnloadMs ?? DEFAULT_TRIGGER_IDLE_MS,
     },
     moduleDirs: [...(file?.moduleDirs ?? []), ...(options.moduleDirs ?? [])].map((dir) => resolve(dir)),

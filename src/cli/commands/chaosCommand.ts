@@ -1,9 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { runExperiment } from "../../chaos/ExperimentRunner.js";
 import { describeReport } from "../../chaos/experimentReport.js";
-import { readExperiment } from "../../chaos/readExperiment.js";
 import { systemClock } from "../../common/Clock.js";
 import { ChipsetError } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
@@ -36,6 +34,11 @@ export function registerChaosCommand(program: Command, ctx: CliContext): void {
     .action(async (file: string, opts: { report?: string; json?: boolean }, cmd: Command) => {
       const globals = globalsOf(cmd, ctx);
       const path = resolve(ctx.cwd, file);
+      // Loaded here: the YAML parser and the chaos engine are for this command alone.
+      const [{ readExperiment }, { runExperiment }] = await Promise.all([
+        import("../../chaos/readExperiment.js"),
+        import("../../chaos/ExperimentRunner.js"),
+      ]);
       const experiment = readExperiment(path);
       // Seconds through the three phases on a bar on a terminal; a line per phase without one.
       const progress = ctx.out.progress(opts.json === true);

@@ -154,9 +154,11 @@ describe.each(["inline", "worker", "process"] as const)("canary update (%s)", (i
   });
 
   it("stops the canary of a new version that crashes, its calls in flight sent to the old one: no call failed", async () => {
-    // Each call to the new version never answers, and the version crashes right after.
+    // Each call to the new version never answers, and the version crashes right after its first
+    // one. Once: a throw from each call's timer could fire after the test's runtime has closed
+    // (an inline module's timers outlive it), and nothing would own it then.
     const crashing = counterWithHit(
-      'hit() { setTimeout(() => { throw new Error("crashed in the canary"); }, 0); return new Promise(() => {}); }',
+      'hit() { if (count++ === 0) setTimeout(() => { throw new Error("crashed in the canary"); }, 0); return new Promise(() => {}); }',
     );
     const { rt, next } = await runningV1(h, isolation, crashing);
     const update = rt.update("counter", {

@@ -38,10 +38,12 @@ export const systemClock: Clock = {
 };
 
 /**
- * A clock that moves only when told to, for tests: `advance(ms)` fires due timers in order.
+ * A clock that moves only when told to, for tests: `advance(ms)` fires due timers in order;
+ * `sleep(ms)` moves the wall clock alone, as a machine that was asleep sees it.
  */
 export class ManualClock implements Clock {
   private time = 0;
+  private slept = 0;
   private seq = 0;
   private readonly timers = new Map<number, { at: number; fn: () => void; alive: boolean }>();
 
@@ -52,7 +54,7 @@ export class ManualClock implements Clock {
   }
 
   wallNow(): number {
-    return this.epoch + this.time;
+    return this.epoch + this.time + this.slept;
   }
 
   setTimeout(fn: () => void, ms: number, options?: { background?: boolean }): Timer {
@@ -75,6 +77,14 @@ export class ManualClock implements Clock {
     let n = 0;
     for (const t of this.timers.values()) if (t.alive) n++;
     return n;
+  }
+
+  /**
+   * Moves the wall clock (`wallNow`) forward by `ms` while monotonic time (`now`) and the timers
+   * stand still: what a process sees after the machine slept.
+   */
+  sleep(ms: number): void {
+    this.slept += ms;
   }
 
   /** Moves time forward by `ms`, firing every timer that falls due, earliest first. */

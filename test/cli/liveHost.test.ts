@@ -1,10 +1,18 @@
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { chipset, FREE_PORT, json, spawnCli, tempDir, waitForOutput, writeModule } from "./harness.js";
+import {
+  chipset,
+  closedPort,
+  FREE_PORT,
+  json,
+  spawnCli,
+  tempDir,
+  waitForOutput,
+  writeModule,
+} from "./harness.js";
 
 // The CLI talking to a running host (`chipset start`) from a second process: queries, calls and
 // control go through the host's API, and its errors come back as they would offline.
@@ -69,15 +77,6 @@ async function counterOnHost(): Promise<Listed> {
   const listed = await cli("ls", "--json");
   expect(listed.code).toBe(0);
   return json<Listed[]>(listed).find((m) => m.id === "counter")!;
-}
-
-/** A loopback port nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe("with a host running, the CLI goes through its API", () => {

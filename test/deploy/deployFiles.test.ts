@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { basename, dirname, join } from "node:path";
 import { Script } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { DEFAULT_LISTEN } from "../../src/server/listenAddress.js";
-import { chipset, collect, spawnCli, tempDir, waitForOutput } from "../cli/harness.js";
+import { chipset, closedPort, collect, spawnCli, tempDir, waitForOutput } from "../cli/harness.js";
 
 // The deployment files are checked against the code, since no Docker engine or cluster runs
 // here: every path, port and flag they use must be one the host really has.
@@ -206,12 +205,3 @@ describe("the deployment files against the real host", () => {
     expect(await run(await closedPort())).toBe(1);
   });
 });
-
-/** A loopback port nothing listens on (one was just free). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

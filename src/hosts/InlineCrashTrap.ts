@@ -1,6 +1,7 @@
 import type { AsyncLocalStorage } from "node:async_hooks";
 import { callStore } from "./callStore.js";
 import type { CallInfo } from "../module.js";
+import type { UsageCounters } from "../vocabulary/resources.js";
 
 /** What the trap needs of an inline host: a way to report a crash or a stall of its module. */
 export interface InlineOwner {
@@ -9,12 +10,17 @@ export interface InlineOwner {
   reportCrash(kind: "uncaught-exception" | "unhandled-rejection", error: unknown): void;
   /** One synchronous stretch of `method` kept the event loop for `durationMs`. */
   reportStall(method: string, durationMs: number): void;
+  /** What the module has used; each run adds its synchronous time to `busyUs`, and the I/O meters their bytes. */
+  readonly counters: UsageCounters;
 }
 
 const neverAborted = new AbortController().signal;
 
 /** The async-context store of an inline call or hook: what `currentCall()` returns, plus its owner. */
 class InlineScope implements CallInfo {
+  /** Synchronous time of inline runs nested in this one, in ms (theirs, not this owner's). */
+  nestedMs = 0;
+
   constructor(
     readonly owner: InlineOwner,
     readonly method: string,
@@ -47,6 +53,8 @@ class InlineScope implements CallInfo {
 export class InlineCrashTrap {
   private readonly store: AsyncLocalStorage<CallInfo> = callStore();
   private readonly dirs = new Map<string, InlineOwner>();
+  /** The run whose synchronous part is under way (runs nest when an inline module calls another synchronously). */
+  private active: InlineScope | undefined = undefined;
   private installed = false;
   private disposed = false;
 
@@ -71,11 +79,16 @@ export class InlineCrashTrap {
     if (!this.installed && !this.disposed) this.install();
     // A small object per run: cheaper than caching one per module and method (a Map each).
     const scope = new InlineScope(owner, method, signal);
+    const outer = this.active;
+    this.active = scope;
     const started = since ?? performance.now();
     try {
       return this.store.run(scope, Reflect.apply, fn, thisArg, args);
     } finally {
       const durationMs = performance.now() - started;
+      this.active = outer;
+      if (outer !== undefined) outer.nestedMs += durationMs;
+      (owner.counters.busyUs as number) += (durationMs - scope.nestedMs) * 1000;
       if (durationMs >= this.stallMs) owner.reportStall(method, durationMs);
     }
   }

@@ -1,3 +1,4 @@
+import { zeroUsage, type UsageCounters } from "../vocabulary/resources.js";
 import { createRequire } from "node:module";
 import { threadId } from "node:worker_threads";
 import { join } from "node:path";
@@ -45,6 +46,8 @@ export class InlineHost implements ModuleHost, InlineOwner {
   private generation = 0;
   /** Faults a chaos experiment injected (made on the first one). */
   private faults: ChaosFaults | undefined = undefined;
+  /** What the module used since it was loaded: the trap adds its synchronous time, the I/O meters its bytes. */
+  readonly counters: UsageCounters = zeroUsage();
 
   /** @param trap attributes escaped errors and stalls to this module; without it, neither is. */
   constructor(
@@ -68,6 +71,7 @@ export class InlineHost implements ModuleHost, InlineOwner {
 
   load(): void | Promise<void> {
     this.crash = undefined;
+    this.resetCounters();
     if (this.source.kind === "file") this.trap?.track(this, this.source.dir);
     if (this.source.kind === "code") {
       this.definition = this.source.definition;
@@ -89,6 +93,7 @@ export class InlineHost implements ModuleHost, InlineOwner {
 
   loadSync(): void {
     this.crash = undefined;
+    this.resetCounters();
     if (this.source.kind === "code") {
       this.definition = this.source.definition;
       return;
@@ -209,6 +214,16 @@ export class InlineHost implements ModuleHost, InlineOwner {
 
   memory(): undefined {
     return undefined;
+  }
+
+  /** Its synchronous time (when the trap times it: `inlineCrashes`) and its `fs` and network bytes; no CPU, heap or event-loop figure of its own. */
+  usage(): UsageCounters | undefined {
+    return this.definition === undefined ? undefined : { ...this.counters };
+  }
+
+  private resetCounters(): void {
+    Object.assign(this.counters, zeroUsage());
+    if (this.trap !== undefined) this.counters.busyUs = 0;
   }
 
   chaos(fault: HostFault): void {

@@ -25,6 +25,8 @@ import type { HostPool } from "./HostPool.js";
 import { moduleHostSpec, type HostSpec } from "./isolated/hostSpec.js";
 import { PendingRequests, type RequestKind } from "./isolated/PendingRequests.js";
 import type { HostPermissions } from "./isolated/processArgs.js";
+import { UsageGauge } from "./isolated/UsageGauge.js";
+import type { UsageCounters } from "../vocabulary/resources.js";
 import { MemoryGauge, type MemoryReading } from "./isolated/MemoryGauge.js";
 import { type HangTolerance, Watchdog } from "./isolated/Watchdog.js";
 
@@ -88,6 +90,7 @@ export class IsolatedHost implements ModuleHost {
   private readonly requests: ChildRequests;
   private readonly spec: HostSpec;
   private readonly gauge: MemoryGauge;
+  private readonly usageGauge = new UsageGauge();
   private lastInfo: HostInfo;
   private readonly watchdog: Watchdog;
 
@@ -140,6 +143,10 @@ export class IsolatedHost implements ModuleHost {
   memory(): MemoryReading | undefined {
     this.gauge.read(this.channel, () => this.channel);
     return this.gauge.current;
+  }
+
+  usage(): UsageCounters | undefined {
+    return this.shape === undefined ? undefined : this.usageGauge.read(this.channel);
   }
 
   /**
@@ -338,7 +345,8 @@ export class IsolatedHost implements ModuleHost {
     this.channel = channel;
     this.lastInfo = { isolation: this.isolation, pid: channel.pid, threadId: channel.threadId };
     const { key, file, memoryMb } = this.options;
-    const { isolation, pending, requests, watchdog, gauge } = this;
+    const { isolation, pending, requests, watchdog, gauge, usageGauge: usage } = this;
+    usage.begin(channel);
     this.link = new ChildLink(channel, {
       key,
       file,
@@ -348,6 +356,7 @@ export class IsolatedHost implements ModuleHost {
       requests,
       watchdog,
       gauge,
+      usage,
       crashed: (facts) => this.crashed(facts),
       exited: (exit) => this.onExit(channel, exit),
     });

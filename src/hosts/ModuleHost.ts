@@ -1,3 +1,4 @@
+import type { UsageCounters } from "../vocabulary/resources.js";
 import type { Isolation } from "../vocabulary/manifest.js";
 import type { Event } from "../common/Event.js";
 import type { ModuleContext } from "../module.js";
@@ -72,6 +73,11 @@ export interface ModuleHost {
   info(): HostInfo;
   /** The module's heap at the host's latest reading, in bytes; undefined for inline hosts (the heap is the runtime's). */
   memory(): { heapUsed: number; rss: number } | undefined;
+  /**
+   * What the module has used since it was loaded into this host, at the host's latest reading
+   * (see {@link UsageCounters}); undefined while it is not loaded. Cheap: no message to the child.
+   */
+  usage(): UsageCounters | undefined;
   /** Injects a fault inside the host (chaos experiments): a crash nobody can catch, or a heap leak until released. */
   chaos(fault: HostFault): void;
   /**

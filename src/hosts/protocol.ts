@@ -11,12 +11,13 @@
  *                  import-state, notify, reply, chaos
  *   child -> host: ready, loaded, result, error, heartbeat, use, use-cancel, checkpoint, log, crash
  */
+import type { UsageCounters } from "../vocabulary/resources.js";
 import type { HostHook } from "../vocabulary/lifecycle.js";
 import type { DefinitionFunction, HostFault } from "../vocabulary/hosts.js";
 import type { StateParcel } from "./StateParcel.js";
 
 /** Bumped on any incompatible change; the child refuses a boot config of another version. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** An error as it crosses the boundary: enough to rebuild it on the other side. */
 export interface SerializedError {
@@ -167,6 +168,8 @@ export interface ReadyMessage {
   type: "ready";
   pid: number;
   threadId: number;
+  /** The kernel's id of the child's thread (Linux), so its CPU time can be read from `/proc/<pid>/task/<tid>/stat`; 0 where unknown. */
+  tid: number;
 }
 
 /** The module was imported: what it defines (so `hasHook` / `hasMethod` answer synchronously). */
@@ -192,11 +195,15 @@ export interface ErrorMessage {
   error: SerializedError;
 }
 
-/** Sent every `heartbeatMs`: the child's event loop is turning. Memory in bytes. */
+/**
+ * Sent every `heartbeatMs`: the child's event loop is turning. Memory in bytes; `usage`: what the
+ * module has used since it was loaded into this child (zero before), as the child counts it.
+ */
 export interface HeartbeatMessage {
   type: "heartbeat";
   heapUsed: number;
   rss: number;
+  usage: UsageCounters;
 }
 
 /** The module calls `method` of module `target` (`ctx.use(target)[method](...args)`). */

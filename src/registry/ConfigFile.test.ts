@@ -106,6 +106,11 @@ describe("loadConfigFile", () => {
         modules: { "video-player": { bufferMs: 500 }, "@acme/x": {} },
         defaults: { hookTimeoutMs: 5000, idleUnloadMs: 0, preload: 3, shutdownTimeoutMs: 10000 },
         logs: { maxFileBytes: 4096, keepFiles: 0, level: "debug" },
+        resources: {
+          sampleMs: 500,
+          limits: { memoryMb: 256, warnAt: 0.9, action: "restart" },
+          reportEveryMs: 0,
+        },
       }),
     );
     expect(loadConfigFile(file)).toEqual({
@@ -114,6 +119,11 @@ describe("loadConfigFile", () => {
       modules: { "video-player": { bufferMs: 500 }, "@acme/x": {} },
       defaults: { hookTimeoutMs: 5000, idleUnloadMs: 0, preload: 3, shutdownTimeoutMs: 10000 },
       logs: { maxFileBytes: 4096, keepFiles: 0, level: "debug" },
+      resources: {
+        sampleMs: 500,
+        limits: { memoryMb: 256, warnAt: 0.9, action: "restart" },
+        reportEveryMs: 0,
+      },
       policies: {},
       permissions: { file, default: undefined, modules: new Map() },
       use: {},
@@ -136,6 +146,7 @@ describe("loadConfigFile", () => {
       use: {},
       overrides: {},
       triggers: {},
+      resources: {},
       updateFields: { sources: undefined, trust: undefined, updates: undefined },
     });
   });

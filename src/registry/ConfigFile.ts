@@ -6,6 +6,8 @@ import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
 import { describeSchemaErrors } from "./describeSchemaErrors.js";
 import { addManifestVocabulary, callsSchema, permissionsSchema } from "./manifestSchema.js";
 import type { CallsConfig } from "../vocabulary/calls.js";
+import type { ResourceLimits } from "../vocabulary/resources.js";
+import { resourceLimitProperties } from "./schemaParts.js";
 import type { PermissionCeilings, PermissionsSection } from "../vocabulary/permissions.js";
 
 /** The conventional name of the config file in an application's directory. */
@@ -41,6 +43,22 @@ export interface ConfigTriggers {
   idleUnloadMs?: number;
 }
 
+/** The `resources` section of a config file (see docs/resources.md). */
+export interface ConfigResources {
+  /** How often every module's resources are sampled, in ms; 0 turns sampling off. */
+  sampleMs?: number;
+  /** Limits and thresholds of every module, under each manifest's `limits`. */
+  limits?: ResourceLimits;
+  /** How long raw samples are kept, in ms. */
+  rawRetentionMs?: number;
+  /** How long one-minute roll-ups are kept, in ms. */
+  rollupRetentionMs?: number;
+  /** The most sample and roll-up rows kept together; the oldest go first. */
+  maxRows?: number;
+  /** How often a report is made (`report.ready`), in ms; 0 never. */
+  reportEveryMs?: number;
+}
+
 /** A validated `chipset.config.json`, paths made absolute. */
 export interface ChipsetConfig {
   /** Absolute path of the file that was read. */
@@ -64,6 +82,8 @@ export interface ChipsetConfig {
   logs: LogsConfig;
   /** Cron triggers' time zone and trigger modules' idle unload (see `triggers` in docs/triggers.md). */
   triggers: ConfigTriggers;
+  /** Resource sampling, limits, retention and reports; `{}` when the file has no `resources` section. */
+  resources: ConfigResources;
   /** The raw `sources`, `trust` and `updates` fields, checked by the updates' own validator. */
   updateFields: { sources?: unknown; trust?: unknown; updates?: unknown };
 }
@@ -164,6 +184,42 @@ export const configFileSchema = {
           enum: ["fatal", "error", "warn", "info", "debug", "trace"],
           expected:
             'the least severe level kept in the log files: "fatal", "error", "warn", "info", "debug" or "trace"',
+        },
+      },
+    },
+    resources: {
+      type: "object",
+      additionalProperties: false,
+      expected:
+        'an object such as { "sampleMs": 1000, "limits": { "memoryMb": 512 }, "reportEveryMs": 3600000 }',
+      properties: {
+        sampleMs: {
+          type: "integer",
+          minimum: 0,
+          maximum: 2_147_483_647,
+          expected:
+            "how often resources are sampled: a non-negative integer number of milliseconds (0 turns sampling off)",
+        },
+        limits: {
+          type: "object",
+          additionalProperties: false,
+          expected:
+            'an object such as { "memoryMb": 512, "cpuPercent": 90, "warnAt": 0.8, "action": "warn" }',
+          properties: resourceLimitProperties,
+        },
+        rawRetentionMs: ms("how long raw samples are kept"),
+        rollupRetentionMs: ms("how long one-minute roll-ups are kept"),
+        maxRows: {
+          type: "integer",
+          minimum: 1000,
+          maximum: 100_000_000,
+          expected: "the most sample rows kept: an integer from 1000 to 100000000",
+        },
+        reportEveryMs: {
+          type: "integer",
+          minimum: 0,
+          maximum: 2_147_483_647,
+          expected: "how often a report is made: a non-negative integer number of milliseconds (0 never)",
         },
       },
     },
@@ -269,6 +325,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     trust?: unknown;
     updates?: unknown;
     triggers?: ConfigTriggers;
+    resources?: ConfigResources;
   };
   const base = path.dirname(absolute);
   return {
@@ -283,6 +340,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     overrides: config.overrides ?? {},
     logs: config.logs ?? {},
     triggers: config.triggers ?? {},
+    resources: config.resources ?? {},
     updateFields: { sources: config.sources, trust: config.trust, updates: config.updates },
   };
 }

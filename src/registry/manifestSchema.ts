@@ -3,7 +3,16 @@ import type { Ajv } from "ajv";
 import { isTimeZone } from "../common/timeZone.js";
 import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import { probesSchema, triggersSchema } from "./probeTriggerSchemas.js";
-import { closed, count, delay, fraction, MAX_TIMER_MS, ms, offOr } from "./schemaParts.js";
+import {
+  closed,
+  count,
+  delay,
+  fraction,
+  MAX_TIMER_MS,
+  ms,
+  offOr,
+  resourceLimitProperties,
+} from "./schemaParts.js";
 
 /**
  * The JSON Schema (draft-07) of a module's package.json as Chipset reads it. Every node carries an
@@ -218,22 +227,24 @@ export const chipsetSchema = {
       type: "object",
       expected: 'a JSON Schema (draft-07) object such as { "type": "object", "properties": { ... } }',
     },
-    limits: closed('an object such as { "memoryMb": 256, "cpuPercent": 50 }', {
-      memoryMb: { type: "number", exclusiveMinimum: 0, expected: "a positive number of megabytes" },
-      cpuPercent: { type: "number", exclusiveMinimum: 0, expected: "a positive percentage of one CPU" },
-      checkpointKb: {
-        type: "integer",
-        minimum: 1,
-        maximum: 65536,
-        expected: "a whole number of KiB from 1 to 65536 (64 MiB)",
+    limits: closed(
+      'an object such as { "memoryMb": 256, "cpuPercent": 50, "warnAt": 0.8, "action": "restart" }',
+      {
+        ...resourceLimitProperties,
+        checkpointKb: {
+          type: "integer",
+          minimum: 1,
+          maximum: 65536,
+          expected: "a whole number of KiB from 1 to 65536 (64 MiB)",
+        },
+        pids: {
+          type: "integer",
+          minimum: 32,
+          maximum: 65536,
+          expected: "a whole number of processes and threads from 32 to 65536",
+        },
       },
-      pids: {
-        type: "integer",
-        minimum: 32,
-        maximum: 65536,
-        expected: "a whole number of processes and threads from 32 to 65536",
-      },
-    }),
+    ),
     permissions: permissionsSchema(MANIFEST_PATH),
     restart: closed('an object such as { "policy": "permanent", "maxRestarts": 5, "withinMs": 60000 }', {
       policy: {

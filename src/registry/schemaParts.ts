@@ -56,3 +56,33 @@ export const delay = (what: string) => ({
   maximum: MAX_TIMER_MS,
   expected: `${what}: a non-negative integer number of milliseconds (at most ${MAX_TIMER_MS})`,
 });
+
+/** The resource limits and thresholds a manifest's `limits` and the config's `resources.limits` share. */
+export const resourceLimitProperties = {
+  memoryMb: { type: "number", exclusiveMinimum: 0, expected: "a positive number of megabytes" },
+  cpuPercent: {
+    type: "number",
+    exclusiveMinimum: 0,
+    expected: "a positive percentage of one CPU (100 = one core)",
+  },
+  diskMbPerMin: {
+    type: "number",
+    exclusiveMinimum: 0,
+    expected: "a positive number of megabytes read and written through node:fs per minute",
+  },
+  networkMbPerMin: {
+    type: "number",
+    exclusiveMinimum: 0,
+    expected: "a positive number of megabytes received and sent over the network per minute",
+  },
+  warnAt: {
+    type: "number",
+    exclusiveMinimum: 0,
+    maximum: 1,
+    expected: "the fraction of a limit at which resource.warning is emitted: more than 0, at most 1",
+  },
+  action: {
+    enum: ["warn", "restart", "stop"],
+    expected: 'what a limit held for two samples does: "warn", "restart" or "stop"',
+  },
+};

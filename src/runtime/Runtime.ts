@@ -3,6 +3,7 @@ import type { Disposable } from "../common/Disposable.js";
 import type { Listener } from "../common/Emitter.js";
 import type { AppHook, HookPoint, HookScope } from "../lifecycle/HookRegistry.js";
 import type { ModuleDefinition, ModuleHealth, ModuleProxy } from "../module.js";
+import type { ResourceQueries } from "./Resources.js";
 import type { AnomalySnapshot } from "../monitoring/AnomalyDetector.js";
 import type { DesiredRun } from "../registry/DesiredRuns.js";
 import type { KindDefinition } from "../registry/KindRegistry.js";
@@ -76,6 +77,11 @@ export class Runtime {
     list(): TriggerStatus[];
     callRoute(method: string, path: string, arg: unknown, signal?: AbortSignal): Promise<unknown>;
   };
+  /**
+   * What every loaded module uses of the machine: counters since its load (`usage`), the latest
+   * sample of CPU, memory, disk and network (`latest`), sampled every `resources.sampleMs`.
+   */
+  readonly resources: ResourceQueries;
   /** What the start-up scan of module directories found (set by `createRuntime`). */
   lastScan: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
   private readonly parts: Assembly;
@@ -90,7 +96,12 @@ export class Runtime {
       list: () => (parts.state.assertReadable(), triggers.list()),
       callRoute: (method, path, arg, signal) => triggers.callRoute(method, path, arg, signal),
     };
-    const { state, monitoring } = parts;
+    const { state, monitoring, resources } = parts;
+    this.resources = {
+      usage: (ref) => (state.assertReadable(), resources.usage(ref)),
+      latest: (ref) => (state.assertReadable(), resources.latest(ref)),
+      sampleNow: () => (state.assertReadable(), resources.sampleNow()),
+    };
     this.errors = {
       recent: (filter) => (state.assertReadable(), monitoring.errors.recent(filter)),
       counts: (filter) => (state.assertReadable(), monitoring.errors.counts(filter)),

@@ -15,6 +15,7 @@ import type { IdleScheduler } from "./IdleScheduler.js";
 import type { ModuleCalls } from "./ModuleCalls.js";
 import type { ModuleControl } from "./ModuleControl.js";
 import type { Monitoring } from "./Monitoring.js";
+import type { Resources } from "./Resources.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
 import type { RuntimeState } from "./RuntimeState.js";
 import { shutdownInstances, type ShutdownReport } from "./shutdown.js";
@@ -39,6 +40,8 @@ export interface RuntimeLifecycleDeps {
   pool: HostPool;
   trap: InlineCrashTrap | undefined;
   monitoring: Monitoring;
+  /** Resource sampling: from start to close. */
+  resources: Resources;
   db: Database;
   /** What operators asked of modules: brought back at start. */
   desired: Pick<DesiredRuns, "all">;
@@ -103,6 +106,7 @@ export class RuntimeLifecycle {
     state.phase = "started";
     this.deps.idle.start();
     this.deps.triggers.start();
+    this.deps.resources.start();
     events.emit("runtime.started", { durationMs: clock.now() - started, eager });
     return outcomes;
   }
@@ -111,6 +115,7 @@ export class RuntimeLifecycle {
     const { clock, state, calls, idle, supervisor, instances } = this.deps;
     state.phase = "closing";
     this.deps.triggers.stop();
+    this.deps.resources.stop();
     calls.close();
     idle.stop();
     supervisor.close();
@@ -136,6 +141,7 @@ export class RuntimeLifecycle {
       calls.dispose();
       idle.flush();
       this.deps.monitoring.close();
+      this.deps.resources.dispose();
       state.phase = "closed";
       try {
         this.deps.releaseLeases();

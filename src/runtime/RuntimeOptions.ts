@@ -4,6 +4,7 @@ import type { Clock } from "../common/Clock.js";
 import type { IntakeLimits } from "../lifecycle/IntakeGate.js";
 import type { CallsConfig } from "../vocabulary/calls.js";
 import type { PermissionCeilings } from "../vocabulary/permissions.js";
+import type { ResourceLimits } from "../vocabulary/resources.js";
 import type { AnomalyOptions } from "./Monitoring.js";
 import type { RestartSettings } from "../supervision/restartPolicy.js";
 
@@ -119,7 +120,36 @@ export interface RuntimeOptions {
    * loaded without calls unless its manifest sets `idleUnloadMs` (default 60 000; 0 never unloads).
    */
   triggers?: { timeZone?: string; idleUnloadMs?: number };
+  /**
+   * Resource sampling (over the config file's `resources`; see docs/resources.md): `sampleMs`, how
+   * often every module's CPU, memory, disk and network are read (default 1 000; 0 turns sampling,
+   * limits and reports off); `limits`, every module's limits and thresholds under its manifest's;
+   * `rawRetentionMs` (default one hour) and `rollupRetentionMs` (one-minute roll-ups, default a
+   * week) and `maxRows` (default 1 000 000), how much history SQLite keeps; `reportEveryMs`, how
+   * often `report.ready` is emitted (default an hour; 0 never).
+   */
+  resources?: Partial<ResourceSettings>;
 }
+
+/** Resource sampling, limits, retention and reports, defaults applied (see {@link RuntimeOptions.resources}). */
+export interface ResourceSettings {
+  sampleMs: number;
+  limits: ResourceLimits;
+  rawRetentionMs: number;
+  rollupRetentionMs: number;
+  maxRows: number;
+  reportEveryMs: number;
+}
+
+/** The defaults of {@link ResourceSettings}. */
+export const DEFAULT_RESOURCE_SETTINGS: Readonly<ResourceSettings> = Object.freeze({
+  sampleMs: 1_000,
+  limits: {},
+  rawRetentionMs: 3_600_000,
+  rollupRetentionMs: 7 * 24 * 3_600_000,
+  maxRows: 1_000_000,
+  reportEveryMs: 3_600_000,
+});
 
 /** A module with triggers is unloaded after this long without calls (scale to zero), in ms, unless told otherwise. */
 export const DEFAULT_TRIGGER_IDLE_MS = 60_000;
@@ -154,6 +184,8 @@ export interface ResolvedOptions {
    * triggers (ms).
    */
   triggers: { timeZone: string | undefined; idleUnloadMs: number };
+  /** Resource sampling, limits, retention and reports. */
+  resources: ResourceSettings;
   /** The module directories scanned at creation (the config file's, then the options'), absolute; watched for new versions. */
   moduleDirs: string[];
 }

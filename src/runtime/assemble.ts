@@ -22,6 +22,7 @@ import { Loader } from "./Loader.js";
 import { ModuleCalls } from "./ModuleCalls.js";
 import { ModuleControl } from "./ModuleControl.js";
 import { Monitoring } from "./Monitoring.js";
+import { Resources } from "./Resources.js";
 import { Registration } from "./Registration.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
 import { RuntimeLifecycle } from "./RuntimeLifecycle.js";
@@ -80,6 +81,8 @@ export interface Assembly {
   queries: RuntimeQueries;
   policies: RuntimePolicies;
   monitoring: Monitoring;
+  /** Resource sampling of every loaded module, and its queries. */
+  resources: Resources;
   /** The supervisor of every module (crashes, restarts, give-ups). */
   supervisor: Supervisor<Instance>;
   /** Every worker thread and child process the runtime started (`live` counts them). */
@@ -173,6 +176,12 @@ export function assemble(parts: RuntimeParts): Assembly {
     events,
     instances: table,
     anomalies: options.anomalies,
+  });
+  const resources = new Resources({
+    clock,
+    instances: table,
+    settings: options.resources,
+    onListenerError: (err) => onError("resources", err),
   });
   const calls: ModuleCalls = new ModuleCalls({
     clock,
@@ -345,6 +354,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     pool,
     trap,
     monitoring,
+    resources,
     db,
     desired,
     releaseLeases: () => registry.leases.releaseAll(),
@@ -387,6 +397,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     queries,
     policies,
     monitoring,
+    resources,
     supervisor,
     pool,
     trap,

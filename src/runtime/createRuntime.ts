@@ -10,7 +10,12 @@ import { Database } from "../store/Database.js";
 import { EMPTY_UPDATE_CONFIG } from "../updates/UpdateConfig.js";
 import { validateUpdateConfig } from "../updates/validateUpdateConfig.js";
 import { Runtime } from "./Runtime.js";
-import { DEFAULT_TRIGGER_IDLE_MS, type ResolvedOptions, type RuntimeOptions } from "./RuntimeOptions.js";
+import {
+  DEFAULT_RESOURCE_SETTINGS,
+  DEFAULT_TRIGGER_IDLE_MS,
+  type ResolvedOptions,
+  type RuntimeOptions,
+} from "./RuntimeOptions.js";
 import { validateConfigDefaults, validateOptions } from "./validateOptions.js";
 
 /** A section of ranges by module id from the config file and the options (which win), each with where it was set. */
@@ -71,6 +76,12 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     triggers: {
       timeZone: options.triggers?.timeZone ?? file?.triggers.timeZone,
       idleUnloadMs: options.triggers?.idleUnloadMs ?? file?.triggers.idleUnloadMs ?? DEFAULT_TRIGGER_IDLE_MS,
+    },
+    resources: {
+      ...DEFAULT_RESOURCE_SETTINGS,
+      ...file?.resources,
+      ...options.resources,
+      limits: { ...file?.resources.limits, ...options.resources?.limits },
     },
     moduleDirs: [...(file?.moduleDirs ?? []), ...(options.moduleDirs ?? [])].map((dir) => resolve(dir)),
     policies: {

@@ -167,6 +167,27 @@ const runtimeOptions = shape(
       },
       'an object such as { timeZone: "Europe/Paris", idleUnloadMs: 60000 }',
     ),
+    resources: shape(
+      {
+        sampleMs: msOrZero("how often resources are sampled", "0 turns sampling off"),
+        limits: shape(
+          {
+            memoryMb: finite((n) => n > 0, "megabytes: a number more than 0"),
+            cpuPercent: finite((n) => n > 0, "a percentage of one CPU: a number more than 0"),
+            diskMbPerMin: finite((n) => n > 0, "megabytes per minute: a number more than 0"),
+            networkMbPerMin: finite((n) => n > 0, "megabytes per minute: a number more than 0"),
+            warnAt: finite((n) => n > 0 && n <= 1, "a fraction of the limit: more than 0, at most 1"),
+            action: oneOf(["warn", "restart", "stop"], '"warn", "restart" or "stop"'),
+          },
+          'an object such as { memoryMb: 512, cpuPercent: 90, warnAt: 0.8, action: "warn" }',
+        ),
+        rawRetentionMs: ms("how long raw samples are kept"),
+        rollupRetentionMs: ms("how long one-minute roll-ups are kept"),
+        maxRows: integer(1000, 100_000_000, "the most sample rows kept: an integer from 1000 to 100000000"),
+        reportEveryMs: msOrZero("how often a report is made", "0 never"),
+      },
+      "an object such as { sampleMs: 1000, limits: { memoryMb: 512 }, reportEveryMs: 3600000 }",
+    ),
   },
   'an object of runtime options such as { dataDir: ".chipset" }',
 );

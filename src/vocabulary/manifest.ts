@@ -2,6 +2,7 @@
  * The manifest and the registry record: the words every layer uses for a module version.
  * Types only; registry/ validates and stores them.
  */
+import type { ResourceLimits } from "./resources.js";
 import type { CallsConfig } from "./calls.js";
 import type { PermissionsSection } from "./permissions.js";
 import type { TriggerManifest } from "./triggers.js";
@@ -78,9 +79,8 @@ export interface ChipsetManifest {
   singleton?: boolean;
   /** JSON Schema for the module's configuration. */
   configSchema?: Record<string, unknown>;
-  limits?: {
-    memoryMb?: number;
-    cpuPercent?: number;
+  /** Resource limits and thresholds (see docs/resources.md), plus the sizes below. */
+  limits?: ResourceLimits & {
     /** The most a checkpoint may take once serialised, in KiB; default {@link DEFAULT_CHECKPOINT_KB}. */
     checkpointKb?: number;
     /** The most processes and threads of a sandboxed process module; default {@link DEFAULT_PIDS_LIMIT}. */

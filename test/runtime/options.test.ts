@@ -121,6 +121,14 @@ describe("createRuntime options", () => {
     ["anomalies.minSamples", { anomalies: { minSamples: 0 } }, "anomalies.minSamples", "0"],
     ["anomalies.errorRateRise", { anomalies: { errorRateRise: 1.5 } }, "anomalies.errorRateRise", "1.5"],
     ["anomalies.memorySampleMs", { anomalies: { memorySampleMs: 0 } }, "anomalies.memorySampleMs", "0"],
+    ["resources.sampleMs", { resources: { sampleMs: -5 } }, "resources.sampleMs", "-5"],
+    ["resources.limits.warnAt", { resources: { limits: { warnAt: 1.5 } } }, "resources.limits.warnAt", "1.5"],
+    [
+      "resources.limits.action",
+      { resources: { limits: { action: "kill" } } },
+      "resources.limits.action",
+      '"kill"',
+    ],
   ])(
     "refuses a bad %s, naming the field, what it found and what it expects",
     (_what, options, field, found) => {
@@ -153,6 +161,21 @@ describe("createRuntime options", () => {
       use: {},
       overrides: {},
       triggers: { timeZone: "UTC", idleUnloadMs: 0 },
+      resources: {
+        sampleMs: 0,
+        limits: {
+          memoryMb: 0.5,
+          cpuPercent: 400,
+          diskMbPerMin: 1,
+          networkMbPerMin: 1,
+          warnAt: 1,
+          action: "stop",
+        },
+        rawRetentionMs: 1,
+        rollupRetentionMs: 2_147_483_647,
+        maxRows: 1000,
+        reportEveryMs: 0,
+      },
       hookTimeoutMs: 2_147_483_647,
       shutdownTimeoutMs: 1,
       idleUnloadMs: 0,

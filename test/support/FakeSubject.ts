@@ -78,6 +78,9 @@ export class FakeHost implements ModuleHost {
   memory(): undefined {
     return undefined;
   }
+  usage(): undefined {
+    return undefined;
+  }
   unload(): void {
     this.runs.push("unload");
     this.loaded = false;

@@ -23,6 +23,7 @@ import { HostRequests, neverAborted } from "./HostRequests.js";
 import { ChaosFaults } from "./ChaosFaults.js";
 import { rebuildError } from "./rebuildError.js";
 import type { ChildTransport } from "./transport.js";
+import type { UsageMeter } from "./UsageMeter.js";
 
 const hookNames: readonly HostHook[] = ["init", "start", "pause", "resume", "stop"];
 const functionNames: readonly DefinitionFunction[] = [
@@ -55,7 +56,11 @@ export class ModuleRunner {
   private readonly scopes = new Map<string, CallInfo>();
   private readonly faults = new ChaosFaults();
 
-  constructor(private readonly transport: ChildTransport) {
+  /** @param meter counts what the module uses; started afresh when the module is loaded. */
+  constructor(
+    private readonly transport: ChildTransport,
+    private readonly meter: UsageMeter,
+  ) {
     this.requests = new HostRequests(transport);
   }
 
@@ -96,6 +101,7 @@ export class ModuleRunner {
   };
 
   private async importModule(msg: LoadMessage): Promise<void> {
+    this.meter.reset();
     let namespace: unknown;
     try {
       namespace = await import(pathToFileURL(msg.file).href);

@@ -13,6 +13,7 @@ import { captureOutput } from "./captureOutput.js";
 import { installCrashGuard } from "./crashGuard.js";
 import { installWorkerGuard } from "./workerGuard.js";
 import { ModuleRunner } from "./ModuleRunner.js";
+import { UsageMeter, kernelThreadId } from "./UsageMeter.js";
 import { currentTransport } from "./transport.js";
 
 const transport = currentTransport();
@@ -36,11 +37,17 @@ try {
 
 captureOutput(transport);
 if (transport.isolation === "worker") installWorkerGuard();
-const runner = new ModuleRunner(transport);
+const meter = new UsageMeter(transport.isolation);
+const runner = new ModuleRunner(transport, meter);
 // The heartbeat must not keep a process alive on its own: once its host is gone, the child ends.
 const heartbeat = setInterval(() => {
-  const { heapUsed, rss } = process.memoryUsage();
-  transport.send({ type: "heartbeat", heapUsed, rss });
+  const memory = process.memoryUsage();
+  transport.send({
+    type: "heartbeat",
+    heapUsed: memory.heapUsed,
+    rss: memory.rss,
+    usage: meter.read(memory),
+  });
 }, boot.heartbeatMs);
 heartbeat.unref();
 
@@ -49,4 +56,4 @@ installCrashGuard(transport, () => {
   clearInterval(heartbeat);
 });
 transport.onMessage(runner.receive);
-transport.send({ type: "ready", pid: process.pid, threadId });
+transport.send({ type: "ready", pid: process.pid, threadId, tid: kernelThreadId() });

@@ -92,4 +92,12 @@ export interface Channel {
    * than sent by the child; undefined where that cannot be read (worker hosts, no `/proc`).
    */
   readRss(): number | undefined;
+  /**
+   * CPU time of the child's process (process hosts) or thread (worker hosts), user + system, in
+   * µs, read by this thread from `/proc` even while the child is busy; undefined where there is
+   * no `/proc` or the child has ended.
+   */
+  readCpuUs(): number | undefined;
+  /** Bytes the child's process read from and wrote to storage (`/proc/<pid>/io`); undefined for workers and where unreadable. */
+  readStorageIo(): { read: number; write: number } | undefined;
 }

@@ -12,6 +12,8 @@ export abstract class ChannelBase implements Channel {
   abstract readonly isolation: IsolatedKind;
   pid = 0;
   threadId = 0;
+  /** The kernel's id of the child's thread (Linux); 0 where unknown. */
+  tid = 0;
   readonly ready: Promise<void>;
   readonly exited: Promise<ChannelExit>;
   alive = true;
@@ -70,6 +72,14 @@ export abstract class ChannelBase implements Channel {
     return undefined;
   }
 
+  readCpuUs(): number | undefined {
+    return undefined;
+  }
+
+  readStorageIo(): { read: number; write: number } | undefined {
+    return undefined;
+  }
+
   terminate(): void {
     if (!this.alive || this.terminating) return;
     this.terminating = true;
@@ -96,6 +106,7 @@ export abstract class ChannelBase implements Channel {
     this.booted = true;
     this.pid = msg.pid;
     this.threadId = msg.threadId;
+    this.tid = msg.tid;
     this.resolveReady();
   }
 

@@ -3,6 +3,7 @@ import type { ChildToHost, HeartbeatMessage } from "../protocol.js";
 import { isRequest, type Channel, type ChannelExit, type HostMessage, type IsolatedKind } from "./Channel.js";
 import type { ChildRequests } from "./ChildRequests.js";
 import { memoryLimitCrash, reportedCrash, type CrashFacts } from "./crashError.js";
+import type { UsageGauge } from "./UsageGauge.js";
 import type { MemoryGauge } from "./MemoryGauge.js";
 import { ModuleOutput } from "./ModuleOutput.js";
 import { answerError, type PendingRequests } from "./PendingRequests.js";
@@ -21,6 +22,7 @@ export interface LinkParts {
   requests: ChildRequests;
   watchdog: Watchdog;
   gauge: MemoryGauge;
+  usage: UsageGauge;
   /** The child reported its own crash, or went past its memory limit. */
   crashed(facts: CrashFacts): void;
   /** The channel ended, for whatever reason. */
@@ -99,6 +101,7 @@ export class ChildLink {
     // A process's resident memory as the kernel counts it, where this process can read it: a
     // module can make its own report say anything.
     const rss = this.channel.readRss() ?? msg.rss;
+    this.parts.usage.heartbeat(msg.usage);
     if (this.parts.gauge.heartbeat({ heapUsed: msg.heapUsed, rss }))
       this.parts.crashed(memoryLimitCrash(rss, this.parts.memoryMb));
   }

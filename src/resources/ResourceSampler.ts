@@ -1,0 +1,172 @@
+import type { Clock, Timer } from "../common/Clock.js";
+import type { Disposable } from "../common/Disposable.js";
+import { EventSource } from "../common/Event.js";
+import type { ResourceSample, UsageCounters } from "../vocabulary/resources.js";
+
+/** One loaded module instance, as the sampler sees it. */
+export interface SampledInstance {
+  readonly id: string;
+  readonly version: string;
+  readonly isolation: "inline" | "worker" | "process";
+  /** Its counters now (see {@link UsageCounters}); undefined while not loaded or not yet read. */
+  usage(): UsageCounters | undefined;
+}
+
+interface Reading {
+  at: number;
+  usage: UsageCounters;
+}
+
+/** Counters that only grow while a module stays loaded: one going down means it was loaded afresh. */
+const monotonic = [
+  "cpuUs",
+  "busyUs",
+  "eluActiveMs",
+  "eluIdleMs",
+  "fsRead",
+  "fsWrite",
+  "netIn",
+  "netOut",
+] as const;
+
+function reloaded(before: UsageCounters, now: UsageCounters): boolean {
+  for (const field of monotonic) if ((now[field] ?? 0) < (before[field] ?? 0)) return true;
+  return false;
+}
+
+const perSecond = (bytes: number, ms: number): number => (ms > 0 ? (Math.max(0, bytes) * 1000) / ms : 0);
+
+/** The sample of one interval between two readings of the same load. */
+export function sampleOf(inst: SampledInstance, before: Reading, now: Reading): ResourceSample {
+  const a = before.usage;
+  const b = now.usage;
+  const ms = now.at - before.at;
+  const cpuUs = b.cpuUs ?? b.busyUs;
+  const cpuBefore = a.cpuUs ?? a.busyUs;
+  const cpuPercent =
+    cpuUs === undefined || cpuBefore === undefined || ms <= 0
+      ? null
+      : Math.max(0, cpuUs - cpuBefore) / (ms * 10);
+  let elu: number | null = null;
+  if (b.eluActiveMs !== undefined && b.eluIdleMs !== undefined) {
+    const active = b.eluActiveMs - (a.eluActiveMs ?? 0);
+    const total = active + b.eluIdleMs - (a.eluIdleMs ?? 0);
+    elu = total > 0 ? Math.min(1, Math.max(0, active / total)) : 0;
+  }
+  const memoryBytes = inst.isolation === "process" ? (b.rss ?? b.heapUsed ?? null) : (b.heapUsed ?? null);
+  return {
+    id: inst.id,
+    version: inst.version,
+    isolation: inst.isolation,
+    at: now.at,
+    intervalMs: ms,
+    cpuPercent,
+    elu,
+    memoryBytes,
+    heapUsedBytes: b.heapUsed ?? null,
+    rssBytes: inst.isolation === "process" ? (b.rss ?? null) : null,
+    fsReadBps: perSecond(b.fsRead - a.fsRead, ms),
+    fsWriteBps: perSecond(b.fsWrite - a.fsWrite, ms),
+    netInBps: perSecond(b.netIn - a.netIn, ms),
+    netOutBps: perSecond(b.netOut - a.netOut, ms),
+    totals: {
+      cpuSeconds: (cpuUs ?? 0) / 1e6,
+      fsReadBytes: b.fsRead,
+      fsWriteBytes: b.fsWrite,
+      netInBytes: b.netIn,
+      netOutBytes: b.netOut,
+    },
+  };
+}
+
+/**
+ * Reads every loaded instance's counters every `everyMs` on the injected clock and turns two
+ * readings of the same load into a {@link ResourceSample}: rates over the interval, gauges at its
+ * end, totals since the load. The first reading of a load only sets where its first interval
+ * starts. Listeners get each round of samples (the store, the limits, the report).
+ */
+export class ResourceSampler implements Disposable {
+  private readonly readings = new Map<string, Reading>();
+  private readonly latestSamples = new Map<string, ResourceSample>();
+  private readonly sampled: EventSource<readonly ResourceSample[]>;
+  private timer: Timer | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly deps: {
+      clock: Clock;
+      /** The instances to read, at each round. */
+      instances: () => Iterable<SampledInstance>;
+      /** The sampling interval, in ms. */
+      everyMs: number;
+      /** A listener threw (it does not stop the others). */
+      onListenerError?: (err: unknown) => void;
+    },
+  ) {
+    this.sampled = new EventSource(deps.onListenerError);
+  }
+
+  /** Subscribes to each round of samples (one per instance that has two readings); dispose to leave. */
+  onSamples(listener: (samples: readonly ResourceSample[]) => void): Disposable {
+    return this.sampled.subscribe(listener);
+  }
+
+  /** Starts sampling every `everyMs` (a background timer: it never keeps the process alive). */
+  start(): void {
+    if (this.closed || this.timer !== undefined) return;
+    this.sampleNow();
+    this.arm();
+  }
+
+  /** The latest sample of each instance still loaded, by `id@version`. */
+  latest(): ReadonlyMap<string, ResourceSample> {
+    return this.latestSamples;
+  }
+
+  /** Reads every instance now; returns (and tells the listeners) the samples of this round. */
+  sampleNow(): ResourceSample[] {
+    const at = this.deps.clock.wallNow();
+    const seen = new Set<string>();
+    const samples: ResourceSample[] = [];
+    for (const inst of this.deps.instances()) {
+      const usage = inst.usage();
+      if (usage === undefined) continue;
+      const key = `${inst.id}@${inst.version}`;
+      seen.add(key);
+      const now = { at, usage };
+      const before = this.readings.get(key);
+      // A second read at the same instant keeps the interval's start.
+      if (before !== undefined && at <= before.at && !reloaded(before.usage, usage)) continue;
+      this.readings.set(key, now);
+      if (before === undefined || reloaded(before.usage, usage)) continue;
+      const sample = sampleOf(inst, before, now);
+      this.latestSamples.set(key, sample);
+      samples.push(sample);
+    }
+    for (const key of this.readings.keys()) {
+      if (seen.has(key)) continue;
+      this.readings.delete(key);
+      this.latestSamples.delete(key);
+    }
+    if (samples.length > 0) this.sampled.emit(samples);
+    return samples;
+  }
+
+  /** Stops sampling; the latest samples stay readable. */
+  dispose(): void {
+    this.closed = true;
+    this.timer?.dispose();
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    this.timer = this.deps.clock.setTimeout(
+      () => {
+        this.sampleNow();
+        if (!this.closed) this.arm();
+      },
+      this.deps.everyMs,
+      { background: true },
+    );
+  }
+}

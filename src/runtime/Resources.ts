@@ -1,0 +1,97 @@
+import type { Clock } from "../common/Clock.js";
+import type { Disposable } from "../common/Disposable.js";
+import type { InstanceReader } from "../instances/InstanceTable.js";
+import type { Instance } from "../instances/Instance.js";
+import { ResourceSampler, type SampledInstance } from "../resources/ResourceSampler.js";
+import type { ResourceSample, UsageCounters } from "../vocabulary/resources.js";
+import type { ResourceSettings } from "./RuntimeOptions.js";
+
+/** What one loaded instance has used since it was loaded (`runtime.resources.usage()`). */
+export interface InstanceUsage {
+  id: string;
+  version: string;
+  isolation: "inline" | "worker" | "process";
+  usage: UsageCounters;
+}
+
+/** The resource side of the runtime (`runtime.resources`); see docs/resources.md. */
+export interface ResourceQueries {
+  /**
+   * What each loaded instance has used since it was loaded, read now (no sampling needed): of
+   * every module, or of `ref` (`id`: its live versions; `id@version`: that one).
+   */
+  usage(ref?: string): InstanceUsage[];
+  /** The latest sample of each loaded instance (of `ref`, as in {@link usage}); empty until two readings a sampling interval apart. */
+  latest(ref?: string): ResourceSample[];
+  /** Reads every loaded instance now and returns the samples of this round (what the timer does every `sampleMs`). */
+  sampleNow(): ResourceSample[];
+}
+
+/** Whether `inst` is what `ref` names: `id` (any version) or `id@version`. */
+function names(ref: string | undefined, id: string, version: string): boolean {
+  if (ref === undefined) return true;
+  const at = ref.lastIndexOf("@");
+  return at > 0 ? ref.slice(0, at) === id && ref.slice(at + 1) === version : ref === id;
+}
+
+function sampled(inst: Instance): SampledInstance {
+  return { id: inst.id, version: inst.version, isolation: inst.isolation, usage: () => inst.host.usage() };
+}
+
+/**
+ * Wires resource sampling into the runtime: a sampler over the instance table every
+ * `sampleMs` from start to close (none when `sampleMs` is 0), and the queries over it.
+ */
+export class Resources implements ResourceQueries, Disposable {
+  readonly sampler: ResourceSampler;
+
+  constructor(
+    private readonly deps: {
+      clock: Clock;
+      instances: InstanceReader;
+      settings: ResourceSettings;
+      onListenerError: (err: unknown) => void;
+    },
+  ) {
+    this.sampler = new ResourceSampler({
+      clock: deps.clock,
+      everyMs: deps.settings.sampleMs,
+      instances: () => Array.from(deps.instances.all(), sampled),
+      onListenerError: deps.onListenerError,
+    });
+  }
+
+  /** Starts sampling, unless `sampleMs` is 0. */
+  start(): void {
+    if (this.deps.settings.sampleMs > 0) this.sampler.start();
+  }
+
+  usage(ref?: string): InstanceUsage[] {
+    const out: InstanceUsage[] = [];
+    for (const inst of this.deps.instances.all()) {
+      if (!names(ref, inst.id, inst.version)) continue;
+      const usage = inst.host.usage();
+      if (usage !== undefined)
+        out.push({ id: inst.id, version: inst.version, isolation: inst.isolation, usage });
+    }
+    return out;
+  }
+
+  latest(ref?: string): ResourceSample[] {
+    return [...this.sampler.latest().values()].filter((s) => names(ref, s.id, s.version));
+  }
+
+  sampleNow(): ResourceSample[] {
+    return this.sampler.sampleNow();
+  }
+
+  /** Stops sampling (the runtime is closing). */
+  stop(): void {
+    this.sampler.dispose();
+  }
+
+  /** Stops sampling and saves what is not yet written (before the database closes). */
+  dispose(): void {
+    this.stop();
+  }
+}

@@ -58,6 +58,12 @@ const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string |
   "module.anomaly": (e) =>
     `${e.active ? "ANOMALY" : "anomaly over"}: ${e.id}@${e.version}${e.method === undefined ? "" : `.${e.method}`} ${e.metric} ` +
     `${e.observed.toFixed(2)} ${e.unit} (baseline ${e.baseline.toFixed(2)}, threshold ${e.threshold.toFixed(2)})`,
+  "resource.warning": (e) =>
+    `${e.active ? "RESOURCE WARNING" : "resource warning over"}: ${key(e.id, e.version)} ${e.resource} ` +
+    `${e.value.toFixed(1)} ${e.unit} (warns at ${e.threshold.toFixed(1)}, limit ${e.limit} ${e.unit})`,
+  "resource.limit": (e) =>
+    `RESOURCE LIMIT: ${key(e.id, e.version)} held ${e.resource} at ${e.value.toFixed(1)} ${e.unit} ` +
+    `over its limit of ${e.limit} ${e.unit} for two samples; action: ${e.action}`,
   "breaker.opened": (e) =>
     `breaker OPEN for ${scope(e)} (${e.reason}: ${e.failures} failures in a row, ` +
     `${Math.round(e.rate * 100)}% failed); calls are refused for ${ms(e.openMs)}`,

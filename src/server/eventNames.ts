@@ -16,6 +16,8 @@ const names: Readonly<Record<RuntimeEventName, true>> = {
   "module.unready": true,
   "module.ready": true,
   "module.anomaly": true,
+  "resource.warning": true,
+  "resource.limit": true,
   "module.crashed": true,
   "module.restarting": true,
   "module.restarted": true,

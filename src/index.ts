@@ -4,6 +4,17 @@ export type { Runtime, ControlOptions, InstanceSummary } from "./runtime/Runtime
 export type { CallInterceptor, InterceptedCall, InterceptedTarget } from "./runtime/CallInterceptor.js";
 export type { LoadReport, LoadTask } from "./runtime/Loader.js";
 export type { RuntimeOptions } from "./runtime/RuntimeOptions.js";
+export type { ResourceSettings } from "./runtime/RuntimeOptions.js";
+export type { ResourceQueries, InstanceUsage } from "./runtime/Resources.js";
+export type { SystemFigures } from "./resources/SystemMeter.js";
+export type { ResourceBound, ResourceEvents } from "./resources/ResourceEvents.js";
+export type {
+  UsageCounters,
+  ResourceSample,
+  ResourceLimits,
+  ResourceName,
+  LimitAction,
+} from "./vocabulary/resources.js";
 export type { RuntimePhase } from "./runtime/RuntimeState.js";
 export type { RuntimeEvents, RuntimeEventName, ModuleRef, UnloadReason } from "./runtime/RuntimeEvents.js";
 export type { ModuleSummary, ModuleInfo, DependencyInfo, DependencyTree } from "./runtime/RuntimeQueries.js";

@@ -3,6 +3,7 @@ import type { Disposable } from "../common/Disposable.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { Instance } from "../instances/Instance.js";
 import { ResourceSampler, type SampledInstance } from "../resources/ResourceSampler.js";
+import { SystemMeter, type SystemFigures } from "../resources/SystemMeter.js";
 import type { ResourceSample, UsageCounters } from "../vocabulary/resources.js";
 import type { ResourceSettings } from "./RuntimeOptions.js";
 
@@ -25,6 +26,12 @@ export interface ResourceQueries {
   latest(ref?: string): ResourceSample[];
   /** Reads every loaded instance now and returns the samples of this round (what the timer does every `sampleMs`). */
   sampleNow(): ResourceSample[];
+  /**
+   * The machine beside the modules: load, CPU, memory, the data directory's disk, network and
+   * the host process. Read on demand; a reading younger than half a sampling interval (or
+   * 500 ms when sampling is off) is answered again, so several readers see the same rates.
+   */
+  system(): SystemFigures;
 }
 
 /** Whether `inst` is what `ref` names: `id` (any version) or `id@version`. */
@@ -44,12 +51,16 @@ function sampled(inst: Instance): SampledInstance {
  */
 export class Resources implements ResourceQueries, Disposable {
   readonly sampler: ResourceSampler;
+  private readonly systemMeter: SystemMeter;
+  private systemLatest: SystemFigures | undefined;
 
   constructor(
     private readonly deps: {
       clock: Clock;
       instances: InstanceReader;
       settings: ResourceSettings;
+      /** The data directory, whose file system `system()` reports. */
+      dataDir: string;
       onListenerError: (err: unknown) => void;
     },
   ) {
@@ -59,6 +70,7 @@ export class Resources implements ResourceQueries, Disposable {
       instances: () => Array.from(deps.instances.all(), sampled),
       onListenerError: deps.onListenerError,
     });
+    this.systemMeter = new SystemMeter(deps.dataDir);
   }
 
   /** Starts sampling, unless `sampleMs` is 0. */
@@ -83,6 +95,14 @@ export class Resources implements ResourceQueries, Disposable {
 
   sampleNow(): ResourceSample[] {
     return this.sampler.sampleNow();
+  }
+
+  system(): SystemFigures {
+    const now = this.deps.clock.wallNow();
+    const fresh = (this.deps.settings.sampleMs || 1000) / 2;
+    const latest = this.systemLatest;
+    if (latest !== undefined && now - latest.at < fresh && now >= latest.at) return latest;
+    return (this.systemLatest = this.systemMeter.read(now));
   }
 
   /** Stops sampling (the runtime is closing). */

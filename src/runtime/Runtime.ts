@@ -101,6 +101,7 @@ export class Runtime {
       usage: (ref) => (state.assertReadable(), resources.usage(ref)),
       latest: (ref) => (state.assertReadable(), resources.latest(ref)),
       sampleNow: () => (state.assertReadable(), resources.sampleNow()),
+      system: () => resources.system(),
     };
     this.errors = {
       recent: (filter) => (state.assertReadable(), monitoring.errors.recent(filter)),

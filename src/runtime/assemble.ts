@@ -181,6 +181,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     clock,
     instances: table,
     settings: options.resources,
+    dataDir: options.dataDir,
     onListenerError: (err) => onError("resources", err),
   });
   const calls: ModuleCalls = new ModuleCalls({

@@ -55,3 +55,23 @@ describe("the memory of a process module", () => {
     );
   });
 });
+
+describe("the machine's figures beside the modules", () => {
+  it("say the load, memory, the data directory's disk and the host process, with CPU once read twice", () => {
+    const clock = new ManualClock();
+    const runtime = h.open({ clock });
+    const first = runtime.resources.system();
+    expect(first.cpus).toBeGreaterThan(0);
+    expect(first.memory.availableBytes).toBeGreaterThan(0);
+    expect(first.memory.usedBytes + first.memory.availableBytes).toBe(first.memory.totalBytes);
+    expect(first.disk?.totalBytes).toBeGreaterThan(0);
+    expect(first.process.pid).toBe(process.pid);
+    expect(first.cpuPercent).toBeNull();
+    // Read again within half a sampling interval: the same reading.
+    expect(runtime.resources.system()).toBe(first);
+    clock.advance(1000);
+    const second = runtime.resources.system();
+    expect(second.at).toBe(first.at + 1000);
+    if (second.network !== null) expect(second.network.connections).toBeGreaterThanOrEqual(0);
+  });
+});

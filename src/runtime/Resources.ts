@@ -80,8 +80,7 @@ export class Resources implements ResourceQueries, Disposable {
 
   usage(ref?: string): InstanceUsage[] {
     const out: InstanceUsage[] = [];
-    for (const inst of this.deps.instances.all()) {
-      if (!names(ref, inst.id, inst.version)) continue;
+    for (const inst of this.named(ref)) {
       const usage = inst.host.usage();
       if (usage !== undefined)
         out.push({ id: inst.id, version: inst.version, isolation: inst.isolation, usage });
@@ -103,6 +102,14 @@ export class Resources implements ResourceQueries, Disposable {
     const latest = this.systemLatest;
     if (latest !== undefined && now - latest.at < fresh && now >= latest.at) return latest;
     return (this.systemLatest = this.systemMeter.read(now));
+  }
+
+  /** The live instances `ref` names (every one when undefined). */
+  private named(ref: string | undefined): Iterable<Instance> {
+    const { instances } = this.deps;
+    if (ref === undefined) return instances.all();
+    const inst = ref.lastIndexOf("@") > 0 ? instances.get(ref) : undefined;
+    return ref.lastIndexOf("@") > 0 ? (inst === undefined ? [] : [inst]) : instances.versionsOf(ref);
   }
 
   /** Stops sampling (the runtime is closing). */

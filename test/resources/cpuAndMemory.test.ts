@@ -5,9 +5,23 @@ import { runtimeHarness } from "../support/runtimeHarness.js";
 const h = runtimeHarness();
 const MB = 1024 * 1024;
 
-/** `burn(ms)` keeps its thread busy for `ms` of wall time; `idle()` does nothing. */
-const BURNER = `export const module = defineModule({ api: {
-  burn(ms) { const end = Date.now() + ms; let x = 0; while (Date.now() < end) x += Math.sqrt(x + 1); return x > 0; },
+/**
+ * `burn(ms)` keeps its thread busy until the thread itself has had `ms` of CPU time (as the
+ * kernel counts it for that thread: on a loaded machine that takes longer than `ms`); `idle()`
+ * does nothing.
+ */
+const BURNER = `import fs from "node:fs";
+function cpuMs() {
+  if (typeof process.threadCpuUsage === "function") {
+    const { user, system } = process.threadCpuUsage();
+    return (user + system) / 1000;
+  }
+  const stat = fs.readFileSync("/proc/thread-self/stat", "latin1");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+export const module = defineModule({ api: {
+  burn(ms) { const end = cpuMs() + ms; let x = 0; while (cpuMs() < end) for (let i = 0; i < 1e5; i++) x += Math.sqrt(i); return x > 0; },
   idle() { return true; },
 } });`;
 

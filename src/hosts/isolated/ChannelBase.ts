@@ -1,6 +1,7 @@
 import { ChipsetError } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
 import { Outbox } from "../Outbox.js";
+import { ProcStats } from "./procStats.js";
 import type { ChildToHost, HostToChild } from "../protocol.js";
 import type { Channel, ChannelExit, HostMessage, IsolatedKind } from "./Channel.js";
 
@@ -28,6 +29,8 @@ export abstract class ChannelBase implements Channel {
     (msg, err) => this.onSendFailed?.(msg, err),
   );
   private booted = false;
+  /** The kernel's figures of the child, read through `/proc` (from `ready` until the child ends). */
+  private proc: ProcStats | undefined = undefined;
   private resolveReady!: () => void;
   private rejectReady!: (err: Error) => void;
   private resolveExited!: (exit: ChannelExit) => void;
@@ -69,15 +72,15 @@ export abstract class ChannelBase implements Channel {
   }
 
   readRss(): number | undefined {
-    return undefined;
+    return this.isolation === "process" ? this.proc?.rss() : undefined;
   }
 
   readCpuUs(): number | undefined {
-    return undefined;
+    return this.proc?.cpuUs();
   }
 
   readStorageIo(): { read: number; write: number } | undefined {
-    return undefined;
+    return this.isolation === "process" ? this.proc?.storageIo() : undefined;
   }
 
   terminate(): void {
@@ -107,6 +110,10 @@ export abstract class ChannelBase implements Channel {
     this.pid = msg.pid;
     this.threadId = msg.threadId;
     this.tid = msg.tid;
+    // A process's figures are the whole process's; a worker's CPU time is its own thread's (a
+    // worker has no memory or storage figures of its own in /proc).
+    if (this.isolation === "process") this.proc = new ProcStats(msg.pid);
+    else if (msg.tid > 0) this.proc = new ProcStats(msg.pid, msg.tid);
     this.resolveReady();
   }
 
@@ -114,6 +121,8 @@ export abstract class ChannelBase implements Channel {
   protected ended(exit: Omit<ChannelExit, "terminated">): void {
     if (!this.alive) return;
     this.alive = false;
+    this.proc?.close();
+    this.proc = undefined;
     const full: ChannelExit = { ...exit, terminated: this.terminating };
     if (!this.booted) this.rejectReady(this.startError(full));
     this.resolveExited(full);

@@ -4,7 +4,6 @@ import { sandboxFeatures } from "../sandboxFeatures.js";
 import { STDERR_TAIL_BYTES } from "./Channel.js";
 import { ChannelBase } from "./ChannelBase.js";
 import type { SandboxCgroup } from "./cgroup.js";
-import { readCpuUs, readRss, readStorageIo } from "./procStats.js";
 import { sandboxLaunch, type SandboxSpec } from "./sandboxLaunch.js";
 
 /** How long to wait, after a child process exited, for the rest of its output (ms). */
@@ -143,18 +142,6 @@ export class ProcessChannel extends ChannelBase {
   }
 
   /** The child's resident memory from `/proc/<pid>/status`, whatever it says of itself. */
-  override readRss(): number | undefined {
-    return this.alive ? readRss(this.pid) : undefined;
-  }
-
-  override readCpuUs(): number | undefined {
-    return this.alive ? readCpuUs(this.pid) : undefined;
-  }
-
-  override readStorageIo(): { read: number; write: number } | undefined {
-    return this.alive ? readStorageIo(this.pid) : undefined;
-  }
-
   /**
    * Removes the sandbox's cgroup once the processes killed in it are gone (they leave it when
    * reaped): tries again every {@link CGROUP_RETRY_MS} for up to a second, then leaves it to the

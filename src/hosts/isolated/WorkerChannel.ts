@@ -1,5 +1,4 @@
 import { Worker } from "node:worker_threads";
-import { readCpuUs } from "./procStats.js";
 import { nodeFeatures } from "../../common/nodeFeatures.js";
 import type { BootConfig, ChildToHost, HostToChild } from "../protocol.js";
 import { ChannelBase } from "./ChannelBase.js";
@@ -41,10 +40,6 @@ export class WorkerChannel extends ChannelBase {
     // Node 20's types do not declare it; nodeFeatures says it is there.
     const worker = this.worker as Worker & { getHeapStatistics(): Promise<{ used_heap_size: number }> };
     return worker.getHeapStatistics().then((stats) => stats.used_heap_size);
-  }
-
-  override readCpuUs(): number | undefined {
-    return this.alive && this.tid > 0 ? readCpuUs(this.pid, this.tid) : undefined;
   }
 
   protected keepAlive(on: boolean): void {

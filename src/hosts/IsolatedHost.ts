@@ -146,7 +146,12 @@ export class IsolatedHost implements ModuleHost {
   }
 
   usage(): UsageCounters | undefined {
-    return this.shape === undefined ? undefined : this.usageGauge.read(this.channel);
+    if (this.shape === undefined) return undefined;
+    const usage = this.usageGauge.read(this.channel);
+    // The heap as memory() reads it: on Node 24, a worker's is read from here while it is busy.
+    const heapUsed = this.memory()?.heapUsed;
+    if (usage !== undefined && heapUsed !== undefined) usage.heapUsed = heapUsed;
+    return usage;
   }
 
   /**

@@ -224,6 +224,7 @@ export class HostPool {
                   reads: [this.entry, ...spec.permissions.fsRead.slice(0, 1)],
                   ...(spec.memoryMb === undefined ? {} : { memoryMb: spec.memoryMb }),
                   ...(spec.pids === undefined ? {} : { pids: spec.pids }),
+                  ...(spec.cpuPercent === undefined ? {} : { cpuPercent: spec.cpuPercent }),
                 },
           );
     this.channels.add(channel);

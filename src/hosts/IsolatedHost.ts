@@ -44,6 +44,8 @@ export interface IsolatedHostOptions extends Omit<LoadMessage, "type" | "id"> {
   permissions?: HostPermissions;
   /** The most processes and threads of a sandboxed process host (`limits.pids`), where a cgroup enforces it. */
   pids?: number;
+  /** The CPU quota of a sandboxed process host (`limits.cpuPercent`, % of one CPU), where a cgroup enforces it. */
+  cpuPercent?: number;
   pool: HostPool;
   clock: Clock;
   bridge: HostBridge;
@@ -109,6 +111,7 @@ export class IsolatedHost implements ModuleHost {
       options.memoryMb,
       options.permissions,
       options.pids,
+      options.cpuPercent,
     );
     this.gauge = new MemoryGauge(
       options.isolation === "process" && options.memoryMb !== undefined

@@ -22,6 +22,8 @@ export interface SandboxReport {
   cgroupMemory: Protection;
   /** The module's processes and threads are capped by the kernel (a cgroup's pids limit). */
   cgroupPids: Protection;
+  /** `limits.cpuPercent` is enforced by the kernel (a cgroup's CPU quota). */
+  cgroupCpu: Protection;
   /** Every process module's resident memory is read from `/proc/<pid>/status`, not from the module. */
   procMemory: Protection;
 }
@@ -80,6 +82,7 @@ function detect(setting: string): SandboxFeatures {
       networkNamespace: { available: false, detail: "" },
       cgroupMemory: { available: false, detail: "" },
       cgroupPids: { available: false, detail: "" },
+      cgroupCpu: { available: false, detail: "" },
       procMemory: procMemory(),
     },
   };
@@ -108,16 +111,19 @@ function detect(setting: string): SandboxFeatures {
   if (typeof roots === "string") {
     report.cgroupMemory.detail = roots;
     report.cgroupPids.detail = roots;
+    report.cgroupCpu.detail = roots;
   } else {
     for (const [controller, entry] of [
       ["memory", report.cgroupMemory],
       ["pids", report.cgroupPids],
+      ["cpu", report.cgroupCpu],
     ] as const) {
       const dir = roots.dirs[controller];
       entry.available = dir !== undefined;
       entry.detail = dir ?? roots.reasons[controller] ?? "";
     }
-    if (report.cgroupMemory.available || report.cgroupPids.available) features.cgroups = roots;
+    if (report.cgroupMemory.available || report.cgroupPids.available || report.cgroupCpu.available)
+      features.cgroups = roots;
   }
   return features;
 }

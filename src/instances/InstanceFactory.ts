@@ -179,6 +179,7 @@ export class InstanceFactory {
       baseDir,
       ...(manifest.limits?.memoryMb !== undefined ? { memoryMb: manifest.limits.memoryMb } : {}),
       ...(manifest.limits?.pids !== undefined ? { pids: manifest.limits.pids } : {}),
+      ...(manifest.limits?.cpuPercent !== undefined ? { cpuPercent: manifest.limits.cpuPercent } : {}),
       ...(permissions === undefined ? {} : { permissions }),
       pool: this.options.pool,
       clock: this.options.clock,

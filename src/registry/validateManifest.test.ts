@@ -233,6 +233,42 @@ describe("validatePackageManifest", () => {
       /positive number of megabytes/,
     ],
     [
+      "a negative CPU limit",
+      withChipset({ limits: { cpuPercent: -5 } }),
+      "chipset.limits.cpuPercent",
+      /positive percentage of one CPU \(100 = one core\)/,
+    ],
+    [
+      "a disk limit given as a string",
+      withChipset({ limits: { diskMbPerMin: "10MB" } }),
+      "chipset.limits.diskMbPerMin",
+      /megabytes read and written through node:fs per minute/,
+    ],
+    [
+      "a network limit of zero",
+      withChipset({ limits: { networkMbPerMin: 0 } }),
+      "chipset.limits.networkMbPerMin",
+      /megabytes received and sent over the network per minute/,
+    ],
+    [
+      "a warning threshold given as a percentage",
+      withChipset({ limits: { warnAt: 80 } }),
+      "chipset.limits.warnAt",
+      /fraction of a limit at which resource\.warning is emitted: more than 0, at most 1/,
+    ],
+    [
+      "a limit action that does not exist",
+      withChipset({ limits: { action: "kill" } }),
+      "chipset.limits.action",
+      /"warn", "restart" or "stop"/,
+    ],
+    [
+      "a misspelt limit",
+      withChipset({ limits: { cpuPercentage: 50 } }),
+      "chipset.limits.cpuPercentage",
+      /cpuPercent/,
+    ],
+    [
       "a probe with a period of zero",
       withChipset({ probes: { liveness: { method: "ping", periodMs: 0 } } }),
       "chipset.probes.liveness.periodMs",

@@ -23,6 +23,7 @@ import { ModuleCalls } from "./ModuleCalls.js";
 import { ModuleControl } from "./ModuleControl.js";
 import { Monitoring } from "./Monitoring.js";
 import { Resources } from "./Resources.js";
+import { LimitActions } from "./LimitActions.js";
 import { Registration } from "./Registration.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
 import { RuntimeLifecycle } from "./RuntimeLifecycle.js";
@@ -254,6 +255,19 @@ export function assemble(parts: RuntimeParts): Assembly {
     assertOpen: () => state.assertOpen(),
     onError,
     desired,
+  });
+  const limits = new LimitActions({
+    logger,
+    events,
+    instances: table,
+    defaults: options.resources.limits,
+    stop: (key) => control.stop(key, { cascade: true }),
+    closing: () => state.closing,
+    onError,
+  });
+  resources.sampler.onSamples((samples) => limits.observe(samples));
+  events.on("module.removed", (e) => {
+    if (e.version !== undefined) limits.forget(e.id, e.version);
   });
   const idle: IdleScheduler = new IdleScheduler({
     clock,

@@ -15,7 +15,9 @@ export type CrashKind =
   /** Its liveness probe failed `failureThreshold` times in a row: the runtime ended it. */
   | "liveness"
   /** Its startup probe did not pass within `failureThreshold × periodMs`: the runtime ended it. */
-  | "startup";
+  | "startup"
+  /** It held a resource limit whose `action` is `restart` for two samples: the runtime ended it. */
+  | "resource-limit";
 
 /** Where a host runs: its kind, and the pid / thread id that runs the module's code. */
 export interface HostInfo {
@@ -44,12 +46,12 @@ export interface CrashInfo {
   signal?: string | null;
 }
 
-/** Why the runtime itself ends a host as crashed (a failed probe): `what` happened, and the failure behind it. */
+/** Why the runtime itself ends a host as crashed (a failed probe, a resource limit): `what` happened, and the failure behind it. */
 export interface HostEnding {
-  kind: "liveness" | "startup";
+  kind: "liveness" | "startup" | "resource-limit";
   /** What happened, in a few words (`"its liveness probe failed 3 times in a row"`). */
   what: string;
-  /** The last probe's failure. */
+  /** The last probe's failure, or the limit held. */
   cause: Error;
 }
 

@@ -62,6 +62,7 @@ describe("chipset env", () => {
     expect(p.networkNamespace!.available).toBe(netns);
     expect(p.cgroupMemory!.available).toBe(canMakeCgroup("memory"));
     expect(p.cgroupPids!.available).toBe(canMakeCgroup("pids"));
+    expect(p.cgroupCpu!.available).toBe(canMakeCgroup("cpu"));
     expect(p.procMemory!.available).toBe(existsSync("/proc/self/status"));
     for (const protection of Object.values(p)) expect(protection.detail).not.toBe("");
   });

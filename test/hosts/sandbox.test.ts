@@ -136,6 +136,32 @@ describe("a sandboxed process module (process isolation with permissions)", () =
   );
 });
 
+describe("a sandboxed process module with limits.cpuPercent", () => {
+  it.runIf(report.cgroupCpu.available)(
+    "gets that share of a CPU from the kernel: a second of busy looping is charged a fifth of a second at 20%",
+    async () => {
+      const burner = `export const module = defineModule({ api: {
+        burn(ms) {
+          const start = process.cpuUsage(); const end = Date.now() + ms; let x = 0;
+          while (Date.now() < end) x += Math.sqrt(x + 1);
+          const used = process.cpuUsage(start); return (used.user + used.system) / 1000;
+        },
+      } });`;
+      const { rt } = sandboxed({ permissions: {}, limits: { cpuPercent: 20 } }, burner);
+      await rt.start("probe");
+      const cgroup = cgroupOf(rt.queries.info("probe").instance!.host.pid, "cpu");
+      const quota = existsSync(join(cgroup, "cpu.max"))
+        ? readFileSync(join(cgroup, "cpu.max"), "utf8").trim()
+        : `${readFileSync(join(cgroup, "cpu.cfs_quota_us"), "utf8").trim()} ${readFileSync(join(cgroup, "cpu.cfs_period_us"), "utf8").trim()}`;
+      expect(quota).toBe("20000 100000");
+      // Unthrottled it would be charged about 1000 ms; the quota allows 20 ms in each 100 ms.
+      const cpuMs = (await rt.call("probe", "burn", [1000])) as number;
+      expect(cpuMs).toBeLessThan(450);
+      expect(cpuMs).toBeGreaterThan(50);
+    },
+  );
+});
+
 describe("a sandboxed module whose files its user cannot reach", () => {
   it.runIf(report.unprivilegedUser.available)(
     "does not start: CHIP_ERR_HOST_START_FAILED names the directory, its mode and what to do",
@@ -231,8 +257,13 @@ async function hostServer(): Promise<{ port: number; readonly accepted: number }
 
 /** The directory of the pids cgroup process `pid` is in (cgroup v1 or v2). */
 function pidsCgroup(pid: number): string {
+  return cgroupOf(pid, "pids");
+}
+
+/** The directory of the `controller` cgroup process `pid` is in (cgroup v1 or v2). */
+function cgroupOf(pid: number, controller: string): string {
   const lines = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n");
-  const v1 = lines.find((l) => l.split(":")[1]?.split(",").includes("pids"));
-  if (v1 !== undefined) return join("/sys/fs/cgroup/pids", v1.split(":").slice(2).join(":"));
+  const v1 = lines.find((l) => l.split(":")[1]?.split(",").includes(controller));
+  if (v1 !== undefined) return join("/sys/fs/cgroup", controller, v1.split(":").slice(2).join(":"));
   return join("/sys/fs/cgroup", lines.find((l) => l.startsWith("0::"))!.slice(3));
 }

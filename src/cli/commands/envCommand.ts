@@ -10,6 +10,7 @@ const NAMES: ReadonlyArray<readonly [keyof SandboxReport, string]> = [
   ["networkNamespace", "network namespace"],
   ["cgroupMemory", "cgroup memory limit"],
   ["cgroupPids", "cgroup pids limit"],
+  ["cgroupCpu", "cgroup CPU limit"],
   ["procMemory", "memory from /proc"],
 ];
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 /** The controllers a sandboxed process host is limited by. */
-export type CgroupController = "memory" | "pids";
+export type CgroupController = "memory" | "pids" | "cpu";
 
 /**
  * Where this process may create cgroups for its sandboxed hosts, per controller: the directory
@@ -19,7 +19,11 @@ export interface CgroupRoots {
 }
 
 const CGROUP_MOUNT = "/sys/fs/cgroup";
-const CONTROLLERS: CgroupController[] = ["memory", "pids"];
+const CONTROLLERS: CgroupController[] = ["memory", "pids", "cpu"];
+/** The period of a cgroup's CPU quota, in µs (the kernel's default): the quota is a share of each 100 ms. */
+export const CPU_PERIOD_US = 100_000;
+/** The smallest quota the kernel takes, in µs (1 ms of each period: 1% of a CPU). */
+const MIN_CPU_QUOTA_US = 1_000;
 
 /**
  * Finds where this process may create cgroups (Linux only), and creates the `chipset/`
@@ -60,11 +64,14 @@ function findV2(own: string): CgroupRoots {
   const failure = makeDir(dir);
   let enabled = "";
   if (failure === undefined) {
-    try {
-      // The controllers a child of `chipset/` may use must be enabled in `chipset/` itself.
-      fs.writeFileSync(path.join(dir, "cgroup.subtree_control"), "+memory +pids");
-    } catch {
-      // Reported per controller below.
+    // The controllers a child of `chipset/` may use must be enabled in `chipset/` itself; one
+    // at a time, as a write naming one the parent does not delegate enables none of them.
+    for (const controller of CONTROLLERS) {
+      try {
+        fs.writeFileSync(path.join(dir, "cgroup.subtree_control"), `+${controller}`);
+      } catch {
+        // Reported per controller below.
+      }
     }
     try {
       enabled = fs.readFileSync(path.join(dir, "cgroup.subtree_control"), "utf8");
@@ -101,6 +108,13 @@ export interface CgroupLimits {
   memoryBytes?: number;
   /** The most processes and threads at once. */
   pids: number;
+  /** CPU time, in % of one CPU (100 = one core; 250 = two and a half), as a quota per {@link CPU_PERIOD_US}; absent: none. */
+  cpuPercent?: number;
+}
+
+/** `cpu.max` (v2) or `cpu.cfs_quota_us` (v1): the CPU time allowed per {@link CPU_PERIOD_US}, in µs, for `cpuPercent` of one CPU. */
+export function cpuQuotaUs(cpuPercent: number): number {
+  return Math.max(MIN_CPU_QUOTA_US, Math.round((cpuPercent / 100) * CPU_PERIOD_US));
 }
 
 let created = 0;
@@ -129,17 +143,23 @@ export class SandboxCgroup {
         removeStaleCgroups(parent);
       }
     }
+    // v2 has one directory for every controller; v1 one per controller.
+    const made = new Map<string, string>();
+    const dirIn = (parent: string): string => {
+      let dir = made.get(parent);
+      if (dir === undefined) made.set(parent, (dir = this.make(parent, name)));
+      return dir;
+    };
     const memoryParent = limits.memoryBytes === undefined ? undefined : roots.dirs.memory;
-    const pidsParent = roots.dirs.pids;
+    const cpuParent = limits.cpuPercent === undefined ? undefined : roots.dirs.cpu;
     try {
       if (memoryParent !== undefined) {
-        this.memoryDir = this.make(memoryParent, name);
+        this.memoryDir = dirIn(memoryParent);
         this.writeMemoryLimit(limits.memoryBytes!);
       }
-      if (pidsParent !== undefined) {
-        const dir = pidsParent === memoryParent ? this.memoryDir! : this.make(pidsParent, name);
-        fs.writeFileSync(path.join(dir, "pids.max"), String(limits.pids));
-      }
+      if (roots.dirs.pids !== undefined)
+        fs.writeFileSync(path.join(dirIn(roots.dirs.pids), "pids.max"), String(limits.pids));
+      if (cpuParent !== undefined) this.writeCpuLimit(dirIn(cpuParent), cpuQuotaUs(limits.cpuPercent!));
     } catch (err) {
       this.remove();
       throw err;
@@ -187,6 +207,15 @@ export class SandboxCgroup {
     fs.mkdirSync(dir);
     this.dirs.push(dir);
     return dir;
+  }
+
+  private writeCpuLimit(dir: string, quotaUs: number): void {
+    if (this.roots.version === 2) {
+      fs.writeFileSync(path.join(dir, "cpu.max"), `${quotaUs} ${CPU_PERIOD_US}`);
+      return;
+    }
+    fs.writeFileSync(path.join(dir, "cpu.cfs_period_us"), String(CPU_PERIOD_US));
+    fs.writeFileSync(path.join(dir, "cpu.cfs_quota_us"), String(quotaUs));
   }
 
   private writeMemoryLimit(bytes: number): void {

@@ -20,6 +20,8 @@ const advice: Record<CrashKind, string> = {
     "find out why its liveness probe fails (a deadlock, a lost connection), or raise probes.liveness.timeoutMs or failureThreshold in its manifest",
   startup:
     "make it ready sooner, or give its startup probe more time: raise probes.startup.failureThreshold or periodMs in its manifest",
+  "resource-limit":
+    "make the module use less, raise the limit in its manifest's limits (or the config's resources.limits), or set limits.action to \"warn\"",
 };
 
 /** Why a host died, as seen by its owner. */

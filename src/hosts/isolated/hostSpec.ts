@@ -13,6 +13,8 @@ export interface HostSpec {
   permissions?: HostPermissions;
   /** The most processes and threads of a sandboxed host (one with `permissions`), where a cgroup can enforce it. */
   pids?: number;
+  /** The CPU quota of a sandboxed host, in % of one CPU, where a cgroup can enforce it. */
+  cpuPercent?: number;
 }
 
 /** True when a host for this spec comes from the warm pool: no memory limit and no permissions. */
@@ -26,8 +28,8 @@ export function isPooled(spec: { memoryMb?: number | undefined; permissions?: ob
  * its own node_modules), chipset's `dist/` (the child entry and the SDK), chipset's
  * package.json, and the SDK package (`node_modules/chipset`, see `linkSdk`) through which the
  * module imports `chipset/module`. Nothing else of chipset's package root: in a checkout it
- * holds data directories and their `chipset.db`. `pids` (the manifest's `limits.pids`) is kept
- * only for such a sandboxed host.
+ * holds data directories and their `chipset.db`. `pids` and `cpuPercent` (the manifest's
+ * `limits.pids` and `limits.cpuPercent`) are kept only for such a sandboxed host.
  */
 export function moduleHostSpec(
   isolation: IsolatedKind,
@@ -35,11 +37,13 @@ export function moduleHostSpec(
   memoryMb: number | undefined,
   permissions: HostPermissions | undefined,
   pids?: number,
+  cpuPercent?: number,
 ): HostSpec {
   const spec: HostSpec = { isolation };
   if (memoryMb !== undefined) spec.memoryMb = memoryMb;
   if (permissions !== undefined) {
     if (pids !== undefined) spec.pids = pids;
+    if (cpuPercent !== undefined) spec.cpuPercent = cpuPercent;
     spec.permissions = { ...permissions, fsRead: runtimeReads(file, permissions.fsRead) };
   }
   return spec;

@@ -12,6 +12,8 @@ export interface SandboxSpec {
   memoryMb?: number;
   /** The most processes and threads at once; default {@link DEFAULT_PIDS_LIMIT}. */
   pids?: number;
+  /** The kernel's CPU quota, in % of one CPU (`limits.cpuPercent`); absent: none. */
+  cpuPercent?: number;
   /** Files and directories the host must read to start (the child entry, the module's directory). */
   reads: string[];
 }
@@ -32,7 +34,7 @@ const LOOPBACK_UP = 'ip="$1"; shift; "$ip" link set lo up 2>/dev/null; unset PWD
  * The launch of a sandboxed host on this machine (see {@link SandboxFeatures}): without `net`,
  * `unshare --net` (a network namespace with only a loopback, brought up with `ip`); then
  * `setpriv` to the unprivileged user, with no supplementary groups and `no_new_privs` (a setuid
- * program cannot give the privileges back); and a cgroup with the memory and pids limits. Each
+ * program cannot give the privileges back); and a cgroup with the memory, pids and CPU limits. Each
  * is used only where the machine provides it; without any, the host is node itself. Throws when
  * the cgroup cannot be made (the host must not start without the limits detection promised).
  * Every part of the prefix execs the next, so the host's pid is the one `spawn` returns.
@@ -55,6 +57,7 @@ export function sandboxLaunch(features: SandboxFeatures, spec: SandboxSpec): San
       : new SandboxCgroup(features.cgroups, {
           ...(spec.memoryMb === undefined ? {} : { memoryBytes: Math.round(spec.memoryMb * 1024 * 1024) }),
           pids: spec.pids ?? DEFAULT_PIDS_LIMIT,
+          ...(spec.cpuPercent === undefined ? {} : { cpuPercent: spec.cpuPercent }),
         });
   return { prefix, cgroup };
 }

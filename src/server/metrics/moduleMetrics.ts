@@ -35,11 +35,13 @@ interface UsageCounter {
   fields: Array<[extra: Record<string, string>, read: (u: UsageCounters) => number | undefined]>;
 }
 
+const seconds = (us: number | undefined): number | undefined => (us === undefined ? undefined : us / 1e6);
+
 const usageCounters: UsageCounter[] = [
   {
     name: "chipset_module_cpu_seconds_total",
     help: "CPU time of the module's thread (worker) or process, user and system, in seconds; inline modules: the synchronous time of their hooks and calls, an estimate. Kept across the module's reloads.",
-    fields: [[{}, (u) => ((u.cpuUs ?? u.busyUs) === undefined ? undefined : (u.cpuUs ?? u.busyUs)! / 1e6)]],
+    fields: [[{}, (u) => seconds(u.cpuUs ?? u.busyUs)]],
   },
   {
     name: "chipset_module_fs_bytes_total",

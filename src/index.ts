@@ -62,7 +62,7 @@ export type { FallbackHandler, BreakerSnapshot } from "./policies/PolicyBook.js"
 export type { PolicyEvents, PolicyRef } from "./policies/PolicyEvents.js";
 export type { BreakerStateName, OpenReason } from "./policies/CircuitBreaker.js";
 export type { RuntimePolicies } from "./runtime/RuntimePolicies.js";
-export type { CallOutcome } from "./runtime/CallObserver.js";
+export type { CallObserver, CallOutcome } from "./runtime/CallObserver.js";
 export type { ErrorQueries, AnomalyOptions } from "./runtime/Monitoring.js";
 export type { ErrorEntry, ErrorCounts } from "./monitoring/ErrorMonitor.js";
 export {

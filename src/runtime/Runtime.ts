@@ -17,7 +17,7 @@ import { assemble, type Assembly, type RuntimeParts } from "./assemble.js";
 import type { CallInterceptor } from "./CallInterceptor.js";
 import type { LoadReport, LoadTask } from "./Loader.js";
 import type { AnyApi } from "./ModuleCalls.js";
-import type { CallOutcome } from "./CallObserver.js";
+import type { CallObserver, CallOutcome } from "./CallObserver.js";
 import type { ControlOptions } from "./ModuleControl.js";
 import type { ErrorQueries } from "./Monitoring.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
@@ -430,5 +430,14 @@ export class Runtime {
    */
   interceptCalls(interceptor: CallInterceptor): Disposable {
     return this.parts.calls.intercept(interceptor);
+  }
+
+  /**
+   * Lets `observer` see every call settle and every attempt end (the host's Prometheus metrics),
+   * after the runtime's own monitoring, until the result is disposed. It runs on every call:
+   * keep it to a few field updates. What it throws is reported as `runtime.error`.
+   */
+  observeCalls(observer: CallObserver): Disposable {
+    return this.parts.observers.add(observer);
   }
 }

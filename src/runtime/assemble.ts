@@ -19,6 +19,7 @@ import { Activator, throwFirstFailure } from "./Activator.js";
 import { Catalog } from "./Catalog.js";
 import { IdleScheduler } from "./IdleScheduler.js";
 import { Loader } from "./Loader.js";
+import { CallObservers } from "./CallObservers.js";
 import { ModuleCalls } from "./ModuleCalls.js";
 import { ModuleControl } from "./ModuleControl.js";
 import { Monitoring } from "./Monitoring.js";
@@ -82,6 +83,8 @@ export interface Assembly {
   queries: RuntimeQueries;
   policies: RuntimePolicies;
   monitoring: Monitoring;
+  /** What sees every call settle: monitoring, then the observers tools add (`runtime.observeCalls`). */
+  observers: CallObservers;
   /** Resource sampling of every loaded module, and its queries. */
   resources: Resources;
   /** The supervisor of every module (crashes, restarts, give-ups). */
@@ -185,12 +188,13 @@ export function assemble(parts: RuntimeParts): Assembly {
     dataDir: options.dataDir,
     onListenerError: (err) => onError("resources", err),
   });
+  const observers = new CallObservers(monitoring, (err) => onError("call observer", err));
   const calls: ModuleCalls = new ModuleCalls({
     clock,
     random: parts.random,
     policies: book,
     events,
-    observer: monitoring,
+    observer: observers,
     instances: table,
     manifestOf,
     assertOpen: () => state.assertOpen(),
@@ -412,6 +416,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     queries,
     policies,
     monitoring,
+    observers,
     resources,
     supervisor,
     pool,

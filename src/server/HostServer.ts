@@ -8,6 +8,8 @@ import type { Runtime } from "../runtime/Runtime.js";
 import { BearerToken } from "./BearerToken.js";
 import { EventStream, type EventStreamOptions } from "./EventStream.js";
 import { registerHostRoutes } from "./hostRoutes.js";
+import { HostMetrics } from "./metrics/HostMetrics.js";
+import { registerMetricsRoute, type MetricsOptions } from "./metricsRoute.js";
 import { errorReply, type ErrorReply } from "./httpStatus.js";
 import { urlOf } from "./listenAddress.js";
 import { registerModuleRoutes } from "./moduleRoutes.js";
@@ -50,13 +52,16 @@ export interface HostServerOptions {
    * Called once the request is answered, and again for each later request.
    */
   onShutdown?: () => void;
+  /** `GET /metrics` (Prometheus): whether it needs the token. `false`: not served, and calls are not counted. */
+  metrics?: MetricsOptions | false;
 }
 
 /**
  * The running host's HTTP API (Fastify): modules and their live state, control, calls, updates,
  * errors, the event stream, and the probes, with a JSON schema on every route, OpenAPI 3 at
- * `/openapi.json` and a browsable copy at `/docs`. Every route but `/livez`, `/readyz` and
- * `/startupz` needs the bearer token. Make one with {@link HostServer.listen}.
+ * `/openapi.json` and a browsable copy at `/docs`, and Prometheus metrics at `/metrics`. Every
+ * route but `/livez`, `/readyz` and `/startupz` needs the bearer token (`/metrics` too, unless
+ * `metrics.public`). Make one with {@link HostServer.listen}.
  */
 export class HostServer {
   private closing: Promise<void> | undefined;
@@ -65,6 +70,7 @@ export class HostServer {
     private readonly app: FastifyInstance,
     private readonly stream: EventStream,
     private readonly views: ModuleViews,
+    private readonly metrics: HostMetrics | undefined,
     private readonly clock: Clock,
     /** The URL it serves at, with the port it got (`http://127.0.0.1:7411`). */
     readonly url: string,
@@ -89,6 +95,7 @@ export class HostServer {
     });
     const stream = new EventStream(runtime, options.events);
     const views = new ModuleViews(runtime);
+    const metrics = options.metrics === false ? undefined : new HostMetrics(runtime);
     const routes: ServedRoute[] = [];
     app.addHook("onRoute", ({ method, url, schema }) => {
       for (const m of [method].flat()) routes.push({ method: m, url, hidden: schema?.hide === true });
@@ -114,6 +121,7 @@ export class HostServer {
       registerHostRoutes(app, runtime, stream);
       if (options.onShutdown !== undefined) registerShutdownRoute(app, options.onShutdown);
       registerTriggerRoutes(app, runtime);
+      if (metrics !== undefined) registerMetricsRoute(app, metrics, options.metrics || {});
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {
         stream.dispose(); // open streams would hold the server's close forever
@@ -123,6 +131,7 @@ export class HostServer {
     } catch (err) {
       stream.dispose();
       views.dispose();
+      metrics?.dispose();
       await app.close().catch(() => undefined);
       throw new ChipsetError(
         ErrorCodes.LISTEN_FAILED,
@@ -133,7 +142,7 @@ export class HostServer {
     }
     const address = app.server.address();
     const bound = typeof address === "object" && address !== null ? address.port : port;
-    return new HostServer(app, stream, views, runtime.clock, urlOf(host, bound), routes);
+    return new HostServer(app, stream, views, metrics, runtime.clock, urlOf(host, bound), routes);
   }
 
   /**
@@ -145,6 +154,7 @@ export class HostServer {
     this.closing ??= (async () => {
       this.stream.dispose();
       this.views.dispose();
+      this.metrics?.dispose();
       const closed = this.app.close();
       const server = this.app.server;
       await race(closed, { clock: this.clock, ms: graceMs, onTimeout: () => server.closeAllConnections() });

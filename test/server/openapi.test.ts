@@ -114,6 +114,8 @@ describe("the OpenAPI document at /openapi.json", () => {
     await check("post", "/v1/modules/{ref}/{action}", "/v1/modules/svc/stop", 200);
     await check("get", "/v1/errors", "/v1/errors?limit=5", 200);
     await check("get", "/v1/events", "/v1/events", 200);
-    expect(seen).toHaveLength(17);
+    await check("get", "/metrics", "/metrics", 200);
+    await check("get", "/metrics", "/metrics", 401, { authorization: "" });
+    expect(seen).toHaveLength(19);
   });
 });

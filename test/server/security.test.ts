@@ -98,6 +98,7 @@ describe("the OpenAPI document", () => {
     expect(routes.sort()).toEqual(
       [
         "GET /livez",
+        "GET /metrics",
         "GET /readyz",
         "GET /startupz",
         "GET /v1/errors",

@@ -101,6 +101,8 @@ export class Runtime {
       usage: (ref) => (state.assertReadable(), resources.usage(ref)),
       latest: (ref) => (state.assertReadable(), resources.latest(ref)),
       sampleNow: () => (state.assertReadable(), resources.sampleNow()),
+      history: (ref, period) => (state.assertReadable(), resources.history(ref, period)),
+      report: (options) => (state.assertReadable(), resources.report(options)),
     };
     this.errors = {
       recent: (filter) => (state.assertReadable(), monitoring.errors.recent(filter)),

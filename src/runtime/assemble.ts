@@ -182,6 +182,10 @@ export function assemble(parts: RuntimeParts): Assembly {
     instances: table,
     settings: options.resources,
     onListenerError: (err) => onError("resources", err),
+    db,
+    restarts: (since, until) => store.restartsBetween(since, until),
+    errors: (since, until) => monitoring.errors.countsBetween(since, until),
+    ready: { wanted: () => events.has("report.ready"), emit: (report) => events.emit("report.ready", report) },
   });
   const calls: ModuleCalls = new ModuleCalls({
     clock,

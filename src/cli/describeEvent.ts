@@ -70,7 +70,9 @@ const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string |
     return (
       `resource report: ${e.modules.length} modules, ${e.restarts} restarts, ${e.errors} errors` +
       (cpu === undefined ? "" : `; top CPU ${cpu.module} ${cpu.avg.toFixed(1)}%`) +
-      (memory === undefined ? "" : `; top memory ${memory.module} ${(memory.avg / 1024 / 1024).toFixed(1)} MB`) +
+      (memory === undefined
+        ? ""
+        : `; top memory ${memory.module} ${(memory.avg / 1024 / 1024).toFixed(1)} MB`) +
       " (chipset report for more)"
     );
   },

@@ -11,6 +11,7 @@ import { registerHostRoutes } from "./hostRoutes.js";
 import { errorReply, type ErrorReply } from "./httpStatus.js";
 import { urlOf } from "./listenAddress.js";
 import { registerModuleRoutes } from "./moduleRoutes.js";
+import { registerResourceRoutes } from "./resourceRoutes.js";
 import { ModuleViews } from "./ModuleViews.js";
 import { registerShutdownRoute } from "./shutdownRoute.js";
 import { registerTriggerRoutes } from "./triggerRoutes.js";
@@ -114,6 +115,7 @@ export class HostServer {
       registerHostRoutes(app, runtime, stream);
       if (options.onShutdown !== undefined) registerShutdownRoute(app, options.onShutdown);
       registerTriggerRoutes(app, runtime);
+      registerResourceRoutes(app, runtime);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {
         stream.dispose(); // open streams would hold the server's close forever

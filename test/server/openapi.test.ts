@@ -114,6 +114,10 @@ describe("the OpenAPI document at /openapi.json", () => {
     await check("post", "/v1/modules/{ref}/{action}", "/v1/modules/svc/stop", 200);
     await check("get", "/v1/errors", "/v1/errors?limit=5", 200);
     await check("get", "/v1/events", "/v1/events", 200);
-    expect(seen).toHaveLength(17);
+    rt.resources.sampleNow();
+    await check("get", "/v1/report", "/v1/report?since=1h&module=svc", 200);
+    await check("get", "/v1/report", "/v1/report?since=yesterday", 400);
+    await check("get", "/v1/modules/{ref}/resources", "/v1/modules/svc/resources?since=15m", 200);
+    expect(seen).toHaveLength(20);
   });
 });

@@ -79,7 +79,8 @@ export class Runtime {
   };
   /**
    * What every loaded module uses of the machine: counters since its load (`usage`), the latest
-   * sample of CPU, memory, disk and network (`latest`), sampled every `resources.sampleMs`.
+   * sample of CPU, memory, disk and network (`latest`), sampled every `resources.sampleMs`; the
+   * stored samples (`history`) and reports over a period (`report`).
    */
   readonly resources: ResourceQueries;
   /** What the start-up scan of module directories found (set by `createRuntime`). */

@@ -2,6 +2,8 @@ import { abortError } from "../common/abort.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes, type ErrorCode } from "../errors/codes.js";
 import type { ErrorCounts, ErrorEntry } from "../monitoring/ErrorStore.js";
+import type { ResourceReport } from "../resources/ResourceReport.js";
+import type { ReportOptions } from "../runtime/ResourceReports.js";
 import type { TriggerStatus } from "../runtime/Triggers.js";
 import type { UpdateOptions, UpdateReport } from "../runtime/updateReport.js";
 import type { LiveInstance, ModuleDetail, ModuleView } from "../server/ModuleViews.js";
@@ -115,6 +117,14 @@ export class HostClient {
     signal?: AbortSignal,
   ): Promise<UpdateReport> {
     return this.request("POST", `/v1/modules/${encodeURIComponent(id)}/rollback`, options, signal);
+  }
+
+  /** `GET /v1/report`: the resource report of a period (instants in ms since the epoch). */
+  report(options: ReportOptions, signal?: AbortSignal): Promise<ResourceReport> {
+    const query = new URLSearchParams({ since: String(options.since) });
+    if (options.until !== undefined) query.set("until", String(options.until));
+    if (options.module !== undefined) query.set("module", options.module);
+    return this.request("GET", `/v1/report?${query.toString()}`, undefined, signal);
   }
 
   /** `GET /v1/triggers`: every cron and HTTP trigger with its next run and last outcome. */

@@ -64,6 +64,18 @@ const describe: { [K in keyof RuntimeEvents]?: (e: RuntimeEvents[K]) => string |
   "resource.limit": (e) =>
     `RESOURCE LIMIT: ${key(e.id, e.version)} held ${e.resource} at ${e.value.toFixed(1)} ${e.unit} ` +
     `over its limit of ${e.limit} ${e.unit} for two samples; action: ${e.action}`,
+  "report.ready": (e) => {
+    const cpu = e.top.cpuPercent[0];
+    const memory = e.top.memoryBytes[0];
+    return (
+      `resource report: ${e.modules.length} modules, ${e.restarts} restarts, ${e.errors} errors` +
+      (cpu === undefined ? "" : `; top CPU ${cpu.module} ${cpu.avg.toFixed(1)}%`) +
+      (memory === undefined
+        ? ""
+        : `; top memory ${memory.module} ${(memory.avg / 1024 / 1024).toFixed(1)} MB`) +
+      " (chipset report for more)"
+    );
+  },
   "breaker.opened": (e) =>
     `breaker OPEN for ${scope(e)} (${e.reason}: ${e.failures} failures in a row, ` +
     `${Math.round(e.rate * 100)}% failed); calls are refused for ${ms(e.openMs)}`,

@@ -154,6 +154,33 @@ export class ErrorMonitor {
   }
 
   /**
+   * How many errors each module version had between `since` and `until` (ms since the epoch,
+   * `since` included, `until` not): pending ones and those in the database, as far as the kept recent errors go
+   * (`id` null: the runtime's own; `version` null: recorded without one).
+   */
+  countsBetween(
+    since: number,
+    until: number,
+  ): Array<{ id: string | null; version: string | null; count: number }> {
+    const counts = new Map<string, { id: string | null; version: string | null; count: number }>();
+    const add = (id: string | null, version: string | null, n: number): void => {
+      const key = `${id ?? ""}\u0000${version ?? ""}`;
+      const entry = counts.get(key);
+      if (entry === undefined) counts.set(key, { id, version, count: n });
+      else entry.count += n;
+    };
+    for (const c of this.store.countsBetween(since, until)) add(c.id, c.version, c.count);
+    for (let i = 0; i < this.size; i++) {
+      const slot = (this.head + i) % this.capacity;
+      const at = this.pendingAt[slot]!;
+      if (at < since || at >= until) continue;
+      const e = this.describe(slot, i);
+      add(e.id ?? null, e.version ?? null, 1);
+    }
+    return [...counts.values()];
+  }
+
+  /**
    * Writes the pending errors and count increments in one transaction. Throws
    * `CHIP_ERR_STORE_FAILED` when the write fails, keeping them pending for the next flush.
    */

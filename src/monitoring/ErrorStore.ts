@@ -99,6 +99,7 @@ export class ErrorStore {
   private readonly listOf: Statement;
   private readonly countAll: Statement;
   private readonly countOf: Statement;
+  private readonly countBetween: Statement;
 
   constructor(private readonly db: Database) {
     const sql = db.sql;
@@ -120,6 +121,10 @@ export class ErrorStore {
     this.listOf = sql.prepare(`SELECT ${COLUMNS} FROM errors WHERE module = ? ORDER BY seq DESC LIMIT ?`);
     this.countAll = sql.prepare("SELECT code, module, count FROM error_counts ORDER BY code, module");
     this.countOf = sql.prepare("SELECT code, module, count FROM error_counts WHERE module = ? ORDER BY code");
+    this.countBetween = sql.prepare(
+      "SELECT module, version, count(*) AS count FROM errors WHERE at >= ? AND at < ? " +
+        "GROUP BY module, version ORDER BY module, version",
+    );
   }
 
   /** Absolute path of the database file, for messages. */
@@ -177,6 +182,27 @@ export class ErrorStore {
       filter.id === undefined ? this.listAll.all(limit) : this.listOf.all(filter.id, limit)
     ) as ErrorRow[];
     return rows.map(toEntry);
+  }
+
+  /**
+   * How many errors each module version (`version` null: recorded without one; `id` null: of the
+   * runtime itself) had between `since` and `until` (ms since the epoch, `since` included, `until` not), among
+   * the recent errors kept.
+   */
+  countsBetween(
+    since: number,
+    until: number,
+  ): Array<{ id: string | null; version: string | null; count: number }> {
+    const rows = this.countBetween.all(since, until) as Array<{
+      module: string;
+      version: string | null;
+      count: number;
+    }>;
+    return rows.map((r) => ({
+      id: r.module === RUNTIME_MODULE ? null : r.module,
+      version: r.version,
+      count: r.count,
+    }));
   }
 
   /** The all-time counts, of one module id (or {@link RUNTIME_MODULE}) when given. */

@@ -5,6 +5,10 @@ import type { Instance } from "../instances/Instance.js";
 import { ResourceSampler, type SampledInstance } from "../resources/ResourceSampler.js";
 import { SystemMeter, type SystemFigures } from "../resources/SystemMeter.js";
 import type { ResourceSample, UsageCounters } from "../vocabulary/resources.js";
+import type { IncidentCount, ResourceReport } from "../resources/ResourceReport.js";
+import type { ResourcePoint } from "../resources/SampleStore.js";
+import type { Database } from "../store/Database.js";
+import { ResourceReports, type HistoryPeriod, type ReportOptions } from "./ResourceReports.js";
 import type { ResourceSettings } from "./RuntimeOptions.js";
 
 /** What one loaded instance has used since it was loaded (`runtime.resources.usage()`). */
@@ -32,6 +36,17 @@ export interface ResourceQueries {
    * 500 ms when sampling is off) is answered again, so several readers see the same rates.
    */
   system(): SystemFigures;
+  /**
+   * The stored history of `ref` (`id`: every version; `id@version`) from `since` to `until` (ms
+   * since the epoch, `until` not included; none: up to now), oldest first: raw samples where they are kept
+   * (`rawRetentionMs`), else one-minute roll-ups (`rollupRetentionMs`).
+   */
+  history(ref: string, period: HistoryPeriod): ResourcePoint[];
+  /**
+   * Per module version over the period (`until` not included; default now): average, peak, p95 and trend of CPU, memory, disk and
+   * network, the top consumers of each, and the restarts and errors of the period.
+   */
+  report(options: ReportOptions): ResourceReport;
 }
 
 /** Whether `inst` is what `ref` names: `id` (any version) or `id@version`. */
@@ -53,6 +68,8 @@ export class Resources implements ResourceQueries, Disposable {
   readonly sampler: ResourceSampler;
   private readonly systemMeter: SystemMeter;
   private systemLatest: SystemFigures | undefined;
+  /** The stored history and its reports. */
+  readonly reports: ResourceReports;
 
   constructor(
     private readonly deps: {
@@ -62,6 +79,13 @@ export class Resources implements ResourceQueries, Disposable {
       /** The data directory, whose file system `system()` reports. */
       dataDir: string;
       onListenerError: (err: unknown) => void;
+      /** Where the history is kept. */
+      db: Database;
+      /** Restarts after a crash and errors recorded between two instants, for the reports. */
+      restarts: (since: number, until: number) => readonly IncidentCount[];
+      errors: (since: number, until: number) => readonly IncidentCount[];
+      /** The periodic report (`report.ready`). */
+      ready: { wanted(): boolean; emit(report: ResourceReport): void };
     },
   ) {
     this.sampler = new ResourceSampler({
@@ -71,11 +95,14 @@ export class Resources implements ResourceQueries, Disposable {
       onListenerError: deps.onListenerError,
     });
     this.systemMeter = new SystemMeter(deps.dataDir);
+    this.reports = new ResourceReports({ ...deps, sampler: this.sampler, onError: deps.onListenerError });
   }
 
-  /** Starts sampling, unless `sampleMs` is 0. */
+  /** Starts sampling, keeping its history and the periodic report, unless `sampleMs` is 0. */
   start(): void {
-    if (this.deps.settings.sampleMs > 0) this.sampler.start();
+    if (this.deps.settings.sampleMs === 0) return;
+    this.sampler.start();
+    this.reports.start();
   }
 
   usage(ref?: string): InstanceUsage[] {
@@ -112,6 +139,14 @@ export class Resources implements ResourceQueries, Disposable {
     return ref.lastIndexOf("@") > 0 ? (inst === undefined ? [] : [inst]) : instances.versionsOf(ref);
   }
 
+  history(ref: string, period: HistoryPeriod): ResourcePoint[] {
+    return this.reports.historyOf(ref, period);
+  }
+
+  report(options: ReportOptions): ResourceReport {
+    return this.reports.report(options);
+  }
+
   /** Stops sampling (the runtime is closing). */
   stop(): void {
     this.sampler.dispose();
@@ -120,5 +155,6 @@ export class Resources implements ResourceQueries, Disposable {
   /** Stops sampling and saves what is not yet written (before the database closes). */
   dispose(): void {
     this.stop();
+    this.reports.dispose();
   }
 }

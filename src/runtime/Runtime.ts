@@ -79,7 +79,8 @@ export class Runtime {
   };
   /**
    * What every loaded module uses of the machine: counters since its load (`usage`), the latest
-   * sample of CPU, memory, disk and network (`latest`), sampled every `resources.sampleMs`.
+   * sample of CPU, memory, disk and network (`latest`), sampled every `resources.sampleMs`; the
+   * stored samples (`history`) and reports over a period (`report`).
    */
   readonly resources: ResourceQueries;
   /** What the start-up scan of module directories found (set by `createRuntime`). */
@@ -102,6 +103,8 @@ export class Runtime {
       latest: (ref) => (state.assertReadable(), resources.latest(ref)),
       sampleNow: () => (state.assertReadable(), resources.sampleNow()),
       system: () => resources.system(),
+      history: (ref, period) => (state.assertReadable(), resources.history(ref, period)),
+      report: (options) => (state.assertReadable(), resources.report(options)),
     };
     this.errors = {
       recent: (filter) => (state.assertReadable(), monitoring.errors.recent(filter)),

@@ -7,6 +7,7 @@ import type { ProbeEvents, SupervisionEvents } from "../supervision/SupervisionE
 import type { DownAtShutdown } from "./shutdown.js";
 import type { TriggerEvents } from "../triggers/TriggerEvents.js";
 import type { ResourceEvents } from "../resources/ResourceEvents.js";
+import type { ReportEvents } from "../resources/ReportEvents.js";
 
 /** Identifies the instance an event is about. */
 export interface ModuleRef {
@@ -30,7 +31,7 @@ export interface UpdateEvent {
 
 /** Every event the runtime emits, by name (`runtime.on(name, fn)`); the call policies' and supervision's too. */
 export interface RuntimeEvents
-  extends PolicyEvents, SupervisionEvents, ProbeEvents, TriggerEvents, ResourceEvents {
+  extends PolicyEvents, SupervisionEvents, ProbeEvents, TriggerEvents, ResourceEvents, ReportEvents {
   /** A module version entered the catalogue (from a directory or from code). */
   "module.registered": ModuleRef & { source: string; status: "added" | "replaced" | "unchanged" };
   /** A directory found at start-up was rejected (bad manifest); the others still register. */

@@ -187,6 +187,10 @@ export function assemble(parts: RuntimeParts): Assembly {
     settings: options.resources,
     dataDir: options.dataDir,
     onListenerError: (err) => onError("resources", err),
+    db,
+    restarts: (since, until) => store.restartsBetween(since, until),
+    errors: (since, until) => monitoring.errors.countsBetween(since, until),
+    ready: { wanted: () => events.has("report.ready"), emit: (report) => events.emit("report.ready", report) },
   });
   const observers = new CallObservers(monitoring, (err) => onError("call observer", err));
   const calls: ModuleCalls = new ModuleCalls({

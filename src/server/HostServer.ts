@@ -13,6 +13,7 @@ import { registerMetricsRoute, type MetricsOptions } from "./metricsRoute.js";
 import { errorReply, type ErrorReply } from "./httpStatus.js";
 import { urlOf } from "./listenAddress.js";
 import { registerModuleRoutes } from "./moduleRoutes.js";
+import { registerResourceRoutes } from "./resourceRoutes.js";
 import { ModuleViews } from "./ModuleViews.js";
 import { registerShutdownRoute } from "./shutdownRoute.js";
 import { registerTriggerRoutes } from "./triggerRoutes.js";
@@ -122,6 +123,7 @@ export class HostServer {
       if (options.onShutdown !== undefined) registerShutdownRoute(app, options.onShutdown);
       registerTriggerRoutes(app, runtime);
       if (metrics !== undefined) registerMetricsRoute(app, metrics, options.metrics || {});
+      registerResourceRoutes(app, runtime);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {
         stream.dispose(); // open streams would hold the server's close forever

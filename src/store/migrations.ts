@@ -178,4 +178,42 @@ export const migrations: readonly string[] = [
     set_at INTEGER NOT NULL                      -- ms since epoch
   ) WITHOUT ROWID;
   `,
+  // 9: resource history. Raw samples (kept resources.rawRetentionMs) and one-minute roll-ups
+  // (kept resources.rollupRetentionMs): a roll-up keeps sums, counts and maxima, so a minute
+  // written in several batches adds up, and averages over any period are exact.
+  `
+  CREATE TABLE resource_samples (
+    id          TEXT    NOT NULL,
+    version     TEXT    NOT NULL,
+    at          INTEGER NOT NULL,                -- end of the interval, ms since epoch
+    interval_ms INTEGER NOT NULL,
+    cpu         REAL,                            -- % of one CPU; null when not attributable
+    memory      REAL,                            -- bytes (a process's RSS, a worker's heap)
+    fs_read     REAL    NOT NULL,                -- bytes per second
+    fs_write    REAL    NOT NULL,
+    net_in      REAL    NOT NULL,
+    net_out     REAL    NOT NULL
+  );
+  CREATE INDEX resource_samples_at ON resource_samples (at);
+  CREATE INDEX resource_samples_module ON resource_samples (id, version, at);
+
+  CREATE TABLE resource_minutes (
+    id         TEXT    NOT NULL,
+    version    TEXT    NOT NULL,
+    minute     INTEGER NOT NULL,                 -- start of the minute, ms since epoch
+    samples    INTEGER NOT NULL,
+    cpu_n      INTEGER NOT NULL,                 -- samples with a CPU figure
+    cpu_sum    REAL    NOT NULL,
+    cpu_max    REAL,
+    memory_n   INTEGER NOT NULL,
+    memory_sum REAL    NOT NULL,
+    memory_max REAL,
+    disk_sum   REAL    NOT NULL,                 -- read + write, bytes per second
+    disk_max   REAL    NOT NULL,
+    net_sum    REAL    NOT NULL,                 -- in + out, bytes per second
+    net_max    REAL    NOT NULL,
+    PRIMARY KEY (id, version, minute)
+  );
+  CREATE INDEX resource_minutes_minute ON resource_minutes (minute);
+  `,
 ];

@@ -41,6 +41,7 @@ export class SupervisionStore {
   private readonly putCrash: Statement;
   private readonly trimCrashes: Statement;
   private readonly listCrashes: Statement;
+  private readonly countRestarts: Statement;
 
   constructor(private readonly db: Database) {
     const sql = db.sql;
@@ -59,6 +60,10 @@ export class SupervisionStore {
     );
     this.listCrashes = sql.prepare(
       "SELECT id, version, at, kind, message, action, delay_ms FROM crashes WHERE id = ? ORDER BY seq DESC LIMIT ?",
+    );
+    this.countRestarts = sql.prepare(
+      "SELECT id, version, count(*) AS count FROM crashes WHERE action = 'restart' AND at >= ? AND at < ? " +
+        "GROUP BY id, version ORDER BY id, version",
     );
   }
 
@@ -117,6 +122,14 @@ export class SupervisionStore {
       this.putCrash.run(c.id, c.version, c.at, c.kind, c.message, c.action, c.delayMs ?? null);
       this.trimCrashes.run(c.id, c.id, KEEP_CRASHES);
     });
+  }
+
+  /**
+   * How many crashes each module version was restarted after between `since` and `until` (ms
+   * since the epoch, `since` included, `until` not), as far as the kept history (100 crashes a module) goes.
+   */
+  restartsBetween(since: number, until: number): Array<{ id: string; version: string; count: number }> {
+    return this.countRestarts.all(since, until) as Array<{ id: string; version: string; count: number }>;
   }
 
   /** The most recent crashes of `id`, newest first. */

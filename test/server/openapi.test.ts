@@ -116,6 +116,10 @@ describe("the OpenAPI document at /openapi.json", () => {
     await check("get", "/v1/events", "/v1/events", 200);
     await check("get", "/metrics", "/metrics", 200);
     await check("get", "/metrics", "/metrics", 401, { authorization: "" });
-    expect(seen).toHaveLength(19);
+    rt.resources.sampleNow();
+    await check("get", "/v1/report", "/v1/report?since=1h&module=svc", 200);
+    await check("get", "/v1/report", "/v1/report?since=yesterday", 400);
+    await check("get", "/v1/modules/{ref}/resources", "/v1/modules/svc/resources?since=15m", 200);
+    expect(seen).toHaveLength(22);
   });
 });

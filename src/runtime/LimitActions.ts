@@ -14,8 +14,6 @@ export interface LimitActionsDeps {
   instances: InstanceReader;
   /** The config's `resources.limits`: every module's, under its manifest's `limits`. */
   defaults: ResourceLimits;
-  /** Stops the instance at `key` as `runtime.stop` does (its running dependents first). */
-  stop(key: string): Promise<void>;
   /** True once the runtime is closing: no action is taken any more. */
   closing(): boolean;
   onError(context: string, error: unknown): void;
@@ -27,13 +25,13 @@ const round = (n: number): string => (Math.round(n * 10) / 10).toString();
  * Emits the `resource.warning` and `resource.limit` events {@link LimitWatch} decides on each
  * round of samples, and carries out a limit's action: `warn`, the event alone; `restart`, the
  * module's host is ended as crashed (kind `resource-limit`), so its supervisor restarts it by
- * its `restart` policy, with the same backoff and give-up as after any crash; `stop`, the module
- * is stopped as `runtime.stop(ref, { cascade: true })` would, until something starts it again.
+ * its `restart` policy, with the same backoff and give-up as after any crash; `stop`, the host is
+ * ended as crashed (kind `resource-stop`) and nothing restarts it: the module is down (its calls
+ * fail at once with `CHIP_ERR_MODULE_DOWN`, or go to its fallback; its dependents are told) until
+ * an operator restarts it. A stop that a later call undid would let it eat the machine again.
  */
 export class LimitActions {
   private readonly watch: LimitWatch;
-  /** Instances being stopped: a second decision meanwhile is not acted on twice. */
-  private readonly stopping = new Set<string>();
 
   constructor(private readonly deps: LimitActionsDeps) {
     this.watch = new LimitWatch((id, version) => {
@@ -61,8 +59,7 @@ export class LimitActions {
       // Two figures over their limits in one round call for one restart or stop.
       if (e.action === "warn" || acted.has(key) || this.deps.closing()) continue;
       acted.add(key);
-      if (e.action === "restart") this.restart(key, e);
-      else this.stop(key);
+      this.end(key, e);
     }
   }
 
@@ -89,24 +86,14 @@ export class LimitActions {
     this.deps.events.emit("resource.warning", e);
   }
 
-  private restart(key: string, e: ResourceEvents["resource.limit"]): void {
+  private end(key: string, e: ResourceEvents["resource.limit"]): void {
     const inst = this.deps.instances.get(key);
     if (inst === undefined || !stateIsActive(inst.state)) return;
     const held = `${e.resource} ${round(e.value)} ${e.unit} > limit ${e.limit} ${e.unit}`;
     inst.host.end({
-      kind: "resource-limit",
-      what: `it held ${e.resource} at ${round(e.value)} ${e.unit}, over its limit of ${e.limit} ${e.unit}, for ${HELD_SAMPLES} samples (limits.action "restart")`,
+      kind: e.action === "restart" ? "resource-limit" : "resource-stop",
+      what: `it held ${e.resource} at ${round(e.value)} ${e.unit}, over its limit of ${e.limit} ${e.unit}, for ${HELD_SAMPLES} samples (limits.action "${e.action}")`,
       cause: new Error(held),
     });
-  }
-
-  private stop(key: string): void {
-    const inst = this.deps.instances.get(key);
-    if (inst === undefined || !stateIsActive(inst.state) || this.stopping.has(key)) return;
-    this.stopping.add(key);
-    this.deps
-      .stop(key)
-      .catch((error: unknown) => this.deps.onError(`stopping ${key} at its resource limit`, error))
-      .finally(() => this.stopping.delete(key));
   }
 }

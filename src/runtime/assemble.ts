@@ -269,7 +269,6 @@ export function assemble(parts: RuntimeParts): Assembly {
     events,
     instances: table,
     defaults: options.resources.limits,
-    stop: (key) => control.stop(key, { cascade: true }),
     closing: () => state.closing,
     onError,
   });

@@ -43,7 +43,8 @@ export function policyRestarts(
   kind: CrashKind,
   exitCode?: number | null,
 ): boolean {
-  if (policy === "temporary") return false;
+  // A module stopped at its resource limit stays down whatever its policy: an operator brings it back.
+  if (policy === "temporary" || kind === "resource-stop") return false;
   if (policy === "permanent") return true;
   return !(kind === "exit" && exitCode === 0);
 }

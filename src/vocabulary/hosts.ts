@@ -17,7 +17,9 @@ export type CrashKind =
   /** Its startup probe did not pass within `failureThreshold × periodMs`: the runtime ended it. */
   | "startup"
   /** It held a resource limit whose `action` is `restart` for two samples: the runtime ended it. */
-  | "resource-limit";
+  | "resource-limit"
+  /** It held a resource limit whose `action` is `stop` for two samples: the runtime ended it, and nothing restarts it. */
+  | "resource-stop";
 
 /** Where a host runs: its kind, and the pid / thread id that runs the module's code. */
 export interface HostInfo {
@@ -48,7 +50,7 @@ export interface CrashInfo {
 
 /** Why the runtime itself ends a host as crashed (a failed probe, a resource limit): `what` happened, and the failure behind it. */
 export interface HostEnding {
-  kind: "liveness" | "startup" | "resource-limit";
+  kind: "liveness" | "startup" | "resource-limit" | "resource-stop";
   /** What happened, in a few words (`"its liveness probe failed 3 times in a row"`). */
   what: string;
   /** The last probe's failure, or the limit held. */

@@ -77,7 +77,7 @@ const summary = (seen: Seen[]) =>
   });
 
 describe("a resource limit's action", () => {
-  it("stop: a worker burning CPU over cpuPercent ends stopped, with one resource.limit event", async () => {
+  it("stop: a worker burning CPU over cpuPercent is ended and stays down, its calls refused, until an operator restarts it", async () => {
     const { runtime, clock, seen, lines } = open({ cpuPercent: 10, action: "stop" }, "worker", BURNER);
     await runtime.start();
     await runtime.call("hog", "idle");
@@ -85,16 +85,25 @@ describe("a resource limit's action", () => {
     await interval(runtime, clock, true);
     expect(summary(seen)).toEqual(["warning true"]); // one sample over the limit is not yet held
     await interval(runtime, clock, true);
-    expect(summary(seen)).toEqual(["warning true", "limit stop"]);
     expect(seen[1]!.e).toMatchObject({ id: "hog", version: "1.0.0", resource: "cpu", limit: 10, unit: "%" });
-    await vi.waitFor(() => expect(runtime.queries.info("hog").state).toBe("stopped"));
-    // It stays stopped: later samples neither start it nor act again.
-    for (let i = 0; i < 4; i++) await interval(runtime, clock);
-    expect(runtime.queries.info("hog").state).toBe("stopped");
-    expect(summary(seen)).toEqual(["warning true", "limit stop", "warning false"]);
+    await vi.waitFor(() =>
+      expect(summary(seen)).toEqual(["warning true", "limit stop", "crashed resource-stop"]),
+    );
+    // Nothing restarts it, however long: later samples neither bring it back nor act again.
+    for (let i = 0; i < 4; i++) clock.advance(1000);
+    expect(summary(seen).filter((s) => s !== "warning false")).toEqual([
+      "warning true",
+      "limit stop",
+      "crashed resource-stop",
+    ]);
+    const refused = await runtime.call("hog", "idle").catch((err: unknown) => err);
+    expect(refused).toMatchObject({ code: "CHIP_ERR_MODULE_DOWN" });
     expect(lines.join("")).toMatch(
       /hog@1\.0\.0 held cpu at [\d.]+ %, over its limit of 10 %, for 2 samples; action: stop/,
     );
+    // An operator's restart (unload, then start: the next call starts it) brings it back.
+    await runtime.unload("hog");
+    await expect(runtime.call("hog", "idle")).resolves.toBe(true);
   });
 
   it("restart: a worker over cpuPercent gets a fresh thread through its supervisor, and is restarted again only after two new samples", async () => {

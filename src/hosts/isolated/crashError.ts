@@ -22,6 +22,8 @@ const advice: Record<CrashKind, string> = {
     "make it ready sooner, or give its startup probe more time: raise probes.startup.failureThreshold or periodMs in its manifest",
   "resource-limit":
     "make the module use less, raise the limit in its manifest's limits (or the config's resources.limits), or set limits.action to \"warn\"",
+  "resource-stop":
+    "it stays down (its fallback answers) until an operator restarts it (chipset restart <id>); make the module use less, or raise the limit in its manifest's limits",
 };
 
 /** Why a host died, as seen by its owner. */

@@ -1,4 +1,13 @@
 import fs from "node:fs";
+import { unmetered } from "../io/ioMeters.js";
+
+/**
+ * Reads a /proc file: the runtime's own read, never charged to an inline module (these reads
+ * may run in a timer set during an inline module's call, which carries its async context).
+ */
+function readProc(path: string, encoding: "utf8" | "latin1"): string {
+  return unmetered(() => fs.readFileSync(path, encoding));
+}
 
 /**
  * The resident memory of process `pid` in bytes, read by this process from
@@ -10,7 +19,7 @@ export function readRss(pid: number): number | undefined {
   if (pid <= 0) return undefined;
   let status: string;
   try {
-    status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    status = readProc(`/proc/${pid}/status`, "utf8");
   } catch {
     return undefined;
   }
@@ -30,10 +39,7 @@ export function readCpuUs(pid: number, tid?: number): number | undefined {
   if (pid <= 0) return undefined;
   let stat: string;
   try {
-    stat = fs.readFileSync(
-      tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
-      "latin1",
-    );
+    stat = readProc(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "latin1");
   } catch {
     return undefined;
   }
@@ -53,7 +59,7 @@ export function readStorageIo(pid: number): { read: number; write: number } | un
   if (pid <= 0) return undefined;
   let io: string;
   try {
-    io = fs.readFileSync(`/proc/${pid}/io`, "latin1");
+    io = readProc(`/proc/${pid}/io`, "latin1");
   } catch {
     return undefined;
   }

@@ -53,6 +53,7 @@ export class SocketLedger {
       entry = this.fromZero
         ? this.track(socket, undefined, 0, 0)
         : this.track(socket, undefined, socket.bytesRead, socket.bytesWritten);
+      entry.idle = true; // what it carried before (from its first byte, or nothing) is this request's
     }
     if (entry.idle) {
       // What went out since the last request ended is this request's own start (Node 20

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -163,5 +164,19 @@ describe("a raw socket an inline module opens in a call", () => {
     expect(raw.netIn).toBeGreaterThanOrEqual(256 * KB);
     expect(raw.netOut).toBeGreaterThan(20);
     expect(runtime.resources.usage("other")[0]!.usage.netIn).toBe(0);
+  });
+});
+
+describe("the fs meter of the runtime's thread", () => {
+  it("is there only while the runtime has inline modules, and leaves node:fs as it was once closed", async () => {
+    const original = fs.readFileSync;
+    h.ws.module({ name: "writer", chipset: { isolation: "inline" }, code: WRITER });
+    const runtime = h.open({ resources: { sampleMs: 0 } });
+    await runtime.start();
+    expect(fs.readFileSync).toBe(original);
+    await runtime.call("writer", "idle");
+    expect(fs.readFileSync).not.toBe(original);
+    await runtime.close();
+    expect(fs.readFileSync).toBe(original);
   });
 });

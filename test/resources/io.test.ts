@@ -151,6 +151,27 @@ describe("inline modules sharing one keep-alive socket", () => {
   });
 });
 
+describe("inline modules queued for one keep-alive socket", () => {
+  it("are each charged their own requests' bytes, though the socket comes to each from the other's response", async () => {
+    h.ws.module({ name: "big", chipset: { isolation: "inline" }, code: FETCHER });
+    h.ws.module({ name: "small", chipset: { isolation: "inline" }, code: FETCHER });
+    const runtime = h.open({ resources: { sampleMs: 0 } });
+    await runtime.start();
+    for (let i = 0; i < 3; i++) {
+      await Promise.all([
+        runtime.call("big", "get", [`${base}/bytes/${MB}`]),
+        runtime.call("small", "get", [`${base}/bytes/${64 * KB}`]),
+      ]);
+    }
+    const big = runtime.resources.usage("big")[0]!.usage;
+    const small = runtime.resources.usage("small")[0]!.usage;
+    expect(big.netIn).toBeGreaterThanOrEqual(3 * MB);
+    expect(big.netIn).toBeLessThan(3 * MB + 3 * KB);
+    expect(small.netIn).toBeGreaterThanOrEqual(3 * 64 * KB);
+    expect(small.netIn).toBeLessThan(3 * 64 * KB + 3 * KB);
+  });
+});
+
 describe("a raw socket an inline module opens in a call", () => {
   it("is charged to the module while it stays open", async () => {
     h.ws.module({ name: "raw", chipset: { isolation: "inline" }, code: RAW });

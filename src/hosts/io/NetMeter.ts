@@ -18,21 +18,21 @@ interface Response {
 
 /**
  * Counts the bytes each module sends and receives over the network, from Node's
- * diagnostics_channel (no patching):
+ * diagnostics_channel and one patch:
  *
  * - `net.client.socket`, `net.server.socket`, `undici:client:connected`: a socket opened or
  *   accepted (fetch's TLS sockets included) is the current module's, from its first byte; so is
- *   one connected by `socket.connect()` (the one patch: `new net.Socket().connect()`, as database
- *   drivers do, and `tls.connect()` publish nothing);
- * - `http.client.request.created` (Node 22.12+) or `http.client.request.start`, and
+ *   one connected by `net.Socket.prototype.connect` (patched: `new net.Socket().connect()`, as
+ *   database drivers do, and `tls.connect()` publish nothing);
+ * - `http.client.request.created` (Node 24; Node 20 has only `http.client.request.start`), and
  *   `undici:request:create` + `undici:client:sendHeaders` ... `undici:request:trailers` /
  *   `undici:request:error`: while a request uses a socket, its bytes are the request's module's,
  *   the module current where the request was made. So a keep-alive socket shared by several
  *   modules charges each the bytes of its own requests.
  *
- * Bytes are read from the socket's `bytesRead` / `bytesWritten` (TCP payload: TLS records
- * included, IP and TCP headers not) when the socket changes hands, when it closes and at
- * {@link flush}.
+ * Bytes are read from the socket's `bytesRead` / `bytesWritten` (the TCP payload, without IP and
+ * TCP headers; a TLS socket's bytes before encryption) when the socket changes hands, when it
+ * closes and at {@link flush}.
  */
 export class NetMeter {
   private readonly ledger: SocketLedger;

@@ -1,5 +1,8 @@
 import type { AsyncLocalStorage } from "node:async_hooks";
+import type { Disposable } from "../common/Disposable.js";
 import { callStore } from "./callStore.js";
+import { installIoMeters } from "./io/ioMeters.js";
+import type { IoSink } from "./io/IoSink.js";
 import type { CallInfo } from "../module.js";
 import type { UsageCounters } from "../vocabulary/resources.js";
 
@@ -57,6 +60,8 @@ export class InlineCrashTrap {
   private active: InlineScope | undefined = undefined;
   private installed = false;
   private disposed = false;
+  /** The fs and network meters, while this trap's runtime has inline modules loaded or loading. */
+  private ioMeters: Disposable | undefined;
 
   /** @param stallMs a synchronous stretch at least this long is reported as a stall (ms). */
   constructor(private readonly stallMs: number) {}
@@ -103,9 +108,21 @@ export class InlineCrashTrap {
     this.dirs.delete(dir);
   }
 
+  /**
+   * Counts the `fs` and network bytes of inline modules from now until {@link dispose}: each
+   * byte goes to the module whose call or hook is current where the I/O was started. Called when
+   * an inline module is loaded, so a runtime without inline modules leaves `fs` as it is.
+   */
+  meterIo(): void {
+    if (this.disposed || this.ioMeters !== undefined) return;
+    this.ioMeters = installIoMeters(() => currentSink(this.store), { fromZero: false });
+  }
+
   /** Removes the process listeners for good (runtime closed); later runs are not attributed. */
   dispose(): void {
     this.disposed = true;
+    this.ioMeters?.dispose();
+    this.ioMeters = undefined;
     if (!this.installed) return;
     this.installed = false;
     sharedListeners().traps.delete(this);
@@ -127,6 +144,11 @@ export class InlineCrashTrap {
     for (const [dir, owner] of this.dirs) if (stack.includes(dir)) return owner;
     return undefined;
   }
+}
+
+/** The counters of the inline module whose call or hook is current (duck-typed: another copy of this library may have made the scope). */
+function currentSink(store: AsyncLocalStorage<CallInfo>): IoSink | undefined {
+  return (store.getStore() as { owner?: InlineOwner } | undefined)?.owner?.counters;
 }
 
 /**

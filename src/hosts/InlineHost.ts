@@ -23,6 +23,7 @@ import { ChaosFaults } from "./child/ChaosFaults.js";
 import { isPromiseLike } from "../common/isPromiseLike.js";
 import { unpackState, type StateParcel } from "./StateParcel.js";
 import { crashError } from "./isolated/crashError.js";
+import { flushIoMeters } from "./io/ioMeters.js";
 
 const requireEsm = createRequire(import.meta.url);
 
@@ -218,10 +219,14 @@ export class InlineHost implements ModuleHost, InlineOwner {
 
   /** Its synchronous time (when the trap times it: `inlineCrashes`) and its `fs` and network bytes; no CPU, heap or event-loop figure of its own. */
   usage(): UsageCounters | undefined {
-    return this.definition === undefined ? undefined : { ...this.counters };
+    if (this.definition === undefined) return undefined;
+    flushIoMeters(); // the bytes its open sockets carried until now
+    return { ...this.counters };
   }
 
   private resetCounters(): void {
+    this.trap?.meterIo();
+    flushIoMeters(); // what its sockets carried before this load is not this load's
     Object.assign(this.counters, zeroUsage());
     if (this.trap !== undefined) this.counters.busyUs = 0;
   }

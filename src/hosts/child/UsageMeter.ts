@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { UsageCounters } from "../../vocabulary/resources.js";
+import { flushIoMeters, unmetered } from "../io/ioMeters.js";
 
 /** Linux reports a thread's CPU time in /proc in ticks of 1/100 s (USER_HZ, 100 on every Linux Node supports). */
 const US_PER_TICK = 10_000;
@@ -20,7 +21,8 @@ function threadCpuUs(isolation: "worker" | "process"): number | undefined {
   // Node 20-23.8: the kernel's count for this thread alone (fields 14 and 15 of stat, after the
   // command name in parentheses, which may itself hold spaces).
   try {
-    const stat = fs.readFileSync("/proc/thread-self/stat", "latin1");
+    // The host's own read: not the module's bytes.
+    const stat = unmetered(() => fs.readFileSync("/proc/thread-self/stat", "latin1"));
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) * US_PER_TICK;
   } catch {
@@ -54,6 +56,7 @@ export class UsageMeter {
 
   /** Starts counting from zero (the module is being loaded). */
   reset(): void {
+    flushIoMeters(); // bytes moved before the load are not the module's
     this.cpuBase = threadCpuUs(this.isolation) ?? 0;
     this.eluBase = performance.eventLoopUtilization();
     this.io.fsRead = this.io.fsWrite = this.io.netIn = this.io.netOut = 0;
@@ -61,6 +64,7 @@ export class UsageMeter {
 
   /** The counters now. `heapUsed`/`rss` come from the caller's `process.memoryUsage()` (read once per heartbeat). */
   read(memory: { heapUsed: number; heapTotal: number; rss: number }): UsageCounters {
+    flushIoMeters();
     const cpu = threadCpuUs(this.isolation);
     const elu = performance.eventLoopUtilization(this.eluBase);
     const usage: UsageCounters = {

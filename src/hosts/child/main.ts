@@ -14,6 +14,7 @@ import { installCrashGuard } from "./crashGuard.js";
 import { installWorkerGuard } from "./workerGuard.js";
 import { ModuleRunner } from "./ModuleRunner.js";
 import { UsageMeter, kernelThreadId } from "./UsageMeter.js";
+import { installIoMeters } from "../io/ioMeters.js";
 import { currentTransport } from "./transport.js";
 
 const transport = currentTransport();
@@ -38,6 +39,9 @@ try {
 captureOutput(transport);
 if (transport.isolation === "worker") installWorkerGuard();
 const meter = new UsageMeter(transport.isolation);
+// Every fs and network byte of this thread (or process) is the module's: the runtime cannot tell
+// a worker's fs work from the rest of the libuv pool, nor its sockets from the process's.
+installIoMeters(() => meter.io, { fromZero: true });
 const runner = new ModuleRunner(transport, meter);
 // The heartbeat must not keep a process alive on its own: once its host is gone, the child ends.
 const heartbeat = setInterval(() => {

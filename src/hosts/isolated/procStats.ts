@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { unmetered } from "../io/ioMeters.js";
 
 /** Linux reports CPU time in /proc in ticks of 1/100 s (USER_HZ, 100 on every Linux Node supports). */
 const US_PER_TICK = 10_000;
@@ -20,9 +21,12 @@ class ProcFile {
   read(): string | undefined {
     if (this.failed) return undefined;
     try {
-      this.fd ??= fs.openSync(this.path, "r");
-      const n = fs.readSync(this.fd, buffer, 0, buffer.length, 0);
-      return buffer.toString("latin1", 0, n);
+      // The runtime's own reads: never charged to an inline module whose call context is current.
+      return unmetered(() => {
+        this.fd ??= fs.openSync(this.path, "r");
+        const n = fs.readSync(this.fd, buffer, 0, buffer.length, 0);
+        return buffer.toString("latin1", 0, n);
+      });
     } catch {
       this.close();
       this.failed = true;

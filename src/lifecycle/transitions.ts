@@ -16,19 +16,8 @@
  * `stop` cannot be rolled back (the module may have released half of its resources), so a
  * failed stop leaves the instance `failed`; so does a failed rollback.
  */
-import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
-
-/** Every state, in lifecycle order. */
-export const lifecycleStates: readonly LifecycleState[] = [
-  "registered",
-  "loaded",
-  "initialized",
-  "running",
-  "paused",
-  "stopped",
-  "failed",
-  "crashed",
-];
+import { lifecycleStates, type LifecycleCommand, type LifecycleState } from "../vocabulary/lifecycle.js";
+export { lifecycleStates };
 
 /** Every command. */
 export const lifecycleCommands: readonly LifecycleCommand[] = [

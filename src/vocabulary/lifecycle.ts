@@ -14,3 +14,15 @@ export type HostHook = "init" | "start" | "pause" | "resume" | "stop";
 export function stateIsActive(state: LifecycleState): boolean {
   return state === "running" || state === "paused" || state === "initialized";
 }
+
+/** Every state, in lifecycle order. */
+export const lifecycleStates: readonly LifecycleState[] = [
+  "registered",
+  "loaded",
+  "initialized",
+  "running",
+  "paused",
+  "stopped",
+  "failed",
+  "crashed",
+];

@@ -1,20 +1,8 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Runtime } from "../../runtime/Runtime.js";
 import type { UsageCounters } from "../../vocabulary/resources.js";
-import type { LifecycleState } from "../../vocabulary/lifecycle.js";
+import { lifecycleStates, type LifecycleState } from "../../vocabulary/lifecycle.js";
 import type { MonotonicTotals } from "./MonotonicTotals.js";
-
-/** Every lifecycle state, each a series of `chipset_module_state` (1 for the current one). */
-export const STATES: readonly LifecycleState[] = [
-  "registered",
-  "loaded",
-  "initialized",
-  "running",
-  "paused",
-  "stopped",
-  "failed",
-  "crashed",
-];
 
 /** What the module metrics read besides the runtime: loads and restarts seen, and the totals kept across loads. */
 export interface ModuleMetricsState {
@@ -132,7 +120,7 @@ export function registerModuleMetrics(registry: Registry, runtime: Runtime, stat
       for (const i of runtime.instances())
         states.set(i.key, { module: i.id, version: i.version, state: i.state });
       for (const { module, version, state: current } of states.values())
-        for (const s of STATES) this.set({ module, version, state: s }, s === current ? 1 : 0);
+        for (const s of lifecycleStates) this.set({ module, version, state: s }, s === current ? 1 : 0);
     },
   });
 

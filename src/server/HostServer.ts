@@ -13,6 +13,7 @@ import { urlOf } from "./listenAddress.js";
 import { registerModuleRoutes } from "./moduleRoutes.js";
 import { ModuleViews } from "./ModuleViews.js";
 import { registerShutdownRoute } from "./shutdownRoute.js";
+import { registerSystemRoute } from "./systemRoute.js";
 import { registerTriggerRoutes } from "./triggerRoutes.js";
 
 declare module "fastify" {
@@ -114,6 +115,7 @@ export class HostServer {
       registerHostRoutes(app, runtime, stream);
       if (options.onShutdown !== undefined) registerShutdownRoute(app, options.onShutdown);
       registerTriggerRoutes(app, runtime);
+      registerSystemRoute(app, runtime);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {
         stream.dispose(); // open streams would hold the server's close forever

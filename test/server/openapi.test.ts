@@ -114,6 +114,10 @@ describe("the OpenAPI document at /openapi.json", () => {
     await check("post", "/v1/modules/{ref}/{action}", "/v1/modules/svc/stop", 200);
     await check("get", "/v1/errors", "/v1/errors?limit=5", 200);
     await check("get", "/v1/events", "/v1/events", 200);
-    expect(seen).toHaveLength(17);
+    rt.resources.sampleNow();
+    rt.resources.sampleNow(); // two readings: the module views carry a sample
+    await check("get", "/v1/modules", "/v1/modules", 200);
+    await check("get", "/v1/system", "/v1/system", 200);
+    expect(seen).toHaveLength(19);
   });
 });

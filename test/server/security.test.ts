@@ -104,6 +104,7 @@ describe("the OpenAPI document", () => {
         "GET /v1/events",
         "GET /v1/modules",
         "GET /v1/modules/{ref}",
+        "GET /v1/system",
         "POST /v1/modules/{ref}/{action}",
         "POST /v1/modules/{ref}/calls/{method}",
         "POST /v1/modules/{ref}/rollback",

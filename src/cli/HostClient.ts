@@ -2,6 +2,7 @@ import { abortError } from "../common/abort.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes, type ErrorCode } from "../errors/codes.js";
 import type { ErrorCounts, ErrorEntry } from "../monitoring/ErrorStore.js";
+import type { SystemFigures } from "../resources/SystemMeter.js";
 import type { TriggerStatus } from "../runtime/Triggers.js";
 import type { UpdateOptions, UpdateReport } from "../runtime/updateReport.js";
 import type { LiveInstance, ModuleDetail, ModuleView } from "../server/ModuleViews.js";
@@ -115,6 +116,11 @@ export class HostClient {
     signal?: AbortSignal,
   ): Promise<UpdateReport> {
     return this.request("POST", `/v1/modules/${encodeURIComponent(id)}/rollback`, options, signal);
+  }
+
+  /** `GET /v1/system`: the machine's load, CPU, memory, disk, network and the host process. */
+  system(signal?: AbortSignal): Promise<SystemFigures> {
+    return this.request("GET", "/v1/system", undefined, signal);
   }
 
   /** `GET /v1/triggers`: every cron and HTTP trigger with its next run and last outcome. */

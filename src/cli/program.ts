@@ -17,6 +17,7 @@ import { registerLogsCommand } from "./commands/logsCommand.js";
 import { registerShutdownCommand } from "./commands/shutdownCommand.js";
 import { registerUpdateCommands } from "./commands/updateCommands.js";
 import { registerTriggersCommand } from "./commands/triggersCommand.js";
+import { registerTopCommand } from "./commands/topCommand.js";
 import { logFormats, logLevels } from "./CliLog.js";
 import {
   DEFAULT_CONFIG_FILE,
@@ -96,5 +97,6 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerDoctorCommand(program, ctx);
   registerEnvCommand(program, ctx);
   registerTriggersCommand(program, ctx);
+  registerTopCommand(program, ctx);
   return program;
 }

@@ -7,6 +7,7 @@ import {
   type AnomalyEvent,
   type AnomalySettings,
 } from "./AnomalyDetector.js";
+import { percentile } from "./CallSeries.js";
 
 const MB = 1024 * 1024;
 
@@ -370,5 +371,20 @@ describe("per-version figures", () => {
     expect(t.detector.snapshot().versions).toEqual([
       { id: "db", version: "1.0.0", failures: 1, p99Ms: null },
     ]);
+  });
+});
+
+describe("percentile", () => {
+  it("is the nearest-rank percentile a sort gives, across several windows", () => {
+    const random = mulberry32(7);
+    for (const n of [1, 2, 3, 99, 100, 101, 1000, 3000]) {
+      const values = Array.from({ length: n }, () => Math.fround(random() * 100));
+      const cut = Math.floor(n / 3);
+      const parts = [Float32Array.from(values.slice(0, cut)), Float32Array.from(values.slice(cut))];
+      const sorted = [...values].sort((a, b) => a - b);
+      for (const p of [50, 95, 99, 100])
+        expect(percentile(parts, p), `n ${n}, p${p}`).toBe(sorted[Math.ceil((p / 100) * n) - 1]);
+    }
+    expect(percentile([], 99)).toBeNull();
   });
 });

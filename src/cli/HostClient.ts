@@ -4,6 +4,7 @@ import { ErrorCodes, type ErrorCode } from "../errors/codes.js";
 import type { ErrorCounts, ErrorEntry } from "../monitoring/ErrorStore.js";
 import type { ResourceReport } from "../resources/ResourceReport.js";
 import type { ReportOptions } from "../runtime/ResourceReports.js";
+import type { SystemFigures } from "../resources/SystemMeter.js";
 import type { TriggerStatus } from "../runtime/Triggers.js";
 import type { UpdateOptions, UpdateReport } from "../runtime/updateReport.js";
 import type { LiveInstance, ModuleDetail, ModuleView } from "../server/ModuleViews.js";
@@ -125,6 +126,11 @@ export class HostClient {
     if (options.until !== undefined) query.set("until", String(options.until));
     if (options.module !== undefined) query.set("module", options.module);
     return this.request("GET", `/v1/report?${query.toString()}`, undefined, signal);
+  }
+
+  /** `GET /v1/system`: the machine's load, CPU, memory, disk, network and the host process. */
+  system(signal?: AbortSignal): Promise<SystemFigures> {
+    return this.request("GET", "/v1/system", undefined, signal);
   }
 
   /** `GET /v1/triggers`: every cron and HTTP trigger with its next run and last outcome. */

@@ -2,15 +2,17 @@ import type { BreakerSnapshot } from "../policies/PolicyBook.js";
 import type { LiveInstance, ModuleView } from "../server/ModuleViews.js";
 import type { HostInfo } from "../vocabulary/hosts.js";
 import { list, table, uptime } from "./format.js";
+import { bytes, percent } from "./formatUnits.js";
 
 /**
  * `chipset ls` with a host, one row per registered version as `pm2 ls` shows processes: its
  * state, the host kind, pid and worker thread its code runs in, the calls it served, its
- * restarts after a crash (since the host started) and its uptime; `-` where it is not live.
+ * restarts after a crash (since the host started), its CPU % and memory over the latest sample
+ * and its uptime; `-` where it is not live or not measured (an inline module's memory).
  */
 export function liveTable(modules: readonly ModuleView[]): string[] {
   return table(
-    ["ID", "VERSION", "STATE", "HOST", "PID", "THREAD", "CALLS", "RESTARTS", "UPTIME"],
+    ["ID", "VERSION", "STATE", "HOST", "PID", "THREAD", "CALLS", "RESTARTS", "CPU", "MEM", "UPTIME"],
     modules.map((m) => {
       const inst = m.instance;
       return [
@@ -22,6 +24,8 @@ export function liveTable(modules: readonly ModuleView[]): string[] {
         inst === null || inst.host.threadId === 0 ? "-" : String(inst.host.threadId),
         inst === null ? "-" : String(inst.calls),
         inst === null ? "-" : String(inst.restarts),
+        percent(inst?.resources?.cpuPercent),
+        bytes(inst?.resources?.memoryBytes),
         inst?.uptimeMs == null ? "-" : uptime(inst.uptimeMs),
       ];
     }),

@@ -6,6 +6,10 @@ import { createProgress, type Progress } from "./progress.js";
 /** Where the CLI writes text: `process.stdout`/`process.stderr`, or a buffer in tests. */
 export interface TextSink {
   write(chunk: string): unknown;
+  /** Set when the sink is a terminal (a `tty.WriteStream`). */
+  isTTY?: boolean;
+  rows?: number;
+  columns?: number;
 }
 
 /** The `{"error": ...}` document printed on stdout when a `--json` command fails. */
@@ -55,6 +59,16 @@ export class Output {
   /** Text exactly as given on stdout (help, version). */
   raw(text: string): void {
     this.stdout.write(text);
+  }
+
+  /**
+   * The size of the terminal stdout is, in characters (Infinity where the terminal does not say,
+   * as a pseudo-terminal with no size); undefined when it is not one (a pipe, a file).
+   */
+  terminal(): { rows: number; columns: number } | undefined {
+    const { isTTY, rows, columns } = this.stdout;
+    const known = (n: number | undefined) => (n !== undefined && n > 0 ? n : Infinity);
+    return isTTY === true ? { rows: known(rows), columns: known(columns) } : undefined;
   }
 
   /** Text exactly as given on stderr. */

@@ -18,6 +18,7 @@ import { registerShutdownCommand } from "./commands/shutdownCommand.js";
 import { registerUpdateCommands } from "./commands/updateCommands.js";
 import { registerTriggersCommand } from "./commands/triggersCommand.js";
 import { registerReportCommand } from "./commands/reportCommand.js";
+import { registerTopCommand } from "./commands/topCommand.js";
 import { logFormats, logLevels } from "./CliLog.js";
 import {
   DEFAULT_CONFIG_FILE,
@@ -98,5 +99,6 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerEnvCommand(program, ctx);
   registerTriggersCommand(program, ctx);
   registerReportCommand(program, ctx);
+  registerTopCommand(program, ctx);
   return program;
 }

@@ -7,6 +7,7 @@ import {
   type AnomalyEvent,
   type AnomalySettings,
 } from "./AnomalyDetector.js";
+import { percentile } from "./CallSeries.js";
 
 const MB = 1024 * 1024;
 
@@ -298,7 +299,11 @@ describe("forget", () => {
     expect(t.events).toHaveLength(1);
 
     t.detector.forget("db");
-    expect(t.detector.snapshot()).toEqual({ calls: [expect.objectContaining({ id: "cache" })], memory: [] });
+    expect(t.detector.snapshot()).toEqual({
+      calls: [expect.objectContaining({ id: "cache" })],
+      memory: [],
+      versions: [expect.objectContaining({ id: "cache" })],
+    });
     t.calls(500, t.steady); // the old series is inert: no end event
     expect(t.events).toHaveLength(1);
     expect(t.detector.snapshot().calls).toHaveLength(1);
@@ -333,5 +338,53 @@ describe("settings", () => {
       memoryWindowMs: 30_000,
       memoryMinGrowthMb: 16,
     });
+  });
+});
+
+describe("per-version figures", () => {
+  it("count every failure exactly and give the p99 of the recent calls of all methods together", () => {
+    const t = setup();
+    const other = t.detector.series("db", "1.0.0", "write");
+    // 99 calls of 1..99 ms on query, one of 1000 ms on write, two failures: the p99 of 100 is the 99th.
+    for (let i = 1; i < 100; i++) t.series.observe(i, true);
+    other.observe(1000, true);
+    other.observe(5, false);
+    t.series.observe(5, false);
+    const [figures] = t.detector.snapshot().versions;
+    expect(figures).toEqual({ id: "db", version: "1.0.0", failures: 2, p99Ms: 99 });
+    expect(t.detector.snapshot().calls.find((s) => s.method === "write")).toMatchObject({
+      failures: 1,
+      p99Ms: 1000,
+    });
+  });
+
+  it("keep only the latest 1 024 successful latencies of a method", () => {
+    const t = setup();
+    for (let i = 0; i < 2000; i++) t.series.observe(500, true);
+    for (let i = 0; i < 1024; i++) t.series.observe(2, true);
+    expect(t.detector.snapshot().versions[0]?.p99Ms).toBe(2);
+  });
+
+  it("have no p99 before the first successful call", () => {
+    const t = setup();
+    t.series.observe(3, false);
+    expect(t.detector.snapshot().versions).toEqual([
+      { id: "db", version: "1.0.0", failures: 1, p99Ms: null },
+    ]);
+  });
+});
+
+describe("percentile", () => {
+  it("is the nearest-rank percentile a sort gives, across several windows", () => {
+    const random = mulberry32(7);
+    for (const n of [1, 2, 3, 99, 100, 101, 1000, 3000]) {
+      const values = Array.from({ length: n }, () => Math.fround(random() * 100));
+      const cut = Math.floor(n / 3);
+      const parts = [Float32Array.from(values.slice(0, cut)), Float32Array.from(values.slice(cut))];
+      const sorted = [...values].sort((a, b) => a - b);
+      for (const p of [50, 95, 99, 100])
+        expect(percentile(parts, p), `n ${n}, p${p}`).toBe(sorted[Math.ceil((p / 100) * n) - 1]);
+    }
+    expect(percentile([], 99)).toBeNull();
   });
 });

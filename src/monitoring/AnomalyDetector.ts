@@ -1,7 +1,7 @@
 import type { Clock } from "../common/Clock.js";
 import type { AnomalyDetectorContext, AnomalyEvent } from "./AnomalyDetectorContext.js";
 import { anomalyDefaults, type AnomalySettings } from "./AnomalyDetectorSettings.js";
-import { type CallSeries, type CallSeriesSnapshot, LiveCallSeries } from "./CallSeries.js";
+import { type CallSeries, type CallSeriesSnapshot, LiveCallSeries, percentile } from "./CallSeries.js";
 import { type MemorySeriesSnapshot, MemoryTrend } from "./MemoryTrend.js";
 
 // The detector's public surface stays importable from this file; the parts live beside it.
@@ -14,6 +14,18 @@ export type { MemorySeriesSnapshot } from "./MemoryTrend.js";
 export interface AnomalySnapshot {
   calls: CallSeriesSnapshot[];
   memory: MemorySeriesSnapshot[];
+  /** Every method of a version together (what `chipset top` shows per module). */
+  versions: VersionCallFigures[];
+}
+
+/** The calls of one module version, every method together, since the detector began to watch it. */
+export interface VersionCallFigures {
+  id: string;
+  version: string;
+  /** Attempts that failed by the module's doing (it threw, timed out or crashed). */
+  failures: number;
+  /** The 99th percentile of the latest successful calls' latencies (up to 1 024 per method), in ms; null before the first. */
+  p99Ms: number | null;
 }
 
 const MB = 1024 * 1024;
@@ -87,13 +99,21 @@ export class AnomalyDetector {
   snapshot(): AnomalySnapshot {
     const calls: CallSeriesSnapshot[] = [];
     const memory: MemorySeriesSnapshot[] = [];
-    for (const versions of this.modules.values()) {
-      for (const entry of versions.values()) {
-        for (const series of entry.methods.values()) calls.push(series.snapshot());
+    const figures: VersionCallFigures[] = [];
+    for (const [id, versions] of this.modules) {
+      for (const [version, entry] of versions) {
+        let failures = 0;
+        for (const series of entry.methods.values()) {
+          calls.push(series.snapshot());
+          failures += series.failures;
+        }
         if (entry.memory) memory.push(entry.memory.snapshot());
+        if (entry.methods.size === 0) continue;
+        const windows = [...entry.methods.values()].map((s) => s.recentLatencies());
+        figures.push({ id, version, failures, p99Ms: percentile(windows, 99) });
       }
     }
-    return { calls, memory };
+    return { calls, memory, versions: figures };
   }
 
   private entry(id: string, version: string): VersionEntry {

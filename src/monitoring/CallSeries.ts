@@ -29,8 +29,15 @@ export interface CallSeriesSnapshot {
   errorRate: number;
   /** Recent error rate (about the last 40 calls, 0..1). */
   recentErrorRate: number;
+  /** Attempts that failed by the module's doing (it threw, timed out or crashed) since the series began, exactly. */
+  failures: number;
+  /** The 99th percentile of the latest {@link RECENT_WINDOW} successful calls' latencies, in ms (nearest rank); null before the first. */
+  p99Ms: number | null;
   anomalies: AnomalyState[];
 }
+
+/** How many of the latest successful calls' latencies a series keeps for its percentiles. */
+export const RECENT_WINDOW = 1024;
 
 // The baseline remembers ~1000 calls (its time constant is 500): long enough that a burst is a
 // small part of it, short enough to follow a module whose load changes over minutes.
@@ -76,6 +83,16 @@ export class LiveCallSeries implements CallSeries {
   readonly recentErrors = new Ewma(RECENT_ERROR_ALPHA);
   readonly latencyState: Sustain;
   readonly errorState: Sustain;
+  /** Exact count of failed attempts (the baselines are rates). */
+  failures = 0;
+  /**
+   * The latest {@link RECENT_WINDOW} successful latencies, in ms, as a ring: a percentile wants
+   * the calls themselves, and a write here costs a few ns on the call path where a sort or an
+   * HDR histogram's native call would cost more; the sorting happens when someone asks.
+   */
+  private readonly window = new Float32Array(RECENT_WINDOW);
+  /** Successful latencies written to {@link window} so far (the next slot is this modulo its size). */
+  private written = 0;
   /** The latencies the baseline will be seeded from, until it is (then undefined). */
   private seeds: number[] | undefined = [];
 
@@ -92,7 +109,16 @@ export class LiveCallSeries implements CallSeries {
   observe(latencyMs: number, ok: boolean): void {
     if (this.retired) return;
     this.observeOutcome(ok ? 0 : 1);
-    if (ok && latencyMs >= 0 && latencyMs < Infinity) this.observeLatency(latencyMs);
+    if (!ok) this.failures++;
+    else if (latencyMs >= 0 && latencyMs < Infinity) {
+      this.window[this.written++ & (RECENT_WINDOW - 1)] = latencyMs;
+      this.observeLatency(latencyMs);
+    }
+  }
+
+  /** The latencies in the recent window, oldest first or not (order does not matter to a percentile). */
+  recentLatencies(): Float32Array {
+    return this.window.subarray(0, Math.min(this.written, RECENT_WINDOW));
   }
 
   /** The latency `recentLatency` must exceed, in ms. */
@@ -213,9 +239,55 @@ export class LiveCallSeries implements CallSeries {
       calls: errors.count,
       errorRate: errors.mean,
       recentErrorRate: recentErrors.mean,
+      failures: this.failures,
+      p99Ms: percentile([this.recentLatencies()], 99),
       anomalies,
     };
   }
+}
+
+/**
+ * The `p`th percentile (nearest rank) of every value in `parts`, or null when there is none.
+ * Keeps the largest `n - rank + 1` values in a min-heap rather than sorting (for a p99, 1% of
+ * them): the anomaly snapshot of 100 versions with 5 full windows each took ~8 ms this way and
+ * ~100 ms with a sort, on a loaded 2-core machine, and the host answers it to `chipset top` every
+ * second.
+ */
+export function percentile(parts: readonly Float32Array[], p: number): number | null {
+  const n = parts.reduce((sum, part) => sum + part.length, 0);
+  if (n === 0) return null;
+  const k = n - Math.max(1, Math.ceil((p / 100) * n)) + 1;
+  const heap = new Float64Array(k);
+  let size = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) {
+      const x = part[i]!;
+      if (size < k) {
+        // Sift up.
+        let at = size++;
+        while (at > 0) {
+          const parent = (at - 1) >> 1;
+          if (heap[parent]! <= x) break;
+          heap[at] = heap[parent]!;
+          at = parent;
+        }
+        heap[at] = x;
+      } else if (x > heap[0]!) {
+        // Replace the smallest kept, then sift down.
+        let at = 0;
+        for (;;) {
+          const left = 2 * at + 1;
+          if (left >= k) break;
+          const child = left + 1 < k && heap[left + 1]! < heap[left]! ? left + 1 : left;
+          if (heap[child]! >= x) break;
+          heap[at] = heap[child]!;
+          at = child;
+        }
+        heap[at] = x;
+      }
+    }
+  }
+  return heap[0]!;
 }
 
 /** The median of `values` (which it sorts in place); 0 for none. */

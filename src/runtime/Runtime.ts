@@ -392,7 +392,7 @@ export class Runtime {
 
   /** Latency and error-rate baselines per module and method, heap trends, and the anomalies in progress. */
   anomalies(): AnomalySnapshot {
-    return this.parts.monitoring.anomalies?.snapshot() ?? { calls: [], memory: [] };
+    return this.parts.monitoring.anomalies?.snapshot() ?? { calls: [], memory: [], versions: [] };
   }
 
   // ---- for tools (chipset/chaos and the like) ---------------------------------------------

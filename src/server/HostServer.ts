@@ -16,6 +16,7 @@ import { registerModuleRoutes } from "./moduleRoutes.js";
 import { registerResourceRoutes } from "./resourceRoutes.js";
 import { ModuleViews } from "./ModuleViews.js";
 import { registerShutdownRoute } from "./shutdownRoute.js";
+import { registerSystemRoute } from "./systemRoute.js";
 import { registerTriggerRoutes } from "./triggerRoutes.js";
 
 declare module "fastify" {
@@ -124,6 +125,7 @@ export class HostServer {
       registerTriggerRoutes(app, runtime);
       if (metrics !== undefined) registerMetricsRoute(app, metrics, options.metrics || {});
       registerResourceRoutes(app, runtime);
+      registerSystemRoute(app, runtime);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {
         stream.dispose(); // open streams would hold the server's close forever

@@ -4,6 +4,7 @@ import type { InstanceSummary, Runtime } from "../runtime/Runtime.js";
 import type { ModuleInfo, ModuleSummary } from "../runtime/RuntimeQueries.js";
 import type { HostInfo } from "../vocabulary/hosts.js";
 import type { LifecycleState } from "../vocabulary/lifecycle.js";
+import type { ResourceSample } from "../vocabulary/resources.js";
 
 /** A live instance as the API shows it: where it runs and what it did. */
 export interface LiveInstance {
@@ -16,6 +17,18 @@ export interface LiveInstance {
   uptimeMs: number | null;
   /** Restarts after a crash since this host started. */
   restarts: number;
+  /** Its latest resource sample (`runtime.resources.latest()`); null until sampled (or with sampling off). */
+  resources: ResourceSample | null;
+  /** Calls of this version that failed by the module's doing since this host started; null before its first call, or with anomaly detection off. */
+  failedCalls: number | null;
+  /** The 99th percentile of its latest successful calls (up to 1 024 per method), in ms; null before the first. */
+  p99Ms: number | null;
+}
+
+/** What {@link ModuleViews} joins to each live instance, read once per answer. */
+interface Figures {
+  samples: Map<string, ResourceSample>;
+  calls: Map<string, { failures: number; p99Ms: number | null }>;
 }
 
 /** One registered version in `GET /v1/modules`, with its instance when it is live. */
@@ -43,25 +56,31 @@ export class ModuleViews implements Disposable {
   list(filter: { kind?: string; search?: string } = {}): ModuleView[] {
     const live = new Map(this.loaded().map((i) => [i.key, i]));
     const breakers = this.breakersById();
+    const figures = this.figures();
     return this.runtime.queries.list(filter).map((m) => {
       const inst = live.get(`${m.id}@${m.version}`);
-      return { ...m, instance: inst ? this.live(inst) : null, breakers: breakers.get(m.id) ?? [] };
+      return {
+        ...m,
+        instance: inst ? this.live(inst, figures) : null,
+        breakers: breakers.get(m.id) ?? [],
+      };
     });
   }
 
   /** One module (`id`, `id@version` or `id@range`); `CHIP_ERR_MODULE_NOT_FOUND` when unknown. */
   detail(ref: string): ModuleDetail {
     const info = this.runtime.queries.info(ref);
+    const figures = this.figures();
     const instances = this.loaded()
       .filter((i) => i.id === info.id)
-      .map((i) => this.live(i));
+      .map((i) => this.live(i, figures));
     return { ...info, instances, breakers: this.breakersById().get(info.id) ?? [] };
   }
 
   /** The live instance of `id@version` (after a control action), or null when it is not live. */
   instanceOf(id: string, version: string): LiveInstance | null {
     const inst = this.loaded().find((i) => i.id === id && i.version === version);
-    return inst === undefined ? null : this.live(inst);
+    return inst === undefined ? null : this.live(inst, this.figures());
   }
 
   dispose(): void {
@@ -73,7 +92,8 @@ export class ModuleViews implements Disposable {
     return this.runtime.instances().filter((i) => i.state !== "registered");
   }
 
-  private live(i: InstanceSummary): LiveInstance {
+  private live(i: InstanceSummary, figures: Figures): LiveInstance {
+    const calls = figures.calls.get(i.key);
     return {
       version: i.version,
       state: i.state,
@@ -81,7 +101,17 @@ export class ModuleViews implements Disposable {
       calls: i.calls,
       uptimeMs: i.uptimeMs,
       restarts: this.restarts.get(i.key) ?? 0,
+      resources: figures.samples.get(i.key) ?? null,
+      failedCalls: calls?.failures ?? null,
+      p99Ms: calls?.p99Ms ?? null,
     };
+  }
+
+  /** The latest resource samples and the call figures of every version, by `id@version`. */
+  private figures(): Figures {
+    const samples = new Map(this.runtime.resources.latest().map((s) => [`${s.id}@${s.version}`, s]));
+    const calls = new Map(this.runtime.anomalies().versions.map((v) => [`${v.id}@${v.version}`, v]));
+    return { samples, calls };
   }
 
   private breakersById(): Map<string, BreakerSnapshot[]> {

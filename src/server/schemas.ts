@@ -4,6 +4,8 @@
  * details) are objects with `additionalProperties: true`.
  */
 
+import { resourceSampleSchema } from "./sampleSchemas.js";
+
 const anyObject = { type: "object", additionalProperties: true } as const;
 
 /** A `ChipsetError` as JSON (`toJSON()`): what every failed request answers. */
@@ -67,6 +69,18 @@ const liveInstanceSchema = {
       description: "since the last start or resume; null unless running or paused",
     },
     restarts: { type: "integer", description: "restarts after a crash since this host started" },
+    resources: { ...resourceSampleSchema, nullable: true, description: "null until sampled" },
+    failedCalls: {
+      type: "integer",
+      nullable: true,
+      description:
+        "calls of this version that failed by the module's doing since this host started; null before its first call or with anomaly detection off",
+    },
+    p99Ms: {
+      type: "number",
+      nullable: true,
+      description: "99th percentile of its latest successful calls (up to 1 024 per method), ms",
+    },
   },
 } as const;
 

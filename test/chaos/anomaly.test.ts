@@ -159,7 +159,7 @@ describe("anomaly detection switched off", () => {
     chaosOf(rt).inject({ kind: "latency", latencyMs: 50, target: { module: "svc" } });
     await serve(60);
     expect(anomalies).toEqual([]);
-    expect(rt.anomalies()).toEqual({ calls: [], memory: [] });
+    expect(rt.anomalies()).toEqual({ calls: [], memory: [], versions: [] });
   });
 });
 

@@ -92,9 +92,15 @@ describe("with a host running, the CLI goes through its API", () => {
     expect(pid).not.toBe(hostFile.pid); // a process of its own, not the host's
 
     const table = await cli("ls");
-    expect(table.stdout).toMatch(/^ID\s+VERSION\s+STATE\s+HOST\s+PID\s+THREAD\s+CALLS\s+RESTARTS\s+UPTIME$/m);
     expect(table.stdout).toMatch(
-      new RegExp(`^counter\\s+1\\.0\\.0\\s+running\\s+process\\s+${pid}\\s+-\\s+0\\s+0\\s+\\d+[smhd]$`, "m"),
+      /^ID\s+VERSION\s+STATE\s+HOST\s+PID\s+THREAD\s+CALLS\s+RESTARTS\s+CPU\s+MEM\s+UPTIME$/m,
+    );
+    expect(table.stdout).toMatch(
+      // CPU and MEM: figures once the host sampled it, `-` before.
+      new RegExp(
+        `^counter\\s+1\\.0\\.0\\s+running\\s+process\\s+${pid}\\s+-\\s+0\\s+0\\s+(?:[\\d.]+%|-)\\s+(?:[\\d.]+ [KMGT]?B|-)\\s+\\d+[smhd]$`,
+        "m",
+      ),
     );
 
     // The count in the module's memory goes on from one command to the next: the host's instance answers.

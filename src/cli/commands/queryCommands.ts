@@ -11,13 +11,13 @@ export function registerQueryCommands(program: Command, ctx: CliContext): void {
   program
     .command("ls")
     .description(
-      "list registered module versions; with a host running, as it runs them: state, host, pid, calls, restarts, uptime",
+      "list registered module versions; with a host running, as it runs them: state, host, pid, calls, restarts, CPU %, memory, uptime",
     )
     .option("--kind <kind>", "only modules of this kind")
     .option("--search <words>", "only modules whose id, description or keywords match every word")
     .option(
       "--json",
-      "print JSON: [{ id, version, kind, description, keywords, activation, isolation, source, state, ready }], with a host also instance ({ version, state, host: { isolation, pid, threadId }, calls, uptimeMs, restarts } or null) and breakers",
+      "print JSON: [{ id, version, kind, description, keywords, activation, isolation, source, state, ready }], with a host also instance ({ version, state, host: { isolation, pid, threadId }, calls, uptimeMs, restarts, resources (the latest sample: cpuPercent, memoryBytes, heapUsedBytes, rssBytes, elu, fs/net B/s, totals; null until sampled), failedCalls, p99Ms } or null) and breakers",
     )
     .action(async (opts: { kind?: string; search?: string; json?: boolean }, cmd: Command) => {
       const filter = {

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from "fastify";
+import type { Runtime } from "../runtime/Runtime.js";
+import { systemFiguresSchema } from "./sampleSchemas.js";
+import { errorResponses } from "./schemas.js";
+
+/**
+ * `GET /v1/system`: the machine beside the modules (`runtime.resources.system()`): load, CPU,
+ * memory, the data directory's disk, network rates and connections, and the host process. Two
+ * readers within half a sampling interval get the same reading, so their rates agree.
+ */
+export function registerSystemRoute(app: FastifyInstance, runtime: Runtime): void {
+  app.get(
+    "/v1/system",
+    {
+      schema: {
+        tags: ["resources"],
+        summary:
+          "The machine: load, CPU %, memory used and available, the data directory's disk, network rates and connections, the host process",
+        response: { 200: systemFiguresSchema, ...errorResponses },
+      },
+    },
+    () => runtime.resources.system(),
+  );
+}

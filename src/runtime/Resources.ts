@@ -1,4 +1,8 @@
+import type { Logger } from "pino";
 import type { Clock } from "../common/Clock.js";
+import type { Emitter } from "../common/Emitter.js";
+import { LimitActions } from "./LimitActions.js";
+import type { RuntimeEvents } from "./RuntimeEvents.js";
 import type { Disposable } from "../common/Disposable.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { Instance } from "../instances/Instance.js";
@@ -62,7 +66,8 @@ function sampled(inst: Instance): SampledInstance {
 
 /**
  * Wires resource sampling into the runtime: a sampler over the instance table every
- * `sampleMs` from start to close (none when `sampleMs` is 0), and the queries over it.
+ * `sampleMs` from start to close (none when `sampleMs` is 0), the history and reports kept from
+ * its samples, the limits checked on them, and the queries over it all.
  */
 export class Resources implements ResourceQueries, Disposable {
   readonly sampler: ResourceSampler;
@@ -84,8 +89,12 @@ export class Resources implements ResourceQueries, Disposable {
       /** Restarts after a crash and errors recorded between two instants, for the reports. */
       restarts: (since: number, until: number) => readonly IncidentCount[];
       errors: (since: number, until: number) => readonly IncidentCount[];
-      /** The periodic report (`report.ready`). */
-      ready: { wanted(): boolean; emit(report: ResourceReport): void };
+      /** Where `report.ready`, `resource.warning` and `resource.limit` go. */
+      events: Emitter<RuntimeEvents>;
+      logger: Logger;
+      /** True once the runtime is closing: no limit's action is taken any more. */
+      closing: () => boolean;
+      onError: (context: string, error: unknown) => void;
     },
   ) {
     this.sampler = new ResourceSampler({
@@ -95,7 +104,21 @@ export class Resources implements ResourceQueries, Disposable {
       onListenerError: deps.onListenerError,
     });
     this.systemMeter = new SystemMeter(deps.dataDir);
-    this.reports = new ResourceReports({ ...deps, sampler: this.sampler, onError: deps.onListenerError });
+    const { events } = deps;
+    this.reports = new ResourceReports({
+      ...deps,
+      sampler: this.sampler,
+      onError: deps.onListenerError,
+      ready: {
+        wanted: () => events.has("report.ready"),
+        emit: (report) => events.emit("report.ready", report),
+      },
+    });
+    const limits = new LimitActions({ ...deps, defaults: deps.settings.limits });
+    this.sampler.onSamples((samples) => limits.observe(samples));
+    events.on("module.removed", (e) => {
+      if (e.version !== undefined) limits.forget(e.id, e.version);
+    });
   }
 
   /** Starts sampling, keeping its history and the periodic report, unless `sampleMs` is 0. */

@@ -24,7 +24,6 @@ import { ModuleCalls } from "./ModuleCalls.js";
 import { ModuleControl } from "./ModuleControl.js";
 import { Monitoring } from "./Monitoring.js";
 import { Resources } from "./Resources.js";
-import { LimitActions } from "./LimitActions.js";
 import { Registration } from "./Registration.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
 import { RuntimeLifecycle } from "./RuntimeLifecycle.js";
@@ -190,7 +189,10 @@ export function assemble(parts: RuntimeParts): Assembly {
     db,
     restarts: (since, until) => store.restartsBetween(since, until),
     errors: (since, until) => monitoring.errors.countsBetween(since, until),
-    ready: { wanted: () => events.has("report.ready"), emit: (report) => events.emit("report.ready", report) },
+    events,
+    logger,
+    closing: () => state.closing,
+    onError,
   });
   const observers = new CallObservers(monitoring, (err) => onError("call observer", err));
   const calls: ModuleCalls = new ModuleCalls({
@@ -263,18 +265,6 @@ export function assemble(parts: RuntimeParts): Assembly {
     assertOpen: () => state.assertOpen(),
     onError,
     desired,
-  });
-  const limits = new LimitActions({
-    logger,
-    events,
-    instances: table,
-    defaults: options.resources.limits,
-    closing: () => state.closing,
-    onError,
-  });
-  resources.sampler.onSamples((samples) => limits.observe(samples));
-  events.on("module.removed", (e) => {
-    if (e.version !== undefined) limits.forget(e.id, e.version);
   });
   const idle: IdleScheduler = new IdleScheduler({
     clock,

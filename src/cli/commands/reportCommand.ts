@@ -4,6 +4,7 @@ import type { ResourceReport } from "../../resources/ResourceReport.js";
 import type { ResourceStats } from "../../resources/resourceStats.js";
 import { lookWithRuntime, type CliContext } from "../context.js";
 import { table } from "../format.js";
+import { bytes, rate } from "../formatUnits.js";
 import { connectHost, QUERY_TIMEOUT_MS } from "../hostTarget.js";
 import { usageError } from "../usage.js";
 import { globalsOf } from "./globals.js";
@@ -105,7 +106,7 @@ export function describeReport(report: ResourceReport): string[] {
     ["disk", "diskBps", rate],
     ["network", "networkBps", rate],
   ];
-  lines.push("");
+  lines.push("trend: + rising, = flat, - falling, . not measured (see docs/resources.md)", "");
   for (const [label, resource, show] of tops) {
     const top = report.top[resource];
     if (top.length > 0)
@@ -124,17 +125,3 @@ function trend(stats: ResourceStats | null): string {
   if (stats === null) return ".";
   return stats.trend === "rising" ? "+" : stats.trend === "falling" ? "-" : "=";
 }
-
-/** Bytes for people, in binary units: `512 B`, `1.5 KiB`, `100.0 MiB`. */
-function bytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-const rate = (n: number): string => `${bytes(n)}/s`;

@@ -597,6 +597,9 @@ if (!flags.once) {
     out(
       `  ${cell("try", 13, dim)} node ${cli} --data-dir ${where(dataDir)} ls ${dim("(from another terminal)")}`,
     );
+    out(
+      `  ${cell("", 13, dim)} node ${cli} --data-dir ${where(dataDir)} top ${dim("(CPU, memory, disk and network of every module, live)")}`,
+    );
   }
   out(`\n${bold("Running.")} Press Ctrl-C to stop.`);
   await stopRequested;

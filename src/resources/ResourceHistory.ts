@@ -1,7 +1,7 @@
 import type { Clock, Timer } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
 import type { ResourceSample } from "../vocabulary/resources.js";
-import { buildReport, type PeriodIncidents, type ResourceReport } from "./ResourceReport.js";
+import { buildReport, MACHINE_ID, type PeriodIncidents, type ResourceReport } from "./ResourceReport.js";
 import type { ModuleFilter, ResourcePoint, Retention, SampleStore } from "./SampleStore.js";
 
 /** How long samples wait in memory before they are written, in ms (reads write them first). */
@@ -104,6 +104,8 @@ export class ResourceHistory implements Disposable {
   /** The report of `ref` (or every module) over [`since`, `until`], with the period's `incidents`. */
   report(ref: string | undefined, since: number, until: number, incidents: PeriodIncidents): ResourceReport {
     const points = this.history(ref, since, until);
+    // A report of one module still shows the machine beside it.
+    if (ref !== undefined) points.push(...this.deps.store.history({ id: MACHINE_ID }, since, until));
     return buildReport(points, incidents, { since, until, ...(ref === undefined ? {} : { module: ref }) });
   }
 

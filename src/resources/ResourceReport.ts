@@ -1,5 +1,49 @@
+import type { ResourceSample } from "../vocabulary/resources.js";
 import { MINUTE_MS, type ResourcePoint } from "./SampleStore.js";
+import type { SystemFigures } from "./SystemMeter.js";
 import { SeriesStats, TREND_THRESHOLD, type ResourceStats } from "./resourceStats.js";
+
+/**
+ * The id the machine's own figures are kept under in the history, beside the modules' (a name no
+ * module can have: ids are npm package names).
+ */
+export const MACHINE_ID = "(machine)";
+
+/**
+ * The machine over the period of a report: CPU in % of all its CPUs (100 = every CPU busy), memory
+ * used in bytes, network bytes per second through every interface but loopback.
+ */
+export interface MachineResourceReport {
+  samples: number;
+  cpuPercent: ResourceStats | null;
+  memoryBytes: ResourceStats | null;
+  networkBps: ResourceStats | null;
+}
+
+/**
+ * The machine's figures as a sample kept beside the modules' under {@link MACHINE_ID}: CPU in % of
+ * all CPUs, memory used, network rates (no disk rate: the machine's disk is reported by usage).
+ */
+export function machineSample(figures: SystemFigures, intervalMs: number): ResourceSample {
+  const net = figures.network;
+  return {
+    id: MACHINE_ID,
+    version: "-",
+    isolation: "process",
+    at: figures.at,
+    intervalMs,
+    cpuPercent: figures.cpuPercent,
+    elu: null,
+    memoryBytes: figures.memory.usedBytes,
+    heapUsedBytes: null,
+    rssBytes: null,
+    fsReadBps: 0,
+    fsWriteBps: 0,
+    netInBps: net?.receivedBps ?? 0,
+    netOutBps: net?.sentBps ?? 0,
+    totals: { cpuSeconds: 0, fsReadBytes: 0, fsWriteBytes: 0, netInBytes: 0, netOutBytes: 0 },
+  };
+}
 
 /** How many modules each resource's top list names. */
 export const TOP_CONSUMERS = 5;
@@ -47,6 +91,8 @@ export interface ResourceReport {
   module: string | null;
   /** Every module version with samples, restarts or errors in the period, by id then version. */
   modules: ModuleResourceReport[];
+  /** The machine beside them (recorded with each round of module samples); null without samples. */
+  machine: MachineResourceReport | null;
   /** The {@link TOP_CONSUMERS} highest averages of each resource (modules that used none are left out). */
   top: Record<ReportedResource, TopConsumer[]>;
   /** Restarts after a crash in the period, of every module reported. */
@@ -73,13 +119,22 @@ export interface PeriodIncidents {
   errors: readonly IncidentCount[];
 }
 
-interface Accumulator {
+/** The samples of one module version (or of the machine) over the period, as they are added up. */
+class Accumulated {
+  samples = 0;
+  readonly series: Record<ReportedResource, SeriesStats> = {
+    cpuPercent: new SeriesStats(),
+    memoryBytes: new SeriesStats(),
+    diskBps: new SeriesStats(),
+    networkBps: new SeriesStats(),
+  };
+  restarts = 0;
+  errors = 0;
+}
+
+interface Accumulator extends Accumulated {
   id: string;
   version: string;
-  samples: number;
-  series: Record<ReportedResource, SeriesStats>;
-  restarts: number;
-  errors: number;
 }
 
 /**
@@ -97,25 +152,14 @@ export function buildReport(
     const key = `${id}@${version}`;
     let acc = modules.get(key);
     if (acc === undefined) {
-      acc = {
-        id,
-        version,
-        samples: 0,
-        series: {
-          cpuPercent: new SeriesStats(),
-          memoryBytes: new SeriesStats(),
-          diskBps: new SeriesStats(),
-          networkBps: new SeriesStats(),
-        },
-        restarts: 0,
-        errors: 0,
-      };
+      acc = Object.assign(new Accumulated(), { id, version });
       modules.set(key, acc);
     }
     return acc;
   };
+  const machine = new Accumulated();
   for (const p of points) {
-    const acc = entry(p.id, p.version);
+    const acc = p.id === MACHINE_ID ? machine : entry(p.id, p.version);
     // A roll-up stands for its minute: its trend point is the minute's middle.
     const at = p.resolution === "minute" ? p.at + MINUTE_MS / 2 : p.at;
     acc.samples += p.samples;
@@ -164,6 +208,15 @@ export function buildReport(
     until: period.until,
     module: period.module ?? null,
     modules: reports,
+    machine:
+      machine.samples === 0
+        ? null
+        : {
+            samples: machine.samples,
+            cpuPercent: machine.series.cpuPercent.result(),
+            memoryBytes: machine.series.memoryBytes.result(),
+            networkBps: machine.series.networkBps.result(),
+          },
     top,
     restarts,
     errors,

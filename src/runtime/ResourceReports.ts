@@ -2,7 +2,8 @@ import type { Clock, Timer } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
 import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import { ResourceHistory, filterOf } from "../resources/ResourceHistory.js";
-import type { IncidentCount, ResourceReport } from "../resources/ResourceReport.js";
+import { machineSample, type IncidentCount, type ResourceReport } from "../resources/ResourceReport.js";
+import type { SystemFigures } from "../resources/SystemMeter.js";
 import type { ResourceSampler } from "../resources/ResourceSampler.js";
 import { SampleStore, type ResourcePoint } from "../resources/SampleStore.js";
 import type { Database } from "../store/Database.js";
@@ -41,6 +42,8 @@ export class ResourceReports implements Disposable {
       restarts: (since: number, until: number) => readonly IncidentCount[];
       /** Errors recorded between two instants, per module version. */
       errors: (since: number, until: number) => readonly IncidentCount[];
+      /** The machine's figures now (`runtime.resources.system()`). */
+      system: () => SystemFigures;
       /** Hands over the periodic report; `wanted` says whether anyone listens (else none is made). */
       ready: { wanted(): boolean; emit(report: ResourceReport): void };
       onError: (err: unknown) => void;
@@ -52,7 +55,10 @@ export class ResourceReports implements Disposable {
       retention: deps.settings,
       onError: deps.onError,
     });
-    this.subscription = deps.sampler.onSamples((samples) => this.history.record(samples));
+    // The machine's figures go with each round, so a report shows the machine beside the modules.
+    this.subscription = deps.sampler.onSamples((samples) =>
+      this.history.record([...samples, machineSample(deps.system(), deps.settings.sampleMs)]),
+    );
   }
 
   /** Starts pruning and the periodic report (none when `reportEveryMs` is 0). */

@@ -108,6 +108,7 @@ export class Resources implements ResourceQueries, Disposable {
     this.reports = new ResourceReports({
       ...deps,
       sampler: this.sampler,
+      system: () => this.system(),
       onError: deps.onListenerError,
       ready: {
         wanted: () => events.has("report.ready"),

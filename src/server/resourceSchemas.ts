@@ -67,6 +67,18 @@ export const reportResponse = {
         },
       },
     },
+    machine: {
+      type: "object",
+      nullable: true,
+      description:
+        "the machine beside the modules: CPU in % of all its CPUs, memory used in bytes, network bytes per second (every interface but loopback)",
+      properties: {
+        samples: { type: "integer" },
+        cpuPercent: statsSchema,
+        memoryBytes: statsSchema,
+        networkBps: statsSchema,
+      },
+    },
     top: {
       type: "object",
       properties: {

@@ -57,6 +57,10 @@ describe("the resource history of real modules", () => {
     const cpus = history.map((p) => p.cpuPercent!);
     expect(burner.cpuPercent!.avg).toBeCloseTo(cpus.reduce((a, b) => a + b, 0) / cpus.length, 9);
     expect(burner.cpuPercent!.peak).toBe(Math.max(...cpus));
+    // The machine beside the modules, one figure per round, and never among the top consumers.
+    expect(report.machine!.samples).toBe(history.length);
+    expect(report.machine!.memoryBytes!.avg).toBeGreaterThan(0);
+    expect(report.modules.map((m) => m.id)).toEqual(["burner", "idler"]);
 
     await runtime.close(); // writes what waits
     const again = createRuntime({ dataDir: h.ws.dataDir, logLevel: "silent", readOnly: true, clock });
@@ -64,6 +68,7 @@ describe("the resource history of real modules", () => {
       const later = again.resources.report({ since, module: "burner@1.0.0" });
       expect(later.modules).toHaveLength(1);
       expect(later.modules[0]!.cpuPercent).toEqual(burner.cpuPercent);
+      expect(later.machine!.samples).toBeGreaterThanOrEqual(report.machine!.samples);
     } finally {
       await again.close();
     }

@@ -106,6 +106,14 @@ export function describeReport(report: ResourceReport): string[] {
     ["disk", "diskBps", rate],
     ["network", "networkBps", rate],
   ];
+  const machine = report.machine;
+  if (machine !== null)
+    lines.push(
+      "",
+      `machine: CPU ${figures(machine.cpuPercent, (v) => `${v.toFixed(1)}%`, true)} of all CPUs, ` +
+        `memory used ${figures(machine.memoryBytes, bytes)}, network ${figures(machine.networkBps, rate)} ` +
+        "(avg / p95 / peak; memory and network avg / peak)",
+    );
   lines.push("trend: + rising, = flat, - falling, . not measured (see docs/resources.md)", "");
   for (const [label, resource, show] of tops) {
     const top = report.top[resource];

@@ -80,7 +80,7 @@ async function throughput(runtime, ms) {
   return (calls * 1000) / (performance.now() - started);
 }
 
-export async function run({ rounds = 6, windowMs = 3000, readRounds = 20 } = {}) {
+export async function run({ rounds = 10, windowMs = 2000, readRounds = 20 } = {}) {
   const { root, runtime } = await setUp();
   try {
     // Two readings make the first samples; then time the rounds.
@@ -94,7 +94,8 @@ export async function run({ rounds = 6, windowMs = 3000, readRounds = 20 } = {})
     };
     const on = [];
     const off = [];
-    await throughput(runtime, windowMs / 2); // warm-up
+    const paired = [];
+    await throughput(runtime, windowMs); // warm-up
     for (let r = 0; r < rounds; r++) {
       for (const sampled of r % 2 === 0 ? [false, true] : [true, false]) {
         const timer = sampled ? setInterval(() => runtime.resources.sampleNow(), 1000) : undefined;
@@ -104,8 +105,10 @@ export async function run({ rounds = 6, windowMs = 3000, readRounds = 20 } = {})
           clearInterval(timer);
         }
       }
+      // Each round's two windows are neighbours: their ratio leaves out the drift between rounds.
+      paired.push(on[r] / off[r]);
     }
-    const ratio = median(on) / median(off);
+    const ratio = median(paired);
     const share = round.median / 1e6; // µs of one round per second of serving
     console.log(
       `\n## 11. Resource sampling (${INLINE} inline, ${WORKERS} worker, ${PROCESSES} process modules)`,
@@ -124,15 +127,17 @@ export async function run({ rounds = 6, windowMs = 3000, readRounds = 20 } = {})
         ],
       ),
     );
+    const spread = `${x(Math.min(...paired))}-${x(Math.max(...paired))}`;
     console.log(
-      `throughput with sampling / without: ${x(ratio)}; one round takes ${(share * 100).toFixed(3)}% of each second`,
+      `throughput with sampling / without, median of ${rounds} paired windows: ${x(ratio)} (${spread}); ` +
+        `one round takes ${(share * 100).toFixed(3)}% of each second`,
     );
     return {
       name: "resources",
       round: round.median,
       perModule,
       reading,
-      throughput: { on, off, ratio },
+      throughput: { on, off, paired, ratio },
       targets: [
         {
           name: `call throughput with 100 modules sampled every second loses < ${TARGET_LOSS * 100}% (measured ratio; one round's share of a second)`,

@@ -7,6 +7,16 @@ export type { RuntimeOptions } from "./runtime/RuntimeOptions.js";
 export type { ResourceSettings } from "./runtime/RuntimeOptions.js";
 export type { ResourceQueries, InstanceUsage } from "./runtime/Resources.js";
 export type { SystemFigures } from "./resources/SystemMeter.js";
+export type {
+  ResourceReport,
+  ModuleResourceReport,
+  MachineResourceReport,
+  TopConsumer,
+  IncidentCount,
+} from "./resources/ResourceReport.js";
+export type { ResourceStats } from "./resources/resourceStats.js";
+export type { ResourcePoint } from "./resources/SampleStore.js";
+export type { HistoryPeriod, ReportOptions } from "./runtime/ResourceReports.js";
 export type { ResourceBound, ResourceEvents } from "./resources/ResourceEvents.js";
 export type {
   UsageCounters,

@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
+import { unmetered } from "../hosts/unmetered.js";
 import type { Clock } from "../common/Clock.js";
 import type { Emitter } from "../common/Emitter.js";
 import { LimitActions } from "./LimitActions.js";
@@ -103,7 +105,8 @@ export class Resources implements ResourceQueries, Disposable {
       instances: () => Array.from(deps.instances.all(), sampled),
       onListenerError: deps.onListenerError,
     });
-    this.systemMeter = new SystemMeter(deps.dataDir);
+    // The runtime's own reads of /proc: never charged to an inline module that asked for them.
+    this.systemMeter = new SystemMeter(deps.dataDir, (file) => unmetered(() => readFileSync(file, "latin1")));
     const { events } = deps;
     this.reports = new ResourceReports({
       ...deps,

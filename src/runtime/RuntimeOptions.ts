@@ -133,11 +133,17 @@ export interface RuntimeOptions {
 
 /** Resource sampling, limits, retention and reports, defaults applied (see {@link RuntimeOptions.resources}). */
 export interface ResourceSettings {
+  /** How often every loaded module is sampled, in ms; 0: never by itself (`runtime.resources.sampleNow()` still samples). Default 1 000. */
   sampleMs: number;
+  /** Every module's limits and thresholds, under each manifest's `limits`, field by field. Default none. */
   limits: ResourceLimits;
+  /** How long raw samples are kept in SQLite, in ms. Default 3 600 000 (an hour). */
   rawRetentionMs: number;
+  /** How long one-minute roll-ups are kept, in ms. Default 604 800 000 (a week). */
   rollupRetentionMs: number;
+  /** The most sample and roll-up rows kept together; the oldest go first. Default 1 000 000. */
   maxRows: number;
+  /** How often `report.ready` brings the report of the period just ended, in ms; 0 never. Default 3 600 000. */
   reportEveryMs: number;
 }
 

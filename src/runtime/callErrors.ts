@@ -33,9 +33,14 @@ export function callFailed(inst: Instance, method: string, err: unknown): Chipse
 /** What a call to `inst`, down after a crash (crashed and waiting for its restart, or failed), fails with. */
 export function moduleDown(inst: Instance): ChipsetError {
   const fallback = inst.manifest.fallback;
+  const kind = (inst.lastError?.details as { kind?: unknown } | undefined)?.kind;
+  const why =
+    kind === "resource-stop"
+      ? `was stopped at its resource limit (limits.action "stop") and stays down until an operator restarts it: chipset restart ${inst.id}`
+      : `is down after a crash (${inst.state}); calls fail until it is restarted`;
   return new ChipsetError(
     ErrorCodes.MODULE_DOWN,
-    `${inst.key} is down after a crash (${inst.state}); calls fail until it is restarted` +
+    `${inst.key} ${why}` +
       (fallback === undefined ? ` (declare a "fallback" module in its manifest to answer meanwhile)` : ""),
     { module: inst.key, cause: inst.lastError, details: { state: inst.state } },
   );

@@ -10,10 +10,12 @@ import { Database } from "../store/Database.js";
 import { EMPTY_UPDATE_CONFIG } from "../updates/UpdateConfig.js";
 import { validateUpdateConfig } from "../updates/validateUpdateConfig.js";
 import { Runtime } from "./Runtime.js";
+import type { ResourceLimits } from "../vocabulary/resources.js";
 import {
   DEFAULT_RESOURCE_SETTINGS,
   DEFAULT_TRIGGER_IDLE_MS,
   type ResolvedOptions,
+  type ResourceSettings,
   type RuntimeOptions,
 } from "./RuntimeOptions.js";
 import { validateConfigDefaults, validateOptions } from "./validateOptions.js";
@@ -77,12 +79,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       timeZone: options.triggers?.timeZone ?? file?.triggers.timeZone,
       idleUnloadMs: options.triggers?.idleUnloadMs ?? file?.triggers.idleUnloadMs ?? DEFAULT_TRIGGER_IDLE_MS,
     },
-    resources: {
-      ...DEFAULT_RESOURCE_SETTINGS,
-      ...file?.resources,
-      ...options.resources,
-      limits: { ...file?.resources.limits, ...options.resources?.limits },
-    },
+    resources: resourceSettings(file?.resources, options.resources),
     moduleDirs: [...(file?.moduleDirs ?? []), ...(options.moduleDirs ?? [])].map((dir) => resolve(dir)),
     policies: {
       ...file?.policies,
@@ -125,4 +122,28 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     db.close();
     throw err;
   }
+}
+
+/**
+ * The resource settings: each field from the options, else the config file, else the default
+ * (a field given as `undefined` counts as absent, as validation does); limits field by field.
+ */
+function resourceSettings(
+  file: Partial<ResourceSettings> | undefined,
+  options: Partial<ResourceSettings> | undefined,
+): ResourceSettings {
+  const pick = <K extends keyof ResourceSettings>(key: K): ResourceSettings[K] =>
+    options?.[key] ?? file?.[key] ?? DEFAULT_RESOURCE_SETTINGS[key];
+  const limits: ResourceLimits = { ...file?.limits };
+  const given: ResourceLimits = options?.limits ?? {};
+  for (const key of Object.keys(given) as Array<keyof ResourceLimits>)
+    if (given[key] !== undefined) Object.assign(limits, { [key]: given[key] });
+  return {
+    sampleMs: pick("sampleMs"),
+    limits,
+    rawRetentionMs: pick("rawRetentionMs"),
+    rollupRetentionMs: pick("rollupRetentionMs"),
+    maxRows: pick("maxRows"),
+    reportEveryMs: pick("reportEveryMs"),
+  };
 }

@@ -98,6 +98,7 @@ describe("a resource limit's action", () => {
     ]);
     const refused = await runtime.call("hog", "idle").catch((err: unknown) => err);
     expect(refused).toMatchObject({ code: "CHIP_ERR_MODULE_DOWN" });
+    expect((refused as Error).message).toMatch(/stopped at its resource limit .*chipset restart hog/);
     expect(lines.join("")).toMatch(
       /hog@1\.0\.0 held cpu at [\d.]+ %, over its limit of 10 %, for 2 samples; action: stop/,
     );

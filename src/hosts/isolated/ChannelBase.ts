@@ -13,8 +13,6 @@ export abstract class ChannelBase implements Channel {
   abstract readonly isolation: IsolatedKind;
   pid = 0;
   threadId = 0;
-  /** The kernel's id of the child's thread (Linux); 0 where unknown. */
-  tid = 0;
   readonly ready: Promise<void>;
   readonly exited: Promise<ChannelExit>;
   alive = true;
@@ -109,7 +107,6 @@ export abstract class ChannelBase implements Channel {
     this.booted = true;
     this.pid = msg.pid;
     this.threadId = msg.threadId;
-    this.tid = msg.tid;
     // A process's figures are the whole process's; a worker's CPU time is its own thread's (a
     // worker has no memory or storage figures of its own in /proc).
     if (this.isolation === "process") this.proc = new ProcStats(msg.pid);

@@ -141,7 +141,6 @@ export class ProcessChannel extends ChannelBase {
     if (!this.killGroup()) this.child.kill("SIGKILL");
   }
 
-  /** The child's resident memory from `/proc/<pid>/status`, whatever it says of itself. */
   /**
    * Removes the sandbox's cgroup once the processes killed in it are gone (they leave it when
    * reaped): tries again every {@link CGROUP_RETRY_MS} for up to a second, then leaves it to the

@@ -27,9 +27,12 @@ class ProcFile {
         const n = fs.readSync(this.fd, buffer, 0, buffer.length, 0);
         return buffer.toString("latin1", 0, n);
       });
-    } catch {
+    } catch (err) {
       this.close();
-      this.failed = true;
+      // The process (or its thread) has gone: never read again, its pid may be another's soon.
+      // Anything else (out of descriptors for a moment) is tried again at the next read.
+      const code = (err as { code?: unknown }).code;
+      if (code === "ENOENT" || code === "ESRCH") this.failed = true;
       return undefined;
     }
   }

@@ -15,6 +15,24 @@ const NAMED_LIKE_COUNTERS = [
   "nodejs_active_resources_total",
 ];
 
+let processRegistry: Registry | undefined;
+
+/**
+ * prom-client's process and Node.js defaults, in one registry per process: collecting them starts
+ * a GC observer and an event-loop delay histogram that nothing can stop, so every served runtime
+ * shares the one set instead of starting its own.
+ */
+function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+    // Gauges named like counters, which `promtool check metrics` rejects; each is the sum of the
+    // labelled gauge without `_total` (`nodejs_active_handles{type}` ...), which stays.
+    for (const name of NAMED_LIKE_COUNTERS) processRegistry.removeSingleMetric(name);
+  }
+  return processRegistry;
+}
+
 /**
  * The Prometheus metrics of one served runtime, in a registry of its own (never prom-client's
  * global one, so two runtimes in one process do not mix): prom-client's process and Node.js
@@ -23,15 +41,13 @@ const NAMED_LIKE_COUNTERS = [
  * from the runtime when scraped; see docs/resources.md for each metric.
  */
 export class HostMetrics implements Disposable {
+  /** This runtime's own metrics (the process's defaults are shared; {@link scrape} answers both). */
   readonly registry = new Registry();
   private readonly subscriptions: Disposable[] = [];
 
   constructor(runtime: Runtime) {
     const registry = this.registry;
-    collectDefaultMetrics({ register: registry });
-    // Gauges named like counters, which `promtool check metrics` rejects; each is the sum of the
-    // labelled gauge without `_total` (`nodejs_active_handles{type}` ...), which stays.
-    for (const name of NAMED_LIKE_COUNTERS) registry.removeSingleMetric(name);
+    processMetrics(); // its GC and event-loop figures count from the first served runtime on
     const loads = new Map<string, number>();
     const restarts = new Map<string, number>();
     const totals = new MonotonicTotals();
@@ -68,9 +84,10 @@ export class HostMetrics implements Disposable {
     registerSystemMetrics(registry, () => runtime.resources.system());
   }
 
-  /** The text a scrape answers, in the Prometheus exposition format. */
-  scrape(): Promise<string> {
-    return this.registry.metrics();
+  /** The text a scrape answers, in the Prometheus exposition format: this runtime's metrics, then the process's. */
+  async scrape(): Promise<string> {
+    const [own, shared] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
+    return `${own}${own.endsWith("\n") ? "" : "\n"}${shared}`;
   }
 
   /** The content type of {@link scrape}'s text. */

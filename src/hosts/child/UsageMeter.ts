@@ -2,9 +2,7 @@ import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { UsageCounters } from "../../vocabulary/resources.js";
 import { flushIoMeters, unmetered } from "../io/ioMeters.js";
-
-/** Linux reports a thread's CPU time in /proc in ticks of 1/100 s (USER_HZ, 100 on every Linux Node supports). */
-const US_PER_TICK = 10_000;
+import { cpuUsOfStat } from "../procStat.js";
 
 /** CPU time of this thread so far, user + system, in µs; undefined where it cannot be read. */
 function threadCpuUs(isolation: "worker" | "process"): number | undefined {
@@ -18,13 +16,10 @@ function threadCpuUs(isolation: "worker" | "process"): number | undefined {
     const { user, system } = proc.threadCpuUsage();
     return user + system;
   }
-  // Node 20-23.8: the kernel's count for this thread alone (fields 14 and 15 of stat, after the
-  // command name in parentheses, which may itself hold spaces).
+  // Node 20-23.8: the kernel's count for this thread alone.
   try {
     // The host's own read: not the module's bytes.
-    const stat = unmetered(() => fs.readFileSync("/proc/thread-self/stat", "latin1"));
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * US_PER_TICK;
+    return cpuUsOfStat(unmetered(() => fs.readFileSync("/proc/thread-self/stat", "latin1")));
   } catch {
     return undefined;
   }

@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import { unmetered } from "../io/ioMeters.js";
+import { cpuUsOfStat } from "../procStat.js";
 
-/** Linux reports CPU time in /proc in ticks of 1/100 s (USER_HZ, 100 on every Linux Node supports). */
-const US_PER_TICK = 10_000;
 /** One buffer for every read: they are synchronous, so never two at once. `status` is the largest file read, under 2 KiB. */
 const buffer = Buffer.alloc(8192);
 
@@ -70,11 +69,7 @@ export class ProcStats {
   /** CPU time, user + system, in µs: exact to the tick (10 ms), and current while the child is busy. */
   cpuUs(): number | undefined {
     const stat = this.stat.read();
-    if (stat === undefined) return undefined;
-    // Fields 14 and 15, counted after the command name in parentheses (which may hold spaces).
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 13);
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks * US_PER_TICK : undefined;
+    return stat === undefined ? undefined : cpuUsOfStat(stat);
   }
 
   /** Resident memory of the process in bytes (VmRSS). */

@@ -145,9 +145,11 @@ describe("chipset top's options", () => {
 describe("chipset top on a terminal", () => {
   it("redraws in place every interval with the cursor hidden, and Ctrl-C ends it with status 0 and the cursor back", async () => {
     // `script` (bsdutils) gives the CLI a pseudo-terminal of 40 rows and 160 columns; a Ctrl-C
-    // typed on it reaches the CLI as SIGINT, as at a terminal.
+    // typed on it reaches the CLI as SIGINT, as at a terminal. `exec` makes the CLI the shell's
+    // replacement, as an interactive shell puts it in a process group of its own: a `sh -c` left
+    // waiting (dash when SHELL is unset) would take the same SIGINT and exit 130 itself.
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    const line = `stty rows 40 cols 160; ${[process.execPath, CLI, ...data(), "top", "--interval", "200"].map(quote).join(" ")}`;
+    const line = `stty rows 40 cols 160; exec ${[process.execPath, CLI, ...data(), "top", "--interval", "200"].map(quote).join(" ")}`;
     const child = spawn("script", ["-qec", line, "/dev/null"], {
       cwd: tmp.dir,
       stdio: ["pipe", "pipe", "pipe"],

@@ -3,6 +3,7 @@ import type { Ajv } from "ajv";
 import { isTimeZone } from "../common/timeZone.js";
 import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import { probesSchema, triggersSchema } from "./probeTriggerSchemas.js";
+import { engineSchema, replicasSchema } from "./replicaSchemas.js";
 import {
   closed,
   count,
@@ -300,6 +301,8 @@ export const chipsetSchema = {
       expected: `the idle time before unloading: a non-negative integer number of milliseconds (0 never unloads)`,
     },
     triggers: triggersSchema,
+    replicas: replicasSchema,
+    engine: engineSchema,
   },
 } as const;
 

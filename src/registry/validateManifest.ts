@@ -8,6 +8,7 @@ import { describeSchemaErrors, type SchemaProblem } from "./describeSchemaErrors
 import { addManifestVocabulary, manifestSchema } from "./manifestSchema.js";
 import { probeProblems } from "./probeProblems.js";
 import { triggerProblems } from "./triggerProblems.js";
+import { replicaProblems } from "./replicaSchemas.js";
 
 // Compiled once per process on first use (a pure memo; see compileConfigSchema.ts).
 let validator: ValidateFunction | undefined;
@@ -36,6 +37,8 @@ export function validatePackageManifest(json: unknown, file: string): PackageMan
     problems.push(...probeProblems(chipsetOf(json)?.probes));
   if (!problems.some((p) => p.field.startsWith("chipset.triggers")))
     problems.push(...triggerProblems(chipsetOf(json)?.triggers));
+  if (!problems.some((p) => p.field.startsWith("chipset.replicas") || p.field === "chipset.isolation"))
+    problems.push(...replicaProblems(chipsetOf(json)));
   for (const p of problems) {
     if (p.field === "chipset" && p.found === "nothing")
       p.message = `"chipset" is missing, so this package is not a Chipset module; expected ${p.expected}`;

@@ -4,6 +4,7 @@
  */
 import type { ResourceLimits } from "./resources.js";
 import type { CallsConfig } from "./calls.js";
+import type { EngineManifest, ReplicasManifest } from "./dispatch.js";
 import type { PermissionsSection } from "./permissions.js";
 import type { TriggerManifest } from "./triggers.js";
 
@@ -102,6 +103,10 @@ export interface ChipsetManifest {
   idleUnloadMs?: number;
   /** Cron schedules and HTTP routes that call the module (see docs/triggers.md). */
   triggers?: TriggerManifest[];
+  /** Several copies behind a dispatcher (worker and process modules; see docs/dispatch.md). */
+  replicas?: ReplicasManifest;
+  /** Joins its type's engine pool (document 004; see docs/dispatch.md). */
+  engine?: EngineManifest;
 }
 
 /** A package.json as Chipset reads it: `name` is the module id, `version` its version. */

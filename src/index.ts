@@ -1,6 +1,14 @@
 /** Chipset's host API: create a runtime, register and use modules, watch events. */
 export { createRuntime } from "./runtime/createRuntime.js";
 export type { Runtime, ControlOptions, InstanceSummary } from "./runtime/Runtime.js";
+export type { ReplicaSetView, ScaleResult } from "./runtime/Replicas.js";
+export type {
+  Candidate,
+  DispatchRequest,
+  EngineManifest,
+  HealthState,
+  ReplicasManifest,
+} from "./vocabulary/dispatch.js";
 export type { CallInterceptor, InterceptedCall, InterceptedTarget } from "./runtime/CallInterceptor.js";
 export type { LoadReport, LoadTask } from "./runtime/Loader.js";
 export type { RuntimeOptions } from "./runtime/RuntimeOptions.js";

@@ -11,6 +11,12 @@ import type { ModuleRecord } from "../vocabulary/manifest.js";
 import type { KindDefaults } from "../registry/KindRegistry.js";
 import type { Supervised } from "../supervision/Supervised.js";
 import { HookContext } from "./HookContext.js";
+import type { ReplicaGroup } from "./ReplicaGroup.js";
+
+/** The address of replica `replica` of `id@version`: `id@version`, with `#replica` after the first. */
+export function replicaKey(id: string, version: string, replica: number): string {
+  return replica === 0 ? `${id}@${version}` : `${id}@${version}#${replica}`;
+}
 
 /** A resolved dependency of an instance: which module, the version bound to it, and whether it is optional. */
 export interface ResolvedDependency {
@@ -41,7 +47,12 @@ export interface InstanceEnv {
 export class Instance implements LifecycleSubject, Supervised {
   readonly id: string;
   readonly version: string;
+  /** Its address: `id@version`, and `#replica` for every replica but the first. */
   readonly key: string;
+  /** Which replica of `id@version` it is: 0 for the first (or only) one. */
+  readonly replica: number;
+  /** The replicas of `id@version` it belongs to, when its module runs several (see {@link ReplicaGroup}). */
+  group: ReplicaGroup<Instance> | undefined = undefined;
   readonly kind: string;
   readonly gate: IntakeGate;
   state: LifecycleState = "registered";
@@ -82,10 +93,12 @@ export class Instance implements LifecycleSubject, Supervised {
     readonly host: ModuleHost,
     private readonly env: InstanceEnv,
     private readonly kindDefaults: KindDefaults,
+    replica = 0,
   ) {
     this.id = record.id;
     this.version = record.version;
-    this.key = `${record.id}@${record.version}`;
+    this.replica = replica;
+    this.key = replicaKey(record.id, record.version, replica);
     this.kind = record.manifest.kind;
     this.gate = new IntakeGate(this.key, env.clock, env.intake);
     this.lastUsedAt = env.clock.now();

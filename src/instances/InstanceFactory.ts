@@ -20,7 +20,9 @@ import { storeFailed } from "../store/storeFailed.js";
 import type { PermissionCeilings } from "../vocabulary/permissions.js";
 import { makeModuleProxy } from "../hosts/makeModuleProxy.js";
 import { satisfies } from "../resolver/fastSemver.js";
-import { Instance, type InstanceEnv } from "./Instance.js";
+import { Instance, replicaKey, type InstanceEnv } from "./Instance.js";
+import { ReplicaGroup, type PickCandidate, type RotationCheck } from "./ReplicaGroup.js";
+import { replicaCandidate } from "./replicaCandidate.js";
 import { createWriteDirs, sandboxGrant } from "./sandboxGrant.js";
 import type { InstanceTable } from "./InstanceTable.js";
 
@@ -56,6 +58,10 @@ export interface InstanceFactoryOptions {
   saveCheckpoint(id: string, version: string, state: unknown, maxBytes: number): void;
   /** An instance's host died (or, inline, the module threw where no caller could catch it). */
   onCrash(inst: Instance, crash: CrashInfo): void;
+  /** How calls pick among the replicas of a module with `replicas` (its manifest's strategy). */
+  replicaStrategy(manifest: ModuleRecord["manifest"]): PickCandidate;
+  /** Whether the replica at `key` is in rotation (not down after a crash, ejected or draining). */
+  inRotation: RotationCheck;
   /** An inline module kept the event loop busy for `durationMs` in one synchronous stretch of `method`. */
   onStall(inst: Instance, method: string, durationMs: number): void;
 }
@@ -87,8 +93,13 @@ export class InstanceFactory {
    * table; `beside` another version of the same singleton (an update's new version) instead of
    * replacing it.
    */
-  create(record: ModuleRecord, definition: ModuleDefinition | undefined, beside = false): Instance {
-    const key = `${record.id}@${record.version}`;
+  create(
+    record: ModuleRecord,
+    definition: ModuleDefinition | undefined,
+    beside = false,
+    replica = 0,
+  ): Instance {
+    const key = replicaKey(record.id, record.version, replica);
     const isolation = record.manifest.isolation ?? "inline";
     refuseUnenforceable(record, key, isolation, definition !== undefined);
     const baseDir = this.options.configBase(record.id, record.version) ?? process.cwd();
@@ -105,11 +116,41 @@ export class InstanceFactory {
     } else {
       host = this.isolatedHost(record, key, isolation, baseDir, owner);
     }
-    const inst = new Instance(record, host, this.env, this.options.kinds.defaults(record.manifest.kind));
+    const inst = new Instance(
+      record,
+      host,
+      this.env,
+      this.options.kinds.defaults(record.manifest.kind),
+      replica,
+    );
     inst.baseDir = baseDir;
     host.onCrash((crash) => this.options.onCrash(inst, crash));
+    if (record.manifest.replicas !== undefined) this.group(inst);
     this.options.table.admit(inst, beside);
     return inst;
+  }
+
+  /** Puts `inst` in the group of its version's replicas: the first replica makes it, the others join it. */
+  private group(inst: Instance): void {
+    const group =
+      inst.replica === 0
+        ? new ReplicaGroup<Instance>(
+            inst.key,
+            this.options.replicaStrategy(inst.manifest),
+            this.options.inRotation,
+          )
+        : this.options.table.get(replicaKey(inst.id, inst.version, 0))?.group;
+    if (group === undefined)
+      throw new Error(
+        `internal: replica ${inst.replica} of ${inst.id}@${inst.version} made before its first replica`,
+      );
+    inst.group = group;
+    group.join(inst, replicaCandidate(inst.key, inst.id, inst.manifest));
+  }
+
+  /** Makes replica `replica` of `first`'s version beside it (a scale-up); answers it, not yet loaded. */
+  replicaOf(first: Instance, replica: number, definition: ModuleDefinition | undefined): Instance {
+    return this.create(first.record, definition, false, replica);
   }
 
   /** Sends calls to the plain id `id` to `inst` from now on (an update's switch; undefined: to the highest). */
@@ -126,8 +167,9 @@ export class InstanceFactory {
     this.options.table.canary(old.id, old.key, next?.key);
   }
 
-  /** Takes `inst` out of the table (its module left the registry). */
+  /** Takes `inst` out of the table (its module left the registry, or the replica was scaled away). */
   forget(inst: Instance): void {
+    inst.group?.leave(inst);
     this.options.table.evict(inst);
   }
 

@@ -32,7 +32,7 @@ export interface InstanceReader {
    * the one that came in last. Several versions are live at once only side by side.
    */
   current(id: string): Instance | undefined;
-  /** Every live instance of `id`, highest version first. */
+  /** Every live instance of `id`, highest version first (each version's replicas in order). */
   versionsOf(id: string): Instance[];
   /**
    * The instance a call to `id` goes to without activating anything: the one place that decides
@@ -88,7 +88,9 @@ export class InstanceTable implements InstanceReader {
   }
 
   versionsOf(id: string): Instance[] {
-    return [...(this.byId.get(id) ?? [])].sort((a, b) => rcompare(a.version, b.version));
+    return [...(this.byId.get(id) ?? [])].sort(
+      (a, b) => rcompare(a.version, b.version) || a.replica - b.replica,
+    );
   }
 
   answering(id: string, range?: string, from?: Instance): Instance | undefined {
@@ -129,7 +131,10 @@ export class InstanceTable implements InstanceReader {
   admit(inst: Instance, beside = false): Instance[] {
     const list = this.byId.get(inst.id) ?? [];
     const singleton = inst.manifest.singleton !== false && !beside;
-    const replaced = list.filter((other) => other.key === inst.key || singleton);
+    // A singleton's other versions go; its other replicas of this version stay.
+    const replaced = list.filter(
+      (other) => other.key === inst.key || (singleton && other.version !== inst.version),
+    );
     for (const other of replaced) this.byAddress.delete(other.key);
     const kept = list.filter((other) => !replaced.includes(other));
     kept.push(inst);
@@ -170,8 +175,12 @@ function isLoaded(inst: Instance): boolean {
   return inst.state !== "registered";
 }
 
+/** The highest version's first replica (the one calls to the version reach first). */
 function highest(list: readonly Instance[]): Instance | undefined {
   let best: Instance | undefined;
-  for (const inst of list) if (best === undefined || rcompare(inst.version, best.version) < 0) best = inst;
+  for (const inst of list) {
+    const order = best === undefined ? -1 : rcompare(inst.version, best.version);
+    if (order < 0 || (order === 0 && inst.replica < best!.replica)) best = inst;
+  }
   return best;
 }

@@ -215,7 +215,10 @@ export class ModuleCalls {
     const ref = run.ref;
     const id = run.plan.id;
     const range = this.refs.parse(ref).range;
-    const inst = this.deps.instances.answering(id, range);
+    let inst = this.deps.instances.answering(id, range);
+    // A replicated module: its group picks the replica (not the one a retry left), else the slow way.
+    if (inst?.group !== undefined)
+      inst = inst.group.pick(undefined, run.attempt > 1 ? run.site : undefined) ?? inst;
     if (inst?.takesCalls === true && inst.unready === undefined && !this.closed) {
       run.site = inst;
       if (split && this.splits.size !== 0) {

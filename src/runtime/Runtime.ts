@@ -4,6 +4,7 @@ import type { Listener } from "../common/Emitter.js";
 import type { AppHook, HookPoint, HookScope } from "../lifecycle/HookRegistry.js";
 import type { ModuleDefinition, ModuleHealth, ModuleProxy } from "../module.js";
 import type { ResourceQueries } from "./Resources.js";
+import type { ReplicaSetView, ScaleResult } from "./Replicas.js";
 import type { AnomalySnapshot } from "../monitoring/AnomalyDetector.js";
 import type { DesiredRun } from "../registry/DesiredRuns.js";
 import type { KindDefinition } from "../registry/KindRegistry.js";
@@ -44,8 +45,10 @@ export type { RuntimeParts } from "./assemble.js";
 export interface InstanceSummary {
   id: string;
   version: string;
-  /** Its address in the instance table: `id@version`. */
+  /** Its address in the instance table: `id@version`, and `#replica` after a module's first replica. */
   key: string;
+  /** Which replica of `id@version` (0: the first, or the only one). */
+  replica: number;
   isolation: Isolation;
   state: LifecycleState;
   /** Where its code runs now (pid, thread id). */
@@ -83,6 +86,14 @@ export class Runtime {
    * stored samples (`history`) and reports over a period (`report`).
    */
   readonly resources: ResourceQueries;
+  /**
+   * The replicas of modules whose manifest has `replicas` (see docs/dispatch.md): `list()` each
+   * replicated module's desired and current count; `scale(ref, count)` sets how many run.
+   */
+  readonly replicas: {
+    list(): ReplicaSetView[];
+    scale(ref: string, count: number): Promise<ScaleResult>;
+  };
   /** What the start-up scan of module directories found (set by `createRuntime`). */
   lastScan: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
   private readonly parts: Assembly;
@@ -105,6 +116,11 @@ export class Runtime {
       system: () => resources.system(),
       history: (ref, period) => (state.assertReadable(), resources.history(ref, period)),
       report: (options) => (state.assertReadable(), resources.report(options)),
+    };
+    const { replicas } = parts;
+    this.replicas = {
+      list: () => (state.assertReadable(), replicas.list()),
+      scale: (ref, count) => (state.assertOpen(), replicas.scale(ref, count)),
     };
     this.errors = {
       recent: (filter) => (state.assertReadable(), monitoring.errors.recent(filter)),
@@ -404,6 +420,7 @@ export class Runtime {
       id: inst.id,
       version: inst.version,
       key: inst.key,
+      replica: inst.replica,
       isolation: inst.isolation,
       state: inst.state,
       host: inst.host.info(),

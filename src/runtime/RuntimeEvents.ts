@@ -13,13 +13,15 @@ import type { ReportEvents } from "../resources/ReportEvents.js";
 export interface ModuleRef {
   id: string;
   version: string;
+  /** Which replica, for every replica of a replicated module but the first (see docs/dispatch.md). */
+  replica?: number;
 }
 
 /**
  * Why an instance was unloaded; `exited`: it ended its own host with exit code 0 and its restart
  * policy (`transient`, `temporary`) does not bring it back (the next call loads it again).
  */
-export type UnloadReason = "request" | "idle" | "shutdown" | "exited" | "update";
+export type UnloadReason = "request" | "idle" | "shutdown" | "exited" | "update" | "scaled";
 
 /** What every update event says: the module, the version it served and the one it goes to, and the time since the update began (ms). */
 export interface UpdateEvent {
@@ -63,6 +65,8 @@ export interface RuntimeEvents
    * (`active` true), or came back (`active` false). Debounced both ways: no alert storms.
    */
   "module.anomaly": AnomalyEvent;
+  /** How many replicas of a module run changed: `from` and `to` counts, and why (`requested`, or the autoscaler's reason). */
+  "replicas.scaled": ModuleRef & { from: number; to: number; reason: string };
   /** An application `after:` hook failed (the transition stands). */
   "hook.failed": ModuleRef & { command: LifecycleCommand; error: ChipsetError };
   /** One module of a batch load finished (`ok` false with `error` when it failed). */

@@ -5,7 +5,7 @@ import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { Instance } from "../instances/Instance.js";
 import type { FailureReport } from "../lifecycle/LifecycleRunner.js";
 import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
-import type { RuntimeEvents, UnloadReason } from "./RuntimeEvents.js";
+import type { ModuleRef, RuntimeEvents, UnloadReason } from "./RuntimeEvents.js";
 
 /** What turning transitions into events needs. */
 export interface TransitionEventsDeps {
@@ -49,24 +49,24 @@ export class TransitionEvents {
     to: LifecycleState,
     durationMs: number,
   ): void {
-    const { id, version } = inst;
     const events = this.deps.events;
     this.deps.transitioned(inst, command);
     if (events.has("module.state"))
-      events.emit("module.state", { id, version, command, from, to, durationMs });
+      events.emit("module.state", { ...moduleRef(inst), command, from, to, durationMs });
     if (command === "load") {
       const preload = this.preloading.delete(inst);
-      if (events.has("module.loaded")) events.emit("module.loaded", { id, version, durationMs, preload });
+      if (events.has("module.loaded"))
+        events.emit("module.loaded", { ...moduleRef(inst), durationMs, preload });
     } else if (command === "start") {
       inst.lastUsedAt = this.deps.clock.now();
       if (events.has("module.started"))
-        events.emit("module.started", { id, version, durationMs, host: inst.host.info() });
+        events.emit("module.started", { ...moduleRef(inst), durationMs, host: inst.host.info() });
     } else if (command === "stop") {
-      if (events.has("module.stopped")) events.emit("module.stopped", { id, version, durationMs });
+      if (events.has("module.stopped")) events.emit("module.stopped", { ...moduleRef(inst), durationMs });
     } else if (command === "unload") {
       const reason = this.unloadReasons.get(inst) ?? "request";
       this.unloadReasons.delete(inst);
-      if (events.has("module.unloaded")) events.emit("module.unloaded", { id, version, reason });
+      if (events.has("module.unloaded")) events.emit("module.unloaded", { ...moduleRef(inst), reason });
     }
   }
 
@@ -91,4 +91,10 @@ export class TransitionEvents {
   afterHookFailed(inst: Instance, command: LifecycleCommand, error: ChipsetError): void {
     this.deps.events.emit("hook.failed", { id: inst.id, version: inst.version, command, error });
   }
+}
+
+/** The module an event is about: its id and version, and its replica number after the first. */
+export function moduleRef(inst: Instance): ModuleRef {
+  const { id, version, replica } = inst;
+  return replica === 0 ? { id, version } : { id, version, replica };
 }

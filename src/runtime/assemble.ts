@@ -15,7 +15,8 @@ import type { Registry } from "../registry/Registry.js";
 import type { Database } from "../store/Database.js";
 import { SupervisionStore } from "../supervision/SupervisionStore.js";
 import { Supervisor } from "../supervision/Supervisor.js";
-import { Activator, throwFirstFailure } from "./Activator.js";
+import { Activator, requestOf, throwFirstFailure } from "./Activator.js";
+import { Replicas } from "./Replicas.js";
 import { Catalog } from "./Catalog.js";
 import { IdleScheduler } from "./IdleScheduler.js";
 import { Loader } from "./Loader.js";
@@ -45,6 +46,7 @@ import { transitionGuard } from "./transitionGuard.js";
 import { configEntry } from "./configEntry.js";
 import { TransitionEvents } from "./TransitionEvents.js";
 import { stateIsActive, type LifecycleCommand } from "../vocabulary/lifecycle.js";
+import type { Candidate } from "../vocabulary/dispatch.js";
 
 /** What `createRuntime` hands to the runtime. */
 export interface RuntimeParts {
@@ -98,6 +100,8 @@ export interface Assembly {
   desired: DesiredRuns;
   /** The modules' cron and HTTP triggers. */
   triggers: Triggers;
+  /** The replicas of replicated modules: how many, scaling. */
+  replicas: Replicas;
 }
 
 /**
@@ -130,6 +134,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     transitioned: (inst, command) => {
       supervisor.transitioned(inst, command);
       probes.transitioned(inst, command);
+      replicas.transitioned(inst, command);
     },
   });
   const runner: LifecycleRunner<Instance> = new LifecycleRunner<Instance>({
@@ -140,13 +145,13 @@ export function assemble(parts: RuntimeParts): Assembly {
       transitionGuard(parts.moduleConfig, table, new IntegrityCheck(registry.verified)),
     ),
     onTransition: (inst, command, from, to, durationMs) => {
-      if (command === "unload" && inst.record.digest !== undefined)
+      if (command === "unload" && inst.record.digest !== undefined && inst.replica === 0)
         registry.leases.release(inst.id, inst.version);
       transitions.transitioned(inst, command, from, to, durationMs);
     },
     onFailure: (report) => {
       const inst = report.subject;
-      if (report.state === "registered" && inst.record.digest !== undefined)
+      if (report.state === "registered" && inst.record.digest !== undefined && inst.replica === 0)
         registry.leases.release(inst.id, inst.version);
       transitions.failed(report);
     },
@@ -162,11 +167,14 @@ export function assemble(parts: RuntimeParts): Assembly {
     onError,
     defaults: options.restart,
     bringUp: async (inst) => {
+      // A replica after the first comes back alone (its version's first replica is the plan's answer).
+      if (inst.replica !== 0) return runner.advance(inst, "running");
       const plan = activator.plan([{ id: inst.id, range: inst.version }]);
       throwFirstFailure(await activator.bringUp(plan, "running"));
     },
     unloadReason: (inst, reason) => transitions.unloadReason(inst, reason),
     closing: () => state.closing,
+    stillServed: (inst) => inst.group?.list().some((r) => r !== inst && r.takesCalls) === true,
   });
   const book = new PolicyBook(clock, events, options.calls);
   for (const [id, calls] of Object.entries(options.policies)) book.override(id, calls);
@@ -230,6 +238,8 @@ export function assemble(parts: RuntimeParts): Assembly {
       probes.crashed(inst);
       void supervisor.crashed(inst, crash);
     },
+    replicaStrategy: () => roundRobin(),
+    inRotation: (key) => !supervisor.isDown(key) && replicas.inRotation(key),
     onStall: (inst, method, durationMs) => {
       const suggestion = `set "isolation": "worker" in its manifest so it cannot block the runtime`;
       logger.warn(
@@ -238,6 +248,27 @@ export function assemble(parts: RuntimeParts): Assembly {
       );
       events.emit("module.stalled", { id: inst.id, version: inst.version, method, durationMs, suggestion });
     },
+  });
+  const replicas: Replicas = new Replicas({
+    clock,
+    events,
+    instances: table,
+    runner,
+    create: (first, replica) => factory.replicaOf(first, replica, undefined),
+    unload: (inst, reason) => control.unloadInstance(inst, reason),
+    forget: (inst) => {
+      factory.forget(inst);
+      supervisor.forget(inst.key);
+    },
+    answering: (ref) => {
+      const { id, range } = requestOf(ref);
+      return table.answering(id, range);
+    },
+    installed: (ref) => {
+      const { id, range } = requestOf(ref);
+      return catalog.highest(id, range)?.record;
+    },
+    onError,
   });
   const active = new ActiveVersions(db, clock);
   const desired = new DesiredRuns(db, clock);
@@ -417,6 +448,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     probes,
     desired,
     triggers,
+    replicas,
   };
 }
 
@@ -441,4 +473,10 @@ function leased(
     if (command === "load" && inst.record.digest !== undefined)
       registry.leases.acquire(inst.id, inst.version);
   };
+}
+
+/** Plain rotation over the replicas in rotation (one counter per group). */
+function roundRobin(): (candidates: readonly Candidate[]) => Candidate | undefined {
+  let next = 0;
+  return (candidates) => candidates[next++ % candidates.length];
 }

@@ -26,6 +26,7 @@ const names: Readonly<Record<RuntimeEventName, true>> = {
   "module.fallback": true,
   "module.dependency": true,
   "hook.failed": true,
+  "replicas.scaled": true,
   "load.progress": true,
   "runtime.started": true,
   "runtime.stopped": true,

@@ -7,8 +7,10 @@ import type { ChipsetManifest } from "../vocabulary/manifest.js";
 export interface Supervised {
   readonly id: string;
   readonly version: string;
-  /** `id@version`. */
+  /** `id@version`, and `#replica` after a module's first replica. */
   readonly key: string;
+  /** Which replica of `id@version` (0: the first, or the only one). */
+  readonly replica: number;
   readonly state: LifecycleState;
   /** The cause of its last failure (cleared when it ended normally: that is not an error). */
   lastError: ChipsetError | undefined;

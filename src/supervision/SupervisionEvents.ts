@@ -7,6 +7,8 @@ import type { ProbeName } from "./probeSettings.js";
 interface About {
   id: string;
   version: string;
+  /** Which replica, for every replica of a replicated module but the first. */
+  replica?: number;
 }
 
 /** What supervision emits (part of the runtime's events). */

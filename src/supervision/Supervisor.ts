@@ -34,6 +34,11 @@ export interface SupervisorDeps<S extends Supervised> {
   /** Sets the reason the next unload of `inst` reports (`module.unloaded`); default `request`. */
   unloadReason(inst: S, reason: "exited"): void;
   closing(): boolean;
+  /**
+   * True when calls to `inst`'s module are still served while it is down: it is one of several
+   * replicas and another takes calls. Its crash then switches no fallback on and tells no dependent.
+   */
+  stillServed(inst: S): boolean;
   /** Something failed that no caller is waiting for (a cleanup, a notice): reported, not thrown. */
   onError(context: string, error: unknown): void;
 }
@@ -137,10 +142,9 @@ export class Supervisor<S extends Supervised> {
     const w = this.of(inst.key);
     await lifecycle.markCrashed(inst, crash.error);
     if (this.deps.instances.get(inst.key) !== inst) return; // replaced or removed meanwhile
-    const { id, version } = inst;
     const settings = restartSettings(inst.manifest.restart, this.deps.defaults);
     if (inst.wanted && endedNormally(settings.policy, crash.kind, crash.exitCode)) return this.exited(inst);
-    events.emit("module.crashed", { id, version, kind: crash.kind, error: crash.error });
+    events.emit("module.crashed", { ...refOf(inst), kind: crash.kind, error: crash.error });
     if (!inst.wanted) {
       // It crashed before it ever ran (or after it was stopped): like a failed start, the next
       // use loads it afresh; there is nothing to restart and no fallback to switch to.
@@ -150,9 +154,11 @@ export class Supervisor<S extends Supervised> {
     }
     const firstDown = w.downSince === undefined;
     w.downSince ??= clock.now();
-    if (firstDown && inst.manifest.fallback !== undefined)
-      events.emit("module.fallback", { id, version, fallback: inst.manifest.fallback, active: true });
-    this.dependents.crashed(inst);
+    if (!this.deps.stillServed(inst)) {
+      if (firstDown && inst.manifest.fallback !== undefined)
+        events.emit("module.fallback", { ...refOf(inst), fallback: inst.manifest.fallback, active: true });
+      this.dependents.crashed(inst);
+    }
     if (this.deps.closing()) return;
     if (!policyRestarts(settings.policy, crash.kind, crash.exitCode)) {
       this.record(inst, crash, "none", undefined);
@@ -198,8 +204,7 @@ export class Supervisor<S extends Supervised> {
     const delayMs = backoffDelay(w.attempts, settings, this.deps.random);
     this.record(inst, crash, "restart", delayMs);
     this.deps.events.emit("module.restarting", {
-      id: inst.id,
-      version: inst.version,
+      ...refOf(inst),
       attempt: w.attempts,
       delayMs,
     });
@@ -266,8 +271,7 @@ export class Supervisor<S extends Supervised> {
       if (w.restarting === abort) w.restarting = undefined;
     }
     this.deps.events.emit("module.restarted", {
-      id: inst.id,
-      version: inst.version,
+      ...refOf(inst),
       attempt: w.attempts,
       downtimeMs: clock.now() - (w.downSince ?? clock.now()),
     });
@@ -298,8 +302,7 @@ export class Supervisor<S extends Supervised> {
     const fallback = inst.manifest.fallback;
     if (fallback !== undefined)
       this.deps.events.emit("module.fallback", {
-        id: inst.id,
-        version: inst.version,
+        ...refOf(inst),
         fallback,
         active: false,
       });
@@ -310,8 +313,7 @@ export class Supervisor<S extends Supervised> {
     this.deps.lifecycle.giveUp(inst, error);
     const crashes = this.deps.store.crashes(inst.id, settings.maxRestarts + 1);
     this.deps.events.emit("module.gave-up", {
-      id: inst.id,
-      version: inst.version,
+      ...refOf(inst),
       restarts: w.restarts.length,
       withinMs: settings.withinMs,
       crashes,
@@ -332,8 +334,7 @@ export class Supervisor<S extends Supervised> {
     delayMs: number | undefined,
   ): void {
     this.deps.store.recordCrash({
-      id: inst.id,
-      version: inst.version,
+      ...refOf(inst),
       at: this.deps.clock.wallNow(),
       kind: crash.kind,
       message: crash.error.message,
@@ -366,4 +367,10 @@ function released(id: string): ChipsetError {
     `the restart of ${id} was called off: it was stopped or unloaded on request, or the runtime is closing`,
     { module: id },
   );
+}
+
+/** Who an event is about: the module's id and version, and the replica's number after the first. */
+function refOf(inst: Supervised): { id: string; version: string; replica?: number } {
+  const { id, version, replica } = inst;
+  return replica === 0 ? { id, version } : { id, version, replica };
 }

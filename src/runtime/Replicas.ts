@@ -1,0 +1,220 @@
+import { availableParallelism } from "node:os";
+import type { Clock } from "../common/Clock.js";
+import type { Emitter } from "../common/Emitter.js";
+import { race } from "../common/race.js";
+import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
+import { ErrorCodes } from "../errors/codes.js";
+import type { Instance } from "../instances/Instance.js";
+import type { InstanceReader } from "../instances/InstanceTable.js";
+import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
+import type { ReplicasManifest } from "../vocabulary/dispatch.js";
+import type { ChipsetManifest, ModuleRecord } from "../vocabulary/manifest.js";
+import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
+import { parseModuleRef } from "../vocabulary/moduleRef.js";
+import type { RuntimeEvents, UnloadReason } from "./RuntimeEvents.js";
+import { transition } from "../lifecycle/transitions.js";
+
+/** How long a replica leaving may finish its calls when the manifest does not say (`replicas.drainTimeoutMs`), in ms. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
+/** What replica management needs from the runtime. */
+export interface ReplicasDeps {
+  clock: Clock;
+  events: Emitter<RuntimeEvents>;
+  instances: InstanceReader;
+  runner: LifecycleRunner<Instance>;
+  /** Makes replica `replica` of `first`'s version (not loaded) and puts it in the table and the group. */
+  create(first: Instance, replica: number): Instance;
+  /** Stops (if need be) and unloads an instance, saying why. */
+  unload(inst: Instance, reason: UnloadReason): Promise<void>;
+  /** Takes a replica out of the table, its group and supervision (it has been unloaded). */
+  forget(inst: Instance): void;
+  /** Resolves `ref` to the first replica of the version calls to it reach, activating nothing. */
+  answering(ref: string): Instance | undefined;
+  /** The version of `ref` a first call would load (the highest within its range), if one is installed. */
+  installed(ref: string): ModuleRecord | undefined;
+  onError(context: string, error: unknown): void;
+}
+
+/** One module's replicas, as `runtime.replicas()` and the HTTP API show them. */
+export interface ReplicaSetView {
+  id: string;
+  version: string;
+  /** Replicas asked for (the manifest's `min`, or the last scale). */
+  desired: number;
+  /** Replicas that exist now (any state). */
+  current: number;
+  min: number;
+  max: number;
+  strategy: string;
+}
+
+/** What `scale` changed: the module's version and the replica count before and after. */
+export interface ScaleResult {
+  id: string;
+  version: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * The replicas of modules whose manifest has `replicas`: each is an instance of the table with its
+ * own host, lifecycle and supervision, and follows the first replica's lifecycle (the one every
+ * activation, control command and shutdown drives): when it starts, the missing replicas are made
+ * and started; when it pauses, resumes, stops or unloads, so do they (an unloaded replica leaves
+ * the table). `scale` changes how many run; a replica leaving is drained first (out of rotation,
+ * its calls in flight finish, up to `drainTimeoutMs`).
+ */
+export class Replicas {
+  /** Module id -> replicas asked for (kept across its versions). */
+  private readonly desired = new Map<string, number>();
+  /** Keys of replicas leaving: out of rotation while their calls finish. */
+  private readonly draining = new Set<string>();
+
+  constructor(private readonly deps: ReplicasDeps) {}
+
+  /** False while the replica at `key` is draining (no new calls go to it). */
+  inRotation(key: string): boolean {
+    return !this.draining.has(key);
+  }
+
+  /** The first replica of a replicated module finished `command`: its other replicas follow. */
+  transitioned(inst: Instance, command: LifecycleCommand): void {
+    const group = inst.group;
+    if (group === undefined || inst.replica !== 0) return;
+    if (command === "start") {
+      void this.fill(inst).catch((err: unknown) => this.deps.onError(`replicas of ${inst.key}`, err));
+      return;
+    }
+    if (command !== "pause" && command !== "resume" && command !== "stop" && command !== "unload") return;
+    for (const replica of [...group.list()]) {
+      if (replica === inst) continue;
+      const follow = async () => {
+        if (command === "unload") await this.retire(replica, "request");
+        else if (transition(replica.state, command).ok) await this.deps.runner.run(replica, command);
+      };
+      void follow().catch((err: unknown) => this.deps.onError(`replica ${replica.key}`, err));
+    }
+  }
+
+  /** Replicas asked for of `first`'s version: the last scale, else the manifest's `min`. */
+  desiredOf(first: { readonly id: string; readonly manifest: ChipsetManifest }): number {
+    return this.desired.get(first.id) ?? first.manifest.replicas?.min ?? 1;
+  }
+
+  /**
+   * Sets how many replicas of `ref`'s module run, from 1 to its `replicas.max`. Resolves once the
+   * new replicas run (or the leaving ones are gone), with what changed. While the module is not
+   * running, only the count is kept: it applies when it starts.
+   */
+  async scale(ref: string, count: number): Promise<ScaleResult> {
+    const first = this.deps.answering(ref);
+    const record = first?.record ?? this.deps.installed(ref);
+    if (record === undefined)
+      throw new ChipsetError(
+        ErrorCodes.MODULE_NOT_FOUND,
+        `${ref} is not installed; add it first (chipset add <dir>)`,
+        {
+          module: parseModuleRef(ref).id,
+        },
+      );
+    const { id, version, manifest } = record;
+    checkCount(`${id}@${version}`, manifest, count);
+    const from = this.desiredOf(record);
+    this.desired.set(id, count);
+    if (first !== undefined && (first.state === "running" || first.state === "paused")) {
+      await this.fill(first);
+      await this.trim(first, count);
+    }
+    if (from !== count)
+      this.deps.events.emit("replicas.scaled", { id, version, from, to: count, reason: "requested" });
+    return { id, version, from, to: count };
+  }
+
+  /** The replica sets of every replicated module that has an instance. */
+  list(): ReplicaSetView[] {
+    const views: ReplicaSetView[] = [];
+    for (const inst of this.deps.instances.all()) {
+      const settings = inst.manifest.replicas;
+      if (inst.replica !== 0 || inst.group === undefined || settings === undefined) continue;
+      const { min, max } = bounds(settings);
+      views.push({
+        id: inst.id,
+        version: inst.version,
+        desired: this.desiredOf(inst),
+        current: inst.group.size,
+        min,
+        max,
+        strategy: settings.strategy ?? "round_robin",
+      });
+    }
+    return views;
+  }
+
+  /** Makes the missing replicas of `first`'s version and brings them to its state. */
+  private async fill(first: Instance): Promise<void> {
+    const group = first.group!;
+    const want = this.desiredOf(first);
+    const work: Array<Promise<void>> = [];
+    for (let n = 1; n < want; n++) {
+      const replica = group.member(n) ?? this.deps.create(first, n);
+      replica.deps = first.deps;
+      if (replica.state === "running" || this.draining.has(replica.key)) continue;
+      work.push(this.deps.runner.advance(replica, "running"));
+    }
+    const results = await Promise.allSettled(work);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  /** Drains and retires the replicas of `first`'s version numbered `count` and above, highest first. */
+  private async trim(first: Instance, count: number): Promise<void> {
+    const leaving = first.group!.list().filter((r) => r.replica >= count);
+    await Promise.all(leaving.reverse().map((replica) => this.retire(replica, "scaled")));
+  }
+
+  /** Takes `replica` out of rotation, lets its calls finish (up to the drain timeout), stops and unloads it, and forgets it. */
+  private async retire(replica: Instance, reason: UnloadReason): Promise<void> {
+    this.draining.add(replica.key);
+    try {
+      const { clock } = this.deps;
+      const ms = replica.manifest.replicas?.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+      await race(replica.gate.drained(), { clock, ms, onTimeout: () => undefined });
+      await this.deps.unload(replica, reason);
+    } catch (err) {
+      this.deps.onError(`retiring replica ${replica.key}`, new Error(messageOf(err), { cause: err }));
+    } finally {
+      this.draining.delete(replica.key);
+      this.deps.forget(replica);
+    }
+  }
+}
+
+/**
+ * Throws unless `count` replicas fit `manifest` (`CHIP_ERR_OPTIONS_INVALID`: it has no `replicas`,
+ * or the count is outside 1 to its max, naming the range).
+ */
+function checkCount(key: string, manifest: ChipsetManifest, count: number): void {
+  const settings = manifest.replicas;
+  if (settings === undefined)
+    throw new ChipsetError(
+      ErrorCodes.OPTIONS_INVALID,
+      `${key} runs as one instance: its manifest has no "replicas". Add "replicas": { "min": 1, "max": 4 } to its chipset field (worker or process isolation) to scale it`,
+      { module: key, details: { field: "chipset.replicas" } },
+    );
+  const { min, max } = bounds(settings);
+  if (Number.isSafeInteger(count) && count >= 1 && count <= max) return;
+  const why =
+    settings.max === undefined ? "replicas.max, by default the CPUs this host may use" : "replicas.max";
+  throw new ChipsetError(
+    ErrorCodes.OPTIONS_INVALID,
+    `${key} can run from 1 to ${max} replicas (its ${why}), not ${String(count)}; pick a count in that range, or raise replicas.max in its package.json`,
+    { module: key, details: { field: "count", expected: `1 to ${max}`, found: count, min, max } },
+  );
+}
+
+/** `replicas.min` and `.max` with their defaults: 1, and the larger of `min` and the CPUs this host may use. */
+export function bounds(settings: ReplicasManifest): { min: number; max: number } {
+  const min = settings.min ?? 1;
+  return { min, max: settings.max ?? Math.max(min, availableParallelism()) };
+}

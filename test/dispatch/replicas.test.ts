@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import type { Runtime } from "../../src/index.js";
+import { ErrorCodes } from "../../src/errors/codes.js";
+import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
+import { runtimeHarness } from "../support/runtimeHarness.js";
+
+const h = runtimeHarness();
+
+/** A worker module with replicas whose `who()` answers the thread it runs on. */
+function replicated(
+  replicas: ChipsetManifest["replicas"],
+  isolation: "worker" | "process" = "worker",
+  calls?: ChipsetManifest["calls"],
+) {
+  h.ws.module({
+    name: "pool",
+    chipset: { isolation, replicas, ...(calls === undefined ? {} : { calls }) },
+    code: `
+      import { threadId } from "node:worker_threads";
+      let calls = 0;
+      export const module = defineModule({
+        api: {
+          who() { calls++; return process.pid + ":" + threadId; },
+          calls() { return calls; },
+        },
+      });`,
+  });
+}
+
+function open(): Runtime {
+  return h.open({ hosts: { pool: { worker: 0, process: 0 } } });
+}
+
+/** Resolves once `count` replicas of `id` run. */
+async function running(rt: Runtime, id: string, count: number): Promise<void> {
+  const runningNow = () => rt.instances().filter((i) => i.id === id && i.state === "running").length;
+  while (runningNow() < count) {
+    await new Promise<void>((resolve) => {
+      const started = rt.on("module.started", () => {
+        started.dispose();
+        resolve();
+      });
+    });
+  }
+}
+
+describe("a module with replicas", () => {
+  it("starts its min replicas, each in a worker of its own, and spreads calls evenly across them", async () => {
+    replicated({ min: 3 });
+    const rt = open();
+    await rt.start("pool");
+    await running(rt, "pool", 3);
+    const keys = rt.instances().map((i) => i.key);
+    expect(keys.sort()).toEqual(["pool@1.0.0", "pool@1.0.0#1", "pool@1.0.0#2"]);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 30; i++) {
+      const who = (await rt.call("pool", "who")) as string;
+      seen.set(who, (seen.get(who) ?? 0) + 1);
+    }
+    expect([...seen.values()]).toEqual([10, 10, 10]);
+  });
+
+  it("scales up and down on request, and a replica scaled away stops after its calls", async () => {
+    replicated({ min: 1, max: 4 });
+    const rt = open();
+    await rt.start("pool");
+    const scaled: unknown[] = [];
+    rt.on("replicas.scaled", (e) => scaled.push(e));
+    expect(await rt.replicas.scale("pool", 3)).toEqual({ id: "pool", version: "1.0.0", from: 1, to: 3 });
+    expect(rt.instances().filter((i) => i.state === "running")).toHaveLength(3);
+    expect(rt.replicas.list()).toEqual([
+      { id: "pool", version: "1.0.0", desired: 3, current: 3, min: 1, max: 4, strategy: "round_robin" },
+    ]);
+    await rt.replicas.scale("pool", 1);
+    expect(rt.instances().map((i) => i.key)).toEqual(["pool@1.0.0"]);
+    expect(scaled).toEqual([
+      { id: "pool", version: "1.0.0", from: 1, to: 3, reason: "requested" },
+      { id: "pool", version: "1.0.0", from: 3, to: 1, reason: "requested" },
+    ]);
+  });
+
+  it("refuses a count beyond its max, naming the range", async () => {
+    replicated({ min: 1, max: 2 });
+    const rt = open();
+    await expect(rt.replicas.scale("pool", 5)).rejects.toMatchObject({
+      code: ErrorCodes.OPTIONS_INVALID,
+      message: expect.stringContaining("from 1 to 2 replicas") as unknown,
+    });
+  });
+
+  it("refuses to scale a module without replicas, saying what to add", async () => {
+    h.ws.module({ name: "single", chipset: { isolation: "worker" } });
+    const rt = open();
+    await expect(rt.replicas.scale("single", 2)).rejects.toMatchObject({
+      code: ErrorCodes.OPTIONS_INVALID,
+      message: expect.stringContaining('Add "replicas"') as unknown,
+    });
+  });
+
+  it("stops and unloads every replica with the module", async () => {
+    replicated({ min: 2 });
+    const rt = open();
+    await rt.start("pool");
+    await running(rt, "pool", 2);
+    await rt.unload("pool");
+    await expect.poll(() => rt.instances().map((i) => `${i.key} ${i.state}`)).toEqual(["pool@1.0.0 registered"]);
+  });
+});
+
+describe("a replica that crashes", () => {
+  it("loses no idempotent call under a steady load: its calls are retried on the others while it restarts", async () => {
+    const retry = { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, jitter: 0 };
+    replicated({ min: 3 }, "worker", { methods: { who: { idempotent: true, retry } } });
+    const rt = open();
+    await rt.start("pool");
+    await running(rt, "pool", 3);
+    const restarted = new Promise((resolve) => rt.on("module.restarted", resolve));
+    let sent = 0;
+    let answered = 0;
+    const failures: unknown[] = [];
+    const worker = async () => {
+      while (sent < 300) {
+        sent++;
+        if (sent === 100) rt.faultHost("pool@1.0.0#1", { action: "crash", message: "replica 1 dies" });
+        try {
+          await rt.call("pool", "who");
+          answered++;
+        } catch (err) {
+          failures.push(err);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    expect(failures).toEqual([]);
+    expect(answered).toBe(300);
+    expect(await restarted).toMatchObject({ id: "pool", version: "1.0.0", replica: 1 });
+    await running(rt, "pool", 3);
+  });
+});

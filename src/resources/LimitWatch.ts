@@ -1,4 +1,10 @@
-import type { LimitAction, ResourceLimits, ResourceName, ResourceSample } from "../vocabulary/resources.js";
+import {
+  sampleKey,
+  type LimitAction,
+  type ResourceLimits,
+  type ResourceName,
+  type ResourceSample,
+} from "../vocabulary/resources.js";
 import type { ResourceBound, ResourceEvents } from "./ResourceEvents.js";
 
 /** The fraction of a limit at which `resource.warning` is emitted when `limits.warnAt` is not set. */
@@ -108,7 +114,7 @@ export class LimitWatch {
     const decisions: LimitDecision[] = [];
     for (const sample of samples) {
       const limits = this.limitsOf(sample.id, sample.version);
-      const key = `${sample.id}@${sample.version}`;
+      const key = sampleKey(sample);
       let mod = this.modules.get(key);
       // The sampler's intervals of one load follow each other exactly; a gap is a new load.
       const continues = mod !== undefined && sample.at - sample.intervalMs === mod.lastAt;
@@ -134,6 +140,7 @@ export class LimitWatch {
         const bound: ResourceBound = {
           id: sample.id,
           version: sample.version,
+          ...(sample.replica === undefined ? {} : { replica: sample.replica }),
           resource: figure.resource,
           value,
           limit,
@@ -163,8 +170,10 @@ export class LimitWatch {
     return decisions;
   }
 
-  /** Forgets `id@version` (it left the registry). */
+  /** Forgets `id@version` and its replicas (it left the registry). */
   forget(id: string, version: string): void {
-    this.modules.delete(`${id}@${version}`);
+    const key = `${id}@${version}`;
+    for (const known of [...this.modules.keys()])
+      if (known === key || known.startsWith(`${key}#`)) this.modules.delete(known);
   }
 }

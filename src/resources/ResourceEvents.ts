@@ -3,6 +3,8 @@ import type { LimitAction, ResourceName } from "../vocabulary/resources.js";
 /** What a threshold or limit event says: the module, the resource, the figure and the bound, in the unit named. */
 export interface ResourceBound {
   id: string;
+  /** Which replica, for every replica of a replicated module but the first. */
+  replica?: number;
   version: string;
   resource: ResourceName;
   /** The sampled figure, in `unit`. */

@@ -1,12 +1,14 @@
 import type { Clock, Timer } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
 import { EventSource } from "../common/Event.js";
-import type { ResourceSample, UsageCounters } from "../vocabulary/resources.js";
+import { sampleKey, type ResourceSample, type UsageCounters } from "../vocabulary/resources.js";
 
 /** One loaded module instance, as the sampler sees it. */
 export interface SampledInstance {
   readonly id: string;
   readonly version: string;
+  /** Which replica of `id@version` (0: the first, or the only one). */
+  readonly replica: number;
   readonly isolation: "inline" | "worker" | "process";
   /** Its counters now (see {@link UsageCounters}); undefined while not loaded or not yet read. */
   usage(): UsageCounters | undefined;
@@ -57,6 +59,7 @@ export function sampleOf(inst: SampledInstance, before: Reading, now: Reading): 
   return {
     id: inst.id,
     version: inst.version,
+    ...(inst.replica === 0 ? {} : { replica: inst.replica }),
     isolation: inst.isolation,
     at: now.at,
     intervalMs: ms,
@@ -118,7 +121,7 @@ export class ResourceSampler implements Disposable {
     this.arm();
   }
 
-  /** The latest sample of each instance still loaded, by `id@version`. */
+  /** The latest sample of each instance still loaded, by `id@version[#replica]`. */
   latest(): ReadonlyMap<string, ResourceSample> {
     return this.latestSamples;
   }
@@ -131,7 +134,7 @@ export class ResourceSampler implements Disposable {
     for (const inst of this.deps.instances()) {
       const usage = inst.usage();
       if (usage === undefined) continue;
-      const key = `${inst.id}@${inst.version}`;
+      const key = sampleKey(inst);
       seen.add(key);
       const now = { at, usage };
       const before = this.readings.get(key);

@@ -4,7 +4,7 @@ import type { InstanceReader } from "../instances/InstanceTable.js";
 import { effectiveLimits, HELD_SAMPLES, LimitWatch } from "../resources/LimitWatch.js";
 import type { ResourceEvents } from "../resources/ResourceEvents.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
-import type { ResourceLimits, ResourceSample } from "../vocabulary/resources.js";
+import { sampleKey, type ResourceLimits, type ResourceSample } from "../vocabulary/resources.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
 
 /** What carrying out resource limits needs from the runtime. */
@@ -49,7 +49,7 @@ export class LimitActions {
         continue;
       }
       const e = decision.payload;
-      const key = `${e.id}@${e.version}`;
+      const key = sampleKey(e);
       this.deps.logger.warn(
         { module: key, resource: e.resource, value: e.value, limit: e.limit, unit: e.unit, action: e.action },
         `${key} held ${e.resource} at ${round(e.value)} ${e.unit}, over its limit of ${e.limit} ${e.unit}, ` +
@@ -69,7 +69,7 @@ export class LimitActions {
   }
 
   private warned(e: ResourceEvents["resource.warning"]): void {
-    const key = `${e.id}@${e.version}`;
+    const key = sampleKey(e);
     if (e.active)
       this.deps.logger.warn(
         {

@@ -63,7 +63,8 @@ function names(ref: string | undefined, id: string, version: string): boolean {
 }
 
 function sampled(inst: Instance): SampledInstance {
-  return { id: inst.id, version: inst.version, isolation: inst.isolation, usage: () => inst.host.usage() };
+  const { id, version, replica, isolation } = inst;
+  return { id, version, replica, isolation, usage: () => inst.host.usage() };
 }
 
 /**

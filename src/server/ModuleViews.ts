@@ -4,11 +4,13 @@ import type { InstanceSummary, Runtime } from "../runtime/Runtime.js";
 import type { ModuleInfo, ModuleSummary } from "../runtime/RuntimeQueries.js";
 import type { HostInfo } from "../vocabulary/hosts.js";
 import type { LifecycleState } from "../vocabulary/lifecycle.js";
-import type { ResourceSample } from "../vocabulary/resources.js";
+import { sampleKey, type ResourceSample } from "../vocabulary/resources.js";
 
 /** A live instance as the API shows it: where it runs and what it did. */
 export interface LiveInstance {
   version: string;
+  /** Which replica of the version: 0 for the first (or only) one. */
+  replica: number;
   state: LifecycleState;
   /** Kind of host, pid, and thread id (worker). */
   host: HostInfo;
@@ -32,7 +34,12 @@ interface Figures {
 }
 
 /** One registered version in `GET /v1/modules`, with its instance when it is live. */
-export type ModuleView = ModuleSummary & { instance: LiveInstance | null; breakers: BreakerSnapshot[] };
+export type ModuleView = ModuleSummary & {
+  instance: LiveInstance | null;
+  /** Every live replica of a replicated module, first replica first; empty for one that runs one instance. */
+  replicas: LiveInstance[];
+  breakers: BreakerSnapshot[];
+};
 
 /** `GET /v1/modules/{ref}`: everything the runtime knows of one module, every live version of its id, its breakers. */
 export type ModuleDetail = ModuleInfo & { instances: LiveInstance[]; breakers: BreakerSnapshot[] };
@@ -47,21 +54,25 @@ export class ModuleViews implements Disposable {
 
   constructor(private readonly runtime: Runtime) {
     this.subscription = runtime.on("module.restarted", (e) => {
-      const key = `${e.id}@${e.version}`;
+      const key = sampleKey(e);
       this.restarts.set(key, (this.restarts.get(key) ?? 0) + 1);
     });
   }
 
   /** Every registered version, highest first within an id; `filter` as `runtime.queries.list` takes it. */
   list(filter: { kind?: string; search?: string } = {}): ModuleView[] {
-    const live = new Map(this.loaded().map((i) => [i.key, i]));
+    const loaded = this.loaded();
+    const live = new Map(loaded.map((i) => [i.key, i]));
     const breakers = this.breakersById();
     const figures = this.figures();
     return this.runtime.queries.list(filter).map((m) => {
       const inst = live.get(`${m.id}@${m.version}`);
+      const replicas = loaded.filter((i) => i.id === m.id && i.version === m.version);
+      const replicated = replicas.some((i) => i.replica !== 0);
       return {
         ...m,
         instance: inst ? this.live(inst, figures) : null,
+        replicas: replicated ? replicas.map((i) => this.live(i, figures)) : [],
         breakers: breakers.get(m.id) ?? [],
       };
     });
@@ -96,6 +107,7 @@ export class ModuleViews implements Disposable {
     const calls = figures.calls.get(i.key);
     return {
       version: i.version,
+      replica: i.replica,
       state: i.state,
       host: i.host,
       calls: i.calls,
@@ -109,7 +121,7 @@ export class ModuleViews implements Disposable {
 
   /** The latest resource samples and the call figures of every version, by `id@version`. */
   private figures(): Figures {
-    const samples = new Map(this.runtime.resources.latest().map((s) => [`${s.id}@${s.version}`, s]));
+    const samples = new Map(this.runtime.resources.latest().map((s) => [sampleKey(s), s]));
     const calls = new Map(this.runtime.anomalies().versions.map((v) => [`${v.id}@${v.version}`, v]));
     return { samples, calls };
   }

@@ -60,6 +60,11 @@ const liveInstanceSchema = {
   type: "object",
   properties: {
     version: { type: "string" },
+    replica: {
+      type: "integer",
+      description:
+        "which replica of the version: 0 for the first (or only) one, its address is id@version#replica after that",
+    },
     state: { type: "string" },
     host: hostSchema,
     calls: { type: "integer" },
@@ -122,7 +127,16 @@ export const moduleListSchema = {
       type: "array",
       items: {
         type: "object",
-        properties: { ...summaryProperties, instance: { ...liveInstanceSchema, nullable: true } },
+        properties: {
+          ...summaryProperties,
+          instance: { ...liveInstanceSchema, nullable: true },
+          replicas: {
+            type: "array",
+            items: liveInstanceSchema,
+            description:
+              "every live replica of a replicated module, first replica first; empty for a module that runs one instance",
+          },
+        },
       },
     },
   },

@@ -49,6 +49,8 @@ export type ResourceName = "memory" | "cpu" | "disk" | "network";
 export interface ResourceSample {
   id: string;
   version: string;
+  /** Which replica, for every replica of a replicated module but the first (see docs/dispatch.md). */
+  replica?: number;
   isolation: "inline" | "worker" | "process";
   /** End of the interval, in ms since the epoch (the runtime's clock). */
   at: number;
@@ -100,4 +102,15 @@ export interface ResourceLimits {
   warnAt?: number;
   /** What happens when a limit is held for two samples. Default `warn`. */
   action?: LimitAction;
+}
+
+/** The instance a sample (or resource event) is about: `id@version`, and `#replica` after the first replica. */
+export function sampleKey(s: {
+  readonly id: string;
+  readonly version: string;
+  readonly replica?: number;
+}): string {
+  return s.replica === undefined || s.replica === 0
+    ? `${s.id}@${s.version}`
+    : `${s.id}@${s.version}#${s.replica}`;
 }

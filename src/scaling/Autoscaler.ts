@@ -5,7 +5,7 @@ import type { AutoscaleMetric, AutoscaleSettings } from "../vocabulary/dispatch.
 import { resolveAutoscale, type ResolvedAutoscale, type ResolvedRules } from "./autoscaleDefaults.js";
 import { recommendFromMetric } from "./metricRecommendation.js";
 import { scaleDownLimit, scaleUpLimit, type PastChange } from "./scaleLimits.js";
-import { duration, metricText, policyText } from "./scalingText.js";
+import { duration, metricText, policyText, replicas } from "./scalingText.js";
 
 /** Who changed the replica count: the autoscaler's own decision, or a person (`chipset scale`, the API). */
 export type ScaleSource = "autoscale" | "manual";
@@ -130,7 +130,7 @@ export class Autoscaler {
         desired: bound,
         recommended: bound,
         limitedBy: which,
-        reason: `${current} replicas, ${side} ${which} ${bound}: ${current} → ${bound}`,
+        reason: `${replicas(current)}, ${side} ${which} ${bound}: ${current} → ${bound}`,
       };
     }
 

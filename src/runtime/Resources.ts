@@ -21,6 +21,8 @@ import type { ResourceSettings } from "./RuntimeOptions.js";
 export interface InstanceUsage {
   id: string;
   version: string;
+  /** Which replica of `id@version` (0: the first, or the only one). */
+  replica: number;
   isolation: "inline" | "worker" | "process";
   usage: UsageCounters;
 }
@@ -138,7 +140,13 @@ export class Resources implements ResourceQueries, Disposable {
     for (const inst of this.named(ref)) {
       const usage = inst.host.usage();
       if (usage !== undefined)
-        out.push({ id: inst.id, version: inst.version, isolation: inst.isolation, usage });
+        out.push({
+          id: inst.id,
+          version: inst.version,
+          replica: inst.replica,
+          isolation: inst.isolation,
+          usage,
+        });
     }
     return out;
   }

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Registry } from "prom-client";
+import { sampleKey } from "../../vocabulary/resources.js";
 import type { Disposable } from "../../common/Disposable.js";
 import type { Runtime } from "../../runtime/Runtime.js";
 import { registerBreakerMetrics } from "./breakerMetrics.js";
@@ -53,13 +54,17 @@ export class HostMetrics implements Disposable {
     const totals = new MonotonicTotals();
     const bump = (map: Map<string, number>, key: string): void => void map.set(key, (map.get(key) ?? 0) + 1);
     this.subscriptions.push(
-      runtime.on("module.loaded", (e) => bump(loads, `${e.id}@${e.version}`)),
+      runtime.on("module.loaded", (e) => bump(loads, sampleKey(e))),
       runtime.on("module.restarted", (e) => bump(restarts, `${e.id}@${e.version}`)),
       runtime.on("module.removed", (e) => {
         totals.forget(e.id, e.version);
         for (const map of [loads, restarts])
           for (const key of map.keys())
-            if (e.version === undefined ? key.startsWith(`${e.id}@`) : key === `${e.id}@${e.version}`)
+            if (
+              e.version === undefined
+                ? key.startsWith(`${e.id}@`)
+                : key === `${e.id}@${e.version}` || key.startsWith(`${e.id}@${e.version}#`)
+            )
               map.delete(key);
       }),
     );

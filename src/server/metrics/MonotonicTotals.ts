@@ -34,7 +34,13 @@ export class MonotonicTotals {
 
   /** Forgets the series of module `id` (every version), or of `id@version` (it was removed). */
   forget(id: string, version?: string): void {
-    const prefix = version === undefined ? `${id}@` : `${id}@${version} `;
-    for (const key of this.series.keys()) if (key.startsWith(prefix)) this.series.delete(key);
+    const key = `${id}@${version}`;
+    for (const series of this.series.keys())
+      if (
+        version === undefined
+          ? series.startsWith(`${id}@`)
+          : series.startsWith(`${key} `) || series.startsWith(`${key}#`)
+      )
+        this.series.delete(series);
   }
 }

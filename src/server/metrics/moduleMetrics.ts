@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Runtime } from "../../runtime/Runtime.js";
-import type { UsageCounters } from "../../vocabulary/resources.js";
+import { sampleKey, type UsageCounters } from "../../vocabulary/resources.js";
 import { lifecycleStates, type LifecycleState } from "../../vocabulary/lifecycle.js";
 import type { MonotonicTotals } from "./MonotonicTotals.js";
 
@@ -13,7 +13,7 @@ export interface ModuleMetricsState {
   totals: MonotonicTotals;
 }
 
-type Labels = { module: string; version: string; host: string };
+type Labels = { module: string; version: string; replica: string; host: string };
 
 /** One counter of a module's usage, in base units, that starts from zero at each load. */
 interface UsageCounter {
@@ -57,7 +57,7 @@ const usageCounters: UsageCounter[] = [
  */
 export function registerModuleMetrics(registry: Registry, runtime: Runtime, state: ModuleMetricsState): void {
   for (const spec of usageCounters) {
-    const labelNames = ["module", "version", "host", ...Object.keys(spec.fields[0]![0])];
+    const labelNames = ["module", "version", "replica", "host", ...Object.keys(spec.fields[0]![0])];
     new Counter({
       name: spec.name,
       help: spec.help,
@@ -65,10 +65,10 @@ export function registerModuleMetrics(registry: Registry, runtime: Runtime, stat
       registers: [registry],
       collect() {
         this.reset();
-        for (const { id, version, isolation, usage } of runtime.resources.usage()) {
-          const key = `${id}@${version}`;
+        for (const { id, version, replica, isolation, usage } of runtime.resources.usage()) {
+          const key = sampleKey({ id, version, replica });
           const load = state.loads.get(key) ?? 0;
-          const labels: Labels = { module: id, version, host: isolation };
+          const labels: Labels = { module: id, version, replica: String(replica), host: isolation };
           for (const [extra, read] of spec.fields) {
             const value = read(usage);
             if (value === undefined || !Number.isFinite(value)) continue;
@@ -83,12 +83,12 @@ export function registerModuleMetrics(registry: Registry, runtime: Runtime, stat
   new Gauge({
     name: "chipset_module_memory_bytes",
     help: "Memory of the module, in bytes: type heap_used is the V8 heap in use by its isolate (worker, process), rss the resident memory of its process (process modules only).",
-    labelNames: ["module", "version", "host", "type"],
+    labelNames: ["module", "version", "replica", "host", "type"],
     registers: [registry],
     collect() {
       this.reset();
-      for (const { id, version, isolation, usage } of runtime.resources.usage()) {
-        const labels: Labels = { module: id, version, host: isolation };
+      for (const { id, version, replica, isolation, usage } of runtime.resources.usage()) {
+        const labels: Labels = { module: id, version, replica: String(replica), host: isolation };
         if (usage.heapUsed !== undefined) this.set({ ...labels, type: "heap_used" }, usage.heapUsed);
         if (usage.rss !== undefined) this.set({ ...labels, type: "rss" }, usage.rss);
       }
@@ -98,12 +98,16 @@ export function registerModuleMetrics(registry: Registry, runtime: Runtime, stat
   new Gauge({
     name: "chipset_module_event_loop_utilization",
     help: "Event-loop utilisation of the module's own thread over the latest sampling interval, 0 to 1 (worker and process modules; absent until sampled, and with sampling off).",
-    labelNames: ["module", "version", "host"],
+    labelNames: ["module", "version", "replica", "host"],
     registers: [registry],
     collect() {
       this.reset();
       for (const s of runtime.resources.latest())
-        if (s.elu !== null) this.set({ module: s.id, version: s.version, host: s.isolation }, s.elu);
+        if (s.elu !== null)
+          this.set(
+            { module: s.id, version: s.version, replica: String(s.replica ?? 0), host: s.isolation },
+            s.elu,
+          );
     },
   });
 

@@ -276,21 +276,24 @@ export class ReplicaHealth {
     )
       return "unhealthy";
     if (this.recovering) return "recovering";
-    if (this.slowOrFailing() !== undefined) return "degraded";
+    if (this.degradedBy() !== undefined) return "degraded";
     return this.everSucceeded ? "healthy" : "unknown";
   }
 
-  /** Why it is degraded, or undefined when its window is within limits (or too short to judge). */
-  private slowOrFailing(): string | undefined {
+  /** What makes it degraded, or undefined when its window is within limits (or too short to judge). */
+  private degradedBy(): "latency" | "errors" | undefined {
     if (this.window.calls < healthWindow.minimumCalls) return undefined;
     const limit = this.settings.degradedLatencyMs;
     const mean = this.window.meanMs;
-    if (limit !== undefined && mean !== undefined && mean > limit)
-      return `mean call time ${formatMs(mean)} over ${formatMs(limit)}`;
-    const rate = this.window.errorRate!;
-    if (rate > this.settings.degradedErrorRate)
-      return `${formatShare(rate)} of the last ${plural(this.window.calls, "call")} failed, over ${formatShare(this.settings.degradedErrorRate)}`;
-    return undefined;
+    if (limit !== undefined && mean !== undefined && mean > limit) return "latency";
+    return this.window.errorRate! > this.settings.degradedErrorRate ? "errors" : undefined;
+  }
+
+  // Built only on a change: a degraded replica's every call must not cost a string.
+  private degradedReason(): string {
+    if (this.degradedBy() === "latency")
+      return `mean call time ${formatMs(this.window.meanMs!)} over ${formatMs(this.settings.degradedLatencyMs!)}`;
+    return `${formatShare(this.window.errorRate!)} of the last ${plural(this.window.calls, "call")} failed, over ${formatShare(this.settings.degradedErrorRate)}`;
   }
 
   private settle(): HealthChange | undefined {
@@ -314,7 +317,7 @@ export class ReplicaHealth {
           this.probeDownReason ??
           this.callsDownReason)!;
       case "degraded":
-        return this.slowOrFailing()!;
+        return this.degradedReason();
       case "recovering":
         return note ?? "restarted";
       default:

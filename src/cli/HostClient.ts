@@ -6,6 +6,7 @@ import type { ResourceReport } from "../resources/ResourceReport.js";
 import type { ReportOptions } from "../runtime/ResourceReports.js";
 import type { SystemFigures } from "../resources/SystemMeter.js";
 import type { TriggerStatus } from "../runtime/Triggers.js";
+import type { ScaleResult } from "../runtime/Replicas.js";
 import type { UpdateOptions, UpdateReport } from "../runtime/updateReport.js";
 import type { LiveInstance, ModuleDetail, ModuleView } from "../server/ModuleViews.js";
 import type { ControlAction } from "../server/schemas.js";
@@ -128,7 +129,13 @@ export class HostClient {
     return this.request("GET", `/v1/report?${query.toString()}`, undefined, signal);
   }
 
+  /** `POST /v1/modules/{ref}/scale`: once the new replicas run (or the leaving ones drained). */
+  scale(ref: string, count: number, signal?: AbortSignal): Promise<ScaleResult> {
+    return this.request("POST", `/v1/modules/${encodeURIComponent(ref)}/scale`, { count }, signal);
+  }
+
   /** `GET /v1/system`: the machine's load, CPU, memory, disk, network and the host process. */
+
   system(signal?: AbortSignal): Promise<SystemFigures> {
     return this.request("GET", "/v1/system", undefined, signal);
   }

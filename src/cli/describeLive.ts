@@ -8,27 +8,30 @@ import { bytes, percent } from "./formatUnits.js";
  * `chipset ls` with a host, one row per registered version as `pm2 ls` shows processes: its
  * state, the host kind, pid and worker thread its code runs in, the calls it served, its
  * restarts after a crash (since the host started), its CPU % and memory over the latest sample
- * and its uptime; `-` where it is not live or not measured (an inline module's memory).
+ * and its uptime; `-` where it is not live or not measured (an inline module's memory). Each
+ * replica after a module's first has a row of its own, `id#replica`.
  */
 export function liveTable(modules: readonly ModuleView[]): string[] {
+  const row = (m: ModuleView, id: string, state: string, inst: LiveInstance | null) => [
+    id,
+    m.version,
+    state,
+    inst?.host.isolation ?? m.isolation,
+    inst === null ? "-" : String(inst.host.pid),
+    inst === null || inst.host.threadId === 0 ? "-" : String(inst.host.threadId),
+    inst === null ? "-" : String(inst.calls),
+    inst === null ? "-" : String(inst.restarts),
+    percent(inst?.resources?.cpuPercent),
+    bytes(inst?.resources?.memoryBytes),
+    inst?.uptimeMs == null ? "-" : uptime(inst.uptimeMs),
+  ];
   return table(
     ["ID", "VERSION", "STATE", "HOST", "PID", "THREAD", "CALLS", "RESTARTS", "CPU", "MEM", "UPTIME"],
-    modules.map((m) => {
-      const inst = m.instance;
-      return [
-        m.id,
-        m.version,
-        stateOf(m.state, m.breakers, m.ready),
-        inst?.host.isolation ?? m.isolation,
-        inst === null ? "-" : String(inst.host.pid),
-        inst === null || inst.host.threadId === 0 ? "-" : String(inst.host.threadId),
-        inst === null ? "-" : String(inst.calls),
-        inst === null ? "-" : String(inst.restarts),
-        percent(inst?.resources?.cpuPercent),
-        bytes(inst?.resources?.memoryBytes),
-        inst?.uptimeMs == null ? "-" : uptime(inst.uptimeMs),
-      ];
-    }),
+    modules.flatMap((m) => [
+      row(m, m.id, stateOf(m.state, m.breakers, m.ready), m.instance),
+      // A replicated module's other replicas, each on a row of its own, as pm2 ls shows a cluster.
+      ...m.replicas.filter((r) => r.replica !== 0).map((r) => row(m, `${m.id}#${r.replica}`, r.state, r)),
+    ]),
   );
 }
 

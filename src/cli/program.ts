@@ -19,6 +19,7 @@ import { registerUpdateCommands } from "./commands/updateCommands.js";
 import { registerTriggersCommand } from "./commands/triggersCommand.js";
 import { registerReportCommand } from "./commands/reportCommand.js";
 import { registerTopCommand } from "./commands/topCommand.js";
+import { registerScaleCommand } from "./commands/scaleCommand.js";
 import { logFormats, logLevels } from "./CliLog.js";
 import {
   DEFAULT_CONFIG_FILE,
@@ -100,5 +101,6 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerTriggersCommand(program, ctx);
   registerReportCommand(program, ctx);
   registerTopCommand(program, ctx);
+  registerScaleCommand(program, ctx);
   return program;
 }

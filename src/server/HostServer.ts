@@ -14,6 +14,7 @@ import { errorReply, type ErrorReply } from "./httpStatus.js";
 import { urlOf } from "./listenAddress.js";
 import { registerModuleRoutes } from "./moduleRoutes.js";
 import { registerResourceRoutes } from "./resourceRoutes.js";
+import { registerReplicaRoutes } from "./replicaRoutes.js";
 import { ModuleViews } from "./ModuleViews.js";
 import { registerShutdownRoute } from "./shutdownRoute.js";
 import { registerSystemRoute } from "./systemRoute.js";
@@ -125,6 +126,7 @@ export class HostServer {
       registerTriggerRoutes(app, runtime);
       if (metrics !== undefined) registerMetricsRoute(app, metrics, options.metrics || {});
       registerResourceRoutes(app, runtime);
+      registerReplicaRoutes(app, runtime);
       registerSystemRoute(app, runtime);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {

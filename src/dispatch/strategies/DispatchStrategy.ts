@@ -36,7 +36,7 @@ export interface ScoreWeights {
 
 /** Consistent hashing's settings: the manifest's {@link HashSettings} and the table sizes. */
 export interface ConsistentHashSettings extends HashSettings {
-  /** Ring points per unit of weight (relative to the mean weight); default 160 (ketama), at least 1024 points in all. */
+  /** Ring points per unit of `weight` (default 160, ketama's; at least one per member). */
   pointsPerWeight?: number;
   /** Maglev's lookup table size, a prime (default 65537). */
   tableSize?: number;

@@ -6,8 +6,9 @@ import { murmur3 } from "./murmur3.js";
  * walks its own permutation of the `size` slots (offset murmur3(key, 0xb0f) mod size, skip
  * murmur3(key, 0x5ca1ab1e) mod (size - 1) + 1) and, turn by turn, claims its next free slot; a
  * member of weight w takes a turn in w / max-weight of the rounds. A lookup is one index. With a
- * prime size (default 65537) each member owns its weight share of slots within about 1%, and one
- * of n members joining or leaving moves about 1/n of the keys.
+ * prime size (default 65537) each member owns close to its weight share of the slots, and one of
+ * n members joining or leaving moves about 1/n of the keys, and a few percent more (Maglev trades
+ * a little churn for an even spread).
  */
 export class Maglev implements HashTable {
   private readonly table: Int32Array;

@@ -1,12 +1,16 @@
 import { type HashTable, tableWeights } from "./HashTable.js";
 import { murmur3 } from "./murmur3.js";
 
+/** The most points a ring holds (8 MiB of points and owners). */
+export const MAX_RING_POINTS = 1 << 20;
+
 /**
- * A ketama-style hash ring: each member owns points on a 32-bit circle, `pointsPerWeight` per
- * unit of its weight relative to the mean weight (at least one, and at least 1024 points in all,
- * Envoy's minimum ring size), point v of member `key` at murmur3(key, seed v). A hash belongs to
- * the first point at or after it, wrapping round. Adding or removing one of n members moves only
- * the keys of its own points, about 1/n of them.
+ * A ketama-style hash ring: each member owns points on a 32-bit circle, round(pointsPerWeight x
+ * weight) of them (at least one; ketama's 160 per unit by default), point v of member `key` at
+ * murmur3(key, seed v). A hash belongs to the first point at or after it, wrapping round. A
+ * member's points depend on nothing but its own key and weight, so adding or removing one of n
+ * members moves only the keys of its own points, about 1/n of them. Rings past
+ * {@link MAX_RING_POINTS} are scaled down to it (weights in the millions).
  */
 export class RingHash implements HashTable {
   private readonly points: Uint32Array;
@@ -15,9 +19,9 @@ export class RingHash implements HashTable {
   /** `keys[i]` is member i's address; `weights[i]` its weight. */
   constructor(keys: readonly string[], weights: readonly number[], pointsPerWeight: number) {
     const w = tableWeights(weights);
-    const mean = w.reduce((a, b) => a + b, 0) / Math.max(1, w.length);
-    const perWeight = Math.max(pointsPerWeight, Math.ceil(1024 / Math.max(1, keys.length)));
-    const counts = w.map((x) => (x > 0 ? Math.max(1, Math.round((perWeight * x) / mean)) : 0));
+    const wanted = w.reduce((a, x) => a + pointsPerWeight * x, 0);
+    const perWeight = wanted > MAX_RING_POINTS ? (pointsPerWeight * MAX_RING_POINTS) / wanted : pointsPerWeight;
+    const counts = w.map((x) => (x > 0 ? Math.max(1, Math.round(perWeight * x)) : 0));
     const total = counts.reduce((a, b) => a + b, 0);
     // hash x 2^16 + member sorts by hash, then member (members < 2^16; exact in a double).
     const packed = new Float64Array(total);

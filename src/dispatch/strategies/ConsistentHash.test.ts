@@ -103,7 +103,8 @@ describe.each(algorithms)("consistent_hash (%s)", (algorithm) => {
       candidate("w2", { engineType: "wasm" }),
     ];
     const ch = make(algorithm);
-    for (const key of keys.slice(0, 200)) expect(ch.pick(pool, { key, type: "wasm" })!.engineType).toBe("wasm");
+    for (const key of keys.slice(0, 200))
+      expect(ch.pick(pool, { key, type: "wasm" })!.engineType).toBe("wasm");
     expect(ch.pick(pool, { key: "k", type: "gpu" })).toBeUndefined();
     expect(ch.pick([], { key: "k" })).toBeUndefined();
   });

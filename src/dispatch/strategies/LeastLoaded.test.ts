@@ -14,7 +14,11 @@ describe("least_loaded", () => {
   });
 
   it("compares only the two drawn: the least loaded of all is not always taken", () => {
-    const pool = [candidate("a", { inflight: 4 }), candidate("b", { inflight: 2 }), candidate("c", { inflight: 0 })];
+    const pool = [
+      candidate("a", { inflight: 4 }),
+      candidate("b", { inflight: 2 }),
+      candidate("c", { inflight: 0 }),
+    ];
     // first = floor(0.0 x 3) = 0 (a), second = floor(0.4 x 2) = 0, moved past the first: 1 (b). c is not drawn.
     expect(new LeastLoaded(scripted(0.0, 0.4), 1).pick(pool, {})?.key).toBe("b");
   });
@@ -50,7 +54,10 @@ describe("least_loaded", () => {
   });
 
   it("with unequal weights shares calls by the dynamic weights (bias 1: 2/4 against 1/1 is 1 to 2)", () => {
-    const pool = [candidate("heavy", { weight: 2, inflight: 3 }), candidate("light", { weight: 1, inflight: 0 })];
+    const pool = [
+      candidate("heavy", { weight: 2, inflight: 3 }),
+      candidate("light", { weight: 1, inflight: 0 }),
+    ];
     const ll = new LeastLoaded(Math.random, 1);
     expect(tally(3000, () => ll.pick(pool, {}))).toEqual({ heavy: 1000, light: 2000 });
     const half = new LeastLoaded(Math.random, 0.5); // 2/sqrt(4) = 1 against 1

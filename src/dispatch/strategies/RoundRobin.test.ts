@@ -14,7 +14,11 @@ describe("round_robin", () => {
       "m@1.0.0#1",
       "m@1.0.0#2",
     ]);
-    expect(tally(3000, () => rr.pick(pool, {}))).toEqual({ "m@1.0.0#0": 1000, "m@1.0.0#1": 1000, "m@1.0.0#2": 1000 });
+    expect(tally(3000, () => rr.pick(pool, {}))).toEqual({
+      "m@1.0.0#0": 1000,
+      "m@1.0.0#1": 1000,
+      "m@1.0.0#2": 1000,
+    });
   });
 
   it("interleaves weights 5, 1, 1 as nginx does: a a b a c a a", () => {
@@ -32,7 +36,11 @@ describe("round_robin", () => {
   });
 
   it("skips candidates of another engine type, and answers nothing when none is of the type", () => {
-    const pool = [candidate("w1", { engineType: "wasm" }), candidate("o1", { engineType: "onnx" }), candidate("w2", { engineType: "wasm" })];
+    const pool = [
+      candidate("w1", { engineType: "wasm" }),
+      candidate("o1", { engineType: "onnx" }),
+      candidate("w2", { engineType: "wasm" }),
+    ];
     const rr = new RoundRobin();
     expect(tally(4, () => rr.pick(pool, { type: "wasm" }))).toEqual({ w1: 2, w2: 2 });
     expect(rr.pick(pool, { type: "gpu" })).toBeUndefined();

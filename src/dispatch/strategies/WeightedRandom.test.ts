@@ -10,7 +10,11 @@ function evenly(n: number): () => number {
 
 describe("weighted_random", () => {
   it("picks each replica in proportion to its effective weight", () => {
-    const pool = [candidate("a", { weight: 3 }), candidate("b", { weight: 1 }), candidate("c", { weight: 0 })];
+    const pool = [
+      candidate("a", { weight: 3 }),
+      candidate("b", { weight: 1 }),
+      candidate("c", { weight: 0 }),
+    ];
     const wr = new WeightedRandom(evenly(4000));
     expect(tally(4000, () => wr.pick(pool, {}))).toEqual({ a: 3000, b: 1000 });
   });
@@ -24,7 +28,10 @@ describe("weighted_random", () => {
 
   it("picks uniformly when every weight is 0, and nothing from an empty pool", () => {
     const wr = new WeightedRandom(evenly(100));
-    expect(tally(100, () => wr.pick(replicas(2, { weight: 0 }), {}))).toEqual({ "m@1.0.0#0": 50, "m@1.0.0#1": 50 });
+    expect(tally(100, () => wr.pick(replicas(2, { weight: 0 }), {}))).toEqual({
+      "m@1.0.0#0": 50,
+      "m@1.0.0#1": 50,
+    });
     expect(wr.pick([], {})).toBeUndefined();
   });
 });

@@ -20,7 +20,8 @@ export class RingHash implements HashTable {
   constructor(keys: readonly string[], weights: readonly number[], pointsPerWeight: number) {
     const w = tableWeights(weights);
     const wanted = w.reduce((a, x) => a + pointsPerWeight * x, 0);
-    const perWeight = wanted > MAX_RING_POINTS ? (pointsPerWeight * MAX_RING_POINTS) / wanted : pointsPerWeight;
+    const perWeight =
+      wanted > MAX_RING_POINTS ? (pointsPerWeight * MAX_RING_POINTS) / wanted : pointsPerWeight;
     const counts = w.map((x) => (x > 0 ? Math.max(1, Math.round(perWeight * x)) : 0));
     const total = counts.reduce((a, b) => a + b, 0);
     // hash x 2^16 + member sorts by hash, then member (members < 2^16; exact in a double).

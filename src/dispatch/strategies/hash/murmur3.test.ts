@@ -40,9 +40,13 @@ describe("murmur3", () => {
 
   it("hashes a string as murmur3 of its UTF-16LE bytes, for any string and seed", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 40 }), fc.integer({ min: 0, max: 0xffffffff }), (s, seed) => {
-        expect(murmur3(s, seed)).toBe(murmur3Bytes(new Uint8Array(Buffer.from(s, "utf16le")), seed));
-      }),
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 40 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (s, seed) => {
+          expect(murmur3(s, seed)).toBe(murmur3Bytes(new Uint8Array(Buffer.from(s, "utf16le")), seed));
+        },
+      ),
       { numRuns: 200 },
     );
   });

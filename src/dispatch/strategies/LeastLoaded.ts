@@ -65,12 +65,14 @@ export class LeastLoaded implements DispatchStrategy {
     type: string | undefined,
     eligible: number,
   ): Candidate {
+    // Every member of the type (the usual pool): index straight in.
+    const only = eligible === candidates.length ? undefined : type;
     const first = draw(this.random, eligible);
-    if (eligible === 1) return nth(candidates, type, first);
+    if (eligible === 1) return nth(candidates, only, first);
     let second = draw(this.random, eligible - 1);
     if (second >= first) second++;
-    const a = nth(candidates, type, first);
-    const b = nth(candidates, type, second);
+    const a = nth(candidates, only, first);
+    const b = nth(candidates, only, second);
     return b.inflight < a.inflight ? b : a;
   }
 
@@ -123,7 +125,7 @@ function draw(random: () => number, n: number): number {
   return i < n ? (i >= 0 ? i : 0) : n - 1;
 }
 
-/** The k-th member (from 0) of the request's type. */
+/** The k-th member (from 0) of `type` (of any type when undefined). */
 function nth(candidates: readonly Candidate[], type: string | undefined, k: number): Candidate {
   if (type === undefined) return candidates[k]!;
   for (let i = 0; i < candidates.length; i++) {

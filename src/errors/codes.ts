@@ -59,6 +59,8 @@ export const ErrorCodes = {
   BREAKER_OPEN: "CHIP_ERR_BREAKER_OPEN",
   /** The module's bulkhead had every slot busy and its queue full: the call was refused at once. */
   BULKHEAD_FULL: "CHIP_ERR_BULKHEAD_FULL",
+  /** A dispatch strategy is unknown by that name, or one registered (or its settings) is malformed. */
+  STRATEGY_INVALID: "CHIP_ERR_STRATEGY_INVALID",
   /** A call policy given at run time is malformed. */
   POLICY_INVALID: "CHIP_ERR_POLICY_INVALID",
   /** A state handed to `ctx.checkpoint` cannot be stored: it is not structured-clonable. */

@@ -66,6 +66,7 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.BREAKER_OPEN]: t("policy", "warning", true),
   [ErrorCodes.BULKHEAD_FULL]: t("overload", "warning", true),
   [ErrorCodes.POLICY_INVALID]: t("validation", "error", false),
+  [ErrorCodes.STRATEGY_INVALID]: t("validation", "error", false),
   [ErrorCodes.STATE_INVALID]: t("validation", "error", false),
   [ErrorCodes.CHAOS_FAULT]: t("module", "warning", true),
   [ErrorCodes.EXPERIMENT_INVALID]: t("validation", "error", false),

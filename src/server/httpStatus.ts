@@ -37,6 +37,7 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCodes.BREAKER_OPEN]: 503,
   [ErrorCodes.BULKHEAD_FULL]: 503,
   [ErrorCodes.POLICY_INVALID]: 400,
+  [ErrorCodes.STRATEGY_INVALID]: 400,
   [ErrorCodes.STATE_INVALID]: 502,
   [ErrorCodes.CHAOS_FAULT]: 502,
   [ErrorCodes.EXPERIMENT_INVALID]: 400,

@@ -21,7 +21,7 @@ import type { PermissionCeilings } from "../vocabulary/permissions.js";
 import { makeModuleProxy } from "../hosts/makeModuleProxy.js";
 import { satisfies } from "../resolver/fastSemver.js";
 import { Instance, replicaKey, type InstanceEnv } from "./Instance.js";
-import { ReplicaGroup, type PickCandidate, type RotationCheck } from "./ReplicaGroup.js";
+import { ReplicaGroup, type ReplicaStrategy, type RotationCheck } from "./ReplicaGroup.js";
 import { replicaCandidate } from "./replicaCandidate.js";
 import { createWriteDirs, sandboxGrant } from "./sandboxGrant.js";
 import type { InstanceTable } from "./InstanceTable.js";
@@ -59,7 +59,7 @@ export interface InstanceFactoryOptions {
   /** An instance's host died (or, inline, the module threw where no caller could catch it). */
   onCrash(inst: Instance, crash: CrashInfo): void;
   /** How calls pick among the replicas of a module with `replicas` (its manifest's strategy). */
-  replicaStrategy(manifest: ModuleRecord["manifest"]): PickCandidate;
+  replicaStrategy(manifest: ModuleRecord["manifest"]): ReplicaStrategy;
   /** Whether the replica at `key` is in rotation (not down after a crash, ejected or draining). */
   inRotation: RotationCheck;
   /** An inline module kept the event loop busy for `durationMs` in one synchronous stretch of `method`. */

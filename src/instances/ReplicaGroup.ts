@@ -11,11 +11,12 @@ export interface ReplicaMember {
   readonly gate: { readonly inFlight: number };
 }
 
-/** Picks one of `candidates` (every one in rotation) for `request`: a dispatch strategy's `pick`. */
-export type PickCandidate = (
-  candidates: readonly Candidate[],
-  request: DispatchRequest,
-) => Candidate | undefined;
+/** How a group picks among its replicas in rotation: a dispatch strategy (see dispatch/strategies). */
+export interface ReplicaStrategy {
+  pick(candidates: readonly Candidate[], request: DispatchRequest): Candidate | undefined;
+  /** Told when the replicas in rotation changed, so that what it precomputed (a hash ring) is rebuilt. */
+  membersChanged?(candidates: readonly Candidate[]): void;
+}
 
 /** Whether a replica may be given calls beyond taking them: not ejected, not draining, not down after a crash. */
 export type RotationCheck = (key: string) => boolean;
@@ -33,14 +34,17 @@ export class ReplicaGroup<M extends ReplicaMember> {
   private readonly members: M[] = [];
   /** `candidates[i]` is what the dispatcher sees of `members[i]`. */
   private readonly candidates: Candidate[] = [];
-  /** The candidates in rotation, refilled on each pick (one array, reused). */
+  /** The candidates in rotation, refilled on each pick (one array, reused: strategies key their state on it). */
   private readonly rotation: Candidate[] = [];
+  /** The rotation of the previous pick, to tell the strategy when it changed. */
+  private readonly previous: Candidate[] = [];
   private readonly memberOf = new Map<Candidate, M>();
 
   constructor(
     /** `id@version`. */
     readonly key: string,
-    private pickWith: PickCandidate,
+    /** How calls pick among the replicas in rotation. */
+    readonly strategy: ReplicaStrategy,
     private readonly inRotation: RotationCheck,
   ) {}
 
@@ -90,21 +94,12 @@ export class ReplicaGroup<M extends ReplicaMember> {
     this.candidates.splice(at, 1);
   }
 
-  /** Changes the strategy calls are dispatched by. */
-  strategy(pick: PickCandidate): void {
-    this.pickWith = pick;
-  }
-
   /**
-   * The replica that takes a call now, by the group's strategy (or `pick`, a request's own), among
-   * those that take calls, are in rotation and are not `exclude` (the one a retry left). Undefined
-   * when none can: the call then goes the slow way, through the first replica.
+   * The replica that takes a call now, by the group's strategy, among those that take calls, are in
+   * rotation and are not `exclude` (the one a retry left). Undefined when none can: the call then
+   * goes the slow way, through the first replica.
    */
-  pick(
-    request: DispatchRequest = NO_REQUEST,
-    exclude?: object,
-    pick: PickCandidate = this.pickWith,
-  ): M | undefined {
+  pick(request: DispatchRequest = NO_REQUEST, exclude?: object): M | undefined {
     const rotation = this.rotation;
     rotation.length = 0;
     const { members, candidates } = this;
@@ -117,7 +112,19 @@ export class ReplicaGroup<M extends ReplicaMember> {
       rotation.push(candidate);
     }
     if (rotation.length === 0) return undefined;
-    const chosen = rotation.length === 1 ? rotation[0] : pick(rotation, request);
+    if (changed(rotation, this.previous)) {
+      this.previous.length = 0;
+      this.previous.push(...rotation);
+      this.strategy.membersChanged?.(rotation);
+    }
+    const chosen = rotation.length === 1 ? rotation[0] : this.strategy.pick(rotation, request);
     return chosen === undefined ? undefined : this.memberOf.get(chosen);
   }
+}
+
+/** True unless `now` holds the same candidates as `before`, in the same order. */
+function changed(now: readonly Candidate[], before: readonly Candidate[]): boolean {
+  if (now.length !== before.length) return true;
+  for (let i = 0; i < now.length; i++) if (now[i] !== before[i]) return true;
+  return false;
 }

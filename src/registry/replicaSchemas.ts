@@ -81,6 +81,13 @@ export const replicasSchema = closed('an object such as { "min": 2, "max": 8, "s
       expected: "0 (unbounded) or a factor of the mean load from 1 to 100, such as 1.25",
     },
   }),
+  keyArg: {
+    type: "integer",
+    minimum: 0,
+    maximum: 64,
+    expected:
+      "the position of the argument that keys a call (0: the first), for consistent_hash and affinity",
+  },
   activeRequestBias: {
     type: "number",
     minimum: 0,

@@ -217,8 +217,11 @@ export class ModuleCalls {
     const range = this.refs.parse(ref).range;
     let inst = this.deps.instances.answering(id, range);
     // A replicated module: its group picks the replica (not the one a retry left), else the slow way.
-    if (inst?.group !== undefined)
-      inst = inst.group.pick(undefined, run.attempt > 1 ? run.site : undefined) ?? inst;
+    if (inst?.group !== undefined) {
+      const keyArg = inst.manifest.replicas?.keyArg;
+      const request = keyArg === undefined ? undefined : { key: callKey(run.args[keyArg]) };
+      inst = inst.group.pick(request, run.attempt > 1 ? run.site : undefined) ?? inst;
+    }
     if (inst?.takesCalls === true && inst.unready === undefined && !this.closed) {
       run.site = inst;
       if (split && this.splits.size !== 0) {
@@ -395,4 +398,11 @@ export class ModuleCalls {
     this.pipeline.crashedAt(inst, error);
     inst.gate.abandon();
   }
+}
+
+/** A call's key for hashing (`replicas.keyArg`): a string or number as it is, anything else as JSON. */
+function callKey(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  return JSON.stringify(value) ?? "";
 }

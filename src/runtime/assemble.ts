@@ -46,7 +46,7 @@ import { transitionGuard } from "./transitionGuard.js";
 import { configEntry } from "./configEntry.js";
 import { TransitionEvents } from "./TransitionEvents.js";
 import { stateIsActive, type LifecycleCommand } from "../vocabulary/lifecycle.js";
-import type { Candidate } from "../vocabulary/dispatch.js";
+import { StrategyRegistry } from "../dispatch/strategies.js";
 
 /** What `createRuntime` hands to the runtime. */
 export interface RuntimeParts {
@@ -102,6 +102,8 @@ export interface Assembly {
   triggers: Triggers;
   /** The replicas of replicated modules: how many, scaling. */
   replicas: Replicas;
+  /** The dispatch strategies, built in and registered by the application. */
+  strategies: StrategyRegistry;
 }
 
 /**
@@ -124,6 +126,7 @@ export function assemble(parts: RuntimeParts): Assembly {
   const trap = options.inlineCrashes ? new InlineCrashTrap(options.stallMs) : undefined;
   const store = new SupervisionStore(db);
   const probes = new Probes({ clock, events });
+  const strategies = new StrategyRegistry();
 
   // Parts made further down (supervisor, activator, control, idle) are reached through closures
   // by parts made before them: a closure runs only once everything is made.
@@ -238,7 +241,14 @@ export function assemble(parts: RuntimeParts): Assembly {
       probes.crashed(inst);
       void supervisor.crashed(inst, crash);
     },
-    replicaStrategy: () => roundRobin(),
+    replicaStrategy: (manifest) => {
+      const { strategy = "round_robin", hash, activeRequestBias } = manifest.replicas ?? {};
+      return strategies.create(strategy, {
+        random: parts.random,
+        ...(hash === undefined ? {} : { hash }),
+        ...(activeRequestBias === undefined ? {} : { activeRequestBias }),
+      });
+    },
     inRotation: (key) => !supervisor.isDown(key) && replicas.inRotation(key),
     onStall: (inst, method, durationMs) => {
       const suggestion = `set "isolation": "worker" in its manifest so it cannot block the runtime`;
@@ -449,6 +459,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     desired,
     triggers,
     replicas,
+    strategies,
   };
 }
 
@@ -473,10 +484,4 @@ function leased(
     if (command === "load" && inst.record.digest !== undefined)
       registry.leases.acquire(inst.id, inst.version);
   };
-}
-
-/** Plain rotation over the replicas in rotation (one counter per group). */
-function roundRobin(): (candidates: readonly Candidate[]) => Candidate | undefined {
-  let next = 0;
-  return (candidates) => candidates[next++ % candidates.length];
 }

@@ -115,6 +115,12 @@ export interface ReplicasManifest {
   /** How a call picks a replica (default `round_robin`). */
   strategy?: string;
   hash?: HashSettings;
+  /**
+   * Which argument of a call (0: the first) is its key for `consistent_hash` and `affinity`: calls
+   * with the same key go to the same replica. A string or number is used as it is, anything else
+   * as its JSON text. Without it, calls through `use()` carry no key.
+   */
+  keyArg?: number;
   /** least_loaded: Envoy's active_request_bias for unequal weights (default 1). */
   activeRequestBias?: number;
   health?: HealthSettings;

@@ -21,7 +21,18 @@ function replicated(
       export const module = defineModule({
         api: {
           who() { calls++; return process.pid + ":" + threadId; },
+          whoFor(key) { return process.pid + ":" + threadId; },
           calls() { return calls; },
+          // Answers once the test posts on the "release" channel; says on "held" that it is waiting.
+          hold() {
+            return new Promise((resolve) => {
+              const release = new BroadcastChannel("release");
+              release.onmessage = () => { release.close(); resolve(process.pid + ":" + threadId); };
+              const held = new BroadcastChannel("held");
+              held.postMessage("held");
+              held.close();
+            });
+          },
         },
       });`,
   });
@@ -135,5 +146,48 @@ describe("a replica that crashes", () => {
     expect(answered).toBe(300);
     expect(await restarted).toMatchObject({ id: "pool", version: "1.0.0", replica: 1 });
     await running(rt, "pool", 3);
+  });
+});
+
+describe("dispatch strategies over replicas", () => {
+  it("least_loaded sends no call to the replica busy with one while the others are idle", async () => {
+    replicated({ min: 3, strategy: "least_loaded" });
+    const rt = open();
+    await rt.start("pool");
+    await running(rt, "pool", 3);
+    const heldChannel = new BroadcastChannel("held");
+    const held = new Promise((resolve) => (heldChannel.onmessage = resolve));
+    const busy = rt.call("pool", "hold") as Promise<string>;
+    await held;
+    heldChannel.close();
+    const answered = new Set<string>();
+    for (let i = 0; i < 30; i++) answered.add((await rt.call("pool", "who")) as string);
+    const release = new BroadcastChannel("release");
+    release.postMessage("go");
+    release.close();
+    const busyReplica = await busy;
+    expect(answered.has(busyReplica)).toBe(false);
+    expect(answered.size).toBe(2);
+  });
+
+  it("consistent_hash keeps each key on its replica (replicas.keyArg names the key)", async () => {
+    replicated({ min: 3, strategy: "consistent_hash", keyArg: 0 });
+    const rt = open();
+    await rt.start("pool");
+    await running(rt, "pool", 3);
+    const keys = Array.from({ length: 24 }, (_, i) => `user-${i}`);
+    const first = new Map<string, string>();
+    for (const key of keys) first.set(key, (await rt.call("pool", "whoFor", [key])) as string);
+    for (const key of keys) expect(await rt.call("pool", "whoFor", [key])).toBe(first.get(key));
+    expect(new Set(first.values()).size).toBeGreaterThan(1);
+  });
+
+  it("refuses to load a module whose strategy nobody registered, naming the known ones", async () => {
+    replicated({ min: 2, strategy: "fastest_first" });
+    const rt = open();
+    await expect(rt.start("pool")).rejects.toMatchObject({
+      code: ErrorCodes.STRATEGY_INVALID,
+      message: expect.stringContaining("round_robin") as unknown,
+    });
   });
 });

@@ -4,7 +4,8 @@
  * "WebAssembly engines"). How values pass:
  *
  * - i32, f32, f64: JavaScript numbers (an i32 argument is an integer from -2^31 to 2^32 - 1; an
- *   i32 result is signed). i64: a BigInt, or a safe-integer number, in; always a BigInt out.
+ *   i32 result is signed). i64: a BigInt, or a safe-integer number, in; out, a number when it is
+ *   a safe integer (|n| <= 2^53 - 1), else a BigInt.
  * - A string (as UTF-8) or a Uint8Array fills two i32 parameters, (ptr, len): the module must
  *   export `alloc(len) -> ptr`, and its memory (exported as `memory`, or imported); the bytes are
  *   copied there before the call, and handed to `dealloc(ptr, len)` after it, newest first, when
@@ -126,8 +127,9 @@ function method(
   return (...args: unknown[]) => {
     const held: Array<[number, number]> = [];
     try {
-      // The JS API itself returns an i64 as a BigInt and several results as an array.
-      return fn(...lower(shape, signature.params, args, buffers, held));
+      // The JS API returns an i64 as a BigInt, several results as an array.
+      const result = fn(...lower(shape, signature.params, args, buffers, held));
+      return Array.isArray(result) ? result.map(lift) : lift(result);
     } finally {
       buffers.release(held);
     }
@@ -168,6 +170,17 @@ function lower(
     );
   }
   return values;
+}
+
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * An i64 result as a number when it is a safe integer, else as the BigInt: results reach the CLI
+ * and the HTTP API as JSON, which has no BigInt, and counters and amounts rarely pass 2^53.
+ */
+function lift(value: unknown): unknown {
+  return typeof value === "bigint" && value >= SAFE_MIN && value <= SAFE_MAX ? Number(value) : value;
 }
 
 const I32_MIN = -(2 ** 31);

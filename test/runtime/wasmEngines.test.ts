@@ -35,10 +35,8 @@ function open(): Runtime {
 function select(rt: Runtime, request: DispatchRequest): string {
   const matching = rt.queries.list().filter((m) => {
     const declared = rt.queries.info(m.id).manifest.engine;
-    return (
-      declared?.type === request.type &&
-      (request.capabilities ?? []).every((c) => declared.capabilities?.includes(c) === true)
-    );
+    if (declared === undefined || declared.type !== request.type) return false;
+    return (request.capabilities ?? []).every((c) => declared.capabilities?.includes(c) === true);
   });
   if (matching.length === 0) throw new Error(`no engine of type ${request.type}`);
   return matching[0]!.id;
@@ -50,7 +48,8 @@ describe("document 004's example: WebAssembly engines", () => {
     engine("wasm-2");
     const rt = open();
     // ExecuteWithEngine(ctx, "wasm-1", params)
-    expect(await rt.use("wasm-1").add(1, 2)).toBe(3);
+    const wasm1 = rt.use<{ add(a: number, b: number): number }>("wasm-1");
+    expect(await wasm1.add(1, 2)).toBe(3);
     expect(rt.queries.info("wasm-1").state).toBe("running");
     // ExecuteWithSelection(ctx, { ResourceType: wasm, ... })
     const chosen = select(rt, { type: "wasm", capabilities: ["contract.execute"] });

@@ -19,7 +19,14 @@ import type { LoadedMessage, LoadMessage, StateMessage } from "./protocol.js";
 import type { Channel, ChannelExit, IsolatedKind, RequestMessage } from "./isolated/Channel.js";
 import { ChildLink } from "./isolated/ChildLink.js";
 import { ChildRequests } from "./isolated/ChildRequests.js";
-import { classifyExit, crashError, hangCrash, type CrashFacts } from "./isolated/crashError.js";
+import { CallTimeLimit } from "./isolated/CallTimeLimit.js";
+import {
+  classifyExit,
+  crashError,
+  hangCrash,
+  timeLimitCrash,
+  type CrashFacts,
+} from "./isolated/crashError.js";
 import type { HostBridge } from "./HostBridge.js";
 import type { HostPool } from "./HostPool.js";
 import { moduleHostSpec, type HostSpec } from "./isolated/hostSpec.js";
@@ -95,6 +102,8 @@ export class IsolatedHost implements ModuleHost {
   private readonly usageGauge = new UsageGauge();
   private lastInfo: HostInfo;
   private readonly watchdog: Watchdog;
+  /** A WebAssembly engine's per-call time limit (undefined for a JavaScript module). */
+  private readonly timeLimit: CallTimeLimit | undefined;
 
   constructor(private readonly options: IsolatedHostOptions) {
     this.isolation = options.isolation;
@@ -124,6 +133,13 @@ export class IsolatedHost implements ModuleHost {
       this.crashed(hangCrash(this.isolation, silentMs, options.hang)),
     );
     this.lastInfo = { isolation: options.isolation, pid: 0, threadId: 0 };
+    const wasm = options.wasm;
+    this.timeLimit =
+      wasm === undefined
+        ? undefined
+        : new CallTimeLimit(options.clock, wasm.timeLimitMs, (method) =>
+            this.crashed(timeLimitCrash(this.isolation, method, wasm.timeLimitMs)),
+          );
   }
 
   onCrash(listener: (crash: CrashInfo) => void): Disposable {
@@ -195,16 +211,13 @@ export class IsolatedHost implements ModuleHost {
       });
     }
     this.attach(channel);
-    const { moduleId, version, file, requires, optional, baseDir } = this.options;
+    const { moduleId, version, file, requires, optional, baseDir, wasm } = this.options;
     const id = ++this.seq;
+    const msg: LoadMessage = { type: "load", id, key, moduleId, version, file, requires, optional, baseDir };
+    if (wasm !== undefined) msg.wasm = wasm;
     let loaded: LoadedMessage;
     try {
-      loaded = (await this.request(
-        { type: "load", id, key, moduleId, version, file, requires, optional, baseDir },
-        "load",
-        "load",
-        signal,
-      )) as LoadedMessage;
+      loaded = (await this.request(msg, "load", "load", signal)) as LoadedMessage;
     } catch (err) {
       if (this.channel === channel) this.detach();
       throw err;
@@ -244,7 +257,7 @@ export class IsolatedHost implements ModuleHost {
     const id = ++this.seq;
     // Cancellation crosses the boundary as a message, so an isolated call always needs the signal itself.
     const signal = source?.signal;
-    return this.request(
+    const answer = this.request(
       signal === undefined
         ? { type: "call", id, method, args: args as unknown[] }
         : { type: "call", id, method, args: args as unknown[], cancellable: true },
@@ -252,6 +265,10 @@ export class IsolatedHost implements ModuleHost {
       method,
       signal,
     );
+    // Only a call that went out runs in the child (request refuses one without a host, or already aborted).
+    if (this.timeLimit !== undefined && this.channel !== undefined && signal?.aborted !== true)
+      this.timeLimit.sent(id, method);
+    return answer;
   }
 
   hasFunction(fn: DefinitionFunction): boolean {
@@ -353,7 +370,7 @@ export class IsolatedHost implements ModuleHost {
     this.channel = channel;
     this.lastInfo = { isolation: this.isolation, pid: channel.pid, threadId: channel.threadId };
     const { key, file, memoryMb } = this.options;
-    const { isolation, pending, requests, watchdog, gauge, usageGauge: usage } = this;
+    const { isolation, pending, requests, watchdog, gauge, usageGauge: usage, timeLimit } = this;
     usage.begin(channel);
     this.link = new ChildLink(channel, {
       key,
@@ -365,6 +382,7 @@ export class IsolatedHost implements ModuleHost {
       watchdog,
       gauge,
       usage,
+      timeLimit,
       crashed: (facts) => this.crashed(facts),
       exited: (exit) => this.onExit(channel, exit),
     });

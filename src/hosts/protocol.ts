@@ -58,6 +58,18 @@ export interface LoadMessage {
   optional: string[];
   /** `ctx.baseDir`. */
   baseDir: string;
+  /** Present when `file` is a WebAssembly module: its exports are the api, run under these limits. */
+  wasm?: WasmLimits;
+}
+
+/**
+ * A WebAssembly engine's limits (manifest `engine.wasm`, defaults applied): the host ends the
+ * module when one call runs longer than `timeLimitMs`; the child caps its linear memory at
+ * `memoryMb` MiB.
+ */
+export interface WasmLimits {
+  timeLimitMs: number;
+  memoryMb: number;
 }
 
 /** Run one lifecycle hook. The child answers with `result` (value undefined) or `error`. */

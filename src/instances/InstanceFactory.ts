@@ -18,6 +18,7 @@ import { stateIsActive } from "../vocabulary/lifecycle.js";
 import { DEFAULT_CHECKPOINT_KB, type ModuleRecord } from "../vocabulary/manifest.js";
 import { storeFailed } from "../store/storeFailed.js";
 import type { PermissionCeilings } from "../vocabulary/permissions.js";
+import { isWasmEntry, wasmLimitsOf } from "../vocabulary/wasm.js";
 import { makeModuleProxy } from "../hosts/makeModuleProxy.js";
 import { satisfies } from "../resolver/fastSemver.js";
 import { Instance, replicaKey, type InstanceEnv } from "./Instance.js";
@@ -223,6 +224,7 @@ export class InstanceFactory {
       ...(manifest.limits?.pids !== undefined ? { pids: manifest.limits.pids } : {}),
       ...(manifest.limits?.cpuPercent !== undefined ? { cpuPercent: manifest.limits.cpuPercent } : {}),
       ...(permissions === undefined ? {} : { permissions }),
+      ...(isWasmEntry(record.entry) ? { wasm: wasmLimitsOf(manifest.engine) } : {}),
       pool: this.options.pool,
       clock: this.options.clock,
       bridge,

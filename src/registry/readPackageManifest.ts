@@ -6,6 +6,7 @@ import { renderValue } from "../common/renderValue.js";
 import { MAX_PACKAGE_JSON_BYTES } from "../common/packageIdentity.js";
 import { readRegularFile } from "../common/readRegularFile.js";
 import { validatePackageManifest } from "./validateManifest.js";
+import { wasmEntryProblem } from "./wasmEntryProblem.js";
 
 /** A module directory's validated package.json and its resolved entry file. */
 export interface PackageInfo {
@@ -24,7 +25,8 @@ const CONDITIONS = ["import", "default", "node"] as const;
 /**
  * Reads and validates `<dir>/package.json` and resolves the entry file: `exports` (a string, or
  * `exports["."]` preferring the "import", "default", then "node" condition), else `main`, else
- * `index.js`. Throws `CHIP_ERR_MANIFEST_INVALID` naming the file when anything is wrong.
+ * `index.js`. Throws `CHIP_ERR_MANIFEST_INVALID` naming the file when anything is wrong, including
+ * a WebAssembly entry its manifest does not fit (see wasmEntryProblem.ts).
  */
 export function readPackageManifest(dir: string): PackageInfo {
   const root = path.resolve(dir);
@@ -55,7 +57,12 @@ export function readPackageManifest(dir: string): PackageInfo {
     );
   }
   const manifest = validatePackageManifest(json, file);
-  return { dir: root, file, manifest, entry: resolveEntry(root, file, manifest) };
+  const entry = resolveEntry(root, file, manifest);
+  const wasm = wasmEntryProblem(manifest, entry);
+  if (wasm !== undefined) {
+    throw fail(file, wasm.field, wasm.expected, `Invalid module manifest ${file}: ${wasm.message}.`);
+  }
+  return { dir: root, file, manifest, entry };
 }
 
 /** The entry file of a validated package, relative to `dir`; throws when it does not exist. */

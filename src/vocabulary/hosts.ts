@@ -19,7 +19,9 @@ export type CrashKind =
   /** It held a resource limit whose `action` is `restart` for two samples: the runtime ended it. */
   | "resource-limit"
   /** It held a resource limit whose `action` is `stop` for two samples: the runtime ended it, and nothing restarts it. */
-  | "resource-stop";
+  | "resource-stop"
+  /** A WebAssembly engine's call ran past `engine.wasm.timeLimitMs`: the runtime ended its host. */
+  | "time-limit";
 
 /** Where a host runs: its kind, and the pid / thread id that runs the module's code. */
 export interface HostInfo {

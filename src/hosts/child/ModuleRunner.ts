@@ -24,6 +24,7 @@ import { ChaosFaults } from "./ChaosFaults.js";
 import { rebuildError } from "./rebuildError.js";
 import type { ChildTransport } from "./transport.js";
 import type { UsageMeter } from "./UsageMeter.js";
+import { loadWasmModule } from "./WasmModule.js";
 
 const hookNames: readonly HostHook[] = ["init", "start", "pause", "resume", "stop"];
 const functionNames: readonly DefinitionFunction[] = [
@@ -55,6 +56,12 @@ export class ModuleRunner {
   /** The call info of calls without a signal, one per method (made once, not per call). */
   private readonly scopes = new Map<string, CallInfo>();
   private readonly faults = new ChaosFaults();
+  /**
+   * A WebAssembly module's answers leave one by one: its calls run synchronously, one after the
+   * other, and the host times each from the answer to the one before (see CallTimeLimit), so an
+   * answer must not wait for the calls after it in the same batch.
+   */
+  private answerEach = false;
 
   /** @param meter counts what the module uses; started afresh when the module is loaded. */
   constructor(
@@ -75,7 +82,9 @@ export class ModuleRunner {
     if (this.halted) return;
     switch (msg.type) {
       case "call":
-        return this.call(msg);
+        this.call(msg);
+        if (this.answerEach) this.transport.flush();
+        return;
       case "reply":
         return this.requests.settle(msg);
       case "cancel":
@@ -104,7 +113,11 @@ export class ModuleRunner {
     this.meter.reset();
     let namespace: unknown;
     try {
-      namespace = await import(pathToFileURL(msg.file).href);
+      // A WebAssembly engine's exports become its api (see WasmModule.ts).
+      namespace =
+        msg.wasm === undefined
+          ? await import(pathToFileURL(msg.file).href)
+          : { module: await loadWasmModule(msg, msg.wasm) };
     } catch (err) {
       return this.fail(msg.id, err);
     }
@@ -121,6 +134,7 @@ export class ModuleRunner {
     }
     this.definition = candidate;
     this.load = msg;
+    this.answerEach = msg.wasm !== undefined;
     const api = candidate.api as ApiObject | undefined;
     this.api = api;
     this.ctx = new ChildContext(msg, this.transport, this.requests);

@@ -17,6 +17,8 @@ export interface ChildTransport {
   send(msg: ChildMessage, onFail?: (err: unknown) => void, transfer?: ArrayBuffer[]): void;
   /** Posts what is queued, then `msg`, now (a crash report: the thread or process ends next). */
   sendNow(msg: ChildMessage): void;
+  /** Posts what is queued now, rather than at the end of this turn. */
+  flush(): void;
   /** Delivers every message from the host to `fn`, a batch one by one. */
   onMessage(fn: (msg: Exclude<HostToChild, { type: "batch" }>) => void): void;
 }
@@ -68,6 +70,7 @@ function transport(
     isolation,
     send: (msg, onFail, transfer) => outbox.send(msg, onFail, transfer),
     sendNow: (msg) => outbox.sendNow(msg),
+    flush: () => outbox.flush(),
     onMessage: (fn) =>
       listen((msg) => {
         if (msg.type !== "batch") return fn(msg);

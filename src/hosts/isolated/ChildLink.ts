@@ -4,6 +4,7 @@ import { isRequest, type Channel, type ChannelExit, type HostMessage, type Isola
 import type { ChildRequests } from "./ChildRequests.js";
 import { memoryLimitCrash, reportedCrash, type CrashFacts } from "./crashError.js";
 import type { UsageGauge } from "./UsageGauge.js";
+import type { CallTimeLimit } from "./CallTimeLimit.js";
 import type { MemoryGauge } from "./MemoryGauge.js";
 import { ModuleOutput } from "./ModuleOutput.js";
 import { answerError, type PendingRequests } from "./PendingRequests.js";
@@ -23,6 +24,8 @@ export interface LinkParts {
   watchdog: Watchdog;
   gauge: MemoryGauge;
   usage: UsageGauge;
+  /** A WebAssembly engine's per-call time limit, told of each answer (undefined for a JavaScript module). */
+  timeLimit: CallTimeLimit | undefined;
   /** The child reported its own crash, or went past its memory limit. */
   crashed(facts: CrashFacts): void;
   /** The channel ended, for whatever reason. */
@@ -59,6 +62,7 @@ export class ChildLink {
     const { channel, parts } = this;
     parts.pending.channel = undefined;
     parts.watchdog.stop();
+    parts.timeLimit?.clear();
     channel.onMessage = undefined;
     channel.onSendFailed = undefined;
     channel.terminate();
@@ -70,9 +74,11 @@ export class ChildLink {
     this.parts.watchdog.messages++;
     switch (msg.type) {
       case "result":
+        this.parts.timeLimit?.answered(msg.id);
         pending.take(msg.id)?.resolve(msg.value);
         return;
       case "error": {
+        this.parts.timeLimit?.answered(msg.id);
         const request = pending.take(msg.id);
         request?.reject(answerError(request, msg.error, this.parts.key, this.parts.file));
         return;
@@ -109,8 +115,10 @@ export class ChildLink {
   /** A message could not be cloned: its request fails (an answer goes as an error instead); anything else is logged. */
   private sendFailed(msg: HostMessage, err: unknown): void {
     const { pending, requests } = this.parts;
-    if (isRequest(msg)) pending.unsendable(msg.id, err, this.parts.isolation);
-    else if (msg.type === "reply" && msg.ok) requests.unsendable(this.channel, msg.id, err);
+    if (isRequest(msg)) {
+      this.parts.timeLimit?.answered(msg.id);
+      pending.unsendable(msg.id, err, this.parts.isolation);
+    } else if (msg.type === "reply" && msg.ok) requests.unsendable(this.channel, msg.id, err);
     else
       requests.log(
         "warn",

@@ -22,6 +22,8 @@ const advice: Record<CrashKind, string> = {
     "make it ready sooner, or give its startup probe more time: raise probes.startup.failureThreshold or periodMs in its manifest",
   "resource-limit":
     "make the module use less, raise the limit in its manifest's limits (or the config's resources.limits), or set limits.action to \"warn\"",
+  "time-limit":
+    "make each call do less (split the work into several calls), or raise engine.wasm.timeLimitMs in its manifest; its supervisor restarts it by its restart policy",
   "resource-stop":
     "it stays down (its fallback answers) until an operator restarts it (chipset restart <id>); make the module use less, or raise the limit in its manifest's limits",
 };
@@ -35,6 +37,8 @@ export interface CrashFacts {
   cause: Error;
   exitCode?: number | null;
   signal?: string | null;
+  /** More for the error's `details` (a time limit's method and limit). */
+  details?: Record<string, unknown>;
 }
 
 // Exit code 0 is how a module ends itself on purpose; only its restart policy says what follows.
@@ -47,7 +51,7 @@ const normalExit =
  * `${key} what before answering; ...`, which is no crash), details `{ kind, exitCode?, signal? }`.
  */
 export function crashError(key: string, facts: CrashFacts): ChipsetError {
-  const details: Record<string, unknown> = { kind: facts.kind };
+  const details: Record<string, unknown> = { kind: facts.kind, ...facts.details };
   if (facts.exitCode !== undefined) details.exitCode = facts.exitCode;
   if (facts.signal !== undefined) details.signal = facts.signal;
   return new ChipsetError(
@@ -153,6 +157,16 @@ export function hangCrash(isolation: IsolatedKind, silentMs: number, hang: HangT
       `no message from its ${isolation} for ${ms} ms ` +
       `(${hang.failureThreshold} windows of hangTimeoutMs ${hang.timeoutMs} ms in a row)`,
     cause: new Error(`no heartbeat for ${ms} ms`),
+  };
+}
+
+/** A WebAssembly engine's call of `method` still running after its time limit of `limitMs` ms. */
+export function timeLimitCrash(isolation: IsolatedKind, method: string, limitMs: number): CrashFacts {
+  return {
+    kind: "time-limit",
+    what: `its WebAssembly call ${method}() ran past its time limit of ${limitMs} ms (engine.wasm.timeLimitMs), so its ${isolation} was ended`,
+    cause: new Error(`${method}() still running after ${limitMs} ms`),
+    details: { method, limitMs },
   };
 }
 

@@ -24,6 +24,7 @@ import { satisfies } from "../resolver/fastSemver.js";
 import { Instance, replicaKey, type InstanceEnv } from "./Instance.js";
 import { ReplicaGroup, type ReplicaStrategy, type RotationCheck } from "./ReplicaGroup.js";
 import { replicaCandidate } from "./replicaCandidate.js";
+import type { Candidate } from "../vocabulary/dispatch.js";
 import { createWriteDirs, sandboxGrant } from "./sandboxGrant.js";
 import type { InstanceTable } from "./InstanceTable.js";
 
@@ -61,8 +62,12 @@ export interface InstanceFactoryOptions {
   onCrash(inst: Instance, crash: CrashInfo): void;
   /** How calls pick among the replicas of a module with `replicas` (its manifest's strategy). */
   replicaStrategy(manifest: ModuleRecord["manifest"]): ReplicaStrategy;
-  /** Whether the replica at `key` is in rotation (not down after a crash, ejected or draining). */
-  inRotation: RotationCheck;
+  /** Whether a replica is in rotation (not down after a crash, ejected or draining). */
+  inRotation: RotationCheck<Instance>;
+  /** A replica joined its version's group, with the candidate the dispatcher sees of it. */
+  replicaJoined(inst: Instance, candidate: Candidate): void;
+  /** A replica left its version's group. */
+  replicaLeft(inst: Instance): void;
   /** An inline module kept the event loop busy for `durationMs` in one synchronous stretch of `method`. */
   onStall(inst: Instance, method: string, durationMs: number): void;
 }
@@ -146,7 +151,9 @@ export class InstanceFactory {
         `internal: replica ${inst.replica} of ${inst.id}@${inst.version} made before its first replica`,
       );
     inst.group = group;
-    group.join(inst, replicaCandidate(inst.key, inst.id, inst.manifest));
+    const candidate = replicaCandidate(inst.key, inst.id, inst.manifest);
+    group.join(inst, candidate);
+    this.options.replicaJoined(inst, candidate);
   }
 
   /** Makes replica `replica` of `first`'s version beside it (a scale-up); answers it, not yet loaded. */
@@ -170,7 +177,10 @@ export class InstanceFactory {
 
   /** Takes `inst` out of the table (its module left the registry, or the replica was scaled away). */
   forget(inst: Instance): void {
-    inst.group?.leave(inst);
+    if (inst.group !== undefined) {
+      inst.group.leave(inst);
+      this.options.replicaLeft(inst);
+    }
     this.options.table.evict(inst);
   }
 

@@ -19,7 +19,7 @@ export interface ReplicaStrategy {
 }
 
 /** Whether a replica may be given calls beyond taking them: not ejected, not draining, not down after a crash. */
-export type RotationCheck = (key: string) => boolean;
+export type RotationCheck<M> = (member: M) => boolean;
 
 const NO_REQUEST: DispatchRequest = Object.freeze({});
 
@@ -45,7 +45,7 @@ export class ReplicaGroup<M extends ReplicaMember> {
     readonly key: string,
     /** How calls pick among the replicas in rotation. */
     readonly strategy: ReplicaStrategy,
-    private readonly inRotation: RotationCheck,
+    private readonly inRotation: RotationCheck<M>,
   ) {}
 
   /** How many replicas the group has now. */
@@ -108,7 +108,7 @@ export class ReplicaGroup<M extends ReplicaMember> {
       const candidate = candidates[i]!;
       candidate.inflight = member.gate.inFlight;
       if (member === exclude || !member.takesCalls || member.unready !== undefined) continue;
-      if (!this.inRotation(member.key)) continue;
+      if (!this.inRotation(member)) continue;
       rotation.push(candidate);
     }
     if (rotation.length === 0) return undefined;

@@ -173,13 +173,32 @@ export class Replicas {
     await Promise.all(leaving.reverse().map((replica) => this.retire(replica, "scaled")));
   }
 
+  /**
+   * Drains `replica` (out of rotation, its calls finish, up to the drain timeout), then stops and
+   * unloads it and brings it back in a fresh host: what a replica whose memory keeps rising gets.
+   */
+  async recycle(replica: Instance): Promise<void> {
+    await this.drain(replica);
+    try {
+      await this.deps.unload(replica, "recycled");
+    } finally {
+      this.draining.delete(replica.key);
+    }
+    await this.deps.runner.advance(replica, "running");
+  }
+
+  /** Takes `replica` out of rotation and resolves once its calls finished, or the drain timeout passed. */
+  private async drain(replica: Instance): Promise<void> {
+    this.draining.add(replica.key);
+    const { clock } = this.deps;
+    const ms = replica.manifest.replicas?.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    await race(replica.gate.drained(), { clock, ms, onTimeout: () => undefined });
+  }
+
   /** Takes `replica` out of rotation, lets its calls finish (up to the drain timeout), stops and unloads it, and forgets it. */
   private async retire(replica: Instance, reason: UnloadReason): Promise<void> {
-    this.draining.add(replica.key);
     try {
-      const { clock } = this.deps;
-      const ms = replica.manifest.replicas?.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
-      await race(replica.gate.drained(), { clock, ms, onTimeout: () => undefined });
+      await this.drain(replica);
       await this.deps.unload(replica, reason);
     } catch (err) {
       this.deps.onError(`retiring replica ${replica.key}`, new Error(messageOf(err), { cause: err }));

@@ -1,5 +1,6 @@
 import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { HostInfo } from "../vocabulary/hosts.js";
+import type { HealthState } from "../vocabulary/dispatch.js";
 import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
 import type { PolicyEvents } from "../policies/PolicyEvents.js";
 import type { AnomalyEvent } from "../monitoring/AnomalyDetector.js";
@@ -21,7 +22,7 @@ export interface ModuleRef {
  * Why an instance was unloaded; `exited`: it ended its own host with exit code 0 and its restart
  * policy (`transient`, `temporary`) does not bring it back (the next call loads it again).
  */
-export type UnloadReason = "request" | "idle" | "shutdown" | "exited" | "update" | "scaled";
+export type UnloadReason = "request" | "idle" | "shutdown" | "exited" | "update" | "scaled" | "recycled";
 
 /** What every update event says: the module, the version it served and the one it goes to, and the time since the update began (ms). */
 export interface UpdateEvent {
@@ -65,6 +66,29 @@ export interface RuntimeEvents
    * (`active` true), or came back (`active` false). Debounced both ways: no alert storms.
    */
   "module.anomaly": AnomalyEvent;
+  /**
+   * A replica's health changed (`unknown`, `healthy`, `degraded`, `unhealthy`, `recovering`; see
+   * docs/dispatch.md), with the reason; `action` `drain-and-restart` when its memory kept rising.
+   */
+  "replica.health": ModuleRef & {
+    replica: number;
+    from: HealthState;
+    to: HealthState;
+    reason: string;
+    action?: "drain-and-restart";
+  };
+  /**
+   * A replica was ejected (out of rotation for `durationMs`, its `timesEjected`-th time running),
+   * returned, or could not be ejected (the last one serving, or the most ejected at once); or its
+   * module's pool went into panic (`active`: too few healthy, every replica serves) or out of it.
+   */
+  "replica.ejection": ModuleRef & {
+    event: "ejected" | "returned" | "ejection-refused" | "panic";
+    reason: string;
+    active?: boolean;
+    durationMs?: number;
+    timesEjected?: number;
+  };
   /** How many replicas of a module run changed: `from` and `to` counts, and why (`requested`, or the autoscaler's reason). */
   "replicas.scaled": ModuleRef & { from: number; to: number; reason: string };
   /** An application `after:` hook failed (the transition stands). */

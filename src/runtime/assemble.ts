@@ -17,6 +17,7 @@ import { SupervisionStore } from "../supervision/SupervisionStore.js";
 import { Supervisor } from "../supervision/Supervisor.js";
 import { Activator, requestOf, throwFirstFailure } from "./Activator.js";
 import { Replicas } from "./Replicas.js";
+import { ReplicaHealthWatch } from "./ReplicaHealthWatch.js";
 import { Catalog } from "./Catalog.js";
 import { IdleScheduler } from "./IdleScheduler.js";
 import { Loader } from "./Loader.js";
@@ -104,6 +105,8 @@ export interface Assembly {
   replicas: Replicas;
   /** The dispatch strategies, built in and registered by the application. */
   strategies: StrategyRegistry;
+  /** The health of every replica, and its ejections. */
+  replicaHealth: ReplicaHealthWatch;
 }
 
 /**
@@ -249,7 +252,10 @@ export function assemble(parts: RuntimeParts): Assembly {
         ...(activeRequestBias === undefined ? {} : { activeRequestBias }),
       });
     },
-    inRotation: (key) => !supervisor.isDown(key) && replicas.inRotation(key),
+    inRotation: (inst) =>
+      !supervisor.isDown(inst.key) && replicas.inRotation(inst.key) && replicaHealth.inRotation(inst),
+    replicaJoined: (inst, candidate) => replicaHealth.joined(inst, candidate),
+    replicaLeft: (inst) => replicaHealth.left(inst),
     onStall: (inst, method, durationMs) => {
       const suggestion = `set "isolation": "worker" in its manifest so it cannot block the runtime`;
       logger.warn(
@@ -280,6 +286,16 @@ export function assemble(parts: RuntimeParts): Assembly {
     },
     onError,
   });
+  const replicaHealth = new ReplicaHealthWatch({
+    clock,
+    events,
+    instances: table,
+    recycle: (inst) => replicas.recycle(inst),
+    onError,
+  });
+  observers.add(replicaHealth);
+  events.on("runtime.stopped", () => replicaHealth.dispose());
+  resources.sampler.onSamples((samples) => replicaHealth.sampled(samples));
   const active = new ActiveVersions(db, clock);
   const desired = new DesiredRuns(db, clock);
   const activator: Activator = new Activator({
@@ -460,6 +476,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     triggers,
     replicas,
     strategies,
+    replicaHealth,
   };
 }
 

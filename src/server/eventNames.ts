@@ -27,6 +27,8 @@ const names: Readonly<Record<RuntimeEventName, true>> = {
   "module.dependency": true,
   "hook.failed": true,
   "replicas.scaled": true,
+  "replica.health": true,
+  "replica.ejection": true,
   "load.progress": true,
   "runtime.started": true,
   "runtime.stopped": true,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Runtime } from "../../src/index.js";
+import type { Runtime, RuntimeEvents } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
 import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
@@ -18,11 +18,20 @@ function replicated(
     code: `
       import { threadId } from "node:worker_threads";
       let calls = 0;
+      let sick = false;
+      const sickness = new BroadcastChannel("sick");
+      sickness.onmessage = (e) => { sick = e.data === threadId; };
+      sickness.unref();
       export const module = defineModule({
         api: {
           who() { calls++; return process.pid + ":" + threadId; },
           whoFor(key) { return process.pid + ":" + threadId; },
           calls() { return calls; },
+          // Throws while the test has named this replica's thread sick on the "sick" channel.
+          maybeFail() {
+            if (sick) throw new Error("this replica is sick");
+            return threadId;
+          },
           // Answers once the test posts on the "release" channel; says on "held" that it is waiting.
           hold() {
             return new Promise((resolve) => {
@@ -114,7 +123,9 @@ describe("a module with replicas", () => {
     await rt.start("pool");
     await running(rt, "pool", 2);
     await rt.unload("pool");
-    await expect.poll(() => rt.instances().map((i) => `${i.key} ${i.state}`)).toEqual(["pool@1.0.0 registered"]);
+    await expect
+      .poll(() => rt.instances().map((i) => `${i.key} ${i.state}`))
+      .toEqual(["pool@1.0.0 registered"]);
   });
 });
 
@@ -189,5 +200,41 @@ describe("dispatch strategies over replicas", () => {
       code: ErrorCodes.STRATEGY_INVALID,
       message: expect.stringContaining("round_robin") as unknown,
     });
+  });
+});
+
+describe("the health of replicas", () => {
+  it("ejects a replica whose calls keep failing, says why, and sends the calls to the others", async () => {
+    replicated({ min: 3, health: { failureThreshold: 3 } });
+    const rt = open();
+    await rt.start("pool");
+    await running(rt, "pool", 3);
+    const threads = new Set<number>();
+    while (threads.size < 3) threads.add(Number(((await rt.call("pool", "who")) as string).split(":")[1]));
+    const sickThread = [...threads][1]!;
+    const sick = new BroadcastChannel("sick");
+    sick.postMessage(sickThread);
+    sick.close();
+    const ejected = new Promise<RuntimeEvents["replica.ejection"]>((resolve) =>
+      rt.on("replica.ejection", (e) => e.event === "ejected" && resolve(e)),
+    );
+    let failures = 0;
+    // Until the sick replica is out, about one call in three reaches it and fails.
+    let out: RuntimeEvents["replica.ejection"] | undefined;
+    void ejected.then((e) => (out = e));
+    while (out === undefined) {
+      try {
+        await rt.call("pool", "maybeFail");
+      } catch {
+        failures++;
+      }
+    }
+    expect(failures).toBe(3);
+    expect(out).toMatchObject({ id: "pool", version: "1.0.0", event: "ejected" });
+    expect(out.reason).toMatch(/3/);
+    const answered = new Set<number>();
+    for (let i = 0; i < 20; i++) answered.add((await rt.call("pool", "maybeFail")) as number);
+    expect(answered.has(sickThread)).toBe(false);
+    expect(answered.size).toBe(2);
   });
 });

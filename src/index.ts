@@ -2,6 +2,13 @@
 export { createRuntime } from "./runtime/createRuntime.js";
 export type { Runtime, ControlOptions, InstanceSummary } from "./runtime/Runtime.js";
 export type { ReplicaSetView, ScaleResult } from "./runtime/Replicas.js";
+export type { EngineMember, EnginePool } from "./runtime/Engines.js";
+export type {
+  DispatchExplanation,
+  DispatchStrategy,
+  StrategyFactory,
+  StrategySettings,
+} from "./dispatch/strategies.js";
 export type {
   Candidate,
   DispatchRequest,

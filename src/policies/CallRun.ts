@@ -53,6 +53,8 @@ export class CallRun implements AttemptSignal, PipelineRun {
   attempt = 0;
   /** Where the last attempt ran, once known. */
   site: CallSite | undefined = undefined;
+  /** The one instance every attempt goes to, when the caller named it (`runtime.executeOn`). */
+  pinned: CallSite | undefined = undefined;
   /** The fallback that answered the call, if one did (a module id, or "handler"). */
   answeredBy: string | undefined = undefined;
   /**

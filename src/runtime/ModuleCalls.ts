@@ -155,6 +155,23 @@ export class ModuleCalls {
   }
 
   /**
+   * Calls `method` of the live instance `inst` itself (a named replica or engine), through its
+   * module's policies: no dispatch among its replicas, no activation. Fails with
+   * `CHIP_ERR_MODULE_UNAVAILABLE` while it cannot take calls.
+   */
+  callInstance(
+    inst: Instance,
+    method: string,
+    args: readonly unknown[],
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    if (this.closed) return Promise.reject(closedError());
+    const run = this.run(inst.key, method, args, signal, true);
+    run.pinned = run.site = inst;
+    return run.start();
+  }
+
+  /**
    * Like {@link call}, but never rejects: resolves with how the call went (answered by the module
    * or a fallback, or the error; attempts; duration in ms on the runtime's clock).
    */
@@ -215,6 +232,7 @@ export class ModuleCalls {
     const ref = run.ref;
     const id = run.plan.id;
     const range = this.refs.parse(ref).range;
+    if (run.pinned !== undefined) return this.reachPinned(run.pinned as Instance, run, signal, intercept);
     let inst = this.deps.instances.answering(id, range);
     // A replicated module: its group picks the replica (not the one a retry left), else the slow way.
     if (inst?.group !== undefined) {
@@ -232,6 +250,28 @@ export class ModuleCalls {
       return this.invoke(inst, run, signal);
     }
     return this.slowAttempt(run, signal, intercept);
+  }
+
+  /** An attempt at the one instance the caller named: at once while it takes calls, after a pause, else refused. */
+  private async reachPinned(
+    inst: Instance,
+    run: CallRun,
+    signal: SignalSource | undefined,
+    intercept: boolean,
+  ): Promise<unknown> {
+    const attempt = run.attempt;
+    while (!inst.takesCalls && inst.state === "paused") await inst.gate.wait();
+    if (!inst.takesCalls || this.closed)
+      throw new ChipsetError(
+        ErrorCodes.MODULE_UNAVAILABLE,
+        `${inst.key} is ${inst.state} and cannot take calls; start it, or let the dispatcher pick (runtime.execute)`,
+        { module: inst.key },
+      );
+    if (inst.unready !== undefined) throw inst.unready;
+    if (!run.isCurrent(attempt)) return undefined;
+    if (intercept && this.interceptor?.active === true)
+      return this.interceptor.around(inst, run, () => this.invoke(inst, run, signal));
+    return this.invoke(inst, run, signal);
   }
 
   /** How a split takes the attempt of `run` into the instance it chose, or back where calls go without it. */

@@ -6,7 +6,7 @@ import { ErrorCodes } from "../errors/codes.js";
 import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { CallRun } from "../policies/CallRun.js";
-import type { Candidate } from "../vocabulary/dispatch.js";
+import type { Candidate, HealthState } from "../vocabulary/dispatch.js";
 import { sampleKey, type ResourceSample } from "../vocabulary/resources.js";
 import type { CallObserver } from "./CallObserver.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
@@ -67,6 +67,11 @@ export class ReplicaHealthWatch implements CallObserver {
     const pool = this.pools.get(`${inst.id}@${inst.version}`);
     if (pool === undefined || pool.panic) return true;
     return pool.member(inst.key)?.inRotation !== false;
+  }
+
+  /** The health of `inst` as its pool sees it; `unknown` for an instance without replicas. */
+  healthOf(inst: Instance): HealthState {
+    return this.pools.get(`${inst.id}@${inst.version}`)?.member(inst.key)?.state ?? "unknown";
   }
 
   /** Each replicated module's pool: its members' health, load and ejections. */

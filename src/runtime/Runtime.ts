@@ -5,6 +5,9 @@ import type { AppHook, HookPoint, HookScope } from "../lifecycle/HookRegistry.js
 import type { ModuleDefinition, ModuleHealth, ModuleProxy } from "../module.js";
 import type { ResourceQueries } from "./Resources.js";
 import type { ReplicaSetView, ScaleResult } from "./Replicas.js";
+import type { EnginePool } from "./Engines.js";
+import type { DispatchExplanation, StrategyFactory } from "../dispatch/strategies.js";
+import type { DispatchRequest } from "../vocabulary/dispatch.js";
 import type { AnomalySnapshot } from "../monitoring/AnomalyDetector.js";
 import type { DesiredRun } from "../registry/DesiredRuns.js";
 import type { KindDefinition } from "../registry/KindRegistry.js";
@@ -94,6 +97,15 @@ export class Runtime {
     list(): ReplicaSetView[];
     scale(ref: string, count: number): Promise<ScaleResult>;
   };
+  /**
+   * How calls pick among replicas and engines (see docs/dispatch.md): `registerStrategy(name,
+   * factory)` adds a strategy a manifest or a request may name (validated as the built-ins are;
+   * dispose the result to take it back), `strategies()` lists every name.
+   */
+  readonly dispatch: {
+    registerStrategy(name: string, factory: StrategyFactory): Disposable;
+    strategies(): string[];
+  };
   /** What the start-up scan of module directories found (set by `createRuntime`). */
   lastScan: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
   private readonly parts: Assembly;
@@ -121,6 +133,11 @@ export class Runtime {
     this.replicas = {
       list: () => (state.assertReadable(), replicas.list()),
       scale: (ref, count) => (state.assertOpen(), replicas.scale(ref, count)),
+    };
+    const { strategies } = parts;
+    this.dispatch = {
+      registerStrategy: (name, factory) => strategies.register(name, factory),
+      strategies: () => strategies.names(),
     };
     this.errors = {
       recent: (filter) => (state.assertReadable(), monitoring.errors.recent(filter)),
@@ -409,6 +426,37 @@ export class Runtime {
   /** Latency and error-rate baselines per module and method, heap trends, and the anomalies in progress. */
   anomalies(): AnomalySnapshot {
     return this.parts.monitoring.anomalies?.snapshot() ?? { calls: [], memory: [], versions: [] };
+  }
+
+  // ---- engines (document 004) ----------------------------------------------------------------
+
+  /**
+   * Calls `method` with `args` on the engine `request` picks: its `type` (a hard filter), required
+   * `capabilities`, `key` (hashing, affinity), preferred `labels` and `strategy` (default `score`,
+   * document 004's weighted score). Starts the pool's modules when none runs; an idempotent call
+   * that fails by the engine's doing is tried on another (up to three).
+   */
+  execute(request: DispatchRequest, method: string, ...args: unknown[]): Promise<unknown> {
+    this.parts.state.assertOpen();
+    return this.parts.engines.execute(request, method, args);
+  }
+
+  /** Calls `method` with `args` on the engine instance at `key` (`id@version`, `#replica` after the first). */
+  executeOn(key: string, method: string, ...args: unknown[]): Promise<unknown> {
+    this.parts.state.assertOpen();
+    return this.parts.engines.executeOn(key, method, args);
+  }
+
+  /** Every engine pool (modules with an `engine` section, by type) with each live member's health, load and rotation. */
+  engines(): EnginePool[] {
+    this.parts.state.assertReadable();
+    return this.parts.engines.engines();
+  }
+
+  /** Every live engine's eligibility and score for `request`, and which the strategy would pick now. */
+  explainDispatch(request: DispatchRequest): DispatchExplanation {
+    this.parts.state.assertReadable();
+    return this.parts.engines.explain(request);
   }
 
   // ---- for tools (chipset/chaos and the like) ---------------------------------------------

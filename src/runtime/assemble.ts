@@ -18,6 +18,7 @@ import { Supervisor } from "../supervision/Supervisor.js";
 import { Activator, requestOf, throwFirstFailure } from "./Activator.js";
 import { Replicas } from "./Replicas.js";
 import { ReplicaHealthWatch } from "./ReplicaHealthWatch.js";
+import { Engines } from "./Engines.js";
 import { Catalog } from "./Catalog.js";
 import { IdleScheduler } from "./IdleScheduler.js";
 import { Loader } from "./Loader.js";
@@ -107,6 +108,8 @@ export interface Assembly {
   strategies: StrategyRegistry;
   /** The health of every replica, and its ejections. */
   replicaHealth: ReplicaHealthWatch;
+  /** Document 004's engine pools: execute by selection or on a named engine. */
+  engines: Engines;
 }
 
 /**
@@ -209,6 +212,9 @@ export function assemble(parts: RuntimeParts): Assembly {
     onError,
   });
   const observers = new CallObservers(monitoring, (err) => onError("call observer", err));
+  // A replica or engine takes calls from the dispatcher unless down, draining, ejected or unhealthy.
+  const inRotation = (inst: Instance): boolean =>
+    !supervisor.isDown(inst.key) && replicas.inRotation(inst.key) && replicaHealth.inRotation(inst);
   const calls: ModuleCalls = new ModuleCalls({
     clock,
     random: parts.random,
@@ -252,8 +258,7 @@ export function assemble(parts: RuntimeParts): Assembly {
         ...(activeRequestBias === undefined ? {} : { activeRequestBias }),
       });
     },
-    inRotation: (inst) =>
-      !supervisor.isDown(inst.key) && replicas.inRotation(inst.key) && replicaHealth.inRotation(inst),
+    inRotation,
     replicaJoined: (inst, candidate) => replicaHealth.joined(inst, candidate),
     replicaLeft: (inst) => replicaHealth.left(inst),
     onStall: (inst, method, durationMs) => {
@@ -296,6 +301,17 @@ export function assemble(parts: RuntimeParts): Assembly {
   observers.add(replicaHealth);
   events.on("runtime.stopped", () => replicaHealth.dispose());
   resources.sampler.onSamples((samples) => replicaHealth.sampled(samples));
+  const engines = new Engines({
+    instances: table,
+    strategies,
+    random: parts.random,
+    installedEngines: (type) =>
+      catalog.idsWhere((m) => m.engine !== undefined && (type === undefined || m.engine.type === type)),
+    ensureRunning: (id, signal) => control.ensure(id, "running", signal),
+    callInstance: (inst, method, args, signal) => calls.callInstance(inst, method, args, signal),
+    inRotation,
+    healthOf: (inst) => replicaHealth.healthOf(inst),
+  });
   const active = new ActiveVersions(db, clock);
   const desired = new DesiredRuns(db, clock);
   const activator: Activator = new Activator({
@@ -477,6 +493,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     replicas,
     strategies,
     replicaHealth,
+    engines,
   };
 }
 

@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest";
 import type { Runtime } from "../../src/index.js";
 import type { ChipsetError } from "../../src/errors/ChipsetError.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
-import type { DispatchRequest } from "../../src/vocabulary/dispatch.js";
 import type { PackageManifest } from "../../src/vocabulary/manifest.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 import { next } from "../supervision/helpers.js";
@@ -27,39 +26,34 @@ function open(): Runtime {
   return h.open({ hosts: { pool: { worker: 0, process: 0 } } });
 }
 
-/**
- * Document 004's ExecuteWithSelection, as far as today's API goes: the engines whose type and
- * capabilities match the request, from their manifests, first by id. The dispatcher
- * (`runtime.execute`) replaces this with its strategies.
- */
-function select(rt: Runtime, request: DispatchRequest): string {
-  const matching = rt.queries.list().filter((m) => {
-    const declared = rt.queries.info(m.id).manifest.engine;
-    if (declared === undefined || declared.type !== request.type) return false;
-    return (request.capabilities ?? []).every((c) => declared.capabilities?.includes(c) === true);
-  });
-  if (matching.length === 0) throw new Error(`no engine of type ${request.type}`);
-  return matching[0]!.id;
-}
-
 describe("document 004's example: WebAssembly engines", () => {
-  it("registers two wasm engines and executes a contract on a named engine and on one chosen by type and capability", async () => {
+  it("registers two wasm engines and executes a contract on a named engine and on one chosen by selection", async () => {
     engine("wasm-1");
     engine("wasm-2");
     const rt = open();
-    // ExecuteWithEngine(ctx, "wasm-1", params)
-    const wasm1 = rt.use<{ add(a: number, b: number): number }>("wasm-1");
-    expect(await wasm1.add(1, 2)).toBe(3);
-    expect(rt.queries.info("wasm-1").state).toBe("running");
-    // ExecuteWithSelection(ctx, { ResourceType: wasm, ... })
-    const chosen = select(rt, { type: "wasm", capabilities: ["contract.execute"] });
-    expect(["wasm-1", "wasm-2"]).toContain(chosen);
-    expect(await rt.call(chosen, "add", [40, 2])).toBe(42);
-    // Each engine is an instance of its own, with its own state, in its own worker.
-    expect(await rt.call("wasm-1", "increment")).toBe(1);
-    expect(await rt.call("wasm-1", "increment")).toBe(2);
-    expect(await rt.call("wasm-2", "increment")).toBe(1);
-    expect(await rt.call("wasm-2", "checksum", ["abc"])).toBe(97 + 98 + 99);
+    // ExecuteWithSelection(ctx, { ResourceType: wasm, ... }): the pool starts on its first call.
+    const request = { type: "wasm", capabilities: ["contract.execute"] };
+    expect(await rt.execute(request, "add", 40, 2)).toBe(42);
+    expect(rt.engines()).toMatchObject([
+      { type: "wasm", members: [{ key: "wasm-1@1.0.0" }, { key: "wasm-2@1.0.0" }] },
+    ]);
+    // ExecuteWithEngine(ctx, "wasm-1", params): each engine is an instance with its own state.
+    expect(await rt.executeOn("wasm-1@1.0.0", "increment")).toBe(1);
+    expect(await rt.executeOn("wasm-1@1.0.0", "increment")).toBe(2);
+    expect(await rt.executeOn("wasm-2@1.0.0", "increment")).toBe(1);
+    expect(await rt.executeOn("wasm-2@1.0.0", "checksum", "abc")).toBe(97 + 98 + 99);
+    // The score (document 004's weights) of each, and the one it picks.
+    const explained = rt.explainDispatch(request);
+    expect(explained.strategy).toBe("score");
+    expect(explained.candidates.map((c) => [c.key, c.eligible])).toEqual([
+      ["wasm-1@1.0.0", true],
+      ["wasm-2@1.0.0", true],
+    ]);
+    // A type no module declares is refused with what to add.
+    await expect(rt.execute({ type: "onnx" }, "add", 1, 2)).rejects.toMatchObject({
+      code: ErrorCodes.MODULE_NOT_FOUND,
+      message: expect.stringContaining('"engine": { "type": "onnx" }') as unknown,
+    });
   });
 
   it("crashes an engine whose call runs past its time limit; its supervisor restarts it and it serves again", async () => {

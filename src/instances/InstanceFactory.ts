@@ -22,6 +22,7 @@ import { makeModuleProxy } from "../hosts/makeModuleProxy.js";
 import { satisfies } from "../resolver/fastSemver.js";
 import { Instance, type InstanceEnv } from "./Instance.js";
 import { createWriteDirs, sandboxGrant } from "./sandboxGrant.js";
+import { IsolationFallback } from "./IsolationFallback.js";
 import type { InstanceTable } from "./InstanceTable.js";
 
 /** What the factory needs to make instances, and where it tells what they do. */
@@ -58,6 +59,8 @@ export interface InstanceFactoryOptions {
   onCrash(inst: Instance, crash: CrashInfo): void;
   /** An inline module kept the event loop busy for `durationMs` in one synchronous stretch of `method`. */
   onStall(inst: Instance, method: string, durationMs: number): void;
+  /** Why child processes cannot be started here: process modules then run in workers (absent: they can). */
+  noProcesses?: string;
 }
 
 /**
@@ -70,8 +73,10 @@ export class InstanceFactory {
   private readonly env: InstanceEnv;
   /** Each instance's `ctx.use` proxies, by dependency id, made once. */
   private readonly proxies = new WeakMap<Instance, Map<string, ModuleProxy<Record<string, never>>>>();
+  private readonly fallback: IsolationFallback;
 
   constructor(private readonly options: InstanceFactoryOptions) {
+    this.fallback = new IsolationFallback(options.noProcesses, options.logger);
     this.env = {
       clock: options.clock,
       logger: options.logger,
@@ -89,7 +94,7 @@ export class InstanceFactory {
    */
   create(record: ModuleRecord, definition: ModuleDefinition | undefined, beside = false): Instance {
     const key = `${record.id}@${record.version}`;
-    const isolation = record.manifest.isolation ?? "inline";
+    const isolation = this.fallback.isolationOf(record, key);
     refuseUnenforceable(record, key, isolation, definition !== undefined);
     const baseDir = this.options.configBase(record.id, record.version) ?? process.cwd();
     // Hosts call back into their instance (stalls, ctx.use from a worker), made just below.

@@ -20,6 +20,7 @@ export type {
   DefaultSource,
 } from "./environment/EnvironmentReport.js";
 export { detectEnvironment, type DetectOptions } from "./environment/detectEnvironment.js";
+export type { ProcessFacts } from "./environment/capabilities.js";
 export { adaptDefaults, replicasMaxDefault, type ExplicitSettings } from "./environment/adaptDefaults.js";
 export type {
   ResourceReport,

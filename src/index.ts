@@ -23,6 +23,21 @@ export type { ResourceSettings } from "./runtime/RuntimeOptions.js";
 export type { ResourceQueries, InstanceUsage } from "./runtime/Resources.js";
 export type { SystemFigures } from "./resources/SystemMeter.js";
 export type {
+  EnvironmentReport,
+  EnvironmentVerdicts,
+  MachineVerdict,
+  Verdict,
+  Evidence,
+  Capability,
+  CapabilityMatrix,
+  AdaptedDefault,
+  AdaptedDefaults,
+  DefaultSource,
+} from "./environment/EnvironmentReport.js";
+export { detectEnvironment, type DetectOptions } from "./environment/detectEnvironment.js";
+export type { ProcessFacts } from "./environment/capabilities.js";
+export { adaptDefaults, replicasMaxDefault, type ExplicitSettings } from "./environment/adaptDefaults.js";
+export type {
   ResourceReport,
   ModuleResourceReport,
   MachineResourceReport,

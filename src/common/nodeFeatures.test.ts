@@ -40,6 +40,7 @@ describe("nodeFeatures", () => {
       workerCpuUsage: false,
       workerHeapStatistics: false,
       asyncContextFrame: false,
+      permissionFlag: "--experimental-permission",
     });
   });
 
@@ -110,5 +111,16 @@ describe("nodeFeatures", () => {
       startFlags("  --no-async-context-frame   --require ./setup.cjs ", ["--async-context-frame"]),
     ).toEqual(["--no-async-context-frame", "--require", "--async-context-frame"]);
     expect(startFlags(undefined, ["--inspect"])).toEqual(["--inspect"]);
+  });
+});
+
+describe("permissionFlag", () => {
+  it("names the flag this Node starts its permission model with, which a child really accepts", () => {
+    const flag = nodeFeatures.permissionFlag;
+    expect(flag).toBe(major >= 22 ? "--permission" : "--experimental-permission");
+    const script = "process.stdout.write(String(process.permission.has('fs.write', '/')))";
+    expect(
+      execFileSync(process.execPath, [flag!, "--allow-fs-read=*", "-e", script], { encoding: "utf8" }),
+    ).toBe("false");
   });
 });

@@ -22,6 +22,18 @@ export interface NodeFeatures {
    * (`--experimental-async-context-frame`), absent on Node 20.
    */
   readonly asyncContextFrame: boolean;
+  /**
+   * The flag that turns Node's permission model on: `--permission` (Node 22 and later),
+   * `--experimental-permission` (Node 20 and 21), or null where this Node has neither.
+   */
+  readonly permissionFlag: "--permission" | "--experimental-permission" | null;
+}
+
+/** The permission model's flag among the flags this Node accepts (`process.allowedNodeEnvironmentFlags`). */
+export function permissionFlag(known: ReadonlySet<string>): NodeFeatures["permissionFlag"] {
+  if (known.has("--permission")) return "--permission";
+  if (known.has("--experimental-permission")) return "--experimental-permission";
+  return null;
 }
 
 /**
@@ -68,6 +80,7 @@ export function detectNodeFeatures(): NodeFeatures {
     workerCpuUsage: typeof worker.cpuUsage === "function",
     workerHeapStatistics: typeof worker.getHeapStatistics === "function",
     asyncContextFrame: asyncContextFrameEnabled(startFlags(), process.allowedNodeEnvironmentFlags),
+    permissionFlag: permissionFlag(process.allowedNodeEnvironmentFlags),
   });
 }
 

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { nodeFeatures } from "../common/nodeFeatures.js";
 import { findCgroupRoots, type CgroupRoots } from "./isolated/cgroup.js";
 
 /** Whether this machine provides one protection, and why not when it does not. */
@@ -73,11 +74,10 @@ function detect(setting: string): SandboxFeatures {
   const features: SandboxFeatures = {
     tools,
     report: {
-      permissionModel: {
-        available: true,
-        detail:
-          Number(process.versions.node.split(".")[0]) >= 22 ? "--permission" : "--experimental-permission",
-      },
+      permissionModel:
+        nodeFeatures.permissionFlag === null
+          ? { available: false, detail: `Node ${process.version} has no permission model` }
+          : { available: true, detail: nodeFeatures.permissionFlag },
       unprivilegedUser: { available: false, detail: "" },
       networkNamespace: { available: false, detail: "" },
       cgroupMemory: { available: false, detail: "" },

@@ -26,6 +26,7 @@ import { ReplicaGroup, type ReplicaStrategy, type RotationCheck } from "./Replic
 import { replicaCandidate } from "./replicaCandidate.js";
 import type { Candidate } from "../vocabulary/dispatch.js";
 import { createWriteDirs, sandboxGrant } from "./sandboxGrant.js";
+import { IsolationFallback } from "./IsolationFallback.js";
 import type { InstanceTable } from "./InstanceTable.js";
 
 /** What the factory needs to make instances, and where it tells what they do. */
@@ -70,6 +71,8 @@ export interface InstanceFactoryOptions {
   replicaLeft(inst: Instance): void;
   /** An inline module kept the event loop busy for `durationMs` in one synchronous stretch of `method`. */
   onStall(inst: Instance, method: string, durationMs: number): void;
+  /** Why child processes cannot be started here: process modules then run in workers (absent: they can). */
+  noProcesses?: string;
 }
 
 /**
@@ -82,8 +85,10 @@ export class InstanceFactory {
   private readonly env: InstanceEnv;
   /** Each instance's `ctx.use` proxies, by dependency id, made once. */
   private readonly proxies = new WeakMap<Instance, Map<string, ModuleProxy<Record<string, never>>>>();
+  private readonly fallback: IsolationFallback;
 
   constructor(private readonly options: InstanceFactoryOptions) {
+    this.fallback = new IsolationFallback(options.noProcesses, options.logger);
     this.env = {
       clock: options.clock,
       logger: options.logger,
@@ -106,7 +111,7 @@ export class InstanceFactory {
     replica = 0,
   ): Instance {
     const key = replicaKey(record.id, record.version, replica);
-    const isolation = record.manifest.isolation ?? "inline";
+    const isolation = this.fallback.isolationOf(record, key);
     refuseUnenforceable(record, key, isolation, definition !== undefined);
     const baseDir = this.options.configBase(record.id, record.version) ?? process.cwd();
     // Hosts call back into their instance (stalls, ctx.use from a worker), made just below.

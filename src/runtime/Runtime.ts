@@ -39,6 +39,7 @@ import { UpdateRequestServer } from "./UpdateRequestServer.js";
 import type { UpdateCheckReport } from "./findUpdates.js";
 import type { TriggerStatus } from "./Triggers.js";
 import type { CheckUpdatesOptions } from "./UpdateWatcher.js";
+import type { EnvironmentReport } from "../environment/EnvironmentReport.js";
 
 /** The arguments of a call made without any (shared: a call never changes its arguments). */
 const noArgs: readonly unknown[] = Object.freeze([]);
@@ -148,6 +149,11 @@ export class Runtime {
   /** Data directory in use (absolute). */
   get dataDir(): string {
     return this.made.options.dataDir;
+  }
+
+  /** What the runtime runs on (each verdict with its evidence), what it can do, and the defaults adapted to it; detected at creation. */
+  environment(): EnvironmentReport {
+    return this.made.options.environment;
   }
 
   /** The persistent registry (add, remove, queries on installed versions). */

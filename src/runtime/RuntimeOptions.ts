@@ -7,6 +7,7 @@ import type { PermissionCeilings } from "../vocabulary/permissions.js";
 import type { ResourceLimits } from "../vocabulary/resources.js";
 import type { AnomalyOptions } from "./Monitoring.js";
 import type { RestartSettings } from "../supervision/restartPolicy.js";
+import type { EnvironmentReport } from "../environment/EnvironmentReport.js";
 
 /** Worker and process hosts. */
 export interface HostOptions {
@@ -129,6 +130,13 @@ export interface RuntimeOptions {
    * often `report.ready` is emitted (default an hour; 0 never).
    */
   resources?: Partial<ResourceSettings>;
+  /**
+   * Where environment detection looks (see docs/environment.md): `root`, the directory standing
+   * for `/` (default `/`), and `env`, the environment variables (default `process.env`). Tools and
+   * tests pass a fixture tree. The warm pools, the default memory limit and process isolation
+   * adapt to what is found, unless `hosts.pool` and `resources.limits.memoryMb` are given.
+   */
+  environment?: { root?: string; env?: Record<string, string> };
 }
 
 /** Resource sampling, limits, retention and reports, defaults applied (see {@link RuntimeOptions.resources}). */
@@ -194,4 +202,6 @@ export interface ResolvedOptions {
   resources: ResourceSettings;
   /** The module directories scanned at creation (the config file's, then the options'), absolute; watched for new versions. */
   moduleDirs: string[];
+  /** What the runtime found it runs on, and the defaults adapted to it (`runtime.environment()`). */
+  environment: EnvironmentReport;
 }

@@ -46,6 +46,7 @@ import { DesiredRuns } from "../registry/DesiredRuns.js";
 import { UpdateRequests } from "../registry/UpdateRequests.js";
 import { transitionGuard } from "./transitionGuard.js";
 import { configEntry } from "./configEntry.js";
+import { noProcesses } from "./runtimeEnvironment.js";
 import { TransitionEvents } from "./TransitionEvents.js";
 import { stateIsActive, type LifecycleCommand } from "../vocabulary/lifecycle.js";
 import { StrategyRegistry } from "../dispatch/strategies.js";
@@ -241,6 +242,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     pool,
     trap,
     table,
+    noProcesses: noProcesses(options),
     call: (id, method, args, signal) => calls.call(id, method, args, signal),
     saveCheckpoint: (id, version, value, maxBytes) =>
       store.saveCheckpoint(id, version, value, clock.wallNow(), maxBytes),

@@ -19,6 +19,7 @@ import {
   type RuntimeOptions,
 } from "./RuntimeOptions.js";
 import { validateConfigDefaults, validateOptions } from "./validateOptions.js";
+import { runtimeEnvironment, withMemoryDefault } from "./runtimeEnvironment.js";
 
 /** A section of ranges by module id from the config file and the options (which win), each with where it was set. */
 function sources(
@@ -52,8 +53,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       ? { ok: true as const, config: EMPTY_UPDATE_CONFIG }
       : validateUpdateConfig(file.updateFields, file.file);
   if (!updates.ok) throw updates.error;
+  const dataDir = resolve(options.dataDir ?? "./.chipset");
+  const resources = resourceSettings(file?.resources, options.resources);
+  const environment = runtimeEnvironment(options, resources, dataDir);
   const resolved: ResolvedOptions = {
-    dataDir: resolve(options.dataDir ?? "./.chipset"),
+    dataDir,
     hookTimeoutMs: options.hookTimeoutMs ?? defaults.hookTimeoutMs ?? 10_000,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? defaults.shutdownTimeoutMs ?? 10_000,
     idleUnloadMs: options.idleUnloadMs ?? defaults.idleUnloadMs ?? 0,
@@ -61,7 +65,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     preloadDelayMs: options.preloadDelayMs ?? 200,
     pause: { maxWaiting: options.pause?.maxWaiting ?? 1000, maxWaitMs: options.pause?.maxWaitMs ?? 30_000 },
     hosts: {
-      pool: { worker: options.hosts?.pool?.worker ?? 1, process: options.hosts?.pool?.process ?? 1 },
+      pool: {
+        worker: environment.defaults.poolWorker.value,
+        process: environment.defaults.poolProcess.value,
+      },
       heartbeatMs: options.hosts?.heartbeatMs ?? 200,
       hangTimeoutMs: options.hosts?.hangTimeoutMs ?? 5_000,
       hangFailureThreshold: options.hosts?.hangFailureThreshold ?? 3,
@@ -79,7 +86,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       timeZone: options.triggers?.timeZone ?? file?.triggers.timeZone,
       idleUnloadMs: options.triggers?.idleUnloadMs ?? file?.triggers.idleUnloadMs ?? DEFAULT_TRIGGER_IDLE_MS,
     },
-    resources: resourceSettings(file?.resources, options.resources),
+    resources: withMemoryDefault(resources, environment),
+    environment,
     moduleDirs: [...(file?.moduleDirs ?? []), ...(options.moduleDirs ?? [])].map((dir) => resolve(dir)),
     policies: {
       ...file?.policies,

@@ -188,6 +188,13 @@ const runtimeOptions = shape(
       },
       "an object such as { sampleMs: 1000, limits: { memoryMb: 512 }, reportEveryMs: 3600000 }",
     ),
+    environment: shape(
+      {
+        root: text("a directory standing for / (a path)"),
+        env: record(() => true, "a variable name", text("a string"), "an object of environment variables"),
+      },
+      'an object such as { root: "/", env: { CI: "true" } }',
+    ),
   },
   'an object of runtime options such as { dataDir: ".chipset" }',
 );

@@ -2,12 +2,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { EnvironmentReport, Verdict } from "../../src/environment/EnvironmentReport.js";
 import { CLI, chipset } from "./harness.js";
 
 /** `chipset env --json` with `env` added to this process's environment. */
-function envJson(env: Record<string, string> = {}): {
-  node: string;
-  platform: string;
+function envJson(env: Record<string, string> = {}): EnvironmentReport & {
   uid: number | null;
   protections: Record<string, { available: boolean; detail: string }>;
 } {
@@ -91,5 +90,32 @@ describe("chipset env", () => {
     expect(result.stdout).toMatch(/^unprivileged user +(yes|no) +\S/m);
     expect(result.stdout).toMatch(/^network namespace +(yes|no) +\S/m);
     expect(result.stdout).toMatch(/^memory from \/proc +(yes|no) +\S/m);
+  });
+
+  it("says what the machine is, each verdict with its evidence, what Chipset can do here and the defaults adapted to it", () => {
+    const env = envJson({ GITHUB_ACTIONS: "true" });
+    for (const verdict of Object.values(env.verdicts) as Verdict[])
+      expect(verdict.evidence.length).toBeGreaterThan(0);
+    expect(env.verdicts.ci).toEqual({
+      value: "github-actions",
+      detected: true,
+      evidence: [{ source: "env GITHUB_ACTIONS", found: '"true"' }],
+    });
+    // A child is really started to find out.
+    expect(env.capabilities.childProcesses).toMatchObject({ available: true, tried: true });
+    expect(env.capabilities.threads.available).toBe(true);
+    expect(env.capabilities.cpu.parallelism).toBeGreaterThan(0);
+    expect(env.defaults.replicasMax.value).toBeGreaterThanOrEqual(1);
+    expect(env.defaults.processIsolation.value).toBe("process");
+  });
+
+  it("prints the verdicts, the capability matrix and the adapted defaults as tables", async () => {
+    const result = await chipset(["env"], { env: { ...process.env, GITHUB_ACTIONS: "true" } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ci +github-actions +env GITHUB_ACTIONS: "true"$/m);
+    expect(result.stdout).toMatch(/^machine +(bare metal|virtual machine|unknown)/m);
+    expect(result.stdout).toMatch(/^worker threads +yes +\S/m);
+    expect(result.stdout).toMatch(/^child processes +yes +\S/m);
+    expect(result.stdout).toMatch(/^replicas\.max +\d+ +adapted +\S/m);
   });
 });

@@ -104,6 +104,8 @@ describe("createRuntime options", () => {
     ["hosts.heartbeatMs", { hosts: { heartbeatMs: 0 } }, "hosts.heartbeatMs", "0"],
     ["hosts.hangTimeoutMs", { hosts: { hangTimeoutMs: "5s" } }, "hosts.hangTimeoutMs", '"5s"'],
     ["hosts.hangFailureThreshold", { hosts: { hangFailureThreshold: 0 } }, "hosts.hangFailureThreshold", "0"],
+    ["environment.root", { environment: { root: 5 } }, "environment.root", "5"],
+    ["environment.env", { environment: { env: { CI: true } } }, "environment.env.CI", "true"],
     ["restart.policy", { restart: { policy: "always" } }, "restart.policy", '"always"'],
     ["restart.jitter", { restart: { jitter: 2 } }, "restart.jitter", "2"],
     [
@@ -206,6 +208,7 @@ describe("createRuntime options", () => {
       random: () => 0,
       calls: { timeoutMs: 1000 },
       policies: { player: { retry: { maxAttempts: 2 } } },
+      environment: { root: "/", env: { CI: "true" } },
       anomalies: {
         minSamples: 1,
         latencyDeviations: 0,

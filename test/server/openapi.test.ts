@@ -40,7 +40,7 @@ describe("the OpenAPI document at /openapi.json", () => {
   it("documents every route the server serves (but its own pages), each with its responses", async () => {
     const { server, doc } = await served();
     const served_ = server.routes.filter((r) => !r.hidden && r.method !== "HEAD");
-    expect(served_.length).toBeGreaterThanOrEqual(11);
+    expect(served_.length).toBeGreaterThanOrEqual(12);
     for (const { method, url } of served_) {
       const op = doc.paths[openApiPath(url)]?.[method.toLowerCase()];
       expect(op, `${method} ${url} is not in the document`).toBeDefined();
@@ -123,6 +123,7 @@ describe("the OpenAPI document at /openapi.json", () => {
     rt.resources.sampleNow(); // two readings: the module views carry a sample
     await check("get", "/v1/modules", "/v1/modules", 200);
     await check("get", "/v1/system", "/v1/system", 200);
-    expect(seen).toHaveLength(24);
+    await check("get", "/v1/environment", "/v1/environment", 200);
+    expect(seen).toHaveLength(25);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/common/Clock.js";
 import type { LiveInstance, ModuleDetail } from "../../src/server/ModuleViews.js";
 import type { SystemFigures } from "../../src/resources/SystemMeter.js";
+import type { EnvironmentReport, Verdict } from "../../src/environment/EnvironmentReport.js";
 import { hostHarness } from "./harness.js";
 
 const h = hostHarness();
@@ -81,6 +82,28 @@ describe("GET /v1/system", () => {
   it("is refused without the token", async () => {
     await h.echoHost({ start: false });
     const res = await h.request("/v1/system", { headers: { authorization: "" } });
+    expect(res.status).toBe(401);
+    await res.body?.cancel();
+  });
+});
+
+describe("GET /v1/environment", () => {
+  it("answers what the host runs on, each verdict with its evidence, the capability matrix and the adapted defaults", async () => {
+    const { rt } = await h.echoHost();
+    const { status, body } = await h.get<EnvironmentReport>("/v1/environment");
+    expect(status).toBe(200);
+    expect(body).toEqual(rt.environment());
+    for (const verdict of Object.values(body.verdicts) as Verdict[])
+      expect(verdict.evidence.length).toBeGreaterThan(0);
+    expect(body.capabilities.threads.available).toBe(true);
+    // The data directory, or its nearest parent when the runtime was created before it existed.
+    expect(rt.dataDir.startsWith(body.capabilities.disk.path)).toBe(true);
+    expect(body.defaults.replicasMax.value).toBeGreaterThanOrEqual(1);
+  });
+
+  it("is refused without the token", async () => {
+    await h.echoHost({ start: false });
+    const res = await h.request("/v1/environment", { headers: { authorization: "" } });
     expect(res.status).toBe(401);
     await res.body?.cancel();
   });

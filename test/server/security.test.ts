@@ -107,6 +107,7 @@ describe("the OpenAPI document", () => {
         "GET /v1/modules/{ref}",
         "GET /v1/modules/{ref}/resources",
         "GET /v1/report",
+        "GET /v1/environment",
         "GET /v1/system",
         "POST /v1/modules/{ref}/{action}",
         "POST /v1/modules/{ref}/calls/{method}",

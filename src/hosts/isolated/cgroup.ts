@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { parseProcCgroup, type ProcCgroup } from "../../common/procCgroup.js";
 
 /** The controllers a sandboxed process host is limited by. */
 export type CgroupController = "memory" | "pids" | "cpu";
@@ -33,22 +34,22 @@ const MIN_CPU_QUOTA_US = 1_000;
  */
 export function findCgroupRoots(): CgroupRoots | string {
   if (process.platform !== "linux") return `cgroups are a Linux feature (this is ${process.platform})`;
-  let own: string;
+  let own: ProcCgroup;
   try {
-    own = fs.readFileSync("/proc/self/cgroup", "utf8");
+    own = parseProcCgroup(fs.readFileSync("/proc/self/cgroup", "utf8"));
   } catch {
     return "/proc/self/cgroup cannot be read";
   }
   if (fs.existsSync(path.join(CGROUP_MOUNT, "cgroup.controllers"))) return findV2(own);
   const roots: CgroupRoots = { version: 1, dirs: {}, reasons: {} };
   for (const controller of CONTROLLERS) {
-    const line = own.split("\n").find((l) => l.split(":")[1]?.split(",").includes(controller));
+    const ownPath = own.controllers.get(controller);
     const mount = path.join(CGROUP_MOUNT, controller);
-    if (line === undefined || !fs.existsSync(mount)) {
+    if (ownPath === undefined || !fs.existsSync(mount)) {
       roots.reasons[controller] = `no cgroup v1 ${controller} controller mounted at ${mount}`;
       continue;
     }
-    const dir = path.join(mount, line.split(":").slice(2).join(":"), "chipset");
+    const dir = path.join(mount, ownPath, "chipset");
     const failure = makeDir(dir);
     if (failure === undefined) roots.dirs[controller] = dir;
     else roots.reasons[controller] = failure;
@@ -56,10 +57,9 @@ export function findCgroupRoots(): CgroupRoots | string {
   return roots;
 }
 
-function findV2(own: string): CgroupRoots {
+function findV2(own: ProcCgroup): CgroupRoots {
   const roots: CgroupRoots = { version: 2, dirs: {}, reasons: {} };
-  const line = own.split("\n").find((l) => l.startsWith("0::"));
-  const base = path.join(CGROUP_MOUNT, line?.slice(3) ?? "/");
+  const base = path.join(CGROUP_MOUNT, own.unified ?? "/");
   const dir = path.join(base, "chipset");
   const failure = makeDir(dir);
   let enabled = "";

@@ -3,7 +3,8 @@
 // subfolders are its internals; nothing imports in a circle. Tests are exempt from the layers
 // (a test may reach into what it tests) but not from the rule against circles.
 const bottom = "(vocabulary|common|errors)";
-const concepts = "(registry|resolver|lifecycle|hosts|supervision|policies|monitoring|updates|triggers|resources|dispatch|scaling|environment)";
+const concepts =
+  "(registry|resolver|lifecycle|hosts|supervision|policies|monitoring|updates|triggers|resources|dispatch|scaling|environment)";
 const above = (...folders) => `^src/(${folders.join("|")})/`;
 const notTest = "\\.test\\.ts$";
 

@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import type { Clock } from "../common/Clock.js";
 import type { Emitter } from "../common/Emitter.js";
 import { race } from "../common/race.js";
@@ -34,6 +33,8 @@ export interface ReplicasDeps {
   /** The version of `ref` a first call would load (the highest within its range), if one is installed. */
   installed(ref: string): ModuleRecord | undefined;
   onError(context: string, error: unknown): void;
+  /** `replicas.max` when a manifest does not set it: the CPUs this host may use (see the environment's adapted defaults). */
+  defaultMax: number;
 }
 
 /** One module's replicas, as `runtime.replicas()` and the HTTP API show them. */
@@ -119,7 +120,7 @@ export class Replicas {
         },
       );
     const { id, version, manifest } = record;
-    checkCount(`${id}@${version}`, manifest, count);
+    checkCount(`${id}@${version}`, manifest, count, this.deps.defaultMax);
     const from = this.desiredOf(record);
     this.desired.set(id, count);
     if (first !== undefined && (first.state === "running" || first.state === "paused")) {
@@ -137,7 +138,7 @@ export class Replicas {
     for (const inst of this.deps.instances.all()) {
       const settings = inst.manifest.replicas;
       if (inst.replica !== 0 || inst.group === undefined || settings === undefined) continue;
-      const { min, max } = bounds(settings);
+      const { min, max } = bounds(settings, this.deps.defaultMax);
       views.push({
         id: inst.id,
         version: inst.version,
@@ -213,7 +214,7 @@ export class Replicas {
  * Throws unless `count` replicas fit `manifest` (`CHIP_ERR_OPTIONS_INVALID`: it has no `replicas`,
  * or the count is outside 1 to its max, naming the range).
  */
-function checkCount(key: string, manifest: ChipsetManifest, count: number): void {
+function checkCount(key: string, manifest: ChipsetManifest, count: number, defaultMax: number): void {
   const settings = manifest.replicas;
   if (settings === undefined)
     throw new ChipsetError(
@@ -221,7 +222,7 @@ function checkCount(key: string, manifest: ChipsetManifest, count: number): void
       `${key} runs as one instance: its manifest has no "replicas". Add "replicas": { "min": 1, "max": 4 } to its chipset field (worker or process isolation) to scale it`,
       { module: key, details: { field: "chipset.replicas" } },
     );
-  const { min, max } = bounds(settings);
+  const { min, max } = bounds(settings, defaultMax);
   if (Number.isSafeInteger(count) && count >= 1 && count <= max) return;
   const why =
     settings.max === undefined ? "replicas.max, by default the CPUs this host may use" : "replicas.max";
@@ -232,8 +233,8 @@ function checkCount(key: string, manifest: ChipsetManifest, count: number): void
   );
 }
 
-/** `replicas.min` and `.max` with their defaults: 1, and the larger of `min` and the CPUs this host may use. */
-export function bounds(settings: ReplicasManifest): { min: number; max: number } {
+/** `replicas.min` and `.max` with their defaults: 1, and the larger of `min` and `defaultMax`. */
+export function bounds(settings: ReplicasManifest, defaultMax: number): { min: number; max: number } {
   const min = settings.min ?? 1;
-  return { min, max: settings.max ?? Math.max(min, availableParallelism()) };
+  return { min, max: settings.max ?? Math.max(min, defaultMax) };
 }

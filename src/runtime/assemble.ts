@@ -292,6 +292,7 @@ export function assemble(parts: RuntimeParts): Assembly {
       return catalog.highest(id, range)?.record;
     },
     onError,
+    defaultMax: options.environment.defaults.replicasMax.value,
   });
   const replicaHealth = new ReplicaHealthWatch({
     clock,

@@ -42,17 +42,14 @@ async function workspace(names: string[]): Promise<{ root: string; data: string;
 }
 
 describe.concurrent("progress on long work", () => {
-  it(
-    "add of several directories shows a bar on a terminal, then the outcomes",
-    async () => {
-      const { root, data, dirs } = await workspace(["alpha", "bravo", "charlie"]);
-      const { code, shown } = await onTerminal(["--data-dir", data, "add", ...dirs], root);
-      expect(code, shown).toBe(0);
-      expect(shown).toMatch(BAR);
-      expect(shown).toContain("3/3");
-      expect(shown).toMatch(/added: alpha@1\.0\.0[\s\S]*added: bravo@1\.0\.0[\s\S]*added: charlie@1\.0\.0/);
-    },
-  );
+  it("add of several directories shows a bar on a terminal, then the outcomes", async () => {
+    const { root, data, dirs } = await workspace(["alpha", "bravo", "charlie"]);
+    const { code, shown } = await onTerminal(["--data-dir", data, "add", ...dirs], root);
+    expect(code, shown).toBe(0);
+    expect(shown).toMatch(BAR);
+    expect(shown).toContain("3/3");
+    expect(shown).toMatch(/added: alpha@1\.0\.0[\s\S]*added: bravo@1\.0\.0[\s\S]*added: charlie@1\.0\.0/);
+  });
 
   it("add --json on a terminal prints the outcomes and no bar", async () => {
     const { root, data, dirs } = await workspace(["alpha", "bravo"]);
@@ -91,19 +88,16 @@ describe.concurrent("progress on long work", () => {
     expect(json<Array<{ id: string }>>(listed).map((m) => m.id)).toEqual(["alpha"]);
   });
 
-  it(
-    "bisect shows its trials on a bar on a terminal, with each trial's verdict above it",
-    async () => {
-      const { root, data, dirs } = await workspace(["alpha", "bravo"]);
-      for (const dir of dirs) expect((await chipset(["--data-dir", data, "add", dir])).code).toBe(0);
-      const { code, shown } = await onTerminal(
-        ["--data-dir", data, "bisect", "--probe-ms", "200", "--call", "alpha.ping"],
-        root,
-      );
-      expect(code, shown).toBe(0);
-      expect(shown).toMatch(BAR);
-      expect(shown).toContain("trial 1: alpha, bravo: healthy");
-      expect(shown).toMatch(/no culprit found/);
-    },
-  );
+  it("bisect shows its trials on a bar on a terminal, with each trial's verdict above it", async () => {
+    const { root, data, dirs } = await workspace(["alpha", "bravo"]);
+    for (const dir of dirs) expect((await chipset(["--data-dir", data, "add", dir])).code).toBe(0);
+    const { code, shown } = await onTerminal(
+      ["--data-dir", data, "bisect", "--probe-ms", "200", "--call", "alpha.ping"],
+      root,
+    );
+    expect(code, shown).toBe(0);
+    expect(shown).toMatch(BAR);
+    expect(shown).toContain("trial 1: alpha, bravo: healthy");
+    expect(shown).toMatch(/no culprit found/);
+  });
 });

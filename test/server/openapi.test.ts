@@ -111,6 +111,8 @@ describe("the OpenAPI document at /openapi.json", () => {
     await check("post", "/v1/modules/{ref}/{action}", "/v1/modules/svc/resume", 409);
     await check("post", "/v1/modules/{ref}/{action}", "/v1/modules/svc/explode", 400);
     await check("post", "/v1/modules/{ref}/rollback", "/v1/modules/svc/rollback", 404);
+    await check("post", "/v1/modules/{ref}/scale", "/v1/modules/svc/scale", 400, { body: { count: 2 } });
+    await check("post", "/v1/modules/{ref}/scale", "/v1/modules/svc/scale", 400, { body: { count: 0 } });
     await check("post", "/v1/modules/{ref}/{action}", "/v1/modules/svc/stop", 200);
     await check("get", "/v1/errors", "/v1/errors?limit=5", 200);
     await check("get", "/v1/events", "/v1/events", 200);
@@ -124,6 +126,6 @@ describe("the OpenAPI document at /openapi.json", () => {
     await check("get", "/v1/modules", "/v1/modules", 200);
     await check("get", "/v1/system", "/v1/system", 200);
     await check("get", "/v1/environment", "/v1/environment", 200);
-    expect(seen).toHaveLength(25);
+    expect(seen).toHaveLength(27);
   });
 });

@@ -112,6 +112,7 @@ describe("the OpenAPI document", () => {
         "POST /v1/modules/{ref}/{action}",
         "POST /v1/modules/{ref}/calls/{method}",
         "POST /v1/modules/{ref}/rollback",
+        "POST /v1/modules/{ref}/scale",
         "POST /v1/modules/{ref}/update",
         "GET /v1/triggers",
         ...["DELETE", "GET", "PATCH", "POST", "PUT"].map((m) => `${m} /t/{*}`),

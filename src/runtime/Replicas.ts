@@ -1,6 +1,7 @@
 import type { Clock } from "../common/Clock.js";
 import type { Emitter } from "../common/Emitter.js";
 import { race } from "../common/race.js";
+import { EventSource } from "../common/Event.js";
 import { ChipsetError, messageOf } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Instance } from "../instances/Instance.js";
@@ -69,6 +70,8 @@ export interface ScaleResult {
 export class Replicas {
   /** Module id -> replicas asked for (kept across its versions). */
   private readonly desired = new Map<string, number>();
+  /** Told of each scale an operator asked for (`scale`), so that autoscaling counts it. */
+  readonly manualScale = new EventSource<ScaleResult>();
   /** Keys of replicas leaving: out of rotation while their calls finish. */
   private readonly draining = new Set<string>();
 
@@ -121,14 +124,29 @@ export class Replicas {
       );
     const { id, version, manifest } = record;
     checkCount(`${id}@${version}`, manifest, count, this.deps.defaultMax);
+    const result = await this.apply(record, first, count, "requested");
+    if (result.from !== count) this.manualScale.emit(result);
+    return result;
+  }
+
+  /**
+   * Records `count` replicas as asked for `record`'s module and, while its first replica `first`
+   * runs, makes or drains replicas to match; `replicas.scaled` says why (`reason`).
+   */
+  async apply(
+    record: { readonly id: string; readonly version: string; readonly manifest: ChipsetManifest },
+    first: Instance | undefined,
+    count: number,
+    reason: string,
+  ): Promise<ScaleResult> {
+    const { id, version } = record;
     const from = this.desiredOf(record);
     this.desired.set(id, count);
     if (first !== undefined && (first.state === "running" || first.state === "paused")) {
       await this.fill(first);
       await this.trim(first, count);
     }
-    if (from !== count)
-      this.deps.events.emit("replicas.scaled", { id, version, from, to: count, reason: "requested" });
+    if (from !== count) this.deps.events.emit("replicas.scaled", { id, version, from, to: count, reason });
     return { id, version, from, to: count };
   }
 

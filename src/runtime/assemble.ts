@@ -19,6 +19,7 @@ import { Activator, requestOf, throwFirstFailure } from "./Activator.js";
 import { Replicas } from "./Replicas.js";
 import { ReplicaHealthWatch } from "./ReplicaHealthWatch.js";
 import { Engines } from "./Engines.js";
+import { Autoscaling } from "./Autoscaling.js";
 import { Catalog } from "./Catalog.js";
 import { IdleScheduler } from "./IdleScheduler.js";
 import { Loader } from "./Loader.js";
@@ -315,6 +316,14 @@ export function assemble(parts: RuntimeParts): Assembly {
     inRotation,
     healthOf: (inst) => replicaHealth.healthOf(inst),
   });
+  const autoscaling = new Autoscaling({
+    clock,
+    instances: table,
+    replicas,
+    defaultMax: options.environment.defaults.replicasMax.value,
+    onError,
+  });
+  resources.sampler.onSamples((samples) => autoscaling.sampled(samples));
   const active = new ActiveVersions(db, clock);
   const desired = new DesiredRuns(db, clock);
   const activator: Activator = new Activator({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Runtime, RuntimeEvents } from "../../src/index.js";
+import { ManualClock, type Runtime, type RuntimeEvents } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
 import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
@@ -236,5 +236,51 @@ describe("the health of replicas", () => {
     for (let i = 0; i < 20; i++) answered.add((await rt.call("pool", "maybeFail")) as number);
     expect(answered.has(sickThread)).toBe(false);
     expect(answered.size).toBe(2);
+  });
+});
+
+describe("autoscaling", () => {
+  it("adds replicas while calls pile up past the target, and drains them when the load is gone", async () => {
+    replicated({
+      min: 1,
+      max: 4,
+      autoscale: { metric: "inflight", target: 2, scaleDown: { stabilizationWindowMs: 0 } },
+    });
+    const clock = new ManualClock();
+    const rt = h.open({ clock, hosts: { pool: { worker: 0, process: 0 } }, resources: { sampleMs: 1000 } });
+    await rt.start(); // sampling runs from the runtime's start
+    await rt.start("pool");
+    const scaled: Array<RuntimeEvents["replicas.scaled"]> = [];
+    const nextScale = () =>
+      new Promise<void>((resolve) => {
+        const sub = rt.on("replicas.scaled", (e) => {
+          scaled.push(e);
+          sub.dispose();
+          resolve();
+        });
+      });
+    // Six calls held in the one replica: 6 in flight against a target of 2 per replica.
+    const heldChannel = new BroadcastChannel("held");
+    let held = 0;
+    const allHeld = new Promise<void>((resolve) => (heldChannel.onmessage = () => ++held === 6 && resolve()));
+    const holding = Array.from({ length: 6 }, () => rt.call("pool", "hold"));
+    await allHeld;
+    heldChannel.close();
+    const up = nextScale();
+    clock.advance(1000); // the first reading
+    clock.advance(1000); // the first sample: a round to decide on
+    await up;
+    expect(scaled[0]).toMatchObject({ id: "pool", from: 1, to: 3 });
+    expect(scaled[0]!.reason).toMatch(/inflight 6\.0 over target 2/);
+    expect(rt.instances().filter((i) => i.state === "running")).toHaveLength(3);
+    const release = new BroadcastChannel("release");
+    release.postMessage("go");
+    release.close();
+    await Promise.all(holding);
+    const down = nextScale();
+    clock.advance(1000);
+    await down;
+    expect(scaled[1]).toMatchObject({ from: 3, to: 1 });
+    await expect.poll(() => rt.instances().map((i) => i.key)).toEqual(["pool@1.0.0"]);
   });
 });

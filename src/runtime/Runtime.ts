@@ -17,7 +17,8 @@ import type { HostFault, HostInfo } from "../vocabulary/hosts.js";
 import type { LifecycleState } from "../vocabulary/lifecycle.js";
 import type { Isolation, ModuleRecord, PackageManifest } from "../vocabulary/manifest.js";
 import type { ModuleOutcome } from "./Activator.js";
-import { assemble, type Assembly, type RuntimeParts } from "./assemble.js";
+import { assemble } from "./assemble.js";
+import type { Assembly, RuntimeParts } from "./Assembly.js";
 import type { CallInterceptor } from "./CallInterceptor.js";
 import type { LoadReport, LoadTask } from "./Loader.js";
 import type { AnyApi } from "./ModuleCalls.js";
@@ -43,7 +44,7 @@ import type { EnvironmentReport } from "../environment/EnvironmentReport.js";
 
 /** The arguments of a call made without any (shared: a call never changes its arguments). */
 const noArgs: readonly unknown[] = Object.freeze([]);
-export type { RuntimeParts } from "./assemble.js";
+export type { RuntimeParts } from "./Assembly.js";
 
 /** A live instance, as tools see it (`runtime.instances()`). */
 export interface InstanceSummary {

@@ -1,25 +1,20 @@
-import type { Logger } from "pino";
-import type { Clock } from "../common/Clock.js";
 import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import { Emitter } from "../common/Emitter.js";
 import { HostPool } from "../hosts/HostPool.js";
 import { InlineCrashTrap } from "../hosts/InlineCrashTrap.js";
 import type { Instance } from "../instances/Instance.js";
 import { InstanceFactory } from "../instances/InstanceFactory.js";
-import { InstanceTable, type InstanceReader } from "../instances/InstanceTable.js";
+import { InstanceTable } from "../instances/InstanceTable.js";
 import { HookRegistry } from "../lifecycle/HookRegistry.js";
 import { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import { PolicyBook } from "../policies/PolicyBook.js";
 import { KindRegistry } from "../registry/KindRegistry.js";
 import type { Registry } from "../registry/Registry.js";
-import type { Database } from "../store/Database.js";
 import { SupervisionStore } from "../supervision/SupervisionStore.js";
 import { Supervisor } from "../supervision/Supervisor.js";
-import { Activator, requestOf, throwFirstFailure } from "./Activator.js";
-import { Replicas } from "./Replicas.js";
-import { ReplicaHealthWatch } from "./ReplicaHealthWatch.js";
-import { Engines } from "./Engines.js";
-import { Autoscaling } from "./Autoscaling.js";
+import { Activator, throwFirstFailure } from "./Activator.js";
+import type { Assembly, RuntimeParts } from "./Assembly.js";
+import { assembleDispatch } from "./assembleDispatch.js";
 import { Catalog } from "./Catalog.js";
 import { IdleScheduler } from "./IdleScheduler.js";
 import { Loader } from "./Loader.js";
@@ -31,7 +26,6 @@ import { Resources } from "./Resources.js";
 import { Registration } from "./Registration.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
 import { RuntimeLifecycle } from "./RuntimeLifecycle.js";
-import type { ResolvedOptions } from "./RuntimeOptions.js";
 import { RuntimePolicies } from "./RuntimePolicies.js";
 import { RuntimeQueries } from "./RuntimeQueries.js";
 import { whyVersion } from "./whyVersion.js";
@@ -50,69 +44,6 @@ import { configEntry } from "./configEntry.js";
 import { noProcesses } from "./runtimeEnvironment.js";
 import { TransitionEvents } from "./TransitionEvents.js";
 import { stateIsActive, type LifecycleCommand } from "../vocabulary/lifecycle.js";
-import { StrategyRegistry } from "../dispatch/strategies.js";
-
-/** What `createRuntime` hands to the runtime. */
-export interface RuntimeParts {
-  options: ResolvedOptions;
-  clock: Clock;
-  logger: Logger;
-  db: Database;
-  registry: Registry;
-  moduleConfig: ReadonlyMap<string, unknown>;
-  /** Random numbers in [0, 1) (backoff jitter). */
-  random: () => number;
-  /** Where relative paths in each module's configuration start (absent: the working directory). */
-  moduleConfigBase: ReadonlyMap<string, string>;
-}
-
-/** The runtime's parts, wired together: what the {@link Runtime} facade delegates to. */
-export interface Assembly {
-  state: RuntimeState;
-  events: Emitter<RuntimeEvents>;
-  hooks: HookRegistry;
-  kinds: KindRegistry;
-  /** The read side of the instance table. */
-  instances: InstanceReader;
-  calls: ModuleCalls;
-  loader: Loader;
-  control: ModuleControl;
-  registration: Registration;
-  /** Hot updates (`runtime.update`, `runtime.rollback`). */
-  updater: Updater;
-  /** Update and rollback requests between processes, and the hosts that take them. */
-  requests: UpdateRequests;
-  /** Detection of new versions on an interval, and automatic updates (`runtime.checkUpdates`). */
-  watcher: UpdateWatcher;
-  lifecycle: RuntimeLifecycle;
-  queries: RuntimeQueries;
-  policies: RuntimePolicies;
-  monitoring: Monitoring;
-  /** What sees every call settle: monitoring, then the observers tools add (`runtime.observeCalls`). */
-  observers: CallObservers;
-  /** Resource sampling of every loaded module, and its queries. */
-  resources: Resources;
-  /** The supervisor of every module (crashes, restarts, give-ups). */
-  supervisor: Supervisor<Instance>;
-  /** Every worker thread and child process the runtime started (`live` counts them). */
-  pool: HostPool;
-  /** Attributes escaped errors of inline modules (absent when switched off). */
-  trap: InlineCrashTrap | undefined;
-  /** The liveness, readiness and startup probes of running modules. */
-  probes: Probes;
-  /** What operators asked of modules, brought back when the runtime starts. */
-  desired: DesiredRuns;
-  /** The modules' cron and HTTP triggers. */
-  triggers: Triggers;
-  /** The replicas of replicated modules: how many, scaling. */
-  replicas: Replicas;
-  /** The dispatch strategies, built in and registered by the application. */
-  strategies: StrategyRegistry;
-  /** The health of every replica, and its ejections. */
-  replicaHealth: ReplicaHealthWatch;
-  /** Document 004's engine pools: execute by selection or on a named engine. */
-  engines: Engines;
-}
 
 /**
  * Builds every part of a runtime and wires them: the one place that knows them all. Parts get
@@ -134,7 +65,6 @@ export function assemble(parts: RuntimeParts): Assembly {
   const trap = options.inlineCrashes ? new InlineCrashTrap(options.stallMs) : undefined;
   const store = new SupervisionStore(db);
   const probes = new Probes({ clock, events });
-  const strategies = new StrategyRegistry();
 
   // Parts made further down (supervisor, activator, control, idle) are reached through closures
   // by parts made before them: a closure runs only once everything is made.
@@ -145,7 +75,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     transitioned: (inst, command) => {
       supervisor.transitioned(inst, command);
       probes.transitioned(inst, command);
-      replicas.transitioned(inst, command);
+      dispatch.replicas.transitioned(inst, command);
     },
   });
   const runner: LifecycleRunner<Instance> = new LifecycleRunner<Instance>({
@@ -167,6 +97,17 @@ export function assemble(parts: RuntimeParts): Assembly {
       transitions.failed(report);
     },
     onAfterHookError: (inst, command, error) => transitions.afterHookFailed(inst, command, error),
+  });
+  const dispatch = assembleDispatch({
+    clock,
+    events,
+    table,
+    runner,
+    catalog,
+    random: parts.random,
+    defaultMax: options.environment.defaults.replicasMax.value,
+    onError,
+    later: () => ({ factory, control, supervisor, calls }),
   });
   const supervisor: Supervisor<Instance> = new Supervisor<Instance>({
     clock,
@@ -214,9 +155,6 @@ export function assemble(parts: RuntimeParts): Assembly {
     onError,
   });
   const observers = new CallObservers(monitoring, (err) => onError("call observer", err));
-  // A replica or engine takes calls from the dispatcher unless down, draining, ejected or unhealthy.
-  const inRotation = (inst: Instance): boolean =>
-    !supervisor.isDown(inst.key) && replicas.inRotation(inst.key) && replicaHealth.inRotation(inst);
   const calls: ModuleCalls = new ModuleCalls({
     clock,
     random: parts.random,
@@ -253,17 +191,10 @@ export function assemble(parts: RuntimeParts): Assembly {
       probes.crashed(inst);
       void supervisor.crashed(inst, crash);
     },
-    replicaStrategy: (manifest) => {
-      const { strategy = "round_robin", hash, activeRequestBias } = manifest.replicas ?? {};
-      return strategies.create(strategy, {
-        random: parts.random,
-        ...(hash === undefined ? {} : { hash }),
-        ...(activeRequestBias === undefined ? {} : { activeRequestBias }),
-      });
-    },
-    inRotation,
-    replicaJoined: (inst, candidate) => replicaHealth.joined(inst, candidate),
-    replicaLeft: (inst) => replicaHealth.left(inst),
+    replicaStrategy: (manifest) => dispatch.strategyOf(manifest),
+    inRotation: (inst) => dispatch.inRotation(inst),
+    replicaJoined: (inst, candidate) => dispatch.replicaHealth.joined(inst, candidate),
+    replicaLeft: (inst) => dispatch.replicaHealth.left(inst),
     onStall: (inst, method, durationMs) => {
       const suggestion = `set "isolation": "worker" in its manifest so it cannot block the runtime`;
       logger.warn(
@@ -273,57 +204,7 @@ export function assemble(parts: RuntimeParts): Assembly {
       events.emit("module.stalled", { id: inst.id, version: inst.version, method, durationMs, suggestion });
     },
   });
-  const replicas: Replicas = new Replicas({
-    clock,
-    events,
-    instances: table,
-    runner,
-    create: (first, replica) => factory.replicaOf(first, replica, undefined),
-    unload: (inst, reason) => control.unloadInstance(inst, reason),
-    forget: (inst) => {
-      factory.forget(inst);
-      supervisor.forget(inst.key);
-    },
-    answering: (ref) => {
-      const { id, range } = requestOf(ref);
-      return table.answering(id, range);
-    },
-    installed: (ref) => {
-      const { id, range } = requestOf(ref);
-      return catalog.highest(id, range)?.record;
-    },
-    onError,
-    defaultMax: options.environment.defaults.replicasMax.value,
-  });
-  const replicaHealth = new ReplicaHealthWatch({
-    clock,
-    events,
-    instances: table,
-    recycle: (inst) => replicas.recycle(inst),
-    onError,
-  });
-  observers.add(replicaHealth);
-  events.on("runtime.stopped", () => replicaHealth.dispose());
-  resources.sampler.onSamples((samples) => replicaHealth.sampled(samples));
-  const engines = new Engines({
-    instances: table,
-    strategies,
-    random: parts.random,
-    installedEngines: (type) =>
-      catalog.idsWhere((m) => m.engine !== undefined && (type === undefined || m.engine.type === type)),
-    ensureRunning: (id, signal) => control.ensure(id, "running", signal),
-    callInstance: (inst, method, args, signal) => calls.callInstance(inst, method, args, signal),
-    inRotation,
-    healthOf: (inst) => replicaHealth.healthOf(inst),
-  });
-  const autoscaling = new Autoscaling({
-    clock,
-    instances: table,
-    replicas,
-    defaultMax: options.environment.defaults.replicasMax.value,
-    onError,
-  });
-  resources.sampler.onSamples((samples) => autoscaling.sampled(samples));
+  dispatch.observe(resources, observers);
   const active = new ActiveVersions(db, clock);
   const desired = new DesiredRuns(db, clock);
   const activator: Activator = new Activator({
@@ -502,10 +383,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     probes,
     desired,
     triggers,
-    replicas,
-    strategies,
-    replicaHealth,
-    engines,
+    ...dispatch,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Runtime } from "../../src/runtime/Runtime.js";
-import type { Assembly } from "../../src/runtime/assemble.js";
+import type { Assembly } from "../../src/runtime/Assembly.js";
 
 /**
  * White-box: the parts a runtime is made of (its host pool, supervisor, crash trap...), for the

@@ -4,20 +4,21 @@ import type { Listener } from "../common/Emitter.js";
 import type { AppHook, HookPoint, HookScope } from "../lifecycle/HookRegistry.js";
 import type { ModuleDefinition, ModuleHealth, ModuleProxy } from "../module.js";
 import type { ResourceQueries } from "./Resources.js";
-import type { ReplicaSetView, ScaleResult } from "./Replicas.js";
 import type { EnginePool } from "./Engines.js";
-import type { DispatchExplanation, StrategyFactory } from "../dispatch/strategies.js";
+import type { DispatchExplanation } from "../dispatch/strategies.js";
 import type { DispatchRequest } from "../vocabulary/dispatch.js";
 import type { AnomalySnapshot } from "../monitoring/AnomalyDetector.js";
 import type { DesiredRun } from "../registry/DesiredRuns.js";
 import type { KindDefinition } from "../registry/KindRegistry.js";
 import type { AddResult, Registry } from "../registry/Registry.js";
 import type { ScanReport } from "../registry/scanModuleDirs.js";
-import type { HostFault, HostInfo } from "../vocabulary/hosts.js";
-import type { LifecycleState } from "../vocabulary/lifecycle.js";
-import type { Isolation, ModuleRecord, PackageManifest } from "../vocabulary/manifest.js";
+import type { HostFault } from "../vocabulary/hosts.js";
+import type { ModuleRecord, PackageManifest } from "../vocabulary/manifest.js";
 import type { ModuleOutcome } from "./Activator.js";
 import { assemble } from "./assemble.js";
+import { facadesOf, type DispatchFacade, type ReplicaFacade, type TriggerFacade } from "./facades.js";
+import { summarize, type InstanceSummary } from "./instanceSummary.js";
+export type { InstanceSummary } from "./instanceSummary.js";
 import type { Assembly, RuntimeParts } from "./Assembly.js";
 import type { CallInterceptor } from "./CallInterceptor.js";
 import type { LoadReport, LoadTask } from "./Loader.js";
@@ -38,31 +39,12 @@ import type { UpdateOptions, UpdateReport } from "./updateReport.js";
 import { requestUpdate, type RequestedOutcome, type UpdateRequestOptions } from "./requestUpdate.js";
 import { UpdateRequestServer } from "./UpdateRequestServer.js";
 import type { UpdateCheckReport } from "./findUpdates.js";
-import type { TriggerStatus } from "./Triggers.js";
 import type { CheckUpdatesOptions } from "./UpdateWatcher.js";
 import type { EnvironmentReport } from "../environment/EnvironmentReport.js";
 
 /** The arguments of a call made without any (shared: a call never changes its arguments). */
 const noArgs: readonly unknown[] = Object.freeze([]);
 export type { RuntimeParts } from "./Assembly.js";
-
-/** A live instance, as tools see it (`runtime.instances()`). */
-export interface InstanceSummary {
-  id: string;
-  version: string;
-  /** Its address in the instance table: `id@version`, and `#replica` after a module's first replica. */
-  key: string;
-  /** Which replica of `id@version` (0: the first, or the only one). */
-  replica: number;
-  isolation: Isolation;
-  state: LifecycleState;
-  /** Where its code runs now (pid, thread id). */
-  host: HostInfo;
-  /** Calls it served since it was made. */
-  calls: number;
-  /** Time since its last successful start or resume, in ms on the runtime's clock; null unless it is running or paused. */
-  uptimeMs: number | null;
-}
 
 /**
  * The runtime: hands out module proxies (`use`), drives the lifecycle, resolves dependencies
@@ -81,10 +63,7 @@ export class Runtime {
    * The modules' triggers: `list()` every cron and HTTP trigger with its next run and last
    * outcome; `callRoute(method, path, arg)` answers an HTTP trigger as the host does under `/t`.
    */
-  readonly triggers: {
-    list(): TriggerStatus[];
-    callRoute(method: string, path: string, arg: unknown, signal?: AbortSignal): Promise<unknown>;
-  };
+  readonly triggers: TriggerFacade;
   /**
    * What every loaded module uses of the machine: counters since its load (`usage`), the latest
    * sample of CPU, memory, disk and network (`latest`), sampled every `resources.sampleMs`; the
@@ -95,19 +74,13 @@ export class Runtime {
    * The replicas of modules whose manifest has `replicas` (see docs/dispatch.md): `list()` each
    * replicated module's desired and current count; `scale(ref, count)` sets how many run.
    */
-  readonly replicas: {
-    list(): ReplicaSetView[];
-    scale(ref: string, count: number): Promise<ScaleResult>;
-  };
+  readonly replicas: ReplicaFacade;
   /**
    * How calls pick among replicas and engines (see docs/dispatch.md): `registerStrategy(name,
    * factory)` adds a strategy a manifest or a request may name (validated as the built-ins are;
    * dispose the result to take it back), `strategies()` lists every name.
    */
-  readonly dispatch: {
-    registerStrategy(name: string, factory: StrategyFactory): Disposable;
-    strategies(): string[];
-  };
+  readonly dispatch: DispatchFacade;
   /** What the start-up scan of module directories found (set by `createRuntime`). */
   lastScan: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
   private readonly parts: Assembly;
@@ -117,34 +90,12 @@ export class Runtime {
     const parts = (this.parts = assemble(made));
     this.queries = parts.queries;
     this.policies = parts.policies;
-    const { triggers } = parts;
-    this.triggers = {
-      list: () => (parts.state.assertReadable(), triggers.list()),
-      callRoute: (method, path, arg, signal) => triggers.callRoute(method, path, arg, signal),
-    };
-    const { state, monitoring, resources } = parts;
-    this.resources = {
-      usage: (ref) => (state.assertReadable(), resources.usage(ref)),
-      latest: (ref) => (state.assertReadable(), resources.latest(ref)),
-      sampleNow: () => (state.assertReadable(), resources.sampleNow()),
-      system: () => resources.system(),
-      history: (ref, period) => (state.assertReadable(), resources.history(ref, period)),
-      report: (options) => (state.assertReadable(), resources.report(options)),
-    };
-    const { replicas } = parts;
-    this.replicas = {
-      list: () => (state.assertReadable(), replicas.list()),
-      scale: (ref, count) => (state.assertOpen(), replicas.scale(ref, count)),
-    };
-    const { strategies } = parts;
-    this.dispatch = {
-      registerStrategy: (name, factory) => strategies.register(name, factory),
-      strategies: () => strategies.names(),
-    };
-    this.errors = {
-      recent: (filter) => (state.assertReadable(), monitoring.errors.recent(filter)),
-      counts: (filter) => (state.assertReadable(), monitoring.errors.counts(filter)),
-    };
+    const facades = facadesOf(parts);
+    this.triggers = facades.triggers;
+    this.resources = facades.resources;
+    this.replicas = facades.replicas;
+    this.dispatch = facades.dispatch;
+    this.errors = facades.errors;
   }
 
   /** Data directory in use (absolute). */
@@ -471,20 +422,7 @@ export class Runtime {
   /** Every live instance of the instance table, whatever its state. */
   instances(): InstanceSummary[] {
     const now = this.made.clock.now();
-    return [...this.parts.instances.all()].map((inst) => ({
-      id: inst.id,
-      version: inst.version,
-      key: inst.key,
-      replica: inst.replica,
-      isolation: inst.isolation,
-      state: inst.state,
-      host: inst.host.info(),
-      calls: inst.calls,
-      uptimeMs:
-        inst.startedAt !== undefined && (inst.state === "running" || inst.state === "paused")
-          ? now - inst.startedAt
-          : null,
-    }));
+    return Array.from(this.parts.instances.all(), (inst) => summarize(inst, now));
   }
 
   /**

@@ -4,14 +4,22 @@ import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Instance } from "../instances/Instance.js";
 import { ProbeRunner, type ProbeStatus, type ProbeTarget } from "../supervision/ProbeRunner.js";
-import { hasProbes, probeSettings, type ProbeSettings } from "../supervision/probeSettings.js";
+import {
+  hasProbes,
+  probeSettings,
+  type ProbeName,
+  type ProbeSettings,
+} from "../supervision/probeSettings.js";
 import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
+import { moduleRef } from "./TransitionEvents.js";
 
 /** What the probes of running modules need from the runtime. */
 export interface ProbesDeps {
   clock: Clock;
   events: Emitter<RuntimeEvents>;
+  /** Told of every probe result (a replica's health counts its liveness and readiness probes). */
+  observed(inst: Instance, probe: ProbeName, ok: boolean, error: Error | undefined): void;
 }
 
 /**
@@ -77,11 +85,11 @@ export class Probes {
       check: (settings, signal) => check(inst, settings, signal),
       probeable: () => inst.takesCalls,
       reported: (result) => {
-        if (!events.has("module.probe")) return;
         const { probe, ok, consecutive, error } = result;
+        this.deps.observed(inst, probe, ok, error);
+        if (!events.has("module.probe")) return;
         events.emit("module.probe", {
-          id,
-          version,
+          ...moduleRef(inst),
           probe,
           ok,
           consecutive,

@@ -82,6 +82,12 @@ export class ReplicaHealthWatch implements CallObserver {
     });
   }
 
+  /** A liveness or readiness probe of `inst` answered: a replica's health counts it (startup probes do not). */
+  probed(inst: Instance, probe: string, ok: boolean, error: Error | undefined): void {
+    if (inst.group === undefined || probe === "startup") return;
+    this.pools.get(inst.group.key)?.probe(inst.key, ok, error?.message);
+  }
+
   /** A round of resource samples: a replica's memory feeds its trend. */
   sampled(samples: readonly ResourceSample[]): void {
     for (const s of samples) {

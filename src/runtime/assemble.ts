@@ -64,7 +64,11 @@ export function assemble(parts: RuntimeParts): Assembly {
   const pool = new HostPool({ ...options.hosts.pool, heartbeatMs: options.hosts.heartbeatMs });
   const trap = options.inlineCrashes ? new InlineCrashTrap(options.stallMs) : undefined;
   const store = new SupervisionStore(db);
-  const probes = new Probes({ clock, events });
+  const probes = new Probes({
+    clock,
+    events,
+    observed: (inst, probe, ok, error) => dispatch.replicaHealth.probed(inst, probe, ok, error),
+  });
 
   // Parts made further down (supervisor, activator, control, idle) are reached through closures
   // by parts made before them: a closure runs only once everything is made.

@@ -88,9 +88,11 @@ export function registerEngineCommands(program: Command, ctx: CliContext): void 
         const on = opts.on;
         if (on !== undefined && Object.keys(request).length > 0)
           throw usageError(
-            `--on names the engine, so ${Object.keys(request)
+            `--on names the engine itself, and ${Object.keys(request)
               .map((k) => `--${k === "capabilities" ? "capability" : k === "labels" ? "label" : k}`)
-              .join(", ")} would pick nothing: give --on or a request, not both`,
+              .join(
+                ", ",
+              )} describe${Object.keys(request).length === 1 ? "s" : ""} one to pick: give one or the other`,
           );
         const args = parseJsonArgs(rawArgs, "execute");
         const globals = globalsOf(cmd, ctx);

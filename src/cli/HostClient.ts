@@ -6,7 +6,10 @@ import type { ResourceReport } from "../resources/ResourceReport.js";
 import type { ReportOptions } from "../runtime/ResourceReports.js";
 import type { SystemFigures } from "../resources/SystemMeter.js";
 import type { TriggerStatus } from "../runtime/Triggers.js";
-import type { ScaleResult } from "../runtime/Replicas.js";
+import type { EnginePool } from "../runtime/Engines.js";
+import type { ReplicaSetView, ScaleResult } from "../runtime/Replicas.js";
+import type { DispatchExplanation } from "../dispatch/strategies.js";
+import type { DispatchRequest } from "../vocabulary/dispatch.js";
 import type { UpdateOptions, UpdateReport } from "../runtime/updateReport.js";
 import type { LiveInstance, ModuleDetail, ModuleView } from "../server/ModuleViews.js";
 import type { ControlAction } from "../server/schemas.js";
@@ -42,6 +45,18 @@ export interface HostErrors {
 
 /** The update options that travel as JSON (no signal, no callback). */
 export type JsonUpdateOptions = Omit<UpdateOptions, "signal" | "onStep">;
+
+/** A {@link DispatchExplanation} as JSON carries it: `null` where the runtime has `undefined`. */
+export type JsonExplanation = Omit<DispatchExplanation, "picked" | "candidates"> & {
+  picked: string | null;
+  candidates: Array<
+    Omit<DispatchExplanation["candidates"][number], "engineType" | "meanMs" | "score"> & {
+      engineType: string | null;
+      meanMs: number | null;
+      score: Omit<DispatchExplanation["candidates"][number]["score"], "total"> & { total: number | null };
+    }
+  >;
+};
 
 /** The most recent errors `GET /v1/errors` answers at once. */
 export const MAX_HOST_ERRORS = 500;
@@ -134,8 +149,56 @@ export class HostClient {
     return this.request("POST", `/v1/modules/${encodeURIComponent(ref)}/scale`, { count }, signal);
   }
 
-  /** `GET /v1/system`: the machine's load, CPU, memory, disk, network and the host process. */
+  /** `GET /v1/replicas`: each replicated module's desired and current count, min, max and strategy. */
+  async replicas(signal?: AbortSignal): Promise<ReplicaSetView[]> {
+    const body = await this.request<{ replicas: ReplicaSetView[] }>("GET", "/v1/replicas", undefined, signal);
+    return body.replicas;
+  }
 
+  /** `GET /v1/engines`: every engine pool with its live members' health, rotation, load and calls. */
+  async engines(signal?: AbortSignal): Promise<EnginePool[]> {
+    const body = await this.request<{ pools: EnginePool[] }>("GET", "/v1/engines", undefined, signal);
+    return body.pools;
+  }
+
+  /** `POST /v1/dispatch/explain`: every live engine's eligibility and score for `request` (JSON: null for undefined). */
+  explainDispatch(request: DispatchRequest, signal?: AbortSignal): Promise<JsonExplanation> {
+    return this.request("POST", "/v1/dispatch/explain", request, signal);
+  }
+
+  /** `POST /v1/execute`: what `method` returned on the engine `request` picked (null for undefined). */
+  async execute(
+    request: DispatchRequest,
+    method: string,
+    args: readonly unknown[],
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    const body = await this.request<{ result: unknown }>(
+      "POST",
+      "/v1/execute",
+      { request, method, args },
+      signal,
+    );
+    return body.result;
+  }
+
+  /** `POST /v1/engines/{key}/calls/{method}`: what `method` returned on the engine instance at `key`. */
+  async executeOn(
+    key: string,
+    method: string,
+    args: readonly unknown[],
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    const body = await this.request<{ result: unknown }>(
+      "POST",
+      `/v1/engines/${encodeURIComponent(key)}/calls/${encodeURIComponent(method)}`,
+      { args },
+      signal,
+    );
+    return body.result;
+  }
+
+  /** `GET /v1/system`: the machine's load, CPU, memory, disk, network and the host process. */
   system(signal?: AbortSignal): Promise<SystemFigures> {
     return this.request("GET", "/v1/system", undefined, signal);
   }

@@ -20,6 +20,7 @@ import { registerTriggersCommand } from "./commands/triggersCommand.js";
 import { registerReportCommand } from "./commands/reportCommand.js";
 import { registerTopCommand } from "./commands/topCommand.js";
 import { registerScaleCommand } from "./commands/scaleCommand.js";
+import { registerEngineCommands } from "./commands/engineCommands.js";
 import { logFormats, logLevels } from "./CliLog.js";
 import {
   DEFAULT_CONFIG_FILE,
@@ -102,5 +103,6 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerReportCommand(program, ctx);
   registerTopCommand(program, ctx);
   registerScaleCommand(program, ctx);
+  registerEngineCommands(program, ctx);
   return program;
 }

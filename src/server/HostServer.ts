@@ -7,6 +7,7 @@ import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import type { Runtime } from "../runtime/Runtime.js";
 import { BearerToken } from "./BearerToken.js";
 import { EventStream, type EventStreamOptions } from "./EventStream.js";
+import { registerEngineRoutes } from "./engineRoutes.js";
 import { registerHostRoutes } from "./hostRoutes.js";
 import { HostMetrics } from "./metrics/HostMetrics.js";
 import { registerMetricsRoute, type MetricsOptions } from "./metricsRoute.js";
@@ -127,6 +128,7 @@ export class HostServer {
       if (metrics !== undefined) registerMetricsRoute(app, metrics, options.metrics || {});
       registerResourceRoutes(app, runtime);
       registerReplicaRoutes(app, runtime);
+      registerEngineRoutes(app, runtime);
       registerSystemRoute(app, runtime);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Runtime } from "../runtime/Runtime.js";
 import { MAX_REPLICAS } from "../registry/replicaSchemas.js";
+import { replicasResponse } from "./engineSchemas.js";
 import { errorResponses, refParams } from "./schemas.js";
 
 const tags = ["modules"];
@@ -29,7 +30,10 @@ const scaleResponse = {
   },
 } as const;
 
-/** `POST /v1/modules/{ref}/scale`: how many replicas of a module run (see docs/dispatch.md). */
+/**
+ * `POST /v1/modules/{ref}/scale`: how many replicas of a module run (see docs/dispatch.md);
+ * `GET /v1/replicas`: each replicated module's desired and current count (`runtime.replicas.list()`).
+ */
 export function registerReplicaRoutes(app: FastifyInstance, runtime: Runtime): void {
   app.post<{ Params: { ref: string }; Body: { count: number } }>(
     "/v1/modules/:ref/scale",
@@ -44,5 +48,18 @@ export function registerReplicaRoutes(app: FastifyInstance, runtime: Runtime): v
       },
     },
     (request) => runtime.replicas.scale(request.params.ref, request.body.count),
+  );
+
+  app.get(
+    "/v1/replicas",
+    {
+      schema: {
+        tags,
+        summary:
+          "Every replicated module with an instance: replicas asked for and existing now, its min, max and strategy",
+        response: { 200: replicasResponse, ...errorResponses },
+      },
+    },
+    () => ({ replicas: runtime.replicas.list() }),
   );
 }

@@ -13,8 +13,20 @@ interface OpenApiDocument {
   paths: Record<string, Record<string, Operation>>;
 }
 
-/** A host serving `svc` (inline, eager), with its document read from `/openapi.json`. */
+/**
+ * A host serving `svc` (inline, eager) and `calc`, a worker engine of type "calc" with replicas
+ * (lazy), with its document read from `/openapi.json`.
+ */
 async function served() {
+  h.ws.module({
+    name: "calc",
+    chipset: {
+      isolation: "worker",
+      replicas: { min: 1, max: 2 },
+      engine: { type: "calc", capabilities: ["math"], labels: { zone: "a" } },
+    },
+    code: `export const module = defineModule({ api: { add: (a, b) => a + b, nothing() {} } });`,
+  });
   const { rt, server } = await h.echoHost({ start: false });
   const { status, body } = await h.get<OpenApiDocument>("/openapi.json");
   expect(status).toBe(200);
@@ -126,6 +138,31 @@ describe("the OpenAPI document at /openapi.json", () => {
     await check("get", "/v1/modules", "/v1/modules", 200);
     await check("get", "/v1/system", "/v1/system", 200);
     await check("get", "/v1/environment", "/v1/environment", 200);
-    expect(seen).toHaveLength(27);
+    // Engines and replicas (docs/dispatch.md): the pool starts on its first execute.
+    await check("post", "/v1/execute", "/v1/execute", 200, {
+      body: { request: { type: "calc", capabilities: ["math"] }, method: "add", args: [40, 2] },
+    });
+    await check("post", "/v1/execute", "/v1/execute", 404, {
+      body: { request: { type: "onnx" }, method: "add" },
+    });
+    await check("post", "/v1/execute", "/v1/execute", 400, {
+      body: { request: {}, method: "add", extra: 1 },
+    });
+    await check("post", "/v1/engines/{key}/calls/{method}", "/v1/engines/calc%401.0.0/calls/nothing", 200, {
+      body: {},
+    });
+    await check("post", "/v1/engines/{key}/calls/{method}", "/v1/engines/svc%401.0.0/calls/echo", 404, {
+      body: { args: [1] },
+    });
+    await check("get", "/v1/engines", "/v1/engines", 200);
+    await check("get", "/v1/replicas", "/v1/replicas", 200);
+    await check("post", "/v1/dispatch/explain", "/v1/dispatch/explain", 200, {
+      body: { type: "calc", capabilities: ["math", "gpu"], labels: { zone: "a" }, key: "k" },
+    });
+    await check("post", "/v1/dispatch/explain", "/v1/dispatch/explain", 200, {
+      body: { type: "calc", strategy: "capability", capabilities: ["gpu"] },
+    });
+    await check("post", "/v1/dispatch/explain", "/v1/dispatch/explain", 400, { body: { colour: "red" } });
+    expect(seen).toHaveLength(37);
   });
 });

@@ -4,15 +4,15 @@ import { connectHost } from "../hostTarget.js";
 import { usageError } from "../usage.js";
 import { globalsOf } from "./globals.js";
 
-/** Parses each `call` argument as JSON; a bad one is a usage error that names it and shows how to quote. */
-export function parseJsonArgs(args: readonly string[]): unknown[] {
+/** Parses each argument of `command` (default `call`) as JSON; a bad one is a usage error that names it and shows how to quote. */
+export function parseJsonArgs(args: readonly string[], command = "call"): unknown[] {
   return args.map((text, i) => {
     try {
       return JSON.parse(text) as unknown;
     } catch {
       const quoted = `'${JSON.stringify(text).replaceAll("'", "'\\''")}'`;
       throw usageError(
-        `argument ${i + 1} of call, ${text}, is not valid JSON (to pass a string, quote it: ${quoted})`,
+        `argument ${i + 1} of ${command}, ${text}, is not valid JSON (to pass a string, quote it: ${quoted})`,
         {
           argument: text,
           position: i + 1,

@@ -395,14 +395,12 @@ export class Runtime {
    * that fails by the engine's doing is tried on another (up to three).
    */
   execute(request: DispatchRequest, method: string, ...args: unknown[]): Promise<unknown> {
-    this.parts.state.assertOpen();
-    return this.parts.engines.execute(request, method, args);
+    return this.dispatch.execute(request, method, args);
   }
 
   /** Calls `method` with `args` on the engine instance at `key` (`id@version`, `#replica` after the first). */
   executeOn(key: string, method: string, ...args: unknown[]): Promise<unknown> {
-    this.parts.state.assertOpen();
-    return this.parts.engines.executeOn(key, method, args);
+    return this.dispatch.executeOn(key, method, args);
   }
 
   /** Every engine pool (modules with an `engine` section, by type) with each live member's health, load and rotation. */

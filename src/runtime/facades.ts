@@ -1,5 +1,6 @@
 import type { Disposable } from "../common/Disposable.js";
 import type { StrategyFactory } from "../dispatch/strategies.js";
+import type { DispatchRequest } from "../vocabulary/dispatch.js";
 import type { Assembly } from "./Assembly.js";
 import type { ErrorQueries } from "./Monitoring.js";
 import type { ReplicaSetView, ScaleResult } from "./Replicas.js";
@@ -22,6 +23,20 @@ export interface ReplicaFacade {
 export interface DispatchFacade {
   registerStrategy(name: string, factory: StrategyFactory): Disposable;
   strategies(): string[];
+  /** `runtime.execute` with the arguments as an array, and a signal that cancels the call. */
+  execute(
+    request: DispatchRequest,
+    method: string,
+    args: readonly unknown[],
+    options?: { signal?: AbortSignal },
+  ): Promise<unknown>;
+  /** `runtime.executeOn` with the arguments as an array, and a signal that cancels the call. */
+  executeOn(
+    key: string,
+    method: string,
+    args: readonly unknown[],
+    options?: { signal?: AbortSignal },
+  ): Promise<unknown>;
 }
 
 /**
@@ -36,7 +51,7 @@ export function facadesOf(parts: Assembly): {
   dispatch: DispatchFacade;
   errors: ErrorQueries;
 } {
-  const { state, triggers, resources, replicas, strategies, monitoring } = parts;
+  const { state, triggers, resources, replicas, strategies, monitoring, engines } = parts;
   return {
     triggers: {
       list: () => (state.assertReadable(), triggers.list()),
@@ -57,6 +72,14 @@ export function facadesOf(parts: Assembly): {
     dispatch: {
       registerStrategy: (name, factory) => strategies.register(name, factory),
       strategies: () => strategies.names(),
+      execute: (request, method, args, options = {}) => (
+        state.assertOpen(),
+        engines.execute(request, method, args, options.signal)
+      ),
+      executeOn: (key, method, args, options = {}) => (
+        state.assertOpen(),
+        engines.executeOn(key, method, args, options.signal)
+      ),
     },
     errors: {
       recent: (filter) => (state.assertReadable(), monitoring.errors.recent(filter)),

@@ -10,6 +10,7 @@ import {
   explanationResponse,
 } from "./engineSchemas.js";
 import { callBody, callResponse, errorResponses } from "./schemas.js";
+import { connectionSignal } from "./connectionSignal.js";
 
 const tags = ["engines"];
 
@@ -61,7 +62,8 @@ export function registerEngineRoutes(app: FastifyInstance, runtime: Runtime): vo
     },
     async (request) => {
       const { request: dispatch, method, args = [] } = request.body;
-      const result = await runtime.execute(dispatch, method, ...args);
+      const signal = connectionSignal(request.raw.socket);
+      const result = await runtime.dispatch.execute(dispatch, method, args, { signal });
       return { result: result ?? null };
     },
   );
@@ -80,7 +82,8 @@ export function registerEngineRoutes(app: FastifyInstance, runtime: Runtime): vo
     },
     async (request) => {
       const { key, method } = request.params;
-      const result = await runtime.executeOn(key, method, ...(request.body?.args ?? []));
+      const signal = connectionSignal(request.raw.socket);
+      const result = await runtime.dispatch.executeOn(key, method, request.body?.args ?? [], { signal });
       return { result: result ?? null };
     },
   );

@@ -1,8 +1,7 @@
+import { MemberStrategy } from "./MemberStrategy.js";
 import type { Candidate, DispatchRequest } from "../../vocabulary/dispatch.js";
-import type { DispatchStrategy } from "./DispatchStrategy.js";
 import { labelsMatched, typeMatches, usableWeight } from "./eligibility.js";
 import { fmix32, murmur3 } from "./hash/murmur3.js";
-import { Members } from "./Members.js";
 
 /**
  * `affinity`: sticky by key, preferring by label.
@@ -16,27 +15,16 @@ import { Members } from "./Members.js";
  *   `affinityKeys` bindings are kept (default 10000; the oldest binding is forgotten first).
  * - No key: the least loaded of those considered, by inflight / effectiveWeight (first on a tie).
  */
-export class AffinityStrategy implements DispatchStrategy {
-  private readonly members = new Members();
+export class AffinityStrategy extends MemberStrategy {
   private readonly bindings = new Map<string, string>();
   private index = new Map<string, number>();
   private memberHashes = new Uint32Array(0);
 
-  constructor(private readonly maxKeys: number) {}
-
-  pick(candidates: readonly Candidate[], request: DispatchRequest): Candidate | undefined {
-    return this.choose(candidates, request, true);
+  constructor(private readonly maxKeys: number) {
+    super();
   }
 
-  peek(candidates: readonly Candidate[], request: DispatchRequest): Candidate | undefined {
-    return this.choose(candidates, request, false);
-  }
-
-  membersChanged(): void {
-    this.members.invalidate();
-  }
-
-  private choose(
+  protected choose(
     candidates: readonly Candidate[],
     request: DispatchRequest,
     bind: boolean,

@@ -1,8 +1,7 @@
+import { MemberStrategy } from "./MemberStrategy.js";
 import type { Candidate, DispatchRequest } from "../../vocabulary/dispatch.js";
 import { ChipsetError, ErrorCodes } from "../../errors/index.js";
-import type { DispatchStrategy } from "./DispatchStrategy.js";
 import { usableWeight } from "./eligibility.js";
-import { Members } from "./Members.js";
 import { SmoothCounters } from "./SmoothCounters.js";
 
 /**
@@ -16,29 +15,18 @@ import { SmoothCounters } from "./SmoothCounters.js";
  *   here it is smooth weighted round robin, which gives the same shares.
  * Members of another engine type than the request's are skipped. No allocation per pick.
  */
-export class LeastLoaded implements DispatchStrategy {
-  private readonly members = new Members();
+export class LeastLoaded extends MemberStrategy {
   private readonly counters = new SmoothCounters();
   private last: readonly Candidate[] | undefined;
 
   constructor(
     private readonly random: () => number,
     private readonly bias: number,
-  ) {}
-
-  pick(candidates: readonly Candidate[], request: DispatchRequest): Candidate | undefined {
-    return this.choose(candidates, request, true);
+  ) {
+    super();
   }
 
-  peek(candidates: readonly Candidate[], request: DispatchRequest): Candidate | undefined {
-    return this.choose(candidates, request, false);
-  }
-
-  membersChanged(): void {
-    this.members.invalidate();
-  }
-
-  private choose(
+  protected choose(
     candidates: readonly Candidate[],
     request: DispatchRequest,
     advance: boolean,

@@ -1,7 +1,6 @@
+import { MemberStrategy } from "./MemberStrategy.js";
 import type { Candidate, DispatchRequest } from "../../vocabulary/dispatch.js";
-import type { DispatchStrategy } from "./DispatchStrategy.js";
 import { usableWeight } from "./eligibility.js";
-import { Members } from "./Members.js";
 import { SmoothCounters } from "./SmoothCounters.js";
 
 /**
@@ -11,24 +10,11 @@ import { SmoothCounters } from "./SmoothCounters.js";
  * equal weights give a plain rotation. Members of another engine type than the request's are
  * skipped; when every weight is 0 all count as 1. O(n) per pick, no allocation.
  */
-export class RoundRobin implements DispatchStrategy {
-  private readonly members = new Members();
+export class RoundRobin extends MemberStrategy {
   private readonly counters = new SmoothCounters();
   private last: readonly Candidate[] | undefined;
 
-  pick(candidates: readonly Candidate[], request: DispatchRequest): Candidate | undefined {
-    return this.choose(candidates, request, true);
-  }
-
-  peek(candidates: readonly Candidate[], request: DispatchRequest): Candidate | undefined {
-    return this.choose(candidates, request, false);
-  }
-
-  membersChanged(): void {
-    this.members.invalidate();
-  }
-
-  private choose(
+  protected choose(
     candidates: readonly Candidate[],
     request: DispatchRequest,
     advance: boolean,

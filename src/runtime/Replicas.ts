@@ -23,6 +23,8 @@ export interface ReplicasDeps {
   events: Emitter<RuntimeEvents>;
   instances: InstanceReader;
   runner: LifecycleRunner<Instance>;
+  /** True while the instance at `key` is down after a crash: its supervisor's restart moves it, not an operator. */
+  isDown(key: string): boolean;
   /** Makes replica `replica` of `first`'s version (not loaded) and puts it in the table and the group. */
   create(first: Instance, replica: number): Instance;
   /** Stops (if need be) and unloads an instance, saying why. */
@@ -74,6 +76,8 @@ export class Replicas {
   readonly manualScale = new EventSource<ScaleResult>();
   /** Keys of replicas leaving: out of rotation while their calls finish. */
   private readonly draining = new Set<string>();
+  /** Replicas being restarted in a fresh host by {@link recycle}: their steps are not followed. */
+  private readonly recycling = new Set<Instance>();
 
   constructor(private readonly deps: ReplicasDeps) {}
 
@@ -82,10 +86,15 @@ export class Replicas {
     return !this.draining.has(key);
   }
 
-  /** The first replica of a replicated module finished `command`: its other replicas follow. */
+  /**
+   * The first replica of a replicated module finished `command`: its other replicas follow. Not
+   * while its supervisor restarts it after a crash, nor while it is recycled: the others go on
+   * serving then.
+   */
   transitioned(inst: Instance, command: LifecycleCommand): void {
     const group = inst.group;
     if (group === undefined || inst.replica !== 0) return;
+    if (this.recycling.has(inst) || this.deps.isDown(inst.key)) return;
     if (command === "start") {
       void this.fill(inst).catch((err: unknown) => this.deps.onError(`replicas of ${inst.key}`, err));
       return;
@@ -197,13 +206,17 @@ export class Replicas {
    * unloads it and brings it back in a fresh host: what a replica whose memory keeps rising gets.
    */
   async recycle(replica: Instance): Promise<void> {
-    await this.drain(replica);
+    if (this.recycling.has(replica)) return;
+    this.recycling.add(replica);
     try {
+      await this.drain(replica);
       await this.deps.unload(replica, "recycled");
+      this.draining.delete(replica.key);
+      await this.deps.runner.advance(replica, "running");
     } finally {
       this.draining.delete(replica.key);
+      this.recycling.delete(replica);
     }
-    await this.deps.runner.advance(replica, "running");
   }
 
   /** Takes `replica` out of rotation and resolves once its calls finished, or the drain timeout passed. */

@@ -68,6 +68,7 @@ export function assembleDispatch(w: DispatchWiring): DispatchParts {
       w.later().factory.forget(inst);
       w.later().supervisor.forget(inst.key);
     },
+    isDown: (key) => w.later().supervisor.isDown(key),
     answering: (ref) => {
       const { id, range } = requestOf(ref);
       return table.answering(id, range);

@@ -23,6 +23,8 @@ export interface ReplicasDeps {
   events: Emitter<RuntimeEvents>;
   instances: InstanceReader;
   runner: LifecycleRunner<Instance>;
+  /** True once the runtime is closing: no replica is made or restarted any more. */
+  closing(): boolean;
   /** True while the instance at `key` is down after a crash: its supervisor's restart moves it, not an operator. */
   isDown(key: string): boolean;
   /** Makes replica `replica` of `first`'s version (not loaded) and puts it in the table and the group. */
@@ -181,6 +183,7 @@ export class Replicas {
 
   /** Makes the missing replicas of `first`'s version and brings them to its state. */
   private async fill(first: Instance): Promise<void> {
+    if (this.deps.closing()) return;
     const group = first.group!;
     const want = this.desiredOf(first);
     const work: Array<Promise<void>> = [];
@@ -206,13 +209,13 @@ export class Replicas {
    * unloads it and brings it back in a fresh host: what a replica whose memory keeps rising gets.
    */
   async recycle(replica: Instance): Promise<void> {
-    if (this.recycling.has(replica)) return;
+    if (this.recycling.has(replica) || this.deps.closing()) return;
     this.recycling.add(replica);
     try {
       await this.drain(replica);
       await this.deps.unload(replica, "recycled");
       this.draining.delete(replica.key);
-      await this.deps.runner.advance(replica, "running");
+      if (!this.deps.closing()) await this.deps.runner.advance(replica, "running");
     } finally {
       this.draining.delete(replica.key);
       this.recycling.delete(replica);

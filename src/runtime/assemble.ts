@@ -111,6 +111,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     random: parts.random,
     defaultMax: options.environment.defaults.replicasMax.value,
     onError,
+    closing: () => state.closing,
     later: () => ({ factory, control, supervisor, calls }),
   });
   const supervisor: Supervisor<Instance> = new Supervisor<Instance>({

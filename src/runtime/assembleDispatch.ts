@@ -31,6 +31,8 @@ export interface DispatchWiring {
   /** `replicas.max` when a manifest does not set it (the environment's adapted default). */
   defaultMax: number;
   onError: (context: string, error: unknown) => void;
+  /** True once the runtime is closing. */
+  closing: () => boolean;
   later(): {
     factory: InstanceFactory;
     control: ModuleControl;
@@ -69,6 +71,7 @@ export function assembleDispatch(w: DispatchWiring): DispatchParts {
       w.later().supervisor.forget(inst.key);
     },
     isDown: (key) => w.later().supervisor.isDown(key),
+    closing: w.closing,
     answering: (ref) => {
       const { id, range } = requestOf(ref);
       return table.answering(id, range);

@@ -60,7 +60,11 @@ export interface HealthSettings {
   successRateStdevFactor?: number;
   /** Below this percentage of healthy replicas the pool is in panic: every replica serves (Envoy healthy_panic_threshold: 50). */
   panicThreshold?: number;
-  /** Memory samples in a row that rise before a replica is drained and restarted (default 10; 0: off). */
+  /**
+   * Memory samples in a row that rise before a replica is drained and restarted (default 60: a
+   * minute of steady growth at the default sampling; a busy replica's heap rises for a few seconds
+   * at a time as it warms up; 0: off).
+   */
   memoryRiseSamples?: number;
 }
 

@@ -251,16 +251,13 @@ export class ReplicaHealth {
   private succeeded(): HealthChange | undefined {
     this.everSucceeded = true;
     this.successesInRow++;
-    if (this.successesInRow >= this.settings.successThreshold) {
+    const down = this.probeDownReason !== undefined || this.callsDownReason !== undefined;
+    // Worded only when it changes something: this runs on every call.
+    if (this.successesInRow >= this.settings.successThreshold && (this.recovering || down)) {
       const run = `${plural(this.successesInRow, this.lastSuccess)} in a row succeeded`;
-      if (this.recovering) {
-        this.recovering = false;
-        this.note = `${run} after the restart`;
-      }
-      if (this.probeDownReason !== undefined || this.callsDownReason !== undefined) {
-        this.probeDownReason = this.callsDownReason = undefined;
-        this.note = run;
-      }
+      this.note = this.recovering ? `${run} after the restart` : run;
+      this.recovering = false;
+      this.probeDownReason = this.callsDownReason = undefined;
     }
     return this.settle();
   }

@@ -18,7 +18,7 @@ describe("resolveHealthSettings", () => {
       successRateMinimumHosts: 5,
       successRateStdevFactor: 1.9,
       panicThreshold: 50,
-      memoryRiseSamples: 10,
+      memoryRiseSamples: 60,
     });
   });
 

@@ -26,7 +26,7 @@ export const healthDefaults: Readonly<ResolvedHealthSettings> = Object.freeze({
   successRateMinimumHosts: 5,
   successRateStdevFactor: 1.9,
   panicThreshold: 50,
-  memoryRiseSamples: 10,
+  memoryRiseSamples: 60,
 });
 
 /**

@@ -130,6 +130,7 @@ async function throughput(root, dirs, { rounds, workCalls, incCalls, warmupCalls
     }
   } finally {
     await close();
+    console.log("13: closing the throughput runtime ...");
     await runtime.close();
   }
   return out;
@@ -152,7 +153,9 @@ export async function run({
   let crash;
   try {
     const dirs = writeModules(join(root, "modules"));
+    console.log("13: throughput, every contender in each round ...");
     thr = await throughput(root, dirs, { rounds, workCalls, incCalls, warmupCalls: warmup });
+    console.log("13: crashes under load ...");
     crash = await crashes(join(root, "crash"), {
       samples: crashSamples,
       warmup: crashWarmup,

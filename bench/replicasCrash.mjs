@@ -17,6 +17,8 @@ import { collect, median, summarize } from "./lib/stats.mjs";
 import { countIn, failureKind } from "./lib/tally.mjs";
 
 const LANES = 8;
+/** How long a restart may take before the bench gives up and says what it saw. */
+const RESTART_LIMIT_MS = 15_000;
 const ROUNDS = 20_000;
 const RETRY = { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, jitter: 0 };
 const CALLS = { methods: { work: { idempotent: true, retry: RETRY } } };
@@ -87,7 +89,22 @@ async function crashOnce(runtime, log, { id, count, victim, steadyMs, afterMs, e
   const t0 = performance.now();
   if (!runtime.faultHost(victim, { action: "crash", message: "bench: replica crash" }))
     throw new Error(`no live instance ${victim}`);
-  const restarted = await log.waitFor((e) => e.name === "module.restarted" && e.id === id, mark);
+  const restarted = await Promise.race([
+    log.waitFor((e) => e.name === "module.restarted" && e.id === id, mark),
+    sleep(RESTART_LIMIT_MS, undefined, { ref: false }),
+  ]);
+  if (restarted === undefined) {
+    stop = true;
+    await lanes;
+    const states = runtime
+      .instances()
+      .filter((i) => i.id === id)
+      .map((i) => `${i.key} ${i.state}`);
+    const seen = log.entries.slice(mark).filter((e) => e.id === id);
+    throw new Error(
+      `${victim} was not restarted within ${RESTART_LIMIT_MS} ms of its crash; instances: ${states.join(", ")}; events: ${JSON.stringify(seen.map((e) => ({ name: e.name, at: e.at - t0, replica: e.replica, to: e.to ?? e.event, reason: e.reason })))}`,
+    );
+  }
   await sleep(afterMs);
   stop = true;
   await lanes;

@@ -16,6 +16,7 @@
  */
 import { join } from "node:path";
 import { clearInterval, setInterval } from "node:timers";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createRuntime } from "chipset";
 import { Piscina } from "piscina";
 import { crashes } from "./replicasCrash.mjs";
@@ -130,8 +131,13 @@ async function throughput(root, dirs, { rounds, workCalls, incCalls, warmupCalls
     }
   } finally {
     await close();
-    console.log("13: closing the throughput runtime ...");
-    await runtime.close();
+    // runtime.close() once did not return after this load (issue 14's replicas; see BENCHMARKS.md 13):
+    // say so instead of hanging the suite.
+    const closed = await Promise.race([
+      runtime.close().then(() => true),
+      sleep(20_000, false, { ref: false }),
+    ]);
+    if (!closed) console.log("13: runtime.close() did not finish within 20 s (a bug: see BENCHMARKS.md, 13)");
   }
   return out;
 }

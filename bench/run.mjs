@@ -2,7 +2,7 @@
  * Runs Chipset's benchmarks against their peers and writes bench/.results/latest.json (and a
  * copy per Node major, node20.json, node24.json).
  *   npm run bench                       build, then every benchmark
- *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation, policies, integrity, output, versions, update, hostApi, resources, dispatch)
+ *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation, policies, integrity, output, versions, update, hostApi, resources, dispatch, replicas)
  *   BENCH_QUICK=1                      fewer samples (a smoke test; do not quote)
  *   BENCH_INLINE_CRASHES=0             use/start suites with createRuntime({ inlineCrashes: false })
  *   BENCH_NODE=/path/to/bin/node       run them on that Node (e.g. 24 in a checkout installed with 20)
@@ -74,6 +74,21 @@ const BENCHMARKS = {
     (await import("./resources.mjs")).run(quick ? { rounds: 2, windowMs: 1000, readRounds: 5 } : {}),
   dispatch: async () =>
     (await import("./dispatch.mjs")).run(quick ? { rounds: 3, picks: 20_000, warmup: 5_000 } : {}),
+  replicas: async () =>
+    (await import("./replicas.mjs")).run(
+      quick
+        ? {
+            rounds: 2,
+            workCalls: 200,
+            incCalls: 3_000,
+            warmup: { work: 50, inc: 500 },
+            crashSamples: 2,
+            crashWarmup: 0,
+            steadyMs: 100,
+            afterMs: 50,
+          }
+        : {},
+    ),
 };
 
 function machine() {

@@ -79,7 +79,7 @@ export class InstanceTable implements InstanceReader {
   }
 
   current(id: string): Instance | undefined {
-    const list = this.byId.get(id);
+    const list = firsts(this.byId.get(id));
     if (list === undefined) return undefined;
     if (list.length === 1) return list[0];
     const routed = this.routed.get(id);
@@ -98,7 +98,7 @@ export class InstanceTable implements InstanceReader {
       const bound = from.deps.find((d) => d.id === id);
       if (bound !== undefined) return this.byAddress.get(bound.key);
     }
-    const list = this.byId.get(id);
+    const list = firsts(this.byId.get(id));
     if (list === undefined) return undefined;
     if (list.length === 1) {
       const inst = list[0]!;
@@ -131,9 +131,10 @@ export class InstanceTable implements InstanceReader {
   admit(inst: Instance, beside = false): Instance[] {
     const list = this.byId.get(inst.id) ?? [];
     const singleton = inst.manifest.singleton !== false && !beside;
-    // A singleton's other versions go; its other replicas of this version stay.
+    // A singleton's first replica replaces its other versions; replicas of a version replace nothing else.
     const replaced = list.filter(
-      (other) => other.key === inst.key || (singleton && other.version !== inst.version),
+      (other) =>
+        other.key === inst.key || (singleton && inst.replica === 0 && other.version !== inst.version),
     );
     for (const other of replaced) this.byAddress.delete(other.key);
     const kept = list.filter((other) => !replaced.includes(other));
@@ -173,6 +174,15 @@ export class InstanceTable implements InstanceReader {
 
 function isLoaded(inst: Instance): boolean {
   return inst.state !== "registered";
+}
+
+/**
+ * The first replica of each version in `list` (a version's other replicas are reached through its
+ * group, and exist only beside their first): what the table answers for an id.
+ */
+function firsts(list: Instance[] | undefined): Instance[] | undefined {
+  if (list === undefined || list.every((i) => i.replica === 0)) return list;
+  return list.filter((i) => i.replica === 0);
 }
 
 /** The highest version's first replica (the one calls to the version reach first). */

@@ -7,6 +7,8 @@ import { describeSchemaErrors } from "./describeSchemaErrors.js";
 import { addManifestVocabulary, callsSchema, permissionsSchema } from "./manifestSchema.js";
 import type { CallsConfig } from "../vocabulary/calls.js";
 import type { ResourceLimits } from "../vocabulary/resources.js";
+import type { DispatchSettings } from "../vocabulary/dispatch.js";
+import { dispatchConfigSchema } from "./dispatchConfigSchema.js";
 import { resourceLimitProperties } from "./schemaParts.js";
 import type { PermissionCeilings, PermissionsSection } from "../vocabulary/permissions.js";
 
@@ -84,6 +86,8 @@ export interface ChipsetConfig {
   triggers: ConfigTriggers;
   /** Resource sampling, limits, retention and reports; `{}` when the file has no `resources` section. */
   resources: ConfigResources;
+  /** Document 004's manager settings (how `runtime.execute` picks and queues); `{}` when absent. */
+  dispatch: Partial<DispatchSettings>;
   /** The raw `sources`, `trust` and `updates` fields, checked by the updates' own validator. */
   updateFields: { sources?: unknown; trust?: unknown; updates?: unknown };
 }
@@ -187,6 +191,7 @@ export const configFileSchema = {
         },
       },
     },
+    dispatch: dispatchConfigSchema,
     resources: {
       type: "object",
       additionalProperties: false,
@@ -326,6 +331,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     updates?: unknown;
     triggers?: ConfigTriggers;
     resources?: ConfigResources;
+    dispatch?: Partial<DispatchSettings>;
   };
   const base = path.dirname(absolute);
   return {
@@ -341,6 +347,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     logs: config.logs ?? {},
     triggers: config.triggers ?? {},
     resources: config.resources ?? {},
+    dispatch: config.dispatch ?? {},
     updateFields: { sources: config.sources, trust: config.trust, updates: config.updates },
   };
 }

@@ -45,7 +45,7 @@ export class Autoscaling {
       const current = this.deps.replicas.desiredOf(first);
       const readings = first.group
         .list()
-        .filter((r) => r.takesCalls && this.deps.replicas.inRotation(r.key))
+        .filter((r) => r.takesCalls && this.deps.replicas.inRotation(r))
         .map((r) => reading(settings.metric, r, byKey.get(r.key)));
       const decision = scaler.recommend(current, readings.slice(0, current));
       if (decision.desired === current) continue;

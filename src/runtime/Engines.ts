@@ -9,13 +9,17 @@ import { ErrorCodes } from "../errors/codes.js";
 import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import { replicaCandidate } from "../instances/replicaCandidate.js";
-import type { Candidate, DispatchRequest, HealthState } from "../vocabulary/dispatch.js";
-
-/** The strategy `runtime.execute` picks by when neither the request nor the options name one: document 004's weighted score. */
-export const DEFAULT_EXECUTE_STRATEGY = "score";
+import type { Candidate, DispatchRequest, DispatchSettings, HealthState } from "../vocabulary/dispatch.js";
+import type { Clock } from "../common/Clock.js";
+import { abortError } from "../common/abort.js";
+import type { CallRun } from "../policies/CallRun.js";
+import type { CallObserver } from "./CallObserver.js";
 
 /** What engine dispatch needs from the runtime. */
 export interface EnginesDeps {
+  clock: Clock;
+  /** Document 004's manager settings: default strategy and type, limits, queue, timeouts. */
+  settings: DispatchSettings;
   instances: InstanceReader;
   strategies: StrategyRegistry;
   random: () => number;
@@ -61,6 +65,8 @@ export interface EngineMember {
 export interface EnginePool {
   type: string;
   members: EngineMember[];
+  /** `runtime.execute` calls waiting for a member under its `maxConcurrent` (at most the settings' `maxQueue`). */
+  queued: number;
 }
 
 /**
@@ -70,19 +76,24 @@ export interface EnginePool {
  * `executeOn` calls the named one; `engines` lists the pools; `explain` shows every candidate's
  * eligibility and score for a request.
  */
-export class Engines {
+export class Engines implements CallObserver {
   /** One strategy per pool and strategy name: strategies keep state (rotation, rings) across calls. */
   private readonly strategies = new Map<string, DispatchStrategy>();
   /** The candidate of each engine instance without replicas (a replica's is its group's). */
   private readonly own = new WeakMap<Instance, Candidate>();
+  /** By engine type (`*`: any): the calls waiting for a member with room, first come first served. */
+  private readonly queues = new Map<string, Array<() => void>>();
 
   constructor(private readonly deps: EnginesDeps) {}
 
   /**
-   * Calls `method` with `args` on an engine `request` picks (its `type`, required `capabilities`,
-   * `key`, preferred `labels`, `strategy`). Starts the pool's modules when none runs. A call that
-   * fails by the engine's doing (crash, timeout, error) and whose method is idempotent is tried
-   * on another member, up to three members.
+   * Calls `method` with `args` on an engine `request` picks (its `type`, else the settings'
+   * `defaultEngineType`; required `capabilities`, `key`, preferred `labels`, `strategy`, else the
+   * settings'). Starts the pool's modules when none runs (at most `maxEngines` live, within
+   * `startTimeoutMs`). While every member in rotation is at its `maxConcurrent`, the call waits its
+   * turn (at most `maxQueue` wait). A call that fails by the engine's doing (crash, timeout, error)
+   * and whose method is idempotent is tried on another member, up to three. The whole call takes
+   * at most `requestTimeoutMs` when set (`CHIP_ERR_CALL_TIMEOUT`).
    */
   async execute(
     request: DispatchRequest,
@@ -90,14 +101,41 @@ export class Engines {
     args: readonly unknown[],
     signal?: AbortSignal,
   ): Promise<unknown> {
+    const { settings, clock } = this.deps;
+    const typed =
+      request.type === undefined && settings.defaultEngineType !== undefined
+        ? { ...request, type: settings.defaultEngineType }
+        : request;
+    if (settings.requestTimeoutMs === 0) return this.dispatch(typed, method, args, signal);
+    const deadline = new AbortController();
+    const ms = settings.requestTimeoutMs;
+    const timer = clock.setTimeout(() => deadline.abort(requestTimedOut(typed, method, ms)), ms);
+    try {
+      const within = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+      return await this.dispatch(typed, method, args, within);
+    } catch (err) {
+      throw deadline.signal.aborted ? (deadline.signal.reason as ChipsetError) : err;
+    } finally {
+      timer.dispose();
+    }
+  }
+
+  private async dispatch(
+    request: DispatchRequest,
+    method: string,
+    args: readonly unknown[],
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
     let members = this.members(request.type);
     if (members.length === 0) members = await this.startPool(request.type, signal);
     const tried = new Set<Instance>();
     for (;;) {
-      const inst = this.pick(
-        request,
-        members.filter((m) => !tried.has(m)),
-      );
+      const untried = members.filter((m) => !tried.has(m));
+      let inst = this.pick(request, untried);
+      while (inst === undefined && this.someBusy(request, untried)) {
+        await this.waitTurn(request.type, signal);
+        inst = this.pick(request, untried);
+      }
       if (inst === undefined) throw noEngine(request, members.length, tried.size);
       tried.add(inst);
       try {
@@ -106,6 +144,56 @@ export class Engines {
         if (!retryElsewhere(inst, method, err) || tried.size >= 3 || signal?.aborted === true) throw err;
       }
     }
+  }
+
+  settled(): void {}
+
+  /** An attempt ended somewhere (through `execute`, `use()` or the API): if at an engine, the next call waiting for its pool goes. */
+  attempted(run: CallRun): void {
+    const type = (run.site as Instance | undefined)?.manifest.engine?.type;
+    if (type === undefined || this.queues.size === 0) return;
+    (this.queues.get(type)?.shift() ?? this.queues.get("*")?.shift())?.();
+  }
+
+  /** True when a member of `members` in rotation could take the call but for its calls in flight. */
+  private someBusy(request: DispatchRequest, members: readonly Instance[]): boolean {
+    return members.some((m) => {
+      if (!m.takesCalls || !this.deps.inRotation(m)) return false;
+      if (request.type !== undefined && m.manifest.engine?.type !== request.type) return false;
+      const c = this.candidateOf(m);
+      return c.inflight >= c.maxConcurrent;
+    });
+  }
+
+  /** Waits for a call of the pool to end (its member has room again); refused when `maxQueue` already wait. */
+  private waitTurn(type: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+    const key = type ?? "*";
+    let queue = this.queues.get(key);
+    if (queue === undefined) this.queues.set(key, (queue = []));
+    const waiting = queue;
+    const { maxQueue } = this.deps.settings;
+    if (waiting.length >= maxQueue)
+      return Promise.reject(
+        new ChipsetError(
+          ErrorCodes.BULKHEAD_FULL,
+          `every ${type === undefined ? "" : `"${type}" `}engine is at its maxConcurrent and ${maxQueue} calls already wait (dispatch.maxQueue); retry later, or add engines`,
+          { details: { type: type ?? null, maxQueue } },
+        ),
+      );
+    return new Promise<void>((resolve, reject) => {
+      const turn = () => {
+        signal?.removeEventListener("abort", aborted);
+        resolve();
+      };
+      const aborted = () => {
+        const at = waiting.indexOf(turn);
+        if (at >= 0) waiting.splice(at, 1);
+        reject(abortError(signal!, "a call waiting for an engine"));
+      };
+      if (signal?.aborted === true) return aborted();
+      signal?.addEventListener("abort", aborted, { once: true });
+      waiting.push(turn);
+    });
   }
 
   /** Calls `method` on the engine instance at `key` (`id@version[#replica]`), through its policies. */
@@ -151,7 +239,11 @@ export class Engines {
         calls: inst.calls,
       });
     }
-    return [...pools].map(([type, members]) => ({ type, members }));
+    return [...pools].map(([type, members]) => ({
+      type,
+      members,
+      queued: (this.queues.get(type)?.length ?? 0) + (this.queues.get("*")?.length ?? 0),
+    }));
   }
 
   /** For `request`: every live engine's eligibility and score, and which one the strategy would pick now. */
@@ -159,7 +251,7 @@ export class Engines {
     const members = this.members(request.type === undefined ? undefined : request.type);
     const candidates = members.map((m) => this.candidateOf(m));
     const inRotation = new Set(members.filter((m) => this.deps.inRotation(m)).map((m) => m.key));
-    const name = request.strategy ?? DEFAULT_EXECUTE_STRATEGY;
+    const name = request.strategy ?? this.deps.settings.strategy;
     return explain(candidates, request, name, {
       registry: this.deps.strategies,
       settings: { random: this.deps.random },
@@ -181,25 +273,47 @@ export class Engines {
 
   /** Starts every installed module of the pool; answers its live members (none: `CHIP_ERR_MODULE_NOT_FOUND`). */
   private async startPool(type: string | undefined, signal: AbortSignal | undefined): Promise<Instance[]> {
-    const ids = this.deps.installedEngines(type);
+    const { maxEngines } = this.deps.settings;
+    const room = maxEngines === 0 ? Infinity : maxEngines - this.members(undefined).length;
+    const installed = this.deps.installedEngines(type);
+    if (installed.length > 0 && room <= 0)
+      throw new ChipsetError(
+        ErrorCodes.MODULE_UNAVAILABLE,
+        `no ${type === undefined ? "" : `"${type}" `}engine runs, and ${maxEngines} engine instances already do (dispatch.maxEngines); stop one, or raise maxEngines`,
+        { details: { type: type ?? null, maxEngines } },
+      );
+    const ids = installed.slice(0, room);
     if (ids.length === 0)
       throw new ChipsetError(
         ErrorCodes.MODULE_NOT_FOUND,
         `no installed module declares an engine${type === undefined ? "" : ` of type "${type}"`}; add one whose manifest has "engine": { "type": "${type ?? "wasm"}" }`,
         { details: { type: type ?? null } },
       );
-    await Promise.all(ids.map((id) => this.deps.ensureRunning(id, signal)));
+    const deadline = new AbortController();
+    const ms = this.deps.settings.startTimeoutMs;
+    const timer = this.deps.clock.setTimeout(() => deadline.abort(startTimedOut(type, ms)), ms);
+    const within = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    try {
+      await Promise.all(ids.map((id) => this.deps.ensureRunning(id, within)));
+    } catch (err) {
+      throw deadline.signal.aborted ? (deadline.signal.reason as ChipsetError) : err;
+    } finally {
+      timer.dispose();
+    }
     return this.members(type);
   }
 
   private pick(request: DispatchRequest, members: readonly Instance[]): Instance | undefined {
-    const rotation = members.filter(
-      (m) => m.takesCalls && m.unready === undefined && this.deps.inRotation(m),
-    );
+    // In rotation, and with room for one more call (document 004's load: current < max).
+    const rotation = members.filter((m) => {
+      if (!m.takesCalls || m.unready !== undefined || !this.deps.inRotation(m)) return false;
+      const c = this.candidateOf(m);
+      return c.inflight < c.maxConcurrent;
+    });
     if (rotation.length === 0) return undefined;
     const candidates = rotation.map((m) => this.candidateOf(m));
     // A new array each call: a strategy that precomputes (a hash ring) rebuilds for it.
-    const strategy = this.strategy(request.type, request.strategy ?? DEFAULT_EXECUTE_STRATEGY);
+    const strategy = this.strategy(request.type, request.strategy ?? this.deps.settings.strategy);
     const chosen = strategy.pick(candidates, request);
     return chosen === undefined ? undefined : rotation[candidates.indexOf(chosen)];
   }
@@ -249,5 +363,21 @@ function noEngine(request: DispatchRequest, live: number, tried: number): Chipse
     ErrorCodes.MODULE_UNAVAILABLE,
     `no ${what}${needs} can take the call: ${why}; see runtime.engines() or chipset dispatch --explain`,
     { details: { request: { ...request }, live, tried } },
+  );
+}
+
+function requestTimedOut(request: DispatchRequest, method: string, ms: number): ChipsetError {
+  return new ChipsetError(
+    ErrorCodes.CALL_TIMEOUT,
+    `execute ${method}() on ${request.type === undefined ? "an" : `a "${request.type}"`} engine took longer than ${ms} ms (dispatch.requestTimeoutMs), its wait for an engine included`,
+    { details: { method, timeoutMs: ms, type: request.type ?? null } },
+  );
+}
+
+function startTimedOut(type: string | undefined, ms: number): ChipsetError {
+  return new ChipsetError(
+    ErrorCodes.CALL_TIMEOUT,
+    `the ${type === undefined ? "" : `"${type}" `}engines did not start within ${ms} ms (dispatch.startTimeoutMs); see why with chipset logs, or raise startTimeoutMs`,
+    { details: { type: type ?? null, timeoutMs: ms } },
   );
 }

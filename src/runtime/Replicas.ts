@@ -14,15 +14,14 @@ import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import type { RuntimeEvents, UnloadReason } from "./RuntimeEvents.js";
 import { transition } from "../lifecycle/transitions.js";
 
-/** How long a replica leaving may finish its calls when the manifest does not say (`replicas.drainTimeoutMs`), in ms. */
-export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
-
 /** What replica management needs from the runtime. */
 export interface ReplicasDeps {
   clock: Clock;
   events: Emitter<RuntimeEvents>;
   instances: InstanceReader;
   runner: LifecycleRunner<Instance>;
+  /** How long a leaving replica may finish its calls unless its manifest's `replicas.drainTimeoutMs` says, in ms. */
+  drainTimeoutMs: number;
   /** True once the runtime is closing: no replica is made or restarted any more. */
   closing(): boolean;
   /** True while the instance at `key` is down after a crash: its supervisor's restart moves it, not an operator. */
@@ -76,16 +75,16 @@ export class Replicas {
   private readonly desired = new Map<string, number>();
   /** Told of each scale an operator asked for (`scale`), so that autoscaling counts it. */
   readonly manualScale = new EventSource<ScaleResult>();
-  /** Keys of replicas leaving: out of rotation while their calls finish. */
-  private readonly draining = new Set<string>();
+  /** Replicas leaving: out of rotation while their calls finish (by instance: a replica made again at its address is not). */
+  private readonly draining = new Set<Instance>();
   /** Replicas being restarted in a fresh host by {@link recycle}: their steps are not followed. */
   private readonly recycling = new Set<Instance>();
 
   constructor(private readonly deps: ReplicasDeps) {}
 
-  /** False while the replica at `key` is draining (no new calls go to it). */
-  inRotation(key: string): boolean {
-    return !this.draining.has(key);
+  /** False while `replica` is draining (no new calls go to it). */
+  inRotation(replica: Instance): boolean {
+    return !this.draining.has(replica);
   }
 
   /**
@@ -105,8 +104,10 @@ export class Replicas {
     for (const replica of [...group.list()]) {
       if (replica === inst) continue;
       const follow = async () => {
-        if (command === "unload") await this.retire(replica, "request");
-        else if (transition(replica.state, command).ok) await this.deps.runner.run(replica, command);
+        if (command === "unload") return this.retire(replica, "request");
+        // A replica still starting (a fill in flight) takes the command once it is up.
+        await this.deps.runner.idle(replica);
+        if (transition(replica.state, command).ok) await this.deps.runner.run(replica, command);
       };
       void follow().catch((err: unknown) => this.deps.onError(`replica ${replica.key}`, err));
     }
@@ -190,7 +191,7 @@ export class Replicas {
     for (let n = 1; n < want; n++) {
       const replica = group.member(n) ?? this.deps.create(first, n);
       replica.deps = first.deps;
-      if (replica.state === "running" || this.draining.has(replica.key)) continue;
+      if (replica.state === "running" || this.draining.has(replica)) continue;
       work.push(this.deps.runner.advance(replica, "running"));
     }
     const results = await Promise.allSettled(work);
@@ -214,19 +215,19 @@ export class Replicas {
     try {
       await this.drain(replica);
       await this.deps.unload(replica, "recycled");
-      this.draining.delete(replica.key);
+      this.draining.delete(replica);
       if (!this.deps.closing()) await this.deps.runner.advance(replica, "running");
     } finally {
-      this.draining.delete(replica.key);
+      this.draining.delete(replica);
       this.recycling.delete(replica);
     }
   }
 
   /** Takes `replica` out of rotation and resolves once its calls finished, or the drain timeout passed. */
   private async drain(replica: Instance): Promise<void> {
-    this.draining.add(replica.key);
+    this.draining.add(replica);
     const { clock } = this.deps;
-    const ms = replica.manifest.replicas?.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    const ms = replica.manifest.replicas?.drainTimeoutMs ?? this.deps.drainTimeoutMs;
     await race(replica.gate.drained(), { clock, ms, onTimeout: () => undefined });
   }
 
@@ -238,7 +239,7 @@ export class Replicas {
     } catch (err) {
       this.deps.onError(`retiring replica ${replica.key}`, new Error(messageOf(err), { cause: err }));
     } finally {
-      this.draining.delete(replica.key);
+      this.draining.delete(replica);
       this.deps.forget(replica);
     }
   }

@@ -1,3 +1,4 @@
+import type { DispatchSettings } from "../vocabulary/dispatch.js";
 import type { UpdateConfig } from "../updates/UpdateConfig.js";
 import type { Logger } from "pino";
 import type { Clock } from "../common/Clock.js";
@@ -137,6 +138,13 @@ export interface RuntimeOptions {
    * adapt to what is found, unless `hosts.pool` and `resources.limits.memoryMb` are given.
    */
   environment?: { root?: string; env?: Record<string, string> };
+  /**
+   * Document 004's manager settings (over the config file's `dispatch`; see docs/dispatch.md):
+   * `strategy` (default `score`) and `defaultEngineType` for a request that names none,
+   * `maxEngines` (default 0: no limit), `startTimeoutMs` and `stopTimeoutMs` (30 000 each),
+   * `maxQueue` per pool (default 1 000) and `requestTimeoutMs` (default 0: none).
+   */
+  dispatch?: Partial<DispatchSettings>;
 }
 
 /** Resource sampling, limits, retention and reports, defaults applied (see {@link RuntimeOptions.resources}). */
@@ -204,4 +212,6 @@ export interface ResolvedOptions {
   moduleDirs: string[];
   /** What the runtime found it runs on, and the defaults adapted to it (`runtime.environment()`). */
   environment: EnvironmentReport;
+  /** How `runtime.execute` picks and queues, defaults applied. */
+  dispatch: DispatchSettings;
 }

@@ -110,6 +110,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     catalog,
     random: parts.random,
     defaultMax: options.environment.defaults.replicasMax.value,
+    settings: options.dispatch,
     onError,
     closing: () => state.closing,
     later: () => ({ factory, control, supervisor, calls }),

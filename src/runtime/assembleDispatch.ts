@@ -8,6 +8,7 @@ import type { InstanceTable } from "../instances/InstanceTable.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
 import type { Supervisor } from "../supervision/Supervisor.js";
 import type { ChipsetManifest } from "../vocabulary/manifest.js";
+import type { DispatchSettings } from "../vocabulary/dispatch.js";
 import { requestOf } from "./Activator.js";
 import { Autoscaling } from "./Autoscaling.js";
 import type { Catalog } from "./Catalog.js";
@@ -30,6 +31,8 @@ export interface DispatchWiring {
   random: () => number;
   /** `replicas.max` when a manifest does not set it (the environment's adapted default). */
   defaultMax: number;
+  /** Document 004's manager settings (`dispatch` options). */
+  settings: DispatchSettings;
   onError: (context: string, error: unknown) => void;
   /** True once the runtime is closing. */
   closing: () => boolean;
@@ -72,6 +75,7 @@ export function assembleDispatch(w: DispatchWiring): DispatchParts {
     },
     isDown: (key) => w.later().supervisor.isDown(key),
     closing: w.closing,
+    drainTimeoutMs: w.settings.stopTimeoutMs,
     answering: (ref) => {
       const { id, range } = requestOf(ref);
       return table.answering(id, range);
@@ -92,8 +96,10 @@ export function assembleDispatch(w: DispatchWiring): DispatchParts {
   });
   events.on("runtime.stopped", () => replicaHealth.dispose());
   const inRotation = (inst: Instance): boolean =>
-    !w.later().supervisor.isDown(inst.key) && replicas.inRotation(inst.key) && replicaHealth.inRotation(inst);
+    !w.later().supervisor.isDown(inst.key) && replicas.inRotation(inst) && replicaHealth.inRotation(inst);
   const engines = new Engines({
+    clock,
+    settings: w.settings,
     instances: table,
     strategies,
     random: w.random,
@@ -121,6 +127,7 @@ export function assembleDispatch(w: DispatchWiring): DispatchParts {
     },
     observe: (resources, observers) => {
       observers.add(replicaHealth);
+      observers.add(engines);
       resources.sampler.onSamples((samples) => {
         replicaHealth.sampled(samples);
         autoscaling.sampled(samples);

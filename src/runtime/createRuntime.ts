@@ -1,3 +1,4 @@
+import { dispatchDefaults } from "../vocabulary/dispatch.js";
 import { dirname, join, resolve } from "node:path";
 import { pino } from "pino";
 import { systemClock } from "../common/Clock.js";
@@ -88,6 +89,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     },
     resources: withMemoryDefault(resources, environment),
     environment,
+    dispatch: { ...dispatchDefaults, ...file?.dispatch, ...definedOnly(options.dispatch) },
     moduleDirs: [...(file?.moduleDirs ?? []), ...(options.moduleDirs ?? [])].map((dir) => resolve(dir)),
     policies: {
       ...file?.policies,
@@ -154,4 +156,9 @@ function resourceSettings(
     maxRows: pick("maxRows"),
     reportEveryMs: pick("reportEveryMs"),
   };
+}
+
+/** `settings` without the fields given as undefined (they keep their default). */
+function definedOnly<T extends object>(settings: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(settings ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

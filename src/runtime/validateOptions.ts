@@ -188,6 +188,18 @@ const runtimeOptions = shape(
       },
       "an object such as { sampleMs: 1000, limits: { memoryMb: 512 }, reportEveryMs: 3600000 }",
     ),
+    dispatch: shape(
+      {
+        strategy: text('a strategy name such as "score"'),
+        defaultEngineType: text('an engine type such as "wasm"'),
+        maxEngines: count("the most engine instances live at once (0: no limit)"),
+        startTimeoutMs: ms("how long a pool may take to start"),
+        stopTimeoutMs: ms("how long a leaving replica or engine may take to finish its calls"),
+        maxQueue: count("calls held per pool while every engine is busy"),
+        requestTimeoutMs: msOrZero("the longest an execute call may take", "0: none"),
+      },
+      'an object such as { strategy: "score", maxEngines: 8, maxQueue: 1000, requestTimeoutMs: 5000 }',
+    ),
     environment: shape(
       {
         root: text("a directory standing for / (a path)"),

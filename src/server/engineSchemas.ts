@@ -72,7 +72,15 @@ export const enginesResponse = {
       items: {
         type: "object",
         description: "the live instances of every module whose engine.type is `type`",
-        properties: { type: { type: "string" }, members: { type: "array", items: memberSchema } },
+        properties: {
+          type: { type: "string" },
+          members: { type: "array", items: memberSchema },
+          queued: {
+            type: "integer",
+            description:
+              "execute calls waiting for a member under its maxConcurrent (at most dispatch.maxQueue)",
+          },
+        },
       },
     },
   },

@@ -189,3 +189,35 @@ export interface Candidate {
   meanMs: number | undefined;
   health: HealthState;
 }
+
+/**
+ * Document 004's manager settings (`ManagerConfig`), the options' and the config file's `dispatch`
+ * section: how `runtime.execute` picks and queues.
+ */
+export interface DispatchSettings {
+  /** The strategy a request that names none is picked by (default `score`, document 004's weighted score). */
+  strategy: string;
+  /** The engine type a request that names none asks for (default: none, any engine). */
+  defaultEngineType: string | undefined;
+  /** Most engine instances live at once: `runtime.execute` starts no more (default 0: no limit). */
+  maxEngines: number;
+  /** Longest a pool's modules may take to start for `runtime.execute`, in ms (default 30000). */
+  startTimeoutMs: number;
+  /** Longest a replica or engine leaving may take to finish its calls, in ms, unless its manifest's `replicas.drainTimeoutMs` says (default 30000). */
+  stopTimeoutMs: number;
+  /** Calls `runtime.execute` holds per pool while every engine in rotation is at its `maxConcurrent` (default 1000; 0: refused at once). */
+  maxQueue: number;
+  /** Longest a `runtime.execute` call may take, its wait in the queue included, in ms (default 0: none beyond the module's own policies). */
+  requestTimeoutMs: number;
+}
+
+/** {@link DispatchSettings}' defaults. */
+export const dispatchDefaults: DispatchSettings = {
+  strategy: "score",
+  defaultEngineType: undefined,
+  maxEngines: 0,
+  startTimeoutMs: 30_000,
+  stopTimeoutMs: 30_000,
+  maxQueue: 1000,
+  requestTimeoutMs: 0,
+};

@@ -117,6 +117,16 @@ describe("a module with replicas", () => {
     });
   });
 
+  it("stops the replicas still starting when the module is stopped right after its start", async () => {
+    replicated({ min: 3 });
+    const rt = open();
+    await rt.start("pool"); // resolves once the first replica runs; the others are still starting
+    await rt.stop("pool");
+    await expect
+      .poll(() => rt.instances().map((i) => `${i.key} ${i.state}`))
+      .toEqual(["pool@1.0.0 stopped", "pool@1.0.0#1 stopped", "pool@1.0.0#2 stopped"]);
+  });
+
   it("stops and unloads every replica with the module", async () => {
     replicated({ min: 2 });
     const rt = open();

@@ -163,6 +163,15 @@ describe("createRuntime options", () => {
       use: {},
       overrides: {},
       triggers: { timeZone: "UTC", idleUnloadMs: 0 },
+      dispatch: {
+        strategy: "least_loaded",
+        defaultEngineType: "wasm",
+        maxEngines: 0,
+        startTimeoutMs: 1,
+        stopTimeoutMs: 2_147_483_647,
+        maxQueue: 0,
+        requestTimeoutMs: 0,
+      },
       resources: {
         sampleMs: 0,
         limits: {

@@ -3,6 +3,7 @@ import { sampleKey } from "../../vocabulary/resources.js";
 import type { Disposable } from "../../common/Disposable.js";
 import type { Runtime } from "../../runtime/Runtime.js";
 import { registerBreakerMetrics } from "./breakerMetrics.js";
+import { registerEngineMetrics } from "./engineMetrics.js";
 import { CallMetrics } from "./CallMetrics.js";
 import { registerModuleMetrics } from "./moduleMetrics.js";
 import { MonotonicTotals } from "./MonotonicTotals.js";
@@ -86,6 +87,7 @@ export class HostMetrics implements Disposable {
     });
     new TallyHistogram(registry, () => calls.all());
     registerBreakerMetrics(registry, runtime);
+    registerEngineMetrics(registry, runtime);
     registerSystemMetrics(registry, () => runtime.resources.system());
   }
 

@@ -111,6 +111,7 @@ describe("loadConfigFile", () => {
           limits: { memoryMb: 256, warnAt: 0.9, action: "restart" },
           reportEveryMs: 0,
         },
+        dispatch: { strategy: "least_loaded", defaultEngineType: "wasm", maxQueue: 0, requestTimeoutMs: 0 },
       }),
     );
     expect(loadConfigFile(file)).toEqual({
@@ -129,6 +130,7 @@ describe("loadConfigFile", () => {
       use: {},
       overrides: {},
       triggers: {},
+      dispatch: { strategy: "least_loaded", defaultEngineType: "wasm", maxQueue: 0, requestTimeoutMs: 0 },
       updateFields: { sources: undefined, trust: undefined, updates: undefined },
     });
   });
@@ -147,6 +149,7 @@ describe("loadConfigFile", () => {
       overrides: {},
       triggers: {},
       resources: {},
+      dispatch: {},
       updateFields: { sources: undefined, trust: undefined, updates: undefined },
     });
   });
@@ -160,6 +163,8 @@ describe("loadConfigFile", () => {
     ["a negative hook timeout", { defaults: { hookTimeoutMs: -1 } }, "defaults.hookTimeoutMs"],
     ["a fractional preload count", { defaults: { preload: 1.5 } }, "defaults.preload"],
     ["an unknown default", { defaults: { idleMs: 5 } }, "defaults.idleMs"],
+    ["a fractional dispatch queue size", { dispatch: { maxQueue: 1.5 } }, "dispatch.maxQueue"],
+    ["an unknown dispatch setting", { dispatch: { maxQueues: 5 } }, "dispatch.maxQueues"],
     ["a document that is not an object", [], ""],
   ])("rejects %s, naming the file and the field", (_label, content, field) => {
     expect(rejection(content).details.field).toBe(field);

@@ -1,11 +1,19 @@
 import type { ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonExplanation } from "../../src/cli/HostClient.js";
 import type { EnginePool } from "../../src/runtime/Engines.js";
-import { chipset, FREE_PORT, json, spawnCli, tempDir, waitForOutput, writeModule } from "./harness.js";
+import {
+  chipset,
+  FREE_PORT,
+  json,
+  spawnCli,
+  stopHost,
+  tempDir,
+  waitForOutput,
+  writeModule,
+} from "./harness.js";
 
 // Replicas and engine pools on a real host (`chipset start`): `pool`, a worker module with 2 to 4
 // replicas, and two worker engines of type "calc": calc-a (math) and calc-b (math, gpu; zone eu).
@@ -44,11 +52,7 @@ export const module = defineModule({ api: { who: () => threadId } });`,
 }, 60_000);
 
 afterAll(async () => {
-  if (host !== undefined && host.exitCode === null && host.signalCode === null) {
-    const exited = once(host, "exit");
-    host.kill("SIGTERM");
-    await exited;
-  }
+  await stopHost(host);
   await tmp.cleanup();
 });
 

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -128,4 +129,12 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** Ends a host started with {@link spawnCli} (SIGTERM, its graceful shutdown) and waits for it to exit; nothing if it already has. */
+export async function stopHost(host: ChildProcess | undefined): Promise<void> {
+  if (host === undefined || host.exitCode !== null || host.signalCode !== null) return;
+  const exited = once(host, "exit");
+  host.kill("SIGTERM");
+  await exited;
 }

@@ -4,7 +4,17 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TopSnapshot } from "../../src/cli/describeTop.js";
-import { chipset, CLI, FREE_PORT, json, spawnCli, tempDir, waitForOutput, writeModule } from "./harness.js";
+import {
+  chipset,
+  CLI,
+  FREE_PORT,
+  json,
+  spawnCli,
+  stopHost,
+  tempDir,
+  waitForOutput,
+  writeModule,
+} from "./harness.js";
 
 // `chipset top` against a real host (`chipset start`): a worker module that keeps its thread
 // busy, an inline one that answers calls, and a lazy one that is not loaded.
@@ -57,11 +67,7 @@ export const module = defineModule({
 }, 60_000);
 
 afterAll(async () => {
-  if (host !== undefined && host.exitCode === null && host.signalCode === null) {
-    const exited = once(host, "exit");
-    host.kill("SIGTERM");
-    await exited;
-  }
+  await stopHost(host);
   await tmp.cleanup();
 });
 

@@ -64,7 +64,11 @@ export class LeastLoaded extends MemberStrategy {
     return b.inflight < a.inflight ? b : a;
   }
 
-  /** Smooth weighted round robin on weight / (inflight + 1)^bias. */
+  /**
+   * Smooth weighted round robin on weight / (inflight + 1)^bias. The loop is round robin's with
+   * another weight, written out again on purpose: one shared step taking the weight as a function
+   * made this pick 1.7x slower (bench dispatch, 16 candidates), its call site no longer monomorphic.
+   */
   private weighted(
     candidates: readonly Candidate[],
     type: string | undefined,

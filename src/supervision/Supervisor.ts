@@ -51,6 +51,11 @@ interface Watch {
   restarts: number[];
   /** `clock.now()` when it went down; undefined while it serves. */
   downSince: number | undefined;
+  /**
+   * True once this downtime was announced (fallback on, dependents told): its module was no longer
+   * served. A replica down while another serves its calls is not, and its return announces nothing.
+   */
+  announced: boolean;
   /** The pending restart. */
   timer: Disposable | undefined;
   /** Bumped when the module is stopped or unloaded on request: a restart in progress gives up. */
@@ -104,6 +109,12 @@ export class Supervisor<S extends Supervised> {
     }
   }
 
+  /** True while the instance at `key` is down and no other replica of its module serves its calls. */
+  private unserved(key: string): boolean {
+    const inst = this.deps.instances.get(key);
+    return this.isDown(key) && (inst === undefined || !this.deps.stillServed(inst));
+  }
+
   /** The instance at `key` was stopped or unloaded on request: no restart is pending (or goes on) any more. */
   released(key: string): void {
     const inst = this.deps.instances.get(key);
@@ -152,11 +163,11 @@ export class Supervisor<S extends Supervised> {
       if (inst.state === "crashed") await this.unloadQuietly(inst);
       return;
     }
-    const firstDown = w.downSince === undefined;
     w.downSince ??= clock.now();
     if (!this.deps.stillServed(inst)) {
-      if (firstDown && inst.manifest.fallback !== undefined)
+      if (!w.announced && inst.manifest.fallback !== undefined)
         events.emit("module.fallback", { ...refOf(inst), fallback: inst.manifest.fallback, active: true });
+      w.announced = true;
       this.dependents.crashed(inst);
     }
     if (this.deps.closing()) return;
@@ -226,7 +237,7 @@ export class Supervisor<S extends Supervised> {
       w.generation === generation &&
       this.deps.instances.get(inst.key) === inst;
     if (!current()) return;
-    const blocker = inst.deps.find((d) => !d.optional && this.isDown(d.key));
+    const blocker = inst.deps.find((d) => !d.optional && this.unserved(d.key));
     if (blocker) {
       if (this.deps.instances.get(blocker.key)?.state === "failed") {
         // Its hard dependency was given up on: it cannot run again either.
@@ -245,11 +256,7 @@ export class Supervisor<S extends Supervised> {
       await lifecycle.advance(inst, "initialized");
       if (!current()) return;
       const others = [...this.deps.instances.all()].filter((o) => o.id === inst.id && o !== inst);
-      const checkpoint = this.deps.store.checkpoint(
-        inst.id,
-        inst.version,
-        new Set(others.map((o) => o.version)),
-      );
+      const checkpoint = this.deps.store.checkpoint(inst, new Set(others.map((o) => o.version)));
       if (checkpoint && inst.host.hasFunction("importState"))
         await importCheckpoint(inst, checkpoint, abort, this.deps.clock);
       if (!current()) return;
@@ -293,20 +300,25 @@ export class Supervisor<S extends Supervised> {
     }
   }
 
-  /** Back in service (or stopped on request): fallback ends, dependents are told and restarted. */
+  /**
+   * Back in service (or stopped on request): restarts waiting for it go; if its downtime was
+   * announced, fallback ends and dependents are told and restarted.
+   */
   private up(key: string, w: Watch, restarted: boolean): void {
     if (w.downSince === undefined) return;
     w.downSince = undefined;
+    const announced = w.announced;
+    w.announced = false;
     const inst = this.deps.instances.get(key);
     if (!inst) return;
     const fallback = inst.manifest.fallback;
-    if (fallback !== undefined)
+    if (announced && fallback !== undefined)
       this.deps.events.emit("module.fallback", {
         ...refOf(inst),
         fallback,
         active: false,
       });
-    this.dependents.back(inst, restarted);
+    this.dependents.back(inst, restarted && announced);
   }
 
   private giveUp(inst: S, w: Watch, settings: RestartSettings, error: ChipsetError): void {
@@ -318,7 +330,9 @@ export class Supervisor<S extends Supervised> {
       withinMs: settings.withinMs,
       crashes,
     });
-    this.dependents.gaveUp(inst);
+    // A replica given up on while others serve its module: dependents keep calling those.
+    if (w.announced || !this.deps.stillServed(inst)) this.dependents.gaveUp(inst);
+    else this.dependents.back(inst, false);
   }
 
   private unloadQuietly(inst: S): Promise<void> {
@@ -350,6 +364,7 @@ export class Supervisor<S extends Supervised> {
         attempts: 0,
         restarts: [],
         downSince: undefined,
+        announced: false,
         timer: undefined,
         generation: 0,
         restarting: undefined,

@@ -10,11 +10,11 @@ const h = runtimeHarness();
 function replicated(
   replicas: ChipsetManifest["replicas"],
   isolation: "worker" | "process" = "worker",
-  calls?: ChipsetManifest["calls"],
+  more: Partial<ChipsetManifest> = {},
 ) {
   h.ws.module({
     name: "pool",
-    chipset: { isolation, replicas, ...(calls === undefined ? {} : { calls }) },
+    chipset: { isolation, replicas, ...more },
     code: `
       import { threadId } from "node:worker_threads";
       let calls = 0;
@@ -145,7 +145,7 @@ describe("a replica that crashes", () => {
   for (const crashed of ["pool@1.0.0#1", "pool@1.0.0"]) {
     it(`loses no idempotent call under a steady load when ${crashed} crashes: its calls go to the others while it restarts`, async () => {
       const retry = { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5, jitter: 0 };
-      replicated({ min: 3 }, "worker", { methods: { who: { idempotent: true, retry } } });
+      replicated({ min: 3 }, "worker", { calls: { methods: { who: { idempotent: true, retry } } } });
       const rt = open();
       await rt.start("pool");
       await running(rt, "pool", 3);
@@ -175,6 +175,35 @@ describe("a replica that crashes", () => {
       expect(stopped).toEqual([]); // the replicas that did not crash never stopped
     });
   }
+});
+
+describe("a replica down while the others serve", () => {
+  it("switches no fallback on and tells no dependent, neither when it crashes nor when it is back", async () => {
+    replicated({ min: 3 }, "worker", { fallback: "backup" });
+    h.ws.module({ name: "backup", chipset: { isolation: "worker" } });
+    h.ws.module({
+      name: "app",
+      chipset: {
+        isolation: "worker",
+        requires: { pool: "^1.0.0" },
+        restart: { onDependencyCrash: "restart" },
+      },
+      code: `export const module = defineModule({ api: { ping() { return "app"; } } });`,
+    });
+    const rt = open();
+    await rt.start("app");
+    await running(rt, "pool", 3);
+    const told: string[] = [];
+    rt.on("module.fallback", (e) => told.push(`fallback ${String(e.active)}`));
+    rt.on("module.dependency", (e) => told.push(`${e.id} told ${e.status}`));
+    rt.on("module.stopped", (e) => told.push(`${e.id} stopped`));
+    const restarted = new Promise((resolve) => rt.on("module.restarted", resolve));
+    rt.faultHost("pool@1.0.0", { action: "crash", message: "the first replica dies" });
+    await restarted;
+    await running(rt, "pool", 3);
+    expect(await rt.call("app", "ping")).toBe("app");
+    expect(told).toEqual([]);
+  });
 });
 
 describe("dispatch strategies over replicas", () => {

@@ -57,8 +57,12 @@ export interface InstanceFactoryOptions {
     args: readonly unknown[],
     signal: AbortSignal | undefined,
   ): Promise<unknown>;
-  /** Stores `state` as the last checkpoint of `id@version` (synchronously), refusing one over `maxBytes` serialised. */
-  saveCheckpoint(id: string, version: string, state: unknown, maxBytes: number): void;
+  /** Stores `state` as the last checkpoint of `owner` (a replica of `id@version`, synchronously), refusing one over `maxBytes` serialised. */
+  saveCheckpoint(
+    owner: { id: string; version: string; replica: number },
+    state: unknown,
+    maxBytes: number,
+  ): void;
   /** An instance's host died (or, inline, the module threw where no caller could catch it). */
   onCrash(inst: Instance, crash: CrashInfo): void;
   /** How calls pick among the replicas of a module with `replicas` (its manifest's strategy). */
@@ -251,7 +255,7 @@ export class InstanceFactory {
   private checkpoint(from: Instance, state: unknown): Promise<void> {
     try {
       const kb = from.manifest.limits?.checkpointKb ?? DEFAULT_CHECKPOINT_KB;
-      this.options.saveCheckpoint(from.id, from.version, state, kb * 1024);
+      this.options.saveCheckpoint(from, state, kb * 1024);
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(checkpointFailed(from, err));

@@ -189,8 +189,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     table,
     noProcesses: noProcesses(options),
     call: (id, method, args, signal) => calls.call(id, method, args, signal),
-    saveCheckpoint: (id, version, value, maxBytes) =>
-      store.saveCheckpoint(id, version, value, clock.wallNow(), maxBytes),
+    saveCheckpoint: (owner, value, maxBytes) => store.saveCheckpoint(owner, value, clock.wallNow(), maxBytes),
     onCrash: (inst, crash) => {
       // An inline module's calls in flight would never settle: they fail now, through their policies.
       if (inst.isolation === "inline") calls.crashed(inst, crash.error);

@@ -216,4 +216,19 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX resource_minutes_minute ON resource_minutes (minute);
   `,
+  // 10: one checkpoint per replica, so each replica of a module restarts from its own state.
+  `
+  CREATE TABLE checkpoints_by_replica (
+    id       TEXT    NOT NULL,
+    version  TEXT    NOT NULL,
+    replica  INTEGER NOT NULL,                   -- 0 for a module that runs as one instance
+    state    BLOB    NOT NULL,                   -- v8.serialize (structured clone)
+    saved_at INTEGER NOT NULL,                   -- ms since epoch
+    PRIMARY KEY (id, version, replica)
+  );
+  INSERT INTO checkpoints_by_replica (id, version, replica, state, saved_at)
+    SELECT id, version, 0, state, saved_at FROM checkpoints;
+  DROP TABLE checkpoints;
+  ALTER TABLE checkpoints_by_replica RENAME TO checkpoints;
+  `,
 ];

@@ -27,6 +27,13 @@ export interface Checkpoint {
   savedAt: number;
 }
 
+/** Whose checkpoint: a module version's replica (0 for a module that runs as one instance). */
+export interface CheckpointOwner {
+  readonly id: string;
+  readonly version: string;
+  readonly replica: number;
+}
+
 /** How many crashes are kept per module (older ones are deleted). */
 const KEEP_CRASHES = 100;
 
@@ -46,11 +53,12 @@ export class SupervisionStore {
   constructor(private readonly db: Database) {
     const sql = db.sql;
     this.putCheckpoint = sql.prepare(
-      "INSERT INTO checkpoints (id, version, state, saved_at) VALUES (?, ?, ?, ?) " +
-        "ON CONFLICT (id, version) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at",
+      "INSERT INTO checkpoints (id, version, replica, state, saved_at) VALUES (?, ?, ?, ?, ?) " +
+        "ON CONFLICT (id, version, replica) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at",
     );
     this.getCheckpoint = sql.prepare(
-      "SELECT version, state, saved_at FROM checkpoints WHERE id = ? ORDER BY saved_at DESC, version DESC",
+      "SELECT version, state, saved_at FROM checkpoints WHERE id = ? AND replica = ? " +
+        "ORDER BY saved_at DESC, version DESC",
     );
     this.putCrash = sql.prepare(
       "INSERT INTO crashes (id, version, at, kind, message, action, delay_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -68,11 +76,17 @@ export class SupervisionStore {
   }
 
   /**
-   * Saves `state` as the last checkpoint of `id`, at `at` (ms since epoch). Throws
-   * `CHIP_ERR_STATE_INVALID` for a state that cannot be cloned or takes more than `maxBytes`
-   * serialised (nothing is stored then; the last checkpoint stays).
+   * Saves `state` as the last checkpoint of replica `replica` (0 for a module that runs as one
+   * instance) of `id@version`, at `at` (ms since epoch). Throws `CHIP_ERR_STATE_INVALID` for a
+   * state that cannot be cloned or takes more than `maxBytes` serialised (nothing is stored then;
+   * the last checkpoint stays).
    */
-  saveCheckpoint(id: string, version: string, state: unknown, at: number, maxBytes: number): void {
+  saveCheckpoint(
+    { id, version, replica }: CheckpointOwner,
+    state: unknown,
+    at: number,
+    maxBytes: number,
+  ): void {
     let bytes: Buffer;
     try {
       bytes = serialize(state);
@@ -94,7 +108,7 @@ export class SupervisionStore {
       );
     }
     try {
-      this.putCheckpoint.run(id, version, bytes, at);
+      this.putCheckpoint.run(id, version, replica, bytes, at);
     } catch (err) {
       throw storeFailed(`${id}@${version}: its checkpoint could not be written`, err, {
         module: `${id}@${version}`,
@@ -103,12 +117,20 @@ export class SupervisionStore {
   }
 
   /**
-   * The checkpoint a restart of `id@version` resumes from: that version's own, else the newest
-   * of a version not in `others` (an update's old version hands on; a version running side by
-   * side keeps its own). Undefined when there is none.
+   * The checkpoint a restart of replica `replica` of `id@version` resumes from: that replica's
+   * own, else the newest of the same replica of a version not in `others` (an update's old
+   * version hands on; a version running side by side keeps its own). Another replica's is never
+   * taken. Undefined when there is none.
    */
-  checkpoint(id: string, version: string, others: ReadonlySet<string> = new Set()): Checkpoint | undefined {
-    const rows = this.getCheckpoint.all(id) as Array<{ version: string; state: Buffer; saved_at: number }>;
+  checkpoint(
+    { id, version, replica }: CheckpointOwner,
+    others: ReadonlySet<string> = new Set(),
+  ): Checkpoint | undefined {
+    const rows = this.getCheckpoint.all(id, replica) as Array<{
+      version: string;
+      state: Buffer;
+      saved_at: number;
+    }>;
     const row = rows.find((r) => r.version === version) ?? rows.find((r) => !others.has(r.version));
     return row
       ? { version: row.version, state: deserialize(row.state) as unknown, savedAt: row.saved_at }

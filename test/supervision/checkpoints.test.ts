@@ -90,3 +90,38 @@ describe("checkpoints of versions side by side", () => {
     expect(await rt.call("tally@2.0.0", "imported")).toBeNull();
   });
 });
+
+describe("checkpoints of replicas", () => {
+  it("restarts a crashed replica from its own checkpoint, not another replica's", async () => {
+    h.ws.module({
+      name: "tally",
+      chipset: {
+        isolation: "worker",
+        replicas: { min: 2 },
+        engine: { type: "tally" },
+        restart: { initialDelayMs: 0 },
+      },
+      code: `
+        let ctxRef; let imported = null;
+        export const module = defineModule({
+          init(ctx) { ctxRef = ctx; },
+          importState(state) { imported = state; },
+          api: {
+            save(note) { return ctxRef.checkpoint({ note }).then(() => "saved"); },
+            imported() { return imported; },
+          },
+        });`,
+    });
+    const rt = h.open({ hosts: { pool: { worker: 0, process: 0 } } });
+    await rt.start("tally");
+    await expect.poll(() => rt.instances().filter((i) => i.state === "running").length).toBe(2);
+    // The second replica's checkpoint is the older: its restart must still pick it.
+    await rt.executeOn("tally@1.0.0#1", "save", "second replica's");
+    await rt.executeOn("tally@1.0.0", "save", "first replica's");
+    const restarted = next(rt, "module.restarted");
+    rt.faultHost("tally@1.0.0#1", { action: "crash", message: "the second replica dies" });
+    await restarted;
+    expect(await rt.executeOn("tally@1.0.0#1", "imported")).toEqual({ note: "second replica's" });
+    expect(await rt.executeOn("tally@1.0.0", "imported")).toBeNull();
+  });
+});

@@ -37,10 +37,13 @@ export class Autoscaling {
   /** A sampling round ended: every autoscaled module that runs is looked at once. */
   sampled(samples: readonly ResourceSample[]): void {
     const byKey = new Map(samples.map((s) => [sampleKey(s), s]));
+    const seen = new Set<string>();
     for (const first of this.deps.instances.all()) {
       if (first.replica !== 0 || first.group === undefined || first.state !== "running") continue;
       const settings = first.manifest.replicas?.autoscale;
-      if (settings === undefined || this.busy.has(first.key)) continue;
+      if (settings === undefined) continue;
+      seen.add(first.key);
+      if (this.busy.has(first.key)) continue;
       const scaler = this.scalerOf(first);
       const current = this.deps.replicas.desiredOf(first);
       const readings = first.group
@@ -56,6 +59,8 @@ export class Autoscaling {
         .catch((err: unknown) => this.deps.onError(`autoscaling ${first.key}`, err))
         .finally(() => this.busy.delete(first.key));
     }
+    // A module that stopped starts its next run with a fresh history (as a new HPA object would).
+    for (const key of this.scalers.keys()) if (!seen.has(key)) this.scalers.delete(key);
   }
 
   private scalerOf(first: Instance): Autoscaler {

@@ -77,6 +77,8 @@ export class Replicas {
   readonly manualScale = new EventSource<ScaleResult>();
   /** Replicas leaving: out of rotation while their calls finish (by instance: a replica made again at its address is not). */
   private readonly draining = new Set<Instance>();
+  /** Module id -> the scale being applied (and those queued after it), settled. */
+  private readonly applying = new Map<string, Promise<void>>();
   /** Replicas being restarted in a fresh host by {@link recycle}: their steps are not followed. */
   private readonly recycling = new Set<Instance>();
 
@@ -145,7 +147,27 @@ export class Replicas {
    * Records `count` replicas as asked for `record`'s module and, while its first replica `first`
    * runs, makes or drains replicas to match; `replicas.scaled` says why (`reason`).
    */
-  async apply(
+  apply(
+    record: { readonly id: string; readonly version: string; readonly manifest: ChipsetManifest },
+    first: Instance | undefined,
+    count: number,
+    reason: string,
+  ): Promise<ScaleResult> {
+    // One change at a time per module: an operator's scale and autoscaling's never interleave.
+    const before = this.applying.get(record.id) ?? Promise.resolve();
+    const run = before.then(() => this.applyNow(record, first, count, reason));
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.applying.set(record.id, settled);
+    void settled.then(() => {
+      if (this.applying.get(record.id) === settled) this.applying.delete(record.id);
+    });
+    return run;
+  }
+
+  private async applyNow(
     record: { readonly id: string; readonly version: string; readonly manifest: ChipsetManifest },
     first: Instance | undefined,
     count: number,

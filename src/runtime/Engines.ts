@@ -81,6 +81,8 @@ export class Engines implements CallObserver {
   private readonly strategies = new Map<string, DispatchStrategy>();
   /** The candidate of each engine instance without replicas (a replica's is its group's). */
   private readonly own = new WeakMap<Instance, Candidate>();
+  /** Per pool and strategy name: the candidates its strategy was handed last (see {@link stable}). */
+  private readonly rotations = new Map<string, readonly Candidate[]>();
   /** By engine type (`*`: any): the calls waiting for a member with room, first come first served. */
   private readonly queues = new Map<string, Array<() => void>>();
 
@@ -311,11 +313,28 @@ export class Engines implements CallObserver {
       return c.inflight < c.maxConcurrent;
     });
     if (rotation.length === 0) return undefined;
-    const candidates = rotation.map((m) => this.candidateOf(m));
-    // A new array each call: a strategy that precomputes (a hash ring) rebuilds for it.
-    const strategy = this.strategy(request.type, request.strategy ?? this.deps.settings.strategy);
-    const chosen = strategy.pick(candidates, request);
+    const name = request.strategy ?? this.deps.settings.strategy;
+    const key = `${request.type ?? "*"} ${name}`;
+    const candidates = this.stable(key, rotation);
+    const chosen = this.strategy(request.type, name).pick(candidates, request);
     return chosen === undefined ? undefined : rotation[candidates.indexOf(chosen)];
+  }
+
+  /**
+   * The candidates of `rotation` as the array `key`'s strategy was last handed when they are the
+   * same members in the same order: a strategy that precomputes (a hash ring, smooth weights)
+   * rebuilds only when the rotation really changed.
+   */
+  private stable(key: string, rotation: readonly Instance[]): readonly Candidate[] {
+    const last = this.rotations.get(key);
+    if (last !== undefined && last.length === rotation.length) {
+      let same = true;
+      for (let i = 0; i < rotation.length && same; i++) same = last[i] === this.candidateOf(rotation[i]!);
+      if (same) return last;
+    }
+    const fresh = rotation.map((m) => this.candidateOf(m));
+    this.rotations.set(key, fresh);
+    return fresh;
   }
 
   private strategy(type: string | undefined, name: string): DispatchStrategy {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock, type Runtime, type RuntimeOptions } from "../../src/index.js";
+import { ManualClock, type Candidate, type Runtime, type RuntimeOptions } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 
@@ -103,5 +103,50 @@ describe("document 004's manager settings", () => {
     expect(() => open({ dispatch: { maxQueues: 3 } as unknown as RuntimeOptions["dispatch"] })).toThrow(
       /maxQueue/,
     );
+  });
+});
+
+describe("an application's own strategy", () => {
+  /** A strategy that always picks the candidate whose key sorts last, and records each array it is handed. */
+  function lastByKey(rt: Runtime, name: string): Array<readonly Candidate[]> {
+    const handed: Array<readonly Candidate[]> = [];
+    rt.dispatch.registerStrategy(name, () => ({
+      pick(candidates) {
+        handed.push(candidates);
+        return [...candidates].sort((a, b) => a.key.localeCompare(b.key)).at(-1);
+      },
+    }));
+    return handed;
+  }
+
+  it("picks the engine of every execute that names it, handed one array while the pool does not change", async () => {
+    engine("calc-1");
+    engine("calc-2");
+    const rt = open();
+    const handed = lastByKey(rt, "last-key");
+    await rt.start("calc-1");
+    await rt.start("calc-2");
+    for (let i = 0; i < 5; i++)
+      expect(await rt.execute({ type: "calc", strategy: "last-key" }, "add", i, 1)).toBe(i + 1);
+    expect(rt.instances().map((i) => `${i.id} ${i.calls}`)).toEqual(["calc-1 0", "calc-2 5"]);
+    expect(handed).toHaveLength(5);
+    expect(new Set(handed).size).toBe(1);
+  });
+
+  it("spreads the calls to a module whose manifest names it among its replicas", async () => {
+    h.ws.module({
+      name: "pool",
+      chipset: { isolation: "worker", replicas: { min: 2, strategy: "last-key" } },
+      code: `import { threadId } from "node:worker_threads";
+        export const module = defineModule({ api: { who() { return threadId; } } });`,
+    });
+    const rt = open();
+    lastByKey(rt, "last-key");
+    await rt.start("pool");
+    await expect.poll(() => rt.instances().filter((i) => i.state === "running").length).toBe(2);
+    const answers = new Set(await Promise.all(Array.from({ length: 6 }, () => rt.call("pool", "who"))));
+    expect(answers.size).toBe(1);
+    const second = rt.instances().find((i) => i.key === "pool@1.0.0#1");
+    expect(second?.calls).toBe(6);
   });
 });

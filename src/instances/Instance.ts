@@ -51,7 +51,7 @@ export class Instance implements LifecycleSubject, Supervised {
   readonly key: string;
   /** Which replica of `id@version` it is: 0 for the first (or only) one. */
   readonly replica: number;
-  /** The replicas of `id@version` it belongs to, when its module runs several (see {@link ReplicaGroup}). */
+  /** The replicas of `id@version` it belongs to, when its module has `replicas` or is an engine (a group of one; see {@link ReplicaGroup}). */
   group: ReplicaGroup<Instance> | undefined = undefined;
   readonly kind: string;
   readonly gate: IntakeGate;

@@ -140,7 +140,8 @@ export class InstanceFactory {
     );
     inst.baseDir = baseDir;
     host.onCrash((crash) => this.options.onCrash(inst, crash));
-    if (record.manifest.replicas !== undefined) this.group(inst);
+    // An engine runs in a group too (of one, without replicas): its pool's health watches it.
+    if (record.manifest.replicas !== undefined || record.manifest.engine !== undefined) this.group(inst);
     this.options.table.admit(inst, beside);
     return inst;
   }

@@ -8,7 +8,6 @@ import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
-import { replicaCandidate } from "../instances/replicaCandidate.js";
 import type { Candidate, DispatchRequest, DispatchSettings, HealthState } from "../vocabulary/dispatch.js";
 import type { Clock } from "../common/Clock.js";
 import { abortError } from "../common/abort.js";
@@ -79,8 +78,6 @@ export interface EnginePool {
 export class Engines implements CallObserver {
   /** One strategy per pool and strategy name: strategies keep state (rotation, rings) across calls. */
   private readonly strategies = new Map<string, DispatchStrategy>();
-  /** The candidate of each engine instance without replicas (a replica's is its group's). */
-  private readonly own = new WeakMap<Instance, Candidate>();
   /** Per pool and strategy name: the candidates its strategy was handed last (see {@link stable}). */
   private readonly rotations = new Map<string, readonly Candidate[]>();
   /** By engine type (`*`: any): the calls waiting for a member with room, first come first served. */
@@ -347,9 +344,8 @@ export class Engines implements CallObserver {
 
   /** What the dispatcher sees of `inst`, its calls in flight read now. */
   private candidateOf(inst: Instance): Candidate {
-    let candidate = inst.group?.candidateOf(inst) ?? this.own.get(inst);
-    if (candidate === undefined)
-      this.own.set(inst, (candidate = replicaCandidate(inst.key, inst.id, inst.manifest)));
+    // Every engine instance is in a group (of one without replicas), made with it.
+    const candidate = inst.group!.candidateOf(inst)!;
     candidate.inflight = inst.gate.inFlight;
     return candidate;
   }

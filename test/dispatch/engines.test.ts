@@ -17,6 +17,7 @@ function engine(name: string, capabilities: string[] = ["math"]): void {
       export const module = defineModule({
         api: {
           add(a, b) { return a + b; },
+          broken() { throw new Error("this engine is broken"); },
           hold() {
             return new Promise((resolve) => {
               const release = new BroadcastChannel("release");
@@ -148,5 +149,23 @@ describe("an application's own strategy", () => {
     expect(answers.size).toBe(1);
     const second = rt.instances().find((i) => i.key === "pool@1.0.0#1");
     expect(second?.calls).toBe(6);
+  });
+});
+
+describe("the health of an engine that runs as one instance", () => {
+  it("is watched like a replica's: its failing calls make it degraded, as engines() and replica.health say", async () => {
+    engine("calc-1");
+    const rt = open();
+    const changes: string[] = [];
+    rt.on("replica.health", (e) => changes.push(`${e.id}#${e.replica} ${e.from}->${e.to}`));
+    expect(await rt.execute({ type: "calc" }, "add", 1, 1)).toBe(2);
+    for (let i = 0; i < 12; i++)
+      await expect(rt.execute({ type: "calc" }, "broken")).rejects.toMatchObject({
+        code: ErrorCodes.CALL_FAILED,
+      });
+    expect(changes).toEqual(["calc-1#0 unknown->healthy", "calc-1#0 healthy->degraded"]);
+    expect(rt.engines()[0]?.members.map((m) => `${m.key} ${m.health}`)).toEqual(["calc-1@1.0.0 degraded"]);
+    // The only member of its pool still takes calls.
+    expect(await rt.execute({ type: "calc" }, "add", 2, 2)).toBe(4);
   });
 });

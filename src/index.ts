@@ -4,6 +4,12 @@ export type { Runtime, ControlOptions, InstanceSummary } from "./runtime/Runtime
 export type { ReplicaSetView, ScaleResult } from "./runtime/Replicas.js";
 export type { EngineMember, EnginePool } from "./runtime/Engines.js";
 export type {
+  HealthCheck,
+  HealthCheckOptions,
+  HealthCheckResult,
+  HealthCheckTarget,
+} from "./runtime/HealthChecks.js";
+export type {
   DispatchExplanation,
   DispatchStrategy,
   StrategyFactory,

@@ -82,10 +82,13 @@ export class ReplicaHealthWatch implements CallObserver {
     });
   }
 
-  /** A liveness or readiness probe of `inst` answered: a replica's health counts it (startup probes do not). */
-  probed(inst: Instance, probe: string, ok: boolean, error: Error | undefined): void {
+  /**
+   * A liveness or readiness probe, or an application's health check, of `inst` answered: a
+   * replica's or engine's health counts it (startup probes do not); `reason` says why it failed.
+   */
+  probed(inst: Instance, probe: string, ok: boolean, reason: string | undefined): void {
     if (inst.group === undefined || probe === "startup") return;
-    this.pools.get(inst.group.key)?.probe(inst.key, ok, error?.message);
+    this.pools.get(inst.group.key)?.probe(inst.key, ok, reason);
   }
 
   /** A round of resource samples: a replica's memory feeds its trend. */

@@ -67,7 +67,7 @@ export function assemble(parts: RuntimeParts): Assembly {
   const probes = new Probes({
     clock,
     events,
-    observed: (inst, probe, ok, error) => dispatch.replicaHealth.probed(inst, probe, ok, error),
+    observed: (inst, probe, ok, error) => dispatch.replicaHealth.probed(inst, probe, ok, error?.message),
   });
 
   // Parts made further down (supervisor, activator, control, idle) are reached through closures

@@ -14,6 +14,7 @@ import { Autoscaling } from "./Autoscaling.js";
 import type { Catalog } from "./Catalog.js";
 import type { CallObservers } from "./CallObservers.js";
 import { Engines } from "./Engines.js";
+import { HealthChecks } from "./HealthChecks.js";
 import type { ModuleCalls } from "./ModuleCalls.js";
 import type { ModuleControl } from "./ModuleControl.js";
 import { ReplicaHealthWatch } from "./ReplicaHealthWatch.js";
@@ -49,6 +50,8 @@ export interface DispatchParts {
   strategies: StrategyRegistry;
   replicas: Replicas;
   replicaHealth: ReplicaHealthWatch;
+  /** The health checks applications register (`runtime.dispatch.registerHealthCheck`). */
+  healthChecks: HealthChecks;
   engines: Engines;
   /** A replica or engine takes calls from the dispatcher unless down, draining, ejected or unhealthy. */
   inRotation(inst: Instance): boolean;
@@ -94,7 +97,15 @@ export function assembleDispatch(w: DispatchWiring): DispatchParts {
     recycle: (inst) => replicas.recycle(inst),
     onError,
   });
-  events.on("runtime.stopped", () => replicaHealth.dispose());
+  const healthChecks = new HealthChecks({
+    clock,
+    instances: table,
+    probed: (inst, ok, reason) => replicaHealth.probed(inst, "health check", ok, reason),
+  });
+  events.on("runtime.stopped", () => {
+    healthChecks.dispose();
+    replicaHealth.dispose();
+  });
   const inRotation = (inst: Instance): boolean =>
     !w.later().supervisor.isDown(inst.key) && replicas.inRotation(inst) && replicaHealth.inRotation(inst);
   const engines = new Engines({
@@ -115,6 +126,7 @@ export function assembleDispatch(w: DispatchWiring): DispatchParts {
     strategies,
     replicas,
     replicaHealth,
+    healthChecks,
     engines,
     inRotation,
     strategyOf: (manifest) => {

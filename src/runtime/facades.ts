@@ -2,6 +2,7 @@ import type { Disposable } from "../common/Disposable.js";
 import type { StrategyFactory } from "../dispatch/strategies.js";
 import type { DispatchRequest } from "../vocabulary/dispatch.js";
 import type { Assembly } from "./Assembly.js";
+import type { HealthCheck, HealthCheckOptions } from "./HealthChecks.js";
 import type { ErrorQueries } from "./Monitoring.js";
 import type { ReplicaSetView, ScaleResult } from "./Replicas.js";
 import type { ResourceQueries } from "./Resources.js";
@@ -22,6 +23,12 @@ export interface ReplicaFacade {
 /** `runtime.dispatch`. */
 export interface DispatchFacade {
   registerStrategy(name: string, factory: StrategyFactory): Disposable;
+  /**
+   * Runs `check` every `options.intervalMs` (default 10 s) on each running replica and engine
+   * instance (`options.type`, `options.module` narrow it), within `options.timeoutMs` (default
+   * 1 s); its verdict moves the instance's health as a probe does. Dispose to stop it.
+   */
+  registerHealthCheck(check: HealthCheck, options?: HealthCheckOptions): Disposable;
   strategies(): string[];
   /** `runtime.execute` with the arguments as an array, and a signal that cancels the call. */
   execute(
@@ -51,7 +58,7 @@ export function facadesOf(parts: Assembly): {
   dispatch: DispatchFacade;
   errors: ErrorQueries;
 } {
-  const { state, triggers, resources, replicas, strategies, monitoring, engines } = parts;
+  const { state, triggers, resources, replicas, strategies, monitoring, engines, healthChecks } = parts;
   return {
     triggers: {
       list: () => (state.assertReadable(), triggers.list()),
@@ -71,6 +78,7 @@ export function facadesOf(parts: Assembly): {
     },
     dispatch: {
       registerStrategy: (name, factory) => strategies.register(name, factory),
+      registerHealthCheck: (check, options) => (state.assertOpen(), healthChecks.register(check, options)),
       strategies: () => strategies.names(),
       execute: (request, method, args, options = {}) => (
         state.assertOpen(),

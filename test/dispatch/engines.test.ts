@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock, type Candidate, type Runtime, type RuntimeOptions } from "../../src/index.js";
+import {
+  ManualClock,
+  type Candidate,
+  type Runtime,
+  type RuntimeEvents,
+  type RuntimeOptions,
+} from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 
@@ -167,5 +173,46 @@ describe("the health of an engine that runs as one instance", () => {
     expect(rt.engines()[0]?.members.map((m) => `${m.key} ${m.health}`)).toEqual(["calc-1@1.0.0 degraded"]);
     // The only member of its pool still takes calls.
     expect(await rt.execute({ type: "calc" }, "add", 2, 2)).toBe(4);
+  });
+});
+
+describe("an application's own health check", () => {
+  it("takes the engine it fails out of rotation, with its reason, once it failed 5 times in a row", async () => {
+    engine("calc-1");
+    engine("calc-2");
+    const clock = new ManualClock();
+    const rt = open({ clock });
+    await rt.start("calc-1");
+    await rt.start("calc-2");
+    const checked: string[] = [];
+    rt.dispatch.registerHealthCheck(
+      (target) => {
+        checked.push(target.key);
+        return target.id === "calc-2" ? { ok: false, reason: "its disk is full" } : true;
+      },
+      { type: "calc", intervalMs: 1_000 },
+    );
+    const unhealthy = new Promise<RuntimeEvents["replica.health"]>((resolve) =>
+      rt.on("replica.health", (e) => e.to === "unhealthy" && resolve(e)),
+    );
+    // replicas.health.failureThreshold: 5 by default (Envoy's consecutive_5xx).
+    for (let round = 1; round <= 5; round++) {
+      clock.advance(1_000);
+      await expect.poll(() => checked.length).toBe(2 * round);
+    }
+    expect(await unhealthy).toMatchObject({
+      id: "calc-2",
+      reason: expect.stringContaining("its disk is full") as unknown,
+    });
+    for (let i = 0; i < 4; i++) await rt.execute({ type: "calc" }, "add", 1, 1);
+    expect(rt.instances().map((i) => `${i.id} ${i.calls}`)).toEqual(["calc-1 4", "calc-2 0"]);
+  });
+
+  it("refuses a check that is not a function, or an interval that is not a whole number of ms", () => {
+    const rt = open();
+    expect(() => rt.dispatch.registerHealthCheck("yes" as never)).toThrow(/check must be a function/);
+    expect(() => rt.dispatch.registerHealthCheck(() => true, { intervalMs: 0.5 })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.OPTIONS_INVALID }),
+    );
   });
 });

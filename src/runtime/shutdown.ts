@@ -63,7 +63,7 @@ export async function shutdownInstances(
         for (const key of level) {
           const inst = byKey.get(key)!;
           if (stateIsActive(inst.state))
-            report.failed.push({ id: inst.id, error: notStopped(inst, options.deadlineMs) });
+            report.failed.push({ id: shownId(inst), error: notStopped(inst, options.deadlineMs) });
           else noteDown(inst);
         }
         continue;
@@ -71,7 +71,7 @@ export async function shutdownInstances(
       const pending = new Set<Instance>();
       const work = level.map(async (key) => {
         const inst = byKey.get(key)!;
-        const id = inst.id;
+        const id = shownId(inst);
         if (!stateIsActive(inst.state)) {
           noteDown(inst);
           return;
@@ -94,7 +94,7 @@ export async function shutdownInstances(
       if (outcome === "timeout") {
         expired = true;
         for (const inst of pending)
-          report.failed.push({ id: inst.id, error: timeoutError(inst, options.deadlineMs) });
+          report.failed.push({ id: shownId(inst), error: timeoutError(inst, options.deadlineMs) });
       }
     }
   } finally {
@@ -108,9 +108,10 @@ function downAtShutdown(
   isDown: ((key: string) => boolean) | undefined,
 ): DownAtShutdown | undefined {
   const error = inst.lastError;
-  if (inst.state === "crashed" || inst.state === "failed") return { id: inst.id, status: inst.state, error };
+  if (inst.state === "crashed" || inst.state === "failed")
+    return { id: shownId(inst), status: inst.state, error };
   // Unloaded by its restart and not back yet (registered or loaded again).
-  if (isDown?.(inst.key) === true) return { id: inst.id, status: "restarting", error };
+  if (isDown?.(inst.key) === true) return { id: shownId(inst), status: "restarting", error };
   return undefined;
 }
 
@@ -128,4 +129,9 @@ function timeoutError(inst: Instance, ms: number): ChipsetError {
     `${inst.key} was still stopping when the ${ms} ms shutdown deadline passed; its stop hook may be stuck`,
     { module: inst.key, details: { deadlineMs: ms } },
   );
+}
+
+/** How a report names `inst`: its module id, and `#replica` after a module's first replica (as `chipset ls` does). */
+function shownId(inst: Instance): string {
+  return inst.replica === 0 ? inst.id : `${inst.id}#${inst.replica}`;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock, type Runtime, type RuntimeEvents } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
 import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
+import { followEvents } from "../../src/cli/describeEvent.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 
 const h = runtimeHarness();
@@ -136,6 +137,25 @@ describe("a module with replicas", () => {
     await expect
       .poll(() => rt.instances().map((i) => `${i.key} ${i.state}`))
       .toEqual(["pool@1.0.0 registered"]);
+  });
+});
+
+describe("what people read of replicas", () => {
+  it("the host's log lines and the shutdown report name each replica after the first with #n", async () => {
+    replicated({ min: 3 });
+    const rt = open();
+    const lines: string[] = [];
+    followEvents(rt, (line) => lines.push(line));
+    await rt.start("pool");
+    await running(rt, "pool", 3);
+    expect(
+      lines
+        .filter((l) => l.startsWith("started"))
+        .map((l) => l.split(" ")[1])
+        .sort(),
+    ).toEqual(["pool@1.0.0", "pool@1.0.0#1", "pool@1.0.0#2"]);
+    const report = await rt.close();
+    expect([...report.stopped].sort()).toEqual(["pool", "pool#1", "pool#2"]);
   });
 });
 

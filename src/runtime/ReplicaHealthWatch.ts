@@ -1,6 +1,11 @@
 import type { Clock } from "../common/Clock.js";
 import type { Emitter } from "../common/Emitter.js";
-import { PoolHealth, type PoolHealthEvent, type PoolHealthSnapshot } from "../dispatch/health.js";
+import {
+  PoolHealth,
+  type MemberHealthSnapshot,
+  type PoolHealthEvent,
+  type PoolHealthSnapshot,
+} from "../dispatch/health.js";
 import type { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes } from "../errors/codes.js";
 import type { Instance } from "../instances/Instance.js";
@@ -72,6 +77,12 @@ export class ReplicaHealthWatch implements CallObserver {
   /** The health of `inst` as its pool sees it; `unknown` for an instance without replicas. */
   healthOf(inst: Instance): HealthState {
     return this.pools.get(`${inst.id}@${inst.version}`)?.member(inst.key)?.state ?? "unknown";
+  }
+
+  /** The health of `inst` as its pool sees it, in full; undefined for an instance in no pool. */
+  memberOf(inst: Instance): MemberHealthSnapshot | undefined {
+    const pool = this.pools.get(`${inst.id}@${inst.version}`);
+    return pool?.snapshot().members.find((m) => m.key === inst.key);
   }
 
   /** Each replicated module's pool: its members' health, load and ejections. */

@@ -7,9 +7,10 @@ import { ErrorCodes } from "../errors/codes.js";
 import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { LifecycleRunner } from "../lifecycle/LifecycleRunner.js";
-import type { ReplicasManifest } from "../vocabulary/dispatch.js";
+import type { MemberHealthSnapshot } from "../dispatch/health.js";
+import type { HealthState, ReplicasManifest } from "../vocabulary/dispatch.js";
 import type { ChipsetManifest, ModuleRecord } from "../vocabulary/manifest.js";
-import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
+import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
 import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import type { RuntimeEvents, UnloadReason } from "./RuntimeEvents.js";
 import { transition } from "../lifecycle/transitions.js";
@@ -39,6 +40,36 @@ export interface ReplicasDeps {
   onError(context: string, error: unknown): void;
   /** `replicas.max` when a manifest does not set it: the CPUs this host may use (see the environment's adapted defaults). */
   defaultMax: number;
+  /** The health of a replica as its pool sees it (undefined before its pool knows it). */
+  healthOf(inst: Instance): MemberHealthSnapshot | undefined;
+}
+
+/** One replica as `runtime.replicas.list()` shows it: where it runs, its health and its load. */
+export interface ReplicaView {
+  /** `id@version`, and `#replica` after the first. */
+  key: string;
+  replica: number;
+  state: LifecycleState;
+  /** The process it runs in. */
+  pid: number;
+  /** Its worker thread's id (0: a process replica's main thread). */
+  thread: number;
+  health: HealthState;
+  /** Why it is in that state (the last `replica.health` reason). */
+  reason: string;
+  /** False while it is down, draining, ejected or unhealthy: no call goes to it. */
+  inRotation: boolean;
+  /** Its weight times its health factor: what strategies weigh it by (1 for a replica at its best). */
+  effectiveWeight: number;
+  inflight: number;
+  /** Mean time of its recent successful calls, in ms; undefined before any. */
+  meanMs: number | undefined;
+  /** Failed share of its recent calls, 0 to 1; undefined before any. */
+  errorRate: number | undefined;
+  /** Times it was ejected since it joined. */
+  ejections: number;
+  /** Calls it served since it was made. */
+  calls: number;
 }
 
 /** One module's replicas, as `runtime.replicas()` and the HTTP API show them. */
@@ -52,6 +83,8 @@ export interface ReplicaSetView {
   min: number;
   max: number;
   strategy: string;
+  /** Each replica, first to last. */
+  members: ReplicaView[];
 }
 
 /** What `scale` changed: the module's version and the replica count before and after. */
@@ -199,9 +232,31 @@ export class Replicas {
         min,
         max,
         strategy: settings.strategy ?? "round_robin",
+        members: inst.group.list().map((r) => this.viewOf(r)),
       });
     }
     return views;
+  }
+
+  private viewOf(replica: Instance): ReplicaView {
+    const health = this.deps.healthOf(replica);
+    const host = replica.host.info();
+    return {
+      key: replica.key,
+      replica: replica.replica,
+      state: replica.state,
+      pid: host.pid,
+      thread: host.threadId,
+      health: health?.health ?? "unknown",
+      reason: health?.reason ?? "",
+      inRotation: health?.inRotation !== false && this.inRotation(replica),
+      effectiveWeight: health?.effectiveWeight ?? 1,
+      inflight: replica.gate.inFlight,
+      meanMs: health?.meanMs,
+      errorRate: health?.errorRate,
+      ejections: health?.ejections ?? 0,
+      calls: replica.calls,
+    };
   }
 
   /** Makes the missing replicas of `first`'s version and brings them to its state. */

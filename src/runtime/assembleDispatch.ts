@@ -89,6 +89,7 @@ export function assembleDispatch(w: DispatchWiring): DispatchParts {
     },
     onError,
     defaultMax,
+    healthOf: (inst) => replicaHealth.memberOf(inst),
   });
   const replicaHealth = new ReplicaHealthWatch({
     clock,

@@ -7,6 +7,7 @@ import {
   type RuntimeOptions,
 } from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
+import { held, release } from "../support/heldChannel.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 
 const h = runtimeHarness();
@@ -40,25 +41,6 @@ function engine(name: string, capabilities: string[] = ["math"]): void {
 
 function open(options: RuntimeOptions = {}): Runtime {
   return h.open({ hosts: { pool: { worker: 0, process: 0 } }, ...options });
-}
-
-/** Resolves once `count` calls are held inside engines. */
-function held(count: number): Promise<void> {
-  const channel = new BroadcastChannel("held");
-  let seen = 0;
-  return new Promise((resolve) => {
-    channel.onmessage = () => {
-      if (++seen < count) return;
-      channel.close();
-      resolve();
-    };
-  });
-}
-
-function release(): void {
-  const channel = new BroadcastChannel("release");
-  channel.postMessage("go");
-  channel.close();
 }
 
 describe("document 004's manager settings", () => {

@@ -3,6 +3,7 @@ import { ManualClock, type Runtime, type RuntimeEvents } from "../../src/index.j
 import { ErrorCodes } from "../../src/errors/codes.js";
 import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
 import { followEvents } from "../../src/cli/describeEvent.js";
+import { held } from "../support/heldChannel.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 
 const h = runtimeHarness();
@@ -32,6 +33,19 @@ function replicated(
           maybeFail() {
             if (sick) throw new Error("this replica is sick");
             return threadId;
+          },
+          // Never answers while this replica is named sick (says on "held" that it hangs).
+          maybeSlow() {
+            if (!sick) return threadId;
+            const held = new BroadcastChannel("held");
+            held.postMessage("slow");
+            held.close();
+            return new Promise(() => {});
+          },
+          // Keeps another 8 MiB, touched, so that the process's resident memory grows.
+          grow() {
+            (globalThis.kept ??= []).push(Buffer.alloc(8 * 1024 * 1024, 1));
+            return globalThis.kept.length;
           },
           // Answers once the test posts on the "release" channel; says on "held" that it is waiting.
           hold() {
@@ -89,9 +103,15 @@ describe("a module with replicas", () => {
     rt.on("replicas.scaled", (e) => scaled.push(e));
     expect(await rt.replicas.scale("pool", 3)).toEqual({ id: "pool", version: "1.0.0", from: 1, to: 3 });
     expect(rt.instances().filter((i) => i.state === "running")).toHaveLength(3);
-    expect(rt.replicas.list()).toEqual([
-      { id: "pool", version: "1.0.0", desired: 3, current: 3, min: 1, max: 4, strategy: "round_robin" },
+    const [set] = rt.replicas.list();
+    expect(set).toMatchObject({ id: "pool", version: "1.0.0", desired: 3, current: 3, min: 1, max: 4 });
+    expect(set?.strategy).toBe("round_robin");
+    expect(set?.members.map((m) => `${m.key} ${m.state} ${String(m.inRotation)}`)).toEqual([
+      "pool@1.0.0 running true",
+      "pool@1.0.0#1 running true",
+      "pool@1.0.0#2 running true",
     ]);
+    expect(new Set(set?.members.map((m) => m.thread)).size).toBe(3);
     await rt.replicas.scale("pool", 1);
     expect(rt.instances().map((i) => i.key)).toEqual(["pool@1.0.0"]);
     expect(scaled).toEqual([
@@ -302,6 +322,82 @@ describe("the health of replicas", () => {
     for (let i = 0; i < 20; i++) answered.add((await rt.call("pool", "maybeFail")) as number);
     expect(answered.has(sickThread)).toBe(false);
     expect(answered.size).toBe(2);
+  });
+});
+
+describe("document 004's failure table", () => {
+  it("a call that times out on a hung replica is retried on another, and the slow replica weighs less", async () => {
+    const calls = {
+      methods: {
+        maybeSlow: {
+          idempotent: true,
+          timeoutMs: 1_000,
+          retry: { maxAttempts: 2, initialDelayMs: 10, jitter: 0 },
+        },
+      },
+    };
+    replicated({ min: 2 }, "worker", { calls });
+    const clock = new ManualClock();
+    const rt = h.open({ clock, hosts: { pool: { worker: 0, process: 0 } } });
+    await rt.start("pool");
+    await running(rt, "pool", 2);
+    const threads = new Set<number>();
+    while (threads.size < 2) threads.add(Number(((await rt.call("pool", "who")) as string).split(":")[1]));
+    const [healthy, hung] = [...threads] as [number, number];
+    const sick = new BroadcastChannel("sick");
+    sick.postMessage(hung);
+    sick.close();
+    // The retry's timer is set just after the event: move the clock on once it is.
+    rt.on("retry.attempt", (e) => setImmediate(() => clock.advance(e.delayMs)));
+    const answers: number[] = [];
+    // Round robin: of two calls one reaches the hung replica, times out, and is answered by the other.
+    for (let i = 0; i < 2; i++) {
+      const hangs = held(1);
+      const call = rt.call("pool", "maybeSlow") as Promise<number>;
+      const first = await Promise.race([
+        call.then(() => "answered" as const),
+        hangs.then(() => "hung" as const),
+      ]);
+      if (first === "hung") clock.advance(1_000);
+      answers.push(await call);
+    }
+    expect(answers).toEqual([healthy, healthy]);
+    const hungMember = rt.replicas.list()[0]!.members.find((m) => m.thread === hung);
+    expect(hungMember?.effectiveWeight).toBeLessThan(1);
+  });
+
+  it("drains and restarts a replica whose memory keeps rising, the others serving meanwhile", async () => {
+    replicated({ min: 2, health: { memoryRiseSamples: 3 } }, "process");
+    const clock = new ManualClock();
+    const rt = h.open({ clock, hosts: { pool: { worker: 0, process: 0 } }, resources: { sampleMs: 1_000 } });
+    await rt.start(); // sampling runs from the runtime's start
+    await rt.start("pool");
+    await running(rt, "pool", 2);
+    const recycling = new Promise<RuntimeEvents["replica.health"]>((resolve) =>
+      rt.on("replica.health", (e) => e.action === "drain-and-restart" && resolve(e)),
+    );
+    const unloaded: string[] = [];
+    rt.on("module.unloaded", (e) => unloaded.push(`${e.id}#${e.replica ?? 0} ${e.reason}`));
+    let seen: RuntimeEvents["replica.health"] | undefined;
+    void recycling.then((e) => (seen = e));
+    // Each round both replicas keep 8 MiB more (round robin: two calls reach both), then a sample.
+    for (let round = 0; round < 10 && seen === undefined; round++) {
+      await rt.call("pool", "grow");
+      await rt.call("pool", "grow");
+      clock.advance(1_000);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(seen).toMatchObject({
+      id: "pool",
+      to: "unhealthy",
+      reason: expect.stringContaining("memory rose") as unknown,
+    });
+    await expect.poll(() => unloaded.some((u) => u.endsWith(" recycled"))).toBe(true);
+    // Back in a fresh process, and both replicas serve.
+    await running(rt, "pool", 2);
+    const pids = new Set<string>();
+    for (let i = 0; i < 4; i++) pids.add(((await rt.call("pool", "who")) as string).split(":")[0]!);
+    expect(pids.size).toBe(2);
   });
 });
 

@@ -309,6 +309,9 @@ export class ModuleCalls {
     const refused = this.outOfService(ref);
     if (refused) {
       run.site = refused.inst;
+      // Without a fallback the refusal waits a turn of the event loop: a caller that calls again
+      // at once on an error would otherwise spin in microtasks, and no timer (its restart) would run.
+      if (refused.inst.manifest.fallback === undefined) await new Promise((resolve) => setImmediate(resolve));
       throw refused.error;
     }
     let inst = await this.deps.ensureRunning(ref, callerSignal);

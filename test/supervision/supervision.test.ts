@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { defineModule, ManualClock, type Runtime, type RuntimeOptions } from "../../src/index.js";
+import {
+  ChipsetError,
+  defineModule,
+  ManualClock,
+  type Runtime,
+  type RuntimeOptions,
+} from "../../src/index.js";
 import { ErrorCodes } from "../../src/errors/codes.js";
 import type { ChipsetManifest } from "../../src/vocabulary/manifest.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
@@ -290,5 +296,28 @@ describe("a process module", () => {
     const again = rt.queries.info("counter").instance!.host.pid;
     expect(again).not.toBe(pid);
     expect(await rt.call("counter", "count")).toBe(1);
+  });
+});
+
+describe("a caller that calls again at once while the module is down", () => {
+  it("does not keep the restart from running: its calls fail with MODULE_DOWN until the module serves again", async () => {
+    counter({ initialDelayMs: 5 });
+    const rt = openRealTime();
+    expect(await rt.call("counter", "bump")).toBe(1);
+    await crash(rt, "counter");
+    const codes = new Set<string>();
+    // No wait between calls: each refusal must still let the event loop (and the restart's timer)
+    // turn. Bounded, so that refusals that never yield fail the test instead of hanging it.
+    let served = false;
+    for (let i = 0; i < 5_000_000 && !served; i++) {
+      try {
+        await rt.call("counter", "count");
+        served = true;
+      } catch (err) {
+        codes.add((err as ChipsetError).code);
+      }
+    }
+    expect(served).toBe(true);
+    expect([...codes]).toEqual([ErrorCodes.MODULE_DOWN]);
   });
 });

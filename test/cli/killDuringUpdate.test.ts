@@ -11,8 +11,6 @@ import { chipset, collect, spawnCli, tempDir, waitForOutput, writeModule, FREE_P
 // retire, or after), each a random few ms after a step began, comes back with exactly one of the two versions active and a consistent
 // registry: the version recorded as active is the one it starts, and nothing else runs.
 
-const KILLS = 10;
-
 /** The host's lines the kills follow, one after another: each step of an update, and its end. */
 const POINTS = [
   "updating counter",
@@ -22,6 +20,9 @@ const POINTS = [
   "stopped counter@{from}",
   "updated counter",
 ];
+
+/** One kill after each point: every step is crashed at (each costs a host start, seconds of CPU). */
+const KILLS = POINTS.length;
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let v2: string;

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const host = join(repoRoot, "examples", "host.mjs");
@@ -111,8 +111,22 @@ describe("the demo host", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /**
+   * `--once` on a fresh data directory, run once for the tests that each began with exactly that
+   * command (a session costs seconds of CPU); started on first use, so each test runs alone too.
+   */
+  let firstSession: Promise<{ run: Run; dataDir: string }> | undefined;
+  const onceOnFreshData = () =>
+    (firstSession ??= (async () => {
+      const dir = mkdtempSync(join(tmpdir(), "chipset-demo-"));
+      return { run: await start(["--once", "--data-dir", dir]).exit, dataDir: dir };
+    })());
+  afterAll(async () => {
+    if (firstSession !== undefined) rmSync((await firstSession).dataDir, { recursive: true, force: true });
+  });
+
   it("runs the scripted session with --once and shows on-demand loading, ordered start and stop", async () => {
-    const run = await start(["--once", "--data-dir", dataDir]).exit;
+    const { run, dataDir } = await onceOnFreshData();
     expect(warnings(run.stderr)).toEqual([]);
     expect(run.code, run.stdout).toBe(0);
     const { stdout } = run;
@@ -183,14 +197,15 @@ describe("the demo host", () => {
   });
 
   it("finds the registry as it left it on the next run", async () => {
-    expect((await start(["--once", "--data-dir", dataDir]).exit).code).toBe(0);
-    const again = await start(["--once", "--data-dir", dataDir]).exit;
+    const first = await onceOnFreshData();
+    expect(first.run.code).toBe(0);
+    const again = await start(["--once", "--data-dir", first.dataDir]).exit;
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).toMatch(/10 unchanged · 0 rejected/);
   });
 
   it("shows the modules' own log lines on stderr, each naming its module, and pino's JSON when asked", async () => {
-    const text = await start(["--once", "--data-dir", dataDir]).exit;
+    const text = (await onceOnFreshData()).run;
     expect(text.code, text.stderr).toBe(0);
     const lines = text.stderr.trimEnd().split("\n");
     for (const line of lines) expect(line).toMatch(LOG_LINE);

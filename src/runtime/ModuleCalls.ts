@@ -1,4 +1,3 @@
-import { isPromiseLike } from "../common/isPromiseLike.js";
 import { systemClock, type Clock } from "../common/Clock.js";
 import { abortError } from "../common/abort.js";
 import { type ChipsetManifest } from "../vocabulary/manifest.js";
@@ -8,7 +7,7 @@ import { makeModuleProxy } from "../hosts/makeModuleProxy.js";
 import type { SignalSource } from "../vocabulary/hosts.js";
 import type { ModuleProxy } from "../module.js";
 import { CallPipeline } from "../policies/CallPipeline.js";
-import { LATER, type PipelineTarget } from "../policies/PipelineTarget.js";
+import type { PipelineTarget } from "../policies/PipelineTarget.js";
 import type { CallRun } from "../policies/CallRun.js";
 import type { PolicyBook } from "../policies/PolicyBook.js";
 import type { PolicyEventSink } from "../policies/PolicyEvents.js";
@@ -18,7 +17,8 @@ import { toDisposable, type Disposable } from "../common/Disposable.js";
 import type { CallInterceptor } from "./CallInterceptor.js";
 import { RefMemo } from "./RefMemo.js";
 import type { CallSplit, SplitPort } from "./CallSplit.js";
-import { callFailed, closedError, methodNotFound, moduleDown } from "./callErrors.js";
+import { closedError, moduleDown } from "./callErrors.js";
+import { InstanceEntry } from "./InstanceEntry.js";
 import type { CallObserver, CallOutcome } from "./CallObserver.js";
 
 /** Any module api, as seen through an untyped proxy. */
@@ -63,11 +63,11 @@ export class ModuleCalls {
   private interceptor: CallInterceptor | undefined = undefined;
   /** Splits of the calls to an instance (an update's canary), by the instance's key. */
   private readonly splits = new Map<string, CallSplit>();
-  /** True when the runtime keeps time by the system clock: a run's start is on `performance.now()`'s scale. */
-  private readonly systemTime: boolean;
+  /** How an attempt enters an instance's module. */
+  private readonly entry: InstanceEntry;
 
   constructor(private readonly deps: CallDeps) {
-    this.systemTime = deps.clock === systemClock;
+    this.entry = new InstanceEntry(deps.clock === systemClock, (id) => deps.count(id));
     this.refs = new RefMemo((id) => deps.useRange(id));
     const { observer } = deps;
     // What the pipeline asks of the runtime: one attempt, a fallback module, and what to tell
@@ -247,7 +247,7 @@ export class ModuleCalls {
         if (by?.takes(range) === true) return by.attempt(run, this.port(run, signal, intercept));
       }
       if (intercept && this.interceptor?.active === true) return this.intercepted(inst, run, signal);
-      return this.invoke(inst, run, signal);
+      return this.entry.invoke(inst, run, signal);
     }
     return this.slowAttempt(run, signal, intercept);
   }
@@ -270,8 +270,8 @@ export class ModuleCalls {
     if (inst.unready !== undefined) throw inst.unready;
     if (!run.isCurrent(attempt)) return undefined;
     if (intercept && this.interceptor?.active === true)
-      return this.interceptor.around(inst, run, () => this.invoke(inst, run, signal));
-    return this.invoke(inst, run, signal);
+      return this.interceptor.around(inst, run, () => this.entry.invoke(inst, run, signal));
+    return this.entry.invoke(inst, run, signal);
   }
 
   /** How a split takes the attempt of `run` into the instance it chose, or back where calls go without it. */
@@ -279,7 +279,7 @@ export class ModuleCalls {
     return {
       enter: (inst, crashFails) => {
         run.site = inst;
-        const proceed = () => this.invokeSettled(inst, run, signal, crashFails);
+        const proceed = () => this.entry.invokeSettled(inst, run, signal, crashFails);
         // A promise made this way also rejects with what an interceptor throws at once.
         return new Promise<unknown>((resolve) =>
           resolve(
@@ -338,7 +338,7 @@ export class ModuleCalls {
     // Taken out of service by its readiness probe while the call waited.
     if (inst.unready !== undefined) throw inst.unready;
     if (intercept && this.interceptor?.active === true) return this.intercepted(inst, run, signal);
-    return this.invoke(inst, run, signal);
+    return this.entry.invoke(inst, run, signal);
   }
 
   /**
@@ -352,84 +352,6 @@ export class ModuleCalls {
     if (inst.unready !== undefined) return { inst, error: inst.unready };
     if (!this.deps.isDown(inst.key) || inst.state === "running" || inst.state === "paused") return undefined;
     return { inst, error: moduleDown(inst) };
-  }
-
-  /**
-   * The attempt enters the module. A synchronous answer comes straight back; an asynchronous one
-   * is reported to the run when it settles ({@link LATER}): one `then` on the module's promise,
-   * which also lets the gate go (unless a crash already gave up the calls in flight).
-   */
-  private invoke(inst: Instance, run: CallRun, signal: SignalSource | undefined): unknown {
-    const { method, args } = run;
-    const host = inst.host;
-    const gate = inst.gate;
-    const entered = this.enter(inst, run);
-    let value: unknown;
-    try {
-      value = host.call(method, args, signal, this.since(run));
-    } catch (err) {
-      gate.leave(entered);
-      throw callFailed(inst, method, err);
-    }
-    if (!isPromiseLike(value)) {
-      gate.leave(entered);
-      return value;
-    }
-    run.inModule = inst;
-    const token = run.token;
-    value.then(
-      (result) => {
-        gate.leave(entered);
-        run.attemptAnswered(token, undefined, result);
-      },
-      (err: unknown) => {
-        gate.leave(entered);
-        run.attemptAnswered(token, callFailed(inst, method, err), undefined);
-      },
-    );
-    return LATER;
-  }
-
-  /** Counts the attempt of `run` in at `inst`'s gate (a missing method throws first); answers the gate's token. */
-  private enter(inst: Instance, run: CallRun): number {
-    if (!inst.host.hasMethod(run.method)) throw methodNotFound(inst, run.method);
-    const entered = inst.gate.enter();
-    inst.calls++;
-    // The call's own clock reading (one fewer per call); a start during the call may be later.
-    if (run.startedAt > inst.lastUsedAt) inst.lastUsedAt = run.startedAt;
-    this.deps.count(inst.id);
-    return entered;
-  }
-
-  /**
-   * Like {@link invoke}, but settles with the module's answer instead of reporting it to the run
-   * (a split judges the answer first). With `crashFails`, a crash of an inline `inst` fails the
-   * attempt at once, as on the usual path.
-   */
-  private async invokeSettled(
-    inst: Instance,
-    run: CallRun,
-    signal: SignalSource | undefined,
-    crashFails: boolean,
-  ): Promise<unknown> {
-    const { method, args } = run;
-    const entered = this.enter(inst, run);
-    if (crashFails) run.inModule = inst;
-    try {
-      return await inst.host.call(method, args, signal, this.since(run));
-    } catch (err) {
-      throw callFailed(inst, method, err);
-    } finally {
-      inst.gate.leave(entered);
-    }
-  }
-
-  /**
-   * When `run` began on `performance.now()`'s scale: its own start when the runtime keeps time
-   * by the system clock (the usual case), else unknown (a test's clock has its own origin).
-   */
-  private since(run: CallRun): number | undefined {
-    return this.systemTime ? run.attemptStartedAt : undefined;
   }
 
   /**

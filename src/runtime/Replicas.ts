@@ -269,11 +269,21 @@ export class Replicas {
       const replica = group.member(n) ?? this.deps.create(first, n);
       replica.deps = first.deps;
       if (replica.state === "running" || this.draining.has(replica)) continue;
-      work.push(this.deps.runner.advance(replica, "running"));
+      work.push(this.deps.runner.advance(replica, "running").then(() => this.catchUp(first, replica)));
     }
     const results = await Promise.allSettled(work);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed !== undefined) throw failed.reason;
+  }
+
+  /**
+   * A replica that came up after its first replica was paused or stopped meanwhile (the command
+   * may have reached it before its start had begun) takes that state now.
+   */
+  private async catchUp(first: Instance, replica: Instance): Promise<void> {
+    if (replica.state !== "running") return;
+    if (first.state === "paused") await this.deps.runner.run(replica, "pause");
+    else if (first.state !== "running") await this.deps.runner.run(replica, "stop");
   }
 
   /** Drains and retires the replicas of `first`'s version numbered `count` and above, highest first. */

@@ -262,6 +262,14 @@ describe("OutlierDetector", () => {
     });
   });
 
+  it("never panics with one replica: out of rotation, it is out (an engine pool of one)", () => {
+    const keys = names(1);
+    const { detector, out } = pool(keys, { panicThreshold: 50 });
+    out.add(keys[0]!);
+    expect(detector.checkPanic()).toBeUndefined();
+    expect(detector.panic).toBe(false);
+  });
+
   it("forgets a removed replica, its ejection included", () => {
     const [a] = names(3);
     const { detector } = pool(names(3), { failureThreshold: 1 });

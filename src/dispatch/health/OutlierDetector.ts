@@ -180,12 +180,13 @@ export class OutlierDetector {
     return events;
   }
 
-  /** Panic on or off, when it changed: fewer than `panicThreshold` percent of replicas in rotation. */
+  /** Panic on or off, when it changed: fewer than `panicThreshold` percent of two or more replicas in rotation. */
   checkPanic(): OutlierEvent | undefined {
     const total = this.members.size;
     let serving = 0;
     for (const [key, m] of this.members) if (m.ejectedUntil === undefined && this.inRotation(key)) serving++;
-    const on = total > 0 && (serving * 100) / total < this.settings.panicThreshold;
+    // One replica has no others to share its load: out of rotation, it is out.
+    const on = total > 1 && (serving * 100) / total < this.settings.panicThreshold;
     if (on === this.panicking) return undefined;
     this.panicking = on;
     const share = `${serving} of ${plural(total, "replica")} in rotation`;

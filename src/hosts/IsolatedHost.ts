@@ -19,24 +19,17 @@ import type { LoadedMessage, LoadMessage } from "./protocol.js";
 import type { Channel, ChannelExit, IsolatedKind } from "./isolated/Channel.js";
 import { ChildLink } from "./isolated/ChildLink.js";
 import { ChildRequests } from "./isolated/ChildRequests.js";
-import { CallTimeLimit } from "./isolated/CallTimeLimit.js";
-import {
-  classifyExit,
-  crashError,
-  hangCrash,
-  timeLimitCrash,
-  type CrashFacts,
-} from "./isolated/crashError.js";
+import { ChildWatch } from "./isolated/ChildWatch.js";
+import { classifyExit, crashError, type CrashFacts } from "./isolated/crashError.js";
 import type { HostBridge } from "./HostBridge.js";
 import type { HostPool } from "./HostPool.js";
 import { moduleHostSpec, type HostSpec } from "./isolated/hostSpec.js";
 import { HostRequests } from "./isolated/HostRequests.js";
 import { PendingRequests } from "./isolated/PendingRequests.js";
 import type { HostPermissions } from "./isolated/processArgs.js";
-import { UsageGauge } from "./isolated/UsageGauge.js";
 import type { UsageCounters } from "../vocabulary/resources.js";
-import { MemoryGauge, type MemoryReading } from "./isolated/MemoryGauge.js";
-import { type HangTolerance, Watchdog } from "./isolated/Watchdog.js";
+import type { MemoryReading } from "./isolated/MemoryGauge.js";
+import type { HangTolerance } from "./isolated/Watchdog.js";
 
 export type { HangTolerance } from "./isolated/Watchdog.js";
 
@@ -100,12 +93,9 @@ export class IsolatedHost implements ModuleHost {
   /** What the module asks of the runtime (`ctx.use`, checkpoints, log lines). */
   private readonly requests: ChildRequests;
   private readonly spec: HostSpec;
-  private readonly gauge: MemoryGauge;
-  private readonly usageGauge = new UsageGauge();
+  /** The watchdog, a WebAssembly engine's per-call time limit, and the memory and usage gauges. */
+  private readonly watch: ChildWatch;
   private lastInfo: HostInfo;
-  private readonly watchdog: Watchdog;
-  /** A WebAssembly engine's per-call time limit (undefined for a JavaScript module). */
-  private readonly timeLimit: CallTimeLimit | undefined;
 
   constructor(private readonly options: IsolatedHostOptions) {
     this.isolation = options.isolation;
@@ -124,25 +114,11 @@ export class IsolatedHost implements ModuleHost {
       options.pids,
       options.cpuPercent,
     );
-    this.gauge = new MemoryGauge(
-      options.isolation === "process" && options.memoryMb !== undefined
-        ? options.memoryMb * 1024 * 1024
-        : undefined,
-    );
+    this.watch = new ChildWatch(options, (facts) => this.crashed(facts));
     this.pending = new PendingRequests(options.key);
     this.requests = new ChildRequests(options.key, options.bridge, () => this.channel);
-    this.watchdog = new Watchdog(options.clock, options.hang, (silentMs) =>
-      this.crashed(hangCrash(this.isolation, silentMs, options.hang)),
-    );
     this.lastInfo = { isolation: options.isolation, pid: 0, threadId: 0 };
-    const wasm = options.wasm;
-    this.timeLimit =
-      wasm === undefined
-        ? undefined
-        : new CallTimeLimit(options.clock, wasm.timeLimitMs, (method) =>
-            this.crashed(timeLimitCrash(this.isolation, method, wasm.timeLimitMs)),
-          );
-    this.out = new HostRequests(options.key, options.isolation, this.pending, this.timeLimit, this);
+    this.out = new HostRequests(options.key, options.isolation, this.pending, this.watch.timeLimit, this);
   }
 
   onCrash(listener: (crash: CrashInfo) => void): Disposable {
@@ -163,17 +139,12 @@ export class IsolatedHost implements ModuleHost {
    * worker's heap from this thread, which the next call returns.
    */
   memory(): MemoryReading | undefined {
-    this.gauge.read(this.channel, () => this.channel);
-    return this.gauge.current;
+    return this.watch.memory(this.channel, () => this.channel);
   }
 
   usage(): UsageCounters | undefined {
     if (this.shape === undefined) return undefined;
-    const usage = this.usageGauge.read(this.channel);
-    // The heap as memory() reads it: on Node 24, a worker's is read from here while it is busy.
-    const heapUsed = this.memory()?.heapUsed;
-    if (usage !== undefined && heapUsed !== undefined) usage.heapUsed = heapUsed;
-    return usage;
+    return this.watch.used(this.channel, () => this.channel);
   }
 
   /**
@@ -332,7 +303,8 @@ export class IsolatedHost implements ModuleHost {
     this.channel = channel;
     this.lastInfo = { isolation: this.isolation, pid: channel.pid, threadId: channel.threadId };
     const { key, file, memoryMb } = this.options;
-    const { isolation, pending, requests, watchdog, gauge, usageGauge: usage, timeLimit } = this;
+    const { isolation, pending, requests } = this;
+    const { watchdog, gauge, usage, timeLimit } = this.watch;
     usage.begin(channel);
     this.link = new ChildLink(channel, {
       key,

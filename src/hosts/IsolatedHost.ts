@@ -14,28 +14,22 @@ import type {
 } from "../vocabulary/hosts.js";
 import type { HostHook } from "../vocabulary/lifecycle.js";
 import type { ModuleHost } from "./ModuleHost.js";
-import { transferOf, type StateParcel } from "./StateParcel.js";
-import type { LoadedMessage, LoadMessage, StateMessage } from "./protocol.js";
-import type { Channel, ChannelExit, IsolatedKind, RequestMessage } from "./isolated/Channel.js";
+import type { StateParcel } from "./StateParcel.js";
+import type { LoadedMessage, LoadMessage } from "./protocol.js";
+import type { Channel, ChannelExit, IsolatedKind } from "./isolated/Channel.js";
 import { ChildLink } from "./isolated/ChildLink.js";
 import { ChildRequests } from "./isolated/ChildRequests.js";
-import { CallTimeLimit } from "./isolated/CallTimeLimit.js";
-import {
-  classifyExit,
-  crashError,
-  hangCrash,
-  timeLimitCrash,
-  type CrashFacts,
-} from "./isolated/crashError.js";
+import { ChildWatch } from "./isolated/ChildWatch.js";
+import { classifyExit, crashError, type CrashFacts } from "./isolated/crashError.js";
 import type { HostBridge } from "./HostBridge.js";
 import type { HostPool } from "./HostPool.js";
 import { moduleHostSpec, type HostSpec } from "./isolated/hostSpec.js";
-import { PendingRequests, type RequestKind } from "./isolated/PendingRequests.js";
+import { HostRequests } from "./isolated/HostRequests.js";
+import { PendingRequests } from "./isolated/PendingRequests.js";
 import type { HostPermissions } from "./isolated/processArgs.js";
-import { UsageGauge } from "./isolated/UsageGauge.js";
 import type { UsageCounters } from "../vocabulary/resources.js";
-import { MemoryGauge, type MemoryReading } from "./isolated/MemoryGauge.js";
-import { type HangTolerance, Watchdog } from "./isolated/Watchdog.js";
+import type { MemoryReading } from "./isolated/MemoryGauge.js";
+import type { HangTolerance } from "./isolated/Watchdog.js";
 
 export type { HangTolerance } from "./isolated/Watchdog.js";
 
@@ -91,19 +85,17 @@ export class IsolatedHost implements ModuleHost {
   private shape: LoadedMessage | undefined;
   private methodSet: ReadonlySet<string> = noMethods;
   private readonly pending: PendingRequests;
-  private seq = 0;
+  /** What the host asks of the child (load, hooks, calls, definition functions, state). */
+  private readonly out: HostRequests;
   private loading: Promise<void> | undefined;
   /** Bumped by each unload, so that a load it overtook does not attach a host afterwards. */
   private generation = 0;
   /** What the module asks of the runtime (`ctx.use`, checkpoints, log lines). */
   private readonly requests: ChildRequests;
   private readonly spec: HostSpec;
-  private readonly gauge: MemoryGauge;
-  private readonly usageGauge = new UsageGauge();
+  /** The watchdog, a WebAssembly engine's per-call time limit, and the memory and usage gauges. */
+  private readonly watch: ChildWatch;
   private lastInfo: HostInfo;
-  private readonly watchdog: Watchdog;
-  /** A WebAssembly engine's per-call time limit (undefined for a JavaScript module). */
-  private readonly timeLimit: CallTimeLimit | undefined;
 
   constructor(private readonly options: IsolatedHostOptions) {
     this.isolation = options.isolation;
@@ -122,24 +114,11 @@ export class IsolatedHost implements ModuleHost {
       options.pids,
       options.cpuPercent,
     );
-    this.gauge = new MemoryGauge(
-      options.isolation === "process" && options.memoryMb !== undefined
-        ? options.memoryMb * 1024 * 1024
-        : undefined,
-    );
+    this.watch = new ChildWatch(options, (facts) => this.crashed(facts));
     this.pending = new PendingRequests(options.key);
     this.requests = new ChildRequests(options.key, options.bridge, () => this.channel);
-    this.watchdog = new Watchdog(options.clock, options.hang, (silentMs) =>
-      this.crashed(hangCrash(this.isolation, silentMs, options.hang)),
-    );
     this.lastInfo = { isolation: options.isolation, pid: 0, threadId: 0 };
-    const wasm = options.wasm;
-    this.timeLimit =
-      wasm === undefined
-        ? undefined
-        : new CallTimeLimit(options.clock, wasm.timeLimitMs, (method) =>
-            this.crashed(timeLimitCrash(this.isolation, method, wasm.timeLimitMs)),
-          );
+    this.out = new HostRequests(options.key, options.isolation, this.pending, this.watch.timeLimit, this);
   }
 
   onCrash(listener: (crash: CrashInfo) => void): Disposable {
@@ -160,17 +139,12 @@ export class IsolatedHost implements ModuleHost {
    * worker's heap from this thread, which the next call returns.
    */
   memory(): MemoryReading | undefined {
-    this.gauge.read(this.channel, () => this.channel);
-    return this.gauge.current;
+    return this.watch.memory(this.channel, () => this.channel);
   }
 
   usage(): UsageCounters | undefined {
     if (this.shape === undefined) return undefined;
-    const usage = this.usageGauge.read(this.channel);
-    // The heap as memory() reads it: on Node 24, a worker's is read from here while it is busy.
-    const heapUsed = this.memory()?.heapUsed;
-    if (usage !== undefined && heapUsed !== undefined) usage.heapUsed = heapUsed;
-    return usage;
+    return this.watch.used(this.channel, () => this.channel);
   }
 
   /**
@@ -212,12 +186,19 @@ export class IsolatedHost implements ModuleHost {
     }
     this.attach(channel);
     const { moduleId, version, file, requires, optional, baseDir, wasm } = this.options;
-    const id = ++this.seq;
-    const msg: LoadMessage = { type: "load", id, key, moduleId, version, file, requires, optional, baseDir };
-    if (wasm !== undefined) msg.wasm = wasm;
+    const fields: Omit<LoadMessage, "type" | "id"> = {
+      key,
+      moduleId,
+      version,
+      file,
+      requires,
+      optional,
+      baseDir,
+    };
+    if (wasm !== undefined) fields.wasm = wasm;
     let loaded: LoadedMessage;
     try {
-      loaded = (await this.request(msg, "load", "load", signal)) as LoadedMessage;
+      loaded = await this.out.load(fields, signal);
     } catch (err) {
       if (this.channel === channel) this.detach();
       throw err;
@@ -237,8 +218,7 @@ export class IsolatedHost implements ModuleHost {
   runHook(hook: HostHook, ctx: ModuleContext): unknown {
     if (!this.hasHook(hook)) return undefined;
     const available = this.options.optional.filter((id) => ctx.optional(id) !== undefined);
-    const id = ++this.seq;
-    return this.request({ type: "hook", id, hook, config: ctx.config, available }, "hook", hook, ctx.signal);
+    return this.out.hook(hook, ctx.config, available, ctx.signal);
   }
 
   hasHook(hook: HostHook): boolean {
@@ -254,21 +234,7 @@ export class IsolatedHost implements ModuleHost {
   }
 
   call(method: string, args: readonly unknown[], source?: SignalSource): Promise<unknown> {
-    const id = ++this.seq;
-    // Cancellation crosses the boundary as a message, so an isolated call always needs the signal itself.
-    const signal = source?.signal;
-    const answer = this.request(
-      signal === undefined
-        ? { type: "call", id, method, args: args as unknown[] }
-        : { type: "call", id, method, args: args as unknown[], cancellable: true },
-      "call",
-      method,
-      signal,
-    );
-    // Only a call that went out runs in the child (request refuses one without a host, or already aborted).
-    if (this.timeLimit !== undefined && this.channel !== undefined && signal?.aborted !== true)
-      this.timeLimit.sent(id, method);
-    return answer;
+    return this.out.call(method, args, source);
   }
 
   hasFunction(fn: DefinitionFunction): boolean {
@@ -276,25 +242,17 @@ export class IsolatedHost implements ModuleHost {
   }
 
   callFunction(fn: DefinitionFunction, args: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
-    const id = ++this.seq;
-    const msg: StateMessage = { type: "state", id, fn, args: args as unknown[] };
-    if (signal !== undefined) msg.cancellable = true;
-    return this.request(msg, "state", fn, signal);
+    return this.out.callFunction(fn, args, signal);
   }
 
   /** The old version's half of an update's hand-over: the state comes back as bytes, serialized in the child. */
   exportState(signal?: AbortSignal): Promise<StateParcel> {
-    const msg: RequestMessage = { type: "export-state", id: ++this.seq };
-    if (signal !== undefined) msg.cancellable = true;
-    return this.request(msg, "state", "exportState", signal) as Promise<StateParcel>;
+    return this.out.exportState(signal);
   }
 
   /** The new version's half: the bytes go on as they came (a worker's are transferred), read once in the child. */
   importState(parcel: StateParcel, fromVersion: string, signal?: AbortSignal): Promise<unknown> {
-    const msg: RequestMessage = { type: "import-state", id: ++this.seq, parcel, fromVersion };
-    if (signal !== undefined) msg.cancellable = true;
-    const transfer = this.isolation === "worker" ? transferOf(parcel) : undefined;
-    return this.request(msg, "state", "importState", signal, transfer);
+    return this.out.importState(parcel, fromVersion, signal);
   }
 
   /** Tells the module that a dependency changed (`dependencyChanged(payload)` inside it); no answer. */
@@ -339,38 +297,14 @@ export class IsolatedHost implements ModuleHost {
     this.channel?.send({ type: "chaos", ...fault });
   }
 
-  // ---- requests to the child ---------------------------------------------------------
-
-  private request(
-    msg: RequestMessage,
-    kind: RequestKind,
-    name: string,
-    signal: AbortSignal | undefined,
-    transfer?: ArrayBuffer[],
-  ): Promise<unknown> {
-    const channel = this.channel;
-    if (channel === undefined) return Promise.reject(this.gone(name));
-    return this.pending.send(channel, msg, kind, name, signal, transfer);
-  }
-
-  private gone(name: string): Error {
-    if (this.crashInfo !== undefined) return this.crashInfo.error;
-    return new ChipsetError(
-      ErrorCodes.MODULE_UNAVAILABLE,
-      `${this.options.key} is not loaded, so ${name} cannot run; load it first`,
-      {
-        module: this.options.key,
-      },
-    );
-  }
-
   // ---- the channel's life --------------------------------------------------------------
 
   private attach(channel: Channel): void {
     this.channel = channel;
     this.lastInfo = { isolation: this.isolation, pid: channel.pid, threadId: channel.threadId };
     const { key, file, memoryMb } = this.options;
-    const { isolation, pending, requests, watchdog, gauge, usageGauge: usage, timeLimit } = this;
+    const { isolation, pending, requests } = this;
+    const { watchdog, gauge, usage, timeLimit } = this.watch;
     usage.begin(channel);
     this.link = new ChildLink(channel, {
       key,

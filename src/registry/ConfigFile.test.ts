@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChipsetError, ErrorCodes } from "../errors/index.js";
-import { CONFIG_FILE_NAME, loadConfigFile, loadDefaultConfigFile, MAX_CONFIG_BYTES } from "./ConfigFile.js";
+import { CONFIG_FILE_NAME, loadConfigFile, loadDefaultConfigFile } from "./ConfigFile.js";
+import { MAX_CONFIG_BYTES } from "./readConfigText.js";
 
 let dir: string;
 let file: string;

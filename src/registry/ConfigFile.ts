@@ -3,12 +3,14 @@ import path from "node:path";
 import type { ValidateFunction } from "ajv";
 import { createAjv } from "./createAjv.js";
 import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
+import { configFileError, readConfigText } from "./readConfigText.js";
 import { describeSchemaErrors } from "./describeSchemaErrors.js";
 import { addManifestVocabulary, callsSchema, permissionsSchema } from "./manifestSchema.js";
 import type { CallsConfig } from "../vocabulary/calls.js";
 import type { ResourceLimits } from "../vocabulary/resources.js";
 import type { DispatchSettings } from "../vocabulary/dispatch.js";
 import { dispatchConfigSchema } from "./dispatchConfigSchema.js";
+import { logsConfigSchema } from "./logsConfigSchema.js";
 import { resourceLimitProperties } from "./schemaParts.js";
 import type { PermissionCeilings, PermissionsSection } from "../vocabulary/permissions.js";
 
@@ -166,31 +168,7 @@ export const configFileSchema = {
         expected: "a path, absolute or relative to the config file",
       }),
     },
-    logs: {
-      type: "object",
-      additionalProperties: false,
-      expected: 'an object such as { "maxFileBytes": 10485760, "keepFiles": 5, "level": "info" }',
-      properties: {
-        maxFileBytes: {
-          type: "integer",
-          minimum: 1024,
-          maximum: 1_073_741_824,
-          expected:
-            "the size of a log file before it is rotated: an integer number of bytes from 1024 to 1 GiB",
-        },
-        keepFiles: {
-          type: "integer",
-          minimum: 0,
-          maximum: 100,
-          expected: "how many rotated log files are kept: an integer from 0 to 100",
-        },
-        level: {
-          enum: ["fatal", "error", "warn", "info", "debug", "trace"],
-          expected:
-            'the least severe level kept in the log files: "fatal", "error", "warn", "info", "debug" or "trace"',
-        },
-      },
-    },
+    logs: logsConfigSchema,
     dispatch: dispatchConfigSchema,
     resources: {
       type: "object",
@@ -281,7 +259,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw invalid(
+    throw configFileError(
       absolute,
       "",
       `Invalid config file ${absolute}: it is not valid JSON (${messageOf(err)}).`,
@@ -374,60 +352,4 @@ function ceilings(file: string, sections: Record<string, PermissionsSection>): P
 export function loadDefaultConfigFile(dir: string): ChipsetConfig | undefined {
   const file = path.resolve(dir, CONFIG_FILE_NAME);
   return fs.existsSync(file) ? loadConfigFile(file) : undefined;
-}
-
-/**
- * The text of config file `absolute`. It is looked at before it is opened: a link to /dev/zero
- * would be read for ever, and opening a FIFO blocks until someone writes to it.
- */
-function readConfigText(absolute: string): string {
-  const cannotRead = (err: unknown) =>
-    invalid(
-      absolute,
-      "",
-      `Cannot read the config file ${absolute} (${messageOf(err)}). Check the path, or omit it to use none.`,
-      err,
-    );
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(absolute);
-  } catch (err) {
-    throw cannotRead(err);
-  }
-  if (!stat.isFile()) {
-    throw invalid(
-      absolute,
-      "",
-      `The config file ${absolute} is not a regular file (it is ${kindOf(stat)}); point to a JSON file.`,
-      undefined,
-    );
-  }
-  if (stat.size > MAX_CONFIG_BYTES) {
-    throw invalid(
-      absolute,
-      "",
-      `The config file ${absolute} has ${stat.size} bytes, more than the ${MAX_CONFIG_BYTES} a config file may have; check that it is the right file.`,
-      undefined,
-    );
-  }
-  try {
-    return fs.readFileSync(absolute, "utf8");
-  } catch (err) {
-    throw cannotRead(err);
-  }
-}
-
-/** The largest config file read, in bytes (4 MiB): a config is a few kilobytes. */
-export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
-
-function kindOf(stat: fs.Stats): string {
-  if (stat.isDirectory()) return "a directory";
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
-  if (stat.isFIFO()) return "a FIFO";
-  if (stat.isSocket()) return "a socket";
-  return "not a file";
-}
-
-function invalid(file: string, field: string, message: string, cause: unknown): ChipsetError {
-  return new ChipsetError(ErrorCodes.OPTIONS_INVALID, message, { cause, details: { file, field } });
 }

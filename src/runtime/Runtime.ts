@@ -16,8 +16,15 @@ import type { HostFault } from "../vocabulary/hosts.js";
 import type { ModuleRecord, PackageManifest } from "../vocabulary/manifest.js";
 import type { ModuleOutcome } from "./Activator.js";
 import { assemble } from "./assemble.js";
-import { facadesOf, type DispatchFacade, type ReplicaFacade, type TriggerFacade } from "./facades.js";
-import { summarize, type InstanceSummary } from "./instanceSummary.js";
+import {
+  facadesOf,
+  type DispatchFacade,
+  type EngineFacade,
+  type ReplicaFacade,
+  type ToolFacade,
+  type TriggerFacade,
+} from "./facades.js";
+import type { InstanceSummary } from "./instanceSummary.js";
 export type { InstanceSummary } from "./instanceSummary.js";
 import type { Assembly, RuntimeParts } from "./Assembly.js";
 import type { CallInterceptor } from "./CallInterceptor.js";
@@ -26,8 +33,6 @@ import type { AnyApi } from "./ModuleCalls.js";
 import type { CallObserver, CallOutcome } from "./CallObserver.js";
 import type { ControlOptions } from "./ModuleControl.js";
 import type { ErrorQueries } from "./Monitoring.js";
-import { ChipsetError } from "../errors/ChipsetError.js";
-import { ErrorCodes } from "../errors/codes.js";
 import type { RuntimeEvents } from "./RuntimeEvents.js";
 import type { RuntimePolicies } from "./RuntimePolicies.js";
 import type { RuntimeQueries } from "./RuntimeQueries.js";
@@ -36,8 +41,8 @@ import type { RuntimePhase } from "./RuntimeState.js";
 
 export type { ControlOptions } from "./ModuleControl.js";
 import type { UpdateOptions, UpdateReport } from "./updateReport.js";
-import { requestUpdate, type RequestedOutcome, type UpdateRequestOptions } from "./requestUpdate.js";
-import { UpdateRequestServer } from "./UpdateRequestServer.js";
+import type { RequestedOutcome, UpdateRequestOptions } from "./requestUpdate.js";
+import { RuntimeUpdates, type UpdateFacade } from "./RuntimeUpdates.js";
 import type { UpdateCheckReport } from "./findUpdates.js";
 import type { CheckUpdatesOptions } from "./UpdateWatcher.js";
 import type { EnvironmentReport } from "../environment/EnvironmentReport.js";
@@ -52,7 +57,7 @@ export type { RuntimeParts } from "./Assembly.js";
  * facade over its parts (see docs/architecture.md): registration, control, calls, loading,
  * queries, policies, monitoring and its own start and close. Create it with `createRuntime()`.
  */
-export class Runtime {
+export class Runtime implements UpdateFacade, EngineFacade, ToolFacade {
   /** Query side: list, info, dependencies, dependents, order, tree. */
   readonly queries: RuntimeQueries;
   /** Call policies at run time: overrides, fallback answers, isolation, breaker states. */
@@ -84,18 +89,23 @@ export class Runtime {
   /** What the start-up scan of module directories found (set by `createRuntime`). */
   lastScan: ScanReport = { added: [], replaced: [], unchanged: [], rejected: [] };
   private readonly parts: Assembly;
-  private server: UpdateRequestServer | undefined;
+  private readonly updates: RuntimeUpdates;
+  private readonly engineMethods: Pick<EngineFacade, "engines" | "explainDispatch">;
+  private readonly tools: ToolFacade;
 
   constructor(private readonly made: RuntimeParts) {
     const parts = (this.parts = assemble(made));
     this.queries = parts.queries;
     this.policies = parts.policies;
-    const facades = facadesOf(parts);
+    const facades = facadesOf(parts, made.clock);
     this.triggers = facades.triggers;
     this.resources = facades.resources;
     this.replicas = facades.replicas;
     this.dispatch = facades.dispatch;
     this.errors = facades.errors;
+    this.engineMethods = facades.engines;
+    this.tools = facades.tools;
+    this.updates = new RuntimeUpdates(parts, made);
   }
 
   /** Data directory in use (absolute). */
@@ -275,69 +285,26 @@ export class Runtime {
     return this.parts.control.activate(event, options);
   }
 
-  // ---- hot update -------------------------------------------------------------------------
+  // ---- hot update (documented on UpdateFacade) -----------------------------------------------
 
-  /**
-   * Updates module `id` to a new version while it keeps serving (blue-green): fetches it (from
-   * `options.from`, an installed version, or the config's registries) and verifies its integrity
-   * and signature, installs it, starts it beside the running version, checks it (`health()` and
-   * its manifest's `update.verify` calls), with `strategy: "canary"` sends it a share of the
-   * calls for a while and judges it against the old version, switches calls to it in one step
-   * with the old version's state (`exportState` / `importState`), watches it for `graceMs` and
-   * retires the old version (stopped, unloaded, kept installed). Rejects with
-   * `CHIP_ERR_UPDATE_FAILED` (the old version serves; `cause` says why, `details.report` which
-   * step), `CHIP_ERR_INTEGRITY_MISMATCH`, or `CHIP_ERR_OPTIONS_INVALID` for malformed options.
-   */
   update(id: string, options?: UpdateOptions): Promise<UpdateReport> {
-    return this.parts.updater.update(id, options);
+    return this.updates.update(id, options);
   }
 
-  /**
-   * Updates `id` back to the version its last update (or rollback) replaced, the same way. The
-   * data directory records it, so a rollback works after a restart and from another process.
-   */
   rollback(id: string, options?: Omit<UpdateOptions, "from" | "version">): Promise<UpdateReport> {
-    return this.parts.updater.rollback(id, options);
+    return this.updates.rollback(id, options);
   }
 
-  /**
-   * Updates or rolls back `id` where it runs: when a host (a runtime that called
-   * {@link serveUpdateRequests}, as `chipset start` does) runs on this data directory, the request
-   * is left for it and its outcome awaited; else the update runs in this runtime.
-   */
-  requestUpdate(id: string, options: UpdateRequestOptions = {}): Promise<RequestedOutcome> {
-    this.parts.state.assertOpen();
-    return requestUpdate({ ...this.parts, clock: this.made.clock }, id, options);
+  requestUpdate(id: string, options?: UpdateRequestOptions): Promise<RequestedOutcome> {
+    return this.updates.requestUpdate(id, options);
   }
 
-  /**
-   * Makes this runtime the data directory's host until it closes: update and rollback requests
-   * from other processes ({@link requestUpdate}, `chipset update`) are taken and run here, one at
-   * a time; they are looked for every `pollMs` (default 200 ms). Idempotent.
-   */
   serveUpdateRequests(pollMs?: number): void {
-    this.parts.state.assertOpen();
-    if (this.made.registry.readOnly)
-      throw new ChipsetError(
-        ErrorCodes.OPTIONS_INVALID,
-        `this runtime opened ${this.dataDir} read-only: it cannot run updates; open it writable to serve update requests`,
-        { details: { field: "readOnly" } },
-      );
-    this.server ??= new UpdateRequestServer(
-      { ...this.parts, clock: this.made.clock, db: this.made.db },
-      pollMs,
-    );
+    this.updates.serveUpdateRequests(pollMs);
   }
 
-  /**
-   * Looks for new versions now, in the module directories and the config's registries (as the
-   * started runtime does every `updates.intervalMs`), announces the newly seen ones
-   * (`update.available`) and answers each installed module with a newer version (`current`,
-   * `wanted`, `latest`, `source`) and each source that failed; applies nothing.
-   */
   checkUpdates(options?: CheckUpdatesOptions): Promise<UpdateCheckReport> {
-    this.parts.state.assertOpen();
-    return this.parts.watcher.check(options);
+    return this.updates.checkUpdates(options);
   }
 
   // ---- the runtime's own lifecycle --------------------------------------------------------
@@ -364,8 +331,7 @@ export class Runtime {
    * deadline, saves usage statistics and closes the store. Idempotent: later calls share the first.
    */
   close(): Promise<ShutdownReport> {
-    this.server?.dispose();
-    this.parts.watcher.close();
+    this.updates.close();
     this.parts.probes.close();
     return this.parts.lifecycle.close();
   }
@@ -386,69 +352,39 @@ export class Runtime {
     return this.parts.monitoring.anomalies?.snapshot() ?? { calls: [], memory: [], versions: [] };
   }
 
-  // ---- engines (document 004) ----------------------------------------------------------------
+  // ---- engines, document 004 (documented on EngineFacade) -------------------------------------
 
-  /**
-   * Calls `method` with `args` on the engine `request` picks: its `type` (a hard filter), required
-   * `capabilities`, `key` (hashing, affinity), preferred `labels` and `strategy` (default `score`,
-   * document 004's weighted score). Starts the pool's modules when none runs; an idempotent call
-   * that fails by the engine's doing is tried on another (up to three).
-   */
   execute(request: DispatchRequest, method: string, ...args: unknown[]): Promise<unknown> {
     return this.dispatch.execute(request, method, args);
   }
 
-  /** Calls `method` with `args` on the engine instance at `key` (`id@version`, `#replica` after the first). */
   executeOn(key: string, method: string, ...args: unknown[]): Promise<unknown> {
     return this.dispatch.executeOn(key, method, args);
   }
 
-  /** Every engine pool (modules with an `engine` section, by type) with each live member's health, load and rotation. */
   engines(): EnginePool[] {
-    this.parts.state.assertReadable();
-    return this.parts.engines.engines();
+    return this.engineMethods.engines();
   }
 
-  /** Every live engine's eligibility and score for `request`, and which the strategy would pick now. */
   explainDispatch(request: DispatchRequest): DispatchExplanation {
-    this.parts.state.assertReadable();
-    return this.parts.engines.explain(request);
+    return this.engineMethods.explainDispatch(request);
   }
 
-  // ---- for tools (chipset/chaos and the like) ---------------------------------------------
+  // ---- for tools: chipset/chaos, the host's metrics (documented on ToolFacade) ---------------
 
-  /** Every live instance of the instance table, whatever its state. */
   instances(): InstanceSummary[] {
-    const now = this.made.clock.now();
-    return Array.from(this.parts.instances.all(), (inst) => summarize(inst, now));
+    return this.tools.instances();
   }
 
-  /**
-   * Injects `fault` inside the host of the instance at `address` (`id@version`): a crash nobody
-   * can catch, or a heap leak until released. For chaos experiments. False when no such instance
-   * is live.
-   */
   faultHost(address: string, fault: HostFault): boolean {
-    const inst = this.parts.instances.get(address);
-    if (inst === undefined) return false;
-    inst.host.chaos(fault);
-    return true;
+    return this.tools.faultHost(address, fault);
   }
 
-  /**
-   * Puts `interceptor` between calls and the modules they reach (chaos fault injection), until
-   * the result is disposed; one at a time. While it is not `active`, calls pay one test.
-   */
   interceptCalls(interceptor: CallInterceptor): Disposable {
-    return this.parts.calls.intercept(interceptor);
+    return this.tools.interceptCalls(interceptor);
   }
 
-  /**
-   * Lets `observer` see every call settle and every attempt end (the host's Prometheus metrics),
-   * after the runtime's own monitoring, until the result is disposed. It runs on every call:
-   * keep it to a few field updates. What it throws is reported as `runtime.error`.
-   */
   observeCalls(observer: CallObserver): Disposable {
-    return this.parts.observers.add(observer);
+    return this.tools.observeCalls(observer);
   }
 }

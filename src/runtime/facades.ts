@@ -1,8 +1,14 @@
+import type { Clock } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
-import type { StrategyFactory } from "../dispatch/strategies.js";
+import type { DispatchExplanation, StrategyFactory } from "../dispatch/strategies.js";
 import type { DispatchRequest } from "../vocabulary/dispatch.js";
+import type { HostFault } from "../vocabulary/hosts.js";
 import type { Assembly } from "./Assembly.js";
 import type { HealthCheck, HealthCheckOptions } from "./HealthChecks.js";
+import type { CallInterceptor } from "./CallInterceptor.js";
+import type { CallObserver } from "./CallObserver.js";
+import type { EnginePool } from "./Engines.js";
+import { summarize, type InstanceSummary } from "./instanceSummary.js";
 import type { ErrorQueries } from "./Monitoring.js";
 import type { ReplicaSetView, ScaleResult } from "./Replicas.js";
 import type { ResourceQueries } from "./Resources.js";
@@ -46,19 +52,79 @@ export interface DispatchFacade {
   ): Promise<unknown>;
 }
 
+/** The runtime's methods for engines (document 004): the `Runtime` implements them. */
+export interface EngineFacade {
+  /**
+   * Calls `method` with `args` on the engine `request` picks: its `type` (a hard filter), required
+   * `capabilities`, `key` (hashing, affinity), preferred `labels` and `strategy` (default `score`,
+   * document 004's weighted score). Starts the pool's modules when none runs; an idempotent call
+   * that fails by the engine's doing is tried on another (up to three).
+   */
+  execute(request: DispatchRequest, method: string, ...args: unknown[]): Promise<unknown>;
+  /** Calls `method` with `args` on the engine instance at `key` (`id@version`, `#replica` after the first). */
+  executeOn(key: string, method: string, ...args: unknown[]): Promise<unknown>;
+  /** Every engine pool (modules with an `engine` section, by type) with each live member's health, load and rotation. */
+  engines(): EnginePool[];
+  /** Every live engine's eligibility and score for `request`, and which the strategy would pick now. */
+  explainDispatch(request: DispatchRequest): DispatchExplanation;
+}
+
+/** The runtime's methods for tools (chipset/chaos, the host's metrics): the `Runtime` implements them. */
+export interface ToolFacade {
+  /** Every live instance of the instance table, whatever its state. */
+  instances(): InstanceSummary[];
+  /**
+   * Injects `fault` inside the host of the instance at `address` (`id@version`): a crash nobody
+   * can catch, or a heap leak until released. For chaos experiments. False when no such instance
+   * is live.
+   */
+  faultHost(address: string, fault: HostFault): boolean;
+  /**
+   * Puts `interceptor` between calls and the modules they reach (chaos fault injection), until
+   * the result is disposed; one at a time. While it is not `active`, calls pay one test.
+   */
+  interceptCalls(interceptor: CallInterceptor): Disposable;
+  /**
+   * Lets `observer` see every call settle and every attempt end (the host's Prometheus metrics),
+   * after the runtime's own monitoring, until the result is disposed. It runs on every call:
+   * keep it to a few field updates. What it throws is reported as `runtime.error`.
+   */
+  observeCalls(observer: CallObserver): Disposable;
+}
+
 /**
  * The runtime's grouped query and control objects (`runtime.triggers`, `.resources`,
- * `.replicas`, `.dispatch`, `.errors`) over its parts: reads refused once it is closed, changes
+ * `.replicas`, `.dispatch`, `.errors`, and the methods for engines and for tools) over its parts: reads refused once it is closed, changes
  * once it is closing (see `RuntimeState`).
  */
-export function facadesOf(parts: Assembly): {
+export function facadesOf(
+  parts: Assembly,
+  clock: Clock,
+): {
   triggers: TriggerFacade;
   resources: ResourceQueries;
   replicas: ReplicaFacade;
   dispatch: DispatchFacade;
   errors: ErrorQueries;
+  /** Execute and executeOn are the dispatch facade's, with the arguments spread (no copy on that path). */
+  engines: Pick<EngineFacade, "engines" | "explainDispatch">;
+  tools: ToolFacade;
 } {
-  const { state, triggers, resources, replicas, strategies, monitoring, engines, healthChecks } = parts;
+  const { state, triggers, resources, replicas, strategies, monitoring, engines, instances, healthChecks } =
+    parts;
+  const dispatch: DispatchFacade = {
+    registerStrategy: (name, factory) => strategies.register(name, factory),
+    registerHealthCheck: (check, options) => (state.assertOpen(), healthChecks.register(check, options)),
+    strategies: () => strategies.names(),
+    execute: (request, method, args, options = {}) => (
+      state.assertOpen(),
+      engines.execute(request, method, args, options.signal)
+    ),
+    executeOn: (key, method, args, options = {}) => (
+      state.assertOpen(),
+      engines.executeOn(key, method, args, options.signal)
+    ),
+  };
   return {
     triggers: {
       list: () => (state.assertReadable(), triggers.list()),
@@ -76,22 +142,28 @@ export function facadesOf(parts: Assembly): {
       list: () => (state.assertReadable(), replicas.list()),
       scale: (ref, count) => (state.assertOpen(), replicas.scale(ref, count)),
     },
-    dispatch: {
-      registerStrategy: (name, factory) => strategies.register(name, factory),
-      registerHealthCheck: (check, options) => (state.assertOpen(), healthChecks.register(check, options)),
-      strategies: () => strategies.names(),
-      execute: (request, method, args, options = {}) => (
-        state.assertOpen(),
-        engines.execute(request, method, args, options.signal)
-      ),
-      executeOn: (key, method, args, options = {}) => (
-        state.assertOpen(),
-        engines.executeOn(key, method, args, options.signal)
-      ),
+    dispatch,
+    engines: {
+      engines: () => (state.assertReadable(), engines.engines()),
+      explainDispatch: (request) => (state.assertReadable(), engines.explain(request)),
     },
     errors: {
       recent: (filter) => (state.assertReadable(), monitoring.errors.recent(filter)),
       counts: (filter) => (state.assertReadable(), monitoring.errors.counts(filter)),
+    },
+    tools: {
+      instances: () => {
+        const now = clock.now();
+        return Array.from(instances.all(), (inst) => summarize(inst, now));
+      },
+      faultHost: (address, fault) => {
+        const inst = instances.get(address);
+        if (inst === undefined) return false;
+        inst.host.chaos(fault);
+        return true;
+      },
+      interceptCalls: (interceptor) => parts.calls.intercept(interceptor),
+      observeCalls: (observer) => parts.observers.add(observer),
     },
   };
 }

@@ -29,9 +29,7 @@ import { RuntimeLifecycle } from "./RuntimeLifecycle.js";
 import { RuntimePolicies } from "./RuntimePolicies.js";
 import { RuntimeQueries } from "./RuntimeQueries.js";
 import { whyVersion } from "./whyVersion.js";
-import { Updater } from "./Updater.js";
-import { UpdateWatcher } from "./UpdateWatcher.js";
-import { UpdateSources } from "../updates/UpdateSources.js";
+import { assembleUpdates } from "./assembleUpdates.js";
 import { RuntimeState } from "./RuntimeState.js";
 import { Probes } from "./Probes.js";
 import { Triggers } from "./Triggers.js";
@@ -43,7 +41,7 @@ import { transitionGuard } from "./transitionGuard.js";
 import { configEntry } from "./configEntry.js";
 import { noProcesses } from "./runtimeEnvironment.js";
 import { TransitionEvents } from "./TransitionEvents.js";
-import { stateIsActive, type LifecycleCommand } from "../vocabulary/lifecycle.js";
+import type { LifecycleCommand } from "../vocabulary/lifecycle.js";
 
 /**
  * Builds every part of a runtime and wires them: the one place that knows them all. Parts get
@@ -284,42 +282,21 @@ export function assemble(parts: RuntimeParts): Assembly {
     assertOpen: () => state.assertOpen(),
     check: (pkg, file, api) => triggers.check(pkg, file, api),
   });
-  // One for updates and detection: they share each registry answer and its ETag.
-  const sources = new UpdateSources(options.updates, { clock });
-  const updater = new Updater({
-    clock,
+  const { updater, watcher } = assembleUpdates({
+    parts,
     events,
+    onError,
+    state,
     catalog,
-    instances: table,
+    table,
     factory,
     activator,
     control,
     active,
-    sources,
-    scratchDir: () => registry.scratchDir(),
-    install: (dir, source) => registration.add(dir, { source }),
-    call: (ref, method, args) => calls.call(ref, method, args),
-    release: (key) => supervisor.released(key),
-    split: (split) => calls.split(split),
-    assertOpen: () => state.assertOpen(),
+    registration,
+    calls,
+    supervisor,
   });
-  const watcher = new UpdateWatcher({
-    clock,
-    logger,
-    events,
-    settings: options.updates.updates,
-    sources,
-    installed: () => registry.list(),
-    running: (id) => table.versionsOf(id).find((inst) => stateIsActive(inst.state))?.version,
-    moduleDirs: options.moduleDirs,
-    dataDir: options.dataDir,
-    use: options.use,
-    overrides: options.overrides,
-    update: (id, updateOptions) => updater.update(id, updateOptions),
-    onError,
-    closing: () => state.closing,
-  });
-  events.on("runtime.started", () => watcher.start());
   const lifecycle = new RuntimeLifecycle({
     clock,
     shutdownTimeoutMs: options.shutdownTimeoutMs,

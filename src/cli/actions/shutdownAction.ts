@@ -7,6 +7,7 @@ import { readHostFile, removeHostFile, type HostFile } from "../../server/hostFi
 import type { CliContext } from "../context.js";
 import { DEFAULT_SHUTDOWN_WAIT_MS } from "../commands/defaults.js";
 import { ms } from "../format.js";
+import { httpText } from "../httpText.js";
 import { usageError } from "../usage.js";
 import { globalsOf } from "../commands/globals.js";
 
@@ -19,19 +20,19 @@ const POLL_MS = 50;
  * the error the API answered.
  */
 async function requestShutdown(host: HostFile): Promise<boolean> {
-  let response: Response;
+  let status: number;
+  let text: string;
   try {
-    response = await fetch(`${host.url}/v1/shutdown`, {
+    ({ status, text } = await httpText(`${host.url}/v1/shutdown`, {
       method: "POST",
       headers: { authorization: `Bearer ${host.token}`, "content-type": "application/json" },
       body: "{}",
       signal: AbortSignal.timeout(10_000),
-    });
+    }));
   } catch {
     return false;
   }
-  const text = await response.text();
-  if (response.status === 202) return true;
+  if (status === 202) return true;
   let body: { code?: unknown; message?: unknown } = {};
   try {
     body = JSON.parse(text) as typeof body;
@@ -43,8 +44,8 @@ async function requestShutdown(host: HostFile): Promise<boolean> {
     : ErrorCodes.INTERNAL;
   throw new ChipsetError(
     code,
-    `the host at ${host.url} refused to shut down (${response.status}): ${typeof body.message === "string" ? body.message : text}`,
-    { details: { status: response.status, url: host.url, pid: host.pid } },
+    `the host at ${host.url} refused to shut down (${status}): ${typeof body.message === "string" ? body.message : text}`,
+    { details: { status: status, url: host.url, pid: host.pid } },
   );
 }
 

@@ -93,6 +93,24 @@ module.exports = {
       from: { path: "^src/[^/]+\\.ts$", pathNot: notTest },
       to: { path: "^src/[^/]+/[^/]+/" },
     },
+    {
+      name: "cli-definitions-light",
+      severity: "error",
+      comment:
+        "The CLI's program and command definitions load for every command, --help included: they import an action, the runtime or the server only with import() when the command runs (see src/cli/actions/).",
+      from: {
+        path: ["^src/cli/(main|runCli|program|choices)\\.ts$", "^src/cli/commands/"],
+        pathNot: notTest,
+      },
+      to: {
+        path: [
+          "^src/cli/actions/",
+          "^src/(runtime|store|registry|resolver|lifecycle|hosts|instances|chaos|environment|monitoring|resources)/",
+          "^src/server/(?!listenAddress)",
+        ],
+        dependencyTypesNot: ["dynamic-import", "type-only"],
+      },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

@@ -2,7 +2,7 @@
  * Runs Chipset's benchmarks against their peers and writes bench/.results/latest.json (and a
  * copy per Node major, node20.json, node24.json).
  *   npm run bench                       build, then every benchmark
- *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation, policies, integrity, output, versions, update, hostApi, resources, dispatch, replicas)
+ *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation, policies, integrity, output, versions, update, hostApi, resources, dispatch, replicas, cliStartup)
  *   BENCH_QUICK=1                      fewer samples (a smoke test; do not quote)
  *   BENCH_INLINE_CRASHES=0             use/start suites with createRuntime({ inlineCrashes: false })
  *   BENCH_NODE=/path/to/bin/node       run them on that Node (e.g. 24 in a checkout installed with 20)
@@ -89,6 +89,7 @@ const BENCHMARKS = {
           }
         : {},
     ),
+  cliStartup: async () => (await import("./cliStartup.mjs")).run(quick ? { samples: 3, warmup: 1 } : {}),
 };
 
 function machine() {

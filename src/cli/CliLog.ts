@@ -1,16 +1,9 @@
+import type { LogFormat } from "./choices.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { printable } from "./format.js";
 import { formatLogRecord, isLifecycleFailure, parseLogRecord, type LogRecord } from "./logRecord.js";
 
-/** Levels `--log-level` accepts (pino's), most severe first. */
-export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-/** A level of `--log-level`. */
-export type LogLevel = (typeof logLevels)[number];
-
-/** Formats `--log-format` accepts: lines for people, or pino's JSON lines as they are. */
-export const logFormats = ["text", "json"] as const;
-/** A format of `--log-format`. */
-export type LogFormat = (typeof logFormats)[number];
+export { logFormats, logLevels, type LogFormat, type LogLevel } from "./choices.js";
 
 /**
  * What becomes of the runtime's own record of a module's failed lifecycle command, which the

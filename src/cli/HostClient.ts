@@ -1,6 +1,7 @@
 import { abortError } from "../common/abort.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { ErrorCodes, type ErrorCode } from "../errors/codes.js";
+import { httpText } from "./httpText.js";
 import type { ErrorCounts, ErrorEntry } from "../monitoring/ErrorStore.js";
 import type { ResourceReport } from "../resources/ResourceReport.js";
 import type { ReportOptions } from "../runtime/ResourceReports.js";
@@ -62,7 +63,7 @@ export type JsonExplanation = Omit<DispatchExplanation, "picked" | "candidates">
 export const MAX_HOST_ERRORS = 500;
 
 /**
- * A typed client of the running host's HTTP API (Node's global `fetch`). A failed request
+ * A typed client of the running host's HTTP API (`node:http`, see {@link httpText}). A failed request
  * rejects with the host's error rebuilt as a `ChipsetError` with the same code, module and
  * details, so a command prints it (and exits) as an offline run would; a host that does not
  * answer, or answers something that is not Chipset's API, is `CHIP_ERR_HOST_UNREACHABLE`.
@@ -221,14 +222,12 @@ export class HostClient {
     let status: number;
     let text: string;
     try {
-      const response = await fetch(`${this.target.url}${path}`, {
+      ({ status, text } = await httpText(`${this.target.url}${path}`, {
         method,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         ...(signal === undefined ? {} : { signal }),
-      });
-      status = response.status;
-      text = await response.text();
+      }));
     } catch (err) {
       if (signal?.aborted === true && !isTimeout(signal)) throw abortError(signal, `${method} ${path}`);
       throw this.unreachable(reasonOf(err, signal), err);

@@ -1,3 +1,4 @@
+import type { TopSort } from "./choices.js";
 import type { SystemFigures } from "../resources/SystemMeter.js";
 import type { ModuleView } from "../server/ModuleViews.js";
 import { ms, table, uptime } from "./format.js";
@@ -46,11 +47,7 @@ export interface TopSnapshot {
   modules: TopRow[];
 }
 
-/** The orders `--sort` takes; every one but `id` puts the largest first. */
-export const topSorts = ["cpu", "mem", "disk", "net", "calls", "id"] as const;
-
-/** One of {@link topSorts}. */
-export type TopSort = (typeof topSorts)[number];
+export { topSorts, type TopSort } from "./choices.js";
 
 /**
  * The snapshot of `current`, with calls per second from the difference of each instance's call

@@ -21,7 +21,7 @@ import { registerReportCommand } from "./commands/reportCommand.js";
 import { registerTopCommand } from "./commands/topCommand.js";
 import { registerScaleCommand } from "./commands/scaleCommand.js";
 import { registerEngineCommands } from "./commands/engineCommands.js";
-import { logFormats, logLevels } from "./CliLog.js";
+import { logFormats, logLevels } from "./choices.js";
 import {
   DEFAULT_CONFIG_FILE,
   DEFAULT_DATA_DIR,

@@ -1,4 +1,5 @@
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgress from "cli-progress";
 import type { Clock, Timer } from "../common/Clock.js";
 import { printable } from "./format.js";
 
@@ -72,7 +73,9 @@ class TerminalProgress implements Progress {
   private ticker: Timer | undefined;
 
   constructor(private readonly stream: ProgressStream) {
-    this.bar = new cliProgress.SingleBar(
+    // Required here, not imported at the top: only a bar on a terminal needs it (cli-progress is CommonJS).
+    const { SingleBar, Presets } = createRequire(import.meta.url)("cli-progress") as typeof cliProgress;
+    this.bar = new SingleBar(
       {
         stream: stream as NodeJS.WritableStream,
         format: "{bar} {value}/{total} {label}",
@@ -82,7 +85,7 @@ class TerminalProgress implements Progress {
         // Drawn again on every tick, so a note written above it is followed by the bar at once.
         forceRedraw: true,
       },
-      cliProgress.Presets.shades_classic,
+      Presets.shades_classic,
     );
   }
 

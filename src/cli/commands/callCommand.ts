@@ -1,8 +1,6 @@
 import type { Command } from "commander";
-import { withRuntime, type CliContext } from "../context.js";
-import { connectHost } from "../hostTarget.js";
+import type { CliContext } from "../context.js";
 import { usageError } from "../usage.js";
-import { globalsOf } from "./globals.js";
 
 /** Parses each argument of `command` (default `call`) as JSON; a bad one is a usage error that names it and shows how to quote. */
 export function parseJsonArgs(args: readonly string[], command = "call"): unknown[] {
@@ -36,17 +34,7 @@ export function registerCallCommand(program: Command, ctx: CliContext): void {
       "arguments, each a JSON value (quote strings: '\"hello\"'; put -- before negative numbers)",
     )
     .option("--json", 'print JSON: { "result": value }')
-    .action(
-      async (ref: string, method: string, rawArgs: string[], opts: { json?: boolean }, cmd: Command) => {
-        const args = parseJsonArgs(rawArgs);
-        const globals = globalsOf(cmd, ctx);
-        // With a host, its instance answers (the one `ls` shows); without one, a copy made here for this call.
-        const host = connectHost(globals);
-        const result = host
-          ? await host.call(ref, method, args)
-          : await withRuntime(globals, ctx, (runtime) => runtime.call(ref, method, args));
-        if (opts.json) return ctx.out.json({ result: result ?? null });
-        ctx.out.line(result === undefined ? "(no result)" : JSON.stringify(result, null, 2));
-      },
+    .action(async (ref: string, method: string, rawArgs: string[], opts: { json?: boolean }, cmd: Command) =>
+      (await import("../actions/callAction.js")).callModule(ctx, ref, method, rawArgs, opts, cmd),
     );
 }

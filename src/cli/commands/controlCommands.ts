@@ -1,10 +1,7 @@
 import type { Command } from "commander";
+import type { ControlFlags } from "../actions/controlAction.js";
 import type { ControlAction } from "../../server/schemas.js";
-import type { CliContext, GlobalOptions } from "../context.js";
-import { runsIn } from "../describeLive.js";
-import { key } from "../format.js";
-import type { ControlResult, HostTarget } from "../HostClient.js";
-import { requireHost } from "../hostTarget.js";
+import type { CliContext } from "../context.js";
 import { globalsOf } from "./globals.js";
 
 /** The control commands besides `start <ref>` (which `start` dispatches), and whether `--cascade` applies. */
@@ -29,12 +26,6 @@ const COMMANDS: ReadonlyArray<{ action: Exclude<ControlAction, "start">; cascade
   { action: "unload", cascade: true, what: "stop a module on the running host and unload its code" },
 ];
 
-/** What a control command was given. */
-export interface ControlFlags {
-  cascade?: boolean;
-  json?: boolean;
-}
-
 /**
  * Registers `load`, `stop`, `pause`, `resume`, `restart` and `unload <ref>`: each asks the
  * running host (`POST /v1/modules/{ref}/{action}`). They need a host: without one they fail
@@ -47,29 +38,14 @@ export function registerControlCommands(program: Command, ctx: CliContext): void
       cmd.option("--cascade", "stop the modules that depend on it and run first (else they refuse)");
     cmd
       .option("--json", "print JSON: { id, version, action, state, instance }")
-      .action(async (ref: string, opts: ControlFlags, command: Command) => {
-        await runControl(globalsOf(command, ctx), ctx, ref, action, opts);
-      });
+      .action(async (ref: string, opts: ControlFlags, command: Command) =>
+        (await import("../actions/controlAction.js")).runControl(
+          globalsOf(command, ctx),
+          ctx,
+          ref,
+          action,
+          opts,
+        ),
+      );
   }
-}
-
-/** Asks the running host to do `action` to `ref` and prints what became of it. */
-export async function runControl(
-  globals: GlobalOptions,
-  ctx: CliContext,
-  ref: string,
-  action: ControlAction,
-  flags: ControlFlags,
-): Promise<void> {
-  const host = requireHost(globals, `${action} ${ref}`);
-  const result = await host.control(ref, action, { cascade: flags.cascade === true });
-  if (flags.json === true) return ctx.out.json(result);
-  ctx.out.line(describeControl(result, host.target));
-}
-
-/** `restart web@1.0.0 on the host (pid 4242): running in process 4301`. */
-function describeControl(result: ControlResult, target: HostTarget): string {
-  const host = target.pid === undefined ? `at ${target.url}` : `(pid ${target.pid})`;
-  const runs = result.instance === null ? "" : ` ${runsIn(result.instance.host)}`;
-  return `${result.action} ${key(result.id, result.version)} on the host ${host}: ${result.state}${runs}`;
 }

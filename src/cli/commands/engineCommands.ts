@@ -1,15 +1,6 @@
 import type { Command } from "commander";
-import { withRuntime, type CliContext } from "../context.js";
-import { enginesLines, explanationLines } from "../describeEngines.js";
-import {
-  dispatchRequestOf,
-  withDispatchRequestOptions,
-  type DispatchRequestOptions,
-} from "../dispatchRequestOptions.js";
-import { connectHost, QUERY_TIMEOUT_MS, requireHost } from "../hostTarget.js";
-import { usageError } from "../usage.js";
-import { parseJsonArgs } from "./callCommand.js";
-import { globalsOf } from "./globals.js";
+import type { CliContext } from "../context.js";
+import { withDispatchRequestOptions, type DispatchRequestOptions } from "../dispatchRequestOptions.js";
 
 /**
  * Registers document 004's engine manager (see docs/dispatch.md): `engines` lists the running
@@ -26,12 +17,9 @@ export function registerEngineCommands(program: Command, ctx: CliContext): void 
       "--json",
       'print JSON: [{ "type", "members": [{ "key", "id", "version", "replica", "state", "health", "inRotation", "capabilities", "labels", "weight", "maxConcurrent", "inflight", "load", "calls" }] }]',
     )
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const host = requireHost(globalsOf(cmd, ctx), "engines");
-      const pools = await host.engines(AbortSignal.timeout(QUERY_TIMEOUT_MS));
-      if (opts.json) return ctx.out.json(pools);
-      ctx.out.lines(enginesLines(pools));
-    });
+    .action(async (opts: { json?: boolean }, cmd: Command) =>
+      (await import("../actions/engineActions.js")).listEngines(ctx, opts, cmd),
+    );
 
   withDispatchRequestOptions(
     program
@@ -48,17 +36,9 @@ export function registerEngineCommands(program: Command, ctx: CliContext): void 
       "--json",
       'print JSON: { "strategy", "request", "picked", "pickKnown", "candidates": [{ "key", "eligible", "excluded", "score": { "factors", "weights", "total" }, "picked", ... }] }',
     )
-    .action(async (opts: DispatchRequestOptions & { explain?: boolean; json?: boolean }, cmd: Command) => {
-      if (opts.explain !== true)
-        throw usageError(
-          "`dispatch` needs --explain (to make the call on the engine picked, use `chipset execute`)",
-        );
-      const request = dispatchRequestOf(opts);
-      const host = requireHost(globalsOf(cmd, ctx), "dispatch --explain");
-      const explanation = await host.explainDispatch(request, AbortSignal.timeout(QUERY_TIMEOUT_MS));
-      if (opts.json) return ctx.out.json(explanation);
-      ctx.out.lines(explanationLines(explanation));
-    });
+    .action(async (opts: DispatchRequestOptions & { explain?: boolean; json?: boolean }, cmd: Command) =>
+      (await import("../actions/engineActions.js")).explainDispatch(ctx, opts, cmd),
+    );
 
   withDispatchRequestOptions(
     program
@@ -83,30 +63,6 @@ export function registerEngineCommands(program: Command, ctx: CliContext): void 
         rawArgs: string[],
         opts: DispatchRequestOptions & { on?: string; json?: boolean },
         cmd: Command,
-      ) => {
-        const request = dispatchRequestOf(opts);
-        const on = opts.on;
-        if (on !== undefined && Object.keys(request).length > 0)
-          throw usageError(
-            `--on names the engine itself, and ${Object.keys(request)
-              .map((k) => `--${k === "capabilities" ? "capability" : k === "labels" ? "label" : k}`)
-              .join(
-                ", ",
-              )} describe${Object.keys(request).length === 1 ? "s" : ""} one to pick: give one or the other`,
-          );
-        const args = parseJsonArgs(rawArgs, "execute");
-        const globals = globalsOf(cmd, ctx);
-        const host = connectHost(globals);
-        const result =
-          on !== undefined
-            ? host
-              ? await host.executeOn(on, method, args)
-              : await withRuntime(globals, ctx, (runtime) => runtime.executeOn(on, method, ...args))
-            : host
-              ? await host.execute(request, method, args)
-              : await withRuntime(globals, ctx, (runtime) => runtime.execute(request, method, ...args));
-        if (opts.json) return ctx.out.json({ result: result ?? null });
-        ctx.out.line(result === undefined ? "(no result)" : JSON.stringify(result, null, 2));
-      },
+      ) => (await import("../actions/engineActions.js")).execute(ctx, method, rawArgs, opts, cmd),
     );
 }

@@ -1,9 +1,5 @@
 import type { Command } from "commander";
-import type { TriggerStatus } from "../../runtime/Triggers.js";
-import { lookWithRuntime, type CliContext } from "../context.js";
-import { ms, table } from "../format.js";
-import { connectHost, QUERY_TIMEOUT_MS } from "../hostTarget.js";
-import { globalsOf } from "./globals.js";
+import type { CliContext } from "../context.js";
 
 /**
  * Registers `triggers [--json]`: every cron and HTTP trigger, its next run and, from the running
@@ -16,47 +12,7 @@ export function registerTriggersCommand(program: Command, ctx: CliContext): void
       "the modules' cron and HTTP triggers: next run (in the configured time zone) and, from a running host, the last outcome",
     )
     .option("--json", 'print JSON: { "source": "host" | "registry", "triggers": [...] }')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const globals = globalsOf(cmd, ctx);
-      const host = connectHost(globals);
-      const source: "host" | "registry" = host === undefined ? "registry" : "host";
-      const triggers =
-        host === undefined
-          ? await lookWithRuntime(globals, ctx, (runtime) => runtime.triggers.list())
-          : await host.triggers(AbortSignal.timeout(QUERY_TIMEOUT_MS));
-      if (opts.json) return ctx.out.json({ source, triggers });
-      if (triggers.length === 0) return ctx.out.line("no module declares triggers");
-      ctx.out.lines(
-        table(
-          ["MODULE", "TRIGGER", "CALL", "NEXT RUN", "LAST"],
-          triggers.map((t) => [
-            `${t.id}@${t.version}`,
-            t.kind === "cron"
-              ? `cron ${t.cron}`
-              : `${t.method} ${t.path}${t.conflict === undefined ? "" : " (not served)"}`,
-            t.call,
-            t.kind === "cron" ? nextRun(t) : "-",
-            last(t, source),
-          ]),
-        ),
-      );
-      for (const t of triggers) if (t.conflict !== undefined) ctx.out.note(t.conflict);
-    });
-}
-
-/** `2026-03-01 09:05:00 Europe/Paris`: the next tick in the trigger's time zone. */
-function nextRun(t: TriggerStatus): string {
-  if (t.nextRun === null || t.nextRun === undefined) return "none";
-  const zone = t.timeZone ?? "UTC";
-  // sv-SE writes dates as ISO 8601 does: 2026-03-01 09:05:00.
-  const local = new Date(t.nextRun).toLocaleString("sv-SE", { timeZone: zone });
-  return `${local} ${zone}`;
-}
-
-function last(t: TriggerStatus, source: "host" | "registry"): string {
-  if (t.last === null) return source === "host" ? "not fired yet" : "unknown (no host running)";
-  const when = new Date(t.last.at).toISOString();
-  const how = t.last.ok ? "ok" : (t.last.code ?? "failed");
-  const missed = t.missed > 0 ? `, ${t.missed} missed` : "";
-  return `${how} in ${ms(t.last.durationMs)} at ${when}${missed}`;
+    .action(async (opts: { json?: boolean }, cmd: Command) =>
+      (await import("../actions/triggersAction.js")).listTriggers(ctx, opts, cmd),
+    );
 }

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { lookWithRuntime, type CliContext } from "../context.js";
-import { describeWhy } from "../describeWhy.js";
-import { globalsOf } from "./globals.js";
+import type { CliContext } from "../context.js";
 
 /** Registers `why`: which version of a module runs, and what decided it. */
 export function registerWhyCommand(program: Command, ctx: CliContext): void {
@@ -19,11 +17,7 @@ export function registerWhyCommand(program: Command, ctx: CliContext): void {
       "--json",
       "print JSON: { id, chosen, running, constraints, override, rejected, elsewhere, conflict }",
     )
-    .action(async (id: string, opts: { json?: boolean; with?: string[] }, cmd: Command) => {
-      const why = await lookWithRuntime(globalsOf(cmd, ctx), ctx, (runtime) =>
-        runtime.queries.why(id, opts.with ?? []),
-      );
-      if (opts.json) return ctx.out.json(why);
-      ctx.out.lines(describeWhy(why));
-    });
+    .action(async (id: string, opts: { json?: boolean; with?: string[] }, cmd: Command) =>
+      (await import("../actions/whyAction.js")).explainWhy(ctx, id, opts, cmd),
+    );
 }

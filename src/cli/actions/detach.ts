@@ -7,6 +7,7 @@ import { ChipsetError, ErrorCodes } from "../../errors/index.js";
 import { assertNoLiveHost, readHostFile, type HostFile } from "../../server/hostFile.js";
 import type { CliContext, GlobalOptions } from "../context.js";
 import { ms } from "../format.js";
+import { httpText } from "../httpText.js";
 import { HOST_LOG, logsDir, rotatedName } from "../logs/LogFiles.js";
 
 /** How often `start --detach` looks whether the host is ready, in ms. */
@@ -122,9 +123,12 @@ async function whenReady(
 /** Whether `/startupz` answers 200: the start-up (eager modules) has finished. */
 async function startedUp(url: string): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/startupz`, { signal: AbortSignal.timeout(2_000) });
-    await response.body?.cancel();
-    return response.ok;
+    const { status } = await httpText(`${url}/startupz`, {
+      method: "GET",
+      headers: {},
+      signal: AbortSignal.timeout(2_000),
+    });
+    return status >= 200 && status < 300;
   } catch {
     return false;
   }

@@ -19,7 +19,7 @@ import { registerUpdateCommands } from "./commands/updateCommands.js";
 import { registerTriggersCommand } from "./commands/triggersCommand.js";
 import { registerReportCommand } from "./commands/reportCommand.js";
 import { registerTopCommand } from "./commands/topCommand.js";
-import { registerScaleCommand } from "./commands/scaleCommand.js";
+import { registerReplicasCommand, registerScaleCommand } from "./commands/scaleCommand.js";
 import { registerEngineCommands } from "./commands/engineCommands.js";
 import { logFormats, logLevels } from "./choices.js";
 import {
@@ -103,6 +103,7 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerReportCommand(program, ctx);
   registerTopCommand(program, ctx);
   registerScaleCommand(program, ctx);
+  registerReplicasCommand(program, ctx);
   registerEngineCommands(program, ctx);
   return program;
 }

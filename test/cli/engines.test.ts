@@ -84,6 +84,35 @@ describe("chipset scale", () => {
   });
 });
 
+describe("chipset replicas", () => {
+  it("shows each replica of a module with its state, thread, health and rotation, as a table and as JSON", async () => {
+    const called = await cli("call", "pool", "who");
+    expect(called.code, called.stderr).toBe(0);
+    const shown = await cli("replicas", "pool");
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/^pool@1\.0\.0: \d of \d replicas asked \(min 2, max 4\), round_robin$/m);
+    expect(shown.stdout).toMatch(/^\s+KEY\s+STATE\s+WHERE\s+HEALTH\s+ROTATION/m);
+    expect(shown.stdout).toMatch(/^\s+pool@1\.0\.0#1\s+running\s+thread \d+\s+(unknown|healthy)\s+in\s/m);
+    const asJson = await cli("replicas", "--json");
+    expect(asJson.code, asJson.stderr).toBe(0);
+    const [set] = json(asJson) as Array<{
+      id: string;
+      members: Array<{ key: string; health: string; calls: number }>;
+    }>;
+    expect(set?.id).toBe("pool");
+    expect(set?.members[0]).toMatchObject({ key: "pool@1.0.0" });
+    expect(set?.members.reduce((n, m) => n + m.calls, 0)).toBeGreaterThan(0);
+  });
+
+  it("says which modules have replicas when the one named has none", async () => {
+    const result = await cli("replicas", "calc-a");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /CHIP_ERR_MODULE_NOT_FOUND: calc-a has no replicas on the host: the replicated modules are pool@1\.0\.0/,
+    );
+  });
+});
+
 describe("the replica metrics", () => {
   it("carry a replica label: /metrics has a series for replica 1 of the replicated module", async () => {
     const { url, token } = JSON.parse(await readFile(join(tmp.dir, "data", "host.json"), "utf8")) as {

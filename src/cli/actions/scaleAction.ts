@@ -1,8 +1,11 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { requireHost } from "../hostTarget.js";
+import { QUERY_TIMEOUT_MS, requireHost } from "../hostTarget.js";
+import { replicasLines } from "../describeReplicas.js";
 import { usageError } from "../usage.js";
 import { globalsOf } from "../commands/globals.js";
+import { ChipsetError } from "../../errors/ChipsetError.js";
+import { ErrorCodes } from "../../errors/codes.js";
 
 /** `chipset scale`: what it does once commander has parsed its arguments (see commands/). */
 export async function scale(
@@ -28,4 +31,27 @@ export async function scale(
       ? `${result.id}@${result.version} runs ${result.to} replica${result.to === 1 ? "" : "s"} (unchanged)`
       : `${result.id}@${result.version}: ${result.from} -> ${result.to} replica${result.to === 1 ? "" : "s"}`,
   );
+}
+
+/** `chipset replicas`: what it does once commander has parsed its arguments (see commands/). */
+export async function listReplicas(
+  ctx: CliContext,
+  ref: string | undefined,
+  opts: { json?: boolean },
+  cmd: Command,
+): Promise<void> {
+  const host = requireHost(globalsOf(cmd, ctx), "replicas");
+  const all = await host.replicas(AbortSignal.timeout(QUERY_TIMEOUT_MS));
+  const [id, version] = ref === undefined ? [] : ref.split("@");
+  const sets = all.filter(
+    (s) => (id === undefined || s.id === id) && (version === undefined || s.version === version),
+  );
+  if (ref !== undefined && sets.length === 0)
+    throw new ChipsetError(
+      ErrorCodes.MODULE_NOT_FOUND,
+      `${ref} has no replicas on the host: ${all.length === 0 ? "no replicated module has an instance" : `the replicated modules are ${all.map((s) => `${s.id}@${s.version}`).join(", ")}`}; chipset ls lists what runs`,
+      { module: ref },
+    );
+  if (opts.json) return ctx.out.json(sets);
+  ctx.out.lines(replicasLines(sets));
 }

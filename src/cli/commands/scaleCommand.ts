@@ -19,3 +19,20 @@ export function registerScaleCommand(program: Command, ctx: CliContext): void {
       (await import("../actions/scaleAction.js")).scale(ctx, ref, text, opts, cmd),
     );
 }
+
+/**
+ * Registers `replicas [ref] [--json]`: each replica of the running host's replicated modules (or
+ * of `ref`'s module), with its state, health and why, rotation and load (`GET /v1/replicas`).
+ */
+export function registerReplicasCommand(program: Command, ctx: CliContext): void {
+  program
+    .command("replicas")
+    .description(
+      "show each replica of the replicated modules on the running host: state, health and why, rotation, weight and load",
+    )
+    .argument("[ref]", "only this module: id or id@version")
+    .option("--json", "print JSON: each module's replica set with its members (runtime.replicas.list())")
+    .action(async (ref: string | undefined, opts: { json?: boolean }, cmd: Command) =>
+      (await import("../actions/scaleAction.js")).listReplicas(ctx, ref, opts, cmd),
+    );
+}

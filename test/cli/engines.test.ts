@@ -95,10 +95,8 @@ describe("chipset replicas", () => {
     expect(shown.stdout).toMatch(/^\s+pool@1\.0\.0#1\s+running\s+thread \d+\s+(unknown|healthy)\s+in\s/m);
     const asJson = await cli("replicas", "--json");
     expect(asJson.code, asJson.stderr).toBe(0);
-    const [set] = json(asJson) as Array<{
-      id: string;
-      members: Array<{ key: string; health: string; calls: number }>;
-    }>;
+    const [set] =
+      json<Array<{ id: string; members: Array<{ key: string; health: string; calls: number }> }>>(asJson);
     expect(set?.id).toBe("pool");
     expect(set?.members[0]).toMatchObject({ key: "pool@1.0.0" });
     expect(set?.members.reduce((n, m) => n + m.calls, 0)).toBeGreaterThan(0);

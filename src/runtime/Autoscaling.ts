@@ -39,11 +39,12 @@ export class Autoscaling {
     const byKey = new Map(samples.map((s) => [sampleKey(s), s]));
     const seen = new Set<string>();
     for (const first of this.deps.instances.all()) {
-      if (first.replica !== 0 || first.group === undefined || first.state !== "running") continue;
+      if (first.replica !== 0 || first.group === undefined) continue;
       const settings = first.manifest.replicas?.autoscale;
-      if (settings === undefined) continue;
+      if (settings === undefined || first.state === "stopped" || first.state === "registered") continue;
+      // Paused, or down after a crash: kept (its history and cooldowns), but not scaled now.
       seen.add(first.key);
-      if (this.busy.has(first.key)) continue;
+      if (first.state !== "running" || this.busy.has(first.key)) continue;
       const scaler = this.scalerOf(first);
       const current = this.deps.replicas.desiredOf(first);
       const readings = first.group
@@ -59,7 +60,7 @@ export class Autoscaling {
         .catch((err: unknown) => this.deps.onError(`autoscaling ${first.key}`, err))
         .finally(() => this.busy.delete(first.key));
     }
-    // A module that stopped starts its next run with a fresh history (as a new HPA object would).
+    // A module stopped or unloaded starts its next run with a fresh history (as a new HPA object would).
     for (const key of this.scalers.keys()) if (!seen.has(key)) this.scalers.delete(key);
   }
 

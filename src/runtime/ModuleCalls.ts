@@ -261,12 +261,14 @@ export class ModuleCalls {
   ): Promise<unknown> {
     const attempt = run.attempt;
     while (!inst.takesCalls && inst.state === "paused") await inst.gate.wait();
-    if (!inst.takesCalls || this.closed)
+    if (!inst.takesCalls || this.closed) {
+      await aTurn();
       throw new ChipsetError(
         ErrorCodes.MODULE_UNAVAILABLE,
         `${inst.key} is ${inst.state} and cannot take calls; start it, or let the dispatcher pick (runtime.execute)`,
         { module: inst.key },
       );
+    }
     if (inst.unready !== undefined) throw inst.unready;
     if (!run.isCurrent(attempt)) return undefined;
     if (intercept && this.interceptor?.active === true)
@@ -309,9 +311,7 @@ export class ModuleCalls {
     const refused = this.outOfService(ref);
     if (refused) {
       run.site = refused.inst;
-      // Without a fallback the refusal waits a turn of the event loop: a caller that calls again
-      // at once on an error would otherwise spin in microtasks, and no timer (its restart) would run.
-      if (refused.inst.manifest.fallback === undefined) await new Promise((resolve) => setImmediate(resolve));
+      await aTurn();
       throw refused.error;
     }
     let inst = await this.deps.ensureRunning(ref, callerSignal);
@@ -363,6 +363,15 @@ export class ModuleCalls {
     this.pipeline.crashedAt(inst, error);
     inst.gate.abandon();
   }
+}
+
+/**
+ * One turn of the event loop, taken before a refusal of a module that cannot take calls (down,
+ * out of service): a caller that calls again at once on the error would otherwise spin in
+ * microtasks, and no timer (the module's restart) would ever run.
+ */
+function aTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A call's key for hashing (`replicas.keyArg`): a string or number as it is, anything else as JSON. */

@@ -40,6 +40,13 @@ export class ReplicaHealthWatch implements CallObserver {
 
   constructor(private readonly deps: ReplicaHealthDeps) {
     deps.events.on("module.restarted", (e) => this.poolOf(e.id, e.version)?.restarted(sampleKey(e)));
+    // Started again after it was out (recycled, or brought back by an operator after a crash):
+    // it recovers as after the supervisor's restart; nothing else would clear its crash or drain.
+    deps.events.on("module.started", (e) => {
+      const pool = this.poolOf(e.id, e.version);
+      const key = sampleKey(e);
+      if (pool?.member(key)?.state === "unhealthy") pool.restarted(key);
+    });
   }
 
   /** A replica joined its group (the factory made it): its pool watches its candidate. */

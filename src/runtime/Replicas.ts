@@ -249,7 +249,11 @@ export class Replicas {
       thread: host.threadId,
       health: health?.health ?? "unknown",
       reason: health?.reason ?? "",
-      inRotation: health?.inRotation !== false && this.inRotation(replica),
+      inRotation:
+        replica.takesCalls &&
+        health?.inRotation !== false &&
+        this.inRotation(replica) &&
+        !this.deps.isDown(replica.key),
       effectiveWeight: health?.effectiveWeight ?? 1,
       inflight: replica.gate.inFlight,
       meanMs: health?.meanMs,
@@ -281,9 +285,10 @@ export class Replicas {
    * may have reached it before its start had begun) takes that state now.
    */
   private async catchUp(first: Instance, replica: Instance): Promise<void> {
-    if (replica.state !== "running") return;
+    // Not while the first is down after a crash or recycled: the others go on serving then.
+    if (replica.state !== "running" || this.recycling.has(first) || this.deps.isDown(first.key)) return;
     if (first.state === "paused") await this.deps.runner.run(replica, "pause");
-    else if (first.state !== "running") await this.deps.runner.run(replica, "stop");
+    else if (first.state === "stopped") await this.deps.runner.run(replica, "stop");
   }
 
   /** Drains and retires the replicas of `first`'s version numbered `count` and above, highest first. */

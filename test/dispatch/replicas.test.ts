@@ -42,8 +42,9 @@ function replicated(
             held.close();
             return new Promise(() => {});
           },
-          // Keeps another 8 MiB, touched, so that the process's resident memory grows.
-          grow() {
+          // In the process \`pid\` only: keeps another 8 MiB, touched, so that its resident memory grows.
+          grow(pid) {
+            if (pid !== process.pid) return 0;
             (globalThis.kept ??= []).push(Buffer.alloc(8 * 1024 * 1024, 1));
             return globalThis.kept.length;
           },
@@ -367,7 +368,7 @@ describe("document 004's failure table", () => {
     expect(hungMember?.effectiveWeight).toBeLessThan(1);
   });
 
-  it("drains and restarts a replica whose memory keeps rising, the others serving meanwhile", async () => {
+  it("drains and restarts a replica whose memory keeps rising, the other serving meanwhile, and takes it back in rotation", async () => {
     replicated({ min: 2, health: { memoryRiseSamples: 3 } }, "process");
     const clock = new ManualClock();
     const rt = h.open({ clock, hosts: { pool: { worker: 0, process: 0 } }, resources: { sampleMs: 1_000 } });
@@ -381,10 +382,13 @@ describe("document 004's failure table", () => {
     rt.on("module.unloaded", (e) => unloaded.push(`${e.id}#${e.replica ?? 0} ${e.reason}`));
     let seen: RuntimeEvents["replica.health"] | undefined;
     void recycling.then((e) => (seen = e));
-    // Each round both replicas keep 8 MiB more (round robin: two calls reach both), then a sample.
+    const pids = new Set<number>();
+    while (pids.size < 2) pids.add(Number(((await rt.call("pool", "who")) as string).split(":")[0]));
+    const [, leaking] = [...pids] as [number, number];
+    // Each round the leaking replica keeps 8 MiB more (round robin: one of two calls reaches it), then a sample.
     for (let round = 0; round < 10 && seen === undefined; round++) {
-      await rt.call("pool", "grow");
-      await rt.call("pool", "grow");
+      await rt.call("pool", "grow", [leaking]);
+      await rt.call("pool", "grow", [leaking]);
       clock.advance(1_000);
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -394,11 +398,14 @@ describe("document 004's failure table", () => {
       reason: expect.stringContaining("memory rose") as unknown,
     });
     await expect.poll(() => unloaded.some((u) => u.endsWith(" recycled"))).toBe(true);
-    // Back in a fresh process, and both replicas serve.
+    expect(unloaded.filter((u) => u.endsWith(" recycled"))).toHaveLength(1);
+    // Back in a fresh process, in rotation again, and both replicas serve.
     await running(rt, "pool", 2);
-    const pids = new Set<string>();
-    for (let i = 0; i < 4; i++) pids.add(((await rt.call("pool", "who")) as string).split(":")[0]!);
-    expect(pids.size).toBe(2);
+    const after = new Set<number>();
+    for (let i = 0; i < 4; i++) after.add(Number(((await rt.call("pool", "who")) as string).split(":")[0]));
+    expect(after.size).toBe(2);
+    expect(after.has(leaking)).toBe(false);
+    expect(rt.replicas.list()[0]?.members.map((m) => m.inRotation)).toEqual([true, true]);
   });
 });
 

@@ -4,6 +4,7 @@ import { QUERY_TIMEOUT_MS, requireHost } from "../hostTarget.js";
 import { replicasLines } from "../describeReplicas.js";
 import { usageError } from "../usage.js";
 import { globalsOf } from "../commands/globals.js";
+import { parseModuleRef } from "../../vocabulary/moduleRef.js";
 import { ChipsetError } from "../../errors/ChipsetError.js";
 import { ErrorCodes } from "../../errors/codes.js";
 
@@ -42,7 +43,7 @@ export async function listReplicas(
 ): Promise<void> {
   const host = requireHost(globalsOf(cmd, ctx), "replicas");
   const all = await host.replicas(AbortSignal.timeout(QUERY_TIMEOUT_MS));
-  const [id, version] = ref === undefined ? [] : ref.split("@");
+  const { id, version } = ref === undefined ? { id: undefined, version: undefined } : parseModuleRef(ref);
   const sets = all.filter(
     (s) => (id === undefined || s.id === id) && (version === undefined || s.version === version),
   );

@@ -40,6 +40,8 @@ export interface ReplicasDeps {
   onError(context: string, error: unknown): void;
   /** `replicas.max` when a manifest does not set it: the CPUs this host may use (see the environment's adapted defaults). */
   defaultMax: number;
+  /** Deletes the checkpoint of `replica` (scaled away: its number may be made again, afresh). */
+  dropCheckpoint(replica: Instance): void;
   /** The health of a replica as its pool sees it (undefined before its pool knows it). */
   healthOf(inst: Instance): MemberHealthSnapshot | undefined;
 }
@@ -206,6 +208,11 @@ export class Replicas {
     count: number,
     reason: string,
   ): Promise<ScaleResult> {
+    // Queued behind another change: an update may have replaced the version meanwhile.
+    if (first !== undefined && this.deps.instances.get(first.key) !== first) {
+      first = this.deps.answering(record.id);
+      if (first !== undefined) record = first.record;
+    }
     const { id, version } = record;
     const from = this.desiredOf(record);
     this.desired.set(id, count);
@@ -333,6 +340,8 @@ export class Replicas {
     } finally {
       this.draining.delete(replica);
       this.deps.forget(replica);
+      // A replica made again at this number later starts without this one's state.
+      if (reason === "scaled") this.deps.dropCheckpoint(replica);
     }
   }
 }

@@ -111,6 +111,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     settings: options.dispatch,
     onError,
     closing: () => state.closing,
+    dropCheckpoint: (inst) => store.dropCheckpoint(inst),
     later: () => ({ factory, control, supervisor, calls }),
   });
   const supervisor: Supervisor<Instance> = new Supervisor<Instance>({

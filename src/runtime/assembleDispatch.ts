@@ -37,6 +37,8 @@ export interface DispatchWiring {
   onError: (context: string, error: unknown) => void;
   /** True once the runtime is closing. */
   closing: () => boolean;
+  /** Deletes the checkpoint of a replica scaled away. */
+  dropCheckpoint: (inst: Instance) => void;
   later(): {
     factory: InstanceFactory;
     control: ModuleControl;
@@ -90,6 +92,7 @@ export function assembleDispatch(w: DispatchWiring): DispatchParts {
     onError,
     defaultMax,
     healthOf: (inst) => replicaHealth.memberOf(inst),
+    dropCheckpoint: w.dropCheckpoint,
   });
   const replicaHealth = new ReplicaHealthWatch({
     clock,

@@ -45,6 +45,7 @@ const KEEP_CRASHES = 100;
 export class SupervisionStore {
   private readonly putCheckpoint: Statement;
   private readonly getCheckpoint: Statement;
+  private readonly deleteCheckpoint: Statement;
   private readonly putCrash: Statement;
   private readonly trimCrashes: Statement;
   private readonly listCrashes: Statement;
@@ -59,6 +60,9 @@ export class SupervisionStore {
     this.getCheckpoint = sql.prepare(
       "SELECT version, state, saved_at FROM checkpoints WHERE id = ? AND replica = ? " +
         "ORDER BY saved_at DESC, version DESC",
+    );
+    this.deleteCheckpoint = sql.prepare(
+      "DELETE FROM checkpoints WHERE id = ? AND version = ? AND replica = ?",
     );
     this.putCrash = sql.prepare(
       "INSERT INTO crashes (id, version, at, kind, message, action, delay_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -135,6 +139,11 @@ export class SupervisionStore {
     return row
       ? { version: row.version, state: deserialize(row.state) as unknown, savedAt: row.saved_at }
       : undefined;
+  }
+
+  /** Forgets the checkpoint of `owner` (a replica scaled away), if it has one. */
+  dropCheckpoint({ id, version, replica }: CheckpointOwner): void {
+    if (this.db.isOpen) this.deleteCheckpoint.run(id, version, replica);
   }
 
   /** Records a crash (keeping the last 100 of each module). */

@@ -91,17 +91,17 @@ describe("checkpoints of versions side by side", () => {
   });
 });
 
-describe("checkpoints of replicas", () => {
-  it("restarts a crashed replica from its own checkpoint, not another replica's", async () => {
-    h.ws.module({
-      name: "tally",
-      chipset: {
-        isolation: "worker",
-        replicas: { min: 2 },
-        engine: { type: "tally" },
-        restart: { initialDelayMs: 0 },
-      },
-      code: `
+/** A worker engine with 2 replicas that checkpoints `{ note }` and hands back what a restart imported. */
+const tally = () =>
+  h.ws.module({
+    name: "tally",
+    chipset: {
+      isolation: "worker",
+      replicas: { min: 2 },
+      engine: { type: "tally" },
+      restart: { initialDelayMs: 0 },
+    },
+    code: `
         let ctxRef; let imported = null;
         export const module = defineModule({
           init(ctx) { ctxRef = ctx; },
@@ -111,7 +111,11 @@ describe("checkpoints of replicas", () => {
             imported() { return imported; },
           },
         });`,
-    });
+  });
+
+describe("checkpoints of replicas", () => {
+  it("restarts a crashed replica from its own checkpoint, not another replica's", async () => {
+    tally();
     const rt = h.open({ hosts: { pool: { worker: 0, process: 0 } } });
     await rt.start("tally");
     await expect.poll(() => rt.instances().filter((i) => i.state === "running").length).toBe(2);
@@ -123,5 +127,18 @@ describe("checkpoints of replicas", () => {
     await restarted;
     expect(await rt.executeOn("tally@1.0.0#1", "imported")).toEqual({ note: "second replica's" });
     expect(await rt.executeOn("tally@1.0.0", "imported")).toBeNull();
+  });
+  it("forgets the checkpoint of a replica scaled away: made again at that number, it starts afresh", async () => {
+    tally();
+    const rt = h.open({ hosts: { pool: { worker: 0, process: 0 } } });
+    await rt.start("tally");
+    await expect.poll(() => rt.instances().filter((i) => i.state === "running").length).toBe(2);
+    await rt.executeOn("tally@1.0.0#1", "save", "the old second replica's");
+    await rt.replicas.scale("tally", 1);
+    await rt.replicas.scale("tally", 2);
+    const restarted = next(rt, "module.restarted");
+    rt.faultHost("tally@1.0.0#1", { action: "crash", message: "the new second replica dies" });
+    await restarted;
+    expect(await rt.executeOn("tally@1.0.0#1", "imported")).toBeNull();
   });
 });

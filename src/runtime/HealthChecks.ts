@@ -39,6 +39,8 @@ export type HealthCheck = (
 
 /** Where and how often a registered health check runs. */
 export interface HealthCheckOptions {
+  /** Its name in health reasons (default `health check #n`, n counting registrations). */
+  name?: string;
   /** Only instances of modules whose `engine.type` is this. Default: every replica and engine. */
   type?: string;
   /** Only instances of this module id. */
@@ -53,13 +55,14 @@ export interface HealthCheckOptions {
 export interface HealthChecksDeps {
   clock: Clock;
   instances: InstanceReader;
-  /** Feeds a check's verdict to the health of `inst`, as a probe's. */
-  probed(inst: Instance, ok: boolean, reason: string | undefined): void;
+  /** Feeds the verdict of check `check` to the health of `inst`. */
+  checked(inst: Instance, check: string, ok: boolean, reason: string | undefined): void;
 }
 
 interface Registration {
   readonly check: HealthCheck;
-  readonly options: Required<Pick<HealthCheckOptions, "intervalMs" | "timeoutMs">> & HealthCheckOptions;
+  readonly options: Required<Pick<HealthCheckOptions, "intervalMs" | "timeoutMs" | "name">> &
+    HealthCheckOptions;
   timer: Timer | undefined;
   /** Instances whose check of this registration has not answered yet: not checked again meanwhile. */
   readonly running: Set<Instance>;
@@ -68,11 +71,12 @@ interface Registration {
 /**
  * The health checks applications register (`runtime.dispatch.registerHealthCheck`): each runs
  * every `intervalMs` against each running replica and engine instance it applies to, and its
- * verdict moves that instance's health exactly as a liveness probe does (see docs/dispatch.md,
+ * verdicts, a run of their own per check, move that instance's health (see docs/dispatch.md,
  * "Health states and ejection").
  */
 export class HealthChecks {
   private readonly registered = new Set<Registration>();
+  private count = 0;
 
   constructor(private readonly deps: HealthChecksDeps) {}
 
@@ -86,7 +90,7 @@ export class HealthChecks {
     validate(check, options);
     const reg: Registration = {
       check,
-      options: { intervalMs: 10_000, timeoutMs: 1_000, ...options },
+      options: { intervalMs: 10_000, timeoutMs: 1_000, name: `health check #${++this.count}`, ...options },
       timer: undefined,
       running: new Set(),
     };
@@ -163,7 +167,12 @@ export class HealthChecks {
       reason = `the health check failed: ${messageOf(err)}`;
     }
     if (this.registered.has(reg) && this.deps.instances.get(inst.key) === inst)
-      this.deps.probed(inst, ok, reason ?? (ok ? undefined : "the health check said it is not fit"));
+      this.deps.checked(
+        inst,
+        reg.options.name,
+        ok,
+        reason ?? (ok ? undefined : "it said the instance is not fit"),
+      );
   }
 }
 
@@ -182,7 +191,7 @@ function validate(check: unknown, options: HealthCheckOptions): void {
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0))
       refuse(field, "a whole number of ms above 0", value);
   }
-  for (const field of ["type", "module"] as const) {
+  for (const field of ["type", "module", "name"] as const) {
     const value = options[field];
     if (value !== undefined && (typeof value !== "string" || value === ""))
       refuse(field, "a non-empty string", value);

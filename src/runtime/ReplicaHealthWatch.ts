@@ -109,6 +109,12 @@ export class ReplicaHealthWatch implements CallObserver {
     this.pools.get(inst.group.key)?.probe(inst.key, ok, reason);
   }
 
+  /** An application's health check `check` of `inst` answered: its own run of verdicts counts (see ReplicaHealth.checked). */
+  checked(inst: Instance, check: string, ok: boolean, reason: string | undefined): void {
+    if (inst.group === undefined) return;
+    this.pools.get(inst.group.key)?.checked(inst.key, check, ok, reason);
+  }
+
   /** A round of resource samples: a replica's memory feeds its trend. */
   sampled(samples: readonly ResourceSample[]): void {
     for (const s of samples) {

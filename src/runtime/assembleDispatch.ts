@@ -104,7 +104,7 @@ export function assembleDispatch(w: DispatchWiring): DispatchParts {
   const healthChecks = new HealthChecks({
     clock,
     instances: table,
-    probed: (inst, ok, reason) => replicaHealth.probed(inst, "health check", ok, reason),
+    checked: (inst, check, ok, reason) => replicaHealth.checked(inst, check, ok, reason),
   });
   events.on("runtime.stopped", () => {
     healthChecks.dispose();

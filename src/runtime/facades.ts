@@ -32,7 +32,8 @@ export interface DispatchFacade {
   /**
    * Runs `check` every `options.intervalMs` (default 10 s) on each running replica and engine
    * instance (`options.type`, `options.module` narrow it), within `options.timeoutMs` (default
-   * 1 s); its verdict moves the instance's health as a probe does. Dispose to stop it.
+   * 1 s); `failureThreshold` failures in a row take the instance out of rotation until the same
+   * check passes `successThreshold` times in a row. Dispose to stop it.
    */
   registerHealthCheck(check: HealthCheck, options?: HealthCheckOptions): Disposable;
   strategies(): string[];

@@ -163,6 +163,12 @@ export class PoolHealth implements Disposable {
     if (m !== undefined) this.apply(m, m.health.probe(ok, detail));
   }
 
+  /** An application's health check `check` of `key` answered (see {@link ReplicaHealth.checked}). */
+  checked(key: string, check: string, ok: boolean, detail?: string): void {
+    const m = this.members.get(key);
+    if (m !== undefined) this.apply(m, m.health.checked(check, ok, detail));
+  }
+
   /** A memory sample of `key`, bytes; may ask for a drain and restart (`action` of the event). */
   memorySample(key: string, bytes: number): void {
     const m = this.members.get(key);

@@ -222,6 +222,24 @@ describe("ReplicaHealth", () => {
     expect(health.reason).toBe("ejected for 1 s");
   });
 
+  it("keeps an application check's verdict: calls, probes and another check that pass do not undo it", () => {
+    const { health } = replica({ failureThreshold: 2, successThreshold: 2 });
+    health.checked("disk", false, "its disk is full");
+    health.checked("cpu", true);
+    health.probe(true);
+    health.checked("disk", false, "its disk is full");
+    expect(health.state).toBe("unhealthy");
+    expect(health.reason).toBe("disk: 2 checks in a row failed (last: its disk is full)");
+    times(5, () => health.callSucceeded(5));
+    health.probe(true);
+    health.checked("cpu", true);
+    expect(health.state).toBe("unhealthy");
+    health.checked("disk", true);
+    health.checked("disk", true);
+    expect(health.state).toBe("healthy");
+    expect(health.reason).toBe("disk: 2 checks in a row passed");
+  });
+
   it("records when it entered its state on the injected clock", () => {
     const { health, clock } = replica();
     clock.advance(500);

@@ -66,6 +66,8 @@ export class ReplicaHealth {
   private ejection: { untilMs: number; reason: string } | undefined;
   private probeDownReason: string | undefined;
   private callsDownReason: string | undefined;
+  /** Per application health check (by its name): its run of verdicts, and why it took the replica out. */
+  private checks: Map<string, { failures: number; passes: number; down: string | undefined }> | undefined;
 
   private successesInRow = 0;
   private callFailuresInRow = 0;
@@ -195,6 +197,40 @@ export class ReplicaHealth {
   }
 
   /**
+   * An application's health check `check` answered (`ok`) or not (`detail` says why). Each check
+   * keeps its own run: `failureThreshold` failures in a row take the replica out, until that same
+   * check passes `successThreshold` times in a row; calls, probes and other checks do not undo it.
+   */
+  checked(check: string, ok: boolean, detail?: string): HealthChange | undefined {
+    this.checks ??= new Map();
+    let run = this.checks.get(check);
+    if (run === undefined) this.checks.set(check, (run = { failures: 0, passes: 0, down: undefined }));
+    if (ok) {
+      run.failures = 0;
+      run.passes++;
+      if (run.down !== undefined && run.passes >= this.settings.successThreshold) {
+        run.down = undefined;
+        this.note = `${check}: ${plural(run.passes, "check")} in a row passed`;
+      }
+      if (!this.everSucceeded) this.lastSuccess = "probe";
+      this.everSucceeded = true;
+      return this.settle();
+    }
+    run.passes = 0;
+    run.failures++;
+    if (run.down === undefined && run.failures >= this.settings.failureThreshold)
+      run.down = `${check}: ${plural(run.failures, "check")} in a row failed${detail ? ` (last: ${detail})` : ""}`;
+    return this.settle();
+  }
+
+  /** Why an application's health check holds the replica out, if one does. */
+  private checkDownReason(): string | undefined {
+    if (this.checks === undefined) return undefined;
+    for (const run of this.checks.values()) if (run.down !== undefined) return run.down;
+    return undefined;
+  }
+
+  /**
    * The replica's memory in bytes, sampled at a steady period. After `memoryRiseSamples` samples
    * in a row each above the one before, it is drained and restarted: the change carries
    * `action: "drain-and-restart"` (0 turns this off).
@@ -223,6 +259,7 @@ export class ReplicaHealth {
    */
   restarted(): HealthChange | undefined {
     this.crashReason = this.drainReason = this.probeDownReason = this.callsDownReason = undefined;
+    this.checks = undefined;
     this.successesInRow = this.callFailuresInRow = this.probeFailuresInRow = this.risesInRow = 0;
     this.lastBytes = undefined;
     this.window.clear();
@@ -269,7 +306,8 @@ export class ReplicaHealth {
       this.drainReason !== undefined ||
       this.ejection !== undefined ||
       this.probeDownReason !== undefined ||
-      this.callsDownReason !== undefined
+      this.callsDownReason !== undefined ||
+      this.checkDownReason() !== undefined
     )
       return "unhealthy";
     if (this.recovering) return "recovering";
@@ -312,7 +350,8 @@ export class ReplicaHealth {
           this.drainReason ??
           this.ejection?.reason ??
           this.probeDownReason ??
-          this.callsDownReason)!;
+          this.callsDownReason ??
+          this.checkDownReason())!;
       case "degraded":
         return this.degradedReason();
       case "recovering":

@@ -1,8 +1,7 @@
 import type { Clock } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
 import { LazyAbort } from "../common/race.js";
-import { ChipsetError } from "../errors/ChipsetError.js";
-import { ErrorCodes } from "../errors/codes.js";
+import type { ChipsetError } from "../errors/ChipsetError.js";
 import type { CrashInfo } from "../vocabulary/hosts.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 import { DependentReactions } from "./DependentReactions.js";
@@ -13,7 +12,7 @@ import {
   restartSettings,
   type RestartSettings,
 } from "./restartPolicy.js";
-import { importCheckpoint, restartError } from "./moduleFunctions.js";
+import { importCheckpoint, refOf, released, restartError } from "./moduleFunctions.js";
 import type { SupervisedInstances, Supervised, SupervisedLifecycle } from "./Supervised.js";
 import type { SupervisionEventSink } from "./SupervisionEvents.js";
 import type { SupervisionStore } from "./SupervisionStore.js";
@@ -51,11 +50,6 @@ interface Watch {
   restarts: number[];
   /** `clock.now()` when it went down; undefined while it serves. */
   downSince: number | undefined;
-  /**
-   * True once this downtime was announced (fallback on, dependents told): its module was no longer
-   * served. A replica down while another serves its calls is not, and its return announces nothing.
-   */
-  announced: boolean;
   /** The pending restart. */
   timer: Disposable | undefined;
   /** Bumped when the module is stopped or unloaded on request: a restart in progress gives up. */
@@ -73,6 +67,12 @@ interface Watch {
  */
 export class Supervisor<S extends Supervised> {
   private readonly watches = new Map<string, Watch>();
+  /**
+   * Modules (`id@version`) whose downtime was announced (fallback on, dependents told): no replica
+   * served. A replica down while another serves its calls announces nothing; the first of them
+   * back in service ends the announcement.
+   */
+  private readonly announced = new Set<string>();
   private readonly dependents: DependentReactions<S>;
 
   constructor(private readonly deps: SupervisorDeps<S>) {
@@ -132,6 +132,7 @@ export class Supervisor<S extends Supervised> {
   forget(key: string): void {
     this.released(key);
     this.watches.delete(key);
+    this.announced.delete(key);
     this.dependents.forget(key);
   }
 
@@ -165,10 +166,18 @@ export class Supervisor<S extends Supervised> {
     }
     w.downSince ??= clock.now();
     if (!this.deps.stillServed(inst)) {
-      if (!w.announced && inst.manifest.fallback !== undefined)
-        events.emit("module.fallback", { ...refOf(inst), fallback: inst.manifest.fallback, active: true });
-      w.announced = true;
-      this.dependents.crashed(inst);
+      // No replica of the module serves any more: announced once, in the module's name.
+      const module = this.moduleOf(inst);
+      if (!this.announced.has(module.key)) {
+        this.announced.add(module.key);
+        if (inst.manifest.fallback !== undefined)
+          events.emit("module.fallback", {
+            ...refOf(module),
+            fallback: inst.manifest.fallback,
+            active: true,
+          });
+      }
+      this.dependents.crashed(module);
     }
     if (this.deps.closing()) return;
     if (!policyRestarts(settings.policy, crash.kind, crash.exitCode)) {
@@ -301,24 +310,30 @@ export class Supervisor<S extends Supervised> {
   }
 
   /**
-   * Back in service (or stopped on request): restarts waiting for it go; if its downtime was
-   * announced, fallback ends and dependents are told and restarted.
+   * Back in service (or stopped on request): restarts waiting for it go; if its module's downtime
+   * was announced (no replica served), fallback ends and dependents are told and restarted.
    */
   private up(key: string, w: Watch, restarted: boolean): void {
     if (w.downSince === undefined) return;
     w.downSince = undefined;
-    const announced = w.announced;
-    w.announced = false;
     const inst = this.deps.instances.get(key);
     if (!inst) return;
+    const module = this.moduleOf(inst);
+    if (!this.announced.delete(module.key)) return this.dependents.back(inst, false);
     const fallback = inst.manifest.fallback;
-    if (announced && fallback !== undefined)
+    if (fallback !== undefined)
       this.deps.events.emit("module.fallback", {
-        ...refOf(inst),
+        ...refOf(module),
         fallback,
         active: false,
       });
-    this.dependents.back(inst, restarted && announced);
+    this.dependents.back(module, restarted);
+  }
+
+  /** The instance that stands for `inst`'s module (`id@version`): its first replica, or itself. */
+  private moduleOf(inst: S): S {
+    if (inst.replica === 0) return inst;
+    return this.deps.instances.get(`${inst.id}@${inst.version}`) ?? inst;
   }
 
   private giveUp(inst: S, w: Watch, settings: RestartSettings, error: ChipsetError): void {
@@ -331,7 +346,8 @@ export class Supervisor<S extends Supervised> {
       crashes,
     });
     // A replica given up on while others serve its module: dependents keep calling those.
-    if (w.announced || !this.deps.stillServed(inst)) this.dependents.gaveUp(inst);
+    const module = this.moduleOf(inst);
+    if (this.announced.has(module.key) && !this.deps.stillServed(inst)) this.dependents.gaveUp(module);
     else this.dependents.back(inst, false);
   }
 
@@ -364,7 +380,6 @@ export class Supervisor<S extends Supervised> {
         attempts: 0,
         restarts: [],
         downSince: undefined,
-        announced: false,
         timer: undefined,
         generation: 0,
         restarting: undefined,
@@ -373,19 +388,4 @@ export class Supervisor<S extends Supervised> {
     }
     return w;
   }
-}
-
-/** Why a restart in progress was called off. */
-function released(id: string): ChipsetError {
-  return new ChipsetError(
-    ErrorCodes.ABORTED,
-    `the restart of ${id} was called off: it was stopped or unloaded on request, or the runtime is closing`,
-    { module: id },
-  );
-}
-
-/** Who an event is about: the module's id and version, and the replica's number after the first. */
-function refOf(inst: Supervised): { id: string; version: string; replica?: number } {
-  const { id, version, replica } = inst;
-  return replica === 0 ? { id, version } : { id, version, replica };
 }

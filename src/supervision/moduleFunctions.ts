@@ -82,3 +82,18 @@ function importFailed(err: unknown, inst: Supervised): ChipsetError {
     details: { hook: "importState" },
   });
 }
+
+/** Why a restart in progress was called off. */
+export function released(id: string): ChipsetError {
+  return new ChipsetError(
+    ErrorCodes.ABORTED,
+    `the restart of ${id} was called off: it was stopped or unloaded on request, or the runtime is closing`,
+    { module: id },
+  );
+}
+
+/** Who an event is about: the module's id and version, and the replica's number after the first. */
+export function refOf(inst: Supervised): { id: string; version: string; replica?: number } {
+  const { id, version, replica } = inst;
+  return replica === 0 ? { id, version } : { id, version, replica };
+}

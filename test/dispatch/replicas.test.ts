@@ -246,6 +246,32 @@ describe("a replica down while the others serve", () => {
     expect(await rt.call("app", "ping")).toBe("app");
     expect(told).toEqual([]);
   });
+  it("when every replica is down, switches the fallback on in the module's name, and off as soon as one serves again", async () => {
+    replicated({ min: 2 }, "worker", { fallback: "backup", restart: { initialDelayMs: 1_000 } });
+    h.ws.module({ name: "backup", chipset: { isolation: "worker" } });
+    const clock = new ManualClock();
+    const rt = h.open({ clock, random: () => 0, hosts: { pool: { worker: 0, process: 0 } } });
+    await rt.start("pool");
+    await running(rt, "pool", 2);
+    const told: string[] = [];
+    rt.on("module.fallback", (e) => told.push(`fallback ${String(e.active)} ${e.id}#${e.replica ?? 0}`));
+    const crashed = () => new Promise((resolve) => rt.on("module.crashed", resolve));
+    let down = crashed();
+    rt.faultHost("pool@1.0.0#1", { action: "crash", message: "the second replica dies first" });
+    await down;
+    clock.advance(500);
+    down = crashed();
+    rt.faultHost("pool@1.0.0", { action: "crash", message: "then the first" });
+    await down;
+    await expect.poll(() => told).toEqual(["fallback true pool#0"]);
+    // The second replica's restart is due first: the module serves again with it alone.
+    const restarted = new Promise<RuntimeEvents["module.restarted"]>((resolve) =>
+      rt.on("module.restarted", resolve),
+    );
+    clock.advance(500);
+    expect(await restarted).toMatchObject({ id: "pool", replica: 1 });
+    expect(told).toEqual(["fallback true pool#0", "fallback false pool#0"]);
+  });
 });
 
 describe("dispatch strategies over replicas", () => {
@@ -385,6 +411,7 @@ describe("document 004's failure table", () => {
     const pids = new Set<number>();
     while (pids.size < 2) pids.add(Number(((await rt.call("pool", "who")) as string).split(":")[0]));
     const [, leaking] = [...pids] as [number, number];
+    const leakingReplica = rt.replicas.list()[0]?.members.find((m) => m.pid === leaking)?.replica;
     // Each round the leaking replica keeps 8 MiB more (round robin: one of two calls reaches it), then a sample.
     for (let round = 0; round < 10 && seen === undefined; round++) {
       await rt.call("pool", "grow", [leaking]);
@@ -397,8 +424,8 @@ describe("document 004's failure table", () => {
       to: "unhealthy",
       reason: expect.stringContaining("memory rose") as unknown,
     });
-    await expect.poll(() => unloaded.some((u) => u.endsWith(" recycled"))).toBe(true);
-    expect(unloaded.filter((u) => u.endsWith(" recycled"))).toHaveLength(1);
+    // The leaking one is recycled (a young process's memory may rise a few samples too: the other may be as well).
+    await expect.poll(() => unloaded).toContain(`pool#${String(leakingReplica)} recycled`);
     // Back in a fresh process, in rotation again, and both replicas serve.
     await running(rt, "pool", 2);
     const after = new Set<number>();

@@ -1,4 +1,5 @@
 import semver from "semver";
+import { dependencyGraph, type DependencyGraphView } from "./dependencyGraph.js";
 import { ownValue } from "../common/ownValue.js";
 import type { LifecycleCommand, LifecycleState } from "../vocabulary/lifecycle.js";
 import type { Activation, ChipsetManifest, Isolation, ModuleRecord } from "../vocabulary/manifest.js";
@@ -202,6 +203,11 @@ export class RuntimeQueries {
       levels: plan.levels.map((l) => l.map(idOf)),
       keyLevels: plan.levels,
     };
+  }
+
+  /** Every registered module and its dependencies, with load levels, or why they cannot be ordered (`GET /v1/graph`). */
+  graph(): DependencyGraphView {
+    return dependencyGraph(this);
   }
 
   /** The record `ref` names: `id@version`, the highest within `id@range` (a live one first), or the live or highest version of `id`. */

@@ -18,6 +18,7 @@ import { registerResourceRoutes } from "./resourceRoutes.js";
 import { registerReplicaRoutes } from "./replicaRoutes.js";
 import { ModuleViews } from "./ModuleViews.js";
 import { registerShutdownRoute } from "./shutdownRoute.js";
+import { registerGraphRoute } from "./graphRoute.js";
 import { registerSystemRoute } from "./systemRoute.js";
 import { registerTriggerRoutes } from "./triggerRoutes.js";
 
@@ -130,6 +131,7 @@ export class HostServer {
       registerReplicaRoutes(app, runtime);
       registerEngineRoutes(app, runtime);
       registerSystemRoute(app, runtime);
+      registerGraphRoute(app, runtime);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {
         stream.dispose(); // open streams would hold the server's close forever

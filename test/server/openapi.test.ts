@@ -138,6 +138,7 @@ describe("the OpenAPI document at /openapi.json", () => {
     await check("get", "/v1/modules", "/v1/modules", 200);
     await check("get", "/v1/system", "/v1/system", 200);
     await check("get", "/v1/environment", "/v1/environment", 200);
+    await check("get", "/v1/graph", "/v1/graph", 200);
     // Engines and replicas (docs/dispatch.md): the pool starts on its first execute.
     await check("post", "/v1/execute", "/v1/execute", 200, {
       body: { request: { type: "calc", capabilities: ["math"] }, method: "add", args: [40, 2] },
@@ -163,6 +164,6 @@ describe("the OpenAPI document at /openapi.json", () => {
       body: { type: "calc", strategy: "capability", capabilities: ["gpu"] },
     });
     await check("post", "/v1/dispatch/explain", "/v1/dispatch/explain", 400, { body: { colour: "red" } });
-    expect(seen).toHaveLength(37);
+    expect(seen).toHaveLength(38);
   });
 });

@@ -111,6 +111,7 @@ describe("the OpenAPI document", () => {
         "GET /v1/report",
         "GET /v1/environment",
         "GET /v1/system",
+        "GET /v1/graph",
         "POST /v1/modules/{ref}/{action}",
         "POST /v1/modules/{ref}/calls/{method}",
         "POST /v1/modules/{ref}/rollback",

@@ -22,7 +22,13 @@ function replicated(
       let calls = 0;
       let sick = false;
       const sickness = new BroadcastChannel("sick");
-      sickness.onmessage = (e) => { sick = e.data === threadId; };
+      sickness.onmessage = (e) => {
+        sick = e.data === threadId;
+        // Says it has heard: the test waits for every replica before it calls.
+        const heard = new BroadcastChannel("sick-heard");
+        heard.postMessage(threadId);
+        heard.close();
+      };
       sickness.unref();
       export const module = defineModule({
         api: {
@@ -61,6 +67,22 @@ function replicated(
         },
       });`,
   });
+}
+
+/** Names `thread` sick on the "sick" channel; resolves once `replicas` replicas have heard it. */
+async function makeSick(thread: number, replicas: number): Promise<void> {
+  const heard = new BroadcastChannel("sick-heard");
+  let count = 0;
+  const all = new Promise<void>((resolve) => {
+    heard.onmessage = () => {
+      if (++count === replicas) resolve();
+    };
+  });
+  const sick = new BroadcastChannel("sick");
+  sick.postMessage(thread);
+  sick.close();
+  await all;
+  heard.close();
 }
 
 function open(): Runtime {
@@ -326,9 +348,7 @@ describe("the health of replicas", () => {
     const threads = new Set<number>();
     while (threads.size < 3) threads.add(Number(((await rt.call("pool", "who")) as string).split(":")[1]));
     const sickThread = [...threads][1]!;
-    const sick = new BroadcastChannel("sick");
-    sick.postMessage(sickThread);
-    sick.close();
+    await makeSick(sickThread, 3);
     const ejected = new Promise<RuntimeEvents["replica.ejection"]>((resolve) =>
       rt.on("replica.ejection", (e) => e.event === "ejected" && resolve(e)),
     );
@@ -372,9 +392,7 @@ describe("document 004's failure table", () => {
     const threads = new Set<number>();
     while (threads.size < 2) threads.add(Number(((await rt.call("pool", "who")) as string).split(":")[1]));
     const [healthy, hung] = [...threads] as [number, number];
-    const sick = new BroadcastChannel("sick");
-    sick.postMessage(hung);
-    sick.close();
+    await makeSick(hung, 2);
     // The retry's timer is set just after the event: move the clock on once it is.
     rt.on("retry.attempt", (e) => setImmediate(() => clock.advance(e.delayMs)));
     const answers: number[] = [];

@@ -117,6 +117,8 @@ export const ErrorCodes = {
   HOST_NOT_RUNNING: "CHIP_ERR_HOST_NOT_RUNNING",
   /** No HTTP trigger of a registered module answers that method and path under `/t`. */
   TRIGGER_NOT_FOUND: "CHIP_ERR_TRIGGER_NOT_FOUND",
+  /** The host serves no dashboard at `/`: its built assets (`dist/dashboard`) are not there (a checkout not built). */
+  DASHBOARD_MISSING: "CHIP_ERR_DASHBOARD_MISSING",
   /** Something failed that Chipset did not anticipate (a bug); the original error is the `cause`. */
   INTERNAL: "CHIP_ERR_INTERNAL",
 } as const;

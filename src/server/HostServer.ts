@@ -7,6 +7,7 @@ import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import type { Runtime } from "../runtime/Runtime.js";
 import { BearerToken } from "./BearerToken.js";
 import { EventStream, type EventStreamOptions } from "./EventStream.js";
+import { registerDashboardRoutes, type DashboardOptions } from "./dashboardRoutes.js";
 import { registerEngineRoutes } from "./engineRoutes.js";
 import { registerHostRoutes } from "./hostRoutes.js";
 import { HostMetrics } from "./metrics/HostMetrics.js";
@@ -57,6 +58,8 @@ export interface HostServerOptions {
    * Called once the request is answered, and again for each later request.
    */
   onShutdown?: () => void;
+  /** The dashboard at `/`: its built files' directory (default: the package's `dist/dashboard`); `false` serves none. */
+  dashboard?: DashboardOptions;
   /** `GET /metrics` (Prometheus): whether it needs the token. `false`: not served, and calls are not counted. */
   metrics?: MetricsOptions | false;
 }
@@ -64,8 +67,9 @@ export interface HostServerOptions {
 /**
  * The running host's HTTP API (Fastify): modules and their live state, control, calls, updates,
  * errors, the event stream, and the probes, with a JSON schema on every route, OpenAPI 3 at
- * `/openapi.json` and a browsable copy at `/docs`, and Prometheus metrics at `/metrics`. Every
- * route but `/livez`, `/readyz` and `/startupz` needs the bearer token (`/metrics` too, unless
+ * `/openapi.json` and a browsable copy at `/docs`, Prometheus metrics at `/metrics`, and the
+ * dashboard at `/`. Every route but `/livez`, `/readyz`, `/startupz` and the dashboard's files
+ * (which hold no data) needs the bearer token (`/metrics` too, unless
  * `metrics.public`). Make one with {@link HostServer.listen}.
  */
 export class HostServer {
@@ -132,6 +136,7 @@ export class HostServer {
       registerEngineRoutes(app, runtime);
       registerSystemRoute(app, runtime);
       registerGraphRoute(app, runtime);
+      if (options.dashboard !== false) registerDashboardRoutes(app, options.dashboard ?? {});
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {
         stream.dispose(); // open streams would hold the server's close forever

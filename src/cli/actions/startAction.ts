@@ -120,7 +120,7 @@ async function serveApi(
   const { serveHost } = await import("../../server/serveHost.js");
   const server = await serveHost(runtime, { ...api.address, token: api.token, onShutdown });
   say(
-    `HTTP API at ${server.url} (OpenAPI at ${server.url}/openapi.json; bearer token in ${hostFilePath(dataDir)})`,
+    `HTTP API at ${server.url} (dashboard at ${server.url}/, OpenAPI at ${server.url}/openapi.json; bearer token in ${hostFilePath(dataDir)})`,
   );
   return server;
 }

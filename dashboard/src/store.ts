@@ -1,0 +1,173 @@
+// What the page knows of the host, kept fresh from the event stream. Events are queued and applied
+// once per animation frame, so a burst of a thousand events costs one render, not a thousand.
+
+import { useEffect, useState } from "preact/hooks";
+import { api } from "./api/client.js";
+import { openEventStream } from "./api/eventStream.js";
+import type { StreamEvent } from "./api/sseParser.js";
+import type { ModuleView } from "./api/types.js";
+
+/** One line of the live event log. */
+export interface LoggedEvent {
+  seq: number;
+  id: number | null;
+  at: number;
+  name: string;
+  data: unknown;
+}
+
+/** The most events the log keeps (older ones leave). */
+export const EVENT_RING = 5_000;
+/** How often the module table is fetched while events say it changed, at most (ms). */
+const REFRESH_MS = 500;
+/** How often it is fetched anyway, for the figures no event carries (CPU, memory, calls) (ms). */
+const POLL_MS = 2_000;
+
+type Listener = () => void;
+
+export class Store {
+  modules: ModuleView[] = [];
+  /** Calls per second of each `id@version`, from the last two table fetches. */
+  rates = new Map<string, number>();
+  events: LoggedEvent[] = [];
+  /** Events received in all, including those the ring dropped. */
+  received = 0;
+  connected = false;
+  streamReason = "";
+  error = "";
+  /** Bumped on every change: views compare it to skip work. */
+  revision = 0;
+
+  private readonly listeners = new Set<Listener>();
+  private readonly queue: StreamEvent[] = [];
+  private frame = 0;
+  private dirty = false;
+  private fetching = false;
+  private lastFetch = 0;
+  private lastCalls = new Map<string, { calls: number; at: number }>();
+  private timers: number[] = [];
+  private close: () => void = () => undefined;
+
+  /** Starts the stream and the table's refreshes. */
+  start(): void {
+    this.close = openEventStream({
+      onEvent: (e) => this.enqueue(e),
+      onStatus: (connected, reason) => {
+        this.connected = connected;
+        this.streamReason = reason ?? "";
+        if (connected) this.dirty = true;
+        this.changed();
+      },
+    });
+    void this.refresh();
+    this.timers.push(window.setInterval(() => this.tick(), REFRESH_MS));
+  }
+
+  stop(): void {
+    this.close();
+    for (const t of this.timers) clearInterval(t);
+    cancelAnimationFrame(this.frame);
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Asks for a table fetch at the next refresh (after a control, say). */
+  invalidate(): void {
+    this.dirty = true;
+    this.tick();
+  }
+
+  private tick(): void {
+    const due = this.dirty || Date.now() - this.lastFetch >= POLL_MS;
+    if (due && !this.fetching) void this.refresh();
+  }
+
+  private async refresh(): Promise<void> {
+    this.fetching = true;
+    this.dirty = false;
+    try {
+      const { modules } = await api<{ modules: ModuleView[] }>("/v1/modules");
+      this.modules = modules;
+      this.rates = this.measureRates(modules);
+      this.error = "";
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.fetching = false;
+      this.lastFetch = Date.now();
+      this.changed();
+    }
+  }
+
+  private measureRates(modules: ModuleView[]): Map<string, number> {
+    const now = performance.now();
+    const rates = new Map<string, number>();
+    const next = new Map<string, { calls: number; at: number }>();
+    for (const m of modules) {
+      if (m.instance === null) continue;
+      const key = `${m.id}@${m.version}`;
+      const calls = [m.instance, ...m.replicas.slice(1)].reduce((sum, i) => sum + i.calls, 0);
+      const before = this.lastCalls.get(key);
+      if (before !== undefined && now > before.at && calls >= before.calls)
+        rates.set(key, ((calls - before.calls) * 1000) / (now - before.at));
+      next.set(key, { calls, at: now });
+    }
+    this.lastCalls = next;
+    return rates;
+  }
+
+  private enqueue(event: StreamEvent): void {
+    this.queue.push(event);
+    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.flush());
+  }
+
+  private flush(): void {
+    this.frame = 0;
+    const batch = this.queue.splice(0);
+    const now = Date.now();
+    const states = new Map<string, string>();
+    for (const e of batch) {
+      this.received += 1;
+      this.events.push({ seq: this.received, id: e.id, at: now, name: e.name, data: e.data });
+      this.apply(e, states);
+    }
+    if (this.events.length > EVENT_RING) this.events.splice(0, this.events.length - EVENT_RING);
+    if (states.size > 0)
+      this.modules = this.modules.map((m) => withState(m, states.get(`${m.id}@${m.version}`)));
+    this.changed();
+  }
+
+  /** Notes what an event says, to show at once (a module's new state); the next fetch brings the rest. */
+  private apply(e: StreamEvent, states: Map<string, string>): void {
+    if (e.name === "stream.gap") this.dirty = true;
+    if (!/^(module|replica|replicas|breaker|update)\./.test(e.name)) return;
+    this.dirty = true;
+    const data = e.data as { id?: string; version?: string; to?: string };
+    const state = e.name === "module.crashed" ? "crashed" : e.name === "module.state" ? data.to : undefined;
+    if (state !== undefined) states.set(`${data.id}@${data.version}`, state);
+  }
+
+  private changed(): void {
+    this.revision += 1;
+    for (const l of this.listeners) l();
+  }
+}
+
+/** `m` in `state` (a new object, so that its row renders again), or `m` itself when unchanged. */
+function withState(m: ModuleView, state: string | undefined): ModuleView {
+  if (state === undefined || state === m.state) return m;
+  return { ...m, state, instance: m.instance === null ? null : { ...m.instance, state } };
+}
+
+/** The page's store (one per tab). */
+export const store = new Store();
+
+/** Re-renders the calling component when the store changes. */
+export function useStore(): Store {
+  const [, setRevision] = useState(store.revision);
+  useEffect(() => store.subscribe(() => setRevision(store.revision)), []);
+  return store;
+}

@@ -20,6 +20,8 @@ interface Outcome {
 }
 
 const simple: Simple[] = ["load", "start", "stop", "pause", "resume", "restart", "unload"];
+/** The actions that stop the module, and with `cascade` its running dependents first. */
+const stopping = new Set<Simple>(["stop", "restart", "unload"]);
 
 /** Describes an answer of a control route for the outcome line. */
 function describe(label: string, answer: unknown): string {
@@ -43,6 +45,7 @@ export function Controls(props: { id: string; replicated?: boolean }) {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [count, setCount] = useState("2");
   const [from, setFrom] = useState("");
+  const [cascade, setCascade] = useState(false);
   const ref = seg(props.id);
 
   const ask = (p: Pending): void => {
@@ -85,7 +88,13 @@ export function Controls(props: { id: string; replicated?: boolean }) {
             key={action}
             type="button"
             disabled={busy}
-            onClick={() => ask({ label: `${action} ${props.id}`, path: `/v1/modules/${ref}/${action}` })}
+            onClick={() =>
+              ask({
+                label: `${action} ${props.id}${cascade && stopping.has(action) ? " with its dependents" : ""}`,
+                path: `/v1/modules/${ref}/${action}`,
+                body: cascade && stopping.has(action) ? { cascade: true } : {},
+              })
+            }
           >
             {action}
           </button>
@@ -99,6 +108,10 @@ export function Controls(props: { id: string; replicated?: boolean }) {
         </button>
       </div>
       <div class="forms">
+        <label title="stop, restart and unload also stop the modules that require this one (restart starts them again)">
+          <input type="checkbox" checked={cascade} onChange={(e) => setCascade(e.currentTarget.checked)} />{" "}
+          with dependents
+        </label>
         <label>
           replicas{" "}
           <input

@@ -89,7 +89,7 @@ export function GraphView() {
                 key={n.id}
                 class={`node s-${state}`}
                 transform={`translate(${p.x - NODE_WIDTH / 2},${p.y - NODE_HEIGHT / 2})`}
-                tabIndex={0}
+                tabindex={0}
                 role="link"
                 aria-label={`${n.id} ${n.version}, ${state}, level ${n.level ?? "unknown"}`}
                 data-module={n.id}

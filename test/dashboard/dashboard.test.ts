@@ -60,16 +60,10 @@ async function signedInPage(): Promise<Page> {
 async function control(p: Page, action: string): Promise<string> {
   await p.getByRole("button", { name: action, exact: true }).click();
   await p.getByRole("button", { name: "Confirm" }).click();
-  const outcome = p.getByTestId("outcome");
-  await p.waitForFunction(
-    (a) => {
-      const text = document.querySelector("[data-testid=outcome]")?.textContent ?? "";
-      return text.startsWith(a) && !text.endsWith("…");
-    },
-    action,
-    WAIT,
-  );
-  return (await outcome.textContent()) ?? "";
+  // Done when the line names the action and no longer ends in "…" (under way).
+  const done = p.getByTestId("outcome").filter({ hasText: new RegExp(`^${action}.*[^…]$`) });
+  await done.waitFor(WAIT);
+  return (await done.textContent()) ?? "";
 }
 
 beforeAll(async () => {
@@ -115,9 +109,9 @@ describe("the dashboard", () => {
   it("lists every module, and shows a module started over the API as running without a reload", async () => {
     await page.goto(`${hostFile.url}/#/modules`);
     await page.waitForSelector("tr[data-module=codec]", WAIT);
-    const listed = await page
-      .locator("tr[data-module]")
-      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-module")));
+    const listed = await Promise.all(
+      (await page.locator("tr[data-module]").all()).map((row) => row.getAttribute("data-module")),
+    );
     expect([...listed].sort()).toEqual(MODULES);
     expect(await page.getAttribute("tr[data-module=codec]", "data-state")).toBe("registered");
 
@@ -129,11 +123,11 @@ describe("the dashboard", () => {
   it("draws the demo's dependency graph by load level, optional edges dashed", async () => {
     await page.goto(`${hostFile.url}/#/graph`);
     await page.waitForSelector("g.node[data-module=video-player]", WAIT);
-    const nodes = await page.locator("g.node").evaluateAll((gs) =>
-      gs.map((g) => ({
-        id: g.getAttribute("data-module") ?? "",
-        level: g.getAttribute("data-level"),
-        y: g.getBoundingClientRect().top,
+    const nodes = await Promise.all(
+      (await page.locator("g.node").all()).map(async (g) => ({
+        id: (await g.getAttribute("data-module")) ?? "",
+        level: await g.getAttribute("data-level"),
+        y: (await g.boundingBox())?.y ?? NaN,
       })),
     );
     const levels = Object.fromEntries(nodes.map((n) => [n.id, n.level]));
@@ -226,7 +220,7 @@ describe("the dashboard", () => {
     let focused = "";
     for (let presses = 0; presses < 30 && focused !== "restart"; presses += 1) {
       await page.keyboard.press("Tab");
-      focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? "");
+      focused = await page.evaluate<string>(`document.activeElement?.textContent?.trim() ?? ""`);
     }
     expect(focused).toBe("restart");
   });
@@ -234,19 +228,19 @@ describe("the dashboard", () => {
   it("keeps the module table still while states stream in", async () => {
     await page.goto(`${hostFile.url}/#/modules`);
     await page.waitForSelector("tr[data-module=settings][data-state=running]", WAIT);
-    await page.evaluate(() => {
-      const w = window as unknown as { shifted: number };
-      w.shifted = 0;
+    // In the page (the test's TypeScript has no DOM): add up every layout shift from now on.
+    await page.evaluate(`
+      window.shifted = 0;
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.shifted += (e as unknown as { value: number }).value;
+        for (const e of list.getEntries()) window.shifted += e.value;
       }).observe({ type: "layout-shift" });
-    });
+    `);
     for (const action of ["pause", "resume", "pause", "resume"]) {
       await api(`/v1/modules/settings/${action}`, "POST");
       const state = action === "pause" ? "paused" : "running";
       await page.waitForSelector(`tr[data-module=settings][data-state=${state}]`, WAIT);
     }
-    expect(await page.evaluate(() => (window as unknown as { shifted: number }).shifted)).toBeLessThan(0.01);
+    expect(await page.evaluate<number>("window.shifted")).toBeLessThan(0.01);
   });
 
   it("fits a narrow window: only the tables scroll sideways", async () => {
@@ -258,7 +252,9 @@ describe("the dashboard", () => {
     for (const view of ["modules", "graph", "module/codec", "events", "environment"]) {
       await narrow.goto(`${hostFile.url}/#/${view}`);
       await narrow.waitForSelector("main section.view", WAIT);
-      const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await narrow.evaluate<number>(
+        "document.documentElement.scrollWidth - window.innerWidth",
+      );
       expect(overflow, view).toBeLessThanOrEqual(0);
     }
     await narrow.close();

@@ -20,6 +20,7 @@ import { registerTriggersCommand } from "./commands/triggersCommand.js";
 import { registerReportCommand } from "./commands/reportCommand.js";
 import { registerTopCommand } from "./commands/topCommand.js";
 import { registerReplicasCommand, registerScaleCommand } from "./commands/scaleCommand.js";
+import { registerDashboardCommand } from "./commands/dashboardCommand.js";
 import { registerEngineCommands } from "./commands/engineCommands.js";
 import { logFormats, logLevels } from "./choices.js";
 import {
@@ -105,5 +106,6 @@ export function buildProgram(ctx: CliContext, version: string): Command {
   registerScaleCommand(program, ctx);
   registerReplicasCommand(program, ctx);
   registerEngineCommands(program, ctx);
+  registerDashboardCommand(program, ctx);
   return program;
 }

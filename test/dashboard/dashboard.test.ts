@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FREE_PORT, spawnCli, stopHost, tempDir, waitForOutput } from "../cli/harness.js";
+import { chipset, FREE_PORT, spawnCli, stopHost, tempDir, waitForOutput } from "../cli/harness.js";
 import { launchChromium } from "./browser.js";
 
 // The dashboard in a real browser (Debian's Chromium, driven by playwright-core) against a real
@@ -103,6 +103,18 @@ describe("the dashboard", () => {
     const error = await p.waitForSelector("[data-testid=login-error]", WAIT);
     expect(await error.textContent()).toContain("CHIP_ERR_UNAUTHORIZED");
     expect(await p.locator("tr[data-module]").count()).toBe(0);
+    await p.close();
+  });
+
+  it("opens signed in from the address `chipset dashboard` prints, which then leaves the address bar", async () => {
+    const printed = await chipset(["--data-dir", join(work, "data"), "dashboard"]);
+    expect(printed.code).toBe(0);
+    const address = printed.stdout.trim();
+    expect(address).toBe(`${hostFile.url}/#token=${hostFile.token}`);
+    const p = await browser.newPage();
+    await p.goto(address);
+    await p.waitForSelector("tr[data-module]", WAIT);
+    expect(p.url()).not.toContain(hostFile.token);
     await p.close();
   });
 

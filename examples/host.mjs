@@ -595,6 +595,9 @@ if (!flags.once) {
       `\n  ${cell("HTTP API", 13, dim)} ${cyan(api.url)} ${dim(`(OpenAPI at /openapi.json, token in ${where(join(dataDir, "host.json"))})`)}`,
     );
     out(
+      `  ${cell("dashboard", 13, dim)} ${cyan(`${api.url}/`)} ${dim("(open it signed in: node " + cli + " --data-dir " + where(dataDir) + " dashboard)")}`,
+    );
+    out(
       `  ${cell("try", 13, dim)} node ${cli} --data-dir ${where(dataDir)} ls ${dim("(from another terminal)")}`,
     );
     out(

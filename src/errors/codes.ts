@@ -117,6 +117,8 @@ export const ErrorCodes = {
   HOST_NOT_RUNNING: "CHIP_ERR_HOST_NOT_RUNNING",
   /** No HTTP trigger of a registered module answers that method and path under `/t`. */
   TRIGGER_NOT_FOUND: "CHIP_ERR_TRIGGER_NOT_FOUND",
+  /** `GET /v1/logs` on a host that writes no log file (a runtime served without `logs.file`; `chipset start` writes one). */
+  LOGS_NOT_KEPT: "CHIP_ERR_LOGS_NOT_KEPT",
   /** Something failed that Chipset did not anticipate (a bug); the original error is the `cause`. */
   INTERNAL: "CHIP_ERR_INTERNAL",
 } as const;

@@ -66,6 +66,7 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCodes.HOST_UNREACHABLE]: 502,
   [ErrorCodes.HOST_NOT_RUNNING]: 409,
   [ErrorCodes.TRIGGER_NOT_FOUND]: 404,
+  [ErrorCodes.LOGS_NOT_KEPT]: 404,
   [ErrorCodes.INTERNAL]: 500,
 });
 

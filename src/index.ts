@@ -53,7 +53,7 @@ export type {
 export type { ResourceStats } from "./resources/resourceStats.js";
 export type { ResourcePoint } from "./resources/SampleStore.js";
 export type { HistoryPeriod, ReportOptions } from "./runtime/ResourceReports.js";
-export type { ResourceBound, ResourceEvents } from "./resources/ResourceEvents.js";
+export type { ResourceBound, ResourceEvents, ResourcesSampled } from "./resources/ResourceEvents.js";
 export type {
   UsageCounters,
   ResourceSample,

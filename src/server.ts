@@ -6,4 +6,5 @@ export { serveHost, type ServeHostOptions, type ServedHost } from "./server/serv
 export { HostServer, DEFAULT_BODY_LIMIT, type HostServerOptions } from "./server/HostServer.js";
 export type { EventStreamOptions } from "./server/EventStream.js";
 export type { MetricsOptions } from "./server/metricsRoute.js";
+export type { LogLine, LogsOptions } from "./server/logRoutes.js";
 export { hostFilePath, readHostFile, type HostFile } from "./server/hostFile.js";

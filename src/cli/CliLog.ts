@@ -1,7 +1,8 @@
 import type { LogFormat } from "./choices.js";
 import { ChipsetError } from "../errors/ChipsetError.js";
 import { printable } from "./format.js";
-import { formatLogRecord, isLifecycleFailure, parseLogRecord, type LogRecord } from "./logRecord.js";
+import { parseLogRecord, type LogRecord } from "../monitoring/logs.js";
+import { formatLogRecord, isLifecycleFailure } from "./logRecord.js";
 
 export { logFormats, logLevels, type LogFormat, type LogLevel } from "./choices.js";
 

@@ -1,28 +1,5 @@
+import { levelName, type LogRecord } from "../monitoring/logs.js";
 import { dateAndTime, timeOfDay } from "./format.js";
-
-/** One line of pino's JSON output, as far as the CLI reads it. */
-export interface LogRecord {
-  level: number;
-  /** Epoch ms. */
-  time: number;
-  msg?: string;
-  /** `id@version` of the module that logged it (or whose output it is). */
-  module?: string;
-  /** `stdout` or `stderr` for a line a worker or process module wrote to its console. */
-  stream?: string;
-  /** An error, as pino's serializer writes it. */
-  err?: { type?: string; message?: string; stack?: string };
-  [field: string]: unknown;
-}
-
-const levelNames: Readonly<Record<number, string>> = {
-  10: "trace",
-  20: "debug",
-  30: "info",
-  40: "warn",
-  50: "error",
-  60: "fatal",
-};
 
 /** Fields every record has, or that the line shows in its own place. */
 const shownApart = new Set(["level", "time", "pid", "hostname", "msg", "module", "stream", "err"]);
@@ -30,20 +7,6 @@ const shownApart = new Set(["level", "time", "pid", "hostname", "msg", "module",
 /** pino's level number of `warn`: the runtime's records of failures are written at this level. */
 const WARN = 40;
 const ERROR = 50;
-
-/** Parses one JSON line written by pino; undefined when it is not a record. */
-export function parseLogRecord(line: string): LogRecord | undefined {
-  try {
-    const value = JSON.parse(line) as unknown;
-    if (typeof value !== "object" || value === null) return undefined;
-    const record = value as Partial<LogRecord>;
-    return typeof record.level === "number" && typeof record.time === "number"
-      ? (record as LogRecord)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * One record for people, without the newline:
@@ -53,7 +16,7 @@ export function parseLogRecord(line: string): LogRecord | undefined {
  * by the date (`2026-12-07 12:00:00.123`), as `chipset logs` shows it.
  */
 export function formatLogRecord(record: LogRecord, withDate = false): string {
-  const level = (levelNames[record.level] ?? `level${record.level}`).padEnd(5);
+  const level = levelName(record.level).padEnd(5);
   const source =
     record.module === undefined ? "chipset" : `${record.module}${record.stream ? ` ${record.stream}` : ""}`;
   const fields = Object.entries(record)

@@ -119,6 +119,8 @@ export const ErrorCodes = {
   TRIGGER_NOT_FOUND: "CHIP_ERR_TRIGGER_NOT_FOUND",
   /** The host serves no dashboard at `/`: its built assets (`dist/dashboard`) are not there (a checkout not built). */
   DASHBOARD_MISSING: "CHIP_ERR_DASHBOARD_MISSING",
+  /** `GET /v1/logs` on a host that writes no log file (a runtime served without `logs.file`; `chipset start` writes one). */
+  LOGS_NOT_KEPT: "CHIP_ERR_LOGS_NOT_KEPT",
   /** Something failed that Chipset did not anticipate (a bug); the original error is the `cause`. */
   INTERNAL: "CHIP_ERR_INTERNAL",
 } as const;

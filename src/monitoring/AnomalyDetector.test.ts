@@ -374,6 +374,23 @@ describe("per-version figures", () => {
   });
 });
 
+describe("interval figures (takeIntervals, for the resource samples)", () => {
+  it("give each interval's failures and p99 alone, across the ring's wrap and past its size", () => {
+    const t = setup();
+    const take = () => t.detector.takeIntervals().get("db@1.0.0");
+    for (let i = 0; i < 1000; i++) t.series.observe(1, true);
+    t.series.observe(1, false);
+    expect(take()).toEqual({ failures: 1, p99Ms: 1 });
+    // 300 calls of 1..300 ms, written across the end of the 1 024-slot ring: the 297th is their p99.
+    for (let i = 1; i <= 300; i++) t.series.observe(i, true);
+    expect(take()).toEqual({ failures: 0, p99Ms: 297 });
+    expect(take()).toEqual({ failures: 0, p99Ms: null }); // nothing since
+    // 2 000 calls of 1..2 000 ms: the latest 1 024 (977..2 000) stand for them, p99 the 1 014th.
+    for (let i = 1; i <= 2000; i++) t.series.observe(i, true);
+    expect(take()).toEqual({ failures: 0, p99Ms: 1990 });
+  });
+});
+
 describe("percentile", () => {
   it("is the nearest-rank percentile a sort gives, across several windows", () => {
     const random = mulberry32(7);

@@ -3,6 +3,7 @@ import type { AnomalyDetectorContext, AnomalyEvent } from "./AnomalyDetectorCont
 import { anomalyDefaults, type AnomalySettings } from "./AnomalyDetectorSettings.js";
 import { type CallSeries, type CallSeriesSnapshot, LiveCallSeries, percentile } from "./CallSeries.js";
 import { type MemorySeriesSnapshot, MemoryTrend } from "./MemoryTrend.js";
+import type { IntervalCalls } from "../vocabulary/resources.js";
 
 // The detector's public surface stays importable from this file; the parts live beside it.
 export type { AnomalyEvent, AnomalyState } from "./AnomalyDetectorContext.js";
@@ -114,6 +115,29 @@ export class AnomalyDetector {
       }
     }
     return { calls, memory, versions: figures };
+  }
+
+  /**
+   * What each version's calls did since the previous call of this (since the detector began to
+   * watch it, the first time), by `id@version`: failures, and the p99 of the successful calls'
+   * latencies (the latest 1 024 per method when there were more). One reader only: the resource
+   * sampler, once per round.
+   */
+  takeIntervals(): Map<string, IntervalCalls> {
+    const out = new Map<string, IntervalCalls>();
+    for (const [id, versions] of this.modules) {
+      for (const [version, entry] of versions) {
+        let failures = 0;
+        const windows: Float32Array[] = [];
+        for (const series of entry.methods.values()) {
+          const taken = series.takeInterval();
+          failures += taken.failures;
+          windows.push(taken.latencies);
+        }
+        out.set(`${id}@${version}`, { failures, p99Ms: percentile(windows, 99) });
+      }
+    }
+    return out;
   }
 
   private entry(id: string, version: string): VersionEntry {

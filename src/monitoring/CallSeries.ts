@@ -93,6 +93,8 @@ export class LiveCallSeries implements CallSeries {
   private readonly window = new Float32Array(RECENT_WINDOW);
   /** Successful latencies written to {@link window} so far (the next slot is this modulo its size). */
   private written = 0;
+  /** {@link written} and {@link failures} at the previous {@link takeInterval}. */
+  private intervalMark = { written: 0, failures: 0 };
   /** The latencies the baseline will be seeded from, until it is (then undefined). */
   private seeds: number[] | undefined = [];
 
@@ -119,6 +121,27 @@ export class LiveCallSeries implements CallSeries {
   /** The latencies in the recent window, oldest first or not (order does not matter to a percentile). */
   recentLatencies(): Float32Array {
     return this.window.subarray(0, Math.min(this.written, RECENT_WINDOW));
+  }
+
+  /**
+   * What happened since the previous call of this method (since the series began, the first
+   * time): the failures, and the successful calls' latencies (the latest {@link RECENT_WINDOW}
+   * when there were more). One reader only: the resource sampler, once per round.
+   */
+  takeInterval(): { failures: number; latencies: Float32Array } {
+    const mark = this.intervalMark;
+    const fresh = Math.min(this.written - mark.written, RECENT_WINDOW);
+    const failures = this.failures - mark.failures;
+    this.intervalMark = { written: this.written, failures: this.failures };
+    if (fresh === 0) return { failures, latencies: new Float32Array(0) };
+    const end = this.written & (RECENT_WINDOW - 1);
+    const start = (this.written - fresh) & (RECENT_WINDOW - 1);
+    if (start < end) return { failures, latencies: this.window.slice(start, end) };
+    // The interval's latencies wrap round the ring (or fill it: start === end).
+    const out = new Float32Array(fresh);
+    out.set(this.window.subarray(start));
+    out.set(this.window.subarray(0, end), RECENT_WINDOW - start);
+    return { failures, latencies: out };
   }
 
   /** The latency `recentLatency` must exceed, in ms. */

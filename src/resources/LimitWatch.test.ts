@@ -25,6 +25,9 @@ function series(isolation: ResourceSample["isolation"] = "worker") {
       fsWriteBps: 0,
       netInBps: 0,
       netOutBps: 0,
+      calls: 0,
+      failures: null,
+      p99Ms: null,
       totals: { cpuSeconds: 0, fsReadBytes: 0, fsWriteBytes: 0, netInBytes: 0, netOutBytes: 0 },
       ...figures,
     };

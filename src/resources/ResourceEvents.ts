@@ -1,4 +1,4 @@
-import type { LimitAction, ResourceName } from "../vocabulary/resources.js";
+import type { LimitAction, ResourceName, ResourceSample } from "../vocabulary/resources.js";
 
 /** What a threshold or limit event says: the module, the resource, the figure and the bound, in the unit named. */
 export interface ResourceBound {
@@ -15,6 +15,13 @@ export interface ResourceBound {
   unit: "MB" | "%" | "MB/min";
 }
 
+/** The payload of `resources.sampled`: one sampling round. */
+export interface ResourcesSampled {
+  /** When the round was read, in ms since the epoch (every sample's `at`). */
+  at: number;
+  samples: readonly ResourceSample[];
+}
+
 /** The resource events (`runtime.on(name, fn)`). */
 export interface ResourceEvents {
   /**
@@ -24,4 +31,10 @@ export interface ResourceEvents {
   "resource.warning": ResourceBound & { threshold: number; active: boolean };
   /** A module held a limit for two samples in a row; `action` is what was done about it. */
   "resource.limit": ResourceBound & { action: LimitAction };
+  /**
+   * A sampling round (every `resources.sampleMs`): one sample per loaded instance that has two
+   * readings, with its resources and its calls over the interval. Emitted only while someone
+   * listens (the event stream of a served host does).
+   */
+  "resources.sampled": ResourcesSampled;
 }

@@ -54,6 +54,9 @@ interface Figures {
   fsWrite?: number;
   netIn?: number;
   netOut?: number;
+  calls?: number | null;
+  failures?: number | null;
+  p99Ms?: number | null;
 }
 
 function sample(ref: string, at: number, f: Figures): ResourceSample {
@@ -73,6 +76,9 @@ function sample(ref: string, at: number, f: Figures): ResourceSample {
     fsWriteBps: f.fsWrite ?? 0,
     netInBps: f.netIn ?? 0,
     netOutBps: f.netOut ?? 0,
+    calls: f.calls === undefined ? 0 : f.calls,
+    failures: f.failures === undefined ? null : f.failures,
+    p99Ms: f.p99Ms === undefined ? null : f.p99Ms,
     totals: { cpuSeconds: 0, fsReadBytes: 0, fsWriteBytes: 0, netInBytes: 0, netOutBytes: 0 },
   };
 }
@@ -223,6 +229,40 @@ describe("the stored resource history", () => {
     expect(m.cpuPercent!.peak).toBe(500);
     expect(m.memoryBytes!.peak).toBe(179 * MB);
     expect(m.memoryBytes!.trend).toBe("rising");
+    h.dispose();
+  });
+
+  it("rolls the calls of a minute up into their sums, the average and the highest of its p99s, written in two batches", () => {
+    const clock = new ManualClock(T0);
+    const store = open();
+    const h = history(store, clock, { ...keepAll, rawRetentionMs: 60_000 });
+    // Seconds 1..59 of the first minute: i calls, one failure every tenth second, a p99 of i ms
+    // every other second (none in the others: no call succeeded).
+    const calls = (i: number) => ({
+      calls: i + 1,
+      failures: i % 10 === 0 ? 1 : 0,
+      p99Ms: i % 2 === 0 ? i : null,
+    });
+    const samples = series("m@1.0.0", 59, calls);
+    h.record(samples.slice(0, 30));
+    h.flush();
+    h.record(samples.slice(30));
+    h.record([sample("old@1.0.0", T0 + 1000, { calls: null, failures: null })]);
+    h.flush();
+    clock.advance(180_000);
+    h.start(); // prunes the raw samples: only the roll-ups are left
+    const [minute] = h.history("m", T0, T0 + 60_000);
+    const p99s = samples.map((s) => s.p99Ms).filter((p) => p !== null);
+    expect(minute).toMatchObject({
+      resolution: "minute",
+      samples: 59,
+      calls: (59 * 60) / 2,
+      failures: 6,
+      p99Ms: p99s.reduce((a, b) => a + b, 0) / p99s.length,
+      p99MsMax: 58,
+    });
+    // A version that kept no calls (history written before they were) has them null, not zero.
+    expect(h.history("old", T0, T0 + 60_000)[0]).toMatchObject({ calls: null, failures: null, p99Ms: null });
     h.dispose();
   });
 

@@ -41,6 +41,9 @@ export function machineSample(figures: SystemFigures, intervalMs: number): Resou
     fsWriteBps: 0,
     netInBps: net?.receivedBps ?? 0,
     netOutBps: net?.sentBps ?? 0,
+    calls: null,
+    failures: null,
+    p99Ms: null,
     totals: { cpuSeconds: 0, fsReadBytes: 0, fsWriteBytes: 0, netInBytes: 0, netOutBytes: 0 },
   };
 }

@@ -1,7 +1,12 @@
 import type { Clock, Timer } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
 import { EventSource } from "../common/Event.js";
-import { sampleKey, type ResourceSample, type UsageCounters } from "../vocabulary/resources.js";
+import {
+  sampleKey,
+  type IntervalCalls,
+  type ResourceSample,
+  type UsageCounters,
+} from "../vocabulary/resources.js";
 
 /** One loaded module instance, as the sampler sees it. */
 export interface SampledInstance {
@@ -12,12 +17,18 @@ export interface SampledInstance {
   readonly isolation: "inline" | "worker" | "process";
   /** Its counters now (see {@link UsageCounters}); undefined while not loaded or not yet read. */
   usage(): UsageCounters | undefined;
+  /** Calls it has served since it was made (only grows). */
+  calls(): number;
 }
 
 interface Reading {
   at: number;
   usage: UsageCounters;
+  calls: number;
 }
+
+/** What a round knows of the calls of each version (by `id@version`); undefined without anomaly detection. */
+export type RoundCalls = ReadonlyMap<string, IntervalCalls> | undefined;
 
 /** Counters that only grow while a module stays loaded: one going down means it was loaded afresh. */
 const monotonic = [
@@ -38,8 +49,16 @@ function reloaded(before: UsageCounters, now: UsageCounters): boolean {
 
 const perSecond = (bytes: number, ms: number): number => (ms > 0 ? (Math.max(0, bytes) * 1000) / ms : 0);
 
-/** The sample of one interval between two readings of the same load. */
-export function sampleOf(inst: SampledInstance, before: Reading, now: Reading): ResourceSample {
+/**
+ * The sample of one interval between two readings of the same load; `calls` are the version's
+ * call figures since the previous round, which the first replica's sample carries.
+ */
+export function sampleOf(
+  inst: SampledInstance,
+  before: Reading,
+  now: Reading,
+  calls: RoundCalls = undefined,
+): ResourceSample {
   const a = before.usage;
   const b = now.usage;
   const ms = now.at - before.at;
@@ -56,6 +75,9 @@ export function sampleOf(inst: SampledInstance, before: Reading, now: Reading): 
     elu = total > 0 ? Math.min(1, Math.max(0, active / total)) : 0;
   }
   const memoryBytes = inst.isolation === "process" ? (b.rss ?? b.heapUsed ?? null) : (b.heapUsed ?? null);
+  const version =
+    inst.replica === 0 && calls !== undefined ? calls.get(`${inst.id}@${inst.version}`) : undefined;
+  const counted = inst.replica === 0 && calls !== undefined;
   return {
     id: inst.id,
     version: inst.version,
@@ -72,6 +94,9 @@ export function sampleOf(inst: SampledInstance, before: Reading, now: Reading): 
     fsWriteBps: perSecond(b.fsWrite - a.fsWrite, ms),
     netInBps: perSecond(b.netIn - a.netIn, ms),
     netOutBps: perSecond(b.netOut - a.netOut, ms),
+    calls: Math.max(0, now.calls - before.calls),
+    failures: counted ? (version?.failures ?? 0) : null,
+    p99Ms: version?.p99Ms ?? null,
     totals: {
       cpuSeconds: (cpuUs ?? 0) / 1e6,
       fsReadBytes: b.fsRead,
@@ -104,6 +129,11 @@ export class ResourceSampler implements Disposable {
       everyMs: number;
       /** A listener threw (it does not stop the others). */
       onListenerError?: (err: unknown) => void;
+      /**
+       * What each version's calls did since the previous round (read once per round), for the
+       * samples' `failures` and `p99Ms`; absent (or answering undefined): they are null.
+       */
+      calls?: () => RoundCalls;
     },
   ) {
     this.sampled = new EventSource(deps.onListenerError);
@@ -131,18 +161,19 @@ export class ResourceSampler implements Disposable {
     const at = this.deps.clock.wallNow();
     const seen = new Set<string>();
     const samples: ResourceSample[] = [];
+    const calls = this.deps.calls?.();
     for (const inst of this.deps.instances()) {
       const usage = inst.usage();
       if (usage === undefined) continue;
       const key = sampleKey(inst);
       seen.add(key);
-      const now = { at, usage };
+      const now = { at, usage, calls: inst.calls() };
       const before = this.readings.get(key);
       // A second read at the same instant keeps the interval's start.
       if (before !== undefined && at <= before.at && !reloaded(before.usage, usage)) continue;
       this.readings.set(key, now);
       if (before === undefined || reloaded(before.usage, usage)) continue;
-      const sample = sampleOf(inst, before, now);
+      const sample = sampleOf(inst, before, now, calls);
       this.latestSamples.set(key, sample);
       samples.push(sample);
     }

@@ -33,6 +33,17 @@ export interface ResourcePoint {
   /** Bytes received and sent over the network, per second. */
   networkBps: number;
   networkBpsMax: number;
+  /**
+   * Calls served over the point (raw: its interval; minute: the minute's samples together), a
+   * count; null in history written before calls were kept, and for the machine.
+   */
+  calls: number | null;
+  /** Calls that failed by the module's doing over the point, a count; null without anomaly detection (and as `calls`). */
+  failures: number | null;
+  /** The p99 of the successful calls' latencies, in ms (minute: the average of its samples' p99s); null without calls. */
+  p99Ms: number | null;
+  /** The highest of the samples' p99s, in ms (raw: the same as `p99Ms`). */
+  p99MsMax: number | null;
 }
 
 /** Which module's rows: every one, an id (any version), or one `id@version`. */
@@ -64,6 +75,9 @@ interface RawRow {
   fs_write: number;
   net_in: number;
   net_out: number;
+  calls: number | null;
+  failures: number | null;
+  p99_ms: number | null;
 }
 
 interface MinuteRow {
@@ -81,14 +95,25 @@ interface MinuteRow {
   disk_max: number;
   net_sum: number;
   net_max: number;
+  calls_sum: number | null;
+  failures_sum: number | null;
+  p99_n: number | null;
+  p99_sum: number | null;
+  p99_max: number | null;
 }
+
+/** `a + b` where either may be unknown (null): the known one, or null when neither is. */
+const sumOf = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : a + b;
 
 const maxOf = (a: number | null, b: number | null): number | null =>
   a === null ? b : b === null ? a : Math.max(a, b);
 
-const RAW_COLUMNS = "id, version, at, cpu, memory, fs_read, fs_write, net_in, net_out";
+const RAW_COLUMNS =
+  "id, version, at, cpu, memory, fs_read, fs_write, net_in, net_out, calls, failures, p99_ms";
 const MINUTE_COLUMNS =
-  "id, version, minute, samples, cpu_n, cpu_sum, cpu_max, memory_n, memory_sum, memory_max, disk_sum, disk_max, net_sum, net_max";
+  "id, version, minute, samples, cpu_n, cpu_sum, cpu_max, memory_n, memory_sum, memory_max, disk_sum, disk_max, net_sum, net_max, " +
+  "calls_sum, failures_sum, p99_n, p99_sum, p99_max";
 
 /**
  * The resource history in the data directory's database: every sample as it came (raw) and
@@ -112,13 +137,15 @@ export class SampleStore {
   constructor(private readonly db: Database) {
     const sql = db.sql;
     this.insertRaw = sql.prepare(
-      `INSERT INTO resource_samples (${RAW_COLUMNS}, interval_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO resource_samples (${RAW_COLUMNS}, interval_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // SQLite's max(a, NULL) is NULL: each side falls back on the other.
     const keepMax = (c: string) => `${c} = max(coalesce(${c}, excluded.${c}), coalesce(excluded.${c}, ${c}))`;
     const add = (c: string) => `${c} = ${c} + excluded.${c}`;
+    // A sum with a side unknown (a row of a version that kept no calls) is the other side.
+    const addKnown = (c: string) => `${c} = coalesce(${c} + excluded.${c}, ${c}, excluded.${c})`;
     this.upsertMinute = sql.prepare(
-      `INSERT INTO resource_minutes (${MINUTE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ` +
+      `INSERT INTO resource_minutes (${MINUTE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ` +
         `ON CONFLICT (id, version, minute) DO UPDATE SET ` +
         [
           add("samples"),
@@ -132,6 +159,11 @@ export class SampleStore {
           `disk_max = max(disk_max, excluded.disk_max)`,
           add("net_sum"),
           `net_max = max(net_max, excluded.net_max)`,
+          addKnown("calls_sum"),
+          addKnown("failures_sum"),
+          addKnown("p99_n"),
+          addKnown("p99_sum"),
+          keepMax("p99_max"),
         ].join(", "),
     );
     this.deleteRawBefore = sql.prepare("DELETE FROM resource_samples WHERE at < ?");
@@ -183,6 +215,11 @@ export class SampleStore {
           disk_max: 0,
           net_sum: 0,
           net_max: 0,
+          calls_sum: null,
+          failures_sum: null,
+          p99_n: null,
+          p99_sum: null,
+          p99_max: null,
         };
         minutes.set(key, m);
       }
@@ -203,6 +240,13 @@ export class SampleStore {
       m.disk_max = Math.max(m.disk_max, disk);
       m.net_sum += net;
       m.net_max = Math.max(m.net_max, net);
+      m.calls_sum = sumOf(m.calls_sum, s.calls);
+      m.failures_sum = sumOf(m.failures_sum, s.failures);
+      if (s.p99Ms !== null) {
+        m.p99_n = (m.p99_n ?? 0) + 1;
+        m.p99_sum = (m.p99_sum ?? 0) + s.p99Ms;
+        m.p99_max = maxOf(m.p99_max, s.p99Ms);
+      }
     }
     this.db.transaction(() => {
       for (const s of samples)
@@ -216,6 +260,9 @@ export class SampleStore {
           s.fsWriteBps,
           s.netInBps,
           s.netOutBps,
+          s.calls,
+          s.failures,
+          s.p99Ms,
           s.intervalMs,
         );
       for (const m of minutes.values())
@@ -234,6 +281,11 @@ export class SampleStore {
           m.disk_max,
           m.net_sum,
           m.net_max,
+          m.calls_sum,
+          m.failures_sum,
+          m.p99_n,
+          m.p99_sum,
+          m.p99_max,
         );
     });
   }
@@ -352,6 +404,10 @@ function rawPoint(r: RawRow): ResourcePoint {
     diskBpsMax: disk,
     networkBps: net,
     networkBpsMax: net,
+    calls: r.calls,
+    failures: r.failures,
+    p99Ms: r.p99_ms,
+    p99MsMax: r.p99_ms,
   };
 }
 
@@ -370,5 +426,9 @@ function minutePoint(m: MinuteRow): ResourcePoint {
     diskBpsMax: m.disk_max,
     networkBps: m.samples > 0 ? m.net_sum / m.samples : 0,
     networkBpsMax: m.net_max,
+    calls: m.calls_sum,
+    failures: m.failures_sum,
+    p99Ms: m.p99_n !== null && m.p99_n > 0 && m.p99_sum !== null ? m.p99_sum / m.p99_n : null,
+    p99MsMax: m.p99_max,
   };
 }

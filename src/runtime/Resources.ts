@@ -8,7 +8,7 @@ import type { RuntimeEvents } from "./RuntimeEvents.js";
 import type { Disposable } from "../common/Disposable.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { Instance } from "../instances/Instance.js";
-import { ResourceSampler, type SampledInstance } from "../resources/ResourceSampler.js";
+import { ResourceSampler, type RoundCalls, type SampledInstance } from "../resources/ResourceSampler.js";
 import { SystemMeter, type SystemFigures } from "../resources/SystemMeter.js";
 import type { ResourceSample, UsageCounters } from "../vocabulary/resources.js";
 import type { IncidentCount, ResourceReport } from "../resources/ResourceReport.js";
@@ -66,7 +66,7 @@ function names(ref: string | undefined, id: string, version: string): boolean {
 
 function sampled(inst: Instance): SampledInstance {
   const { id, version, replica, isolation } = inst;
-  return { id, version, replica, isolation, usage: () => inst.host.usage() };
+  return { id, version, replica, isolation, usage: () => inst.host.usage(), calls: () => inst.calls };
 }
 
 /**
@@ -91,6 +91,8 @@ export class Resources implements ResourceQueries, Disposable {
       onListenerError: (err: unknown) => void;
       /** Where the history is kept. */
       db: Database;
+      /** What each version's calls did since the previous sampling round; undefined without anomaly detection. */
+      calls: () => RoundCalls;
       /** Restarts after a crash and errors recorded between two instants, for the reports. */
       restarts: (since: number, until: number) => readonly IncidentCount[];
       errors: (since: number, until: number) => readonly IncidentCount[];
@@ -107,6 +109,7 @@ export class Resources implements ResourceQueries, Disposable {
       everyMs: deps.settings.sampleMs,
       instances: () => Array.from(deps.instances.all(), sampled),
       onListenerError: deps.onListenerError,
+      calls: deps.calls,
     });
     // The runtime's own reads of /proc: never charged to an inline module that asked for them.
     this.systemMeter = new SystemMeter(deps.dataDir, (file) => unmetered(() => readFileSync(file, "latin1")));
@@ -123,6 +126,9 @@ export class Resources implements ResourceQueries, Disposable {
     });
     const limits = new LimitActions({ ...deps, defaults: deps.settings.limits });
     this.sampler.onSamples((samples) => limits.observe(samples));
+    this.sampler.onSamples((samples) => {
+      if (events.has("resources.sampled")) events.emit("resources.sampled", { at: samples[0]!.at, samples });
+    });
     events.on("module.removed", (e) => {
       if (e.version !== undefined) limits.forget(e.id, e.version);
     });

@@ -152,6 +152,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     dataDir: options.dataDir,
     onListenerError: (err) => onError("resources", err),
     db,
+    calls: () => monitoring.anomalies?.takeIntervals(),
     restarts: (since, until) => store.restartsBetween(since, until),
     errors: (since, until) => monitoring.errors.countsBetween(since, until),
     events,

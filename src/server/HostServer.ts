@@ -20,6 +20,7 @@ import { registerReplicaRoutes } from "./replicaRoutes.js";
 import { ModuleViews } from "./ModuleViews.js";
 import { registerShutdownRoute } from "./shutdownRoute.js";
 import { registerGraphRoute } from "./graphRoute.js";
+import { registerLogRoutes, type LogsOptions } from "./logRoutes.js";
 import { registerSystemRoute } from "./systemRoute.js";
 import { registerTriggerRoutes } from "./triggerRoutes.js";
 
@@ -62,6 +63,8 @@ export interface HostServerOptions {
   dashboard?: DashboardOptions;
   /** `GET /metrics` (Prometheus): whether it needs the token. `false`: not served, and calls are not counted. */
   metrics?: MetricsOptions | false;
+  /** Where the host writes its log records, for `GET /v1/logs`; without it that route answers `CHIP_ERR_LOGS_NOT_KEPT`. */
+  logs?: LogsOptions;
 }
 
 /**
@@ -137,6 +140,7 @@ export class HostServer {
       registerSystemRoute(app, runtime);
       registerGraphRoute(app, runtime);
       if (options.dashboard !== false) registerDashboardRoutes(app, options.dashboard ?? {});
+      registerLogRoutes(app, options.logs);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {
         stream.dispose(); // open streams would hold the server's close forever

@@ -18,6 +18,7 @@ const names: Readonly<Record<RuntimeEventName, true>> = {
   "module.anomaly": true,
   "resource.warning": true,
   "resource.limit": true,
+  "resources.sampled": true,
   "report.ready": true,
   "module.crashed": true,
   "module.restarting": true,

@@ -67,6 +67,7 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCodes.HOST_NOT_RUNNING]: 409,
   [ErrorCodes.TRIGGER_NOT_FOUND]: 404,
   [ErrorCodes.DASHBOARD_MISSING]: 404,
+  [ErrorCodes.LOGS_NOT_KEPT]: 404,
   [ErrorCodes.INTERNAL]: 500,
 });
 

@@ -129,6 +129,29 @@ export const historyResponse = {
           diskBpsMax: { type: "number" },
           networkBps: { type: "number" },
           networkBpsMax: { type: "number" },
+          calls: {
+            type: "integer",
+            nullable: true,
+            description:
+              "calls served over the point (raw: its interval; minute: the whole minute), a count; null in history kept before calls were",
+          },
+          failures: {
+            type: "integer",
+            nullable: true,
+            description:
+              "calls that failed by the module's doing over the point; null without anomaly detection",
+          },
+          p99Ms: {
+            type: "number",
+            nullable: true,
+            description:
+              "p99 of the successful calls' latencies, in ms (minute: the average of its samples' p99s); null without calls",
+          },
+          p99MsMax: {
+            type: "number",
+            nullable: true,
+            description: "the highest of the samples' p99s, in ms",
+          },
         },
       },
     },

@@ -33,6 +33,20 @@ export const resourceSampleSchema = {
     fsWriteBps: bytesPerSecond("written through node:fs"),
     netInBps: bytesPerSecond("received over the network"),
     netOutBps: bytesPerSecond("sent over the network"),
+    calls: {
+      type: "integer",
+      nullable: true,
+      description: "calls the instance served over the interval, a count",
+    },
+    failures: {
+      type: "integer",
+      nullable: true,
+      description:
+        "calls of the version that failed by the module's doing over the interval; null with anomaly detection off and on every replica but the first",
+    },
+    p99Ms: nullableNumber(
+      "p99 of the version's successful calls' latencies over the interval, in ms; null without any, with anomaly detection off and on every replica but the first",
+    ),
     totals: {
       type: "object",
       description: "since the module was loaded",

@@ -231,4 +231,17 @@ export const migrations: readonly string[] = [
   DROP TABLE checkpoints;
   ALTER TABLE checkpoints_by_replica RENAME TO checkpoints;
   `,
+  // Calls beside the resources in their history (the dashboard's charts): per raw sample, the
+  // calls served and failed over its interval and the p99 of their latencies; per minute, their
+  // sums and the p99s' sum, count and maximum. Null in rows written before.
+  `
+  ALTER TABLE resource_samples ADD COLUMN calls INTEGER;      -- calls served over the interval
+  ALTER TABLE resource_samples ADD COLUMN failures INTEGER;   -- of the version, by the module's doing
+  ALTER TABLE resource_samples ADD COLUMN p99_ms REAL;        -- of the interval's successful calls
+  ALTER TABLE resource_minutes ADD COLUMN calls_sum INTEGER;
+  ALTER TABLE resource_minutes ADD COLUMN failures_sum INTEGER;
+  ALTER TABLE resource_minutes ADD COLUMN p99_n INTEGER;      -- samples with a p99
+  ALTER TABLE resource_minutes ADD COLUMN p99_sum REAL;
+  ALTER TABLE resource_minutes ADD COLUMN p99_max REAL;
+  `,
 ];

@@ -74,6 +74,20 @@ export interface ResourceSample {
   netInBps: number;
   /** Bytes per second sent over the network over the interval. */
   netOutBps: number;
+  /** Calls the instance served over the interval (a count, not a rate); null for the machine's own sample. */
+  calls: number | null;
+  /**
+   * Calls of the version that failed by the module's doing (it threw, timed out or crashed) over
+   * the interval; null with anomaly detection off, and on every replica's sample but the first
+   * (the figure is the version's, every replica together).
+   */
+  failures: number | null;
+  /**
+   * The 99th percentile of the latencies of the version's successful calls over the interval (the
+   * latest 1 024 per method when there were more), in ms; null when none succeeded, with anomaly
+   * detection off, and on every replica's sample but the first.
+   */
+  p99Ms: number | null;
   /** Totals since the module was loaded. */
   totals: {
     /** CPU seconds (inline: synchronous call time). */
@@ -83,6 +97,14 @@ export interface ResourceSample {
     netInBytes: number;
     netOutBytes: number;
   };
+}
+
+/** What a version's calls did since the previous sampling round (see {@link ResourceSample}). */
+export interface IntervalCalls {
+  /** Failed by the module's doing. */
+  failures: number;
+  /** Of the successful calls' latencies, in ms; null when none succeeded. */
+  p99Ms: number | null;
 }
 
 /** What is done when a module holds a limit for two samples in a row. */

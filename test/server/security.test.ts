@@ -112,6 +112,7 @@ describe("the OpenAPI document", () => {
         "GET /v1/environment",
         "GET /v1/system",
         "GET /v1/graph",
+        "GET /v1/logs",
         "POST /v1/modules/{ref}/{action}",
         "POST /v1/modules/{ref}/calls/{method}",
         "POST /v1/modules/{ref}/rollback",

@@ -8,7 +8,7 @@ import { assertNoLiveHost, readHostFile, type HostFile } from "../../server/host
 import type { CliContext, GlobalOptions } from "../context.js";
 import { ms } from "../format.js";
 import { httpText } from "../httpText.js";
-import { HOST_LOG, logsDir, rotatedName } from "../logs/LogFiles.js";
+import { HOST_LOG, logsDir, rotatedName } from "../../monitoring/logs.js";
 
 /** How often `start --detach` looks whether the host is ready, in ms. */
 const POLL_MS = 100;

@@ -71,7 +71,9 @@ export async function runForeground(
     const events = followEvents(runtime, say);
     let server: ServedHost | undefined;
     try {
-      server = await serveApi(runtime, api, globals.dataDir, say, () => stop.request("shutdown requested"));
+      server = await serveApi(runtime, api, globals.dataDir, file.file, say, () =>
+        stop.request("shutdown requested"),
+      );
       // The start-up scan ran inside createRuntime, before anyone could subscribe: replay it.
       for (const status of ["added", "replaced", "unchanged"] as const) {
         for (const record of runtime.lastScan[status])
@@ -114,11 +116,17 @@ async function serveApi(
   runtime: Runtime,
   api: HostApiOptions,
   dataDir: string,
+  logFile: string,
   say: (text: string) => void,
   onShutdown: () => void,
 ): Promise<ServedHost> {
   const { serveHost } = await import("../../server/serveHost.js");
-  const server = await serveHost(runtime, { ...api.address, token: api.token, onShutdown });
+  const server = await serveHost(runtime, {
+    ...api.address,
+    token: api.token,
+    onShutdown,
+    logs: { file: logFile },
+  });
   say(
     `HTTP API at ${server.url} (dashboard at ${server.url}/, OpenAPI at ${server.url}/openapi.json; bearer token in ${hostFilePath(dataDir)})`,
   );

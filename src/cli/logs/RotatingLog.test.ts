@@ -2,9 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { followLog } from "./followLog.js";
-import { MODULE_LOG } from "./LogFiles.js";
-import { lastEntries, moduleFilter, type LogEntry } from "./readLogs.js";
+import { followLog, lastEntries, moduleFilter, MODULE_LOG, type LogEntry } from "../../monitoring/logs.js";
 import { RotatingLog } from "./RotatingLog.js";
 
 let dir: string;

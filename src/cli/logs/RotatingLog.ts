@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { dirname } from "node:path";
-import { rotatedName } from "./LogFiles.js";
+import { rotatedName } from "../../monitoring/logs.js";
 
 /** How much may wait for the disk before lines are dropped, in bytes (8 MiB). */
 export const DEFAULT_MAX_PENDING_BYTES = 8 * 1024 * 1024;

@@ -2,12 +2,15 @@ import { join } from "node:path";
 import { ChipsetError, ErrorCodes, messageOf } from "../../errors/index.js";
 import { loadConfigFile } from "../../registry/ConfigFile.js";
 import type { LogCopy } from "../context.js";
-import { logFileSettings, logsDir, MODULE_LOG } from "./LogFiles.js";
+import { logsDir, MODULE_LOG } from "../../monitoring/logs.js";
+import { logFileSettings } from "./logFileSettings.js";
 import { RotatingLog } from "./RotatingLog.js";
 
 /** The running host's log file, as a destination of its log records. */
 export interface HostLog extends LogCopy {
   stream: RotatingLog;
+  /** The current file's path (`<data-dir>/logs/modules.log`). */
+  file: string;
 }
 
 /**
@@ -19,7 +22,7 @@ export function openHostLog(dataDir: string, configFile: string | undefined): Ho
   const settings = logFileSettings(configFile === undefined ? undefined : loadConfigFile(configFile).logs);
   const file = join(logsDir(dataDir), MODULE_LOG);
   try {
-    return { stream: new RotatingLog(file, settings), level: settings.level };
+    return { stream: new RotatingLog(file, settings), level: settings.level, file };
   } catch (err) {
     throw new ChipsetError(
       ErrorCodes.STORE_FAILED,

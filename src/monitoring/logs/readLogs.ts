@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { parseModuleRef } from "../../vocabulary/moduleRef.js";
-import { parseLogRecord, type LogRecord } from "../logRecord.js";
+import { parseLogRecord, type LogRecord } from "./logRecord.js";
 import { logFilesOf, MODULE_LOG } from "./LogFiles.js";
 
 /** One line of a log file and the record it holds. */
@@ -17,7 +17,7 @@ export interface LogPosition {
   offset: number;
 }
 
-/** Which records `chipset logs` shows: those of one module (`id` or `id@version`), or all. */
+/** Which records a reader keeps (`chipset logs`, `GET /v1/logs`). */
 export type LogFilter = (record: LogRecord) => boolean;
 
 /**
@@ -31,22 +31,33 @@ export function moduleFilter(ref: string | undefined): LogFilter {
   return (record) => typeof record.module === "string" && parseModuleRef(record.module).id === id;
 }
 
+/** The filter that keeps records at level `min` (pino's number) and above. */
+export function levelFilter(min: number): LogFilter {
+  return (record) => record.level >= min;
+}
+
+/** The filter that keeps what every one of `filters` keeps. */
+export function allOf(...filters: LogFilter[]): LogFilter {
+  return (record) => filters.every((keep) => keep(record));
+}
+
 /**
- * The last `count` records of the log files in `dir` that pass `filter`, oldest first, and where
- * the current file's whole lines ended (for `--follow`; undefined when there is no file yet).
- * Reads the files newest first and stops once it has enough; lines that are not records (a torn
- * last line of a killed host) are skipped.
+ * The last `count` records of the log `name` (default `modules.log`, with its rotated files) in
+ * `dir` that pass `filter`, oldest first, and where the current file's whole lines ended (for
+ * `--follow`; undefined when there is no file yet). Reads the files newest first and stops once
+ * it has enough; lines that are not records (a torn last line of a killed host) are skipped.
  */
 export async function lastEntries(
   dir: string,
   filter: LogFilter,
   count: number,
+  name: string = MODULE_LOG,
 ): Promise<{ entries: LogEntry[]; position: LogPosition | undefined }> {
   const found: LogEntry[][] = [];
   let total = 0;
   let position: LogPosition | undefined;
-  const current = join(dir, MODULE_LOG);
-  for (const file of logFilesOf(dir).reverse()) {
+  const current = join(dir, name);
+  for (const file of logFilesOf(dir, name).reverse()) {
     if (total >= count && file !== current) break;
     const read = await readWholeLines(file, 0);
     if (file === current && read.ino !== undefined) position = { ino: read.ino, offset: read.bytes };

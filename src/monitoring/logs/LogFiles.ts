@@ -1,6 +1,5 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { LogsConfig } from "../../registry/ConfigFile.js";
 
 /** The folder of the host's log files: `<data-dir>/logs`. */
 export const LOGS_DIR = "logs";
@@ -10,27 +9,6 @@ export const MODULE_LOG = "modules.log";
 
 /** What a detached host prints (its events and errors); the previous run's is kept as `host.log.1`. */
 export const HOST_LOG = "host.log";
-
-/** A rotating log file's size before it is rotated, in bytes (10 MiB). */
-export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
-
-/** How many rotated files are kept besides the current one (5: at most 60 MiB with the default size). */
-export const DEFAULT_KEEP_FILES = 5;
-
-/** The least severe level the host keeps in its log files (whatever `--log-level` shows on stderr). */
-export const DEFAULT_FILE_LEVEL = "info";
-
-/** How the host keeps its log files: the config file's `logs` section with the defaults applied. */
-export type LogFileSettings = Required<LogsConfig>;
-
-/** The config file's `logs` section (may be absent) with {@link DEFAULT_MAX_FILE_BYTES} and the other defaults applied. */
-export function logFileSettings(config: LogsConfig | undefined): LogFileSettings {
-  return {
-    maxFileBytes: config?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-    keepFiles: config?.keepFiles ?? DEFAULT_KEEP_FILES,
-    level: config?.level ?? DEFAULT_FILE_LEVEL,
-  };
-}
 
 /** `<data-dir>/logs`. */
 export function logsDir(dataDir: string): string {

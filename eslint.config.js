@@ -37,6 +37,7 @@ export default tseslint.config(
         URL: "readonly",
         performance: "readonly",
         structuredClone: "readonly",
+        fetch: "readonly",
       },
     },
   },

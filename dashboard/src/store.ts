@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "./api/client.js";
 import { openEventStream } from "./api/eventStream.js";
 import type { StreamEvent } from "./api/sseParser.js";
-import type { ModuleView } from "./api/types.js";
+import type { ModuleView, ResourceSample } from "./api/types.js";
 
 /** One line of the live event log. */
 export interface LoggedEvent {
@@ -20,8 +20,8 @@ export interface LoggedEvent {
 export const EVENT_RING = 5_000;
 /** How often the module table is fetched while events say it changed, at most (ms). */
 const REFRESH_MS = 500;
-/** How often it is fetched anyway, for the figures no event carries (CPU, memory, calls) (ms). */
-const POLL_MS = 2_000;
+/** How often it is fetched anyway, for what no event carries (uptime, cumulative counts) (ms). */
+const POLL_MS = 5_000;
 
 type Listener = () => void;
 
@@ -129,20 +129,32 @@ export class Store {
     const batch = this.queue.splice(0);
     const now = Date.now();
     const states = new Map<string, string>();
+    const samples = new Map<string, Sample>();
     for (const e of batch) {
       this.received += 1;
       this.events.push({ seq: this.received, id: e.id, at: now, name: e.name, data: e.data });
-      this.apply(e, states);
+      this.apply(e, states, samples);
     }
     if (this.events.length > EVENT_RING) this.events.splice(0, this.events.length - EVENT_RING);
-    if (states.size > 0)
-      this.modules = this.modules.map((m) => withState(m, states.get(`${m.id}@${m.version}`)));
+    if (states.size > 0 || samples.size > 0)
+      this.modules = this.modules.map((m) => {
+        const key = `${m.id}@${m.version}`;
+        return withSample(withState(m, states.get(key)), samples.get(key));
+      });
+    for (const [key, sample] of samples)
+      if (sample.intervalMs > 0) this.rates.set(key, (sample.calls * 1000) / sample.intervalMs);
     this.changed();
   }
 
   /** Notes what an event says, to show at once (a module's new state); the next fetch brings the rest. */
-  private apply(e: StreamEvent, states: Map<string, string>): void {
+  private apply(e: StreamEvent, states: Map<string, string>, samples: Map<string, Sample>): void {
     if (e.name === "stream.gap") this.dirty = true;
+    if (e.name === "resources.sampled") {
+      // The first replica's sample stands for the row (a replicated module's row is its first).
+      for (const sample of (e.data as { samples: Sample[] }).samples)
+        if ((sample.replica ?? 0) === 0) samples.set(`${sample.id}@${sample.version}`, sample);
+      return;
+    }
     if (!/^(module|replica|replicas|breaker|update)\./.test(e.name)) return;
     this.dirty = true;
     const data = e.data as { id?: string; version?: string; to?: string };
@@ -154,6 +166,22 @@ export class Store {
     this.revision += 1;
     for (const l of this.listeners) l();
   }
+}
+
+/** One module's figures in a `resources.sampled` event: its resources, and its calls over the interval. */
+type Sample = ResourceSample & {
+  id: string;
+  version: string;
+  replica?: number;
+  intervalMs: number;
+  calls: number;
+  p99Ms: number | null;
+};
+
+/** `m` with its instance's latest sample and p99, or `m` itself without a sample. */
+function withSample(m: ModuleView, sample: Sample | undefined): ModuleView {
+  if (sample === undefined || m.instance === null) return m;
+  return { ...m, instance: { ...m.instance, resources: sample, p99Ms: sample.p99Ms ?? m.instance.p99Ms } };
 }
 
 /** `m` in `state` (a new object, so that its row renders again), or `m` itself when unchanged. */

@@ -19,6 +19,7 @@ import { registerReplicaRoutes } from "./replicaRoutes.js";
 import { ModuleViews } from "./ModuleViews.js";
 import { registerShutdownRoute } from "./shutdownRoute.js";
 import { registerGraphRoute } from "./graphRoute.js";
+import { registerModuleDetailRoutes } from "./moduleDetailRoutes.js";
 import { registerSystemRoute } from "./systemRoute.js";
 import { registerTriggerRoutes } from "./triggerRoutes.js";
 
@@ -132,6 +133,7 @@ export class HostServer {
       registerEngineRoutes(app, runtime);
       registerSystemRoute(app, runtime);
       registerGraphRoute(app, runtime);
+      registerModuleDetailRoutes(app, runtime);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {
         stream.dispose(); // open streams would hold the server's close forever

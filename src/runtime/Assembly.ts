@@ -29,6 +29,7 @@ import type { UpdateWatcher } from "./UpdateWatcher.js";
 import type { RuntimeState } from "./RuntimeState.js";
 import type { Probes } from "./Probes.js";
 import type { Triggers } from "./Triggers.js";
+import type { ConfigOrigin } from "./configView.js";
 import type { DesiredRuns } from "../registry/DesiredRuns.js";
 import type { UpdateRequests } from "../registry/UpdateRequests.js";
 
@@ -40,6 +41,8 @@ export interface RuntimeParts {
   db: Database;
   registry: Registry;
   moduleConfig: ReadonlyMap<string, unknown>;
+  /** Where each entry of `moduleConfig` was set (same keys, same order). */
+  moduleConfigOrigins: ReadonlyMap<string, ConfigOrigin>;
   /** Random numbers in [0, 1) (backoff jitter). */
   random: () => number;
   /** Where relative paths in each module's configuration start (absent: the working directory). */

@@ -12,6 +12,8 @@ import type { Instance } from "../instances/Instance.js";
 import type { InstanceReader } from "../instances/InstanceTable.js";
 import type { VersionWhy } from "./whyVersion.js";
 import type { ProbeStatus } from "../supervision/ProbeRunner.js";
+import type { UpdateHistory, UpdateHistoryEntry } from "../registry/UpdateHistory.js";
+import { configView, type ModuleConfigs, type ModuleConfigView } from "./configView.js";
 
 /** One module version in a listing. */
 export interface ModuleSummary {
@@ -87,6 +89,7 @@ export class RuntimeQueries {
     private readonly crashesOf: (id: string) => CrashRecord[],
     private readonly probesOf: (inst: Instance) => ProbeStatus | undefined,
     private readonly whyOf: (id: string, withRefs: readonly string[]) => VersionWhy,
+    private readonly stored: { configs: ModuleConfigs; history: Pick<UpdateHistory, "list"> },
   ) {}
 
   /**
@@ -203,6 +206,26 @@ export class RuntimeQueries {
       levels: plan.levels.map((l) => l.map(idOf)),
       keyLevels: plan.levels,
     };
+  }
+
+  /**
+   * The configuration `ref`'s module receives (the loaded instance's, else what its next `init`
+   * gets: its entry with the schema's defaults), where it was set, and secrets (`writeOnly` in
+   * its `configSchema`, or keys named like `password`, `token`, `apiKey`) replaced by
+   * `"[redacted]"`. `CHIP_ERR_MODULE_NOT_FOUND` when unknown.
+   */
+  config(ref: string): ModuleConfigView {
+    const record = this.record(ref);
+    return configView(record, this.stored.configs, this.instanceOf(record)?.config);
+  }
+
+  /**
+   * The updates and rollbacks of `ref`'s module id (every version), newest first: at most
+   * `limit` (default 50) of the last 200 kept. `CHIP_ERR_MODULE_NOT_FOUND` when unknown.
+   */
+  updateHistory(ref: string, options: { limit?: number } = {}): UpdateHistoryEntry[] {
+    const { id } = this.record(ref);
+    return this.stored.history.list(id, Math.max(1, Math.floor(options.limit ?? 50)));
   }
 
   /** Every registered module and its dependencies, with load levels, or why they cannot be ordered (`GET /v1/graph`). */

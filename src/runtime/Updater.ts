@@ -8,6 +8,8 @@ import type { InstanceReader } from "../instances/InstanceTable.js";
 import { satisfies } from "../resolver/fastSemver.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
 import type { ActiveReason, ActiveVersions } from "../registry/ActiveVersions.js";
+import type { HistoryAction, UpdateHistory } from "../registry/UpdateHistory.js";
+import { messageOf } from "../errors/index.js";
 import type { Activator } from "./Activator.js";
 import type { ModuleControl } from "./ModuleControl.js";
 import type { Emitter } from "../common/Emitter.js";
@@ -44,6 +46,10 @@ export interface UpdaterDeps extends ObtainDeps {
   /** Lets `split` choose where calls to an instance go, until disposed (a canary). */
   split(split: CallSplit): Disposable;
   assertOpen(): void;
+  /** Where each update and rollback is recorded once over (see {@link UpdateHistory}). */
+  history: Pick<UpdateHistory, "record">;
+  /** Told of what went wrong outside an update's own steps (its history not recorded). */
+  onError(context: string, error: unknown): void;
 }
 
 const DEFAULT_DRAIN_MS = 5_000;
@@ -81,14 +87,27 @@ export class Updater {
     return this.start(id, options, "update");
   }
 
-  private start(id: string, options: UpdateOptions, reason: ActiveReason): Promise<UpdateReport> {
+  private start(id: string, options: UpdateOptions, reason: HistoryAction): Promise<UpdateReport> {
     if (this.running.has(id))
       return Promise.reject(
         new ChipsetError(ErrorCodes.MODULE_IN_USE, `an update of ${id} is already in progress; wait for it`, {
           module: id,
         }),
       );
-    const work = this.run(id, options, reason).finally(() => this.running.delete(id));
+    const startedAt = this.deps.clock.wallNow();
+    const work = this.run(id, options, reason)
+      .then(
+        (report) => {
+          this.record(reason, options, startedAt, report, undefined);
+          return report;
+        },
+        (err: unknown) => {
+          const report = err instanceof ChipsetError ? err.details["report"] : undefined;
+          this.record(reason, options, startedAt, report as UpdateReport | undefined, err);
+          throw err;
+        },
+      )
+      .finally(() => this.running.delete(id));
     this.running.set(id, work);
     return work;
   }
@@ -235,6 +254,41 @@ export class Updater {
           durationMs: report.durationMs,
         });
       throw error;
+    }
+  }
+
+  /**
+   * Adds an update that ran to the history. Not one refused before it began (malformed options:
+   * no report), nor one of a module that is not installed (anyone may ask for any id). A failure
+   * to record is reported and swallowed: the update's outcome stands.
+   */
+  private record(
+    action: HistoryAction,
+    options: UpdateOptions,
+    startedAt: number,
+    report: UpdateReport | undefined,
+    err: unknown,
+  ): void {
+    try {
+      if (report === undefined || this.deps.catalog.versions(report.id).length === 0) return;
+      this.deps.history.record({
+        id: report.id,
+        action,
+        strategy: options.strategy ?? "blue-green",
+        from: report.from,
+        to: report.to,
+        outcome: report.outcome,
+        code: err === undefined ? null : err instanceof ChipsetError ? err.code : "error",
+        message: err === undefined ? null : messageOf(err),
+        startedAt,
+        finishedAt: this.deps.clock.wallNow(),
+        report: { ...report },
+      });
+    } catch (error) {
+      this.deps.onError(
+        `recording the ${action} of ${report?.id ?? "a module"} in the update history`,
+        error,
+      );
     }
   }
 

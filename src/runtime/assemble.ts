@@ -284,7 +284,7 @@ export function assemble(parts: RuntimeParts): Assembly {
     assertOpen: () => state.assertOpen(),
     check: (pkg, file, api) => triggers.check(pkg, file, api),
   });
-  const { updater, watcher } = assembleUpdates({
+  const { updater, watcher, history } = assembleUpdates({
     parts,
     events,
     onError,
@@ -340,6 +340,7 @@ export function assemble(parts: RuntimeParts): Assembly {
         id,
         withRefs,
       ),
+    { configs: { values: parts.moduleConfig, origins: parts.moduleConfigOrigins }, history },
   );
   const policies = new RuntimePolicies(book, (id) => manifestOf(id));
   return {

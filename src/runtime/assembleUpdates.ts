@@ -3,6 +3,7 @@ import type { Instance } from "../instances/Instance.js";
 import type { InstanceFactory } from "../instances/InstanceFactory.js";
 import type { InstanceTable } from "../instances/InstanceTable.js";
 import type { ActiveVersions } from "../registry/ActiveVersions.js";
+import { UpdateHistory } from "../registry/UpdateHistory.js";
 import type { Supervisor } from "../supervision/Supervisor.js";
 import { UpdateSources } from "../updates/UpdateSources.js";
 import { stateIsActive } from "../vocabulary/lifecycle.js";
@@ -38,12 +39,17 @@ export interface UpdateWiring {
  * Hot updates and their detection (see docs/updates.md): the {@link Updater} that fetches,
  * installs, starts and switches a new version, and the {@link UpdateWatcher} that finds new
  * versions (started with the runtime). They share one {@link UpdateSources}, so each registry
- * answer and its ETag serve both.
+ * answer and its ETag serve both. The {@link UpdateHistory} records what the updater ran.
  */
-export function assembleUpdates(w: UpdateWiring): { updater: Updater; watcher: UpdateWatcher } {
+export function assembleUpdates(w: UpdateWiring): {
+  updater: Updater;
+  watcher: UpdateWatcher;
+  history: UpdateHistory;
+} {
   const { parts, events, state, table, calls, registration } = w;
   const { clock, logger, options, registry } = parts;
   const sources = new UpdateSources(options.updates, { clock });
+  const history = new UpdateHistory(parts.db);
   const updater = new Updater({
     clock,
     events,
@@ -60,6 +66,8 @@ export function assembleUpdates(w: UpdateWiring): { updater: Updater; watcher: U
     release: (key) => w.supervisor.released(key),
     split: (split) => calls.split(split),
     assertOpen: () => state.assertOpen(),
+    history,
+    onError: w.onError,
   });
   const watcher = new UpdateWatcher({
     clock,
@@ -78,5 +86,5 @@ export function assembleUpdates(w: UpdateWiring): { updater: Updater; watcher: U
     closing: () => state.closing,
   });
   events.on("runtime.started", () => watcher.start());
-  return { updater, watcher };
+  return { updater, watcher, history };
 }

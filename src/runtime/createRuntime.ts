@@ -120,6 +120,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         ...Object.entries(file?.modules ?? {}),
         ...Object.entries(options.config ?? {}),
       ]),
+      moduleConfigOrigins: new Map([
+        ...Object.keys(file?.modules ?? {}).map((key) => [key, { source: file!.file, key }] as const),
+        ...Object.keys(options.config ?? {}).map((key) => [key, { source: "options", key }] as const),
+      ]),
       moduleConfigBase: new Map(
         Object.keys(file?.modules ?? {})
           .filter((id) => !Object.hasOwn(options.config ?? {}, id))

@@ -21,6 +21,7 @@ import { ModuleViews } from "./ModuleViews.js";
 import { registerShutdownRoute } from "./shutdownRoute.js";
 import { registerGraphRoute } from "./graphRoute.js";
 import { registerLogRoutes, type LogsOptions } from "./logRoutes.js";
+import { registerModuleDetailRoutes } from "./moduleDetailRoutes.js";
 import { registerSystemRoute } from "./systemRoute.js";
 import { registerTriggerRoutes } from "./triggerRoutes.js";
 
@@ -141,6 +142,7 @@ export class HostServer {
       registerGraphRoute(app, runtime);
       if (options.dashboard !== false) registerDashboardRoutes(app, options.dashboard ?? {});
       registerLogRoutes(app, options.logs);
+      registerModuleDetailRoutes(app, runtime);
       app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
       app.addHook("preClose", (done) => {
         stream.dispose(); // open streams would hold the server's close forever

@@ -231,7 +231,27 @@ export const migrations: readonly string[] = [
   DROP TABLE checkpoints;
   ALTER TABLE checkpoints_by_replica RENAME TO checkpoints;
   `,
-  // Calls beside the resources in their history (the dashboard's charts): per raw sample, the
+  // 11: update history. Every update and rollback a runtime ran (the API's, the CLI's through a
+  // host, the watcher's automatic ones) and how it ended, with its report; the newest 200 per
+  // module are kept (pruned on insert).
+  `
+  CREATE TABLE update_history (
+    seq          INTEGER PRIMARY KEY,
+    id           TEXT    NOT NULL,
+    action       TEXT    NOT NULL CHECK (action IN ('update', 'rollback')),
+    strategy     TEXT    NOT NULL,               -- 'blue-green' | 'canary'
+    from_version TEXT,                           -- null: none was loaded
+    to_version   TEXT,                           -- null: it failed before one was known
+    outcome      TEXT    NOT NULL,               -- UpdateReport.outcome: completed, installed, unchanged, rolled-back, failed
+    code         TEXT,                           -- the CHIP_ERR_* it failed with; null when it did not
+    message      TEXT,                           -- that error's message
+    started_at   INTEGER NOT NULL,               -- ms since epoch
+    finished_at  INTEGER NOT NULL,               -- ms since epoch
+    report       TEXT    NOT NULL                -- JSON: the UpdateReport
+  );
+  CREATE INDEX update_history_module ON update_history (id, seq);
+  `,
+  // 12: calls beside the resources in their history (the dashboard's charts): per raw sample, the
   // calls served and failed over its interval and the p99 of their latencies; per minute, their
   // sums and the p99s' sum, count and maximum. Null in rows written before.
   `

@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRuntime } from "../../src/index.js";
 import type { UpdateReport } from "../../src/runtime/updateReport.js";
 import { counterSpec } from "./fixtures.js";
 import {
@@ -40,6 +41,18 @@ async function startHost(): Promise<string> {
   host = spawnCli([...data(), "start", ...FREE_PORT]);
   const boot = await waitForOutput(host, /chipset is running/);
   return /started counter@(\S+)/.exec(boot)![1]!;
+}
+
+/** The update history the data directory holds for counter, as `action from->to outcome code` newest first. */
+async function history(): Promise<string[]> {
+  const rt = createRuntime({ dataDir: join(tmp.dir, "data"), readOnly: true, logLevel: "silent" });
+  try {
+    return rt.queries
+      .updateHistory("counter")
+      .map((e) => `${e.action} ${e.from}->${e.to} ${e.outcome} ${e.code}`);
+  } finally {
+    await rt.close();
+  }
 }
 
 async function stopHost(): Promise<void> {
@@ -98,6 +111,11 @@ describe("chipset update and rollback with a host running", () => {
     expect(out).toMatch(/rolled back counter 1\.1\.0 -> 1\.0\.0 \(asked for\)/);
     expect(await startHost()).toBe("1.0.0");
     await stopHost();
+    // The host recorded what it ran for the other terminal.
+    expect(await history()).toEqual([
+      "rollback 1.1.0->1.0.0 completed null",
+      "update 1.0.0->1.1.0 completed null",
+    ]);
   });
 
   it("passes the host's refusal back as the command's error, and the host goes on serving the old version", async () => {
@@ -114,6 +132,7 @@ describe("chipset update and rollback with a host running", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^CHIP_ERR_INTEGRITY_MISMATCH: /);
     await stopHost();
+    expect(await history()).toEqual(["update 1.0.0->null failed CHIP_ERR_INTEGRITY_MISMATCH"]);
     expect(await startHost()).toBe("1.0.0");
     await stopHost();
   });

@@ -139,6 +139,10 @@ describe("the OpenAPI document at /openapi.json", () => {
     await check("get", "/v1/system", "/v1/system", 200);
     await check("get", "/v1/environment", "/v1/environment", 200);
     await check("get", "/v1/graph", "/v1/graph", 200);
+    await check("get", "/v1/modules/{ref}/config", "/v1/modules/svc/config", 200);
+    await check("get", "/v1/modules/{ref}/config", "/v1/modules/nothing-here/config", 404);
+    await check("get", "/v1/modules/{ref}/updates", "/v1/modules/svc/updates?limit=5", 200);
+    await check("get", "/v1/modules/{ref}/updates", "/v1/modules/svc/updates?limit=0", 400);
     // Engines and replicas (docs/dispatch.md): the pool starts on its first execute.
     await check("post", "/v1/execute", "/v1/execute", 200, {
       body: { request: { type: "calc", capabilities: ["math"] }, method: "add", args: [40, 2] },
@@ -164,6 +168,6 @@ describe("the OpenAPI document at /openapi.json", () => {
       body: { type: "calc", strategy: "capability", capabilities: ["gpu"] },
     });
     await check("post", "/v1/dispatch/explain", "/v1/dispatch/explain", 400, { body: { colour: "red" } });
-    expect(seen).toHaveLength(38);
+    expect(seen).toHaveLength(42);
   });
 });

@@ -108,6 +108,8 @@ describe("the OpenAPI document", () => {
         "GET /v1/modules",
         "GET /v1/modules/{ref}",
         "GET /v1/modules/{ref}/resources",
+        "GET /v1/modules/{ref}/config",
+        "GET /v1/modules/{ref}/updates",
         "GET /v1/report",
         "GET /v1/environment",
         "GET /v1/system",

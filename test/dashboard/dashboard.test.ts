@@ -211,6 +211,8 @@ describe("the dashboard", () => {
     await page.waitForSelector("[data-testid=versions] tr[data-version='0.5.0']", WAIT);
     const served = await api<{ version: string; state: string }>("/v1/modules/subtitles");
     expect(served).toMatchObject({ version: "0.5.0", state: "running" });
+    const history = await page.waitForSelector("[data-testid=updates] li", WAIT);
+    expect(await history.textContent()).toContain("update (blue-green) 0.4.2 → 0.5.0: completed");
   });
 
   it("shows a crash live: in the event log and in the module's crash history", async () => {
@@ -224,6 +226,19 @@ describe("the dashboard", () => {
     await page.goto(`${hostFile.url}/#/module/gpu-accel`);
     const crashes = await page.waitForSelector("[data-testid=crashes] li", WAIT);
     expect(await crashes.textContent()).toContain("restart");
+  });
+
+  it("shows a module's configuration, where it came from, and its log lines", async () => {
+    await page.goto(`${hostFile.url}/#/module/codec`);
+    const log = await page.waitForSelector("[data-testid=log]:has-text('codec ready')", WAIT);
+    expect(await log.textContent()).toMatch(/INFO\s+codec ready/i);
+    await page.goto(`${hostFile.url}/#/module/settings`);
+    const config = await page.waitForSelector("[data-testid=config]", WAIT);
+    expect(JSON.parse((await config.textContent()) ?? "")).toMatchObject({
+      theme: "dark",
+      language: "zh-CN",
+    });
+    expect(await page.textContent("section.detail")).toContain(join(work, "examples/chipset.config.json"));
   });
 
   it("reaches the controls from the keyboard", async () => {

@@ -42,16 +42,28 @@ interface RecentError {
   [field: string]: unknown;
 }
 
+/** One row of `GET /v1/modules/{ref}/updates`. */
 interface UpdateRecord {
-  seq?: number;
-  action?: string;
-  fromVersion?: string | null;
-  toVersion?: string | null;
-  outcome?: string;
-  code?: string | null;
-  startedAt?: number;
-  finishedAt?: number | null;
-  [field: string]: unknown;
+  seq: number;
+  action: "update" | "rollback";
+  strategy: string;
+  from: string | null;
+  to: string | null;
+  outcome: string;
+  code: string | null;
+  message: string | null;
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** `GET /v1/modules/{ref}/config`. */
+interface ConfigView {
+  config: unknown;
+  redacted: string[];
+  source: string;
+  key: string | null;
+  live: boolean;
+  problem: { code: string; message: string } | null;
 }
 
 interface LogEntry {
@@ -73,11 +85,7 @@ export function DetailPanels(props: { detail: ModuleDetail }) {
     d.id,
     2_000,
   );
-  const config = usePolled(
-    () => api<{ config: unknown; redacted?: string[] }>(`/v1/modules/${id}/config`),
-    d.id,
-    10_000,
-  );
+  const config = usePolled(() => api<ConfigView>(`/v1/modules/${id}/config`), d.id, 10_000);
   const sets = (replicas.value?.replicas ?? []).filter((r) => r.id === d.id);
 
   return (
@@ -156,11 +164,11 @@ export function DetailPanels(props: { detail: ModuleDetail }) {
         <p class="muted">No update recorded.</p>
       ) : (
         <ol class="history" data-testid="updates">
-          {(updates.value?.updates ?? []).map((u, i) => (
-            <li key={u.seq ?? i}>
-              {time(u.startedAt)} · {u.action ?? "update"} {u.fromVersion ?? NONE} → {u.toVersion ?? NONE}:{" "}
+          {(updates.value?.updates ?? []).map((u) => (
+            <li key={u.seq} title={u.message ?? undefined}>
+              {time(u.startedAt)} · {u.action} ({u.strategy}) {u.from ?? NONE} → {u.to ?? NONE}:{" "}
               <strong class={u.outcome === "failed" ? "error" : ""}>{u.outcome}</strong>
-              {u.code ? ` (${u.code})` : ""}
+              {u.code !== null ? ` ${u.code}` : ""} in {ms(u.finishedAt - u.startedAt)}
             </li>
           ))}
         </ol>
@@ -204,19 +212,35 @@ export function DetailPanels(props: { detail: ModuleDetail }) {
         <div>
           <h2>Configuration</h2>
           {config.error !== "" ? (
-            <p class="muted">{config.error}</p>
+            <p class="error">{config.error}</p>
           ) : (
-            <>
-              <pre class="json" data-testid="config">
-                {JSON.stringify(config.value?.config ?? {}, null, 2)}
-              </pre>
-              {(config.value?.redacted ?? []).length > 0 && (
-                <p class="muted">Hidden: {(config.value?.redacted ?? []).join(", ")}</p>
-              )}
-            </>
+            config.value !== null && <ConfigPanel view={config.value} />
           )}
         </div>
       </div>
+    </>
+  );
+}
+
+/** A module's configuration as it gets it, secrets hidden, and where it came from. */
+function ConfigPanel(props: { view: ConfigView }) {
+  const v = props.view;
+  return (
+    <>
+      <p class="muted">
+        From {v.source}
+        {v.key !== null ? ` (entry "${v.key}")` : ""};{" "}
+        {v.live ? "what the running instance got" : "what its next start gets"}.
+      </p>
+      {v.problem !== null && (
+        <p class="error">
+          {v.problem.code}: {v.problem.message}
+        </p>
+      )}
+      <pre class="json" data-testid="config">
+        {JSON.stringify(v.config ?? {}, null, 2)}
+      </pre>
+      {v.redacted.length > 0 && <p class="muted">Hidden (secrets): {v.redacted.join(", ")}</p>}
     </>
   );
 }

@@ -3,25 +3,16 @@ import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { ErrorCodes } from "../../src/index.js";
 import { createAjv } from "../../src/registry/createAjv.js";
+import type { UpdateHistoryEntry } from "../../src/registry/UpdateHistory.js";
 import { counter } from "../versions/counterModule.js";
 import { hostHarness } from "./harness.js";
 
 const h = hostHarness();
 
-interface HistoryEntry {
-  seq: number;
-  id: string;
-  action: string;
-  strategy: string;
-  from: string | null;
-  to: string | null;
-  outcome: string;
-  code: string | null;
-  message: string | null;
-  startedAt: number;
-  finishedAt: number;
+/** A row as the route answers it: the registry's entry, its report read as a report. */
+type HistoryEntry = Omit<UpdateHistoryEntry, "report"> & {
   report: { steps: Array<{ step: string; error?: string }>; outcome: string };
-}
+};
 
 /**
  * counter@1.0.0 (installed), and beside it the directories of counter@2.0.0 and of counter@3.0.0,

@@ -2,10 +2,12 @@
  * Runs Chipset's benchmarks against their peers and writes bench/.results/latest.json (and a
  * copy per Node major, node20.json, node24.json).
  *   npm run bench                       build, then every benchmark
- *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation, policies, integrity, output, versions, update, hostApi, resources, dispatch, replicas, cliStartup)
+ *   node --expose-gc bench/run.mjs graph use   only some (names: use, start, graph, isolation, policies, integrity, output, versions, update, hostApi, resources, dispatch, replicas, cliStartup, dashboard)
  *   BENCH_QUICK=1                      fewer samples (a smoke test; do not quote)
  *   BENCH_INLINE_CRASHES=0             use/start suites with createRuntime({ inlineCrashes: false })
  *   BENCH_NODE=/path/to/bin/node       run them on that Node (e.g. 24 in a checkout installed with 20)
+ *   CHIPSET_CHROMIUM=/path/to/chromium the browser of `dashboard` (default /usr/bin/chromium; without
+ *                                      one, that benchmark says it was skipped and the others run)
  *
  * BENCH_NODE: this process (on the Node npm runs) first makes better-sqlite3 load under that Node
  * too, with scripts/sqliteForNode.mjs: its addon is built for one Node ABI, so a second build sits
@@ -90,6 +92,8 @@ const BENCHMARKS = {
         : {},
     ),
   cliStartup: async () => (await import("./cliStartup.mjs")).run(quick ? { samples: 3, warmup: 1 } : {}),
+  dashboard: async () =>
+    (await import("./dashboard.mjs")).run(quick ? { idleMs: 1_000, floodMs: 2_000, settleMs: 10_000 } : {}),
 };
 
 function machine() {

@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startDashboardHost } from "./lib/dashboardHost.mjs";
 import {
+  listedAll,
   INSTRUMENT,
   mainThreadMetrics,
   metricsDelta,
@@ -73,7 +74,7 @@ async function pass(browser, host, view, { idleMs, floodMs, perMs, settleMs }) {
   try {
     await page.addInitScript(INSTRUMENT);
     await page.goto(`${host.url}/#token=${encodeURIComponent(host.token)}`);
-    const listed = `document.querySelectorAll("tr[data-module]").length >= ${host.count}`;
+    const listed = listedAll(host.count);
     if (!(await until(page, listed, { timeoutMs: 60_000 })))
       throw new Error(`the dashboard did not list the ${host.count} modules within 60 s`);
     const cdp = await page.context().newCDPSession(page);

@@ -89,14 +89,19 @@ export function metricsDelta(a, b) {
   return Object.fromEntries(Object.keys(a).map((k) => [k, (b[k] - a[k]) * 1000]));
 }
 
+/**
+ * A check (page script) that the module table lists `count` modules: its "N of M" line, since the
+ * table draws only the rows in view.
+ */
+export function listedAll(count) {
+  return `(document.querySelector("section.view .filters .count")?.textContent ?? "").trim() === "${count} of ${count}"`;
+}
+
 /** Shows the view `hash` (`#/events`) without a reload, and waits until it is drawn. */
 export async function showView(page, hash, count) {
   await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
   if (hash === "#/events") await page.waitForSelector("section.events .count");
-  else
-    await until(page, `document.querySelectorAll("tr[data-module]").length >= ${count}`, {
-      timeoutMs: 60_000,
-    });
+  else await until(page, listedAll(count), { timeoutMs: 60_000 });
 }
 
 /** The Events view's "N received" (every event the page took from the stream); shows that view. */
@@ -126,12 +131,25 @@ export async function waitForReceived(page, want, timeoutMs) {
  * turned wrong again.
  */
 export async function waitForStates(page, want, { timeoutMs, holdMs }) {
-  const check = `(() => {
+  // The table draws only the rows in view: the check scrolls through it, half a frame at a time,
+  // as a reader would, reading each row once it is drawn (two animation frames after a scroll).
+  const check = `(async () => {
     const want = ${JSON.stringify(want)};
+    const wrap = document.querySelector("section.view .table-wrap.scroll");
+    if (wrap === null) return Object.keys(want).length;
+    const seen = {};
+    const drawn = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    for (let top = 0; ; top += Math.max(1, wrap.clientHeight / 2)) {
+      wrap.scrollTop = top;
+      await drawn();
+      for (const row of wrap.querySelectorAll("tr[data-module]")) seen[row.dataset.module] = row.dataset.state;
+      if (top + wrap.clientHeight >= wrap.scrollHeight) break;
+    }
+    wrap.scrollTop = 0;
+    await drawn();
     let wrong = 0;
-    const rows = document.querySelectorAll("tr[data-module]");
-    for (const row of rows) if (want[row.dataset.module] !== row.dataset.state) wrong++;
-    return wrong + Math.max(0, Object.keys(want).length - rows.length);
+    for (const [id, state] of Object.entries(want)) if (seen[id] !== state) wrong++;
+    return wrong;
   })()`;
   const deadline = performance.now() + timeoutMs;
   let relapses = 0;
@@ -139,7 +157,7 @@ export async function waitForStates(page, want, { timeoutMs, holdMs }) {
   for (;;) {
     const left = deadline - performance.now();
     if (left <= 0) break;
-    const right = await until(page, `${check} === 0`, { timeoutMs: left });
+    const right = await until(page, `${check}.then((wrong) => wrong === 0)`, { timeoutMs: left });
     if (!right) break;
     rightAt ??= performance.now();
     await sleep(holdMs);

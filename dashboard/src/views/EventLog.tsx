@@ -1,10 +1,13 @@
 // The host's event stream as a live log, newest first, filtered by family and text. The store keeps
-// the last 5 000 events; the page draws only the newest 300 that match.
+// the last 5 000 events; the log lists the newest 2 000 that match and draws those in view.
 
+import { Component } from "preact";
 import { useState } from "preact/hooks";
 import { EVENT_RING, type LoggedEvent, useStore } from "../store.js";
+import { Spacer, useVisibleRows } from "../useVisibleRows.js";
 
-const SHOWN = 300;
+/** The most matching events listed (only those in view are drawn). */
+const SHOWN = 2_000;
 const families = [
   "module",
   "replica",
@@ -17,6 +20,17 @@ const families = [
   "stream",
 ];
 
+/** An event's payload in lower case, for the filter: made once per event, when first filtered. */
+const texts = new WeakMap<LoggedEvent, string>();
+function searchable(e: LoggedEvent): string {
+  let text = texts.get(e);
+  if (text === undefined) {
+    text = JSON.stringify(e.data).toLowerCase();
+    texts.set(e, text);
+  }
+  return text;
+}
+
 /** The newest events matching `family` and `needle`, at most {@link SHOWN}. */
 function matching(events: LoggedEvent[], family: string, needle: string): LoggedEvent[] {
   const out: LoggedEvent[] = [];
@@ -24,8 +38,7 @@ function matching(events: LoggedEvent[], family: string, needle: string): Logged
     const e = events[i];
     if (e === undefined) continue;
     if (family !== "" && !e.name.startsWith(family)) continue;
-    if (needle !== "" && !e.name.includes(needle) && !JSON.stringify(e.data).toLowerCase().includes(needle))
-      continue;
+    if (needle !== "" && !e.name.includes(needle) && !searchable(e).includes(needle)) continue;
     out.push(e);
   }
   return out;
@@ -37,6 +50,7 @@ export function EventLog() {
   const [text, setText] = useState("");
   const [frozen, setFrozen] = useState<LoggedEvent[] | null>(null);
   const shown = matching(frozen ?? s.events, family, text.trim().toLowerCase());
+  const rows = useVisibleRows(shown.length);
   return (
     <section class="view events">
       <div class="filters" role="search">
@@ -66,7 +80,7 @@ export function EventLog() {
           {s.received} received, last {Math.min(s.events.length, EVENT_RING)} kept
         </span>
       </div>
-      <div class="table-wrap">
+      <div class="table-wrap scroll" ref={rows.ref}>
         <table class="eventlog">
           <thead>
             <tr>
@@ -77,20 +91,36 @@ export function EventLog() {
             </tr>
           </thead>
           <tbody>
-            {shown.map((e) => (
-              <tr key={e.seq} data-event={e.name}>
-                <td class="num">{e.id ?? ""}</td>
-                <td>{new Date(e.at).toLocaleTimeString()}</td>
-                <td class={`ev ev-${e.name.split(".")[0] ?? ""}`}>{e.name}</td>
-                <td class="data">{summary(e.data)}</td>
-              </tr>
+            <Spacer px={rows.before} columns={4} />
+            {shown.slice(rows.start, rows.end).map((e) => (
+              <EventRow key={e.seq} e={e} />
             ))}
+            <Spacer px={rows.after} columns={4} />
           </tbody>
         </table>
         {shown.length === 0 && <p class="muted">No event yet{family || text ? " that matches" : ""}.</p>}
       </div>
     </section>
   );
+}
+
+/** One logged event: drawn once, never changed. */
+class EventRow extends Component<{ e: LoggedEvent }> {
+  override shouldComponentUpdate(next: { e: LoggedEvent }): boolean {
+    return next.e !== this.props.e;
+  }
+
+  override render() {
+    const { e } = this.props;
+    return (
+      <tr data-row data-event={e.name}>
+        <td class="num">{e.id ?? ""}</td>
+        <td>{new Date(e.at).toLocaleTimeString()}</td>
+        <td class={`ev ev-${e.name.split(".")[0] ?? ""}`}>{e.name}</td>
+        <td class="data">{summary(e.data)}</td>
+      </tr>
+    );
+  }
 }
 
 /** An event's payload on one line: its module first, then the rest. */

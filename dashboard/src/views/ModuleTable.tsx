@@ -7,6 +7,7 @@ import type { Breaker, ModuleView } from "../api/types.js";
 import { bytes, ms, NONE, percent, rate, where } from "../format.js";
 import { moduleHref } from "../router.js";
 import { useStore } from "../store.js";
+import { Spacer, useVisibleRows } from "../useVisibleRows.js";
 
 /** The worst state among a module's breakers, or null with none. */
 function breakerState(breakers: Breaker[]): string | null {
@@ -35,7 +36,7 @@ class Row extends Component<{ m: ModuleView; rate: number | undefined }> {
     const breaker = breakerState(m.breakers);
     const replicas = m.replicas.length;
     return (
-      <tr data-module={m.id} data-version={m.version} data-state={m.state}>
+      <tr data-row data-module={m.id} data-version={m.version} data-state={m.state}>
         <td class="name">
           <a href={moduleHref(m.id)}>{m.id}</a>
         </td>
@@ -74,6 +75,7 @@ export function ModuleTable() {
       (state === "" || m.state === state) &&
       (needle === "" || m.id.toLowerCase().includes(needle) || m.description.toLowerCase().includes(needle)),
   );
+  const rows = useVisibleRows(shown.length);
   return (
     <section class="view">
       <div class="filters" role="search">
@@ -105,7 +107,7 @@ export function ModuleTable() {
         </span>
         {s.error !== "" && <span class="error">{s.error}</span>}
       </div>
-      <div class="table-wrap">
+      <div class="table-wrap scroll" ref={rows.ref}>
         <table class="modules">
           <thead>
             <tr>
@@ -125,9 +127,11 @@ export function ModuleTable() {
             </tr>
           </thead>
           <tbody>
-            {shown.map((m) => (
+            <Spacer px={rows.before} columns={13} />
+            {shown.slice(rows.start, rows.end).map((m) => (
               <Row key={`${m.id}@${m.version}`} m={m} rate={s.rates.get(`${m.id}@${m.version}`)} />
             ))}
+            <Spacer px={rows.after} columns={13} />
           </tbody>
         </table>
       </div>

@@ -47,14 +47,24 @@ module.exports = {
       severity: "error",
       comment: "instances/ (the instance table) sits below runtime/ and the tools.",
       from: { path: "^src/instances/", pathNot: notTest },
-      to: { path: [above("runtime", "chaos", "server", "cli"), "^src/index\\.ts$", "^src/chaos\\.ts$"] },
+      to: {
+        path: [above("runtime", "cluster", "chaos", "server", "cli"), "^src/index\\.ts$", "^src/chaos\\.ts$"],
+      },
     },
     {
       name: "runtime-below-tools",
       severity: "error",
-      comment: "runtime/ is the facade; tools (chaos, server, cli) and the entry points sit above it.",
+      comment: "runtime/ is the facade; cluster/, the tools (chaos, server, cli) and the entry points sit above it.",
       from: { path: "^src/runtime/", pathNot: notTest },
-      to: { path: [above("chaos", "server", "cli"), "^src/index\\.ts$", "^src/chaos\\.ts$"] },
+      to: { path: [above("cluster", "chaos", "server", "cli"), "^src/index\\.ts$", "^src/chaos\\.ts$"] },
+    },
+    {
+      name: "cluster-below-tools",
+      severity: "error",
+      comment:
+        "cluster/ (hosts joined over NATS) sits on the runtime; the server and the CLI use it, and only the chipset/cluster entry exports it, so the main entry never loads NATS.",
+      from: { path: "^src/cluster/", pathNot: notTest },
+      to: { path: [above("chaos", "server", "cli"), "^src/(index|chaos|server)\\.ts$"] },
     },
     {
       name: "chaos-below-cli",
@@ -105,7 +115,7 @@ module.exports = {
       to: {
         path: [
           "^src/cli/actions/",
-          "^src/(runtime|store|registry|resolver|lifecycle|hosts|instances|chaos|environment|monitoring|resources)/",
+          "^src/(runtime|store|registry|resolver|lifecycle|hosts|instances|chaos|cluster|environment|monitoring|resources)/",
           "^src/server/(?!listenAddress)",
         ],
         dependencyTypesNot: ["dynamic-import", "type-only"],

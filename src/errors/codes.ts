@@ -121,6 +121,8 @@ export const ErrorCodes = {
   DASHBOARD_MISSING: "CHIP_ERR_DASHBOARD_MISSING",
   /** `GET /v1/logs` on a host that writes no log file (a runtime served without `logs.file`; `chipset start` writes one). */
   LOGS_NOT_KEPT: "CHIP_ERR_LOGS_NOT_KEPT",
+  /** The cluster settings (`--cluster`, `--node`, `--labels`, the config's `cluster` section) are malformed, or NATS refused them (its credentials, its TLS). */
+  CLUSTER_CONFIG_INVALID: "CHIP_ERR_CLUSTER_CONFIG_INVALID",
   /** Something failed that Chipset did not anticipate (a bug); the original error is the `cause`. */
   INTERNAL: "CHIP_ERR_INTERNAL",
 } as const;

@@ -96,5 +96,6 @@ export const errorTraits: Readonly<Record<ErrorCode, ErrorTraits>> = Object.free
   [ErrorCodes.TRIGGER_NOT_FOUND]: t("not-found", "error", false),
   [ErrorCodes.DASHBOARD_MISSING]: t("not-found", "error", false),
   [ErrorCodes.LOGS_NOT_KEPT]: t("not-found", "error", false),
+  [ErrorCodes.CLUSTER_CONFIG_INVALID]: t("validation", "error", false),
   [ErrorCodes.INTERNAL]: t("internal", "fatal", false),
 });

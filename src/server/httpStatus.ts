@@ -68,6 +68,7 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCodes.TRIGGER_NOT_FOUND]: 404,
   [ErrorCodes.DASHBOARD_MISSING]: 404,
   [ErrorCodes.LOGS_NOT_KEPT]: 404,
+  [ErrorCodes.CLUSTER_CONFIG_INVALID]: 400,
   [ErrorCodes.INTERNAL]: 500,
 });
 

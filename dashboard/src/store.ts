@@ -1,5 +1,6 @@
 // What the page knows of the host, kept fresh from the event stream. Events are queued and applied
-// once per animation frame, so a burst of a thousand events costs one render, not a thousand.
+// at most every 100 ms, in an animation frame, so a burst of a thousand events costs one render,
+// not a thousand, and a flood of them ten renders a second, not sixty.
 
 import { useEffect, useState } from "preact/hooks";
 import { api } from "./api/client.js";
@@ -18,6 +19,8 @@ export interface LoggedEvent {
 
 /** The most events the log keeps (older ones leave). */
 export const EVENT_RING = 5_000;
+/** How long events gather before they are applied and drawn (ms): a state shows within this. */
+const FLUSH_MS = 100;
 /** How often the module table is fetched while events say it changed, at most (ms). */
 const REFRESH_MS = 500;
 /** How often it is fetched anyway, for what no event carries (uptime, cumulative counts) (ms). */
@@ -40,6 +43,8 @@ export class Store {
 
   private readonly listeners = new Set<Listener>();
   private readonly queue: StreamEvent[] = [];
+  /** The pending flush: its timer, then its animation frame (0: none pending). */
+  private flushTimer = 0;
   private frame = 0;
   private dirty = false;
   private fetching = false;
@@ -66,6 +71,7 @@ export class Store {
   stop(): void {
     this.close();
     for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.flushTimer);
     cancelAnimationFrame(this.frame);
   }
 
@@ -121,7 +127,11 @@ export class Store {
 
   private enqueue(event: StreamEvent): void {
     this.queue.push(event);
-    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.flush());
+    if (this.flushTimer !== 0 || this.frame !== 0) return;
+    this.flushTimer = window.setTimeout(() => {
+      this.flushTimer = 0;
+      this.frame = requestAnimationFrame(() => this.flush());
+    }, FLUSH_MS);
   }
 
   private flush(): void {

@@ -45,6 +45,12 @@ function Shell() {
         </span>
       </header>
       <main>
+        {!s.connected && s.error !== "" && (
+          <p class="problem" role="alert" data-testid="host-down">
+            The host does not answer ({s.error}); what is shown is from before. The page reconnects on its
+            own.
+          </p>
+        )}
         {route.view === "modules" && <ModuleTable />}
         {route.view === "graph" && <GraphView />}
         {route.view === "module" && <ModuleDetailView key={route.ref} ref_={route.ref} />}
@@ -76,7 +82,11 @@ function App() {
 // once. A fragment never reaches a server, a log or a Referer.
 const given = /^#token=([^&]+)/.exec(location.hash);
 if (given?.[1] !== undefined) {
-  saveToken(decodeURIComponent(given[1]));
+  try {
+    saveToken(decodeURIComponent(given[1]));
+  } catch {
+    // Not a token `chipset dashboard` printed (a stray %): the page asks for one instead.
+  }
   history.replaceState(null, "", `${location.pathname}#/modules`);
 }
 

@@ -6,7 +6,8 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "./api/client.js";
 import { openEventStream } from "./api/eventStream.js";
 import type { StreamEvent } from "./api/sseParser.js";
-import type { ModuleView, ResourceSample } from "./api/types.js";
+import type { ModuleView } from "./api/types.js";
+import { byVersion, wholeModule, type Sample } from "./samples.js";
 
 /** One line of the live event log. */
 export interface LoggedEvent {
@@ -68,11 +69,15 @@ export class Store {
     this.timers.push(window.setInterval(() => this.tick(), REFRESH_MS));
   }
 
+  /** Closes the stream and stops every timer; {@link start} begins afresh. */
   stop(): void {
     this.close();
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers.splice(0)) clearInterval(t);
     clearTimeout(this.flushTimer);
     cancelAnimationFrame(this.frame);
+    this.flushTimer = 0;
+    this.frame = 0;
+    this.queue.length = 0;
   }
 
   subscribe(listener: Listener): () => void {
@@ -96,7 +101,7 @@ export class Store {
     this.dirty = false;
     try {
       const { modules } = await api<{ modules: ModuleView[] }>("/v1/modules");
-      this.modules = modules;
+      this.modules = modules.map(wholeModule);
       this.rates = this.measureRates(modules);
       this.error = "";
     } catch (e) {
@@ -127,10 +132,18 @@ export class Store {
 
   private enqueue(event: StreamEvent): void {
     this.queue.push(event);
+    // A tab that draws nothing for long (hidden: no animation frames) keeps the newest events only,
+    // and fetches the table afresh when it shows again.
+    if (this.queue.length > EVENT_RING) {
+      this.queue.splice(0, this.queue.length - EVENT_RING);
+      this.dirty = true;
+    }
     if (this.flushTimer !== 0 || this.frame !== 0) return;
     this.flushTimer = window.setTimeout(() => {
       this.flushTimer = 0;
-      this.frame = requestAnimationFrame(() => this.flush());
+      // Hidden, a tab runs no animation frame: apply the events now, there is nothing to draw.
+      if (document.hidden) this.flush();
+      else this.frame = requestAnimationFrame(() => this.flush());
     }, FLUSH_MS);
   }
 
@@ -142,7 +155,10 @@ export class Store {
     const samples = new Map<string, Sample>();
     for (const e of batch) {
       this.received += 1;
-      this.events.push({ seq: this.received, id: e.id, at: now, name: e.name, data: e.data });
+      // A second's figures of every module: shown in the table and charts, not logged (only the
+      // latest matters, and 5 000 of them would hold hundreds of MB).
+      if (e.name !== "resources.sampled")
+        this.events.push({ seq: this.received, id: e.id, at: now, name: e.name, data: e.data });
       this.apply(e, states, samples);
     }
     if (this.events.length > EVENT_RING) this.events.splice(0, this.events.length - EVENT_RING);
@@ -160,9 +176,9 @@ export class Store {
   private apply(e: StreamEvent, states: Map<string, string>, samples: Map<string, Sample>): void {
     if (e.name === "stream.gap") this.dirty = true;
     if (e.name === "resources.sampled") {
-      // The first replica's sample stands for the row (a replicated module's row is its first).
-      for (const sample of (e.data as { samples: Sample[] }).samples)
-        if ((sample.replica ?? 0) === 0) samples.set(`${sample.id}@${sample.version}`, sample);
+      // A later round replaces an earlier one of the same batch.
+      for (const [key, sample] of byVersion((e.data as { samples: Sample[] }).samples))
+        samples.set(key, sample);
       return;
     }
     if (!/^(module|replica|replicas|breaker|update)\./.test(e.name)) return;
@@ -177,16 +193,6 @@ export class Store {
     for (const l of this.listeners) l();
   }
 }
-
-/** One module's figures in a `resources.sampled` event: its resources, and its calls over the interval. */
-type Sample = ResourceSample & {
-  id: string;
-  version: string;
-  replica?: number;
-  intervalMs: number;
-  calls: number;
-  p99Ms: number | null;
-};
 
 /** `m` with its instance's latest sample and p99, or `m` itself without a sample. */
 function withSample(m: ModuleView, sample: Sample | undefined): ModuleView {

@@ -114,6 +114,12 @@ export class EventStream {
   }
 
   private publish(name: string, event: unknown): void {
+    if (LIVE_ONLY.has(name)) {
+      // No id and no place in the ring: a resuming client is not replayed a second's figures it
+      // missed (the next round brings fresh ones), and they would crowd the events out of the ring.
+      this.broadcast(`event: ${name}\ndata: ${serialise(event)}\n\n`);
+      return;
+    }
     const id = ++this.lastId;
     const frame = `id: ${id}\nevent: ${name}\ndata: ${serialise(event)}\n\n`;
     this.ring[id % this.capacity] = { id, frame };
@@ -131,6 +137,12 @@ export class EventStream {
     }
   }
 }
+
+/**
+ * Events sent to the clients connected now and kept for no one: `resources.sampled` comes every
+ * second with every module's figures (about 80 KB with 200 modules), and only its latest matters.
+ */
+const LIVE_ONLY: ReadonlySet<string> = new Set(["resources.sampled"]);
 
 /** A `Last-Event-ID` as a number; undefined when absent or not one of ours. */
 function parseEventId(text: string | undefined): number | undefined {

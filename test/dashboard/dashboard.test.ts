@@ -216,6 +216,7 @@ describe("the dashboard", () => {
   });
 
   it("shows a crash live: in the event log and in the module's crash history", async () => {
+    await api("/v1/modules/gpu-accel/start", "POST");
     const pid = await pidOf("gpu-accel");
     await page.goto(`${hostFile.url}/#/events`);
     await page.waitForSelector("table.eventlog", WAIT);

@@ -90,6 +90,31 @@ describe("calls in the resource samples", () => {
     sse.close();
   });
 
+  it("sends resources.sampled live only: without an id, and never replayed to a client that resumes", async () => {
+    h.ws.module({ name: "one", chipset: { activation: "eager" }, code: SERVICE });
+    const clock = new ManualClock();
+    const rt = h.open({ clock, resources: { sampleMs: 1000 } });
+    const server = await h.serve(rt);
+    const headers = { authorization: `Bearer ${TOKEN}` };
+    const first = await SseClient.open(`${server.url}/v1/events`, headers);
+    await rt.start();
+    clock.advance(1000);
+    const sampled = await first.until((e) => e.event === "resources.sampled");
+    expect(sampled.id).toBeUndefined();
+    await rt.stop("one");
+    const stopped = await first.until((e) => e.event === "module.stopped");
+    first.close();
+
+    const resumed = await SseClient.open(`${server.url}/v1/events`, { ...headers, "last-event-id": "0" });
+    await rt.start("one");
+    await resumed.until(
+      (e) => e.event === "module.started" && e.id !== undefined && Number(e.id) > Number(stopped.id),
+    );
+    expect(resumed.received.map((e) => e.event)).not.toContain("resources.sampled");
+    expect(resumed.received.map((e) => e.event)).toContain("module.stopped");
+    resumed.close();
+  });
+
   it("counts the calls without anomaly detection, with failures and p99 null", async () => {
     h.ws.module({ name: "svc", chipset: { activation: "eager" }, code: SERVICE });
     const clock = new ManualClock();

@@ -23,6 +23,15 @@ const simple: Simple[] = ["load", "start", "stop", "pause", "resume", "restart",
 /** The actions that stop the module, and with `cascade` its running dependents first. */
 const stopping = new Set<Simple>(["stop", "restart", "unload"]);
 
+/**
+ * Whether the update field names a package on the host's machine (a directory or a `.tgz`) rather
+ * than a version, a range or a dist-tag (`2.0.0-beta.1`, `^2`, `next`): a path has a slash, or
+ * ends in `.tgz`, or starts with `.`.
+ */
+function isPackagePath(value: string): boolean {
+  return value.includes("/") || value.endsWith(".tgz") || value.startsWith(".");
+}
+
 /** Describes an answer of a control route for the outcome line. */
 function describe(label: string, answer: unknown): string {
   const a = (answer ?? {}) as {
@@ -73,8 +82,7 @@ export function Controls(props: { id: string; replicated?: boolean }) {
   };
   const update = (): void => {
     const value = from.trim();
-    const body =
-      value === "" ? {} : /^[\d^~<>=*xX.|\s-]+$/.test(value) ? { version: value } : { from: value };
+    const body = value === "" ? {} : isPackagePath(value) ? { from: value } : { version: value };
     const what =
       value === "" ? "from its configured sources" : "version" in body ? `to ${value}` : `from ${value}`;
     ask({ label: `update ${props.id} ${what}`, path: `/v1/modules/${ref}/update`, body });

@@ -37,7 +37,7 @@ function matching(events: LoggedEvent[], family: string, needle: string): Logged
   for (let i = events.length - 1; i >= 0 && out.length < SHOWN; i -= 1) {
     const e = events[i];
     if (e === undefined) continue;
-    if (family !== "" && !e.name.startsWith(family)) continue;
+    if (family !== "" && e.name.slice(0, e.name.indexOf(".")) !== family) continue;
     if (needle !== "" && !e.name.includes(needle) && !searchable(e).includes(needle)) continue;
     out.push(e);
   }

@@ -24,6 +24,11 @@ export function ModuleDetailView(props: { ref_: string }) {
     );
   return (
     <section class="view detail">
+      {detail.error !== "" && (
+        <p class="problem" role="alert">
+          {detail.error} (what follows is from the last answer)
+        </p>
+      )}
       <header class="detail-head">
         <h1>
           {d.id} <span class="muted">{d.version}</span>{" "}

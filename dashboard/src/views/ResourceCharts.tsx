@@ -18,17 +18,19 @@ export function ResourceCharts(props: { id: string }) {
 
   useEffect(() => {
     let stopped = false;
-    let latest = Date.now() - HOUR_MS;
+    // The host's times throughout (the browser's clock may be off): the first fetch asks for the
+    // last hour, the next ones for what came after the latest point.
+    let latest: number | undefined;
     let timer = 0;
     const fetchSince = async (): Promise<void> => {
       try {
         const { points: fresh } = await api<{ points: Point[] }>(
-          `/v1/modules/${seg(props.id)}/resources?since=${Math.floor(latest) + 1}`,
+          `/v1/modules/${seg(props.id)}/resources?since=${latest === undefined ? "1h" : Math.floor(latest) + 1}`,
         );
         if (stopped) return;
         if (fresh.length > 0) {
-          latest = Math.max(latest, ...fresh.map((p) => p.at));
-          const cut = Date.now() - HOUR_MS;
+          latest = Math.max(latest ?? 0, ...fresh.map((p) => p.at));
+          const cut = latest - HOUR_MS;
           setPoints((old) => [...old, ...fresh].filter((p) => p.at >= cut));
         }
         setError("");
@@ -44,8 +46,15 @@ export function ResourceCharts(props: { id: string }) {
     };
   }, [props.id]);
 
-  // The charts follow the version sampled last (after an update, the new one).
-  const version = points.at(-1)?.version;
+  // The charts follow the version sampled last (after an update, the new one); points come
+  // grouped by version, so the last one is not necessarily the newest.
+  let version: string | undefined;
+  let newest = -Infinity;
+  for (const p of points)
+    if (p.at > newest) {
+      newest = p.at;
+      version = p.version;
+    }
   const shown = points.filter((p) => p.version === version);
   const times = shown.map((p) => p.at);
   const hasCalls = shown.some((p) => typeof p.calls === "number");

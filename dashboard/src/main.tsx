@@ -46,9 +46,8 @@ function Shell() {
       </header>
       <main>
         {!s.connected && s.error !== "" && (
-          <p class="problem" role="alert" data-testid="host-down">
-            The host does not answer ({s.error}); what is shown is from before. The page reconnects on its
-            own.
+          <p class="problem" role="alert" data-testid="host-down" title={s.error}>
+            The host does not answer; what is shown is from before. The page reconnects on its own.
           </p>
         )}
         {route.view === "modules" && <ModuleTable />}

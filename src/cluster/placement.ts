@@ -1,4 +1,4 @@
-import { murmur3 } from "../dispatch/strategies/hash/murmur3.js";
+import { murmur3 } from "../dispatch/strategies.js";
 import type { PlacementManifest } from "../vocabulary/placement.js";
 
 /**

@@ -13,6 +13,8 @@ import { dispatchConfigSchema } from "./dispatchConfigSchema.js";
 import { logsConfigSchema } from "./logsConfigSchema.js";
 import { resourceLimitProperties } from "./schemaParts.js";
 import type { PermissionCeilings, PermissionsSection } from "../vocabulary/permissions.js";
+import type { PlacementManifest } from "../vocabulary/placement.js";
+import { placementByModuleSchema } from "./placementSchema.js";
 
 /** The conventional name of the config file in an application's directory. */
 export const CONFIG_FILE_NAME = "chipset.config.json";
@@ -76,6 +78,8 @@ export interface ChipsetConfig {
   calls: CallsConfig | undefined;
   /** Call policies by module id, over its manifest's `calls`. */
   policies: Record<string, CallsConfig>;
+  /** Where each module may run in a cluster, by module id, over its manifest's `placement` (ignored on a lone host). */
+  placement: Record<string, PlacementManifest>;
   /** The operator's ceilings on sandboxed modules' permissions, paths absolute; none by default. */
   permissions: PermissionCeilings;
   /** The application's own constraints, by module id: the range `runtime.use(id)` selects in. */
@@ -157,6 +161,7 @@ export const configFileSchema = {
       propertyNames: { format: "npm-name", expected: "a module id (an npm package name)" },
       additionalProperties: callsSchema,
     },
+    placement: placementByModuleSchema,
     permissions: {
       type: "object",
       expected:
@@ -301,6 +306,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     logs?: LogsConfig;
     calls?: CallsConfig;
     policies?: Record<string, CallsConfig>;
+    placement?: Record<string, PlacementManifest>;
     permissions?: Record<string, PermissionsSection>;
     use?: Record<string, string>;
     overrides?: Record<string, string>;
@@ -319,6 +325,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     defaults: config.defaults ?? {},
     calls: config.calls,
     policies: config.policies ?? {},
+    placement: config.placement ?? {},
     permissions: ceilings(absolute, config.permissions ?? {}),
     use: config.use ?? {},
     overrides: config.overrides ?? {},

@@ -4,6 +4,7 @@ import { isTimeZone } from "../common/timeZone.js";
 import { parseModuleRef } from "../vocabulary/moduleRef.js";
 import { probesSchema, triggersSchema } from "./probeTriggerSchemas.js";
 import { engineSchema, replicasSchema } from "./replicaSchemas.js";
+import { placementSchema } from "./placementSchema.js";
 import {
   closed,
   count,
@@ -303,6 +304,7 @@ export const chipsetSchema = {
     triggers: triggersSchema,
     replicas: replicasSchema,
     engine: engineSchema,
+    placement: placementSchema,
   },
 } as const;
 

@@ -6,6 +6,7 @@ import type { ResourceLimits } from "./resources.js";
 import type { CallsConfig } from "./calls.js";
 import type { EngineManifest, ReplicasManifest } from "./dispatch.js";
 import type { PermissionsSection } from "./permissions.js";
+import type { PlacementManifest } from "./placement.js";
 import type { TriggerManifest } from "./triggers.js";
 
 /** Where an instance's code runs: this thread, a worker thread, or a child process. */
@@ -107,6 +108,8 @@ export interface ChipsetManifest {
   replicas?: ReplicasManifest;
   /** Joins its type's engine pool (document 004; see docs/dispatch.md). */
   engine?: EngineManifest;
+  /** Which nodes of a cluster may run it, and whether its replicas spread (see docs/dispatch.md). */
+  placement?: PlacementManifest;
 }
 
 /** A package.json as Chipset reads it: `name` is the module id, `version` its version. */

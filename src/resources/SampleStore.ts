@@ -11,6 +11,7 @@ import {
   type MinuteRow,
 } from "./MinuteRollup.js";
 import type { ResourcePoint } from "./ResourcePoint.js";
+import { versionTotals } from "./versionTotals.js";
 
 /** Which module's rows: every one, an id (any version), or one `id@version`. */
 export interface ModuleFilter {
@@ -45,6 +46,11 @@ interface RawRow {
   failures: number | null;
   p99_ms: number | null;
 }
+
+/** {@link RAW_COLUMNS} over the rows of one version and instant: sums (null when every one is), the highest p99. */
+const RAW_TOTALS =
+  "id, version, at, sum(cpu) AS cpu, sum(memory) AS memory, sum(fs_read) AS fs_read, sum(fs_write) AS fs_write, " +
+  "sum(net_in) AS net_in, sum(net_out) AS net_out, sum(calls) AS calls, sum(failures) AS failures, max(p99_ms) AS p99_ms";
 
 const RAW_COLUMNS =
   "id, version, at, cpu, memory, fs_read, fs_write, net_in, net_out, calls, failures, p99_ms";
@@ -96,14 +102,16 @@ export class SampleStore {
   }
 
   /**
-   * Writes `samples` (any number of sampling rounds) in one transaction: each as a raw row, and
+   * Writes `samples` (any number of sampling rounds) in one transaction: the replicas of a module
+   * version in a round as one sample of the version ({@link versionTotals}), each as a raw row and
    * into the roll-up of its minute. Throws, writing nothing, when a write fails.
    */
   append(samples: readonly ResourceSample[]): void {
     if (samples.length === 0) return;
-    const minutes = rollUp(samples);
+    const rows = versionTotals(samples);
+    const minutes = rollUp(rows);
     this.db.transaction(() => {
-      for (const s of samples)
+      for (const s of rows)
         this.insertRaw.run(
           s.id,
           s.version,
@@ -164,7 +172,8 @@ export class SampleStore {
 
   /**
    * The history of the modules `filter` names between `since` and `until` (ms since the epoch,
-   * `since` included, `until` not), ordered by module then time: raw samples where they are kept, one-minute
+   * `since` included, `until` not), ordered by module then time, one point per module version and
+   * instant (a replicated module's replicas added up): raw samples where they are kept, one-minute
    * roll-ups (whose minute starts in the period) before the first raw sample of each module.
    */
   history(filter: ModuleFilter, since: number, until: number): ResourcePoint[] {
@@ -183,9 +192,11 @@ export class SampleStore {
       const first = firsts.get(`${m.id}@${m.version}`);
       return first === undefined || m.minute < first;
     });
+    // Rows written before replicas were added up on writing hold one row per replica: added up here.
     const raw = this.query(
       filter,
-      `SELECT ${RAW_COLUMNS} FROM resource_samples WHERE %WHERE% AND at >= ? AND at < ? ORDER BY at`,
+      `SELECT ${RAW_TOTALS} FROM resource_samples WHERE %WHERE% AND at >= ? AND at < ? ` +
+        "GROUP BY id, version, at ORDER BY at",
     ).all(...params(filter), since, until) as RawRow[];
     const points = [...minutes.map(minutePoint), ...raw.map(rawPoint)];
     return points.sort((a, b) =>

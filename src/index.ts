@@ -51,7 +51,7 @@ export type {
   IncidentCount,
 } from "./resources/ResourceReport.js";
 export type { ResourceStats } from "./resources/resourceStats.js";
-export type { ResourcePoint } from "./resources/SampleStore.js";
+export type { ResourcePoint } from "./resources/ResourcePoint.js";
 export type { HistoryPeriod, ReportOptions } from "./runtime/ResourceReports.js";
 export type { ResourceBound, ResourceEvents, ResourcesSampled } from "./resources/ResourceEvents.js";
 export type {

@@ -2,6 +2,10 @@ import type { ErrorObject } from "ajv";
 import { ownValue } from "../common/ownValue.js";
 import { closestName } from "../common/closestName.js";
 import { renderValue } from "../common/renderValue.js";
+import { isSecretName, redactConfig } from "./redactConfig.js";
+
+/** What a problem says in place of a value that may be a secret. */
+export const HIDDEN_VALUE = "a value that does not fit";
 
 /** One validation problem, phrased for people: which field, what was expected, what was found. */
 export interface SchemaProblem {
@@ -9,7 +13,10 @@ export interface SchemaProblem {
   field: string;
   /** What a valid value looks like, such as `a semver range such as "^2.1.0"`. */
   expected: string;
-  /** The value found, rendered as short JSON, or `nothing` when the field is missing. */
+  /**
+   * The value found, rendered as short JSON, or `nothing` when the field is missing; {@link HIDDEN_VALUE}
+   * for a value that may be a secret (`writeOnly` in the schema, or under a name like `password`).
+   */
   found: string;
   /** One sentence: `"chipset.kind" is missing; expected ...`. */
   message: string;
@@ -21,13 +28,26 @@ const SUMMARY_KEYWORDS = new Set(["if", "anyOf", "oneOf", "allOf", "not", "prope
 /**
  * Turns ajv errors (compiled with `verbose: true`) into {@link SchemaProblem}s, most specific
  * first. An `expected` annotation on the failing schema node is quoted; otherwise it is derived.
+ * A value that may be a secret is never quoted: one the failing schema node marks `writeOnly`,
+ * one under a key named like a secret, and, given the whole `schema` the data was checked
+ * against, whatever {@link redactConfig} hides (a `writeOnly` ancestor, a URL's password).
  */
-export function describeSchemaErrors(errors: readonly ErrorObject[], data: unknown): SchemaProblem[] {
+export function describeSchemaErrors(
+  errors: readonly ErrorObject[],
+  data: unknown,
+  schema?: Record<string, unknown>,
+): SchemaProblem[] {
   const specific = errors.filter((e) => !SUMMARY_KEYWORDS.has(e.keyword));
   const seen = new Set<string>();
   const problems: SchemaProblem[] = [];
+  const redacted = schema === undefined ? [] : redactConfig(schema, data).redacted;
+  const secret = (segments: readonly string[], node: Record<string, unknown> | undefined): boolean => {
+    if (node?.writeOnly === true || segments.some((segment) => isSecretName(segment))) return true;
+    const pointer = segments.map((s) => `/${s.replace(/~/g, "~0").replace(/\//g, "~1")}`).join("");
+    return redacted.some((r) => pointer === r || pointer.startsWith(`${r}/`));
+  };
   for (const error of specific.length > 0 ? specific : errors) {
-    const problem = describe(error, data);
+    const problem = describe(error, data, secret);
     const key = `${problem.field}\0${problem.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -41,7 +61,10 @@ export function dottedPath(segments: readonly string[]): string {
   return segments.join(".");
 }
 
-function describe(error: ErrorObject, data: unknown): SchemaProblem {
+/** Whether the value at `segments` (checked by schema node `node`) may be a secret. */
+type SecretTest = (segments: readonly string[], node: Record<string, unknown> | undefined) => boolean;
+
+function describe(error: ErrorObject, data: unknown, secret: SecretTest): SchemaProblem {
   const base = pointerSegments(error.instancePath);
   const parent = asRecord(error.parentSchema);
   const params = error.params as Record<string, unknown>;
@@ -65,10 +88,11 @@ function describe(error: ErrorObject, data: unknown): SchemaProblem {
     const expected = known.length > 0 ? `one of the known fields: ${known.join(", ")}` : "no such field";
     const guess = closestName(name, known);
     const hint = guess === undefined ? "" : ` (did you mean "${guess}"?)`;
+    const path = [...base, name];
     return {
       field,
       expected,
-      found: renderValue(valueAt(data, [...base, name])),
+      found: secret(path, undefined) ? HIDDEN_VALUE : renderValue(valueAt(data, path)),
       message: `"${field}" is not a known field${hint}; expected ${expected}`,
     };
   }
@@ -88,7 +112,7 @@ function describe(error: ErrorObject, data: unknown): SchemaProblem {
 
   const field = dottedPath(base);
   const expected = annotated ?? deriveFromError(error);
-  const found = renderValue(valueAt(data, base));
+  const found = secret(base, parent) ? HIDDEN_VALUE : renderValue(valueAt(data, base));
   const subject = field === "" ? "The value" : `"${field}"`;
   return { field, expected, found, message: `${subject} is invalid; expected ${expected}, found ${found}` };
 }

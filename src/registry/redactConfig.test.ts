@@ -62,6 +62,48 @@ describe("redactConfig", () => {
     expect(shown.redacted).toHaveLength(9);
   });
 
+  it("hides the other common names of secrets, and not names that merely contain 'key'", () => {
+    const secrets = {
+      passphrase: "a",
+      pwd: "b",
+      authorization: "c",
+      bearer: "d",
+      dsn: "e",
+      cookie: "f",
+      sessionId: "g",
+      signingKey: "h",
+      accessKey: "i",
+      encryption_key: "j",
+      connectionString: "k",
+      connection_string: "l",
+      basicAuth: "m",
+    };
+    const plain = { keyboardLayout: "fr", key: "name", primaryKey: "id", host: "db", sortKeys: true };
+    const shown = redactConfig(undefined, { ...secrets, ...plain });
+    expect(shown.config).toEqual({
+      ...Object.fromEntries(Object.keys(secrets).map((k) => [k, REDACTED])),
+      ...plain,
+    });
+    expect(shown.redacted).toHaveLength(Object.keys(secrets).length);
+  });
+
+  it("hides the password of a URL with credentials wherever it is, keeping the rest of the URL", () => {
+    const config = {
+      db: "postgres://admin:S3cret@db/prod",
+      mirrors: ["https://u:p@w0rd@mirror.example/path?q=1", "https://mirror.example/"],
+      ssh: "ssh://git@github.com/org/repo",
+      note: "see postgres://admin:S3cret@db/prod", // not a URL: prose that mentions one
+    };
+    const shown = redactConfig(undefined, config);
+    expect(shown.config).toEqual({
+      db: "postgres://admin:[redacted]@db/prod",
+      mirrors: ["https://u:[redacted]@mirror.example/path?q=1", "https://mirror.example/"],
+      ssh: "ssh://git@github.com/org/repo",
+      note: "see postgres://admin:S3cret@db/prod",
+    });
+    expect(shown.redacted).toEqual(["/db", "/mirrors/0"]);
+  });
+
   it("follows tuples, patternProperties, allOf/anyOf/oneOf and local $refs to writeOnly fields", () => {
     const schema = {
       type: "object",

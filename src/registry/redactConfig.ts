@@ -3,8 +3,32 @@ import { linearRegExp } from "./linearRegExp.js";
 /** What a hidden value is replaced by. */
 export const REDACTED = "[redacted]";
 
-/** Key names that hold secrets whatever the schema says: `apiKey`, `db_password`, `clientSecret`, `privateKey`... */
-const SECRET_KEY = /secret|token|passw|api.?key|credential|private/i;
+/**
+ * Key names that hold secrets whatever the schema says: `apiKey`, `db_password`, `clientSecret`,
+ * `privateKey`, `passphrase`, `pwd`, `authorization`, `bearer`, `dsn`, `cookie`, `sessionId`,
+ * `signingKey`, `accessKey`, `connectionString`... A plain `key` or `keyboardLayout` is not one.
+ * No lookaround or nesting: matching is linear in the name's length.
+ */
+const SECRET_KEY =
+  /secret|token|passw|passphrase|pwd|credential|private|bearer|auth|cookie|session|dsn|connection.?string|(?:api|access|signing|encryption|master|hmac).?key/i;
+
+/**
+ * A URL with a password in it: `scheme://user:password@host...` (the password runs to the last
+ * `@` before the path). Anchored, so matching stays linear in the value's length.
+ */
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:)([^/?#]*)@/i;
+
+/** Whether a configuration key's name looks like it holds a secret ({@link SECRET_KEY}). */
+export function isSecretName(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+/** `value` with the password of a URL's credentials replaced by {@link REDACTED}; undefined when it has none. */
+export function withoutUrlPassword(value: string): string | undefined {
+  const match = URL_PASSWORD.exec(value);
+  if (match === null || match[2] === "") return undefined;
+  return `${match[1]}${REDACTED}@${value.slice(match[0].length)}`;
+}
 
 /** Schema nesting followed at most (a `$ref` cycle, a schema deeper than any config). */
 const MAX_DEPTH = 64;
@@ -23,8 +47,9 @@ type Schema = Record<string, unknown>;
  * A copy of a module's configuration fit to show: every value the `configSchema` marks
  * `writeOnly: true` (through `properties`, `patternProperties`, `additionalProperties`, `items`,
  * `prefixItems`, `allOf`/`anyOf`/`oneOf` and local `$ref`s) and every value under a key whose
- * name looks like a secret ({@link SECRET_KEY}) is replaced by `"[redacted]"`, whatever its type.
- * `config` itself is not changed.
+ * name looks like a secret ({@link SECRET_KEY}) is replaced by `"[redacted]"`, whatever its type;
+ * in any other string that is a URL with credentials, the password is (`postgres://admin:[redacted]@db/prod`).
+ * Each replacement's pointer is in `redacted`. `config` itself is not changed.
  */
 export function redactConfig(schema: Schema | undefined, config: unknown): RedactedConfig {
   const redacted: string[] = [];
@@ -32,6 +57,12 @@ export function redactConfig(schema: Schema | undefined, config: unknown): Redac
   const walk = (value: unknown, schemas: readonly Schema[], pointer: string): unknown => {
     if (Array.isArray(value))
       return value.map((item, i) => visit(item, itemSchemas(schemas, i, root), `${pointer}/${i}`, false));
+    if (typeof value === "string") {
+      const shown = withoutUrlPassword(value);
+      if (shown === undefined) return value;
+      redacted.push(pointer);
+      return shown;
+    }
     if (value === null || typeof value !== "object") return value;
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
@@ -39,7 +70,7 @@ export function redactConfig(schema: Schema | undefined, config: unknown): Redac
         item,
         propertySchemas(schemas, key, root),
         `${pointer}/${escape(key)}`,
-        SECRET_KEY.test(key),
+        isSecretName(key),
       );
       // Defined, not assigned: a key "__proto__" (JSON.parse makes it an own key) stays a key.
       Object.defineProperty(out, key, { value: shown, enumerable: true, writable: true, configurable: true });

@@ -55,7 +55,7 @@ export function validateConfig<T = unknown>(
   }
   if (valid) return data as T;
 
-  const problems = describeSchemaErrors(validate.errors ?? [], data);
+  const problems = describeSchemaErrors(validate.errors ?? [], data, schema);
   const [first, ...rest] = problems;
   const field = first?.field ?? "";
   const more = rest.length === 0 ? "" : ` (${rest.length} more: ${rest.map((p) => p.message).join("; ")})`;

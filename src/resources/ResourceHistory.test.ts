@@ -266,6 +266,81 @@ describe("the stored resource history", () => {
     h.dispose();
   });
 
+  it("answers one point per round for a module with 2 replicas: their figures added up, the highest p99, in raw points and roll-ups", () => {
+    const clock = new ManualClock(T0);
+    const store = open();
+    const h = history(store, clock, { ...keepAll, rawRetentionMs: 60_000 });
+    // Seconds 1..4 of the first minute, and 61..64 of the second: replica 0 carries the version's
+    // failures and p99 (the sampler gives them once per version), replica 1 has its own CPU and calls.
+    const rounds = [1, 2, 3, 4, 61, 62, 63, 64].flatMap((second, i) => {
+      const at = T0 + second * 1000;
+      const first = sample("r@1.0.0", at, {
+        cpu: 10,
+        memory: 100 * MB,
+        fsRead: 5,
+        netIn: 7,
+        calls: 3,
+        failures: i % 2,
+        p99Ms: 20 + i,
+      });
+      const second_ = {
+        ...sample("r@1.0.0", at, { cpu: 30, memory: 50 * MB, fsWrite: 1, netOut: 2, calls: 4 }),
+        replica: 1,
+      };
+      return [first, second_];
+    });
+    h.record(rounds);
+    h.flush();
+    const raw = h.history("r", T0, T0 + 120_000);
+    expect(raw.map((p) => p.at)).toEqual([1, 2, 3, 4, 61, 62, 63, 64].map((s) => T0 + s * 1000));
+    expect(raw[1]).toMatchObject({
+      resolution: "raw",
+      cpuPercent: 40,
+      memoryBytes: 150 * MB,
+      diskBps: 6,
+      networkBps: 9,
+      calls: 7,
+      failures: 1,
+      p99Ms: 21,
+    });
+
+    clock.advance(120_000);
+    h.start(); // prunes the first minute's raw samples: its roll-up stands for it
+    const [minute, ...rest] = h.history("r", T0, T0 + 120_000);
+    expect(minute).toMatchObject({
+      resolution: "minute",
+      samples: 4, // rounds, not replica samples
+      cpuPercent: 40,
+      cpuPercentMax: 40,
+      memoryBytes: 150 * MB,
+      memoryBytesMax: 150 * MB,
+      diskBps: 6,
+      networkBps: 9,
+      calls: 28,
+      failures: 2,
+      p99Ms: 21.5,
+      p99MsMax: 23,
+    });
+    expect(rest.map((p) => [p.resolution, p.cpuPercent, p.calls])).toEqual(
+      Array.from({ length: 4 }, () => ["raw", 40, 7]),
+    );
+    h.dispose();
+  });
+
+  it("adds up the replicas' rows of history written one row per replica", () => {
+    const store = open();
+    const at = T0 + 1000;
+    // As written before replicas were added up: each replica's row on its own.
+    store.append([sample("r@1.0.0", at, { cpu: 10, memory: 5, calls: 1, failures: 0, p99Ms: 9 })]);
+    store.append([{ ...sample("r@1.0.0", at, { cpu: 30, memory: 7, calls: 2, p99Ms: null }), replica: 1 }]);
+    expect(store.rows().raw).toBe(2);
+    expect(
+      store
+        .history({ id: "r" }, T0, T0 + 60_000)
+        .map((p) => [p.cpuPercent, p.memoryBytes, p.calls, p.failures, p.p99Ms]),
+    ).toEqual([[40, 12, 3, 0, 9]]);
+  });
+
   it("deletes roll-ups older than rollupRetentionMs on its interval, and keeps at most maxRows rows, newest", () => {
     const clock = new ManualClock(T0);
     const store = open();

@@ -2,7 +2,8 @@ import type { Clock, Timer } from "../common/Clock.js";
 import type { Disposable } from "../common/Disposable.js";
 import type { ResourceSample } from "../vocabulary/resources.js";
 import { buildReport, MACHINE_ID, type PeriodIncidents, type ResourceReport } from "./ResourceReport.js";
-import type { ModuleFilter, ResourcePoint, Retention, SampleStore } from "./SampleStore.js";
+import type { ResourcePoint } from "./ResourcePoint.js";
+import type { ModuleFilter, Retention, SampleStore } from "./SampleStore.js";
 
 /** How long samples wait in memory before they are written, in ms (reads write them first). */
 export const FLUSH_EVERY_MS = 5_000;

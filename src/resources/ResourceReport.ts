@@ -1,5 +1,6 @@
 import type { ResourceSample } from "../vocabulary/resources.js";
-import { MINUTE_MS, type ResourcePoint } from "./SampleStore.js";
+import { MINUTE_MS } from "./MinuteRollup.js";
+import type { ResourcePoint } from "./ResourcePoint.js";
 import type { SystemFigures } from "./SystemMeter.js";
 import { SeriesStats, TREND_THRESHOLD, type ResourceStats } from "./resourceStats.js";
 

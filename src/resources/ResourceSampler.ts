@@ -47,17 +47,25 @@ function reloaded(before: UsageCounters, now: UsageCounters): boolean {
   return false;
 }
 
+/** The figures of two intervals as one: failures added, the higher p99 (a bound: the exact one is not kept). */
+function merged(a: IntervalCalls | undefined, b: IntervalCalls): IntervalCalls {
+  if (a === undefined) return b;
+  const p99Ms = a.p99Ms === null ? b.p99Ms : b.p99Ms === null ? a.p99Ms : Math.max(a.p99Ms, b.p99Ms);
+  return { failures: a.failures + b.failures, p99Ms };
+}
+
 const perSecond = (bytes: number, ms: number): number => (ms > 0 ? (Math.max(0, bytes) * 1000) / ms : 0);
 
 /**
- * The sample of one interval between two readings of the same load; `calls` are the version's
- * call figures since the previous round, which the first replica's sample carries.
+ * The sample of one interval between two readings of the same load. `carried` are the version's
+ * call figures this sample carries (failures and p99, for every replica together): null on the
+ * other replicas' samples, undefined without anomaly detection (failures and p99 null too).
  */
 export function sampleOf(
   inst: SampledInstance,
   before: Reading,
   now: Reading,
-  calls: RoundCalls = undefined,
+  carried: IntervalCalls | null | undefined = undefined,
 ): ResourceSample {
   const a = before.usage;
   const b = now.usage;
@@ -75,9 +83,6 @@ export function sampleOf(
     elu = total > 0 ? Math.min(1, Math.max(0, active / total)) : 0;
   }
   const memoryBytes = inst.isolation === "process" ? (b.rss ?? b.heapUsed ?? null) : (b.heapUsed ?? null);
-  const version =
-    inst.replica === 0 && calls !== undefined ? calls.get(`${inst.id}@${inst.version}`) : undefined;
-  const counted = inst.replica === 0 && calls !== undefined;
   return {
     id: inst.id,
     version: inst.version,
@@ -95,8 +100,8 @@ export function sampleOf(
     netInBps: perSecond(b.netIn - a.netIn, ms),
     netOutBps: perSecond(b.netOut - a.netOut, ms),
     calls: Math.max(0, now.calls - before.calls),
-    failures: counted ? (version?.failures ?? 0) : null,
-    p99Ms: version?.p99Ms ?? null,
+    failures: carried?.failures ?? null,
+    p99Ms: carried?.p99Ms ?? null,
     totals: {
       cpuSeconds: (cpuUs ?? 0) / 1e6,
       fsReadBytes: b.fsRead,
@@ -116,6 +121,12 @@ export function sampleOf(
 export class ResourceSampler implements Disposable {
   private readonly readings = new Map<string, Reading>();
   private readonly latestSamples = new Map<string, ResourceSample>();
+  /**
+   * Call figures taken from `calls` and not yet carried by a sample, by `id@version`: a round in
+   * which no instance of the version gave a sample (it crashed and was loaded afresh, or was just
+   * loaded) keeps them for the next sample of that version instead of losing them.
+   */
+  private readonly uncarried = new Map<string, IntervalCalls>();
   private readonly sampled: EventSource<readonly ResourceSample[]>;
   private timer: Timer | undefined;
   private closed = false;
@@ -160,9 +171,14 @@ export class ResourceSampler implements Disposable {
   sampleNow(): ResourceSample[] {
     const at = this.deps.clock.wallNow();
     const seen = new Set<string>();
-    const samples: ResourceSample[] = [];
+    const versions = new Set<string>();
+    const ready: Array<{ inst: SampledInstance; key: string; before: Reading; now: Reading }> = [];
     const calls = this.deps.calls?.();
+    if (calls !== undefined)
+      for (const [version, figures] of calls)
+        this.uncarried.set(version, merged(this.uncarried.get(version), figures));
     for (const inst of this.deps.instances()) {
+      versions.add(`${inst.id}@${inst.version}`);
       const usage = inst.usage();
       if (usage === undefined) continue;
       const key = sampleKey(inst);
@@ -173,7 +189,23 @@ export class ResourceSampler implements Disposable {
       if (before !== undefined && at <= before.at && !reloaded(before.usage, usage)) continue;
       this.readings.set(key, now);
       if (before === undefined || reloaded(before.usage, usage)) continue;
-      const sample = sampleOf(inst, before, now, calls);
+      ready.push({ inst, key, before, now });
+    }
+    // Each version's figures ride on the sample of its lowest replica sampled this round.
+    const carrier = new Map<string, number>();
+    for (const { inst } of ready) {
+      const version = `${inst.id}@${inst.version}`;
+      carrier.set(version, Math.min(carrier.get(version) ?? inst.replica, inst.replica));
+    }
+    const samples: ResourceSample[] = [];
+    for (const { inst, key, before, now } of ready) {
+      const version = `${inst.id}@${inst.version}`;
+      let carried: IntervalCalls | null | undefined = calls === undefined ? undefined : null;
+      if (calls !== undefined && carrier.get(version) === inst.replica) {
+        carried = this.uncarried.get(version) ?? { failures: 0, p99Ms: null };
+        this.uncarried.delete(version);
+      }
+      const sample = sampleOf(inst, before, now, carried);
       this.latestSamples.set(key, sample);
       samples.push(sample);
     }
@@ -182,6 +214,8 @@ export class ResourceSampler implements Disposable {
       this.readings.delete(key);
       this.latestSamples.delete(key);
     }
+    for (const version of this.uncarried.keys())
+      if (!versions.has(version) && calls?.has(version) !== true) this.uncarried.delete(version);
     if (samples.length > 0) this.sampled.emit(samples);
     return samples;
   }

@@ -5,7 +5,8 @@ import { ResourceHistory, filterOf } from "../resources/ResourceHistory.js";
 import { machineSample, type IncidentCount, type ResourceReport } from "../resources/ResourceReport.js";
 import type { SystemFigures } from "../resources/SystemMeter.js";
 import type { ResourceSampler } from "../resources/ResourceSampler.js";
-import { SampleStore, type ResourcePoint } from "../resources/SampleStore.js";
+import type { ResourcePoint } from "../resources/ResourcePoint.js";
+import { SampleStore } from "../resources/SampleStore.js";
 import type { Database } from "../store/Database.js";
 import type { ResourceSettings } from "./RuntimeOptions.js";
 

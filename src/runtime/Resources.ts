@@ -12,7 +12,7 @@ import { ResourceSampler, type RoundCalls, type SampledInstance } from "../resou
 import { SystemMeter, type SystemFigures } from "../resources/SystemMeter.js";
 import type { ResourceSample, UsageCounters } from "../vocabulary/resources.js";
 import type { IncidentCount, ResourceReport } from "../resources/ResourceReport.js";
-import type { ResourcePoint } from "../resources/SampleStore.js";
+import type { ResourcePoint } from "../resources/ResourcePoint.js";
 import type { Database } from "../store/Database.js";
 import { ResourceReports, type HistoryPeriod, type ReportOptions } from "./ResourceReports.js";
 import type { ResourceSettings } from "./RuntimeOptions.js";

@@ -78,14 +78,17 @@ export interface ResourceSample {
   calls: number | null;
   /**
    * Calls of the version that failed by the module's doing (it threw, timed out or crashed) over
-   * the interval; null with anomaly detection off, and on every replica's sample but the first
-   * (the figure is the version's, every replica together).
+   * the interval; null with anomaly detection off, and on every replica's sample but the one that
+   * carries the version's figures (the lowest replica sampled in the round: the figure is the
+   * version's, every replica together). Figures of a round without a sample of the version (an
+   * instance loaded afresh after a crash) are added to its next sample.
    */
   failures: number | null;
   /**
    * The 99th percentile of the latencies of the version's successful calls over the interval (the
    * latest 1 024 per method when there were more), in ms; null when none succeeded, with anomaly
-   * detection off, and on every replica's sample but the first.
+   * detection off, and on every replica's sample but the one carrying the version's figures (see
+   * `failures`; after a round without a sample, the higher of the two rounds' p99s).
    */
   p99Ms: number | null;
   /** Totals since the module was loaded. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/common/Clock.js";
 import { ChipsetError, createRuntime, ErrorCodes } from "../../src/index.js";
+import type { ResourcesSampled } from "../../src/resources/ResourceEvents.js";
 import type { ResourceReport } from "../../src/resources/ResourceReport.js";
 import { runtimeHarness } from "../support/runtimeHarness.js";
 
@@ -90,5 +91,45 @@ describe("the resource history of real modules", () => {
     const reversed = refused(() => runtime.resources.history("m", { since: 2_000, until: 1_000 }));
     expect(reversed.code).toBe(ErrorCodes.OPTIONS_INVALID);
     expect(reversed.message).toContain("since <= until");
+  });
+
+  it("has one point per round for a module with 2 replicas, their figures added up", async () => {
+    h.ws.module({ name: "pair", chipset: { isolation: "worker", replicas: { min: 2 } }, code: MODULE });
+    const clock = new ManualClock();
+    const since = clock.wallNow();
+    const runtime = h.open({ clock, resources: { sampleMs: 1000 } });
+    const rounds: ResourcesSampled[] = [];
+    runtime.on("resources.sampled", (e) => rounds.push(e));
+    await runtime.start();
+    await runtime.start("pair");
+    const running = () => runtime.instances().filter((i) => i.id === "pair" && i.state === "running").length;
+    while (running() < 2) await new Promise((resolve) => runtime.on("module.started", resolve)); // both replicas up
+    for (let i = 0; i < 4; i++) await runtime.call("pair", "idle");
+    runtime.resources.sampleNow(); // the first readings
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 6; i++) await runtime.call("pair", "idle");
+      await expect(runtime.call("pair", "fail")).rejects.toThrow("asked to fail");
+      clock.advance(1000);
+    }
+    expect(rounds.map((r) => r.samples.length)).toEqual([2, 2]); // one sample per replica, live
+    const points = runtime.resources.history("pair", { since });
+    expect(points.map((p) => p.at)).toEqual(rounds.map((r) => r.at));
+    for (const [i, point] of points.entries()) {
+      const samples = rounds[i]!.samples;
+      // The known figures added up (a worker's heap is null until it has reported it).
+      const total = (f: (s: (typeof samples)[number]) => number | null) => {
+        const known = samples.map(f).filter((v) => v !== null);
+        return known.length === 0 ? null : known.reduce((a, b) => a + b, 0);
+      };
+      expect(point.calls).toBe(7);
+      expect(point.failures).toBe(1);
+      expect(point.memoryBytes).toBe(total((s) => s.memoryBytes));
+      expect(point.cpuPercent).toBeCloseTo(
+        total((s) => s.cpuPercent)!,
+        9,
+      );
+      expect(point.diskBps).toBe(total((s) => s.fsReadBps + s.fsWriteBps));
+    }
+    await runtime.close();
   });
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/common/Clock.js";
 import type { ResourcesSampled } from "../../src/resources/ResourceEvents.js";
-import type { ResourcePoint } from "../../src/resources/SampleStore.js";
+import type { ResourcePoint } from "../../src/resources/ResourcePoint.js";
 import { TOKEN, hostHarness } from "./harness.js";
 import { SseClient } from "./sseClient.js";
 

@@ -58,9 +58,9 @@ describe("GET /v1/modules/{ref}/config", () => {
         url: "https://db.local",
         retries: 3,
         dsn: "[redacted]",
-        auth: { user: "me", apiKey: "[redacted]" },
+        auth: "[redacted]", // named like a secret: all of it
       },
-      redacted: ["/dsn", "/auth/apiKey"],
+      redacted: ["/dsn", "/auth"],
       source: file,
       key: "db@^1.0.0",
       live: false,
@@ -101,6 +101,47 @@ describe("GET /v1/modules/{ref}/config", () => {
     expect(body.problem?.message).toContain('"dsn"');
     expect(body.problem?.message).not.toContain("12345678");
     expect(body.config).toEqual({ url: 42, dsn: "[redacted]" });
+  });
+
+  it("never quotes a secret that does not fit the schema: neither in the call's error nor in /v1/errors", async () => {
+    h.ws.module({
+      name: "vault",
+      chipset: {
+        configSchema: {
+          type: "object",
+          properties: {
+            pin: { type: "integer", writeOnly: true },
+            sealed: { type: "object", writeOnly: true, properties: { code: { type: "integer" } } },
+            unlockPassphrase: { type: "integer" },
+            level: { type: "integer" },
+          },
+        },
+      },
+      code: "export const module = defineModule({ api: { ping() { return true; } } });",
+    });
+    const config = {
+      pin: "S3cretPin",
+      sealed: { code: "Xyzzy42" },
+      unlockPassphrase: "Op3nSesame",
+      level: "high",
+    };
+    const rt = h.open({ config: { vault: config } });
+    await h.serve(rt);
+    const err = await rt.call("vault", "ping").then(
+      () => undefined,
+      (e: unknown) => e as { code: string; message: string; details: unknown },
+    );
+    expect(err?.code).toBe(ErrorCodes.CONFIG_INVALID);
+    expect(err?.message).toContain('"pin" is invalid; expected an integer, found a value that does not fit');
+    expect(err?.message).toContain('"sealed.code" is invalid');
+    expect(err?.message).toContain('"unlockPassphrase" is invalid');
+    expect(err?.message).toContain('"level" is invalid; expected an integer, found "high"'); // no secret: quoted
+    const secrets = /S3cretPin|Xyzzy42|Op3nSesame/;
+    expect(err?.message).not.toMatch(secrets);
+    expect(JSON.stringify(err?.details)).not.toMatch(secrets);
+    const errors = await h.get<{ errors: unknown[] }>("/v1/errors");
+    expect(JSON.stringify(errors.body)).toContain(ErrorCodes.CONFIG_INVALID);
+    expect(JSON.stringify(errors.body)).not.toMatch(secrets);
   });
 
   it("answers the coded 404 for an unknown module", async () => {

@@ -57,19 +57,23 @@ export function defaultNodeName(): string {
  * for bad settings (a URL, a name, a secret file); credentials the server refuses are reported
  * as a `failed` event and tried again.
  */
-export async function joinCluster(runtime: Runtime, options: ClusterOptions): Promise<Cluster> {
-  const name = options.name ?? "chipset";
-  if (!NAME.test(name))
-    throw new ChipsetError(
-      ErrorCodes.CLUSTER_CONFIG_INVALID,
-      `the cluster name ${JSON.stringify(name)} may hold only letters, digits, _ and -`,
-      { details: { field: "name" } },
-    );
-  const { onEvent, name: _name, node: _node, ...nats } = options;
-  const settings: NatsSettings = { ...nats, node: options.node ?? defaultNodeName() };
-  natsOptions(settings); // checked now: a bad URL or secret file fails the start, not a retry loop
-  const db = Database.open(runtime.dataDir);
-  return new ClusterMember(runtime, db, name, settings, onEvent ?? (() => undefined));
+export function joinCluster(runtime: Runtime, options: ClusterOptions): Promise<Cluster> {
+  try {
+    const name = options.name ?? "chipset";
+    if (!NAME.test(name))
+      throw new ChipsetError(
+        ErrorCodes.CLUSTER_CONFIG_INVALID,
+        `the cluster name ${JSON.stringify(name)} may hold only letters, digits, _ and -`,
+        { details: { field: "name" } },
+      );
+    const { onEvent, name: _name, node: _node, ...nats } = options;
+    const settings: NatsSettings = { ...nats, node: options.node ?? defaultNodeName() };
+    natsOptions(settings); // checked now: a bad URL or secret file fails the start, not a retry loop
+    const db = Database.open(runtime.dataDir);
+    return Promise.resolve(new ClusterMember(runtime, db, name, settings, onEvent ?? (() => undefined)));
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /** The composition root of a node's cluster parts (the shared registry, for now). */
@@ -121,9 +125,13 @@ class ClusterMember implements Cluster {
       nc = await connectNats(this.settings, { once: true });
     } catch (error) {
       if (this.closed) return;
-      if (error instanceof ChipsetError) this.report({ type: "failed", what: "joining the cluster", error, retrying: true });
+      if (error instanceof ChipsetError)
+        this.report({ type: "failed", what: "joining the cluster", error, retrying: true });
       else if (first) this.report({ type: "alone", pending: this.registry.pending() });
-      this.wait = this.runtime.clock.setTimeout(() => void this.connect(false), this.settings.reconnectWaitMs ?? 250);
+      this.wait = this.runtime.clock.setTimeout(
+        () => void this.connect(false),
+        this.settings.reconnectWaitMs ?? 250,
+      );
       return;
     }
     if (this.closed) {

@@ -8,7 +8,13 @@ import type { Runtime } from "../runtime/Runtime.js";
 import type { Database } from "../store/Database.js";
 import { removeStagingDir } from "../updates/stagingDir.js";
 import type { ModuleRecord } from "../vocabulary/manifest.js";
-import { catalogEntryOf, catalogKey, parseCatalogEntry, parseCatalogKey, type CatalogEntry } from "./catalogEntry.js";
+import {
+  catalogEntryOf,
+  catalogKey,
+  parseCatalogEntry,
+  parseCatalogKey,
+  type CatalogEntry,
+} from "./catalogEntry.js";
 import { packModule, unpackModule } from "./packageArchive.js";
 import { PublishedTable, type PublishedVersion } from "./PublishedTable.js";
 
@@ -195,7 +201,10 @@ export class SharedRegistry {
     const packed = await packModule(record.dir!);
     const now = this.options.runtime.clock.wallNow();
     const entry = catalogEntryOf(record, packed.integrity, this.options.node, now);
-    await stores.packages.putBlob({ name: entry.object, description: `${entry.id}@${entry.version}` }, packed.bytes);
+    await stores.packages.putBlob(
+      { name: entry.object, description: `${entry.id}@${entry.version}` },
+      packed.bytes,
+    );
     await stores.catalog.put(catalogKey(record.id, record.version), JSON.stringify(entry));
     this.published.put({ id: record.id, version: record.version, digest: entry.digest }, now);
     this.options.report({ type: "published", id: record.id, version: record.version });
@@ -204,7 +213,8 @@ export class SharedRegistry {
   private async unpublish(stores: Stores, gone: PublishedVersion): Promise<void> {
     const key = catalogKey(gone.id, gone.version);
     const current = await stores.catalog.get(key);
-    const entry = current === null || current.operation !== "PUT" ? undefined : parseCatalogEntry(key, current.string());
+    const entry =
+      current === null || current.operation !== "PUT" ? undefined : parseCatalogEntry(key, current.string());
     // Another node published this version since: its entry stays.
     if (typeof entry === "object" && entry.addedBy === this.options.node) {
       await stores.catalog.delete(key);

@@ -92,6 +92,7 @@ export function parseCatalogEntry(key: string, text: string): CatalogEntry | str
   if (typeof entry["manifest"] !== "object" || entry["manifest"] === null)
     return `the catalogue entry ${key} has no manifest summary`;
   const { id, version } = entry as unknown as CatalogEntry;
-  if (catalogKey(id, version) !== key) return `the catalogue entry ${key} names another version: ${id}@${version}`;
+  if (catalogKey(id, version) !== key)
+    return `the catalogue entry ${key} names another version: ${id}@${version}`;
   return entry as unknown as CatalogEntry;
 }

@@ -18,7 +18,13 @@ function moduleDir(): string {
   fs.mkdirSync(path.join(dir, "lib"), { recursive: true });
   fs.writeFileSync(
     path.join(dir, "package.json"),
-    JSON.stringify({ name: "codec", version: "1.0.0", type: "module", exports: "./index.js", chipset: { kind: "x" } }),
+    JSON.stringify({
+      name: "codec",
+      version: "1.0.0",
+      type: "module",
+      exports: "./index.js",
+      chipset: { kind: "x" },
+    }),
   );
   fs.writeFileSync(path.join(dir, "index.js"), "export const module = {};\n");
   fs.writeFileSync(path.join(dir, "lib", "util.js"), "export const x = 1;\n");
@@ -33,7 +39,12 @@ describe("a module packed for the cluster", () => {
     const { digest } = stagedTree(dir, "codec@1.0.0", dir);
     const into = path.join(root, "into");
     fs.mkdirSync(into);
-    await unpackModule(packed.bytes, into, { pkg: "codec@1.0.0", source: "test", integrity: packed.integrity, digest });
+    await unpackModule(packed.bytes, into, {
+      pkg: "codec@1.0.0",
+      source: "test",
+      integrity: packed.integrity,
+      digest,
+    });
     expect(fs.readFileSync(path.join(into, "lib", "util.js"), "utf8")).toBe("export const x = 1;\n");
     expect(stagedTree(into, "codec@1.0.0", into).digest).toBe(digest);
   });

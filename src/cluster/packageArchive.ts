@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { Readable } from "node:stream";
 import ssri from "ssri";
 import { create } from "tar";
 import { messageOf } from "../errors/index.js";
@@ -57,7 +58,7 @@ export async function unpackModule(
 ): Promise<void> {
   const { pkg, source } = expected;
   try {
-    await extractTarball(oneChunk(bytes), dir, {
+    await extractTarball(Readable.from([bytes]) as AsyncIterable<Uint8Array>, dir, {
       pkg,
       source,
       expected: [{ integrity: expected.integrity, from: "cluster" }],
@@ -69,8 +70,4 @@ export async function unpackModule(
     removeStagingDir(dir);
     throw err;
   }
-}
-
-async function* oneChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  yield bytes;
 }

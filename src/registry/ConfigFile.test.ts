@@ -62,7 +62,9 @@ describe("loadConfigFile", () => {
   it("reads the cluster's credentials as files resolved against the file's directory", () => {
     fs.writeFileSync(
       file,
-      JSON.stringify({ cluster: { user: "chip", passwordFile: "secrets/nats", tls: { caFile: "/etc/ca.pem" } } }),
+      JSON.stringify({
+        cluster: { user: "chip", passwordFile: "secrets/nats", tls: { caFile: "/etc/ca.pem" } },
+      }),
     );
     expect(loadConfigFile(file).cluster).toEqual({
       user: "chip",

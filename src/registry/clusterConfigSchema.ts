@@ -18,7 +18,8 @@ export const clusterConfigSchema = {
     tls: {
       type: "object",
       additionalProperties: false,
-      expected: 'an object such as { "caFile": "./ca.pem", "certFile": "./node.pem", "keyFile": "./node-key.pem" }',
+      expected:
+        'an object such as { "caFile": "./ca.pem", "certFile": "./node.pem", "keyFile": "./node-key.pem" }',
       properties: {
         caFile: file("the CA certificate (PEM) the server's certificate is checked against"),
         certFile: file("this node's certificate (PEM)"),

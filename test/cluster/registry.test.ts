@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
@@ -67,7 +68,9 @@ function startNode(name: string): Node {
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`node ${name} did not print ${String(pattern)} within ${DEADLINE_MS} ms:\n${out}`));
+          reject(
+            new Error(`node ${name} did not print ${String(pattern)} within ${DEADLINE_MS} ms:\n${out}`),
+          );
         }, DEADLINE_MS);
         const onData = (): void => void check();
         function done(): void {
@@ -207,5 +210,37 @@ describe("a cluster's shared registry", () => {
     expect(removed.code, removed.stderr).toBe(0);
     await b.until(/removed hello@1\.0\.0: a removed it from cluster chipset/, fromB);
     expect((await installed(b)).map((m) => m.id).sort()).toEqual(["later", "local"]);
+  });
+
+  it("refuses to start a node whose cluster settings it cannot use, naming the setting, before anything runs", async () => {
+    const config = join(root, "bad-cluster.json");
+    await writeFile(config, JSON.stringify({ cluster: { user: "chip", passwordFile: "missing-password" } }));
+    const dataDir = join(root, "refused");
+    const started = await chipset([
+      "--data-dir",
+      dataDir,
+      "--config",
+      config,
+      "start",
+      ...FREE_PORT,
+      "--cluster",
+      nats.url,
+    ]);
+    expect(started.code).not.toBe(0);
+    expect(started.stderr).toMatch(
+      /CHIP_ERR_CLUSTER_CONFIG_INVALID: cannot read passwordFile .*missing-password/,
+    );
+    expect(started.stdout).not.toMatch(/HTTP API at/);
+    const typo = await chipset([
+      "--data-dir",
+      dataDir,
+      "start",
+      ...FREE_PORT,
+      "--cluster",
+      "http://127.0.0.1:4222",
+    ]);
+    expect(typo.stderr).toMatch(
+      /CHIP_ERR_CLUSTER_CONFIG_INVALID: "http:\/\/127\.0\.0\.1:4222" is no NATS URL/,
+    );
   });
 });

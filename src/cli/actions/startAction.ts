@@ -33,9 +33,12 @@ function readyTimeout(text: string | undefined): number {
 export interface HostApiOptions {
   address: ListenAddress;
   token: string;
-  cluster?: HostClusterOptions;
+  /** `--cluster` as given (passed on by `--detach`), and the settings it makes. */
+  cluster?: { options: HostClusterOptions; settings: HostCluster };
 }
 
+/** A cluster to join, checked, name and node filled in. */
+type HostCluster = ClusterOptions & { name: string; node: string };
 
 /**
  * Checks `--http` and `--token-file` before anything is opened: `CHIP_ERR_CLI_USAGE` for a
@@ -89,7 +92,7 @@ export async function runForeground(
       await runtime.start();
       // `chipset update` and `chipset rollback` from another terminal reach this process.
       runtime.serveUpdateRequests();
-      if (api.cluster !== undefined) cluster = await joinAsHost(runtime, api.cluster, globals, say);
+      if (api.cluster !== undefined) cluster = await joinAsHost(runtime, api.cluster.settings, say);
       summarise(runtime, say);
       say(`chipset is running (pid ${process.pid}, data dir ${globals.dataDir}); press Ctrl-C to stop`);
       await stop.requested;
@@ -120,32 +123,41 @@ export async function runForeground(
 }
 
 /**
- * Joins the cluster `options` names with the config file's credentials (its `cluster` section),
- * saying on one line each what the cluster does: joined, working alone, versions published,
- * installed or refused.
+ * The cluster `--cluster`, `--node` and `--cluster-name` name, with the config file's credentials
+ * (its `cluster` section), checked before anything starts: `CHIP_ERR_CLUSTER_CONFIG_INVALID`
+ * names a bad URL, node name or secret file.
  */
-async function joinAsHost(
-  runtime: Runtime,
-  options: HostClusterOptions,
-  globals: GlobalOptions,
-  say: (text: string) => void,
-): Promise<Cluster> {
-  const [{ joinCluster, defaultNodeName }, { loadConfigFile }, { describeClusterEvent }] = await Promise.all([
+async function clusterSettings(options: HostClusterOptions, globals: GlobalOptions): Promise<HostCluster> {
+  const [{ defaultNodeName }, { natsOptions }, { loadConfigFile }] = await Promise.all([
     import("../../cluster/Cluster.js"),
+    import("../../cluster/connectNats.js"),
     import("../../registry/ConfigFile.js"),
-    import("../describeCluster.js"),
   ]);
   const credentials = globals.configFile === undefined ? {} : loadConfigFile(globals.configFile).cluster;
-  const name = options.name ?? "chipset";
-  const node = options.node ?? defaultNodeName();
-  const settings: ClusterOptions = {
+  const settings = {
     ...credentials,
     url: options.url,
-    name,
-    node,
-    onEvent: (event) => say(describeClusterEvent(event, name, node)),
+    name: options.name ?? "chipset",
+    node: options.node ?? defaultNodeName(),
   };
-  return joinCluster(runtime, settings);
+  natsOptions(settings);
+  return settings;
+}
+
+/** Joins the cluster, saying on one line each what it does: joined, working alone, versions published, installed or refused. */
+async function joinAsHost(
+  runtime: Runtime,
+  settings: HostCluster,
+  say: (text: string) => void,
+): Promise<Cluster> {
+  const [{ joinCluster }, { describeClusterEvent }] = await Promise.all([
+    import("../../cluster/Cluster.js"),
+    import("../describeCluster.js"),
+  ]);
+  return joinCluster(runtime, {
+    ...settings,
+    onEvent: (event) => say(describeClusterEvent(event, settings.name, settings.node)),
+  });
 }
 
 /** Serves the HTTP API and writes host.json naming it. */
@@ -273,12 +285,14 @@ export async function start(
   const api = hostOptions({ ...opts, tokenFile: globals.tokenFile }, ctx.cwd);
   if (opts.cluster === undefined && (opts.node !== undefined || opts.clusterName !== undefined))
     throw usageError("--node and --cluster-name go with --cluster nats://HOST:PORT");
-  if (opts.cluster !== undefined)
-    api.cluster = {
+  if (opts.cluster !== undefined) {
+    const options: HostClusterOptions = {
       url: opts.cluster,
       ...(opts.node === undefined ? {} : { node: opts.node }),
       ...(opts.clusterName === undefined ? {} : { name: opts.clusterName }),
     };
+    api.cluster = { options, settings: await clusterSettings(options, globals) };
+  }
   if (opts.detach !== true) {
     if (opts.readyTimeout !== undefined) throw usageError("--ready-timeout goes with --detach");
     return runForeground(globals, ctx, api);
@@ -287,7 +301,7 @@ export async function start(
   await startDetached(globals, ctx, {
     http: opts.http,
     tokenFile: globals.tokenFile,
-    ...(api.cluster === undefined ? {} : { cluster: api.cluster }),
+    ...(api.cluster === undefined ? {} : { cluster: api.cluster.options }),
     readyTimeoutMs: readyTimeout(opts.readyTimeout),
     // Unless asked, the log lines stay out of host.log, which is not rotated: they are in the log files.
     logLevel:

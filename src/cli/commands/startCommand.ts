@@ -33,14 +33,16 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
       "--cluster <urls>",
       "join a cluster over NATS (nats://HOST:PORT or tls://HOST:PORT, comma-separated): the registry is shared with the other nodes; credentials come from the config file's `cluster` section",
     )
-    .option("--node <name>", "with --cluster: this node's name (letters, digits, _ and -; default the host name)")
+    .option(
+      "--node <name>",
+      "with --cluster: this node's name (letters, digits, _ and -; default the host name)",
+    )
     .option(
       "--cluster-name <name>",
       "with --cluster: the cluster's name, when one NATS serves several (default chipset)",
     )
     .option("--json", "with <ref>: print JSON: { id, version, action, state, instance }")
-    .action(
-      async (ref: string | undefined, opts: StartOptions, cmd: Command) =>
-        (await import("../actions/startAction.js")).start(ctx, ref, opts, cmd),
+    .action(async (ref: string | undefined, opts: StartOptions, cmd: Command) =>
+      (await import("../actions/startAction.js")).start(ctx, ref, opts, cmd),
     );
 }

@@ -72,7 +72,7 @@ export function joinCluster(runtime: Runtime, options: ClusterOptions): Promise<
     const db = Database.open(runtime.dataDir);
     return Promise.resolve(new ClusterMember(runtime, db, name, settings, onEvent ?? (() => undefined)));
   } catch (err) {
-    return Promise.reject(err);
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ClusterEvent } from "../cluster/Cluster.js";
-import { describeFailure } from "../cluster/SharedRegistry.js";
+import { ChipsetError, messageOf } from "../errors/index.js";
 import { key } from "./format.js";
 
 /** One line of a host's output for what its cluster did (`chipset start --cluster`). */
@@ -24,4 +24,9 @@ export function describeClusterEvent(event: ClusterEvent, cluster: string, node:
     case "failed":
       return `cluster ${cluster}: ${event.what} failed (${describeFailure(event.error)})${event.retrying ? "; trying again" : ""}`;
   }
+}
+
+/** `error` as `CODE: message`, or its message when it has no code. */
+function describeFailure(error: unknown): string {
+  return error instanceof ChipsetError ? `${error.code}: ${error.message}` : messageOf(error);
 }

@@ -83,6 +83,7 @@ class ClusterMember implements Cluster {
   private closed = false;
   private closing: Promise<void> | undefined;
   private wait: Timer | undefined;
+  private refusedWith: string | undefined;
   private readonly registry: SharedRegistry;
 
   constructor(
@@ -125,9 +126,12 @@ class ClusterMember implements Cluster {
       nc = await connectNats(this.settings, { once: true });
     } catch (error) {
       if (this.closed) return;
-      if (error instanceof ChipsetError)
-        this.report({ type: "failed", what: "joining the cluster", error, retrying: true });
-      else if (first) this.report({ type: "alone", pending: this.registry.pending() });
+      // Refused credentials are said once (and again when the reason changes), not every retry.
+      if (error instanceof ChipsetError) {
+        if (error.message !== this.refusedWith)
+          this.report({ type: "failed", what: "joining the cluster", error, retrying: true });
+        this.refusedWith = error.message;
+      } else if (first) this.report({ type: "alone", pending: this.registry.pending() });
       this.wait = this.runtime.clock.setTimeout(
         () => void this.connect(false),
         this.settings.reconnectWaitMs ?? 250,

@@ -3,7 +3,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { Kvm, type KV, type KvWatchEntry } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { Timer } from "../common/Clock.js";
-import { ChipsetError, ErrorCodes, messageOf } from "../errors/index.js";
+import { ChipsetError, ErrorCodes } from "../errors/index.js";
 import type { Runtime } from "../runtime/Runtime.js";
 import type { Database } from "../store/Database.js";
 import { removeStagingDir } from "../updates/stagingDir.js";
@@ -312,9 +312,4 @@ export class SharedRegistry {
     }
     this.options.report({ type: "installed", id: entry.id, version: entry.version, from: entry.addedBy });
   }
-}
-
-/** `error`'s message, for one line of output. */
-export function describeFailure(error: unknown): string {
-  return error instanceof ChipsetError ? `${error.code}: ${error.message}` : messageOf(error);
 }

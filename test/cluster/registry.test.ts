@@ -10,6 +10,7 @@ import { catalogKey, type CatalogEntry } from "../../src/cluster/catalogEntry.js
 import { connectNats } from "../../src/cluster/connectNats.js";
 import { packModule } from "../../src/cluster/packageArchive.js";
 import { chipset, FREE_PORT, json, spawnCli, stopHost, tempDir, writeModule } from "../cli/harness.js";
+import { readHostFile } from "../../src/server/hostFile.js";
 import { startNats, type NatsServer } from "../support/natsServer.js";
 
 // Hosts (`chipset start --cluster`) sharing their registry through a real nats-server (JetStream):
@@ -105,13 +106,27 @@ interface ListedModule {
   id: string;
   version: string;
   source: string;
+  digest?: string | null;
 }
 
+/** GET `path` from `node`'s host API (as `chipset --host` would, without a process per question). */
+async function api<T>(node: Node, path: string): Promise<T> {
+  const host = readHostFile(node.dataDir);
+  if (host === undefined) throw new Error(`node ${node.name} has no host.json`);
+  const res = await fetch(`${host.url}${path}`, { headers: { authorization: `Bearer ${host.token}` } });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as T;
+}
+
+/** The versions `node`'s host has registered. */
 async function installed(node: Node): Promise<ListedModule[]> {
-  return json<ListedModule[]>(await chipset(["--data-dir", node.dataDir, "ls", "--json"]));
+  return (await api<{ modules: ListedModule[] }>(node, "/v1/modules")).modules;
 }
 
+/** The tree digest of `ref` on `node`: from its host for B and C, from the registry (`chipset info`) for A, whose adds come from another process. */
 async function digestOf(node: Node, ref: string): Promise<string> {
+  if (node !== a)
+    return (await api<{ digest: string }>(node, `/v1/modules/${encodeURIComponent(ref)}`)).digest;
   return json<{ digest: string }>(await chipset(["--data-dir", node.dataDir, "info", ref, "--json"])).digest;
 }
 

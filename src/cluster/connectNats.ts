@@ -113,10 +113,15 @@ export function natsOptions(settings: NatsSettings): NodeConnectionOptions {
 /**
  * Connects to NATS as `settings` says. Resolves once a server answers, however long that takes
  * (the node keeps serving its own modules meanwhile), and keeps reconnecting for good after.
- * `CHIP_ERR_CLUSTER_CONFIG_INVALID` for bad settings or credentials NATS refuses.
+ * With `once`, makes one attempt and rejects when no server answers it (a caller that says
+ * "working alone" and retries itself). `CHIP_ERR_CLUSTER_CONFIG_INVALID` for bad settings or
+ * credentials NATS refuses.
  */
-export async function connectNats(settings: NatsSettings): Promise<NatsConnection> {
-  const options = natsOptions(settings);
+export async function connectNats(
+  settings: NatsSettings,
+  { once = false }: { once?: boolean } = {},
+): Promise<NatsConnection> {
+  const options = { ...natsOptions(settings), ...(once ? { waitOnFirstConnect: false } : {}) };
   try {
     return await connect(options);
   } catch (err) {

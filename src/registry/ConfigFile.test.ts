@@ -59,6 +59,28 @@ describe("loadConfigFile", () => {
     expect(rejection({ logs: { maxBytes: 4096 } }).message).toMatch(/maxBytes/);
   });
 
+  it("reads the cluster's credentials as files resolved against the file's directory", () => {
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        cluster: { user: "chip", passwordFile: "secrets/nats", tls: { caFile: "/etc/ca.pem" } },
+      }),
+    );
+    expect(loadConfigFile(file).cluster).toEqual({
+      user: "chip",
+      passwordFile: path.join(dir, "secrets/nats"),
+      tls: { caFile: "/etc/ca.pem" },
+    });
+  });
+
+  it("refuses a cluster setting it does not know or of the wrong type, naming the field", () => {
+    const typo = rejection({ cluster: { password: "secret" } });
+    expect(typo.message).toMatch(/cluster/);
+    expect(typo.message).toMatch(/password/);
+    const wrong = rejection({ cluster: { tls: { caFile: 7 } } });
+    expect(wrong.details["field"]).toBe("cluster.tls.caFile");
+  });
+
   it("reads the operator's permission ceilings, paths resolved against the file's directory", () => {
     fs.writeFileSync(
       file,
@@ -133,6 +155,7 @@ describe("loadConfigFile", () => {
       overrides: {},
       triggers: {},
       dispatch: { strategy: "least_loaded", defaultEngineType: "wasm", maxQueue: 0, requestTimeoutMs: 0 },
+      cluster: {},
       updateFields: { sources: undefined, trust: undefined, updates: undefined },
     });
   });
@@ -153,6 +176,7 @@ describe("loadConfigFile", () => {
       triggers: {},
       resources: {},
       dispatch: {},
+      cluster: {},
       updateFields: { sources: undefined, trust: undefined, updates: undefined },
     });
   });

@@ -11,6 +11,7 @@ import type { ResourceLimits } from "../vocabulary/resources.js";
 import type { DispatchSettings } from "../vocabulary/dispatch.js";
 import { dispatchConfigSchema } from "./dispatchConfigSchema.js";
 import { logsConfigSchema } from "./logsConfigSchema.js";
+import { clusterConfigSchema } from "./clusterConfigSchema.js";
 import { resourceLimitProperties } from "./schemaParts.js";
 import type { PermissionCeilings, PermissionsSection } from "../vocabulary/permissions.js";
 import type { PlacementManifest } from "../vocabulary/placement.js";
@@ -65,6 +66,17 @@ export interface ConfigResources {
   reportEveryMs?: number;
 }
 
+/** The `cluster` section of a config file: how the host authenticates to NATS; paths absolute. */
+export interface ClusterConfig {
+  /** A NATS user; its password is read from `passwordFile`. */
+  user?: string;
+  passwordFile?: string;
+  /** A file holding an nkey seed, instead of a user and password. */
+  nkeySeedFile?: string;
+  /** PEM files for TLS. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
+
 /** A validated `chipset.config.json`, paths made absolute. */
 export interface ChipsetConfig {
   /** Absolute path of the file that was read. */
@@ -94,6 +106,8 @@ export interface ChipsetConfig {
   resources: ConfigResources;
   /** Document 004's manager settings (how `runtime.execute` picks and queues); `{}` when absent. */
   dispatch: Partial<DispatchSettings>;
+  /** How `chipset start --cluster` authenticates to NATS; `{}` when the file has no `cluster` section. */
+  cluster: ClusterConfig;
   /** The raw `sources`, `trust` and `updates` fields, checked by the updates' own validator. */
   updateFields: { sources?: unknown; trust?: unknown; updates?: unknown };
 }
@@ -174,6 +188,7 @@ export const configFileSchema = {
       }),
     },
     logs: logsConfigSchema,
+    cluster: clusterConfigSchema,
     dispatch: dispatchConfigSchema,
     resources: {
       type: "object",
@@ -316,6 +331,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     triggers?: ConfigTriggers;
     resources?: ConfigResources;
     dispatch?: Partial<DispatchSettings>;
+    cluster?: ClusterConfig;
   };
   const base = path.dirname(absolute);
   return {
@@ -333,6 +349,7 @@ export function loadConfigFile(file: string): ChipsetConfig {
     triggers: config.triggers ?? {},
     resources: config.resources ?? {},
     dispatch: config.dispatch ?? {},
+    cluster: clusterPaths(base, config.cluster ?? {}),
     updateFields: { sources: config.sources, trust: config.trust, updates: config.updates },
   };
 }
@@ -353,6 +370,21 @@ function ceilings(file: string, sections: Record<string, PermissionsSection>): P
   );
   const fallback = Object.hasOwn(sections, "default") ? absolute(sections.default!) : undefined;
   return { file, default: fallback, modules };
+}
+
+/** The `cluster` section with its files made absolute (relative to the config file's directory `base`). */
+function clusterPaths(base: string, cluster: ClusterConfig): ClusterConfig {
+  const files = <K extends string>(section: Partial<Record<K, string>>, keys: readonly K[]) =>
+    Object.fromEntries(
+      keys.filter((k) => section[k] !== undefined).map((k) => [k, path.resolve(base, section[k]!)]),
+    ) as Partial<Record<K, string>>;
+  return {
+    ...cluster,
+    ...files(cluster, ["passwordFile", "nkeySeedFile"] as const),
+    ...(cluster.tls === undefined
+      ? {}
+      : { tls: files(cluster.tls, ["caFile", "certFile", "keyFile"] as const) }),
+  };
 }
 
 /** Loads `<dir>/chipset.config.json` when it exists; undefined when it does not. */

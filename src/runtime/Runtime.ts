@@ -160,9 +160,10 @@ export class Runtime implements UpdateFacade, EngineFacade, ToolFacade {
   /**
    * Installs a module version from a directory into the registry (validated, copied, one
    * transaction); `status` says whether it was new, replaced changed content, or was unchanged.
+   * `options.source` is recorded as where it came from (default: the absolute directory).
    */
-  add(dir: string): AddResult {
-    return this.parts.registration.add(dir);
+  add(dir: string, options: { source?: string } = {}): AddResult {
+    return this.parts.registration.add(dir, options.source === undefined ? {} : { source: options.source });
   }
 
   /**

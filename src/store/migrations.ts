@@ -264,4 +264,19 @@ export const migrations: readonly string[] = [
   ALTER TABLE resource_minutes ADD COLUMN p99_sum REAL;
   ALTER TABLE resource_minutes ADD COLUMN p99_max REAL;
   `,
+  // 13: the shared registry's record of what this node has put in its cluster's catalogue (the
+  // outbox by difference: a local version missing here, or here with another digest, is still to
+  // publish; a row whose version left the registry is a removal still to publish). A diff rather
+  // than a queue of events, so `chipset add` from another process and adds while NATS is down are
+  // published too.
+  `
+  CREATE TABLE cluster_published (
+    cluster  TEXT    NOT NULL,                   -- the cluster's name
+    id       TEXT    NOT NULL,
+    version  TEXT    NOT NULL,
+    digest   TEXT    NOT NULL,                   -- the tree digest published (sha256 hex)
+    at       INTEGER NOT NULL,                   -- ms since epoch
+    PRIMARY KEY (cluster, id, version)
+  );
+  `,
 ];

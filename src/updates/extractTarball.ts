@@ -6,14 +6,14 @@ import { STORE_DIR_MODE, STORE_FILE_MODE } from "../common/copyTree.js";
 import { TREE_LIMITS, type TreeLimits } from "../common/walkTree.js";
 import { ChipsetError, messageOf } from "../errors/index.js";
 import { storeFailed } from "../store/storeFailed.js";
-import { integrityMismatch, packageInvalid } from "./sourceErrors.js";
+import { integrityMismatch, packageInvalid, type IntegrityFrom } from "./sourceErrors.js";
 import { TarEntryGuard } from "./TarEntryGuard.js";
 
 /** An integrity the tarball must match, and who gave it (for the error's advice). */
 export interface ExpectedIntegrity {
   /** An SRI string (`sha512-...`), already checked to parse. */
   readonly integrity: string;
-  readonly from: "registry" | "caller";
+  readonly from: IntegrityFrom;
 }
 
 /** How {@link extractTarball} reads a tarball. */

@@ -47,22 +47,39 @@ export function sourceFailed(facts: SourceFailureFacts, what: string, advice: st
   });
 }
 
+/** Who vouched for an integrity: a registry's `dist.integrity`, the caller's option, or a cluster's catalogue. */
+export type IntegrityFrom = "registry" | "caller" | "cluster";
+
+const INTEGRITY_ADVICE: Record<IntegrityFrom, { what: string; advice: string }> = {
+  registry: {
+    what: "the registry's dist.integrity",
+    advice:
+      "The tarball was altered or damaged after it was published (or on the way): do not use it; publish it again or tell the registry's operator.",
+  },
+  caller: {
+    what: "the integrity option",
+    advice:
+      "Either the package changed since the integrity was taken, or the integrity given is for another file: check both.",
+  },
+  cluster: {
+    what: "the cluster catalogue's entry",
+    advice:
+      "The package in the cluster's object store was altered or damaged after it was published: it is not installed here; add it again on the node that has it (`chipset add`), which publishes it anew.",
+  },
+};
+
 /** `CHIP_ERR_INTEGRITY_MISMATCH`: the bytes of `pkg` from `source` are not the ones `expected` names. */
 export function integrityMismatch(
   pkg: string,
   source: string,
   expected: string,
   actual: string,
-  /** Who gave the integrity: the registry's `dist.integrity`, or the caller's `integrity` option. */
-  from: "registry" | "caller",
+  from: IntegrityFrom,
 ): ChipsetError {
-  const advice =
-    from === "registry"
-      ? "The tarball was altered or damaged after it was published (or on the way): do not use it; publish it again or tell the registry's operator."
-      : "Either the package changed since the integrity was taken, or the integrity given is for another file: check both.";
+  const { what, advice } = INTEGRITY_ADVICE[from];
   return new ChipsetError(
     ErrorCodes.INTEGRITY_MISMATCH,
-    `${pkg} from ${source} does not match its integrity (${from === "registry" ? "the registry's dist.integrity" : "the integrity option"}): expected ${expected}, found ${actual}. Nothing was kept. ${advice}`,
+    `${pkg} from ${source} does not match its integrity (${what}): expected ${expected}, found ${actual}. Nothing was kept. ${advice}`,
     { module: pkg, details: { expected, actual, source, from } },
   );
 }

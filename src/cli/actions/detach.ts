@@ -1,3 +1,4 @@
+import type { HostClusterOptions } from "../commands/startOptions.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
@@ -26,6 +27,8 @@ export interface DetachOptions {
   readyTimeoutMs: number;
   /** The host's `--log-level` on its stderr (host.log). */
   logLevel: string;
+  /** `--cluster`, `--node` and `--cluster-name`, passed on. */
+  cluster?: HostClusterOptions;
 }
 
 /**
@@ -91,6 +94,9 @@ function hostArgs(globals: GlobalOptions, options: DetachOptions): string[] {
     "--http",
     options.http,
     ...(options.tokenFile === undefined ? [] : ["--token-file", options.tokenFile]),
+    ...(options.cluster === undefined ? [] : ["--cluster", options.cluster.url]),
+    ...(options.cluster?.node === undefined ? [] : ["--node", options.cluster.node]),
+    ...(options.cluster?.name === undefined ? [] : ["--cluster-name", options.cluster.name]),
   ];
 }
 

@@ -12,6 +12,8 @@ import { key, list, ms, timeOfDay } from "../format.js";
 import { usageError } from "../usage.js";
 import { runControl } from "./controlAction.js";
 import { globalsOf } from "../commands/globals.js";
+import type { HostClusterOptions, StartOptions } from "../commands/startOptions.js";
+import type { Cluster, ClusterOptions } from "../../cluster/Cluster.js";
 import { resolve } from "node:path";
 
 /** Exit status when a second Ctrl-C cuts shutdown short (128 + SIGINT). */
@@ -27,11 +29,16 @@ function readyTimeout(text: string | undefined): number {
   return value;
 }
 
-/** Where and with which token the host's API serves. */
+/** Where and with which token the host's API serves, and the cluster it joins (`--cluster`). */
 export interface HostApiOptions {
   address: ListenAddress;
   token: string;
+  /** `--cluster` as given (passed on by `--detach`), and the settings it makes. */
+  cluster?: { options: HostClusterOptions; settings: HostCluster };
 }
+
+/** A cluster to join, checked, name and node filled in. */
+type HostCluster = ClusterOptions & { name: string; node: string };
 
 /**
  * Checks `--http` and `--token-file` before anything is opened: `CHIP_ERR_CLI_USAGE` for a
@@ -70,6 +77,7 @@ export async function runForeground(
     const { runtime } = await openRuntime(globals, ctx, "drop", false, file);
     const events = followEvents(runtime, say);
     let server: ServedHost | undefined;
+    let cluster: Cluster | undefined;
     try {
       server = await serveApi(runtime, api, globals.dataDir, file.file, say, () =>
         stop.request("shutdown requested"),
@@ -84,6 +92,7 @@ export async function runForeground(
       await runtime.start();
       // `chipset update` and `chipset rollback` from another terminal reach this process.
       runtime.serveUpdateRequests();
+      if (api.cluster !== undefined) cluster = await joinAsHost(runtime, api.cluster.settings, say);
       summarise(runtime, say);
       say(`chipset is running (pid ${process.pid}, data dir ${globals.dataDir}); press Ctrl-C to stop`);
       await stop.requested;
@@ -91,6 +100,8 @@ export async function runForeground(
       ctx.exitCode = ctx.out.error(err, false);
       say("stopping after a start-up failure...");
     } finally {
+      // The cluster first: nothing is installed from it while the host shuts down.
+      await cluster?.close();
       // New requests stop before the modules do; open event streams end.
       await server?.close();
       const began = performance.now();
@@ -109,6 +120,44 @@ export async function runForeground(
     stop.dispose();
     await file.stream.close();
   }
+}
+
+/**
+ * The cluster `--cluster`, `--node` and `--cluster-name` name, with the config file's credentials
+ * (its `cluster` section), checked before anything starts: `CHIP_ERR_CLUSTER_CONFIG_INVALID`
+ * names a bad URL, node name or secret file.
+ */
+async function clusterSettings(options: HostClusterOptions, globals: GlobalOptions): Promise<HostCluster> {
+  const [{ defaultNodeName }, { natsOptions }, { loadConfigFile }] = await Promise.all([
+    import("../../cluster/Cluster.js"),
+    import("../../cluster/connectNats.js"),
+    import("../../registry/ConfigFile.js"),
+  ]);
+  const credentials = globals.configFile === undefined ? {} : loadConfigFile(globals.configFile).cluster;
+  const settings = {
+    ...credentials,
+    url: options.url,
+    name: options.name ?? "chipset",
+    node: options.node ?? defaultNodeName(),
+  };
+  natsOptions(settings);
+  return settings;
+}
+
+/** Joins the cluster, saying on one line each what it does: joined, working alone, versions published, installed or refused. */
+async function joinAsHost(
+  runtime: Runtime,
+  settings: HostCluster,
+  say: (text: string) => void,
+): Promise<Cluster> {
+  const [{ joinCluster }, { describeClusterEvent }] = await Promise.all([
+    import("../../cluster/Cluster.js"),
+    import("../describeCluster.js"),
+  ]);
+  return joinCluster(runtime, {
+    ...settings,
+    onEvent: (event) => say(describeClusterEvent(event, settings.name, settings.node)),
+  });
 }
 
 /** Serves the HTTP API and writes host.json naming it. */
@@ -217,14 +266,14 @@ function awaitStopSignal(say: (text: string) => void): {
 export async function start(
   ctx: CliContext,
   ref: string | undefined,
-  opts: { http: string; json?: boolean; detach?: boolean; readyTimeout?: string },
+  opts: StartOptions,
   cmd: Command,
 ): Promise<void> {
   const globals = globalsOf(cmd, ctx);
   if (ref !== undefined) {
-    if (cmd.getOptionValueSource("http") === "cli" || opts.detach === true)
+    if (cmd.getOptionValueSource("http") === "cli" || opts.detach === true || opts.cluster !== undefined)
       throw usageError(
-        `--http and --detach are about running a host: \`chipset start\` without a module runs one`,
+        `--http, --detach and --cluster are about running a host: \`chipset start\` without a module runs one`,
       );
     return runControl(globals, ctx, ref, "start", opts);
   }
@@ -234,6 +283,16 @@ export async function start(
     );
   // `--token-file` is a global option (`chipset --host URL --token-file F ls` sends the same token).
   const api = hostOptions({ ...opts, tokenFile: globals.tokenFile }, ctx.cwd);
+  if (opts.cluster === undefined && (opts.node !== undefined || opts.clusterName !== undefined))
+    throw usageError("--node and --cluster-name go with --cluster nats://HOST:PORT");
+  if (opts.cluster !== undefined) {
+    const options: HostClusterOptions = {
+      url: opts.cluster,
+      ...(opts.node === undefined ? {} : { node: opts.node }),
+      ...(opts.clusterName === undefined ? {} : { name: opts.clusterName }),
+    };
+    api.cluster = { options, settings: await clusterSettings(options, globals) };
+  }
   if (opts.detach !== true) {
     if (opts.readyTimeout !== undefined) throw usageError("--ready-timeout goes with --detach");
     return runForeground(globals, ctx, api);
@@ -242,6 +301,7 @@ export async function start(
   await startDetached(globals, ctx, {
     http: opts.http,
     tokenFile: globals.tokenFile,
+    ...(api.cluster === undefined ? {} : { cluster: api.cluster.options }),
     readyTimeoutMs: readyTimeout(opts.readyTimeout),
     // Unless asked, the log lines stay out of host.log, which is not rotated: they are in the log files.
     logLevel:

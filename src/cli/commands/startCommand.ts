@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { DEFAULT_LISTEN } from "../../server/listenAddress.js";
 import type { CliContext } from "../context.js";
 import { DEFAULT_READY_TIMEOUT_MS } from "./defaults.js";
+import type { StartOptions } from "./startOptions.js";
 
 /**
  * Registers `start`: without a module, run the host in the foreground until SIGINT/SIGTERM;
@@ -28,12 +29,20 @@ export function registerStartCommand(program: Command, ctx: CliContext): void {
       "--ready-timeout <ms>",
       `with --detach: how long to wait for the host to be ready (default ${DEFAULT_READY_TIMEOUT_MS})`,
     )
+    .option(
+      "--cluster <urls>",
+      "join a cluster over NATS (nats://HOST:PORT or tls://HOST:PORT, comma-separated): the registry is shared with the other nodes; credentials come from the config file's `cluster` section",
+    )
+    .option(
+      "--node <name>",
+      "with --cluster: this node's name (letters, digits, _ and -; default the host name)",
+    )
+    .option(
+      "--cluster-name <name>",
+      "with --cluster: the cluster's name, when one NATS serves several (default chipset)",
+    )
     .option("--json", "with <ref>: print JSON: { id, version, action, state, instance }")
-    .action(
-      async (
-        ref: string | undefined,
-        opts: { http: string; json?: boolean; detach?: boolean; readyTimeout?: string },
-        cmd: Command,
-      ) => (await import("../actions/startAction.js")).start(ctx, ref, opts, cmd),
+    .action(async (ref: string | undefined, opts: StartOptions, cmd: Command) =>
+      (await import("../actions/startAction.js")).start(ctx, ref, opts, cmd),
     );
 }

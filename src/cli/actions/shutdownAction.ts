@@ -15,8 +15,8 @@ import { globalsOf } from "../commands/globals.js";
 const POLL_MS = 50;
 
 /**
- * Sends `POST /v1/shutdown`; false when the API does not answer (it closes first when the host
- * stops, so a second `shutdown` lands here). A refusal (a token that is not the host's) throws
+ * Sends `POST /v1/shutdown`; false when the API does not answer, or answers that it is closing
+ * (it closes first when the host stops, so a second `shutdown` lands here). A refusal (a token that is not the host's) throws
  * the error the API answered.
  */
 async function requestShutdown(host: HostFile): Promise<boolean> {
@@ -39,6 +39,9 @@ async function requestShutdown(host: HostFile): Promise<boolean> {
   } catch {
     // not the API's error JSON
   }
+  // A host already closing its API (another shutdown, SIGTERM) answers new requests 503 without
+  // one of our codes (Fastify's reply while it closes): it is stopping, as asked.
+  if (status === 503 && typeof body.code !== "string") return false;
   const code = Object.values(ErrorCodes).includes(body.code as ErrorCode)
     ? (body.code as ErrorCode)
     : ErrorCodes.INTERNAL;

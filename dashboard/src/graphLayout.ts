@@ -2,7 +2,7 @@
 // level (a dependency edge spans as many ranks as the levels it crosses).
 
 import { Graph as Dagre, layout } from "@dagrejs/dagre";
-import type { Graph } from "./api/types.js";
+import type { Graph, GraphEdge } from "./api/types.js";
 
 interface Point {
   x: number;
@@ -29,9 +29,8 @@ export interface PlacedNode {
   y: number;
 }
 
-export interface PlacedEdge {
-  from: string;
-  to: string;
+/** A dependency edge of the graph, and where it is drawn. */
+export interface PlacedEdge extends GraphEdge {
   /** SVG path data, from the dependency to the dependent. */
   path: string;
 }
@@ -66,7 +65,7 @@ export function layOut(graph: Graph): Layout {
   const edges = drawn.map((e) => {
     const points = g.edge(e.to, e.from).points ?? [];
     const path = points.map((p, i) => `${i === 0 ? "M" : "L"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
-    return { from: e.from, to: e.to, path };
+    return { ...e, path };
   });
   const box = g.graph();
   return { width: box.width ?? 0, height: box.height ?? 0, nodes, edges };

@@ -47,7 +47,7 @@ function describe(label: string, answer: unknown): string {
 }
 
 /** The control bar of module `id` (all its versions when no version is given). */
-export function Controls(props: { id: string; replicated?: boolean }) {
+export function Controls(props: { id: string }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [pending, setPending] = useState<Pending | null>(null);
   const [busy, setBusy] = useState(false);

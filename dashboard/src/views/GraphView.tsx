@@ -69,13 +69,12 @@ export function GraphView() {
             </marker>
           </defs>
           {placed.edges.map((e, i) => {
-            const edge = graph.edges.find((g) => g.from === e.from && g.to === e.to);
-            const cls = `edge${edge?.optional ? " optional" : ""}${edge?.resolved === null ? " unresolved" : ""}`;
+            const cls = `edge${e.optional ? " optional" : ""}${e.resolved === null ? " unresolved" : ""}`;
             return (
               <path key={i} d={e.path} class={cls} marker-end="url(#arrow)" data-from={e.from} data-to={e.to}>
                 <title>
-                  {e.from} requires {e.to} {edge?.range}
-                  {edge?.optional ? " (optional)" : ""}: {edge?.resolved ?? "nothing installed matches"}
+                  {e.from} requires {e.to} {e.range}
+                  {e.optional ? " (optional)" : ""}: {e.resolved ?? "nothing installed matches"}
                 </title>
               </path>
             );
